@@ -1,0 +1,31 @@
+/*
+ * channel.h: framed messages over one end of a socketpair, driven by a
+ * libevent loop. Incoming bytes are decoded frame by frame until more are
+ * needed; a corrupt frame or EOF closes the channel through on_close.
+ */
+#ifndef NGC_ENGINE_CHANNEL_H
+#define NGC_ENGINE_CHANNEL_H
+
+#include <event2/event.h>
+
+#include "engine/msg.h"
+
+typedef struct ngc_channel_s ngc_channel_t;
+
+/* Called once per decoded message; loop thread. */
+typedef void (*ngc_channel_msg_fn)(ngc_channel_t *ch, const ngc_msg_t *msg, void *arg);
+/* Called once when the peer closed (why NULL) or the stream broke (why set);
+ * the callee may free the channel. Loop thread. */
+typedef void (*ngc_channel_close_fn)(ngc_channel_t *ch, const char *why, void *arg);
+
+/* Takes ownership of fd (non-blocking). Loop thread of base. */
+ngc_channel_t *ngc_channel_new(struct event_base *base, int fd, ngc_channel_msg_fn on_msg,
+                               ngc_channel_close_fn on_close, void *arg);
+/* Queues one message; NGC_OK or NGC_ERROR. Loop thread. */
+int ngc_channel_send(ngc_channel_t *ch, const ngc_msg_t *msg);
+/* Bytes queued but not yet written. */
+size_t ngc_channel_pending(const ngc_channel_t *ch);
+/* Closes fd. Accepts NULL. */
+void ngc_channel_free(ngc_channel_t *ch);
+
+#endif

@@ -1,0 +1,354 @@
+/*
+ * config.c: command-line options. Every value is validated here, so the rest
+ * of the engine can trust the config; a bad option is exit 2 with usage.
+ */
+#include "engine/ngc.h"
+#include "engine/config.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+static const char ngc_config_usage[] =
+    "usage: ngram-count [options] FILE...\n"
+    "Try 'ngram-count --help' for more information.\n";
+
+static const char ngc_config_help[] =
+    "usage: ngram-count [options] FILE...\n"
+    "\n"
+    "Totals the match counts of every ngram in Google Books Ngram v2 files\n"
+    "(ngram TAB year TAB match_count TAB volume_count), the MapReduce way:\n"
+    "a coordinator splits the files into tasks, worker processes map them\n"
+    "with thread pools, and merge their totals in shared memory.\n"
+    "FILEs may be plain or gzip-compressed, in any mix; '-' reads standard input.\n"
+    "Prints 'ngram TAB total' lines, most frequent first, ties in byte order.\n"
+    "\n"
+    "Examples:\n"
+    "  ngram-count googlebooks-eng-all-1gram-20120701-a.gz | head\n"
+    "  ngram-count -p 4 -t 2 --top 100 --pos strip -o top.tsv 1gram-*.gz\n"
+    "  zcat part.gz | ngram-count --from-year 1900 --to-year 1999 -\n"
+    "\n"
+    "Parallelism:\n"
+    "  -p, --processes N     worker processes (default: online CPUs)\n"
+    "  -t, --threads N       pool threads per worker, for reading, inflating\n"
+    "                        and mapping (default 2)\n"
+    "  -c, --chunk-size SIZE bytes of a plain file per map task (default 8M);\n"
+    "                        a .gz file or standard input is always one task\n"
+    "      --memory SIZE     size of the shared reduce table (default: half\n"
+    "                        of RAM; only pages in use are resident)\n"
+    "\n"
+    "What to count:\n"
+    "      --count WHAT      match (default), volume, or both (prints\n"
+    "                        'ngram TAB match TAB volume', sorted by match)\n"
+    "      --from-year Y     skip lines before year Y\n"
+    "      --to-year Y       skip lines after year Y (both inclusive)\n"
+    "      --pos MODE        part-of-speech tags such as and_CONJ:\n"
+    "                        keep  every string is its own ngram (default)\n"
+    "                        drop  skip ngrams with a tagged or tag-only token\n"
+    "                        strip count only fully tagged ngrams, tags removed,\n"
+    "                              so each word is counted once\n"
+    "      --fold-case       Unicode case folding of ngrams (output is folded)\n"
+    "      --min-count N     print only totals of at least N\n"
+    "      --top K           print only the K most frequent\n"
+    "\n"
+    "Output and reporting:\n"
+    "  -o, --output FILE     write to FILE (gzip if it ends in .gz), created\n"
+    "                        only when the run succeeds\n"
+    "      --strict          the first malformed line is an error\n"
+    "      --stats[=json]    print a summary to standard error\n"
+    "      --progress        force the progress bar (default: when stderr is\n"
+    "      --no-progress     a terminal)\n"
+    "  -v, --verbose         log the engine's steps (twice: debug)\n"
+    "  -h, --help            this help\n"
+    "  -V, --version         the version\n"
+    "\n"
+    "SIZE takes K, M or G suffixes (powers of 1024).\n"
+    "Malformed lines (wrong field count, non-numeric or negative count, year\n"
+    "outside 1..9999, longer than 1 MiB) are skipped and counted; --stats names\n"
+    "the first few as FILE:LINE.\n"
+    "\n"
+    "Exit status: 0 success; 1 the run failed (unreadable or corrupt input,\n"
+    "--strict and a malformed line, a total over 2^64-1, reduce table full,\n"
+    "output not writable, a worker died); 2 bad usage; 130 interrupted\n"
+    "(SIGINT); 143 terminated (SIGTERM). A failed run writes no output.\n";
+
+enum {
+    NGC_OPT_MEMORY = 256,
+    NGC_OPT_FROM_YEAR,
+    NGC_OPT_TO_YEAR,
+    NGC_OPT_MIN_COUNT,
+    NGC_OPT_TOP,
+    NGC_OPT_COUNT,
+    NGC_OPT_FOLD_CASE,
+    NGC_OPT_POS,
+    NGC_OPT_STRICT,
+    NGC_OPT_STATS,
+    NGC_OPT_PROGRESS,
+    NGC_OPT_NO_PROGRESS
+};
+
+static const struct option ngc_config_options[] = {
+    {"processes", required_argument, NULL, 'p'},
+    {"threads", required_argument, NULL, 't'},
+    {"chunk-size", required_argument, NULL, 'c'},
+    {"output", required_argument, NULL, 'o'},
+    {"memory", required_argument, NULL, NGC_OPT_MEMORY},
+    {"from-year", required_argument, NULL, NGC_OPT_FROM_YEAR},
+    {"to-year", required_argument, NULL, NGC_OPT_TO_YEAR},
+    {"min-count", required_argument, NULL, NGC_OPT_MIN_COUNT},
+    {"top", required_argument, NULL, NGC_OPT_TOP},
+    {"count", required_argument, NULL, NGC_OPT_COUNT},
+    {"fold-case", no_argument, NULL, NGC_OPT_FOLD_CASE},
+    {"pos", required_argument, NULL, NGC_OPT_POS},
+    {"strict", no_argument, NULL, NGC_OPT_STRICT},
+    {"stats", optional_argument, NULL, NGC_OPT_STATS},
+    {"progress", no_argument, NULL, NGC_OPT_PROGRESS},
+    {"no-progress", no_argument, NULL, NGC_OPT_NO_PROGRESS},
+    {"verbose", no_argument, NULL, 'v'},
+    {"help", no_argument, NULL, 'h'},
+    {"version", no_argument, NULL, 'V'},
+    {NULL, 0, NULL, 0}};
+
+int ngc_config_parse_u64(const char *s, uint64_t *out)
+{
+    uint64_t v = 0;
+    if (*s == '\0')
+        return NGC_ERROR;
+    for (; *s; s++) {
+        if (*s < '0' || *s > '9')
+            return NGC_ERROR;
+        if (__builtin_mul_overflow(v, 10, &v) ||
+            __builtin_add_overflow(v, (uint64_t)(*s - '0'), &v))
+            return NGC_ERROR;
+    }
+    *out = v;
+    return NGC_OK;
+}
+
+int ngc_config_parse_size(const char *s, uint64_t *out)
+{
+    size_t len = strlen(s);
+    if (len == 0 || len > 30)
+        return NGC_ERROR;
+    char num[32];
+    memcpy(num, s, len + 1);
+    unsigned shift = 0;
+    char suffix = num[len - 1];
+    if (len > 1 && (num[len - 2] == 'i' || num[len - 2] == 'I') &&
+        (suffix == 'B' || suffix == 'b')) {
+        /* "MiB" */
+        num[len - 2] = '\0';
+        len -= 2;
+        suffix = num[len - 1];
+    } else if (len > 1 && (suffix == 'B' || suffix == 'b')) {
+        num[--len] = '\0';
+        suffix = num[len - 1];
+    }
+    switch (suffix) {
+    case 'k': case 'K': shift = 10; break;
+    case 'm': case 'M': shift = 20; break;
+    case 'g': case 'G': shift = 30; break;
+    case 't': case 'T': shift = 40; break;
+    default: break;
+    }
+    if (shift != 0)
+        num[len - 1] = '\0';
+    uint64_t v;
+    if (ngc_config_parse_u64(num, &v) != NGC_OK)
+        return NGC_ERROR;
+    if (shift != 0 && v > (UINT64_MAX >> shift))
+        return NGC_ERROR;
+    *out = v << shift;
+    return NGC_OK;
+}
+
+static int ngc_config_bad(const char *opt, const char *arg, const char *why)
+{
+    fprintf(stderr, "ngram-count: invalid value '%s' for %s: %s\n%s", arg, opt,
+            why, ngc_config_usage);
+    return NGC_ERROR;
+}
+
+static int ngc_config_number(const char *opt, const char *arg, uint64_t lo,
+                             uint64_t hi, uint64_t *out)
+{
+    if (ngc_config_parse_u64(arg, out) != NGC_OK)
+        return ngc_config_bad(opt, arg, "not a non-negative integer");
+    if (*out < lo || *out > hi) {
+        char why[96];
+        snprintf(why, sizeof(why), "must be between %llu and %llu",
+                 (unsigned long long)lo, (unsigned long long)hi);
+        return ngc_config_bad(opt, arg, why);
+    }
+    return NGC_OK;
+}
+
+static uint64_t ngc_config_default_memory(void)
+{
+    long pages = sysconf(_SC_PHYS_PAGES);
+    long psize = sysconf(_SC_PAGESIZE);
+    if (pages <= 0 || psize <= 0)
+        return 1ull << 30;
+    return (uint64_t)pages * (uint64_t)psize / 2;
+}
+
+ngc_config_result_t ngc_config_parse(ngc_config_t *cfg, int argc, char **argv)
+{
+    long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+    *cfg = (ngc_config_t){
+        .processes = cpus > 0 ? (unsigned)(cpus < NGC_MAX_WORKERS ? cpus : NGC_MAX_WORKERS) : 1,
+        .threads = 2,
+        .chunk_size = 8u << 20,
+        .memory = ngc_config_default_memory(),
+        .from_year = 1,
+        .to_year = 9999,
+        .min_count = 0,
+        .count = NGC_COUNT_MATCH,
+        .pos = NGC_POS_KEEP,
+        .stats = NGC_STATS_NONE,
+        .progress = NGC_PROGRESS_AUTO,
+    };
+    uint64_t v;
+    int c;
+    opterr = 0;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, ":p:t:c:o:vhV", ngc_config_options, NULL)) != -1) {
+        switch (c) {
+        case 'p':
+            if (ngc_config_number("--processes", optarg, 1, NGC_MAX_WORKERS, &v))
+                return NGC_CONFIG_USAGE;
+            cfg->processes = (unsigned)v;
+            break;
+        case 't':
+            if (ngc_config_number("--threads", optarg, 1, NGC_MAX_THREADS, &v))
+                return NGC_CONFIG_USAGE;
+            cfg->threads = (unsigned)v;
+            break;
+        case 'c':
+            if (ngc_config_parse_size(optarg, &cfg->chunk_size) || cfg->chunk_size == 0) {
+                ngc_config_bad("--chunk-size", optarg, "expected a size above 0 such as 8M");
+                return NGC_CONFIG_USAGE;
+            }
+            break;
+        case 'o':
+            if (*optarg == '\0') {
+                ngc_config_bad("--output", optarg, "empty file name");
+                return NGC_CONFIG_USAGE;
+            }
+            cfg->output = optarg;
+            break;
+        case NGC_OPT_MEMORY:
+            if (ngc_config_parse_size(optarg, &cfg->memory) || cfg->memory < (16u << 20)) {
+                ngc_config_bad("--memory", optarg, "expected a size of at least 16M");
+                return NGC_CONFIG_USAGE;
+            }
+            break;
+        case NGC_OPT_FROM_YEAR:
+            if (ngc_config_number("--from-year", optarg, 1, 9999, &v))
+                return NGC_CONFIG_USAGE;
+            cfg->from_year = (uint32_t)v;
+            break;
+        case NGC_OPT_TO_YEAR:
+            if (ngc_config_number("--to-year", optarg, 1, 9999, &v))
+                return NGC_CONFIG_USAGE;
+            cfg->to_year = (uint32_t)v;
+            break;
+        case NGC_OPT_MIN_COUNT:
+            if (ngc_config_number("--min-count", optarg, 0, UINT64_MAX, &cfg->min_count))
+                return NGC_CONFIG_USAGE;
+            break;
+        case NGC_OPT_TOP:
+            if (ngc_config_number("--top", optarg, 1, UINT64_MAX, &cfg->top))
+                return NGC_CONFIG_USAGE;
+            break;
+        case NGC_OPT_COUNT:
+            if (strcmp(optarg, "match") == 0)
+                cfg->count = NGC_COUNT_MATCH;
+            else if (strcmp(optarg, "volume") == 0)
+                cfg->count = NGC_COUNT_VOLUME;
+            else if (strcmp(optarg, "both") == 0)
+                cfg->count = NGC_COUNT_BOTH;
+            else {
+                ngc_config_bad("--count", optarg, "expected match, volume or both");
+                return NGC_CONFIG_USAGE;
+            }
+            break;
+        case NGC_OPT_FOLD_CASE:
+            cfg->fold_case = true;
+            break;
+        case NGC_OPT_POS:
+            if (strcmp(optarg, "keep") == 0)
+                cfg->pos = NGC_POS_KEEP;
+            else if (strcmp(optarg, "drop") == 0)
+                cfg->pos = NGC_POS_DROP;
+            else if (strcmp(optarg, "strip") == 0)
+                cfg->pos = NGC_POS_STRIP;
+            else {
+                ngc_config_bad("--pos", optarg, "expected keep, drop or strip");
+                return NGC_CONFIG_USAGE;
+            }
+            break;
+        case NGC_OPT_STRICT:
+            cfg->strict = true;
+            break;
+        case NGC_OPT_STATS:
+            if (optarg == NULL || strcmp(optarg, "text") == 0)
+                cfg->stats = NGC_STATS_TEXT;
+            else if (strcmp(optarg, "json") == 0)
+                cfg->stats = NGC_STATS_JSON;
+            else {
+                ngc_config_bad("--stats", optarg, "expected --stats or --stats=json");
+                return NGC_CONFIG_USAGE;
+            }
+            break;
+        case NGC_OPT_PROGRESS:
+            cfg->progress = NGC_PROGRESS_ON;
+            break;
+        case NGC_OPT_NO_PROGRESS:
+            cfg->progress = NGC_PROGRESS_OFF;
+            break;
+        case 'v':
+            cfg->verbose++;
+            break;
+        case 'h':
+            fputs(ngc_config_help, stdout);
+            return NGC_CONFIG_EXIT_OK;
+        case 'V':
+            printf("ngram-count %s\n", NGC_VERSION);
+            return NGC_CONFIG_EXIT_OK;
+        case ':':
+            fprintf(stderr, "ngram-count: option '%s' needs a value\n%s",
+                    argv[optind - 1], ngc_config_usage);
+            return NGC_CONFIG_USAGE;
+        default:
+            if (optopt != 0)
+                fprintf(stderr, "ngram-count: unknown option '-%c'\n%s", optopt,
+                        ngc_config_usage);
+            else
+                fprintf(stderr, "ngram-count: unknown option '%s'\n%s",
+                        argv[optind - 1], ngc_config_usage);
+            return NGC_CONFIG_USAGE;
+        }
+    }
+    if (cfg->from_year > cfg->to_year) {
+        fprintf(stderr, "ngram-count: --from-year %u is after --to-year %u\n%s",
+                cfg->from_year, cfg->to_year, ngc_config_usage);
+        return NGC_CONFIG_USAGE;
+    }
+    if (optind >= argc) {
+        fprintf(stderr, "ngram-count: no input files\n%s", ngc_config_usage);
+        return NGC_CONFIG_USAGE;
+    }
+    unsigned stdin_uses = 0;
+    for (int i = optind; i < argc; i++)
+        stdin_uses += strcmp(argv[i], "-") == 0;
+    if (stdin_uses > 1) {
+        fprintf(stderr, "ngram-count: standard input ('-') given more than once\n%s",
+                ngc_config_usage);
+        return NGC_CONFIG_USAGE;
+    }
+    cfg->inputs = argv + optind;
+    cfg->ninputs = (unsigned)(argc - optind);
+    return NGC_CONFIG_RUN;
+}

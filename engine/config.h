@@ -1,0 +1,56 @@
+/*
+ * config.h: the options of one job, parsed from the command line and
+ * validated before anything is opened. Filled once by main, then read-only:
+ * workers inherit it through fork.
+ */
+#ifndef NGC_ENGINE_CONFIG_H
+#define NGC_ENGINE_CONFIG_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+typedef enum { NGC_COUNT_MATCH, NGC_COUNT_VOLUME, NGC_COUNT_BOTH } ngc_count_t;
+typedef enum { NGC_POS_KEEP, NGC_POS_DROP, NGC_POS_STRIP } ngc_pos_t;
+typedef enum { NGC_STATS_NONE, NGC_STATS_TEXT, NGC_STATS_JSON } ngc_stats_mode_t;
+typedef enum { NGC_PROGRESS_AUTO, NGC_PROGRESS_ON, NGC_PROGRESS_OFF } ngc_progress_mode_t;
+
+typedef struct {
+    unsigned processes;     /* worker processes */
+    unsigned threads;       /* pool threads per worker */
+    uint64_t chunk_size;    /* bytes per map task of a plain file */
+    uint64_t memory;        /* bytes of the shared region */
+    const char *output;     /* -o path, NULL for standard output */
+    uint32_t from_year;     /* inclusive */
+    uint32_t to_year;       /* inclusive */
+    uint64_t min_count;     /* drop totals below this */
+    uint64_t top;           /* print at most this many, 0 for all */
+    ngc_count_t count;
+    ngc_pos_t pos;
+    bool fold_case;
+    bool strict;
+    ngc_stats_mode_t stats;
+    ngc_progress_mode_t progress;
+    int verbose;            /* -v: 1 info, 2 debug */
+    char **inputs;          /* borrowed from argv */
+    unsigned ninputs;
+} ngc_config_t;
+
+/* Exit codes, documented in --help and the README. */
+#define NGC_EXIT_OK 0
+#define NGC_EXIT_FAILURE 1
+#define NGC_EXIT_USAGE 2
+#define NGC_EXIT_SIGINT 130
+#define NGC_EXIT_SIGTERM 143
+
+typedef enum { NGC_CONFIG_RUN, NGC_CONFIG_EXIT_OK, NGC_CONFIG_USAGE } ngc_config_result_t;
+
+/* Parses argv into cfg. Prints --help/--version to stdout (EXIT_OK) or the
+ * error and a usage hint to stderr (USAGE). Main thread, before any fork. */
+ngc_config_result_t ngc_config_parse(ngc_config_t *cfg, int argc, char **argv);
+
+/* Parses "8M", "1G", "4096" (powers of 1024). NGC_OK or NGC_ERROR. */
+int ngc_config_parse_size(const char *s, uint64_t *out);
+/* Parses a decimal unsigned 64-bit number with no sign and no junk. */
+int ngc_config_parse_u64(const char *s, uint64_t *out);
+
+#endif

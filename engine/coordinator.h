@@ -1,0 +1,51 @@
+/*
+ * coordinator.h: the coordinator's event loop. It hands map tasks, then sort
+ * tasks, to whichever worker has a free thread, collects their results,
+ * draws progress, and turns signals and worker deaths into a clean stop.
+ *
+ * DESIGN: one event_base, created after the workers are forked. Channel,
+ * signal and timer callbacks only change state and call ngc_coord_step(),
+ * which decides what to send next. The coordinator reads shared memory
+ * (progress counters, the final table) but never writes it.
+ */
+#ifndef NGC_ENGINE_COORDINATOR_H
+#define NGC_ENGINE_COORDINATOR_H
+
+#include <stdint.h>
+
+#include "engine/config.h"
+#include "engine/plan.h"
+#include "engine/proc.h"
+#include "engine/shm.h"
+
+typedef struct ngc_coord_s ngc_coord_t;
+
+typedef enum {
+    NGC_COORD_OK,          /* every task done: the table is complete and sorted */
+    NGC_COORD_FAILED,      /* a task or a worker failed; message printed */
+    NGC_COORD_INTERRUPTED, /* SIGINT or SIGTERM; see ngc_coord_signal */
+} ngc_coord_result_t;
+
+/* A malformed line, resolved to its file and line number. */
+typedef struct {
+    uint32_t file_id;
+    uint64_t line;
+    uint32_t reason;
+} ngc_coord_sample_t;
+
+/* Borrows everything; the workers in procs are already running. */
+ngc_coord_t *ngc_coord_new(const ngc_config_t *cfg, ngc_plan_t *plan, ngc_shm_t *shm,
+                           ngc_proc_table_t *procs);
+void ngc_coord_free(ngc_coord_t *co);
+/* Runs the job to its end; every worker has exited when it returns. */
+ngc_coord_result_t ngc_coord_run(ngc_coord_t *co);
+/* The signal that interrupted the run. */
+int ngc_coord_signal(const ngc_coord_t *co);
+/* Up to NGC_MSG_SAMPLES malformed lines, first in input order. */
+unsigned ngc_coord_samples(ngc_coord_t *co, ngc_coord_sample_t *out, unsigned cap);
+/* Tasks and lines done by each worker slot (for --stats). */
+uint64_t ngc_coord_worker_tasks(const ngc_coord_t *co, unsigned slot);
+/* The name of a file for messages: its path, or "(standard input)". */
+const char *ngc_coord_file_name(const ngc_plan_t *plan, uint32_t file_id);
+
+#endif

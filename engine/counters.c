@@ -1,0 +1,355 @@
+/*
+ * counters.c: the shared reduce table (see counters.h for the design).
+ *
+ * A slot is 32 bytes: cached hash, key reference (offset << 24 | length;
+ * 0 means empty), match and volume. A partition's slot array doubles at 3/4
+ * load; the old array goes to a free list by size class, where another
+ * partition growing to the same size picks it up (they grow in step, since
+ * the hash spreads keys evenly). Key bytes go to per-partition arena blocks.
+ */
+#include "engine/ngc.h"
+#include "engine/counters.h"
+#include "engine/log.h"
+#include "engine/shmtx.h"
+
+#include <stdlib.h>
+#include <xxhash.h>
+
+#define NGC_KEY_LEN_BITS 24
+#define NGC_KEY_LEN_MASK ((1ull << NGC_KEY_LEN_BITS) - 1)
+#define NGC_INITIAL_SLOTS 256u
+#define NGC_ARENA_BLOCK (256u << 10)
+#define NGC_PART_BITS 6
+#define NGC_SIZE_CLASSES 64
+
+_Static_assert((1u << NGC_PART_BITS) == NGC_COUNTERS_PARTS, "partition bits");
+
+typedef struct {
+    uint64_t hash;
+    uint64_t ref;    /* offset << 24 | length, 0 when empty */
+    uint64_t match;
+    uint64_t volume;
+} ngc_cslot_t;
+
+_Static_assert(sizeof(ngc_cslot_t) == 32, "two slots per cache line");
+
+typedef struct {
+    ngc_shmtx_t lock;
+    uint64_t table;     /* offset of the slot array */
+    uint64_t cap;       /* slots, a power of two */
+    uint64_t count;     /* used slots */
+    uint64_t arena;     /* offset of the next free key byte */
+    uint64_t arena_end; /* end of the current arena block */
+    uint64_t sorted;    /* entries after ngc_counters_sort, from slot 0 */
+    bool is_sorted;
+} __attribute__((aligned(64))) ngc_part_t;
+
+struct ngc_counters_s {
+    uint64_t size;                          /* bytes of the whole table */
+    ngc_shmtx_t alloc_lock;                 /* guards bump and free_tables */
+    uint64_t bump;                          /* next free offset in the pool */
+    uint64_t high_water;
+    uint64_t free_tables[NGC_SIZE_CLASSES]; /* offset of a freed array, 0 = none */
+    ngc_part_t part[NGC_COUNTERS_PARTS];
+};
+
+size_t ngc_counters_shm_size(uint64_t memory)
+{
+    return (size_t)memory;
+}
+
+static inline char *ngc_counters_at(const ngc_counters_t *c, uint64_t off)
+{
+    return (char *)c + off;
+}
+
+static inline ngc_cslot_t *ngc_counters_slots(const ngc_counters_t *c, const ngc_part_t *p)
+{
+    return (ngc_cslot_t *)ngc_counters_at(c, p->table);
+}
+
+static unsigned ngc_counters_log2(uint64_t n)
+{
+    return 63u - (unsigned)__builtin_clzll(n);
+}
+
+/* Allocates `bytes` (a power of two for slot arrays) from the pool; 0 if full. */
+static uint64_t ngc_counters_alloc(ngc_counters_t *c, uint64_t bytes, bool table)
+{
+    if (ngc_shmtx_lock(&c->alloc_lock) != NGC_OK)
+        return 0;
+    uint64_t off = 0;
+    unsigned cls = ngc_counters_log2(bytes);
+    if (table && c->free_tables[cls] != 0) {
+        off = c->free_tables[cls];
+        c->free_tables[cls] = *(uint64_t *)ngc_counters_at(c, off);
+    } else {
+        uint64_t start = (c->bump + 63) & ~(uint64_t)63;
+        if (start + bytes <= c->size) {
+            off = start;
+            c->bump = start + bytes;
+            if (c->bump > c->high_water)
+                c->high_water = c->bump;
+        }
+    }
+    ngc_shmtx_unlock(&c->alloc_lock);
+    return off;
+}
+
+static void ngc_counters_free_table(ngc_counters_t *c, uint64_t off, uint64_t bytes)
+{
+    if (ngc_shmtx_lock(&c->alloc_lock) != NGC_OK)
+        return; /* leaked, not corrupted */
+    unsigned cls = ngc_counters_log2(bytes);
+    *(uint64_t *)ngc_counters_at(c, off) = c->free_tables[cls];
+    c->free_tables[cls] = off;
+    ngc_shmtx_unlock(&c->alloc_lock);
+}
+
+ngc_counters_t *ngc_counters_shm_init(void *at, size_t size)
+{
+    ngc_counters_t *c = at;
+    memset(c, 0, sizeof(*c));
+    c->size = size;
+    c->bump = sizeof(*c);
+    c->high_water = c->bump;
+    if (size > (1ull << (64 - NGC_KEY_LEN_BITS))) {
+        ngc_log_error(0, "reduce table of %zu bytes is larger than offsets can address", size);
+        return NULL;
+    }
+    if (ngc_shmtx_init(&c->alloc_lock) != NGC_OK)
+        return NULL;
+    for (unsigned i = 0; i < NGC_COUNTERS_PARTS; i++) {
+        ngc_part_t *p = &c->part[i];
+        if (ngc_shmtx_init(&p->lock) != NGC_OK)
+            return NULL;
+        uint64_t bytes = NGC_INITIAL_SLOTS * sizeof(ngc_cslot_t);
+        p->table = ngc_counters_alloc(c, bytes, true);
+        if (p->table == 0) {
+            ngc_log_error(0, "reduce table of %zu bytes is too small for its partitions", size);
+            return NULL;
+        }
+        p->cap = NGC_INITIAL_SLOTS;
+    }
+    return c;
+}
+
+uint64_t ngc_counters_hash(const char *key, size_t len)
+{
+    return XXH3_64bits(key, len);
+}
+
+unsigned ngc_counters_partition(uint64_t hash)
+{
+    /* Top bits pick the partition, low bits the slot: independent. */
+    return (unsigned)(hash >> (64 - NGC_PART_BITS));
+}
+
+static int ngc_counters_grow(ngc_counters_t *c, ngc_part_t *p)
+{
+    uint64_t ncap = p->cap * 2;
+    uint64_t noff = ngc_counters_alloc(c, ncap * sizeof(ngc_cslot_t), true);
+    if (noff == 0)
+        return NGC_FULL;
+    ngc_cslot_t *ns = (ngc_cslot_t *)ngc_counters_at(c, noff);
+    memset(ns, 0, ncap * sizeof(ngc_cslot_t));
+    ngc_cslot_t *os = ngc_counters_slots(c, p);
+    uint64_t mask = ncap - 1;
+    for (uint64_t i = 0; i < p->cap; i++) {
+        if (os[i].ref == 0)
+            continue;
+        uint64_t j = os[i].hash & mask;
+        while (ns[j].ref != 0)
+            j = (j + 1) & mask;
+        ns[j] = os[i];
+    }
+    uint64_t ooff = p->table, obytes = p->cap * sizeof(ngc_cslot_t);
+    p->table = noff;
+    p->cap = ncap;
+    ngc_counters_free_table(c, ooff, obytes);
+    return NGC_OK;
+}
+
+static uint64_t ngc_counters_store_key(ngc_counters_t *c, ngc_part_t *p,
+                                       const char *key, uint32_t len)
+{
+    if (p->arena_end - p->arena < len) {
+        uint64_t bytes = len > NGC_ARENA_BLOCK ? len : NGC_ARENA_BLOCK;
+        uint64_t off = ngc_counters_alloc(c, bytes, false);
+        if (off == 0)
+            return 0;
+        p->arena = off;
+        p->arena_end = off + bytes;
+    }
+    uint64_t off = p->arena;
+    memcpy(ngc_counters_at(c, off), key, len);
+    p->arena += len;
+    return off << NGC_KEY_LEN_BITS | len;
+}
+
+static int ngc_counters_merge_locked(ngc_counters_t *c, ngc_part_t *p,
+                                     const ngc_kv_t *kv, size_t n, const ngc_kv_t **bad)
+{
+    for (size_t k = 0; k < n; k++) {
+        const ngc_kv_t *e = &kv[k];
+        if ((p->count + 1) * 4 > p->cap * 3) {
+            int rc = ngc_counters_grow(c, p);
+            if (rc != NGC_OK)
+                return rc;
+        }
+        ngc_cslot_t *s = ngc_counters_slots(c, p);
+        uint64_t mask = p->cap - 1;
+        uint64_t i = e->hash & mask;
+        for (;;) {
+            ngc_cslot_t *slot = &s[i];
+            if (slot->ref == 0) {
+                uint64_t ref = ngc_counters_store_key(c, p, e->key, e->len);
+                if (ref == 0)
+                    return NGC_FULL;
+                slot->hash = e->hash;
+                slot->match = e->match;
+                slot->volume = e->volume;
+                slot->ref = ref;
+                p->count++;
+                break;
+            }
+            if (slot->hash == e->hash && (slot->ref & NGC_KEY_LEN_MASK) == e->len &&
+                memcmp(ngc_counters_at(c, slot->ref >> NGC_KEY_LEN_BITS), e->key, e->len) == 0) {
+                uint64_t m, v;
+                if (__builtin_add_overflow(slot->match, e->match, &m) ||
+                    __builtin_add_overflow(slot->volume, e->volume, &v)) {
+                    *bad = e;
+                    return NGC_ERROR;
+                }
+                slot->match = m;
+                slot->volume = v;
+                break;
+            }
+            i = (i + 1) & mask;
+        }
+    }
+    return NGC_OK;
+}
+
+int ngc_counters_merge(ngc_counters_t *c, unsigned part, const ngc_kv_t *kv,
+                       size_t n, const ngc_kv_t **bad)
+{
+    ngc_assert(part < NGC_COUNTERS_PARTS);
+    ngc_part_t *p = &c->part[part];
+    int rc = ngc_shmtx_lock(&p->lock);
+    if (rc == NGC_SHMTX_OWNERDEAD) {
+        /* A worker died mid-merge: the partition cannot be trusted. */
+        ngc_shmtx_consistent(&p->lock);
+        ngc_shmtx_unlock(&p->lock);
+        ngc_log_error(0, "a worker died while merging into partition %u", part);
+        return NGC_ERROR;
+    }
+    if (rc != NGC_OK)
+        return NGC_ERROR;
+    ngc_assert(!p->is_sorted);
+    rc = ngc_counters_merge_locked(c, p, kv, n, bad);
+    ngc_shmtx_unlock(&p->lock);
+    return rc;
+}
+
+static inline void ngc_counters_to_entry(const ngc_counters_t *c, const ngc_cslot_t *s,
+                                         ngc_entry_t *out)
+{
+    out->key = ngc_counters_at(c, s->ref >> NGC_KEY_LEN_BITS);
+    out->len = (uint32_t)(s->ref & NGC_KEY_LEN_MASK);
+    out->match = s->match;
+    out->volume = s->volume;
+}
+
+int ngc_counters_compare(const ngc_entry_t *a, const ngc_entry_t *b, ngc_count_t order)
+{
+    uint64_t ka = order == NGC_COUNT_VOLUME ? a->volume : a->match;
+    uint64_t kb = order == NGC_COUNT_VOLUME ? b->volume : b->match;
+    if (ka != kb)
+        return ka > kb ? -1 : 1;
+    if (order == NGC_COUNT_BOTH && a->volume != b->volume)
+        return a->volume > b->volume ? -1 : 1;
+    size_t n = a->len < b->len ? a->len : b->len;
+    int r = memcmp(a->key, b->key, n);
+    if (r != 0)
+        return r;
+    return a->len < b->len ? -1 : a->len > b->len;
+}
+
+typedef struct {
+    const ngc_counters_t *c;
+    ngc_count_t order;
+} ngc_sort_ctx_t;
+
+static int ngc_counters_slot_cmp(const void *x, const void *y, void *arg)
+{
+    const ngc_sort_ctx_t *ctx = arg;
+    ngc_entry_t a, b;
+    ngc_counters_to_entry(ctx->c, x, &a);
+    ngc_counters_to_entry(ctx->c, y, &b);
+    return ngc_counters_compare(&a, &b, ctx->order);
+}
+
+int ngc_counters_sort(ngc_counters_t *c, unsigned part, ngc_count_t order,
+                      uint64_t min_count)
+{
+    ngc_assert(part < NGC_COUNTERS_PARTS);
+    ngc_part_t *p = &c->part[part];
+    int rc = ngc_shmtx_lock(&p->lock);
+    if (rc != NGC_OK) {
+        if (rc == NGC_SHMTX_OWNERDEAD) {
+            ngc_shmtx_consistent(&p->lock);
+            ngc_shmtx_unlock(&p->lock);
+            ngc_log_error(0, "a worker died while holding partition %u", part);
+        }
+        return NGC_ERROR;
+    }
+    if (!p->is_sorted) {
+        ngc_cslot_t *s = ngc_counters_slots(c, p);
+        uint64_t n = 0;
+        for (uint64_t i = 0; i < p->cap; i++) {
+            if (s[i].ref == 0)
+                continue;
+            uint64_t v = order == NGC_COUNT_VOLUME ? s[i].volume : s[i].match;
+            if (v >= min_count)
+                s[n++] = s[i];
+        }
+        ngc_sort_ctx_t ctx = {c, order};
+        qsort_r(s, n, sizeof(*s), ngc_counters_slot_cmp, &ctx);
+        p->sorted = n;
+        p->is_sorted = true;
+    }
+    ngc_shmtx_unlock(&p->lock);
+    return NGC_OK;
+}
+
+uint64_t ngc_counters_distinct(const ngc_counters_t *c)
+{
+    uint64_t n = 0;
+    for (unsigned i = 0; i < NGC_COUNTERS_PARTS; i++)
+        n += c->part[i].count;
+    return n;
+}
+
+uint64_t ngc_counters_used(const ngc_counters_t *c)
+{
+    return c->high_water;
+}
+
+uint64_t ngc_counters_capacity(const ngc_counters_t *c)
+{
+    return c->size;
+}
+
+size_t ngc_counters_sorted(const ngc_counters_t *c, unsigned part)
+{
+    ngc_assert(part < NGC_COUNTERS_PARTS && c->part[part].is_sorted);
+    return (size_t)c->part[part].sorted;
+}
+
+void ngc_counters_entry(const ngc_counters_t *c, unsigned part, size_t idx,
+                        ngc_entry_t *out)
+{
+    const ngc_part_t *p = &c->part[part];
+    ngc_counters_to_entry(c, &ngc_counters_slots(c, p)[idx], out);
+}

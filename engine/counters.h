@@ -1,0 +1,78 @@
+/*
+ * counters.h: the shared reduce table: ngram -> (match, volume) totals in
+ * N partitions, each an open-addressing hash table with its own robust lock.
+ *
+ * DESIGN: the coordinator sizes and initializes the table before the first
+ * fork and afterwards only reads it, once every merge and sort is done.
+ * Workers merge a batch of entries into one partition per lock acquisition
+ * (never a lock per key), then, in the sort phase, each partition is
+ * compacted and sorted in place by one worker. All memory (slot arrays and
+ * key bytes) comes from one fixed pool inside the region, so a table that
+ * outgrows --memory fails with NGC_FULL instead of growing without bound.
+ * Offsets, not pointers, are stored, so the layout is position-independent.
+ */
+#ifndef NGC_ENGINE_COUNTERS_H
+#define NGC_ENGINE_COUNTERS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "engine/config.h"
+
+typedef struct ngc_counters_s ngc_counters_t;
+
+/* One ngram and its counts, as the map phase hands it to the merge. */
+typedef struct {
+    const char *key;   /* not owned; len bytes, any content */
+    uint32_t len;
+    uint32_t part;     /* ngc_counters_partition(hash) */
+    uint64_t hash;     /* ngc_counters_hash(key, len) */
+    uint64_t match;
+    uint64_t volume;
+} ngc_kv_t;
+
+/* A sorted result entry; key points into shm, valid while it is mapped. */
+typedef struct {
+    const char *key;
+    uint32_t len;
+    uint64_t match;
+    uint64_t volume;
+} ngc_entry_t;
+
+#define NGC_COUNTERS_PARTS 64
+
+/* Bytes the table takes when given a budget of `memory` bytes: all of it. */
+size_t ngc_counters_shm_size(uint64_t memory);
+/* Lays out the table in `size` bytes at `at`; coordinator, before fork. */
+ngc_counters_t *ngc_counters_shm_init(void *at, size_t size);
+
+uint64_t ngc_counters_hash(const char *key, size_t len);
+unsigned ngc_counters_partition(uint64_t hash);
+
+/*
+ * Adds n entries, all of partition `part`, under that partition's lock.
+ * NGC_OK; NGC_FULL when the pool is exhausted; NGC_ERROR when a total would
+ * pass 2^64-1 (*bad is set to the entry). Any worker thread.
+ */
+int ngc_counters_merge(ngc_counters_t *c, unsigned part, const ngc_kv_t *kv,
+                       size_t n, const ngc_kv_t **bad);
+
+/* Compacts partition `part`, drops totals below min_count and sorts it in
+ * output order. Once every merge is done; one caller per partition. */
+int ngc_counters_sort(ngc_counters_t *c, unsigned part, ngc_count_t order,
+                      uint64_t min_count);
+
+/* Distinct ngrams in the table (before --min-count). Read after the merges. */
+uint64_t ngc_counters_distinct(const ngc_counters_t *c);
+/* Bytes of the pool in use (high-water mark). */
+uint64_t ngc_counters_used(const ngc_counters_t *c);
+uint64_t ngc_counters_capacity(const ngc_counters_t *c);
+/* Entries of a sorted partition, and the idx-th of them. */
+size_t ngc_counters_sorted(const ngc_counters_t *c, unsigned part);
+void ngc_counters_entry(const ngc_counters_t *c, unsigned part, size_t idx,
+                        ngc_entry_t *out);
+/* Output order: negative if a comes first. */
+int ngc_counters_compare(const ngc_entry_t *a, const ngc_entry_t *b, ngc_count_t order);
+
+#endif

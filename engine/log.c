@@ -1,0 +1,99 @@
+/*
+ * log.c: one formatted line, one write(2). The role and level are the only
+ * globals: set once by each process before it starts threads.
+ */
+#include "engine/ngc.h"
+#include "engine/log.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <time.h>
+#include <unistd.h>
+
+static char ngc_log_role[32] = "ngram-count";
+static ngc_log_level_t ngc_log_max = NGC_LOG_WARN;
+
+static const char *const ngc_log_names[] = {"ERROR", "WARN", "INFO", "DEBUG"};
+
+void ngc_log_init(const char *role, ngc_log_level_t level)
+{
+    snprintf(ngc_log_role, sizeof(ngc_log_role), "%s", role);
+    ngc_log_max = level;
+}
+
+int ngc_log_enabled(ngc_log_level_t level)
+{
+    return level <= ngc_log_max;
+}
+
+static void ngc_log_write(const char *buf, size_t len)
+{
+    while (len > 0) {
+        ssize_t n = write(STDERR_FILENO, buf, len);
+        if (n < 0) {
+            if (errno == EINTR)
+                continue;
+            return; /* nowhere left to report it */
+        }
+        buf += n;
+        len -= (size_t)n;
+    }
+}
+
+static size_t ngc_log_tail(char *buf, size_t cap, size_t len, int err,
+                           const char *fmt, va_list ap)
+{
+    int n = vsnprintf(buf + len, cap - len, fmt, ap);
+    if (n > 0)
+        len = len + (size_t)n < cap ? len + (size_t)n : cap - 1;
+    if (err != 0 && len < cap - 1) {
+        char ebuf[128];
+        /* GNU strerror_r returns the string to use. */
+        const char *es = strerror_r(err, ebuf, sizeof(ebuf));
+        n = snprintf(buf + len, cap - len, ": %s", es);
+        if (n > 0)
+            len = len + (size_t)n < cap ? len + (size_t)n : cap - 1;
+    }
+    if (len >= cap - 1)
+        len = cap - 2;
+    buf[len++] = '\n';
+    return len;
+}
+
+void ngc_log(ngc_log_level_t level, int err, const char *fmt, ...)
+{
+    if (level > ngc_log_max)
+        return;
+    char buf[2048];
+    struct timespec ts;
+    struct tm tm;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    localtime_r(&ts.tv_sec, &tm);
+    int n = snprintf(buf, sizeof(buf), "%02d:%02d:%02d.%03ld %s[%ld] %s ",
+                     tm.tm_hour, tm.tm_min, tm.tm_sec, ts.tv_nsec / 1000000,
+                     ngc_log_role, (long)getpid(), ngc_log_names[level]);
+    size_t len = n > 0 ? (size_t)n : 0;
+    va_list ap;
+    va_start(ap, fmt);
+    len = ngc_log_tail(buf, sizeof(buf), len, err, fmt, ap);
+    va_end(ap);
+    ngc_log_write(buf, len);
+}
+
+void ngc_log_user(int err, const char *fmt, ...)
+{
+    char buf[2048];
+    size_t len = sizeof("ngram-count: ") - 1;
+    memcpy(buf, "ngram-count: ", len);
+    va_list ap;
+    va_start(ap, fmt);
+    len = ngc_log_tail(buf, sizeof(buf), len, err, fmt, ap);
+    va_end(ap);
+    ngc_log_write(buf, len);
+}
+
+void ngc_assert_fail(const char *expr, const char *file, int line)
+{
+    ngc_log(NGC_LOG_ERROR, 0, "assertion '%s' failed at %s:%d", expr, file, line);
+    abort();
+}

@@ -1,0 +1,139 @@
+/*
+ * main.c: ngram-count. Parses the options, plans the job, maps the shared
+ * region, forks the workers, runs the coordinator, writes the result. The
+ * only place that decides the exit status.
+ */
+#include "engine/ngc.h"
+#include "engine/config.h"
+#include "engine/coordinator.h"
+#include "engine/log.h"
+#include "engine/output.h"
+#include "engine/plan.h"
+#include "engine/proc.h"
+#include "engine/shm.h"
+#include "engine/summary.h"
+#include "workers/worker.h"
+
+#include <signal.h>
+#include <stdlib.h>
+#include <time.h>
+
+static volatile sig_atomic_t ngc_main_signal;
+
+static void ngc_main_on_signal(int sig)
+{
+    ngc_main_signal = sig;
+}
+
+static double ngc_main_elapsed(const struct timespec *t0)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)(t.tv_sec - t0->tv_sec) + (double)(t.tv_nsec - t0->tv_nsec) / 1e9;
+}
+
+static int ngc_main_signal_exit(int sig)
+{
+    ngc_log_user(0, "%s: stopped, no output written",
+                 sig == SIGINT ? "interrupted" : "terminated");
+    return sig == SIGINT ? NGC_EXIT_SIGINT : NGC_EXIT_SIGTERM;
+}
+
+static int ngc_main_run(const ngc_config_t *cfg)
+{
+    struct timespec t0;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    int status = NGC_EXIT_FAILURE;
+    /* A vanished reader of stdout is an EPIPE from write(), not a signal. */
+    signal(SIGPIPE, SIG_IGN);
+
+    ngc_plan_t *plan = ngc_plan_new(cfg);
+    if (plan == NULL)
+        return NGC_EXIT_FAILURE;
+    ngc_output_t *out = ngc_output_open(cfg);
+    if (out == NULL)
+        goto fail_plan;
+    ngc_shm_t *shm = ngc_shm_new(cfg);
+    if (shm == NULL)
+        goto fail_out;
+
+    ngc_proc_table_t *procs = malloc(sizeof(*procs));
+    if (procs == NULL)
+        goto fail_shm;
+    ngc_proc_table_init(procs, cfg->processes);
+    ngc_worker_args_t wargs = {cfg, shm};
+    for (unsigned i = 0; i < cfg->processes; i++) {
+        if (ngc_proc_spawn(procs, i, ngc_worker_main, &wargs) != NGC_OK) {
+            ngc_log_user(0, "cannot start %u worker processes", cfg->processes);
+            ngc_proc_kill_all(procs);
+            goto fail_procs;
+        }
+    }
+
+    ngc_coord_t *co = ngc_coord_new(cfg, plan, shm, procs);
+    if (co == NULL) {
+        ngc_proc_kill_all(procs);
+        goto fail_procs;
+    }
+    ngc_coord_result_t res = ngc_coord_run(co);
+    if (res == NGC_COORD_INTERRUPTED) {
+        status = ngc_main_signal_exit(ngc_coord_signal(co));
+        goto fail_coord;
+    }
+    if (res != NGC_COORD_OK)
+        goto fail_coord;
+
+    /* The loop's signal events are gone; a ^C now must still stop cleanly. */
+    signal(SIGINT, ngc_main_on_signal);
+    signal(SIGTERM, ngc_main_on_signal);
+    int rc = ngc_output_write(out, ngc_shm_counters(shm), &ngc_main_signal);
+    if (rc == NGC_OK)
+        rc = ngc_output_commit(out);
+    if (rc == NGC_AGAIN || ngc_main_signal) {
+        status = ngc_main_signal_exit(ngc_main_signal);
+        goto fail_coord;
+    }
+    if (rc == NGC_EOF) {
+        status = 141; /* like a process killed by SIGPIPE, but cleaned up */
+        goto fail_coord;
+    }
+    if (rc != NGC_OK)
+        goto fail_coord;
+    double wall = ngc_main_elapsed(&t0);
+    if (cfg->stats != NGC_STATS_NONE)
+        ngc_summary_print(cfg, plan, shm, co, wall, ngc_output_lines(out));
+    else
+        ngc_summary_warn_malformed(plan, shm, co);
+    status = NGC_EXIT_OK;
+
+fail_coord:
+    ngc_coord_free(co);
+fail_procs:
+    free(procs);
+fail_shm:
+    ngc_shm_free(shm);
+fail_out:
+    if (status == NGC_EXIT_OK)
+        ngc_output_free(out);
+    else
+        ngc_output_abort(out);
+fail_plan:
+    ngc_plan_free(plan);
+    return status;
+}
+
+int main(int argc, char **argv)
+{
+    ngc_config_t cfg;
+    switch (ngc_config_parse(&cfg, argc, argv)) {
+    case NGC_CONFIG_EXIT_OK:
+        return fflush(stdout) == 0 ? NGC_EXIT_OK : NGC_EXIT_FAILURE;
+    case NGC_CONFIG_USAGE:
+        return NGC_EXIT_USAGE;
+    case NGC_CONFIG_RUN:
+        break;
+    }
+    ngc_log_init("coord", cfg.verbose >= 2 ? NGC_LOG_DEBUG
+                          : cfg.verbose ? NGC_LOG_INFO : NGC_LOG_WARN);
+    exit(ngc_main_run(&cfg));
+}

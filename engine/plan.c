@@ -1,0 +1,206 @@
+/*
+ * plan.c: input checks and task splitting.
+ */
+#include "engine/ngc.h"
+#include "engine/plan.h"
+#include "engine/log.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+static int ngc_plan_probe(const char *path, ngc_file_t *f, bool *splittable)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+        ngc_log_user(errno, "cannot open '%s'", path);
+        return NGC_ERROR;
+    }
+    struct stat st;
+    if (fstat(fd, &st) != 0) {
+        ngc_log_user(errno, "cannot stat '%s'", path);
+        close(fd);
+        return NGC_ERROR;
+    }
+    if (S_ISDIR(st.st_mode)) {
+        ngc_log_user(EISDIR, "cannot read '%s'", path);
+        close(fd);
+        return NGC_ERROR;
+    }
+    *splittable = S_ISREG(st.st_mode);
+    f->size = S_ISREG(st.st_mode) ? (uint64_t)st.st_size : 0;
+    f->gzip = false;
+    if (*splittable) {
+        unsigned char magic[2];
+        ssize_t n;
+        do
+            n = pread(fd, magic, 2, 0);
+        while (n < 0 && errno == EINTR);
+        if (n < 0) {
+            ngc_log_user(errno, "cannot read '%s'", path);
+            close(fd);
+            return NGC_ERROR;
+        }
+        f->gzip = n == 2 && magic[0] == 0x1f && magic[1] == 0x8b;
+    }
+    close(fd);
+    return NGC_OK;
+}
+
+ngc_plan_t *ngc_plan_new(const ngc_config_t *cfg)
+{
+    ngc_plan_t *plan = calloc(1, sizeof(*plan));
+    if (plan == NULL)
+        return NULL;
+    plan->nfiles = cfg->ninputs;
+    plan->files = calloc(cfg->ninputs, sizeof(*plan->files));
+    bool *split = calloc(cfg->ninputs, sizeof(*split));
+    if (plan->files == NULL || split == NULL)
+        goto fail;
+    uint64_t ntasks = 0;
+    for (unsigned i = 0; i < cfg->ninputs; i++) {
+        ngc_file_t *f = &plan->files[i];
+        f->path = cfg->inputs[i];
+        if (strcmp(f->path, "-") == 0) {
+            f->ntasks = 1;
+        } else {
+            if (ngc_plan_probe(f->path, f, &split[i]) != NGC_OK)
+                goto fail;
+            if (split[i] && !f->gzip)
+                f->ntasks = (uint32_t)((f->size + cfg->chunk_size - 1) / cfg->chunk_size);
+            else
+                f->ntasks = 1;
+            if (split[i] && !f->gzip && f->size / cfg->chunk_size > UINT32_MAX / 2) {
+                ngc_log_user(0, "'%s' would make too many tasks; use a larger --chunk-size",
+                             f->path);
+                goto fail;
+            }
+        }
+        if (strlen(f->path) > NGC_MSG_PATH_MAX) {
+            ngc_log_user(ENAMETOOLONG, "cannot use '%.64s...'", f->path);
+            goto fail;
+        }
+        f->first_task = (uint32_t)ntasks;
+        ntasks += f->ntasks;
+        plan->total_bytes += f->size;
+        if (ntasks > UINT32_MAX / 2) {
+            ngc_log_user(0, "too many tasks; use a larger --chunk-size");
+            goto fail;
+        }
+    }
+    plan->ntasks = (uint32_t)ntasks;
+    plan->tasks = calloc(ntasks ? ntasks : 1, sizeof(*plan->tasks));
+    if (plan->tasks == NULL) {
+        ngc_log_user(ENOMEM, "cannot plan %llu tasks; use a larger --chunk-size",
+                     (unsigned long long)ntasks);
+        goto fail;
+    }
+    for (unsigned i = 0; i < plan->nfiles; i++) {
+        ngc_file_t *f = &plan->files[i];
+        for (uint32_t k = 0; k < f->ntasks; k++) {
+            ngc_task_t *t = &plan->tasks[f->first_task + k];
+            t->file_id = i;
+            if (strcmp(f->path, "-") == 0) {
+                t->kind = NGC_TASK_MAP_STDIN;
+            } else if (split[i] && !f->gzip) {
+                t->kind = NGC_TASK_MAP_PLAIN;
+                t->offset = (uint64_t)k * cfg->chunk_size;
+                t->length = f->size - t->offset < cfg->chunk_size ? f->size - t->offset
+                                                                  : cfg->chunk_size;
+            } else {
+                t->kind = NGC_TASK_MAP_STREAM;
+            }
+        }
+    }
+    free(split);
+    return plan;
+
+fail:
+    free(split);
+    ngc_plan_free(plan);
+    return NULL;
+}
+
+void ngc_plan_free(ngc_plan_t *plan)
+{
+    if (plan == NULL)
+        return;
+    free(plan->files);
+    free(plan->tasks);
+    free(plan);
+}
+
+void ngc_plan_task_msg(const ngc_plan_t *plan, uint32_t id, ngc_msg_task_t *msg)
+{
+    ngc_assert(id < plan->ntasks);
+    const ngc_task_t *t = &plan->tasks[id];
+    const ngc_file_t *f = &plan->files[t->file_id];
+    memset(msg, 0, offsetof(ngc_msg_task_t, path));
+    msg->task_id = id;
+    msg->kind = t->kind;
+    msg->offset = t->offset;
+    msg->length = t->length;
+    msg->file_id = t->file_id;
+    if (t->kind == NGC_TASK_MAP_STDIN) {
+        msg->path_len = 0;
+    } else {
+        size_t len = strlen(f->path);
+        msg->path_len = (uint32_t)len;
+        memcpy(msg->path, f->path, len);
+    }
+    msg->path[msg->path_len] = '\0';
+}
+
+static int ngc_plan_count_newlines(const char *path, uint64_t end, uint64_t *out)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return NGC_ERROR;
+    char buf[1 << 16];
+    uint64_t pos = 0, n = 0;
+    while (pos < end) {
+        size_t want = end - pos < sizeof(buf) ? (size_t)(end - pos) : sizeof(buf);
+        ssize_t got = pread(fd, buf, want, (off_t)pos);
+        if (got < 0 && errno == EINTR)
+            continue;
+        if (got <= 0) {
+            close(fd);
+            return NGC_ERROR;
+        }
+        for (const char *p = buf, *e = buf + got; (p = memchr(p, '\n', (size_t)(e - p))); p++)
+            n++;
+        pos += (uint64_t)got;
+    }
+    close(fd);
+    *out = n;
+    return NGC_OK;
+}
+
+int ngc_plan_file_line(const ngc_plan_t *plan, uint32_t id, uint64_t line, uint64_t *out)
+{
+    ngc_assert(id < plan->ntasks);
+    const ngc_task_t *t = &plan->tasks[id];
+    const ngc_file_t *f = &plan->files[t->file_id];
+    uint64_t before = 0;
+    bool known = true;
+    for (uint32_t k = f->first_task; k < id; k++) {
+        if (plan->tasks[k].state != NGC_TASK_DONE) {
+            known = false;
+            break;
+        }
+        before += plan->tasks[k].lines;
+    }
+    if (!known && t->offset > 0) {
+        /* Lines starting before offset: the first, and one after each
+         * newline up to offset - 2. */
+        if (ngc_plan_count_newlines(f->path, t->offset - 1, &before) != NGC_OK)
+            return NGC_ERROR;
+        before++;
+    } else if (!known) {
+        before = 0;
+    }
+    *out = before + line;
+    return NGC_OK;
+}

@@ -1,0 +1,57 @@
+/*
+ * plan.h: the job plan: every input file checked and cut into map tasks.
+ * A plain regular file becomes byte ranges of --chunk-size, each owning the
+ * lines that start inside it (Hadoop's rule); a gzip file, a pipe or
+ * standard input is one streamed task. Built by the coordinator before any
+ * worker starts, so a missing file fails the job before work begins.
+ */
+#ifndef NGC_ENGINE_PLAN_H
+#define NGC_ENGINE_PLAN_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "engine/config.h"
+#include "engine/msg.h"
+
+typedef enum { NGC_TASK_PENDING, NGC_TASK_RUNNING, NGC_TASK_DONE } ngc_task_state_t;
+
+typedef struct {
+    uint32_t file_id;
+    ngc_task_kind_t kind;
+    uint64_t offset;
+    uint64_t length;
+    ngc_task_state_t state;
+    uint64_t lines;      /* lines owned, once done */
+} ngc_task_t;
+
+typedef struct {
+    const char *path;    /* borrowed from argv; "-" for standard input */
+    uint64_t size;       /* bytes on disk, 0 if unknown */
+    bool gzip;
+    uint32_t first_task;
+    uint32_t ntasks;
+} ngc_file_t;
+
+typedef struct {
+    ngc_file_t *files;
+    unsigned nfiles;
+    ngc_task_t *tasks;
+    uint32_t ntasks;
+    uint64_t total_bytes; /* of the inputs, for progress */
+} ngc_plan_t;
+
+/* Checks every input and plans its tasks; NULL after a message naming the
+ * file. Coordinator only, before fork. */
+ngc_plan_t *ngc_plan_new(const ngc_config_t *cfg);
+void ngc_plan_free(ngc_plan_t *plan);
+/* Fills msg with task `id`. */
+void ngc_plan_task_msg(const ngc_plan_t *plan, uint32_t id, ngc_msg_task_t *msg);
+/*
+ * Turns a line number counted from a task's first line into one counted from
+ * the file's first line: from the line counts of the file's earlier tasks
+ * when all are done, else by counting newlines up to the task's offset.
+ */
+int ngc_plan_file_line(const ngc_plan_t *plan, uint32_t id, uint64_t line, uint64_t *out);
+
+#endif

@@ -1,0 +1,22 @@
+/*
+ * shm.h: the one shared region of a job: an anonymous MAP_SHARED mapping made
+ * before the first fork, so every worker sees it at the same address and
+ * nothing named outlives the job. Each shm module states its size and lays
+ * itself out (PostgreSQL's size/init pairs).
+ */
+#ifndef NGC_ENGINE_SHM_H
+#define NGC_ENGINE_SHM_H
+
+#include "engine/config.h"
+#include "engine/counters.h"
+#include "engine/stats.h"
+
+typedef struct ngc_shm_s ngc_shm_t;
+
+/* Maps and initializes the region for cfg (coordinator, before fork). */
+ngc_shm_t *ngc_shm_new(const ngc_config_t *cfg);
+void ngc_shm_free(ngc_shm_t *shm);
+ngc_stats_t *ngc_shm_stats(const ngc_shm_t *shm);
+ngc_counters_t *ngc_shm_counters(const ngc_shm_t *shm);
+
+#endif

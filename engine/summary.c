@@ -1,0 +1,106 @@
+/*
+ * summary.c: --stats. JSON strings are escaped byte by byte; paths may hold
+ * anything but NUL.
+ */
+#include "engine/ngc.h"
+#include "engine/summary.h"
+#include "engine/progress.h"
+
+#include <stdio.h>
+
+static void ngc_summary_json_string(FILE *f, const char *s)
+{
+    fputc('"', f);
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+        if (*p == '"' || *p == '\\')
+            fprintf(f, "\\%c", *p);
+        else if (*p < 0x20)
+            fprintf(f, "\\u%04x", *p);
+        else
+            fputc(*p, f);
+    }
+    fputc('"', f);
+}
+
+void ngc_summary_print(const ngc_config_t *cfg, const ngc_plan_t *plan, const ngc_shm_t *shm,
+                       ngc_coord_t *co, double wall, uint64_t output_lines)
+{
+    const ngc_stats_t *st = ngc_shm_stats(shm);
+    const ngc_counters_t *c = ngc_shm_counters(shm);
+    ngc_stats_totals_t t;
+    ngc_stats_read(st, -1, &t);
+    ngc_coord_sample_t samples[NGC_MSG_SAMPLES];
+    unsigned ns = ngc_coord_samples(co, samples, NGC_NELEMS(samples));
+    uint64_t distinct = ngc_counters_distinct(c);
+    FILE *f = stderr;
+    if (cfg->stats == NGC_STATS_JSON) {
+        fprintf(f, "{\"version\":\"%s\",\"wall_seconds\":%.3f,\"processes\":%u,\"threads\":%u,"
+                   "\"tasks\":%u,\"bytes\":%llu,\"lines\":%llu,\"lines_per_second\":%.0f,"
+                   "\"distinct_ngrams\":%llu,\"output_lines\":%llu,\"malformed_lines\":%llu,"
+                   "\"filtered\":%llu,\"reduce_table_bytes\":%llu,\"malformed_samples\":[",
+                NGC_VERSION, wall, cfg->processes, cfg->threads, plan->ntasks,
+                (unsigned long long)t.bytes, (unsigned long long)t.lines,
+                wall > 0 ? (double)t.lines / wall : 0.0, (unsigned long long)distinct,
+                (unsigned long long)output_lines, (unsigned long long)t.malformed,
+                (unsigned long long)t.filtered, (unsigned long long)ngc_counters_used(c));
+        for (unsigned i = 0; i < ns; i++) {
+            fprintf(f, "%s{\"file\":", i ? "," : "");
+            ngc_summary_json_string(f, ngc_coord_file_name(plan, samples[i].file_id));
+            fprintf(f, ",\"line\":%llu,\"reason\":\"%s\"}", (unsigned long long)samples[i].line,
+                    ngc_msg_reason_text(samples[i].reason));
+        }
+        fprintf(f, "],\"workers\":[");
+        for (unsigned w = 0; w < cfg->processes; w++) {
+            ngc_stats_totals_t wt;
+            ngc_stats_read(st, (int)w, &wt);
+            fprintf(f, "%s{\"worker\":%u,\"tasks\":%llu,\"lines\":%llu,\"bytes\":%llu}",
+                    w ? "," : "", w, (unsigned long long)ngc_coord_worker_tasks(co, w),
+                    (unsigned long long)wt.lines, (unsigned long long)wt.bytes);
+        }
+        fprintf(f, "]}\n");
+        fflush(f);
+        return;
+    }
+    char bytes[16], rate[16];
+    ngc_progress_bytes(t.bytes, bytes, sizeof(bytes));
+    ngc_progress_bytes(wall > 0 ? (uint64_t)((double)t.bytes / wall) : 0, rate, sizeof(rate));
+    fprintf(f, "ngram-count %s: %u files, %u tasks, %u processes x %u threads\n", NGC_VERSION,
+            plan->nfiles, plan->ntasks, cfg->processes, cfg->threads);
+    fprintf(f, "  wall time        %.3f s\n", wall);
+    fprintf(f, "  input            %s (%s/s), %llu lines (%.0f lines/s)\n", bytes, rate,
+            (unsigned long long)t.lines, wall > 0 ? (double)t.lines / wall : 0.0);
+    fprintf(f, "  distinct ngrams  %llu (%llu printed)\n", (unsigned long long)distinct,
+            (unsigned long long)output_lines);
+    fprintf(f, "  filtered         %llu (years, --pos)\n", (unsigned long long)t.filtered);
+    fprintf(f, "  malformed lines  %llu\n", (unsigned long long)t.malformed);
+    for (unsigned i = 0; i < ns; i++)
+        fprintf(f, "    %s:%llu: %s\n", ngc_coord_file_name(plan, samples[i].file_id),
+                (unsigned long long)samples[i].line, ngc_msg_reason_text(samples[i].reason));
+    char used[16];
+    ngc_progress_bytes(ngc_counters_used(c), used, sizeof(used));
+    fprintf(f, "  reduce table     %s of --memory in use\n", used);
+    for (unsigned w = 0; w < cfg->processes; w++) {
+        ngc_stats_totals_t wt;
+        ngc_stats_read(st, (int)w, &wt);
+        fprintf(f, "  worker %-3u       %llu tasks, %llu lines\n", w,
+                (unsigned long long)ngc_coord_worker_tasks(co, w), (unsigned long long)wt.lines);
+    }
+    fflush(f);
+}
+
+void ngc_summary_warn_malformed(const ngc_plan_t *plan, const ngc_shm_t *shm, ngc_coord_t *co)
+{
+    ngc_stats_totals_t t;
+    ngc_stats_read(ngc_shm_stats(shm), -1, &t);
+    if (t.malformed == 0)
+        return;
+    ngc_coord_sample_t samples[NGC_MSG_SAMPLES];
+    unsigned ns = ngc_coord_samples(co, samples, NGC_NELEMS(samples));
+    fprintf(stderr, "ngram-count: skipped %llu malformed line%s", (unsigned long long)t.malformed,
+            t.malformed == 1 ? "" : "s");
+    for (unsigned i = 0; i < ns; i++)
+        fprintf(stderr, "%s%s:%llu (%s)", i ? ", " : ": ",
+                ngc_coord_file_name(plan, samples[i].file_id),
+                (unsigned long long)samples[i].line, ngc_msg_reason_text(samples[i].reason));
+    fprintf(stderr, "%s\n", t.malformed > ns ? ", ..." : "");
+}

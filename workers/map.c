@@ -1,0 +1,194 @@
+/*
+ * map.c: the combiner. Slots hold the hash, so growing never rehashes key
+ * bytes and the merge into shared memory reuses it.
+ */
+#include "engine/ngc.h"
+#include "workers/map.h"
+
+#include <stdlib.h>
+
+#define NGC_MAP_INITIAL 1024u
+#define NGC_MAP_BLOCK (1u << 20)
+
+typedef struct {
+    uint64_t hash;
+    const char *key; /* NULL when empty */
+    uint32_t len;
+    uint64_t match;
+    uint64_t volume;
+} ngc_mslot_t;
+
+typedef struct ngc_map_block_s {
+    struct ngc_map_block_s *next;
+    size_t cap;
+    char data[];
+} ngc_map_block_t;
+
+struct ngc_map_s {
+    ngc_mslot_t *slots;
+    size_t cap;              /* power of two */
+    size_t count;
+    ngc_map_block_t *blocks; /* the one in use first */
+    ngc_map_block_t *spare;  /* emptied by reset */
+    size_t used;             /* bytes used in blocks */
+    ngc_kv_t *kv;
+    size_t kv_cap;
+};
+
+ngc_map_t *ngc_map_new(void)
+{
+    ngc_map_t *m = calloc(1, sizeof(*m));
+    if (m == NULL)
+        return NULL;
+    m->slots = calloc(NGC_MAP_INITIAL, sizeof(*m->slots));
+    if (m->slots == NULL) {
+        free(m);
+        return NULL;
+    }
+    m->cap = NGC_MAP_INITIAL;
+    return m;
+}
+
+static void ngc_map_free_blocks(ngc_map_block_t *b)
+{
+    while (b != NULL) {
+        ngc_map_block_t *next = b->next;
+        free(b);
+        b = next;
+    }
+}
+
+void ngc_map_free(ngc_map_t *m)
+{
+    if (m == NULL)
+        return;
+    ngc_map_free_blocks(m->blocks);
+    ngc_map_free_blocks(m->spare);
+    free(m->slots);
+    free(m->kv);
+    free(m);
+}
+
+static int ngc_map_grow(ngc_map_t *m)
+{
+    size_t ncap = m->cap * 2;
+    ngc_mslot_t *ns = calloc(ncap, sizeof(*ns));
+    if (ns == NULL)
+        return NGC_FULL;
+    size_t mask = ncap - 1;
+    for (size_t i = 0; i < m->cap; i++) {
+        if (m->slots[i].key == NULL)
+            continue;
+        size_t j = m->slots[i].hash & mask;
+        while (ns[j].key != NULL)
+            j = (j + 1) & mask;
+        ns[j] = m->slots[i];
+    }
+    free(m->slots);
+    m->slots = ns;
+    m->cap = ncap;
+    return NGC_OK;
+}
+
+static const char *ngc_map_copy_key(ngc_map_t *m, const char *key, uint32_t len)
+{
+    ngc_map_block_t *b = m->blocks;
+    if (b == NULL || b->cap - m->used < len) {
+        size_t cap = len > NGC_MAP_BLOCK ? len : NGC_MAP_BLOCK;
+        if (m->spare != NULL && m->spare->cap >= cap) {
+            b = m->spare;
+            m->spare = b->next;
+        } else {
+            b = malloc(sizeof(*b) + cap);
+            if (b == NULL)
+                return NULL;
+            b->cap = cap;
+        }
+        b->next = m->blocks;
+        m->blocks = b;
+        m->used = 0;
+    }
+    char *dst = b->data + m->used;
+    memcpy(dst, key, len);
+    m->used += len;
+    return dst;
+}
+
+int ngc_map_add(ngc_map_t *m, const char *key, uint32_t len, uint64_t match,
+                uint64_t volume)
+{
+    if ((m->count + 1) * 4 > m->cap * 3 && ngc_map_grow(m) != NGC_OK)
+        return NGC_FULL;
+    uint64_t h = ngc_counters_hash(key, len);
+    size_t mask = m->cap - 1;
+    size_t i = h & mask;
+    for (;;) {
+        ngc_mslot_t *s = &m->slots[i];
+        if (s->key == NULL) {
+            /* A zero-length key still needs a non-NULL address. */
+            const char *copy = ngc_map_copy_key(m, key, len);
+            if (copy == NULL)
+                return NGC_FULL;
+            *s = (ngc_mslot_t){h, copy, len, match, volume};
+            m->count++;
+            return NGC_OK;
+        }
+        if (s->hash == h && s->len == len && memcmp(s->key, key, len) == 0) {
+            if (__builtin_add_overflow(s->match, match, &s->match) ||
+                __builtin_add_overflow(s->volume, volume, &s->volume))
+                return NGC_ERROR;
+            return NGC_OK;
+        }
+        i = (i + 1) & mask;
+    }
+}
+
+size_t ngc_map_count(const ngc_map_t *m)
+{
+    return m->count;
+}
+
+const ngc_kv_t *ngc_map_partitioned(ngc_map_t *m, size_t start[NGC_COUNTERS_PARTS + 1])
+{
+    if (m->kv == NULL || m->kv_cap < m->count) {
+        size_t cap = m->count + m->count / 2 + 16;
+        ngc_kv_t *kv = realloc(m->kv, cap * sizeof(*kv));
+        if (kv == NULL)
+            return NULL;
+        m->kv = kv;
+        m->kv_cap = cap;
+    }
+    /* Counting sort by partition. */
+    size_t count[NGC_COUNTERS_PARTS] = {0};
+    for (size_t i = 0; i < m->cap; i++)
+        if (m->slots[i].key != NULL)
+            count[ngc_counters_partition(m->slots[i].hash)]++;
+    start[0] = 0;
+    for (unsigned k = 0; k < NGC_COUNTERS_PARTS; k++)
+        start[k + 1] = start[k] + count[k];
+    size_t fill[NGC_COUNTERS_PARTS];
+    memcpy(fill, start, sizeof(fill));
+    for (size_t i = 0; i < m->cap; i++) {
+        const ngc_mslot_t *s = &m->slots[i];
+        if (s->key == NULL)
+            continue;
+        unsigned part = ngc_counters_partition(s->hash);
+        m->kv[fill[part]++] = (ngc_kv_t){s->key, s->len, part, s->hash, s->match, s->volume};
+    }
+    return m->kv;
+}
+
+void ngc_map_reset(ngc_map_t *m)
+{
+    memset(m->slots, 0, m->cap * sizeof(*m->slots));
+    m->count = 0;
+    if (m->blocks != NULL) {
+        ngc_map_block_t *last = m->blocks;
+        while (last->next != NULL)
+            last = last->next;
+        last->next = m->spare;
+        m->spare = m->blocks;
+        m->blocks = NULL;
+    }
+    m->used = 0;
+}

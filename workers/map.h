@@ -1,0 +1,29 @@
+/*
+ * map.h: a map task's private combiner table, ngram -> (match, volume),
+ * open addressing with cached hashes and keys copied into arena blocks.
+ * Single-threaded: one task's parse jobs use it one at a time.
+ */
+#ifndef NGC_WORKERS_MAP_H
+#define NGC_WORKERS_MAP_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "engine/counters.h"
+
+typedef struct ngc_map_s ngc_map_t;
+
+ngc_map_t *ngc_map_new(void);
+void ngc_map_free(ngc_map_t *m);
+/* Adds to key's totals (copying key on first sight). NGC_OK, NGC_ERROR when
+ * a total would pass 2^64-1, or NGC_FULL when memory runs out. */
+int ngc_map_add(ngc_map_t *m, const char *key, uint32_t len, uint64_t match,
+                uint64_t volume);
+size_t ngc_map_count(const ngc_map_t *m);
+/* All entries grouped by partition: partition k is kv[start[k]..start[k+1]).
+ * Valid until the next add or reset. NULL on ENOMEM. */
+const ngc_kv_t *ngc_map_partitioned(ngc_map_t *m, size_t start[NGC_COUNTERS_PARTS + 1]);
+/* Empties the table, keeping its memory for the next task. */
+void ngc_map_reset(ngc_map_t *m);
+
+#endif

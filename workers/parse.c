@@ -1,0 +1,348 @@
+/*
+ * parse.c: a fast path for well-formed lines and a slow, exact classifier
+ * for the rest. The fast path trusts nothing: any surprise sends the line to
+ * ngc_parse_line, which decides (and agrees with the fast path on every
+ * well-formed line).
+ */
+#include "engine/ngc.h"
+#include "workers/parse.h"
+
+#include <stdbool.h>
+#include <stdlib.h>
+#include <utf8proc.h>
+
+int ngc_parse_init(ngc_parse_t *ps, const ngc_config_t *cfg)
+{
+    memset(ps, 0, sizeof(*ps));
+    ps->cfg = cfg;
+    ps->scratch = malloc((size_t)NGC_LINE_MAX * 3 + 16);
+    return ps->scratch ? NGC_OK : NGC_ERROR;
+}
+
+void ngc_parse_fini(ngc_parse_t *ps)
+{
+    free(ps->scratch);
+    ps->scratch = NULL;
+}
+
+void ngc_parse_reset(ngc_parse_t *ps)
+{
+    ps->lines = ps->malformed = ps->filtered = ps->runs = 0;
+    ps->nsamples = 0;
+    ps->fail = 0;
+    ps->fail_line = 0;
+    ps->fail_text[0] = '\0';
+}
+
+static ngc_reason_t ngc_parse_number(const char *p, size_t len, bool year, uint64_t *out)
+{
+    if (len == 0)
+        return NGC_REASON_NUMBER;
+    if (p[0] == '-') {
+        for (size_t i = 1; i < len; i++)
+            if (p[i] < '0' || p[i] > '9')
+                return NGC_REASON_NUMBER;
+        return len > 1 ? NGC_REASON_NEGATIVE : NGC_REASON_NUMBER;
+    }
+    uint64_t v = 0;
+    bool over = false;
+    for (size_t i = 0; i < len; i++) {
+        if (p[i] < '0' || p[i] > '9')
+            return NGC_REASON_NUMBER;
+        if (__builtin_mul_overflow(v, 10, &v) ||
+            __builtin_add_overflow(v, (uint64_t)(p[i] - '0'), &v))
+            over = true;
+    }
+    if (year)
+        return over || v < 1 || v > 9999 ? NGC_REASON_YEAR : (*out = v, NGC_REASON_NONE);
+    if (over)
+        return NGC_REASON_RANGE;
+    *out = v;
+    return NGC_REASON_NONE;
+}
+
+ngc_reason_t ngc_parse_line(const char *p, size_t len, size_t *key_len, uint32_t *year,
+                            uint64_t *match, uint64_t *volume)
+{
+    if (len > NGC_LINE_MAX)
+        return NGC_REASON_LONG;
+    if (len > 0 && p[len - 1] == '\r')
+        len--;
+    const char *f[4];
+    size_t flen[4];
+    size_t nf = 0;
+    const char *s = p, *e = p + len;
+    for (;;) {
+        const char *tab = memchr(s, '\t', (size_t)(e - s));
+        const char *fe = tab ? tab : e;
+        if (nf == 4)
+            return NGC_REASON_FIELDS;
+        f[nf] = s;
+        flen[nf] = (size_t)(fe - s);
+        nf++;
+        if (tab == NULL)
+            break;
+        s = tab + 1;
+    }
+    if (nf != 4)
+        return NGC_REASON_FIELDS;
+    if (flen[0] == 0)
+        return NGC_REASON_EMPTY_NGRAM;
+    uint64_t y = 0, m = 0, v = 0;
+    ngc_reason_t r;
+    if ((r = ngc_parse_number(f[1], flen[1], true, &y)) != NGC_REASON_NONE ||
+        (r = ngc_parse_number(f[2], flen[2], false, &m)) != NGC_REASON_NONE ||
+        (r = ngc_parse_number(f[3], flen[3], false, &v)) != NGC_REASON_NONE)
+        return r;
+    *key_len = flen[0];
+    *year = (uint32_t)y;
+    *match = m;
+    *volume = v;
+    return NGC_REASON_NONE;
+}
+
+/* Google's part-of-speech tags, as suffixes "_NOUN" and tokens "_NOUN_". */
+static bool ngc_parse_is_tag(const char *p, size_t len)
+{
+    static const char *const tags[] = {"NOUN", "VERB", "ADJ", "ADV", "PRON", "DET",
+                                       "ADP", "NUM", "CONJ", "PRT", "X", "."};
+    for (size_t i = 0; i < NGC_NELEMS(tags); i++)
+        if (strlen(tags[i]) == len && memcmp(tags[i], p, len) == 0)
+            return true;
+    return false;
+}
+
+static bool ngc_parse_tag_only(const char *p, size_t len)
+{
+    if (len < 3 || p[0] != '_' || p[len - 1] != '_')
+        return false;
+    const char *in = p + 1;
+    size_t n = len - 2;
+    return ngc_parse_is_tag(in, n) || (n == 5 && memcmp(in, "START", 5) == 0) ||
+           (n == 3 && memcmp(in, "END", 3) == 0) || (n == 4 && memcmp(in, "ROOT", 4) == 0);
+}
+
+/* Length of the word without its tag suffix, or len when untagged. */
+static size_t ngc_parse_untagged(const char *p, size_t len)
+{
+    const char *u = NULL;
+    for (size_t i = len; i-- > 1;)
+        if (p[i] == '_') {
+            u = p + i;
+            break;
+        }
+    if (u == NULL)
+        return len;
+    size_t tag_len = (size_t)(p + len - (u + 1));
+    return ngc_parse_is_tag(u + 1, tag_len) ? (size_t)(u - p) : len;
+}
+
+static int ngc_parse_pos(ngc_pos_t mode, const char *key, size_t len, char *out,
+                         size_t *out_len)
+{
+    const char *s = key, *e = key + len;
+    size_t n = 0;
+    for (;;) {
+        const char *sp = memchr(s, ' ', (size_t)(e - s));
+        const char *te = sp ? sp : e;
+        size_t tl = (size_t)(te - s);
+        bool tag_only = ngc_parse_tag_only(s, tl);
+        size_t word = tag_only ? tl : ngc_parse_untagged(s, tl);
+        bool tagged = tag_only || word != tl;
+        if (mode == NGC_POS_DROP && tagged)
+            return NGC_AGAIN;
+        if (mode == NGC_POS_STRIP) {
+            if (!tagged || tag_only)
+                return NGC_AGAIN;
+            if (n > 0)
+                out[n++] = ' ';
+            memcpy(out + n, s, word);
+            n += word;
+        }
+        if (sp == NULL)
+            break;
+        s = sp + 1;
+    }
+    *out_len = mode == NGC_POS_STRIP ? n : len;
+    return NGC_OK;
+}
+
+static size_t ngc_parse_fold(const char *key, size_t len, char *out)
+{
+    bool ascii = true;
+    for (size_t i = 0; i < len; i++)
+        if ((unsigned char)key[i] >= 0x80) {
+            ascii = false;
+            break;
+        }
+    if (ascii) {
+        for (size_t i = 0; i < len; i++) {
+            char c = key[i];
+            out[i] = c >= 'A' && c <= 'Z' ? (char)(c + ('a' - 'A')) : c;
+        }
+        return len;
+    }
+    utf8proc_uint8_t *folded = NULL;
+    utf8proc_ssize_t n = utf8proc_map((const utf8proc_uint8_t *)key, (utf8proc_ssize_t)len,
+                                      &folded, UTF8PROC_CASEFOLD | UTF8PROC_STABLE);
+    if (n < 0 || (size_t)n > (size_t)NGC_LINE_MAX * 2) {
+        /* Not valid UTF-8: the bytes pass through unchanged. */
+        free(folded);
+        memmove(out, key, len);
+        return len;
+    }
+    memcpy(out, folded, (size_t)n);
+    free(folded);
+    return (size_t)n;
+}
+
+int ngc_parse_transform(ngc_parse_t *ps, const char *key, size_t len, const char **out,
+                        size_t *out_len)
+{
+    const ngc_config_t *cfg = ps->cfg;
+    *out = key;
+    *out_len = len;
+    if (cfg->pos != NGC_POS_KEEP) {
+        if (ngc_parse_pos(cfg->pos, key, len, ps->scratch, out_len) != NGC_OK)
+            return NGC_AGAIN;
+        if (cfg->pos == NGC_POS_STRIP)
+            *out = ps->scratch;
+    }
+    if (cfg->fold_case) {
+        /* scratch holds up to 3 * NGC_LINE_MAX: folding may grow a key. */
+        char *dst = *out == ps->scratch ? ps->scratch + NGC_LINE_MAX : ps->scratch;
+        *out_len = ngc_parse_fold(*out, *out_len, dst);
+        *out = dst;
+    }
+    return NGC_OK;
+}
+
+static int ngc_parse_malformed(ngc_parse_t *ps, ngc_reason_t why)
+{
+    ps->malformed++;
+    if (ps->nsamples < NGC_MSG_SAMPLES)
+        ps->samples[ps->nsamples++] = (ngc_msg_sample_t){ps->lines, why, 0};
+    if (ps->cfg->strict) {
+        ps->fail = NGC_FAIL_MALFORMED;
+        ps->fail_line = ps->lines;
+        snprintf(ps->fail_text, sizeof(ps->fail_text), "%s", ngc_msg_reason_text(why));
+        return NGC_ERROR;
+    }
+    return NGC_OK;
+}
+
+static int ngc_parse_flush(ngc_parse_t *ps, ngc_map_t *m, const char *key, size_t len,
+                           uint64_t match, uint64_t volume)
+{
+    const char *k;
+    size_t klen;
+    ps->runs++;
+    if (ngc_parse_transform(ps, key, len, &k, &klen) != NGC_OK) {
+        ps->filtered++;
+        return NGC_OK;
+    }
+    int rc = ngc_map_add(m, k, (uint32_t)klen, match, volume);
+    if (rc == NGC_OK)
+        return NGC_OK;
+    ps->fail = rc == NGC_FULL ? NGC_FAIL_FULL : NGC_FAIL_OVERFLOW;
+    ps->fail_line = ps->lines;
+    snprintf(ps->fail_text, sizeof(ps->fail_text),
+             rc == NGC_FULL ? "out of memory in the map table at '%.*s'"
+                            : "the total of '%.*s' passes 2^64-1",
+             (int)(klen < 200 ? klen : 200), k);
+    return NGC_ERROR;
+}
+
+/* Reads a run of ASCII digits; *q ends on the first other byte. */
+static inline uint64_t ngc_parse_digits(const char **q, size_t *ndigits)
+{
+    const char *s = *q, *p = s;
+    uint64_t v = 0;
+    while ((unsigned)(*p - '0') < 10u) {
+        v = v * 10 + (uint64_t)(*p - '0');
+        p++;
+    }
+    *ndigits = (size_t)(p - s);
+    *q = p;
+    return v;
+}
+
+int ngc_parse_buffer(ngc_parse_t *ps, const char *buf, size_t len, ngc_map_t *m)
+{
+    ngc_assert(len > 0 && buf[len - 1] == '\n');
+    const ngc_config_t *cfg = ps->cfg;
+    const char *p = buf, *end = buf + len;
+    const char *run_key = NULL;
+    size_t run_len = 0;
+    uint64_t run_match = 0, run_volume = 0;
+    bool run_counted = false;
+
+    while (p < end) {
+        ps->lines++;
+        const char *line = p;
+        const char *q = p;
+        while (*q != '\t' && *q != '\n')
+            q++;
+        size_t key_len = (size_t)(q - p);
+        uint64_t year, match, volume;
+        size_t d1, d2, d3;
+        if (NGC_LIKELY(*q == '\t' && key_len > 0)) {
+            q++;
+            year = ngc_parse_digits(&q, &d1);
+            if (*q != '\t')
+                goto slow;
+            q++;
+            match = ngc_parse_digits(&q, &d2);
+            if (*q != '\t')
+                goto slow;
+            q++;
+            volume = ngc_parse_digits(&q, &d3);
+            if (*q == '\r')
+                q++;
+            /* 19 digits cannot overflow; longer numbers take the slow path. */
+            if (*q != '\n' || d1 - 1 > 3 || year == 0 || d2 - 1 > 18 || d3 - 1 > 18 ||
+                (size_t)(q - line) > NGC_LINE_MAX)
+                goto slow;
+            p = q + 1;
+        } else {
+        slow:;
+            const char *nl = memchr(line, '\n', (size_t)(end - line));
+            uint32_t y;
+            ngc_reason_t why = ngc_parse_line(line, (size_t)(nl - line), &key_len, &y,
+                                              &match, &volume);
+            p = nl + 1;
+            if (why != NGC_REASON_NONE) {
+                if (ngc_parse_malformed(ps, why) != NGC_OK)
+                    return NGC_ERROR;
+                continue;
+            }
+            year = y;
+        }
+
+        if (run_key == NULL || key_len != run_len || memcmp(run_key, line, key_len) != 0) {
+            if (run_counted &&
+                ngc_parse_flush(ps, m, run_key, run_len, run_match, run_volume) != NGC_OK)
+                return NGC_ERROR;
+            run_key = line;
+            run_len = key_len;
+            run_match = run_volume = 0;
+            run_counted = false;
+        }
+        if (year < cfg->from_year || year > cfg->to_year) {
+            ps->filtered++;
+            continue;
+        }
+        if (__builtin_add_overflow(run_match, match, &run_match) ||
+            __builtin_add_overflow(run_volume, volume, &run_volume)) {
+            ps->fail = NGC_FAIL_OVERFLOW;
+            ps->fail_line = ps->lines;
+            snprintf(ps->fail_text, sizeof(ps->fail_text), "the total of '%.*s' passes 2^64-1",
+                     (int)(key_len < 200 ? key_len : 200), line);
+            return NGC_ERROR;
+        }
+        run_counted = true;
+    }
+    if (run_counted && ngc_parse_flush(ps, m, run_key, run_len, run_match, run_volume) != NGC_OK)
+        return NGC_ERROR;
+    return NGC_OK;
+}

@@ -1,0 +1,343 @@
+/*
+ * reader.c: sources (pread range, streamed fd, gzip over either) under one
+ * line-cutting loop. The range rule: a task starting at offset > 0 reads
+ * from offset - 1 and skips through the first newline, so a line starting
+ * exactly at offset is its own; it stops after the first newline at or past
+ * end - 1, the end of the last line starting inside the range.
+ */
+#include "engine/ngc.h"
+#include "workers/reader.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <unistd.h>
+#include <zlib.h>
+
+#define NGC_GZ_IN (256u << 10)
+
+struct ngc_reader_s {
+    ngc_msg_task_t task;
+    int fd;
+    bool opened;
+    bool done;          /* no more lines to return */
+    bool skipping;      /* discarding through the next newline */
+    uint64_t pos;       /* position of the next byte the source yields */
+    uint64_t end;       /* first byte not ours to start a line at; UINT64_MAX: none */
+    uint64_t progress;  /* bytes consumed, not yet reported */
+    char *carry;        /* partial last line of the previous buffer */
+    size_t carry_len;
+    /* streamed input */
+    bool sniffed;
+    bool gzip;
+    bool gz_ended;      /* inflate reached the end of a member */
+    z_stream zs;
+    bool zs_init;
+    unsigned char *in;
+    size_t in_pos, in_len;
+    bool in_eof;
+    char err[NGC_MSG_TEXT_MAX];
+};
+
+int ngc_buf_init(ngc_buf_t *b)
+{
+    b->data = malloc(NGC_BUF_CAP + 1);
+    b->len = 0;
+    return b->data ? NGC_OK : NGC_ERROR;
+}
+
+void ngc_buf_fini(ngc_buf_t *b)
+{
+    free(b->data);
+    b->data = NULL;
+}
+
+static const char *ngc_reader_name(const ngc_reader_t *r)
+{
+    return r->task.kind == NGC_TASK_MAP_STDIN ? "standard input" : r->task.path;
+}
+
+static int ngc_reader_fail(ngc_reader_t *r, int err, const char *what)
+{
+    if (err != 0)
+        snprintf(r->err, sizeof(r->err), "%s '%s': %s", what, ngc_reader_name(r),
+                 strerror(err));
+    else
+        snprintf(r->err, sizeof(r->err), "%s '%s'", what, ngc_reader_name(r));
+    return NGC_ERROR;
+}
+
+ngc_reader_t *ngc_reader_new(const ngc_msg_task_t *t)
+{
+    ngc_reader_t *r = calloc(1, sizeof(*r));
+    if (r == NULL)
+        return NULL;
+    r->task = *t;
+    r->fd = -1;
+    r->carry = malloc(NGC_BUF_CAP);
+    if (r->carry == NULL) {
+        free(r);
+        return NULL;
+    }
+    r->end = UINT64_MAX;
+    if (t->kind == NGC_TASK_MAP_PLAIN) {
+        r->end = t->offset + t->length;
+        r->pos = t->offset > 0 ? t->offset - 1 : 0;
+        r->skipping = t->offset > 0;
+        if (t->length == 0)
+            r->done = true;
+    }
+    return r;
+}
+
+static int ngc_reader_open(ngc_reader_t *r)
+{
+    r->opened = true;
+    if (r->task.kind == NGC_TASK_MAP_STDIN) {
+        r->fd = STDIN_FILENO;
+    } else {
+        r->fd = open(r->task.path, O_RDONLY | O_CLOEXEC);
+        if (r->fd < 0)
+            return ngc_reader_fail(r, errno, "cannot open");
+        if (r->task.kind == NGC_TASK_MAP_PLAIN)
+            posix_fadvise(r->fd, (off_t)r->task.offset, (off_t)r->task.length,
+                          POSIX_FADV_SEQUENTIAL);
+    }
+    if (r->task.kind != NGC_TASK_MAP_PLAIN) {
+        r->in = malloc(NGC_GZ_IN);
+        if (r->in == NULL)
+            return ngc_reader_fail(r, ENOMEM, "cannot read");
+    }
+    return NGC_OK;
+}
+
+/* Plain range source: pread at pos. */
+static ssize_t ngc_reader_pread(ngc_reader_t *r, char *dst, size_t want)
+{
+    for (;;) {
+        ssize_t n = pread(r->fd, dst, want, (off_t)r->pos);
+        if (n >= 0) {
+            uint64_t lo = r->pos < r->task.offset ? r->task.offset : r->pos;
+            uint64_t hi = r->pos + (uint64_t)n < r->end ? r->pos + (uint64_t)n : r->end;
+            if (hi > lo)
+                r->progress += hi - lo;
+            return n;
+        }
+        if (errno != EINTR)
+            return ngc_reader_fail(r, errno, "cannot read");
+    }
+}
+
+static int ngc_reader_fill_in(ngc_reader_t *r)
+{
+    if (r->in_pos < r->in_len || r->in_eof)
+        return NGC_OK;
+    for (;;) {
+        ssize_t n = read(r->fd, r->in, NGC_GZ_IN);
+        if (n >= 0) {
+            r->in_pos = 0;
+            r->in_len = (size_t)n;
+            r->in_eof = n == 0;
+            r->progress += (uint64_t)n;
+            return NGC_OK;
+        }
+        if (errno != EINTR)
+            return ngc_reader_fail(r, errno, "cannot read");
+    }
+}
+
+static ssize_t ngc_reader_inflate(ngc_reader_t *r, char *dst, size_t want)
+{
+    r->zs.next_out = (unsigned char *)dst;
+    r->zs.avail_out = (uInt)want;
+    while (r->zs.avail_out == want) {
+        if (ngc_reader_fill_in(r) != NGC_OK)
+            return NGC_ERROR;
+        if (r->gz_ended) {
+            if (r->in_pos == r->in_len && r->in_eof)
+                return 0;
+            /* Another member follows (pigz, bgzip, cat a.gz b.gz). */
+            if (inflateReset(&r->zs) != Z_OK)
+                return ngc_reader_fail(r, 0, "cannot restart inflate on");
+            r->gz_ended = false;
+        }
+        if (r->in_pos == r->in_len && r->in_eof)
+            return ngc_reader_fail(r, 0, "truncated gzip data in");
+        r->zs.next_in = r->in + r->in_pos;
+        r->zs.avail_in = (uInt)(r->in_len - r->in_pos);
+        int zrc = inflate(&r->zs, Z_NO_FLUSH);
+        r->in_pos = r->in_len - r->zs.avail_in;
+        if (zrc == Z_STREAM_END) {
+            r->gz_ended = true;
+        } else if (zrc != Z_OK && zrc != Z_BUF_ERROR) {
+            snprintf(r->err, sizeof(r->err), "corrupt gzip data in '%s': %s",
+                     ngc_reader_name(r), r->zs.msg ? r->zs.msg : "inflate() failed");
+            return NGC_ERROR;
+        }
+    }
+    return (ssize_t)(want - r->zs.avail_out);
+}
+
+/* Streamed source: sniffs gzip on the first bytes, then inflates or copies. */
+static ssize_t ngc_reader_stream(ngc_reader_t *r, char *dst, size_t want)
+{
+    if (!r->sniffed) {
+        /* Two bytes decide; a one-byte first read is topped up. */
+        while (!r->in_eof && r->in_len < 2) {
+            ssize_t n = read(r->fd, r->in + r->in_len, NGC_GZ_IN - r->in_len);
+            if (n < 0 && errno == EINTR)
+                continue;
+            if (n < 0)
+                return ngc_reader_fail(r, errno, "cannot read");
+            r->in_len += (size_t)n;
+            r->in_eof = n == 0;
+            r->progress += (uint64_t)n;
+        }
+        r->sniffed = true;
+        r->gzip = r->in_len >= 2 && r->in[0] == 0x1f && r->in[1] == 0x8b;
+        if (r->gzip) {
+            if (inflateInit2(&r->zs, 15 + 16) != Z_OK)
+                return ngc_reader_fail(r, ENOMEM, "cannot inflate");
+            r->zs_init = true;
+        }
+    }
+    if (r->gzip)
+        return ngc_reader_inflate(r, dst, want);
+    if (ngc_reader_fill_in(r) != NGC_OK)
+        return NGC_ERROR;
+    size_t n = r->in_len - r->in_pos < want ? r->in_len - r->in_pos : want;
+    memcpy(dst, r->in + r->in_pos, n);
+    r->in_pos += n;
+    return (ssize_t)n;
+}
+
+static ssize_t ngc_reader_source(ngc_reader_t *r, char *dst, size_t want)
+{
+    ssize_t n = r->task.kind == NGC_TASK_MAP_PLAIN ? ngc_reader_pread(r, dst, want)
+                                                   : ngc_reader_stream(r, dst, want);
+    if (n > 0)
+        r->pos += (uint64_t)n;
+    return n;
+}
+
+/* Discards through the next newline; keeps what follows it in b. */
+static int ngc_reader_skip(ngc_reader_t *r, ngc_buf_t *b)
+{
+    while (r->skipping) {
+        ssize_t n = ngc_reader_source(r, b->data, NGC_READ_BLOCK);
+        if (n < 0)
+            return NGC_ERROR;
+        if (n == 0) {
+            r->done = true;
+            return NGC_OK;
+        }
+        char *nl = memchr(b->data, '\n', (size_t)n);
+        if (nl == NULL)
+            continue;
+        r->skipping = false;
+        uint64_t nl_pos = r->pos - (uint64_t)n + (uint64_t)(nl - b->data);
+        if (r->end != UINT64_MAX && nl_pos + 1 >= r->end) {
+            r->done = true; /* the next line starts past the range */
+            return NGC_OK;
+        }
+        b->len = (size_t)(b->data + n - (nl + 1));
+        memmove(b->data, nl + 1, b->len);
+    }
+    return NGC_OK;
+}
+
+int ngc_reader_next(ngc_reader_t *r, ngc_buf_t *b)
+{
+    if (!r->opened && ngc_reader_open(r) != NGC_OK)
+        return NGC_ERROR;
+    b->len = 0;
+    if (r->done)
+        return NGC_EOF;
+    size_t searched; /* b->data[0..searched) is known to hold no newline */
+    if (r->skipping) {
+        if (ngc_reader_skip(r, b) != NGC_OK)
+            return NGC_ERROR;
+        if (r->done)
+            return NGC_EOF;
+        searched = 0;
+    } else {
+        memcpy(b->data, r->carry, r->carry_len);
+        b->len = r->carry_len;
+        searched = b->len;
+        r->carry_len = 0;
+    }
+    for (;; searched = b->len) {
+        size_t room = NGC_BUF_CAP - b->len;
+        bool at_eof = false;
+        if (room > 0) {
+            ssize_t n = ngc_reader_source(r, b->data + b->len,
+                                          room < NGC_READ_BLOCK ? room : NGC_READ_BLOCK);
+            if (n < 0)
+                return NGC_ERROR;
+            at_eof = n == 0;
+            b->len += (size_t)n;
+        }
+        uint64_t base = r->pos - b->len; /* file position of b->data[0] */
+        if (r->end != UINT64_MAX) {
+            /* The first newline at or past end - 1 closes our last line. */
+            uint64_t from = r->end - 1 > base ? r->end - 1 - base : 0;
+            if (from < searched)
+                from = searched;
+            if (from < b->len) {
+                char *nl = memchr(b->data + from, '\n', b->len - from);
+                if (nl != NULL) {
+                    b->len = (size_t)(nl + 1 - b->data);
+                    r->done = true;
+                    return NGC_OK;
+                }
+            }
+        }
+        if (at_eof) {
+            r->done = true;
+            if (b->len == 0)
+                return NGC_EOF;
+            if (b->data[b->len - 1] != '\n')
+                b->data[b->len++] = '\n'; /* last line without newline */
+            return NGC_OK;
+        }
+        char *last = memrchr(b->data + searched, '\n', b->len - searched);
+        if (last != NULL) {
+            r->carry_len = (size_t)(b->data + b->len - (last + 1));
+            memcpy(r->carry, last + 1, r->carry_len);
+            b->len = (size_t)(last + 1 - b->data);
+            return NGC_OK;
+        }
+        if (b->len == NGC_BUF_CAP) {
+            /* A line longer than the buffer: hand over its start, skip the rest. */
+            b->data[b->len++] = '\n';
+            r->skipping = true;
+            return NGC_OK;
+        }
+    }
+}
+
+uint64_t ngc_reader_take_progress(ngc_reader_t *r)
+{
+    uint64_t n = r->progress;
+    r->progress = 0;
+    return n;
+}
+
+const char *ngc_reader_error(const ngc_reader_t *r)
+{
+    return r->err;
+}
+
+void ngc_reader_free(ngc_reader_t *r)
+{
+    if (r == NULL)
+        return;
+    if (r->zs_init)
+        inflateEnd(&r->zs);
+    if (r->fd > STDIN_FILENO)
+        close(r->fd);
+    free(r->in);
+    free(r->carry);
+    free(r);
+}

@@ -1,0 +1,48 @@
+/*
+ * reader.h: one next-buffer interface over every input a map task reads: a
+ * byte range of a plain file (pread), a whole file or pipe streamed, and
+ * standard input; gzip (detected by its magic bytes, multi-member too) is
+ * inflated with zlib. Every buffer it returns holds whole lines only, the
+ * last one ending in '\n', and only the lines the task owns: those starting
+ * inside its range. Blocking: runs on a pool thread, one call at a time.
+ */
+#ifndef NGC_WORKERS_READER_H
+#define NGC_WORKERS_READER_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "engine/msg.h"
+
+/* Bytes asked of the source per read. */
+#define NGC_READ_BLOCK (1u << 20)
+/* A buffer's capacity: a block plus the partial line carried over. */
+#define NGC_BUF_CAP (NGC_READ_BLOCK + NGC_LINE_MAX + 1)
+
+typedef struct {
+    char *data; /* NGC_BUF_CAP + 1 bytes */
+    size_t len;
+} ngc_buf_t;
+
+typedef struct ngc_reader_s ngc_reader_t;
+
+int ngc_buf_init(ngc_buf_t *b);
+void ngc_buf_fini(ngc_buf_t *b);
+
+/* Prepares a reader for task t (nothing opened yet). NULL on ENOMEM. */
+ngc_reader_t *ngc_reader_new(const ngc_msg_task_t *t);
+/*
+ * Fills b with the next whole lines: NGC_OK (b->len > 0), NGC_EOF (no more
+ * lines) or NGC_ERROR (see ngc_reader_error). A line longer than
+ * NGC_LINE_MAX comes back cut to NGC_BUF_CAP bytes, so the parser sees it
+ * as too long, and its rest is skipped.
+ */
+int ngc_reader_next(ngc_reader_t *r, ngc_buf_t *b);
+/* Input bytes consumed since the last call (compressed bytes for gzip). */
+uint64_t ngc_reader_take_progress(ngc_reader_t *r);
+/* The reason of the last NGC_ERROR, naming the file. */
+const char *ngc_reader_error(const ngc_reader_t *r);
+/* Closes the input. Accepts NULL. */
+void ngc_reader_free(ngc_reader_t *r);
+
+#endif

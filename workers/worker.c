@@ -1,0 +1,463 @@
+/*
+ * worker.c: the worker's event loop and its task state machine.
+ *
+ * DESIGN: the loop thread owns every task's state. A map task is a pipeline
+ * of pool jobs: read jobs fill buffers (pread or inflate), parse jobs map
+ * them into the task's private table, in order, one at a time, and a final
+ * merge job adds the table into shared memory, partition by partition.
+ * Reading runs up to NGC_TASK_BUFS buffers ahead of parsing, so even one
+ * .gz stream keeps two threads busy. Each job's done callback, on the loop,
+ * decides what to post next; no job ever waits for another, so any number
+ * of threads works. A worker holds at most `threads` tasks at once.
+ */
+#include "engine/ngc.h"
+#include "workers/worker.h"
+#include "engine/channel.h"
+#include "engine/log.h"
+#include "workers/map.h"
+#include "workers/parse.h"
+#include "workers/reader.h"
+#include "workers/tpool.h"
+
+#include <signal.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#define NGC_TASK_BUFS 3
+
+typedef struct ngc_worker_s ngc_worker_t;
+
+typedef struct {
+    ngc_worker_t *w;
+    bool in_use;
+    ngc_msg_task_t msg;
+    ngc_reader_t *reader;
+    ngc_map_t *map;
+    ngc_parse_t parse;
+    ngc_buf_t bufs[NGC_TASK_BUFS];
+    unsigned order[NGC_TASK_BUFS]; /* filled buffers, oldest first */
+    unsigned nfilled;
+    unsigned nfree;
+    unsigned free_bufs[NGC_TASK_BUFS];
+    unsigned read_buf, parse_buf;
+    int read_rc;
+    int parse_rc;
+    int merge_rc;
+    bool reading, parsing, merging, eof, failed;
+    ngc_msg_failed_t fail;
+    ngc_tpool_job_t read_job, parse_job, merge_job;
+    /* sort tasks */
+    unsigned sort_pending;
+    void *sort_jobs;            /* ngc_sort_job_t array */
+} ngc_wtask_t;
+
+struct ngc_worker_s {
+    unsigned slot;
+    const ngc_config_t *cfg;
+    ngc_stats_t *stats;
+    ngc_counters_t *counters;
+    struct event_base *base;
+    ngc_channel_t *ch;
+    ngc_tpool_t *tp;
+    ngc_wtask_t *tasks;
+    unsigned ntasks;
+    bool stopping;
+    int status;
+};
+
+static void ngc_worker_schedule(ngc_wtask_t *t);
+
+static void ngc_worker_send_failed(ngc_wtask_t *t)
+{
+    ngc_msg_t msg = {.type = NGC_MSG_FAILED};
+    msg.u.failed = t->fail;
+    msg.u.failed.task_id = t->msg.task_id;
+    if (ngc_channel_send(t->w->ch, &msg) != NGC_OK)
+        event_base_loopbreak(t->w->base);
+}
+
+static void ngc_worker_fail(ngc_wtask_t *t, ngc_fail_t code, uint64_t line, const char *text)
+{
+    if (t->failed)
+        return;
+    t->failed = true;
+    t->fail.code = code;
+    t->fail.line = line;
+    size_t n = strlen(text);
+    if (n > NGC_MSG_TEXT_MAX)
+        n = NGC_MSG_TEXT_MAX;
+    memcpy(t->fail.text, text, n);
+    t->fail.text[n] = '\0';
+    t->fail.text_len = (uint32_t)n;
+}
+
+static void ngc_worker_task_end(ngc_wtask_t *t)
+{
+    ngc_reader_free(t->reader);
+    t->reader = NULL;
+    ngc_map_reset(t->map);
+    free(t->sort_jobs);
+    t->sort_jobs = NULL;
+    t->in_use = false;
+}
+
+/* --- pool jobs: these run on pool threads and touch only their task --- */
+
+static void ngc_worker_read_work(ngc_tpool_job_t *job)
+{
+    ngc_wtask_t *t = job->arg;
+    t->read_rc = ngc_reader_next(t->reader, &t->bufs[t->read_buf]);
+    uint64_t progress = ngc_reader_take_progress(t->reader);
+    if (progress)
+        ngc_stats_add(t->w->stats, t->w->slot, bytes, progress);
+}
+
+static void ngc_worker_parse_work(ngc_tpool_job_t *job)
+{
+    ngc_wtask_t *t = job->arg;
+    ngc_parse_t *ps = &t->parse;
+    uint64_t lines = ps->lines, malformed = ps->malformed, filtered = ps->filtered,
+             runs = ps->runs;
+    const ngc_buf_t *b = &t->bufs[t->parse_buf];
+    t->parse_rc = ngc_parse_buffer(ps, b->data, b->len, t->map);
+    ngc_stats_t *st = t->w->stats;
+    unsigned slot = t->w->slot;
+    ngc_stats_add(st, slot, lines, ps->lines - lines);
+    ngc_stats_add(st, slot, malformed, ps->malformed - malformed);
+    ngc_stats_add(st, slot, filtered, ps->filtered - filtered);
+    ngc_stats_add(st, slot, runs, ps->runs - runs);
+}
+
+static void ngc_worker_merge_work(ngc_tpool_job_t *job)
+{
+    ngc_wtask_t *t = job->arg;
+    size_t start[NGC_COUNTERS_PARTS + 1];
+    const ngc_kv_t *kv = ngc_map_partitioned(t->map, start);
+    if (kv == NULL) {
+        t->merge_rc = NGC_FULL;
+        return;
+    }
+    t->merge_rc = NGC_OK;
+    for (unsigned part = 0; part < NGC_COUNTERS_PARTS; part++) {
+        size_t n = start[part + 1] - start[part];
+        if (n == 0)
+            continue;
+        const ngc_kv_t *bad = NULL;
+        int rc = ngc_counters_merge(t->w->counters, part, kv + start[part], n, &bad);
+        if (rc != NGC_OK) {
+            t->merge_rc = rc;
+            if (rc == NGC_ERROR && bad != NULL)
+                snprintf(t->fail.text, sizeof(t->fail.text), "the total of '%.*s' passes 2^64-1",
+                         (int)(bad->len < 200 ? bad->len : 200), bad->key);
+            return;
+        }
+    }
+    ngc_stats_add(t->w->stats, t->w->slot, merged, ngc_map_count(t->map));
+}
+
+typedef struct {
+    ngc_tpool_job_t job;
+    ngc_wtask_t *task;
+    unsigned part;
+    int rc;
+} ngc_sort_job_t;
+
+static void ngc_worker_sort_work(ngc_tpool_job_t *job)
+{
+    ngc_sort_job_t *sj = job->arg;
+    const ngc_config_t *cfg = sj->task->w->cfg;
+    sj->rc = ngc_counters_sort(sj->task->w->counters, sj->part, cfg->count, cfg->min_count);
+}
+
+/* --- done callbacks: loop thread --- */
+
+static void ngc_worker_read_done(ngc_tpool_job_t *job)
+{
+    ngc_wtask_t *t = job->arg;
+    t->reading = false;
+    if (t->read_rc == NGC_OK) {
+        t->order[t->nfilled++] = t->read_buf;
+    } else {
+        t->free_bufs[t->nfree++] = t->read_buf;
+        t->eof = true;
+        if (t->read_rc == NGC_ERROR)
+            ngc_worker_fail(t, NGC_FAIL_INPUT, 0, ngc_reader_error(t->reader));
+    }
+    ngc_worker_schedule(t);
+}
+
+static void ngc_worker_parse_done(ngc_tpool_job_t *job)
+{
+    ngc_wtask_t *t = job->arg;
+    t->parsing = false;
+    t->free_bufs[t->nfree++] = t->parse_buf;
+    if (t->parse_rc != NGC_OK) {
+        ngc_parse_t *ps = &t->parse;
+        ngc_worker_fail(t, ps->fail, ps->fail_line, ps->fail_text);
+    }
+    ngc_worker_schedule(t);
+}
+
+static void ngc_worker_send_done(ngc_wtask_t *t)
+{
+    ngc_msg_t msg = {.type = NGC_MSG_DONE};
+    ngc_msg_done_t *d = &msg.u.done;
+    d->task_id = t->msg.task_id;
+    d->lines = t->parse.lines;
+    d->malformed = t->parse.malformed;
+    d->nsamples = t->parse.nsamples;
+    memcpy(d->samples, t->parse.samples, sizeof(d->samples));
+    if (ngc_channel_send(t->w->ch, &msg) != NGC_OK)
+        event_base_loopbreak(t->w->base);
+}
+
+static void ngc_worker_merge_done(ngc_tpool_job_t *job)
+{
+    ngc_wtask_t *t = job->arg;
+    t->merging = false;
+    if (t->merge_rc == NGC_FULL) {
+        char text[256];
+        snprintf(text, sizeof(text),
+                 "the distinct ngrams do not fit in --memory %llu MiB",
+                 (unsigned long long)(t->w->cfg->memory >> 20));
+        ngc_worker_fail(t, NGC_FAIL_FULL, 0, text);
+    } else if (t->merge_rc != NGC_OK) {
+        char text[sizeof(t->fail.text)];
+        memcpy(text, t->fail.text, sizeof(text));
+        ngc_worker_fail(t, text[0] ? NGC_FAIL_OVERFLOW : NGC_FAIL_INTERNAL, 0,
+                        text[0] ? text : "cannot merge into the reduce table");
+    } else {
+        ngc_stats_add(t->w->stats, t->w->slot, tasks, 1);
+        ngc_worker_send_done(t);
+    }
+    if (t->failed)
+        ngc_worker_send_failed(t);
+    ngc_worker_task_end(t);
+}
+
+static void ngc_worker_sort_done(ngc_tpool_job_t *job)
+{
+    ngc_sort_job_t *sj = job->arg;
+    ngc_wtask_t *t = sj->task;
+    if (sj->rc != NGC_OK)
+        ngc_worker_fail(t, NGC_FAIL_INTERNAL, 0, "cannot sort a partition");
+    if (--t->sort_pending > 0)
+        return;
+    if (t->failed)
+        ngc_worker_send_failed(t);
+    else
+        ngc_worker_send_done(t);
+    ngc_worker_task_end(t);
+}
+
+/* Posts whatever the task can do next; ends it when nothing is left. */
+static void ngc_worker_schedule(ngc_wtask_t *t)
+{
+    ngc_worker_t *w = t->w;
+    if (t->failed) {
+        /* Let jobs in flight finish, then report. */
+        if (t->reading || t->parsing)
+            return;
+        ngc_worker_send_failed(t);
+        ngc_worker_task_end(t);
+        return;
+    }
+    if (!t->reading && !t->eof && t->nfree > 0) {
+        t->read_buf = t->free_bufs[--t->nfree];
+        t->reading = true;
+        ngc_tpool_post(w->tp, &t->read_job);
+    }
+    if (!t->parsing && t->nfilled > 0) {
+        t->parse_buf = t->order[0];
+        memmove(t->order, t->order + 1, (t->nfilled - 1) * sizeof(t->order[0]));
+        t->nfilled--;
+        t->parsing = true;
+        ngc_tpool_post(w->tp, &t->parse_job);
+    }
+    if (t->eof && !t->reading && !t->parsing && t->nfilled == 0 && !t->merging) {
+        t->merging = true;
+        ngc_tpool_post(w->tp, &t->merge_job);
+    }
+}
+
+static void ngc_worker_start_task(ngc_worker_t *w, const ngc_msg_task_t *msg)
+{
+    ngc_wtask_t *t = NULL;
+    for (unsigned i = 0; i < w->ntasks; i++)
+        if (!w->tasks[i].in_use) {
+            t = &w->tasks[i];
+            break;
+        }
+    if (t == NULL) {
+        ngc_log_error(0, "coordinator sent more tasks than this worker's %u threads",
+                      w->ntasks);
+        w->status = 1;
+        event_base_loopbreak(w->base);
+        return;
+    }
+    t->in_use = true;
+    t->msg = *msg;
+    t->failed = t->eof = t->reading = t->parsing = t->merging = false;
+    t->fail = (ngc_msg_failed_t){0};
+    t->nfilled = 0;
+    t->nfree = NGC_TASK_BUFS;
+    for (unsigned i = 0; i < NGC_TASK_BUFS; i++)
+        t->free_bufs[i] = i;
+    ngc_parse_reset(&t->parse);
+    if (msg->kind == NGC_TASK_SORT) {
+        unsigned first = (unsigned)msg->offset, n = (unsigned)msg->length;
+        if (first >= NGC_COUNTERS_PARTS || n == 0 || n > NGC_COUNTERS_PARTS - first) {
+            ngc_worker_fail(t, NGC_FAIL_INTERNAL, 0, "sort task outside the partitions");
+            ngc_worker_send_failed(t);
+            ngc_worker_task_end(t);
+            return;
+        }
+        ngc_sort_job_t *jobs = calloc(n, sizeof(*jobs));
+        if (jobs == NULL) {
+            ngc_worker_fail(t, NGC_FAIL_INTERNAL, 0, "out of memory");
+            ngc_worker_send_failed(t);
+            ngc_worker_task_end(t);
+            return;
+        }
+        t->sort_jobs = jobs; /* freed at task end */
+        t->sort_pending = n;
+        for (unsigned i = 0; i < n; i++) {
+            jobs[i] = (ngc_sort_job_t){.task = t, .part = first + i};
+            jobs[i].job = (ngc_tpool_job_t){ngc_worker_sort_work, ngc_worker_sort_done,
+                                            &jobs[i], NULL};
+            ngc_tpool_post(w->tp, &jobs[i].job);
+        }
+        return;
+    }
+    t->reader = ngc_reader_new(msg);
+    if (t->reader == NULL) {
+        ngc_worker_fail(t, NGC_FAIL_INTERNAL, 0, "out of memory");
+        ngc_worker_send_failed(t);
+        ngc_worker_task_end(t);
+        return;
+    }
+    ngc_worker_schedule(t);
+}
+
+static void ngc_worker_on_msg(ngc_channel_t *ch, const ngc_msg_t *msg, void *arg)
+{
+    (void)ch;
+    ngc_worker_t *w = arg;
+    switch (msg->type) {
+    case NGC_MSG_TASK:
+        ngc_worker_start_task(w, &msg->u.task);
+        break;
+    case NGC_MSG_STOP:
+        w->stopping = true;
+        event_base_loopbreak(w->base);
+        break;
+    default:
+        ngc_log_error(0, "unexpected message type %d from the coordinator", (int)msg->type);
+        w->status = 1;
+        event_base_loopbreak(w->base);
+        break;
+    }
+}
+
+static void ngc_worker_on_close(ngc_channel_t *ch, const char *why, void *arg)
+{
+    (void)ch;
+    ngc_worker_t *w = arg;
+    if (why != NULL) {
+        ngc_log_error(0, "channel to the coordinator broke: %s", why);
+        w->status = 1;
+    }
+    /* EOF: the coordinator is gone; nobody wants our results. */
+    w->stopping = true;
+    event_base_loopbreak(w->base);
+}
+
+static int ngc_worker_init_tasks(ngc_worker_t *w)
+{
+    w->ntasks = w->cfg->threads;
+    w->tasks = calloc(w->ntasks, sizeof(*w->tasks));
+    if (w->tasks == NULL)
+        return NGC_ERROR;
+    for (unsigned i = 0; i < w->ntasks; i++) {
+        ngc_wtask_t *t = &w->tasks[i];
+        t->w = w;
+        t->map = ngc_map_new();
+        if (t->map == NULL || ngc_parse_init(&t->parse, w->cfg) != NGC_OK)
+            return NGC_ERROR;
+        for (unsigned b = 0; b < NGC_TASK_BUFS; b++)
+            if (ngc_buf_init(&t->bufs[b]) != NGC_OK)
+                return NGC_ERROR;
+        t->read_job = (ngc_tpool_job_t){ngc_worker_read_work, ngc_worker_read_done, t, NULL};
+        t->parse_job = (ngc_tpool_job_t){ngc_worker_parse_work, ngc_worker_parse_done, t, NULL};
+        t->merge_job = (ngc_tpool_job_t){ngc_worker_merge_work, ngc_worker_merge_done, t, NULL};
+    }
+    return NGC_OK;
+}
+
+static void ngc_worker_free_tasks(ngc_worker_t *w)
+{
+    if (w->tasks == NULL)
+        return;
+    for (unsigned i = 0; i < w->ntasks; i++) {
+        ngc_wtask_t *t = &w->tasks[i];
+        ngc_reader_free(t->reader);
+        ngc_map_free(t->map);
+        ngc_parse_fini(&t->parse);
+        free(t->sort_jobs);
+        for (unsigned b = 0; b < NGC_TASK_BUFS; b++)
+            ngc_buf_fini(&t->bufs[b]);
+    }
+    free(w->tasks);
+}
+
+int ngc_worker_main(unsigned slot, int fd, void *arg)
+{
+    const ngc_worker_args_t *args = arg;
+    char role[32];
+    snprintf(role, sizeof(role), "worker/%u", slot);
+    ngc_log_init(role, args->cfg->verbose >= 2 ? NGC_LOG_DEBUG
+                       : args->cfg->verbose ? NGC_LOG_INFO : NGC_LOG_WARN);
+    ngc_worker_t w = {
+        .slot = slot,
+        .cfg = args->cfg,
+        .stats = ngc_shm_stats(args->shm),
+        .counters = ngc_shm_counters(args->shm),
+    };
+    w.base = event_base_new();
+    if (w.base == NULL) {
+        ngc_log_error(0, "event_base_new() failed");
+        close(fd);
+        return 1;
+    }
+    w.ch = ngc_channel_new(w.base, fd, ngc_worker_on_msg, ngc_worker_on_close, &w);
+    if (w.ch == NULL || ngc_worker_init_tasks(&w) != NGC_OK) {
+        ngc_log_error(0, "cannot set up worker %u", slot);
+        w.status = 1;
+        goto done;
+    }
+    w.tp = ngc_tpool_new(w.base, w.cfg->threads);
+    if (w.tp == NULL) {
+        w.status = 1;
+        goto done;
+    }
+    ngc_msg_t hello = {.type = NGC_MSG_HELLO};
+    hello.u.hello = (ngc_msg_hello_t){slot, (uint32_t)getpid()};
+    if (ngc_channel_send(w.ch, &hello) != NGC_OK) {
+        w.status = 1;
+        goto done;
+    }
+    ngc_log_debug("worker %u started with %u threads", slot, w.cfg->threads);
+    event_base_dispatch(w.base);
+    if (ngc_tpool_busy(w.tp) > 0) {
+        /* Stopped mid-task (the job is being abandoned): don't wait for it. */
+        return w.status;
+    }
+
+done:
+    ngc_tpool_free(w.tp);
+    ngc_worker_free_tasks(&w);
+    ngc_channel_free(w.ch);
+    event_base_free(w.base);
+    return w.status;
+}

@@ -1,0 +1,21 @@
+/*
+ * worker.h: a worker process. After fork it builds its own event_base, a
+ * channel to the coordinator and a thread pool, then runs the tasks it is
+ * sent until told to stop or the coordinator goes away.
+ */
+#ifndef NGC_WORKERS_WORKER_H
+#define NGC_WORKERS_WORKER_H
+
+#include "engine/config.h"
+#include "engine/shm.h"
+
+typedef struct {
+    const ngc_config_t *cfg;
+    ngc_shm_t *shm;
+} ngc_worker_args_t;
+
+/* The worker's whole life; its return value is the exit status. Passed to
+ * ngc_proc_spawn as an ngc_proc_fn, with an ngc_worker_args_t as arg. */
+int ngc_worker_main(unsigned slot, int fd, void *arg);
+
+#endif
