@@ -1,0 +1,73 @@
+# lib.sh: shared helpers for the end-to-end tests. Each test script sources
+# it, runs the real binary on real files, and compares with reference.py.
+# Environment: NGC_BIN (ngram-count), NGC_GEN (ngram-gen), set by ctest.
+set -u
+: "${NGC_BIN:?set NGC_BIN to the ngram-count binary}"
+: "${NGC_GEN:?set NGC_GEN to the ngram-gen binary}"
+HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+REF="$HERE/reference.py"
+WORK=$(mktemp -d "${TMPDIR:-/tmp}/ngc-e2e.XXXXXX")
+trap 'rm -rf "$WORK"' EXIT
+export LC_ALL=C
+PASSED=0
+FAILED=0
+
+fail() {
+    echo "FAIL: $*" >&2
+    FAILED=$((FAILED + 1))
+}
+
+pass() {
+    PASSED=$((PASSED + 1))
+}
+
+# check NAME CONDITION-COMMAND...: runs the command, counts the result.
+check() {
+    local name=$1
+    shift
+    if "$@"; then pass; else fail "$name"; fi
+}
+
+# same_output NAME REF_ARGS -- NGC_ARGS: the engine's stdout must equal the
+# reference's, byte for byte, and the engine must exit 0.
+same_output() {
+    local name=$1
+    shift
+    local ref_args=() ngc_args=()
+    while [ $# -gt 0 ] && [ "$1" != "--" ]; do ref_args+=("$1"); shift; done
+    shift
+    ngc_args=("$@")
+    python3 "$REF" "${ref_args[@]}" > "$WORK/ref.out" || { fail "$name: reference failed"; return; }
+    local rc=0
+    "$NGC_BIN" --no-progress "${ngc_args[@]}" > "$WORK/ngc.out" 2> "$WORK/ngc.err" || rc=$?
+    if [ "$rc" -ne 0 ]; then
+        fail "$name: ngram-count exited $rc: $(head -c 500 "$WORK/ngc.err")"
+        return
+    fi
+    if cmp -s "$WORK/ref.out" "$WORK/ngc.out"; then
+        pass
+    else
+        fail "$name: output differs from the reference ($(wc -l < "$WORK/ngc.out") vs $(wc -l < "$WORK/ref.out") lines)"
+        diff "$WORK/ref.out" "$WORK/ngc.out" | head -5 >&2
+    fi
+}
+
+# expect_exit NAME CODE STDERR_PATTERN ARGS...: exit status and message.
+expect_exit() {
+    local name=$1 code=$2 pattern=$3
+    shift 3
+    local rc=0
+    "$NGC_BIN" --no-progress "$@" > "$WORK/ngc.out" 2> "$WORK/ngc.err" || rc=$?
+    if [ "$rc" -ne "$code" ]; then
+        fail "$name: exit $rc, expected $code; stderr: $(head -c 300 "$WORK/ngc.err")"
+    elif ! grep -qE -- "$pattern" "$WORK/ngc.err"; then
+        fail "$name: stderr lacks /$pattern/: $(head -c 300 "$WORK/ngc.err")"
+    else
+        pass
+    fi
+}
+
+finish() {
+    echo "$PASSED passed, $FAILED failed"
+    [ "$FAILED" -eq 0 ]
+}
