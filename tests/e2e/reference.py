@@ -90,23 +90,21 @@ def main():
     malformed = 0
     for path in args.files:
         with open_input(path) as f:
-            data = f.read()
-        lines = data.split(b"\n")
-        if lines and lines[-1] == b"":
-            lines.pop()
-        for line in lines:
-            v = valid(line)
-            if v is None:
-                malformed += 1
-                continue
-            key, year, match, volume = v
-            if not args.from_year <= year <= args.to_year:
-                continue
-            key = transform(key, args)
-            if key is None:
-                continue
-            m, vol = totals.get(key, (0, 0))
-            totals[key] = (m + match, vol + volume)
+            for line in f:
+                if line.endswith(b"\n"):
+                    line = line[:-1]
+                v = valid(line)
+                if v is None:
+                    malformed += 1
+                    continue
+                key, year, match, volume = v
+                if not args.from_year <= year <= args.to_year:
+                    continue
+                key = transform(key, args)
+                if key is None:
+                    continue
+                m, vol = totals.get(key, (0, 0))
+                totals[key] = (m + match, vol + volume)
     for key, (m, v) in totals.items():
         if m > U64 or v > U64:
             sys.exit("reference: total of %r passes 2^64-1" % key)

@@ -13,10 +13,12 @@ printf "p q\t1999\t18446744073709551615\t1\nr\t1999\t9223372036854775807\t1\nr\t
 
 for f in basic crlf nonl empty newline big; do
     size=$(stat -c %s "$WORK/$f.tsv")
+    python3 "$REF" "$WORK/$f.tsv" > "$WORK/$f.ref"
     for chunk in 1 2 3 5 8 13 21 $((size > 0 ? size : 1)) $((size + 1)) 8M; do
         for pt in "1 1" "2 1" "1 3" "3 2" "4 3"; do
             set -- $pt
-            same_output "$f -c $chunk -p $1 -t $2" "$WORK/$f.tsv" -- -c "$chunk" -p "$1" -t "$2" "$WORK/$f.tsv"
+            "$NGC_BIN" -c "$chunk" -p "$1" -t "$2" "$WORK/$f.tsv" > "$WORK/ngc.out" 2> "$WORK/ngc.err"
+            check "$f -c $chunk -p $1 -t $2" cmp -s "$WORK/$f.ref" "$WORK/ngc.out"
         done
     done
 done
