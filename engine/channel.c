@@ -8,6 +8,7 @@
 
 #include <event2/buffer.h>
 #include <event2/bufferevent.h>
+#include <stdbool.h>
 #include <stdlib.h>
 
 struct ngc_channel_s {
@@ -54,10 +55,10 @@ static void ngc_channel_read_cb(struct bufferevent *bev, void *arg)
 
 static void ngc_channel_event_cb(struct bufferevent *bev, short what, void *arg)
 {
-    (void)bev;
     ngc_channel_t *ch = arg;
     if (what & BEV_EVENT_EOF) {
-        ngc_channel_close(ch, NULL);
+        bool torn = evbuffer_get_length(bufferevent_get_input(bev)) > 0;
+        ngc_channel_close(ch, torn ? "connection closed in the middle of a frame" : NULL);
     } else if (what & BEV_EVENT_ERROR) {
         int err = EVUTIL_SOCKET_ERROR();
         ngc_channel_close(ch, evutil_socket_error_to_string(err));

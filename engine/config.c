@@ -40,7 +40,8 @@ static const char ngc_config_help[] =
     "\n"
     "What to count:\n"
     "      --count WHAT      match (default), volume, or both (prints\n"
-    "                        'ngram TAB match TAB volume', sorted by match)\n"
+    "                        'ngram TAB match TAB volume', sorted by match,\n"
+    "                        then volume, then bytes)\n"
     "      --from-year Y     skip lines before year Y\n"
     "      --to-year Y       skip lines after year Y (both inclusive)\n"
     "      --pos MODE        part-of-speech tags such as and_CONJ:\n"
@@ -140,11 +141,12 @@ int ngc_config_parse_size(const char *s, uint64_t *out)
         /* "MiB" */
         num[len - 2] = '\0';
         len -= 2;
-        suffix = num[len - 1];
     } else if (len > 1 && (suffix == 'B' || suffix == 'b')) {
         num[--len] = '\0';
-        suffix = num[len - 1];
     }
+    if (len == 0)
+        return NGC_ERROR;
+    suffix = num[len - 1];
     switch (suffix) {
     case 'k': case 'K': shift = 10; break;
     case 'm': case 'M': shift = 20; break;
@@ -212,7 +214,7 @@ ngc_config_result_t ngc_config_parse(ngc_config_t *cfg, int argc, char **argv)
     uint64_t v;
     int c;
     opterr = 0;
-    optind = 1;
+    optind = 0; /* 0, not 1: also forgets a half-read "-abc" cluster */
     while ((c = getopt_long(argc, argv, ":p:t:c:o:vhV", ngc_config_options, NULL)) != -1) {
         switch (c) {
         case 'p':
@@ -321,14 +323,19 @@ ngc_config_result_t ngc_config_parse(ngc_config_t *cfg, int argc, char **argv)
             fprintf(stderr, "ngram-count: option '%s' needs a value\n%s",
                     argv[optind - 1], ngc_config_usage);
             return NGC_CONFIG_USAGE;
-        default:
-            if (optopt != 0)
+        default: {
+            const char *arg = argv[optind - 1];
+            const char *eq = strchr(arg, '=');
+            if (optopt > 0 && optopt < 256 && arg[1] != '-')
                 fprintf(stderr, "ngram-count: unknown option '-%c'\n%s", optopt,
                         ngc_config_usage);
+            else if (optopt != 0 && eq != NULL)
+                fprintf(stderr, "ngram-count: option '%.*s' takes no value\n%s",
+                        (int)(eq - arg), arg, ngc_config_usage);
             else
-                fprintf(stderr, "ngram-count: unknown option '%s'\n%s",
-                        argv[optind - 1], ngc_config_usage);
+                fprintf(stderr, "ngram-count: unknown option '%s'\n%s", arg, ngc_config_usage);
             return NGC_CONFIG_USAGE;
+        }
         }
     }
     if (cfg->from_year > cfg->to_year) {

@@ -73,10 +73,25 @@ static unsigned ngc_counters_log2(uint64_t n)
     return 63u - (unsigned)__builtin_clzll(n);
 }
 
+/*
+ * Takes alloc_lock. Every change under it is one aligned 64-bit store (the
+ * bump pointer, a free-list head), so a holder that died left the pool
+ * consistent, at worst leaking one block: mark it so and go on.
+ */
+static int ngc_counters_alloc_lock(ngc_counters_t *c)
+{
+    int rc = ngc_shmtx_lock(&c->alloc_lock);
+    if (rc == NGC_SHMTX_OWNERDEAD) {
+        ngc_shmtx_consistent(&c->alloc_lock);
+        rc = NGC_OK;
+    }
+    return rc;
+}
+
 /* Allocates `bytes` (a power of two for slot arrays) from the pool; 0 if full. */
 static uint64_t ngc_counters_alloc(ngc_counters_t *c, uint64_t bytes, bool table)
 {
-    if (ngc_shmtx_lock(&c->alloc_lock) != NGC_OK)
+    if (ngc_counters_alloc_lock(c) != NGC_OK)
         return 0;
     uint64_t off = 0;
     unsigned cls = ngc_counters_log2(bytes);
@@ -98,7 +113,7 @@ static uint64_t ngc_counters_alloc(ngc_counters_t *c, uint64_t bytes, bool table
 
 static void ngc_counters_free_table(ngc_counters_t *c, uint64_t off, uint64_t bytes)
 {
-    if (ngc_shmtx_lock(&c->alloc_lock) != NGC_OK)
+    if (ngc_counters_alloc_lock(c) != NGC_OK)
         return; /* leaked, not corrupted */
     unsigned cls = ngc_counters_log2(bytes);
     *(uint64_t *)ngc_counters_at(c, off) = c->free_tables[cls];
@@ -173,7 +188,8 @@ static int ngc_counters_grow(ngc_counters_t *c, ngc_part_t *p)
 static uint64_t ngc_counters_store_key(ngc_counters_t *c, ngc_part_t *p,
                                        const char *key, uint32_t len)
 {
-    if (p->arena_end - p->arena < len) {
+    /* arena == 0: no block yet (a zero-length key must not get offset 0). */
+    if (p->arena == 0 || p->arena_end - p->arena < len) {
         uint64_t bytes = len > NGC_ARENA_BLOCK ? len : NGC_ARENA_BLOCK;
         uint64_t off = ngc_counters_alloc(c, bytes, false);
         if (off == 0)
@@ -192,6 +208,7 @@ static int ngc_counters_merge_locked(ngc_counters_t *c, ngc_part_t *p,
 {
     for (size_t k = 0; k < n; k++) {
         const ngc_kv_t *e = &kv[k];
+        ngc_assert(e->len <= NGC_KEY_LEN_MASK); /* keys are bounded by NGC_LINE_MAX */
         if ((p->count + 1) * 4 > p->cap * 3) {
             int rc = ngc_counters_grow(c, p);
             if (rc != NGC_OK)

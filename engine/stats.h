@@ -16,7 +16,8 @@
     X(bytes, "input bytes consumed (compressed for .gz)")    \
     X(lines, "input lines")                                  \
     X(malformed, "malformed lines skipped")                  \
-    X(filtered, "lines skipped by --from-year/--to-year/--pos") \
+    X(filtered, "lines outside --from-year/--to-year")       \
+    X(dropped, "ngrams (runs of lines) dropped by --pos")    \
     X(runs, "runs of one ngram on consecutive lines")        \
     X(merged, "entries merged into the reduce table")
 

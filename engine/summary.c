@@ -37,12 +37,14 @@ void ngc_summary_print(const ngc_config_t *cfg, const ngc_plan_t *plan, const ng
         fprintf(f, "{\"version\":\"%s\",\"wall_seconds\":%.3f,\"processes\":%u,\"threads\":%u,"
                    "\"tasks\":%u,\"bytes\":%llu,\"lines\":%llu,\"lines_per_second\":%.0f,"
                    "\"distinct_ngrams\":%llu,\"output_lines\":%llu,\"malformed_lines\":%llu,"
-                   "\"filtered\":%llu,\"reduce_table_bytes\":%llu,\"malformed_samples\":[",
+                   "\"filtered_lines\":%llu,\"dropped_ngrams\":%llu,\"reduce_table_bytes\":%llu,"
+                   "\"malformed_samples\":[",
                 NGC_VERSION, wall, cfg->processes, cfg->threads, plan->ntasks,
                 (unsigned long long)t.bytes, (unsigned long long)t.lines,
                 wall > 0 ? (double)t.lines / wall : 0.0, (unsigned long long)distinct,
                 (unsigned long long)output_lines, (unsigned long long)t.malformed,
-                (unsigned long long)t.filtered, (unsigned long long)ngc_counters_used(c));
+                (unsigned long long)t.filtered, (unsigned long long)t.dropped,
+                (unsigned long long)ngc_counters_used(c));
         for (unsigned i = 0; i < ns; i++) {
             fprintf(f, "%s{\"file\":", i ? "," : "");
             ngc_summary_json_string(f, ngc_coord_file_name(plan, samples[i].file_id));
@@ -71,7 +73,8 @@ void ngc_summary_print(const ngc_config_t *cfg, const ngc_plan_t *plan, const ng
             (unsigned long long)t.lines, wall > 0 ? (double)t.lines / wall : 0.0);
     fprintf(f, "  distinct ngrams  %llu (%llu printed)\n", (unsigned long long)distinct,
             (unsigned long long)output_lines);
-    fprintf(f, "  filtered         %llu (years, --pos)\n", (unsigned long long)t.filtered);
+    fprintf(f, "  filtered         %llu lines outside the years, %llu ngrams dropped by --pos\n",
+            (unsigned long long)t.filtered, (unsigned long long)t.dropped);
     fprintf(f, "  malformed lines  %llu\n", (unsigned long long)t.malformed);
     for (unsigned i = 0; i < ns; i++)
         fprintf(f, "    %s:%llu: %s\n", ngc_coord_file_name(plan, samples[i].file_id),

@@ -134,9 +134,12 @@ int ngc_map_add(ngc_map_t *m, const char *key, uint32_t len, uint64_t match,
             return NGC_OK;
         }
         if (s->hash == h && s->len == len && memcmp(s->key, key, len) == 0) {
-            if (__builtin_add_overflow(s->match, match, &s->match) ||
-                __builtin_add_overflow(s->volume, volume, &s->volume))
+            uint64_t mt, vt;
+            if (__builtin_add_overflow(s->match, match, &mt) ||
+                __builtin_add_overflow(s->volume, volume, &vt))
                 return NGC_ERROR;
+            s->match = mt;
+            s->volume = vt;
             return NGC_OK;
         }
         i = (i + 1) & mask;

@@ -27,7 +27,7 @@ void ngc_parse_fini(ngc_parse_t *ps)
 
 void ngc_parse_reset(ngc_parse_t *ps)
 {
-    ps->lines = ps->malformed = ps->filtered = ps->runs = 0;
+    ps->lines = ps->malformed = ps->filtered = ps->dropped = ps->runs = 0;
     ps->nsamples = 0;
     ps->fail = 0;
     ps->fail_line = 0;
@@ -238,7 +238,7 @@ static int ngc_parse_flush(ngc_parse_t *ps, ngc_map_t *m, const char *key, size_
     size_t klen;
     ps->runs++;
     if (ngc_parse_transform(ps, key, len, &k, &klen) != NGC_OK) {
-        ps->filtered++;
+        ps->dropped++;
         return NGC_OK;
     }
     int rc = ngc_map_add(m, k, (uint32_t)klen, match, volume);

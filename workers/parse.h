@@ -19,7 +19,8 @@ typedef struct {
     const ngc_config_t *cfg;
     uint64_t lines;         /* lines seen, also the number of the last one */
     uint64_t malformed;
-    uint64_t filtered;      /* lines outside the years, ngrams dropped by --pos */
+    uint64_t filtered;      /* lines outside --from-year/--to-year */
+    uint64_t dropped;       /* runs whose ngram --pos drops */
     uint64_t runs;
     uint32_t nsamples;
     ngc_msg_sample_t samples[NGC_MSG_SAMPLES];

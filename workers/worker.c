@@ -118,7 +118,7 @@ static void ngc_worker_parse_work(ngc_tpool_job_t *job)
     ngc_wtask_t *t = job->arg;
     ngc_parse_t *ps = &t->parse;
     uint64_t lines = ps->lines, malformed = ps->malformed, filtered = ps->filtered,
-             runs = ps->runs;
+             dropped = ps->dropped, runs = ps->runs;
     const ngc_buf_t *b = &t->bufs[t->parse_buf];
     t->parse_rc = ngc_parse_buffer(ps, b->data, b->len, t->map);
     ngc_stats_t *st = t->w->stats;
@@ -126,6 +126,7 @@ static void ngc_worker_parse_work(ngc_tpool_job_t *job)
     ngc_stats_add(st, slot, lines, ps->lines - lines);
     ngc_stats_add(st, slot, malformed, ps->malformed - malformed);
     ngc_stats_add(st, slot, filtered, ps->filtered - filtered);
+    ngc_stats_add(st, slot, dropped, ps->dropped - dropped);
     ngc_stats_add(st, slot, runs, ps->runs - runs);
 }
 

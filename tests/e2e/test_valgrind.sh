@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# No leaks and no memory errors under valgrind, in the coordinator and in
+# every forked worker: plain ranges, gzip, stdin, output to .gz, --stats,
+# a failing run (missing file) and a run with malformed lines.
+. "$(dirname "$0")/lib.sh"
+VG=(valgrind -q --leak-check=full --show-leak-kinds=definite,indirect,possible
+    --errors-for-leak-kinds=definite,indirect,possible --error-exitcode=99
+    --trace-children=yes)
+SAMPLE="$HERE/../../datasets/sample-1gram.tsv"
+gzip -c "$SAMPLE" > "$WORK/sample.gz"
+"$NGC_GEN" --seed 4 --size 300K --malformed 5 -o "$WORK/bad.tsv" 2>/dev/null
+
+vg() { # vg EXPECTED-STATUS ARGS...
+    local want=$1 rc=0
+    shift
+    "${VG[@]}" "$NGC_BIN" --no-progress "$@" > /dev/null 2> "$WORK/vg.err" < "$WORK/sample.gz" || rc=$?
+    if [ "$rc" -ne "$want" ]; then
+        fail "valgrind $*: exit $rc: $(head -c 600 "$WORK/vg.err")"
+    else
+        pass
+    fi
+}
+vg 0 -p 2 -t 2 -c 64K -o "$WORK/out.tsv.gz" "$SAMPLE" "$WORK/sample.gz"
+vg 0 -p 1 -t 1 --stats=json --fold-case --pos strip "$SAMPLE" -
+vg 0 -p 3 -t 2 --stats "$WORK/bad.tsv"
+vg 1 -p 2 "$SAMPLE" "$WORK/missing.tsv"
+vg 1 -p 2 --strict -c 16K "$WORK/bad.tsv"
+finish

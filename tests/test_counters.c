@@ -1,0 +1,813 @@
+/*
+ * test_counters.c: the shared reduce table (engine/counters.h) in a region
+ * mapped by ngc_shm_new: merged totals against a sorted-array reference,
+ * growth, overflow, NGC_FULL when --memory runs out, the output order of
+ * ngc_counters_sort, and four processes merging into one table at once.
+ */
+#include "engine/ngc.h"
+#include "engine/config.h"
+#include "engine/counters.h"
+#include "engine/shm.h"
+
+#include <setjmp.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <sys/mman.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#define NGC_T_MB (1ull << 20)
+
+typedef struct {
+    const char *key;
+    uint32_t len;
+    uint64_t match;
+    uint64_t volume;
+} ngc_t_item_t;
+
+/* Regions still mapped, freed by the teardown when a test fails midway. */
+static ngc_shm_t *ngc_t_live[4];
+
+static void ngc_t_shm_free(ngc_shm_t *shm)
+{
+    for (size_t i = 0; i < NGC_NELEMS(ngc_t_live); i++)
+        if (ngc_t_live[i] == shm)
+            ngc_t_live[i] = NULL;
+    ngc_shm_free(shm);
+}
+
+static int ngc_t_teardown(void **state)
+{
+    (void)state;
+    for (size_t i = 0; i < NGC_NELEMS(ngc_t_live); i++)
+        if (ngc_t_live[i] != NULL)
+            ngc_t_shm_free(ngc_t_live[i]);
+    return 0;
+}
+
+static ngc_shm_t *ngc_t_shm(uint64_t memory)
+{
+    ngc_config_t cfg;
+    memset(&cfg, 0, sizeof(cfg));
+    cfg.processes = 4;
+    cfg.threads = 2;
+    cfg.chunk_size = 8 * NGC_T_MB;
+    cfg.memory = memory;
+    cfg.from_year = 1;
+    cfg.to_year = 9999;
+    ngc_shm_t *shm = ngc_shm_new(&cfg);
+    for (size_t i = 0; shm != NULL && i < NGC_NELEMS(ngc_t_live); i++)
+        if (ngc_t_live[i] == NULL) {
+            ngc_t_live[i] = shm;
+            break;
+        }
+    return shm;
+}
+
+/*
+ * Merges items the way a worker does: grouped by partition, in batches of
+ * at most `batch` entries per lock. Returns the first result that is not
+ * NGC_OK. No cmocka calls: it also runs in forked children.
+ */
+static int ngc_t_merge(ngc_counters_t *c, const ngc_t_item_t *it, size_t n, size_t batch)
+{
+    ngc_kv_t *kv = malloc((n ? n : 1) * sizeof(*kv));
+    if (kv == NULL)
+        return NGC_ERROR;
+    size_t start[NGC_COUNTERS_PARTS + 1] = {0};
+    for (size_t i = 0; i < n; i++)
+        start[ngc_counters_partition(ngc_counters_hash(it[i].key, it[i].len)) + 1]++;
+    for (unsigned k = 0; k < NGC_COUNTERS_PARTS; k++)
+        start[k + 1] += start[k];
+    size_t fill[NGC_COUNTERS_PARTS];
+    memcpy(fill, start, sizeof(fill));
+    for (size_t i = 0; i < n; i++) {
+        uint64_t h = ngc_counters_hash(it[i].key, it[i].len);
+        unsigned p = ngc_counters_partition(h);
+        kv[fill[p]++] = (ngc_kv_t){it[i].key, it[i].len, p, h, it[i].match, it[i].volume};
+    }
+    int rc = NGC_OK;
+    for (unsigned k = 0; k < NGC_COUNTERS_PARTS && rc == NGC_OK; k++)
+        for (size_t s = start[k]; s < start[k + 1] && rc == NGC_OK; s += batch) {
+            size_t cnt = start[k + 1] - s < batch ? start[k + 1] - s : batch;
+            const ngc_kv_t *bad = NULL;
+            rc = ngc_counters_merge(c, k, kv + s, cnt, &bad);
+        }
+    free(kv);
+    return rc;
+}
+
+static int ngc_t_key_cmp(const char *a, size_t alen, const char *b, size_t blen)
+{
+    size_t n = alen < blen ? alen : blen;
+    int r = memcmp(a, b, n);
+    if (r != 0)
+        return r;
+    return (alen > blen) - (alen < blen);
+}
+
+static int ngc_t_item_cmp(const void *x, const void *y)
+{
+    const ngc_t_item_t *a = x, *b = y;
+    return ngc_t_key_cmp(a->key, a->len, b->key, b->len);
+}
+
+/* Sorts items by key and sums duplicates in place; returns the distinct count. */
+static size_t ngc_t_reduce(ngc_t_item_t *r, size_t n)
+{
+    qsort(r, n, sizeof(*r), ngc_t_item_cmp);
+    size_t out = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (out > 0 && ngc_t_item_cmp(&r[out - 1], &r[i]) == 0) {
+            r[out - 1].match += r[i].match;
+            r[out - 1].volume += r[i].volume;
+        } else {
+            r[out++] = r[i];
+        }
+    }
+    return out;
+}
+
+/*
+ * The output order, written from the documentation: the count (match, or
+ * volume for --count volume) descending, then key bytes ascending as
+ * unsigned bytes, a prefix first. --count both sorts by match; how it
+ * breaks a match tie between different volumes is not specified, so that
+ * case is reported as 0 ("either order").
+ */
+static int ngc_t_order(const ngc_t_item_t *a, const ngc_t_item_t *b, ngc_count_t order)
+{
+    uint64_t ca = order == NGC_COUNT_VOLUME ? a->volume : a->match;
+    uint64_t cb = order == NGC_COUNT_VOLUME ? b->volume : b->match;
+    if (ca != cb)
+        return ca > cb ? -1 : 1;
+    if (order == NGC_COUNT_BOTH && a->volume != b->volume)
+        return 0;
+    return ngc_t_key_cmp(a->key, a->len, b->key, b->len);
+}
+
+/*
+ * Sorts every partition, checks each is in output order, and returns all
+ * entries (keys point into shm).
+ */
+static ngc_t_item_t *ngc_t_collect(ngc_counters_t *c, ngc_count_t order, uint64_t min_count,
+                                   size_t *n)
+{
+    size_t cap = 1024, len = 0;
+    ngc_t_item_t *all = malloc(cap * sizeof(*all));
+    assert_non_null(all);
+    for (unsigned k = 0; k < NGC_COUNTERS_PARTS; k++) {
+        assert_int_equal(ngc_counters_sort(c, k, order, min_count), NGC_OK);
+        size_t cnt = ngc_counters_sorted(c, k);
+        for (size_t i = 0; i < cnt; i++) {
+            ngc_entry_t e;
+            ngc_counters_entry(c, k, i, &e);
+            ngc_t_item_t it = {e.key, e.len, e.match, e.volume};
+            assert_true(e.len == 0 || e.key != NULL);
+            assert_int_equal(ngc_counters_partition(ngc_counters_hash(e.key, e.len)), k);
+            if (i > 0 && ngc_t_order(&all[len - 1], &it, order) > 0)
+                fail_msg("partition %u: entry %zu (%.*s) sorted after (%.*s)", k, i,
+                         (int)it.len, it.key, (int)all[len - 1].len, all[len - 1].key);
+            if (len == cap) {
+                cap *= 2;
+                all = realloc(all, cap * sizeof(*all));
+                assert_non_null(all);
+            }
+            all[len++] = it;
+        }
+    }
+    *n = len;
+    return all;
+}
+
+/* got (any order) must equal ref (reduced) less the totals below min_count. */
+static void ngc_t_same(ngc_t_item_t *got, size_t ngot, const ngc_t_item_t *ref, size_t nref,
+                       ngc_count_t order, uint64_t min_count)
+{
+    qsort(got, ngot, sizeof(*got), ngc_t_item_cmp);
+    size_t j = 0;
+    for (size_t i = 0; i < nref; i++) {
+        uint64_t v = order == NGC_COUNT_VOLUME ? ref[i].volume : ref[i].match;
+        if (v < min_count)
+            continue;
+        if (j >= ngot)
+            fail_msg("missing key \"%.*s\"", (int)ref[i].len, ref[i].key);
+        if (ngc_t_item_cmp(&got[j], &ref[i]) != 0)
+            fail_msg("key \"%.*s\", expected \"%.*s\"", (int)got[j].len, got[j].key,
+                     (int)ref[i].len, ref[i].key);
+        if (got[j].match != ref[i].match || got[j].volume != ref[i].volume)
+            fail_msg("key \"%.*s\": %llu %llu, expected %llu %llu", (int)ref[i].len,
+                     ref[i].key, (unsigned long long)got[j].match,
+                     (unsigned long long)got[j].volume, (unsigned long long)ref[i].match,
+                     (unsigned long long)ref[i].volume);
+        j++;
+    }
+    assert_int_equal(ngot, j);
+}
+
+static uint64_t ngc_t_rand(uint64_t *x)
+{
+    *x ^= *x << 13;
+    *x ^= *x >> 7;
+    *x ^= *x << 17;
+    return *x;
+}
+
+/* nkeys distinct keys "<prefix><n>", stored in one block; *block to free. */
+static char *ngc_t_keys(const char *prefix, size_t nkeys, const char ***keys, uint32_t **lens)
+{
+    size_t plen = strlen(prefix);
+    char *block = malloc(nkeys * (plen + 21));
+    *keys = malloc(nkeys * sizeof(**keys));
+    *lens = malloc(nkeys * sizeof(**lens));
+    assert_true(block && *keys && *lens);
+    char *p = block;
+    for (size_t i = 0; i < nkeys; i++) {
+        int n = snprintf(p, plen + 21, "%s%zu", prefix, i);
+        (*keys)[i] = p;
+        (*lens)[i] = (uint32_t)n;
+        p += n;
+    }
+    return block;
+}
+
+/* --- tests ---------------------------------------------------------------- */
+
+static void test_shm_layout(void **state)
+{
+    (void)state;
+    ngc_shm_t *shm = ngc_t_shm(64 * NGC_T_MB);
+    assert_non_null(shm);
+    ngc_counters_t *c = ngc_shm_counters(shm);
+    assert_non_null(c);
+    assert_non_null(ngc_shm_stats(shm));
+    assert_true(ngc_counters_capacity(c) >= 63 * NGC_T_MB);
+    assert_true(ngc_counters_capacity(c) <= 65 * NGC_T_MB);
+    assert_true(ngc_counters_used(c) > 0);
+    assert_true(ngc_counters_used(c) <= ngc_counters_capacity(c));
+    assert_true(ngc_counters_distinct(c) == 0);
+    /* An empty table sorts to nothing. */
+    size_t n;
+    ngc_t_item_t *all = ngc_t_collect(c, NGC_COUNT_MATCH, 0, &n);
+    assert_int_equal(n, 0);
+    free(all);
+    ngc_t_shm_free(shm);
+    ngc_shm_free(NULL);
+}
+
+static void test_shm_too_small(void **state)
+{
+    (void)state;
+    /* Too small for even the empty partitions: a clean NULL (and a message). */
+    ngc_shm_t *shm = ngc_t_shm(64 * 1024);
+    assert_null(shm);
+}
+
+static void test_merge_totals(void **state)
+{
+    (void)state;
+    ngc_shm_t *shm = ngc_t_shm(64 * NGC_T_MB);
+    assert_non_null(shm);
+    ngc_counters_t *c = ngc_shm_counters(shm);
+    const char **keys;
+    uint32_t *lens;
+    enum { NKEYS = 5000, NADDS = 40000 };
+    char *block = ngc_t_keys("key/", NKEYS, &keys, &lens);
+    ngc_t_item_t *ref = malloc(NADDS * sizeof(*ref));
+    assert_non_null(ref);
+    uint64_t x = 12345;
+    /* Four "tasks" of 10,000 adds, merged with different batch sizes. */
+    const size_t batches[] = {1, 3, 100, 100000};
+    for (size_t t = 0; t < 4; t++) {
+        ngc_t_item_t *it = ref + t * (NADDS / 4);
+        for (size_t i = 0; i < NADDS / 4; i++) {
+            uint64_t r = ngc_t_rand(&x);
+            size_t k = (size_t)(r % NKEYS);
+            it[i] = (ngc_t_item_t){keys[k], lens[k], (r >> 16) % 1000, (r >> 32) % 10};
+        }
+        assert_int_equal(ngc_t_merge(c, it, NADDS / 4, batches[t]), NGC_OK);
+    }
+    size_t distinct = ngc_t_reduce(ref, NADDS);
+    assert_true(ngc_counters_distinct(c) == distinct);
+    assert_true(ngc_counters_used(c) <= ngc_counters_capacity(c));
+    size_t n;
+    ngc_t_item_t *all = ngc_t_collect(c, NGC_COUNT_MATCH, 0, &n);
+    ngc_t_same(all, n, ref, distinct, NGC_COUNT_MATCH, 0);
+    free(all);
+    free(ref);
+    free(block);
+    free(keys);
+    free(lens);
+    ngc_t_shm_free(shm);
+}
+
+static void test_growth(void **state)
+{
+    (void)state;
+    ngc_shm_t *shm = ngc_t_shm(64 * NGC_T_MB);
+    assert_non_null(shm);
+    ngc_counters_t *c = ngc_shm_counters(shm);
+    const char **keys;
+    uint32_t *lens;
+    enum { NKEYS = 300000 };
+    char *block = ngc_t_keys("grow-", NKEYS, &keys, &lens);
+    ngc_t_item_t *it = malloc(NKEYS * sizeof(*it));
+    assert_non_null(it);
+    /* Every key twice, in two rounds, so the second round finds them all. */
+    for (int round = 0; round < 2; round++) {
+        for (size_t i = 0; i < NKEYS; i++)
+            it[i] = (ngc_t_item_t){keys[i], lens[i], i + 1, (uint64_t)round + 1};
+        assert_int_equal(ngc_t_merge(c, it, NKEYS, 4096), NGC_OK);
+        assert_true(ngc_counters_distinct(c) == NKEYS);
+    }
+    for (size_t i = 0; i < NKEYS; i++)
+        it[i] = (ngc_t_item_t){keys[i], lens[i], 2 * (i + 1), 3};
+    qsort(it, NKEYS, sizeof(*it), ngc_t_item_cmp);
+    size_t n;
+    ngc_t_item_t *all = ngc_t_collect(c, NGC_COUNT_MATCH, 0, &n);
+    ngc_t_same(all, n, it, NKEYS, NGC_COUNT_MATCH, 0);
+    free(all);
+    free(it);
+    free(block);
+    free(keys);
+    free(lens);
+    ngc_t_shm_free(shm);
+}
+
+static void test_binary_and_long_keys(void **state)
+{
+    (void)state;
+    ngc_shm_t *shm = ngc_t_shm(64 * NGC_T_MB);
+    assert_non_null(shm);
+    ngc_counters_t *c = ngc_shm_counters(shm);
+    size_t biglen = 3 * NGC_T_MB; /* folded keys can be up to 3 MiB */
+    char *big = malloc(biglen);
+    assert_non_null(big);
+    for (size_t i = 0; i < biglen; i++)
+        big[i] = (char)(i * 7 % 256);
+    ngc_t_item_t it[] = {
+        {"a\0b", 3, 1, 1}, {"a\0c", 3, 2, 2}, {"a", 1, 4, 4}, {"\xff", 1, 8, 8},
+        {big, (uint32_t)biglen, 16, 16}, {big, (uint32_t)biglen - 1, 32, 32},
+        {"a\0b", 3, 64, 64}, {big, (uint32_t)biglen, 128, 128},
+    };
+    assert_int_equal(ngc_t_merge(c, it, NGC_NELEMS(it), 2), NGC_OK);
+    ngc_t_item_t ref[NGC_NELEMS(it)];
+    memcpy(ref, it, sizeof(it));
+    size_t distinct = ngc_t_reduce(ref, NGC_NELEMS(ref));
+    assert_int_equal(distinct, 6);
+    size_t n;
+    ngc_t_item_t *all = ngc_t_collect(c, NGC_COUNT_MATCH, 0, &n);
+    ngc_t_same(all, n, ref, distinct, NGC_COUNT_MATCH, 0);
+    free(all);
+    free(big);
+    ngc_t_shm_free(shm);
+}
+
+static ngc_kv_t ngc_t_kv(const char *key, uint64_t match, uint64_t volume)
+{
+    uint32_t len = (uint32_t)strlen(key);
+    uint64_t h = ngc_counters_hash(key, len);
+    return (ngc_kv_t){key, len, ngc_counters_partition(h), h, match, volume};
+}
+
+static void test_overflow(void **state)
+{
+    (void)state;
+    ngc_shm_t *shm = ngc_t_shm(64 * NGC_T_MB);
+    assert_non_null(shm);
+    ngc_counters_t *c = ngc_shm_counters(shm);
+    const ngc_kv_t *bad = NULL;
+    ngc_kv_t a = ngc_t_kv("a", UINT64_MAX - 1, 5);
+    assert_int_equal(ngc_counters_merge(c, a.part, &a, 1, &bad), NGC_OK);
+    a.match = 1;
+    assert_int_equal(ngc_counters_merge(c, a.part, &a, 1, &bad), NGC_OK); /* exactly 2^64-1 */
+    /* A batch whose third entry passes 2^64-1: *bad names it. */
+    ngc_kv_t batch[3] = {ngc_t_kv("a", 0, 1), ngc_t_kv("a", 0, 1), ngc_t_kv("a", 1, 0)};
+    bad = NULL;
+    assert_int_equal(ngc_counters_merge(c, a.part, batch, 3, &bad), NGC_ERROR);
+    assert_ptr_equal(bad, &batch[2]);
+    /* Volume too. */
+    ngc_kv_t v = ngc_t_kv("v", 0, UINT64_MAX);
+    assert_int_equal(ngc_counters_merge(c, v.part, &v, 1, &bad), NGC_OK);
+    v.volume = 1;
+    bad = NULL;
+    assert_int_equal(ngc_counters_merge(c, v.part, &v, 1, &bad), NGC_ERROR);
+    assert_ptr_equal(bad, &v);
+    /* Other keys are still fine. */
+    ngc_kv_t w = ngc_t_kv("w", UINT64_MAX, UINT64_MAX);
+    assert_int_equal(ngc_counters_merge(c, w.part, &w, 1, &bad), NGC_OK);
+    ngc_t_shm_free(shm);
+}
+
+/*
+ * A table that outgrows --memory says NGC_FULL, never crashes, and what it
+ * holds is still whole: every entry is one of the keys merged, with the
+ * counts it was given.
+ */
+static void test_full(void **state)
+{
+    (void)state;
+    ngc_shm_t *shm = ngc_t_shm(16 * NGC_T_MB);
+    assert_non_null(shm);
+    ngc_counters_t *c = ngc_shm_counters(shm);
+    enum { KLEN = 3000, NKEYS = 20000, BATCH = 200 };
+    char *keys = malloc((size_t)NKEYS * KLEN);
+    ngc_t_item_t *it = malloc(NKEYS * sizeof(*it));
+    assert_true(keys && it);
+    for (size_t i = 0; i < NKEYS; i++) {
+        char *k = keys + i * KLEN;
+        memset(k, 'a' + (int)(i % 26), KLEN);
+        int n = snprintf(k, 24, "%09zu", i);
+        k[n] = '-';
+        it[i] = (ngc_t_item_t){k, KLEN, 1, 2};
+    }
+    int rc = NGC_OK;
+    size_t done = 0;
+    for (; done < NKEYS && rc == NGC_OK; done += BATCH)
+        rc = ngc_t_merge(c, it + done, BATCH, BATCH);
+    assert_int_equal(rc, NGC_FULL);
+    /* 60 MB of keys cannot fit in 16 MB. */
+    assert_true(done * KLEN < 2 * 16 * NGC_T_MB);
+    assert_true(ngc_counters_used(c) <= ngc_counters_capacity(c));
+    /* Asking again is just as safe. */
+    rc = ngc_t_merge(c, it + done, BATCH, BATCH);
+    assert_true(rc == NGC_FULL || rc == NGC_OK);
+    assert_true(ngc_counters_used(c) <= ngc_counters_capacity(c));
+    size_t n;
+    ngc_t_item_t *all = ngc_t_collect(c, NGC_COUNT_MATCH, 0, &n);
+    assert_true(n > 0);
+    assert_true(n == ngc_counters_distinct(c));
+    for (size_t i = 0; i < n; i++) {
+        assert_int_equal(all[i].len, KLEN);
+        size_t id = strtoul(all[i].key, NULL, 10);
+        assert_true(id < done + BATCH);
+        assert_memory_equal(all[i].key, keys + id * KLEN, KLEN);
+        assert_int_equal(all[i].match, 1);
+        assert_int_equal(all[i].volume, 2);
+    }
+    free(all);
+    ngc_t_shm_free(shm);
+
+    /* One key larger than the whole pool. */
+    shm = ngc_t_shm(16 * NGC_T_MB);
+    assert_non_null(shm);
+    c = ngc_shm_counters(shm);
+    size_t hlen = 15 * NGC_T_MB + NGC_T_MB / 2;
+    char *huge = calloc(1, hlen);
+    assert_non_null(huge);
+    ngc_t_item_t h = {huge, (uint32_t)hlen, 1, 1};
+    assert_int_equal(ngc_t_merge(c, &h, 1, 1), NGC_FULL);
+    /* A small key still fits afterwards. */
+    ngc_t_item_t s = {"small", 5, 1, 1};
+    assert_int_equal(ngc_t_merge(c, &s, 1, 1), NGC_OK);
+    free(huge);
+    ngc_t_shm_free(shm);
+    free(keys);
+    free(it);
+}
+
+/* Keys with ties, prefixes and high bytes, merged into a fresh table. */
+static const ngc_t_item_t ngc_t_sort_set[] = {
+    {"b", 1, 5, 1},       {"a", 1, 5, 2},      {"ab", 2, 5, 3},    {"abc", 3, 5, 3},
+    {"\xff", 1, 5, 4},    {"\x01", 1, 5, 5},   {"A", 1, 5, 6},     {"zz", 2, 9, 1},
+    {"top", 3, 100, 1},   {"low", 3, 1, 100},  {"mid", 3, 50, 50}, {"mid2", 4, 50, 50},
+    {"mid1", 4, 50, 49},  {"zero", 4, 0, 0},   {"a b", 3, 7, 7},   {"a\xc3\xa9", 3, 7, 8},
+    {"same", 4, 3, 9},    {"samf", 4, 3, 9},   {"sam", 3, 3, 9},   {"big", 3, UINT64_MAX, 1},
+    {"bigv", 4, 1, UINT64_MAX},
+};
+
+static void ngc_t_sort_case(ngc_count_t order, uint64_t min_count)
+{
+    ngc_shm_t *shm = ngc_t_shm(64 * NGC_T_MB);
+    assert_non_null(shm);
+    ngc_counters_t *c = ngc_shm_counters(shm);
+    size_t nset = NGC_NELEMS(ngc_t_sort_set);
+    /* Many more keys, so partitions hold more than one entry each. */
+    const char **keys;
+    uint32_t *lens;
+    enum { NMORE = 3000 };
+    char *block = ngc_t_keys("k", NMORE, &keys, &lens);
+    size_t n = nset + NMORE;
+    ngc_t_item_t *ref = malloc(n * sizeof(*ref));
+    assert_non_null(ref);
+    memcpy(ref, ngc_t_sort_set, sizeof(ngc_t_sort_set));
+    for (size_t i = 0; i < NMORE; i++)
+        ref[nset + i] = (ngc_t_item_t){keys[i], lens[i], i % 17, i % 5};
+    assert_int_equal(ngc_t_merge(c, ref, n, 64), NGC_OK);
+    size_t distinct = ngc_t_reduce(ref, n);
+    size_t ngot;
+    ngc_t_item_t *got = ngc_t_collect(c, order, min_count, &ngot);
+    size_t kept = 0;
+    for (size_t i = 0; i < distinct; i++)
+        kept += (order == NGC_COUNT_VOLUME ? ref[i].volume : ref[i].match) >= min_count;
+    assert_int_equal(ngot, kept);
+    size_t sum = 0;
+    for (unsigned k = 0; k < NGC_COUNTERS_PARTS; k++)
+        sum += ngc_counters_sorted(c, k);
+    assert_int_equal(sum, kept);
+    /* Sorting again is harmless. */
+    for (unsigned k = 0; k < NGC_COUNTERS_PARTS; k++)
+        assert_int_equal(ngc_counters_sort(c, k, order, min_count), NGC_OK);
+    ngc_t_same(got, ngot, ref, distinct, order, min_count);
+    free(got);
+    free(ref);
+    free(block);
+    free(keys);
+    free(lens);
+    ngc_t_shm_free(shm);
+}
+
+static void test_sort_match(void **state)
+{
+    (void)state;
+    ngc_t_sort_case(NGC_COUNT_MATCH, 0);
+    ngc_t_sort_case(NGC_COUNT_MATCH, 1);
+    ngc_t_sort_case(NGC_COUNT_MATCH, 5);
+    ngc_t_sort_case(NGC_COUNT_MATCH, 51);
+    ngc_t_sort_case(NGC_COUNT_MATCH, UINT64_MAX);
+}
+
+static void test_sort_volume(void **state)
+{
+    (void)state;
+    ngc_t_sort_case(NGC_COUNT_VOLUME, 0);
+    ngc_t_sort_case(NGC_COUNT_VOLUME, 3);
+    ngc_t_sort_case(NGC_COUNT_VOLUME, 100);
+}
+
+static void test_sort_both(void **state)
+{
+    (void)state;
+    ngc_t_sort_case(NGC_COUNT_BOTH, 0);
+    ngc_t_sort_case(NGC_COUNT_BOTH, 5);
+}
+
+/* ngc_counters_compare on hand-made entries: the expected sign is written out. */
+static void test_compare(void **state)
+{
+    (void)state;
+    const struct {
+        ngc_entry_t a, b;
+        ngc_count_t order;
+        int sign;
+    } cases[] = {
+        {{"a", 1, 5, 0}, {"b", 1, 5, 0}, NGC_COUNT_MATCH, -1},
+        {{"b", 1, 5, 0}, {"a", 1, 5, 0}, NGC_COUNT_MATCH, 1},
+        {{"z", 1, 6, 0}, {"a", 1, 5, 0}, NGC_COUNT_MATCH, -1}, /* count first */
+        {{"ab", 2, 5, 0}, {"abc", 3, 5, 0}, NGC_COUNT_MATCH, -1}, /* prefix first */
+        {{"abc", 3, 5, 0}, {"ab", 2, 5, 0}, NGC_COUNT_MATCH, 1},
+        {{"\xff", 1, 5, 0}, {"a", 1, 5, 0}, NGC_COUNT_MATCH, 1}, /* unsigned bytes */
+        {{"A", 1, 5, 0}, {"a", 1, 5, 0}, NGC_COUNT_MATCH, -1},
+        {{"a\0b", 3, 5, 0}, {"a\0c", 3, 5, 0}, NGC_COUNT_MATCH, -1}, /* past a NUL */
+        {{"same", 4, 5, 1}, {"same", 4, 5, 1}, NGC_COUNT_MATCH, 0},
+        {{"a", 1, 1, 9}, {"b", 1, 9, 1}, NGC_COUNT_VOLUME, -1},
+        {{"a", 1, 9, 1}, {"b", 1, 1, 1}, NGC_COUNT_VOLUME, -1}, /* volume tie: key */
+        {{"b", 1, 9, 1}, {"a", 1, 1, 1}, NGC_COUNT_VOLUME, 1},
+        {{"a", 1, 1, 9}, {"b", 1, 9, 1}, NGC_COUNT_BOTH, 1}, /* both: match first */
+        {{"a", 1, 3, 3}, {"b", 1, 3, 3}, NGC_COUNT_BOTH, -1},
+        {{"x", 1, UINT64_MAX, 0}, {"y", 1, 0, 0}, NGC_COUNT_MATCH, -1},
+    };
+    for (size_t i = 0; i < NGC_NELEMS(cases); i++) {
+        int r = ngc_counters_compare(&cases[i].a, &cases[i].b, cases[i].order);
+        int sign = (r > 0) - (r < 0);
+        if (sign != cases[i].sign)
+            fail_msg("case %zu: sign %d, expected %d", i, sign, cases[i].sign);
+    }
+}
+
+/*
+ * ngc_counters_merge of a zero-length key into a partition that holds no
+ * key yet: its arena is still at offset 0, so the stored reference
+ * (offset << 24 | length) is 0, which means "empty slot", and the merge
+ * returns NGC_FULL on a 64 MB table with nothing in it.
+ */
+static void test_regress_counters_empty_key_first(void **state)
+{
+    (void)state;
+    ngc_shm_t *shm = ngc_t_shm(64 * NGC_T_MB);
+    assert_non_null(shm);
+    ngc_counters_t *c = ngc_shm_counters(shm);
+    ngc_t_item_t e = {"", 0, 3, 4};
+    assert_int_equal(ngc_t_merge(c, &e, 1, 1), NGC_OK);
+    assert_int_equal(ngc_t_merge(c, &e, 1, 1), NGC_OK);
+    size_t n;
+    ngc_t_item_t *all = ngc_t_collect(c, NGC_COUNT_MATCH, 0, &n);
+    assert_int_equal(n, 1);
+    assert_int_equal(all[0].len, 0);
+    assert_int_equal(all[0].match, 6);
+    assert_int_equal(all[0].volume, 8);
+    free(all);
+    ngc_t_shm_free(shm);
+}
+
+/* Once a partition holds a key, the empty key is stored like any other. */
+static void test_empty_key_after_others(void **state)
+{
+    (void)state;
+    ngc_shm_t *shm = ngc_t_shm(64 * NGC_T_MB);
+    assert_non_null(shm);
+    ngc_counters_t *c = ngc_shm_counters(shm);
+    const char **keys;
+    uint32_t *lens;
+    char *block = ngc_t_keys("fill", 2000, &keys, &lens); /* every partition gets keys */
+    ngc_t_item_t *it = malloc(2001 * sizeof(*it));
+    assert_non_null(it);
+    for (size_t i = 0; i < 2000; i++)
+        it[i] = (ngc_t_item_t){keys[i], lens[i], 1, 1};
+    it[2000] = (ngc_t_item_t){"", 0, 3, 4};
+    assert_int_equal(ngc_t_merge(c, it, 2001, 2001), NGC_OK);
+    assert_int_equal(ngc_t_merge(c, it + 2000, 1, 1), NGC_OK);
+    size_t n;
+    ngc_t_item_t *all = ngc_t_collect(c, NGC_COUNT_MATCH, 0, &n);
+    assert_int_equal(n, 2001);
+    int found = 0;
+    for (size_t i = 0; i < n; i++)
+        if (all[i].len == 0) {
+            found++;
+            assert_int_equal(all[i].match, 6);
+        }
+    assert_int_equal(found, 1);
+    free(all);
+    free(it);
+    free(block);
+    free(keys);
+    free(lens);
+    ngc_t_shm_free(shm);
+}
+
+/*
+ * A worker that dies in the middle of a merge, holding its partition's
+ * lock: the key it merges sits in a page made unreadable, so the copy of
+ * its bytes faults with the lock held. The next merge into that partition
+ * sees the dead owner and fails (engine/README.md, lock rule 7); the lock
+ * is usable again after that, and other partitions never noticed.
+ */
+static void ngc_t_die(int sig)
+{
+    (void)sig;
+    _exit(42);
+}
+
+static void test_owner_dead_mid_merge(void **state)
+{
+    (void)state;
+    ngc_shm_t *shm = ngc_t_shm(64 * NGC_T_MB);
+    assert_non_null(shm);
+    ngc_counters_t *c = ngc_shm_counters(shm);
+    long page = sysconf(_SC_PAGESIZE);
+    char *trap = mmap(NULL, (size_t)page, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
+                      -1, 0);
+    assert_true(trap != MAP_FAILED);
+    memcpy(trap, "doomed", 6);
+    ngc_kv_t kv = ngc_t_kv("doomed", 1, 1);
+    kv.key = trap;
+    fflush(NULL);
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        struct sigaction sa;
+        memset(&sa, 0, sizeof(sa));
+        sa.sa_handler = ngc_t_die;
+        sigaction(SIGSEGV, &sa, NULL);
+        sigaction(SIGBUS, &sa, NULL);
+        mprotect(trap, (size_t)page, PROT_NONE);
+        const ngc_kv_t *bad;
+        ngc_counters_merge(c, kv.part, &kv, 1, &bad);
+        _exit(0); /* the merge did not touch the key: the test is broken */
+    }
+    int status;
+    assert_int_equal(waitpid(pid, &status, 0), pid);
+    assert_true(WIFEXITED(status));
+    assert_int_equal(WEXITSTATUS(status), 42);
+    munmap(trap, (size_t)page);
+
+    /* Another partition is fine. */
+    unsigned other = (kv.part + 1) % NGC_COUNTERS_PARTS;
+    char name[32];
+    ngc_kv_t o;
+    for (unsigned i = 0;; i++) {
+        snprintf(name, sizeof(name), "other%u", i);
+        o = ngc_t_kv(name, 1, 1);
+        if (o.part == other)
+            break;
+    }
+    const ngc_kv_t *bad = NULL;
+    assert_int_equal(ngc_counters_merge(c, o.part, &o, 1, &bad), NGC_OK);
+    /* The dead owner's partition: reported once, then usable. */
+    ngc_kv_t ok = ngc_t_kv("doomed", 5, 5);
+    assert_int_equal(ngc_counters_merge(c, ok.part, &ok, 1, &bad), NGC_ERROR);
+    assert_int_equal(ngc_counters_merge(c, ok.part, &ok, 1, &bad), NGC_OK);
+    ngc_t_shm_free(shm);
+}
+
+/*
+ * Four processes merge overlapping key sets into one table at the same
+ * time (released together by closing a pipe), each in three rounds with
+ * different batch sizes; the totals must be exact.
+ */
+enum { NGC_T_NPROC = 4, NGC_T_SPAN = 6000, NGC_T_STEP = 3000, NGC_T_ROUNDS = 3 };
+
+static int ngc_t_child(ngc_counters_t *c, unsigned id, const char **keys, const uint32_t *lens,
+                       int gate)
+{
+    char b;
+    if (read(gate, &b, 1) != 0)
+        return 2;
+    static const size_t batches[NGC_T_ROUNDS] = {1, 7, 1000};
+    ngc_t_item_t *it = malloc(NGC_T_SPAN * sizeof(*it));
+    if (it == NULL)
+        return 3;
+    for (unsigned r = 0; r < NGC_T_ROUNDS; r++) {
+        for (size_t i = 0; i < NGC_T_SPAN; i++) {
+            size_t k = id * NGC_T_STEP + i;
+            it[i] = (ngc_t_item_t){keys[k], lens[k], k + 1 + r, id + 1};
+        }
+        int rc = ngc_t_merge(c, it, NGC_T_SPAN, batches[r]);
+        if (rc != NGC_OK)
+            return 10 - rc;
+    }
+    free(it);
+    return 0;
+}
+
+static void test_multiprocess_merge(void **state)
+{
+    (void)state;
+    ngc_shm_t *shm = ngc_t_shm(64 * NGC_T_MB);
+    assert_non_null(shm);
+    ngc_counters_t *c = ngc_shm_counters(shm);
+    size_t nkeys = (NGC_T_NPROC - 1) * NGC_T_STEP + NGC_T_SPAN;
+    const char **keys;
+    uint32_t *lens;
+    char *block = ngc_t_keys("shared-", nkeys, &keys, &lens);
+    int gate[2];
+    assert_int_equal(pipe(gate), 0);
+    pid_t pids[NGC_T_NPROC];
+    for (unsigned id = 0; id < NGC_T_NPROC; id++) {
+        fflush(NULL);
+        pids[id] = fork();
+        assert_true(pids[id] >= 0);
+        if (pids[id] == 0) {
+            close(gate[1]);
+            _exit(ngc_t_child(c, id, keys, lens, gate[0]));
+        }
+    }
+    close(gate[0]);
+    close(gate[1]); /* go */
+    for (unsigned id = 0; id < NGC_T_NPROC; id++) {
+        int status;
+        assert_int_equal(waitpid(pids[id], &status, 0), pids[id]);
+        if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+            fail_msg("child %u: status 0x%x", id, status);
+    }
+    /* The reference: the same sums, computed here. */
+    ngc_t_item_t *ref = calloc(nkeys, sizeof(*ref));
+    assert_non_null(ref);
+    for (size_t k = 0; k < nkeys; k++)
+        ref[k] = (ngc_t_item_t){keys[k], lens[k], 0, 0};
+    for (unsigned id = 0; id < NGC_T_NPROC; id++)
+        for (unsigned r = 0; r < NGC_T_ROUNDS; r++)
+            for (size_t i = 0; i < NGC_T_SPAN; i++) {
+                size_t k = id * NGC_T_STEP + i;
+                ref[k].match += k + 1 + r;
+                ref[k].volume += id + 1;
+            }
+    qsort(ref, nkeys, sizeof(*ref), ngc_t_item_cmp);
+    assert_true(ngc_counters_distinct(c) == nkeys);
+    size_t n;
+    ngc_t_item_t *all = ngc_t_collect(c, NGC_COUNT_MATCH, 0, &n);
+    ngc_t_same(all, n, ref, nkeys, NGC_COUNT_MATCH, 0);
+    free(all);
+    free(ref);
+    free(block);
+    free(keys);
+    free(lens);
+    ngc_t_shm_free(shm);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_teardown(test_shm_layout, ngc_t_teardown),
+        cmocka_unit_test_teardown(test_shm_too_small, ngc_t_teardown),
+        cmocka_unit_test_teardown(test_merge_totals, ngc_t_teardown),
+        cmocka_unit_test_teardown(test_growth, ngc_t_teardown),
+        cmocka_unit_test_teardown(test_binary_and_long_keys, ngc_t_teardown),
+        cmocka_unit_test_teardown(test_overflow, ngc_t_teardown),
+        cmocka_unit_test_teardown(test_full, ngc_t_teardown),
+        cmocka_unit_test_teardown(test_sort_match, ngc_t_teardown),
+        cmocka_unit_test_teardown(test_sort_volume, ngc_t_teardown),
+        cmocka_unit_test_teardown(test_sort_both, ngc_t_teardown),
+        cmocka_unit_test_teardown(test_compare, ngc_t_teardown),
+        cmocka_unit_test_teardown(test_empty_key_after_others, ngc_t_teardown),
+        cmocka_unit_test_teardown(test_multiprocess_merge, ngc_t_teardown),
+        cmocka_unit_test_teardown(test_owner_dead_mid_merge, ngc_t_teardown),
+        cmocka_unit_test_teardown(test_regress_counters_empty_key_first, ngc_t_teardown),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

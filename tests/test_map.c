@@ -1,0 +1,402 @@
+/*
+ * test_map.c: the map task's combiner table (workers/map.h) against a
+ * sorted-array reference: totals, growth to many thousands of keys, key
+ * copying, zero-length keys, overflow, partitioning and reset.
+ */
+#include "engine/ngc.h"
+#include "workers/map.h"
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <cmocka.h>
+
+typedef struct {
+    char key[40];
+    uint32_t len;
+    uint64_t match;
+    uint64_t volume;
+} ngc_t_ref_t;
+
+static int ngc_t_ref_cmp(const void *x, const void *y)
+{
+    const ngc_t_ref_t *a = x, *b = y;
+    uint32_t n = a->len < b->len ? a->len : b->len;
+    int r = memcmp(a->key, b->key, n);
+    if (r != 0)
+        return r;
+    return (a->len > b->len) - (a->len < b->len);
+}
+
+static int ngc_t_kv_cmp(const void *x, const void *y)
+{
+    const ngc_kv_t *a = x, *b = y;
+    uint32_t n = a->len < b->len ? a->len : b->len;
+    int r = memcmp(a->key, b->key, n);
+    if (r != 0)
+        return r;
+    return (a->len > b->len) - (a->len < b->len);
+}
+
+/* Sorts and sums duplicate keys in place; returns the distinct count. */
+static size_t ngc_t_ref_reduce(ngc_t_ref_t *r, size_t n)
+{
+    qsort(r, n, sizeof(*r), ngc_t_ref_cmp);
+    size_t out = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (out > 0 && ngc_t_ref_cmp(&r[out - 1], &r[i]) == 0) {
+            r[out - 1].match += r[i].match;
+            r[out - 1].volume += r[i].volume;
+        } else {
+            r[out++] = r[i];
+        }
+    }
+    return out;
+}
+
+/*
+ * Checks the partitioned view: partitions are contiguous and ordered, each
+ * entry sits in the partition of its hash, its hash is its key's, and the
+ * entries (sorted) equal the reference exactly.
+ */
+static void ngc_t_check(ngc_map_t *m, const ngc_t_ref_t *ref, size_t nref)
+{
+    assert_int_equal(ngc_map_count(m), nref);
+    size_t start[NGC_COUNTERS_PARTS + 1];
+    memset(start, 0xff, sizeof(start));
+    const ngc_kv_t *kv = ngc_map_partitioned(m, start);
+    assert_non_null(kv);
+    assert_int_equal(start[0], 0);
+    for (unsigned k = 0; k < NGC_COUNTERS_PARTS; k++) {
+        assert_true(start[k] <= start[k + 1]);
+        for (size_t i = start[k]; i < start[k + 1]; i++) {
+            assert_int_equal(kv[i].part, k);
+            assert_true(kv[i].hash == ngc_counters_hash(kv[i].key, kv[i].len));
+            assert_int_equal(ngc_counters_partition(kv[i].hash), k);
+        }
+    }
+    assert_int_equal(start[NGC_COUNTERS_PARTS], nref);
+    ngc_kv_t *copy = malloc((nref ? nref : 1) * sizeof(*copy));
+    assert_non_null(copy);
+    memcpy(copy, kv, nref * sizeof(*copy));
+    qsort(copy, nref, sizeof(*copy), ngc_t_kv_cmp);
+    for (size_t i = 0; i < nref; i++) {
+        if (copy[i].len != ref[i].len || memcmp(copy[i].key, ref[i].key, ref[i].len) != 0)
+            fail_msg("entry %zu: key \"%.*s\", expected \"%.*s\"", i, (int)copy[i].len,
+                     copy[i].key, (int)ref[i].len, ref[i].key);
+        if (copy[i].match != ref[i].match || copy[i].volume != ref[i].volume)
+            fail_msg("key \"%.*s\": %llu %llu, expected %llu %llu", (int)ref[i].len,
+                     ref[i].key, (unsigned long long)copy[i].match,
+                     (unsigned long long)copy[i].volume, (unsigned long long)ref[i].match,
+                     (unsigned long long)ref[i].volume);
+    }
+    free(copy);
+}
+
+static uint64_t ngc_t_rand(uint64_t *x)
+{
+    *x ^= *x << 13;
+    *x ^= *x >> 7;
+    *x ^= *x << 17;
+    return *x;
+}
+
+static void test_empty(void **state)
+{
+    (void)state;
+    ngc_map_t *m = ngc_map_new();
+    assert_non_null(m);
+    ngc_t_check(m, NULL, 0);
+    ngc_map_free(m);
+    ngc_map_free(NULL);
+}
+
+static void test_add_and_total(void **state)
+{
+    (void)state;
+    ngc_map_t *m = ngc_map_new();
+    assert_non_null(m);
+    assert_int_equal(ngc_map_add(m, "dog", 3, 1, 10), NGC_OK);
+    assert_int_equal(ngc_map_add(m, "cat", 3, 2, 20), NGC_OK);
+    assert_int_equal(ngc_map_add(m, "dog", 3, 4, 40), NGC_OK);
+    assert_int_equal(ngc_map_add(m, "do", 2, 8, 80), NGC_OK);   /* prefix: distinct */
+    assert_int_equal(ngc_map_add(m, "dogs", 4, 16, 160), NGC_OK);
+    assert_int_equal(ngc_map_add(m, "dogX", 3, 32, 320), NGC_OK); /* only "dog" */
+    assert_int_equal(ngc_map_add(m, "Dog", 3, 64, 640), NGC_OK);
+    ngc_t_ref_t ref[] = {
+        {"Dog", 3, 64, 640}, {"cat", 3, 2, 20}, {"do", 2, 8, 80},
+        {"dog", 3, 37, 370}, {"dogs", 4, 16, 160},
+    };
+    ngc_t_check(m, ref, NGC_NELEMS(ref));
+    ngc_map_free(m);
+}
+
+static void test_key_is_copied(void **state)
+{
+    (void)state;
+    ngc_map_t *m = ngc_map_new();
+    assert_non_null(m);
+    char key[16];
+    for (int i = 0; i < 100; i++) {
+        int n = snprintf(key, sizeof(key), "w%03d", i);
+        assert_int_equal(ngc_map_add(m, key, (uint32_t)n, 1, 1), NGC_OK);
+        memset(key, '#', sizeof(key)); /* the caller's bytes are gone */
+    }
+    ngc_t_ref_t ref[100];
+    for (int i = 0; i < 100; i++) {
+        memset(&ref[i], 0, sizeof(ref[i]));
+        ref[i].len = (uint32_t)snprintf(ref[i].key, sizeof(ref[i].key), "w%03d", i);
+        ref[i].match = ref[i].volume = 1;
+    }
+    ngc_t_check(m, ref, 100);
+    ngc_map_free(m);
+}
+
+static void test_zero_length_key(void **state)
+{
+    (void)state;
+    ngc_map_t *m = ngc_map_new();
+    assert_non_null(m);
+    /* The empty key, first into a fresh table, then again. */
+    assert_int_equal(ngc_map_add(m, "", 0, 3, 4), NGC_OK);
+    assert_int_equal(ngc_map_add(m, "a", 1, 1, 1), NGC_OK);
+    assert_int_equal(ngc_map_add(m, "xyz", 0, 5, 6), NGC_OK);
+    assert_int_equal(ngc_map_count(m), 2);
+    size_t start[NGC_COUNTERS_PARTS + 1];
+    const ngc_kv_t *kv = ngc_map_partitioned(m, start);
+    assert_non_null(kv);
+    int found = 0;
+    for (size_t i = 0; i < start[NGC_COUNTERS_PARTS]; i++)
+        if (kv[i].len == 0) {
+            found++;
+            assert_non_null(kv[i].key);
+            assert_int_equal(kv[i].match, 8);
+            assert_int_equal(kv[i].volume, 10);
+            assert_int_equal(kv[i].part, ngc_counters_partition(ngc_counters_hash("", 0)));
+        }
+    assert_int_equal(found, 1);
+    ngc_map_free(m);
+}
+
+static void test_binary_keys(void **state)
+{
+    (void)state;
+    ngc_map_t *m = ngc_map_new();
+    assert_non_null(m);
+    assert_int_equal(ngc_map_add(m, "a\0b", 3, 1, 1), NGC_OK);
+    assert_int_equal(ngc_map_add(m, "a\0c", 3, 2, 2), NGC_OK);
+    assert_int_equal(ngc_map_add(m, "a", 1, 4, 4), NGC_OK);
+    assert_int_equal(ngc_map_add(m, "\xff\xfe", 2, 8, 8), NGC_OK);
+    assert_int_equal(ngc_map_add(m, "a\0b", 3, 16, 16), NGC_OK);
+    ngc_t_ref_t ref[] = {
+        {"a", 1, 4, 4}, {"a\0b", 3, 17, 17}, {"a\0c", 3, 2, 2}, {"\xff\xfe", 2, 8, 8},
+    };
+    ngc_t_check(m, ref, NGC_NELEMS(ref));
+    ngc_map_free(m);
+}
+
+/* Adds nadds random keys from a space of nkeys and checks against the reference. */
+static void ngc_t_random(ngc_map_t *m, uint64_t seed, size_t nkeys, size_t nadds)
+{
+    ngc_t_ref_t *ref = calloc(nadds, sizeof(*ref));
+    assert_non_null(ref);
+    uint64_t x = seed;
+    for (size_t i = 0; i < nadds; i++) {
+        uint64_t r = ngc_t_rand(&x);
+        uint64_t id = r % nkeys;
+        /* Varying lengths, so some keys are prefixes of others. */
+        int n = snprintf(ref[i].key, sizeof(ref[i].key), "%llu/%.*s",
+                         (unsigned long long)id, (int)(id % 13), "abcdefghijklm");
+        ref[i].len = (uint32_t)n;
+        ref[i].match = (r >> 20) % 1000;
+        ref[i].volume = (r >> 40) % 7;
+        assert_int_equal(ngc_map_add(m, ref[i].key, ref[i].len, ref[i].match, ref[i].volume),
+                         NGC_OK);
+    }
+    size_t distinct = ngc_t_ref_reduce(ref, nadds);
+    ngc_t_check(m, ref, distinct);
+    free(ref);
+}
+
+static void test_growth(void **state)
+{
+    (void)state;
+    ngc_map_t *m = ngc_map_new();
+    assert_non_null(m);
+    /* Far past the initial size: 100,000 distinct keys, 300,000 adds. */
+    ngc_t_random(m, 0x9e3779b97f4a7c15ull, 100000, 300000);
+    ngc_map_free(m);
+}
+
+static void test_all_distinct(void **state)
+{
+    (void)state;
+    ngc_map_t *m = ngc_map_new();
+    assert_non_null(m);
+    enum { N = 50000 };
+    ngc_t_ref_t *ref = calloc(N, sizeof(*ref));
+    assert_non_null(ref);
+    for (size_t i = 0; i < N; i++) {
+        ref[i].len = (uint32_t)snprintf(ref[i].key, sizeof(ref[i].key), "key-%zu", i);
+        ref[i].match = i;
+        ref[i].volume = N - i;
+        assert_int_equal(ngc_map_add(m, ref[i].key, ref[i].len, i, N - i), NGC_OK);
+        if (i % 997 == 0)
+            assert_int_equal(ngc_map_count(m), i + 1);
+    }
+    qsort(ref, N, sizeof(*ref), ngc_t_ref_cmp);
+    ngc_t_check(m, ref, N);
+    free(ref);
+    ngc_map_free(m);
+}
+
+static void test_long_key(void **state)
+{
+    (void)state;
+    ngc_map_t *m = ngc_map_new();
+    assert_non_null(m);
+    /* Longer than an arena block of any sensible size. */
+    size_t len = 3u << 20;
+    char *k = malloc(len);
+    assert_non_null(k);
+    for (size_t i = 0; i < len; i++)
+        k[i] = (char)(i * 131 % 251);
+    assert_int_equal(ngc_map_add(m, "small", 5, 1, 1), NGC_OK);
+    assert_int_equal(ngc_map_add(m, k, (uint32_t)len, 2, 3), NGC_OK);
+    assert_int_equal(ngc_map_add(m, k, (uint32_t)len, 2, 3), NGC_OK);
+    assert_int_equal(ngc_map_add(m, "small2", 6, 1, 1), NGC_OK);
+    size_t start[NGC_COUNTERS_PARTS + 1];
+    const ngc_kv_t *kv = ngc_map_partitioned(m, start);
+    assert_non_null(kv);
+    int found = 0;
+    for (size_t i = 0; i < start[NGC_COUNTERS_PARTS]; i++)
+        if (kv[i].len == len) {
+            found++;
+            assert_memory_equal(kv[i].key, k, len);
+            assert_int_equal(kv[i].match, 4);
+            assert_int_equal(kv[i].volume, 6);
+        }
+    assert_int_equal(found, 1);
+    assert_int_equal(ngc_map_count(m), 3);
+    free(k);
+    ngc_map_free(m);
+}
+
+static void test_overflow(void **state)
+{
+    (void)state;
+    ngc_map_t *m = ngc_map_new();
+    assert_non_null(m);
+    /* Up to 2^64-1 exactly is fine. */
+    assert_int_equal(ngc_map_add(m, "a", 1, UINT64_MAX - 1, 0), NGC_OK);
+    assert_int_equal(ngc_map_add(m, "a", 1, 1, UINT64_MAX), NGC_OK);
+    ngc_t_ref_t ref[] = {{"a", 1, UINT64_MAX, UINT64_MAX}};
+    ngc_t_check(m, ref, 1);
+    /* One more in either count is not. */
+    assert_int_equal(ngc_map_add(m, "a", 1, 1, 0), NGC_ERROR);
+    ngc_map_free(m);
+
+    m = ngc_map_new();
+    assert_non_null(m);
+    assert_int_equal(ngc_map_add(m, "v", 1, 0, UINT64_MAX), NGC_OK);
+    assert_int_equal(ngc_map_add(m, "v", 1, 0, 1), NGC_ERROR);
+    /* Other keys are unaffected. */
+    assert_int_equal(ngc_map_add(m, "w", 1, UINT64_MAX, UINT64_MAX), NGC_OK);
+    assert_int_equal(ngc_map_add(m, "x", 1, 5, 5), NGC_OK);
+    assert_int_equal(ngc_map_count(m), 3);
+    ngc_map_free(m);
+
+    m = ngc_map_new();
+    assert_non_null(m);
+    assert_int_equal(ngc_map_add(m, "h", 1, 1ull << 63, 0), NGC_OK);
+    assert_int_equal(ngc_map_add(m, "h", 1, 1ull << 63, 0), NGC_ERROR);
+    ngc_map_free(m);
+}
+
+static void test_partition_cover(void **state)
+{
+    (void)state;
+    /* Every partition gets keys, and each entry shows up exactly once. */
+    ngc_map_t *m = ngc_map_new();
+    assert_non_null(m);
+    enum { N = 20000 };
+    for (unsigned i = 0; i < N; i++) {
+        char k[16];
+        int n = snprintf(k, sizeof(k), "p%u", i);
+        assert_int_equal(ngc_map_add(m, k, (uint32_t)n, i + 1, 1), NGC_OK);
+    }
+    size_t start[NGC_COUNTERS_PARTS + 1];
+    const ngc_kv_t *kv = ngc_map_partitioned(m, start);
+    assert_non_null(kv);
+    assert_int_equal(start[NGC_COUNTERS_PARTS], N);
+    unsigned char *seen = calloc(N, 1);
+    assert_non_null(seen);
+    for (unsigned k = 0; k < NGC_COUNTERS_PARTS; k++) {
+        assert_true(start[k + 1] > start[k]); /* 20,000 keys reach all 64 */
+        for (size_t i = start[k]; i < start[k + 1]; i++) {
+            assert_int_equal(kv[i].part, k);
+            /* match is i + 1: it names the key. */
+            uint64_t id = kv[i].match - 1;
+            assert_true(id < N);
+            char want[16];
+            int n = snprintf(want, sizeof(want), "p%llu", (unsigned long long)id);
+            assert_int_equal(kv[i].len, n);
+            assert_memory_equal(kv[i].key, want, (size_t)n);
+            assert_int_equal(seen[id], 0);
+            seen[id] = 1;
+        }
+    }
+    for (unsigned i = 0; i < N; i++)
+        assert_int_equal(seen[i], 1);
+    free(seen);
+    /* Calling it twice gives the same view. */
+    size_t start2[NGC_COUNTERS_PARTS + 1];
+    const ngc_kv_t *kv2 = ngc_map_partitioned(m, start2);
+    assert_non_null(kv2);
+    assert_memory_equal(start, start2, sizeof(start));
+    ngc_map_free(m);
+}
+
+static void test_reset_reuse(void **state)
+{
+    (void)state;
+    ngc_map_t *m = ngc_map_new();
+    assert_non_null(m);
+    ngc_t_random(m, 1, 30000, 60000);
+    ngc_map_reset(m);
+    ngc_t_check(m, NULL, 0);
+    /* The old keys are gone: adding one starts from its new counts. */
+    assert_int_equal(ngc_map_add(m, "0/", 2, 7, 7), NGC_OK);
+    ngc_t_ref_t one[] = {{"0/", 2, 7, 7}};
+    ngc_t_check(m, one, 1);
+    ngc_map_reset(m);
+    /* A second, different task on the reused memory. */
+    ngc_t_random(m, 2, 40000, 80000);
+    ngc_map_reset(m);
+    ngc_t_random(m, 3, 500, 5000);
+    ngc_map_reset(m);
+    ngc_map_reset(m); /* resetting an empty table is harmless */
+    ngc_t_check(m, NULL, 0);
+    ngc_map_free(m);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_empty),
+        cmocka_unit_test(test_add_and_total),
+        cmocka_unit_test(test_key_is_copied),
+        cmocka_unit_test(test_zero_length_key),
+        cmocka_unit_test(test_binary_keys),
+        cmocka_unit_test(test_growth),
+        cmocka_unit_test(test_all_distinct),
+        cmocka_unit_test(test_long_key),
+        cmocka_unit_test(test_overflow),
+        cmocka_unit_test(test_partition_cover),
+        cmocka_unit_test(test_reset_reuse),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

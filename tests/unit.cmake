@@ -1,0 +1,21 @@
+# Unit tests: one cmocka executable per module (tests/test_<name>.c), each
+# registered as ctest unit_<name>. Label "unit" for pure code, "proc" for
+# tests that fork or start threads (these also run under ThreadSanitizer).
+pkg_check_modules(CMOCKA REQUIRED IMPORTED_TARGET cmocka)
+
+function(ngc_unit_test name label)
+  add_executable(test_${name} ${CMAKE_CURRENT_SOURCE_DIR}/test_${name}.c)
+  target_link_libraries(test_${name} PRIVATE ngc_workers ngc_engine PkgConfig::CMOCKA)
+  add_test(NAME unit_${name} COMMAND test_${name})
+  set_tests_properties(unit_${name} PROPERTIES LABELS "${label}" TIMEOUT 120)
+endfunction()
+
+ngc_unit_test(parse unit)
+ngc_unit_test(map unit)
+ngc_unit_test(msg unit)
+ngc_unit_test(config unit)
+ngc_unit_test(reader unit)
+ngc_unit_test(counters proc)
+ngc_unit_test(shmtx proc)
+ngc_unit_test(channel proc)
+ngc_unit_test(tpool proc)
