@@ -29,7 +29,6 @@ typedef struct {
     bool ready;       /* HELLO received */
     bool closed;      /* channel closed */
     unsigned inflight;
-    uint64_t tasks;   /* tasks finished */
 } ngc_cworker_t;
 
 typedef struct {
@@ -206,7 +205,6 @@ static void ngc_coord_on_msg(ngc_channel_t *ch, const ngc_msg_t *msg, void *arg)
             break;
         }
         w->inflight--;
-        w->tasks++;
         if (co->phase == NGC_PHASE_SORT) {
             co->sort_done++;
             break;
@@ -449,9 +447,4 @@ unsigned ngc_coord_samples(ngc_coord_t *co, ngc_coord_sample_t *out, unsigned ca
     memcpy(out, all, k * sizeof(*out));
     free(all);
     return k;
-}
-
-uint64_t ngc_coord_worker_tasks(const ngc_coord_t *co, unsigned slot)
-{
-    return co->workers[slot].tasks;
 }

@@ -43,8 +43,6 @@ ngc_coord_result_t ngc_coord_run(ngc_coord_t *co);
 int ngc_coord_signal(const ngc_coord_t *co);
 /* Up to NGC_MSG_SAMPLES malformed lines, first in input order. */
 unsigned ngc_coord_samples(ngc_coord_t *co, ngc_coord_sample_t *out, unsigned cap);
-/* Tasks and lines done by each worker slot (for --stats). */
-uint64_t ngc_coord_worker_tasks(const ngc_coord_t *co, unsigned slot);
 /* The name of a file for messages: its path, or "(standard input)". */
 const char *ngc_coord_file_name(const ngc_plan_t *plan, uint32_t file_id);
 

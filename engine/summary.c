@@ -56,7 +56,7 @@ void ngc_summary_print(const ngc_config_t *cfg, const ngc_plan_t *plan, const ng
             ngc_stats_totals_t wt;
             ngc_stats_read(st, (int)w, &wt);
             fprintf(f, "%s{\"worker\":%u,\"tasks\":%llu,\"lines\":%llu,\"bytes\":%llu}",
-                    w ? "," : "", w, (unsigned long long)ngc_coord_worker_tasks(co, w),
+                    w ? "," : "", w, (unsigned long long)wt.tasks,
                     (unsigned long long)wt.lines, (unsigned long long)wt.bytes);
         }
         fprintf(f, "]}\n");
@@ -85,8 +85,8 @@ void ngc_summary_print(const ngc_config_t *cfg, const ngc_plan_t *plan, const ng
     for (unsigned w = 0; w < cfg->processes; w++) {
         ngc_stats_totals_t wt;
         ngc_stats_read(st, (int)w, &wt);
-        fprintf(f, "  worker %-3u       %llu tasks, %llu lines\n", w,
-                (unsigned long long)ngc_coord_worker_tasks(co, w), (unsigned long long)wt.lines);
+        fprintf(f, "  worker %-3u       %llu map tasks, %llu lines\n", w,
+                (unsigned long long)wt.tasks, (unsigned long long)wt.lines);
     }
     fflush(f);
 }
