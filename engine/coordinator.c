@@ -140,8 +140,10 @@ static void ngc_coord_step(ngc_coord_t *co)
     if (co->phase == NGC_PHASE_MAP && co->map_done == co->plan->ntasks) {
         co->phase = NGC_PHASE_SORT;
         co->sort_total = NGC_COUNTERS_PARTS / NGC_SORT_PARTS_PER_TASK;
+        ngc_log_info("map phase done: %u tasks", co->plan->ntasks);
     }
     if (co->phase == NGC_PHASE_SORT && co->sort_done == co->sort_total) {
+        ngc_log_info("sort phase done: %u partitions", NGC_COUNTERS_PARTS);
         ngc_coord_stop_workers(co);
         ngc_coord_step(co);
         return;

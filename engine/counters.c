@@ -269,6 +269,7 @@ int ngc_counters_merge(ngc_counters_t *c, unsigned part, const ngc_kv_t *kv,
     return rc;
 }
 
+/* After ngc_counters_sort, a slot's hash field holds its key's prefix. */
 static inline void ngc_counters_to_entry(const ngc_counters_t *c, const ngc_cslot_t *s,
                                          ngc_entry_t *out)
 {
@@ -276,35 +277,151 @@ static inline void ngc_counters_to_entry(const ngc_counters_t *c, const ngc_cslo
     out->len = (uint32_t)(s->ref & NGC_KEY_LEN_MASK);
     out->match = s->match;
     out->volume = s->volume;
+    out->prefix = s->hash;
+}
+
+static inline uint64_t ngc_counters_prefix(const char *key, size_t len)
+{
+    unsigned char b[8] = {0};
+    memcpy(b, key, len < 8 ? len : 8);
+    uint64_t v;
+    memcpy(&v, b, 8);
+    return __builtin_bswap64(v);
+}
+
+/* The output order: the count (match, volume, or match then volume)
+ * descending, then the key bytes ascending, a prefix before its extensions. */
+static inline int ngc_counters_order(ngc_count_t order, uint64_t ma, uint64_t va, uint64_t pa,
+                                     const char *ka, size_t la, uint64_t mb, uint64_t vb,
+                                     uint64_t pb, const char *kb, size_t lb)
+{
+    uint64_t a = order == NGC_COUNT_VOLUME ? va : ma;
+    uint64_t b = order == NGC_COUNT_VOLUME ? vb : mb;
+    if (a != b)
+        return a > b ? -1 : 1;
+    if (order == NGC_COUNT_BOTH && va != vb)
+        return va > vb ? -1 : 1;
+    if (pa != pb)
+        return pa < pb ? -1 : 1;
+    size_t n = la < lb ? la : lb;
+    int r = memcmp(ka, kb, n);
+    if (r != 0)
+        return r;
+    return la < lb ? -1 : la > lb;
 }
 
 int ngc_counters_compare(const ngc_entry_t *a, const ngc_entry_t *b, ngc_count_t order)
 {
-    uint64_t ka = order == NGC_COUNT_VOLUME ? a->volume : a->match;
-    uint64_t kb = order == NGC_COUNT_VOLUME ? b->volume : b->match;
-    if (ka != kb)
-        return ka > kb ? -1 : 1;
-    if (order == NGC_COUNT_BOTH && a->volume != b->volume)
-        return a->volume > b->volume ? -1 : 1;
-    size_t n = a->len < b->len ? a->len : b->len;
-    int r = memcmp(a->key, b->key, n);
-    if (r != 0)
-        return r;
-    return a->len < b->len ? -1 : a->len > b->len;
+    return ngc_counters_order(order, a->match, a->volume, a->prefix, a->key, a->len, b->match,
+                              b->volume, b->prefix, b->key, b->len);
 }
 
-typedef struct {
-    const ngc_counters_t *c;
-    ngc_count_t order;
-} ngc_sort_ctx_t;
-
-static int ngc_counters_slot_cmp(const void *x, const void *y, void *arg)
+static inline bool ngc_counters_before(const ngc_counters_t *c, ngc_count_t order,
+                                       const ngc_cslot_t *x, const ngc_cslot_t *y)
 {
-    const ngc_sort_ctx_t *ctx = arg;
-    ngc_entry_t a, b;
-    ngc_counters_to_entry(ctx->c, x, &a);
-    ngc_counters_to_entry(ctx->c, y, &b);
-    return ngc_counters_compare(&a, &b, ctx->order);
+    return ngc_counters_order(order, x->match, x->volume, x->hash,
+                              ngc_counters_at(c, x->ref >> NGC_KEY_LEN_BITS),
+                              x->ref & NGC_KEY_LEN_MASK, y->match, y->volume, y->hash,
+                              ngc_counters_at(c, y->ref >> NGC_KEY_LEN_BITS),
+                              y->ref & NGC_KEY_LEN_MASK) < 0;
+}
+
+static void ngc_counters_insertion(const ngc_counters_t *c, ngc_count_t order,
+                                   ngc_cslot_t *s, size_t n)
+{
+    for (size_t i = 1; i < n; i++) {
+        ngc_cslot_t t = s[i];
+        size_t j = i;
+        while (j > 0 && ngc_counters_before(c, order, &t, &s[j - 1])) {
+            s[j] = s[j - 1];
+            j--;
+        }
+        s[j] = t;
+    }
+}
+
+static void ngc_counters_heapsort(const ngc_counters_t *c, ngc_count_t order,
+                                  ngc_cslot_t *s, size_t n)
+{
+    for (size_t k = n; k-- > 0;) {
+        for (size_t i = k;;) {
+            size_t l = 2 * i + 1, m = i;
+            if (l < n && ngc_counters_before(c, order, &s[m], &s[l]))
+                m = l;
+            if (l + 1 < n && ngc_counters_before(c, order, &s[m], &s[l + 1]))
+                m = l + 1;
+            if (m == i)
+                break;
+            ngc_cslot_t t = s[i];
+            s[i] = s[m];
+            s[m] = t;
+            i = m;
+        }
+    }
+    for (size_t end = n; end-- > 1;) {
+        ngc_cslot_t t = s[0];
+        s[0] = s[end];
+        s[end] = t;
+        for (size_t i = 0;;) {
+            size_t l = 2 * i + 1, m = i;
+            if (l < end && ngc_counters_before(c, order, &s[m], &s[l]))
+                m = l;
+            if (l + 1 < end && ngc_counters_before(c, order, &s[m], &s[l + 1]))
+                m = l + 1;
+            if (m == i)
+                break;
+            ngc_cslot_t u = s[i];
+            s[i] = s[m];
+            s[m] = u;
+            i = m;
+        }
+    }
+}
+
+/* Introsort with the comparison inlined (qsort_r's indirect calls cost more
+ * than the comparisons here); heapsort past the depth limit. */
+static void ngc_counters_introsort(const ngc_counters_t *c, ngc_count_t order,
+                                   ngc_cslot_t *s, size_t n, unsigned depth)
+{
+    while (n > 24) {
+        if (depth-- == 0) {
+            ngc_counters_heapsort(c, order, s, n);
+            return;
+        }
+        ngc_cslot_t *a = &s[0], *b = &s[n / 2], *z = &s[n - 1], *med;
+        if (ngc_counters_before(c, order, a, b))
+            med = ngc_counters_before(c, order, b, z) ? b
+                  : ngc_counters_before(c, order, a, z) ? z : a;
+        else
+            med = ngc_counters_before(c, order, a, z) ? a
+                  : ngc_counters_before(c, order, b, z) ? z : b;
+        ngc_cslot_t pivot = *med;
+        size_t i = 0, j = n - 1;
+        for (;;) {
+            while (ngc_counters_before(c, order, &s[i], &pivot))
+                i++;
+            while (ngc_counters_before(c, order, &pivot, &s[j]))
+                j--;
+            if (i >= j)
+                break;
+            ngc_cslot_t t = s[i];
+            s[i] = s[j];
+            s[j] = t;
+            i++;
+            j--;
+        }
+        /* Recurse into the smaller side, loop on the larger. */
+        size_t left = j + 1;
+        if (left < n - left) {
+            ngc_counters_introsort(c, order, s, left, depth);
+            s += left;
+            n -= left;
+        } else {
+            ngc_counters_introsort(c, order, s + left, n - left, depth);
+            n = left;
+        }
+    }
+    ngc_counters_insertion(c, order, s, n);
 }
 
 int ngc_counters_sort(ngc_counters_t *c, unsigned part, ngc_count_t order,
@@ -328,11 +445,15 @@ int ngc_counters_sort(ngc_counters_t *c, unsigned part, ngc_count_t order,
             if (s[i].ref == 0)
                 continue;
             uint64_t v = order == NGC_COUNT_VOLUME ? s[i].volume : s[i].match;
-            if (v >= min_count)
-                s[n++] = s[i];
+            if (v < min_count)
+                continue;
+            s[n] = s[i];
+            /* The hash is done with: keep the key's prefix there for sorting. */
+            s[n].hash = ngc_counters_prefix(ngc_counters_at(c, s[n].ref >> NGC_KEY_LEN_BITS),
+                                            s[n].ref & NGC_KEY_LEN_MASK);
+            n++;
         }
-        ngc_sort_ctx_t ctx = {c, order};
-        qsort_r(s, n, sizeof(*s), ngc_counters_slot_cmp, &ctx);
+        ngc_counters_introsort(c, order, s, n, 2 * (64 - (unsigned)__builtin_clzll(n | 1)));
         p->sorted = n;
         p->is_sorted = true;
     }
@@ -368,5 +489,10 @@ void ngc_counters_entry(const ngc_counters_t *c, unsigned part, size_t idx,
                         ngc_entry_t *out)
 {
     const ngc_part_t *p = &c->part[part];
-    ngc_counters_to_entry(c, &ngc_counters_slots(c, p)[idx], out);
+    const ngc_cslot_t *s = ngc_counters_slots(c, p);
+    ngc_counters_to_entry(c, &s[idx], out);
+    /* Readers walk a partition in order while merging 64 of them: fetch the
+     * next key now, so its cache miss overlaps the other partitions' work. */
+    if (idx + 1 < p->sorted)
+        __builtin_prefetch(ngc_counters_at(c, s[idx + 1].ref >> NGC_KEY_LEN_BITS));
 }

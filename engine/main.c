@@ -61,6 +61,8 @@ static int ngc_main_run(const ngc_config_t *cfg)
     if (procs == NULL)
         goto fail_shm;
     ngc_proc_table_init(procs, cfg->processes);
+    ngc_log_info("planned %u tasks over %u files; starting %u workers", plan->ntasks,
+                 plan->nfiles, cfg->processes);
     ngc_worker_args_t wargs = {cfg, shm};
     for (unsigned i = 0; i < cfg->processes; i++) {
         if (ngc_proc_spawn(procs, i, ngc_worker_main, &wargs) != NGC_OK) {
@@ -86,9 +88,11 @@ static int ngc_main_run(const ngc_config_t *cfg)
     /* The loop's signal events are gone; a ^C now must still stop cleanly. */
     signal(SIGINT, ngc_main_on_signal);
     signal(SIGTERM, ngc_main_on_signal);
+    ngc_log_info("workers stopped; writing the output");
     int rc = ngc_output_write(out, ngc_shm_counters(shm), &ngc_main_signal);
     if (rc == NGC_OK)
         rc = ngc_output_commit(out);
+    ngc_log_info("output written: %llu lines", (unsigned long long)ngc_output_lines(out));
     if (rc == NGC_AGAIN || ngc_main_signal) {
         status = ngc_main_signal_exit(ngc_main_signal);
         goto fail_coord;

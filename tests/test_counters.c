@@ -556,21 +556,21 @@ static void test_compare(void **state)
         ngc_count_t order;
         int sign;
     } cases[] = {
-        {{"a", 1, 5, 0}, {"b", 1, 5, 0}, NGC_COUNT_MATCH, -1},
-        {{"b", 1, 5, 0}, {"a", 1, 5, 0}, NGC_COUNT_MATCH, 1},
-        {{"z", 1, 6, 0}, {"a", 1, 5, 0}, NGC_COUNT_MATCH, -1}, /* count first */
-        {{"ab", 2, 5, 0}, {"abc", 3, 5, 0}, NGC_COUNT_MATCH, -1}, /* prefix first */
-        {{"abc", 3, 5, 0}, {"ab", 2, 5, 0}, NGC_COUNT_MATCH, 1},
-        {{"\xff", 1, 5, 0}, {"a", 1, 5, 0}, NGC_COUNT_MATCH, 1}, /* unsigned bytes */
-        {{"A", 1, 5, 0}, {"a", 1, 5, 0}, NGC_COUNT_MATCH, -1},
-        {{"a\0b", 3, 5, 0}, {"a\0c", 3, 5, 0}, NGC_COUNT_MATCH, -1}, /* past a NUL */
-        {{"same", 4, 5, 1}, {"same", 4, 5, 1}, NGC_COUNT_MATCH, 0},
-        {{"a", 1, 1, 9}, {"b", 1, 9, 1}, NGC_COUNT_VOLUME, -1},
-        {{"a", 1, 9, 1}, {"b", 1, 1, 1}, NGC_COUNT_VOLUME, -1}, /* volume tie: key */
-        {{"b", 1, 9, 1}, {"a", 1, 1, 1}, NGC_COUNT_VOLUME, 1},
-        {{"a", 1, 1, 9}, {"b", 1, 9, 1}, NGC_COUNT_BOTH, 1}, /* both: match first */
-        {{"a", 1, 3, 3}, {"b", 1, 3, 3}, NGC_COUNT_BOTH, -1},
-        {{"x", 1, UINT64_MAX, 0}, {"y", 1, 0, 0}, NGC_COUNT_MATCH, -1},
+        {{"a", 1, 5, 0, 0}, {"b", 1, 5, 0, 0}, NGC_COUNT_MATCH, -1},
+        {{"b", 1, 5, 0, 0}, {"a", 1, 5, 0, 0}, NGC_COUNT_MATCH, 1},
+        {{"z", 1, 6, 0, 0}, {"a", 1, 5, 0, 0}, NGC_COUNT_MATCH, -1}, /* count first */
+        {{"ab", 2, 5, 0, 0}, {"abc", 3, 5, 0, 0}, NGC_COUNT_MATCH, -1}, /* prefix first */
+        {{"abc", 3, 5, 0, 0}, {"ab", 2, 5, 0, 0}, NGC_COUNT_MATCH, 1},
+        {{"\xff", 1, 5, 0, 0}, {"a", 1, 5, 0, 0}, NGC_COUNT_MATCH, 1}, /* unsigned bytes */
+        {{"A", 1, 5, 0, 0}, {"a", 1, 5, 0, 0}, NGC_COUNT_MATCH, -1},
+        {{"a\0b", 3, 5, 0, 0}, {"a\0c", 3, 5, 0, 0}, NGC_COUNT_MATCH, -1}, /* past a NUL */
+        {{"same", 4, 5, 1, 0}, {"same", 4, 5, 1, 0}, NGC_COUNT_MATCH, 0},
+        {{"a", 1, 1, 9, 0}, {"b", 1, 9, 1, 0}, NGC_COUNT_VOLUME, -1},
+        {{"a", 1, 9, 1, 0}, {"b", 1, 1, 1, 0}, NGC_COUNT_VOLUME, -1}, /* volume tie: key */
+        {{"b", 1, 9, 1, 0}, {"a", 1, 1, 1, 0}, NGC_COUNT_VOLUME, 1},
+        {{"a", 1, 1, 9, 0}, {"b", 1, 9, 1, 0}, NGC_COUNT_BOTH, 1}, /* both: match first */
+        {{"a", 1, 3, 3, 0}, {"b", 1, 3, 3, 0}, NGC_COUNT_BOTH, -1},
+        {{"x", 1, UINT64_MAX, 0, 0}, {"y", 1, 0, 0, 0}, NGC_COUNT_MATCH, -1},
     };
     for (size_t i = 0; i < NGC_NELEMS(cases); i++) {
         int r = ngc_counters_compare(&cases[i].a, &cases[i].b, cases[i].order);

@@ -267,6 +267,52 @@ static inline uint64_t ngc_parse_digits(const char **q, size_t *ndigits)
     return v;
 }
 
+/*
+ * Vector helpers. They read 16 or 32 bytes from where they start, so the
+ * caller uses them only with that many bytes left before the buffer's end.
+ */
+#ifdef __SSE2__
+#include <emmintrin.h>
+#define NGC_PARSE_VEC 1
+#else
+#define NGC_PARSE_VEC 0
+#endif
+
+/* Where the first TAB or LF at or after p is. */
+static inline const char *ngc_parse_scan_key(const char *p, const char *end)
+{
+#if NGC_PARSE_VEC
+    const __m128i tab = _mm_set1_epi8('\t'), lf = _mm_set1_epi8('\n');
+    while (p + 16 <= end) {
+        __m128i v = _mm_loadu_si128((const __m128i *)p);
+        unsigned mask = (unsigned)_mm_movemask_epi8(
+            _mm_or_si128(_mm_cmpeq_epi8(v, tab), _mm_cmpeq_epi8(v, lf)));
+        if (mask != 0)
+            return p + __builtin_ctz(mask);
+        p += 16;
+    }
+#endif
+    (void)end;
+    while (*p != '\t' && *p != '\n')
+        p++;
+    return p;
+}
+
+/* Whether the n bytes at a and b are equal (n <= 32 on the vector path). */
+static inline bool ngc_parse_same(const char *a, const char *b, size_t n, const char *end)
+{
+#if NGC_PARSE_VEC
+    if (n <= 16 && b + 16 <= end && a + 16 <= end) {
+        __m128i x = _mm_loadu_si128((const __m128i *)a);
+        __m128i y = _mm_loadu_si128((const __m128i *)b);
+        unsigned eq = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(x, y));
+        unsigned want = (1u << n) - 1;
+        return (eq & want) == want;
+    }
+#endif
+    return b + n <= end && memcmp(a, b, n) == 0;
+}
+
 int ngc_parse_buffer(ngc_parse_t *ps, const char *buf, size_t len, ngc_map_t *m)
 {
     ngc_assert(len > 0 && buf[len - 1] == '\n');
@@ -280,12 +326,21 @@ int ngc_parse_buffer(ngc_parse_t *ps, const char *buf, size_t len, ngc_map_t *m)
     while (p < end) {
         ps->lines++;
         const char *line = p;
-        const char *q = p;
-        while (*q != '\t' && *q != '\n')
-            q++;
-        size_t key_len = (size_t)(q - p);
+        const char *q;
+        size_t key_len;
         uint64_t year, match, volume;
         size_t d1, d2, d3;
+        bool same = false;
+        /* Sorted input: most lines start with the previous line's key and
+         * its TAB; checking that skips the scan and the key comparison. */
+        if (run_key != NULL && ngc_parse_same(run_key, line, run_len + 1, end)) {
+            q = line + run_len;
+            key_len = run_len;
+            same = true;
+        } else {
+            q = ngc_parse_scan_key(line, end);
+            key_len = (size_t)(q - line);
+        }
         if (NGC_LIKELY(*q == '\t' && key_len > 0)) {
             q++;
             year = ngc_parse_digits(&q, &d1);
@@ -317,9 +372,10 @@ int ngc_parse_buffer(ngc_parse_t *ps, const char *buf, size_t len, ngc_map_t *m)
                 continue;
             }
             year = y;
+            same = run_key != NULL && key_len == run_len && memcmp(run_key, line, key_len) == 0;
         }
 
-        if (run_key == NULL || key_len != run_len || memcmp(run_key, line, key_len) != 0) {
+        if (!same) {
             if (run_counted &&
                 ngc_parse_flush(ps, m, run_key, run_len, run_match, run_volume) != NGC_OK)
                 return NGC_ERROR;
