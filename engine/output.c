@@ -21,6 +21,7 @@ struct ngc_output_s {
     const ngc_config_t *cfg;
     int fd;
     bool is_stdout;
+    bool in_place;         /* -o names a device or FIFO: no temporary file */
     bool gzip;
     char *tmp_path;        /* NULL for stdout */
     char *buf;
@@ -48,7 +49,18 @@ ngc_output_t *ngc_output_open(const ngc_config_t *cfg)
     out->buf = malloc(NGC_OUT_BUF);
     if (out->buf == NULL)
         goto fail;
-    if (!out->is_stdout) {
+    struct stat st;
+    if (!out->is_stdout && lstat(cfg->output, &st) == 0 && !S_ISREG(st.st_mode)) {
+        /* A symlink, device or FIFO (-o /dev/null, -o /dev/stdout): written
+         * in place, as the shell would; a rename would replace the link or
+         * the device node itself. */
+        out->fd = open(cfg->output, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
+        if (out->fd < 0) {
+            ngc_log_user(errno, "cannot open '%s'", cfg->output);
+            goto fail;
+        }
+        out->in_place = true;
+    } else if (!out->is_stdout) {
         size_t n = strlen(cfg->output);
         out->gzip = n > 3 && strcmp(cfg->output + n - 3, ".gz") == 0;
         out->tmp_path = malloc(n + 16);
@@ -230,6 +242,15 @@ int ngc_output_commit(ngc_output_t *out)
         return rc;
     if (out->is_stdout)
         return NGC_OK;
+    if (out->in_place) {
+        int fd = out->fd;
+        out->fd = -1;
+        if (close(fd) != 0) {
+            ngc_log_user(errno, "cannot write '%s'", out->cfg->output);
+            return NGC_ERROR;
+        }
+        return NGC_OK;
+    }
     if (fdatasync(out->fd) != 0) {
         ngc_log_user(errno, "cannot write '%s'", out->cfg->output);
         return NGC_ERROR;

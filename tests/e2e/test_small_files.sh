@@ -48,6 +48,17 @@ check "-o file" cmp -s "$WORK/ref.out" "$WORK/out.tsv"
 check "-o file.gz" bash -c "gzip -dc '$WORK/out.tsv.gz' | cmp -s '$WORK/ref.out' -"
 check "no temporary files left" bash -c "! ls '$WORK' | grep -q tmp-"
 
+# Devices and symlinks are written in place, never replaced by a rename.
+"$NGC_BIN" -o /dev/null "$WORK/basic.tsv" 2>/dev/null
+check "-o /dev/null leaves the device" test -c /dev/null
+"$NGC_BIN" -o /dev/stdout "$WORK/basic.tsv" > "$WORK/via-stdout.tsv" 2>/dev/null
+check "-o /dev/stdout" cmp -s "$WORK/ref.out" "$WORK/via-stdout.tsv"
+check "/dev/stdout is still a link" test -L /dev/stdout
+ln -s "$WORK/target.tsv" "$WORK/link.tsv"
+"$NGC_BIN" -o "$WORK/link.tsv" "$WORK/basic.tsv" 2>/dev/null
+check "-o through a symlink writes its target" cmp -s "$WORK/ref.out" "$WORK/target.tsv"
+check "the symlink stays a symlink" test -L "$WORK/link.tsv"
+
 # The totals pass 2^63 and reach 2^64-1 exactly.
 "$NGC_BIN" "$WORK/big.tsv" > "$WORK/ngc.out"
 check "totals up to 2^64-1" grep -qx $'r\t18446744073709551615' "$WORK/ngc.out"
