@@ -338,6 +338,53 @@ static inline bool ngc_parse_same(const char *a, const char *b, size_t n, const 
     return b + n <= end && memcmp(a, b, n) == 0;
 }
 
+#if NGC_PARSE_VEC
+/* The value of the n digits (1..8) at s; 8 bytes readable. Bytes past the
+ * digits are shifted out, their borrows with them. */
+static inline uint64_t ngc_parse_field(const char *s, unsigned n)
+{
+    uint64_t v;
+    memcpy(&v, s, 8);
+    uint64_t d = (v - 0x3030303030303030ull) << (8 * (8 - n));
+    d = d * 10 + (d >> 8);
+    return (((d & 0x000000FF000000FFull) * 0x000F424000000064ull) +
+            (((d >> 16) & 0x000000FF000000FFull) * 0x0000271000000001ull)) >> 32;
+}
+
+/*
+ * "year TAB match TAB volume LF" within the 16 bytes at q, each number of
+ * 1..8 digits (the year 1..4): classifies all 16 bytes at once and returns
+ * the bytes through the LF, or 0 for anything else (the generic path then
+ * decides). 24 bytes readable at q.
+ */
+static inline size_t ngc_parse_tail(const char *q, uint64_t *year, uint64_t *match,
+                                    uint64_t *volume)
+{
+    __m128i x = _mm_loadu_si128((const __m128i *)q);
+    __m128i d = _mm_sub_epi8(x, _mm_set1_epi8('0'));
+    unsigned digits = (unsigned)_mm_movemask_epi8(
+        _mm_cmpeq_epi8(_mm_min_epu8(d, _mm_set1_epi8(9)), d));
+    unsigned tabs = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(x, _mm_set1_epi8('\t')));
+    unsigned lf = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(x, _mm_set1_epi8('\n')));
+    if (lf == 0)
+        return 0;
+    unsigned e = (unsigned)__builtin_ctz(lf);
+    unsigned before = (1u << e) - 1;
+    unsigned t = tabs & before;
+    unsigned rest = t & (t - 1); /* t without its lowest bit: one bit left? */
+    if (rest == 0 || (rest & (rest - 1)) != 0 || ((digits | t) & before) != before)
+        return 0;
+    unsigned t1 = (unsigned)__builtin_ctz(t), t2 = (unsigned)__builtin_ctz(rest);
+    unsigned n1 = t1, n2 = t2 - t1 - 1, n3 = e - t2 - 1;
+    if (n1 - 1 > 3 || n2 - 1 > 7 || n3 - 1 > 7)
+        return 0;
+    *year = ngc_parse_field(q, n1);
+    *match = ngc_parse_field(q + t1 + 1, n2);
+    *volume = ngc_parse_field(q + t2 + 1, n3);
+    return e + 1;
+}
+#endif
+
 int ngc_parse_buffer(ngc_parse_t *ps, const char *buf, size_t len, ngc_map_t *m)
 {
     ngc_assert(len > 0 && buf[len - 1] == '\n');
@@ -368,6 +415,15 @@ int ngc_parse_buffer(ngc_parse_t *ps, const char *buf, size_t len, ngc_map_t *m)
         }
         if (NGC_LIKELY(*q == '\t' && key_len > 0)) {
             q++;
+#if NGC_PARSE_VEC
+            size_t n;
+            if (NGC_LIKELY(q + 24 <= end) &&
+                (n = ngc_parse_tail(q, &year, &match, &volume)) != 0 && year != 0 &&
+                (size_t)(q + n - line) <= NGC_LINE_MAX) {
+                p = q + n;
+                goto parsed;
+            }
+#endif
             year = ngc_parse_digits(&q, &d1, end);
             if (*q != '\t')
                 goto slow;
@@ -399,6 +455,9 @@ int ngc_parse_buffer(ngc_parse_t *ps, const char *buf, size_t len, ngc_map_t *m)
             year = y;
             same = run_key != NULL && key_len == run_len && memcmp(run_key, line, key_len) == 0;
         }
+#if NGC_PARSE_VEC
+    parsed:
+#endif
 
         if (!same) {
             if (run_counted &&
