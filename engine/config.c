@@ -58,6 +58,8 @@ static const char ngc_config_help[] =
     "                        only when the run succeeds\n"
     "      --strict          the first malformed line is an error\n"
     "      --stats[=json]    print a summary to standard error\n"
+    "      --inflate ENGINE  gzip engine: isal (Intel ISA-L, the default when\n"
+    "                        built in) or zlib\n"
     "      --progress        force the progress bar (default: when stderr is\n"
     "      --no-progress     a terminal)\n"
     "  -v, --verbose         log the engine's steps (twice: debug)\n"
@@ -86,7 +88,8 @@ enum {
     NGC_OPT_STRICT,
     NGC_OPT_STATS,
     NGC_OPT_PROGRESS,
-    NGC_OPT_NO_PROGRESS
+    NGC_OPT_NO_PROGRESS,
+    NGC_OPT_INFLATE
 };
 
 static const struct option ngc_config_options[] = {
@@ -106,6 +109,7 @@ static const struct option ngc_config_options[] = {
     {"stats", optional_argument, NULL, NGC_OPT_STATS},
     {"progress", no_argument, NULL, NGC_OPT_PROGRESS},
     {"no-progress", no_argument, NULL, NGC_OPT_NO_PROGRESS},
+    {"inflate", required_argument, NULL, NGC_OPT_INFLATE},
     {"verbose", no_argument, NULL, 'v'},
     {"help", no_argument, NULL, 'h'},
     {"version", no_argument, NULL, 'V'},
@@ -309,6 +313,21 @@ ngc_config_result_t ngc_config_parse(ngc_config_t *cfg, int argc, char **argv)
             break;
         case NGC_OPT_NO_PROGRESS:
             cfg->progress = NGC_PROGRESS_OFF;
+            break;
+        case NGC_OPT_INFLATE:
+            if (strcmp(optarg, "zlib") == 0) {
+                cfg->inflate = NGC_INFLATE_ZLIB;
+            } else if (strcmp(optarg, "isal") == 0) {
+#ifdef NGC_HAVE_ISAL
+                cfg->inflate = NGC_INFLATE_ISAL;
+#else
+                ngc_config_bad("--inflate", optarg, "this build has no ISA-L; use zlib");
+                return NGC_CONFIG_USAGE;
+#endif
+            } else {
+                ngc_config_bad("--inflate", optarg, "expected isal or zlib");
+                return NGC_CONFIG_USAGE;
+            }
             break;
         case 'v':
             cfg->verbose++;

@@ -13,6 +13,8 @@ typedef enum { NGC_COUNT_MATCH, NGC_COUNT_VOLUME, NGC_COUNT_BOTH } ngc_count_t;
 typedef enum { NGC_POS_KEEP, NGC_POS_DROP, NGC_POS_STRIP } ngc_pos_t;
 typedef enum { NGC_STATS_NONE, NGC_STATS_TEXT, NGC_STATS_JSON } ngc_stats_mode_t;
 typedef enum { NGC_PROGRESS_AUTO, NGC_PROGRESS_ON, NGC_PROGRESS_OFF } ngc_progress_mode_t;
+/* The gzip engine: ISA-L when the build has it, or zlib. */
+typedef enum { NGC_INFLATE_AUTO, NGC_INFLATE_ZLIB, NGC_INFLATE_ISAL } ngc_inflate_kind_t;
 
 typedef struct {
     unsigned processes;     /* worker processes */
@@ -27,6 +29,7 @@ typedef struct {
     ngc_count_t count;
     ngc_pos_t pos;
     bool fold_case;
+    ngc_inflate_kind_t inflate;
     bool strict;
     ngc_stats_mode_t stats;
     ngc_progress_mode_t progress;

@@ -135,10 +135,28 @@ static ngc_msg_task_t ngc_t_task(ngc_task_kind_t kind, const char *path, uint64_
  * ending in '\n'; NGC_EOF stays NGC_EOF. Returns NGC_EOF or NGC_ERROR (with
  * the reader's message copied to err).
  */
+/* The gzip engine under test; the gzip tests run once with each. */
+static ngc_inflate_kind_t ngc_t_inflater = NGC_INFLATE_AUTO;
+
+static int ngc_t_use_zlib(void **state)
+{
+    (void)state;
+    ngc_t_inflater = NGC_INFLATE_ZLIB;
+    return 0;
+}
+
+static int ngc_t_use_isal(void **state)
+{
+    (void)state;
+    /* A build without ISA-L has only zlib: the same tests then run twice. */
+    ngc_t_inflater = ngc_inflate_have_isal() ? NGC_INFLATE_ISAL : NGC_INFLATE_ZLIB;
+    return 0;
+}
+
 static int ngc_t_read(const ngc_msg_task_t *t, ngc_t_bytes_t *out, uint64_t *progress,
                       char *err, size_t errcap)
 {
-    ngc_reader_t *r = ngc_reader_new(t);
+    ngc_reader_t *r = ngc_reader_new(t, ngc_t_inflater);
     assert_non_null(r);
     int rc;
     for (;;) {
@@ -703,11 +721,16 @@ int main(void)
         cmocka_unit_test(test_one_long_line),
         cmocka_unit_test(test_line_starts),
         cmocka_unit_test(test_lines_longer_than_max),
-        cmocka_unit_test(test_gzip_stream),
-        cmocka_unit_test(test_gzip_small_and_unterminated),
-        cmocka_unit_test(test_gzip_two_members),
-        cmocka_unit_test(test_gzip_truncated),
-        cmocka_unit_test(test_gzip_corrupt),
+        cmocka_unit_test_setup(test_gzip_stream, ngc_t_use_zlib),
+        cmocka_unit_test_setup(test_gzip_small_and_unterminated, ngc_t_use_zlib),
+        cmocka_unit_test_setup(test_gzip_two_members, ngc_t_use_zlib),
+        cmocka_unit_test_setup(test_gzip_truncated, ngc_t_use_zlib),
+        cmocka_unit_test_setup(test_gzip_corrupt, ngc_t_use_zlib),
+        cmocka_unit_test_setup(test_gzip_stream, ngc_t_use_isal),
+        cmocka_unit_test_setup(test_gzip_small_and_unterminated, ngc_t_use_isal),
+        cmocka_unit_test_setup(test_gzip_two_members, ngc_t_use_isal),
+        cmocka_unit_test_setup(test_gzip_truncated, ngc_t_use_isal),
+        cmocka_unit_test_setup(test_gzip_corrupt, ngc_t_use_isal),
         cmocka_unit_test(test_missing_file),
         cmocka_unit_test(test_stdin),
     };

@@ -7,13 +7,13 @@
  */
 #include "engine/ngc.h"
 #include "workers/reader.h"
+#include "workers/inflate.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <unistd.h>
-#include <zlib.h>
 
 #define NGC_GZ_IN (256u << 10)
 
@@ -31,9 +31,8 @@ struct ngc_reader_s {
     /* streamed input */
     bool sniffed;
     bool gzip;
-    bool gz_ended;      /* inflate reached the end of a member */
-    z_stream zs;
-    bool zs_init;
+    ngc_inflate_kind_t inflater;
+    ngc_inflate_t *zs;
     unsigned char *in;
     size_t in_pos, in_len;
     bool in_eof;
@@ -68,12 +67,13 @@ static int ngc_reader_fail(ngc_reader_t *r, int err, const char *what)
     return NGC_ERROR;
 }
 
-ngc_reader_t *ngc_reader_new(const ngc_msg_task_t *t)
+ngc_reader_t *ngc_reader_new(const ngc_msg_task_t *t, ngc_inflate_kind_t inflater)
 {
     ngc_reader_t *r = calloc(1, sizeof(*r));
     if (r == NULL)
         return NULL;
     r->task = *t;
+    r->inflater = inflater;
     r->fd = -1;
     r->carry = malloc(NGC_BUF_CAP);
     if (r->carry == NULL) {
@@ -149,34 +149,27 @@ static int ngc_reader_fill_in(ngc_reader_t *r)
 
 static ssize_t ngc_reader_inflate(ngc_reader_t *r, char *dst, size_t want)
 {
-    r->zs.next_out = (unsigned char *)dst;
-    r->zs.avail_out = (uInt)want;
-    while (r->zs.avail_out == want) {
+    for (;;) {
         if (ngc_reader_fill_in(r) != NGC_OK)
             return NGC_ERROR;
-        if (r->gz_ended) {
-            if (r->in_pos == r->in_len && r->in_eof)
-                return 0;
-            /* Another member follows (pigz, bgzip, cat a.gz b.gz). */
-            if (inflateReset(&r->zs) != Z_OK)
-                return ngc_reader_fail(r, 0, "cannot restart inflate on");
-            r->gz_ended = false;
+        if (r->in_pos == r->in_len && r->in_eof) {
+            if (ngc_inflate_in_member(r->zs))
+                return ngc_reader_fail(r, 0, "truncated gzip data in");
+            return 0;
         }
-        if (r->in_pos == r->in_len && r->in_eof)
-            return ngc_reader_fail(r, 0, "truncated gzip data in");
-        r->zs.next_in = r->in + r->in_pos;
-        r->zs.avail_in = (uInt)(r->in_len - r->in_pos);
-        int zrc = inflate(&r->zs, Z_NO_FLUSH);
-        r->in_pos = r->in_len - r->zs.avail_in;
-        if (zrc == Z_STREAM_END) {
-            r->gz_ended = true;
-        } else if (zrc != Z_OK && zrc != Z_BUF_ERROR) {
+        const unsigned char *in = r->in + r->in_pos;
+        size_t in_len = r->in_len - r->in_pos;
+        bool member_end;
+        long n = ngc_inflate_run(r->zs, &in, &in_len, dst, want, &member_end);
+        r->in_pos = r->in_len - in_len;
+        if (n < 0) {
             snprintf(r->err, sizeof(r->err), "corrupt gzip data in '%s': %s",
-                     ngc_reader_name(r), r->zs.msg ? r->zs.msg : "inflate() failed");
+                     ngc_reader_name(r), ngc_inflate_error(r->zs));
             return NGC_ERROR;
         }
+        if (n > 0)
+            return n;
     }
-    return (ssize_t)(want - r->zs.avail_out);
 }
 
 /* Streamed source: sniffs gzip on the first bytes, then inflates or copies. */
@@ -197,9 +190,9 @@ static ssize_t ngc_reader_stream(ngc_reader_t *r, char *dst, size_t want)
         r->sniffed = true;
         r->gzip = r->in_len >= 2 && r->in[0] == 0x1f && r->in[1] == 0x8b;
         if (r->gzip) {
-            if (inflateInit2(&r->zs, 15 + 16) != Z_OK)
+            r->zs = ngc_inflate_new(r->inflater);
+            if (r->zs == NULL)
                 return ngc_reader_fail(r, ENOMEM, "cannot inflate");
-            r->zs_init = true;
         }
     }
     if (r->gzip)
@@ -333,8 +326,7 @@ void ngc_reader_free(ngc_reader_t *r)
 {
     if (r == NULL)
         return;
-    if (r->zs_init)
-        inflateEnd(&r->zs);
+    ngc_inflate_free(r->zs);
     if (r->fd > STDIN_FILENO)
         close(r->fd);
     free(r->in);

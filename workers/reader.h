@@ -13,6 +13,7 @@
 #include <stdint.h>
 
 #include "engine/msg.h"
+#include "workers/inflate.h"
 
 /* Bytes asked of the source per read. */
 #define NGC_READ_BLOCK (1u << 20)
@@ -29,8 +30,9 @@ typedef struct ngc_reader_s ngc_reader_t;
 int ngc_buf_init(ngc_buf_t *b);
 void ngc_buf_fini(ngc_buf_t *b);
 
-/* Prepares a reader for task t (nothing opened yet). NULL on ENOMEM. */
-ngc_reader_t *ngc_reader_new(const ngc_msg_task_t *t);
+/* Prepares a reader for task t (nothing opened yet), inflating gzip with
+ * the given engine. NULL on ENOMEM. */
+ngc_reader_t *ngc_reader_new(const ngc_msg_task_t *t, ngc_inflate_kind_t inflater);
 /*
  * Fills b with the next whole lines: NGC_OK (b->len > 0), NGC_EOF (no more
  * lines) or NGC_ERROR (see ngc_reader_error). A line longer than

@@ -331,7 +331,7 @@ static void ngc_worker_start_task(ngc_worker_t *w, const ngc_msg_task_t *msg)
         }
         return;
     }
-    t->reader = ngc_reader_new(msg);
+    t->reader = ngc_reader_new(msg, w->cfg->inflate);
     if (t->reader == NULL) {
         ngc_worker_fail(t, NGC_FAIL_INTERNAL, 0, "out of memory");
         ngc_worker_send_failed(t);

@@ -31,11 +31,15 @@ expect_exit "directory" 1 "cannot read '.*': Is a directory" "$WORK"
 gzip -c "$WORK/good.tsv" > "$WORK/good.gz"
 for i in 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16; do cat "$WORK/good.tsv"; done | gzip -c > "$WORK/more.gz"
 head -c $(( $(stat -c %s "$WORK/more.gz") - 6 )) "$WORK/more.gz" > "$WORK/trunc.gz"
-expect_exit "truncated gzip" 1 "truncated gzip data in '.*trunc.gz'" "$WORK/good.tsv" "$WORK/trunc.gz"
+for engine in zlib isal; do
+    expect_exit "truncated gzip ($engine)" 1 "truncated gzip data in '.*trunc.gz'" --inflate $engine "$WORK/good.tsv" "$WORK/trunc.gz"
+done
 python3 -c "
 d=bytearray(open('$WORK/more.gz','rb').read()); d[12]^=0xff; d[13]^=0x5a
 open('$WORK/corrupt.gz','wb').write(d)"
-expect_exit "corrupt gzip" 1 "(corrupt gzip data|truncated gzip data) in '.*corrupt.gz'" "$WORK/corrupt.gz"
+for engine in zlib isal; do
+    expect_exit "corrupt gzip ($engine)" 1 "(corrupt gzip data|truncated gzip data) in '.*corrupt.gz'" --inflate $engine "$WORK/corrupt.gz"
+done
 
 # Nothing is left behind by a failed run.
 echo old > "$WORK/result.tsv"

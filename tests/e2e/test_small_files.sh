@@ -39,6 +39,7 @@ check "stdin gzip from a pipe" cmp -s "$WORK/ref.out" "$WORK/ngc.out"
 # Two gzip members back to back, as pigz and cat a.gz b.gz make.
 cat "$WORK/basic.tsv.gz" "$WORK/crlf.gz" > "$WORK/multi.gz"
 same_output "multi-member gzip" "$WORK/basic.tsv" "$WORK/crlf.tsv" -- "$WORK/multi.gz"
+same_output "multi-member gzip, zlib" "$WORK/basic.tsv" "$WORK/crlf.tsv" -- --inflate zlib "$WORK/multi.gz"
 
 # -o writes the same bytes; .gz output inflates to them.
 "$NGC_BIN" -o "$WORK/out.tsv" "$WORK/basic.tsv" 2>/dev/null
