@@ -88,17 +88,23 @@ static int ngc_counters_alloc_lock(ngc_counters_t *c)
     return rc;
 }
 
-/* Allocates `bytes` (a power of two for slot arrays) from the pool; 0 if full. */
-static uint64_t ngc_counters_alloc(ngc_counters_t *c, uint64_t bytes, bool table)
+/*
+ * Allocates `bytes` (a power of two for slot arrays) from the pool; 0 if
+ * full. *zeroed tells whether the memory is known to be zero: fresh pages of
+ * the anonymous mapping are, so they need no memset (and no early touch).
+ */
+static uint64_t ngc_counters_alloc(ngc_counters_t *c, uint64_t bytes, bool table, bool *zeroed)
 {
     if (ngc_counters_alloc_lock(c) != NGC_OK)
         return 0;
     uint64_t off = 0;
     unsigned cls = ngc_counters_log2(bytes);
+    *zeroed = false;
     if (table && c->free_tables[cls] != 0) {
         off = c->free_tables[cls];
         c->free_tables[cls] = *(uint64_t *)ngc_counters_at(c, off);
     } else {
+        *zeroed = true;
         uint64_t start = (c->bump + 63) & ~(uint64_t)63;
         if (start + bytes <= c->size) {
             off = start;
@@ -139,7 +145,8 @@ ngc_counters_t *ngc_counters_shm_init(void *at, size_t size)
         if (ngc_shmtx_init(&p->lock) != NGC_OK)
             return NULL;
         uint64_t bytes = NGC_INITIAL_SLOTS * sizeof(ngc_cslot_t);
-        p->table = ngc_counters_alloc(c, bytes, true);
+        bool zeroed;
+        p->table = ngc_counters_alloc(c, bytes, true, &zeroed);
         if (p->table == 0) {
             ngc_log_error(0, "reduce table of %zu bytes is too small for its partitions", size);
             return NULL;
@@ -163,11 +170,13 @@ unsigned ngc_counters_partition(uint64_t hash)
 static int ngc_counters_grow(ngc_counters_t *c, ngc_part_t *p)
 {
     uint64_t ncap = p->cap * 2;
-    uint64_t noff = ngc_counters_alloc(c, ncap * sizeof(ngc_cslot_t), true);
+    bool zeroed;
+    uint64_t noff = ngc_counters_alloc(c, ncap * sizeof(ngc_cslot_t), true, &zeroed);
     if (noff == 0)
         return NGC_FULL;
     ngc_cslot_t *ns = (ngc_cslot_t *)ngc_counters_at(c, noff);
-    memset(ns, 0, ncap * sizeof(ngc_cslot_t));
+    if (!zeroed)
+        memset(ns, 0, ncap * sizeof(ngc_cslot_t));
     ngc_cslot_t *os = ngc_counters_slots(c, p);
     uint64_t mask = ncap - 1;
     for (uint64_t i = 0; i < p->cap; i++) {
@@ -191,7 +200,8 @@ static uint64_t ngc_counters_store_key(ngc_counters_t *c, ngc_part_t *p,
     /* arena == 0: no block yet (a zero-length key must not get offset 0). */
     if (p->arena == 0 || p->arena_end - p->arena < len) {
         uint64_t bytes = len > NGC_ARENA_BLOCK ? len : NGC_ARENA_BLOCK;
-        uint64_t off = ngc_counters_alloc(c, bytes, false);
+        bool zeroed;
+        uint64_t off = ngc_counters_alloc(c, bytes, false, &zeroed);
         if (off == 0)
             return 0;
         p->arena = off;
