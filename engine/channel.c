@@ -6,10 +6,12 @@
 #include "engine/channel.h"
 #include "engine/log.h"
 
+#include <errno.h>
 #include <event2/buffer.h>
 #include <event2/bufferevent.h>
 #include <stdbool.h>
 #include <stdlib.h>
+#include <unistd.h>
 
 struct ngc_channel_s {
     struct bufferevent *bev;
@@ -61,7 +63,12 @@ static void ngc_channel_event_cb(struct bufferevent *bev, short what, void *arg)
         ngc_channel_close(ch, torn ? "connection closed in the middle of a frame" : NULL);
     } else if (what & BEV_EVENT_ERROR) {
         int err = EVUTIL_SOCKET_ERROR();
-        ngc_channel_close(ch, evutil_socket_error_to_string(err));
+        /* A peer that died with our messages unread resets the connection:
+         * that is its end, like EOF, not a protocol fault. */
+        if (err == ECONNRESET || err == EPIPE)
+            ngc_channel_close(ch, NULL);
+        else
+            ngc_channel_close(ch, evutil_socket_error_to_string(err));
     }
 }
 
@@ -101,6 +108,34 @@ int ngc_channel_send(ngc_channel_t *ch, const ngc_msg_t *msg)
         return NGC_ERROR;
     }
     return NGC_OK;
+}
+
+int ngc_channel_send_raw(ngc_channel_t *ch, const void *p, size_t n)
+{
+    if (ch->closed || bufferevent_write(ch->bev, p, n) != 0)
+        return NGC_ERROR;
+    return NGC_OK;
+}
+
+void ngc_channel_flush(ngc_channel_t *ch)
+{
+    /* The bufferevent owns its output (its start is frozen, so the buffer
+     * API won't drain it): peek at the queued bytes and write them
+     * ourselves. Only for a process about to exit: the queue stays as is. */
+    struct evbuffer *out = bufferevent_get_output(ch->bev);
+    int fd = (int)bufferevent_getfd(ch->bev);
+    struct evbuffer_iovec vec[8];
+    int nvec = evbuffer_peek(out, -1, NULL, vec, 8);
+    for (int i = 0; i < nvec && i < 8; i++) {
+        const char *p = vec[i].iov_base;
+        for (size_t done = 0; done < vec[i].iov_len;) {
+            ssize_t w = write(fd, p + done, vec[i].iov_len - done);
+            if (w > 0)
+                done += (size_t)w;
+            else if (w < 0 && errno != EAGAIN && errno != EINTR)
+                return;
+        }
+    }
 }
 
 size_t ngc_channel_pending(const ngc_channel_t *ch)

@@ -23,6 +23,11 @@ ngc_channel_t *ngc_channel_new(struct event_base *base, int fd, ngc_channel_msg_
                                ngc_channel_close_fn on_close, void *arg);
 /* Queues one message; NGC_OK or NGC_ERROR. Loop thread. */
 int ngc_channel_send(ngc_channel_t *ch, const ngc_msg_t *msg);
+/* Queues raw bytes, unchecked: for failpoints that corrupt the stream. */
+int ngc_channel_send_raw(ngc_channel_t *ch, const void *p, size_t n);
+/* Writes what is queued now, blocking-free but without waiting for the
+ * loop; for a worker about to exit. */
+void ngc_channel_flush(ngc_channel_t *ch);
 /* Bytes queued but not yet written. */
 size_t ngc_channel_pending(const ngc_channel_t *ch);
 /* Closes fd. Accepts NULL. */

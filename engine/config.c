@@ -37,6 +37,11 @@ static const char ngc_config_help[] =
     "                        a .gz file or standard input is always one task\n"
     "      --memory SIZE     size of the shared reduce table (default: half\n"
     "                        of RAM; only pages in use are resident)\n"
+    "      --max-retries N   rerun a task up to N times when its worker dies\n"
+    "                        or stalls (default 3); a replacement worker is\n"
+    "                        started each time\n"
+    "      --task-timeout S  kill a worker that makes no progress for S\n"
+    "                        seconds (default 300)\n"
     "\n"
     "What to count:\n"
     "      --count WHAT      match (default), volume, or both (prints\n"
@@ -89,7 +94,9 @@ enum {
     NGC_OPT_STATS,
     NGC_OPT_PROGRESS,
     NGC_OPT_NO_PROGRESS,
-    NGC_OPT_INFLATE
+    NGC_OPT_INFLATE,
+    NGC_OPT_MAX_RETRIES,
+    NGC_OPT_TASK_TIMEOUT
 };
 
 static const struct option ngc_config_options[] = {
@@ -110,6 +117,8 @@ static const struct option ngc_config_options[] = {
     {"progress", no_argument, NULL, NGC_OPT_PROGRESS},
     {"no-progress", no_argument, NULL, NGC_OPT_NO_PROGRESS},
     {"inflate", required_argument, NULL, NGC_OPT_INFLATE},
+    {"max-retries", required_argument, NULL, NGC_OPT_MAX_RETRIES},
+    {"task-timeout", required_argument, NULL, NGC_OPT_TASK_TIMEOUT},
     {"verbose", no_argument, NULL, 'v'},
     {"help", no_argument, NULL, 'h'},
     {"version", no_argument, NULL, 'V'},
@@ -214,6 +223,8 @@ ngc_config_result_t ngc_config_parse(ngc_config_t *cfg, int argc, char **argv)
         .pos = NGC_POS_KEEP,
         .stats = NGC_STATS_NONE,
         .progress = NGC_PROGRESS_AUTO,
+        .max_retries = 3,
+        .task_timeout = 300,
     };
     uint64_t v;
     int c;
@@ -313,6 +324,16 @@ ngc_config_result_t ngc_config_parse(ngc_config_t *cfg, int argc, char **argv)
             break;
         case NGC_OPT_NO_PROGRESS:
             cfg->progress = NGC_PROGRESS_OFF;
+            break;
+        case NGC_OPT_MAX_RETRIES:
+            if (ngc_config_number("--max-retries", optarg, 0, 1000, &v))
+                return NGC_CONFIG_USAGE;
+            cfg->max_retries = (unsigned)v;
+            break;
+        case NGC_OPT_TASK_TIMEOUT:
+            if (ngc_config_number("--task-timeout", optarg, 1, 86400 * 7, &v))
+                return NGC_CONFIG_USAGE;
+            cfg->task_timeout = (unsigned)v;
             break;
         case NGC_OPT_INFLATE:
             if (strcmp(optarg, "zlib") == 0) {

@@ -30,6 +30,8 @@ typedef struct {
     ngc_pos_t pos;
     bool fold_case;
     ngc_inflate_kind_t inflate;
+    unsigned max_retries;   /* reruns of one task after worker failures */
+    unsigned task_timeout;  /* seconds without progress before a worker is killed */
     bool strict;
     ngc_stats_mode_t stats;
     ngc_progress_mode_t progress;

@@ -5,6 +5,16 @@
  * already been sent: the coordinator then stops dispatching, lets the tasks
  * in flight finish, and reports the earliest failure in input order (the
  * first malformed line under --strict, whatever worker found it first).
+ *
+ * A worker that dies (EOF on its channel, SIGCHLD), breaks the protocol or
+ * stalls (no finished job for --task-timeout seconds) is killed and reaped,
+ * its running tasks go back to the queue with one attempt more, and a fresh
+ * worker takes its slot. The reduce table counts each (task, partition)
+ * once, so a rerun never counts twice (see counters.c). Exact totals for
+ * --stats come from DONE messages, one per task.
+ * A worker that dies with several tasks in flight can't say which one killed
+ * it: all of them are retried, each alone on an idle worker, so only the
+ * guilty task fails again and runs into --max-retries.
  */
 #include "engine/ngc.h"
 #include "engine/coordinator.h"
@@ -18,23 +28,33 @@
 #include <stdbool.h>
 #include <stdlib.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #define NGC_SORT_PARTS_PER_TASK 4
+#define NGC_SORT_TASKS (NGC_COUNTERS_PARTS / NGC_SORT_PARTS_PER_TASK)
 
 typedef struct {
     ngc_coord_t *co;
     unsigned slot;
     ngc_channel_t *ch;
-    bool ready;       /* HELLO received */
-    bool closed;      /* channel closed */
+    bool ready;           /* HELLO received */
+    bool solo;            /* running a retried task: nothing else meanwhile */
     unsigned inflight;
+    uint64_t last_beats;  /* the worker's finished-job counter when last seen */
+    double last_change;   /* monotonic seconds when it last changed */
 } ngc_cworker_t;
 
 typedef struct {
     uint32_t task_id;
     ngc_msg_sample_t s;
 } ngc_csample_t;
+
+typedef struct {
+    ngc_task_state_t state;
+    uint32_t attempts;
+    uint32_t worker;
+} ngc_sort_task_t;
 
 typedef enum { NGC_PHASE_MAP, NGC_PHASE_SORT, NGC_PHASE_STOP } ngc_phase_t;
 
@@ -43,23 +63,37 @@ struct ngc_coord_s {
     ngc_plan_t *plan;
     ngc_shm_t *shm;
     ngc_proc_table_t *procs;
+    ngc_proc_fn spawn_fn;
+    void *spawn_arg;
     struct event_base *base;
     ngc_cworker_t workers[NGC_MAX_WORKERS];
     struct event *sig_int, *sig_term, *sig_chld, *tick;
     ngc_progress_t *progress;
     ngc_phase_t phase;
-    uint32_t next_task;        /* next map task to send */
+    uint32_t next_task;        /* no task before it is pending for the first time */
+    uint32_t *retry;           /* tasks waiting for another attempt */
+    uint32_t nretry;
     uint32_t map_done;
-    uint32_t sort_next, sort_total, sort_done;
+    ngc_sort_task_t sort[NGC_SORT_TASKS];
+    uint32_t sort_done;
     bool failing;              /* stop dispatching; drain, then stop */
     bool failure_is_task;      /* failure below comes from a task */
     uint32_t fail_task;        /* earliest failed task */
     ngc_msg_failed_t fail;
     char fail_text[1200];      /* a failure not tied to a task */
     int signo;
+    uint64_t retries;
+    ngc_coord_totals_t totals;
     ngc_csample_t *samples;
     size_t nsamples, samples_cap;
 };
+
+static double ngc_coord_now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
 
 const char *ngc_coord_file_name(const ngc_plan_t *plan, uint32_t file_id)
 {
@@ -79,11 +113,9 @@ static void ngc_coord_stop_workers(ngc_coord_t *co)
 {
     co->phase = NGC_PHASE_STOP;
     ngc_msg_t stop = {.type = NGC_MSG_STOP};
-    for (unsigned i = 0; i < co->cfg->processes; i++) {
-        ngc_cworker_t *w = &co->workers[i];
-        if (w->ch != NULL && !w->closed)
-            ngc_channel_send(w->ch, &stop);
-    }
+    for (unsigned i = 0; i < co->cfg->processes; i++)
+        if (co->workers[i].ch != NULL)
+            ngc_channel_send(co->workers[i].ch, &stop);
 }
 
 static void ngc_coord_fail_general(ngc_coord_t *co, const char *fmt, ...)
@@ -110,6 +142,103 @@ static unsigned ngc_coord_inflight(const ngc_coord_t *co)
     return n;
 }
 
+static void ngc_coord_on_msg(ngc_channel_t *ch, const ngc_msg_t *msg, void *arg);
+static void ngc_coord_on_close(ngc_channel_t *ch, const char *why, void *arg);
+
+/* Gives slot a channel to its (new) process. */
+static int ngc_coord_attach(ngc_coord_t *co, unsigned slot)
+{
+    ngc_cworker_t *w = &co->workers[slot];
+    w->co = co;
+    w->slot = slot;
+    w->ready = false;
+    w->solo = false;
+    w->inflight = 0;
+    w->last_change = ngc_coord_now();
+    w->ch = ngc_channel_new(co->base, co->procs->proc[slot].fd, ngc_coord_on_msg,
+                            ngc_coord_on_close, w);
+    if (w->ch == NULL)
+        return NGC_ERROR;
+    co->procs->proc[slot].fd = -1; /* the channel owns it now */
+    return NGC_OK;
+}
+
+/* Puts a task of a lost worker back in line, or fails the job. */
+static void ngc_coord_requeue(ngc_coord_t *co, uint32_t id, const char *how)
+{
+    ngc_task_t *t = &co->plan->tasks[id];
+    char what[NGC_MSG_PATH_MAX + 64];
+    ngc_plan_describe(co->plan, id, what, sizeof(what));
+    t->attempts++;
+    t->state = NGC_TASK_PENDING;
+    if (!ngc_plan_retriable(co->plan, id)) {
+        ngc_coord_fail_general(co, "task %u (%s) cannot be retried, its input is consumed: %s",
+                               id, what, how);
+    } else if (t->attempts > co->cfg->max_retries) {
+        ngc_coord_fail_general(co, "task %u (%s) failed %u times (--max-retries %u); last: %s",
+                               id, what, t->attempts, co->cfg->max_retries, how);
+    } else {
+        ngc_log_warn(0, "%s; retrying task %u (%s), attempt %u of %u", how, id, what,
+                     t->attempts + 1, co->cfg->max_retries + 1);
+        co->retry[co->nretry++] = id;
+        co->retries++;
+    }
+}
+
+/*
+ * Slot's worker is gone or must go: kill and reap it, requeue its tasks and
+ * start a replacement. why says what happened; the exit status is added.
+ */
+static void ngc_coord_lose(ngc_coord_t *co, unsigned slot, const char *why)
+{
+    ngc_cworker_t *w = &co->workers[slot];
+    ngc_proc_t *p = &co->procs->proc[slot];
+    ngc_channel_free(w->ch);
+    w->ch = NULL;
+    if (p->pid > 0 && !p->exited) {
+        kill(p->pid, SIGKILL);
+        int status;
+        while (waitpid(p->pid, &status, 0) < 0 && errno == EINTR)
+            ;
+        p->exited = true;
+        p->status = status;
+    }
+    char how[256], status_text[96];
+    ngc_proc_describe(p->status, status_text, sizeof(status_text));
+    snprintf(how, sizeof(how), "worker %u (pid %ld) %s%s%s", slot, (long)p->pid, why,
+             *why ? ", " : "", status_text);
+    if (co->phase == NGC_PHASE_STOP || co->signo)
+        return;
+    unsigned lost = 0;
+    for (uint32_t id = 0; id < co->plan->ntasks && lost < w->inflight; id++) {
+        ngc_task_t *t = &co->plan->tasks[id];
+        if (t->state == NGC_TASK_RUNNING && t->worker == slot) {
+            ngc_coord_requeue(co, id, how);
+            lost++;
+        }
+    }
+    for (unsigned k = 0; k < NGC_SORT_TASKS; k++) {
+        ngc_sort_task_t *s = &co->sort[k];
+        if (s->state == NGC_TASK_RUNNING && s->worker == slot) {
+            s->state = NGC_TASK_PENDING;
+            if (++s->attempts > co->cfg->max_retries)
+                ngc_coord_fail_general(co, "sort task %u failed %u times; last: %s", k,
+                                       s->attempts, how);
+            else
+                ngc_log_warn(0, "%s; retrying sort task %u", how, k);
+        }
+    }
+    if (lost == 0 && w->inflight == 0 && !co->failing)
+        ngc_log_warn(0, "%s while idle; replacing it", how);
+    w->inflight = 0;
+    w->solo = false;
+    if (co->failing)
+        return;
+    if (ngc_proc_spawn(co->procs, slot, co->spawn_fn, co->spawn_arg) != NGC_OK ||
+        ngc_coord_attach(co, slot) != NGC_OK)
+        ngc_coord_fail_general(co, "cannot start a replacement for worker %u", slot);
+}
+
 static void ngc_coord_send_task(ngc_coord_t *co, ngc_cworker_t *w, const ngc_msg_task_t *t)
 {
     ngc_msg_t msg = {.type = NGC_MSG_TASK};
@@ -119,6 +248,45 @@ static void ngc_coord_send_task(ngc_coord_t *co, ngc_cworker_t *w, const ngc_msg
         return;
     }
     w->inflight++;
+}
+
+/* The next task for worker w, or false when none is ready. Retried tasks
+ * go only to idle workers, which then take nothing else until done. */
+static bool ngc_coord_next(ngc_coord_t *co, ngc_cworker_t *w, ngc_msg_task_t *t)
+{
+    if (w->solo)
+        return false;
+    if (co->phase == NGC_PHASE_MAP) {
+        uint32_t id;
+        if (co->nretry > 0 && w->inflight == 0)
+            id = co->retry[--co->nretry];
+        else if (co->next_task < co->plan->ntasks)
+            id = co->next_task++;
+        else
+            return false;
+        ngc_plan_task_msg(co->plan, id, t);
+        co->plan->tasks[id].state = NGC_TASK_RUNNING;
+        co->plan->tasks[id].worker = w->slot;
+        w->solo = co->plan->tasks[id].attempts > 0;
+        return true;
+    }
+    for (unsigned k = 0; k < NGC_SORT_TASKS; k++) {
+        ngc_sort_task_t *s = &co->sort[k];
+        if (s->state != NGC_TASK_PENDING || (s->attempts > 0 && w->inflight > 0))
+            continue;
+        w->solo = s->attempts > 0;
+        memset(t, 0, offsetof(ngc_msg_task_t, path));
+        t->task_id = k;
+        t->attempt = s->attempts + 1;
+        t->kind = NGC_TASK_SORT;
+        t->offset = (uint64_t)k * NGC_SORT_PARTS_PER_TASK;
+        t->length = NGC_SORT_PARTS_PER_TASK;
+        t->path[0] = '\0';
+        s->state = NGC_TASK_RUNNING;
+        s->worker = w->slot;
+        return true;
+    }
+    return false;
 }
 
 /* Decides what happens next; called after every event. */
@@ -139,10 +307,9 @@ static void ngc_coord_step(ngc_coord_t *co)
     }
     if (co->phase == NGC_PHASE_MAP && co->map_done == co->plan->ntasks) {
         co->phase = NGC_PHASE_SORT;
-        co->sort_total = NGC_COUNTERS_PARTS / NGC_SORT_PARTS_PER_TASK;
         ngc_log_info("map phase done: %u tasks", co->plan->ntasks);
     }
-    if (co->phase == NGC_PHASE_SORT && co->sort_done == co->sort_total) {
+    if (co->phase == NGC_PHASE_SORT && co->sort_done == NGC_SORT_TASKS) {
         ngc_log_info("sort phase done: %u partitions", NGC_COUNTERS_PARTS);
         ngc_coord_stop_workers(co);
         ngc_coord_step(co);
@@ -150,24 +317,10 @@ static void ngc_coord_step(ngc_coord_t *co)
     }
     for (unsigned i = 0; i < co->cfg->processes; i++) {
         ngc_cworker_t *w = &co->workers[i];
-        while (w->ready && !w->closed && w->inflight < co->cfg->threads) {
-            ngc_msg_task_t t;
-            if (co->phase == NGC_PHASE_MAP && co->next_task < co->plan->ntasks) {
-                ngc_plan_task_msg(co->plan, co->next_task, &t);
-                co->plan->tasks[co->next_task].state = NGC_TASK_RUNNING;
-                co->next_task++;
-            } else if (co->phase == NGC_PHASE_SORT && co->sort_next < co->sort_total) {
-                memset(&t, 0, sizeof(t));
-                t.task_id = co->sort_next;
-                t.kind = NGC_TASK_SORT;
-                t.offset = (uint64_t)co->sort_next * NGC_SORT_PARTS_PER_TASK;
-                t.length = NGC_SORT_PARTS_PER_TASK;
-                co->sort_next++;
-            } else {
-                return;
-            }
+        ngc_msg_task_t t;
+        while (w->ch != NULL && w->ready && w->inflight < co->cfg->threads &&
+               ngc_coord_next(co, w, &t))
             ngc_coord_send_task(co, w, &t);
-        }
     }
 }
 
@@ -186,6 +339,37 @@ static void ngc_coord_add_samples(ngc_coord_t *co, const ngc_msg_done_t *d)
     }
 }
 
+static void ngc_coord_on_done(ngc_coord_t *co, ngc_cworker_t *w, const ngc_msg_done_t *d)
+{
+    if (co->phase == NGC_PHASE_SORT) {
+        ngc_sort_task_t *s = d->task_id < NGC_SORT_TASKS ? &co->sort[d->task_id] : NULL;
+        if (s == NULL || s->state != NGC_TASK_RUNNING || s->worker != w->slot) {
+            ngc_coord_lose(co, w->slot, "reported a sort task it was not running");
+            return;
+        }
+        s->state = NGC_TASK_DONE;
+        w->inflight--;
+        w->solo = false;
+        co->sort_done++;
+        return;
+    }
+    ngc_task_t *t = d->task_id < co->plan->ntasks ? &co->plan->tasks[d->task_id] : NULL;
+    if (t == NULL || t->state != NGC_TASK_RUNNING || t->worker != w->slot) {
+        ngc_coord_lose(co, w->slot, "reported a task it was not running");
+        return;
+    }
+    w->inflight--;
+    w->solo = false;
+    t->state = NGC_TASK_DONE;
+    t->lines = d->lines;
+    co->map_done++;
+    co->totals.lines += d->lines;
+    co->totals.malformed += d->malformed;
+    co->totals.filtered += d->filtered;
+    co->totals.dropped += d->dropped;
+    ngc_coord_add_samples(co, d);
+}
+
 static void ngc_coord_on_msg(ngc_channel_t *ch, const ngc_msg_t *msg, void *arg)
 {
     (void)ch;
@@ -194,36 +378,14 @@ static void ngc_coord_on_msg(ngc_channel_t *ch, const ngc_msg_t *msg, void *arg)
     switch (msg->type) {
     case NGC_MSG_HELLO:
         if (msg->u.hello.slot != w->slot) {
-            ngc_coord_fail_general(co, "worker %u introduced itself as %u", w->slot,
-                                   msg->u.hello.slot);
+            ngc_coord_lose(co, w->slot, "introduced itself with another slot");
             break;
         }
         w->ready = true;
         break;
-    case NGC_MSG_DONE: {
-        const ngc_msg_done_t *d = &msg->u.done;
-        if (w->inflight == 0) {
-            ngc_coord_fail_general(co, "worker %u reported a task it was not given", w->slot);
-            break;
-        }
-        w->inflight--;
-        if (co->phase == NGC_PHASE_SORT) {
-            co->sort_done++;
-            break;
-        }
-        if (d->task_id >= co->plan->ntasks ||
-            co->plan->tasks[d->task_id].state != NGC_TASK_RUNNING) {
-            ngc_coord_fail_general(co, "worker %u reported task %u twice", w->slot,
-                                   d->task_id);
-            break;
-        }
-        ngc_task_t *t = &co->plan->tasks[d->task_id];
-        t->state = NGC_TASK_DONE;
-        t->lines = d->lines;
-        co->map_done++;
-        ngc_coord_add_samples(co, d);
+    case NGC_MSG_DONE:
+        ngc_coord_on_done(co, w, &msg->u.done);
         break;
-    }
     case NGC_MSG_FAILED: {
         const ngc_msg_failed_t *f = &msg->u.failed;
         if (w->inflight > 0)
@@ -232,6 +394,8 @@ static void ngc_coord_on_msg(ngc_channel_t *ch, const ngc_msg_t *msg, void *arg)
             ngc_coord_fail_general(co, "worker %u: %s", w->slot, f->text);
             break;
         }
+        if (f->task_id < co->plan->ntasks)
+            co->plan->tasks[f->task_id].state = NGC_TASK_DONE; /* not to be retried */
         if (!co->failing || (co->failure_is_task && f->task_id < co->fail_task)) {
             co->failing = true;
             co->failure_is_task = true;
@@ -241,8 +405,7 @@ static void ngc_coord_on_msg(ngc_channel_t *ch, const ngc_msg_t *msg, void *arg)
         break;
     }
     default:
-        ngc_coord_fail_general(co, "worker %u sent unexpected message type %d", w->slot,
-                               (int)msg->type);
+        ngc_coord_lose(co, w->slot, "sent an unexpected message");
         break;
     }
     ngc_coord_step(co);
@@ -253,18 +416,16 @@ static void ngc_coord_on_close(ngc_channel_t *ch, const char *why, void *arg)
     (void)ch;
     ngc_cworker_t *w = arg;
     ngc_coord_t *co = w->co;
-    w->closed = true;
-    if (co->phase != NGC_PHASE_STOP && !co->signo) {
-        ngc_proc_t *p = &co->procs->proc[w->slot];
-        if (why != NULL)
-            ngc_coord_fail_general(co, "channel to worker %u (pid %ld) broke: %s", w->slot,
-                                   (long)p->pid, why);
-        else
-            ngc_coord_fail_general(co, "worker %u (pid %ld) died", w->slot, (long)p->pid);
-        /* Its tasks will never report: don't wait for them. */
-        w->inflight = 0;
-        if (why != NULL)
-            kill(p->pid, SIGKILL);
+    char text[160];
+    if (why != NULL)
+        snprintf(text, sizeof(text), "broke the protocol (%s)", why);
+    else
+        snprintf(text, sizeof(text), "died");
+    if (co->phase == NGC_PHASE_STOP || co->signo) {
+        ngc_channel_free(w->ch); /* a stopping worker closes its end */
+        w->ch = NULL;
+    } else {
+        ngc_coord_lose(co, w->slot, text);
     }
     ngc_coord_step(co);
 }
@@ -274,24 +435,9 @@ static void ngc_coord_on_signal(evutil_socket_t sig, short what, void *arg)
     (void)what;
     ngc_coord_t *co = arg;
     if (sig == SIGCHLD) {
+        /* Reaping records how a worker ended; its loss is handled at the EOF
+         * that follows on its channel, after any message it sent last. */
         ngc_proc_reap(co->procs);
-        for (unsigned i = 0; i < co->procs->n; i++) {
-            ngc_proc_t *p = &co->procs->proc[i];
-            ngc_cworker_t *w = &co->workers[i];
-            if (p->exited && !w->closed && co->phase != NGC_PHASE_STOP && !co->signo) {
-                char how[96];
-                ngc_proc_describe(p->status, how, sizeof(how));
-                ngc_coord_fail_general(co, "worker %u (pid %ld) %s", i, (long)p->pid, how);
-                w->inflight = 0;
-            } else if (p->exited && co->failing && strstr(co->fail_text, " died") &&
-                       !co->failure_is_task) {
-                /* The channel saw the death first; add how it died. */
-                char how[96];
-                ngc_proc_describe(p->status, how, sizeof(how));
-                snprintf(co->fail_text, sizeof(co->fail_text), "worker %u (pid %ld) %s", i,
-                         (long)p->pid, how);
-            }
-        }
     } else if (co->signo && sig == SIGINT) {
         /* A second ^C: stop now. */
         ngc_proc_kill_all(co->procs);
@@ -303,17 +449,36 @@ static void ngc_coord_on_signal(evutil_socket_t sig, short what, void *arg)
     ngc_coord_step(co);
 }
 
+/* Once a second: progress, and workers that stopped finishing jobs. */
 static void ngc_coord_on_tick(evutil_socket_t fd, short what, void *arg)
 {
     (void)fd;
     (void)what;
     ngc_coord_t *co = arg;
-    if (co->phase == NGC_PHASE_MAP && !co->signo)
+    if (co->phase == NGC_PHASE_STOP || co->signo)
+        return;
+    double now = ngc_coord_now();
+    const ngc_stats_t *st = ngc_shm_stats(co->shm);
+    for (unsigned i = 0; i < co->cfg->processes; i++) {
+        ngc_cworker_t *w = &co->workers[i];
+        uint64_t beats = atomic_load_explicit(&st->slot[i].beats, memory_order_relaxed);
+        if (beats != w->last_beats || w->inflight == 0) {
+            w->last_beats = beats;
+            w->last_change = now;
+        } else if (w->ch != NULL && now - w->last_change > co->cfg->task_timeout) {
+            char why[96];
+            snprintf(why, sizeof(why), "made no progress for %u s (--task-timeout)",
+                     co->cfg->task_timeout);
+            ngc_coord_lose(co, i, why);
+        }
+    }
+    if (co->progress && co->phase == NGC_PHASE_MAP)
         ngc_progress_draw(co->progress, co->map_done);
+    ngc_coord_step(co);
 }
 
 ngc_coord_t *ngc_coord_new(const ngc_config_t *cfg, ngc_plan_t *plan, ngc_shm_t *shm,
-                           ngc_proc_table_t *procs)
+                           ngc_proc_table_t *procs, ngc_proc_fn spawn_fn, void *spawn_arg)
 {
     ngc_coord_t *co = calloc(1, sizeof(*co));
     if (co == NULL)
@@ -322,21 +487,17 @@ ngc_coord_t *ngc_coord_new(const ngc_config_t *cfg, ngc_plan_t *plan, ngc_shm_t 
     co->plan = plan;
     co->shm = shm;
     co->procs = procs;
+    co->spawn_fn = spawn_fn;
+    co->spawn_arg = spawn_arg;
+    co->retry = calloc(plan->ntasks ? plan->ntasks : 1, sizeof(*co->retry));
     co->base = event_base_new();
-    if (co->base == NULL) {
-        ngc_log_error(0, "event_base_new() failed");
+    if (co->retry == NULL || co->base == NULL) {
+        ngc_log_error(0, "cannot set up the coordinator");
         goto fail;
     }
-    for (unsigned i = 0; i < cfg->processes; i++) {
-        ngc_cworker_t *w = &co->workers[i];
-        w->co = co;
-        w->slot = i;
-        w->ch = ngc_channel_new(co->base, procs->proc[i].fd, ngc_coord_on_msg,
-                                ngc_coord_on_close, w);
-        if (w->ch == NULL)
+    for (unsigned i = 0; i < cfg->processes; i++)
+        if (ngc_coord_attach(co, i) != NGC_OK)
             goto fail;
-        procs->proc[i].fd = -1; /* the channel owns it now */
-    }
     co->sig_int = evsignal_new(co->base, SIGINT, ngc_coord_on_signal, co);
     co->sig_term = evsignal_new(co->base, SIGTERM, ngc_coord_on_signal, co);
     co->sig_chld = evsignal_new(co->base, SIGCHLD, ngc_coord_on_signal, co);
@@ -347,13 +508,12 @@ ngc_coord_t *ngc_coord_new(const ngc_config_t *cfg, ngc_plan_t *plan, ngc_shm_t 
     }
     bool show = cfg->progress == NGC_PROGRESS_ON ||
                 (cfg->progress == NGC_PROGRESS_AUTO && isatty(STDERR_FILENO));
-    if (show) {
-        co->progress = ngc_progress_new(plan, ngc_shm_stats(shm));
-        co->tick = event_new(co->base, -1, EV_PERSIST, ngc_coord_on_tick, co);
-        struct timeval tv = {0, 200000};
-        if (co->progress == NULL || co->tick == NULL || event_add(co->tick, &tv) != 0)
-            goto fail;
-    }
+    if (show && (co->progress = ngc_progress_new(plan, ngc_shm_stats(shm))) == NULL)
+        goto fail;
+    co->tick = event_new(co->base, -1, EV_PERSIST, ngc_coord_on_tick, co);
+    struct timeval tv = show ? (struct timeval){0, 200000} : (struct timeval){1, 0};
+    if (co->tick == NULL || event_add(co->tick, &tv) != 0)
+        goto fail;
     return co;
 
 fail:
@@ -378,6 +538,7 @@ void ngc_coord_free(ngc_coord_t *co)
     ngc_progress_free(co->progress);
     if (co->base)
         event_base_free(co->base);
+    free(co->retry);
     free(co->samples);
     free(co);
 }
@@ -421,6 +582,12 @@ ngc_coord_result_t ngc_coord_run(ngc_coord_t *co)
 int ngc_coord_signal(const ngc_coord_t *co)
 {
     return co->signo;
+}
+
+void ngc_coord_totals(const ngc_coord_t *co, ngc_coord_totals_t *out)
+{
+    *out = co->totals;
+    out->retries = co->retries;
 }
 
 static int ngc_coord_sample_cmp(const void *x, const void *y)

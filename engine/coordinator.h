@@ -33,14 +33,25 @@ typedef struct {
     uint32_t reason;
 } ngc_coord_sample_t;
 
-/* Borrows everything; the workers in procs are already running. */
+/* Exact counts of the run, from the tasks' DONE messages. */
+typedef struct {
+    uint64_t lines;
+    uint64_t malformed;
+    uint64_t filtered;
+    uint64_t dropped;
+    uint64_t retries;   /* task attempts that had to be repeated */
+} ngc_coord_totals_t;
+
+/* Borrows everything; the workers in procs are already running, started
+ * with spawn_fn(spawn_arg), which also starts their replacements. */
 ngc_coord_t *ngc_coord_new(const ngc_config_t *cfg, ngc_plan_t *plan, ngc_shm_t *shm,
-                           ngc_proc_table_t *procs);
+                           ngc_proc_table_t *procs, ngc_proc_fn spawn_fn, void *spawn_arg);
 void ngc_coord_free(ngc_coord_t *co);
 /* Runs the job to its end; every worker has exited when it returns. */
 ngc_coord_result_t ngc_coord_run(ngc_coord_t *co);
 /* The signal that interrupted the run. */
 int ngc_coord_signal(const ngc_coord_t *co);
+void ngc_coord_totals(const ngc_coord_t *co, ngc_coord_totals_t *out);
 /* Up to NGC_MSG_SAMPLES malformed lines, first in input order. */
 unsigned ngc_coord_samples(ngc_coord_t *co, ngc_coord_sample_t *out, unsigned cap);
 /* The name of a file for messages: its path, or "(standard input)". */

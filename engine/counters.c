@@ -6,13 +6,30 @@
  * load; the old array goes to a free list by size class, where another
  * partition growing to the same size picks it up (they grow in step, since
  * the hash spreads keys evenly). Key bytes go to per-partition arena blocks.
+ *
+ * Crash safety (a worker may die at any instruction, holding a lock):
+ * - A batch (one task's entries for one partition) is applied under the
+ *   partition lock with an undo journal in shared memory: each slot's old
+ *   state is journaled before the slot changes. The task's commit bit for the
+ *   partition is set in the same critical section, last. The next locker of
+ *   a lock whose owner died rolls an uncommitted batch back, so a task's
+ *   contribution lands exactly once however often it is retried.
+ * - The table grows before a batch starts, never during one, and switches to
+ *   the new array with one 64-bit store (offset and size share a word).
+ * - Sorting copies the partition into a new array and publishes it with one
+ *   store; the hash table stays intact until then.
+ * Stores the repair depends on are ordered with compiler fences: a killed
+ * process's executed stores stay in memory, in program order on one CPU.
  */
 #include "engine/ngc.h"
 #include "engine/counters.h"
+#include "engine/failpoint.h"
 #include "engine/log.h"
 #include "engine/shmtx.h"
 
+#include <stdatomic.h>
 #include <stdlib.h>
+#include <sys/mman.h>
 #include <xxhash.h>
 
 #define NGC_KEY_LEN_BITS 24
@@ -21,8 +38,13 @@
 #define NGC_ARENA_BLOCK (256u << 10)
 #define NGC_PART_BITS 6
 #define NGC_SIZE_CLASSES 64
+#define NGC_PAGE 4096u
+#define NGC_UNDO_NEW (1ull << 63)
 
 _Static_assert((1u << NGC_PART_BITS) == NGC_COUNTERS_PARTS, "partition bits");
+
+/* Keeps the compiler from moving stores across it (see the file comment). */
+#define ngc_counters_fence() atomic_signal_fence(memory_order_seq_cst)
 
 typedef struct {
     uint64_t hash;
@@ -34,14 +56,34 @@ typedef struct {
 _Static_assert(sizeof(ngc_cslot_t) == 32, "two slots per cache line");
 
 typedef struct {
+    uint64_t slot;   /* slot index, | NGC_UNDO_NEW when the batch filled it */
+    uint64_t match;  /* the slot's counts before the batch */
+    uint64_t volume;
+    uint64_t pad;    /* a power-of-two size: journals share the free lists */
+} ngc_undo_t;
+
+_Static_assert(sizeof(ngc_undo_t) == 32, "journal records are a power of two");
+
+typedef struct {
+    uint32_t task;          /* task whose batch is being applied */
+    uint32_t active;        /* 1 from the first change to the commit */
+    uint64_t saved_count;   /* partition state before the batch */
+    uint64_t saved_arena;
+    uint64_t saved_arena_end;
+    uint64_t n;             /* undo records written */
+    uint64_t cap;           /* records the array holds */
+    uint64_t entries;       /* offset of the ngc_undo_t array */
+} ngc_journal_t;
+
+typedef struct {
     ngc_shmtx_t lock;
-    uint64_t table;     /* offset of the slot array */
-    uint64_t cap;       /* slots, a power of two */
+    uint64_t table;     /* offset of the slot array | log2 of its slots */
     uint64_t count;     /* used slots */
     uint64_t arena;     /* offset of the next free key byte */
     uint64_t arena_end; /* end of the current arena block */
-    uint64_t sorted;    /* entries after ngc_counters_sort, from slot 0 */
-    bool is_sorted;
+    ngc_journal_t journal;
+    uint64_t sorted;    /* entries in the sorted array */
+    uint64_t sorted_off; /* offset of the sorted array; 0 until sorted */
 } __attribute__((aligned(64))) ngc_part_t;
 
 struct ngc_counters_s {
@@ -50,6 +92,10 @@ struct ngc_counters_s {
     uint64_t bump;                          /* next free offset in the pool */
     uint64_t high_water;
     uint64_t free_tables[NGC_SIZE_CLASSES]; /* offset of a freed array, 0 = none */
+    uint32_t ntasks;
+    uint64_t committed;                     /* offset of _Atomic uint64_t[ntasks]:
+                                               bit p = partition p has the task */
+    uint64_t repairs;                       /* batches rolled back (for tests) */
     ngc_part_t part[NGC_COUNTERS_PARTS];
 };
 
@@ -63,9 +109,19 @@ static inline char *ngc_counters_at(const ngc_counters_t *c, uint64_t off)
     return (char *)c + off;
 }
 
+static inline uint64_t ngc_counters_cap(const ngc_part_t *p)
+{
+    return 1ull << (p->table & 63);
+}
+
 static inline ngc_cslot_t *ngc_counters_slots(const ngc_counters_t *c, const ngc_part_t *p)
 {
-    return (ngc_cslot_t *)ngc_counters_at(c, p->table);
+    return (ngc_cslot_t *)ngc_counters_at(c, p->table & ~(uint64_t)63);
+}
+
+static inline _Atomic uint64_t *ngc_counters_commits(const ngc_counters_t *c)
+{
+    return (_Atomic uint64_t *)ngc_counters_at(c, c->committed);
 }
 
 static unsigned ngc_counters_log2(uint64_t n)
@@ -92,6 +148,7 @@ static int ngc_counters_alloc_lock(ngc_counters_t *c)
  * Allocates `bytes` (a power of two for slot arrays) from the pool; 0 if
  * full. *zeroed tells whether the memory is known to be zero: fresh pages of
  * the anonymous mapping are, so they need no memset (and no early touch).
+ * Large blocks are page-aligned, so they can be given back (MADV_REMOVE).
  */
 static uint64_t ngc_counters_alloc(ngc_counters_t *c, uint64_t bytes, bool table, bool *zeroed)
 {
@@ -105,7 +162,8 @@ static uint64_t ngc_counters_alloc(ngc_counters_t *c, uint64_t bytes, bool table
         c->free_tables[cls] = *(uint64_t *)ngc_counters_at(c, off);
     } else {
         *zeroed = true;
-        uint64_t start = (c->bump + 63) & ~(uint64_t)63;
+        uint64_t align = bytes >= 16 * NGC_PAGE ? NGC_PAGE : 64;
+        uint64_t start = (c->bump + align - 1) & ~(align - 1);
         if (start + bytes <= c->size) {
             off = start;
             c->bump = start + bytes;
@@ -123,35 +181,54 @@ static void ngc_counters_free_table(ngc_counters_t *c, uint64_t off, uint64_t by
         return; /* leaked, not corrupted */
     unsigned cls = ngc_counters_log2(bytes);
     *(uint64_t *)ngc_counters_at(c, off) = c->free_tables[cls];
+    ngc_counters_fence();
     c->free_tables[cls] = off;
     ngc_shmtx_unlock(&c->alloc_lock);
 }
 
-ngc_counters_t *ngc_counters_shm_init(void *at, size_t size)
+/* Gives the pages of a dead array back to the system. */
+static void ngc_counters_release(ngc_counters_t *c, uint64_t off, uint64_t bytes)
+{
+    uint64_t lo = (off + NGC_PAGE - 1) & ~(uint64_t)(NGC_PAGE - 1);
+    uint64_t hi = (off + bytes) & ~(uint64_t)(NGC_PAGE - 1);
+    uintptr_t base = (uintptr_t)c;
+    if (base % NGC_PAGE == 0 && hi > lo)
+        madvise(ngc_counters_at(c, lo), hi - lo, MADV_REMOVE);
+}
+
+ngc_counters_t *ngc_counters_shm_init(void *at, size_t size, uint32_t ntasks)
 {
     ngc_counters_t *c = at;
     memset(c, 0, sizeof(*c));
     c->size = size;
     c->bump = sizeof(*c);
     c->high_water = c->bump;
+    c->ntasks = ntasks;
     if (size > (1ull << (64 - NGC_KEY_LEN_BITS))) {
         ngc_log_error(0, "reduce table of %zu bytes is larger than offsets can address", size);
         return NULL;
     }
     if (ngc_shmtx_init(&c->alloc_lock) != NGC_OK)
         return NULL;
+    bool zeroed;
+    c->committed = ngc_counters_alloc(c, (uint64_t)(ntasks ? ntasks : 1) * 8, false, &zeroed);
+    if (c->committed == 0) {
+        ngc_log_user(0, "--memory is too small for the commit records of %u tasks", ntasks);
+        return NULL;
+    }
+    for (uint32_t t = 0; t < ntasks; t++)
+        atomic_init(&ngc_counters_commits(c)[t], 0);
     for (unsigned i = 0; i < NGC_COUNTERS_PARTS; i++) {
         ngc_part_t *p = &c->part[i];
         if (ngc_shmtx_init(&p->lock) != NGC_OK)
             return NULL;
         uint64_t bytes = NGC_INITIAL_SLOTS * sizeof(ngc_cslot_t);
-        bool zeroed;
-        p->table = ngc_counters_alloc(c, bytes, true, &zeroed);
-        if (p->table == 0) {
-            ngc_log_error(0, "reduce table of %zu bytes is too small for its partitions", size);
+        uint64_t off = ngc_counters_alloc(c, bytes, true, &zeroed);
+        if (off == 0) {
+            ngc_log_user(0, "--memory of %zu bytes is too small for the reduce table", size);
             return NULL;
         }
-        p->cap = NGC_INITIAL_SLOTS;
+        p->table = off | ngc_counters_log2(NGC_INITIAL_SLOTS);
     }
     return c;
 }
@@ -167,9 +244,28 @@ unsigned ngc_counters_partition(uint64_t hash)
     return (unsigned)(hash >> (64 - NGC_PART_BITS));
 }
 
-static int ngc_counters_grow(ngc_counters_t *c, ngc_part_t *p)
+bool ngc_counters_committed(const ngc_counters_t *c, unsigned part, uint32_t task)
 {
-    uint64_t ncap = p->cap * 2;
+    ngc_assert(task < c->ntasks && part < NGC_COUNTERS_PARTS);
+    return (atomic_load_explicit(&ngc_counters_commits(c)[task], memory_order_acquire) >>
+            part) & 1;
+}
+
+uint64_t ngc_counters_repairs(const ngc_counters_t *c)
+{
+    return c->repairs;
+}
+
+/* Doubles the slot array until it holds `need` entries at 3/4 load. Lock held;
+ * not inside a batch: the switch is one store, a crash leaves either array. */
+static int ngc_counters_reserve(ngc_counters_t *c, ngc_part_t *p, uint64_t need)
+{
+    uint64_t cap = ngc_counters_cap(p);
+    uint64_t ncap = cap;
+    while (need * 4 > ncap * 3)
+        ncap *= 2;
+    if (ncap == cap)
+        return NGC_OK;
     bool zeroed;
     uint64_t noff = ngc_counters_alloc(c, ncap * sizeof(ngc_cslot_t), true, &zeroed);
     if (noff == 0)
@@ -179,7 +275,7 @@ static int ngc_counters_grow(ngc_counters_t *c, ngc_part_t *p)
         memset(ns, 0, ncap * sizeof(ngc_cslot_t));
     ngc_cslot_t *os = ngc_counters_slots(c, p);
     uint64_t mask = ncap - 1;
-    for (uint64_t i = 0; i < p->cap; i++) {
+    for (uint64_t i = 0; i < cap; i++) {
         if (os[i].ref == 0)
             continue;
         uint64_t j = os[i].hash & mask;
@@ -187,10 +283,33 @@ static int ngc_counters_grow(ngc_counters_t *c, ngc_part_t *p)
             j = (j + 1) & mask;
         ns[j] = os[i];
     }
-    uint64_t ooff = p->table, obytes = p->cap * sizeof(ngc_cslot_t);
-    p->table = noff;
-    p->cap = ncap;
-    ngc_counters_free_table(c, ooff, obytes);
+    uint64_t ooff = p->table & ~(uint64_t)63;
+    ngc_counters_fence();
+    p->table = noff | ngc_counters_log2(ncap);
+    ngc_counters_fence();
+    ngc_counters_free_table(c, ooff, cap * sizeof(ngc_cslot_t));
+    return NGC_OK;
+}
+
+/* Makes the journal hold n records. Lock held, no batch active. */
+static int ngc_counters_journal_reserve(ngc_counters_t *c, ngc_part_t *p, uint64_t n)
+{
+    ngc_journal_t *j = &p->journal;
+    if (j->cap >= n)
+        return NGC_OK;
+    uint64_t cap = 1024;
+    while (cap < n)
+        cap *= 2;
+    bool zeroed;
+    uint64_t off = ngc_counters_alloc(c, cap * sizeof(ngc_undo_t), true, &zeroed);
+    if (off == 0)
+        return NGC_FULL;
+    uint64_t old = j->entries, oldcap = j->cap;
+    j->entries = off;
+    ngc_counters_fence();
+    j->cap = cap;
+    if (old != 0)
+        ngc_counters_free_table(c, old, oldcap * sizeof(ngc_undo_t));
     return NGC_OK;
 }
 
@@ -204,8 +323,9 @@ static uint64_t ngc_counters_store_key(ngc_counters_t *c, ngc_part_t *p,
         uint64_t off = ngc_counters_alloc(c, bytes, false, &zeroed);
         if (off == 0)
             return 0;
-        p->arena = off;
         p->arena_end = off + bytes;
+        ngc_counters_fence();
+        p->arena = off;
     }
     uint64_t off = p->arena;
     memcpy(ngc_counters_at(c, off), key, len);
@@ -213,19 +333,91 @@ static uint64_t ngc_counters_store_key(ngc_counters_t *c, ngc_part_t *p,
     return off << NGC_KEY_LEN_BITS | len;
 }
 
-static int ngc_counters_merge_locked(ngc_counters_t *c, ngc_part_t *p,
-                                     const ngc_kv_t *kv, size_t n, const ngc_kv_t **bad)
+/* Undoes the journaled batch unless it committed; lock held. */
+static void ngc_counters_rollback(ngc_counters_t *c, ngc_part_t *p)
 {
+    ngc_journal_t *j = &p->journal;
+    if (!j->active)
+        return;
+    if (!ngc_counters_committed(c, (unsigned)(p - c->part), j->task)) {
+        ngc_cslot_t *s = ngc_counters_slots(c, p);
+        const ngc_undo_t *u = (const ngc_undo_t *)ngc_counters_at(c, j->entries);
+        for (uint64_t i = j->n; i-- > 0;) {
+            ngc_cslot_t *slot = &s[u[i].slot & ~NGC_UNDO_NEW];
+            if (u[i].slot & NGC_UNDO_NEW) {
+                slot->ref = 0;
+            } else {
+                slot->match = u[i].match;
+                slot->volume = u[i].volume;
+            }
+        }
+        p->count = j->saved_count;
+        p->arena_end = j->saved_arena_end;
+        p->arena = j->saved_arena;
+        c->repairs++;
+    }
+    ngc_counters_fence();
+    j->active = 0;
+}
+
+/* Locks a partition, repairing it if the last holder died. */
+static int ngc_counters_lock(ngc_counters_t *c, ngc_part_t *p)
+{
+    int rc = ngc_shmtx_lock(&p->lock);
+    if (rc == NGC_SHMTX_OWNERDEAD) {
+        ngc_log_warn(0, "repairing partition %u after a worker died holding it",
+                     (unsigned)(p - c->part));
+        ngc_counters_rollback(c, p);
+        ngc_shmtx_consistent(&p->lock);
+        rc = NGC_OK;
+    }
+    return rc;
+}
+
+/* How many of the n keys the partition lacks (an upper bound: a key twice
+ * in the batch counts twice). Lock held; reads only. */
+static uint64_t ngc_counters_missing(const ngc_counters_t *c, const ngc_part_t *p,
+                                     const ngc_kv_t *kv, size_t n)
+{
+    const ngc_cslot_t *s = ngc_counters_slots(c, p);
+    uint64_t mask = ngc_counters_cap(p) - 1, missing = 0;
+    for (size_t k = 0; k < n; k++) {
+        const ngc_kv_t *e = &kv[k];
+        for (uint64_t i = e->hash & mask;; i = (i + 1) & mask) {
+            const ngc_cslot_t *slot = &s[i];
+            if (slot->ref == 0) {
+                missing++;
+                break;
+            }
+            if (slot->hash == e->hash && (slot->ref & NGC_KEY_LEN_MASK) == e->len &&
+                memcmp(ngc_counters_at(c, slot->ref >> NGC_KEY_LEN_BITS), e->key, e->len) == 0)
+                break;
+        }
+    }
+    return missing;
+}
+
+static int ngc_counters_apply(ngc_counters_t *c, ngc_part_t *p, uint32_t task,
+                              uint32_t attempt, const ngc_kv_t *kv, size_t n,
+                              const ngc_kv_t **bad)
+{
+    ngc_journal_t *j = &p->journal;
+    j->task = task;
+    j->n = 0;
+    j->saved_count = p->count;
+    j->saved_arena = p->arena;
+    j->saved_arena_end = p->arena_end;
+    ngc_counters_fence();
+    j->active = 1;
+    ngc_counters_fence();
+    ngc_cslot_t *s = ngc_counters_slots(c, p);
+    ngc_undo_t *u = (ngc_undo_t *)ngc_counters_at(c, j->entries);
+    uint64_t mask = ngc_counters_cap(p) - 1;
     for (size_t k = 0; k < n; k++) {
         const ngc_kv_t *e = &kv[k];
         ngc_assert(e->len <= NGC_KEY_LEN_MASK); /* keys are bounded by NGC_LINE_MAX */
-        if ((p->count + 1) * 4 > p->cap * 3) {
-            int rc = ngc_counters_grow(c, p);
-            if (rc != NGC_OK)
-                return rc;
-        }
-        ngc_cslot_t *s = ngc_counters_slots(c, p);
-        uint64_t mask = p->cap - 1;
+        if (NGC_UNLIKELY(k == n / 2))
+            ngc_failpoint_check(NGC_FP_CRASH_IN_MERGE, task, attempt);
         uint64_t i = e->hash & mask;
         for (;;) {
             ngc_cslot_t *slot = &s[i];
@@ -233,9 +425,14 @@ static int ngc_counters_merge_locked(ngc_counters_t *c, ngc_part_t *p,
                 uint64_t ref = ngc_counters_store_key(c, p, e->key, e->len);
                 if (ref == 0)
                     return NGC_FULL;
+                u[j->n] = (ngc_undo_t){i | NGC_UNDO_NEW, 0, 0, 0};
+                ngc_counters_fence();
+                j->n++;
+                ngc_counters_fence();
                 slot->hash = e->hash;
                 slot->match = e->match;
                 slot->volume = e->volume;
+                ngc_counters_fence();
                 slot->ref = ref;
                 p->count++;
                 break;
@@ -248,6 +445,10 @@ static int ngc_counters_merge_locked(ngc_counters_t *c, ngc_part_t *p,
                     *bad = e;
                     return NGC_ERROR;
                 }
+                u[j->n] = (ngc_undo_t){i, slot->match, slot->volume, 0};
+                ngc_counters_fence();
+                j->n++;
+                ngc_counters_fence();
                 slot->match = m;
                 slot->volume = v;
                 break;
@@ -258,23 +459,38 @@ static int ngc_counters_merge_locked(ngc_counters_t *c, ngc_part_t *p,
     return NGC_OK;
 }
 
-int ngc_counters_merge(ngc_counters_t *c, unsigned part, const ngc_kv_t *kv,
-                       size_t n, const ngc_kv_t **bad)
+int ngc_counters_merge(ngc_counters_t *c, unsigned part, uint32_t task, uint32_t attempt,
+                       const ngc_kv_t *kv, size_t n, const ngc_kv_t **bad)
 {
-    ngc_assert(part < NGC_COUNTERS_PARTS);
+    ngc_assert(part < NGC_COUNTERS_PARTS && task < c->ntasks);
     ngc_part_t *p = &c->part[part];
-    int rc = ngc_shmtx_lock(&p->lock);
-    if (rc == NGC_SHMTX_OWNERDEAD) {
-        /* A worker died mid-merge: the partition cannot be trusted. */
-        ngc_shmtx_consistent(&p->lock);
-        ngc_shmtx_unlock(&p->lock);
-        ngc_log_error(0, "a worker died while merging into partition %u", part);
+    if (ngc_counters_lock(c, p) != NGC_OK)
         return NGC_ERROR;
+    ngc_assert(p->sorted_off == 0);
+    int rc = NGC_OK;
+    /* A retried task skips the partitions its earlier attempt committed. */
+    if (!ngc_counters_committed(c, part, task)) {
+        /* Room for every new key before the batch starts (the journal names
+         * slots by index, so the table must not move under it). Counting
+         * the new keys first keeps re-merged keys from doubling the table;
+         * it also brings their slots into the cache for the real pass. */
+        uint64_t need = p->count + n;
+        if (need * 4 > ngc_counters_cap(p) * 3)
+            need = p->count + ngc_counters_missing(c, p, kv, n);
+        rc = ngc_counters_reserve(c, p, need);
+        if (rc == NGC_OK)
+            rc = ngc_counters_journal_reserve(c, p, n);
+        if (rc == NGC_OK)
+            rc = ngc_counters_apply(c, p, task, attempt, kv, n, bad);
+        if (rc == NGC_OK) {
+            atomic_fetch_or_explicit(&ngc_counters_commits(c)[task], 1ull << part,
+                                     memory_order_release);
+            ngc_counters_fence();
+            p->journal.active = 0;
+        } else {
+            ngc_counters_rollback(c, p); /* the table stays exact on failure */
+        }
     }
-    if (rc != NGC_OK)
-        return NGC_ERROR;
-    ngc_assert(!p->is_sorted);
-    rc = ngc_counters_merge_locked(c, p, kv, n, bad);
     ngc_shmtx_unlock(&p->lock);
     return rc;
 }
@@ -435,40 +651,51 @@ static void ngc_counters_introsort(const ngc_counters_t *c, ngc_count_t order,
 }
 
 int ngc_counters_sort(ngc_counters_t *c, unsigned part, ngc_count_t order,
-                      uint64_t min_count)
+                      uint64_t min_count, uint32_t task, uint32_t attempt)
 {
     ngc_assert(part < NGC_COUNTERS_PARTS);
     ngc_part_t *p = &c->part[part];
-    int rc = ngc_shmtx_lock(&p->lock);
-    if (rc != NGC_OK) {
-        if (rc == NGC_SHMTX_OWNERDEAD) {
-            ngc_shmtx_consistent(&p->lock);
-            ngc_shmtx_unlock(&p->lock);
-            ngc_log_error(0, "a worker died while holding partition %u", part);
-        }
+    if (ngc_counters_lock(c, p) != NGC_OK)
         return NGC_ERROR;
-    }
-    if (!p->is_sorted) {
+    int rc = NGC_OK;
+    if (p->sorted_off == 0) {
         ngc_cslot_t *s = ngc_counters_slots(c, p);
-        uint64_t n = 0;
-        for (uint64_t i = 0; i < p->cap; i++) {
-            if (s[i].ref == 0)
-                continue;
+        uint64_t cap = ngc_counters_cap(p), n = 0;
+        for (uint64_t i = 0; i < cap; i++) {
             uint64_t v = order == NGC_COUNT_VOLUME ? s[i].volume : s[i].match;
-            if (v < min_count)
-                continue;
-            s[n] = s[i];
-            /* The hash is done with: keep the key's prefix there for sorting. */
-            s[n].hash = ngc_counters_prefix(ngc_counters_at(c, s[n].ref >> NGC_KEY_LEN_BITS),
-                                            s[n].ref & NGC_KEY_LEN_MASK);
-            n++;
+            n += s[i].ref != 0 && v >= min_count;
         }
-        ngc_counters_introsort(c, order, s, n, 2 * (64 - (unsigned)__builtin_clzll(n | 1)));
-        p->sorted = n;
-        p->is_sorted = true;
+        /* Sorted into a new array: the table stays whole until the sorted
+         * copy is published, so a sort cut short can simply run again. */
+        bool zeroed;
+        uint64_t off = n ? ngc_counters_alloc(c, n * sizeof(ngc_cslot_t), false, &zeroed) : 0;
+        if (n > 0 && off == 0) {
+            rc = NGC_FULL;
+        } else {
+            ngc_cslot_t *d = (ngc_cslot_t *)ngc_counters_at(c, off);
+            uint64_t k = 0;
+            for (uint64_t i = 0; i < cap && k < n; i++) {
+                uint64_t v = order == NGC_COUNT_VOLUME ? s[i].volume : s[i].match;
+                if (s[i].ref == 0 || v < min_count)
+                    continue;
+                d[k] = s[i];
+                /* The hash is done with: the key's prefix speeds up sorting. */
+                d[k].hash = ngc_counters_prefix(ngc_counters_at(c, s[i].ref >> NGC_KEY_LEN_BITS),
+                                                s[i].ref & NGC_KEY_LEN_MASK);
+                k++;
+            }
+            ngc_counters_introsort(c, order, d, n, 2 * (64 - (unsigned)__builtin_clzll(n | 1)));
+            ngc_failpoint_check(NGC_FP_CRASH_IN_SORT, task, attempt);
+            p->sorted = n;
+            ngc_counters_fence();
+            /* An empty partition publishes the table's offset: never read. */
+            p->sorted_off = n ? off : (p->table & ~(uint64_t)63);
+            ngc_counters_fence();
+            ngc_counters_release(c, p->table & ~(uint64_t)63, cap * sizeof(ngc_cslot_t));
+        }
     }
     ngc_shmtx_unlock(&p->lock);
-    return NGC_OK;
+    return rc;
 }
 
 uint64_t ngc_counters_distinct(const ngc_counters_t *c)
@@ -491,7 +718,7 @@ uint64_t ngc_counters_capacity(const ngc_counters_t *c)
 
 size_t ngc_counters_sorted(const ngc_counters_t *c, unsigned part)
 {
-    ngc_assert(part < NGC_COUNTERS_PARTS && c->part[part].is_sorted);
+    ngc_assert(part < NGC_COUNTERS_PARTS && c->part[part].sorted_off != 0);
     return (size_t)c->part[part].sorted;
 }
 
@@ -499,7 +726,7 @@ void ngc_counters_entry(const ngc_counters_t *c, unsigned part, size_t idx,
                         ngc_entry_t *out)
 {
     const ngc_part_t *p = &c->part[part];
-    const ngc_cslot_t *s = ngc_counters_slots(c, p);
+    const ngc_cslot_t *s = (const ngc_cslot_t *)ngc_counters_at(c, p->sorted_off);
     ngc_counters_to_entry(c, &s[idx], out);
     /* Readers walk a partition in order while merging 64 of them: fetch the
      * next key now, so its cache miss overlaps the other partitions' work. */

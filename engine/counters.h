@@ -5,11 +5,14 @@
  * DESIGN: the coordinator sizes and initializes the table before the first
  * fork and afterwards only reads it, once every merge and sort is done.
  * Workers merge a batch of entries into one partition per lock acquisition
- * (never a lock per key), then, in the sort phase, each partition is
- * compacted and sorted in place by one worker. All memory (slot arrays and
- * key bytes) comes from one fixed pool inside the region, so a table that
- * outgrows --memory fails with NGC_FULL instead of growing without bound.
- * Offsets, not pointers, are stored, so the layout is position-independent.
+ * (never a lock per key), then, in the sort phase, each partition is copied
+ * into a sorted array by one worker. All memory (slot arrays and key bytes)
+ * comes from one fixed pool inside the region, so a table that outgrows
+ * --memory fails with NGC_FULL instead of growing without bound. Offsets,
+ * not pointers, are stored, so the layout is position-independent.
+ * A worker may die anywhere, even holding a lock: merges are journaled and
+ * committed per (task, partition), so each task counts exactly once however
+ * often it runs (see counters.c).
  */
 #ifndef NGC_ENGINE_COUNTERS_H
 #define NGC_ENGINE_COUNTERS_H
@@ -46,24 +49,32 @@ typedef struct {
 
 /* Bytes the table takes when given a budget of `memory` bytes: all of it. */
 size_t ngc_counters_shm_size(uint64_t memory);
-/* Lays out the table in `size` bytes at `at`; coordinator, before fork. */
-ngc_counters_t *ngc_counters_shm_init(void *at, size_t size);
+/* Lays out the table in `size` bytes at `at` for a job of ntasks map tasks;
+ * coordinator, before fork. */
+ngc_counters_t *ngc_counters_shm_init(void *at, size_t size, uint32_t ntasks);
 
 uint64_t ngc_counters_hash(const char *key, size_t len);
 unsigned ngc_counters_partition(uint64_t hash);
 
 /*
- * Adds n entries, all of partition `part`, under that partition's lock.
+ * Adds task's n entries, all of partition `part`, under that partition's
+ * lock, unless the task already committed them there (an earlier attempt).
  * NGC_OK; NGC_FULL when the pool is exhausted; NGC_ERROR when a total would
- * pass 2^64-1 (*bad is set to the entry). Any worker thread.
+ * pass 2^64-1 (*bad is set to the entry). On failure nothing is changed.
+ * attempt only arms failpoints. Any worker thread.
  */
-int ngc_counters_merge(ngc_counters_t *c, unsigned part, const ngc_kv_t *kv,
-                       size_t n, const ngc_kv_t **bad);
+int ngc_counters_merge(ngc_counters_t *c, unsigned part, uint32_t task, uint32_t attempt,
+                       const ngc_kv_t *kv, size_t n, const ngc_kv_t **bad);
+/* Whether task's entries of `part` are in the table. Any process. */
+bool ngc_counters_committed(const ngc_counters_t *c, unsigned part, uint32_t task);
+/* Batches rolled back after a worker died mid-merge. */
+uint64_t ngc_counters_repairs(const ngc_counters_t *c);
 
-/* Compacts partition `part`, drops totals below min_count and sorts it in
- * output order. Once every merge is done; one caller per partition. */
+/* Copies partition `part`'s totals of at least min_count into an array in
+ * output order (once; later calls do nothing). After every merge. NGC_OK,
+ * NGC_FULL or NGC_ERROR. task/attempt only arm failpoints. */
 int ngc_counters_sort(ngc_counters_t *c, unsigned part, ngc_count_t order,
-                      uint64_t min_count);
+                      uint64_t min_count, uint32_t task, uint32_t attempt);
 
 /* Distinct ngrams in the table (before --min-count). Read after the merges. */
 uint64_t ngc_counters_distinct(const ngc_counters_t *c);

@@ -6,6 +6,7 @@
 #include "engine/ngc.h"
 #include "engine/config.h"
 #include "engine/coordinator.h"
+#include "engine/failpoint.h"
 #include "engine/log.h"
 #include "engine/output.h"
 #include "engine/plan.h"
@@ -53,7 +54,7 @@ static int ngc_main_run(const ngc_config_t *cfg)
     ngc_output_t *out = ngc_output_open(cfg);
     if (out == NULL)
         goto fail_plan;
-    ngc_shm_t *shm = ngc_shm_new(cfg);
+    ngc_shm_t *shm = ngc_shm_new(cfg, plan->ntasks);
     if (shm == NULL)
         goto fail_out;
 
@@ -72,7 +73,7 @@ static int ngc_main_run(const ngc_config_t *cfg)
         }
     }
 
-    ngc_coord_t *co = ngc_coord_new(cfg, plan, shm, procs);
+    ngc_coord_t *co = ngc_coord_new(cfg, plan, shm, procs, ngc_worker_main, &wargs);
     if (co == NULL) {
         ngc_proc_kill_all(procs);
         goto fail_procs;
@@ -129,6 +130,8 @@ fail_plan:
 int main(int argc, char **argv)
 {
     ngc_config_t cfg;
+    if (ngc_failpoint_init() != NGC_OK)
+        return NGC_EXIT_USAGE;
     switch (ngc_config_parse(&cfg, argc, argv)) {
     case NGC_CONFIG_EXIT_OK:
         return fflush(stdout) == 0 ? NGC_EXIT_OK : NGC_EXIT_FAILURE;

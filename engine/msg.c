@@ -76,6 +76,10 @@ int ngc_msg_decode(const uint8_t *p, size_t avail, ngc_msg_t *out, size_t *used,
     switch (out->type) {
     case NGC_MSG_TASK: {
         ngc_msg_task_t *t = &out->u.task;
+        if (t->reserved != 0 || t->attempt == 0) {
+            *why = "bad task attempt or reserved field";
+            return NGC_ERROR;
+        }
         if (t->path_len != text) {
             *why = "task path length does not match the frame";
             return NGC_ERROR;

@@ -67,7 +67,9 @@ typedef struct {
     uint64_t offset;
     uint64_t length;
     uint32_t file_id;
+    uint32_t attempt;   /* 1 for the first run, 2 for the first retry... */
     uint32_t path_len;  /* bytes of path, no NUL sent */
+    uint32_t reserved;  /* zero */
     char path[NGC_MSG_PATH_MAX + 1];
 } ngc_msg_task_t;
 
@@ -82,6 +84,8 @@ typedef struct {
     uint32_t nsamples;
     uint64_t lines;     /* lines the task owned */
     uint64_t malformed;
+    uint64_t filtered;  /* lines outside the years */
+    uint64_t dropped;   /* ngrams dropped by --pos */
     ngc_msg_sample_t samples[NGC_MSG_SAMPLES];
 } ngc_msg_done_t;
 
@@ -107,9 +111,9 @@ typedef struct {
 #define NGC_MSG_FRAME_MAX (NGC_MSG_HEADER + sizeof(ngc_msg_task_t))
 
 _Static_assert(sizeof(ngc_msg_hello_t) == 8, "wire layout");
-_Static_assert(offsetof(ngc_msg_task_t, path) == 32, "wire layout");
+_Static_assert(offsetof(ngc_msg_task_t, path) == 40, "wire layout");
 _Static_assert(sizeof(ngc_msg_sample_t) == 16, "wire layout");
-_Static_assert(sizeof(ngc_msg_done_t) == 24 + 16 * NGC_MSG_SAMPLES, "wire layout");
+_Static_assert(sizeof(ngc_msg_done_t) == 40 + 16 * NGC_MSG_SAMPLES, "wire layout");
 _Static_assert(offsetof(ngc_msg_failed_t, text) == 24, "wire layout");
 
 /* Writes msg as one frame into buf (at least NGC_MSG_FRAME_MAX bytes);

@@ -68,6 +68,7 @@ ngc_plan_t *ngc_plan_new(const ngc_config_t *cfg)
         } else {
             if (ngc_plan_probe(f->path, f, &split[i]) != NGC_OK)
                 goto fail;
+            f->rereadable = split[i];
             if (split[i] && !f->gzip)
                 f->ntasks = (uint32_t)((f->size + cfg->chunk_size - 1) / cfg->chunk_size);
             else
@@ -132,6 +133,24 @@ void ngc_plan_free(ngc_plan_t *plan)
     free(plan);
 }
 
+bool ngc_plan_retriable(const ngc_plan_t *plan, uint32_t id)
+{
+    return plan->files[plan->tasks[id].file_id].rereadable;
+}
+
+void ngc_plan_describe(const ngc_plan_t *plan, uint32_t id, char *buf, size_t cap)
+{
+    const ngc_task_t *t = &plan->tasks[id];
+    const char *path = plan->files[t->file_id].path;
+    if (t->kind == NGC_TASK_MAP_STDIN)
+        snprintf(buf, cap, "standard input");
+    else if (t->kind == NGC_TASK_MAP_PLAIN)
+        snprintf(buf, cap, "'%s' bytes %llu-%llu", path, (unsigned long long)t->offset,
+                 (unsigned long long)(t->offset + t->length - (t->length > 0)));
+    else
+        snprintf(buf, cap, "'%s'", path);
+}
+
 void ngc_plan_task_msg(const ngc_plan_t *plan, uint32_t id, ngc_msg_task_t *msg)
 {
     ngc_assert(id < plan->ntasks);
@@ -139,6 +158,7 @@ void ngc_plan_task_msg(const ngc_plan_t *plan, uint32_t id, ngc_msg_task_t *msg)
     const ngc_file_t *f = &plan->files[t->file_id];
     memset(msg, 0, offsetof(ngc_msg_task_t, path));
     msg->task_id = id;
+    msg->attempt = t->attempts + 1;
     msg->kind = t->kind;
     msg->offset = t->offset;
     msg->length = t->length;

@@ -22,6 +22,8 @@ typedef struct {
     uint64_t offset;
     uint64_t length;
     ngc_task_state_t state;
+    uint32_t attempts;   /* runs that failed so far */
+    uint32_t worker;     /* slot running it, while running */
     uint64_t lines;      /* lines owned, once done */
 } ngc_task_t;
 
@@ -29,6 +31,7 @@ typedef struct {
     const char *path;    /* borrowed from argv; "-" for standard input */
     uint64_t size;       /* bytes on disk, 0 if unknown */
     bool gzip;
+    bool rereadable;     /* a regular file: a failed task can read it again */
     uint32_t first_task;
     uint32_t ntasks;
 } ngc_file_t;
@@ -45,6 +48,11 @@ typedef struct {
  * file. Coordinator only, before fork. */
 ngc_plan_t *ngc_plan_new(const ngc_config_t *cfg);
 void ngc_plan_free(ngc_plan_t *plan);
+/* Whether task `id` can run again after a failed attempt: not when its
+ * input was a pipe or standard input, already consumed. */
+bool ngc_plan_retriable(const ngc_plan_t *plan, uint32_t id);
+/* "'file' bytes 0-8388607" or "'file'" for messages. */
+void ngc_plan_describe(const ngc_plan_t *plan, uint32_t id, char *buf, size_t cap);
 /* Fills msg with task `id`. */
 void ngc_plan_task_msg(const ngc_plan_t *plan, uint32_t id, ngc_msg_task_t *msg);
 /*

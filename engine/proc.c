@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
+#include <linux/close_range.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -25,11 +26,14 @@ void ngc_proc_table_init(ngc_proc_table_t *pt, unsigned n)
         pt->proc[i].fd = -1;
 }
 
-static void ngc_proc_child_setup(ngc_proc_table_t *pt, unsigned slot, pid_t parent)
+static void ngc_proc_child_setup(int keep_fd, pid_t parent)
 {
-    for (unsigned i = 0; i < pt->n; i++)
-        if (i != slot && pt->proc[i].fd >= 0)
-            close(pt->proc[i].fd);
+    /* Everything inherited but stdio and our channel: other workers'
+     * channels (they must see EOF when the coordinator dies), the
+     * coordinator's epoll and signal fds, the output file. */
+    if (keep_fd > 3)
+        close_range(3, (unsigned)keep_fd - 1, 0);
+    close_range((unsigned)keep_fd + 1, ~0u, 0);
     /* Die with the coordinator, even by SIGKILL; and catch a race with it. */
     prctl(PR_SET_PDEATHSIG, SIGKILL);
     if (getppid() != parent)
@@ -63,7 +67,7 @@ int ngc_proc_spawn(ngc_proc_table_t *pt, unsigned slot, ngc_proc_fn fn, void *ar
     }
     if (pid == 0) {
         close(sv[0]);
-        ngc_proc_child_setup(pt, slot, parent);
+        ngc_proc_child_setup(sv[1], parent);
         _exit(fn(slot, sv[1], arg));
     }
     close(sv[1]);

@@ -23,7 +23,7 @@ static size_t ngc_shm_align(size_t n)
     return (n + 4095) & ~(size_t)4095;
 }
 
-ngc_shm_t *ngc_shm_new(const ngc_config_t *cfg)
+ngc_shm_t *ngc_shm_new(const ngc_config_t *cfg, uint32_t ntasks)
 {
     ngc_shm_t *shm = calloc(1, sizeof(*shm));
     if (shm == NULL) {
@@ -43,7 +43,7 @@ ngc_shm_t *ngc_shm_new(const ngc_config_t *cfg)
         goto fail_alloc;
     }
     shm->stats = ngc_stats_shm_init(shm->base, NGC_MAX_WORKERS);
-    shm->counters = ngc_counters_shm_init((char *)shm->base + stats_size, counters_size);
+    shm->counters = ngc_counters_shm_init((char *)shm->base + stats_size, counters_size, ntasks);
     if (shm->counters == NULL)
         goto fail_map;
     return shm;

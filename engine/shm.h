@@ -13,8 +13,9 @@
 
 typedef struct ngc_shm_s ngc_shm_t;
 
-/* Maps and initializes the region for cfg (coordinator, before fork). */
-ngc_shm_t *ngc_shm_new(const ngc_config_t *cfg);
+/* Maps and initializes the region for cfg and a plan of ntasks map tasks
+ * (coordinator, before fork). */
+ngc_shm_t *ngc_shm_new(const ngc_config_t *cfg, uint32_t ntasks);
 void ngc_shm_free(ngc_shm_t *shm);
 ngc_stats_t *ngc_shm_stats(const ngc_shm_t *shm);
 ngc_counters_t *ngc_shm_counters(const ngc_shm_t *shm);

@@ -1,7 +1,9 @@
 /*
  * stats.h: the job's counters in shared memory, one slot per worker (summed
  * when read, memcached-style), so writers never share a cache line.
- * Workers add with relaxed atomics; the coordinator only reads.
+ * Workers add with relaxed atomics; the coordinator only reads. They serve
+ * progress and liveness: a failed attempt's counts stay in them, so exact
+ * totals for --stats come from the tasks' DONE messages instead.
  */
 #ifndef NGC_ENGINE_STATS_H
 #define NGC_ENGINE_STATS_H
@@ -19,7 +21,8 @@
     X(filtered, "lines outside --from-year/--to-year")       \
     X(dropped, "ngrams (runs of lines) dropped by --pos")    \
     X(runs, "runs of one ngram on consecutive lines")        \
-    X(merged, "entries merged into the reduce table")
+    X(merged, "entries merged into the reduce table")         \
+    X(beats, "jobs finished: the coordinator's sign of life")
 
 typedef struct {
 #define NGC_STATS_SLOT_FIELD(name, desc) _Atomic uint64_t name;

@@ -27,8 +27,13 @@ void ngc_summary_print(const ngc_config_t *cfg, const ngc_plan_t *plan, const ng
 {
     const ngc_stats_t *st = ngc_shm_stats(shm);
     const ngc_counters_t *c = ngc_shm_counters(shm);
-    ngc_stats_totals_t t;
-    ngc_stats_read(st, -1, &t);
+    /* Exact counts come from the tasks' reports (a retried task's first
+     * attempt is in the shared counters too); bytes are the inputs'. */
+    ngc_coord_totals_t t;
+    ngc_coord_totals(co, &t);
+    ngc_stats_totals_t live;
+    ngc_stats_read(st, -1, &live);
+    uint64_t bytes = plan->total_bytes ? plan->total_bytes : live.bytes;
     ngc_coord_sample_t samples[NGC_MSG_SAMPLES];
     unsigned ns = ngc_coord_samples(co, samples, NGC_NELEMS(samples));
     uint64_t distinct = ngc_counters_distinct(c);
@@ -38,13 +43,14 @@ void ngc_summary_print(const ngc_config_t *cfg, const ngc_plan_t *plan, const ng
                    "\"tasks\":%u,\"bytes\":%llu,\"lines\":%llu,\"lines_per_second\":%.0f,"
                    "\"distinct_ngrams\":%llu,\"output_lines\":%llu,\"malformed_lines\":%llu,"
                    "\"filtered_lines\":%llu,\"dropped_ngrams\":%llu,\"reduce_table_bytes\":%llu,"
-                   "\"malformed_samples\":[",
+                   "\"retried_tasks\":%llu,\"repaired_batches\":%llu,\"malformed_samples\":[",
                 NGC_VERSION, wall, cfg->processes, cfg->threads, plan->ntasks,
-                (unsigned long long)t.bytes, (unsigned long long)t.lines,
+                (unsigned long long)bytes, (unsigned long long)t.lines,
                 wall > 0 ? (double)t.lines / wall : 0.0, (unsigned long long)distinct,
                 (unsigned long long)output_lines, (unsigned long long)t.malformed,
                 (unsigned long long)t.filtered, (unsigned long long)t.dropped,
-                (unsigned long long)ngc_counters_used(c));
+                (unsigned long long)ngc_counters_used(c), (unsigned long long)t.retries,
+                (unsigned long long)ngc_counters_repairs(c));
         for (unsigned i = 0; i < ns; i++) {
             fprintf(f, "%s{\"file\":", i ? "," : "");
             ngc_summary_json_string(f, ngc_coord_file_name(plan, samples[i].file_id));
@@ -63,19 +69,22 @@ void ngc_summary_print(const ngc_config_t *cfg, const ngc_plan_t *plan, const ng
         fflush(f);
         return;
     }
-    char bytes[16], rate[16];
-    ngc_progress_bytes(t.bytes, bytes, sizeof(bytes));
-    ngc_progress_bytes(wall > 0 ? (uint64_t)((double)t.bytes / wall) : 0, rate, sizeof(rate));
+    char bytes_text[16], rate[16];
+    ngc_progress_bytes(bytes, bytes_text, sizeof(bytes_text));
+    ngc_progress_bytes(wall > 0 ? (uint64_t)((double)bytes / wall) : 0, rate, sizeof(rate));
     fprintf(f, "ngram-count %s: %u files, %u tasks, %u processes x %u threads\n", NGC_VERSION,
             plan->nfiles, plan->ntasks, cfg->processes, cfg->threads);
     fprintf(f, "  wall time        %.3f s\n", wall);
-    fprintf(f, "  input            %s (%s/s), %llu lines (%.0f lines/s)\n", bytes, rate,
+    fprintf(f, "  input            %s (%s/s), %llu lines (%.0f lines/s)\n", bytes_text, rate,
             (unsigned long long)t.lines, wall > 0 ? (double)t.lines / wall : 0.0);
     fprintf(f, "  distinct ngrams  %llu (%llu printed)\n", (unsigned long long)distinct,
             (unsigned long long)output_lines);
     fprintf(f, "  filtered         %llu lines outside the years, %llu ngrams dropped by --pos\n",
             (unsigned long long)t.filtered, (unsigned long long)t.dropped);
     fprintf(f, "  malformed lines  %llu\n", (unsigned long long)t.malformed);
+    if (t.retries > 0)
+        fprintf(f, "  retried tasks    %llu (worker failures; %llu merges rolled back)\n",
+                (unsigned long long)t.retries, (unsigned long long)ngc_counters_repairs(c));
     for (unsigned i = 0; i < ns; i++)
         fprintf(f, "    %s:%llu: %s\n", ngc_coord_file_name(plan, samples[i].file_id),
                 (unsigned long long)samples[i].line, ngc_msg_reason_text(samples[i].reason));
@@ -93,8 +102,9 @@ void ngc_summary_print(const ngc_config_t *cfg, const ngc_plan_t *plan, const ng
 
 void ngc_summary_warn_malformed(const ngc_plan_t *plan, const ngc_shm_t *shm, ngc_coord_t *co)
 {
-    ngc_stats_totals_t t;
-    ngc_stats_read(ngc_shm_stats(shm), -1, &t);
+    (void)shm;
+    ngc_coord_totals_t t;
+    ngc_coord_totals(co, &t);
     if (t.malformed == 0)
         return;
     ngc_coord_sample_t samples[NGC_MSG_SAMPLES];

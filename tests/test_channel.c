@@ -42,6 +42,7 @@ static ngc_msg_t ngc_t_task_msg(uint32_t id)
     m.type = NGC_MSG_TASK;
     m.u.task.task_id = id;
     m.u.task.kind = NGC_TASK_MAP_PLAIN;
+    m.u.task.attempt = 1;
     m.u.task.offset = (uint64_t)id << 20;
     m.u.task.length = 1 << 20;
     m.u.task.path_len = (uint32_t)ngc_t_path_len(id);

@@ -21,6 +21,16 @@
 #include <unistd.h>
 #include <cmocka.h>
 
+/* Every merge call is its own task: a (task, partition) pair counts once. */
+#define NGC_T_TASKS 100000u
+static uint32_t ngc_t_next_task;
+
+static uint32_t ngc_t_task(void)
+{
+    ngc_t_next_task = (ngc_t_next_task + 1) % NGC_T_TASKS;
+    return ngc_t_next_task;
+}
+
 #define NGC_T_MB (1ull << 20)
 
 typedef struct {
@@ -60,7 +70,7 @@ static ngc_shm_t *ngc_t_shm(uint64_t memory)
     cfg.memory = memory;
     cfg.from_year = 1;
     cfg.to_year = 9999;
-    ngc_shm_t *shm = ngc_shm_new(&cfg);
+    ngc_shm_t *shm = ngc_shm_new(&cfg, NGC_T_TASKS);
     for (size_t i = 0; shm != NULL && i < NGC_NELEMS(ngc_t_live); i++)
         if (ngc_t_live[i] == NULL) {
             ngc_t_live[i] = shm;
@@ -96,7 +106,7 @@ static int ngc_t_merge(ngc_counters_t *c, const ngc_t_item_t *it, size_t n, size
         for (size_t s = start[k]; s < start[k + 1] && rc == NGC_OK; s += batch) {
             size_t cnt = start[k + 1] - s < batch ? start[k + 1] - s : batch;
             const ngc_kv_t *bad = NULL;
-            rc = ngc_counters_merge(c, k, kv + s, cnt, &bad);
+            rc = ngc_counters_merge(c, k, ngc_t_task(), 1, kv + s, cnt, &bad);
         }
     free(kv);
     return rc;
@@ -162,7 +172,7 @@ static ngc_t_item_t *ngc_t_collect(ngc_counters_t *c, ngc_count_t order, uint64_
     ngc_t_item_t *all = malloc(cap * sizeof(*all));
     assert_non_null(all);
     for (unsigned k = 0; k < NGC_COUNTERS_PARTS; k++) {
-        assert_int_equal(ngc_counters_sort(c, k, order, min_count), NGC_OK);
+        assert_int_equal(ngc_counters_sort(c, k, order, min_count, 0, 1), NGC_OK);
         size_t cnt = ngc_counters_sorted(c, k);
         for (size_t i = 0; i < cnt; i++) {
             ngc_entry_t e;
@@ -383,24 +393,24 @@ static void test_overflow(void **state)
     ngc_counters_t *c = ngc_shm_counters(shm);
     const ngc_kv_t *bad = NULL;
     ngc_kv_t a = ngc_t_kv("a", UINT64_MAX - 1, 5);
-    assert_int_equal(ngc_counters_merge(c, a.part, &a, 1, &bad), NGC_OK);
+    assert_int_equal(ngc_counters_merge(c, a.part, ngc_t_task(), 1, &a, 1, &bad), NGC_OK);
     a.match = 1;
-    assert_int_equal(ngc_counters_merge(c, a.part, &a, 1, &bad), NGC_OK); /* exactly 2^64-1 */
+    assert_int_equal(ngc_counters_merge(c, a.part, ngc_t_task(), 1, &a, 1, &bad), NGC_OK); /* exactly 2^64-1 */
     /* A batch whose third entry passes 2^64-1: *bad names it. */
     ngc_kv_t batch[3] = {ngc_t_kv("a", 0, 1), ngc_t_kv("a", 0, 1), ngc_t_kv("a", 1, 0)};
     bad = NULL;
-    assert_int_equal(ngc_counters_merge(c, a.part, batch, 3, &bad), NGC_ERROR);
+    assert_int_equal(ngc_counters_merge(c, a.part, ngc_t_task(), 1, batch, 3, &bad), NGC_ERROR);
     assert_ptr_equal(bad, &batch[2]);
     /* Volume too. */
     ngc_kv_t v = ngc_t_kv("v", 0, UINT64_MAX);
-    assert_int_equal(ngc_counters_merge(c, v.part, &v, 1, &bad), NGC_OK);
+    assert_int_equal(ngc_counters_merge(c, v.part, ngc_t_task(), 1, &v, 1, &bad), NGC_OK);
     v.volume = 1;
     bad = NULL;
-    assert_int_equal(ngc_counters_merge(c, v.part, &v, 1, &bad), NGC_ERROR);
+    assert_int_equal(ngc_counters_merge(c, v.part, ngc_t_task(), 1, &v, 1, &bad), NGC_ERROR);
     assert_ptr_equal(bad, &v);
     /* Other keys are still fine. */
     ngc_kv_t w = ngc_t_kv("w", UINT64_MAX, UINT64_MAX);
-    assert_int_equal(ngc_counters_merge(c, w.part, &w, 1, &bad), NGC_OK);
+    assert_int_equal(ngc_counters_merge(c, w.part, ngc_t_task(), 1, &w, 1, &bad), NGC_OK);
     ngc_t_shm_free(shm);
 }
 
@@ -512,7 +522,7 @@ static void ngc_t_sort_case(ngc_count_t order, uint64_t min_count)
     assert_int_equal(sum, kept);
     /* Sorting again is harmless. */
     for (unsigned k = 0; k < NGC_COUNTERS_PARTS; k++)
-        assert_int_equal(ngc_counters_sort(c, k, order, min_count), NGC_OK);
+        assert_int_equal(ngc_counters_sort(c, k, order, min_count, 0, 1), NGC_OK);
     ngc_t_same(got, ngot, ref, distinct, order, min_count);
     free(got);
     free(ref);
@@ -677,7 +687,7 @@ static void test_owner_dead_mid_merge(void **state)
         sigaction(SIGBUS, &sa, NULL);
         mprotect(trap, (size_t)page, PROT_NONE);
         const ngc_kv_t *bad;
-        ngc_counters_merge(c, kv.part, &kv, 1, &bad);
+        ngc_counters_merge(c, kv.part, ngc_t_task(), 1, &kv, 1, &bad);
         _exit(0); /* the merge did not touch the key: the test is broken */
     }
     int status;
@@ -697,11 +707,13 @@ static void test_owner_dead_mid_merge(void **state)
             break;
     }
     const ngc_kv_t *bad = NULL;
-    assert_int_equal(ngc_counters_merge(c, o.part, &o, 1, &bad), NGC_OK);
-    /* The dead owner's partition: reported once, then usable. */
+    assert_int_equal(ngc_counters_merge(c, o.part, ngc_t_task(), 1, &o, 1, &bad), NGC_OK);
+    /* The dead owner's partition: repaired by the next locker, then usable;
+     * the dead merge left nothing behind. */
     ngc_kv_t ok = ngc_t_kv("doomed", 5, 5);
-    assert_int_equal(ngc_counters_merge(c, ok.part, &ok, 1, &bad), NGC_ERROR);
-    assert_int_equal(ngc_counters_merge(c, ok.part, &ok, 1, &bad), NGC_OK);
+    assert_int_equal(ngc_counters_merge(c, ok.part, ngc_t_task(), 1, &ok, 1, &bad), NGC_OK);
+    assert_int_equal(ngc_counters_merge(c, ok.part, ngc_t_task(), 1, &ok, 1, &bad), NGC_OK);
+    assert_true(ngc_counters_distinct(c) == 2);
     ngc_t_shm_free(shm);
 }
 
@@ -718,6 +730,7 @@ static int ngc_t_child(ngc_counters_t *c, unsigned id, const char **keys, const 
     char b;
     if (read(gate, &b, 1) != 0)
         return 2;
+    ngc_t_next_task = id * (NGC_T_TASKS / NGC_T_NPROC); /* task ids of its own */
     static const size_t batches[NGC_T_ROUNDS] = {1, 7, 1000};
     ngc_t_item_t *it = malloc(NGC_T_SPAN * sizeof(*it));
     if (it == NULL)

@@ -13,6 +13,9 @@
 #include <stdlib.h>
 #include <cmocka.h>
 
+/* Payload bytes of a TASK before its path. */
+#define NGC_T_TASK_FIXED offsetof(ngc_msg_task_t, path)
+
 static uint8_t ngc_t_buf[2 * NGC_MSG_FRAME_MAX + 64];
 
 /* Writes a header by hand, as the protocol document describes it. */
@@ -50,6 +53,7 @@ static ngc_msg_t ngc_t_task(uint32_t kind, const char *path, size_t path_len)
     m.type = NGC_MSG_TASK;
     m.u.task.task_id = 77;
     m.u.task.kind = kind;
+    m.u.task.attempt = 1;
     m.u.task.offset = 0x0102030405060708ull;
     m.u.task.length = 1u << 23;
     m.u.task.file_id = 3;
@@ -144,7 +148,7 @@ static void test_roundtrip_task(void **state)
     for (size_t k = 0; k < NGC_NELEMS(kinds); k++)
         for (size_t i = 0; i < NGC_NELEMS(lens); i++) {
             ngc_msg_t in = ngc_t_task(kinds[k], path, lens[i]), out;
-            ngc_t_roundtrip(&in, &out, 32 + lens[i]);
+            ngc_t_roundtrip(&in, &out, NGC_T_TASK_FIXED + lens[i]);
             assert_int_equal(out.u.task.task_id, 77);
             assert_int_equal(out.u.task.kind, kinds[k]);
             assert_true(out.u.task.offset == 0x0102030405060708ull);
@@ -158,11 +162,11 @@ static void test_roundtrip_task(void **state)
     ngc_msg_t in = ngc_t_task(NGC_TASK_SORT, "", 0), out;
     in.u.task.offset = 4;
     in.u.task.length = 4;
-    ngc_t_roundtrip(&in, &out, 32);
+    ngc_t_roundtrip(&in, &out, NGC_T_TASK_FIXED);
     assert_int_equal(out.u.task.path_len, 0);
     assert_int_equal(out.u.task.path[0], '\0');
     in = ngc_t_task(NGC_TASK_MAP_STDIN, "", 0);
-    ngc_t_roundtrip(&in, &out, 32);
+    ngc_t_roundtrip(&in, &out, NGC_T_TASK_FIXED);
 }
 
 static void test_roundtrip_done(void **state)
@@ -328,7 +332,7 @@ static void test_bad_length(void **state)
         size_t lo, hi;
     } shapes[] = {
         {NGC_MSG_HELLO, 8, 8},
-        {NGC_MSG_TASK, 32, 32 + NGC_MSG_PATH_MAX},
+        {NGC_MSG_TASK, NGC_T_TASK_FIXED, NGC_T_TASK_FIXED + NGC_MSG_PATH_MAX},
         {NGC_MSG_DONE, sizeof(ngc_msg_done_t), sizeof(ngc_msg_done_t)},
         {NGC_MSG_FAILED, 24, 24 + NGC_MSG_TEXT_MAX},
         {NGC_MSG_STOP, 0, 0},
@@ -376,7 +380,7 @@ static void test_task_path_len_mismatch(void **state)
     }
     /* Frame length one longer than the stated path. */
     ngc_msg_encode(&m, ngc_t_buf);
-    uint32_t len = 32 + 9;
+    uint32_t len = NGC_T_TASK_FIXED + 9;
     memcpy(ngc_t_buf, &len, 4);
     ngc_t_buf[n] = 'x';
     ngc_t_expect_error(ngc_t_buf, n + 1);

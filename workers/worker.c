@@ -13,6 +13,7 @@
 #include "engine/ngc.h"
 #include "workers/worker.h"
 #include "engine/channel.h"
+#include "engine/failpoint.h"
 #include "engine/log.h"
 #include "workers/map.h"
 #include "workers/parse.h"
@@ -120,7 +121,11 @@ static void ngc_worker_parse_work(ngc_tpool_job_t *job)
     uint64_t lines = ps->lines, malformed = ps->malformed, filtered = ps->filtered,
              dropped = ps->dropped, runs = ps->runs;
     const ngc_buf_t *b = &t->bufs[t->parse_buf];
+    if (NGC_UNLIKELY(ngc_failpoint_armed(NGC_FP_STALL, t->msg.task_id, t->msg.attempt)))
+        for (;;)
+            pause(); /* a stuck thread: only --task-timeout ends this */
     t->parse_rc = ngc_parse_buffer(ps, b->data, b->len, t->map);
+    ngc_failpoint_check(NGC_FP_CRASH_IN_MAP, t->msg.task_id, t->msg.attempt);
     ngc_stats_t *st = t->w->stats;
     unsigned slot = t->w->slot;
     ngc_stats_add(st, slot, lines, ps->lines - lines);
@@ -145,7 +150,8 @@ static void ngc_worker_merge_work(ngc_tpool_job_t *job)
         if (n == 0)
             continue;
         const ngc_kv_t *bad = NULL;
-        int rc = ngc_counters_merge(t->w->counters, part, kv + start[part], n, &bad);
+        int rc = ngc_counters_merge(t->w->counters, part, t->msg.task_id, t->msg.attempt,
+                                    kv + start[part], n, &bad);
         if (rc != NGC_OK) {
             t->merge_rc = rc;
             if (rc == NGC_ERROR && bad != NULL)
@@ -168,14 +174,21 @@ static void ngc_worker_sort_work(ngc_tpool_job_t *job)
 {
     ngc_sort_job_t *sj = job->arg;
     const ngc_config_t *cfg = sj->task->w->cfg;
-    sj->rc = ngc_counters_sort(sj->task->w->counters, sj->part, cfg->count, cfg->min_count);
+    sj->rc = ngc_counters_sort(sj->task->w->counters, sj->part, cfg->count, cfg->min_count,
+                               sj->task->msg.task_id, sj->task->msg.attempt);
 }
 
 /* --- done callbacks: loop thread --- */
 
+static void ngc_worker_beat(ngc_worker_t *w)
+{
+    ngc_stats_add(w->stats, w->slot, beats, 1);
+}
+
 static void ngc_worker_read_done(ngc_tpool_job_t *job)
 {
     ngc_wtask_t *t = job->arg;
+    ngc_worker_beat(t->w);
     t->reading = false;
     if (t->read_rc == NGC_OK) {
         t->order[t->nfilled++] = t->read_buf;
@@ -191,6 +204,7 @@ static void ngc_worker_read_done(ngc_tpool_job_t *job)
 static void ngc_worker_parse_done(ngc_tpool_job_t *job)
 {
     ngc_wtask_t *t = job->arg;
+    ngc_worker_beat(t->w);
     t->parsing = false;
     t->free_bufs[t->nfree++] = t->parse_buf;
     if (t->parse_rc != NGC_OK) {
@@ -207,15 +221,28 @@ static void ngc_worker_send_done(ngc_wtask_t *t)
     d->task_id = t->msg.task_id;
     d->lines = t->parse.lines;
     d->malformed = t->parse.malformed;
+    d->filtered = t->parse.filtered;
+    d->dropped = t->parse.dropped;
     d->nsamples = t->parse.nsamples;
     memcpy(d->samples, t->parse.samples, sizeof(d->samples));
+    uint32_t id = t->msg.task_id, attempt = t->msg.attempt;
+    if (ngc_failpoint_armed(NGC_FP_CORRUPT_FRAME, id, attempt)) {
+        uint8_t junk[NGC_MSG_HEADER] = {8, 0, 0, 0, NGC_MSG_VERSION + 7, NGC_MSG_DONE, 0, 0};
+        ngc_channel_send_raw(t->w->ch, junk, sizeof(junk));
+        return;
+    }
     if (ngc_channel_send(t->w->ch, &msg) != NGC_OK)
         event_base_loopbreak(t->w->base);
+    if (ngc_failpoint_armed(NGC_FP_CRASH_AFTER_SEND, id, attempt)) {
+        ngc_channel_flush(t->w->ch);
+        ngc_failpoint_check(NGC_FP_CRASH_AFTER_SEND, id, attempt);
+    }
 }
 
 static void ngc_worker_merge_done(ngc_tpool_job_t *job)
 {
     ngc_wtask_t *t = job->arg;
+    ngc_worker_beat(t->w);
     t->merging = false;
     if (t->merge_rc == NGC_FULL) {
         char text[256];
@@ -241,6 +268,7 @@ static void ngc_worker_sort_done(ngc_tpool_job_t *job)
 {
     ngc_sort_job_t *sj = job->arg;
     ngc_wtask_t *t = sj->task;
+    ngc_worker_beat(t->w);
     if (sj->rc != NGC_OK)
         ngc_worker_fail(t, NGC_FAIL_INTERNAL, 0, "cannot sort a partition");
     if (--t->sort_pending > 0)

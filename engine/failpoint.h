@@ -1,0 +1,48 @@
+/*
+ * failpoint.h: named places where a test can make the engine fail on
+ * purpose. Compiled into every build, inert unless NGRAM_FAILPOINTS names
+ * them. This header is the one place they are documented.
+ *
+ *   NGRAM_FAILPOINTS="name[@task=N][@attempt=K][:action][,name...]"
+ *
+ * task:    the map or sort task id (plan order; sort tasks are numbered from
+ *          0 in their own phase); default: any task.
+ * attempt: 1 for a task's first run, 2 for its first retry...; default 1,
+ *          so a retry succeeds; "@attempt=0" fires on every attempt.
+ * action:  kill (SIGKILL, the default), segv, abort, exit (exit status 3).
+ *
+ *   worker.crash_in_map    during a map task, after its first buffer is mapped
+ *   worker.crash_in_merge  halfway through a partition's batch, holding the
+ *                          partition lock (the next locker repairs it)
+ *   worker.crash_in_sort   after sorting a partition, before publishing it,
+ *                          holding the partition lock
+ *   worker.crash_after_send right after sending a task's DONE message
+ *   worker.stall           the task never finishes (a pool thread sleeps);
+ *                          --task-timeout must catch it
+ *   worker.corrupt_frame   sends a frame with a bad version instead of DONE
+ */
+#ifndef NGC_ENGINE_FAILPOINT_H
+#define NGC_ENGINE_FAILPOINT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+typedef enum {
+    NGC_FP_CRASH_IN_MAP,
+    NGC_FP_CRASH_IN_MERGE,
+    NGC_FP_CRASH_IN_SORT,
+    NGC_FP_CRASH_AFTER_SEND,
+    NGC_FP_STALL,
+    NGC_FP_CORRUPT_FRAME,
+    NGC_FP_COUNT
+} ngc_failpoint_t;
+
+/* Reads NGRAM_FAILPOINTS; NGC_ERROR (message printed) if it names an unknown
+ * failpoint or is malformed. Main thread, before fork. */
+int ngc_failpoint_init(void);
+/* Whether fp is armed for this task and attempt. Any thread. */
+bool ngc_failpoint_armed(ngc_failpoint_t fp, uint32_t task, uint32_t attempt);
+/* Carries out fp's action if armed (kill, segv, abort, exit); else returns. */
+void ngc_failpoint_check(ngc_failpoint_t fp, uint32_t task, uint32_t attempt);
+
+#endif
