@@ -58,6 +58,18 @@ static const char ngc_config_help[] =
     "      --min-count N     print only totals of at least N\n"
     "      --top K           print only the K most frequent\n"
     "\n"
+    "PostgreSQL (libpq):\n"
+    "      --pg DSN          load the result into PostgreSQL (a libpq connection\n"
+    "                        string or URI; '' uses the PG* environment), in\n"
+    "                        parallel from every worker, all or nothing; the\n"
+    "                        file output is then written only with -o\n"
+    "      --pg-table NAME   target table (default ngram_counts), created\n"
+    "                        if missing as (ngram text primary key,\n"
+    "                        match_count bigint, volume_count bigint)\n"
+    "      --pg-mode MODE    replace (default) or append (adds to the totals)\n"
+    "      --pg-jobs         list the jobs recorded in table ngram_jobs\n"
+    "      --lookup WORD     print WORD's row (repeatable); exit 1 if none found\n"
+    "\n"
     "Output and reporting:\n"
     "  -o, --output FILE     write to FILE (gzip if it ends in .gz), created\n"
     "                        only when the run succeeds\n"
@@ -96,7 +108,12 @@ enum {
     NGC_OPT_NO_PROGRESS,
     NGC_OPT_INFLATE,
     NGC_OPT_MAX_RETRIES,
-    NGC_OPT_TASK_TIMEOUT
+    NGC_OPT_TASK_TIMEOUT,
+    NGC_OPT_PG,
+    NGC_OPT_PG_TABLE,
+    NGC_OPT_PG_MODE,
+    NGC_OPT_PG_JOBS,
+    NGC_OPT_LOOKUP
 };
 
 static const struct option ngc_config_options[] = {
@@ -119,6 +136,11 @@ static const struct option ngc_config_options[] = {
     {"inflate", required_argument, NULL, NGC_OPT_INFLATE},
     {"max-retries", required_argument, NULL, NGC_OPT_MAX_RETRIES},
     {"task-timeout", required_argument, NULL, NGC_OPT_TASK_TIMEOUT},
+    {"pg", required_argument, NULL, NGC_OPT_PG},
+    {"pg-table", required_argument, NULL, NGC_OPT_PG_TABLE},
+    {"pg-mode", required_argument, NULL, NGC_OPT_PG_MODE},
+    {"pg-jobs", no_argument, NULL, NGC_OPT_PG_JOBS},
+    {"lookup", required_argument, NULL, NGC_OPT_LOOKUP},
     {"verbose", no_argument, NULL, 'v'},
     {"help", no_argument, NULL, 'h'},
     {"version", no_argument, NULL, 'V'},
@@ -325,6 +347,37 @@ ngc_config_result_t ngc_config_parse(ngc_config_t *cfg, int argc, char **argv)
         case NGC_OPT_NO_PROGRESS:
             cfg->progress = NGC_PROGRESS_OFF;
             break;
+        case NGC_OPT_PG:
+            cfg->pg_dsn = optarg;
+            break;
+        case NGC_OPT_PG_TABLE:
+            if (*optarg == '\0' || strlen(optarg) > 63) {
+                ngc_config_bad("--pg-table", optarg, "expected a name of 1 to 63 bytes");
+                return NGC_CONFIG_USAGE;
+            }
+            cfg->pg_table = optarg;
+            break;
+        case NGC_OPT_PG_MODE:
+            if (strcmp(optarg, "replace") == 0)
+                cfg->pg_append = false;
+            else if (strcmp(optarg, "append") == 0)
+                cfg->pg_append = true;
+            else {
+                ngc_config_bad("--pg-mode", optarg, "expected replace or append");
+                return NGC_CONFIG_USAGE;
+            }
+            break;
+        case NGC_OPT_PG_JOBS:
+            cfg->pg_jobs = true;
+            break;
+        case NGC_OPT_LOOKUP:
+            if (cfg->nlookups == 0) {
+                cfg->lookups = calloc((size_t)argc, sizeof(*cfg->lookups));
+                if (cfg->lookups == NULL)
+                    return NGC_CONFIG_USAGE;
+            }
+            cfg->lookups[cfg->nlookups++] = optarg;
+            break;
         case NGC_OPT_MAX_RETRIES:
             if (ngc_config_number("--max-retries", optarg, 0, 1000, &v))
                 return NGC_CONFIG_USAGE;
@@ -382,6 +435,24 @@ ngc_config_result_t ngc_config_parse(ngc_config_t *cfg, int argc, char **argv)
         fprintf(stderr, "ngram-count: --from-year %u is after --to-year %u\n%s",
                 cfg->from_year, cfg->to_year, ngc_config_usage);
         return NGC_CONFIG_USAGE;
+    }
+    bool query = cfg->pg_jobs || cfg->nlookups > 0;
+    if ((query || cfg->pg_table || cfg->pg_append) && cfg->pg_dsn == NULL) {
+        fprintf(stderr, "ngram-count: --pg-table, --pg-mode, --pg-jobs and --lookup need --pg DSN"
+                        " ('' for the PG* environment)\n%s", ngc_config_usage);
+        return NGC_CONFIG_USAGE;
+    }
+    if (cfg->pg_table == NULL)
+        cfg->pg_table = "ngram_counts";
+    if (query) {
+        if (optind < argc) {
+            fprintf(stderr, "ngram-count: --lookup and --pg-jobs take no input files\n%s",
+                    ngc_config_usage);
+            return NGC_CONFIG_USAGE;
+        }
+        cfg->inputs = argv + optind;
+        cfg->ninputs = 0;
+        return NGC_CONFIG_RUN;
     }
     if (optind >= argc) {
         fprintf(stderr, "ngram-count: no input files\n%s", ngc_config_usage);

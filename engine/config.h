@@ -30,6 +30,12 @@ typedef struct {
     ngc_pos_t pos;
     bool fold_case;
     ngc_inflate_kind_t inflate;
+    const char *pg_dsn;     /* --pg, NULL without; "" uses the PG* variables */
+    const char *pg_table;   /* --pg-table */
+    bool pg_append;         /* --pg-mode append (default replace) */
+    bool pg_jobs;           /* --pg-jobs */
+    char **lookups;         /* --lookup words (borrowed from argv) */
+    unsigned nlookups;
     unsigned max_retries;   /* reruns of one task after worker failures */
     unsigned task_timeout;  /* seconds without progress before a worker is killed */
     bool strict;

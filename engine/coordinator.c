@@ -56,7 +56,7 @@ typedef struct {
     uint32_t worker;
 } ngc_sort_task_t;
 
-typedef enum { NGC_PHASE_MAP, NGC_PHASE_SORT, NGC_PHASE_STOP } ngc_phase_t;
+typedef enum { NGC_PHASE_MAP, NGC_PHASE_SORT, NGC_PHASE_LOAD, NGC_PHASE_STOP } ngc_phase_t;
 
 struct ngc_coord_s {
     const ngc_config_t *cfg;
@@ -221,11 +221,12 @@ static void ngc_coord_lose(ngc_coord_t *co, unsigned slot, const char *why)
         ngc_sort_task_t *s = &co->sort[k];
         if (s->state == NGC_TASK_RUNNING && s->worker == slot) {
             s->state = NGC_TASK_PENDING;
+            const char *kind = co->phase == NGC_PHASE_LOAD ? "load" : "sort";
             if (++s->attempts > co->cfg->max_retries)
-                ngc_coord_fail_general(co, "sort task %u failed %u times; last: %s", k,
+                ngc_coord_fail_general(co, "%s task %u failed %u times; last: %s", kind, k,
                                        s->attempts, how);
             else
-                ngc_log_warn(0, "%s; retrying sort task %u", how, k);
+                ngc_log_warn(0, "%s; retrying %s task %u", how, kind, k);
         }
     }
     if (lost == 0 && w->inflight == 0 && !co->failing)
@@ -278,7 +279,7 @@ static bool ngc_coord_next(ngc_coord_t *co, ngc_cworker_t *w, ngc_msg_task_t *t)
         memset(t, 0, offsetof(ngc_msg_task_t, path));
         t->task_id = k;
         t->attempt = s->attempts + 1;
-        t->kind = NGC_TASK_SORT;
+        t->kind = co->phase == NGC_PHASE_LOAD ? NGC_TASK_LOAD : NGC_TASK_SORT;
         t->offset = (uint64_t)k * NGC_SORT_PARTS_PER_TASK;
         t->length = NGC_SORT_PARTS_PER_TASK;
         t->path[0] = '\0';
@@ -311,6 +312,17 @@ static void ngc_coord_step(ngc_coord_t *co)
     }
     if (co->phase == NGC_PHASE_SORT && co->sort_done == NGC_SORT_TASKS) {
         ngc_log_info("sort phase done: %u partitions", NGC_COUNTERS_PARTS);
+        if (co->cfg->pg_dsn != NULL) {
+            /* The same partitions again, now COPYed to PostgreSQL. */
+            co->phase = NGC_PHASE_LOAD;
+            memset(co->sort, 0, sizeof(co->sort));
+            co->sort_done = 0;
+        }
+    }
+    if ((co->phase == NGC_PHASE_SORT || co->phase == NGC_PHASE_LOAD) &&
+        co->sort_done == NGC_SORT_TASKS) {
+        if (co->phase == NGC_PHASE_LOAD)
+            ngc_log_info("load phase done");
         ngc_coord_stop_workers(co);
         ngc_coord_step(co);
         return;
@@ -341,7 +353,7 @@ static void ngc_coord_add_samples(ngc_coord_t *co, const ngc_msg_done_t *d)
 
 static void ngc_coord_on_done(ngc_coord_t *co, ngc_cworker_t *w, const ngc_msg_done_t *d)
 {
-    if (co->phase == NGC_PHASE_SORT) {
+    if (co->phase == NGC_PHASE_SORT || co->phase == NGC_PHASE_LOAD) {
         ngc_sort_task_t *s = d->task_id < NGC_SORT_TASKS ? &co->sort[d->task_id] : NULL;
         if (s == NULL || s->state != NGC_TASK_RUNNING || s->worker != w->slot) {
             ngc_coord_lose(co, w->slot, "reported a sort task it was not running");
@@ -543,10 +555,14 @@ void ngc_coord_free(ngc_coord_t *co)
     free(co);
 }
 
-static void ngc_coord_report_failure(ngc_coord_t *co)
+void ngc_coord_failure(const ngc_coord_t *co, char *buf, size_t cap)
 {
+    if (co->signo) {
+        snprintf(buf, cap, "%s", co->signo == SIGINT ? "interrupted" : "terminated");
+        return;
+    }
     if (!co->failure_is_task) {
-        ngc_log_user(0, "%s", co->fail_text);
+        snprintf(buf, cap, "%s", co->fail_text);
         return;
     }
     const ngc_msg_failed_t *f = &co->fail;
@@ -554,10 +570,17 @@ static void ngc_coord_report_failure(ngc_coord_t *co)
     const char *name = ngc_coord_file_name(co->plan, t->file_id);
     uint64_t line;
     if (f->line > 0 && ngc_plan_file_line(co->plan, co->fail_task, f->line, &line) == NGC_OK)
-        ngc_log_user(0, "%s:%llu: %s", name, (unsigned long long)line, f->text);
+        snprintf(buf, cap, "%s:%llu: %s", name, (unsigned long long)line, f->text);
     else
-        ngc_log_user(0, "%s", f->text);
-    if (f->code == NGC_FAIL_FULL)
+        snprintf(buf, cap, "%s", f->text);
+}
+
+static void ngc_coord_report_failure(ngc_coord_t *co)
+{
+    char text[NGC_MSG_PATH_MAX + 1400];
+    ngc_coord_failure(co, text, sizeof(text));
+    ngc_log_user(0, "%s", text);
+    if (co->failure_is_task && co->fail.code == NGC_FAIL_FULL)
         ngc_log_user(0, "rerun with a larger --memory (it was %llu MiB)",
                      (unsigned long long)(co->cfg->memory >> 20));
 }

@@ -11,6 +11,7 @@
 #ifndef NGC_ENGINE_COORDINATOR_H
 #define NGC_ENGINE_COORDINATOR_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "engine/config.h"
@@ -52,6 +53,8 @@ ngc_coord_result_t ngc_coord_run(ngc_coord_t *co);
 /* The signal that interrupted the run. */
 int ngc_coord_signal(const ngc_coord_t *co);
 void ngc_coord_totals(const ngc_coord_t *co, ngc_coord_totals_t *out);
+/* Why the run failed or stopped, in one line, into buf. */
+void ngc_coord_failure(const ngc_coord_t *co, char *buf, size_t cap);
 /* Up to NGC_MSG_SAMPLES malformed lines, first in input order. */
 unsigned ngc_coord_samples(ngc_coord_t *co, ngc_coord_sample_t *out, unsigned cap);
 /* The name of a file for messages: its path, or "(standard input)". */

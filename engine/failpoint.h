@@ -20,6 +20,8 @@
  *   worker.stall           the task never finishes (a pool thread sleeps);
  *                          --task-timeout must catch it
  *   worker.corrupt_frame   sends a frame with a bad version instead of DONE
+ *   worker.crash_in_load   in the middle of a COPY into PostgreSQL (--pg);
+ *                          load tasks are numbered from 0 in their phase
  */
 #ifndef NGC_ENGINE_FAILPOINT_H
 #define NGC_ENGINE_FAILPOINT_H
@@ -34,6 +36,7 @@ typedef enum {
     NGC_FP_CRASH_AFTER_SEND,
     NGC_FP_STALL,
     NGC_FP_CORRUPT_FRAME,
+    NGC_FP_CRASH_IN_LOAD,
     NGC_FP_COUNT
 } ngc_failpoint_t;
 

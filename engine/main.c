@@ -9,6 +9,7 @@
 #include "engine/failpoint.h"
 #include "engine/log.h"
 #include "engine/output.h"
+#include "engine/pg.h"
 #include "engine/plan.h"
 #include "engine/proc.h"
 #include "engine/shm.h"
@@ -40,7 +41,53 @@ static int ngc_main_signal_exit(int sig)
     return sig == SIGINT ? NGC_EXIT_SIGINT : NGC_EXIT_SIGTERM;
 }
 
-static int ngc_main_run(const ngc_config_t *cfg)
+/* --lookup and --pg-jobs: queries, no job. */
+static int ngc_main_query(const ngc_config_t *cfg)
+{
+    ngc_pg_t *pg = ngc_pg_connect(cfg);
+    if (pg == NULL)
+        return NGC_EXIT_FAILURE;
+    int status = NGC_EXIT_OK;
+    if (cfg->pg_jobs && ngc_pg_list_jobs(pg) != NGC_OK)
+        status = NGC_EXIT_FAILURE;
+    if (cfg->nlookups > 0 && status == NGC_EXIT_OK) {
+        unsigned found = 0;
+        if (ngc_pg_lookup(pg, cfg->lookups, cfg->nlookups, &found) != NGC_OK || found == 0)
+            status = NGC_EXIT_FAILURE;
+    }
+    ngc_pg_free(pg);
+    return status;
+}
+
+/* Writes the result file (if any) and commits the PostgreSQL job (if any):
+ * NGC_OK, NGC_AGAIN (a signal), NGC_EOF (stdout's reader left), NGC_ERROR. */
+static int ngc_main_finish(const ngc_config_t *cfg, ngc_output_t *out, ngc_shm_t *shm,
+                           ngc_pg_t *pg, ngc_coord_t *co)
+{
+    /* The loop's signal events are gone; a ^C now must still stop cleanly. */
+    signal(SIGINT, ngc_main_on_signal);
+    signal(SIGTERM, ngc_main_on_signal);
+    int rc = NGC_OK;
+    if (out != NULL) {
+        ngc_log_info("workers stopped; writing the output");
+        rc = ngc_output_write(out, ngc_shm_counters(shm), &ngc_main_signal);
+    }
+    if (rc == NGC_OK && pg != NULL) {
+        ngc_coord_totals_t t;
+        ngc_coord_totals(co, &t);
+        ngc_pg_counts_t counts = {t.lines, ngc_counters_distinct(ngc_shm_counters(shm)),
+                                  t.malformed};
+        rc = ngc_main_signal ? NGC_AGAIN : ngc_pg_commit_job(pg, &counts);
+        if (rc != NGC_OK && rc != NGC_AGAIN)
+            ngc_pg_fail_job(pg, "the final transaction failed");
+    }
+    if (rc == NGC_OK && out != NULL)
+        rc = ngc_output_commit(out);
+    (void)cfg;
+    return rc == NGC_OK && ngc_main_signal ? NGC_AGAIN : rc;
+}
+
+static int ngc_main_run(const ngc_config_t *cfg, int argc, char **argv)
 {
     struct timespec t0;
     clock_gettime(CLOCK_MONOTONIC, &t0);
@@ -48,15 +95,27 @@ static int ngc_main_run(const ngc_config_t *cfg)
     /* A vanished reader of stdout is an EPIPE from write(), not a signal. */
     signal(SIGPIPE, SIG_IGN);
 
+    /* The database first: a bad DSN fails before any input is read. */
+    ngc_pg_t *pg = NULL;
+    if (cfg->pg_dsn != NULL && (pg = ngc_pg_connect(cfg)) == NULL)
+        return NGC_EXIT_FAILURE;
     ngc_plan_t *plan = ngc_plan_new(cfg);
     if (plan == NULL)
-        return NGC_EXIT_FAILURE;
-    ngc_output_t *out = ngc_output_open(cfg);
-    if (out == NULL)
+        goto fail_pg;
+    /* With --pg the result goes to the table, and to a file only with -o. */
+    ngc_output_t *out = NULL;
+    if ((pg == NULL || cfg->output != NULL) && (out = ngc_output_open(cfg)) == NULL)
         goto fail_plan;
-    ngc_shm_t *shm = ngc_shm_new(cfg, plan->ntasks);
-    if (shm == NULL)
+    char stage[160] = "";
+    if (pg != NULL && ngc_pg_begin_job(pg, plan, argc, argv, stage, sizeof(stage)) != NGC_OK) {
+        ngc_pg_fail_job(pg, "cannot set up the job");
         goto fail_out;
+    }
+    ngc_shm_t *shm = ngc_shm_new(cfg, plan->ntasks);
+    if (shm == NULL) {
+        ngc_pg_fail_job(pg, "cannot map shared memory");
+        goto fail_out;
+    }
 
     ngc_proc_table_t *procs = malloc(sizeof(*procs));
     if (procs == NULL)
@@ -64,11 +123,12 @@ static int ngc_main_run(const ngc_config_t *cfg)
     ngc_proc_table_init(procs, cfg->processes);
     ngc_log_info("planned %u tasks over %u files; starting %u workers", plan->ntasks,
                  plan->nfiles, cfg->processes);
-    ngc_worker_args_t wargs = {cfg, shm};
+    ngc_worker_args_t wargs = {cfg, shm, pg != NULL ? stage : NULL};
     for (unsigned i = 0; i < cfg->processes; i++) {
         if (ngc_proc_spawn(procs, i, ngc_worker_main, &wargs) != NGC_OK) {
             ngc_log_user(0, "cannot start %u worker processes", cfg->processes);
             ngc_proc_kill_all(procs);
+            ngc_pg_fail_job(pg, "cannot start the workers");
             goto fail_procs;
         }
     }
@@ -76,37 +136,37 @@ static int ngc_main_run(const ngc_config_t *cfg)
     ngc_coord_t *co = ngc_coord_new(cfg, plan, shm, procs, ngc_worker_main, &wargs);
     if (co == NULL) {
         ngc_proc_kill_all(procs);
+        ngc_pg_fail_job(pg, "cannot start the coordinator");
         goto fail_procs;
     }
     ngc_coord_result_t res = ngc_coord_run(co);
-    if (res == NGC_COORD_INTERRUPTED) {
-        status = ngc_main_signal_exit(ngc_coord_signal(co));
+    if (res != NGC_COORD_OK) {
+        char why[NGC_MSG_PATH_MAX + 1400];
+        ngc_coord_failure(co, why, sizeof(why));
+        ngc_pg_fail_job(pg, why);
+        if (res == NGC_COORD_INTERRUPTED)
+            status = ngc_main_signal_exit(ngc_coord_signal(co));
         goto fail_coord;
     }
-    if (res != NGC_COORD_OK)
-        goto fail_coord;
-
-    /* The loop's signal events are gone; a ^C now must still stop cleanly. */
-    signal(SIGINT, ngc_main_on_signal);
-    signal(SIGTERM, ngc_main_on_signal);
-    ngc_log_info("workers stopped; writing the output");
-    int rc = ngc_output_write(out, ngc_shm_counters(shm), &ngc_main_signal);
-    if (rc == NGC_OK)
-        rc = ngc_output_commit(out);
-    ngc_log_info("output written: %llu lines", (unsigned long long)ngc_output_lines(out));
-    if (rc == NGC_AGAIN || ngc_main_signal) {
-        status = ngc_main_signal_exit(ngc_main_signal);
+    int rc = ngc_main_finish(cfg, out, shm, pg, co);
+    if (rc == NGC_AGAIN) {
+        ngc_pg_fail_job(pg, ngc_main_signal == SIGTERM ? "terminated" : "interrupted");
+        status = ngc_main_signal_exit(ngc_main_signal ? ngc_main_signal : SIGINT);
         goto fail_coord;
     }
     if (rc == NGC_EOF) {
+        ngc_pg_fail_job(pg, "standard output was closed");
         status = 141; /* like a process killed by SIGPIPE, but cleaned up */
         goto fail_coord;
     }
     if (rc != NGC_OK)
         goto fail_coord;
+    if (out != NULL)
+        ngc_log_info("output written: %llu lines", (unsigned long long)ngc_output_lines(out));
     double wall = ngc_main_elapsed(&t0);
+    uint64_t printed = out != NULL ? ngc_output_lines(out) : 0;
     if (cfg->stats != NGC_STATS_NONE)
-        ngc_summary_print(cfg, plan, shm, co, wall, ngc_output_lines(out));
+        ngc_summary_print(cfg, plan, shm, co, wall, printed);
     else
         ngc_summary_warn_malformed(plan, shm, co);
     status = NGC_EXIT_OK;
@@ -124,6 +184,8 @@ fail_out:
         ngc_output_abort(out);
 fail_plan:
     ngc_plan_free(plan);
+fail_pg:
+    ngc_pg_free(pg);
     return status;
 }
 
@@ -142,5 +204,8 @@ int main(int argc, char **argv)
     }
     ngc_log_init("coord", cfg.verbose >= 2 ? NGC_LOG_DEBUG
                           : cfg.verbose ? NGC_LOG_INFO : NGC_LOG_WARN);
-    exit(ngc_main_run(&cfg));
+    int status = cfg.pg_jobs || cfg.nlookups > 0 ? ngc_main_query(&cfg)
+                                                 : ngc_main_run(&cfg, argc, argv);
+    free(cfg.lookups);
+    exit(status);
 }

@@ -89,11 +89,11 @@ int ngc_msg_decode(const uint8_t *p, size_t avail, ngc_msg_t *out, size_t *used,
             *why = "task path holds a NUL byte";
             return NGC_ERROR;
         }
-        if (t->kind < NGC_TASK_MAP_PLAIN || t->kind > NGC_TASK_SORT) {
+        if (t->kind < NGC_TASK_MAP_PLAIN || t->kind > NGC_TASK_LOAD) {
             *why = "unknown task kind";
             return NGC_ERROR;
         }
-        if (t->kind != NGC_TASK_SORT && t->kind != NGC_TASK_MAP_STDIN && t->path_len == 0) {
+        if ((t->kind == NGC_TASK_MAP_PLAIN || t->kind == NGC_TASK_MAP_STREAM) && t->path_len == 0) {
             *why = "map task without a path";
             return NGC_ERROR;
         }
@@ -125,7 +125,7 @@ int ngc_msg_decode(const uint8_t *p, size_t avail, ngc_msg_t *out, size_t *used,
             return NGC_ERROR;
         }
         f->text[f->text_len] = '\0';
-        if (f->code < NGC_FAIL_INPUT || f->code > NGC_FAIL_INTERNAL) {
+        if (f->code < NGC_FAIL_INPUT || f->code > NGC_FAIL_DATABASE) {
             *why = "unknown failure code";
             return NGC_ERROR;
         }

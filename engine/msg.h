@@ -31,7 +31,8 @@ typedef enum {
     NGC_TASK_MAP_PLAIN = 1, /* lines starting in [offset, offset+length) */
     NGC_TASK_MAP_STREAM = 2, /* the whole file, gzip or plain, streamed */
     NGC_TASK_MAP_STDIN = 3, /* standard input, gzip or plain */
-    NGC_TASK_SORT = 4       /* sort partitions [offset, offset+length) */
+    NGC_TASK_SORT = 4,      /* sort partitions [offset, offset+length) */
+    NGC_TASK_LOAD = 5       /* COPY partitions [offset, offset+length) to PostgreSQL */
 } ngc_task_kind_t;
 
 /* Why a line is malformed. */
@@ -53,7 +54,8 @@ typedef enum {
     NGC_FAIL_MALFORMED = 2, /* --strict and a malformed line */
     NGC_FAIL_OVERFLOW = 3,  /* a total would pass 2^64-1 */
     NGC_FAIL_FULL = 4,      /* the reduce table is out of --memory */
-    NGC_FAIL_INTERNAL = 5
+    NGC_FAIL_INTERNAL = 5,
+    NGC_FAIL_DATABASE = 6   /* PostgreSQL refused the load */
 } ngc_fail_t;
 
 typedef struct {

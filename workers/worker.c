@@ -17,6 +17,7 @@
 #include "engine/log.h"
 #include "workers/map.h"
 #include "workers/parse.h"
+#include "workers/pgload.h"
 #include "workers/reader.h"
 #include "workers/tpool.h"
 
@@ -51,11 +52,16 @@ typedef struct {
     /* sort tasks */
     unsigned sort_pending;
     void *sort_jobs;            /* ngc_sort_job_t array */
+    /* load tasks */
+    ngc_pgload_t *pg;           /* this task slot's connection, kept */
+    int load_rc;
+    ngc_tpool_job_t load_job;
 } ngc_wtask_t;
 
 struct ngc_worker_s {
     unsigned slot;
     const ngc_config_t *cfg;
+    const char *pg_stage;
     ngc_stats_t *stats;
     ngc_counters_t *counters;
     struct event_base *base;
@@ -178,6 +184,18 @@ static void ngc_worker_sort_work(ngc_tpool_job_t *job)
                                sj->task->msg.task_id, sj->task->msg.attempt);
 }
 
+static void ngc_worker_load_work(ngc_tpool_job_t *job)
+{
+    ngc_wtask_t *t = job->arg;
+    uint32_t id = t->msg.task_id, attempt = t->msg.attempt;
+    if (NGC_UNLIKELY(ngc_failpoint_armed(NGC_FP_STALL, id, attempt)))
+        for (;;)
+            pause();
+    t->load_rc = ngc_pgload_partitions(t->pg, t->w->counters, (unsigned)t->msg.offset,
+                                       (unsigned)t->msg.length, id, attempt, t->fail.text,
+                                       sizeof(t->fail.text));
+}
+
 /* --- done callbacks: loop thread --- */
 
 static void ngc_worker_beat(ngc_worker_t *w)
@@ -264,6 +282,21 @@ static void ngc_worker_merge_done(ngc_tpool_job_t *job)
     ngc_worker_task_end(t);
 }
 
+static void ngc_worker_load_done(ngc_tpool_job_t *job)
+{
+    ngc_wtask_t *t = job->arg;
+    ngc_worker_beat(t->w);
+    if (t->load_rc == NGC_OK) {
+        ngc_worker_send_done(t);
+    } else {
+        char text[sizeof(t->fail.text)];
+        memcpy(text, t->fail.text, sizeof(text));
+        ngc_worker_fail(t, NGC_FAIL_DATABASE, 0, text);
+        ngc_worker_send_failed(t);
+    }
+    ngc_worker_task_end(t);
+}
+
 static void ngc_worker_sort_done(ngc_tpool_job_t *job)
 {
     ngc_sort_job_t *sj = job->arg;
@@ -334,14 +367,28 @@ static void ngc_worker_start_task(ngc_worker_t *w, const ngc_msg_task_t *msg)
     for (unsigned i = 0; i < NGC_TASK_BUFS; i++)
         t->free_bufs[i] = i;
     ngc_parse_reset(&t->parse);
-    if (msg->kind == NGC_TASK_SORT) {
+    if (msg->kind == NGC_TASK_SORT || msg->kind == NGC_TASK_LOAD) {
         unsigned first = (unsigned)msg->offset, n = (unsigned)msg->length;
         if (first >= NGC_COUNTERS_PARTS || n == 0 || n > NGC_COUNTERS_PARTS - first) {
-            ngc_worker_fail(t, NGC_FAIL_INTERNAL, 0, "sort task outside the partitions");
+            ngc_worker_fail(t, NGC_FAIL_INTERNAL, 0, "task outside the partitions");
             ngc_worker_send_failed(t);
             ngc_worker_task_end(t);
             return;
         }
+    }
+    if (msg->kind == NGC_TASK_LOAD) {
+        if (w->cfg->pg_dsn == NULL || w->pg_stage == NULL ||
+            (t->pg == NULL && (t->pg = ngc_pgload_new(w->cfg->pg_dsn, w->pg_stage)) == NULL)) {
+            ngc_worker_fail(t, NGC_FAIL_INTERNAL, 0, "no PostgreSQL load set up");
+            ngc_worker_send_failed(t);
+            ngc_worker_task_end(t);
+            return;
+        }
+        ngc_tpool_post(w->tp, &t->load_job);
+        return;
+    }
+    if (msg->kind == NGC_TASK_SORT) {
+        unsigned first = (unsigned)msg->offset, n = (unsigned)msg->length;
         ngc_sort_job_t *jobs = calloc(n, sizeof(*jobs));
         if (jobs == NULL) {
             ngc_worker_fail(t, NGC_FAIL_INTERNAL, 0, "out of memory");
@@ -420,6 +467,7 @@ static int ngc_worker_init_tasks(ngc_worker_t *w)
         t->read_job = (ngc_tpool_job_t){ngc_worker_read_work, ngc_worker_read_done, t, NULL};
         t->parse_job = (ngc_tpool_job_t){ngc_worker_parse_work, ngc_worker_parse_done, t, NULL};
         t->merge_job = (ngc_tpool_job_t){ngc_worker_merge_work, ngc_worker_merge_done, t, NULL};
+        t->load_job = (ngc_tpool_job_t){ngc_worker_load_work, ngc_worker_load_done, t, NULL};
     }
     return NGC_OK;
 }
@@ -434,6 +482,7 @@ static void ngc_worker_free_tasks(ngc_worker_t *w)
         ngc_map_free(t->map);
         ngc_parse_fini(&t->parse);
         free(t->sort_jobs);
+        ngc_pgload_free(t->pg);
         for (unsigned b = 0; b < NGC_TASK_BUFS; b++)
             ngc_buf_fini(&t->bufs[b]);
     }
@@ -450,6 +499,7 @@ int ngc_worker_main(unsigned slot, int fd, void *arg)
     ngc_worker_t w = {
         .slot = slot,
         .cfg = args->cfg,
+        .pg_stage = args->pg_stage,
         .stats = ngc_shm_stats(args->shm),
         .counters = ngc_shm_counters(args->shm),
     };

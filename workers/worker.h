@@ -12,6 +12,7 @@
 typedef struct {
     const ngc_config_t *cfg;
     ngc_shm_t *shm;
+    const char *pg_stage;   /* quoted staging table, with --pg */
 } ngc_worker_args_t;
 
 /* The worker's whole life; its return value is the exit status. Passed to

@@ -1,0 +1,371 @@
+/*
+ * pg.c: see pg.h. Every statement is checked; errors carry libpq's message.
+ * The job's row is written with its own statements outside the final
+ * transaction's failure path, so a failed job still leaves a 'failed' row.
+ */
+#include "engine/ngc.h"
+#include "engine/pg.h"
+#include "engine/log.h"
+
+#include <libpq-fe.h>
+#include <stdlib.h>
+
+struct ngc_pg_s {
+    const ngc_config_t *cfg;
+    PGconn *conn;
+    char dsn_shown[512];
+    char *target;     /* quoted */
+    char *stage;      /* quoted, once created */
+    char job_id[24];  /* decimal, once recorded */
+};
+
+void ngc_pg_mask_dsn(const char *dsn, char *buf, size_t cap)
+{
+    snprintf(buf, cap, "%s", dsn);
+    char *scheme = strstr(buf, "://");
+    if (scheme != NULL) {
+        /* URI: postgresql://user:secret@host/db?password=secret */
+        char *user = scheme + 3;
+        char *at = strchr(user, '@'), *slash = strchr(user, '/');
+        if (at != NULL && (slash == NULL || at < slash)) {
+            char *colon = memchr(user, ':', (size_t)(at - user));
+            if (colon != NULL) {
+                memmove(colon + 4, at, strlen(at) + 1 < cap - (size_t)(colon + 4 - buf)
+                                           ? strlen(at) + 1
+                                           : cap - (size_t)(colon + 4 - buf) - 1);
+                memcpy(colon, ":***", 4);
+                buf[cap - 1] = '\0';
+            }
+        }
+    }
+    /* key=value (and URI query) passwords */
+    for (char *p = buf; (p = strstr(p, "password")) != NULL;) {
+        char *q = p + 8;
+        while (*q == ' ')
+            q++;
+        if (*q != '=') {
+            p = q;
+            continue;
+        }
+        q++;
+        while (*q == ' ')
+            q++;
+        char *end = q;
+        if (*q == '\'') {
+            end++;
+            while (*end && *end != '\'')
+                end += (*end == '\\' && end[1]) ? 2 : 1;
+            if (*end)
+                end++;
+        } else {
+            while (*end && *end != ' ' && *end != '&')
+                end++;
+        }
+        size_t tail = strlen(end) + 1;
+        if ((size_t)(q - buf) + 3 + tail > cap)
+            break;
+        memmove(q + 3, end, tail);
+        memcpy(q, "***", 3);
+        p = q + 3;
+    }
+}
+
+static void ngc_pg_error(ngc_pg_t *pg, const char *what)
+{
+    const char *msg = pg->conn ? PQerrorMessage(pg->conn) : "out of memory";
+    size_t n = strlen(msg);
+    while (n > 0 && (msg[n - 1] == '\n' || msg[n - 1] == ' '))
+        n--;
+    ngc_log_user(0, "PostgreSQL (%s): %s: %.*s", pg->dsn_shown, what, (int)n, msg);
+}
+
+/* Runs a statement with text parameters; NULL after a message. */
+static PGresult *ngc_pg_exec(ngc_pg_t *pg, const char *what, const char *sql, int nparams,
+                             const char *const *params)
+{
+    PGresult *r = PQexecParams(pg->conn, sql, nparams, NULL, params, NULL, NULL, 0);
+    ExecStatusType st = PQresultStatus(r);
+    if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) {
+        ngc_pg_error(pg, what);
+        PQclear(r);
+        return NULL;
+    }
+    return r;
+}
+
+static int ngc_pg_run(ngc_pg_t *pg, const char *what, const char *sql, int nparams,
+                      const char *const *params)
+{
+    PGresult *r = ngc_pg_exec(pg, what, sql, nparams, params);
+    PQclear(r);
+    return r ? NGC_OK : NGC_ERROR;
+}
+
+ngc_pg_t *ngc_pg_connect(const ngc_config_t *cfg)
+{
+    ngc_pg_t *pg = calloc(1, sizeof(*pg));
+    if (pg == NULL)
+        return NULL;
+    pg->cfg = cfg;
+    ngc_pg_mask_dsn(*cfg->pg_dsn ? cfg->pg_dsn : "(PG* environment)", pg->dsn_shown,
+                    sizeof(pg->dsn_shown));
+    pg->conn = PQconnectdb(cfg->pg_dsn);
+    if (pg->conn == NULL || PQstatus(pg->conn) != CONNECTION_OK) {
+        ngc_pg_error(pg, "cannot connect");
+        ngc_pg_free(pg);
+        return NULL;
+    }
+    PQsetNoticeProcessor(pg->conn, NULL, NULL);
+    PGresult *r = PQexec(pg->conn, "SET client_min_messages = warning");
+    PQclear(r);
+    pg->target = PQescapeIdentifier(pg->conn, cfg->pg_table, strlen(cfg->pg_table));
+    if (pg->target == NULL) {
+        ngc_pg_error(pg, "cannot quote --pg-table");
+        ngc_pg_free(pg);
+        return NULL;
+    }
+    return pg;
+}
+
+void ngc_pg_free(ngc_pg_t *pg)
+{
+    if (pg == NULL)
+        return;
+    if (pg->target)
+        PQfreemem(pg->target);
+    if (pg->stage)
+        PQfreemem(pg->stage);
+    if (pg->conn)
+        PQfinish(pg->conn);
+    free(pg);
+}
+
+static const char ngc_pg_jobs_ddl[] =
+    "CREATE TABLE IF NOT EXISTS ngram_jobs ("
+    " id bigserial PRIMARY KEY,"
+    " started timestamptz NOT NULL DEFAULT now(),"
+    " finished timestamptz,"
+    " inputs text NOT NULL,"
+    " options text NOT NULL,"
+    " target text NOT NULL,"
+    " mode text NOT NULL,"
+    " lines bigint,"
+    " distinct_ngrams bigint,"
+    " malformed_lines bigint,"
+    " status text NOT NULL CHECK (status IN ('running', 'succeeded', 'failed')),"
+    " error text)";
+
+/* The target exists with exactly our shape, or does not exist (created). */
+static int ngc_pg_check_target(ngc_pg_t *pg)
+{
+    char sql[1024];
+    snprintf(sql, sizeof(sql),
+             "CREATE TABLE IF NOT EXISTS %s (ngram text PRIMARY KEY,"
+             " match_count bigint NOT NULL, volume_count bigint NOT NULL)", pg->target);
+    if (ngc_pg_run(pg, "cannot create the target table", sql, 0, NULL) != NGC_OK)
+        return NGC_ERROR;
+    const char *params[] = {pg->target};
+    PGresult *r = ngc_pg_exec(
+        pg, "cannot inspect the target table",
+        "SELECT string_agg(a.attname || ' ' || format_type(a.atttypid, a.atttypmod) ||"
+        " CASE WHEN a.attnotnull THEN ' not null' ELSE '' END, ', ' ORDER BY a.attnum),"
+        " (SELECT count(*) FROM pg_index i WHERE i.indrelid = $1::regclass AND i.indisunique"
+        "  AND i.indnkeyatts = 1 AND i.indkey[0] = (SELECT attnum FROM pg_attribute"
+        "  WHERE attrelid = $1::regclass AND attname = 'ngram'))"
+        " FROM pg_attribute a WHERE a.attrelid = $1::regclass AND a.attnum > 0"
+        " AND NOT a.attisdropped",
+        1, params);
+    if (r == NULL)
+        return NGC_ERROR;
+    const char *shape = PQgetvalue(r, 0, 0);
+    const char *want = "ngram text not null, match_count bigint not null, "
+                       "volume_count bigint not null";
+    int ok = strcmp(shape, want) == 0 && strcmp(PQgetvalue(r, 0, 1), "0") != 0;
+    if (!ok)
+        ngc_log_user(0, "PostgreSQL table %s has another shape (%s); it needs (%s) with ngram "
+                     "unique; choose another --pg-table",
+                     pg->target, shape, want);
+    PQclear(r);
+    return ok ? NGC_OK : NGC_ERROR;
+}
+
+int ngc_pg_begin_job(ngc_pg_t *pg, const ngc_plan_t *plan, int argc, char **argv,
+                     char *stage, size_t cap)
+{
+    if (ngc_pg_run(pg, "cannot create ngram_jobs", ngc_pg_jobs_ddl, 0, NULL) != NGC_OK ||
+        ngc_pg_check_target(pg) != NGC_OK)
+        return NGC_ERROR;
+    size_t ilen = 1;
+    for (unsigned i = 0; i < plan->nfiles; i++)
+        ilen += strlen(plan->files[i].path) + 32;
+    size_t olen = 1;
+    for (int i = 1; i < argc; i++)
+        olen += strlen(argv[i]) + 16; /* room for "--pg=(dsn)" */
+    char *inputs = malloc(ilen), *options = malloc(olen);
+    if (inputs == NULL || options == NULL) {
+        free(inputs);
+        free(options);
+        return NGC_ERROR;
+    }
+    size_t n = 0;
+    inputs[0] = '\0';
+    for (unsigned i = 0; i < plan->nfiles; i++)
+        n += (size_t)snprintf(inputs + n, ilen - n, "%s%s (%llu bytes)", i ? ", " : "",
+                              plan->files[i].path, (unsigned long long)plan->files[i].size);
+    n = 0;
+    options[0] = '\0';
+    for (int i = 1; i < argc; i++) {
+        /* The DSN itself is not recorded: it may hold a password. */
+        const char *a = argv[i];
+        if (i > 1 && strcmp(argv[i - 1], "--pg") == 0)
+            a = "(dsn)";
+        else if (strncmp(a, "--pg=", 5) == 0)
+            a = "--pg=(dsn)";
+        int w = snprintf(options + n, olen - n, "%s%s", i > 1 ? " " : "", a);
+        n = w > 0 && (size_t)w < olen - n ? n + (size_t)w : olen - 1;
+    }
+    const char *mode = pg->cfg->pg_append ? "append" : "replace";
+    const char *params[] = {inputs, options, pg->cfg->pg_table, mode};
+    PGresult *r = ngc_pg_exec(pg, "cannot record the job",
+                              "INSERT INTO ngram_jobs (inputs, options, target, mode, status)"
+                              " VALUES ($1, $2, $3, $4, 'running') RETURNING id",
+                              4, params);
+    free(inputs);
+    free(options);
+    if (r == NULL)
+        return NGC_ERROR;
+    snprintf(pg->job_id, sizeof(pg->job_id), "%s", PQgetvalue(r, 0, 0));
+    PQclear(r);
+    char name[96];
+    snprintf(name, sizeof(name), "ngram_stage_%s", pg->job_id);
+    pg->stage = PQescapeIdentifier(pg->conn, name, strlen(name));
+    if (pg->stage == NULL) {
+        ngc_pg_error(pg, "cannot quote the staging table");
+        return NGC_ERROR;
+    }
+    char sql[512];
+    snprintf(sql, sizeof(sql),
+             "CREATE UNLOGGED TABLE %s (part integer NOT NULL, ngram text NOT NULL,"
+             " match_count bigint NOT NULL, volume_count bigint NOT NULL)", pg->stage);
+    if (ngc_pg_run(pg, "cannot create the staging table", sql, 0, NULL) != NGC_OK)
+        return NGC_ERROR;
+    snprintf(stage, cap, "%s", pg->stage);
+    return NGC_OK;
+}
+
+int ngc_pg_commit_job(ngc_pg_t *pg, const ngc_pg_counts_t *counts)
+{
+    char sql[1024];
+    if (ngc_pg_run(pg, "cannot begin the final transaction", "BEGIN", 0, NULL) != NGC_OK)
+        return NGC_ERROR;
+    int rc = NGC_OK;
+    if (pg->cfg->pg_append) {
+        snprintf(sql, sizeof(sql),
+                 "INSERT INTO %s AS t (ngram, match_count, volume_count)"
+                 " SELECT ngram, match_count, volume_count FROM %s"
+                 " ON CONFLICT (ngram) DO UPDATE SET"
+                 " match_count = t.match_count + EXCLUDED.match_count,"
+                 " volume_count = t.volume_count + EXCLUDED.volume_count",
+                 pg->target, pg->stage);
+        rc = ngc_pg_run(pg, "cannot append the result", sql, 0, NULL);
+    } else {
+        snprintf(sql, sizeof(sql), "TRUNCATE %s", pg->target);
+        rc = ngc_pg_run(pg, "cannot replace the target table", sql, 0, NULL);
+        snprintf(sql, sizeof(sql),
+                 "INSERT INTO %s (ngram, match_count, volume_count)"
+                 " SELECT ngram, match_count, volume_count FROM %s",
+                 pg->target, pg->stage);
+        if (rc == NGC_OK)
+            rc = ngc_pg_run(pg, "cannot fill the target table", sql, 0, NULL);
+    }
+    char lines[24], distinct[24], malformed[24];
+    snprintf(lines, sizeof(lines), "%llu", (unsigned long long)counts->lines);
+    snprintf(distinct, sizeof(distinct), "%llu", (unsigned long long)counts->distinct);
+    snprintf(malformed, sizeof(malformed), "%llu", (unsigned long long)counts->malformed);
+    const char *params[] = {pg->job_id, lines, distinct, malformed};
+    if (rc == NGC_OK)
+        rc = ngc_pg_run(pg, "cannot record the job",
+                        "UPDATE ngram_jobs SET status = 'succeeded', finished = now(),"
+                        " lines = $2, distinct_ngrams = $3, malformed_lines = $4 WHERE id = $1",
+                        4, params);
+    snprintf(sql, sizeof(sql), "DROP TABLE %s", pg->stage);
+    if (rc == NGC_OK)
+        rc = ngc_pg_run(pg, "cannot drop the staging table", sql, 0, NULL);
+    if (rc == NGC_OK)
+        rc = ngc_pg_run(pg, "cannot commit", "COMMIT", 0, NULL);
+    if (rc != NGC_OK) {
+        PGresult *r = PQexec(pg->conn, "ROLLBACK");
+        PQclear(r);
+    }
+    return rc;
+}
+
+void ngc_pg_fail_job(ngc_pg_t *pg, const char *why)
+{
+    if (pg == NULL || pg->job_id[0] == '\0')
+        return;
+    /* The connection may have died with the server (which may be back):
+     * probe it, and reconnect once to record the failure. */
+    PGresult *r = PQexec(pg->conn, "ROLLBACK");
+    PQclear(r);
+    if (PQstatus(pg->conn) != CONNECTION_OK) {
+        PQreset(pg->conn);
+        if (PQstatus(pg->conn) != CONNECTION_OK) {
+            ngc_pg_error(pg, "cannot record the failed job");
+            return;
+        }
+    }
+    char sql[256];
+    snprintf(sql, sizeof(sql), "DROP TABLE IF EXISTS %s", pg->stage ? pg->stage : "\"\"");
+    if (pg->stage)
+        ngc_pg_run(pg, "cannot drop the staging table", sql, 0, NULL);
+    const char *params[] = {pg->job_id, why};
+    ngc_pg_run(pg, "cannot record the failed job",
+               "UPDATE ngram_jobs SET status = 'failed', finished = now(), error = $2"
+               " WHERE id = $1",
+               2, params);
+}
+
+int ngc_pg_lookup(ngc_pg_t *pg, char **words, unsigned nwords, unsigned *found)
+{
+    char sql[512];
+    snprintf(sql, sizeof(sql),
+             "SELECT ngram, match_count, volume_count FROM %s WHERE ngram = $1", pg->target);
+    *found = 0;
+    for (unsigned i = 0; i < nwords; i++) {
+        const char *params[] = {words[i]};
+        PGresult *r = ngc_pg_exec(pg, "cannot look up", sql, 1, params);
+        if (r == NULL)
+            return NGC_ERROR;
+        if (PQntuples(r) == 0) {
+            ngc_log_user(0, "'%s' not found in %s", words[i], pg->target);
+        } else {
+            printf("%s\t%s\t%s\n", PQgetvalue(r, 0, 0), PQgetvalue(r, 0, 1), PQgetvalue(r, 0, 2));
+            (*found)++;
+        }
+        PQclear(r);
+    }
+    return fflush(stdout) == 0 ? NGC_OK : NGC_ERROR;
+}
+
+int ngc_pg_list_jobs(ngc_pg_t *pg)
+{
+    if (ngc_pg_run(pg, "cannot create ngram_jobs", ngc_pg_jobs_ddl, 0, NULL) != NGC_OK)
+        return NGC_ERROR;
+    PGresult *r = ngc_pg_exec(
+        pg, "cannot list the jobs",
+        "SELECT id, status, to_char(started, 'YYYY-MM-DD HH24:MI:SS'),"
+        " coalesce(to_char(finished, 'YYYY-MM-DD HH24:MI:SS'), '-'), target, mode,"
+        " coalesce(lines::text, '-'), coalesce(distinct_ngrams::text, '-'),"
+        " coalesce(malformed_lines::text, '-'), inputs, coalesce(error, '')"
+        " FROM ngram_jobs ORDER BY id",
+        0, NULL);
+    if (r == NULL)
+        return NGC_ERROR;
+    printf("id\tstatus\tstarted\tfinished\ttarget\tmode\tlines\tdistinct\tmalformed\tinputs\terror\n");
+    for (int i = 0; i < PQntuples(r); i++)
+        for (int k = 0; k < PQnfields(r); k++)
+            printf("%s%c", PQgetvalue(r, i, k), k + 1 < PQnfields(r) ? '\t' : '\n');
+    PQclear(r);
+    return fflush(stdout) == 0 ? NGC_OK : NGC_ERROR;
+}

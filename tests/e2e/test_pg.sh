@@ -1,0 +1,117 @@
+#!/usr/bin/env bash
+# Results into a real PostgreSQL (started here, private socket): parallel
+# COPY from every worker, all-or-nothing jobs, job records, lookups, quoted
+# identifiers, masked passwords.
+. "$(dirname "$0")/lib.sh"
+. "$HERE/pg-server.sh"
+trap 'pg_cleanup; rm -rf "$WORK"' EXIT
+
+"$NGC_GEN" --seed 31 --size 20M -o "$WORK/in.tsv" 2>/dev/null
+"$NGC_GEN" --seed 32 --size 4M -o "$WORK/other.tsv" 2>/dev/null
+
+# table_tsv TABLE: the table as 'ngram TAB match TAB volume' in output order.
+table_tsv() {
+    psql_q -F $'\t' -c "SELECT ngram, match_count, volume_count FROM $1
+        ORDER BY match_count DESC, volume_count DESC, ngram COLLATE \"C\""
+}
+
+# replace: the table equals the TSV output exactly.
+"$NGC_BIN" --no-progress --pg "$DSN" --count both -o "$WORK/out.tsv" -p 3 -c 2M "$WORK/in.tsv" 2> "$WORK/err"
+check "load exits 0" test $? -eq 0
+table_tsv ngram_counts > "$WORK/table.tsv"
+check "table equals the TSV output" cmp -s "$WORK/out.tsv" "$WORK/table.tsv"
+python3 "$REF" --count both "$WORK/in.tsv" > "$WORK/ref.tsv"
+check "table equals the reference" cmp -s "$WORK/ref.tsv" "$WORK/table.tsv"
+check "no staging table left" test "$(psql_q -c "SELECT count(*) FROM pg_tables WHERE tablename LIKE 'ngram_stage_%'")" -eq 0
+check "job row succeeded" test "$(psql_q -c "SELECT status || ' ' || lines FROM ngram_jobs ORDER BY id DESC LIMIT 1")" = "succeeded $(wc -l < "$WORK/in.tsv")"
+
+# append twice doubles every count.
+"$NGC_BIN" --no-progress --pg "$DSN" --pg-table twice --pg-mode append "$WORK/in.tsv" 2>/dev/null
+"$NGC_BIN" --no-progress --pg "$DSN" --pg-table twice --pg-mode append "$WORK/in.tsv" 2>/dev/null
+check "append twice doubles" test "$(psql_q -c "SELECT count(*) FROM twice t JOIN ngram_counts n USING (ngram)
+    WHERE t.match_count = 2 * n.match_count AND t.volume_count = 2 * n.volume_count")" -eq "$(wc -l < "$WORK/out.tsv")"
+check "append adds no rows" test "$(psql_q -c "SELECT count(*) FROM twice")" -eq "$(wc -l < "$WORK/out.tsv")"
+
+# replace replaces.
+"$NGC_BIN" --no-progress --pg "$DSN" --pg-table twice --count both -o "$WORK/other.out" "$WORK/other.tsv" 2>/dev/null
+table_tsv twice > "$WORK/twice.tsv"
+check "replace replaces" cmp -s "$WORK/other.out" "$WORK/twice.tsv"
+
+# A job that dies mid-load leaves the target as it was and a failed row.
+table_tsv ngram_counts > "$WORK/before.tsv"
+NGRAM_FAILPOINTS=worker.crash_in_load@attempt=0 expect_exit "worker killed during COPY" 1 "load task [0-9]+ failed 4 times" \
+    --pg "$DSN" -p 2 "$WORK/other.tsv"
+table_tsv ngram_counts > "$WORK/after.tsv"
+check "target unchanged after a failed load" cmp -s "$WORK/before.tsv" "$WORK/after.tsv"
+check "failed job row" test "$(psql_q -c "SELECT status FROM ngram_jobs ORDER BY id DESC LIMIT 1")" = failed
+check "failed job: staging dropped" test "$(psql_q -c "SELECT count(*) FROM pg_tables WHERE tablename LIKE 'ngram_stage_%'")" -eq 0
+NGRAM_FAILPOINTS=worker.crash_in_load@task=2 "$NGC_BIN" --no-progress --pg "$DSN" --pg-table retried -p 2 "$WORK/in.tsv" 2>/dev/null
+table_tsv retried | cut -f1,2 > "$WORK/retried.tsv"
+cut -f1,2 "$WORK/out.tsv" > "$WORK/out12.tsv"
+check "a load retried after a crash has every row once" cmp -s "$WORK/out12.tsv" "$WORK/retried.tsv"
+
+# Several workers load at once: their connections show in pg_stat_activity.
+NGRAM_FAILPOINTS=worker.stall@task=0 "$NGC_BIN" --no-progress --pg "$DSN" --pg-table parallel \
+    --task-timeout 4 -p 3 "$WORK/in.tsv" 2>/dev/null &
+coord=$!
+most=0
+for i in $(seq 1 40); do
+    n=$(psql_q -c "SELECT count(*) FROM pg_stat_activity WHERE application_name = 'ngram-count worker'")
+    [ "$n" -gt "$most" ] && most=$n
+    sleep 0.1
+done
+wait $coord
+check "load is parallel ($most worker connections at once)" test "$most" -ge 2
+table_tsv parallel | cut -f1,2 > "$WORK/parallel.tsv"
+check "parallel load exact" cmp -s "$WORK/out12.tsv" "$WORK/parallel.tsv"
+
+# The server stops mid-job (restarted at once): the job fails, the target
+# stays, the job row says failed.
+table_tsv ngram_counts > "$WORK/before.tsv"
+NGRAM_FAILPOINTS=worker.stall@task=3 "$NGC_BIN" --no-progress --pg "$DSN" --task-timeout 3 -p 2 -c 1M "$WORK/in.tsv" 2> "$WORK/stop.err" &
+coord=$!
+sleep 1
+pg_stop immediate
+pg_start
+rc=0
+wait $coord || rc=$?
+check "server gone mid-job: exit 1 (got $rc)" test "$rc" -eq 1
+table_tsv ngram_counts > "$WORK/after.tsv"
+check "server gone mid-job: target unchanged" cmp -s "$WORK/before.tsv" "$WORK/after.tsv"
+check "server gone mid-job: failed job row" test "$(psql_q -c "SELECT status FROM ngram_jobs ORDER BY id DESC LIMIT 1")" = failed
+
+# Malicious table names are quoted, never executed.
+psql_q -c "CREATE TABLE y (a int)"
+"$NGC_BIN" --no-progress --pg "$DSN" --pg-table 'x"; drop table y; --' "$WORK/other.tsv" 2>/dev/null
+check "malicious name: y survives" test "$(psql_q -c "SELECT count(*) FROM pg_tables WHERE tablename = 'y'")" -eq 1
+check "malicious name: table made as named" test "$(psql_q -c "SELECT count(*) FROM pg_tables WHERE tablename = 'x\"; drop table y; --'")" -eq 1
+
+# A table of another shape is an error, not altered.
+psql_q -c "CREATE TABLE wrong (ngram text, n int)"
+expect_exit "table of another shape" 1 "has another shape" --pg "$DSN" --pg-table wrong "$WORK/other.tsv"
+check "wrong table unaltered" test "$(psql_q -c "SELECT count(*) FROM information_schema.columns WHERE table_name = 'wrong'")" -eq 2
+
+# Counts past bigint: an error before the target changes.
+printf "huge\t1900\t18446744073709551615\t1\n" > "$WORK/huge.tsv"
+expect_exit "count past bigint" 1 "past PostgreSQL's bigint range" --pg "$DSN" --pg-table huge "$WORK/huge.tsv"
+check "bigint overflow: target empty" test "$(psql_q -c "SELECT count(*) FROM huge")" -eq 0
+
+# Lookups.
+top=$(head -n 1 "$WORK/out.tsv" | cut -f1)
+"$NGC_BIN" --pg "$DSN" --lookup "$top" --lookup no-such-word > "$WORK/look.out" 2> "$WORK/look.err"
+check "lookup found: exit 0" test $? -eq 0
+check "lookup prints ngram, match, volume" test "$(cat "$WORK/look.out")" = "$(head -n 1 "$WORK/out.tsv")"
+check "lookup not found on stderr" grep -q "'no-such-word' not found" "$WORK/look.err"
+expect_exit "lookup none found" 1 "not found" --pg "$DSN" --lookup no-such-word
+PGHOST=$PG_DIR PGPORT=$PG_PORT "$NGC_BIN" --pg '' --lookup "$top" > "$WORK/look.out" 2>/dev/null
+check "--pg '' uses the PG* environment" test -s "$WORK/look.out"
+"$NGC_BIN" --pg "$DSN" --pg-jobs > "$WORK/jobs.out"
+check "--pg-jobs lists the jobs" test "$(grep -c succeeded "$WORK/jobs.out")" -ge 3
+
+# Connection failures: before any input is read, password masked.
+expect_exit "bad DSN fails fast" 1 "PostgreSQL \(postgresql://bob:\*\*\*@127.0.0.1:1/db\): cannot connect" \
+    --pg 'postgresql://bob:s3cret@127.0.0.1:1/db' "$WORK/no-such-input.tsv"
+check "password not printed" bash -c "! grep -q s3cret '$WORK/ngc.err'"
+expect_exit "key=value password masked" 1 "password=\*\*\* " --pg "host=127.0.0.1 port=1 password=s3cret user=bob" "$WORK/in.tsv"
+check "password not printed (key=value)" bash -c "! grep -q s3cret '$WORK/ngc.err'"
+finish

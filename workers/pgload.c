@@ -1,0 +1,216 @@
+/*
+ * pgload.c: COPY ... FROM STDIN in text format, rows built in a large buffer
+ * (key bytes escaped for COPY) and handed to libpq in 256 KiB pieces.
+ */
+#include "engine/ngc.h"
+#include "workers/pgload.h"
+#include "engine/failpoint.h"
+#include "engine/output.h"
+
+#include <libpq-fe.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <time.h>
+
+#define NGC_PGLOAD_BUF (256u << 10)
+#define NGC_PGLOAD_TRIES 4
+
+struct ngc_pgload_s {
+    char *dsn;
+    char *stage;
+    PGconn *conn;
+    char *buf;
+    size_t len;
+    uint64_t rows;
+};
+
+ngc_pgload_t *ngc_pgload_new(const char *dsn, const char *stage)
+{
+    ngc_pgload_t *l = calloc(1, sizeof(*l));
+    if (l == NULL)
+        return NULL;
+    l->dsn = strdup(dsn);
+    l->stage = strdup(stage);
+    l->buf = malloc(NGC_PGLOAD_BUF + 2 * NGC_LINE_MAX * 2 + 128);
+    if (l->dsn == NULL || l->stage == NULL || l->buf == NULL) {
+        ngc_pgload_free(l);
+        return NULL;
+    }
+    return l;
+}
+
+void ngc_pgload_free(ngc_pgload_t *l)
+{
+    if (l == NULL)
+        return;
+    if (l->conn)
+        PQfinish(l->conn);
+    free(l->dsn);
+    free(l->stage);
+    free(l->buf);
+    free(l);
+}
+
+uint64_t ngc_pgload_rows(const ngc_pgload_t *l)
+{
+    return l->rows;
+}
+
+static int ngc_pgload_fail(ngc_pgload_t *l, char *err, size_t cap, const char *what)
+{
+    const char *msg = l->conn ? PQerrorMessage(l->conn) : "out of memory";
+    size_t n = strlen(msg);
+    while (n > 0 && msg[n - 1] == '\n')
+        n--;
+    snprintf(err, cap, "PostgreSQL load: %s: %.*s", what, (int)n, msg);
+    return NGC_ERROR;
+}
+
+static int ngc_pgload_exec(ngc_pgload_t *l, const char *sql, char *err, size_t cap)
+{
+    PGresult *r = PQexec(l->conn, sql);
+    int ok = PQresultStatus(r) == PGRES_COMMAND_OK;
+    PQclear(r);
+    return ok ? NGC_OK : ngc_pgload_fail(l, err, cap, sql);
+}
+
+static int ngc_pgload_flush(ngc_pgload_t *l, char *err, size_t cap)
+{
+    if (l->len > 0 && PQputCopyData(l->conn, l->buf, (int)l->len) != 1)
+        return ngc_pgload_fail(l, err, cap, "COPY failed");
+    l->len = 0;
+    return NGC_OK;
+}
+
+/* Appends one row; NGC_ERROR for what COPY text cannot carry. */
+static int ngc_pgload_row(ngc_pgload_t *l, unsigned part, const ngc_entry_t *e, char *err,
+                          size_t cap)
+{
+    if (e->match > INT64_MAX || e->volume > INT64_MAX) {
+        snprintf(err, cap, "the total of '%.*s' is past PostgreSQL's bigint range",
+                 (int)(e->len < 200 ? e->len : 200), e->key);
+        return NGC_ERROR;
+    }
+    char *p = l->buf + l->len;
+    p += ngc_output_u64(p, part);
+    *p++ = '\t';
+    for (uint32_t i = 0; i < e->len; i++) {
+        unsigned char c = (unsigned char)e->key[i];
+        if (c == '\\' || c == '\t' || c == '\n' || c == '\r') {
+            *p++ = '\\';
+            *p++ = c == '\\' ? '\\' : c == '\t' ? 't' : c == '\n' ? 'n' : 'r';
+        } else if (c == 0) {
+            snprintf(err, cap, "an ngram holds a NUL byte, which PostgreSQL text cannot");
+            return NGC_ERROR;
+        } else {
+            *p++ = (char)c;
+        }
+    }
+    *p++ = '\t';
+    p += ngc_output_u64(p, e->match);
+    *p++ = '\t';
+    p += ngc_output_u64(p, e->volume);
+    *p++ = '\n';
+    l->len = (size_t)(p - l->buf);
+    l->rows++;
+    return l->len >= NGC_PGLOAD_BUF ? ngc_pgload_flush(l, err, cap) : NGC_OK;
+}
+
+/* One attempt: a transaction that replaces the partitions' rows. */
+static int ngc_pgload_once(ngc_pgload_t *l, const ngc_counters_t *c, unsigned first,
+                           unsigned n, uint32_t task, uint32_t attempt, char *err, size_t cap,
+                           bool *retriable)
+{
+    *retriable = true;
+    if (l->conn == NULL || PQstatus(l->conn) != CONNECTION_OK) {
+        if (l->conn == NULL)
+            l->conn = PQconnectdb(l->dsn);
+        else
+            PQreset(l->conn);
+        if (l->conn == NULL || PQstatus(l->conn) != CONNECTION_OK)
+            return ngc_pgload_fail(l, err, cap, "cannot connect");
+        PQsetNoticeProcessor(l->conn, NULL, NULL);
+        PGresult *r = PQexec(l->conn, "SET application_name = 'ngram-count worker'");
+        PQclear(r);
+    }
+    char sql[512];
+    snprintf(sql, sizeof(sql), "DELETE FROM %s WHERE part >= %u AND part < %u", l->stage, first,
+             first + n);
+    if (ngc_pgload_exec(l, "BEGIN", err, cap) != NGC_OK ||
+        ngc_pgload_exec(l, sql, err, cap) != NGC_OK)
+        goto fail;
+    snprintf(sql, sizeof(sql), "COPY %s (part, ngram, match_count, volume_count) FROM STDIN",
+             l->stage);
+    PGresult *r = PQexec(l->conn, sql);
+    if (PQresultStatus(r) != PGRES_COPY_IN) {
+        PQclear(r);
+        ngc_pgload_fail(l, err, cap, "cannot start COPY");
+        goto fail;
+    }
+    PQclear(r);
+    l->len = 0;
+    int rc = NGC_OK;
+    for (unsigned part = first; part < first + n && rc == NGC_OK; part++) {
+        size_t cnt = ngc_counters_sorted(c, part);
+        for (size_t i = 0; i < cnt && rc == NGC_OK; i++) {
+            ngc_entry_t e;
+            ngc_counters_entry(c, part, i, &e);
+            rc = ngc_pgload_row(l, part, &e, err, cap);
+            if (i == cnt / 2 && part == first)
+                ngc_failpoint_check(NGC_FP_CRASH_IN_LOAD, task, attempt);
+        }
+    }
+    if (rc == NGC_OK)
+        rc = ngc_pgload_flush(l, err, cap);
+    if (rc != NGC_OK) {
+        *retriable = PQstatus(l->conn) != CONNECTION_OK;
+        PQputCopyEnd(l->conn, "ngram-count: load abandoned");
+        while ((r = PQgetResult(l->conn)) != NULL)
+            PQclear(r);
+        goto fail;
+    }
+    if (PQputCopyEnd(l->conn, NULL) != 1) {
+        ngc_pgload_fail(l, err, cap, "cannot end COPY");
+        goto fail;
+    }
+    bool ok = true;
+    while ((r = PQgetResult(l->conn)) != NULL) {
+        if (PQresultStatus(r) != PGRES_COMMAND_OK) {
+            ok = false;
+            ngc_pgload_fail(l, err, cap, "COPY failed");
+        }
+        PQclear(r);
+    }
+    if (!ok || ngc_pgload_exec(l, "COMMIT", err, cap) != NGC_OK)
+        goto fail;
+    return NGC_OK;
+
+fail:
+    /* A server error (bad data, a full disk) is final; a lost link is not. */
+    if (PQstatus(l->conn) == CONNECTION_OK) {
+        *retriable = false;
+        r = PQexec(l->conn, "ROLLBACK");
+        PQclear(r);
+    }
+    return NGC_ERROR;
+}
+
+int ngc_pgload_partitions(ngc_pgload_t *l, const ngc_counters_t *c, unsigned first,
+                          unsigned n, uint32_t task, uint32_t attempt, char *err, size_t cap)
+{
+    for (int i = 0; i < NGC_PGLOAD_TRIES; i++) {
+        bool retriable;
+        uint64_t rows = l->rows;
+        if (ngc_pgload_once(l, c, first, n, task, attempt, err, cap, &retriable) == NGC_OK)
+            return NGC_OK;
+        l->rows = rows;
+        if (!retriable || i + 1 == NGC_PGLOAD_TRIES)
+            break;
+        /* The connection dropped: back off 0.25 s, 0.5 s, 1 s and retry. */
+        struct timespec ts = {0, 250000000L << i};
+        if (i == 2)
+            ts = (struct timespec){1, 0};
+        nanosleep(&ts, NULL);
+    }
+    return NGC_ERROR;
+}

@@ -1,0 +1,33 @@
+/*
+ * pgload.h: a worker's share of a PostgreSQL load: whole sorted partitions
+ * of the reduce table COPYed into the job's staging table over a connection
+ * of its own. Blocking libpq calls: runs on a pool thread. A load of
+ * partitions [first, first+n) deletes their earlier rows in the same
+ * transaction, so a retried load never duplicates rows; a lost connection
+ * is retried with backoff.
+ */
+#ifndef NGC_WORKERS_PGLOAD_H
+#define NGC_WORKERS_PGLOAD_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "engine/counters.h"
+
+typedef struct ngc_pgload_s ngc_pgload_t;
+
+/* Remembers the DSN and the quoted staging table; connects on first use. */
+ngc_pgload_t *ngc_pgload_new(const char *dsn, const char *stage);
+void ngc_pgload_free(ngc_pgload_t *l);
+/*
+ * COPYs the sorted partitions [first, first+n) into the staging table.
+ * NGC_OK, or NGC_ERROR with a reason in err (a count past the bigint range,
+ * bytes PostgreSQL text cannot hold, the server's message). task/attempt
+ * arm failpoints only. Pool thread.
+ */
+int ngc_pgload_partitions(ngc_pgload_t *l, const ngc_counters_t *c, unsigned first,
+                          unsigned n, uint32_t task, uint32_t attempt, char *err, size_t cap);
+/* Rows sent by this loader so far. */
+uint64_t ngc_pgload_rows(const ngc_pgload_t *l);
+
+#endif
