@@ -36,8 +36,11 @@ if(NOT NGC_HAS_LIBFUZZER)
 endif()
 
 # The code under test: every source of ngc_engine and ngc_workers (the
-# linker keeps what the harnesses call), compiled again with the fuzz flags.
+# linker keeps what the harnesses call), compiled again with the fuzz flags,
+# with the libraries and definitions (NGC_HAVE_ISAL...) those targets use.
 set(NGC_FUZZ_SOURCES)
+set(NGC_FUZZ_LIBS)
+set(NGC_FUZZ_DEFS)
 foreach(lib ngc_engine ngc_workers)
   get_target_property(dir ${lib} SOURCE_DIR)
   get_target_property(srcs ${lib} SOURCES)
@@ -47,17 +50,24 @@ foreach(lib ngc_engine ngc_workers)
     endif()
     list(APPEND NGC_FUZZ_SOURCES ${src})
   endforeach()
+  get_target_property(libs ${lib} LINK_LIBRARIES)
+  foreach(l ${libs})
+    if(NOT l MATCHES "^ngc_")
+      list(APPEND NGC_FUZZ_LIBS ${l})
+    endif()
+  endforeach()
+  get_target_property(defs ${lib} COMPILE_DEFINITIONS)
+  if(defs)
+    list(APPEND NGC_FUZZ_DEFS ${defs})
+  endif()
 endforeach()
+list(REMOVE_DUPLICATES NGC_FUZZ_LIBS)
 add_library(ngc_fuzz_lib STATIC ${NGC_FUZZ_SOURCES})
 target_include_directories(ngc_fuzz_lib PUBLIC ${PROJECT_SOURCE_DIR})
+target_compile_definitions(ngc_fuzz_lib PUBLIC ${NGC_FUZZ_DEFS})
 target_compile_options(ngc_fuzz_lib PUBLIC -fsanitize=fuzzer-no-link,${NGC_FUZZ_SAN}
                        ${NGC_FUZZ_COMPILE})
-target_link_libraries(ngc_fuzz_lib PUBLIC PkgConfig::LIBEVENT PkgConfig::XXHASH
-                      PkgConfig::UTF8PROC ZLIB::ZLIB Threads::Threads)
-if(ISAL_FOUND)
-  target_compile_definitions(ngc_fuzz_lib PUBLIC NGC_HAVE_ISAL)
-  target_link_libraries(ngc_fuzz_lib PUBLIC PkgConfig::ISAL)
-endif()
+target_link_libraries(ngc_fuzz_lib PUBLIC ${NGC_FUZZ_LIBS})
 
 set(NGC_FUZZ_CORPUS ${CMAKE_CURRENT_BINARY_DIR}/fuzz-corpus)
 set(NGC_FUZZ_ARTIFACTS ${CMAKE_CURRENT_BINARY_DIR}/fuzz-artifacts)

@@ -144,7 +144,7 @@ static void test_roundtrip_task(void **state)
         path[i] = (char)('a' + i % 26);
     const size_t lens[] = {1, 2, 17, 255, 4095, NGC_MSG_PATH_MAX};
     const uint32_t kinds[] = {NGC_TASK_MAP_PLAIN, NGC_TASK_MAP_STREAM, NGC_TASK_MAP_STDIN,
-                              NGC_TASK_SORT};
+                              NGC_TASK_SORT, NGC_TASK_LOAD};
     for (size_t k = 0; k < NGC_NELEMS(kinds); k++)
         for (size_t i = 0; i < NGC_NELEMS(lens); i++) {
             ngc_msg_t in = ngc_t_task(kinds[k], path, lens[i]), out;
@@ -198,7 +198,7 @@ static void test_roundtrip_failed(void **state)
     for (size_t i = 0; i < sizeof(text); i++)
         text[i] = (char)(' ' + i % 90);
     const size_t lens[] = {0, 1, 100, NGC_MSG_TEXT_MAX};
-    for (uint32_t code = NGC_FAIL_INPUT; code <= NGC_FAIL_INTERNAL; code++)
+    for (uint32_t code = NGC_FAIL_INPUT; code <= NGC_FAIL_DATABASE; code++)
         for (size_t i = 0; i < NGC_NELEMS(lens); i++) {
             ngc_msg_t in = ngc_t_failed(code, text, lens[i]), out;
             ngc_t_roundtrip(&in, &out, 24 + lens[i]);
@@ -400,7 +400,7 @@ static void test_task_nul_in_path(void **state)
 static void test_task_bad_kind(void **state)
 {
     (void)state;
-    const uint32_t kinds[] = {0, 5, 100, UINT32_MAX};
+    const uint32_t kinds[] = {0, NGC_TASK_LOAD + 1, 100, UINT32_MAX};
     for (size_t i = 0; i < NGC_NELEMS(kinds); i++) {
         ngc_msg_t m = ngc_t_task(kinds[i], "/tmp/f", 6);
         size_t n = ngc_msg_encode(&m, ngc_t_buf);
@@ -486,7 +486,7 @@ static void test_done_bad_samples(void **state)
 static void test_failed_bad(void **state)
 {
     (void)state;
-    const uint32_t codes[] = {0, NGC_FAIL_INTERNAL + 1, UINT32_MAX};
+    const uint32_t codes[] = {0, NGC_FAIL_DATABASE + 1, UINT32_MAX};
     for (size_t i = 0; i < NGC_NELEMS(codes); i++) {
         ngc_msg_t m = ngc_t_failed(codes[i], "boom", 4);
         size_t n = ngc_msg_encode(&m, ngc_t_buf);

@@ -38,6 +38,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
         }                                                                \
     } while (0)
 
+/* The last task kind and failure code of engine/msg.h: keep in step. */
+#define NGC_FZ_TASK_LAST NGC_TASK_LOAD
+#define NGC_FZ_FAIL_LAST NGC_FAIL_DATABASE
+
 /* Frames examined prefix by prefix per input; the rest are decoded once. */
 #define NGC_FZ_PREFIX_FRAMES 16
 /* Bytes after a prefix that are poisoned: more than any frame. */
@@ -70,8 +74,11 @@ static void ngc_fz_check_rules(const uint8_t *p, size_t used, const ngc_msg_t *m
                      "TASK of %u bytes, path_len %u", len, t->path_len);
         NGC_FZ_CHECK(t->path[t->path_len] == '\0' && strlen(t->path) == t->path_len,
                      "TASK path not terminated or holding a NUL");
-        NGC_FZ_CHECK(t->kind >= NGC_TASK_MAP_PLAIN && t->kind <= NGC_TASK_SORT, "kind %u",
+        NGC_FZ_CHECK(t->kind >= NGC_TASK_MAP_PLAIN && t->kind <= NGC_FZ_TASK_LAST, "kind %u",
                      t->kind);
+        NGC_FZ_CHECK(t->path_len > 0 || (t->kind != NGC_TASK_MAP_PLAIN &&
+                                          t->kind != NGC_TASK_MAP_STREAM),
+                     "map task of kind %u without a path", t->kind);
         NGC_FZ_CHECK(t->offset + t->length >= t->offset, "range wraps");
         break;
     }
@@ -93,7 +100,7 @@ static void ngc_fz_check_rules(const uint8_t *p, size_t used, const ngc_msg_t *m
                          len == offsetof(ngc_msg_failed_t, text) + f->text_len,
                      "FAILED of %u bytes, text_len %u", len, f->text_len);
         NGC_FZ_CHECK(f->text[f->text_len] == '\0', "FAILED text not terminated");
-        NGC_FZ_CHECK(f->code >= NGC_FAIL_INPUT && f->code <= NGC_FAIL_INTERNAL, "code %u",
+        NGC_FZ_CHECK(f->code >= NGC_FAIL_INPUT && f->code <= NGC_FZ_FAIL_LAST, "code %u",
                      f->code);
         break;
     }

@@ -389,18 +389,19 @@ static void ngc_seed_msg_all(void)
     alen += ngc_msg_encode(&m, all + alen);
 
     static const char *const kinds[] = {"", "task-plain", "task-stream", "task-stdin",
-                                        "task-sort"};
-    for (uint32_t k = NGC_TASK_MAP_PLAIN; k <= NGC_TASK_SORT; k++) {
+                                        "task-sort", "task-load"};
+    for (uint32_t k = NGC_TASK_MAP_PLAIN; k <= NGC_TASK_LOAD; k++) {
         memset(&m, 0, sizeof(m));
         m.type = NGC_MSG_TASK;
         ngc_msg_task_t *t = &m.u.task;
         t->task_id = 7;
         t->kind = k;
-        t->offset = k == NGC_TASK_SORT ? 4 : 8u << 20;
-        t->length = k == NGC_TASK_SORT ? 4 : 8u << 20;
+        bool parts = k == NGC_TASK_SORT || k == NGC_TASK_LOAD;
+        t->offset = parts ? 4 : 8u << 20;
+        t->length = parts ? 4 : 8u << 20;
         t->file_id = 1;
         t->attempt = 1;
-        const char *path = k == NGC_TASK_MAP_STDIN || k == NGC_TASK_SORT
+        const char *path = k == NGC_TASK_MAP_STDIN || parts
                                ? ""
                                : "/data/googlebooks-eng-all-1gram-20120701-a.gz";
         t->path_len = (uint32_t)strlen(path);
@@ -432,8 +433,9 @@ static void ngc_seed_msg_all(void)
             alen += ngc_msg_encode(&m, all + alen);
     }
     static const char *const codes[] = {"", "failed-input", "failed-malformed",
-                                        "failed-overflow", "failed-full", "failed-internal"};
-    for (uint32_t c = NGC_FAIL_INPUT; c <= NGC_FAIL_INTERNAL; c++) {
+                                        "failed-overflow", "failed-full", "failed-internal",
+                                        "failed-database"};
+    for (uint32_t c = NGC_FAIL_INPUT; c <= NGC_FAIL_DATABASE; c++) {
         memset(&m, 0, sizeof(m));
         m.type = NGC_MSG_FAILED;
         ngc_msg_failed_t *f = &m.u.failed;
