@@ -28,6 +28,8 @@ static const char ngc_config_help[] =
     "  ngram-count googlebooks-eng-all-1gram-20120701-a.gz | head\n"
     "  ngram-count -p 4 -t 2 --top 100 --pos strip -o top.tsv 1gram-*.gz\n"
     "  zcat part.gz | ngram-count --from-year 1900 --to-year 1999 -\n"
+    "  ngram-count --pg 'postgresql://me@localhost/books' 1gram-*.gz\n"
+    "  ngram-count --pg 'postgresql://me@localhost/books' --lookup aardvark\n"
     "\n"
     "Parallelism:\n"
     "  -p, --processes N     worker processes (default: online CPUs)\n"

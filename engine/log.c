@@ -41,6 +41,9 @@ static void ngc_log_write(const char *buf, size_t len)
 }
 
 static size_t ngc_log_tail(char *buf, size_t cap, size_t len, int err,
+                           const char *fmt, va_list ap) __attribute__((format(printf, 5, 0)));
+
+static size_t ngc_log_tail(char *buf, size_t cap, size_t len, int err,
                            const char *fmt, va_list ap)
 {
     int n = vsnprintf(buf + len, cap - len, fmt, ap);

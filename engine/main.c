@@ -78,7 +78,9 @@ static int ngc_main_finish(const ngc_config_t *cfg, ngc_output_t *out, ngc_shm_t
         ngc_pg_counts_t counts = {t.lines, ngc_counters_distinct(ngc_shm_counters(shm)),
                                   t.malformed};
         rc = ngc_main_signal ? NGC_AGAIN : ngc_pg_commit_job(pg, &counts);
-        if (rc != NGC_OK && rc != NGC_AGAIN)
+        if (rc == NGC_OK)
+            ngc_log_info("PostgreSQL job committed");
+        else if (rc != NGC_AGAIN)
             ngc_pg_fail_job(pg, "the final transaction failed");
     }
     if (rc == NGC_OK && out != NULL)

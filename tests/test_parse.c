@@ -583,6 +583,33 @@ static void test_pos_keep(void **state)
     assert_int_equal(t->ps.filtered, 0);
 }
 
+/* Found by fuzz_parse: a run that --pos drops must not fail as an
+ * overflow, its sums are never counted (tests/fuzz/crashes/fuzz_parse). */
+static void test_regress_pos_dropped_run_overflow(void **state)
+{
+    ngc_t_ctx_t *t = *state;
+    static const char drop[] = "a_NOUN\t2000\t18446744073709551615\t1\n"
+                               "a_NOUN\t2001\t1\t1\nb\t2000\t7\t1\n";
+    static const char strip[] = "a\t2000\t18446744073709551615\t1\n"
+                                "a\t2001\t1\t1\nb_NOUN\t2000\t7\t1\n";
+    t->cfg.pos = NGC_POS_DROP;
+    assert_int_equal(ngc_t_parse(t, drop, sizeof(drop) - 1), NGC_OK);
+    ngc_t_expect(t->m, "b", 7, 1);
+    assert_int_equal(ngc_map_count(t->m), 1);
+    ngc_map_reset(t->m);
+    ngc_parse_reset(&t->ps);
+    t->cfg.pos = NGC_POS_STRIP;
+    assert_int_equal(ngc_t_parse(t, strip, sizeof(strip) - 1), NGC_OK);
+    ngc_t_expect(t->m, "b", 7, 1);
+    assert_int_equal(ngc_map_count(t->m), 1);
+    /* A kept ngram still overflows. */
+    ngc_map_reset(t->m);
+    ngc_parse_reset(&t->ps);
+    t->cfg.pos = NGC_POS_KEEP;
+    assert_int_equal(ngc_t_parse(t, drop, sizeof(drop) - 1), NGC_ERROR);
+    assert_int_equal(t->ps.fail, NGC_FAIL_OVERFLOW);
+}
+
 static void test_pos_drop(void **state)
 {
     ngc_t_ctx_t *t = *state;
@@ -845,6 +872,7 @@ int main(void)
         NGC_T(test_buffer_exactly_max),
         NGC_T(test_buffer_bytes_exact),
         NGC_T(test_pos_keep),
+        NGC_T(test_regress_pos_dropped_run_overflow),
         NGC_T(test_pos_drop),
         NGC_T(test_pos_strip),
         NGC_T(test_fold_case),

@@ -19,6 +19,8 @@ struct ngc_inflate_s {
     bool zs_init;
 #ifdef NGC_HAVE_ISAL
     struct inflate_state isal;
+    unsigned char hdr[4];   /* a member's first bytes, to check its flags */
+    unsigned hdr_n;
 #endif
     char err[128];
 };
@@ -126,6 +128,19 @@ static long ngc_inflate_isal(ngc_inflate_t *z, const unsigned char **in, size_t 
         isal_inflate_init(s);
         s->crc_flag = ISAL_GZIP;
         z->in_member = true;
+        z->hdr_n = 0;
+    }
+    /* ISA-L ignores the reserved header flags that RFC 1952 (and zlib)
+     * reject: check them ourselves on the member's first four bytes, which
+     * are the next bytes of input however they arrive. */
+    if (z->hdr_n < 4 && *in_len > 0) {
+        size_t take = 4 - z->hdr_n < *in_len ? 4 - z->hdr_n : *in_len;
+        memcpy(z->hdr + z->hdr_n, *in, take);
+        z->hdr_n += (unsigned)take;
+        if (z->hdr_n == 4 && (z->hdr[3] & 0xe0) != 0) {
+            snprintf(z->err, sizeof(z->err), "unknown header flags set");
+            return -1;
+        }
     }
     s->next_in = (uint8_t *)*in;
     s->avail_in = (uint32_t)(*in_len > UINT32_MAX ? UINT32_MAX : *in_len);
