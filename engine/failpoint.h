@@ -22,6 +22,10 @@
  *   worker.corrupt_frame   sends a frame with a bad version instead of DONE
  *   worker.crash_in_load   in the middle of a COPY into PostgreSQL (--pg);
  *                          load tasks are numbered from 0 in their phase
+ *   worker.drop_in_load    cuts the worker's connection in the middle of its
+ *                          first COPY try (a transient loss: it reconnects)
+ *   worker.stall_in_load   a load that stops once connected (the connection
+ *                          stays open until --task-timeout)
  */
 #ifndef NGC_ENGINE_FAILPOINT_H
 #define NGC_ENGINE_FAILPOINT_H
@@ -37,6 +41,8 @@ typedef enum {
     NGC_FP_STALL,
     NGC_FP_CORRUPT_FRAME,
     NGC_FP_CRASH_IN_LOAD,
+    NGC_FP_DROP_IN_LOAD,
+    NGC_FP_STALL_IN_LOAD,
     NGC_FP_COUNT
 } ngc_failpoint_t;
 

@@ -5,12 +5,15 @@
 #include "engine/ngc.h"
 #include "workers/pgload.h"
 #include "engine/failpoint.h"
+#include "engine/log.h"
 #include "engine/output.h"
 
 #include <libpq-fe.h>
 #include <stdbool.h>
 #include <stdlib.h>
+#include <sys/socket.h>
 #include <time.h>
+#include <unistd.h>
 
 #define NGC_PGLOAD_BUF (256u << 10)
 #define NGC_PGLOAD_TRIES 4
@@ -118,8 +121,8 @@ static int ngc_pgload_row(ngc_pgload_t *l, unsigned part, const ngc_entry_t *e, 
 
 /* One attempt: a transaction that replaces the partitions' rows. */
 static int ngc_pgload_once(ngc_pgload_t *l, const ngc_counters_t *c, unsigned first,
-                           unsigned n, uint32_t task, uint32_t attempt, char *err, size_t cap,
-                           bool *retriable)
+                           unsigned n, uint32_t task, uint32_t attempt, bool first_try,
+                           char *err, size_t cap, bool *retriable)
 {
     *retriable = true;
     if (l->conn == NULL || PQstatus(l->conn) != CONNECTION_OK) {
@@ -133,6 +136,9 @@ static int ngc_pgload_once(ngc_pgload_t *l, const ngc_counters_t *c, unsigned fi
         PGresult *r = PQexec(l->conn, "SET application_name = 'ngram-count worker'");
         PQclear(r);
     }
+    if (NGC_UNLIKELY(ngc_failpoint_armed(NGC_FP_STALL_IN_LOAD, task, attempt)))
+        for (;;)
+            pause();
     char sql[512];
     snprintf(sql, sizeof(sql), "DELETE FROM %s WHERE part >= %u AND part < %u", l->stage, first,
              first + n);
@@ -156,8 +162,11 @@ static int ngc_pgload_once(ngc_pgload_t *l, const ngc_counters_t *c, unsigned fi
             ngc_entry_t e;
             ngc_counters_entry(c, part, i, &e);
             rc = ngc_pgload_row(l, part, &e, err, cap);
-            if (i == cnt / 2 && part == first)
+            if (i == cnt / 2 && part == first) {
                 ngc_failpoint_check(NGC_FP_CRASH_IN_LOAD, task, attempt);
+                if (first_try && ngc_failpoint_armed(NGC_FP_DROP_IN_LOAD, task, attempt))
+                    shutdown(PQsocket(l->conn), SHUT_RDWR);
+            }
         }
     }
     if (rc == NGC_OK)
@@ -201,7 +210,8 @@ int ngc_pgload_partitions(ngc_pgload_t *l, const ngc_counters_t *c, unsigned fir
     for (int i = 0; i < NGC_PGLOAD_TRIES; i++) {
         bool retriable;
         uint64_t rows = l->rows;
-        if (ngc_pgload_once(l, c, first, n, task, attempt, err, cap, &retriable) == NGC_OK)
+        if (ngc_pgload_once(l, c, first, n, task, attempt, i == 0, err, cap, &retriable) ==
+            NGC_OK)
             return NGC_OK;
         l->rows = rows;
         if (!retriable || i + 1 == NGC_PGLOAD_TRIES)
@@ -210,6 +220,7 @@ int ngc_pgload_partitions(ngc_pgload_t *l, const ngc_counters_t *c, unsigned fir
         struct timespec ts = {0, 250000000L << i};
         if (i == 2)
             ts = (struct timespec){1, 0};
+        ngc_log_warn(0, "%s; retrying in %ld ms", err, (long)(ts.tv_sec * 1000 + ts.tv_nsec / 1000000));
         nanosleep(&ts, NULL);
     }
     return NGC_ERROR;

@@ -51,19 +51,30 @@ cut -f1,2 "$WORK/out.tsv" > "$WORK/out12.tsv"
 check "a load retried after a crash has every row once" cmp -s "$WORK/out12.tsv" "$WORK/retried.tsv"
 
 # Several workers load at once: their connections show in pg_stat_activity.
-NGRAM_FAILPOINTS=worker.stall@task=0 "$NGC_BIN" --no-progress --pg "$DSN" --pg-table parallel \
+NGRAM_FAILPOINTS=worker.stall_in_load@task=0 "$NGC_BIN" --no-progress --pg "$DSN" --pg-table parallel \
     --task-timeout 4 -p 3 "$WORK/in.tsv" 2>/dev/null &
 coord=$!
 most=0
-for i in $(seq 1 40); do
+for i in $(seq 1 300); do
+    kill -0 $coord 2>/dev/null || break
     n=$(psql_q -c "SELECT count(*) FROM pg_stat_activity WHERE application_name = 'ngram-count worker'")
     [ "$n" -gt "$most" ] && most=$n
-    sleep 0.1
+    sleep 0.05
 done
 wait $coord
 check "load is parallel ($most worker connections at once)" test "$most" -ge 2
 table_tsv parallel | cut -f1,2 > "$WORK/parallel.tsv"
 check "parallel load exact" cmp -s "$WORK/out12.tsv" "$WORK/parallel.tsv"
+
+# A connection lost in the middle of a COPY: the load reconnects with
+# backoff and redoes its partitions in one transaction, so no row is lost or
+# doubled.
+NGRAM_FAILPOINTS=worker.drop_in_load@task=5 "$NGC_BIN" --no-progress --pg "$DSN" --pg-table lossy \
+    --count both -p 2 "$WORK/in.tsv" 2> "$WORK/lossy.err"
+check "load with a lost connection exits 0" test $? -eq 0
+check "the lost connection was retried" grep -q "retrying in 250 ms" "$WORK/lossy.err"
+table_tsv lossy > "$WORK/lossy.tsv"
+check "load with a lost connection is exact" cmp -s "$WORK/out.tsv" "$WORK/lossy.tsv"
 
 # The server stops mid-job (restarted at once): the job fails, the target
 # stays, the job row says failed.
