@@ -80,11 +80,13 @@ RANDOM=$SEED
 "$NGC_BIN" --no-progress -c 2M "$WORK/chaos.tsv" > "$WORK/chaos.clean"
 kills_total=0
 for round in $(seq 1 "$CHAOS_ROUNDS"); do
-    "$NGC_BIN" --no-progress --max-retries 50 -p 3 -t 1 -c 1M -o "$WORK/chaos.out" "$WORK/chaos.tsv" 2> "$WORK/chaos.err" &
+    "$NGC_BIN" --no-progress -v --max-retries 50 -p 3 -t 1 -c 1M -o "$WORK/chaos.out" "$WORK/chaos.tsv" 2> "$WORK/chaos.err" &
     coord=$!
     kills=0
     sleep 0.0$((RANDOM % 5))
-    while kill -0 $coord 2>/dev/null; do
+    # Workers only: once the sort phase is done they are gone, and a child of
+    # the coordinator after that can be a sanitizer's own helper at exit.
+    while kill -0 $coord 2>/dev/null && ! grep -q "sort phase done" "$WORK/chaos.err"; do
         mapfile -t kids < <(pgrep -P $coord)
         if [ ${#kids[@]} -gt 0 ]; then
             victim=${kids[$((RANDOM % ${#kids[@]}))]}
