@@ -566,41 +566,35 @@ static void ngc_counters_insertion(const ngc_counters_t *c, ngc_count_t order,
     }
 }
 
+/* Moves s[i] down the max-heap s[0..n) to its place. */
+static void ngc_counters_sift(const ngc_counters_t *c, ngc_count_t order, ngc_cslot_t *s,
+                              size_t n, size_t i)
+{
+    for (;;) {
+        size_t l = 2 * i + 1, m = i;
+        if (l < n && ngc_counters_before(c, order, &s[m], &s[l]))
+            m = l;
+        if (l + 1 < n && ngc_counters_before(c, order, &s[m], &s[l + 1]))
+            m = l + 1;
+        if (m == i)
+            return;
+        ngc_cslot_t t = s[i];
+        s[i] = s[m];
+        s[m] = t;
+        i = m;
+    }
+}
+
 static void ngc_counters_heapsort(const ngc_counters_t *c, ngc_count_t order,
                                   ngc_cslot_t *s, size_t n)
 {
-    for (size_t k = n; k-- > 0;) {
-        for (size_t i = k;;) {
-            size_t l = 2 * i + 1, m = i;
-            if (l < n && ngc_counters_before(c, order, &s[m], &s[l]))
-                m = l;
-            if (l + 1 < n && ngc_counters_before(c, order, &s[m], &s[l + 1]))
-                m = l + 1;
-            if (m == i)
-                break;
-            ngc_cslot_t t = s[i];
-            s[i] = s[m];
-            s[m] = t;
-            i = m;
-        }
-    }
+    for (size_t k = n / 2; k-- > 0;)
+        ngc_counters_sift(c, order, s, n, k);
     for (size_t end = n; end-- > 1;) {
         ngc_cslot_t t = s[0];
         s[0] = s[end];
         s[end] = t;
-        for (size_t i = 0;;) {
-            size_t l = 2 * i + 1, m = i;
-            if (l < end && ngc_counters_before(c, order, &s[m], &s[l]))
-                m = l;
-            if (l + 1 < end && ngc_counters_before(c, order, &s[m], &s[l + 1]))
-                m = l + 1;
-            if (m == i)
-                break;
-            ngc_cslot_t u = s[i];
-            s[i] = s[m];
-            s[m] = u;
-            i = m;
-        }
+        ngc_counters_sift(c, order, s, end, 0);
     }
 }
 
