@@ -253,6 +253,18 @@ static int ngc_parse_flush(ngc_parse_t *ps, ngc_map_t *m, const char *key, size_
     return NGC_ERROR;
 }
 
+/* The value of the n digits (1..8) at s; 8 bytes readable. Bytes past the
+ * digits are shifted out, their borrows with them. */
+static inline uint64_t ngc_parse_field(const char *s, unsigned n)
+{
+    uint64_t v;
+    memcpy(&v, s, 8);
+    uint64_t d = (v - 0x3030303030303030ull) << (8 * (8 - n));
+    d = d * 10 + (d >> 8);
+    return (((d & 0x000000FF000000FFull) * 0x000F424000000064ull) +
+            (((d >> 16) & 0x000000FF000000FFull) * 0x0000271000000001ull)) >> 32;
+}
+
 /*
  * Reads a run of ASCII digits; *q ends on the first other byte. With 8
  * readable bytes, numbers of up to 7 digits are converted in a register
@@ -272,13 +284,7 @@ static inline uint64_t ngc_parse_digits(const char **q, size_t *ndigits, const c
             unsigned n = (unsigned)__builtin_ctzll(nondigit) >> 3;
             *ndigits = n;
             *q = s + n;
-            if (n == 0)
-                return 0;
-            d <<= 8 * (8 - n); /* the digits to the top, zeros (leading) below */
-            d = d * 10 + (d >> 8);
-            d = (((d & 0x000000FF000000FFull) * 0x000F424000000064ull) +
-                 (((d >> 16) & 0x000000FF000000FFull) * 0x0000271000000001ull)) >> 32;
-            return d;
+            return n == 0 ? 0 : ngc_parse_field(s, n);
         }
     }
     const char *p = s;
@@ -339,18 +345,6 @@ static inline bool ngc_parse_same(const char *a, const char *b, size_t n, const 
 }
 
 #if NGC_PARSE_VEC
-/* The value of the n digits (1..8) at s; 8 bytes readable. Bytes past the
- * digits are shifted out, their borrows with them. */
-static inline uint64_t ngc_parse_field(const char *s, unsigned n)
-{
-    uint64_t v;
-    memcpy(&v, s, 8);
-    uint64_t d = (v - 0x3030303030303030ull) << (8 * (8 - n));
-    d = d * 10 + (d >> 8);
-    return (((d & 0x000000FF000000FFull) * 0x000F424000000064ull) +
-            (((d >> 16) & 0x000000FF000000FFull) * 0x0000271000000001ull)) >> 32;
-}
-
 /*
  * "year TAB match TAB volume LF" within the 16 bytes at q, each number of
  * 1..8 digits (the year 1..4): classifies all 16 bytes at once and returns
