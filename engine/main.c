@@ -61,8 +61,7 @@ static int ngc_main_query(const ngc_config_t *cfg)
 
 /* Writes the result file (if any) and commits the PostgreSQL job (if any):
  * NGC_OK, NGC_AGAIN (a signal), NGC_EOF (stdout's reader left), NGC_ERROR. */
-static int ngc_main_finish(const ngc_config_t *cfg, ngc_output_t *out, ngc_shm_t *shm,
-                           ngc_pg_t *pg, ngc_coord_t *co)
+static int ngc_main_finish(ngc_output_t *out, ngc_shm_t *shm, ngc_pg_t *pg, ngc_coord_t *co)
 {
     /* The loop's signal events are gone; a ^C now must still stop cleanly. */
     signal(SIGINT, ngc_main_on_signal);
@@ -85,7 +84,6 @@ static int ngc_main_finish(const ngc_config_t *cfg, ngc_output_t *out, ngc_shm_t
     }
     if (rc == NGC_OK && out != NULL)
         rc = ngc_output_commit(out);
-    (void)cfg;
     return rc == NGC_OK && ngc_main_signal ? NGC_AGAIN : rc;
 }
 
@@ -150,7 +148,7 @@ static int ngc_main_run(const ngc_config_t *cfg, int argc, char **argv)
             status = ngc_main_signal_exit(ngc_coord_signal(co));
         goto fail_coord;
     }
-    int rc = ngc_main_finish(cfg, out, shm, pg, co);
+    int rc = ngc_main_finish(out, shm, pg, co);
     if (rc == NGC_AGAIN) {
         ngc_pg_fail_job(pg, ngc_main_signal == SIGTERM ? "terminated" : "interrupted");
         status = ngc_main_signal_exit(ngc_main_signal ? ngc_main_signal : SIGINT);
@@ -180,10 +178,7 @@ fail_procs:
 fail_shm:
     ngc_shm_free(shm);
 fail_out:
-    if (status == NGC_EXIT_OK)
-        ngc_output_free(out);
-    else
-        ngc_output_abort(out);
+    ngc_output_free(out);
 fail_plan:
     ngc_plan_free(plan);
 fail_pg:

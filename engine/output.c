@@ -90,7 +90,7 @@ ngc_output_t *ngc_output_open(const ngc_config_t *cfg)
     return out;
 
 fail:
-    ngc_output_abort(out);
+    ngc_output_free(out);
     return NULL;
 }
 
@@ -285,11 +285,6 @@ void ngc_output_free(ngc_output_t *out)
     free(out->zbuf);
     free(out->buf);
     free(out);
-}
-
-void ngc_output_abort(ngc_output_t *out)
-{
-    ngc_output_free(out);
 }
 
 uint64_t ngc_output_lines(const ngc_output_t *out)

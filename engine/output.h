@@ -27,9 +27,7 @@ int ngc_output_write(ngc_output_t *out, const ngc_counters_t *c,
                      volatile sig_atomic_t *stop);
 /* Flushes, syncs and renames into place. NGC_OK or NGC_ERROR (message). */
 int ngc_output_commit(ngc_output_t *out);
-/* Removes the temporary file and frees. Accepts NULL. */
-void ngc_output_abort(ngc_output_t *out);
-/* Frees after a commit. Accepts NULL. */
+/* Frees; a temporary file not yet committed is removed. Accepts NULL. */
 void ngc_output_free(ngc_output_t *out);
 uint64_t ngc_output_lines(const ngc_output_t *out);
 

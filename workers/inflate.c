@@ -63,11 +63,6 @@ void ngc_inflate_free(ngc_inflate_t *z)
     free(z);
 }
 
-const char *ngc_inflate_name(const ngc_inflate_t *z)
-{
-    return z->kind == NGC_INFLATE_ISAL ? "isal" : "zlib";
-}
-
 bool ngc_inflate_in_member(const ngc_inflate_t *z)
 {
     return z->in_member;

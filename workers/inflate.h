@@ -21,8 +21,6 @@ ngc_inflate_t *ngc_inflate_new(ngc_inflate_kind_t kind);
 void ngc_inflate_free(ngc_inflate_t *z);
 /* Whether this build has ISA-L. */
 bool ngc_inflate_have_isal(void);
-/* "isal" or "zlib". */
-const char *ngc_inflate_name(const ngc_inflate_t *z);
 
 /*
  * Inflates from *in (*in_len bytes; both advanced) into out (cap bytes).

@@ -24,7 +24,6 @@ struct ngc_pgload_s {
     PGconn *conn;
     char *buf;
     size_t len;
-    uint64_t rows;
 };
 
 ngc_pgload_t *ngc_pgload_new(const char *dsn, const char *stage)
@@ -52,11 +51,6 @@ void ngc_pgload_free(ngc_pgload_t *l)
     free(l->stage);
     free(l->buf);
     free(l);
-}
-
-uint64_t ngc_pgload_rows(const ngc_pgload_t *l)
-{
-    return l->rows;
 }
 
 static int ngc_pgload_fail(ngc_pgload_t *l, char *err, size_t cap, const char *what)
@@ -115,7 +109,6 @@ static int ngc_pgload_row(ngc_pgload_t *l, unsigned part, const ngc_entry_t *e, 
     p += ngc_output_u64(p, e->volume);
     *p++ = '\n';
     l->len = (size_t)(p - l->buf);
-    l->rows++;
     return l->len >= NGC_PGLOAD_BUF ? ngc_pgload_flush(l, err, cap) : NGC_OK;
 }
 
@@ -209,11 +202,9 @@ int ngc_pgload_partitions(ngc_pgload_t *l, const ngc_counters_t *c, unsigned fir
 {
     for (int i = 0; i < NGC_PGLOAD_TRIES; i++) {
         bool retriable;
-        uint64_t rows = l->rows;
         if (ngc_pgload_once(l, c, first, n, task, attempt, i == 0, err, cap, &retriable) ==
             NGC_OK)
             return NGC_OK;
-        l->rows = rows;
         if (!retriable || i + 1 == NGC_PGLOAD_TRIES)
             break;
         /* The connection dropped: back off 0.25 s, 0.5 s, 1 s and retry. */

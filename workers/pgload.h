@@ -27,7 +27,5 @@ void ngc_pgload_free(ngc_pgload_t *l);
  */
 int ngc_pgload_partitions(ngc_pgload_t *l, const ngc_counters_t *c, unsigned first,
                           unsigned n, uint32_t task, uint32_t attempt, char *err, size_t cap);
-/* Rows sent by this loader so far. */
-uint64_t ngc_pgload_rows(const ngc_pgload_t *l);
 
 #endif
