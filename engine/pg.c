@@ -8,6 +8,7 @@
 #include "engine/log.h"
 
 #include <libpq-fe.h>
+#include <stdarg.h>
 #include <stdlib.h>
 
 struct ngc_pg_s {
@@ -101,6 +102,22 @@ static int ngc_pg_run(ngc_pg_t *pg, const char *what, const char *sql, int npara
     return r ? NGC_OK : NGC_ERROR;
 }
 
+/* Runs a statement built around already quoted identifiers (values never
+ * go through here: they are parameters). */
+static int ngc_pg_runf(ngc_pg_t *pg, const char *what, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static int ngc_pg_runf(ngc_pg_t *pg, const char *what, const char *fmt, ...)
+{
+    char sql[1024];
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(sql, sizeof(sql), fmt, ap);
+    va_end(ap);
+    ngc_assert(n > 0 && (size_t)n < sizeof(sql)); /* identifiers are at most 63 bytes */
+    return ngc_pg_run(pg, what, sql, 0, NULL);
+}
+
 ngc_pg_t *ngc_pg_connect(const ngc_config_t *cfg)
 {
     ngc_pg_t *pg = calloc(1, sizeof(*pg));
@@ -158,11 +175,10 @@ static const char ngc_pg_jobs_ddl[] =
 /* The target exists with exactly our shape, or does not exist (created). */
 static int ngc_pg_check_target(ngc_pg_t *pg)
 {
-    char sql[1024];
-    snprintf(sql, sizeof(sql),
-             "CREATE TABLE IF NOT EXISTS %s (ngram text PRIMARY KEY,"
-             " match_count bigint NOT NULL, volume_count bigint NOT NULL)", pg->target);
-    if (ngc_pg_run(pg, "cannot create the target table", sql, 0, NULL) != NGC_OK)
+    if (ngc_pg_runf(pg, "cannot create the target table",
+                    "CREATE TABLE IF NOT EXISTS %s (ngram text PRIMARY KEY,"
+                    " match_count bigint NOT NULL, volume_count bigint NOT NULL)",
+                    pg->target) != NGC_OK)
         return NGC_ERROR;
     const char *params[] = {pg->target};
     PGresult *r = ngc_pg_exec(
@@ -243,11 +259,10 @@ int ngc_pg_begin_job(ngc_pg_t *pg, const ngc_plan_t *plan, int argc, char **argv
         ngc_pg_error(pg, "cannot quote the staging table");
         return NGC_ERROR;
     }
-    char sql[512];
-    snprintf(sql, sizeof(sql),
-             "CREATE UNLOGGED TABLE %s (part integer NOT NULL, ngram text NOT NULL,"
-             " match_count bigint NOT NULL, volume_count bigint NOT NULL)", pg->stage);
-    if (ngc_pg_run(pg, "cannot create the staging table", sql, 0, NULL) != NGC_OK)
+    if (ngc_pg_runf(pg, "cannot create the staging table",
+                    "CREATE UNLOGGED TABLE %s (part integer NOT NULL, ngram text NOT NULL,"
+                    " match_count bigint NOT NULL, volume_count bigint NOT NULL)",
+                    pg->stage) != NGC_OK)
         return NGC_ERROR;
     snprintf(stage, cap, "%s", pg->stage);
     return NGC_OK;
@@ -255,28 +270,24 @@ int ngc_pg_begin_job(ngc_pg_t *pg, const ngc_plan_t *plan, int argc, char **argv
 
 int ngc_pg_commit_job(ngc_pg_t *pg, const ngc_pg_counts_t *counts)
 {
-    char sql[1024];
     if (ngc_pg_run(pg, "cannot begin the final transaction", "BEGIN", 0, NULL) != NGC_OK)
         return NGC_ERROR;
-    int rc = NGC_OK;
+    int rc;
     if (pg->cfg->pg_append) {
-        snprintf(sql, sizeof(sql),
-                 "INSERT INTO %s AS t (ngram, match_count, volume_count)"
-                 " SELECT ngram, match_count, volume_count FROM %s"
-                 " ON CONFLICT (ngram) DO UPDATE SET"
-                 " match_count = t.match_count + EXCLUDED.match_count,"
-                 " volume_count = t.volume_count + EXCLUDED.volume_count",
-                 pg->target, pg->stage);
-        rc = ngc_pg_run(pg, "cannot append the result", sql, 0, NULL);
+        rc = ngc_pg_runf(pg, "cannot append the result",
+                         "INSERT INTO %s AS t (ngram, match_count, volume_count)"
+                         " SELECT ngram, match_count, volume_count FROM %s"
+                         " ON CONFLICT (ngram) DO UPDATE SET"
+                         " match_count = t.match_count + EXCLUDED.match_count,"
+                         " volume_count = t.volume_count + EXCLUDED.volume_count",
+                         pg->target, pg->stage);
     } else {
-        snprintf(sql, sizeof(sql), "TRUNCATE %s", pg->target);
-        rc = ngc_pg_run(pg, "cannot replace the target table", sql, 0, NULL);
-        snprintf(sql, sizeof(sql),
-                 "INSERT INTO %s (ngram, match_count, volume_count)"
-                 " SELECT ngram, match_count, volume_count FROM %s",
-                 pg->target, pg->stage);
+        rc = ngc_pg_runf(pg, "cannot replace the target table", "TRUNCATE %s", pg->target);
         if (rc == NGC_OK)
-            rc = ngc_pg_run(pg, "cannot fill the target table", sql, 0, NULL);
+            rc = ngc_pg_runf(pg, "cannot fill the target table",
+                             "INSERT INTO %s (ngram, match_count, volume_count)"
+                             " SELECT ngram, match_count, volume_count FROM %s",
+                             pg->target, pg->stage);
     }
     char lines[24], distinct[24], malformed[24];
     snprintf(lines, sizeof(lines), "%llu", (unsigned long long)counts->lines);
@@ -288,9 +299,8 @@ int ngc_pg_commit_job(ngc_pg_t *pg, const ngc_pg_counts_t *counts)
                         "UPDATE ngram_jobs SET status = 'succeeded', finished = now(),"
                         " lines = $2, distinct_ngrams = $3, malformed_lines = $4 WHERE id = $1",
                         4, params);
-    snprintf(sql, sizeof(sql), "DROP TABLE %s", pg->stage);
     if (rc == NGC_OK)
-        rc = ngc_pg_run(pg, "cannot drop the staging table", sql, 0, NULL);
+        rc = ngc_pg_runf(pg, "cannot drop the staging table", "DROP TABLE %s", pg->stage);
     if (rc == NGC_OK)
         rc = ngc_pg_run(pg, "cannot commit", "COMMIT", 0, NULL);
     if (rc != NGC_OK) {
@@ -315,10 +325,8 @@ void ngc_pg_fail_job(ngc_pg_t *pg, const char *why)
             return;
         }
     }
-    char sql[256];
-    snprintf(sql, sizeof(sql), "DROP TABLE IF EXISTS %s", pg->stage ? pg->stage : "\"\"");
     if (pg->stage)
-        ngc_pg_run(pg, "cannot drop the staging table", sql, 0, NULL);
+        ngc_pg_runf(pg, "cannot drop the staging table", "DROP TABLE IF EXISTS %s", pg->stage);
     const char *params[] = {pg->job_id, why};
     ngc_pg_run(pg, "cannot record the failed job",
                "UPDATE ngram_jobs SET status = 'failed', finished = now(), error = $2"
