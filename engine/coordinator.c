@@ -31,8 +31,9 @@
 #include <time.h>
 #include <unistd.h>
 
-#define NGC_SORT_PARTS_PER_TASK 4
-#define NGC_SORT_TASKS (NGC_COUNTERS_PARTS / NGC_SORT_PARTS_PER_TASK)
+/* Sort and load tasks cover whole partitions, four at a time. */
+#define NGC_PART_TASK_PARTS 4
+#define NGC_PART_TASKS (NGC_COUNTERS_PARTS / NGC_PART_TASK_PARTS)
 
 typedef struct {
     ngc_coord_t *co;
@@ -54,7 +55,7 @@ typedef struct {
     ngc_task_state_t state;
     uint32_t attempts;
     uint32_t worker;
-} ngc_sort_task_t;
+} ngc_part_task_t;
 
 typedef enum { NGC_PHASE_MAP, NGC_PHASE_SORT, NGC_PHASE_LOAD, NGC_PHASE_STOP } ngc_phase_t;
 
@@ -74,8 +75,8 @@ struct ngc_coord_s {
     uint32_t *retry;           /* tasks waiting for another attempt */
     uint32_t nretry;
     uint32_t map_done;
-    ngc_sort_task_t sort[NGC_SORT_TASKS];
-    uint32_t sort_done;
+    ngc_part_task_t part_tasks[NGC_PART_TASKS]; /* the sort phase's, then the load phase's */
+    uint32_t part_done;
     bool failing;              /* stop dispatching; drain, then stop */
     bool failure_is_task;      /* failure below comes from a task */
     uint32_t fail_task;        /* earliest failed task */
@@ -217,8 +218,8 @@ static void ngc_coord_lose(ngc_coord_t *co, unsigned slot, const char *why)
             lost++;
         }
     }
-    for (unsigned k = 0; k < NGC_SORT_TASKS; k++) {
-        ngc_sort_task_t *s = &co->sort[k];
+    for (unsigned k = 0; k < NGC_PART_TASKS; k++) {
+        ngc_part_task_t *s = &co->part_tasks[k];
         if (s->state == NGC_TASK_RUNNING && s->worker == slot) {
             s->state = NGC_TASK_PENDING;
             const char *kind = co->phase == NGC_PHASE_LOAD ? "load" : "sort";
@@ -271,8 +272,8 @@ static bool ngc_coord_next(ngc_coord_t *co, ngc_cworker_t *w, ngc_msg_task_t *t)
         w->solo = co->plan->tasks[id].attempts > 0;
         return true;
     }
-    for (unsigned k = 0; k < NGC_SORT_TASKS; k++) {
-        ngc_sort_task_t *s = &co->sort[k];
+    for (unsigned k = 0; k < NGC_PART_TASKS; k++) {
+        ngc_part_task_t *s = &co->part_tasks[k];
         if (s->state != NGC_TASK_PENDING || (s->attempts > 0 && w->inflight > 0))
             continue;
         w->solo = s->attempts > 0;
@@ -280,8 +281,8 @@ static bool ngc_coord_next(ngc_coord_t *co, ngc_cworker_t *w, ngc_msg_task_t *t)
         t->task_id = k;
         t->attempt = s->attempts + 1;
         t->kind = co->phase == NGC_PHASE_LOAD ? NGC_TASK_LOAD : NGC_TASK_SORT;
-        t->offset = (uint64_t)k * NGC_SORT_PARTS_PER_TASK;
-        t->length = NGC_SORT_PARTS_PER_TASK;
+        t->offset = (uint64_t)k * NGC_PART_TASK_PARTS;
+        t->length = NGC_PART_TASK_PARTS;
         t->path[0] = '\0';
         s->state = NGC_TASK_RUNNING;
         s->worker = w->slot;
@@ -310,17 +311,17 @@ static void ngc_coord_step(ngc_coord_t *co)
         co->phase = NGC_PHASE_SORT;
         ngc_log_info("map phase done: %u tasks", co->plan->ntasks);
     }
-    if (co->phase == NGC_PHASE_SORT && co->sort_done == NGC_SORT_TASKS) {
+    if (co->phase == NGC_PHASE_SORT && co->part_done == NGC_PART_TASKS) {
         ngc_log_info("sort phase done: %u partitions", NGC_COUNTERS_PARTS);
         if (co->cfg->pg_dsn != NULL) {
             /* The same partitions again, now COPYed to PostgreSQL. */
             co->phase = NGC_PHASE_LOAD;
-            memset(co->sort, 0, sizeof(co->sort));
-            co->sort_done = 0;
+            memset(co->part_tasks, 0, sizeof(co->part_tasks));
+            co->part_done = 0;
         }
     }
     if ((co->phase == NGC_PHASE_SORT || co->phase == NGC_PHASE_LOAD) &&
-        co->sort_done == NGC_SORT_TASKS) {
+        co->part_done == NGC_PART_TASKS) {
         if (co->phase == NGC_PHASE_LOAD)
             ngc_log_info("load phase done");
         ngc_coord_stop_workers(co);
@@ -354,7 +355,7 @@ static void ngc_coord_add_samples(ngc_coord_t *co, const ngc_msg_done_t *d)
 static void ngc_coord_on_done(ngc_coord_t *co, ngc_cworker_t *w, const ngc_msg_done_t *d)
 {
     if (co->phase == NGC_PHASE_SORT || co->phase == NGC_PHASE_LOAD) {
-        ngc_sort_task_t *s = d->task_id < NGC_SORT_TASKS ? &co->sort[d->task_id] : NULL;
+        ngc_part_task_t *s = d->task_id < NGC_PART_TASKS ? &co->part_tasks[d->task_id] : NULL;
         if (s == NULL || s->state != NGC_TASK_RUNNING || s->worker != w->slot) {
             ngc_coord_lose(co, w->slot, "reported a sort task it was not running");
             return;
@@ -362,7 +363,7 @@ static void ngc_coord_on_done(ngc_coord_t *co, ngc_cworker_t *w, const ngc_msg_d
         s->state = NGC_TASK_DONE;
         w->inflight--;
         w->solo = false;
-        co->sort_done++;
+        co->part_done++;
         return;
     }
     ngc_task_t *t = d->task_id < co->plan->ntasks ? &co->plan->tasks[d->task_id] : NULL;
