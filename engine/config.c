@@ -16,10 +16,11 @@ static const char ngc_config_usage[] =
 
 static const char ngc_config_help[] =
     "usage: ngram-count [options] FILE...\n"
+    "       ngram-count --text [--order N] [text options] FILE...\n"
     "\n"
-    "Totals the match counts of every ngram in Google Books Ngram v2 files\n"
-    "(ngram TAB year TAB match_count TAB volume_count), the MapReduce way:\n"
-    "a coordinator splits the files into tasks, worker processes map them\n"
+    "Totals the match counts of every ngram in Google Books Ngram files of\n"
+    "any release and order, or counts the n-grams of raw text, the MapReduce\n"
+    "way: a coordinator splits the files into tasks, worker processes map them\n"
     "with thread pools, and merge their totals in shared memory.\n"
     "FILEs may be plain or gzip-compressed, in any mix; '-' reads standard input.\n"
     "Prints 'ngram TAB total' lines, most frequent first, ties in byte order.\n"
@@ -28,6 +29,8 @@ static const char ngc_config_help[] =
     "  ngram-count googlebooks-eng-all-1gram-20120701-a.gz | head\n"
     "  ngram-count -p 4 -t 2 --top 100 --pos strip -o top.tsv 1gram-*.gz\n"
     "  zcat part.gz | ngram-count --from-year 1900 --to-year 1999 -\n"
+    "  ngram-count --normalize totalcounts-1 --top 20 1-00000-of-00024.gz\n"
+    "  ngram-count --text --order 3 --sentence-markers corpus.txt > corpus.counts\n"
     "  ngram-count --pg 'postgresql://me@localhost/books' 1gram-*.gz\n"
     "  ngram-count --pg 'postgresql://me@localhost/books' --lookup aardvark\n"
     "\n"
@@ -45,6 +48,22 @@ static const char ngc_config_help[] =
     "      --task-timeout S  kill a worker that makes no progress for S\n"
     "                        seconds (default 300)\n"
     "\n"
+    "Input:\n"
+    "      --format FORMAT   auto (default: per file, from its first lines),\n"
+    "                        v1 (2009: ngram year match pages volume),\n"
+    "                        v2 (2012: ngram year match volume),\n"
+    "                        v3 (2020: ngram then TAB year,match,volume triples),\n"
+    "                        or text; 2- to 5-grams separate tokens by spaces\n"
+    "\n"
+    "Raw text (SRILM-style counts, 'w1 w2 ... wn TAB count'):\n"
+    "      --text            same as --format text: each line is a sentence\n"
+    "      --order N         count every 1..N-gram (1..9, default 3)\n"
+    "      --only-order      count only the N-grams\n"
+    "      --sentence-markers  count '<s> w1 ... wk </s>' per line, as SRILM\n"
+    "      --tokenize HOW    space: split on ASCII whitespace (default);\n"
+    "                        words: Unicode letters/digits apart from\n"
+    "                        punctuation, each punctuation mark a token\n"
+    "\n"
     "What to count:\n"
     "      --count WHAT      match (default), volume, or both (prints\n"
     "                        'ngram TAB match TAB volume', sorted by match,\n"
@@ -59,6 +78,11 @@ static const char ngc_config_help[] =
     "      --fold-case       Unicode case folding of ngrams (output is folded)\n"
     "      --min-count N     print only totals of at least N\n"
     "      --top K           print only the K most frequent\n"
+    "      --sort ORDER      count (default: most frequent first) or ngram\n"
+    "                        (byte order, as LC_ALL=C sort)\n"
+    "      --normalize FILE  print occurrences per million words (percent of\n"
+    "                        books for --count volume) of the years counted,\n"
+    "                        using Google's totalcounts FILE, 17 digits\n"
     "\n"
     "PostgreSQL (libpq):\n"
     "      --pg DSN          load the result into PostgreSQL (a libpq connection\n"
@@ -87,8 +111,9 @@ static const char ngc_config_help[] =
     "\n"
     "SIZE takes K, M or G suffixes (powers of 1024).\n"
     "Malformed lines (wrong field count, non-numeric or negative count, year\n"
-    "outside 1..9999, longer than 1 MiB) are skipped and counted; --stats names\n"
-    "the first few as FILE:LINE.\n"
+    "outside 1..9999, longer than 1 MiB; in text, invalid UTF-8 with\n"
+    "--tokenize words) are skipped and counted; --stats names the first few\n"
+    "as FILE:LINE.\n"
     "\n"
     "Exit status: 0 success; 1 the run failed (unreadable or corrupt input,\n"
     "--strict and a malformed line, a total over 2^64-1, reduce table full,\n"
@@ -115,7 +140,15 @@ enum {
     NGC_OPT_PG_TABLE,
     NGC_OPT_PG_MODE,
     NGC_OPT_PG_JOBS,
-    NGC_OPT_LOOKUP
+    NGC_OPT_LOOKUP,
+    NGC_OPT_FORMAT,
+    NGC_OPT_TEXT,
+    NGC_OPT_ORDER,
+    NGC_OPT_ONLY_ORDER,
+    NGC_OPT_MARKERS,
+    NGC_OPT_TOKENIZE,
+    NGC_OPT_SORT,
+    NGC_OPT_NORMALIZE
 };
 
 static const struct option ngc_config_options[] = {
@@ -143,6 +176,14 @@ static const struct option ngc_config_options[] = {
     {"pg-mode", required_argument, NULL, NGC_OPT_PG_MODE},
     {"pg-jobs", no_argument, NULL, NGC_OPT_PG_JOBS},
     {"lookup", required_argument, NULL, NGC_OPT_LOOKUP},
+    {"format", required_argument, NULL, NGC_OPT_FORMAT},
+    {"text", no_argument, NULL, NGC_OPT_TEXT},
+    {"order", required_argument, NULL, NGC_OPT_ORDER},
+    {"only-order", no_argument, NULL, NGC_OPT_ONLY_ORDER},
+    {"sentence-markers", no_argument, NULL, NGC_OPT_MARKERS},
+    {"tokenize", required_argument, NULL, NGC_OPT_TOKENIZE},
+    {"sort", required_argument, NULL, NGC_OPT_SORT},
+    {"normalize", required_argument, NULL, NGC_OPT_NORMALIZE},
     {"verbose", no_argument, NULL, 'v'},
     {"help", no_argument, NULL, 'h'},
     {"version", no_argument, NULL, 'V'},
@@ -249,7 +290,9 @@ ngc_config_result_t ngc_config_parse(ngc_config_t *cfg, int argc, char **argv)
         .progress = NGC_PROGRESS_AUTO,
         .max_retries = 3,
         .task_timeout = 300,
+        .order = 3,
     };
+    bool years = false, order_set = false;
     uint64_t v;
     int c;
     opterr = 0;
@@ -289,11 +332,70 @@ ngc_config_result_t ngc_config_parse(ngc_config_t *cfg, int argc, char **argv)
             if (ngc_config_number("--from-year", optarg, 1, 9999, &v))
                 return NGC_CONFIG_USAGE;
             cfg->from_year = (uint32_t)v;
+            years = true;
             break;
         case NGC_OPT_TO_YEAR:
             if (ngc_config_number("--to-year", optarg, 1, 9999, &v))
                 return NGC_CONFIG_USAGE;
             cfg->to_year = (uint32_t)v;
+            years = true;
+            break;
+        case NGC_OPT_FORMAT: {
+            static const char *const names[] = {"auto", "v1", "v2", "v3", "text"};
+            unsigned i = 0;
+            while (i < NGC_NELEMS(names) && strcmp(optarg, names[i]) != 0)
+                i++;
+            if (i == NGC_NELEMS(names)) {
+                ngc_config_bad("--format", optarg, "expected auto, v1, v2, v3 or text");
+                return NGC_CONFIG_USAGE;
+            }
+            cfg->format = (ngc_format_t)i;
+            break;
+        }
+        case NGC_OPT_TEXT:
+            cfg->format = NGC_FORMAT_TEXT;
+            break;
+        case NGC_OPT_ORDER:
+            if (ngc_config_number("--order", optarg, 1, NGC_ORDER_MAX, &v))
+                return NGC_CONFIG_USAGE;
+            cfg->order = (unsigned)v;
+            order_set = true;
+            break;
+        case NGC_OPT_ONLY_ORDER:
+            cfg->only_order = true;
+            order_set = true;
+            break;
+        case NGC_OPT_MARKERS:
+            cfg->sentence_markers = true;
+            order_set = true;
+            break;
+        case NGC_OPT_TOKENIZE:
+            if (strcmp(optarg, "space") == 0)
+                cfg->tokenize = NGC_TOKENIZE_SPACE;
+            else if (strcmp(optarg, "words") == 0)
+                cfg->tokenize = NGC_TOKENIZE_WORDS;
+            else {
+                ngc_config_bad("--tokenize", optarg, "expected space or words");
+                return NGC_CONFIG_USAGE;
+            }
+            order_set = true;
+            break;
+        case NGC_OPT_SORT:
+            if (strcmp(optarg, "count") == 0)
+                cfg->sort = NGC_SORT_COUNT;
+            else if (strcmp(optarg, "ngram") == 0)
+                cfg->sort = NGC_SORT_NGRAM;
+            else {
+                ngc_config_bad("--sort", optarg, "expected count or ngram");
+                return NGC_CONFIG_USAGE;
+            }
+            break;
+        case NGC_OPT_NORMALIZE:
+            if (*optarg == '\0') {
+                ngc_config_bad("--normalize", optarg, "empty file name");
+                return NGC_CONFIG_USAGE;
+            }
+            cfg->normalize = optarg;
             break;
         case NGC_OPT_MIN_COUNT:
             if (ngc_config_number("--min-count", optarg, 0, UINT64_MAX, &cfg->min_count))
@@ -436,6 +538,27 @@ ngc_config_result_t ngc_config_parse(ngc_config_t *cfg, int argc, char **argv)
     if (cfg->from_year > cfg->to_year) {
         fprintf(stderr, "ngram-count: --from-year %u is after --to-year %u\n%s",
                 cfg->from_year, cfg->to_year, ngc_config_usage);
+        return NGC_CONFIG_USAGE;
+    }
+    const char *clash = NULL;
+    if (cfg->format == NGC_FORMAT_TEXT) {
+        if (years)
+            clash = "--text has no years: --from-year and --to-year do not apply";
+        else if (cfg->pos != NGC_POS_KEEP)
+            clash = "--text has no part-of-speech tags: --pos does not apply";
+        else if (cfg->count != NGC_COUNT_MATCH)
+            clash = "--text counts occurrences only: --count volume/both do not apply";
+        else if (cfg->normalize != NULL)
+            clash = "--normalize needs Google's per-year totals, which --text does not have";
+    } else if (order_set) {
+        clash = "--order, --only-order, --sentence-markers and --tokenize need --text";
+    }
+    if (clash == NULL && cfg->top != 0 && cfg->sort == NGC_SORT_NGRAM)
+        clash = "--top picks the most frequent: it cannot be used with --sort ngram";
+    if (clash == NULL && cfg->normalize != NULL && cfg->pg_dsn != NULL)
+        clash = "--normalize changes only the printed numbers: it cannot be used with --pg";
+    if (clash != NULL) {
+        fprintf(stderr, "ngram-count: %s\n%s", clash, ngc_config_usage);
         return NGC_CONFIG_USAGE;
     }
     bool query = cfg->pg_jobs || cfg->nlookups > 0;

@@ -15,6 +15,19 @@ typedef enum { NGC_STATS_NONE, NGC_STATS_TEXT, NGC_STATS_JSON } ngc_stats_mode_t
 typedef enum { NGC_PROGRESS_AUTO, NGC_PROGRESS_ON, NGC_PROGRESS_OFF } ngc_progress_mode_t;
 /* The gzip engine: ISA-L when the build has it, or zlib. */
 typedef enum { NGC_INFLATE_AUTO, NGC_INFLATE_ZLIB, NGC_INFLATE_ISAL } ngc_inflate_kind_t;
+/* Input layouts; AUTO is decided per file from its first lines. */
+typedef enum {
+    NGC_FORMAT_AUTO = 0,
+    NGC_FORMAT_V1,   /* ngram TAB year TAB match TAB pages TAB volume */
+    NGC_FORMAT_V2,   /* ngram TAB year TAB match TAB volume */
+    NGC_FORMAT_V3,   /* ngram (TAB year,match,volume)... */
+    NGC_FORMAT_TEXT, /* raw text, one sentence per line */
+    NGC_FORMAT_MAX
+} ngc_format_t;
+typedef enum { NGC_TOKENIZE_SPACE, NGC_TOKENIZE_WORDS } ngc_tokenize_t;
+typedef enum { NGC_SORT_COUNT, NGC_SORT_NGRAM } ngc_sort_t;
+
+#define NGC_ORDER_MAX 9
 
 typedef struct {
     unsigned processes;     /* worker processes */
@@ -29,6 +42,13 @@ typedef struct {
     ngc_count_t count;
     ngc_pos_t pos;
     bool fold_case;
+    ngc_format_t format;
+    unsigned order;         /* --text: longest n-gram counted */
+    bool only_order;        /* --text: only n-grams of length `order` */
+    bool sentence_markers;  /* --text: <s> ... </s> around each line */
+    ngc_tokenize_t tokenize;
+    ngc_sort_t sort;
+    const char *normalize;  /* --normalize totals file, NULL without */
     ngc_inflate_kind_t inflate;
     const char *pg_dsn;     /* --pg, NULL without; "" uses the PG* variables */
     const char *pg_table;   /* --pg-table */

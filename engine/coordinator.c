@@ -380,6 +380,10 @@ static void ngc_coord_on_done(ngc_coord_t *co, ngc_cworker_t *w, const ngc_msg_d
     co->totals.malformed += d->malformed;
     co->totals.filtered += d->filtered;
     co->totals.dropped += d->dropped;
+    co->totals.tokens += d->tokens;
+    ngc_file_t *f = &co->plan->files[t->file_id];
+    if (f->format == NGC_FORMAT_AUTO)
+        f->format = (ngc_format_t)d->format;
     ngc_coord_add_samples(co, d);
 }
 

@@ -10,8 +10,10 @@
  * Crash safety (a worker may die at any instruction, holding a lock):
  * - A batch (one task's entries for one partition) is applied under the
  *   partition lock with an undo journal in shared memory: each slot's old
- *   state is journaled before the slot changes. The task's commit bit for the
- *   partition is set in the same critical section, last. The next locker of
+ *   state is journaled before the slot changes. The task's commit record for
+ *   the partition (the number of its last batch there: a task whose
+ *   combiner outgrew its budget merges in several numbered batches) is set
+ *   in the same critical section, last. The next locker of
  *   a lock whose owner died rolls an uncommitted batch back, so a task's
  *   contribution lands exactly once however often it is retried.
  * - The table grows before a batch starts, never during one, and switches to
@@ -67,6 +69,8 @@ _Static_assert(sizeof(ngc_undo_t) == 32, "journal records are a power of two");
 typedef struct {
     uint32_t task;          /* task whose batch is being applied */
     uint32_t active;        /* 1 from the first change to the commit */
+    uint32_t batch;         /* which of the task's batches */
+    uint32_t pad;
     uint64_t saved_count;   /* partition state before the batch */
     uint64_t saved_arena;
     uint64_t saved_arena_end;
@@ -93,8 +97,8 @@ struct ngc_counters_s {
     uint64_t high_water;
     uint64_t free_tables[NGC_SIZE_CLASSES]; /* offset of a freed array, 0 = none */
     uint32_t ntasks;
-    uint64_t committed;                     /* offset of _Atomic uint64_t[ntasks]:
-                                               bit p = partition p has the task */
+    uint64_t committed;                     /* offset of _Atomic uint32_t[ntasks][parts]:
+                                               the task's last batch in the partition */
     uint64_t repairs;                       /* batches rolled back (for tests) */
     ngc_part_t part[NGC_COUNTERS_PARTS];
 };
@@ -119,9 +123,11 @@ static inline ngc_cslot_t *ngc_counters_slots(const ngc_counters_t *c, const ngc
     return (ngc_cslot_t *)ngc_counters_at(c, p->table & ~(uint64_t)63);
 }
 
-static inline _Atomic uint64_t *ngc_counters_commits(const ngc_counters_t *c)
+static inline _Atomic uint32_t *ngc_counters_commit(const ngc_counters_t *c, unsigned part,
+                                                     uint32_t task)
 {
-    return (_Atomic uint64_t *)ngc_counters_at(c, c->committed);
+    return (_Atomic uint32_t *)ngc_counters_at(c, c->committed) +
+           (size_t)task * NGC_COUNTERS_PARTS + part;
 }
 
 static unsigned ngc_counters_log2(uint64_t n)
@@ -211,13 +217,15 @@ ngc_counters_t *ngc_counters_shm_init(void *at, size_t size, uint32_t ntasks)
     if (ngc_shmtx_init(&c->alloc_lock) != NGC_OK)
         return NULL;
     bool zeroed;
-    c->committed = ngc_counters_alloc(c, (uint64_t)(ntasks ? ntasks : 1) * 8, false, &zeroed);
+    c->committed = ngc_counters_alloc(c, (uint64_t)(ntasks ? ntasks : 1) * 4 * NGC_COUNTERS_PARTS,
+                                      false, &zeroed);
     if (c->committed == 0) {
         ngc_log_user(0, "--memory is too small for the commit records of %u tasks", ntasks);
         return NULL;
     }
     for (uint32_t t = 0; t < ntasks; t++)
-        atomic_init(&ngc_counters_commits(c)[t], 0);
+        for (unsigned k = 0; k < NGC_COUNTERS_PARTS; k++)
+            atomic_init(ngc_counters_commit(c, k, t), 0);
     for (unsigned i = 0; i < NGC_COUNTERS_PARTS; i++) {
         ngc_part_t *p = &c->part[i];
         if (ngc_shmtx_init(&p->lock) != NGC_OK)
@@ -244,11 +252,12 @@ unsigned ngc_counters_partition(uint64_t hash)
     return (unsigned)(hash >> (64 - NGC_PART_BITS));
 }
 
-bool ngc_counters_committed(const ngc_counters_t *c, unsigned part, uint32_t task)
+bool ngc_counters_committed(const ngc_counters_t *c, unsigned part, uint32_t task,
+                            uint32_t batch)
 {
     ngc_assert(task < c->ntasks && part < NGC_COUNTERS_PARTS);
-    return (atomic_load_explicit(&ngc_counters_commits(c)[task], memory_order_acquire) >>
-            part) & 1;
+    return atomic_load_explicit(ngc_counters_commit(c, part, task), memory_order_acquire) >=
+           batch;
 }
 
 uint64_t ngc_counters_repairs(const ngc_counters_t *c)
@@ -339,7 +348,7 @@ static void ngc_counters_rollback(ngc_counters_t *c, ngc_part_t *p)
     ngc_journal_t *j = &p->journal;
     if (!j->active)
         return;
-    if (!ngc_counters_committed(c, (unsigned)(p - c->part), j->task)) {
+    if (!ngc_counters_committed(c, (unsigned)(p - c->part), j->task, j->batch)) {
         ngc_cslot_t *s = ngc_counters_slots(c, p);
         const ngc_undo_t *u = (const ngc_undo_t *)ngc_counters_at(c, j->entries);
         for (uint64_t i = j->n; i-- > 0;) {
@@ -398,11 +407,12 @@ static uint64_t ngc_counters_missing(const ngc_counters_t *c, const ngc_part_t *
 }
 
 static int ngc_counters_apply(ngc_counters_t *c, ngc_part_t *p, uint32_t task,
-                              uint32_t attempt, const ngc_kv_t *kv, size_t n,
+                              uint32_t batch, uint32_t attempt, const ngc_kv_t *kv, size_t n,
                               const ngc_kv_t **bad)
 {
     ngc_journal_t *j = &p->journal;
     j->task = task;
+    j->batch = batch;
     j->n = 0;
     j->saved_count = p->count;
     j->saved_arena = p->arena;
@@ -459,17 +469,17 @@ static int ngc_counters_apply(ngc_counters_t *c, ngc_part_t *p, uint32_t task,
     return NGC_OK;
 }
 
-int ngc_counters_merge(ngc_counters_t *c, unsigned part, uint32_t task, uint32_t attempt,
-                       const ngc_kv_t *kv, size_t n, const ngc_kv_t **bad)
+int ngc_counters_merge(ngc_counters_t *c, unsigned part, uint32_t task, uint32_t batch,
+                       uint32_t attempt, const ngc_kv_t *kv, size_t n, const ngc_kv_t **bad)
 {
-    ngc_assert(part < NGC_COUNTERS_PARTS && task < c->ntasks);
+    ngc_assert(part < NGC_COUNTERS_PARTS && task < c->ntasks && batch > 0);
     ngc_part_t *p = &c->part[part];
     if (ngc_counters_lock(c, p) != NGC_OK)
         return NGC_ERROR;
     ngc_assert(p->sorted_off == 0);
     int rc = NGC_OK;
     /* A retried task skips the partitions its earlier attempt committed. */
-    if (!ngc_counters_committed(c, part, task)) {
+    if (!ngc_counters_committed(c, part, task, batch)) {
         /* Room for every new key before the batch starts (the journal names
          * slots by index, so the table must not move under it). Counting
          * the new keys first keeps re-merged keys from doubling the table;
@@ -481,10 +491,10 @@ int ngc_counters_merge(ngc_counters_t *c, unsigned part, uint32_t task, uint32_t
         if (rc == NGC_OK)
             rc = ngc_counters_journal_reserve(c, p, n);
         if (rc == NGC_OK)
-            rc = ngc_counters_apply(c, p, task, attempt, kv, n, bad);
+            rc = ngc_counters_apply(c, p, task, batch, attempt, kv, n, bad);
         if (rc == NGC_OK) {
-            atomic_fetch_or_explicit(&ngc_counters_commits(c)[task], 1ull << part,
-                                     memory_order_release);
+            atomic_store_explicit(ngc_counters_commit(c, part, task), batch,
+                                  memory_order_release);
             ngc_counters_fence();
             p->journal.active = 0;
         } else {
@@ -516,17 +526,20 @@ static inline uint64_t ngc_counters_prefix(const char *key, size_t len)
 }
 
 /* The output order: the count (match, volume, or match then volume)
- * descending, then the key bytes ascending, a prefix before its extensions. */
-static inline int ngc_counters_order(ngc_count_t order, uint64_t ma, uint64_t va, uint64_t pa,
+ * descending unless --sort ngram, then the key bytes ascending, a prefix
+ * before its extensions. */
+static inline int ngc_counters_order(ngc_order_t order, uint64_t ma, uint64_t va, uint64_t pa,
                                      const char *ka, size_t la, uint64_t mb, uint64_t vb,
                                      uint64_t pb, const char *kb, size_t lb)
 {
-    uint64_t a = order == NGC_COUNT_VOLUME ? va : ma;
-    uint64_t b = order == NGC_COUNT_VOLUME ? vb : mb;
-    if (a != b)
-        return a > b ? -1 : 1;
-    if (order == NGC_COUNT_BOTH && va != vb)
-        return va > vb ? -1 : 1;
+    if (order.sort == NGC_SORT_COUNT) {
+        uint64_t a = order.count == NGC_COUNT_VOLUME ? va : ma;
+        uint64_t b = order.count == NGC_COUNT_VOLUME ? vb : mb;
+        if (a != b)
+            return a > b ? -1 : 1;
+        if (order.count == NGC_COUNT_BOTH && va != vb)
+            return va > vb ? -1 : 1;
+    }
     if (pa != pb)
         return pa < pb ? -1 : 1;
     size_t n = la < lb ? la : lb;
@@ -536,13 +549,13 @@ static inline int ngc_counters_order(ngc_count_t order, uint64_t ma, uint64_t va
     return la < lb ? -1 : la > lb;
 }
 
-int ngc_counters_compare(const ngc_entry_t *a, const ngc_entry_t *b, ngc_count_t order)
+int ngc_counters_compare(const ngc_entry_t *a, const ngc_entry_t *b, ngc_order_t order)
 {
     return ngc_counters_order(order, a->match, a->volume, a->prefix, a->key, a->len, b->match,
                               b->volume, b->prefix, b->key, b->len);
 }
 
-static inline bool ngc_counters_before(const ngc_counters_t *c, ngc_count_t order,
+static inline bool ngc_counters_before(const ngc_counters_t *c, ngc_order_t order,
                                        const ngc_cslot_t *x, const ngc_cslot_t *y)
 {
     return ngc_counters_order(order, x->match, x->volume, x->hash,
@@ -552,7 +565,7 @@ static inline bool ngc_counters_before(const ngc_counters_t *c, ngc_count_t orde
                               y->ref & NGC_KEY_LEN_MASK) < 0;
 }
 
-static void ngc_counters_insertion(const ngc_counters_t *c, ngc_count_t order,
+static void ngc_counters_insertion(const ngc_counters_t *c, ngc_order_t order,
                                    ngc_cslot_t *s, size_t n)
 {
     for (size_t i = 1; i < n; i++) {
@@ -567,7 +580,7 @@ static void ngc_counters_insertion(const ngc_counters_t *c, ngc_count_t order,
 }
 
 /* Moves s[i] down the max-heap s[0..n) to its place. */
-static void ngc_counters_sift(const ngc_counters_t *c, ngc_count_t order, ngc_cslot_t *s,
+static void ngc_counters_sift(const ngc_counters_t *c, ngc_order_t order, ngc_cslot_t *s,
                               size_t n, size_t i)
 {
     for (;;) {
@@ -585,7 +598,7 @@ static void ngc_counters_sift(const ngc_counters_t *c, ngc_count_t order, ngc_cs
     }
 }
 
-static void ngc_counters_heapsort(const ngc_counters_t *c, ngc_count_t order,
+static void ngc_counters_heapsort(const ngc_counters_t *c, ngc_order_t order,
                                   ngc_cslot_t *s, size_t n)
 {
     for (size_t k = n / 2; k-- > 0;)
@@ -600,7 +613,7 @@ static void ngc_counters_heapsort(const ngc_counters_t *c, ngc_count_t order,
 
 /* Introsort with the comparison inlined (qsort_r's indirect calls cost more
  * than the comparisons here); heapsort past the depth limit. */
-static void ngc_counters_introsort(const ngc_counters_t *c, ngc_count_t order,
+static void ngc_counters_introsort(const ngc_counters_t *c, ngc_order_t order,
                                    ngc_cslot_t *s, size_t n, unsigned depth)
 {
     while (n > 24) {
@@ -644,7 +657,7 @@ static void ngc_counters_introsort(const ngc_counters_t *c, ngc_count_t order,
     ngc_counters_insertion(c, order, s, n);
 }
 
-int ngc_counters_sort(ngc_counters_t *c, unsigned part, ngc_count_t order,
+int ngc_counters_sort(ngc_counters_t *c, unsigned part, ngc_order_t order,
                       uint64_t min_count, uint32_t task, uint32_t attempt)
 {
     ngc_assert(part < NGC_COUNTERS_PARTS);
@@ -656,7 +669,7 @@ int ngc_counters_sort(ngc_counters_t *c, unsigned part, ngc_count_t order,
         ngc_cslot_t *s = ngc_counters_slots(c, p);
         uint64_t cap = ngc_counters_cap(p), n = 0;
         for (uint64_t i = 0; i < cap; i++) {
-            uint64_t v = order == NGC_COUNT_VOLUME ? s[i].volume : s[i].match;
+            uint64_t v = order.count == NGC_COUNT_VOLUME ? s[i].volume : s[i].match;
             n += s[i].ref != 0 && v >= min_count;
         }
         /* Sorted into a new array: the table stays whole until the sorted
@@ -669,7 +682,7 @@ int ngc_counters_sort(ngc_counters_t *c, unsigned part, ngc_count_t order,
             ngc_cslot_t *d = (ngc_cslot_t *)ngc_counters_at(c, off);
             uint64_t k = 0;
             for (uint64_t i = 0; i < cap && k < n; i++) {
-                uint64_t v = order == NGC_COUNT_VOLUME ? s[i].volume : s[i].match;
+                uint64_t v = order.count == NGC_COUNT_VOLUME ? s[i].volume : s[i].match;
                 if (s[i].ref == 0 || v < min_count)
                     continue;
                 d[k] = s[i];

@@ -47,6 +47,17 @@ typedef struct {
 
 #define NGC_COUNTERS_PARTS 64
 
+/* The output order: by the counted total (--count) unless --sort ngram. */
+typedef struct {
+    ngc_count_t count;
+    ngc_sort_t sort;
+} ngc_order_t;
+
+static inline ngc_order_t ngc_counters_order_of(const ngc_config_t *cfg)
+{
+    return (ngc_order_t){cfg->count, cfg->sort};
+}
+
 /* Bytes the table takes when given a budget of `memory` bytes: all of it. */
 size_t ngc_counters_shm_size(uint64_t memory);
 /* Lays out the table in `size` bytes at `at` for a job of ntasks map tasks;
@@ -57,23 +68,26 @@ uint64_t ngc_counters_hash(const char *key, size_t len);
 unsigned ngc_counters_partition(uint64_t hash);
 
 /*
- * Adds task's n entries, all of partition `part`, under that partition's
- * lock, unless the task already committed them there (an earlier attempt).
- * NGC_OK; NGC_FULL when the pool is exhausted; NGC_ERROR when a total would
- * pass 2^64-1 (*bad is set to the entry). On failure nothing is changed.
- * attempt only arms failpoints. Any worker thread.
+ * Adds batch number `batch` (1, 2, ... in order) of task's entries, n of
+ * them, all of partition `part`, under that partition's lock, unless the
+ * task already committed that batch there (an earlier attempt: a retry
+ * cuts its input into the same batches). NGC_OK; NGC_FULL when the pool is
+ * exhausted; NGC_ERROR when a total would pass 2^64-1 (*bad is set to the
+ * entry). On failure nothing is changed. attempt only arms failpoints.
+ * Any worker thread.
  */
-int ngc_counters_merge(ngc_counters_t *c, unsigned part, uint32_t task, uint32_t attempt,
-                       const ngc_kv_t *kv, size_t n, const ngc_kv_t **bad);
-/* Whether task's entries of `part` are in the table. Any process. */
-bool ngc_counters_committed(const ngc_counters_t *c, unsigned part, uint32_t task);
+int ngc_counters_merge(ngc_counters_t *c, unsigned part, uint32_t task, uint32_t batch,
+                       uint32_t attempt, const ngc_kv_t *kv, size_t n, const ngc_kv_t **bad);
+/* Whether task's batch `batch` of `part` is in the table. Any process. */
+bool ngc_counters_committed(const ngc_counters_t *c, unsigned part, uint32_t task,
+                            uint32_t batch);
 /* Batches rolled back after a worker died mid-merge. */
 uint64_t ngc_counters_repairs(const ngc_counters_t *c);
 
-/* Copies partition `part`'s totals of at least min_count into an array in
- * output order (once; later calls do nothing). After every merge. NGC_OK,
+/* Copies partition `part`'s totals of at least min_count (by order.count)
+ * into an array in output order (once; later calls do nothing). After every merge. NGC_OK,
  * NGC_FULL or NGC_ERROR. task/attempt only arm failpoints. */
-int ngc_counters_sort(ngc_counters_t *c, unsigned part, ngc_count_t order,
+int ngc_counters_sort(ngc_counters_t *c, unsigned part, ngc_order_t order,
                       uint64_t min_count, uint32_t task, uint32_t attempt);
 
 /* Distinct ngrams in the table (before --min-count). Read after the merges. */
@@ -86,6 +100,6 @@ size_t ngc_counters_sorted(const ngc_counters_t *c, unsigned part);
 void ngc_counters_entry(const ngc_counters_t *c, unsigned part, size_t idx,
                         ngc_entry_t *out);
 /* Output order: negative if a comes first. */
-int ngc_counters_compare(const ngc_entry_t *a, const ngc_entry_t *b, ngc_count_t order);
+int ngc_counters_compare(const ngc_entry_t *a, const ngc_entry_t *b, ngc_order_t order);
 
 #endif

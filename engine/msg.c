@@ -5,6 +5,7 @@
  */
 #include "engine/ngc.h"
 #include "engine/msg.h"
+#include "engine/config.h"
 
 typedef struct {
     size_t fixed;  /* payload bytes before any trailing text */
@@ -105,6 +106,10 @@ int ngc_msg_decode(const uint8_t *p, size_t avail, ngc_msg_t *out, size_t *used,
     }
     case NGC_MSG_DONE: {
         ngc_msg_done_t *d = &out->u.done;
+        if (d->format >= NGC_FORMAT_MAX || d->pad != 0) {
+            *why = "bad input format";
+            return NGC_ERROR;
+        }
         if (d->nsamples > NGC_MSG_SAMPLES || d->nsamples > d->malformed) {
             *why = "bad malformed-line sample count";
             return NGC_ERROR;
@@ -141,13 +146,15 @@ int ngc_msg_decode(const uint8_t *p, size_t avail, ngc_msg_t *out, size_t *used,
 const char *ngc_msg_reason_text(uint32_t reason)
 {
     switch (reason) {
-    case NGC_REASON_FIELDS: return "expected 4 TAB-separated fields";
+    case NGC_REASON_FIELDS: return "wrong number of TAB-separated fields";
     case NGC_REASON_EMPTY_NGRAM: return "empty ngram";
     case NGC_REASON_NUMBER: return "year or count is not a number";
     case NGC_REASON_NEGATIVE: return "negative year or count";
     case NGC_REASON_RANGE: return "count larger than 2^64-1";
     case NGC_REASON_YEAR: return "year outside 1..9999";
     case NGC_REASON_LONG: return "line longer than 1 MiB";
+    case NGC_REASON_TRIPLE: return "a field is not year,match,volume";
+    case NGC_REASON_UTF8: return "not valid UTF-8";
     default: return "malformed line";
     }
 }

@@ -13,7 +13,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define NGC_MSG_VERSION 1
+#define NGC_MSG_VERSION 2
 #define NGC_MSG_HEADER 8
 #define NGC_MSG_PATH_MAX 4096
 #define NGC_MSG_TEXT_MAX 1024
@@ -45,6 +45,8 @@ typedef enum {
     NGC_REASON_RANGE,    /* a count over 2^64-1 */
     NGC_REASON_YEAR,     /* a year outside 1..9999 */
     NGC_REASON_LONG,     /* a line longer than NGC_LINE_MAX */
+    NGC_REASON_TRIPLE,   /* v3: a field that is not year,match,volume */
+    NGC_REASON_UTF8,     /* text, --tokenize words: not valid UTF-8 */
     NGC_REASON_MAX
 } ngc_reason_t;
 
@@ -88,6 +90,9 @@ typedef struct {
     uint64_t malformed;
     uint64_t filtered;  /* lines outside the years */
     uint64_t dropped;   /* ngrams dropped by --pos */
+    uint64_t tokens;    /* --text: tokens counted */
+    uint32_t format;    /* ngc_format_t the task read; AUTO if it had no lines */
+    uint32_t pad;
     ngc_msg_sample_t samples[NGC_MSG_SAMPLES];
 } ngc_msg_done_t;
 
@@ -115,7 +120,7 @@ typedef struct {
 _Static_assert(sizeof(ngc_msg_hello_t) == 8, "wire layout");
 _Static_assert(offsetof(ngc_msg_task_t, path) == 40, "wire layout");
 _Static_assert(sizeof(ngc_msg_sample_t) == 16, "wire layout");
-_Static_assert(sizeof(ngc_msg_done_t) == 40 + 16 * NGC_MSG_SAMPLES, "wire layout");
+_Static_assert(sizeof(ngc_msg_done_t) == 56 + 16 * NGC_MSG_SAMPLES, "wire layout");
 _Static_assert(offsetof(ngc_msg_failed_t, text) == 24, "wire layout");
 
 /* Writes msg as one frame into buf (at least NGC_MSG_FRAME_MAX bytes);

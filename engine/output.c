@@ -4,6 +4,7 @@
  */
 #include "engine/ngc.h"
 #include "engine/output.h"
+#include "engine/normalize.h"
 #include "engine/log.h"
 
 #include <errno.h>
@@ -31,6 +32,8 @@ struct ngc_output_s {
     bool zs_init;
     uint64_t lines;
     bool broken_pipe;
+    bool normalize;
+    ngc_totals_t totals;   /* --normalize */
 };
 
 static const char *ngc_output_name(const ngc_output_t *out)
@@ -45,6 +48,15 @@ ngc_output_t *ngc_output_open(const ngc_config_t *cfg)
         return NULL;
     out->cfg = cfg;
     out->fd = STDOUT_FILENO;
+    /* The totals file is read first: a bad one fails before any work. */
+    if (cfg->normalize != NULL) {
+        if (ngc_normalize_load(cfg->normalize, cfg->from_year, cfg->to_year, &out->totals) !=
+            NGC_OK) {
+            free(out);
+            return NULL;
+        }
+        out->normalize = true;
+    }
     out->is_stdout = cfg->output == NULL || strcmp(cfg->output, "-") == 0;
     out->buf = malloc(NGC_OUT_BUF);
     if (out->buf == NULL)
@@ -155,7 +167,7 @@ size_t ngc_output_u64(char *dst, uint64_t v)
 
 static int ngc_output_entry(ngc_output_t *out, const ngc_entry_t *e)
 {
-    size_t need = (size_t)e->len + 44;
+    size_t need = (size_t)e->len + 2 * NGC_NORMALIZE_MAX + 4;
     if (NGC_OUT_BUF - out->len < need) {
         int rc = ngc_output_flush(out, false);
         if (rc != NGC_OK)
@@ -167,10 +179,20 @@ static int ngc_output_entry(ngc_output_t *out, const ngc_entry_t *e)
     char *p = out->buf + out->len;
     *p++ = '\t';
     ngc_count_t mode = out->cfg->count;
-    p += ngc_output_u64(p, mode == NGC_COUNT_VOLUME ? e->volume : e->match);
-    if (mode == NGC_COUNT_BOTH) {
-        *p++ = '\t';
-        p += ngc_output_u64(p, e->volume);
+    if (out->normalize) {
+        /* Per million words; percent of books. */
+        if (mode != NGC_COUNT_VOLUME)
+            p += ngc_normalize_format(p, e->match, 1000000, out->totals.match);
+        if (mode == NGC_COUNT_BOTH)
+            *p++ = '\t';
+        if (mode != NGC_COUNT_MATCH)
+            p += ngc_normalize_format(p, e->volume, 100, out->totals.volume);
+    } else {
+        p += ngc_output_u64(p, mode == NGC_COUNT_VOLUME ? e->volume : e->match);
+        if (mode == NGC_COUNT_BOTH) {
+            *p++ = '\t';
+            p += ngc_output_u64(p, e->volume);
+        }
     }
     *p++ = '\n';
     out->len = (size_t)(p - out->buf);
@@ -184,7 +206,7 @@ typedef struct {
     size_t idx, n;
 } ngc_cursor_t;
 
-static void ngc_output_sift(ngc_cursor_t *h, size_t n, size_t i, ngc_count_t order)
+static void ngc_output_sift(ngc_cursor_t *h, size_t n, size_t i, ngc_order_t order)
 {
     for (;;) {
         size_t l = 2 * i + 1, r = l + 1, m = i;
@@ -204,7 +226,7 @@ static void ngc_output_sift(ngc_cursor_t *h, size_t n, size_t i, ngc_count_t ord
 int ngc_output_write(ngc_output_t *out, const ngc_counters_t *c,
                      volatile sig_atomic_t *stop)
 {
-    ngc_count_t order = out->cfg->count;
+    ngc_order_t order = ngc_counters_order_of(out->cfg);
     ngc_cursor_t heap[NGC_COUNTERS_PARTS];
     size_t n = 0;
     for (unsigned part = 0; part < NGC_COUNTERS_PARTS; part++) {

@@ -32,6 +32,7 @@ typedef struct {
     uint64_t size;       /* bytes on disk, 0 if unknown */
     bool gzip;
     bool rereadable;     /* a regular file: a failed task can read it again */
+    ngc_format_t format; /* as its tasks read it; AUTO until one reports */
     uint32_t first_task;
     uint32_t ntasks;
 } ngc_file_t;

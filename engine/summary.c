@@ -4,6 +4,7 @@
  */
 #include "engine/ngc.h"
 #include "engine/summary.h"
+#include "engine/format.h"
 #include "engine/progress.h"
 
 #include <stdio.h>
@@ -43,19 +44,26 @@ void ngc_summary_print(const ngc_config_t *cfg, const ngc_plan_t *plan, const ng
                    "\"tasks\":%u,\"bytes\":%llu,\"lines\":%llu,\"lines_per_second\":%.0f,"
                    "\"distinct_ngrams\":%llu,\"output_lines\":%llu,\"malformed_lines\":%llu,"
                    "\"filtered_lines\":%llu,\"dropped_ngrams\":%llu,\"reduce_table_bytes\":%llu,"
-                   "\"retried_tasks\":%llu,\"repaired_batches\":%llu,\"malformed_samples\":[",
+                   "\"retried_tasks\":%llu,\"repaired_batches\":%llu,\"tokens\":%llu,"
+                "\"malformed_samples\":[",
                 NGC_VERSION, wall, cfg->processes, cfg->threads, plan->ntasks,
                 (unsigned long long)bytes, (unsigned long long)t.lines,
                 wall > 0 ? (double)t.lines / wall : 0.0, (unsigned long long)distinct,
                 (unsigned long long)output_lines, (unsigned long long)t.malformed,
                 (unsigned long long)t.filtered, (unsigned long long)t.dropped,
                 (unsigned long long)ngc_counters_used(c), (unsigned long long)t.retries,
-                (unsigned long long)ngc_counters_repairs(c));
+                (unsigned long long)ngc_counters_repairs(c), (unsigned long long)t.tokens);
         for (unsigned i = 0; i < ns; i++) {
             fprintf(f, "%s{\"file\":", i ? "," : "");
             ngc_summary_json_string(f, ngc_coord_file_name(plan, samples[i].file_id));
             fprintf(f, ",\"line\":%llu,\"reason\":\"%s\"}", (unsigned long long)samples[i].line,
                     ngc_msg_reason_text(samples[i].reason));
+        }
+        fprintf(f, "],\"formats\":[");
+        for (unsigned i = 0; i < plan->nfiles; i++) {
+            fprintf(f, "%s{\"file\":", i ? "," : "");
+            ngc_summary_json_string(f, ngc_coord_file_name(plan, i));
+            fprintf(f, ",\"format\":\"%s\"}", ngc_format_name(plan->files[i].format));
         }
         fprintf(f, "],\"workers\":[");
         for (unsigned w = 0; w < cfg->processes; w++) {
@@ -77,6 +85,14 @@ void ngc_summary_print(const ngc_config_t *cfg, const ngc_plan_t *plan, const ng
     fprintf(f, "  wall time        %.3f s\n", wall);
     fprintf(f, "  input            %s (%s/s), %llu lines (%.0f lines/s)\n", bytes_text, rate,
             (unsigned long long)t.lines, wall > 0 ? (double)t.lines / wall : 0.0);
+    if (cfg->format == NGC_FORMAT_TEXT)
+        fprintf(f, "  tokens           %llu (%.0f tokens/s)\n", (unsigned long long)t.tokens,
+                wall > 0 ? (double)t.tokens / wall : 0.0);
+    for (unsigned i = 0; i < plan->nfiles; i++)
+        fprintf(f, "  format           %s: %s%s\n", ngc_coord_file_name(plan, i),
+                ngc_format_name(plan->files[i].format),
+                cfg->format == NGC_FORMAT_AUTO && plan->files[i].format != NGC_FORMAT_AUTO
+                    ? " (detected)" : "");
     fprintf(f, "  distinct ngrams  %llu (%llu printed)\n", (unsigned long long)distinct,
             (unsigned long long)output_lines);
     fprintf(f, "  filtered         %llu lines outside the years, %llu ngrams dropped by --pos\n",

@@ -106,7 +106,7 @@ static int ngc_t_merge(ngc_counters_t *c, const ngc_t_item_t *it, size_t n, size
         for (size_t s = start[k]; s < start[k + 1] && rc == NGC_OK; s += batch) {
             size_t cnt = start[k + 1] - s < batch ? start[k + 1] - s : batch;
             const ngc_kv_t *bad = NULL;
-            rc = ngc_counters_merge(c, k, ngc_t_task(), 1, kv + s, cnt, &bad);
+            rc = ngc_counters_merge(c, k, ngc_t_task(), 1, 1, kv + s, cnt, &bad);
         }
     free(kv);
     return rc;
@@ -172,7 +172,7 @@ static ngc_t_item_t *ngc_t_collect(ngc_counters_t *c, ngc_count_t order, uint64_
     ngc_t_item_t *all = malloc(cap * sizeof(*all));
     assert_non_null(all);
     for (unsigned k = 0; k < NGC_COUNTERS_PARTS; k++) {
-        assert_int_equal(ngc_counters_sort(c, k, order, min_count, 0, 1), NGC_OK);
+        assert_int_equal(ngc_counters_sort(c, k, (ngc_order_t){order, NGC_SORT_COUNT}, min_count, 0, 1), NGC_OK);
         size_t cnt = ngc_counters_sorted(c, k);
         for (size_t i = 0; i < cnt; i++) {
             ngc_entry_t e;
@@ -393,24 +393,24 @@ static void test_overflow(void **state)
     ngc_counters_t *c = ngc_shm_counters(shm);
     const ngc_kv_t *bad = NULL;
     ngc_kv_t a = ngc_t_kv("a", UINT64_MAX - 1, 5);
-    assert_int_equal(ngc_counters_merge(c, a.part, ngc_t_task(), 1, &a, 1, &bad), NGC_OK);
+    assert_int_equal(ngc_counters_merge(c, a.part, ngc_t_task(), 1, 1, &a, 1, &bad), NGC_OK);
     a.match = 1;
-    assert_int_equal(ngc_counters_merge(c, a.part, ngc_t_task(), 1, &a, 1, &bad), NGC_OK); /* exactly 2^64-1 */
+    assert_int_equal(ngc_counters_merge(c, a.part, ngc_t_task(), 1, 1, &a, 1, &bad), NGC_OK); /* exactly 2^64-1 */
     /* A batch whose third entry passes 2^64-1: *bad names it. */
     ngc_kv_t batch[3] = {ngc_t_kv("a", 0, 1), ngc_t_kv("a", 0, 1), ngc_t_kv("a", 1, 0)};
     bad = NULL;
-    assert_int_equal(ngc_counters_merge(c, a.part, ngc_t_task(), 1, batch, 3, &bad), NGC_ERROR);
+    assert_int_equal(ngc_counters_merge(c, a.part, ngc_t_task(), 1, 1, batch, 3, &bad), NGC_ERROR);
     assert_ptr_equal(bad, &batch[2]);
     /* Volume too. */
     ngc_kv_t v = ngc_t_kv("v", 0, UINT64_MAX);
-    assert_int_equal(ngc_counters_merge(c, v.part, ngc_t_task(), 1, &v, 1, &bad), NGC_OK);
+    assert_int_equal(ngc_counters_merge(c, v.part, ngc_t_task(), 1, 1, &v, 1, &bad), NGC_OK);
     v.volume = 1;
     bad = NULL;
-    assert_int_equal(ngc_counters_merge(c, v.part, ngc_t_task(), 1, &v, 1, &bad), NGC_ERROR);
+    assert_int_equal(ngc_counters_merge(c, v.part, ngc_t_task(), 1, 1, &v, 1, &bad), NGC_ERROR);
     assert_ptr_equal(bad, &v);
     /* Other keys are still fine. */
     ngc_kv_t w = ngc_t_kv("w", UINT64_MAX, UINT64_MAX);
-    assert_int_equal(ngc_counters_merge(c, w.part, ngc_t_task(), 1, &w, 1, &bad), NGC_OK);
+    assert_int_equal(ngc_counters_merge(c, w.part, ngc_t_task(), 1, 1, &w, 1, &bad), NGC_OK);
     ngc_t_shm_free(shm);
 }
 
@@ -522,7 +522,7 @@ static void ngc_t_sort_case(ngc_count_t order, uint64_t min_count)
     assert_int_equal(sum, kept);
     /* Sorting again is harmless. */
     for (unsigned k = 0; k < NGC_COUNTERS_PARTS; k++)
-        assert_int_equal(ngc_counters_sort(c, k, order, min_count, 0, 1), NGC_OK);
+        assert_int_equal(ngc_counters_sort(c, k, (ngc_order_t){order, NGC_SORT_COUNT}, min_count, 0, 1), NGC_OK);
     ngc_t_same(got, ngot, ref, distinct, order, min_count);
     free(got);
     free(ref);
@@ -583,7 +583,8 @@ static void test_compare(void **state)
         {{"x", 1, UINT64_MAX, 0, 0}, {"y", 1, 0, 0, 0}, NGC_COUNT_MATCH, -1},
     };
     for (size_t i = 0; i < NGC_NELEMS(cases); i++) {
-        int r = ngc_counters_compare(&cases[i].a, &cases[i].b, cases[i].order);
+        int r = ngc_counters_compare(&cases[i].a, &cases[i].b,
+                                      (ngc_order_t){cases[i].order, NGC_SORT_COUNT});
         int sign = (r > 0) - (r < 0);
         if (sign != cases[i].sign)
             fail_msg("case %zu: sign %d, expected %d", i, sign, cases[i].sign);
@@ -687,7 +688,7 @@ static void test_owner_dead_mid_merge(void **state)
         sigaction(SIGBUS, &sa, NULL);
         mprotect(trap, (size_t)page, PROT_NONE);
         const ngc_kv_t *bad;
-        ngc_counters_merge(c, kv.part, ngc_t_task(), 1, &kv, 1, &bad);
+        ngc_counters_merge(c, kv.part, ngc_t_task(), 1, 1, &kv, 1, &bad);
         _exit(0); /* the merge did not touch the key: the test is broken */
     }
     int status;
@@ -707,12 +708,12 @@ static void test_owner_dead_mid_merge(void **state)
             break;
     }
     const ngc_kv_t *bad = NULL;
-    assert_int_equal(ngc_counters_merge(c, o.part, ngc_t_task(), 1, &o, 1, &bad), NGC_OK);
+    assert_int_equal(ngc_counters_merge(c, o.part, ngc_t_task(), 1, 1, &o, 1, &bad), NGC_OK);
     /* The dead owner's partition: repaired by the next locker, then usable;
      * the dead merge left nothing behind. */
     ngc_kv_t ok = ngc_t_kv("doomed", 5, 5);
-    assert_int_equal(ngc_counters_merge(c, ok.part, ngc_t_task(), 1, &ok, 1, &bad), NGC_OK);
-    assert_int_equal(ngc_counters_merge(c, ok.part, ngc_t_task(), 1, &ok, 1, &bad), NGC_OK);
+    assert_int_equal(ngc_counters_merge(c, ok.part, ngc_t_task(), 1, 1, &ok, 1, &bad), NGC_OK);
+    assert_int_equal(ngc_counters_merge(c, ok.part, ngc_t_task(), 1, 1, &ok, 1, &bad), NGC_OK);
     assert_true(ngc_counters_distinct(c) == 2);
     ngc_t_shm_free(shm);
 }

@@ -5,6 +5,7 @@
  */
 #include "engine/ngc.h"
 #include "engine/msg.h"
+#include "engine/config.h"
 
 #include <setjmp.h>
 #include <stdarg.h>
@@ -298,7 +299,7 @@ static void test_bad_header(void **state)
     m.type = NGC_MSG_HELLO;
     size_t n = ngc_msg_encode(&m, ngc_t_buf);
 
-    const uint8_t versions[] = {0, 2, 255};
+    const uint8_t versions[] = {0, NGC_MSG_VERSION - 1, NGC_MSG_VERSION + 1, 255};
     for (size_t i = 0; i < NGC_NELEMS(versions); i++) {
         ngc_msg_encode(&m, ngc_t_buf);
         ngc_t_buf[4] = versions[i];
@@ -460,6 +461,15 @@ static void test_done_bad_samples(void **state)
         n = ngc_msg_encode(&m, ngc_t_buf);
         ngc_t_expect_error(ngc_t_buf, n);
     }
+    /* An unknown input format, and a non-zero pad. */
+    m = ngc_t_done(0);
+    m.u.done.format = NGC_FORMAT_MAX;
+    n = ngc_msg_encode(&m, ngc_t_buf);
+    ngc_t_expect_error(ngc_t_buf, n);
+    m = ngc_t_done(0);
+    m.u.done.pad = 1;
+    n = ngc_msg_encode(&m, ngc_t_buf);
+    ngc_t_expect_error(ngc_t_buf, n);
     /* A line beyond the task's lines. */
     m = ngc_t_done(2);
     m.u.done.samples[1].line = m.u.done.lines + 1;

@@ -26,6 +26,7 @@ static void ngc_t_cfg(ngc_config_t *cfg)
     cfg->to_year = 9999;
     cfg->count = NGC_COUNT_MATCH;
     cfg->pos = NGC_POS_KEEP;
+    cfg->format = NGC_FORMAT_V2;
 }
 
 /* --- ngc_parse_line ---------------------------------------------------- */

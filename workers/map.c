@@ -31,6 +31,7 @@ struct ngc_map_s {
     ngc_map_block_t *blocks; /* the one in use first */
     ngc_map_block_t *spare;  /* emptied by reset */
     size_t used;             /* bytes used in blocks */
+    size_t block_bytes;      /* bytes of the blocks in use */
     ngc_kv_t *kv;
     size_t kv_cap;
 };
@@ -107,6 +108,7 @@ static const char *ngc_map_copy_key(ngc_map_t *m, const char *key, uint32_t len)
         b->next = m->blocks;
         m->blocks = b;
         m->used = 0;
+        m->block_bytes += b->cap;
     }
     char *dst = b->data + m->used;
     memcpy(dst, key, len);
@@ -149,6 +151,14 @@ int ngc_map_add(ngc_map_t *m, const char *key, uint32_t len, uint64_t match,
 size_t ngc_map_count(const ngc_map_t *m)
 {
     return m->count;
+}
+
+size_t ngc_map_bytes(const ngc_map_t *m)
+{
+    /* Slots at the table's lowest load (it doubles at 3/4), and the
+     * partitioned copy a merge makes, counted in advance: a function of
+     * what was added, not of the capacity a reset keeps. */
+    return m->count * (sizeof(ngc_mslot_t) * 8 / 3 + sizeof(ngc_kv_t)) + m->block_bytes;
 }
 
 const ngc_kv_t *ngc_map_partitioned(ngc_map_t *m, size_t start[NGC_COUNTERS_PARTS + 1])
@@ -194,4 +204,5 @@ void ngc_map_reset(ngc_map_t *m)
         m->blocks = NULL;
     }
     m->used = 0;
+    m->block_bytes = 0;
 }

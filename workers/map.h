@@ -20,6 +20,9 @@ void ngc_map_free(ngc_map_t *m);
 int ngc_map_add(ngc_map_t *m, const char *key, uint32_t len, uint64_t match,
                 uint64_t volume);
 size_t ngc_map_count(const ngc_map_t *m);
+/* Bytes the table holds for its entries (slots, keys, and the merge's
+ * partitioned copy of them), the measure of its budget. */
+size_t ngc_map_bytes(const ngc_map_t *m);
 /* All entries grouped by partition: partition k is kv[start[k]..start[k+1]).
  * Valid until the next add or reset. NULL on ENOMEM. */
 const ngc_kv_t *ngc_map_partitioned(ngc_map_t *m, size_t start[NGC_COUNTERS_PARTS + 1]);

@@ -6,6 +6,7 @@
  */
 #include "engine/ngc.h"
 #include "workers/parse.h"
+#include "workers/text.h"
 
 #include <stdbool.h>
 #include <stdlib.h>
@@ -15,18 +16,33 @@ int ngc_parse_init(ngc_parse_t *ps, const ngc_config_t *cfg)
 {
     memset(ps, 0, sizeof(*ps));
     ps->cfg = cfg;
-    ps->scratch = malloc((size_t)NGC_LINE_MAX * 3 + 16);
-    return ps->scratch ? NGC_OK : NGC_ERROR;
+    ps->format = cfg->format;
+    ps->map_budget = SIZE_MAX;
+    ps->scratch = malloc(NGC_PARSE_SCRATCH);
+    if (ps->scratch == NULL)
+        return NGC_ERROR;
+    if (cfg->format == NGC_FORMAT_TEXT) {
+        ps->tok = malloc(NGC_TEXT_TOKENS_MAX * sizeof(*ps->tok));
+        if (ps->tok == NULL) {
+            ngc_parse_fini(ps);
+            return NGC_ERROR;
+        }
+    }
+    return NGC_OK;
 }
 
 void ngc_parse_fini(ngc_parse_t *ps)
 {
     free(ps->scratch);
+    free(ps->tok);
     ps->scratch = NULL;
+    ps->tok = NULL;
 }
 
 void ngc_parse_reset(ngc_parse_t *ps)
 {
+    ps->format = ps->cfg->format;
+    ps->tokens = 0;
     ps->lines = ps->malformed = ps->filtered = ps->dropped = ps->runs = 0;
     ps->nsamples = 0;
     ps->fail = 0;
@@ -101,6 +117,109 @@ ngc_reason_t ngc_parse_line(const char *p, size_t len, size_t *key_len, uint32_t
     return NGC_REASON_NONE;
 }
 
+/* v1: five fields, the page count (fourth) checked but not counted. */
+static ngc_reason_t ngc_parse_line_v1(const char *p, size_t len, ngc_line_t *out,
+                                      uint32_t *year)
+{
+    const char *f[5];
+    size_t flen[5];
+    size_t nf = 0;
+    const char *s = p, *e = p + len;
+    for (;;) {
+        const char *tab = memchr(s, '\t', (size_t)(e - s));
+        const char *fe = tab ? tab : e;
+        if (nf == 5)
+            return NGC_REASON_FIELDS;
+        f[nf] = s;
+        flen[nf++] = (size_t)(fe - s);
+        if (tab == NULL)
+            break;
+        s = tab + 1;
+    }
+    if (nf != 5)
+        return NGC_REASON_FIELDS;
+    if (flen[0] == 0)
+        return NGC_REASON_EMPTY_NGRAM;
+    uint64_t y = 0, pages = 0;
+    ngc_reason_t r;
+    if ((r = ngc_parse_number(f[1], flen[1], true, &y)) != NGC_REASON_NONE ||
+        (r = ngc_parse_number(f[2], flen[2], false, &out->match)) != NGC_REASON_NONE ||
+        (r = ngc_parse_number(f[3], flen[3], false, &pages)) != NGC_REASON_NONE ||
+        (r = ngc_parse_number(f[4], flen[4], false, &out->volume)) != NGC_REASON_NONE)
+        return r;
+    out->key_len = flen[0];
+    *year = (uint32_t)y;
+    return NGC_REASON_NONE;
+}
+
+/* v3: the key, then one or more TAB-separated year,match,volume triples. */
+static ngc_reason_t ngc_parse_line_v3(const char *p, size_t len, uint32_t from, uint32_t to,
+                                      ngc_line_t *out)
+{
+    const char *e = p + len;
+    const char *tab = memchr(p, '\t', len);
+    if (tab == NULL)
+        return NGC_REASON_FIELDS;
+    if (tab == p)
+        return NGC_REASON_EMPTY_NGRAM;
+    out->key_len = (size_t)(tab - p);
+    const char *s = tab + 1;
+    for (;;) {
+        const char *t = memchr(s, '\t', (size_t)(e - s));
+        const char *fe = t ? t : e;
+        const char *c1 = memchr(s, ',', (size_t)(fe - s));
+        const char *c2 = c1 ? memchr(c1 + 1, ',', (size_t)(fe - c1 - 1)) : NULL;
+        if (c2 == NULL || memchr(c2 + 1, ',', (size_t)(fe - c2 - 1)) != NULL)
+            return NGC_REASON_TRIPLE;
+        uint64_t y = 0, m = 0, v = 0;
+        ngc_reason_t r;
+        if ((r = ngc_parse_number(s, (size_t)(c1 - s), true, &y)) != NGC_REASON_NONE ||
+            (r = ngc_parse_number(c1 + 1, (size_t)(c2 - c1 - 1), false, &m)) != NGC_REASON_NONE ||
+            (r = ngc_parse_number(c2 + 1, (size_t)(fe - c2 - 1), false, &v)) != NGC_REASON_NONE)
+            return r;
+        if (y < from || y > to) {
+            out->filtered++;
+        } else {
+            out->counted = true;
+            if (__builtin_add_overflow(out->match, m, &out->match) ||
+                __builtin_add_overflow(out->volume, v, &out->volume))
+                out->overflow = true;
+        }
+        if (t == NULL)
+            return NGC_REASON_NONE;
+        s = t + 1;
+    }
+}
+
+ngc_reason_t ngc_parse_google_line(ngc_format_t f, const char *p, size_t len, uint32_t from,
+                                   uint32_t to, ngc_line_t *out)
+{
+    *out = (ngc_line_t){0};
+    if (len > NGC_LINE_MAX)
+        return NGC_REASON_LONG;
+    if (len > 0 && p[len - 1] == '\r')
+        len--;
+    uint32_t year = 0;
+    ngc_reason_t r;
+    switch (f) {
+    case NGC_FORMAT_V3:
+        return ngc_parse_line_v3(p, len, from, to, out);
+    case NGC_FORMAT_V1:
+        r = ngc_parse_line_v1(p, len, out, &year);
+        break;
+    default:
+        r = ngc_parse_line(p, len, &out->key_len, &year, &out->match, &out->volume);
+        break;
+    }
+    if (r == NGC_REASON_NONE && (year < from || year > to)) {
+        out->filtered = 1;
+        out->match = out->volume = 0;
+    } else {
+        out->counted = r == NGC_REASON_NONE;
+    }
+    return r;
+}
+
 /* Google's part-of-speech tags, as suffixes "_NOUN" and tokens "_NOUN_". */
 static bool ngc_parse_is_tag(const char *p, size_t len)
 {
@@ -167,7 +286,7 @@ static int ngc_parse_pos(ngc_pos_t mode, const char *key, size_t len, char *out,
     return NGC_OK;
 }
 
-static size_t ngc_parse_fold(const char *key, size_t len, char *out)
+size_t ngc_parse_fold(const char *key, size_t len, char *out)
 {
     bool ascii = true;
     for (size_t i = 0; i < len; i++)
@@ -217,7 +336,7 @@ int ngc_parse_transform(ngc_parse_t *ps, const char *key, size_t len, const char
     return NGC_OK;
 }
 
-static int ngc_parse_malformed(ngc_parse_t *ps, ngc_reason_t why)
+int ngc_parse_malformed(ngc_parse_t *ps, ngc_reason_t why)
 {
     ps->malformed++;
     if (ps->nsamples < NGC_MSG_SAMPLES)
@@ -231,6 +350,24 @@ static int ngc_parse_malformed(ngc_parse_t *ps, ngc_reason_t why)
     return NGC_OK;
 }
 
+int ngc_parse_emit(ngc_parse_t *ps, ngc_map_t *m, const char *k, size_t klen,
+                   uint64_t match, uint64_t volume)
+{
+    int rc = ngc_map_add(m, k, (uint32_t)klen, match, volume);
+    if (NGC_LIKELY(rc == NGC_OK)) {
+        if (NGC_UNLIKELY(ngc_map_bytes(m) > ps->map_budget) && ps->spill != NULL)
+            return ps->spill(ps, m, ps->spill_arg);
+        return NGC_OK;
+    }
+    ps->fail = rc == NGC_FULL ? NGC_FAIL_FULL : NGC_FAIL_OVERFLOW;
+    ps->fail_line = ps->lines;
+    snprintf(ps->fail_text, sizeof(ps->fail_text),
+             rc == NGC_FULL ? "out of memory in the map table at '%.*s'"
+                            : "the total of '%.*s' passes 2^64-1",
+             (int)(klen < 200 ? klen : 200), k);
+    return NGC_ERROR;
+}
+
 static int ngc_parse_flush(ngc_parse_t *ps, ngc_map_t *m, const char *key, size_t len,
                            uint64_t match, uint64_t volume)
 {
@@ -241,16 +378,73 @@ static int ngc_parse_flush(ngc_parse_t *ps, ngc_map_t *m, const char *key, size_
         ps->dropped++;
         return NGC_OK;
     }
-    int rc = ngc_map_add(m, k, (uint32_t)klen, match, volume);
-    if (rc == NGC_OK)
+    return ngc_parse_emit(ps, m, k, klen, match, volume);
+}
+
+/* Adds a line's counts to its run's. NGC_OK; NGC_AGAIN when the sum passes
+ * 2^64-1 but --pos drops the ngram anyway; NGC_ERROR (fail set) when not. */
+static int ngc_parse_add_run(ngc_parse_t *ps, const char *key, size_t key_len, uint64_t *run_match,
+                             uint64_t *run_volume, uint64_t match, uint64_t volume, bool overflow)
+{
+    if (NGC_LIKELY(!overflow && !__builtin_add_overflow(*run_match, match, run_match) &&
+                   !__builtin_add_overflow(*run_volume, volume, run_volume)))
         return NGC_OK;
-    ps->fail = rc == NGC_FULL ? NGC_FAIL_FULL : NGC_FAIL_OVERFLOW;
+    /* Only an ngram that is counted can overflow: --pos may drop it (the
+     * flush drops it again, whatever its sums are). */
+    const char *k;
+    size_t kl;
+    if (ngc_parse_transform(ps, key, key_len, &k, &kl) == NGC_AGAIN)
+        return NGC_AGAIN;
+    ps->fail = NGC_FAIL_OVERFLOW;
     ps->fail_line = ps->lines;
-    snprintf(ps->fail_text, sizeof(ps->fail_text),
-             rc == NGC_FULL ? "out of memory in the map table at '%.*s'"
-                            : "the total of '%.*s' passes 2^64-1",
-             (int)(klen < 200 ? klen : 200), k);
+    snprintf(ps->fail_text, sizeof(ps->fail_text), "the total of '%.*s' passes 2^64-1",
+             (int)(key_len < 200 ? key_len : 200), key);
     return NGC_ERROR;
+}
+
+/* v1 and v3 lines: one generic loop over ngc_parse_google_line. */
+static int ngc_parse_records(ngc_parse_t *ps, const char *buf, size_t len, ngc_map_t *m)
+{
+    const ngc_config_t *cfg = ps->cfg;
+    const char *p = buf, *end = buf + len;
+    const char *run_key = NULL;
+    size_t run_len = 0;
+    uint64_t run_match = 0, run_volume = 0;
+    bool run_counted = false;
+    while (p < end) {
+        ps->lines++;
+        const char *line = p;
+        const char *nl = memchr(line, '\n', (size_t)(end - line));
+        p = nl + 1;
+        ngc_line_t l;
+        ngc_reason_t why = ngc_parse_google_line(ps->format, line, (size_t)(nl - line),
+                                                 cfg->from_year, cfg->to_year, &l);
+        if (why != NGC_REASON_NONE) {
+            if (ngc_parse_malformed(ps, why) != NGC_OK)
+                return NGC_ERROR;
+            continue;
+        }
+        ps->filtered += l.filtered;
+        if (run_key == NULL || l.key_len != run_len || memcmp(run_key, line, run_len) != 0) {
+            if (run_counted &&
+                ngc_parse_flush(ps, m, run_key, run_len, run_match, run_volume) != NGC_OK)
+                return NGC_ERROR;
+            run_key = line;
+            run_len = l.key_len;
+            run_match = run_volume = 0;
+            run_counted = false;
+        }
+        if (!l.counted)
+            continue;
+        int rc = ngc_parse_add_run(ps, line, l.key_len, &run_match, &run_volume, l.match,
+                                   l.volume, l.overflow);
+        if (rc == NGC_ERROR)
+            return NGC_ERROR;
+        run_counted = true;
+    }
+    if (run_counted && ngc_parse_flush(ps, m, run_key, run_len, run_match, run_volume) != NGC_OK)
+        return NGC_ERROR;
+    return NGC_OK;
 }
 
 /* The value of the n digits (1..8) at s; 8 bytes readable. Bytes past the
@@ -382,6 +576,17 @@ static inline size_t ngc_parse_tail(const char *q, uint64_t *year, uint64_t *mat
 int ngc_parse_buffer(ngc_parse_t *ps, const char *buf, size_t len, ngc_map_t *m)
 {
     ngc_assert(len > 0 && buf[len - 1] == '\n');
+    switch (ps->format) {
+    case NGC_FORMAT_V2:
+        break;
+    case NGC_FORMAT_V1:
+    case NGC_FORMAT_V3:
+        return ngc_parse_records(ps, buf, len, m);
+    case NGC_FORMAT_TEXT:
+        return ngc_text_buffer(ps, buf, len, m);
+    default:
+        ngc_assert(!"the task's format is decided before parsing");
+    }
     const ngc_config_t *cfg = ps->cfg;
     const char *p = buf, *end = buf + len;
     const char *run_key = NULL;
@@ -466,22 +671,9 @@ int ngc_parse_buffer(ngc_parse_t *ps, const char *buf, size_t len, ngc_map_t *m)
             ps->filtered++;
             continue;
         }
-        if (__builtin_add_overflow(run_match, match, &run_match) ||
-            __builtin_add_overflow(run_volume, volume, &run_volume)) {
-            /* Only an ngram that is counted can overflow: --pos may drop it
-             * (the flush drops it again, whatever its sums are). */
-            const char *k;
-            size_t kl;
-            if (ngc_parse_transform(ps, line, key_len, &k, &kl) == NGC_AGAIN) {
-                run_counted = true;
-                continue;
-            }
-            ps->fail = NGC_FAIL_OVERFLOW;
-            ps->fail_line = ps->lines;
-            snprintf(ps->fail_text, sizeof(ps->fail_text), "the total of '%.*s' passes 2^64-1",
-                     (int)(key_len < 200 ? key_len : 200), line);
+        if (ngc_parse_add_run(ps, line, key_len, &run_match, &run_volume, match, volume,
+                              false) == NGC_ERROR)
             return NGC_ERROR;
-        }
         run_counted = true;
     }
     if (run_counted && ngc_parse_flush(ps, m, run_key, run_len, run_match, run_volume) != NGC_OK)

@@ -1,22 +1,41 @@
 /*
- * parse.h: the map function for Google Books Ngram v2 lines,
- * "ngram TAB year TAB match_count TAB volume_count". Consecutive lines of
- * one ngram (the files' sort order) are summed before the combiner table is
- * touched. Applies the job's filters: years, --pos, --fold-case. Pure code:
- * buffers in, table out, no syscalls.
+ * parse.h: the map function for Google Books Ngram lines of every release:
+ * v2 "ngram TAB year TAB match_count TAB volume_count" (a fast path), v1
+ * (a page count before the volume count) and v3 "ngram TAB year,match,volume
+ * TAB ..."; raw text goes to text.h. Consecutive lines of one ngram (the
+ * files' sort order) are summed before the combiner table is touched.
+ * Applies the job's filters: years, --pos, --fold-case. Pure code: buffers
+ * in, table out, no syscalls.
  */
 #ifndef NGC_WORKERS_PARSE_H
 #define NGC_WORKERS_PARSE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
 #include "engine/config.h"
+#include "engine/ngc.h"
 #include "engine/msg.h"
 #include "workers/map.h"
 
-typedef struct {
+/* Bytes of the scratch area: room for a transformed key or a tokenized
+ * line (folding can triple a key; tokenizing can double a line). */
+#define NGC_PARSE_SCRATCH ((size_t)NGC_LINE_MAX * 6 + 64)
+
+typedef struct ngc_parse_s ngc_parse_t;
+
+/* Called when the combiner table outgrows its budget, to empty it into the
+ * reduce table; NGC_OK or NGC_ERROR with the parse's fail fields set. */
+typedef int (*ngc_parse_spill_fn)(ngc_parse_t *ps, ngc_map_t *m, void *arg);
+
+struct ngc_parse_s {
     const ngc_config_t *cfg;
+    ngc_format_t format;    /* this task's layout; AUTO until decided */
+    ngc_parse_spill_fn spill;
+    void *spill_arg;
+    size_t map_budget;      /* bytes of the combiner table before a spill */
+    uint64_t tokens;        /* text: tokens read */
     uint64_t lines;         /* lines seen, also the number of the last one */
     uint64_t malformed;
     uint64_t filtered;      /* lines outside --from-year/--to-year */
@@ -29,11 +48,24 @@ typedef struct {
     uint64_t fail_line;
     char fail_text[256];
     char *scratch;          /* NGC_LINE_MAX * 3 bytes for transformed keys */
-} ngc_parse_t;
+    uint32_t *tok;          /* text: token offsets into scratch */
+};
+
+/* One Google Books line, parsed: its key and the sums of its records (one
+ * per line in v1/v2, one per triple in v3) within the job's years. */
+typedef struct {
+    size_t key_len;
+    uint64_t match;
+    uint64_t volume;
+    uint64_t filtered;      /* records outside the years */
+    bool counted;           /* some record inside the years */
+    bool overflow;          /* the line's own sums pass 2^64-1 */
+} ngc_line_t;
 
 int ngc_parse_init(ngc_parse_t *ps, const ngc_config_t *cfg);
 void ngc_parse_fini(ngc_parse_t *ps);
-/* Forgets the previous task's counters and samples. */
+/* Forgets the previous task's counters and samples; the format becomes the
+ * job's (--format). */
 void ngc_parse_reset(ngc_parse_t *ps);
 
 /*
@@ -43,10 +75,26 @@ void ngc_parse_reset(ngc_parse_t *ps);
  */
 int ngc_parse_buffer(ngc_parse_t *ps, const char *p, size_t len, ngc_map_t *m);
 
-/* Why line p[0..len) (no newline) is malformed, NGC_REASON_NONE if it is not;
- * on NONE fills the fields. */
+/* Why v2 line p[0..len) (no newline) is malformed, NGC_REASON_NONE if it is
+ * not; on NONE fills the fields. */
 ngc_reason_t ngc_parse_line(const char *p, size_t len, size_t *key_len, uint32_t *year,
                             uint64_t *match, uint64_t *volume);
+
+/* Why line p[0..len) of layout f (v1, v2 or v3) is malformed, or
+ * NGC_REASON_NONE with *out filled, for years from..to. */
+ngc_reason_t ngc_parse_google_line(ngc_format_t f, const char *p, size_t len, uint32_t from,
+                                   uint32_t to, ngc_line_t *out);
+
+/* Counts a malformed line (the current one); NGC_ERROR under --strict. */
+int ngc_parse_malformed(ngc_parse_t *ps, ngc_reason_t why);
+/* Adds key's counts to m, spilling m first when it is over budget.
+ * NGC_OK, or NGC_ERROR with the fail fields set. */
+int ngc_parse_emit(ngc_parse_t *ps, ngc_map_t *m, const char *key, size_t len,
+                   uint64_t match, uint64_t volume);
+
+/* Unicode full case folding of key into out (3 * len bytes); invalid
+ * UTF-8 is copied unchanged. Returns out's length. */
+size_t ngc_parse_fold(const char *key, size_t len, char *out);
 
 /* Applies --pos and --fold-case to key; returns the key to count in *out
  * (key itself or ps->scratch), or NGC_AGAIN when the ngram is dropped. */

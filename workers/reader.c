@@ -333,3 +333,27 @@ void ngc_reader_free(ngc_reader_t *r)
     free(r->carry);
     free(r);
 }
+
+int ngc_reader_head(const char *path, char *buf, size_t cap, size_t *len, bool *whole)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return NGC_ERROR;
+    size_t n = 0;
+    while (n < cap) {
+        ssize_t r = pread(fd, buf + n, cap - n, (off_t)n);
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r < 0) {
+            close(fd);
+            return NGC_ERROR;
+        }
+        if (r == 0)
+            break;
+        n += (size_t)r;
+    }
+    close(fd);
+    *len = n;
+    *whole = n < cap;
+    return NGC_OK;
+}

@@ -9,6 +9,7 @@
 #ifndef NGC_WORKERS_READER_H
 #define NGC_WORKERS_READER_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -44,6 +45,9 @@ int ngc_reader_next(ngc_reader_t *r, ngc_buf_t *b);
 uint64_t ngc_reader_take_progress(ngc_reader_t *r);
 /* The reason of the last NGC_ERROR, naming the file. */
 const char *ngc_reader_error(const ngc_reader_t *r);
+/* Reads the first cap bytes (or fewer: *whole is then set) of the plain
+ * file at path into buf. NGC_OK or NGC_ERROR (errno). */
+int ngc_reader_head(const char *path, char *buf, size_t cap, size_t *len, bool *whole);
 /* Closes the input. Accepts NULL. */
 void ngc_reader_free(ngc_reader_t *r);
 

@@ -14,6 +14,7 @@
 #include "workers/worker.h"
 #include "engine/channel.h"
 #include "engine/failpoint.h"
+#include "engine/format.h"
 #include "engine/log.h"
 #include "workers/map.h"
 #include "workers/parse.h"
@@ -27,6 +28,8 @@
 #include <unistd.h>
 
 #define NGC_TASK_BUFS 3
+#define NGC_MAP_BUDGET_MIN (4u << 20)
+#define NGC_MAP_BUDGET_MAX (64u << 20)
 
 typedef struct ngc_worker_s ngc_worker_t;
 
@@ -46,6 +49,7 @@ typedef struct {
     int read_rc;
     int parse_rc;
     int merge_rc;
+    uint32_t batch;             /* merges of this task so far */
     bool reading, parsing, merging, eof, failed;
     ngc_msg_failed_t fail;
     ngc_tpool_job_t read_job, parse_job, merge_job;
@@ -120,6 +124,114 @@ static void ngc_worker_read_work(ngc_tpool_job_t *job)
         ngc_stats_add(t->w->stats, t->w->slot, bytes, progress);
 }
 
+/* The task's path for messages. */
+static const char *ngc_worker_input_name(const ngc_wtask_t *t)
+{
+    return t->msg.kind == NGC_TASK_MAP_STDIN ? "standard input" : t->msg.path;
+}
+
+/* --format auto: decides the task's layout from the file's first lines,
+ * which a plain task past the start reads again (cheap: page cache). */
+static int ngc_worker_detect(ngc_wtask_t *t, const ngc_buf_t *first)
+{
+    ngc_parse_t *ps = &t->parse;
+    if (t->msg.kind == NGC_TASK_MAP_PLAIN && t->msg.offset > 0) {
+        size_t cap = NGC_FORMAT_HEAD;
+        for (;;) {
+            char *head = malloc(cap);
+            size_t n = 0;
+            bool whole = false;
+            if (head == NULL || ngc_reader_head(t->msg.path, head, cap, &n, &whole) != NGC_OK) {
+                free(head);
+                ps->fail = NGC_FAIL_INPUT;
+                snprintf(ps->fail_text, sizeof(ps->fail_text), "%s: cannot read its first lines",
+                         t->msg.path);
+                return NGC_ERROR;
+            }
+            ps->format = ngc_format_detect(head, n, whole);
+            bool has_line = memchr(head, '\n', n) != NULL;
+            free(head);
+            /* A first line longer than the head: read up to a whole one. */
+            if (has_line || whole || cap > NGC_LINE_MAX)
+                break;
+            cap = NGC_LINE_MAX + 2;
+        }
+    } else {
+        /* The same window a head read sees, so every task agrees. */
+        size_t n = first->len < NGC_FORMAT_HEAD ? first->len : NGC_FORMAT_HEAD;
+        if (memchr(first->data, '\n', n) == NULL)
+            n = first->len < NGC_LINE_MAX + 2 ? first->len : NGC_LINE_MAX + 2;
+        ps->format = ngc_format_detect(first->data, n, false);
+    }
+    if (ps->format != NGC_FORMAT_AUTO)
+        return NGC_OK;
+    ps->fail = NGC_FAIL_INPUT;
+    snprintf(ps->fail_text, sizeof(ps->fail_text),
+             "%.*s: cannot tell the format: its first lines are not Google Books Ngram v1, v2 "
+             "or v3; name it with --format, or count raw text with --text",
+             150, ngc_worker_input_name(t));
+    return NGC_ERROR;
+}
+
+/* Adds the task's combiner table into shared memory as its next batch, and
+ * empties it. NGC_OK, NGC_FULL, or NGC_ERROR (t->fail.text set when a total
+ * overflowed). */
+static int ngc_worker_merge_map(ngc_wtask_t *t)
+{
+    size_t start[NGC_COUNTERS_PARTS + 1];
+    if (ngc_map_count(t->map) == 0)
+        return NGC_OK;
+    const ngc_kv_t *kv = ngc_map_partitioned(t->map, start);
+    if (kv == NULL)
+        return NGC_FULL;
+    uint32_t batch = ++t->batch;
+    for (unsigned part = 0; part < NGC_COUNTERS_PARTS; part++) {
+        size_t n = start[part + 1] - start[part];
+        if (n == 0)
+            continue;
+        const ngc_kv_t *bad = NULL;
+        int rc = ngc_counters_merge(t->w->counters, part, t->msg.task_id, batch, t->msg.attempt,
+                                    kv + start[part], n, &bad);
+        if (rc != NGC_OK) {
+            if (rc == NGC_ERROR && bad != NULL)
+                snprintf(t->fail.text, sizeof(t->fail.text), "the total of '%.*s' passes 2^64-1",
+                         (int)(bad->len < 200 ? bad->len : 200), bad->key);
+            return rc;
+        }
+    }
+    ngc_stats_add(t->w->stats, t->w->slot, merged, ngc_map_count(t->map));
+    ngc_map_reset(t->map);
+    return NGC_OK;
+}
+
+static void ngc_worker_full_text(const ngc_worker_t *w, char *buf, size_t cap)
+{
+    snprintf(buf, cap, "the distinct ngrams do not fit in --memory %llu MiB",
+             (unsigned long long)(w->cfg->memory >> 20));
+}
+
+/* The parser's callback when the combiner table is over its budget. */
+static int ngc_worker_spill(ngc_parse_t *ps, ngc_map_t *m, void *arg)
+{
+    ngc_wtask_t *t = arg;
+    (void)m;
+    int rc = ngc_worker_merge_map(t);
+    if (rc == NGC_OK)
+        return NGC_OK;
+    ps->fail_line = ps->lines;
+    if (rc == NGC_FULL) {
+        ps->fail = NGC_FAIL_FULL;
+        ngc_worker_full_text(t->w, ps->fail_text, sizeof(ps->fail_text));
+    } else if (t->fail.text[0]) {
+        ps->fail = NGC_FAIL_OVERFLOW;
+        snprintf(ps->fail_text, sizeof(ps->fail_text), "%s", t->fail.text);
+    } else {
+        ps->fail = NGC_FAIL_INTERNAL;
+        snprintf(ps->fail_text, sizeof(ps->fail_text), "cannot merge into the reduce table");
+    }
+    return NGC_ERROR;
+}
+
 static void ngc_worker_parse_work(ngc_tpool_job_t *job)
 {
     ngc_wtask_t *t = job->arg;
@@ -130,7 +242,10 @@ static void ngc_worker_parse_work(ngc_tpool_job_t *job)
     if (NGC_UNLIKELY(ngc_failpoint_armed(NGC_FP_STALL, t->msg.task_id, t->msg.attempt)))
         for (;;)
             pause(); /* a stuck thread: only --task-timeout ends this */
-    t->parse_rc = ngc_parse_buffer(ps, b->data, b->len, t->map);
+    if (ps->format == NGC_FORMAT_AUTO && ngc_worker_detect(t, b) != NGC_OK)
+        t->parse_rc = NGC_ERROR;
+    else
+        t->parse_rc = ngc_parse_buffer(ps, b->data, b->len, t->map);
     ngc_failpoint_check(NGC_FP_CRASH_IN_MAP, t->msg.task_id, t->msg.attempt);
     ngc_stats_t *st = t->w->stats;
     unsigned slot = t->w->slot;
@@ -144,29 +259,7 @@ static void ngc_worker_parse_work(ngc_tpool_job_t *job)
 static void ngc_worker_merge_work(ngc_tpool_job_t *job)
 {
     ngc_wtask_t *t = job->arg;
-    size_t start[NGC_COUNTERS_PARTS + 1];
-    const ngc_kv_t *kv = ngc_map_partitioned(t->map, start);
-    if (kv == NULL) {
-        t->merge_rc = NGC_FULL;
-        return;
-    }
-    t->merge_rc = NGC_OK;
-    for (unsigned part = 0; part < NGC_COUNTERS_PARTS; part++) {
-        size_t n = start[part + 1] - start[part];
-        if (n == 0)
-            continue;
-        const ngc_kv_t *bad = NULL;
-        int rc = ngc_counters_merge(t->w->counters, part, t->msg.task_id, t->msg.attempt,
-                                    kv + start[part], n, &bad);
-        if (rc != NGC_OK) {
-            t->merge_rc = rc;
-            if (rc == NGC_ERROR && bad != NULL)
-                snprintf(t->fail.text, sizeof(t->fail.text), "the total of '%.*s' passes 2^64-1",
-                         (int)(bad->len < 200 ? bad->len : 200), bad->key);
-            return;
-        }
-    }
-    ngc_stats_add(t->w->stats, t->w->slot, merged, ngc_map_count(t->map));
+    t->merge_rc = ngc_worker_merge_map(t);
 }
 
 typedef struct {
@@ -180,7 +273,8 @@ static void ngc_worker_sort_work(ngc_tpool_job_t *job)
 {
     ngc_sort_job_t *sj = job->arg;
     const ngc_config_t *cfg = sj->task->w->cfg;
-    sj->rc = ngc_counters_sort(sj->task->w->counters, sj->part, cfg->count, cfg->min_count,
+    sj->rc = ngc_counters_sort(sj->task->w->counters, sj->part, ngc_counters_order_of(cfg),
+                               cfg->min_count,
                                sj->task->msg.task_id, sj->task->msg.attempt);
 }
 
@@ -241,6 +335,8 @@ static void ngc_worker_send_done(ngc_wtask_t *t)
     d->malformed = t->parse.malformed;
     d->filtered = t->parse.filtered;
     d->dropped = t->parse.dropped;
+    d->tokens = t->parse.tokens;
+    d->format = t->parse.format;
     d->nsamples = t->parse.nsamples;
     memcpy(d->samples, t->parse.samples, sizeof(d->samples));
     uint32_t id = t->msg.task_id, attempt = t->msg.attempt;
@@ -264,9 +360,7 @@ static void ngc_worker_merge_done(ngc_tpool_job_t *job)
     t->merging = false;
     if (t->merge_rc == NGC_FULL) {
         char text[256];
-        snprintf(text, sizeof(text),
-                 "the distinct ngrams do not fit in --memory %llu MiB",
-                 (unsigned long long)(t->w->cfg->memory >> 20));
+        ngc_worker_full_text(t->w, text, sizeof(text));
         ngc_worker_fail(t, NGC_FAIL_FULL, 0, text);
     } else if (t->merge_rc != NGC_OK) {
         char text[sizeof(t->fail.text)];
@@ -361,6 +455,7 @@ static void ngc_worker_start_task(ngc_worker_t *w, const ngc_msg_task_t *msg)
     t->in_use = true;
     t->msg = *msg;
     t->failed = t->eof = t->reading = t->parsing = t->merging = false;
+    t->batch = 0;
     t->fail = (ngc_msg_failed_t){0};
     t->nfilled = 0;
     t->nfree = NGC_TASK_BUFS;
@@ -449,6 +544,19 @@ static void ngc_worker_on_close(ngc_channel_t *ch, const char *why, void *arg)
     event_base_loopbreak(w->base);
 }
 
+/* Each task's combiner table is bounded, so a worker's private memory is
+ * too, whatever its input: a sixteenth of --memory over all tasks, between
+ * 4 and 64 MiB each. */
+static size_t ngc_worker_map_budget(const ngc_config_t *cfg)
+{
+    uint64_t b = cfg->memory / 16 / ((uint64_t)cfg->processes * cfg->threads);
+    if (b < NGC_MAP_BUDGET_MIN)
+        b = NGC_MAP_BUDGET_MIN;
+    if (b > NGC_MAP_BUDGET_MAX)
+        b = NGC_MAP_BUDGET_MAX;
+    return (size_t)b;
+}
+
 static int ngc_worker_init_tasks(ngc_worker_t *w)
 {
     w->ntasks = w->cfg->threads;
@@ -461,6 +569,9 @@ static int ngc_worker_init_tasks(ngc_worker_t *w)
         t->map = ngc_map_new();
         if (t->map == NULL || ngc_parse_init(&t->parse, w->cfg) != NGC_OK)
             return NGC_ERROR;
+        t->parse.spill = ngc_worker_spill;
+        t->parse.spill_arg = t;
+        t->parse.map_budget = ngc_worker_map_budget(w->cfg);
         for (unsigned b = 0; b < NGC_TASK_BUFS; b++)
             if (ngc_buf_init(&t->bufs[b]) != NGC_OK)
                 return NGC_ERROR;

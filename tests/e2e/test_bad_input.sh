@@ -10,7 +10,7 @@ printf "ok\t2000\t3\t1\n" > "$WORK/good.tsv"
 
 # Malformed lines are skipped and counted; the rest is exact.
 same_output "malformed skipped" "$WORK/m1.tsv" "$WORK/m2.tsv" "$WORK/m3.tsv" -- -c 3 "$WORK/m1.tsv" "$WORK/m2.tsv" "$WORK/m3.tsv"
-check "malformed warning names file:line" grep -q "skipped 7 malformed lines: .*m1.tsv:2 (expected 4 TAB-separated fields), .*m2.tsv:2 (negative" "$WORK/ngc.err"
+check "malformed warning names file:line" grep -q "skipped 7 malformed lines: .*m1.tsv:2 (wrong number of TAB-separated fields), .*m2.tsv:2 (negative" "$WORK/ngc.err"
 "$NGC_BIN" --stats=json -c 2 -p 3 "$WORK/m2.tsv" "$WORK/m3.tsv" > /dev/null 2> "$WORK/stats.json"
 check "--stats=json counts malformed" python3 -c "
 import json,sys

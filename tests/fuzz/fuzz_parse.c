@@ -284,6 +284,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     ngc_fz_cfg.pos = pos[opt & 3];
     ngc_fz_cfg.fold_case = (opt & 4) != 0;
     ngc_fz_cfg.strict = (opt & 8) != 0;
+    ngc_fz_cfg.format = NGC_FORMAT_V2;
     ngc_fz_cfg.from_year = ngc_fz_years[(opt >> 4) & 7][0];
     ngc_fz_cfg.to_year = ngc_fz_years[(opt >> 4) & 7][1];
     bool each_line = (opt & 0x80) != 0;

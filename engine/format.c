@@ -1,0 +1,86 @@
+/*
+ * format.c: a line votes for the layout it parses as; the majority of the
+ * head's lines decides, so one malformed first line cannot mislead it.
+ */
+#include "engine/ngc.h"
+#include "engine/format.h"
+
+#include <stdbool.h>
+
+const char *ngc_format_name(ngc_format_t f)
+{
+    static const char *const names[NGC_FORMAT_MAX] = {"auto", "v1", "v2", "v3", "text"};
+    return (unsigned)f < NGC_FORMAT_MAX ? names[f] : "?";
+}
+
+static bool ngc_format_digits(const char *s, const char *e)
+{
+    if (s == e)
+        return false;
+    for (; s < e; s++)
+        if (*s < '0' || *s > '9')
+            return false;
+    return true;
+}
+
+/* "year,match,volume" exactly. */
+static bool ngc_format_triple(const char *s, const char *e)
+{
+    for (int i = 0; i < 2; i++) {
+        const char *comma = memchr(s, ',', (size_t)(e - s));
+        if (comma == NULL || !ngc_format_digits(s, comma))
+            return false;
+        s = comma + 1;
+    }
+    return ngc_format_digits(s, e);
+}
+
+static ngc_format_t ngc_format_line(const char *s, const char *e)
+{
+    if (e > s && e[-1] == '\r')
+        e--;
+    const char *tab = memchr(s, '\t', (size_t)(e - s));
+    if (tab == NULL || tab == s)
+        return NGC_FORMAT_AUTO;
+    const char *f = tab + 1;
+    unsigned fields = 1, digit_fields = 0, triples = 0;
+    for (;;) {
+        const char *t = memchr(f, '\t', (size_t)(e - f));
+        const char *fe = t ? t : e;
+        fields++;
+        digit_fields += ngc_format_digits(f, fe);
+        triples += ngc_format_triple(f, fe);
+        if (t == NULL)
+            break;
+        f = t + 1;
+    }
+    if (digit_fields == fields - 1 && fields == 4)
+        return NGC_FORMAT_V2;
+    if (digit_fields == fields - 1 && fields == 5)
+        return NGC_FORMAT_V1;
+    if (triples == fields - 1)
+        return NGC_FORMAT_V3;
+    return NGC_FORMAT_AUTO;
+}
+
+ngc_format_t ngc_format_detect(const char *head, size_t len, bool whole)
+{
+    unsigned votes[NGC_FORMAT_MAX] = {0};
+    const char *p = head, *end = head + len;
+    while (p < end) {
+        const char *nl = memchr(p, '\n', (size_t)(end - p));
+        if (nl == NULL) {
+            /* A line cut by the head's end could vote wrong. */
+            if (whole)
+                votes[ngc_format_line(p, end)]++;
+            break;
+        }
+        votes[ngc_format_line(p, nl)]++;
+        p = nl + 1;
+    }
+    ngc_format_t best = NGC_FORMAT_AUTO;
+    for (ngc_format_t f = NGC_FORMAT_V1; f <= NGC_FORMAT_V3; f++)
+        if (votes[f] > votes[best] || (best == NGC_FORMAT_AUTO && votes[f] > 0))
+            best = f;
+    return best;
+}

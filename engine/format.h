@@ -1,0 +1,27 @@
+/*
+ * format.h: the input layouts' names, and telling them apart from a file's
+ * first lines (--format auto). Pure code.
+ */
+#ifndef NGC_ENGINE_FORMAT_H
+#define NGC_ENGINE_FORMAT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "engine/config.h"
+
+/* Bytes of a file's head that auto detection looks at. */
+#define NGC_FORMAT_HEAD (64u << 10)
+
+/* "v1", "v2", "v3", "text" or "auto". */
+const char *ngc_format_name(ngc_format_t f);
+
+/*
+ * The Google Books layout (v1, v2 or v3) that most of the whole lines in
+ * head[0..len) follow (whole: head is the entire input, so its last
+ * line counts even without a newline), or NGC_FORMAT_AUTO when none of them follows any.
+ * Raw text is never guessed: a file of prose must be asked for with --text.
+ */
+ngc_format_t ngc_format_detect(const char *head, size_t len, bool whole);
+
+#endif

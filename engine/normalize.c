@@ -1,0 +1,187 @@
+/*
+ * normalize.c: the totals file's parser, and exact decimal division in
+ * 128-bit integers (count * 10^6 < 2^84, so nothing overflows).
+ */
+#include "engine/ngc.h"
+#include "engine/normalize.h"
+#include "engine/log.h"
+
+#include <errno.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+typedef unsigned __int128 ngc_u128_t;
+
+#define NGC_TOTALS_FILE_MAX (64u << 20)
+
+static bool ngc_normalize_space(char c)
+{
+    return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f';
+}
+
+/* Splits "a,b,c[,d]" into numbers; the count of them, or 0 if malformed. */
+static unsigned ngc_normalize_tuple(const char *s, const char *e, uint64_t v[4])
+{
+    unsigned n = 0;
+    for (;;) {
+        if (n == 4)
+            return 0;
+        const char *c = memchr(s, ',', (size_t)(e - s));
+        const char *fe = c ? c : e;
+        if (fe == s)
+            return 0;
+        uint64_t x = 0;
+        for (const char *p = s; p < fe; p++) {
+            if (*p < '0' || *p > '9' || __builtin_mul_overflow(x, 10, &x) ||
+                __builtin_add_overflow(x, (uint64_t)(*p - '0'), &x))
+                return 0;
+        }
+        v[n++] = x;
+        if (c == NULL)
+            return n;
+        s = c + 1;
+    }
+}
+
+int ngc_normalize_load(const char *path, uint32_t from, uint32_t to, ngc_totals_t *out)
+{
+    FILE *f = fopen(path, "rb");
+    if (f == NULL) {
+        ngc_log_user(0, "--normalize: cannot open '%s': %s", path, strerror(errno));
+        return NGC_ERROR;
+    }
+    char *buf = malloc(NGC_TOTALS_FILE_MAX + 1);
+    size_t len = buf ? fread(buf, 1, NGC_TOTALS_FILE_MAX + 1, f) : 0;
+    bool read_error = buf == NULL || ferror(f);
+    fclose(f);
+    if (read_error || len > NGC_TOTALS_FILE_MAX) {
+        ngc_log_user(0, "--normalize: cannot read '%s'%s", path,
+                     len > NGC_TOTALS_FILE_MAX ? ": larger than 64 MiB, not a totals file" : "");
+        free(buf);
+        return NGC_ERROR;
+    }
+    *out = (ngc_totals_t){0};
+    const char *p = buf, *end = buf + len;
+    unsigned arity = 0, index = 0;
+    int rc = NGC_OK;
+    while (rc == NGC_OK) {
+        while (p < end && ngc_normalize_space(*p))
+            p++;
+        if (p == end)
+            break;
+        const char *s = p;
+        while (p < end && !ngc_normalize_space(*p))
+            p++;
+        index++;
+        uint64_t v[4];
+        unsigned n = ngc_normalize_tuple(s, p, v);
+        if ((n != 3 && n != 4) || (arity != 0 && n != arity) || v[0] < 1 || v[0] > 9999) {
+            ngc_log_user(0, "--normalize: '%s': tuple %u ('%.*s') is not year,match,pages,volume "
+                            "or year,match,volume like the others", path, index,
+                         (int)(p - s < 60 ? p - s : 60), s);
+            rc = NGC_ERROR;
+            break;
+        }
+        arity = n;
+        if (v[0] < from || v[0] > to)
+            continue;
+        if (__builtin_add_overflow(out->match, v[1], &out->match) ||
+            __builtin_add_overflow(out->volume, v[n - 1], &out->volume)) {
+            ngc_log_user(0, "--normalize: '%s': the totals pass 2^64-1", path);
+            rc = NGC_ERROR;
+        }
+    }
+    free(buf);
+    if (rc == NGC_OK && (out->match == 0 || out->volume == 0)) {
+        ngc_log_user(0, "--normalize: '%s' has %s for years %u..%u", path,
+                     index == 0 ? "no tuples" : "no words or books", from, to);
+        rc = NGC_ERROR;
+    }
+    return rc;
+}
+
+static unsigned ngc_normalize_digits(ngc_u128_t v)
+{
+    unsigned n = 1;
+    while (v >= 10) {
+        v /= 10;
+        n++;
+    }
+    return n;
+}
+
+static ngc_u128_t ngc_normalize_pow10(unsigned k)
+{
+    ngc_u128_t p = 1;
+    while (k-- > 0)
+        p *= 10;
+    return p;
+}
+
+size_t ngc_normalize_format(char *dst, uint64_t count, uint64_t scale, uint64_t denom)
+{
+    ngc_assert(denom > 0 && scale <= 1000000);
+    if (count == 0) {
+        dst[0] = '0';
+        return 1;
+    }
+    const ngc_u128_t lo = ngc_normalize_pow10(NGC_NORMALIZE_DIGITS - 1);
+    ngc_u128_t num = (ngc_u128_t)count * scale, den = denom;
+    /* value = num / den = m * 10^-s with m of exactly 17 digits. */
+    int s;
+    ngc_u128_t q = num / den;
+    if (q > 0) {
+        s = NGC_NORMALIZE_DIGITS - (int)ngc_normalize_digits(q);
+    } else {
+        /* Below 1: num * 10^s / den reaches 10^16 for some s <= 17 + 19 + 20. */
+        s = NGC_NORMALIZE_DIGITS;
+        while (num * ngc_normalize_pow10((unsigned)s) < den * lo)
+            s++;
+    }
+    if (s >= 0)
+        num *= ngc_normalize_pow10((unsigned)s);
+    else
+        den *= ngc_normalize_pow10((unsigned)-s);
+    ngc_u128_t m = num / den, r = num % den;
+    /* Round half to even on the exact remainder. */
+    if (r * 2 > den || (r * 2 == den && (m & 1)))
+        m++;
+    if (m == lo * 10) {
+        m = lo;
+        s--;
+    }
+    char digits[NGC_NORMALIZE_DIGITS];
+    for (int i = NGC_NORMALIZE_DIGITS - 1; i >= 0; i--) {
+        digits[i] = (char)('0' + (int)(m % 10));
+        m /= 10;
+    }
+    char *p = dst;
+    int int_digits = NGC_NORMALIZE_DIGITS - s; /* digits before the point */
+    if (int_digits <= 0) {
+        *p++ = '0';
+        *p++ = '.';
+        for (int i = 0; i < -int_digits; i++)
+            *p++ = '0';
+        memcpy(p, digits, NGC_NORMALIZE_DIGITS);
+        p += NGC_NORMALIZE_DIGITS;
+    } else if (int_digits >= NGC_NORMALIZE_DIGITS) {
+        memcpy(p, digits, NGC_NORMALIZE_DIGITS);
+        p += NGC_NORMALIZE_DIGITS;
+        for (int i = NGC_NORMALIZE_DIGITS; i < int_digits; i++)
+            *p++ = '0';
+        return (size_t)(p - dst);
+    } else {
+        memcpy(p, digits, (size_t)int_digits);
+        p += int_digits;
+        *p++ = '.';
+        memcpy(p, digits + int_digits, (size_t)(NGC_NORMALIZE_DIGITS - int_digits));
+        p += NGC_NORMALIZE_DIGITS - int_digits;
+    }
+    /* A fraction: trailing zeros, then a bare point, go. */
+    while (p[-1] == '0')
+        p--;
+    if (p[-1] == '.')
+        p--;
+    return (size_t)(p - dst);
+}

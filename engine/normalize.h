@@ -1,0 +1,36 @@
+/*
+ * normalize.h: --normalize. Reads Google's totalcounts file (the words and
+ * books of each year in the whole corpus) and prints a total as a share of
+ * the same years' total: per million words, or percent of books. The share
+ * is printed exactly: the rational rounded to 17 significant digits, more
+ * than a double holds, in plain positional notation.
+ */
+#ifndef NGC_ENGINE_NORMALIZE_H
+#define NGC_ENGINE_NORMALIZE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define NGC_NORMALIZE_DIGITS 17
+/* The longest number ngc_normalize_format writes. */
+#define NGC_NORMALIZE_MAX 48
+
+/* The corpus's totals over the counted years. */
+typedef struct {
+    uint64_t match;
+    uint64_t volume;
+} ngc_totals_t;
+
+/*
+ * Sums the tuples of the totals file at path ("year,match,pages,volume" or
+ * "year,match,volume", separated by whitespace) whose year is in
+ * from..to. NGC_OK, or NGC_ERROR after a message naming the file and the
+ * tuple. A zero sum is an error too: nothing could be divided by it.
+ */
+int ngc_normalize_load(const char *path, uint32_t from, uint32_t to, ngc_totals_t *out);
+
+/* Writes count * scale / denom (denom > 0, scale <= 10^6) at dst; returns
+ * the bytes written, at most NGC_NORMALIZE_MAX. Pure. */
+size_t ngc_normalize_format(char *dst, uint64_t count, uint64_t scale, uint64_t denom);
+
+#endif
