@@ -41,7 +41,11 @@ static const char ngc_config_help[] =
     "  -c, --chunk-size SIZE bytes of a plain file per map task (default 8M);\n"
     "                        a .gz file or standard input is always one task\n"
     "      --memory SIZE     size of the shared reduce table (default: half\n"
-    "                        of RAM; only pages in use are resident)\n"
+    "                        of RAM; only pages in use are resident); when\n"
+    "                        the ngrams outgrow it, partitions spill sorted\n"
+    "                        runs to disk and are merged at the end\n"
+    "      --tmp-dir DIR     where spilled runs go (default $TMPDIR or /tmp);\n"
+    "                        removed at the end, also on failure or ^C\n"
     "      --max-retries N   rerun a task up to N times when its worker dies\n"
     "                        or stalls (default 3); a replacement worker is\n"
     "                        started each time\n"
@@ -96,6 +100,15 @@ static const char ngc_config_help[] =
     "      --pg-jobs         list the jobs recorded in table ngram_jobs\n"
     "      --lookup WORD     print WORD's row (repeatable); exit 1 if none found\n"
     "\n"
+    "Hadoop Streaming (one part of a MapReduce job run by Hadoop; reads\n"
+    "standard input, writes 'key TAB count' lines to standard output):\n"
+    "      --map             the mapper: parse and filter lines (--format and\n"
+    "                        the options above apply), combine in memory,\n"
+    "                        flush when the table is full\n"
+    "      --reduce          the reducer (or combiner): sum the counts of\n"
+    "                        consecutive equal keys of key-sorted input\n"
+    "                        (--min-count applies: use it in the reducer only)\n"
+    "\n"
     "Output and reporting:\n"
     "  -o, --output FILE     write to FILE (gzip if it ends in .gz), created\n"
     "                        only when the run succeeds\n"
@@ -148,7 +161,10 @@ enum {
     NGC_OPT_MARKERS,
     NGC_OPT_TOKENIZE,
     NGC_OPT_SORT,
-    NGC_OPT_NORMALIZE
+    NGC_OPT_NORMALIZE,
+    NGC_OPT_TMP_DIR,
+    NGC_OPT_MAP,
+    NGC_OPT_REDUCE
 };
 
 static const struct option ngc_config_options[] = {
@@ -184,6 +200,9 @@ static const struct option ngc_config_options[] = {
     {"tokenize", required_argument, NULL, NGC_OPT_TOKENIZE},
     {"sort", required_argument, NULL, NGC_OPT_SORT},
     {"normalize", required_argument, NULL, NGC_OPT_NORMALIZE},
+    {"tmp-dir", required_argument, NULL, NGC_OPT_TMP_DIR},
+    {"map", no_argument, NULL, NGC_OPT_MAP},
+    {"reduce", no_argument, NULL, NGC_OPT_REDUCE},
     {"verbose", no_argument, NULL, 'v'},
     {"help", no_argument, NULL, 'h'},
     {"version", no_argument, NULL, 'V'},
@@ -264,6 +283,12 @@ static int ngc_config_number(const char *opt, const char *arg, uint64_t lo,
     return NGC_OK;
 }
 
+static const char *ngc_config_default_tmp(void)
+{
+    const char *t = getenv("TMPDIR");
+    return t != NULL && *t != '\0' ? t : "/tmp";
+}
+
 static uint64_t ngc_config_default_memory(void)
 {
     long pages = sysconf(_SC_PHYS_PAGES);
@@ -292,7 +317,7 @@ ngc_config_result_t ngc_config_parse(ngc_config_t *cfg, int argc, char **argv)
         .task_timeout = 300,
         .order = 3,
     };
-    bool years = false, order_set = false;
+    bool years = false, order_set = false, memory_set = false;
     uint64_t v;
     int c;
     opterr = 0;
@@ -327,6 +352,7 @@ ngc_config_result_t ngc_config_parse(ngc_config_t *cfg, int argc, char **argv)
                 ngc_config_bad("--memory", optarg, "expected a size of at least 16M");
                 return NGC_CONFIG_USAGE;
             }
+            memory_set = true;
             break;
         case NGC_OPT_FROM_YEAR:
             if (ngc_config_number("--from-year", optarg, 1, 9999, &v))
@@ -397,6 +423,24 @@ ngc_config_result_t ngc_config_parse(ngc_config_t *cfg, int argc, char **argv)
             }
             cfg->normalize = optarg;
             break;
+        case NGC_OPT_TMP_DIR:
+            if (*optarg == '\0') {
+                ngc_config_bad("--tmp-dir", optarg, "empty directory name");
+                return NGC_CONFIG_USAGE;
+            }
+            cfg->tmp_dir = optarg;
+            break;
+        case NGC_OPT_MAP:
+        case NGC_OPT_REDUCE: {
+            ngc_stream_role_t role = c == NGC_OPT_MAP ? NGC_STREAM_MAP : NGC_STREAM_REDUCE;
+            if (cfg->stream != NGC_STREAM_NONE && cfg->stream != role) {
+                fprintf(stderr, "ngram-count: --map and --reduce are two different parts; "
+                                "give one\n%s", ngc_config_usage);
+                return NGC_CONFIG_USAGE;
+            }
+            cfg->stream = role;
+            break;
+        }
         case NGC_OPT_MIN_COUNT:
             if (ngc_config_number("--min-count", optarg, 0, UINT64_MAX, &cfg->min_count))
                 return NGC_CONFIG_USAGE;
@@ -555,6 +599,11 @@ ngc_config_result_t ngc_config_parse(ngc_config_t *cfg, int argc, char **argv)
     }
     if (clash == NULL && cfg->top != 0 && cfg->sort == NGC_SORT_NGRAM)
         clash = "--top picks the most frequent: it cannot be used with --sort ngram";
+    if (clash == NULL && cfg->stream != NGC_STREAM_NONE &&
+        (cfg->pg_dsn != NULL || cfg->normalize != NULL || cfg->top != 0 ||
+         cfg->sort != NGC_SORT_COUNT || cfg->output != NULL))
+        clash = "--map and --reduce read standard input and write standard output, in key order:"
+                " --pg, --normalize, --top, --sort and -o do not apply";
     if (clash == NULL && cfg->normalize != NULL && cfg->pg_dsn != NULL)
         clash = "--normalize changes only the printed numbers: it cannot be used with --pg";
     if (clash != NULL) {
@@ -579,6 +628,23 @@ ngc_config_result_t ngc_config_parse(ngc_config_t *cfg, int argc, char **argv)
         cfg->ninputs = 0;
         return NGC_CONFIG_RUN;
     }
+    if (cfg->stream != NGC_STREAM_NONE) {
+        if (optind < argc) {
+            fprintf(stderr, "ngram-count: --map and --reduce read standard input, not files\n%s",
+                    ngc_config_usage);
+            return NGC_CONFIG_USAGE;
+        }
+        if (cfg->tmp_dir == NULL)
+            cfg->tmp_dir = ngc_config_default_tmp();
+        /* A mapper's combiner: --memory, or a size that suits a task slot. */
+        if (!memory_set)
+            cfg->memory = NGC_STREAM_MAP_MEMORY;
+        cfg->inputs = argv + optind;
+        cfg->ninputs = 0;
+        return NGC_CONFIG_RUN;
+    }
+    if (cfg->tmp_dir == NULL)
+        cfg->tmp_dir = ngc_config_default_tmp();
     if (optind >= argc) {
         fprintf(stderr, "ngram-count: no input files\n%s", ngc_config_usage);
         return NGC_CONFIG_USAGE;

@@ -26,8 +26,11 @@ typedef enum {
 } ngc_format_t;
 typedef enum { NGC_TOKENIZE_SPACE, NGC_TOKENIZE_WORDS } ngc_tokenize_t;
 typedef enum { NGC_SORT_COUNT, NGC_SORT_NGRAM } ngc_sort_t;
+typedef enum { NGC_STREAM_NONE, NGC_STREAM_MAP, NGC_STREAM_REDUCE } ngc_stream_role_t;
 
 #define NGC_ORDER_MAX 9
+/* --map's combiner budget without --memory. */
+#define NGC_STREAM_MAP_MEMORY (256ull << 20)
 
 typedef struct {
     unsigned processes;     /* worker processes */
@@ -49,6 +52,8 @@ typedef struct {
     ngc_tokenize_t tokenize;
     ngc_sort_t sort;
     const char *normalize;  /* --normalize totals file, NULL without */
+    const char *tmp_dir;    /* --tmp-dir for spilled runs */
+    ngc_stream_role_t stream; /* --map / --reduce: a Hadoop Streaming part */
     ngc_inflate_kind_t inflate;
     const char *pg_dsn;     /* --pg, NULL without; "" uses the PG* variables */
     const char *pg_table;   /* --pg-table */

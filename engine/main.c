@@ -13,6 +13,7 @@
 #include "engine/plan.h"
 #include "engine/proc.h"
 #include "engine/shm.h"
+#include "workers/streaming.h"
 #include "engine/summary.h"
 #include "workers/worker.h"
 
@@ -201,8 +202,9 @@ int main(int argc, char **argv)
     }
     ngc_log_init("coord", cfg.verbose >= 2 ? NGC_LOG_DEBUG
                           : cfg.verbose ? NGC_LOG_INFO : NGC_LOG_WARN);
-    int status = cfg.pg_jobs || cfg.nlookups > 0 ? ngc_main_query(&cfg)
-                                                 : ngc_main_run(&cfg, argc, argv);
+    int status = cfg.stream != NGC_STREAM_NONE       ? ngc_streaming_main(&cfg)
+                 : cfg.pg_jobs || cfg.nlookups > 0 ? ngc_main_query(&cfg)
+                                                   : ngc_main_run(&cfg, argc, argv);
     free(cfg.lookups);
     exit(status);
 }
