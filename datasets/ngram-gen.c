@@ -1,7 +1,8 @@
 /*
  * ngram-gen: deterministic (seeded) generator of synthetic Google Books Ngram
- * files, v2 (one line per ngram and year) or v3 (one line per ngram), plain or
- * gzip. Invariant: the valid records depend only on --seed and the data
+ * files, v1 and v2 (one line per ngram and year) or v3 (one line per ngram),
+ * plus an optional totals file, or of raw text (one sentence per line), plain
+ * or gzip. Invariant: the valid records depend only on --seed and the data
  * options (--size --vocab --order --zipf --pos-share --utf8-share); rendering
  * options (--format --gzip --crlf --no-final-newline --malformed) never change
  * them, so every rendering of one data set has the same per-ngram totals.
@@ -44,12 +45,21 @@
 #define NGC_GEN_LONG_LINE   ((1u << 20) + 100) /* bytes of a 'long' bad line */
 #define NGC_GEN_SAMPLE_MAX  (1u << 20)   /* ngrams used to calibrate --size */
 #define NGC_GEN_EXACT_MAX   (1u << 17)   /* of those, rendered exactly */
+/* --format text: default --vocab is --size / BYTES_PER, within MIN..DEF */
+#define NGC_GEN_TEXT_BYTES_PER 256
+#define NGC_GEN_TEXT_VOCAB_MIN 1000
+#define NGC_GEN_TEXT_VOCAB_DEF (1u << 20)
+#define NGC_GEN_TEXT_VOCAB_MAX (1u << 24) /* largest --vocab for text */
+#define NGC_GEN_TEXT_PLAIN     128        /* text: ranks past function words */
 
 #define NGC_GEN_STREAM_VOCAB   1
 #define NGC_GEN_STREAM_COMPOSE 2
 #define NGC_GEN_STREAM_PARAMS  3
 #define NGC_GEN_STREAM_BAD     4
 #define NGC_GEN_STREAM_TMAX    5
+#define NGC_GEN_STREAM_PAGE    6
+#define NGC_GEN_STREAM_WORDS   7
+#define NGC_GEN_STREAM_TEXT    8
 
 #define ngc_gen_assert(c)                                                     \
     do {                                                                      \
@@ -72,6 +82,14 @@ typedef enum {
 static const char *const ngc_gen_bad_names[NGC_GEN_BAD_KINDS] = {
     "fields", "number", "negative", "year", "long"
 };
+
+/* the values of v1..v3 are their version numbers */
+typedef enum {
+    NGC_GEN_FMT_V1 = 1,
+    NGC_GEN_FMT_V2 = 2,
+    NGC_GEN_FMT_V3 = 3,
+    NGC_GEN_FMT_TEXT
+} ngc_gen_format_t;
 
 typedef enum {
     NGC_GEN_TAG_NOUN, NGC_GEN_TAG_VERB, NGC_GEN_TAG_ADJ, NGC_GEN_TAG_ADV,
@@ -178,7 +196,8 @@ typedef struct {
     double zipf;               /* frequency exponent */
     double pos_share;          /* share of base words with tagged variants */
     double utf8_share;         /* share of base words that are not ASCII */
-    int format;                /* 2 or 3 */
+    ngc_gen_format_t format;
+    const char *totals;        /* --totals file, NULL = none, "-" = stdout */
     bool gzip;
     int gzip_level;
     const char *output;        /* NULL = stdout */
@@ -226,6 +245,7 @@ typedef struct {
     uint16_t year[NGC_GEN_NYEARS];
     uint64_t match[NGC_GEN_NYEARS];
     uint64_t vol[NGC_GEN_NYEARS];
+    uint64_t page[NGC_GEN_NYEARS]; /* filled only for v1 and --totals */
     uint64_t weight[NGC_GEN_NYEARS];
 } ngc_gen_lines_t;
 
@@ -239,7 +259,10 @@ typedef struct {
     uint64_t *off;             /* string offsets in byte order, vocab long */
     uint64_t growth[NGC_GEN_NYEARS]; /* relative book volume of each year */
     uint64_t vcap[NGC_GEN_NYEARS];   /* most volumes in one year */
+    uint64_t page_key;         /* keys the page counts of v1 and --totals */
     ngc_gen_lines_t *lines;
+    uint8_t *wlen;             /* text: bytes of word i, at arena.p + off[i] */
+    ngc_gen_alias_t walias;    /* text: Zipf over the words, rank order */
 } ngc_gen_t;
 
 typedef struct {
@@ -260,9 +283,14 @@ typedef struct {
 
 typedef struct {
     uint64_t lines;            /* physical lines, malformed included */
+    uint64_t words;            /* text: blank-separated words, all lines */
     uint64_t bad[NGC_GEN_BAD_KINDS];
     uint64_t max_total;
     uint64_t max_index;        /* sorted index of the ngram with max_total */
+    uint64_t ymatch[NGC_GEN_NYEARS]; /* --totals: sums of the valid lines */
+    uint64_t ypage[NGC_GEN_NYEARS];
+    uint64_t yvol[NGC_GEN_NYEARS];
+    bool yover;                /* a sum passed 2^64 */
 } ngc_gen_stats_t;
 
 static void ngc_gen_log(int err, const char *fmt, ...)
@@ -1349,6 +1377,111 @@ done:
     return rc;
 }
 
+/* ---- text vocabulary */
+
+/* function words that ngc_gen_fixed lacks, contractions among them */
+static const char *const ngc_gen_text_extra[] = {
+    "she", "him", "me", "my", "what", "do", "said", "its", "our", "your",
+    "them", "than", "into", "out", "up", "about", "some", "only", "other",
+    "may", "these", "such", "two", "any", "could", "should", "very", "after",
+    "also", "most", "must", "over", "then", "now", "where", "how", "why",
+    "it's", "can't", "I'm", "won't", "isn't", "didn't", "doesn't", "wasn't",
+    "we're", "they're", "you're", "I've", "let's", "o'clock"
+};
+
+/* true if fixed word k is punctuation or the capitalised twin of another */
+static bool
+ngc_gen_text_skip(size_t k)
+{
+    const char *w = ngc_gen_fixed[k].word;
+    char low[16];
+    size_t n = strlen(w), j;
+
+    if (ngc_gen_fixed[k].tag == NGC_GEN_TAG_DOT) {
+        return true;
+    }
+    if (w[0] < 'A' || w[0] > 'Z' || n >= sizeof(low)) {
+        return false;
+    }
+    memcpy(low, w, n + 1);
+    low[0] = (char) (w[0] + 32);
+    for (j = 0; j < NGC_GEN_NFIXED; j++) {
+        if (strcmp(ngc_gen_fixed[j].word, low) == 0) {
+            return true;
+        }
+    }
+    return false;
+}
+
+/*
+ * Builds the g->vocab distinct words of --format text in rank order (the
+ * most frequent first): the fixed function words, then words from
+ * ngc_gen_word(), so frequent words are short. Fills g->arena, g->off,
+ * g->wlen and the Zipf table g->walias.
+ */
+static int
+ngc_gen_vocab_text(ngc_gen_t *g)
+{
+    const ngc_gen_config_t *cfg = g->cfg;
+    ngc_gen_rng_t rng;
+    ngc_gen_set_t set;
+    char word[NGC_GEN_TOKEN_MAX];
+    uint64_t got = 0, n, count = g->vocab;
+    size_t len, off, k;
+    int rc;
+
+    ngc_gen_assert(count <= NGC_GEN_TEXT_VOCAB_MAX);
+    g->off = ngc_gen_alloc(count, sizeof(*g->off));
+    g->wlen = ngc_gen_alloc(count, sizeof(*g->wlen));
+    if (g->off == NULL || g->wlen == NULL) {
+        return NGC_ERROR;
+    }
+    if (ngc_gen_set_init(&set, count) != NGC_OK) {
+        return NGC_ERROR;
+    }
+    ngc_gen_rng_init(&rng, cfg->seed, NGC_GEN_STREAM_WORDS);
+    for (n = 0; got < count; n++) {
+        const char *w = NULL;
+        if (n < NGC_GEN_NFIXED) {
+            if (ngc_gen_text_skip((size_t) n)) {
+                continue;
+            }
+            w = ngc_gen_fixed[n].word;
+        } else if (n < NGC_GEN_NFIXED + NGC_GEN_NELTS(ngc_gen_text_extra)) {
+            w = ngc_gen_text_extra[n - NGC_GEN_NFIXED];
+        }
+        if (w != NULL) {
+            len = strlen(w);
+            memcpy(word, w, len + 1);
+        } else {
+            ngc_gen_word(&rng, n, cfg->utf8_share, word, &len);
+        }
+        rc = ngc_gen_set_add(&set, &g->arena, word, len, (uint32_t) got,
+                             &off);
+        if (rc < 0) {
+            ngc_gen_set_fini(&set);
+            return NGC_ERROR;
+        }
+        if (rc == 1) {
+            ngc_gen_assert(len < NGC_GEN_TOKEN_MAX);
+            g->off[got] = off;
+            g->wlen[got++] = (uint8_t) len;
+        }
+    }
+    ngc_gen_set_fini(&set);
+    for (k = 0; k < count; k++) {
+        ngc_gen_assert(g->arena.p[g->off[k]] != '\0');
+    }
+    if (ngc_gen_alias_init(&g->walias, (uint32_t) count, cfg->zipf)
+        != NGC_OK)
+    {
+        /* it freed its arrays already; keep ngc_gen_fini() from doing so */
+        memset(&g->walias, 0, sizeof(g->walias));
+        return NGC_ERROR;
+    }
+    return NGC_OK;
+}
+
 /* ---- per-ngram data: a pure function of (seed, data options, rank) */
 
 static void
@@ -1592,6 +1725,8 @@ ngc_gen_init(ngc_gen_t *g, const ngc_gen_config_t *cfg)
     g->vocab = cfg->vocab;
     g->seed_key = ngc_gen_mix64(cfg->seed
                                 ^ ngc_gen_mix64(NGC_GEN_STREAM_PARAMS));
+    g->page_key = ngc_gen_mix64(cfg->seed
+                                ^ ngc_gen_mix64(NGC_GEN_STREAM_PAGE));
     ngc_gen_rng_init(&rng, cfg->seed, NGC_GEN_STREAM_TMAX);
     g->tmax = 3.2e10 / cfg->order
               * (0.75 + (double) (ngc_gen_next(&rng) >> 11) * 0x1p-54);
@@ -1605,6 +1740,9 @@ ngc_gen_init(ngc_gen_t *g, const ngc_gen_config_t *cfg)
     g->lines = ngc_gen_alloc(1, sizeof(*g->lines));
     if (g->lines == NULL) {
         return NGC_ERROR;
+    }
+    if (cfg->format == NGC_GEN_FMT_TEXT) {
+        return ngc_gen_vocab_text(g);
     }
 
     if (cfg->order == 1) {
@@ -1643,6 +1781,8 @@ ngc_gen_fini(ngc_gen_t *g)
     free(g->arena.p);
     free(g->off);
     free(g->lines);
+    free(g->wlen);
+    ngc_gen_alias_fini(&g->walias);
 }
 
 /* ---- output: buffered, optionally through deflate */
@@ -1785,27 +1925,71 @@ ngc_gen_out_fini(ngc_gen_out_t *o)
 /* ---- streaming */
 
 typedef struct {
+    char *p;
+    size_t len;                /* bytes used */
+    size_t cap;                /* bytes allocated */
+} ngc_gen_buf_t;
+
+typedef struct {
     ngc_gen_t *g;
     ngc_gen_out_t *o;
     ngc_gen_stats_t *st;
     ngc_gen_rng_t rng;         /* malformed line details */
     const char *eol;
     size_t eol_len;
+    ngc_gen_buf_t line;        /* text: the line being built, owned */
 } ngc_gen_run_t;
 
-static int
-ngc_gen_put_bad(ngc_gen_run_t *run, unsigned kind, const char *ng,
-    size_t len)
+static void
+ngc_gen_run_init(ngc_gen_run_t *run, ngc_gen_t *g, ngc_gen_out_t *o,
+    ngc_gen_stats_t *st)
 {
-    char line[NGC_GEN_NGRAM_MAX + 128], *p = line;
-    bool v3 = run->g->cfg->format == 3;
-    char sep = v3 ? ',' : '\t';
-    uint32_t year = 1800 + ngc_gen_rand(&run->rng, 200);
-    uint32_t m = 1 + ngc_gen_rand(&run->rng, 999), v = 1 + m / 3;
-    uint32_t variant = ngc_gen_rand(&run->rng, 5);
+    memset(run, 0, sizeof(*run));
+    run->g = g;
+    run->o = o;
+    run->st = st;
+    run->eol = g->cfg->crlf ? "\r\n" : "\n";
+    run->eol_len = g->cfg->crlf ? 2 : 1;
+    ngc_gen_rng_init(&run->rng, g->cfg->seed, NGC_GEN_STREAM_BAD);
+    memset(st, 0, sizeof(*st));
+}
 
-    memcpy(p, ng, len);
-    p += len;
+/*
+ * Writes line[0..p) and then 7s up to NGC_GEN_LONG_LINE bytes minus the
+ * tail bytes the caller adds before the terminator: a count of ~1 MiB
+ * digits, over any sane line limit.
+ */
+static int
+ngc_gen_put_sevens(ngc_gen_run_t *run, const char *line, const char *p,
+    size_t tail)
+{
+    size_t pad = NGC_GEN_LONG_LINE - (size_t) (p - line) - tail;
+
+    if (ngc_gen_out_write(run->o, line, (size_t) (p - line)) != NGC_OK) {
+        return NGC_ERROR;
+    }
+    while (pad > 0) {
+        size_t c = pad < 4096 ? pad : 4096;
+        char *d = ngc_gen_out_reserve(run->o, c);
+        if (d == NULL) {
+            return NGC_ERROR;
+        }
+        memset(d, '7', c);
+        run->o->len += c;
+        pad -= c;
+    }
+    return NGC_OK;
+}
+
+/* the fields after the ngram of a v2 or v3 malformed line; NULL on error */
+static char *
+ngc_gen_bad_v23(ngc_gen_run_t *run, unsigned kind, uint32_t variant,
+    uint32_t year, uint32_t m, char *line, char *p)
+{
+    bool v3 = run->g->cfg->format == NGC_GEN_FMT_V3;
+    char sep = v3 ? ',' : '\t';
+    uint32_t v = 1 + m / 3;
+
     switch (kind) {
     case NGC_GEN_BAD_FIELDS:
         switch (variant % 4) {
@@ -1860,35 +2044,157 @@ ngc_gen_put_bad(ngc_gen_run_t *run, unsigned kind, const char *ng,
         year = variant % 3 == 0 ? 0 : variant % 3 == 1 ? 10000 : 12345;
         p += snprintf(p, 64, "\t%u%c%u%c%u", year, sep, m, sep, v);
         break;
-    default: {
-        /* a count of ~1 MiB digits: over any sane line limit */
-        size_t pad;
+    default:
         p += snprintf(p, 64, "\t%u%c", year, sep);
-        pad = NGC_GEN_LONG_LINE - (size_t) (p - line) - 2;
-        if (ngc_gen_out_write(run->o, line, (size_t) (p - line)) != NGC_OK) {
-            return NGC_ERROR;
-        }
-        while (pad > 0) {
-            size_t c = pad < 4096 ? pad : 4096;
-            char *d = ngc_gen_out_reserve(run->o, c);
-            if (d == NULL) {
-                return NGC_ERROR;
-            }
-            memset(d, '7', c);
-            run->o->len += c;
-            pad -= c;
+        if (ngc_gen_put_sevens(run, line, p, 2) != NGC_OK) {
+            return NULL;
         }
         p = line;
         *p++ = sep;
         *p++ = '1';
         break;
     }
+    return p;
+}
+
+/*
+ * The fields after the ngram of a v1 malformed line; NULL on error. There is
+ * no 4-field form: "ng TAB year TAB match TAB page" would read as valid v2.
+ */
+static char *
+ngc_gen_bad_v1(ngc_gen_run_t *run, unsigned kind, uint32_t variant,
+    uint32_t year, uint32_t m, char *line, char *p)
+{
+    uint32_t v = 1 + m / 3, pg = (m + v) / 2;
+
+    switch (kind) {
+    case NGC_GEN_BAD_FIELDS:
+        switch (variant % 4) {
+        case 0:                /* 3 fields */
+            p += snprintf(p, 64, "\t%u\t%u", year, m);
+            break;
+        case 1:                /* 6 fields */
+            p += snprintf(p, 64, "\t%u\t%u\t%u\t%u\t%u", year, m, pg, v, v);
+            break;
+        case 2:                /* the ngram alone */
+            break;
+        default:               /* 2 fields */
+            p += snprintf(p, 64, "\t%u", year);
+            break;
+        }
+        break;
+    case NGC_GEN_BAD_NUMBER:
+        switch (variant) {
+        case 0:
+            p += snprintf(p, 64, "\t%u\t%ua\t%u\t%u", year, m, pg, v);
+            break;
+        case 1:
+            p += snprintf(p, 64, "\t%u\t\t%u\t%u", year, pg, v);
+            break;
+        case 2:
+            p += snprintf(p, 64, "\t%u\t%u\tx%u\t%u", year, m, pg, v);
+            break;
+        case 3:
+            p += snprintf(p, 64, "\t%u\t%u.5\t%u\t%u", year, m, pg, v);
+            break;
+        default:
+            p += snprintf(p, 64, "\t%u\t%u\t%u\t", year, m, pg);
+            break;
+        }
+        break;
+    case NGC_GEN_BAD_NEGATIVE:
+        switch (variant % 3) {
+        case 0:
+            p += snprintf(p, 64, "\t%u\t-%u\t%u\t%u", year, m, pg, v);
+            break;
+        case 1:
+            p += snprintf(p, 64, "\t%u\t%u\t%u\t-%u", year, m, pg, v);
+            break;
+        default:
+            p += snprintf(p, 64, "\t%u\t-%u\t-%u\t-%u", year, m, pg, v);
+            break;
+        }
+        break;
+    case NGC_GEN_BAD_YEAR:
+        year = variant % 3 == 0 ? 0 : variant % 3 == 1 ? 10000 : 12345;
+        p += snprintf(p, 64, "\t%u\t%u\t%u\t%u", year, m, pg, v);
+        break;
+    default:
+        p += snprintf(p, 64, "\t%u\t", year);
+        if (ngc_gen_put_sevens(run, line, p, 4) != NGC_OK) {
+            return NULL;
+        }
+        p = line;
+        memcpy(p, "\t1\t1", 4);
+        p += 4;
+        break;
+    }
+    return p;
+}
+
+static int
+ngc_gen_put_bad(ngc_gen_run_t *run, unsigned kind, const char *ng,
+    size_t len)
+{
+    char line[NGC_GEN_NGRAM_MAX + 128], *p = line;
+    uint32_t year = 1800 + ngc_gen_rand(&run->rng, 200);
+    uint32_t m = 1 + ngc_gen_rand(&run->rng, 999);
+    uint32_t variant = ngc_gen_rand(&run->rng, 5);
+
+    memcpy(p, ng, len);
+    p += len;
+    if (run->g->cfg->format == NGC_GEN_FMT_V1) {
+        p = ngc_gen_bad_v1(run, kind, variant, year, m, line, p);
+    } else {
+        p = ngc_gen_bad_v23(run, kind, variant, year, m, line, p);
+    }
+    if (p == NULL) {
+        return NGC_ERROR;
     }
     memcpy(p, run->eol, run->eol_len);
     p += run->eol_len;
     run->st->bad[kind]++;
     run->st->lines++;
     return ngc_gen_out_write(run->o, line, (size_t) (p - line));
+}
+
+/*
+ * Fills ln->page for v1 and --totals: volume <= page <= match, a function
+ * of the ngram, the year and the seed alone (no stream is drawn from), so
+ * the pages never change the v2/v3 data.
+ */
+static void
+ngc_gen_pages(const ngc_gen_t *g, const char *ng, size_t len,
+    ngc_gen_lines_t *ln, uint32_t n)
+{
+    uint64_t h = ngc_gen_hash(ng, len) ^ g->page_key, r, d, f;
+    uint32_t k;
+
+    for (k = 0; k < n; k++) {
+        r = ngc_gen_mix64(h + (uint64_t) ln->year[k] * 0x9e3779b97f4a7c15ULL);
+        f = 512 + (r >> 55);   /* page = volume + (match - volume) * f/1024 */
+        d = ln->match[k] - ln->vol[k];
+        ln->page[k] = ln->vol[k] + (d >> 10) * f + (((d & 1023) * f) >> 10);
+    }
+}
+
+/* adds the valid lines of one ngram to the --totals sums */
+static void
+ngc_gen_tally(ngc_gen_stats_t *st, const ngc_gen_lines_t *ln, uint32_t n)
+{
+    uint32_t k, y;
+
+    for (k = 0; k < n; k++) {
+        y = ln->year[k] - NGC_GEN_YEAR_MIN;
+        st->ymatch[y] += ln->match[k];
+        st->ypage[y] += ln->page[k];
+        st->yvol[y] += ln->vol[k];
+        if (st->ymatch[y] < ln->match[k] || st->ypage[y] < ln->page[k]
+            || st->yvol[y] < ln->vol[k])
+        {
+            st->yover = true;
+        }
+    }
 }
 
 static int
@@ -1900,7 +2206,7 @@ ngc_gen_put_lines(ngc_gen_run_t *run, const char *ng, size_t len,
     uint32_t k;
     char *p;
 
-    if (run->g->cfg->format == 3) {
+    if (run->g->cfg->format == NGC_GEN_FMT_V3) {
         p = ngc_gen_out_reserve(o, len);
         if (p == NULL) {
             return NGC_ERROR;
@@ -1930,7 +2236,7 @@ ngc_gen_put_lines(ngc_gen_run_t *run, const char *ng, size_t len,
         return NGC_OK;
     }
     for (k = 0; k < n; k++) {
-        p = ngc_gen_out_reserve(o, len + 64);
+        p = ngc_gen_out_reserve(o, len + 96);
         if (p == NULL) {
             return NGC_ERROR;
         }
@@ -1941,6 +2247,10 @@ ngc_gen_put_lines(ngc_gen_run_t *run, const char *ng, size_t len,
         *p++ = '\t';
         p = ngc_gen_put_u64(p, ln->match[k]);
         *p++ = '\t';
+        if (run->g->cfg->format == NGC_GEN_FMT_V1) {
+            p = ngc_gen_put_u64(p, ln->page[k]);
+            *p++ = '\t';
+        }
         p = ngc_gen_put_u64(p, ln->vol[k]);
         if (crlf) {
             *p++ = '\r';
@@ -1953,11 +2263,13 @@ ngc_gen_put_lines(ngc_gen_run_t *run, const char *ng, size_t len,
 }
 
 /*
- * Plans the malformed lines: bad[j].key is the sorted ngram index a line
- * goes before (vocab = after the last), bad[j].val its kind.
+ * Plans the malformed lines: bad[j].key is where a line goes, bad[j].val its
+ * kind. For the ngram formats the key is the sorted ngram index a line goes
+ * before (range - 1 = after the last); for text, a byte offset in the valid
+ * text, below range.
  */
 static ngc_gen_rec_t *
-ngc_gen_plan_bad(ngc_gen_run_t *run)
+ngc_gen_plan_bad(ngc_gen_run_t *run, uint64_t range)
 {
     const ngc_gen_config_t *cfg = run->g->cfg;
     ngc_gen_rec_t *bad, *tmp;
@@ -1977,7 +2289,11 @@ ngc_gen_plan_bad(ngc_gen_run_t *run)
         return NULL;
     }
     for (j = 0; j < cfg->bad; j++) {
-        bad[j].key = ngc_gen_rand(&run->rng, (uint32_t) run->g->vocab + 1);
+        if (cfg->format == NGC_GEN_FMT_TEXT) {
+            bad[j].key = ngc_gen_next(&run->rng) % range;
+        } else {
+            bad[j].key = ngc_gen_rand(&run->rng, (uint32_t) range);
+        }
         bad[j].val = kinds[ngc_gen_rand(&run->rng, nk)];
     }
     ngc_gen_radix(bad, tmp, cfg->bad);
@@ -1989,6 +2305,8 @@ ngc_gen_plan_bad(ngc_gen_run_t *run)
 static int
 ngc_gen_stream(ngc_gen_t *g, ngc_gen_out_t *o, ngc_gen_stats_t *st)
 {
+    const ngc_gen_config_t *cfg = g->cfg;
+    bool pages = cfg->format == NGC_GEN_FMT_V1 || cfg->totals != NULL;
     ngc_gen_run_t run;
     ngc_gen_rec_t *bad = NULL, *b;
     ngc_gen_params_t p;
@@ -1998,15 +2316,8 @@ ngc_gen_stream(ngc_gen_t *g, ngc_gen_out_t *o, ngc_gen_stats_t *st)
     size_t len = 0;
     int rc = NGC_ERROR;
 
-    run.g = g;
-    run.o = o;
-    run.st = st;
-    run.eol = g->cfg->crlf ? "\r\n" : "\n";
-    run.eol_len = g->cfg->crlf ? 2 : 1;
-    ngc_gen_rng_init(&run.rng, g->cfg->seed, NGC_GEN_STREAM_BAD);
-    memset(st, 0, sizeof(*st));
-
-    bad = ngc_gen_plan_bad(&run);
+    ngc_gen_run_init(&run, g, o, st);
+    bad = ngc_gen_plan_bad(&run, g->vocab + 1);
     if (bad == NULL) {
         return NGC_ERROR;
     }
@@ -2024,6 +2335,12 @@ ngc_gen_stream(ngc_gen_t *g, ngc_gen_out_t *o, ngc_gen_stats_t *st)
         ngc_gen_params(g, rank, &p);
         n = ngc_gen_nlines(g->k, &p);
         ngc_gen_years(g, &p, n, g->lines);
+        if (pages) {
+            ngc_gen_pages(g, ng, len, g->lines, n);
+        }
+        if (cfg->totals != NULL) {
+            ngc_gen_tally(st, g->lines, n);
+        }
         for (total = 0, k = 0; k < n; k++) {
             total += g->lines->match[k];
         }
@@ -2046,6 +2363,437 @@ done:
     return rc;
 }
 
+/*
+ * Writes the --totals line: for each year with data, in ascending order,
+ * " year,match,page,volume" (" year,match,volume" for v3), TAB-separated,
+ * then LF. Each count is 3 times the year's sum over the valid lines plus a
+ * seeded extra, ordered so that match >= page >= volume: the totals of a
+ * corpus larger than the file, as Google's are.
+ */
+static int
+ngc_gen_put_totals(const ngc_gen_t *g, const ngc_gen_stats_t *st,
+    ngc_gen_out_t *o)
+{
+    bool v3 = g->cfg->format == NGC_GEN_FMT_V3, first = true;
+    uint64_t r, ev, ep, em;
+    unsigned y;
+    char *p;
+
+    for (y = 0; y < NGC_GEN_NYEARS; y++) {
+        if (st->yvol[y] == 0) {
+            continue;
+        }
+        r = ngc_gen_mix64(g->page_key
+                          ^ ((NGC_GEN_YEAR_MIN + y) * 0xd1b54a32d192ed03ULL));
+        ev = 1 + (r & 1023);
+        ep = ev + ((r >> 10) & 0xffff);
+        em = ep + ((r >> 26) & 0xfffff);
+        /* the match sum is the largest, so it alone can overflow */
+        if (st->yover || st->ymatch[y] > (UINT64_MAX - em) / 3) {
+            ngc_gen_log(0, "cannot write totals: the count of year %u "
+                        "exceeds 2^64", NGC_GEN_YEAR_MIN + y);
+            return NGC_ERROR;
+        }
+        p = ngc_gen_out_reserve(o, 80);
+        if (p == NULL) {
+            return NGC_ERROR;
+        }
+        if (!first) {
+            *p++ = '\t';
+        }
+        first = false;
+        *p++ = ' ';
+        p = ngc_gen_put_year(p, NGC_GEN_YEAR_MIN + y);
+        *p++ = ',';
+        p = ngc_gen_put_u64(p, 3 * st->ymatch[y] + em);
+        *p++ = ',';
+        if (!v3) {
+            p = ngc_gen_put_u64(p, 3 * st->ypage[y] + ep);
+            *p++ = ',';
+        }
+        p = ngc_gen_put_u64(p, 3 * st->yvol[y] + ev);
+        o->len = (size_t) (p - o->buf);
+    }
+    return ngc_gen_out_write(o, "\n", 1);
+}
+
+/* writes the totals to fd, the file tmp or stdout if tmp is NULL */
+static int
+ngc_gen_totals(const ngc_gen_t *g, const ngc_gen_stats_t *st, int fd,
+    const char *tmp)
+{
+    ngc_gen_out_t o;
+    int rc;
+
+    rc = ngc_gen_out_init(&o, fd, tmp, tmp == NULL, false, 0);
+    if (rc == NGC_OK) {
+        rc = ngc_gen_put_totals(g, st, &o);
+    }
+    if (rc == NGC_OK) {
+        rc = ngc_gen_out_flush(&o, true);
+    }
+    ngc_gen_out_fini(&o);
+    return rc;
+}
+
+/* ---- text: sentences of Zipf-drawn words, built in run->line */
+
+#define NGC_GEN_EM_DASH "\xe2\x80\x94"
+
+/* styles of quotation: straight double (twice as likely), curly, single */
+static const char *const ngc_gen_quote_open[4] = {
+    "\"", "\"", "\xe2\x80\x9c", "'"
+};
+static const char *const ngc_gen_quote_close[4] = {
+    "\"", "\"", "\xe2\x80\x9d", "'"
+};
+
+/*
+ * text --malformed: the invalid UTF-8 of the kinds fields (bytes never in
+ * UTF-8), number (a lead byte short of its continuation bytes), negative (a
+ * continuation byte with no lead) and year (overlong forms, a UTF-16
+ * surrogate, a code point past U+10FFFF)
+ */
+static const char *const ngc_gen_bad_utf8[NGC_GEN_BAD_LONG][4] = {
+    {"\xff", "\xfe", "\xff\xfe", "\xc1\xbf"},
+    {"\xc3", "\xe2\x80", "\xf0\x9f\x98", "\xe2"},
+    {"\x80", "\xa9", "\xbf", "\x80\x80"},
+    {"\xc0\xaf", "\xe0\x80\xaf", "\xed\xa0\x80", "\xf4\x90\x80\x80"},
+};
+
+/* room for n more bytes in b */
+static int
+ngc_gen_buf_reserve(ngc_gen_buf_t *b, size_t n)
+{
+    size_t cap;
+    char *p;
+
+    if (b->cap - b->len >= n) {
+        return NGC_OK;
+    }
+    cap = b->cap != 0 ? b->cap : (64u << 10);
+    while (cap - b->len < n) {
+        cap *= 2;
+    }
+    p = realloc(b->p, cap);
+    if (p == NULL) {
+        ngc_gen_log(errno, "realloc() of %zu bytes failed", cap);
+        return NGC_ERROR;
+    }
+    b->p = p;
+    b->cap = cap;
+    return NGC_OK;
+}
+
+/* appends s; the caller reserved the room */
+static inline void
+ngc_gen_buf_str(ngc_gen_buf_t *b, const char *s)
+{
+    size_t n = strlen(s);
+
+    memcpy(b->p + b->len, s, n);
+    b->len += n;
+}
+
+/* appends 1..4 blanks, spaces or TABs, chosen by the low 6 bits of r */
+static void
+ngc_gen_buf_blanks(ngc_gen_buf_t *b, uint64_t r)
+{
+    unsigned n = 1 + (unsigned) (r & 3), i;
+
+    for (i = 0; i < n; i++) {
+        b->p[b->len++] = (r >> (2 + i)) & 1 ? '\t' : ' ';
+    }
+}
+
+/* capitalises the UTF-8 character at p when its capital has the same size */
+static void
+ngc_gen_capital(char *p)
+{
+    unsigned char c = (unsigned char) p[0];
+    uint32_t cp, up;
+
+    if (c < 0x80) {
+        p[0] = (char) ngc_gen_upper(c);
+        return;
+    }
+    if ((c & 0xe0) != 0xc0) {
+        return;                /* 3-byte letters (CJK) have no case */
+    }
+    cp = ((uint32_t) (c & 0x1f) << 6) | ((unsigned char) p[1] & 0x3f);
+    up = ngc_gen_upper(cp);
+    if (up != cp && up >= 0x80 && up < 0x800) {
+        p[0] = (char) (0xc0 | (up >> 6));
+        p[1] = (char) (0x80 | (up & 0x3f));
+    }
+}
+
+/* the words of one sentence: 1..60, or 1 in 1024 300..1599 (2..10 KB) */
+static uint32_t
+ngc_gen_text_len(ngc_gen_rng_t *rng)
+{
+    uint64_t r = ngc_gen_next(rng);
+    uint32_t n;
+
+    if ((r & 1023) == 0) {
+        return 300 + (uint32_t) ((r >> 10) % 1300);
+    }
+    n = 1 + (uint32_t) ((r >> 10) % 20) + (uint32_t) ((r >> 20) % 20);
+    if (((r >> 30) & 3) == 0) {
+        n += (uint32_t) ((r >> 32) % 22);
+    }
+    return n;
+}
+
+/*
+ * Writes one sentence into b (no terminator): nwords words, then more until
+ * b holds min_bytes. The first word is capitalised; punctuation sticks to
+ * the words; a few separators are runs of spaces, TABs or a lone dash.
+ * Every random draw comes from rng, one or two per word.
+ */
+static int
+ngc_gen_sentence(const ngc_gen_t *g, ngc_gen_rng_t *rng, ngc_gen_buf_t *b,
+    uint32_t nwords, size_t min_bytes)
+{
+    unsigned quote = 0;        /* 1 + style of the open quotation, or 0 */
+    bool paren = false, glue = false, last = false;
+    uint32_t i;
+    uint64_t r;
+
+    b->len = 0;
+    r = ngc_gen_next(rng);
+    if (ngc_gen_buf_reserve(b, 8) != NGC_OK) {
+        return NGC_ERROR;
+    }
+    if ((r & 63) == 0) {
+        ngc_gen_buf_blanks(b, r >> 6);
+    }
+    for (i = 0; !last; i++) {
+        uint32_t w = ngc_gen_alias_draw(&g->walias, rng);
+        size_t n = g->wlen[w], at;
+        unsigned sep, open, mid, end;
+
+        /* this word's choices all come from the bits of one draw */
+        r = ngc_gen_next(rng);
+        if (ngc_gen_buf_reserve(b, n + 64) != NGC_OK) {
+            return NGC_ERROR;
+        }
+        sep = (unsigned) (r & 1023);
+        open = (unsigned) ((r >> 10) & 1023);
+        mid = (unsigned) ((r >> 20) & 1023);
+        if (i > 0 && !glue) {
+            if (sep < 1016) {
+                b->p[b->len++] = ' ';
+            } else if (sep < 1019) {
+                unsigned k = 2 + (unsigned) ((r >> 60) & 3);
+                memset(b->p + b->len, ' ', k);
+                b->len += k;
+            } else if (sep < 1021) {
+                static const char *const tabs[4] = {
+                    "\t", " \t", "\t\t", "\t  "
+                };
+                ngc_gen_buf_str(b, tabs[(r >> 60) & 3]);
+            } else {
+                ngc_gen_buf_str(b, (r >> 59) & 1 ? " " NGC_GEN_EM_DASH " "
+                                                 : " -- ");
+            }
+        }
+        glue = false;
+        if (open < 5 && quote == 0) {
+            quote = 1 + (unsigned) ((r >> 30) & 3);
+            ngc_gen_buf_str(b, ngc_gen_quote_open[quote - 1]);
+        } else if (open < 10 && !paren) {
+            paren = true;
+            b->p[b->len++] = '(';
+        }
+        at = b->len;
+        memcpy(b->p + b->len, g->arena.p + g->off[w], n);
+        b->len += n;
+        if (i == 0) {
+            ngc_gen_capital(b->p + at);
+        }
+        if (mid < 12 && w >= NGC_GEN_TEXT_PLAIN) {
+            ngc_gen_buf_str(b, "'s");        /* not on function words */
+        }
+        last = i + 1 >= nwords && b->len >= min_bytes;
+        if (paren && (last || ((r >> 32) & 3) == 0)) {
+            b->p[b->len++] = ')';
+            paren = false;
+        }
+        if (!last) {
+            if (quote != 0 && ((r >> 34) & 3) == 0) {
+                ngc_gen_buf_str(b, ngc_gen_quote_close[quote - 1]);
+                quote = 0;
+            }
+            if (mid >= 12 && mid < 87) {
+                b->p[b->len++] = ',';
+            } else if (mid >= 87 && mid < 92) {
+                b->p[b->len++] = ';';
+            } else if (mid >= 92 && mid < 95) {
+                b->p[b->len++] = ':';
+            } else if (mid >= 95 && mid < 97) {
+                ngc_gen_buf_str(b, "...");
+            } else if (mid >= 97 && mid < 99) {
+                ngc_gen_buf_str(b, NGC_GEN_EM_DASH);   /* word—word */
+                glue = true;
+            }
+            continue;
+        }
+        /* the end: . ? ! ... or nothing, inside or outside the quotation */
+        end = (unsigned) ((r >> 36) & 255);
+        if (quote != 0 && ((r >> 44) & 1)) {
+            ngc_gen_buf_str(b, ngc_gen_quote_close[quote - 1]);
+            quote = 0;
+        }
+        ngc_gen_buf_str(b, end < 176 ? "." : end < 206 ? "?" : end < 218 ? "!"
+                           : end < 228 ? "..." : "");
+        if (quote != 0) {
+            ngc_gen_buf_str(b, ngc_gen_quote_close[quote - 1]);
+        }
+        if (((r >> 45) & 63) == 0) {
+            ngc_gen_buf_blanks(b, r >> 51);
+        }
+    }
+    return NGC_OK;
+}
+
+/* words as a tokenizer splitting on spaces and TABs counts them */
+static uint64_t
+ngc_gen_count_words(const char *p, size_t n)
+{
+    uint64_t words = 0;
+    bool in = false;
+    size_t i;
+
+    for (i = 0; i < n; i++) {
+        bool blank = p[i] == ' ' || p[i] == '\t';
+        if (!blank && !in) {
+            words++;
+        }
+        in = !blank;
+    }
+    return words;
+}
+
+/* writes run->line and its terminator */
+static int
+ngc_gen_text_line(ngc_gen_run_t *run)
+{
+    ngc_gen_buf_t *b = &run->line;
+
+    if (ngc_gen_buf_reserve(b, 2) != NGC_OK) {
+        return NGC_ERROR;
+    }
+    run->st->words += ngc_gen_count_words(b->p, b->len);
+    run->st->lines++;
+    memcpy(b->p + b->len, run->eol, run->eol_len);
+    return ngc_gen_out_write(run->o, b->p, b->len + run->eol_len);
+}
+
+/*
+ * A malformed text line: a sentence from the malformed stream with invalid
+ * UTF-8 put at a character boundary, or for 'long' a sentence of more than
+ * NGC_GEN_LONG_LINE bytes.
+ */
+static int
+ngc_gen_put_text_bad(ngc_gen_run_t *run, unsigned kind)
+{
+    ngc_gen_buf_t *b = &run->line;
+    uint32_t n = 3 + ngc_gen_rand(&run->rng, 20);
+    uint32_t variant = ngc_gen_rand(&run->rng, 4);
+    const char *s;
+    size_t sl, at;
+
+    if (kind == NGC_GEN_BAD_LONG) {
+        if (ngc_gen_sentence(run->g, &run->rng, b, 1, NGC_GEN_LONG_LINE)
+            != NGC_OK)
+        {
+            return NGC_ERROR;
+        }
+    } else {
+        if (ngc_gen_sentence(run->g, &run->rng, b, n, 0) != NGC_OK) {
+            return NGC_ERROR;
+        }
+        s = ngc_gen_bad_utf8[kind][variant];
+        sl = strlen(s);
+        at = ngc_gen_rand(&run->rng, (uint32_t) b->len + 1);
+        while (at < b->len && ((unsigned char) b->p[at] & 0xc0) == 0x80) {
+            at--;
+        }
+        if (ngc_gen_buf_reserve(b, sl) != NGC_OK) {
+            return NGC_ERROR;
+        }
+        memmove(b->p + at + sl, b->p + at, b->len - at);
+        memcpy(b->p + at, s, sl);
+        b->len += sl;
+    }
+    run->st->bad[kind]++;
+    return ngc_gen_text_line(run);
+}
+
+/*
+ * Writes text lines until the valid ones (LF-terminated) reach --size: a
+ * line is empty 1.2% of the time, blanks only 0.4%, else a sentence. The
+ * malformed lines go at seeded offsets of the valid text and draw from
+ * their own stream, so the valid lines never depend on them.
+ */
+static int
+ngc_gen_stream_text(ngc_gen_t *g, ngc_gen_out_t *o, ngc_gen_stats_t *st)
+{
+    const ngc_gen_config_t *cfg = g->cfg;
+    ngc_gen_run_t run;
+    ngc_gen_rng_t rng;
+    ngc_gen_rec_t *bad, *b;
+    uint64_t valid = 0, r;
+    uint32_t n;
+    bool blank = true;
+    int rc = NGC_ERROR;
+
+    ngc_gen_run_init(&run, g, o, st);
+    ngc_gen_rng_init(&rng, cfg->seed, NGC_GEN_STREAM_TEXT);
+    bad = ngc_gen_plan_bad(&run, cfg->size);
+    if (bad == NULL) {
+        return NGC_ERROR;
+    }
+    b = bad;
+    /* end on a line with words, so --no-final-newline cuts after a word */
+    while (valid < cfg->size || blank) {
+        for (; b->key <= valid; b++) {
+            if (ngc_gen_put_text_bad(&run, (unsigned) b->val) != NGC_OK) {
+                goto done;
+            }
+        }
+        r = ngc_gen_next(&rng);
+        run.line.len = 0;
+        blank = r % 1000 < 16;
+        if (blank && r % 1000 >= 12) {
+            if (ngc_gen_buf_reserve(&run.line, 4) != NGC_OK) {
+                goto done;
+            }
+            ngc_gen_buf_blanks(&run.line, r >> 10);
+        } else if (!blank) {
+            n = ngc_gen_text_len(&rng);
+            if (ngc_gen_sentence(g, &rng, &run.line, n, 0) != NGC_OK) {
+                goto done;
+            }
+        }
+        valid += run.line.len + 1;
+        if (ngc_gen_text_line(&run) != NGC_OK) {
+            goto done;
+        }
+    }
+    for (; b->key != UINT64_MAX; b++) {
+        if (ngc_gen_put_text_bad(&run, (unsigned) b->val) != NGC_OK) {
+            goto done;
+        }
+    }
+    rc = NGC_OK;
+done:
+    free(bad);
+    free(run.line.p);
+    return rc;
+}
+
 /* ---- command line */
 
 static void
@@ -2053,29 +2801,42 @@ ngc_gen_usage(FILE *f)
 {
     fputs(
 "usage: ngram-gen [options]\n"
-"Writes a synthetic Google Books Ngram file (sorted by ngram, then year).\n"
+"Writes a synthetic Google Books Ngram file (sorted by ngram, then year),\n"
+"or with --format text raw text, one sentence per line.\n"
 "\n"
 "  --seed N              random seed (default 1); same seed and options give\n"
 "                        byte-identical output\n"
-"  --size SIZE           target uncompressed bytes of the v2 rendering\n"
-"                        (default 10M; suffixes K M G T are powers of 1024)\n"
-"  --vocab N             distinct ngrams (default SIZE / 900)\n"
-"  --order N             tokens per ngram, 1..5 (default 1)\n"
-"  --zipf S              Zipf exponent of ngram frequencies (default 1.0)\n"
+"  --size SIZE           target uncompressed bytes of the v2 rendering, or of\n"
+"                        the text (default 10M; suffixes K M G T are powers\n"
+"                        of 1024)\n"
+"  --vocab N             distinct ngrams (default SIZE / 900); text: distinct\n"
+"                        words (default SIZE / 256, 1000..1048576; at most\n"
+"                        16777216)\n"
+"  --order N             tokens per ngram, 1..5 (default 1; not for text)\n"
+"  --zipf S              Zipf exponent of ngram (text: word) frequencies\n"
+"                        (default 1.0)\n"
 "  --pos-share F         share of words also listed with _TAG suffixes\n"
-"                        (default 0.5)\n"
+"                        (default 0.5; not for text)\n"
 "  --utf8-share F        share of non-ASCII words (default 0.05)\n"
-"  --format v2|v3        v2: ngram TAB year TAB match TAB volume (default)\n"
+"  --format FMT          v2: ngram TAB year TAB match TAB volume (default)\n"
+"                        v1: ngram TAB year TAB match TAB pages TAB volume\n"
 "                        v3: ngram (TAB year,match,volume)...\n"
+"                        text: sentences of words, spaces and punctuation\n"
+"  --totals FILE         also write the per-year totals of the data as one\n"
+"                        line of year,match,pages,volume tuples (v3:\n"
+"                        year,match,volume); not for text\n"
 "  --gzip                write gzip (implied by an output name ending in .gz)\n"
 "  --gzip-level N        0..9 (default 6)\n"
 "  -o, --output FILE     write FILE (via FILE.tmp and rename; default stdout)\n"
 "  --crlf                end lines with CR LF\n"
 "  --no-final-newline    omit the newline after the last line\n"
-"  --malformed N         inject N malformed lines between ngram runs\n"
+"  --malformed N         inject N malformed lines between ngram runs (text:\n"
+"                        between lines)\n"
 "  --malformed-kinds L   comma list of fields,number,negative,year,long\n"
-"                        (default all)\n"
+"                        (default all); with text the first four put invalid\n"
+"                        UTF-8 in a sentence and long makes a 1 MiB line\n"
 "  --stats               print lines, ngrams, bytes and the largest total\n"
+"                        (text: lines, words, bytes)\n"
 "  -h, --help            show this help\n",
         f);
 }
@@ -2158,7 +2919,8 @@ enum {
     NGC_GEN_OPT_ORDER, NGC_GEN_OPT_ZIPF, NGC_GEN_OPT_POS_SHARE,
     NGC_GEN_OPT_UTF8_SHARE, NGC_GEN_OPT_FORMAT, NGC_GEN_OPT_GZIP,
     NGC_GEN_OPT_GZIP_LEVEL, NGC_GEN_OPT_CRLF, NGC_GEN_OPT_NO_FINAL_NL,
-    NGC_GEN_OPT_MALFORMED, NGC_GEN_OPT_MALFORMED_KINDS, NGC_GEN_OPT_STATS
+    NGC_GEN_OPT_MALFORMED, NGC_GEN_OPT_MALFORMED_KINDS, NGC_GEN_OPT_STATS,
+    NGC_GEN_OPT_TOTALS
 };
 
 static const struct option ngc_gen_options[] = {
@@ -2178,14 +2940,35 @@ static const struct option ngc_gen_options[] = {
     {"malformed", required_argument, NULL, NGC_GEN_OPT_MALFORMED},
     {"malformed-kinds", required_argument, NULL, NGC_GEN_OPT_MALFORMED_KINDS},
     {"stats", no_argument, NULL, NGC_GEN_OPT_STATS},
+    {"totals", required_argument, NULL, NGC_GEN_OPT_TOTALS},
     {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0}
 };
+
+/* --size and --vocab of --format text when not given */
+static void
+ngc_gen_text_defaults(ngc_gen_config_t *cfg)
+{
+    if (cfg->size == 0) {
+        cfg->size = cfg->vocab != 0 ? cfg->vocab * NGC_GEN_TEXT_BYTES_PER
+                                    : NGC_GEN_DEFAULT_SIZE;
+    }
+    if (cfg->vocab == 0) {
+        cfg->vocab = cfg->size / NGC_GEN_TEXT_BYTES_PER;
+        if (cfg->vocab < NGC_GEN_TEXT_VOCAB_MIN) {
+            cfg->vocab = NGC_GEN_TEXT_VOCAB_MIN;
+        }
+        if (cfg->vocab > NGC_GEN_TEXT_VOCAB_DEF) {
+            cfg->vocab = NGC_GEN_TEXT_VOCAB_DEF;
+        }
+    }
+}
 
 /* returns NGC_OK, 1 after --help, or NGC_ERROR after a usage message */
 static int
 ngc_gen_parse(ngc_gen_config_t *cfg, int argc, char **argv)
 {
+    const char *why = NULL;
     uint64_t u;
     int c;
 
@@ -2195,7 +2978,7 @@ ngc_gen_parse(ngc_gen_config_t *cfg, int argc, char **argv)
     cfg->zipf = 1.0;
     cfg->pos_share = 0.5;
     cfg->utf8_share = 0.05;
-    cfg->format = 2;
+    cfg->format = NGC_GEN_FMT_V2;
     cfg->gzip_level = 6;
     cfg->bad_kinds = (1u << NGC_GEN_BAD_KINDS) - 1;
 
@@ -2254,10 +3037,14 @@ ngc_gen_parse(ngc_gen_config_t *cfg, int argc, char **argv)
             }
             break;
         case NGC_GEN_OPT_FORMAT:
-            if (strcmp(a, "v2") == 0) {
-                cfg->format = 2;
+            if (strcmp(a, "v1") == 0) {
+                cfg->format = NGC_GEN_FMT_V1;
+            } else if (strcmp(a, "v2") == 0) {
+                cfg->format = NGC_GEN_FMT_V2;
             } else if (strcmp(a, "v3") == 0) {
-                cfg->format = 3;
+                cfg->format = NGC_GEN_FMT_V3;
+            } else if (strcmp(a, "text") == 0) {
+                cfg->format = NGC_GEN_FMT_TEXT;
             } else {
                 bad = "--format";
             }
@@ -2293,6 +3080,12 @@ ngc_gen_parse(ngc_gen_config_t *cfg, int argc, char **argv)
         case NGC_GEN_OPT_STATS:
             cfg->stats = true;
             break;
+        case NGC_GEN_OPT_TOTALS:
+            if (*a == '\0') {
+                bad = "--totals";
+            }
+            cfg->totals = a;
+            break;
         case ':':
             ngc_gen_log(0, "option '%s' requires a value", argv[optind - 1]);
             ngc_gen_usage(stderr);
@@ -2314,6 +3107,30 @@ ngc_gen_parse(ngc_gen_config_t *cfg, int argc, char **argv)
         return NGC_ERROR;
     }
 
+    if (cfg->totals != NULL && cfg->format == NGC_GEN_FMT_TEXT) {
+        why = "--totals needs an ngram format (v1, v2 or v3), not text";
+    } else if (cfg->totals != NULL && strcmp(cfg->totals, "-") == 0
+               && cfg->output == NULL)
+    {
+        why = "--totals - needs -o FILE for the data";
+    } else if (cfg->totals != NULL && cfg->output != NULL
+               && strcmp(cfg->totals, cfg->output) == 0)
+    {
+        why = "--totals and -o name the same file";
+    } else if (cfg->format == NGC_GEN_FMT_TEXT
+               && cfg->vocab > NGC_GEN_TEXT_VOCAB_MAX)
+    {
+        why = "--vocab is at most 16777216 with --format text";
+    }
+    if (why != NULL) {
+        ngc_gen_log(0, "%s", why);
+        ngc_gen_usage(stderr);
+        return NGC_ERROR;
+    }
+
+    if (cfg->format == NGC_GEN_FMT_TEXT) {
+        ngc_gen_text_defaults(cfg);
+    }
     if (cfg->size == 0) {
         cfg->size = cfg->vocab != 0 ? cfg->vocab * NGC_GEN_BYTES_PER
                                     : NGC_GEN_DEFAULT_SIZE;
@@ -2336,6 +3153,27 @@ ngc_gen_parse(ngc_gen_config_t *cfg, int argc, char **argv)
     return NGC_OK;
 }
 
+/* opens "NAME.tmp" for writing; *tmp gets that name, malloc'ed */
+static int
+ngc_gen_open_tmp(const char *name, char **tmp, int *fd)
+{
+    size_t n = strlen(name) + 5;
+
+    *tmp = ngc_gen_alloc(n, 1);
+    if (*tmp == NULL) {
+        return NGC_ERROR;
+    }
+    snprintf(*tmp, n, "%s.tmp", name);
+    *fd = open(*tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
+    if (*fd < 0) {
+        ngc_gen_log(errno, "cannot open '%s'", *tmp);
+        free(*tmp);
+        *tmp = NULL;
+        return NGC_ERROR;
+    }
+    return NGC_OK;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -2343,40 +3181,45 @@ main(int argc, char **argv)
     ngc_gen_t g;
     ngc_gen_out_t o;
     ngc_gen_stats_t st;
-    char *tmp = NULL;
+    char *tmp = NULL, *ttmp = NULL;
     size_t trim = 0;
-    int fd = STDOUT_FILENO, rc;
+    bool text, trenamed = false;
+    int fd = STDOUT_FILENO, tfd = STDOUT_FILENO, rc;
 
     rc = ngc_gen_parse(&cfg, argc, argv);
     if (rc != NGC_OK) {
         return rc == 1 ? 0 : 2;
     }
+    text = cfg.format == NGC_GEN_FMT_TEXT;
     if (ngc_gen_init(&g, &cfg) != NGC_OK) {
         ngc_gen_fini(&g);
         return 1;
     }
 
-    if (cfg.output != NULL) {
-        size_t n = strlen(cfg.output) + 5;
-        tmp = ngc_gen_alloc(n, 1);
-        if (tmp == NULL) {
-            ngc_gen_fini(&g);
-            return 1;
+    /* both files are opened first, so a bad path fails before the work */
+    if (cfg.totals != NULL && strcmp(cfg.totals, "-") != 0
+        && ngc_gen_open_tmp(cfg.totals, &ttmp, &tfd) != NGC_OK)
+    {
+        ngc_gen_fini(&g);
+        return 1;
+    }
+    if (cfg.output != NULL
+        && ngc_gen_open_tmp(cfg.output, &tmp, &fd) != NGC_OK)
+    {
+        if (ttmp != NULL) {
+            close(tfd);
+            unlink(ttmp);
+            free(ttmp);
         }
-        snprintf(tmp, n, "%s.tmp", cfg.output);
-        fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
-        if (fd < 0) {
-            ngc_gen_log(errno, "cannot open '%s'", tmp);
-            free(tmp);
-            ngc_gen_fini(&g);
-            return 1;
-        }
+        ngc_gen_fini(&g);
+        return 1;
     }
 
     rc = ngc_gen_out_init(&o, fd, tmp, cfg.output == NULL, cfg.gzip,
                           cfg.gzip_level);
     if (rc == NGC_OK) {
-        rc = ngc_gen_stream(&g, &o, &st);
+        rc = text ? ngc_gen_stream_text(&g, &o, &st)
+                  : ngc_gen_stream(&g, &o, &st);
     }
     if (rc == NGC_OK) {
         if (cfg.no_final_newline) {
@@ -2386,17 +3229,37 @@ main(int argc, char **argv)
         }
         rc = ngc_gen_out_flush(&o, true);
     }
-    if (cfg.output != NULL) {
-        if (close(fd) != 0 && rc == NGC_OK) {
-            ngc_gen_log(errno, "cannot close '%s'", tmp);
+    if (cfg.output != NULL && close(fd) != 0 && rc == NGC_OK) {
+        ngc_gen_log(errno, "cannot close '%s'", tmp);
+        rc = NGC_ERROR;
+    }
+    /* the totals only after the data is complete, renamed before it */
+    if (rc == NGC_OK && cfg.totals != NULL) {
+        rc = ngc_gen_totals(&g, &st, tfd, ttmp);
+    }
+    if (ttmp != NULL && close(tfd) != 0 && rc == NGC_OK) {
+        ngc_gen_log(errno, "cannot close '%s'", ttmp);
+        rc = NGC_ERROR;
+    }
+    if (rc == NGC_OK && ttmp != NULL) {
+        if (rename(ttmp, cfg.totals) != 0) {
+            ngc_gen_log(errno, "cannot rename '%s' to '%s'", ttmp,
+                        cfg.totals);
             rc = NGC_ERROR;
+        } else {
+            trenamed = true;
         }
-        if (rc == NGC_OK && rename(tmp, cfg.output) != 0) {
-            ngc_gen_log(errno, "cannot rename '%s' to '%s'", tmp, cfg.output);
-            rc = NGC_ERROR;
-        }
-        if (rc != NGC_OK) {
+    }
+    if (rc == NGC_OK && cfg.output != NULL && rename(tmp, cfg.output) != 0) {
+        ngc_gen_log(errno, "cannot rename '%s' to '%s'", tmp, cfg.output);
+        rc = NGC_ERROR;
+    }
+    if (rc != NGC_OK) {
+        if (tmp != NULL) {
             unlink(tmp);
+        }
+        if (ttmp != NULL) {
+            unlink(trenamed ? cfg.totals : ttmp);
         }
     }
 
@@ -2410,7 +3273,13 @@ main(int argc, char **argv)
                     (unsigned long long) st.bad[NGC_GEN_BAD_YEAR],
                     (unsigned long long) st.bad[NGC_GEN_BAD_LONG]);
     }
-    if (rc == NGC_OK && cfg.stats) {
+    if (rc == NGC_OK && cfg.stats && text) {
+        ngc_gen_log(0, "%llu lines, %llu words, %llu bytes, vocabulary %llu "
+                    "words", (unsigned long long) st.lines,
+                    (unsigned long long) st.words,
+                    (unsigned long long) o.bytes,
+                    (unsigned long long) g.vocab);
+    } else if (rc == NGC_OK && cfg.stats) {
         ngc_gen_log(0, "%llu lines, %llu ngrams, %llu bytes, max total %llu "
                     "(%s)", (unsigned long long) st.lines,
                     (unsigned long long) g.vocab,
@@ -2420,6 +3289,7 @@ main(int argc, char **argv)
     }
     ngc_gen_out_fini(&o);
     free(tmp);
+    free(ttmp);
     ngc_gen_fini(&g);
     return rc == NGC_OK ? 0 : 1;
 }
