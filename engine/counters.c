@@ -27,6 +27,8 @@
 #include "engine/counters.h"
 #include "engine/failpoint.h"
 #include "engine/log.h"
+#include "engine/msg.h"
+#include "engine/runs.h"
 #include "engine/shmtx.h"
 
 #include <stdatomic.h>
@@ -37,7 +39,8 @@
 #define NGC_KEY_LEN_BITS 24
 #define NGC_KEY_LEN_MASK ((1ull << NGC_KEY_LEN_BITS) - 1)
 #define NGC_INITIAL_SLOTS 256u
-#define NGC_ARENA_BLOCK (256u << 10)
+#define NGC_ARENA_BLOCK (256u << 10) /* at most; a small table takes smaller */
+#define NGC_ARENA_HEAD 16u
 #define NGC_PART_BITS 6
 #define NGC_SIZE_CLASSES 64
 #define NGC_PAGE 4096u
@@ -74,6 +77,7 @@ typedef struct {
     uint64_t saved_count;   /* partition state before the batch */
     uint64_t saved_arena;
     uint64_t saved_arena_end;
+    uint64_t saved_arena_block;
     uint64_t n;             /* undo records written */
     uint64_t cap;           /* records the array holds */
     uint64_t entries;       /* offset of the ngc_undo_t array */
@@ -85,6 +89,13 @@ typedef struct {
     uint64_t count;     /* used slots */
     uint64_t arena;     /* offset of the next free key byte */
     uint64_t arena_end; /* end of the current arena block */
+    uint64_t arena_block; /* the current block: its header is {next, size} */
+    uint64_t arena_first; /* the first block: a spilled partition reuses them */
+    uint32_t nruns;     /* spilled runs published (files pNN-s-0...) */
+    uint32_t cleared;   /* runs whose entries are gone from the table */
+    uint32_t nfinal;    /* a spilled partition's final runs, once sorted */
+    uint32_t pad;
+    uint64_t final_distinct; /* its distinct keys */
     ngc_journal_t journal;
     uint64_t sorted;    /* entries in the sorted array */
     uint64_t sorted_off; /* offset of the sorted array; 0 until sorted */
@@ -97,6 +108,7 @@ struct ngc_counters_s {
     uint64_t high_water;
     uint64_t free_tables[NGC_SIZE_CLASSES]; /* offset of a freed array, 0 = none */
     uint32_t ntasks;
+    uint64_t arena_block;                   /* bytes of a key block */
     uint64_t committed;                     /* offset of _Atomic uint32_t[ntasks][parts]:
                                                the task's last batch in the partition */
     uint64_t repairs;                       /* batches rolled back (for tests) */
@@ -210,6 +222,10 @@ ngc_counters_t *ngc_counters_shm_init(void *at, size_t size, uint32_t ntasks)
     c->bump = sizeof(*c);
     c->high_water = c->bump;
     c->ntasks = ntasks;
+    /* 64 partitions' first blocks must leave most of a small table free. */
+    c->arena_block = size / 1024 < NGC_ARENA_BLOCK ? size / 1024 : NGC_ARENA_BLOCK;
+    if (c->arena_block < 4096)
+        c->arena_block = 4096;
     if (size > (1ull << (64 - NGC_KEY_LEN_BITS))) {
         ngc_log_error(0, "reduce table of %zu bytes is larger than offsets can address", size);
         return NULL;
@@ -325,16 +341,35 @@ static int ngc_counters_journal_reserve(ngc_counters_t *c, ngc_part_t *p, uint64
 static uint64_t ngc_counters_store_key(ngc_counters_t *c, ngc_part_t *p,
                                        const char *key, uint32_t len)
 {
-    /* arena == 0: no block yet (a zero-length key must not get offset 0). */
+    /* arena == 0: no block yet. Blocks form a chain, so a partition
+     * emptied by a spill fills the same blocks again. */
     if (p->arena == 0 || p->arena_end - p->arena < len) {
-        uint64_t bytes = len > NGC_ARENA_BLOCK ? len : NGC_ARENA_BLOCK;
-        bool zeroed;
-        uint64_t off = ngc_counters_alloc(c, bytes, false, &zeroed);
-        if (off == 0)
-            return 0;
-        p->arena_end = off + bytes;
+        uint64_t *cur = p->arena_block ? (uint64_t *)ngc_counters_at(c, p->arena_block) : NULL;
+        uint64_t next = cur ? cur[0] : 0;
+        uint64_t off;
+        if (next != 0 && ((uint64_t *)ngc_counters_at(c, next))[1] - NGC_ARENA_HEAD >= len) {
+            off = next;
+        } else {
+            uint64_t bytes = len + NGC_ARENA_HEAD > c->arena_block ? len + NGC_ARENA_HEAD
+                                                                   : c->arena_block;
+            bool zeroed;
+            off = ngc_counters_alloc(c, bytes, false, &zeroed);
+            if (off == 0)
+                return 0;
+            uint64_t *b = (uint64_t *)ngc_counters_at(c, off);
+            b[0] = next;
+            b[1] = bytes;
+            ngc_counters_fence();
+            if (cur != NULL)
+                cur[0] = off;
+            else
+                p->arena_first = off;
+        }
+        uint64_t size = ((uint64_t *)ngc_counters_at(c, off))[1];
+        p->arena_end = off + size;
         ngc_counters_fence();
-        p->arena = off;
+        p->arena_block = off;
+        p->arena = off + NGC_ARENA_HEAD;
     }
     uint64_t off = p->arena;
     memcpy(ngc_counters_at(c, off), key, len);
@@ -362,11 +397,28 @@ static void ngc_counters_rollback(ngc_counters_t *c, ngc_part_t *p)
         }
         p->count = j->saved_count;
         p->arena_end = j->saved_arena_end;
+        p->arena_block = j->saved_arena_block;
         p->arena = j->saved_arena;
         c->repairs++;
     }
     ngc_counters_fence();
     j->active = 0;
+}
+
+/* Empties a partition whose entries are safe in a published run: keeps
+ * its slot array and arena blocks for what comes next. Lock held;
+ * idempotent, so a repair can finish a clear cut short. */
+static void ngc_counters_clear(ngc_counters_t *c, ngc_part_t *p)
+{
+    memset(ngc_counters_slots(c, p), 0, ngc_counters_cap(p) * sizeof(ngc_cslot_t));
+    p->count = 0;
+    if (p->arena_first != 0) {
+        p->arena_end = p->arena_first + ((uint64_t *)ngc_counters_at(c, p->arena_first))[1];
+        p->arena_block = p->arena_first;
+        p->arena = p->arena_first + NGC_ARENA_HEAD;
+    }
+    ngc_counters_fence();
+    p->cleared = p->nruns;
 }
 
 /* Locks a partition, repairing it if the last holder died. */
@@ -377,6 +429,8 @@ static int ngc_counters_lock(ngc_counters_t *c, ngc_part_t *p)
         ngc_log_warn(0, "repairing partition %u after a worker died holding it",
                      (unsigned)(p - c->part));
         ngc_counters_rollback(c, p);
+        if (p->cleared != p->nruns)
+            ngc_counters_clear(c, p);
         ngc_shmtx_consistent(&p->lock);
         rc = NGC_OK;
     }
@@ -417,6 +471,7 @@ static int ngc_counters_apply(ngc_counters_t *c, ngc_part_t *p, uint32_t task,
     j->saved_count = p->count;
     j->saved_arena = p->arena;
     j->saved_arena_end = p->arena_end;
+    j->saved_arena_block = p->arena_block;
     ngc_counters_fence();
     j->active = 1;
     ngc_counters_fence();
@@ -665,7 +720,9 @@ int ngc_counters_sort(ngc_counters_t *c, unsigned part, ngc_order_t order,
     if (ngc_counters_lock(c, p) != NGC_OK)
         return NGC_ERROR;
     int rc = NGC_OK;
-    if (p->sorted_off == 0) {
+    if (p->sorted_off == 0 && p->nruns > 0) {
+        rc = NGC_AGAIN; /* spilled: the partition is finished on disk */
+    } else if (p->sorted_off == 0) {
         ngc_cslot_t *s = ngc_counters_slots(c, p);
         uint64_t cap = ngc_counters_cap(p), n = 0;
         for (uint64_t i = 0; i < cap; i++) {
@@ -709,8 +766,103 @@ uint64_t ngc_counters_distinct(const ngc_counters_t *c)
 {
     uint64_t n = 0;
     for (unsigned i = 0; i < NGC_COUNTERS_PARTS; i++)
-        n += c->part[i].count;
+        n += c->part[i].count + c->part[i].final_distinct;
     return n;
+}
+
+uint64_t ngc_counters_key_prefix(const char *key, size_t len)
+{
+    return ngc_counters_prefix(key, len);
+}
+
+int ngc_counters_spill(ngc_counters_t *c, unsigned part, const char *dir, uint64_t *bytes,
+                       char *err, size_t cap)
+{
+    ngc_assert(part < NGC_COUNTERS_PARTS);
+    ngc_part_t *p = &c->part[part];
+    *bytes = 0;
+    if (ngc_counters_lock(c, p) != NGC_OK) {
+        snprintf(err, cap, "cannot lock partition %u", part);
+        return NGC_ERROR;
+    }
+    int rc = NGC_OK;
+    uint64_t n = p->count;
+    ngc_cslot_t *sorted = NULL;
+    ngc_run_writer_t *w = NULL;
+    if (n == 0 || p->sorted_off != 0)
+        goto out;
+    /* The run is written from a private sorted copy; the table stays whole
+     * until the run is published, so a worker dying here loses nothing. */
+    sorted = malloc(n * sizeof(*sorted));
+    if (sorted == NULL) {
+        snprintf(err, cap, "out of memory spilling partition %u", part);
+        rc = NGC_ERROR;
+        goto out;
+    }
+    const ngc_cslot_t *s = ngc_counters_slots(c, p);
+    uint64_t k = 0, slots = ngc_counters_cap(p);
+    for (uint64_t i = 0; i < slots && k < n; i++) {
+        if (s[i].ref == 0)
+            continue;
+        sorted[k] = s[i];
+        sorted[k].hash = ngc_counters_prefix(ngc_counters_at(c, s[i].ref >> NGC_KEY_LEN_BITS),
+                                             s[i].ref & NGC_KEY_LEN_MASK);
+        k++;
+    }
+    ngc_assert(k == n);
+    ngc_order_t by_key = {NGC_COUNT_MATCH, NGC_SORT_NGRAM};
+    ngc_counters_introsort(c, by_key, sorted, n, 2 * (64 - (unsigned)__builtin_clzll(n | 1)));
+    char path[NGC_MSG_PATH_MAX];
+    ngc_run_path(path, sizeof(path), dir, part, NGC_RUN_SPILL, p->nruns);
+    if ((w = ngc_run_writer_open(path, err, cap)) == NULL) {
+        rc = NGC_ERROR;
+        goto out;
+    }
+    for (uint64_t i = 0; i < n && rc == NGC_OK; i++)
+        rc = ngc_run_writer_add(w, ngc_counters_at(c, sorted[i].ref >> NGC_KEY_LEN_BITS),
+                                (uint32_t)(sorted[i].ref & NGC_KEY_LEN_MASK), sorted[i].match,
+                                sorted[i].volume);
+    if (rc == NGC_OK)
+        rc = ngc_run_writer_close(w, bytes);
+    if (rc != NGC_OK) {
+        snprintf(err, cap, "%s", ngc_run_writer_error(w));
+        goto out;
+    }
+    /* Published, then cleared: a repair finishes a clear cut short. */
+    p->nruns++;
+    ngc_counters_fence();
+    ngc_counters_clear(c, p);
+out:
+    ngc_run_writer_free(w);
+    free(sorted);
+    ngc_shmtx_unlock(&p->lock);
+    return rc;
+}
+
+uint32_t ngc_counters_runs(const ngc_counters_t *c, unsigned part)
+{
+    return c->part[part].nruns;
+}
+
+void ngc_counters_publish_final(ngc_counters_t *c, unsigned part, uint32_t nfinal,
+                                uint64_t distinct)
+{
+    ngc_part_t *p = &c->part[part];
+    if (ngc_counters_lock(c, p) != NGC_OK)
+        return;
+    if (p->sorted_off == 0) {
+        p->nfinal = nfinal;
+        p->final_distinct = distinct;
+        p->sorted = 0;
+        ngc_counters_fence();
+        p->sorted_off = p->table & ~(uint64_t)63;
+    }
+    ngc_shmtx_unlock(&p->lock);
+}
+
+uint32_t ngc_counters_finals(const ngc_counters_t *c, unsigned part)
+{
+    return c->part[part].nfinal;
 }
 
 uint64_t ngc_counters_used(const ngc_counters_t *c)

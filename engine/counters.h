@@ -85,10 +85,31 @@ bool ngc_counters_committed(const ngc_counters_t *c, unsigned part, uint32_t tas
 uint64_t ngc_counters_repairs(const ngc_counters_t *c);
 
 /* Copies partition `part`'s totals of at least min_count (by order.count)
- * into an array in output order (once; later calls do nothing). After every merge. NGC_OK,
- * NGC_FULL or NGC_ERROR. task/attempt only arm failpoints. */
+ * into an array in output order (once; later calls do nothing). After every
+ * merge. NGC_OK, NGC_FULL, NGC_ERROR, or NGC_AGAIN for a partition that has
+ * spilled, to be finished from its runs. task/attempt only arm failpoints. */
 int ngc_counters_sort(ngc_counters_t *c, unsigned part, ngc_order_t order,
                       uint64_t min_count, uint32_t task, uint32_t attempt);
+
+/*
+ * Spilling, when the keys outgrow --memory: writes partition `part`'s
+ * entries, sorted by key, as its next run in dir and empties it (its memory
+ * is then reused by the same partition). NGC_OK (*bytes written) or
+ * NGC_ERROR with err filled (a full disk). Crash-safe: the table is emptied
+ * only after the run is complete and published. Any worker thread.
+ */
+int ngc_counters_spill(ngc_counters_t *c, unsigned part, const char *dir, uint64_t *bytes,
+                       char *err, size_t cap);
+/* Runs partition `part` has spilled (pNN-s-0 .. pNN-s-(n-1)). */
+uint32_t ngc_counters_runs(const ngc_counters_t *c, unsigned part);
+/* Marks a spilled partition finished: its result is in nfinal runs in
+ * output order (pNN-f-0...), of `distinct` keys in all. Once. */
+void ngc_counters_publish_final(ngc_counters_t *c, unsigned part, uint32_t nfinal,
+                                uint64_t distinct);
+/* A finished partition's final runs (0 for one sorted in memory). */
+uint32_t ngc_counters_finals(const ngc_counters_t *c, unsigned part);
+/* The big-endian 8-byte prefix of a key, as ngc_entry_t.prefix holds it. */
+uint64_t ngc_counters_key_prefix(const char *key, size_t len);
 
 /* Distinct ngrams in the table (before --min-count). Read after the merges. */
 uint64_t ngc_counters_distinct(const ngc_counters_t *c);

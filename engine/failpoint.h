@@ -26,6 +26,8 @@
  *                          first COPY try (a transient loss: it reconnects)
  *   worker.stall_in_load   a load that stops once connected (the connection
  *                          stays open until --task-timeout)
+ *   worker.spill_enospc    every write of a spilled run fails with ENOSPC,
+ *                          as on a full disk (task and attempt are ignored)
  */
 #ifndef NGC_ENGINE_FAILPOINT_H
 #define NGC_ENGINE_FAILPOINT_H
@@ -43,6 +45,7 @@ typedef enum {
     NGC_FP_CRASH_IN_LOAD,
     NGC_FP_DROP_IN_LOAD,
     NGC_FP_STALL_IN_LOAD,
+    NGC_FP_SPILL_ENOSPC,
     NGC_FP_COUNT
 } ngc_failpoint_t;
 

@@ -19,11 +19,12 @@ typedef struct ngc_output_s ngc_output_t;
  * before any work; NULL after a message. Coordinator only. */
 ngc_output_t *ngc_output_open(const ngc_config_t *cfg);
 /*
- * Merges the sorted partitions of c into the output, honouring --top.
+ * Merges the sorted partitions of c (and the final runs of spilled ones in
+ * spill_dir) into the output, honouring --top.
  * NGC_OK; NGC_ERROR after a message; NGC_EOF when the reader of a pipe went
  * away (SIGPIPE: quiet); NGC_AGAIN when *stop became non-zero.
  */
-int ngc_output_write(ngc_output_t *out, const ngc_counters_t *c,
+int ngc_output_write(ngc_output_t *out, const ngc_counters_t *c, const char *spill_dir,
                      volatile sig_atomic_t *stop);
 /* Flushes, syncs and renames into place. NGC_OK or NGC_ERROR (message). */
 int ngc_output_commit(ngc_output_t *out);

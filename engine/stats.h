@@ -22,6 +22,9 @@
     X(dropped, "ngrams (runs of lines) dropped by --pos")    \
     X(runs, "runs of one ngram on consecutive lines")        \
     X(merged, "entries merged into the reduce table")         \
+    X(spills, "partition runs spilled to disk")               \
+    X(spill_bytes, "bytes of spilled and final runs written") \
+    X(run_merge_ns, "nanoseconds merging spilled runs")       \
     X(beats, "jobs finished: the coordinator's sign of life")
 
 typedef struct {

@@ -45,6 +45,7 @@ void ngc_summary_print(const ngc_config_t *cfg, const ngc_plan_t *plan, const ng
                    "\"distinct_ngrams\":%llu,\"output_lines\":%llu,\"malformed_lines\":%llu,"
                    "\"filtered_lines\":%llu,\"dropped_ngrams\":%llu,\"reduce_table_bytes\":%llu,"
                    "\"retried_tasks\":%llu,\"repaired_batches\":%llu,\"tokens\":%llu,"
+                "\"spilled_runs\":%llu,\"spilled_bytes\":%llu,\"run_merge_seconds\":%.3f,"
                 "\"malformed_samples\":[",
                 NGC_VERSION, wall, cfg->processes, cfg->threads, plan->ntasks,
                 (unsigned long long)bytes, (unsigned long long)t.lines,
@@ -52,7 +53,9 @@ void ngc_summary_print(const ngc_config_t *cfg, const ngc_plan_t *plan, const ng
                 (unsigned long long)output_lines, (unsigned long long)t.malformed,
                 (unsigned long long)t.filtered, (unsigned long long)t.dropped,
                 (unsigned long long)ngc_counters_used(c), (unsigned long long)t.retries,
-                (unsigned long long)ngc_counters_repairs(c), (unsigned long long)t.tokens);
+                (unsigned long long)ngc_counters_repairs(c), (unsigned long long)t.tokens,
+                (unsigned long long)live.spills, (unsigned long long)live.spill_bytes,
+                (double)live.run_merge_ns / 1e9);
         for (unsigned i = 0; i < ns; i++) {
             fprintf(f, "%s{\"file\":", i ? "," : "");
             ngc_summary_json_string(f, ngc_coord_file_name(plan, samples[i].file_id));
@@ -107,6 +110,13 @@ void ngc_summary_print(const ngc_config_t *cfg, const ngc_plan_t *plan, const ng
     char used[16];
     ngc_progress_bytes(ngc_counters_used(c), used, sizeof(used));
     fprintf(f, "  reduce table     %s of --memory in use\n", used);
+    if (live.spills > 0) {
+        char spilled[16];
+        ngc_progress_bytes(live.spill_bytes, spilled, sizeof(spilled));
+        fprintf(f, "  spilled          %llu runs, %s written to --tmp-dir; merging them took "
+                   "%.3f s of worker time\n", (unsigned long long)live.spills, spilled,
+                (double)live.run_merge_ns / 1e9);
+    }
     for (unsigned w = 0; w < cfg->processes; w++) {
         ngc_stats_totals_t wt;
         ngc_stats_read(st, (int)w, &wt);

@@ -496,7 +496,7 @@ static void test_done_bad_samples(void **state)
 static void test_failed_bad(void **state)
 {
     (void)state;
-    const uint32_t codes[] = {0, NGC_FAIL_DATABASE + 1, UINT32_MAX};
+    const uint32_t codes[] = {0, NGC_FAIL_SPILL + 1, UINT32_MAX};
     for (size_t i = 0; i < NGC_NELEMS(codes); i++) {
         ngc_msg_t m = ngc_t_failed(codes[i], "boom", 4);
         size_t n = ngc_msg_encode(&m, ngc_t_buf);

@@ -304,7 +304,7 @@ size_t ngc_parse_fold(const char *key, size_t len, char *out)
     utf8proc_uint8_t *folded = NULL;
     utf8proc_ssize_t n = utf8proc_map((const utf8proc_uint8_t *)key, (utf8proc_ssize_t)len,
                                       &folded, UTF8PROC_CASEFOLD | UTF8PROC_STABLE);
-    if (n < 0 || (size_t)n > (size_t)NGC_LINE_MAX * 2) {
+    if (n < 0 || (size_t)n > (size_t)NGC_LINE_MAX * 3) {
         /* Not valid UTF-8: the bytes pass through unchanged. */
         free(folded);
         memmove(out, key, len);

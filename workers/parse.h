@@ -92,7 +92,8 @@ int ngc_parse_malformed(ngc_parse_t *ps, ngc_reason_t why);
 int ngc_parse_emit(ngc_parse_t *ps, ngc_map_t *m, const char *key, size_t len,
                    uint64_t match, uint64_t volume);
 
-/* Unicode full case folding of key into out (3 * len bytes); invalid
+/* Unicode full case folding of key (at most NGC_LINE_MAX bytes) into out
+ * (3 * NGC_LINE_MAX bytes: folding at most triples a key); invalid
  * UTF-8 is copied unchanged. Returns out's length. */
 size_t ngc_parse_fold(const char *key, size_t len, char *out);
 

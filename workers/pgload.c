@@ -4,6 +4,7 @@
  */
 #include "engine/ngc.h"
 #include "workers/pgload.h"
+#include "engine/runs.h"
 #include "engine/failpoint.h"
 #include "engine/log.h"
 #include "engine/output.h"
@@ -113,9 +114,9 @@ static int ngc_pgload_row(ngc_pgload_t *l, unsigned part, const ngc_entry_t *e, 
 }
 
 /* One attempt: a transaction that replaces the partitions' rows. */
-static int ngc_pgload_once(ngc_pgload_t *l, const ngc_counters_t *c, unsigned first,
-                           unsigned n, uint32_t task, uint32_t attempt, bool first_try,
-                           char *err, size_t cap, bool *retriable)
+static int ngc_pgload_once(ngc_pgload_t *l, const ngc_counters_t *c, const char *dir,
+                           unsigned first, unsigned n, uint32_t task, uint32_t attempt,
+                           bool first_try, char *err, size_t cap, bool *retriable)
 {
     *retriable = true;
     if (l->conn == NULL || PQstatus(l->conn) != CONNECTION_OK) {
@@ -149,18 +150,32 @@ static int ngc_pgload_once(ngc_pgload_t *l, const ngc_counters_t *c, unsigned fi
     PQclear(r);
     l->len = 0;
     int rc = NGC_OK;
+    size_t half = ngc_counters_sorted(c, first) / 2;
     for (unsigned part = first; part < first + n && rc == NGC_OK; part++) {
-        size_t cnt = ngc_counters_sorted(c, part);
-        for (size_t i = 0; i < cnt && rc == NGC_OK; i++) {
-            ngc_entry_t e;
-            ngc_counters_entry(c, part, i, &e);
-            rc = ngc_pgload_row(l, part, &e, err, cap);
-            if (i == cnt / 2 && part == first) {
-                ngc_failpoint_check(NGC_FP_CRASH_IN_LOAD, task, attempt);
-                if (first_try && ngc_failpoint_armed(NGC_FP_DROP_IN_LOAD, task, attempt))
-                    shutdown(PQsocket(l->conn), SHUT_RDWR);
+        /* A partition sorted in memory, or spilled and finished in runs. */
+        ngc_source_t *src;
+        size_t nsrc, i = 0;
+        if (ngc_sources_open(c, part, 1, dir, &src, &nsrc, err, cap) != NGC_OK) {
+            *retriable = false;
+            rc = NGC_ERROR;
+            break;
+        }
+        for (size_t k = 0; k < nsrc && rc == NGC_OK; k++) {
+            int next;
+            while (rc == NGC_OK && (next = ngc_source_next(&src[k])) == NGC_OK) {
+                rc = ngc_pgload_row(l, part, &src[k].e, err, cap);
+                if (i++ == half && part == first) {
+                    ngc_failpoint_check(NGC_FP_CRASH_IN_LOAD, task, attempt);
+                    if (first_try && ngc_failpoint_armed(NGC_FP_DROP_IN_LOAD, task, attempt))
+                        shutdown(PQsocket(l->conn), SHUT_RDWR);
+                }
+            }
+            if (rc == NGC_OK && next == NGC_ERROR) {
+                snprintf(err, cap, "%s", ngc_source_error(&src[k]));
+                rc = NGC_ERROR;
             }
         }
+        ngc_sources_free(src, nsrc);
     }
     if (rc == NGC_OK)
         rc = ngc_pgload_flush(l, err, cap);
@@ -197,12 +212,14 @@ fail:
     return NGC_ERROR;
 }
 
-int ngc_pgload_partitions(ngc_pgload_t *l, const ngc_counters_t *c, unsigned first,
-                          unsigned n, uint32_t task, uint32_t attempt, char *err, size_t cap)
+int ngc_pgload_partitions(ngc_pgload_t *l, const ngc_counters_t *c, const char *spill_dir,
+                          unsigned first, unsigned n, uint32_t task, uint32_t attempt, char *err,
+                          size_t cap)
 {
     for (int i = 0; i < NGC_PGLOAD_TRIES; i++) {
         bool retriable;
-        if (ngc_pgload_once(l, c, first, n, task, attempt, i == 0, err, cap, &retriable) ==
+        if (ngc_pgload_once(l, c, spill_dir, first, n, task, attempt, i == 0, err, cap,
+                            &retriable) ==
             NGC_OK)
             return NGC_OK;
         if (!retriable || i + 1 == NGC_PGLOAD_TRIES)

@@ -139,10 +139,10 @@ int ngc_text_buffer(ngc_parse_t *ps, const char *buf, size_t len, ngc_map_t *m)
     /* scratch: the tokenized line in its first half, folded tokens after. */
     ngc_line_toks_t lt = {
         .out = ps->scratch,
-        .cap = (size_t)NGC_LINE_MAX * 3,
+        .cap = (size_t)NGC_LINE_MAX * 3 + 16,
         .tok = ps->tok,
         .fold = cfg->fold_case,
-        .fold_buf = ps->scratch + (size_t)NGC_LINE_MAX * 3,
+        .fold_buf = ps->scratch + (size_t)NGC_LINE_MAX * 3 + 16,
     };
     const char *p = buf, *end = buf + len;
     while (p < end) {

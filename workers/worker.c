@@ -16,6 +16,7 @@
 #include "engine/failpoint.h"
 #include "engine/format.h"
 #include "engine/log.h"
+#include "engine/runs.h"
 #include "workers/map.h"
 #include "workers/parse.h"
 #include "workers/pgload.h"
@@ -25,10 +26,13 @@
 #include <signal.h>
 #include <stdbool.h>
 #include <stdlib.h>
+#include <time.h>
 #include <unistd.h>
 
 #define NGC_TASK_BUFS 3
 #define NGC_MAP_BUDGET_MIN (4u << 20)
+/* A merge or sort whose spill run could not be written (t->fail.text). */
+#define NGC_SPILL_FAILED (-100)
 #define NGC_MAP_BUDGET_MAX (64u << 20)
 
 typedef struct ngc_worker_s ngc_worker_t;
@@ -66,6 +70,7 @@ struct ngc_worker_s {
     unsigned slot;
     const ngc_config_t *cfg;
     const char *pg_stage;
+    const char *spill_dir;
     ngc_stats_t *stats;
     ngc_counters_t *counters;
     struct event_base *base;
@@ -190,8 +195,26 @@ static int ngc_worker_merge_map(ngc_wtask_t *t)
         if (n == 0)
             continue;
         const ngc_kv_t *bad = NULL;
-        int rc = ngc_counters_merge(t->w->counters, part, t->msg.task_id, batch, t->msg.attempt,
-                                    kv + start[part], n, &bad);
+        int rc;
+        /* A partition out of memory spills to disk and takes the batch
+         * again; twice full means the batch alone cannot fit. */
+        for (int round = 0;; round++) {
+            rc = ngc_counters_merge(t->w->counters, part, t->msg.task_id, batch,
+                                    t->msg.attempt, kv + start[part], n, &bad);
+            if (rc != NGC_FULL || round == 2)
+                break;
+            /* First this partition; if others hold the memory, all. */
+            unsigned lo = round == 0 ? part : 0, hi = round == 0 ? part + 1 : NGC_COUNTERS_PARTS;
+            for (unsigned p = lo; p < hi; p++) {
+                uint64_t bytes;
+                if (ngc_counters_spill(t->w->counters, p, t->w->spill_dir, &bytes, t->fail.text,
+                                       sizeof(t->fail.text)) != NGC_OK)
+                    return NGC_SPILL_FAILED;
+                if (bytes > 0)
+                    ngc_stats_add(t->w->stats, t->w->slot, spills, 1);
+                ngc_stats_add(t->w->stats, t->w->slot, spill_bytes, bytes);
+            }
+        }
         if (rc != NGC_OK) {
             if (rc == NGC_ERROR && bad != NULL)
                 snprintf(t->fail.text, sizeof(t->fail.text), "the total of '%.*s' passes 2^64-1",
@@ -222,6 +245,9 @@ static int ngc_worker_spill(ngc_parse_t *ps, ngc_map_t *m, void *arg)
     if (rc == NGC_FULL) {
         ps->fail = NGC_FAIL_FULL;
         ngc_worker_full_text(t->w, ps->fail_text, sizeof(ps->fail_text));
+    } else if (rc == NGC_SPILL_FAILED) {
+        ps->fail = NGC_FAIL_SPILL;
+        snprintf(ps->fail_text, sizeof(ps->fail_text), "%s", t->fail.text);
     } else if (t->fail.text[0]) {
         ps->fail = NGC_FAIL_OVERFLOW;
         snprintf(ps->fail_text, sizeof(ps->fail_text), "%s", t->fail.text);
@@ -267,15 +293,44 @@ typedef struct {
     ngc_wtask_t *task;
     unsigned part;
     int rc;
+    char err[512];
 } ngc_sort_job_t;
+
+static uint64_t ngc_worker_now_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
 
 static void ngc_worker_sort_work(ngc_tpool_job_t *job)
 {
     ngc_sort_job_t *sj = job->arg;
-    const ngc_config_t *cfg = sj->task->w->cfg;
-    sj->rc = ngc_counters_sort(sj->task->w->counters, sj->part, ngc_counters_order_of(cfg),
-                               cfg->min_count,
+    ngc_worker_t *w = sj->task->w;
+    const ngc_config_t *cfg = w->cfg;
+    ngc_order_t order = ngc_counters_order_of(cfg);
+    sj->rc = ngc_counters_sort(w->counters, sj->part, order, cfg->min_count,
                                sj->task->msg.task_id, sj->task->msg.attempt);
+    if (sj->rc != NGC_FULL && sj->rc != NGC_AGAIN)
+        return;
+    /* Spilled, or no room for the sorted copy: the rest of the partition
+     * goes to disk too, and its runs are merged into final runs. */
+    uint64_t t0 = ngc_worker_now_ns(), bytes = 0;
+    sj->rc = ngc_counters_spill(w->counters, sj->part, w->spill_dir, &bytes, sj->err,
+                                sizeof(sj->err));
+    if (sj->rc == NGC_OK) {
+        if (bytes > 0)
+            ngc_stats_add(w->stats, w->slot, spills, 1);
+        ngc_stats_add(w->stats, w->slot, spill_bytes, bytes);
+        /* A partition's share of --memory bounds each in-memory sort. */
+        size_t budget = (size_t)(cfg->memory / NGC_COUNTERS_PARTS);
+        sj->rc = ngc_runs_finish(w->counters, sj->part, w->spill_dir, order, cfg->min_count,
+                                 cfg->top, budget, &bytes, sj->err, sizeof(sj->err));
+        ngc_stats_add(w->stats, w->slot, spill_bytes, bytes);
+    }
+    if (sj->rc != NGC_OK)
+        sj->rc = NGC_SPILL_FAILED;
+    ngc_stats_add(w->stats, w->slot, run_merge_ns, ngc_worker_now_ns() - t0);
 }
 
 static void ngc_worker_load_work(ngc_tpool_job_t *job)
@@ -285,7 +340,8 @@ static void ngc_worker_load_work(ngc_tpool_job_t *job)
     if (NGC_UNLIKELY(ngc_failpoint_armed(NGC_FP_STALL, id, attempt)))
         for (;;)
             pause();
-    t->load_rc = ngc_pgload_partitions(t->pg, t->w->counters, (unsigned)t->msg.offset,
+    t->load_rc = ngc_pgload_partitions(t->pg, t->w->counters, t->w->spill_dir,
+                                       (unsigned)t->msg.offset,
                                        (unsigned)t->msg.length, id, attempt, t->fail.text,
                                        sizeof(t->fail.text));
 }
@@ -362,6 +418,10 @@ static void ngc_worker_merge_done(ngc_tpool_job_t *job)
         char text[256];
         ngc_worker_full_text(t->w, text, sizeof(text));
         ngc_worker_fail(t, NGC_FAIL_FULL, 0, text);
+    } else if (t->merge_rc == NGC_SPILL_FAILED) {
+        char text[sizeof(t->fail.text)];
+        memcpy(text, t->fail.text, sizeof(text));
+        ngc_worker_fail(t, NGC_FAIL_SPILL, 0, text);
     } else if (t->merge_rc != NGC_OK) {
         char text[sizeof(t->fail.text)];
         memcpy(text, t->fail.text, sizeof(text));
@@ -396,7 +456,9 @@ static void ngc_worker_sort_done(ngc_tpool_job_t *job)
     ngc_sort_job_t *sj = job->arg;
     ngc_wtask_t *t = sj->task;
     ngc_worker_beat(t->w);
-    if (sj->rc != NGC_OK)
+    if (sj->rc == NGC_SPILL_FAILED)
+        ngc_worker_fail(t, NGC_FAIL_SPILL, 0, sj->err);
+    else if (sj->rc != NGC_OK)
         ngc_worker_fail(t, NGC_FAIL_INTERNAL, 0, "cannot sort a partition");
     if (--t->sort_pending > 0)
         return;
@@ -611,6 +673,7 @@ int ngc_worker_main(unsigned slot, int fd, void *arg)
         .slot = slot,
         .cfg = args->cfg,
         .pg_stage = args->pg_stage,
+        .spill_dir = args->spill_dir,
         .stats = ngc_shm_stats(args->shm),
         .counters = ngc_shm_counters(args->shm),
     };

@@ -13,6 +13,7 @@ typedef struct {
     const ngc_config_t *cfg;
     ngc_shm_t *shm;
     const char *pg_stage;   /* quoted staging table, with --pg */
+    const char *spill_dir;  /* where partitions spill */
 } ngc_worker_args_t;
 
 /* The worker's whole life; its return value is the exit status. Passed to
