@@ -17,7 +17,7 @@
 #include <stdlib.h>
 #include <unistd.h>
 
-#define NGC_RUN_BUF (256u << 10)
+#define NGC_RUN_BUF (64u << 10)
 #define NGC_RUN_HEAD 24
 #define NGC_RUN_MAGIC "NGCRUN1\n"
 #define NGC_RUN_KEY_MAX (16u << 20)

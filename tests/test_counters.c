@@ -2,11 +2,14 @@
  * test_counters.c: the shared reduce table (engine/counters.h) in a region
  * mapped by ngc_shm_new: merged totals against a sorted-array reference,
  * growth, overflow, NGC_FULL when --memory runs out, the output order of
- * ngc_counters_sort, and four processes merging into one table at once.
+ * ngc_counters_sort (by count and --sort ngram), numbered batches that a
+ * retry skips once committed, and four processes merging into one table
+ * at once.
  */
 #include "engine/ngc.h"
 #include "engine/config.h"
 #include "engine/counters.h"
+#include "engine/runs.h"
 #include "engine/shm.h"
 
 #include <setjmp.h>
@@ -22,7 +25,7 @@
 #include <cmocka.h>
 
 /* Every merge call is its own task: a (task, partition) pair counts once. */
-#define NGC_T_TASKS 100000u
+#define NGC_T_TASKS 30000u
 static uint32_t ngc_t_next_task;
 
 static uint32_t ngc_t_task(void)
@@ -448,19 +451,42 @@ static void test_full(void **state)
     rc = ngc_t_merge(c, it + done, BATCH, BATCH);
     assert_true(rc == NGC_FULL || rc == NGC_OK);
     assert_true(ngc_counters_used(c) <= ngc_counters_capacity(c));
-    size_t n;
-    ngc_t_item_t *all = ngc_t_collect(c, NGC_COUNT_MATCH, 0, &n);
-    assert_true(n > 0);
-    assert_true(n == ngc_counters_distinct(c));
-    for (size_t i = 0; i < n; i++) {
-        assert_int_equal(all[i].len, KLEN);
-        size_t id = strtoul(all[i].key, NULL, 10);
-        assert_true(id < done + BATCH);
-        assert_memory_equal(all[i].key, keys + id * KLEN, KLEN);
-        assert_int_equal(all[i].match, 1);
-        assert_int_equal(all[i].volume, 2);
+    /* A full table has no room for a sorted copy; the engine spills it
+     * instead, and so does this test: every partition goes to a run, each
+     * run is in key order, and together they hold what was merged. */
+    uint64_t distinct = ngc_counters_distinct(c);
+    assert_true(distinct > 0);
+    char dir[] = "/tmp/ngc-test-full.XXXXXX";
+    assert_non_null(mkdtemp(dir));
+    size_t n = 0;
+    char err[512];
+    for (unsigned part = 0; part < NGC_COUNTERS_PARTS; part++) {
+        uint64_t bytes;
+        assert_int_equal(ngc_counters_spill(c, part, dir, &bytes, err, sizeof(err)), NGC_OK);
+        for (uint32_t r = 0; r < ngc_counters_runs(c, part); r++) {
+            char path[4096];
+            ngc_run_path(path, sizeof(path), dir, part, NGC_RUN_SPILL, r);
+            ngc_run_reader_t *rd = ngc_run_reader_open(path, err, sizeof(err));
+            assert_non_null(rd);
+            ngc_entry_t e;
+            size_t last = SIZE_MAX;
+            while (ngc_run_reader_next(rd, &e) == NGC_OK) {
+                assert_int_equal(e.len, KLEN);
+                size_t id = strtoul(e.key, NULL, 10);
+                assert_true(id < done + BATCH);
+                assert_true(last == SIZE_MAX || id > last); /* key order */
+                last = id;
+                assert_memory_equal(e.key, keys + id * KLEN, KLEN);
+                assert_int_equal(e.match, 1);
+                assert_int_equal(e.volume, 2);
+                n++;
+            }
+            ngc_run_reader_free(rd);
+        }
     }
-    free(all);
+    assert_int_equal(n, distinct);
+    assert_int_equal(ngc_counters_distinct(c), 0); /* all of it went to the runs */
+    ngc_runs_remove_dir(dir);
     ngc_t_shm_free(shm);
 
     /* One key larger than the whole pool. */
@@ -804,6 +830,292 @@ static void test_multiprocess_merge(void **state)
     ngc_t_shm_free(shm);
 }
 
+/* --- numbered batches, --sort ngram ---------------------------------------- */
+
+/* Keys "<prefix><i>" that fall into partition part, n of them, in names. */
+static void ngc_t_keys_in(unsigned part, const char *prefix, char names[][32], size_t n)
+{
+    size_t found = 0;
+    for (unsigned i = 0; found < n; i++) {
+        int len = snprintf(names[found], 32, "%s%u", prefix, i);
+        if (ngc_counters_partition(ngc_counters_hash(names[found], (size_t)len)) == part)
+            found++;
+    }
+}
+
+static int ngc_t_merge_batch(ngc_counters_t *c, unsigned part, uint32_t task, uint32_t batch,
+                             uint32_t attempt, const ngc_kv_t *kv, size_t n)
+{
+    const ngc_kv_t *bad = NULL;
+    return ngc_counters_merge(c, part, task, batch, attempt, kv, n, &bad);
+}
+
+/*
+ * A task that spilled merges its partitions in numbered batches 1, 2, ...;
+ * a retry cuts its input into the same batches, so the batches the failed
+ * attempt committed in a partition (batch <= the last committed there) are
+ * skipped and the later ones applied. Each batch counts exactly once.
+ */
+static void test_batches_retry(void **state)
+{
+    (void)state;
+    ngc_shm_t *shm = ngc_t_shm(64 * NGC_T_MB);
+    assert_non_null(shm);
+    ngc_counters_t *c = ngc_shm_counters(shm);
+    unsigned p = 5, q = 6;
+    char k[4][32], o[2][32];
+    ngc_t_keys_in(p, "batch/", k, 4);
+    ngc_t_keys_in(q, "other/", o, 2);
+    uint32_t task = ngc_t_task(), task2 = ngc_t_task();
+    /* Batches of the task in partition p; counts are distinct powers of
+     * two, so any batch applied twice or lost shows in the totals. */
+    ngc_kv_t b1[2] = {ngc_t_kv(k[0], 1, 1), ngc_t_kv(k[1], 2, 1)};
+    ngc_kv_t b2[2] = {ngc_t_kv(k[1], 4, 1), ngc_t_kv(k[2], 8, 1)};
+    ngc_kv_t b3[2] = {ngc_t_kv(k[0], 16, 1), ngc_t_kv(k[3], 32, 1)};
+    assert_false(ngc_counters_committed(c, p, task, 1));
+    assert_int_equal(ngc_t_merge_batch(c, p, task, 1, 1, b1, 2), NGC_OK);
+    assert_true(ngc_counters_committed(c, p, task, 1));
+    assert_false(ngc_counters_committed(c, p, task, 2));
+    assert_int_equal(ngc_t_merge_batch(c, p, task, 2, 1, b2, 2), NGC_OK);
+    assert_true(ngc_counters_committed(c, p, task, 1));
+    assert_true(ngc_counters_committed(c, p, task, 2));
+    assert_false(ngc_counters_committed(c, p, task, 3));
+    /* Commits are per task and per partition. */
+    assert_false(ngc_counters_committed(c, q, task, 1));
+    assert_false(ngc_counters_committed(c, p, task2, 1));
+    assert_true(ngc_counters_distinct(c) == 3);
+    /* The attempt died here. The retry: batches 1 and 2 are skipped, 3 is
+     * applied. */
+    assert_int_equal(ngc_t_merge_batch(c, p, task, 1, 2, b1, 2), NGC_OK);
+    assert_int_equal(ngc_t_merge_batch(c, p, task, 2, 2, b2, 2), NGC_OK);
+    assert_true(ngc_counters_distinct(c) == 3);
+    assert_int_equal(ngc_t_merge_batch(c, p, task, 3, 2, b3, 2), NGC_OK);
+    assert_true(ngc_counters_committed(c, p, task, 3));
+    assert_true(ngc_counters_distinct(c) == 4);
+    /* A third attempt changes nothing at all. */
+    assert_int_equal(ngc_t_merge_batch(c, p, task, 1, 3, b1, 2), NGC_OK);
+    assert_int_equal(ngc_t_merge_batch(c, p, task, 2, 3, b2, 2), NGC_OK);
+    assert_int_equal(ngc_t_merge_batch(c, p, task, 3, 3, b3, 2), NGC_OK);
+    /* The same task's batch 1 in another partition, and another task's
+     * batch 1 in p, are their own. */
+    ngc_kv_t ob1[1] = {ngc_t_kv(o[0], 64, 1)};
+    ngc_kv_t ob2[2] = {ngc_t_kv(o[0], 128, 1), ngc_t_kv(o[1], 256, 1)};
+    assert_int_equal(ngc_t_merge_batch(c, q, task, 1, 3, ob1, 1), NGC_OK);
+    assert_int_equal(ngc_t_merge_batch(c, q, task, 2, 3, ob2, 2), NGC_OK);
+    ngc_kv_t t2[1] = {ngc_t_kv(k[2], 512, 1)};
+    assert_int_equal(ngc_t_merge_batch(c, p, task2, 1, 1, t2, 1), NGC_OK);
+    assert_int_equal(ngc_t_merge_batch(c, p, task2, 1, 2, t2, 1), NGC_OK); /* its retry */
+    ngc_t_item_t ref[] = {
+        {k[0], (uint32_t)strlen(k[0]), 1 + 16, 2},
+        {k[1], (uint32_t)strlen(k[1]), 2 + 4, 2},
+        {k[2], (uint32_t)strlen(k[2]), 8 + 512, 2},
+        {k[3], (uint32_t)strlen(k[3]), 32, 1},
+        {o[0], (uint32_t)strlen(o[0]), 64 + 128, 2},
+        {o[1], (uint32_t)strlen(o[1]), 256, 1},
+    };
+    size_t nref = ngc_t_reduce(ref, NGC_NELEMS(ref));
+    assert_true(ngc_counters_distinct(c) == nref);
+    size_t n;
+    ngc_t_item_t *all = ngc_t_collect(c, NGC_COUNT_MATCH, 0, &n);
+    ngc_t_same(all, n, ref, nref, NGC_COUNT_MATCH, 0);
+    free(all);
+    ngc_t_shm_free(shm);
+}
+
+/* A first attempt that committed only batch 1 of three: the retry skips
+ * batch 1 and applies 2 and 3, so every key counts once. */
+static void test_batches_retry_after_partial(void **state)
+{
+    (void)state;
+    ngc_shm_t *shm = ngc_t_shm(64 * NGC_T_MB);
+    assert_non_null(shm);
+    ngc_counters_t *c = ngc_shm_counters(shm);
+    unsigned p = 40;
+    char k[3][32];
+    ngc_t_keys_in(p, "partial/", k, 3);
+    uint32_t task = ngc_t_task();
+    ngc_kv_t b[3][1] = {{ngc_t_kv(k[0], 1, 10)}, {ngc_t_kv(k[1], 2, 20)}, {ngc_t_kv(k[0], 4, 40)}};
+    assert_int_equal(ngc_t_merge_batch(c, p, task, 1, 1, b[0], 1), NGC_OK);
+    for (uint32_t batch = 1; batch <= 3; batch++)
+        assert_int_equal(ngc_t_merge_batch(c, p, task, batch, 2, b[batch - 1], 1), NGC_OK);
+    ngc_t_item_t ref[] = {
+        {k[0], (uint32_t)strlen(k[0]), 5, 50},
+        {k[1], (uint32_t)strlen(k[1]), 2, 20},
+    };
+    size_t nref = ngc_t_reduce(ref, NGC_NELEMS(ref));
+    size_t n;
+    ngc_t_item_t *all = ngc_t_collect(c, NGC_COUNT_MATCH, 0, &n);
+    ngc_t_same(all, n, ref, nref, NGC_COUNT_MATCH, 0);
+    free(all);
+    ngc_t_shm_free(shm);
+}
+
+/* A batch that fails (a total past 2^64-1) is not committed: the table is
+ * unchanged, and the same batch number can be merged again. */
+static void test_batches_failed_not_committed(void **state)
+{
+    (void)state;
+    ngc_shm_t *shm = ngc_t_shm(64 * NGC_T_MB);
+    assert_non_null(shm);
+    ngc_counters_t *c = ngc_shm_counters(shm);
+    unsigned p = 17;
+    char k[2][32];
+    ngc_t_keys_in(p, "fail/", k, 2);
+    uint32_t task = ngc_t_task(), other = ngc_t_task();
+    ngc_kv_t full[1] = {ngc_t_kv(k[0], UINT64_MAX, 0)};
+    assert_int_equal(ngc_t_merge_batch(c, p, other, 1, 1, full, 1), NGC_OK);
+    ngc_kv_t b2[2] = {ngc_t_kv(k[1], 3, 3), ngc_t_kv(k[0], 1, 0)};
+    assert_int_equal(ngc_t_merge_batch(c, p, task, 1, 1, b2, 1), NGC_OK);
+    assert_int_equal(ngc_t_merge_batch(c, p, task, 2, 1, b2, 2), NGC_ERROR);
+    assert_false(ngc_counters_committed(c, p, task, 2));
+    assert_true(ngc_counters_committed(c, p, task, 1));
+    ngc_kv_t fix[1] = {ngc_t_kv(k[1], 5, 5)};
+    assert_int_equal(ngc_t_merge_batch(c, p, task, 2, 2, fix, 1), NGC_OK);
+    ngc_t_item_t ref[] = {
+        {k[0], (uint32_t)strlen(k[0]), UINT64_MAX, 0},
+        {k[1], (uint32_t)strlen(k[1]), 8, 8},
+    };
+    size_t nref = ngc_t_reduce(ref, NGC_NELEMS(ref));
+    size_t n;
+    ngc_t_item_t *all = ngc_t_collect(c, NGC_COUNT_MATCH, 0, &n);
+    ngc_t_same(all, n, ref, nref, NGC_COUNT_MATCH, 0);
+    free(all);
+    ngc_t_shm_free(shm);
+}
+
+/* The first 8 bytes of a key, big-endian, zero-padded (ngc_entry_t.prefix). */
+static uint64_t ngc_t_prefix(const char *key, size_t len)
+{
+    uint64_t v = 0;
+    for (size_t i = 0; i < 8; i++)
+        v = v << 8 | (i < len ? (unsigned char)key[i] : 0u);
+    return v;
+}
+
+/* --sort ngram: key bytes only, whatever the counts; the expected sign is
+ * written out. Each case runs with prefixes 0 and with real prefixes. */
+static void test_compare_sort_ngram(void **state)
+{
+    (void)state;
+    const struct {
+        const char *ka;
+        uint32_t la;
+        uint64_t ma, va;
+        const char *kb;
+        uint32_t lb;
+        uint64_t mb, vb;
+        int sign;
+    } cases[] = {
+        {"a", 1, 1, 9, "b", 1, 9, 1, -1},     /* the count is ignored */
+        {"b", 1, 9, 1, "a", 1, 1, 9, 1},
+        {"zz", 2, 0, 0, "a", 1, UINT64_MAX, UINT64_MAX, 1},
+        {"ab", 2, 5, 5, "abc", 3, 1, 1, -1},  /* a prefix first */
+        {"abc", 3, 1, 1, "ab", 2, 5, 5, 1},
+        {"\xff", 1, 5, 5, "a", 1, 5, 5, 1},   /* unsigned bytes */
+        {"\x7f", 1, 5, 5, "\x80", 1, 5, 5, -1},
+        {"A", 1, 1, 1, "a", 1, 9, 9, -1},
+        {"a b", 3, 1, 1, "a", 1, 1, 1, 1},
+        {"a b", 3, 1, 1, "a\xc3\xa9", 3, 1, 1, -1},
+        {"a\0b", 3, 5, 5, "a\0c", 3, 5, 5, -1}, /* past a NUL */
+        {"a", 1, 5, 5, "a\0", 2, 5, 5, -1},   /* same zero-padded prefix */
+        {"a\0", 2, 5, 5, "a", 1, 5, 5, 1},
+        {"", 0, 1, 1, "\0", 1, 1, 1, -1},
+        {"abcdefghij", 10, 9, 9, "abcdefghik", 10, 1, 1, -1}, /* past 8 bytes */
+        {"abcdefgh", 8, 1, 1, "abcdefghi", 9, 9, 9, -1},
+        {"abcdefgz", 8, 1, 1, "abcdefgha", 9, 9, 9, 1},
+        {"same", 4, 5, 1, "same", 4, 7, 2, 0},
+    };
+    static const ngc_count_t counts[] = {NGC_COUNT_MATCH, NGC_COUNT_VOLUME, NGC_COUNT_BOTH};
+    for (size_t i = 0; i < NGC_NELEMS(cases); i++)
+        for (size_t k = 0; k < NGC_NELEMS(counts); k++)
+            for (int real = 0; real <= 1; real++) {
+                ngc_entry_t a = {cases[i].ka, cases[i].la, cases[i].ma, cases[i].va,
+                                 real ? ngc_t_prefix(cases[i].ka, cases[i].la) : 0};
+                ngc_entry_t b = {cases[i].kb, cases[i].lb, cases[i].mb, cases[i].vb,
+                                 real ? ngc_t_prefix(cases[i].kb, cases[i].lb) : 0};
+                int r = ngc_counters_compare(&a, &b, (ngc_order_t){counts[k], NGC_SORT_NGRAM});
+                int sign = (r > 0) - (r < 0);
+                if (sign != cases[i].sign)
+                    fail_msg("case %zu count %zu prefixes %d: sign %d, expected %d", i, k,
+                             real, sign, cases[i].sign);
+            }
+    /* ngc_entry_t.prefix as the table computes it. */
+    for (size_t i = 0; i < NGC_NELEMS(cases); i++) {
+        assert_true(ngc_counters_key_prefix(cases[i].ka, cases[i].la) ==
+                    ngc_t_prefix(cases[i].ka, cases[i].la));
+        assert_true(ngc_counters_key_prefix(cases[i].kb, cases[i].lb) ==
+                    ngc_t_prefix(cases[i].kb, cases[i].lb));
+    }
+    assert_true(ngc_counters_key_prefix("\x01\x02\x03\x04\x05\x06\x07\x08\x09", 9) ==
+                0x0102030405060708ull);
+    assert_true(ngc_counters_key_prefix("\xff", 1) == 0xff00000000000000ull);
+    assert_true(ngc_counters_key_prefix("", 0) == 0);
+    /* The same entries by count: the count decides first. */
+    ngc_entry_t a = {"a", 1, 1, 9, 0}, b = {"b", 1, 9, 1, 0};
+    assert_true(ngc_counters_compare(&a, &b, (ngc_order_t){NGC_COUNT_MATCH, NGC_SORT_COUNT}) > 0);
+    assert_true(ngc_counters_compare(&a, &b, (ngc_order_t){NGC_COUNT_VOLUME, NGC_SORT_COUNT}) < 0);
+}
+
+/*
+ * ngc_counters_sort with --sort ngram: every partition comes out in key
+ * byte order (shorter first on a common prefix), and --min-count still
+ * filters by the counted total.
+ */
+static void ngc_t_sort_ngram_case(ngc_count_t count, uint64_t min_count)
+{
+    ngc_shm_t *shm = ngc_t_shm(64 * NGC_T_MB);
+    assert_non_null(shm);
+    ngc_counters_t *c = ngc_shm_counters(shm);
+    size_t nset = NGC_NELEMS(ngc_t_sort_set);
+    const char **keys;
+    uint32_t *lens;
+    enum { NMORE = 3000 };
+    char *block = ngc_t_keys("k", NMORE, &keys, &lens);
+    size_t n = nset + NMORE;
+    ngc_t_item_t *ref = malloc(n * sizeof(*ref));
+    assert_non_null(ref);
+    memcpy(ref, ngc_t_sort_set, sizeof(ngc_t_sort_set));
+    for (size_t i = 0; i < NMORE; i++)
+        ref[nset + i] = (ngc_t_item_t){keys[i], lens[i], (i * 7) % 17, i % 5};
+    assert_int_equal(ngc_t_merge(c, ref, n, 64), NGC_OK);
+    size_t distinct = ngc_t_reduce(ref, n);
+    size_t cap = distinct + 1, ngot = 0;
+    ngc_t_item_t *got = malloc(cap * sizeof(*got));
+    assert_non_null(got);
+    ngc_order_t order = {count, NGC_SORT_NGRAM};
+    for (unsigned k = 0; k < NGC_COUNTERS_PARTS; k++) {
+        assert_int_equal(ngc_counters_sort(c, k, order, min_count, 0, 1), NGC_OK);
+        size_t cnt = ngc_counters_sorted(c, k);
+        for (size_t i = 0; i < cnt; i++) {
+            ngc_entry_t e;
+            ngc_counters_entry(c, k, i, &e);
+            ngc_t_item_t it = {e.key, e.len, e.match, e.volume};
+            if (i > 0 && ngc_t_key_cmp(got[ngot - 1].key, got[ngot - 1].len, e.key, e.len) >= 0)
+                fail_msg("partition %u: entry %zu (%.*s) not after (%.*s)", k, i, (int)e.len,
+                         e.key, (int)got[ngot - 1].len, got[ngot - 1].key);
+            assert_true(ngot < cap);
+            got[ngot++] = it;
+        }
+    }
+    ngc_t_same(got, ngot, ref, distinct, count, min_count);
+    free(got);
+    free(ref);
+    free(block);
+    free(keys);
+    free(lens);
+    ngc_t_shm_free(shm);
+}
+
+static void test_sort_ngram(void **state)
+{
+    (void)state;
+    ngc_t_sort_ngram_case(NGC_COUNT_MATCH, 0);
+    ngc_t_sort_ngram_case(NGC_COUNT_MATCH, 5);
+    ngc_t_sort_ngram_case(NGC_COUNT_VOLUME, 3);
+    ngc_t_sort_ngram_case(NGC_COUNT_BOTH, 0);
+    ngc_t_sort_ngram_case(NGC_COUNT_BOTH, UINT64_MAX);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -822,6 +1134,11 @@ int main(void)
         cmocka_unit_test_teardown(test_multiprocess_merge, ngc_t_teardown),
         cmocka_unit_test_teardown(test_owner_dead_mid_merge, ngc_t_teardown),
         cmocka_unit_test_teardown(test_regress_counters_empty_key_first, ngc_t_teardown),
+        cmocka_unit_test_teardown(test_batches_retry, ngc_t_teardown),
+        cmocka_unit_test_teardown(test_batches_retry_after_partial, ngc_t_teardown),
+        cmocka_unit_test_teardown(test_batches_failed_not_committed, ngc_t_teardown),
+        cmocka_unit_test_teardown(test_compare_sort_ngram, ngc_t_teardown),
+        cmocka_unit_test_teardown(test_sort_ngram, ngc_t_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

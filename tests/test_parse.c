@@ -1,9 +1,10 @@
 /*
- * test_parse.c: the Google Books Ngram v2 line parser (workers/parse.h):
- * ngc_parse_line's verdict for every kind of malformed line, and
- * ngc_parse_buffer's totals (runs, years, --pos, --fold-case, overflow,
- * samples, --strict), read back from the map table. Expected values are
- * written out by hand or computed by the small reference code below.
+ * test_parse.c: the Google Books Ngram line parsers (workers/parse.h):
+ * ngc_parse_line's (v2) and ngc_parse_google_line's (v1, v2, v3) verdict
+ * for every kind of malformed line, and ngc_parse_buffer's totals in each
+ * layout (runs, years, --pos, --fold-case, overflow, samples, --strict),
+ * read back from the map table. Expected values are written out by hand or
+ * computed by the small reference code below.
  */
 #include "engine/ngc.h"
 #include "workers/map.h"
@@ -838,6 +839,446 @@ static void test_buffer_reference(void **state)
     free(buf);
 }
 
+/* --- ngc_parse_google_line: v1, v2, v3 ---------------------------------- */
+
+static ngc_reason_t ngc_t_gline(ngc_format_t f, const char *s, uint32_t from, uint32_t to,
+                                ngc_line_t *l)
+{
+    memset(l, 0x5a, sizeof(*l));
+    return ngc_parse_google_line(f, s, strlen(s), from, to, l);
+}
+
+static void ngc_t_gbad(ngc_format_t f, const char *s, ngc_reason_t want)
+{
+    ngc_line_t l;
+    ngc_reason_t got = ngc_t_gline(f, s, 1, 9999, &l);
+    if (want == NGC_REASON_MAX ? got == NGC_REASON_NONE : got != want)
+        fail_msg("v%d line \"%s\": reason %d, expected %d", (int)f, s, got, want);
+}
+
+/* A well-formed line: its key length, and the sums of its records in
+ * from..to (counted when any record is), filtered records. */
+static void ngc_t_ggood(ngc_format_t f, const char *s, uint32_t from, uint32_t to,
+                        size_t key_len, uint64_t match, uint64_t volume, uint64_t filtered)
+{
+    ngc_line_t l;
+    ngc_reason_t got = ngc_t_gline(f, s, from, to, &l);
+    if (got != NGC_REASON_NONE)
+        fail_msg("v%d line \"%s\": reason %d, expected well-formed", (int)f, s, got);
+    assert_int_equal(l.key_len, key_len);
+    assert_int_equal(l.filtered, filtered);
+    if (filtered == 0)
+        assert_true(l.counted);
+    assert_false(l.overflow);
+    if (l.counted && (l.match != match || l.volume != volume))
+        fail_msg("v%d line \"%s\": %llu %llu, expected %llu %llu", (int)f, s,
+                 (unsigned long long)l.match, (unsigned long long)l.volume,
+                 (unsigned long long)match, (unsigned long long)volume);
+}
+
+static void test_google_line_v1(void **state)
+{
+    (void)state;
+    /* ngram year match pages volume: the pages are not counted. */
+    ngc_t_ggood(NGC_FORMAT_V1, "a b\t2000\t3\t99\t4", 1, 9999, 3, 3, 4, 0);
+    ngc_t_ggood(NGC_FORMAT_V1, "a\t2000\t3\t99\t4\r", 1, 9999, 1, 3, 4, 0);
+    ngc_t_ggood(NGC_FORMAT_V1, "a\t2000\t" NGC_T_MAX_S "\t" NGC_T_MAX_S "\t" NGC_T_MAX_S, 1,
+                9999, 1, NGC_T_MAX, NGC_T_MAX, 0);
+    ngc_t_ggood(NGC_FORMAT_V1, "a\t0999\t0\t0\t0", 1, 9999, 1, 0, 0, 0);
+    /* Outside the years: one filtered record, nothing counted. */
+    ngc_line_t l;
+    assert_int_equal(ngc_t_gline(NGC_FORMAT_V1, "a\t2000\t3\t99\t4", 2001, 9999, &l),
+                     NGC_REASON_NONE);
+    assert_false(l.counted);
+    assert_int_equal(l.filtered, 1);
+    assert_int_equal(ngc_t_gline(NGC_FORMAT_V1, "a\t2000\t3\t99\t4", 1, 1999, &l),
+                     NGC_REASON_NONE);
+    assert_false(l.counted);
+    assert_int_equal(ngc_t_gline(NGC_FORMAT_V1, "a\t2000\t3\t99\t4", 2000, 2000, &l),
+                     NGC_REASON_NONE);
+    assert_true(l.counted);
+    assert_int_equal(l.filtered, 0);
+
+    ngc_t_gbad(NGC_FORMAT_V1, "a\t2000\t3\t4", NGC_REASON_FIELDS);       /* a v2 line */
+    ngc_t_gbad(NGC_FORMAT_V1, "a\t2000\t1\t2\t3\t4", NGC_REASON_FIELDS);
+    ngc_t_gbad(NGC_FORMAT_V1, "a\t2000,1,1", NGC_REASON_FIELDS);         /* a v3 line */
+    ngc_t_gbad(NGC_FORMAT_V1, "a", NGC_REASON_FIELDS);
+    ngc_t_gbad(NGC_FORMAT_V1, "", NGC_REASON_FIELDS);
+    ngc_t_gbad(NGC_FORMAT_V1, "\t2000\t1\t1\t1", NGC_REASON_EMPTY_NGRAM);
+    ngc_t_gbad(NGC_FORMAT_V1, "a\t2000\tx\t1\t1", NGC_REASON_NUMBER);
+    ngc_t_gbad(NGC_FORMAT_V1, "a\t2000\t1\tx\t1", NGC_REASON_NUMBER);    /* pages too */
+    ngc_t_gbad(NGC_FORMAT_V1, "a\t2000\t1\t\t1", NGC_REASON_NUMBER);
+    ngc_t_gbad(NGC_FORMAT_V1, "a\t2000\t1\t1\t", NGC_REASON_NUMBER);
+    ngc_t_gbad(NGC_FORMAT_V1, "a\t2000\t1\t1\t1x", NGC_REASON_NUMBER);
+    ngc_t_gbad(NGC_FORMAT_V1, "a\t2000\t-1\t1\t1", NGC_REASON_NEGATIVE);
+    ngc_t_gbad(NGC_FORMAT_V1, "a\t2000\t1\t1\t-1", NGC_REASON_NEGATIVE);
+    ngc_t_gbad(NGC_FORMAT_V1, "a\t2000\t18446744073709551616\t1\t1", NGC_REASON_RANGE);
+    ngc_t_gbad(NGC_FORMAT_V1, "a\t2000\t1\t1\t18446744073709551616", NGC_REASON_RANGE);
+    ngc_t_gbad(NGC_FORMAT_V1, "a\t0\t1\t1\t1", NGC_REASON_YEAR);
+    ngc_t_gbad(NGC_FORMAT_V1, "a\t10000\t1\t1\t1", NGC_REASON_YEAR);
+}
+
+static void test_google_line_v2(void **state)
+{
+    (void)state;
+    ngc_t_ggood(NGC_FORMAT_V2, "a b\t2000\t3\t4", 1, 9999, 3, 3, 4, 0);
+    ngc_t_ggood(NGC_FORMAT_V2, "a\t2000\t3\t4\r", 1, 9999, 1, 3, 4, 0);
+    ngc_line_t l;
+    assert_int_equal(ngc_t_gline(NGC_FORMAT_V2, "a\t1800\t3\t4", 1900, 2000, &l),
+                     NGC_REASON_NONE);
+    assert_false(l.counted);
+    assert_int_equal(l.filtered, 1);
+    ngc_t_gbad(NGC_FORMAT_V2, "a\t2000\t3\t99\t4", NGC_REASON_FIELDS);   /* a v1 line */
+    ngc_t_gbad(NGC_FORMAT_V2, "a\t2000,1,1", NGC_REASON_FIELDS);
+    ngc_t_gbad(NGC_FORMAT_V2, "a\t2000\t-3\t4", NGC_REASON_NEGATIVE);
+}
+
+static void test_google_line_v3(void **state)
+{
+    (void)state;
+    ngc_t_ggood(NGC_FORMAT_V3, "a\t2000,1,2", 1, 9999, 1, 1, 2, 0);
+    ngc_t_ggood(NGC_FORMAT_V3, "a b\t1999,1,2\t2000,3,4\t2001,5,6", 1, 9999, 3, 9, 12, 0);
+    ngc_t_ggood(NGC_FORMAT_V3, "a\t2000,1,2\r", 1, 9999, 1, 1, 2, 0);
+    ngc_t_ggood(NGC_FORMAT_V3, "a\t0999,0010,007", 1, 9999, 1, 10, 7, 0);
+    ngc_t_ggood(NGC_FORMAT_V3, "a\t1," NGC_T_MAX_S "," NGC_T_MAX_S, 1, 9999, 1, NGC_T_MAX,
+                NGC_T_MAX, 0);
+    /* Each triple is a record of its own for the years. */
+    ngc_line_t l;
+    const char *s = "a b\t1999,1,2\t2000,3,4\t2001,5,6";
+    assert_int_equal(ngc_t_gline(NGC_FORMAT_V3, s, 2000, 2000, &l), NGC_REASON_NONE);
+    assert_true(l.counted);
+    assert_int_equal(l.filtered, 2);
+    assert_true(l.match == 3 && l.volume == 4);
+    assert_int_equal(ngc_t_gline(NGC_FORMAT_V3, s, 2000, 9999, &l), NGC_REASON_NONE);
+    assert_true(l.counted);
+    assert_int_equal(l.filtered, 1);
+    assert_true(l.match == 8 && l.volume == 10);
+    assert_int_equal(ngc_t_gline(NGC_FORMAT_V3, s, 2002, 9999, &l), NGC_REASON_NONE);
+    assert_false(l.counted);
+    assert_int_equal(l.filtered, 3);
+    /* A record of zero counts in the years is still counted. */
+    assert_int_equal(ngc_t_gline(NGC_FORMAT_V3, "z\t2000,0,0", 1, 9999, &l), NGC_REASON_NONE);
+    assert_true(l.counted);
+    assert_true(l.match == 0 && l.volume == 0);
+    /* The line's own sums passing 2^64-1: flagged, not malformed. */
+    assert_int_equal(ngc_t_gline(NGC_FORMAT_V3, "a\t2000," NGC_T_MAX_S ",0\t2001,1,0", 1, 9999,
+                                 &l), NGC_REASON_NONE);
+    assert_true(l.overflow);
+    assert_int_equal(ngc_t_gline(NGC_FORMAT_V3, "a\t2000,0," NGC_T_MAX_S "\t2001,0,1", 1, 9999,
+                                 &l), NGC_REASON_NONE);
+    assert_true(l.overflow);
+    /* ... unless the record that passes it is outside the years. */
+    assert_int_equal(ngc_t_gline(NGC_FORMAT_V3, "a\t2000," NGC_T_MAX_S ",0\t1800,1,0", 1900,
+                                 9999, &l), NGC_REASON_NONE);
+    assert_false(l.overflow);
+    assert_true(l.match == NGC_T_MAX);
+    assert_int_equal(ngc_t_gline(NGC_FORMAT_V3, "a\t2000,18446744073709551614,1\t2001,1,"
+                                 "18446744073709551614", 1, 9999, &l), NGC_REASON_NONE);
+    assert_false(l.overflow);
+    assert_true(l.match == NGC_T_MAX && l.volume == NGC_T_MAX);
+
+    /* Malformed: any bad triple makes the whole line bad. */
+    ngc_t_gbad(NGC_FORMAT_V3, "a", NGC_REASON_FIELDS);
+    ngc_t_gbad(NGC_FORMAT_V3, "", NGC_REASON_FIELDS);
+    ngc_t_gbad(NGC_FORMAT_V3, "\t2000,1,1", NGC_REASON_EMPTY_NGRAM);
+    ngc_t_gbad(NGC_FORMAT_V3, "a\t2000,1", NGC_REASON_TRIPLE);
+    ngc_t_gbad(NGC_FORMAT_V3, "a\t2000", NGC_REASON_TRIPLE);
+    ngc_t_gbad(NGC_FORMAT_V3, "a\t2000,1,1,1", NGC_REASON_TRIPLE);
+    ngc_t_gbad(NGC_FORMAT_V3, "a\t", NGC_REASON_TRIPLE);
+    ngc_t_gbad(NGC_FORMAT_V3, "a\t2000,1,1\t", NGC_REASON_TRIPLE);
+    ngc_t_gbad(NGC_FORMAT_V3, "a\t2000,1,1\t\t2001,1,1", NGC_REASON_TRIPLE);
+    ngc_t_gbad(NGC_FORMAT_V3, "a\t2000,1,1\t2001,1", NGC_REASON_TRIPLE);
+    ngc_t_gbad(NGC_FORMAT_V3, "a\t2000\t1\t1", NGC_REASON_TRIPLE);        /* a v2 line */
+    ngc_t_gbad(NGC_FORMAT_V3, "a\t2000,x,1", NGC_REASON_NUMBER);
+    ngc_t_gbad(NGC_FORMAT_V3, "a\t2000,,1", NGC_REASON_NUMBER);
+    ngc_t_gbad(NGC_FORMAT_V3, "a\t2000,1,", NGC_REASON_NUMBER);
+    ngc_t_gbad(NGC_FORMAT_V3, "a\t2000,1,1 ", NGC_REASON_NUMBER);
+    ngc_t_gbad(NGC_FORMAT_V3, "a\t2000, 1,1", NGC_REASON_NUMBER);
+    ngc_t_gbad(NGC_FORMAT_V3, "a\t2000,1,1\t2001,1,1x", NGC_REASON_NUMBER);
+    ngc_t_gbad(NGC_FORMAT_V3, "a\t2000,-1,1", NGC_REASON_NEGATIVE);
+    ngc_t_gbad(NGC_FORMAT_V3, "a\t2000,1,18446744073709551616", NGC_REASON_RANGE);
+    ngc_t_gbad(NGC_FORMAT_V3, "a\t0,1,1", NGC_REASON_YEAR);
+    ngc_t_gbad(NGC_FORMAT_V3, "a\t2000,1,1\t10000,1,1", NGC_REASON_YEAR);
+    ngc_t_gbad(NGC_FORMAT_V3, "a\t2000,1,1\r\r", NGC_REASON_NUMBER);
+}
+
+static void test_google_line_long(void **state)
+{
+    (void)state;
+    char *s = malloc(NGC_LINE_MAX + 2);
+    assert_non_null(s);
+    static const char tail[] = "\t2000,1,1";
+    size_t tl = sizeof(tail) - 1;
+    ngc_line_t l;
+    memset(s, 'k', NGC_LINE_MAX - tl);
+    memcpy(s + NGC_LINE_MAX - tl, tail, tl);
+    assert_int_equal(ngc_parse_google_line(NGC_FORMAT_V3, s, NGC_LINE_MAX, 1, 9999, &l),
+                     NGC_REASON_NONE);
+    assert_int_equal(l.key_len, NGC_LINE_MAX - tl);
+    memset(s, 'k', NGC_LINE_MAX + 1 - tl);
+    memcpy(s + NGC_LINE_MAX + 1 - tl, tail, tl);
+    assert_int_equal(ngc_parse_google_line(NGC_FORMAT_V3, s, NGC_LINE_MAX + 1, 1, 9999, &l),
+                     NGC_REASON_LONG);
+    assert_int_equal(ngc_parse_google_line(NGC_FORMAT_V1, s, NGC_LINE_MAX + 1, 1, 9999, &l),
+                     NGC_REASON_LONG);
+    free(s);
+}
+
+/* --- ngc_parse_buffer: v1 and v3 ---------------------------------------- */
+
+static void ngc_t_format(ngc_t_ctx_t *t, ngc_format_t f)
+{
+    t->cfg.format = f;
+    ngc_parse_reset(&t->ps);
+    assert_int_equal(t->ps.format, f);
+}
+
+static void test_buffer_v1(void **state)
+{
+    ngc_t_ctx_t *t = *state;
+    ngc_t_format(t, NGC_FORMAT_V1);
+    t->cfg.from_year = 1900;
+    const char *buf = "a\t2000\t1\t100\t2\n"
+                      "a\t2001\t3\t100\t4\n"
+                      "b\t2000\t5\t100\t6\r\n"
+                      "b\t2000\t7\t8\n"         /* a v2 line: malformed */
+                      "c\t1899\t9\t9\t9\n"      /* outside the years */
+                      "a\t2002\t10\t1\t20\n";
+    assert_int_equal(ngc_t_parse_s(t, buf), NGC_OK);
+    ngc_t_expect(t->m, "a", 14, 26);
+    ngc_t_expect(t->m, "b", 5, 6);
+    ngc_t_absent(t->m, "c");
+    assert_int_equal(ngc_map_count(t->m), 2);
+    assert_int_equal(t->ps.lines, 6);
+    assert_int_equal(t->ps.malformed, 1);
+    assert_int_equal(t->ps.samples[0].line, 4);
+    assert_int_equal(t->ps.samples[0].reason, NGC_REASON_FIELDS);
+    assert_int_equal(t->ps.filtered, 1);
+}
+
+static void test_buffer_v3(void **state)
+{
+    ngc_t_ctx_t *t = *state;
+    ngc_t_format(t, NGC_FORMAT_V3);
+    t->cfg.from_year = 2000;
+    t->cfg.to_year = 2001;
+    const char *buf = "a\t1999,1,1\t2000,2,2\t2001,4,4\t2002,8,8\n" /* 2 in, 2 out */
+                      "a\t2000,16,16\n"
+                      "b\t1999,1,1\n"                /* no record in the years */
+                      "c\t2000,1,1\t2001,x,1\n"      /* one bad triple: all skipped */
+                      "d\t2000,5,6\r\n"
+                      "d\t2000,1,1,1\n"              /* malformed */
+                      "e\t2001,7,8\t2000,1,1\n";
+    assert_int_equal(ngc_t_parse_s(t, buf), NGC_OK);
+    ngc_t_expect(t->m, "a", 22, 22);
+    ngc_t_expect(t->m, "d", 5, 6);
+    ngc_t_expect(t->m, "e", 8, 9);
+    ngc_t_absent(t->m, "b");
+    ngc_t_absent(t->m, "c");
+    assert_int_equal(ngc_map_count(t->m), 3);
+    assert_int_equal(t->ps.lines, 7);
+    assert_int_equal(t->ps.malformed, 2);
+    assert_int_equal(t->ps.samples[0].line, 4);
+    assert_int_equal(t->ps.samples[0].reason, NGC_REASON_NUMBER);
+    assert_int_equal(t->ps.samples[1].line, 6);
+    assert_int_equal(t->ps.samples[1].reason, NGC_REASON_TRIPLE);
+    /* One per record outside the years: two of a's, b's one. */
+    assert_int_equal(t->ps.filtered, 3);
+}
+
+static void test_buffer_v3_runs(void **state)
+{
+    ngc_t_ctx_t *t = *state;
+    ngc_t_format(t, NGC_FORMAT_V3);
+    t->cfg.from_year = 1900;
+    t->cfg.to_year = 2100;
+    assert_int_equal(ngc_t_parse_s(t, "x\t2000,1,1\nx\t2001,2,2\ny\t2000,4,4\nx\t2000,8,8\n"),
+                     NGC_OK);
+    ngc_t_expect(t->m, "x", 11, 11);
+    ngc_t_expect(t->m, "y", 4, 4);
+    assert_int_equal(t->ps.runs, 3); /* x x | y | x */
+    /* A run continued in the next buffer, one that starts outside the
+     * years, and a key that is a prefix of the next. */
+    assert_int_equal(ngc_t_parse_s(t, "x\t2002,16,16\ng\t1800,5,5\ng\t2000,1,1\n"), NGC_OK);
+    assert_int_equal(ngc_t_parse_s(t, "ab\t2000,1,1\nabc\t2000,2,2\nab\t2000,4,4\n"), NGC_OK);
+    ngc_t_expect(t->m, "x", 27, 27);
+    ngc_t_expect(t->m, "g", 1, 1);
+    ngc_t_expect(t->m, "ab", 5, 5);
+    ngc_t_expect(t->m, "abc", 2, 2);
+    assert_int_equal(ngc_map_count(t->m), 5);
+}
+
+static void test_buffer_v3_overflow(void **state)
+{
+    ngc_t_ctx_t *t = *state;
+    ngc_t_format(t, NGC_FORMAT_V3);
+    /* Within one line. */
+    assert_int_equal(ngc_t_parse_s(t, "a\t2000," NGC_T_MAX_S ",0\t2001,1,0\n"), NGC_ERROR);
+    assert_int_equal(t->ps.fail, NGC_FAIL_OVERFLOW);
+    assert_int_equal(t->ps.fail_line, 1);
+    /* Across the lines of a run. */
+    ngc_map_reset(t->m);
+    ngc_parse_reset(&t->ps);
+    assert_int_equal(ngc_t_parse_s(t, "b\t2000,1,1\nb\t2000," NGC_T_MAX_S ",0\n"), NGC_ERROR);
+    assert_int_equal(t->ps.fail, NGC_FAIL_OVERFLOW);
+    assert_int_equal(t->ps.fail_line, 2);
+    /* Exactly 2^64-1, and a passing record outside the years: fine. */
+    ngc_map_reset(t->m);
+    ngc_parse_reset(&t->ps);
+    t->cfg.from_year = 1900;
+    assert_int_equal(ngc_t_parse_s(t, "c\t2000,18446744073709551614,1\t1800,9,9\n"
+                                      "c\t2001,1,18446744073709551614\n"),
+                     NGC_OK);
+    ngc_t_expect(t->m, "c", NGC_T_MAX, NGC_T_MAX);
+    /* --pos drops the ngram: its sums do not matter. */
+    ngc_map_reset(t->m);
+    ngc_parse_reset(&t->ps);
+    t->cfg.pos = NGC_POS_DROP;
+    assert_int_equal(ngc_t_parse_s(t, "a_NOUN\t2000," NGC_T_MAX_S ",1\t2001,1,1\n"
+                                      "a_NOUN\t2002,1,1\nb\t2000,7,1\n"),
+                     NGC_OK);
+    ngc_t_expect(t->m, "b", 7, 1);
+    assert_int_equal(ngc_map_count(t->m), 1);
+}
+
+static void test_buffer_v3_strict(void **state)
+{
+    ngc_t_ctx_t *t = *state;
+    ngc_t_format(t, NGC_FORMAT_V3);
+    t->cfg.strict = true;
+    assert_int_equal(ngc_t_parse_s(t, "a\t2000,1,1\nb\t2000,1\nc\t2000,1,1\n"), NGC_ERROR);
+    assert_int_equal(t->ps.fail, NGC_FAIL_MALFORMED);
+    assert_int_equal(t->ps.fail_line, 2);
+    assert_int_equal(t->ps.samples[0].reason, NGC_REASON_TRIPLE);
+    ngc_t_absent(t->m, "c");
+    ngc_map_reset(t->m);
+    ngc_t_format(t, NGC_FORMAT_V1);
+    assert_int_equal(ngc_t_parse_s(t, "a\t2000\t1\t1\t1\nb\t2000\t1\t1\n"), NGC_ERROR);
+    assert_int_equal(t->ps.fail_line, 2);
+    assert_int_equal(t->ps.samples[0].reason, NGC_REASON_FIELDS);
+}
+
+static void test_buffer_v1_v3_transform(void **state)
+{
+    ngc_t_ctx_t *t = *state;
+    ngc_t_format(t, NGC_FORMAT_V3);
+    t->cfg.fold_case = true;
+    t->cfg.pos = NGC_POS_STRIP;
+    assert_int_equal(ngc_t_parse_s(t, "The_DET\t2000,1,1\nthe_DET\t2000,2,2\t2001,4,4\n"
+                                      "THE\t2000,1000,1000\n"
+                                      "Stra\xc3\x9f" "e_NOUN\t2000,8,8\n"),
+                     NGC_OK);
+    ngc_t_expect(t->m, "the", 7, 7);
+    ngc_t_expect(t->m, "strasse", 8, 8);
+    assert_int_equal(ngc_map_count(t->m), 2);
+    assert_int_equal(t->ps.dropped, 1);
+    ngc_map_reset(t->m);
+    ngc_t_format(t, NGC_FORMAT_V1);
+    t->cfg.fold_case = false;
+    t->cfg.pos = NGC_POS_DROP;
+    assert_int_equal(ngc_t_parse_s(t, "dog_NOUN\t2000\t1\t1\t1\ndog\t2000\t2\t9\t2\n"
+                                      "_START_ dog\t2000\t4\t4\t4\n"),
+                     NGC_OK);
+    ngc_t_expect(t->m, "dog", 2, 2);
+    assert_int_equal(ngc_map_count(t->m), 1);
+    assert_int_equal(t->ps.dropped, 2);
+}
+
+/*
+ * Many v1 and v3 lines against sums built with the lines: runs of keys,
+ * records in and out of the years, malformed lines of several kinds.
+ */
+static void ngc_t_records_reference(ngc_t_ctx_t *t, ngc_format_t f)
+{
+    ngc_t_format(t, f);
+    t->cfg.from_year = 1800;
+    t->cfg.to_year = 2000;
+    enum { NKEYS = 40, NLINES = 12000 };
+    uint64_t ref_m[NKEYS] = {0}, ref_v[NKEYS] = {0};
+    bool seen[NKEYS] = {false};
+    size_t cap = (size_t)NLINES * 160;
+    char *buf = malloc(cap);
+    assert_non_null(buf);
+    size_t n = 0;
+    uint64_t x = 0x853c49e6748fea9bull;
+    unsigned key = 0, malformed = 0, filtered = 0;
+    for (int i = 0; i < NLINES; i++) {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        if (x % 3 == 0)
+            key = (unsigned)(x >> 8) % NKEYS;
+        n += (size_t)snprintf(buf + n, cap - n, "k%u", key);
+        bool bad = (x >> 50) % 40 == 0;
+        unsigned nrec = f == NGC_FORMAT_V3 ? 1 + (unsigned)(x >> 44) % 5 : 1;
+        uint64_t lm = 0, lv = 0;
+        unsigned lf = 0;
+        bool in = false;
+        uint64_t y = x;
+        for (unsigned r = 0; r < nrec; r++) {
+            y = y * 6364136223846793005ull + 1442695040888963407ull;
+            unsigned year = 1700 + (unsigned)(y >> 33) % 400;
+            uint64_t m = (y >> 20) % 100000, v = (y >> 45) % 1000;
+            if (f == NGC_FORMAT_V3)
+                n += (size_t)snprintf(buf + n, cap - n, "\t%u,%llu,%llu", year,
+                                      (unsigned long long)m, (unsigned long long)v);
+            else
+                n += (size_t)snprintf(buf + n, cap - n, "\t%u\t%llu\t%u\t%llu", year,
+                                      (unsigned long long)m, (unsigned)(y % 50),
+                                      (unsigned long long)v);
+            if (year >= 1800 && year <= 2000) {
+                lm += m;
+                lv += v;
+                in = true;
+            } else {
+                lf++;
+            }
+        }
+        if (bad) /* v3: a fourth number; v1: a sixth field */
+            n += (size_t)snprintf(buf + n, cap - n, f == NGC_FORMAT_V3 ? ",1" : "\t1");
+        if ((x >> 56) % 4 == 0)
+            buf[n++] = '\r';
+        buf[n++] = '\n';
+        if (bad) {
+            malformed++;
+            continue;
+        }
+        filtered += lf;
+        if (in) {
+            ref_m[key] += lm;
+            ref_v[key] += lv;
+            seen[key] = true;
+        }
+    }
+    assert_int_equal(ngc_t_parse(t, buf, n), NGC_OK);
+    assert_int_equal(t->ps.lines, NLINES);
+    assert_int_equal(t->ps.malformed, malformed);
+    assert_int_equal(t->ps.filtered, filtered);
+    size_t distinct = 0;
+    for (unsigned k = 0; k < NKEYS; k++) {
+        char name[16];
+        snprintf(name, sizeof(name), "k%u", k);
+        if (seen[k]) {
+            ngc_t_expect(t->m, name, ref_m[k], ref_v[k]);
+            distinct++;
+        } else {
+            ngc_t_absent(t->m, name);
+        }
+    }
+    assert_int_equal(ngc_map_count(t->m), distinct);
+    free(buf);
+}
+
+static void test_buffer_v1_reference(void **state)
+{
+    ngc_t_records_reference(*state, NGC_FORMAT_V1);
+}
+
+static void test_buffer_v3_reference(void **state)
+{
+    ngc_t_records_reference(*state, NGC_FORMAT_V3);
+}
+
 #define NGC_T(f) cmocka_unit_test_setup_teardown(f, ngc_t_setup, ngc_t_teardown)
 
 int main(void)
@@ -881,6 +1322,18 @@ int main(void)
         NGC_T(test_fold_and_strip),
         NGC_T(test_buffer_agrees_with_line),
         NGC_T(test_buffer_reference),
+        cmocka_unit_test(test_google_line_v1),
+        cmocka_unit_test(test_google_line_v2),
+        cmocka_unit_test(test_google_line_v3),
+        cmocka_unit_test(test_google_line_long),
+        NGC_T(test_buffer_v1),
+        NGC_T(test_buffer_v3),
+        NGC_T(test_buffer_v3_runs),
+        NGC_T(test_buffer_v3_overflow),
+        NGC_T(test_buffer_v3_strict),
+        NGC_T(test_buffer_v1_v3_transform),
+        NGC_T(test_buffer_v1_reference),
+        NGC_T(test_buffer_v3_reference),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,0 +1,128 @@
+#!/usr/bin/env bash
+# External aggregation: a reduce table smaller than the keys spills sorted
+# runs to --tmp-dir and merges them at the end. The result must equal the
+# in-memory run and the reference, whatever the options; disk-full, SIGINT
+# and killed workers must leave no run behind; memory stays bounded.
+. "$(dirname "$0")/lib.sh"
+PEAK="$HERE/peakmem.py"
+TMPD="$WORK/tmp"
+mkdir -p "$TMPD"
+
+# 400 K distinct 2-grams: about 25 MB of table, so --memory 16M spills.
+"$NGC_GEN" --seed 31 --order 2 --vocab 400K --size 24M --malformed 10 -o "$WORK/in.tsv" 2>/dev/null
+python3 "$REF" "$WORK/in.tsv" > "$WORK/in.ref"
+"$NGC_BIN" --no-progress "$WORK/in.tsv" > "$WORK/mem.out"
+check "in-memory run equals the reference" cmp -s "$WORK/in.ref" "$WORK/mem.out"
+
+spills() { python3 -c "import json,sys; print(json.load(open(sys.argv[1]))['spilled_runs'])" "$1"; }
+
+for opts in "" "-p 1 -t 1" "-p 3 -t 2 -c 1M" "-p 2 -t 3 -c 256K"; do
+    rc=0
+    # shellcheck disable=SC2086
+    "$NGC_BIN" --no-progress --memory 16M --tmp-dir "$TMPD" --stats=json $opts "$WORK/in.tsv" \
+        > "$WORK/spill.out" 2> "$WORK/spill.json" || rc=$?
+    check "spill [$opts] exits 0" test "$rc" -eq 0
+    check "spill [$opts] equals the reference" cmp -s "$WORK/in.ref" "$WORK/spill.out"
+    check "spill [$opts] did spill" test "$(spills "$WORK/spill.json")" -gt 0
+done
+check "no runs left in --tmp-dir" test -z "$(ls -A "$TMPD")"
+
+# Every output shape reads spilled partitions the same way.
+for opts in "--sort ngram" "--top 100" "--min-count 5000" "--count volume" "--count both" \
+            "--count volume --min-count 300 --sort ngram" "--pos drop --fold-case --from-year 1900"; do
+    # shellcheck disable=SC2086
+    same_output "spill $opts" "$WORK/in.tsv" $opts -- --memory 16M --tmp-dir "$TMPD" $opts "$WORK/in.tsv"
+done
+# The same data as v3 and gzip, spilled.
+"$NGC_GEN" --seed 31 --order 2 --vocab 400K --size 24M --format v3 --gzip -o "$WORK/in.v3.gz" 2>/dev/null
+"$NGC_GEN" --seed 31 --order 2 --vocab 400K --size 24M -o "$WORK/clean.tsv" 2>/dev/null
+same_output "spill v3.gz" "$WORK/clean.tsv" -- --memory 16M --tmp-dir "$TMPD" "$WORK/in.v3.gz"
+
+# Raw text: the trigrams of generated prose outgrow 16M too.
+"$NGC_GEN" --seed 32 --format text --size 6M --vocab 100K -o "$WORK/text.txt" 2>/dev/null
+"$NGC_BIN" --no-progress --text --order 3 "$WORK/text.txt" > "$WORK/text.mem"
+same_output "text in memory" --text --order 3 "$WORK/text.txt" -- --text --order 3 "$WORK/text.txt"
+"$NGC_BIN" --no-progress --text --order 3 --memory 16M --tmp-dir "$TMPD" --stats=json \
+    "$WORK/text.txt" > "$WORK/text.spill" 2> "$WORK/text.json"
+check "text spill equals the in-memory run" cmp -s "$WORK/text.mem" "$WORK/text.spill"
+check "text run did spill" test "$(spills "$WORK/text.json")" -gt 0
+check "no runs left after text" test -z "$(ls -A "$TMPD")"
+
+# A full disk while spilling: exit 1, a clear message, no output, no runs.
+NGRAM_FAILPOINTS=worker.spill_enospc expect_exit "spill on a full disk (failpoint)" 1 \
+    "spill run .*No space left on device" --memory 16M --tmp-dir "$TMPD" -o "$WORK/full.out" "$WORK/in.tsv"
+check "full disk: no output file" test ! -e "$WORK/full.out"
+check "full disk: no runs left" test -z "$(ls -A "$TMPD")"
+# A real small file system, where the machine lets us make one (root in CI).
+SMALL="$WORK/small"
+mkdir -p "$SMALL"
+if mount -t tmpfs -o size=2m tmpfs "$SMALL" 2>/dev/null; then
+    expect_exit "spill on a full tmpfs" 1 "spill run .*No space left on device" \
+        --memory 16M --tmp-dir "$SMALL" -o "$WORK/full.out" "$WORK/in.tsv"
+    check "full tmpfs: no output file" test ! -e "$WORK/full.out"
+    check "full tmpfs: no runs left" test -z "$(ls -A "$SMALL")"
+    umount "$SMALL"
+else
+    echo "note: cannot mount a tmpfs here; the full disk was covered by the failpoint"
+fi
+expect_exit "unusable --tmp-dir" 1 "tmp-dir: cannot create" --tmp-dir "$WORK/missing/dir" "$WORK/in.tsv"
+
+# Killed workers: each task merges exactly once, spilled or not.
+NGRAM_FAILPOINTS=worker.crash_in_merge@task=2 "$NGC_BIN" --no-progress --memory 16M \
+    --tmp-dir "$TMPD" -c 2M "$WORK/in.tsv" > "$WORK/fp.out" 2> "$WORK/fp.err"
+check "crash in merge while spilling: exact" cmp -s "$WORK/in.ref" "$WORK/fp.out"
+NGRAM_FAILPOINTS=worker.crash_in_sort@task=1 "$NGC_BIN" --no-progress --memory 16M \
+    --tmp-dir "$TMPD" -c 2M "$WORK/in.tsv" > "$WORK/fp.out" 2> "$WORK/fp.err"
+check "crash in sort while spilling: exact" cmp -s "$WORK/in.ref" "$WORK/fp.out"
+SEED=${NGC_CHAOS_SEED:-$(date +%s)}
+echo "spill chaos seed: $SEED"
+RANDOM=$SEED
+for round in 1 2 3; do
+    "$NGC_BIN" --no-progress -v --max-retries 50 -p 3 -t 1 -c 1M --memory 16M --tmp-dir "$TMPD" \
+        -o "$WORK/chaos.out" "$WORK/in.tsv" 2> "$WORK/chaos.err" &
+    coord=$!
+    kills=0
+    sleep 0.0$((RANDOM % 5))
+    while kill -0 $coord 2>/dev/null && ! grep -q "sort phase done" "$WORK/chaos.err"; do
+        mapfile -t kids < <(pgrep -P $coord)
+        if [ ${#kids[@]} -gt 0 ]; then
+            kill -KILL "${kids[$((RANDOM % ${#kids[@]}))]}" 2>/dev/null && kills=$((kills + 1))
+        fi
+        sleep 0.0$((RANDOM % 6))$((RANDOM % 10))
+    done
+    rc=0
+    wait $coord || rc=$?
+    echo "spill chaos round $round: $kills workers killed, exit $rc"
+    check "spill chaos round $round exits 0" test "$rc" -eq 0
+    check "spill chaos round $round exact" cmp -s "$WORK/in.ref" "$WORK/chaos.out"
+done
+check "no runs left after chaos" test -z "$(ls -A "$TMPD")"
+
+# SIGINT while runs exist: exit 130, and the runs go with the run.
+NGRAM_FAILPOINTS=worker.stall@task=9 "$NGC_BIN" --no-progress --memory 16M --tmp-dir "$TMPD" \
+    -p 2 -t 1 -c 1M -o "$WORK/int.out" "$WORK/in.tsv" 2> "$WORK/int.err" &
+coord=$!
+for _ in $(seq 1 200); do
+    if find "$TMPD" -type f | grep -q .; then break; fi
+    sleep 0.05
+done
+check "runs exist before the interrupt" bash -c "find '$TMPD' -type f | grep -q ."
+kill -INT $coord
+rc=0
+wait $coord || rc=$?
+check "SIGINT while spilled: exit 130" test "$rc" -eq 130
+check "SIGINT while spilled: no runs left" test -z "$(ls -A "$TMPD")"
+check "SIGINT while spilled: no output" test ! -e "$WORK/int.out"
+
+# Memory stays bounded: the whole process tree's peak (PSS, so the shared
+# table counts once) within --memory plus the fixed overhead the README
+# states (combiner tables, read buffers, code: 96 MiB at -p 2 -t 2).
+python3 "$PEAK" --out "$WORK/peak" -- "$NGC_BIN" --no-progress -p 2 -t 2 --memory 32M \
+    --tmp-dir "$TMPD" -o "$WORK/peak.out" "$WORK/in.tsv" 2>/dev/null
+peak=$(awk '{print $2}' "$WORK/peak")
+echo "peak PSS with --memory 32M: $((peak / 1024)) MiB"
+check "peak run exact" cmp -s "$WORK/in.ref" "$WORK/peak.out"
+if [ -z "${NGC_SANITIZER:-}" ]; then
+    check "peak memory $((peak / 1024)) MiB <= 32 + 96 MiB" test "$peak" -le $(((32 + 96) * 1024))
+fi
+finish
