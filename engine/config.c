@@ -129,9 +129,10 @@ static const char ngc_config_help[] =
     "as FILE:LINE.\n"
     "\n"
     "Exit status: 0 success; 1 the run failed (unreadable or corrupt input,\n"
-    "--strict and a malformed line, a total over 2^64-1, reduce table full,\n"
-    "output not writable, a worker died); 2 bad usage; 130 interrupted\n"
-    "(SIGINT); 143 terminated (SIGTERM). A failed run writes no output.\n";
+    "a format that cannot be told, --strict and a malformed line, a total\n"
+    "over 2^64-1, a full disk while spilling, output not writable, a worker\n"
+    "died); 2 bad usage; 130 interrupted (SIGINT); 143 terminated (SIGTERM);\n"
+    "141 standard output closed. A failed run writes no output.\n";
 
 enum {
     NGC_OPT_MEMORY = 256,

@@ -98,7 +98,8 @@ void ngc_summary_print(const ngc_config_t *cfg, const ngc_plan_t *plan, const ng
                     ? " (detected)" : "");
     fprintf(f, "  distinct ngrams  %llu (%llu printed)\n", (unsigned long long)distinct,
             (unsigned long long)output_lines);
-    fprintf(f, "  filtered         %llu lines outside the years, %llu ngrams dropped by --pos\n",
+    fprintf(f, "  filtered         %llu lines (v3: year triples) outside the years, "
+               "%llu ngrams dropped by --pos\n",
             (unsigned long long)t.filtered, (unsigned long long)t.dropped);
     fprintf(f, "  malformed lines  %llu\n", (unsigned long long)t.malformed);
     if (t.retries > 0)

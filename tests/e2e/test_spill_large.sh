@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# More distinct keys than --memory holds, at scale: 20 M distinct 2-grams
+# (v3, about 760 MB) under --memory 256M. The result equals the unlimited
+# run and an awk pipeline; the whole process tree's peak memory stays within
+# --memory plus the stated overhead. Label "large": release build only.
+. "$(dirname "$0")/lib.sh"
+PEAK="$HERE/peakmem.py"
+KEYS=${NGC_SPILL_KEYS:-20M}
+
+"$NGC_GEN" --seed 7 --order 2 --vocab "$KEYS" --size 900M --format v3 -o "$WORK/big.v3" 2>/dev/null
+check "generated" test -s "$WORK/big.v3"
+
+t0=$(date +%s.%N)
+"$NGC_BIN" --no-progress --stats=json "$WORK/big.v3" > "$WORK/mem.out" 2> "$WORK/mem.json"
+t1=$(date +%s.%N)
+python3 "$PEAK" --out "$WORK/peak" -- "$NGC_BIN" --no-progress --memory 256M --tmp-dir "$WORK" \
+    --stats=json -o "$WORK/spill.out" "$WORK/big.v3" 2> "$WORK/spill.json"
+t2=$(date +%s.%N)
+awk -v a="$t0" -v b="$t1" -v c="$t2" 'BEGIN { printf "in memory: %.1f s; --memory 256M: %.1f s\n", b - a, c - b }'
+grep -o '"distinct_ngrams":[0-9]*\|"spilled_runs":[0-9]*\|"spilled_bytes":[0-9]*\|"run_merge_seconds":[0-9.]*' \
+    "$WORK/spill.json" | tr '\n' ' '
+echo
+check "more distinct keys than asked for" \
+    test "$(grep -o '"distinct_ngrams":[0-9]*' "$WORK/mem.json" | cut -d: -f2)" -ge 20000000
+check "spilled" test "$(grep -o '"spilled_runs":[0-9]*' "$WORK/spill.json" | cut -d: -f2)" -gt 0
+check "spilled result equals the in-memory result" cmp -s "$WORK/mem.out" "$WORK/spill.out"
+check "no runs left" bash -c "! ls '$WORK' | grep -q ngram-count-spill"
+
+# An independent reference: sum each key's v3 triples with awk, sort by
+# total then bytes.
+mawk -F'\t' '{ s = 0; for (i = 2; i <= NF; i++) { split($i, t, ","); s += t[2] } tot[$1] += s }
+    END { for (k in tot) printf "%s\t%.0f\n", k, tot[k] }' "$WORK/big.v3" |
+    LC_ALL=C sort -t$'\t' -k2,2nr -k1,1 > "$WORK/awk.out"
+check "equals the awk pipeline" cmp -s "$WORK/awk.out" "$WORK/spill.out"
+
+peak=$(awk '{print $2}' "$WORK/peak")
+echo "peak PSS of the process tree with --memory 256M: $((peak / 1024)) MiB"
+check "peak $((peak / 1024)) MiB <= 256 + 96 MiB" test "$peak" -le $(((256 + 96) * 1024))
+finish
