@@ -673,10 +673,25 @@ done:
     return rc;
 }
 
+/* Options a part accepts but that belong to the other part: a warning, not
+ * an error, so one option list can be pasted into every part. */
+static void ngc_stream_warn_options(const ngc_config_t *cfg)
+{
+    if (cfg->stream == NGC_STREAM_MAP && cfg->min_count > 0)
+        ngc_log_user(0, "warning: --min-count is for the final --reduce (only totals can be "
+                        "compared with it); the mapper ignores it");
+    if (cfg->stream == NGC_STREAM_REDUCE &&
+        (cfg->format != NGC_FORMAT_AUTO || cfg->pos != NGC_POS_KEEP || cfg->fold_case ||
+         cfg->from_year != 1 || cfg->to_year != 9999))
+        ngc_log_user(0, "warning: --format, --text, --from-year, --to-year, --pos and "
+                        "--fold-case are for --map; the reducer ignores them");
+}
+
 int ngc_streaming_main(const ngc_config_t *cfg)
 {
     /* A vanished reader of stdout is an EPIPE from write(), not a signal. */
     signal(SIGPIPE, SIG_IGN);
+    ngc_stream_warn_options(cfg);
     ngc_stream_t s = {.cfg = cfg, .out_rc = NGC_OK};
     s.next_report = ngc_stream_now() + NGC_STREAM_REPORT_NS;
     ngc_msg_task_t task = {.kind = NGC_TASK_MAP_STDIN, .attempt = 1};
