@@ -402,50 +402,6 @@ static int ngc_parse_add_run(ngc_parse_t *ps, const char *key, size_t key_len, u
     return NGC_ERROR;
 }
 
-/* v1 and v3 lines: one generic loop over ngc_parse_google_line. */
-static int ngc_parse_records(ngc_parse_t *ps, const char *buf, size_t len, ngc_map_t *m)
-{
-    const ngc_config_t *cfg = ps->cfg;
-    const char *p = buf, *end = buf + len;
-    const char *run_key = NULL;
-    size_t run_len = 0;
-    uint64_t run_match = 0, run_volume = 0;
-    bool run_counted = false;
-    while (p < end) {
-        ps->lines++;
-        const char *line = p;
-        const char *nl = memchr(line, '\n', (size_t)(end - line));
-        p = nl + 1;
-        ngc_line_t l;
-        ngc_reason_t why = ngc_parse_google_line(ps->format, line, (size_t)(nl - line),
-                                                 cfg->from_year, cfg->to_year, &l);
-        if (why != NGC_REASON_NONE) {
-            if (ngc_parse_malformed(ps, why) != NGC_OK)
-                return NGC_ERROR;
-            continue;
-        }
-        ps->filtered += l.filtered;
-        if (run_key == NULL || l.key_len != run_len || memcmp(run_key, line, run_len) != 0) {
-            if (run_counted &&
-                ngc_parse_flush(ps, m, run_key, run_len, run_match, run_volume) != NGC_OK)
-                return NGC_ERROR;
-            run_key = line;
-            run_len = l.key_len;
-            run_match = run_volume = 0;
-            run_counted = false;
-        }
-        if (!l.counted)
-            continue;
-        int rc = ngc_parse_add_run(ps, line, l.key_len, &run_match, &run_volume, l.match,
-                                   l.volume, l.overflow);
-        if (rc == NGC_ERROR)
-            return NGC_ERROR;
-        run_counted = true;
-    }
-    if (run_counted && ngc_parse_flush(ps, m, run_key, run_len, run_match, run_volume) != NGC_OK)
-        return NGC_ERROR;
-    return NGC_OK;
-}
 
 /* The value of the n digits (1..8) at s; 8 bytes readable. Bytes past the
  * digits are shifted out, their borrows with them. */
@@ -572,6 +528,92 @@ static inline size_t ngc_parse_tail(const char *q, uint64_t *year, uint64_t *mat
     return e + 1;
 }
 #endif
+
+/*
+ * A well-formed v3 line's triples, "TAB year,match,volume" each, from q (just
+ * past the key) to the line's end at e ('\r' or '\n' there), with SWAR
+ * digits. False on any surprise: ngc_parse_google_line then decides.
+ */
+static bool ngc_parse_v3_fast(const char *q, const char *e, const char *end, uint32_t from,
+                              uint32_t to, ngc_line_t *out)
+{
+    while (q < e) {
+        if (*q++ != '\t')
+            return false;
+        size_t d1, d2, d3;
+        uint64_t y = ngc_parse_digits(&q, &d1, end);
+        if (*q++ != ',' || d1 - 1 > 3 || y == 0)
+            return false;
+        uint64_t m = ngc_parse_digits(&q, &d2, end);
+        if (*q++ != ',' || d2 - 1 > 18)
+            return false;
+        uint64_t v = ngc_parse_digits(&q, &d3, end);
+        if (d3 - 1 > 18 || q > e)
+            return false;
+        if (y < from || y > to) {
+            out->filtered++;
+        } else {
+            out->counted = true;
+            out->overflow |= __builtin_add_overflow(out->match, m, &out->match) |
+                             __builtin_add_overflow(out->volume, v, &out->volume);
+        }
+    }
+    return q == e && out->filtered + out->counted > 0;
+}
+
+/* v1 and v3 lines: one generic loop over ngc_parse_google_line. */
+static int ngc_parse_records(ngc_parse_t *ps, const char *buf, size_t len, ngc_map_t *m)
+{
+    const ngc_config_t *cfg = ps->cfg;
+    const char *p = buf, *end = buf + len;
+    const char *run_key = NULL;
+    size_t run_len = 0;
+    uint64_t run_match = 0, run_volume = 0;
+    bool run_counted = false;
+    while (p < end) {
+        ps->lines++;
+        const char *line = p;
+        const char *nl = memchr(line, '\n', (size_t)(end - line));
+        p = nl + 1;
+        ngc_line_t l = {0};
+        ngc_reason_t why = NGC_REASON_NONE;
+        const char *e = nl > line && nl[-1] == '\r' ? nl - 1 : nl;
+        const char *tab = NULL;
+        if (ps->format == NGC_FORMAT_V3 && (size_t)(nl - line) <= NGC_LINE_MAX)
+            tab = ngc_parse_scan_key(line, end);
+        if (tab == NULL || *tab != '\t' || tab == line ||
+            !ngc_parse_v3_fast(tab, e, end, cfg->from_year, cfg->to_year, &l))
+            why = ngc_parse_google_line(ps->format, line, (size_t)(nl - line), cfg->from_year,
+                                        cfg->to_year, &l);
+        else
+            l.key_len = (size_t)(tab - line);
+        if (why != NGC_REASON_NONE) {
+            if (ngc_parse_malformed(ps, why) != NGC_OK)
+                return NGC_ERROR;
+            continue;
+        }
+        ps->filtered += l.filtered;
+        if (run_key == NULL || l.key_len != run_len || memcmp(run_key, line, run_len) != 0) {
+            if (run_counted &&
+                ngc_parse_flush(ps, m, run_key, run_len, run_match, run_volume) != NGC_OK)
+                return NGC_ERROR;
+            run_key = line;
+            run_len = l.key_len;
+            run_match = run_volume = 0;
+            run_counted = false;
+        }
+        if (!l.counted)
+            continue;
+        int rc = ngc_parse_add_run(ps, line, l.key_len, &run_match, &run_volume, l.match,
+                                   l.volume, l.overflow);
+        if (rc == NGC_ERROR)
+            return NGC_ERROR;
+        run_counted = true;
+    }
+    if (run_counted && ngc_parse_flush(ps, m, run_key, run_len, run_match, run_volume) != NGC_OK)
+        return NGC_ERROR;
+    return NGC_OK;
+}
 
 int ngc_parse_buffer(ngc_parse_t *ps, const char *buf, size_t len, ngc_map_t *m)
 {
