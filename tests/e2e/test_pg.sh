@@ -25,6 +25,23 @@ check "table equals the reference" cmp -s "$WORK/ref.tsv" "$WORK/table.tsv"
 check "no staging table left" test "$(psql_q -c "SELECT count(*) FROM pg_tables WHERE tablename LIKE 'ngram_stage_%'")" -eq 0
 check "job row succeeded" test "$(psql_q -c "SELECT status || ' ' || lines FROM ngram_jobs ORDER BY id DESC LIMIT 1")" = "succeeded $(wc -l < "$WORK/in.tsv")"
 
+# A spilled job (more keys than --memory): the final runs load the same rows;
+# and raw text loads like any other input.
+"$NGC_GEN" --seed 33 --order 2 --vocab 300K --size 16M -o "$WORK/wide.tsv" 2>/dev/null
+"$NGC_BIN" --no-progress --pg "$DSN" --pg-table spilled --count both --memory 16M --tmp-dir "$WORK" \
+    --stats=json -o "$WORK/wide.out" "$WORK/wide.tsv" 2> "$WORK/wide.json"
+check "spilled load exits 0" test $? -eq 0
+check "spilled load did spill" grep -q '"spilled_runs":[1-9]' "$WORK/wide.json"
+table_tsv spilled > "$WORK/spilled.tsv"
+check "spilled table equals the TSV output" cmp -s "$WORK/wide.out" "$WORK/spilled.tsv"
+python3 "$REF" --count both "$WORK/wide.tsv" > "$WORK/wide.ref"
+check "spilled table equals the reference" cmp -s "$WORK/wide.ref" "$WORK/spilled.tsv"
+cat /usr/share/common-licenses/* > "$WORK/text.txt"
+"$NGC_BIN" --no-progress --pg "$DSN" --pg-table text3 --text --order 3 -o "$WORK/text.out" "$WORK/text.txt" 2>/dev/null
+psql_q -F $'\t' -c "SELECT ngram, match_count FROM text3 ORDER BY match_count DESC, ngram COLLATE \"C\"" \
+    > "$WORK/text3.tsv"
+check "text n-grams load" cmp -s "$WORK/text.out" "$WORK/text3.tsv"
+
 # append twice doubles every count.
 "$NGC_BIN" --no-progress --pg "$DSN" --pg-table twice --pg-mode append "$WORK/in.tsv" 2>/dev/null
 "$NGC_BIN" --no-progress --pg "$DSN" --pg-table twice --pg-mode append "$WORK/in.tsv" 2>/dev/null
