@@ -318,7 +318,7 @@ ngc_config_result_t ngc_config_parse(ngc_config_t *cfg, int argc, char **argv)
         .task_timeout = 300,
         .order = 3,
     };
-    bool years = false, order_set = false, memory_set = false;
+    bool years = false, order_set = false, memory_set = false, pos_set = false;
     uint64_t v;
     int c;
     opterr = 0;
@@ -476,6 +476,7 @@ ngc_config_result_t ngc_config_parse(ngc_config_t *cfg, int argc, char **argv)
                 ngc_config_bad("--pos", optarg, "expected keep, drop or strip");
                 return NGC_CONFIG_USAGE;
             }
+            pos_set = true;
             break;
         case NGC_OPT_STRICT:
             cfg->strict = true;
@@ -589,7 +590,7 @@ ngc_config_result_t ngc_config_parse(ngc_config_t *cfg, int argc, char **argv)
     if (cfg->format == NGC_FORMAT_TEXT) {
         if (years)
             clash = "--text has no years: --from-year and --to-year do not apply";
-        else if (cfg->pos != NGC_POS_KEEP)
+        else if (pos_set)
             clash = "--text has no part-of-speech tags: --pos does not apply";
         else if (cfg->count != NGC_COUNT_MATCH)
             clash = "--text counts occurrences only: --count volume/both do not apply";

@@ -17,7 +17,7 @@ typedef unsigned __int128 ngc_u128_t;
 
 static bool ngc_normalize_space(char c)
 {
-    return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f';
+    return c == ' ' || c == '\t' || c == '\n' || c == '\r';
 }
 
 /* Splits "a,b,c[,d]" into numbers; the count of them, or 0 if malformed. */

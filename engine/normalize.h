@@ -23,7 +23,7 @@ typedef struct {
 
 /*
  * Sums the tuples of the totals file at path ("year,match,pages,volume" or
- * "year,match,volume", separated by whitespace) whose year is in
+ * "year,match,volume", separated by spaces, TABs, CRs or LFs) whose year is in
  * from..to. NGC_OK, or NGC_ERROR after a message naming the file and the
  * tuple. A zero sum is an error too: nothing could be divided by it.
  */

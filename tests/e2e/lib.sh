@@ -52,6 +52,21 @@ same_output() {
     fi
 }
 
+# same_as NAME REF_FILE NGC_ARGS...: the engine exits 0 and prints REF_FILE.
+same_as() {
+    local name=$1 ref=$2 rc=0
+    shift 2
+    "$NGC_BIN" --no-progress "$@" > "$WORK/ngc.out" 2> "$WORK/ngc.err" || rc=$?
+    if [ "$rc" -ne 0 ]; then
+        fail "$name: ngram-count exited $rc: $(head -c 300 "$WORK/ngc.err")"
+    elif cmp -s "$ref" "$WORK/ngc.out"; then
+        pass
+    else
+        fail "$name: output differs from the reference ($(wc -l < "$WORK/ngc.out") vs $(wc -l < "$ref") lines)"
+        diff "$ref" "$WORK/ngc.out" | head -5 >&2
+    fi
+}
+
 # expect_exit NAME CODE STDERR_PATTERN ARGS...: exit status and message.
 expect_exit() {
     local name=$1 code=$2 pattern=$3

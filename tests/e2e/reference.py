@@ -5,11 +5,23 @@ A second implementation, written from the specification rather than from the
 engine's code: plain Python dictionaries and exact integers, one process.
 Prints `ngram TAB total` (or `ngram TAB match TAB volume`) most frequent
 first, ties in byte order. Usage mirrors ngram-count's options.
+
+Google Books formats (--format auto|v1|v2|v3): v1 `ngram TAB year TAB match
+TAB page TAB volume`, v2 `ngram TAB year TAB match TAB volume`, v3 `ngram
+(TAB year,match,volume)+`; auto picks one per file by a vote of its first
+64 KiB. Raw text (--text): the n-grams of order 1..N of every line.
+--normalize divides by a totals file exactly (fractions) and prints 17
+significant digits. `reference.py --self-test` checks the reference itself.
 """
 import argparse
+import fractions
 import gzip
+import json
+import random
 import re
 import sys
+import unicodedata
+from collections import Counter
 
 TAGS = {b"NOUN", b"VERB", b"ADJ", b"ADV", b"PRON", b"DET", b"ADP", b"NUM",
         b"CONJ", b"PRT", b"X", b"."}
@@ -17,14 +29,29 @@ TAG_ONLY = {b"_" + t + b"_" for t in TAGS | {b"START", b"END", b"ROOT"}}
 NUMBER = re.compile(rb"[0-9]+\Z")
 LINE_MAX = 1 << 20
 U64 = (1 << 64) - 1
+DETECT_BYTES = 64 * 1024
 
 
-def open_input(path):
+def read_input(path):
+    """The whole (inflated) content of a file, or of stdin for '-'."""
     raw = sys.stdin.buffer if path == "-" else open(path, "rb")
-    head = raw.peek(2)[:2] if hasattr(raw, "peek") else b""
-    if head == b"\x1f\x8b":
-        return gzip.GzipFile(fileobj=raw)
-    return raw
+    try:
+        head = raw.peek(2)[:2] if hasattr(raw, "peek") else b""
+        if head == b"\x1f\x8b":
+            with gzip.GzipFile(fileobj=raw) as g:
+                return g.read()
+        return raw.read()
+    finally:
+        if raw is not sys.stdin.buffer:
+            raw.close()
+
+
+def split_lines(data):
+    """Lines without their LF; the last one may lack it."""
+    lines = data.split(b"\n")
+    if lines[-1] == b"":
+        lines.pop()
+    return lines
 
 
 def split_tag(token):
@@ -56,55 +83,491 @@ def transform(key, args):
     return key
 
 
-def valid(line):
-    """(ngram, year, match, volume) or None when malformed."""
+# --- Google Books formats -------------------------------------------------
+# Each parser takes a line without its LF and returns (ngram, [(year, match,
+# volume), ...]) or None when the line is malformed.
+
+def numbers(fields):
+    """The integers of decimal fields, or None: digits only, no sign."""
+    if not all(NUMBER.match(f) for f in fields):
+        return None
+    return [int(f) for f in fields]
+
+
+def record(year, match, volume):
+    if not 1 <= year <= 9999 or match > U64 or volume > U64:
+        return None
+    return year, match, volume
+
+
+def fields_of(line):
     if len(line) > LINE_MAX:
         return None
     if line.endswith(b"\r"):
         line = line[:-1]
-    fields = line.split(b"\t")
-    if len(fields) != 4 or not fields[0]:
+    return line.split(b"\t")
+
+
+def parse_v1(line):
+    fields = fields_of(line)
+    if fields is None or len(fields) != 5 or not fields[0]:
         return None
-    if not all(NUMBER.match(f) for f in fields[1:]):
+    n = numbers(fields[1:])
+    if n is None or n[2] > U64:          # page: a number, otherwise ignored
         return None
-    year, match, volume = (int(f) for f in fields[1:])
-    if not 1 <= year <= 9999 or match > U64 or volume > U64:
+    r = record(n[0], n[1], n[3])
+    return None if r is None else (fields[0], [r])
+
+
+def parse_v2(line):
+    fields = fields_of(line)
+    if fields is None or len(fields) != 4 or not fields[0]:
         return None
-    return fields[0], year, match, volume
+    n = numbers(fields[1:])
+    if n is None:
+        return None
+    r = record(*n)
+    return None if r is None else (fields[0], [r])
+
+
+def parse_v3(line):
+    fields = fields_of(line)
+    if fields is None or len(fields) < 2 or not fields[0]:
+        return None
+    records = []
+    for triple in fields[1:]:
+        parts = triple.split(b",")
+        if len(parts) != 3:
+            return None
+        n = numbers(parts)
+        if n is None:
+            return None
+        r = record(*n)
+        if r is None:
+            return None
+        records.append(r)
+    return fields[0], records
+
+
+PARSERS = {"v1": parse_v1, "v2": parse_v2, "v3": parse_v3}
+
+
+def detect(data, path):
+    """The format of one file: a vote of its complete lines in the first
+    64 KiB (the last line counts too when the whole file fits). A file with
+    no non-empty line there has nothing to decide and reads as v2."""
+    window = data[:DETECT_BYTES]
+    lines = window.split(b"\n")
+    if len(data) > DETECT_BYTES or lines[-1] == b"":
+        lines.pop()                       # cut by the window, or empty
+    votes = Counter()
+    nonempty = 0
+    for line in lines:
+        if line in (b"", b"\r"):
+            continue
+        nonempty += 1
+        for name, parse in PARSERS.items():
+            if parse(line) is not None:
+                votes[name] += 1
+    if nonempty == 0:
+        return "v2"
+    if not votes:
+        sys.exit("reference: '%s' is none of v1, v2, v3 (use --format or --text)" % path)
+    ranked = votes.most_common()
+    if len(ranked) > 1 and ranked[0][1] == ranked[1][1]:
+        sys.exit("reference: '%s': a tie between %s and %s, which the spec leaves open"
+                 % (path, ranked[0][0], ranked[1][0]))
+    return ranked[0][0]
+
+
+def count_google(data, fmt, args, totals):
+    """Adds one file's records to totals; returns its malformed line count."""
+    parse = PARSERS[fmt]
+    malformed = 0
+    lo, hi = args.from_year, args.to_year
+    for line in split_lines(data):
+        v = parse(line)
+        if v is None:
+            malformed += 1
+            continue
+        key, records = v
+        m = vol = 0
+        seen = False
+        for year, match, volume in records:
+            if lo <= year <= hi:
+                m += match
+                vol += volume
+                seen = True
+        if not seen:
+            continue
+        key = transform(key, args)
+        if key is None:
+            continue
+        tm, tv = totals.get(key, (0, 0))
+        totals[key] = (tm + m, tv + vol)
+    return malformed
+
+
+# --- Raw text -------------------------------------------------------------
+
+WHITESPACE_CATS = {"Zs", "Zl", "Zp"}
+WHITESPACE_CHARS = {"\t", "\n", "\x0b", "\x0c", "\r", "\x85"}
+
+
+def char_class(cp):
+    """'w' word, 's' whitespace, 'p' a token by itself (the spec's words)."""
+    c = chr(cp)
+    cat = unicodedata.category(c)
+    if c in WHITESPACE_CHARS or cat in WHITESPACE_CATS:
+        return "s"
+    if cat[0] in "LMN":
+        return "w"
+    return "p"
+
+
+def ranges_of(kind):
+    """A regex character class body with every code point of that kind."""
+    out = []
+    start = None
+    for cp in range(0x110001):
+        inside = cp <= 0x10FFFF and not 0xD800 <= cp <= 0xDFFF and char_class(cp) == kind
+        if inside and start is None:
+            start = cp
+        elif not inside and start is not None:
+            end = cp - 1
+            out.append(re.escape(chr(start)) if start == end else
+                       "%s-%s" % (re.escape(chr(start)), re.escape(chr(end))))
+            start = None
+    return "".join(out)
+
+
+_WORDS_RE = None
+# ASCII lines (most of them) take a bytes regex built from the same rule.
+ASCII_WORDS_RE = re.compile(
+    b"[%s]+|[^%s\x80-\xff]" % tuple(
+        b"".join(re.escape(bytes([c])) for c in range(128) if char_class(c) == k) for k in "ws"))
+
+
+def words_re():
+    global _WORDS_RE
+    if _WORDS_RE is None:
+        _WORDS_RE = re.compile("[%s]+|[^%s]" % (ranges_of("w"), ranges_of("s")))
+    return _WORDS_RE
+
+
+def tokenize_words_slow(s):
+    """The spec's words rule, one character at a time (checks words_re)."""
+    out, run = [], []
+    for c in s:
+        k = char_class(ord(c))
+        if k == "w":
+            run.append(c)
+            continue
+        if run:
+            out.append("".join(run))
+            run = []
+        if k == "p":
+            out.append(c)
+    if run:
+        out.append("".join(run))
+    return out
+
+
+def fold_bytes_token(t):
+    try:
+        return t.decode("utf-8").casefold().encode("utf-8")
+    except UnicodeDecodeError:
+        return t
+
+
+def tokens_of(line, args):
+    """The tokens of one line (bytes), or None when the line is malformed."""
+    if len(line) > LINE_MAX:
+        return None
+    if args.tokenize == "space":
+        if args.fold_case:
+            try:
+                # Folding never makes or removes ASCII whitespace (self-test),
+                # so folding the line equals folding each token.
+                line = line.decode("utf-8").casefold().encode("utf-8")
+            except UnicodeDecodeError:
+                return [fold_bytes_token(t) for t in line.split()]
+        return line.split()     # bytes.split(): space TAB LF VT FF CR only
+    if line.isascii():
+        toks = ASCII_WORDS_RE.findall(line)
+        return [t.lower() for t in toks] if args.fold_case else toks
+    try:
+        s = line.decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+    toks = words_re().findall(s)
+    if not toks:
+        return toks
+    joined = "\n".join(toks)              # no token holds an LF
+    if args.fold_case:
+        joined = joined.casefold()        # per character: equals per token
+    return joined.encode("utf-8").split(b"\n")
+
+
+def count_text(data, args, counts):
+    """Adds one file's n-grams to counts; returns its malformed line count."""
+    order, only = args.order, args.only_order
+    markers = args.sentence_markers
+    malformed = 0
+    for line in split_lines(data):
+        toks = tokens_of(line, args)
+        if toks is None:
+            malformed += 1
+            continue
+        if not toks:
+            continue
+        if markers:
+            toks = [b"<s>"] + toks + [b"</s>"]
+        grams = toks
+        if not only or order == 1:
+            counts.update(grams)
+        for n in range(2, order + 1):
+            if len(grams) < 2:
+                break
+            grams = [a + b" " + b for a, b in zip(grams, toks[n - 1:])]
+            if not only or n == order:
+                counts.update(grams)
+    return malformed
+
+
+# --- --normalize ----------------------------------------------------------
+
+def read_totals(path, lo, hi):
+    """(M, V): the sums of match and volume of the years within [lo, hi]."""
+    with open(path, "rb") as f:
+        data = f.read()
+    arity = None
+    m = v = 0
+    for i, tup in enumerate(t for t in re.split(rb"[\t \n\r]+", data) if t):
+        n = numbers(tup.split(b","))
+        if n is None or len(n) not in (3, 4) or (arity is not None and len(n) != arity):
+            sys.exit("reference: bad tuple %d in '%s'" % (i + 1, path))
+        arity = len(n)
+        if lo <= n[0] <= hi:
+            m += n[1]
+            v += n[-1]
+    return m, v
+
+
+def format17(x):
+    """x (a non-negative Fraction) rounded to 17 significant digits, half to
+    even, in positional notation without trailing zeros."""
+    if x == 0:
+        return "0"
+    n, d = x.numerator, x.denominator
+    assert n > 0 and d > 0
+    e = len(str(n)) - len(str(d))       # floor(log10(x)) is e or e - 1
+
+    def below(k):                         # x < 10^k ?
+        return n * 10 ** -k < d if k < 0 else n < d * 10 ** k
+    if below(e):
+        e -= 1
+    assert not below(e) and below(e + 1)
+    shift = 16 - e                        # x * 10^shift has 17 integer digits
+    num, den = (n * 10 ** shift, d) if shift >= 0 else (n, d * 10 ** -shift)
+    q, r = divmod(num, den)
+    if 2 * r > den or (2 * r == den and q % 2 == 1):
+        q += 1
+    if shift <= 0:
+        return str(q * 10 ** -shift)
+    digits = str(q).rjust(shift + 1, "0")
+    whole, frac = digits[:-shift], digits[-shift:].rstrip("0")
+    return whole + "." + frac if frac else whole
+
+
+def format17_decimal(x):
+    """format17 another way (decimal's correctly rounded division)."""
+    import decimal
+    ctx = decimal.Context(prec=17, rounding=decimal.ROUND_HALF_EVEN)
+    q = ctx.divide(decimal.Decimal(x.numerator), decimal.Decimal(x.denominator))
+    s = "{:f}".format(q)
+    if "." in s:
+        s = s.rstrip("0").rstrip(".")
+    return s
+
+
+# --- Self-test ------------------------------------------------------------
+
+def self_test():
+    F = fractions.Fraction
+    for value, want in [(F(10 ** 6, 3), "333333.33333333333"), (F(5 * 10 ** 6, 10 ** 8), "0.05"),
+                        (F(10 ** 6, 7), "142857.14285714286"), (F(0), "0"), (F(1), "1"),
+                        (F(10 ** 20), "100000000000000000000"), (F(123456789012345678), "123456789012345680"),
+                        (F(123456789012345675), "123456789012345680"), (F(123456789012345665), "123456789012345660"),
+                        (F(99999999999999999, 10), "9999999999999999.9"), (F(999999999999999995, 10), "100000000000000000"),
+                        (F(1, 10 ** 30), "0.000000000000000000000000000001"), (F(25, 1000), "0.025"),
+                        (F(2, 3 * 10 ** 5), "0.0000066666666666666667")]:
+        got = format17(value)
+        assert got == want, (value, got, want)
+    rnd = random.Random(6)
+    for _ in range(20000):
+        x = F(rnd.randrange(0, 10 ** rnd.randrange(1, 30)), rnd.randrange(1, 10 ** rnd.randrange(1, 30)))
+        if rnd.random() < 0.1:           # exact ties at the 18th digit
+            x = F(rnd.randrange(10 ** 17, 10 ** 18) * 10 + 5, 10 ** rnd.randrange(0, 40))
+        assert format17(x) == format17_decimal(x), (x, format17(x), format17_decimal(x))
+
+    # Casefold never creates or removes ASCII whitespace or LF.
+    ws = set(" \t\n\r\x0b\x0c")
+    for cp in range(0x110000):
+        if 0xD800 <= cp <= 0xDFFF:
+            continue
+        c = chr(cp)
+        assert (c in ws) == any(ch in ws for ch in c.casefold()), hex(cp)
+
+    # The spec's example, and words_re against the per-character rule.
+    assert tokenize_words_slow("Don't stop\u2014now!") == ["Don", "'", "t", "stop", "\u2014", "now", "!"]
+    assert words_re().findall("Don't stop\u2014now!") == ["Don", "'", "t", "stop", "\u2014", "now", "!"]
+    pool = [chr(c) for c in range(0, 0x300)] + list("\u0085\u00a0\u1680\u2000\u2028\u2029\u202f\u3000"
+                                                  "\u200b\u0301\u0663\u4e2d\u00e9\u03a3\u2014\u2019\ufeff"
+                                                  "\U0001f600\U00010400\u1e9e\u0130\ue000\U000e0001")
+    for _ in range(20000):
+        if rnd.random() < 0.5:
+            s = "".join(rnd.choice(pool) for _ in range(rnd.randrange(0, 30)))
+        else:
+            s = "".join(chr(rnd.choice([rnd.randrange(0, 0xD800), rnd.randrange(0xE000, 0x110000)]))
+                        for _ in range(rnd.randrange(0, 30)))
+        assert words_re().findall(s) == tokenize_words_slow(s), repr(s)
+    # tokens_of (with its ASCII path) against the per-character rule.
+    ascii_pool = [chr(c) for c in range(128) if c != 10] * 3 + ["\u00e9", "\u00a0", "\u2014"]
+    for i in range(20000):
+        s = "".join(rnd.choice(ascii_pool) for _ in range(rnd.randrange(0, 40)))
+        fold = i % 2 == 0
+        a = argparse.Namespace(tokenize="words", fold_case=fold)
+        want = [(t.casefold() if fold else t).encode() for t in tokenize_words_slow(s)]
+        assert tokens_of(s.encode(), a) == want, repr(s)
+
+    # Hand-made inputs with known answers.
+    def text(data, **kw):
+        a = argparse.Namespace(order=3, only_order=False, sentence_markers=False,
+                               tokenize="space", fold_case=False)
+        vars(a).update(kw)
+        c = Counter()
+        bad = count_text(data, a, c)
+        return dict(c), bad
+    assert text(b"a b\n", order=2, sentence_markers=True) == (
+        {b"<s>": 1, b"a": 1, b"b": 1, b"</s>": 1, b"<s> a": 1, b"a b": 1, b"b </s>": 1}, 0)
+    assert text(b"a b a b\r\n\n  \t\r\nb a", order=2) == (
+        {b"a": 3, b"b": 3, b"a b": 2, b"b a": 2}, 0)
+    assert text(b"a b c d", order=3, only_order=True) == ({b"a b c": 1, b"b c d": 1}, 0)
+    assert text(b"a b\nc", order=3, only_order=True, sentence_markers=True) == (
+        {b"<s> a b": 1, b"a b </s>": 1, b"<s> c </s>": 1}, 0)
+    assert text(b"x\x1cy z\xff\x0bZ\xc3\x89", fold_case=True, order=1) == (
+        {b"x\x1cy": 1, b"z\xff": 1, b"z\xc3\xa9": 1}, 0)
+    assert text(b"x\x1cy z\xff\x0bZ\xc3\x89\n\xc3\x89", fold_case=True, order=1, tokenize="words") == (
+        {b"\xc3\xa9": 1}, 1)
+    assert text(b"Stra\xc3\x9fe STRASSE\n", fold_case=True, order=1, tokenize="words") == (
+        {b"strasse": 2}, 0)
+    assert text(b"a" * LINE_MAX + b"\n" + b"b" * (LINE_MAX + 1) + b"\nc\r", order=1) == (
+        {b"a" * LINE_MAX: 1, b"c": 1}, 1)
+    assert text(b"a\xc2\xa0b\xe2\x80\x83c\xc2\x85d\x1fe", order=1, tokenize="words") == (
+        {b"a": 1, b"b": 1, b"c": 1, b"d": 1, b"\x1f": 1, b"e": 1}, 0)
+
+    def google(data, fmt, **kw):
+        a = argparse.Namespace(from_year=1, to_year=9999, pos="keep", fold_case=False)
+        vars(a).update(kw)
+        t = {}
+        bad = count_google(data, fmt, a, t)
+        return t, bad
+    v1 = b"w x\t1900\t3\t9\t2\nw x\t1901\t4\tp\t1\nw x\t2000\t5\t1\t1\r\n\t1900\t1\t1\t1\nw x\t1900\t1\t1\n"
+    assert google(v1, "v1") == ({b"w x": (8, 3)}, 3)
+    assert google(v1, "v1", to_year=1999) == ({b"w x": (3, 2)}, 3)
+    v3 = (b"a\t1900,1,1\t1950,2,1\t2000,4,3\n"
+          b"b\t1900,1,1\t1950,2\n"            # a bad triple spoils the line
+          b"c\t1900,1,1\t\n"                  # an empty triple too
+          b"d\t1950,7,7\r\n"
+          b"\t1950,1,1\n"
+          b"e\t0,1,1\n"
+          b"f\t1900,18446744073709551616,1\n"
+          b"g\t1900,18446744073709551615,1\n"
+          b"h\n")
+    assert google(v3, "v3") == ({b"a": (7, 5), b"d": (7, 7), b"g": (U64, 1)}, 6)
+    assert google(v3, "v3", from_year=1940, to_year=1960) == ({b"a": (2, 1), b"d": (7, 7)}, 6)
+    assert detect(v1, "v1") == "v1" and detect(v3, "v3") == "v3"
+    assert detect(b"a\t1\t1\t1\nb\t2,2,2\nc\t3\t3\t3\n", "x") == "v2"
+    assert detect(b"", "x") == "v2"
+    print("reference self-test passed")
+
+
+# --- main -----------------------------------------------------------------
+
+def usage(msg):
+    print("reference: " + msg, file=sys.stderr)
+    sys.exit(2)
 
 
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("files", nargs="+")
-    ap.add_argument("--from-year", type=int, default=1)
-    ap.add_argument("--to-year", type=int, default=9999)
-    ap.add_argument("--count", default="match")
-    ap.add_argument("--pos", default="keep")
+    ap.add_argument("files", nargs="*")
+    ap.add_argument("--format", choices=["auto", "v1", "v2", "v3", "text"], default="auto")
+    ap.add_argument("--text", action="store_true", help="same as --format text")
+    ap.add_argument("--from-year", type=int)
+    ap.add_argument("--to-year", type=int)
+    ap.add_argument("--count")
+    ap.add_argument("--pos")
     ap.add_argument("--fold-case", action="store_true")
     ap.add_argument("--min-count", type=int, default=0)
     ap.add_argument("--top", type=int, default=0)
+    ap.add_argument("--sort", choices=["count", "ngram"], default="count")
+    ap.add_argument("--normalize", metavar="TOTALS_FILE")
+    ap.add_argument("--order", type=int)
+    ap.add_argument("--only-order", action="store_true")
+    ap.add_argument("--sentence-markers", action="store_true")
+    ap.add_argument("--tokenize", choices=["space", "words"])
     ap.add_argument("--malformed-out", help="write the malformed line count here")
+    ap.add_argument("--stats-out", help="write {malformed, formats: [[file, format]...]} as JSON here")
+    ap.add_argument("--self-test", action="store_true")
     args = ap.parse_args()
+    if args.self_test:
+        self_test()
+        return
+    if not args.files:
+        usage("no input files")
+    if args.text:
+        args.format = "text"
+    text = args.format == "text"
+    if text:
+        for opt in ("from_year", "to_year", "pos", "normalize"):
+            if getattr(args, opt) is not None:
+                usage("--%s is not for --text" % opt.replace("_", "-"))
+        if args.count not in (None, "match"):
+            usage("--count %s is not for --text" % args.count)
+        if args.order is not None and not 1 <= args.order <= 9:
+            usage("--order must be 1..9")
+        args.order = args.order or 3
+        args.tokenize = args.tokenize or "space"
+    else:
+        for opt in ("order", "tokenize"):
+            if getattr(args, opt) is not None:
+                usage("--%s needs --text" % opt)
+        if args.only_order or args.sentence_markers:
+            usage("--only-order and --sentence-markers need --text")
+    if args.top and args.sort == "ngram":
+        usage("--top with --sort ngram")
+    args.from_year = 1 if args.from_year is None else args.from_year
+    args.to_year = 9999 if args.to_year is None else args.to_year
+    args.count = args.count or "match"
+    args.pos = args.pos or "keep"
 
-    totals = {}
+    totals = {}                 # ngram -> (match, volume)
+    counts = Counter()          # text: ngram -> count
     malformed = 0
+    formats = []
     for path in args.files:
-        with open_input(path) as f:
-            for line in f:
-                if line.endswith(b"\n"):
-                    line = line[:-1]
-                v = valid(line)
-                if v is None:
-                    malformed += 1
-                    continue
-                key, year, match, volume = v
-                if not args.from_year <= year <= args.to_year:
-                    continue
-                key = transform(key, args)
-                if key is None:
-                    continue
-                m, vol = totals.get(key, (0, 0))
-                totals[key] = (m + match, vol + volume)
+        data = read_input(path)
+        if text:
+            malformed += count_text(data, args, counts)
+            formats.append([path, "text"])
+            continue
+        fmt = detect(data, path) if args.format == "auto" else args.format
+        formats.append([path, fmt])
+        malformed += count_google(data, fmt, args, totals)
+    if text:
+        totals = {k: (c, 0) for k, c in counts.items()}
     for key, (m, v) in totals.items():
         if m > U64 or v > U64:
             sys.exit("reference: total of %r passes 2^64-1" % key)
@@ -118,17 +581,36 @@ def main():
     else:
         sort_key = lambda kv: (-kv[1][0], kv[0])
         value = lambda m, v: b"%d" % m
+    if args.normalize:
+        mt, vt = read_totals(args.normalize, args.from_year, args.to_year)
+        if (args.count != "volume" and mt == 0) or (args.count != "match" and vt == 0):
+            sys.exit("reference: zero denominator in '%s'" % args.normalize)
+        F = fractions.Fraction
+        per_million = lambda m: format17(F(m * 10 ** 6, mt)).encode()
+        percent = lambda v: format17(F(v * 100, vt)).encode()
+        if args.count == "volume":
+            value = lambda m, v: percent(v)
+        elif args.count == "both":
+            value = lambda m, v: per_million(m) + b"\t" + percent(v)
+        else:
+            value = lambda m, v: per_million(m)
+    if args.sort == "ngram":
+        sort_key = lambda kv: kv[0]
     selected = (lambda m, v: v) if args.count == "volume" else (lambda m, v: m)
     rows = [kv for kv in totals.items() if selected(*kv[1]) >= args.min_count]
     rows.sort(key=sort_key)
     if args.top:
         rows = rows[:args.top]
     out = sys.stdout.buffer
-    for key, (m, v) in rows:
-        out.write(key + b"\t" + value(m, v) + b"\n")
+    out.writelines(key + b"\t" + value(m, v) + b"\n" for key, (m, v) in rows)
+    out.flush()
     if args.malformed_out:
         with open(args.malformed_out, "w") as f:
             f.write("%d\n" % malformed)
+    if args.stats_out:
+        with open(args.stats_out, "w") as f:
+            json.dump({"malformed": malformed, "formats": formats}, f)
+            f.write("\n")
 
 
 if __name__ == "__main__":
