@@ -11,11 +11,14 @@ mkdir -p "$TMPD"
 # fewer settings, one chaos round.
 if [ "${NGC_SANITIZER:-}" = tsan ]; then
     SETTINGS=("" "-p 3 -t 2 -c 1M") SHAPES=("--sort ngram") ROUNDS=1
+    # Workers start slowly here: kill less often, or no task ever finishes.
+    pause_kill() { sleep 0.$((RANDOM % 5 + 3)); }
 else
     SETTINGS=("" "-p 1 -t 1" "-p 3 -t 2 -c 1M" "-p 2 -t 3 -c 256K")
     SHAPES=("--sort ngram" "--top 100" "--min-count 5000" "--count volume" "--count both"
             "--count volume --min-count 300 --sort ngram" "--pos drop --fold-case --from-year 1900")
     ROUNDS=3
+    pause_kill() { sleep 0.0$((RANDOM % 6))$((RANDOM % 10)); }
 fi
 
 # 400 K distinct 2-grams: about 25 MB of table, so --memory 16M spills.
@@ -97,7 +100,7 @@ for round in $(seq 1 $ROUNDS); do
         if [ ${#kids[@]} -gt 0 ]; then
             kill -KILL "${kids[$((RANDOM % ${#kids[@]}))]}" 2>/dev/null && kills=$((kills + 1))
         fi
-        sleep 0.0$((RANDOM % 6))$((RANDOM % 10))
+        pause_kill
     done
     rc=0
     wait $coord || rc=$?
