@@ -27,9 +27,9 @@ vg 0 -p 3 -t 2 --stats "$WORK/bad.tsv"
 vg 1 -p 2 "$SAMPLE" "$WORK/missing.tsv"
 vg 1 -p 2 --strict -c 16K "$WORK/bad.tsv"
 "$NGC_GEN" --seed 5 --size 100K --order 2 --format v3 --totals "$WORK/totals.txt" -o "$WORK/v3.tsv" 2>/dev/null
-vg 0 -p 2 -c 64K --normalize "$WORK/totals.txt" --count both --sort ngram "$WORK/v3.tsv"
 head -c 30K /usr/share/common-licenses/GPL-3 > "$WORK/text.txt"
-vg 0 -p 2 -c 16K --text --order 4 --tokenize words --fold-case --sentence-markers "$WORK/text.txt"
+vg 0 -p 1 -t 2 -c 16K --text --order 4 --tokenize words --fold-case --sentence-markers "$WORK/text.txt"
+vg 0 -p 1 -t 1 --normalize "$WORK/totals.txt" --count both --sort ngram "$WORK/v3.tsv"
 vg 0 --map --format v2
 "$NGC_BIN" --map < "$SAMPLE" 2>/dev/null | LC_ALL=C sort -t$'\t' -k1,1 > "$WORK/mapped.tsv"
 rc=0
