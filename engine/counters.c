@@ -49,16 +49,24 @@
 _Static_assert((1u << NGC_PART_BITS) == NGC_COUNTERS_PARTS, "partition bits");
 
 /*
- * ThreadSanitizer sees one process: a block freed by another worker process
- * (ordered by the shared locks, which it cannot see across processes) and
- * handed out here would look like a race with this process's earlier use of
- * the same bytes. The allocator says what is true: the block is new.
+ * ThreadSanitizer sees one process. Memory moves between partitions only
+ * through the allocator, and often through another worker process (a table
+ * one partition outgrew there becomes another's here), ordered by shared
+ * locks it cannot see across processes. So: a block handed out is new
+ * memory, and every partition critical section of this process is ordered
+ * after the previous one (an edge through the table's address); races
+ * within one partition, and with code outside the locks, are still caught.
  */
 #if defined(__SANITIZE_THREAD__)
+#include <sanitizer/tsan_interface.h>
 void AnnotateNewMemory(const char *file, int line, uintptr_t mem, size_t size);
 #define ngc_counters_new_memory(p, n) AnnotateNewMemory(__FILE__, __LINE__, (uintptr_t)(p), (n))
+#define ngc_counters_tsan_acquire(c) __tsan_acquire((void *)(c))
+#define ngc_counters_tsan_release(c) __tsan_release((void *)(c))
 #else
 #define ngc_counters_new_memory(p, n) ((void)0)
+#define ngc_counters_tsan_acquire(c) ((void)(c))
+#define ngc_counters_tsan_release(c) ((void)(c))
 #endif
 
 /* Keeps the compiler from moving stores across it (see the file comment). */
@@ -436,10 +444,18 @@ static void ngc_counters_clear(ngc_counters_t *c, ngc_part_t *p)
     p->cleared = p->nruns;
 }
 
+static void ngc_counters_unlock(ngc_counters_t *c, ngc_part_t *p)
+{
+    ngc_counters_tsan_release(c);
+    ngc_shmtx_unlock(&p->lock);
+}
+
 /* Locks a partition, repairing it if the last holder died. */
 static int ngc_counters_lock(ngc_counters_t *c, ngc_part_t *p)
 {
     int rc = ngc_shmtx_lock(&p->lock);
+    if (rc == NGC_OK || rc == NGC_SHMTX_OWNERDEAD)
+        ngc_counters_tsan_acquire(c);
     if (rc == NGC_SHMTX_OWNERDEAD) {
         ngc_log_warn(0, "repairing partition %u after a worker died holding it",
                      (unsigned)(p - c->part));
@@ -575,7 +591,7 @@ int ngc_counters_merge(ngc_counters_t *c, unsigned part, uint32_t task, uint32_t
             ngc_counters_rollback(c, p); /* the table stays exact on failure */
         }
     }
-    ngc_shmtx_unlock(&p->lock);
+    ngc_counters_unlock(c, p);
     return rc;
 }
 
@@ -777,7 +793,7 @@ int ngc_counters_sort(ngc_counters_t *c, unsigned part, ngc_order_t order,
             ngc_counters_release(c, p->table & ~(uint64_t)63, cap * sizeof(ngc_cslot_t));
         }
     }
-    ngc_shmtx_unlock(&p->lock);
+    ngc_counters_unlock(c, p);
     return rc;
 }
 
@@ -854,7 +870,7 @@ int ngc_counters_spill(ngc_counters_t *c, unsigned part, const char *dir, uint64
 out:
     ngc_run_writer_free(w);
     free(sorted);
-    ngc_shmtx_unlock(&p->lock);
+    ngc_counters_unlock(c, p);
     return rc;
 }
 
@@ -876,7 +892,7 @@ void ngc_counters_publish_final(ngc_counters_t *c, unsigned part, uint32_t nfina
         ngc_counters_fence();
         p->sorted_off = p->table & ~(uint64_t)63;
     }
-    ngc_shmtx_unlock(&p->lock);
+    ngc_counters_unlock(c, p);
 }
 
 uint32_t ngc_counters_finals(const ngc_counters_t *c, unsigned part)
