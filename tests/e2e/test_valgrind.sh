@@ -26,12 +26,15 @@ vg 0 -p 1 -t 1 --stats=json --fold-case --pos strip "$SAMPLE" -
 vg 0 -p 3 -t 2 --stats "$WORK/bad.tsv"
 vg 1 -p 2 "$SAMPLE" "$WORK/missing.tsv"
 vg 1 -p 2 --strict -c 16K "$WORK/bad.tsv"
-"$NGC_GEN" --seed 5 --size 100K --order 2 --format v3 --totals "$WORK/totals.txt" -o "$WORK/v3.tsv" 2>/dev/null
-head -c 30K /usr/share/common-licenses/GPL-3 > "$WORK/text.txt"
-vg 0 -p 1 -t 2 -c 16K --text --order 4 --tokenize words --fold-case --sentence-markers "$WORK/text.txt"
+"$NGC_GEN" --seed 5 --size 30K --order 2 --format v3 --totals "$WORK/totals.txt" -o "$WORK/v3.tsv" 2>/dev/null
+head -c 8K /usr/share/common-licenses/GPL-3 > "$WORK/text.txt"
+head -c 64K "$SAMPLE" > "$WORK/small.tsv"
+vg 0 -p 1 -t 2 -c 4K --text --order 3 --tokenize words --fold-case --sentence-markers "$WORK/text.txt"
 vg 0 -p 1 -t 1 --normalize "$WORK/totals.txt" --count both --sort ngram "$WORK/v3.tsv"
-vg 0 --map --format v2
-"$NGC_BIN" --map < "$SAMPLE" 2>/dev/null | LC_ALL=C sort -t$'\t' -k1,1 > "$WORK/mapped.tsv"
+rc=0
+"${VG[@]}" "$NGC_BIN" --map < "$WORK/small.tsv" > /dev/null 2> "$WORK/vg.err" || rc=$?
+check "valgrind --map: exit $rc" test "$rc" -eq 0
+"$NGC_BIN" --map < "$WORK/small.tsv" 2>/dev/null | LC_ALL=C sort -t$'\t' -k1,1 > "$WORK/mapped.tsv"
 rc=0
 "${VG[@]}" "$NGC_BIN" --reduce --min-count 2 < "$WORK/mapped.tsv" > /dev/null 2> "$WORK/vg.err" || rc=$?
 check "valgrind --reduce: exit $rc" test "$rc" -eq 0
