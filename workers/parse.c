@@ -6,6 +6,7 @@
  */
 #include "engine/ngc.h"
 #include "workers/parse.h"
+#include "workers/scan.h"
 #include "workers/text.h"
 
 #include <stdbool.h>
@@ -50,7 +51,7 @@ void ngc_parse_reset(ngc_parse_t *ps)
     ps->fail_text[0] = '\0';
 }
 
-static ngc_reason_t ngc_parse_number(const char *p, size_t len, bool year, uint64_t *out)
+ngc_reason_t ngc_parse_number(const char *p, size_t len, bool year, uint64_t *out)
 {
     if (len == 0)
         return NGC_REASON_NUMBER;
@@ -77,6 +78,37 @@ static ngc_reason_t ngc_parse_number(const char *p, size_t len, bool year, uint6
     return NGC_REASON_NONE;
 }
 
+/* A line of exactly nf TAB-separated fields: a non-empty key, then a year
+ * and nf - 2 counts, into num[0..nf-1). The v1 and v2 layouts. */
+static ngc_reason_t ngc_parse_columns(const char *p, size_t len, size_t nf, size_t *key_len,
+                                      uint64_t *num)
+{
+    const char *s = p, *e = p + len;
+    for (size_t i = 0;; i++) {
+        const char *tab = memchr(s, '\t', (size_t)(e - s));
+        const char *fe = tab ? tab : e;
+        if (i == nf || (tab == NULL && i + 1 != nf))
+            return NGC_REASON_FIELDS;
+        if (i == 0)
+            *key_len = (size_t)(fe - s);
+        if (tab == NULL)
+            break;
+        s = tab + 1;
+    }
+    if (*key_len == 0)
+        return NGC_REASON_EMPTY_NGRAM;
+    s = p + *key_len + 1;
+    for (size_t i = 0; i + 1 < nf; i++) {
+        const char *tab = memchr(s, '\t', (size_t)(e - s));
+        const char *fe = tab ? tab : e;
+        ngc_reason_t r = ngc_parse_number(s, (size_t)(fe - s), i == 0, &num[i]);
+        if (r != NGC_REASON_NONE)
+            return r;
+        s = fe + 1;
+    }
+    return NGC_REASON_NONE;
+}
+
 ngc_reason_t ngc_parse_line(const char *p, size_t len, size_t *key_len, uint32_t *year,
                             uint64_t *match, uint64_t *volume)
 {
@@ -84,71 +116,13 @@ ngc_reason_t ngc_parse_line(const char *p, size_t len, size_t *key_len, uint32_t
         return NGC_REASON_LONG;
     if (len > 0 && p[len - 1] == '\r')
         len--;
-    const char *f[4];
-    size_t flen[4];
-    size_t nf = 0;
-    const char *s = p, *e = p + len;
-    for (;;) {
-        const char *tab = memchr(s, '\t', (size_t)(e - s));
-        const char *fe = tab ? tab : e;
-        if (nf == 4)
-            return NGC_REASON_FIELDS;
-        f[nf] = s;
-        flen[nf] = (size_t)(fe - s);
-        nf++;
-        if (tab == NULL)
-            break;
-        s = tab + 1;
-    }
-    if (nf != 4)
-        return NGC_REASON_FIELDS;
-    if (flen[0] == 0)
-        return NGC_REASON_EMPTY_NGRAM;
-    uint64_t y = 0, m = 0, v = 0;
-    ngc_reason_t r;
-    if ((r = ngc_parse_number(f[1], flen[1], true, &y)) != NGC_REASON_NONE ||
-        (r = ngc_parse_number(f[2], flen[2], false, &m)) != NGC_REASON_NONE ||
-        (r = ngc_parse_number(f[3], flen[3], false, &v)) != NGC_REASON_NONE)
+    uint64_t num[3] = {0};
+    ngc_reason_t r = ngc_parse_columns(p, len, 4, key_len, num);
+    if (r != NGC_REASON_NONE)
         return r;
-    *key_len = flen[0];
-    *year = (uint32_t)y;
-    *match = m;
-    *volume = v;
-    return NGC_REASON_NONE;
-}
-
-/* v1: five fields, the page count (fourth) checked but not counted. */
-static ngc_reason_t ngc_parse_line_v1(const char *p, size_t len, ngc_line_t *out,
-                                      uint32_t *year)
-{
-    const char *f[5];
-    size_t flen[5];
-    size_t nf = 0;
-    const char *s = p, *e = p + len;
-    for (;;) {
-        const char *tab = memchr(s, '\t', (size_t)(e - s));
-        const char *fe = tab ? tab : e;
-        if (nf == 5)
-            return NGC_REASON_FIELDS;
-        f[nf] = s;
-        flen[nf++] = (size_t)(fe - s);
-        if (tab == NULL)
-            break;
-        s = tab + 1;
-    }
-    if (nf != 5)
-        return NGC_REASON_FIELDS;
-    if (flen[0] == 0)
-        return NGC_REASON_EMPTY_NGRAM;
-    uint64_t y = 0, pages = 0;
-    ngc_reason_t r;
-    if ((r = ngc_parse_number(f[1], flen[1], true, &y)) != NGC_REASON_NONE ||
-        (r = ngc_parse_number(f[2], flen[2], false, &out->match)) != NGC_REASON_NONE ||
-        (r = ngc_parse_number(f[3], flen[3], false, &pages)) != NGC_REASON_NONE ||
-        (r = ngc_parse_number(f[4], flen[4], false, &out->volume)) != NGC_REASON_NONE)
-        return r;
-    out->key_len = flen[0];
-    *year = (uint32_t)y;
+    *year = (uint32_t)num[0];
+    *match = num[1];
+    *volume = num[2];
     return NGC_REASON_NONE;
 }
 
@@ -201,11 +175,16 @@ ngc_reason_t ngc_parse_google_line(ngc_format_t f, const char *p, size_t len, ui
         len--;
     uint32_t year = 0;
     ngc_reason_t r;
+    uint64_t num[4] = {0};
     switch (f) {
     case NGC_FORMAT_V3:
         return ngc_parse_line_v3(p, len, from, to, out);
     case NGC_FORMAT_V1:
-        r = ngc_parse_line_v1(p, len, out, &year);
+        /* year, match, pages (checked, not counted), volume */
+        r = ngc_parse_columns(p, len, 5, &out->key_len, num);
+        year = (uint32_t)num[0];
+        out->match = num[1];
+        out->volume = num[3];
         break;
     default:
         r = ngc_parse_line(p, len, &out->key_len, &year, &out->match, &out->volume);
@@ -403,51 +382,6 @@ static int ngc_parse_add_run(ngc_parse_t *ps, const char *key, size_t key_len, u
 }
 
 
-/* The value of the n digits (1..8) at s; 8 bytes readable. Bytes past the
- * digits are shifted out, their borrows with them. */
-static inline uint64_t ngc_parse_field(const char *s, unsigned n)
-{
-    uint64_t v;
-    memcpy(&v, s, 8);
-    uint64_t d = (v - 0x3030303030303030ull) << (8 * (8 - n));
-    d = d * 10 + (d >> 8);
-    return (((d & 0x000000FF000000FFull) * 0x000F424000000064ull) +
-            (((d >> 16) & 0x000000FF000000FFull) * 0x0000271000000001ull)) >> 32;
-}
-
-/*
- * Reads a run of ASCII digits; *q ends on the first other byte. With 8
- * readable bytes, numbers of up to 7 digits are converted in a register
- * (SWAR, as in Lemire's parse_eight_digits): no loop, no branch per digit.
- */
-static inline uint64_t ngc_parse_digits(const char **q, size_t *ndigits, const char *end)
-{
-    const char *s = *q;
-    if (NGC_LIKELY(s + 8 <= end)) {
-        uint64_t v;
-        memcpy(&v, s, 8);
-        uint64_t d = v - 0x3030303030303030ull;
-        /* High bit of each byte that is not a digit (no borrow reaches a
-         * byte before the first non-digit). */
-        uint64_t nondigit = (d | (d + 0x7676767676767676ull)) & 0x8080808080808080ull;
-        if (nondigit != 0) {
-            unsigned n = (unsigned)__builtin_ctzll(nondigit) >> 3;
-            *ndigits = n;
-            *q = s + n;
-            return n == 0 ? 0 : ngc_parse_field(s, n);
-        }
-    }
-    const char *p = s;
-    uint64_t v = 0;
-    while ((unsigned)(*p - '0') < 10u) {
-        v = v * 10 + (uint64_t)(*p - '0');
-        p++;
-    }
-    *ndigits = (size_t)(p - s);
-    *q = p;
-    return v;
-}
-
 /*
  * Vector helpers. They read 16 or 32 bytes from where they start, so the
  * caller uses them only with that many bytes left before the buffer's end.
@@ -458,26 +392,6 @@ static inline uint64_t ngc_parse_digits(const char **q, size_t *ndigits, const c
 #else
 #define NGC_PARSE_VEC 0
 #endif
-
-/* Where the first TAB or LF at or after p is. */
-static inline const char *ngc_parse_scan_key(const char *p, const char *end)
-{
-#if NGC_PARSE_VEC
-    const __m128i tab = _mm_set1_epi8('\t'), lf = _mm_set1_epi8('\n');
-    while (p + 16 <= end) {
-        __m128i v = _mm_loadu_si128((const __m128i *)p);
-        unsigned mask = (unsigned)_mm_movemask_epi8(
-            _mm_or_si128(_mm_cmpeq_epi8(v, tab), _mm_cmpeq_epi8(v, lf)));
-        if (mask != 0)
-            return p + __builtin_ctz(mask);
-        p += 16;
-    }
-#endif
-    (void)end;
-    while (*p != '\t' && *p != '\n')
-        p++;
-    return p;
-}
 
 /* Whether the n bytes at a and b are equal (n <= 32 on the vector path). */
 static inline bool ngc_parse_same(const char *a, const char *b, size_t n, const char *end)
@@ -522,9 +436,9 @@ static inline size_t ngc_parse_tail(const char *q, uint64_t *year, uint64_t *mat
     unsigned n1 = t1, n2 = t2 - t1 - 1, n3 = e - t2 - 1;
     if (n1 - 1 > 3 || n2 - 1 > 7 || n3 - 1 > 7)
         return 0;
-    *year = ngc_parse_field(q, n1);
-    *match = ngc_parse_field(q + t1 + 1, n2);
-    *volume = ngc_parse_field(q + t2 + 1, n3);
+    *year = ngc_scan_field(q, n1);
+    *match = ngc_scan_field(q + t1 + 1, n2);
+    *volume = ngc_scan_field(q + t2 + 1, n3);
     return e + 1;
 }
 #endif
@@ -541,13 +455,13 @@ static bool ngc_parse_v3_fast(const char *q, const char *e, const char *end, uin
         if (*q++ != '\t')
             return false;
         size_t d1, d2, d3;
-        uint64_t y = ngc_parse_digits(&q, &d1, end);
+        uint64_t y = ngc_scan_digits(&q, &d1, end);
         if (*q++ != ',' || d1 - 1 > 3 || y == 0)
             return false;
-        uint64_t m = ngc_parse_digits(&q, &d2, end);
+        uint64_t m = ngc_scan_digits(&q, &d2, end);
         if (*q++ != ',' || d2 - 1 > 18)
             return false;
-        uint64_t v = ngc_parse_digits(&q, &d3, end);
+        uint64_t v = ngc_scan_digits(&q, &d3, end);
         if (d3 - 1 > 18 || q > e)
             return false;
         if (y < from || y > to) {
@@ -580,7 +494,7 @@ static int ngc_parse_records(ngc_parse_t *ps, const char *buf, size_t len, ngc_m
         const char *e = nl > line && nl[-1] == '\r' ? nl - 1 : nl;
         const char *tab = NULL;
         if (ps->format == NGC_FORMAT_V3 && (size_t)(nl - line) <= NGC_LINE_MAX)
-            tab = ngc_parse_scan_key(line, end);
+            tab = ngc_scan_key(line, end);
         if (tab == NULL || *tab != '\t' || tab == line ||
             !ngc_parse_v3_fast(tab, e, end, cfg->from_year, cfg->to_year, &l))
             why = ngc_parse_google_line(ps->format, line, (size_t)(nl - line), cfg->from_year,
@@ -651,7 +565,7 @@ int ngc_parse_buffer(ngc_parse_t *ps, const char *buf, size_t len, ngc_map_t *m)
             key_len = run_len;
             same = true;
         } else {
-            q = ngc_parse_scan_key(line, end);
+            q = ngc_scan_key(line, end);
             key_len = (size_t)(q - line);
         }
         if (NGC_LIKELY(*q == '\t' && key_len > 0)) {
@@ -665,15 +579,15 @@ int ngc_parse_buffer(ngc_parse_t *ps, const char *buf, size_t len, ngc_map_t *m)
                 goto parsed;
             }
 #endif
-            year = ngc_parse_digits(&q, &d1, end);
+            year = ngc_scan_digits(&q, &d1, end);
             if (*q != '\t')
                 goto slow;
             q++;
-            match = ngc_parse_digits(&q, &d2, end);
+            match = ngc_scan_digits(&q, &d2, end);
             if (*q != '\t')
                 goto slow;
             q++;
-            volume = ngc_parse_digits(&q, &d3, end);
+            volume = ngc_scan_digits(&q, &d3, end);
             if (*q == '\r')
                 q++;
             /* 19 digits cannot overflow; longer numbers take the slow path. */

@@ -80,6 +80,10 @@ int ngc_parse_buffer(ngc_parse_t *ps, const char *p, size_t len, ngc_map_t *m);
 ngc_reason_t ngc_parse_line(const char *p, size_t len, size_t *key_len, uint32_t *year,
                             uint64_t *match, uint64_t *volume);
 
+/* Why the decimal field p[0..len) is not a count (or, with year, a year
+ * 1..9999), or NGC_REASON_NONE with *out set. */
+ngc_reason_t ngc_parse_number(const char *p, size_t len, bool year, uint64_t *out);
+
 /* Why line p[0..len) of layout f (v1, v2 or v3) is malformed, or
  * NGC_REASON_NONE with *out filled, for years from..to. */
 ngc_reason_t ngc_parse_google_line(ngc_format_t f, const char *p, size_t len, uint32_t from,

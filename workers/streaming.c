@@ -15,6 +15,7 @@
 #include "workers/map.h"
 #include "workers/parse.h"
 #include "workers/reader.h"
+#include "workers/scan.h"
 
 #include <errno.h>
 #include <signal.h>
@@ -312,14 +313,10 @@ static int ngc_stream_spill(ngc_parse_t *ps, ngc_map_t *m, void *arg)
  * engine reads standard input. */
 static int ngc_stream_detect(ngc_parse_t *ps, const ngc_buf_t *first)
 {
-    size_t n = first->len < NGC_FORMAT_HEAD ? first->len : NGC_FORMAT_HEAD;
-    if (memchr(first->data, '\n', n) == NULL)
-        n = first->len < NGC_LINE_MAX + 2 ? first->len : NGC_LINE_MAX + 2;
-    ps->format = ngc_format_detect(first->data, n, false);
+    ps->format = ngc_format_detect(first->data, first->len, false);
     if (ps->format != NGC_FORMAT_AUTO)
         return NGC_OK;
-    ngc_log_user(0, "standard input: cannot tell the format: its first lines are not Google Books"
-                    " Ngram v1, v2 or v3; name it with --format, or count raw text with --text");
+    ngc_log_user(0, "standard input: " NGC_FORMAT_UNKNOWN);
     return NGC_ERROR;
 }
 
@@ -408,29 +405,6 @@ const char *ngc_streaming_reason_text(ngc_reason_t why, bool two)
     }
 }
 
-static ngc_reason_t ngc_stream_count(const char *p, size_t len, uint64_t *out)
-{
-    if (len == 0)
-        return NGC_REASON_NUMBER;
-    size_t i = p[0] == '-';
-    if (i == len)
-        return NGC_REASON_NUMBER;
-    uint64_t v = 0;
-    bool over = false;
-    for (; i < len; i++) {
-        if (p[i] < '0' || p[i] > '9')
-            return NGC_REASON_NUMBER;
-        over |= __builtin_mul_overflow(v, 10, &v) ||
-                __builtin_add_overflow(v, (uint64_t)(p[i] - '0'), &v);
-    }
-    if (p[0] == '-')
-        return NGC_REASON_NEGATIVE;
-    if (over)
-        return NGC_REASON_RANGE;
-    *out = v;
-    return NGC_REASON_NONE;
-}
-
 ngc_reason_t ngc_streaming_reduce_line(const char *p, size_t len, bool two, size_t *key_len,
                                        uint64_t *a, uint64_t *b)
 {
@@ -450,87 +424,25 @@ ngc_reason_t ngc_streaming_reduce_line(const char *p, size_t len, bool two, size
     if (t1 == p)
         return NGC_REASON_EMPTY_NGRAM;
     const char *ae = two ? t2 : e;
-    ngc_reason_t r = ngc_stream_count(t1 + 1, (size_t)(ae - t1 - 1), a);
+    ngc_reason_t r = ngc_parse_number(t1 + 1, (size_t)(ae - t1 - 1), false, a);
     if (r != NGC_REASON_NONE)
         return r;
     *b = 0;
-    if (two && (r = ngc_stream_count(t2 + 1, (size_t)(e - t2 - 1), b)) != NGC_REASON_NONE)
+    if (two && (r = ngc_parse_number(t2 + 1, (size_t)(e - t2 - 1), false, b)) != NGC_REASON_NONE)
         return r;
     *key_len = (size_t)(t1 - p);
     return NGC_REASON_NONE;
 }
 
-/* The value of the n digits (1..8) at s, 8 bytes readable, in a register
- * (Lemire's parse_eight_digits, as in parse.c). */
-static inline uint64_t ngc_stream_swar(const char *s, unsigned n)
-{
-    uint64_t v;
-    memcpy(&v, s, 8);
-    uint64_t d = (v - 0x3030303030303030ull) << (8 * (8 - n));
-    d = d * 10 + (d >> 8);
-    return (((d & 0x000000FF000000FFull) * 0x000F424000000064ull) +
-            (((d >> 16) & 0x000000FF000000FFull) * 0x0000271000000001ull)) >> 32;
-}
-
 /*
- * The count at *q: one or more digits up to 2^64-1. true with *q past it;
- * false for anything else (the classifier then decides). The buffer ends
- * in LF, so the digit loop stops there.
+ * The count at *q: one to 19 digits (no overflow possible). true with *q
+ * past it; false for anything else (the classifier then decides).
  */
 static inline bool ngc_stream_digits(const char **q, const char *end, uint64_t *out)
 {
-    const char *s = *q;
-    if (NGC_LIKELY(s + 8 <= end)) {
-        uint64_t v;
-        memcpy(&v, s, 8);
-        uint64_t d = v - 0x3030303030303030ull;
-        uint64_t nondigit = (d | (d + 0x7676767676767676ull)) & 0x8080808080808080ull;
-        if (nondigit != 0) {
-            unsigned n = (unsigned)__builtin_ctzll(nondigit) >> 3;
-            if (n == 0)
-                return false;
-            *out = ngc_stream_swar(s, n);
-            *q = s + n;
-            return true;
-        }
-    }
-    const char *p = s;
-    uint64_t v = 0;
-    while ((unsigned)(*p - '0') < 10u) {
-        if (__builtin_mul_overflow(v, 10, &v) ||
-            __builtin_add_overflow(v, (uint64_t)(*p - '0'), &v))
-            return false;
-        p++;
-    }
-    if (p == s)
-        return false;
-    *out = v;
-    *q = p;
-    return true;
-}
-
-#ifdef __SSE2__
-#include <emmintrin.h>
-#endif
-
-/* The first TAB or LF at or after p; the buffer ends in LF. */
-static inline const char *ngc_stream_scan_key(const char *p, const char *end)
-{
-#ifdef __SSE2__
-    const __m128i tab = _mm_set1_epi8('\t'), lf = _mm_set1_epi8('\n');
-    while (p + 16 <= end) {
-        __m128i v = _mm_loadu_si128((const __m128i *)p);
-        unsigned mask = (unsigned)_mm_movemask_epi8(
-            _mm_or_si128(_mm_cmpeq_epi8(v, tab), _mm_cmpeq_epi8(v, lf)));
-        if (mask != 0)
-            return p + __builtin_ctz(mask);
-        p += 16;
-    }
-#endif
-    (void)end;
-    while (*p != '\t' && *p != '\n')
-        p++;
-    return p;
+    size_t n;
+    *out = ngc_scan_digits(q, &n, end);
+    return n - 1 < 19;
 }
 
 /* Writes a finished run, or counts it as below --min-count. */
@@ -568,7 +480,7 @@ static int ngc_stream_reduce_buffer(ngc_stream_t *s, ngc_stream_run_t *run, cons
     while (p < end) {
         lines++;
         const char *line = p;
-        const char *q = ngc_stream_scan_key(line, end);
+        const char *q = ngc_scan_key(line, end);
         size_t key_len = (size_t)(q - line);
         uint64_t a, b = 0;
         if (NGC_LIKELY(*q == '\t' && key_len > 0)) {
