@@ -65,6 +65,15 @@ static ngc_format_t ngc_format_line(const char *s, const char *e)
 
 ngc_format_t ngc_format_detect(const char *head, size_t len, bool whole)
 {
+    /* Every task of a file must see the same lines: those within the first
+     * NGC_FORMAT_HEAD bytes, or the first line alone when it is longer. */
+    if (len > NGC_FORMAT_HEAD) {
+        size_t window = memchr(head, '\n', NGC_FORMAT_HEAD) ? NGC_FORMAT_HEAD : NGC_LINE_MAX + 2;
+        if (len > window) {
+            len = window;
+            whole = false;
+        }
+    }
     unsigned votes[NGC_FORMAT_MAX] = {0};
     const char *p = head, *end = head + len;
     while (p < end) {

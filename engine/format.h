@@ -10,8 +10,13 @@
 
 #include "engine/config.h"
 
-/* Bytes of a file's head that auto detection looks at. */
+/* Bytes of a file's head that auto detection looks at (more only when its
+ * first line is longer). */
 #define NGC_FORMAT_HEAD (64u << 10)
+/* What to say of an input whose format cannot be told, after its name. */
+#define NGC_FORMAT_UNKNOWN                                                              \
+    "cannot tell the format: its first lines are not Google Books Ngram v1, v2 or v3; " \
+    "name it with --format, or count raw text with --text"
 
 /* "v1", "v2", "v3", "text" or "auto". */
 const char *ngc_format_name(ngc_format_t f);
@@ -19,7 +24,8 @@ const char *ngc_format_name(ngc_format_t f);
 /*
  * The Google Books layout (v1, v2 or v3) that most of the whole lines in
  * head[0..len) follow (whole: head is the entire input, so its last
- * line counts even without a newline), or NGC_FORMAT_AUTO when none of them follows any.
+ * line counts even without a newline; lines past the detection window
+ * are not looked at, so a buffer and a head read of one file agree), or NGC_FORMAT_AUTO when none of them follows any.
  * Raw text is never guessed: a file of prose must be asked for with --text.
  */
 ngc_format_t ngc_format_detect(const char *head, size_t len, bool whole);

@@ -31,8 +31,6 @@
 
 #define NGC_TASK_BUFS 3
 #define NGC_MAP_BUDGET_MIN (4u << 20)
-/* A merge or sort whose spill run could not be written (t->fail.text). */
-#define NGC_SPILL_FAILED (-100)
 #define NGC_MAP_BUDGET_MAX (64u << 20)
 
 typedef struct ngc_worker_s ngc_worker_t;
@@ -53,6 +51,8 @@ typedef struct {
     int read_rc;
     int parse_rc;
     int merge_rc;
+    ngc_fail_t merge_fail;      /* why, when merge_rc is not NGC_OK */
+    char merge_text[256];
     uint32_t batch;             /* merges of this task so far */
     bool reading, parsing, merging, eof, failed;
     ngc_msg_failed_t fail;
@@ -162,33 +162,33 @@ static int ngc_worker_detect(ngc_wtask_t *t, const ngc_buf_t *first)
             cap = NGC_LINE_MAX + 2;
         }
     } else {
-        /* The same window a head read sees, so every task agrees. */
-        size_t n = first->len < NGC_FORMAT_HEAD ? first->len : NGC_FORMAT_HEAD;
-        if (memchr(first->data, '\n', n) == NULL)
-            n = first->len < NGC_LINE_MAX + 2 ? first->len : NGC_LINE_MAX + 2;
-        ps->format = ngc_format_detect(first->data, n, false);
+        ps->format = ngc_format_detect(first->data, first->len, false);
     }
     if (ps->format != NGC_FORMAT_AUTO)
         return NGC_OK;
     ps->fail = NGC_FAIL_INPUT;
-    snprintf(ps->fail_text, sizeof(ps->fail_text),
-             "%.*s: cannot tell the format: its first lines are not Google Books Ngram v1, v2 "
-             "or v3; name it with --format, or count raw text with --text",
-             150, ngc_worker_input_name(t));
+    snprintf(ps->fail_text, sizeof(ps->fail_text), "%.*s: " NGC_FORMAT_UNKNOWN, 150,
+             ngc_worker_input_name(t));
     return NGC_ERROR;
 }
 
-/* Adds the task's combiner table into shared memory as its next batch, and
- * empties it. NGC_OK, NGC_FULL, or NGC_ERROR (t->fail.text set when a total
- * overflowed). */
-static int ngc_worker_merge_map(ngc_wtask_t *t)
+/*
+ * Adds the task's combiner table into shared memory as its next batch, and
+ * empties it. NGC_OK, or NGC_ERROR with *why and text[0..cap) saying what
+ * went wrong (a total over 2^64-1, a spill run that could not be written,
+ * no memory). Pool thread.
+ */
+static int ngc_worker_merge_map(ngc_wtask_t *t, ngc_fail_t *why, char *text, size_t cap)
 {
     size_t start[NGC_COUNTERS_PARTS + 1];
     if (ngc_map_count(t->map) == 0)
         return NGC_OK;
     const ngc_kv_t *kv = ngc_map_partitioned(t->map, start);
-    if (kv == NULL)
-        return NGC_FULL;
+    if (kv == NULL) {
+        *why = NGC_FAIL_INTERNAL;
+        snprintf(text, cap, "out of memory for the combiner's batch");
+        return NGC_ERROR;
+    }
     uint32_t batch = ++t->batch;
     for (unsigned part = 0; part < NGC_COUNTERS_PARTS; part++) {
         size_t n = start[part + 1] - start[part];
@@ -207,19 +207,30 @@ static int ngc_worker_merge_map(ngc_wtask_t *t)
             unsigned lo = round == 0 ? part : 0, hi = round == 0 ? part + 1 : NGC_COUNTERS_PARTS;
             for (unsigned p = lo; p < hi; p++) {
                 uint64_t bytes;
-                if (ngc_counters_spill(t->w->counters, p, t->w->spill_dir, &bytes, t->fail.text,
-                                       sizeof(t->fail.text)) != NGC_OK)
-                    return NGC_SPILL_FAILED;
+                if (ngc_counters_spill(t->w->counters, p, t->w->spill_dir, &bytes, text, cap) !=
+                    NGC_OK) {
+                    *why = NGC_FAIL_SPILL;
+                    return NGC_ERROR;
+                }
                 if (bytes > 0)
                     ngc_stats_add(t->w->stats, t->w->slot, spills, 1);
                 ngc_stats_add(t->w->stats, t->w->slot, spill_bytes, bytes);
             }
         }
+        if (rc == NGC_FULL) {
+            *why = NGC_FAIL_FULL;
+            snprintf(text, cap, "the distinct ngrams do not fit in --memory %llu MiB",
+                     (unsigned long long)(t->w->cfg->memory >> 20));
+            return NGC_ERROR;
+        }
         if (rc != NGC_OK) {
-            if (rc == NGC_ERROR && bad != NULL)
-                snprintf(t->fail.text, sizeof(t->fail.text), "the total of '%.*s' passes 2^64-1",
+            *why = bad != NULL ? NGC_FAIL_OVERFLOW : NGC_FAIL_INTERNAL;
+            if (bad != NULL)
+                snprintf(text, cap, "the total of '%.*s' passes 2^64-1",
                          (int)(bad->len < 200 ? bad->len : 200), bad->key);
-            return rc;
+            else
+                snprintf(text, cap, "cannot merge into the reduce table");
+            return NGC_ERROR;
         }
     }
     ngc_stats_add(t->w->stats, t->w->slot, merged, ngc_map_count(t->map));
@@ -227,34 +238,13 @@ static int ngc_worker_merge_map(ngc_wtask_t *t)
     return NGC_OK;
 }
 
-static void ngc_worker_full_text(const ngc_worker_t *w, char *buf, size_t cap)
-{
-    snprintf(buf, cap, "the distinct ngrams do not fit in --memory %llu MiB",
-             (unsigned long long)(w->cfg->memory >> 20));
-}
-
 /* The parser's callback when the combiner table is over its budget. */
 static int ngc_worker_spill(ngc_parse_t *ps, ngc_map_t *m, void *arg)
 {
-    ngc_wtask_t *t = arg;
     (void)m;
-    int rc = ngc_worker_merge_map(t);
-    if (rc == NGC_OK)
+    if (ngc_worker_merge_map(arg, &ps->fail, ps->fail_text, sizeof(ps->fail_text)) == NGC_OK)
         return NGC_OK;
     ps->fail_line = ps->lines;
-    if (rc == NGC_FULL) {
-        ps->fail = NGC_FAIL_FULL;
-        ngc_worker_full_text(t->w, ps->fail_text, sizeof(ps->fail_text));
-    } else if (rc == NGC_SPILL_FAILED) {
-        ps->fail = NGC_FAIL_SPILL;
-        snprintf(ps->fail_text, sizeof(ps->fail_text), "%s", t->fail.text);
-    } else if (t->fail.text[0]) {
-        ps->fail = NGC_FAIL_OVERFLOW;
-        snprintf(ps->fail_text, sizeof(ps->fail_text), "%s", t->fail.text);
-    } else {
-        ps->fail = NGC_FAIL_INTERNAL;
-        snprintf(ps->fail_text, sizeof(ps->fail_text), "cannot merge into the reduce table");
-    }
     return NGC_ERROR;
 }
 
@@ -285,14 +275,14 @@ static void ngc_worker_parse_work(ngc_tpool_job_t *job)
 static void ngc_worker_merge_work(ngc_tpool_job_t *job)
 {
     ngc_wtask_t *t = job->arg;
-    t->merge_rc = ngc_worker_merge_map(t);
+    t->merge_rc = ngc_worker_merge_map(t, &t->merge_fail, t->merge_text, sizeof(t->merge_text));
 }
 
 typedef struct {
     ngc_tpool_job_t job;
     ngc_wtask_t *task;
     unsigned part;
-    int rc;
+    ngc_fail_t fail;    /* 0, or why the partition could not be sorted */
     char err[512];
 } ngc_sort_job_t;
 
@@ -309,27 +299,31 @@ static void ngc_worker_sort_work(ngc_tpool_job_t *job)
     ngc_worker_t *w = sj->task->w;
     const ngc_config_t *cfg = w->cfg;
     ngc_order_t order = ngc_counters_order_of(cfg);
-    sj->rc = ngc_counters_sort(w->counters, sj->part, order, cfg->min_count,
+    int rc = ngc_counters_sort(w->counters, sj->part, order, cfg->min_count,
                                sj->task->msg.task_id, sj->task->msg.attempt);
-    if (sj->rc != NGC_FULL && sj->rc != NGC_AGAIN)
+    if (rc == NGC_ERROR) {
+        sj->fail = NGC_FAIL_INTERNAL;
+        snprintf(sj->err, sizeof(sj->err), "cannot sort partition %u", sj->part);
+    }
+    if (rc != NGC_FULL && rc != NGC_AGAIN)
         return;
     /* Spilled, or no room for the sorted copy: the rest of the partition
      * goes to disk too, and its runs are merged into final runs. */
     uint64_t t0 = ngc_worker_now_ns(), bytes = 0;
-    sj->rc = ngc_counters_spill(w->counters, sj->part, w->spill_dir, &bytes, sj->err,
-                                sizeof(sj->err));
-    if (sj->rc == NGC_OK) {
+    rc = ngc_counters_spill(w->counters, sj->part, w->spill_dir, &bytes, sj->err,
+                            sizeof(sj->err));
+    if (rc == NGC_OK) {
         if (bytes > 0)
             ngc_stats_add(w->stats, w->slot, spills, 1);
         ngc_stats_add(w->stats, w->slot, spill_bytes, bytes);
         /* A partition's share of --memory bounds each in-memory sort. */
         size_t budget = (size_t)(cfg->memory / NGC_COUNTERS_PARTS);
-        sj->rc = ngc_runs_finish(w->counters, sj->part, w->spill_dir, order, cfg->min_count,
-                                 cfg->top, budget, &bytes, sj->err, sizeof(sj->err));
+        rc = ngc_runs_finish(w->counters, sj->part, w->spill_dir, order, cfg->min_count,
+                             cfg->top, budget, &bytes, sj->err, sizeof(sj->err));
         ngc_stats_add(w->stats, w->slot, spill_bytes, bytes);
     }
-    if (sj->rc != NGC_OK)
-        sj->rc = NGC_SPILL_FAILED;
+    if (rc != NGC_OK)
+        sj->fail = NGC_FAIL_SPILL;
     ngc_stats_add(w->stats, w->slot, run_merge_ns, ngc_worker_now_ns() - t0);
 }
 
@@ -414,19 +408,8 @@ static void ngc_worker_merge_done(ngc_tpool_job_t *job)
     ngc_wtask_t *t = job->arg;
     ngc_worker_beat(t->w);
     t->merging = false;
-    if (t->merge_rc == NGC_FULL) {
-        char text[256];
-        ngc_worker_full_text(t->w, text, sizeof(text));
-        ngc_worker_fail(t, NGC_FAIL_FULL, 0, text);
-    } else if (t->merge_rc == NGC_SPILL_FAILED) {
-        char text[sizeof(t->fail.text)];
-        memcpy(text, t->fail.text, sizeof(text));
-        ngc_worker_fail(t, NGC_FAIL_SPILL, 0, text);
-    } else if (t->merge_rc != NGC_OK) {
-        char text[sizeof(t->fail.text)];
-        memcpy(text, t->fail.text, sizeof(text));
-        ngc_worker_fail(t, text[0] ? NGC_FAIL_OVERFLOW : NGC_FAIL_INTERNAL, 0,
-                        text[0] ? text : "cannot merge into the reduce table");
+    if (t->merge_rc != NGC_OK) {
+        ngc_worker_fail(t, t->merge_fail, 0, t->merge_text);
     } else {
         ngc_stats_add(t->w->stats, t->w->slot, tasks, 1);
         ngc_worker_send_done(t);
@@ -456,10 +439,8 @@ static void ngc_worker_sort_done(ngc_tpool_job_t *job)
     ngc_sort_job_t *sj = job->arg;
     ngc_wtask_t *t = sj->task;
     ngc_worker_beat(t->w);
-    if (sj->rc == NGC_SPILL_FAILED)
-        ngc_worker_fail(t, NGC_FAIL_SPILL, 0, sj->err);
-    else if (sj->rc != NGC_OK)
-        ngc_worker_fail(t, NGC_FAIL_INTERNAL, 0, "cannot sort a partition");
+    if (sj->fail != 0)
+        ngc_worker_fail(t, sj->fail, 0, sj->err);
     if (--t->sort_pending > 0)
         return;
     if (t->failed)
