@@ -201,65 +201,30 @@ static int ngc_output_entry(ngc_output_t *out, const ngc_entry_t *e)
     return NGC_OK;
 }
 
-static void ngc_output_sift(ngc_source_t **h, size_t n, size_t i, ngc_order_t order)
-{
-    for (;;) {
-        size_t l = 2 * i + 1, r = l + 1, m = i;
-        if (l < n && ngc_counters_compare(&h[l]->e, &h[m]->e, order) < 0)
-            m = l;
-        if (r < n && ngc_counters_compare(&h[r]->e, &h[m]->e, order) < 0)
-            m = r;
-        if (m == i)
-            return;
-        ngc_source_t *t = h[i];
-        h[i] = h[m];
-        h[m] = t;
-        i = m;
-    }
-}
-
 int ngc_output_write(ngc_output_t *out, const ngc_counters_t *c, const char *spill_dir,
                      volatile sig_atomic_t *stop)
 {
     ngc_order_t order = ngc_counters_order_of(out->cfg);
     ngc_source_t *src;
     size_t nsrc, n = 0;
-    char err[512];
+    char err[512] = ""; /* set by a source; ngc_output_entry says its own */
     if (ngc_sources_open(c, 0, NGC_COUNTERS_PARTS, spill_dir, &src, &nsrc, err, sizeof(err)) !=
         NGC_OK) {
         ngc_log_user(0, "%s", err);
         return NGC_ERROR;
     }
     ngc_source_t **heap = malloc((nsrc ? nsrc : 1) * sizeof(*heap));
-    int rc = heap != NULL ? NGC_OK : NGC_ERROR;
-    for (size_t i = 0; i < nsrc && rc == NGC_OK; i++) {
-        int r = ngc_source_next(&src[i]);
-        if (r == NGC_OK)
-            heap[n++] = &src[i];
-        else if (r == NGC_ERROR) {
-            ngc_log_user(0, "%s", ngc_source_error(&src[i]));
-            rc = NGC_ERROR;
-        }
-    }
-    for (size_t i = n; i-- > 0;)
-        ngc_output_sift(heap, n, i, order);
+    int rc = heap != NULL ? ngc_sources_heap(src, nsrc, order, heap, &n, err, sizeof(err))
+                          : (snprintf(err, sizeof(err), "out of memory"), NGC_ERROR);
     uint64_t limit = out->cfg->top ? out->cfg->top : UINT64_MAX;
     while (rc == NGC_OK && n > 0 && out->lines < limit) {
         rc = ngc_output_entry(out, &heap[0]->e);
-        if (rc != NGC_OK)
+        if (rc != NGC_OK || ((out->lines & 0xffff) == 0 && *stop))
             break;
-        if ((out->lines & 0xffff) == 0 && *stop)
-            break;
-        int r = ngc_source_next(heap[0]);
-        if (r == NGC_EOF) {
-            heap[0] = heap[--n];
-        } else if (r == NGC_ERROR) {
-            ngc_log_user(0, "%s", ngc_source_error(heap[0]));
-            rc = NGC_ERROR;
-            break;
-        }
-        ngc_output_sift(heap, n, 0, order);
+        rc = ngc_sources_advance(heap, &n, order, err, sizeof(err));
     }
+    if (rc == NGC_ERROR && err[0])
+        ngc_log_user(0, "%s", err);
     free(heap);
     ngc_sources_free(src, nsrc);
     if (rc != NGC_OK)

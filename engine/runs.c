@@ -284,248 +284,7 @@ void ngc_runs_remove_dir(const char *dir)
     rmdir(dir);
 }
 
-/* --- finishing a spilled partition ------------------------------------ */
-
-typedef struct {
-    ngc_run_reader_t *r;
-    ngc_entry_t e;
-} ngc_run_cursor_t;
-
-static int ngc_runs_key_cmp(const ngc_entry_t *a, const ngc_entry_t *b)
-{
-    return ngc_counters_compare(a, b, (ngc_order_t){NGC_COUNT_MATCH, NGC_SORT_NGRAM});
-}
-
-static void ngc_runs_sift(ngc_run_cursor_t **h, size_t n, size_t i)
-{
-    for (;;) {
-        size_t l = 2 * i + 1, m = i;
-        if (l < n && ngc_runs_key_cmp(&h[l]->e, &h[m]->e) < 0)
-            m = l;
-        if (l + 1 < n && ngc_runs_key_cmp(&h[l + 1]->e, &h[m]->e) < 0)
-            m = l + 1;
-        if (m == i)
-            return;
-        ngc_run_cursor_t *t = h[i];
-        h[i] = h[m];
-        h[m] = t;
-        i = m;
-    }
-}
-
-/* The entries of a count-ordered final run being gathered in memory. */
-typedef struct {
-    ngc_entry_t *e;
-    size_t n, cap;
-    char *keys;
-    size_t used, keys_cap;
-} ngc_runs_batch_t;
-
-static int ngc_runs_batch_cmp(const void *x, const void *y, void *arg)
-{
-    return ngc_counters_compare(x, y, *(const ngc_order_t *)arg);
-}
-
-typedef struct {
-    const char *dir;
-    unsigned part;
-    ngc_order_t order;
-    uint64_t top;
-    uint32_t nfinal;
-    uint64_t bytes;
-    char *err;
-    size_t cap;
-} ngc_runs_out_t;
-
-/* Writes entries e[0..n) (at most `top` of them) as the next final run. */
-static int ngc_runs_write_final(ngc_runs_out_t *o, const ngc_entry_t *e, size_t n)
-{
-    char path[NGC_MSG_PATH_MAX];
-    ngc_run_path(path, sizeof(path), o->dir, o->part, NGC_RUN_FINAL, o->nfinal);
-    ngc_run_writer_t *w = ngc_run_writer_open(path, o->err, o->cap);
-    if (w == NULL)
-        return NGC_ERROR;
-    if (o->top != 0 && n > o->top)
-        n = (size_t)o->top; /* --top: no later entry of this run can be printed */
-    int rc = NGC_OK;
-    for (size_t i = 0; i < n && rc == NGC_OK; i++)
-        rc = ngc_run_writer_add(w, e[i].key, e[i].len, e[i].match, e[i].volume);
-    uint64_t bytes = 0;
-    if (rc == NGC_OK)
-        rc = ngc_run_writer_close(w, &bytes);
-    if (rc != NGC_OK)
-        snprintf(o->err, o->cap, "%s", ngc_run_writer_error(w));
-    ngc_run_writer_free(w);
-    o->bytes += bytes;
-    o->nfinal += rc == NGC_OK;
-    return rc;
-}
-
-static int ngc_runs_flush_batch(ngc_runs_out_t *o, ngc_runs_batch_t *b)
-{
-    if (b->n == 0)
-        return NGC_OK;
-    for (size_t i = 0; i < b->n; i++) /* offsets become pointers now keys stay put */
-        b->e[i].key = b->keys + (uintptr_t)b->e[i].key;
-    qsort_r(b->e, b->n, sizeof(*b->e), ngc_runs_batch_cmp, &o->order);
-    int rc = ngc_runs_write_final(o, b->e, b->n);
-    b->n = b->used = 0;
-    return rc;
-}
-
-static int ngc_runs_batch_add(ngc_runs_out_t *o, ngc_runs_batch_t *b, const char *key,
-                              uint32_t len, uint64_t match, uint64_t volume, size_t budget)
-{
-    if (b->n > 0 && (b->n + 1) * sizeof(*b->e) + b->used + len > budget &&
-        ngc_runs_flush_batch(o, b) != NGC_OK)
-        return NGC_ERROR;
-    if (b->n == b->cap) {
-        size_t ncap = b->cap ? b->cap * 2 : 4096;
-        ngc_entry_t *ne = realloc(b->e, ncap * sizeof(*ne));
-        if (ne == NULL)
-            goto oom;
-        b->e = ne;
-        b->cap = ncap;
-    }
-    if (b->keys_cap - b->used < len) {
-        size_t ncap = b->keys_cap ? b->keys_cap * 2 : (1u << 20);
-        while (ncap - b->used < len)
-            ncap *= 2;
-        char *nk = realloc(b->keys, ncap);
-        if (nk == NULL)
-            goto oom;
-        b->keys = nk;
-        b->keys_cap = ncap;
-    }
-    memcpy(b->keys + b->used, key, len);
-    b->e[b->n++] = (ngc_entry_t){(const char *)(uintptr_t)b->used, len, match, volume,
-                                 ngc_counters_key_prefix(key, len)};
-    b->used += len;
-    return NGC_OK;
-oom:
-    snprintf(o->err, o->cap, "out of memory finishing partition %u", o->part);
-    return NGC_ERROR;
-}
-
-int ngc_runs_finish(ngc_counters_t *c, unsigned part, const char *dir, ngc_order_t order,
-                    uint64_t min_count, uint64_t top, size_t budget, uint64_t *bytes,
-                    char *err, size_t cap)
-{
-    uint32_t nr = ngc_counters_runs(c, part);
-    ngc_runs_out_t o = {dir, part, order, top, 0, 0, err, cap};
-    ngc_runs_batch_t batch = {0};
-    ngc_run_cursor_t *cur = calloc(nr ? nr : 1, sizeof(*cur));
-    ngc_run_cursor_t **heap = calloc(nr ? nr : 1, sizeof(*heap));
-    char *key = NULL;
-    size_t key_cap = 0;
-    ngc_run_writer_t *w = NULL;
-    int rc = NGC_OK;
-    size_t n = 0;
-    uint64_t distinct = 0;
-    if (cur == NULL || heap == NULL) {
-        snprintf(err, cap, "out of memory finishing partition %u", part);
-        rc = NGC_ERROR;
-        goto out;
-    }
-    for (uint32_t i = 0; i < nr && rc == NGC_OK; i++) {
-        char path[NGC_MSG_PATH_MAX];
-        ngc_run_path(path, sizeof(path), dir, part, NGC_RUN_SPILL, i);
-        if ((cur[i].r = ngc_run_reader_open(path, err, cap)) == NULL) {
-            rc = NGC_ERROR;
-            break;
-        }
-        int r = ngc_run_reader_next(cur[i].r, &cur[i].e);
-        if (r == NGC_OK)
-            heap[n++] = &cur[i];
-        else if (r == NGC_ERROR) {
-            snprintf(err, cap, "%s", ngc_run_reader_error(cur[i].r));
-            rc = NGC_ERROR;
-        }
-    }
-    if (rc == NGC_OK && order.sort == NGC_SORT_NGRAM) {
-        /* Key order is the runs' own order: stream straight to one run. */
-        char path[NGC_MSG_PATH_MAX];
-        ngc_run_path(path, sizeof(path), dir, part, NGC_RUN_FINAL, 0);
-        if ((w = ngc_run_writer_open(path, err, cap)) == NULL)
-            rc = NGC_ERROR;
-    }
-    for (size_t i = n / 2; i-- > 0;)
-        ngc_runs_sift(heap, n, i);
-    while (rc == NGC_OK && n > 0) {
-        /* The smallest key, summed over every run that holds it. */
-        const ngc_entry_t *e = &heap[0]->e;
-        if (key_cap < e->len) {
-            key_cap = e->len * 2 + 64;
-            char *nk = realloc(key, key_cap);
-            if (nk == NULL) {
-                snprintf(err, cap, "out of memory finishing partition %u", part);
-                rc = NGC_ERROR;
-                break;
-            }
-            key = nk;
-        }
-        uint32_t len = e->len;
-        memcpy(key, e->key, len);
-        ngc_entry_t sum = {key, len, 0, 0, e->prefix};
-        while (n > 0 && ngc_runs_key_cmp(&heap[0]->e, &sum) == 0) {
-            if (__builtin_add_overflow(sum.match, heap[0]->e.match, &sum.match) ||
-                __builtin_add_overflow(sum.volume, heap[0]->e.volume, &sum.volume)) {
-                snprintf(err, cap, "the total of '%.*s' passes 2^64-1",
-                         (int)(len < 200 ? len : 200), key);
-                rc = NGC_ERROR;
-                break;
-            }
-            int r = ngc_run_reader_next(heap[0]->r, &heap[0]->e);
-            if (r == NGC_ERROR) {
-                snprintf(err, cap, "%s", ngc_run_reader_error(heap[0]->r));
-                rc = NGC_ERROR;
-                break;
-            }
-            if (r == NGC_EOF)
-                heap[0] = heap[--n];
-            ngc_runs_sift(heap, n, 0);
-        }
-        if (rc != NGC_OK)
-            break;
-        distinct++;
-        uint64_t v = order.count == NGC_COUNT_VOLUME ? sum.volume : sum.match;
-        if (v < min_count)
-            continue;
-        if (w != NULL) {
-            if (ngc_run_writer_add(w, key, len, sum.match, sum.volume) != NGC_OK) {
-                snprintf(err, cap, "%s", ngc_run_writer_error(w));
-                rc = NGC_ERROR;
-            }
-        } else {
-            rc = ngc_runs_batch_add(&o, &batch, key, len, sum.match, sum.volume, budget);
-        }
-    }
-    if (rc == NGC_OK && w != NULL) {
-        uint64_t b = 0;
-        rc = ngc_run_writer_close(w, &b);
-        if (rc != NGC_OK)
-            snprintf(err, cap, "%s", ngc_run_writer_error(w));
-        o.bytes += b;
-        o.nfinal = rc == NGC_OK;
-    } else if (rc == NGC_OK) {
-        rc = ngc_runs_flush_batch(&o, &batch);
-    }
-    if (rc == NGC_OK)
-        ngc_counters_publish_final(c, part, o.nfinal, distinct);
-out:
-    *bytes = o.bytes;
-    ngc_run_writer_free(w);
-    for (uint32_t i = 0; cur != NULL && i < nr; i++)
-        ngc_run_reader_free(cur[i].r);
-    free(cur);
-    free(heap);
-    free(key);
-    free(batch.e);
-    free(batch.keys);
-    return rc;
-}
-
-/* --- reading finished partitions -------------------------------------- */
+/* --- reading finished partitions and runs, in order -------------------- */
 
 int ngc_source_next(ngc_source_t *s)
 {
@@ -540,6 +299,18 @@ int ngc_source_next(ngc_source_t *s)
 const char *ngc_source_error(const ngc_source_t *s)
 {
     return s->r != NULL ? ngc_run_reader_error(s->r) : "";
+}
+
+/* Opens run `idx` of `kind` of partition `part` as source *s. */
+static int ngc_source_open_run(ngc_source_t *s, const ngc_counters_t *c, const char *dir,
+                               unsigned part, ngc_run_kind_t kind, uint32_t idx, char *err,
+                               size_t cap)
+{
+    char path[NGC_MSG_PATH_MAX];
+    ngc_run_path(path, sizeof(path), dir, part, kind, idx);
+    *s = (ngc_source_t){.c = c, .part = part};
+    s->r = ngc_run_reader_open(path, err, cap);
+    return s->r != NULL ? NGC_OK : NGC_ERROR;
 }
 
 int ngc_sources_open(const ngc_counters_t *c, unsigned first, unsigned nparts, const char *dir,
@@ -558,15 +329,9 @@ int ngc_sources_open(const ngc_counters_t *c, unsigned first, unsigned nparts, c
         size_t cnt = ngc_counters_sorted(c, p);
         if (cnt > 0)
             s[n++] = (ngc_source_t){.c = c, .part = p, .n = cnt};
-        for (uint32_t f = 0; f < ngc_counters_finals(c, p) && rc == NGC_OK; f++) {
-            char path[NGC_MSG_PATH_MAX];
-            ngc_run_path(path, sizeof(path), dir, p, NGC_RUN_FINAL, f);
-            s[n] = (ngc_source_t){.c = c, .part = p};
-            if ((s[n].r = ngc_run_reader_open(path, err, cap)) == NULL)
-                rc = NGC_ERROR;
-            else
+        for (uint32_t f = 0; f < ngc_counters_finals(c, p) && rc == NGC_OK; f++)
+            if ((rc = ngc_source_open_run(&s[n], c, dir, p, NGC_RUN_FINAL, f, err, cap)) == NGC_OK)
                 n++;
-        }
     }
     *out = s;
     *count = n;
@@ -583,4 +348,236 @@ void ngc_sources_free(ngc_source_t *s, size_t n)
     for (size_t i = 0; s != NULL && i < n; i++)
         ngc_run_reader_free(s[i].r);
     free(s);
+}
+
+/* Moves heap[i] down the min-heap heap[0..n) to its place. */
+static void ngc_sources_sift(ngc_source_t **h, size_t n, size_t i, ngc_order_t order)
+{
+    for (;;) {
+        size_t l = 2 * i + 1, m = i;
+        if (l < n && ngc_counters_compare(&h[l]->e, &h[m]->e, order) < 0)
+            m = l;
+        if (l + 1 < n && ngc_counters_compare(&h[l + 1]->e, &h[m]->e, order) < 0)
+            m = l + 1;
+        if (m == i)
+            return;
+        ngc_source_t *t = h[i];
+        h[i] = h[m];
+        h[m] = t;
+        i = m;
+    }
+}
+
+int ngc_sources_heap(ngc_source_t *src, size_t nsrc, ngc_order_t order, ngc_source_t **heap,
+                     size_t *n, char *err, size_t cap)
+{
+    *n = 0;
+    for (size_t i = 0; i < nsrc; i++) {
+        int rc = ngc_source_next(&src[i]);
+        if (rc == NGC_ERROR) {
+            snprintf(err, cap, "%s", ngc_source_error(&src[i]));
+            return NGC_ERROR;
+        }
+        if (rc == NGC_OK)
+            heap[(*n)++] = &src[i];
+    }
+    for (size_t i = *n / 2; i-- > 0;)
+        ngc_sources_sift(heap, *n, i, order);
+    return NGC_OK;
+}
+
+int ngc_sources_advance(ngc_source_t **heap, size_t *n, ngc_order_t order, char *err,
+                        size_t cap)
+{
+    int rc = ngc_source_next(heap[0]);
+    if (rc == NGC_ERROR) {
+        snprintf(err, cap, "%s", ngc_source_error(heap[0]));
+        return NGC_ERROR;
+    }
+    if (rc == NGC_EOF)
+        heap[0] = heap[--*n];
+    ngc_sources_sift(heap, *n, 0, order);
+    return NGC_OK;
+}
+
+/* --- finishing a spilled partition ------------------------------------ */
+
+/* The entries of a count-ordered final run being gathered in memory. */
+typedef struct {
+    ngc_entry_t *e;
+    size_t n, cap;
+    char *keys;
+    size_t used, keys_cap;
+} ngc_runs_batch_t;
+
+static int ngc_runs_batch_cmp(const void *x, const void *y, void *arg)
+{
+    return ngc_counters_compare(x, y, *(const ngc_order_t *)arg);
+}
+
+/* The final runs of the partition being finished, written one at a time. */
+typedef struct {
+    const char *dir;
+    unsigned part;
+    ngc_order_t order;
+    uint64_t top;
+    uint32_t nfinal;        /* runs written whole */
+    uint64_t bytes;
+    ngc_run_writer_t *w;    /* the run being written */
+    char *err;
+    size_t cap;
+} ngc_runs_out_t;
+
+static int ngc_runs_final_begin(ngc_runs_out_t *o)
+{
+    char path[NGC_MSG_PATH_MAX];
+    ngc_run_path(path, sizeof(path), o->dir, o->part, NGC_RUN_FINAL, o->nfinal);
+    o->w = ngc_run_writer_open(path, o->err, o->cap);
+    return o->w != NULL ? NGC_OK : NGC_ERROR;
+}
+
+static int ngc_runs_final_add(ngc_runs_out_t *o, const ngc_entry_t *e)
+{
+    if (ngc_run_writer_add(o->w, e->key, e->len, e->match, e->volume) == NGC_OK)
+        return NGC_OK;
+    snprintf(o->err, o->cap, "%s", ngc_run_writer_error(o->w));
+    return NGC_ERROR;
+}
+
+static int ngc_runs_final_end(ngc_runs_out_t *o)
+{
+    uint64_t bytes = 0;
+    int rc = ngc_run_writer_close(o->w, &bytes);
+    if (rc != NGC_OK)
+        snprintf(o->err, o->cap, "%s", ngc_run_writer_error(o->w));
+    ngc_run_writer_free(o->w);
+    o->w = NULL;
+    o->bytes += bytes;
+    o->nfinal += rc == NGC_OK;
+    return rc;
+}
+
+/* Sorts the gathered entries into output order and writes them (at most
+ * `top`: no later entry of this run could be printed) as the next run. */
+static int ngc_runs_flush_batch(ngc_runs_out_t *o, ngc_runs_batch_t *b)
+{
+    if (b->n == 0)
+        return NGC_OK;
+    for (size_t i = 0; i < b->n; i++) /* offsets become pointers now keys stay put */
+        b->e[i].key = b->keys + (uintptr_t)b->e[i].key;
+    qsort_r(b->e, b->n, sizeof(*b->e), ngc_runs_batch_cmp, &o->order);
+    size_t n = o->top != 0 && b->n > o->top ? (size_t)o->top : b->n;
+    int rc = ngc_runs_final_begin(o);
+    for (size_t i = 0; i < n && rc == NGC_OK; i++)
+        rc = ngc_runs_final_add(o, &b->e[i]);
+    if (rc == NGC_OK)
+        rc = ngc_runs_final_end(o);
+    b->n = b->used = 0;
+    return rc;
+}
+
+static int ngc_runs_batch_add(ngc_runs_out_t *o, ngc_runs_batch_t *b, const ngc_entry_t *e,
+                              size_t budget)
+{
+    if (b->n > 0 && (b->n + 1) * sizeof(*b->e) + b->used + e->len > budget &&
+        ngc_runs_flush_batch(o, b) != NGC_OK)
+        return NGC_ERROR;
+    if (b->n == b->cap) {
+        size_t ncap = b->cap ? b->cap * 2 : 4096;
+        ngc_entry_t *ne = realloc(b->e, ncap * sizeof(*ne));
+        if (ne == NULL)
+            goto oom;
+        b->e = ne;
+        b->cap = ncap;
+    }
+    if (b->keys_cap - b->used < e->len) {
+        size_t ncap = b->keys_cap ? b->keys_cap * 2 : (1u << 20);
+        while (ncap - b->used < e->len)
+            ncap *= 2;
+        char *nk = realloc(b->keys, ncap);
+        if (nk == NULL)
+            goto oom;
+        b->keys = nk;
+        b->keys_cap = ncap;
+    }
+    memcpy(b->keys + b->used, e->key, e->len);
+    b->e[b->n] = *e;
+    b->e[b->n++].key = (const char *)(uintptr_t)b->used;
+    b->used += e->len;
+    return NGC_OK;
+oom:
+    snprintf(o->err, o->cap, "out of memory finishing partition %u", o->part);
+    return NGC_ERROR;
+}
+
+int ngc_runs_finish(ngc_counters_t *c, unsigned part, const char *dir, ngc_order_t order,
+                    uint64_t min_count, uint64_t top, size_t budget, uint64_t *bytes,
+                    char *err, size_t cap)
+{
+    const ngc_order_t by_key = {NGC_COUNT_MATCH, NGC_SORT_NGRAM};
+    uint32_t nr = ngc_counters_runs(c, part);
+    ngc_runs_out_t o = {.dir = dir, .part = part, .order = order, .top = top, .err = err,
+                        .cap = cap};
+    ngc_runs_batch_t batch = {0};
+    ngc_source_t *src = calloc(nr ? nr : 1, sizeof(*src));
+    ngc_source_t **heap = calloc(nr ? nr : 1, sizeof(*heap));
+    char *key = NULL;
+    size_t key_cap = 0, n = 0, opened = 0;
+    uint64_t distinct = 0;
+    int rc = src != NULL && heap != NULL ? NGC_OK : NGC_ERROR;
+    if (rc != NGC_OK)
+        snprintf(err, cap, "out of memory finishing partition %u", part);
+    for (; opened < nr && rc == NGC_OK; opened++)
+        rc = ngc_source_open_run(&src[opened], c, dir, part, NGC_RUN_SPILL, (uint32_t)opened,
+                                 err, cap);
+    if (rc == NGC_OK)
+        rc = ngc_sources_heap(src, opened, by_key, heap, &n, err, cap);
+    /* Key order is the runs' own order: it streams straight to one run. */
+    if (rc == NGC_OK && order.sort == NGC_SORT_NGRAM)
+        rc = ngc_runs_final_begin(&o);
+    while (rc == NGC_OK && n > 0) {
+        /* The smallest key, summed over every run that holds it. */
+        const ngc_entry_t *e = &heap[0]->e;
+        if (key_cap < e->len) {
+            key_cap = e->len * 2 + 64;
+            char *nk = realloc(key, key_cap);
+            if (nk == NULL) {
+                snprintf(err, cap, "out of memory finishing partition %u", part);
+                rc = NGC_ERROR;
+                break;
+            }
+            key = nk;
+        }
+        memcpy(key, e->key, e->len);
+        ngc_entry_t sum = {key, e->len, 0, 0, e->prefix};
+        while (rc == NGC_OK && n > 0 && ngc_counters_compare(&heap[0]->e, &sum, by_key) == 0) {
+            if (__builtin_add_overflow(sum.match, heap[0]->e.match, &sum.match) ||
+                __builtin_add_overflow(sum.volume, heap[0]->e.volume, &sum.volume)) {
+                snprintf(err, cap, "the total of '%.*s' passes 2^64-1",
+                         (int)(sum.len < 200 ? sum.len : 200), key);
+                rc = NGC_ERROR;
+                break;
+            }
+            rc = ngc_sources_advance(heap, &n, by_key, err, cap);
+        }
+        if (rc != NGC_OK)
+            break;
+        distinct++;
+        if ((order.count == NGC_COUNT_VOLUME ? sum.volume : sum.match) < min_count)
+            continue;
+        rc = o.w != NULL ? ngc_runs_final_add(&o, &sum)
+                         : ngc_runs_batch_add(&o, &batch, &sum, budget);
+    }
+    if (rc == NGC_OK)
+        rc = o.w != NULL ? ngc_runs_final_end(&o) : ngc_runs_flush_batch(&o, &batch);
+    if (rc == NGC_OK)
+        ngc_counters_publish_final(c, part, o.nfinal, distinct);
+    *bytes = o.bytes;
+    ngc_run_writer_free(o.w);
+    ngc_sources_free(src, opened);
+    free(heap);
+    free(key);
+    free(batch.e);
+    free(batch.keys);
+    return rc;
 }

@@ -75,6 +75,14 @@ int ngc_sources_open(const ngc_counters_t *c, unsigned first, unsigned nparts, c
 int ngc_source_next(ngc_source_t *s);
 const char *ngc_source_error(const ngc_source_t *s);
 void ngc_sources_free(ngc_source_t *s, size_t n);
+/* Reads each source's first entry and makes heap[0..*n) a min-heap of the
+ * non-empty ones in `order`. NGC_OK, or NGC_ERROR with err filled. */
+int ngc_sources_heap(ngc_source_t *src, size_t nsrc, ngc_order_t order, ngc_source_t **heap,
+                     size_t *n, char *err, size_t cap);
+/* Moves heap[0] to its next entry (dropping it at its end) and restores the
+ * heap. NGC_OK, or NGC_ERROR with err filled (a damaged run). */
+int ngc_sources_advance(ngc_source_t **heap, size_t *n, ngc_order_t order, char *err,
+                        size_t cap);
 
 /* Removes the spill directory and every run in it. Accepts NULL. */
 void ngc_runs_remove_dir(const char *dir);
