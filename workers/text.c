@@ -39,13 +39,9 @@ typedef struct {
     char *fold_buf; /* 3 * NGC_LINE_MAX bytes */
 } ngc_line_toks_t;
 
-/* Appends one token; false when the scratch area is full. */
-static bool ngc_text_push(ngc_line_toks_t *lt, const char *tok, size_t len)
+/* Appends one token as it is; false when the scratch area is full. */
+static bool ngc_text_append(ngc_line_toks_t *lt, const char *tok, size_t len)
 {
-    if (lt->fold) {
-        len = ngc_parse_fold(tok, len, lt->fold_buf);
-        tok = lt->fold_buf;
-    }
     size_t need = len + (lt->ntok > 0);
     if (lt->n + need > lt->cap || lt->ntok + 2 > NGC_TEXT_TOKENS_MAX)
         return false;
@@ -55,6 +51,16 @@ static bool ngc_text_push(ngc_line_toks_t *lt, const char *tok, size_t len)
     memcpy(lt->out + lt->n, tok, len);
     lt->n += len;
     return true;
+}
+
+/* Appends a token of the line, case-folded with --fold-case. */
+static bool ngc_text_push(ngc_line_toks_t *lt, const char *tok, size_t len)
+{
+    if (lt->fold) {
+        len = ngc_parse_fold(tok, len, lt->fold_buf);
+        tok = lt->fold_buf;
+    }
+    return ngc_text_append(lt, tok, len);
 }
 
 static inline bool ngc_text_ascii_space(unsigned char c)
@@ -158,7 +164,7 @@ int ngc_text_buffer(ngc_parse_t *ps, const char *buf, size_t len, ngc_map_t *m)
             n--;
         lt.n = lt.ntok = 0;
         if (why == NGC_REASON_NONE && cfg->sentence_markers)
-            ngc_text_push(&lt, "<s>", 3);
+            ngc_text_append(&lt, "<s>", 3); /* markers are never folded */
         size_t before = lt.ntok;
         if (why == NGC_REASON_NONE)
             why = cfg->tokenize == NGC_TOKENIZE_WORDS ? ngc_text_split_words(&lt, line, n)
@@ -172,17 +178,10 @@ int ngc_text_buffer(ngc_parse_t *ps, const char *buf, size_t len, ngc_map_t *m)
         if (words == 0)
             continue; /* a blank line is no sentence */
         ps->tokens += words;
-        if (cfg->sentence_markers) {
-            /* The marker is never folded. */
-            bool fold = lt.fold;
-            lt.fold = false;
-            bool ok = ngc_text_push(&lt, "</s>", 4);
-            lt.fold = fold;
-            if (!ok) {
-                if (ngc_parse_malformed(ps, NGC_REASON_LONG) != NGC_OK)
-                    return NGC_ERROR;
-                continue;
-            }
+        if (cfg->sentence_markers && !ngc_text_append(&lt, "</s>", 4)) {
+            if (ngc_parse_malformed(ps, NGC_REASON_LONG) != NGC_OK)
+                return NGC_ERROR;
+            continue;
         }
         if (ngc_text_count(ps, m, &lt) != NGC_OK)
             return NGC_ERROR;
