@@ -153,8 +153,11 @@ static size_t ngc_t_reduce(ngc_t_item_t *r, size_t n)
  * breaks a match tie between different volumes is not specified, so that
  * case is reported as 0 ("either order").
  */
-static int ngc_t_order(const ngc_t_item_t *a, const ngc_t_item_t *b, ngc_count_t order)
+static int ngc_t_order(const ngc_t_item_t *a, const ngc_t_item_t *b, ngc_count_t order,
+                       ngc_sort_t sort)
 {
+    if (sort == NGC_SORT_NGRAM) /* --sort ngram: the key bytes alone */
+        return ngc_t_key_cmp(a->key, a->len, b->key, b->len);
     uint64_t ca = order == NGC_COUNT_VOLUME ? a->volume : a->match;
     uint64_t cb = order == NGC_COUNT_VOLUME ? b->volume : b->match;
     if (ca != cb)
@@ -168,14 +171,15 @@ static int ngc_t_order(const ngc_t_item_t *a, const ngc_t_item_t *b, ngc_count_t
  * Sorts every partition, checks each is in output order, and returns all
  * entries (keys point into shm).
  */
-static ngc_t_item_t *ngc_t_collect(ngc_counters_t *c, ngc_count_t order, uint64_t min_count,
-                                   size_t *n)
+static ngc_t_item_t *ngc_t_collect(ngc_counters_t *c, ngc_count_t order, ngc_sort_t sort,
+                                   uint64_t min_count, size_t *n)
 {
     size_t cap = 1024, len = 0;
     ngc_t_item_t *all = malloc(cap * sizeof(*all));
     assert_non_null(all);
     for (unsigned k = 0; k < NGC_COUNTERS_PARTS; k++) {
-        assert_int_equal(ngc_counters_sort(c, k, (ngc_order_t){order, NGC_SORT_COUNT}, min_count, 0, 1), NGC_OK);
+        assert_int_equal(ngc_counters_sort(c, k, (ngc_order_t){order, sort}, min_count, 0, 1),
+                         NGC_OK);
         size_t cnt = ngc_counters_sorted(c, k);
         for (size_t i = 0; i < cnt; i++) {
             ngc_entry_t e;
@@ -183,7 +187,7 @@ static ngc_t_item_t *ngc_t_collect(ngc_counters_t *c, ngc_count_t order, uint64_
             ngc_t_item_t it = {e.key, e.len, e.match, e.volume};
             assert_true(e.len == 0 || e.key != NULL);
             assert_int_equal(ngc_counters_partition(ngc_counters_hash(e.key, e.len)), k);
-            if (i > 0 && ngc_t_order(&all[len - 1], &it, order) > 0)
+            if (i > 0 && ngc_t_order(&all[len - 1], &it, order, sort) > 0)
                 fail_msg("partition %u: entry %zu (%.*s) sorted after (%.*s)", k, i,
                          (int)it.len, it.key, (int)all[len - 1].len, all[len - 1].key);
             if (len == cap) {
@@ -266,7 +270,7 @@ static void test_shm_layout(void **state)
     assert_true(ngc_counters_distinct(c) == 0);
     /* An empty table sorts to nothing. */
     size_t n;
-    ngc_t_item_t *all = ngc_t_collect(c, NGC_COUNT_MATCH, 0, &n);
+    ngc_t_item_t *all = ngc_t_collect(c, NGC_COUNT_MATCH, NGC_SORT_COUNT, 0, &n);
     assert_int_equal(n, 0);
     free(all);
     ngc_t_shm_free(shm);
@@ -309,7 +313,7 @@ static void test_merge_totals(void **state)
     assert_true(ngc_counters_distinct(c) == distinct);
     assert_true(ngc_counters_used(c) <= ngc_counters_capacity(c));
     size_t n;
-    ngc_t_item_t *all = ngc_t_collect(c, NGC_COUNT_MATCH, 0, &n);
+    ngc_t_item_t *all = ngc_t_collect(c, NGC_COUNT_MATCH, NGC_SORT_COUNT, 0, &n);
     ngc_t_same(all, n, ref, distinct, NGC_COUNT_MATCH, 0);
     free(all);
     free(ref);
@@ -342,7 +346,7 @@ static void test_growth(void **state)
         it[i] = (ngc_t_item_t){keys[i], lens[i], 2 * (i + 1), 3};
     qsort(it, NKEYS, sizeof(*it), ngc_t_item_cmp);
     size_t n;
-    ngc_t_item_t *all = ngc_t_collect(c, NGC_COUNT_MATCH, 0, &n);
+    ngc_t_item_t *all = ngc_t_collect(c, NGC_COUNT_MATCH, NGC_SORT_COUNT, 0, &n);
     ngc_t_same(all, n, it, NKEYS, NGC_COUNT_MATCH, 0);
     free(all);
     free(it);
@@ -374,7 +378,7 @@ static void test_binary_and_long_keys(void **state)
     size_t distinct = ngc_t_reduce(ref, NGC_NELEMS(ref));
     assert_int_equal(distinct, 6);
     size_t n;
-    ngc_t_item_t *all = ngc_t_collect(c, NGC_COUNT_MATCH, 0, &n);
+    ngc_t_item_t *all = ngc_t_collect(c, NGC_COUNT_MATCH, NGC_SORT_COUNT, 0, &n);
     ngc_t_same(all, n, ref, distinct, NGC_COUNT_MATCH, 0);
     free(all);
     free(big);
@@ -517,7 +521,7 @@ static const ngc_t_item_t ngc_t_sort_set[] = {
     {"bigv", 4, 1, UINT64_MAX},
 };
 
-static void ngc_t_sort_case(ngc_count_t order, uint64_t min_count)
+static void ngc_t_sort_case(ngc_count_t order, ngc_sort_t sort, uint64_t min_count)
 {
     ngc_shm_t *shm = ngc_t_shm(64 * NGC_T_MB);
     assert_non_null(shm);
@@ -537,7 +541,7 @@ static void ngc_t_sort_case(ngc_count_t order, uint64_t min_count)
     assert_int_equal(ngc_t_merge(c, ref, n, 64), NGC_OK);
     size_t distinct = ngc_t_reduce(ref, n);
     size_t ngot;
-    ngc_t_item_t *got = ngc_t_collect(c, order, min_count, &ngot);
+    ngc_t_item_t *got = ngc_t_collect(c, order, sort, min_count, &ngot);
     size_t kept = 0;
     for (size_t i = 0; i < distinct; i++)
         kept += (order == NGC_COUNT_VOLUME ? ref[i].volume : ref[i].match) >= min_count;
@@ -548,7 +552,8 @@ static void ngc_t_sort_case(ngc_count_t order, uint64_t min_count)
     assert_int_equal(sum, kept);
     /* Sorting again is harmless. */
     for (unsigned k = 0; k < NGC_COUNTERS_PARTS; k++)
-        assert_int_equal(ngc_counters_sort(c, k, (ngc_order_t){order, NGC_SORT_COUNT}, min_count, 0, 1), NGC_OK);
+        assert_int_equal(ngc_counters_sort(c, k, (ngc_order_t){order, sort}, min_count, 0, 1),
+                         NGC_OK);
     ngc_t_same(got, ngot, ref, distinct, order, min_count);
     free(got);
     free(ref);
@@ -561,26 +566,26 @@ static void ngc_t_sort_case(ngc_count_t order, uint64_t min_count)
 static void test_sort_match(void **state)
 {
     (void)state;
-    ngc_t_sort_case(NGC_COUNT_MATCH, 0);
-    ngc_t_sort_case(NGC_COUNT_MATCH, 1);
-    ngc_t_sort_case(NGC_COUNT_MATCH, 5);
-    ngc_t_sort_case(NGC_COUNT_MATCH, 51);
-    ngc_t_sort_case(NGC_COUNT_MATCH, UINT64_MAX);
+    ngc_t_sort_case(NGC_COUNT_MATCH, NGC_SORT_COUNT, 0);
+    ngc_t_sort_case(NGC_COUNT_MATCH, NGC_SORT_COUNT, 1);
+    ngc_t_sort_case(NGC_COUNT_MATCH, NGC_SORT_COUNT, 5);
+    ngc_t_sort_case(NGC_COUNT_MATCH, NGC_SORT_COUNT, 51);
+    ngc_t_sort_case(NGC_COUNT_MATCH, NGC_SORT_COUNT, UINT64_MAX);
 }
 
 static void test_sort_volume(void **state)
 {
     (void)state;
-    ngc_t_sort_case(NGC_COUNT_VOLUME, 0);
-    ngc_t_sort_case(NGC_COUNT_VOLUME, 3);
-    ngc_t_sort_case(NGC_COUNT_VOLUME, 100);
+    ngc_t_sort_case(NGC_COUNT_VOLUME, NGC_SORT_COUNT, 0);
+    ngc_t_sort_case(NGC_COUNT_VOLUME, NGC_SORT_COUNT, 3);
+    ngc_t_sort_case(NGC_COUNT_VOLUME, NGC_SORT_COUNT, 100);
 }
 
 static void test_sort_both(void **state)
 {
     (void)state;
-    ngc_t_sort_case(NGC_COUNT_BOTH, 0);
-    ngc_t_sort_case(NGC_COUNT_BOTH, 5);
+    ngc_t_sort_case(NGC_COUNT_BOTH, NGC_SORT_COUNT, 0);
+    ngc_t_sort_case(NGC_COUNT_BOTH, NGC_SORT_COUNT, 5);
 }
 
 /* ngc_counters_compare on hand-made entries: the expected sign is written out. */
@@ -633,7 +638,7 @@ static void test_regress_counters_empty_key_first(void **state)
     assert_int_equal(ngc_t_merge(c, &e, 1, 1), NGC_OK);
     assert_int_equal(ngc_t_merge(c, &e, 1, 1), NGC_OK);
     size_t n;
-    ngc_t_item_t *all = ngc_t_collect(c, NGC_COUNT_MATCH, 0, &n);
+    ngc_t_item_t *all = ngc_t_collect(c, NGC_COUNT_MATCH, NGC_SORT_COUNT, 0, &n);
     assert_int_equal(n, 1);
     assert_int_equal(all[0].len, 0);
     assert_int_equal(all[0].match, 6);
@@ -660,7 +665,7 @@ static void test_empty_key_after_others(void **state)
     assert_int_equal(ngc_t_merge(c, it, 2001, 2001), NGC_OK);
     assert_int_equal(ngc_t_merge(c, it + 2000, 1, 1), NGC_OK);
     size_t n;
-    ngc_t_item_t *all = ngc_t_collect(c, NGC_COUNT_MATCH, 0, &n);
+    ngc_t_item_t *all = ngc_t_collect(c, NGC_COUNT_MATCH, NGC_SORT_COUNT, 0, &n);
     assert_int_equal(n, 2001);
     int found = 0;
     for (size_t i = 0; i < n; i++)
@@ -820,7 +825,7 @@ static void test_multiprocess_merge(void **state)
     qsort(ref, nkeys, sizeof(*ref), ngc_t_item_cmp);
     assert_true(ngc_counters_distinct(c) == nkeys);
     size_t n;
-    ngc_t_item_t *all = ngc_t_collect(c, NGC_COUNT_MATCH, 0, &n);
+    ngc_t_item_t *all = ngc_t_collect(c, NGC_COUNT_MATCH, NGC_SORT_COUNT, 0, &n);
     ngc_t_same(all, n, ref, nkeys, NGC_COUNT_MATCH, 0);
     free(all);
     free(ref);
@@ -916,7 +921,7 @@ static void test_batches_retry(void **state)
     size_t nref = ngc_t_reduce(ref, NGC_NELEMS(ref));
     assert_true(ngc_counters_distinct(c) == nref);
     size_t n;
-    ngc_t_item_t *all = ngc_t_collect(c, NGC_COUNT_MATCH, 0, &n);
+    ngc_t_item_t *all = ngc_t_collect(c, NGC_COUNT_MATCH, NGC_SORT_COUNT, 0, &n);
     ngc_t_same(all, n, ref, nref, NGC_COUNT_MATCH, 0);
     free(all);
     ngc_t_shm_free(shm);
@@ -944,7 +949,7 @@ static void test_batches_retry_after_partial(void **state)
     };
     size_t nref = ngc_t_reduce(ref, NGC_NELEMS(ref));
     size_t n;
-    ngc_t_item_t *all = ngc_t_collect(c, NGC_COUNT_MATCH, 0, &n);
+    ngc_t_item_t *all = ngc_t_collect(c, NGC_COUNT_MATCH, NGC_SORT_COUNT, 0, &n);
     ngc_t_same(all, n, ref, nref, NGC_COUNT_MATCH, 0);
     free(all);
     ngc_t_shm_free(shm);
@@ -977,7 +982,7 @@ static void test_batches_failed_not_committed(void **state)
     };
     size_t nref = ngc_t_reduce(ref, NGC_NELEMS(ref));
     size_t n;
-    ngc_t_item_t *all = ngc_t_collect(c, NGC_COUNT_MATCH, 0, &n);
+    ngc_t_item_t *all = ngc_t_collect(c, NGC_COUNT_MATCH, NGC_SORT_COUNT, 0, &n);
     ngc_t_same(all, n, ref, nref, NGC_COUNT_MATCH, 0);
     free(all);
     ngc_t_shm_free(shm);
@@ -1059,61 +1064,16 @@ static void test_compare_sort_ngram(void **state)
 /*
  * ngc_counters_sort with --sort ngram: every partition comes out in key
  * byte order (shorter first on a common prefix), and --min-count still
- * filters by the counted total.
+ * filters by the counted total (ngc_t_sort_case, in ngram order).
  */
-static void ngc_t_sort_ngram_case(ngc_count_t count, uint64_t min_count)
-{
-    ngc_shm_t *shm = ngc_t_shm(64 * NGC_T_MB);
-    assert_non_null(shm);
-    ngc_counters_t *c = ngc_shm_counters(shm);
-    size_t nset = NGC_NELEMS(ngc_t_sort_set);
-    const char **keys;
-    uint32_t *lens;
-    enum { NMORE = 3000 };
-    char *block = ngc_t_keys("k", NMORE, &keys, &lens);
-    size_t n = nset + NMORE;
-    ngc_t_item_t *ref = malloc(n * sizeof(*ref));
-    assert_non_null(ref);
-    memcpy(ref, ngc_t_sort_set, sizeof(ngc_t_sort_set));
-    for (size_t i = 0; i < NMORE; i++)
-        ref[nset + i] = (ngc_t_item_t){keys[i], lens[i], (i * 7) % 17, i % 5};
-    assert_int_equal(ngc_t_merge(c, ref, n, 64), NGC_OK);
-    size_t distinct = ngc_t_reduce(ref, n);
-    size_t cap = distinct + 1, ngot = 0;
-    ngc_t_item_t *got = malloc(cap * sizeof(*got));
-    assert_non_null(got);
-    ngc_order_t order = {count, NGC_SORT_NGRAM};
-    for (unsigned k = 0; k < NGC_COUNTERS_PARTS; k++) {
-        assert_int_equal(ngc_counters_sort(c, k, order, min_count, 0, 1), NGC_OK);
-        size_t cnt = ngc_counters_sorted(c, k);
-        for (size_t i = 0; i < cnt; i++) {
-            ngc_entry_t e;
-            ngc_counters_entry(c, k, i, &e);
-            ngc_t_item_t it = {e.key, e.len, e.match, e.volume};
-            if (i > 0 && ngc_t_key_cmp(got[ngot - 1].key, got[ngot - 1].len, e.key, e.len) >= 0)
-                fail_msg("partition %u: entry %zu (%.*s) not after (%.*s)", k, i, (int)e.len,
-                         e.key, (int)got[ngot - 1].len, got[ngot - 1].key);
-            assert_true(ngot < cap);
-            got[ngot++] = it;
-        }
-    }
-    ngc_t_same(got, ngot, ref, distinct, count, min_count);
-    free(got);
-    free(ref);
-    free(block);
-    free(keys);
-    free(lens);
-    ngc_t_shm_free(shm);
-}
-
 static void test_sort_ngram(void **state)
 {
     (void)state;
-    ngc_t_sort_ngram_case(NGC_COUNT_MATCH, 0);
-    ngc_t_sort_ngram_case(NGC_COUNT_MATCH, 5);
-    ngc_t_sort_ngram_case(NGC_COUNT_VOLUME, 3);
-    ngc_t_sort_ngram_case(NGC_COUNT_BOTH, 0);
-    ngc_t_sort_ngram_case(NGC_COUNT_BOTH, UINT64_MAX);
+    ngc_t_sort_case(NGC_COUNT_MATCH, NGC_SORT_NGRAM, 0);
+    ngc_t_sort_case(NGC_COUNT_MATCH, NGC_SORT_NGRAM, 5);
+    ngc_t_sort_case(NGC_COUNT_VOLUME, NGC_SORT_NGRAM, 3);
+    ngc_t_sort_case(NGC_COUNT_BOTH, NGC_SORT_NGRAM, 0);
+    ngc_t_sort_case(NGC_COUNT_BOTH, NGC_SORT_NGRAM, UINT64_MAX);
 }
 
 int main(void)

@@ -17,6 +17,8 @@
 #include <stdlib.h>
 #include <cmocka.h>
 
+#include "map_fixture.h"
+
 #define NGC_T_MAX UINT64_MAX
 #define NGC_T_MAX_S "18446744073709551615"
 
@@ -215,34 +217,9 @@ static void test_line_long(void **state)
 
 /* --- ngc_parse_buffer -------------------------------------------------- */
 
-typedef struct {
-    ngc_config_t cfg;
-    ngc_parse_t ps;
-    ngc_map_t *m;
-} ngc_t_ctx_t;
-
 static int ngc_t_setup(void **state)
 {
-    ngc_t_ctx_t *t = calloc(1, sizeof(*t));
-    if (t == NULL)
-        return -1;
-    ngc_t_cfg(&t->cfg);
-    if (ngc_parse_init(&t->ps, &t->cfg) != NGC_OK)
-        return -1;
-    t->m = ngc_map_new();
-    if (t->m == NULL)
-        return -1;
-    *state = t;
-    return 0;
-}
-
-static int ngc_t_teardown(void **state)
-{
-    ngc_t_ctx_t *t = *state;
-    ngc_map_free(t->m);
-    ngc_parse_fini(&t->ps);
-    free(t);
-    return 0;
+    return ngc_t_ctx_setup(state, ngc_t_cfg);
 }
 
 static int ngc_t_parse(ngc_t_ctx_t *t, const char *buf, size_t len)
@@ -291,6 +268,30 @@ static void ngc_t_absent(ngc_map_t *m, const char *key)
     if (n != 0)
         fail_msg("key \"%s\" should be absent", key);
 }
+
+/* The parse's counters and table against a reference built alongside:
+ * keys "k0".."k<nkeys-1>", with totals where seen. */
+static void ngc_t_against(const ngc_t_ctx_t *t, uint64_t lines, uint64_t malformed,
+                          uint64_t filtered, unsigned nkeys, const uint64_t *ref_m,
+                          const uint64_t *ref_v, const bool *seen)
+{
+    assert_int_equal(t->ps.lines, lines);
+    assert_int_equal(t->ps.malformed, malformed);
+    assert_int_equal(t->ps.filtered, filtered);
+    size_t distinct = 0;
+    for (unsigned k = 0; k < nkeys; k++) {
+        char name[16];
+        snprintf(name, sizeof(name), "k%u", k);
+        if (seen[k]) {
+            ngc_t_expect(t->m, name, ref_m[k], ref_v[k]);
+            distinct++;
+        } else {
+            ngc_t_absent(t->m, name);
+        }
+    }
+    assert_int_equal(ngc_map_count(t->m), distinct);
+}
+
 
 static void test_buffer_runs(void **state)
 {
@@ -821,21 +822,7 @@ static void test_buffer_reference(void **state)
         n += (size_t)len;
     }
     assert_int_equal(ngc_t_parse(t, buf, n), NGC_OK);
-    assert_int_equal(t->ps.lines, NLINES);
-    assert_int_equal(t->ps.malformed, malformed);
-    assert_int_equal(t->ps.filtered, filtered);
-    size_t distinct = 0;
-    for (unsigned k = 0; k < NKEYS; k++) {
-        char name[16];
-        snprintf(name, sizeof(name), "k%u", k);
-        if (seen[k]) {
-            ngc_t_expect(t->m, name, ref_m[k], ref_v[k]);
-            distinct++;
-        } else {
-            ngc_t_absent(t->m, name);
-        }
-    }
-    assert_int_equal(ngc_map_count(t->m), distinct);
+    ngc_t_against(t, NLINES, malformed, filtered, NKEYS, ref_m, ref_v, seen);
     free(buf);
 }
 
@@ -1251,21 +1238,7 @@ static void ngc_t_records_reference(ngc_t_ctx_t *t, ngc_format_t f)
         }
     }
     assert_int_equal(ngc_t_parse(t, buf, n), NGC_OK);
-    assert_int_equal(t->ps.lines, NLINES);
-    assert_int_equal(t->ps.malformed, malformed);
-    assert_int_equal(t->ps.filtered, filtered);
-    size_t distinct = 0;
-    for (unsigned k = 0; k < NKEYS; k++) {
-        char name[16];
-        snprintf(name, sizeof(name), "k%u", k);
-        if (seen[k]) {
-            ngc_t_expect(t->m, name, ref_m[k], ref_v[k]);
-            distinct++;
-        } else {
-            ngc_t_absent(t->m, name);
-        }
-    }
-    assert_int_equal(ngc_map_count(t->m), distinct);
+    ngc_t_against(t, NLINES, malformed, filtered, NKEYS, ref_m, ref_v, seen);
     free(buf);
 }
 

@@ -18,40 +18,22 @@
 #include <stdlib.h>
 #include <cmocka.h>
 
-typedef struct {
-    ngc_config_t cfg;
-    ngc_parse_t ps;
-    ngc_map_t *m;
-} ngc_t_ctx_t;
+#include "map_fixture.h"
+
+static void ngc_t_text_cfg(ngc_config_t *cfg)
+{
+    cfg->from_year = 1;
+    cfg->to_year = 9999;
+    cfg->count = NGC_COUNT_MATCH;
+    cfg->pos = NGC_POS_KEEP;
+    cfg->format = NGC_FORMAT_TEXT;
+    cfg->order = 1;
+    cfg->tokenize = NGC_TOKENIZE_SPACE;
+}
 
 static int ngc_t_setup(void **state)
 {
-    ngc_t_ctx_t *t = calloc(1, sizeof(*t));
-    if (t == NULL)
-        return -1;
-    t->cfg.from_year = 1;
-    t->cfg.to_year = 9999;
-    t->cfg.count = NGC_COUNT_MATCH;
-    t->cfg.pos = NGC_POS_KEEP;
-    t->cfg.format = NGC_FORMAT_TEXT;
-    t->cfg.order = 1;
-    t->cfg.tokenize = NGC_TOKENIZE_SPACE;
-    if (ngc_parse_init(&t->ps, &t->cfg) != NGC_OK)
-        return -1;
-    t->m = ngc_map_new();
-    if (t->m == NULL)
-        return -1;
-    *state = t;
-    return 0;
-}
-
-static int ngc_t_teardown(void **state)
-{
-    ngc_t_ctx_t *t = *state;
-    ngc_map_free(t->m);
-    ngc_parse_fini(&t->ps);
-    free(t);
-    return 0;
+    return ngc_t_ctx_setup(state, ngc_t_text_cfg);
 }
 
 static int ngc_t_text(ngc_t_ctx_t *t, const char *buf, size_t len)

@@ -82,6 +82,27 @@ expect_exit() {
     fi
 }
 
+# kill_workers COORD LOG [slow]: SIGKILLs a random worker of the run COORD
+# (started with -v, stderr in LOG) every 0-59 ms (slow: 0.3-0.7 s) until its
+# sort phase is done; KILLS says how many died. Workers only: after the
+# sort phase a child of the coordinator can be a sanitizer's own helper.
+kill_workers() {
+    local coord=$1 log=$2 slow=${3:-} kids
+    KILLS=0
+    sleep 0.0$((RANDOM % 5))
+    while kill -0 "$coord" 2>/dev/null && ! grep -q "sort phase done" "$log"; do
+        mapfile -t kids < <(pgrep -P "$coord")
+        if [ ${#kids[@]} -gt 0 ]; then
+            kill -KILL "${kids[$((RANDOM % ${#kids[@]}))]}" 2>/dev/null && KILLS=$((KILLS + 1))
+        fi
+        if [ -n "$slow" ]; then
+            sleep 0.$((RANDOM % 5 + 3))
+        else
+            sleep 0.0$((RANDOM % 6))$((RANDOM % 10))
+        fi
+    done
+}
+
 finish() {
     echo "$PASSED passed, $FAILED failed"
     [ "$FAILED" -eq 0 ]

@@ -82,18 +82,8 @@ kills_total=0
 for round in $(seq 1 "$CHAOS_ROUNDS"); do
     "$NGC_BIN" --no-progress -v --max-retries 50 -p 3 -t 1 -c 1M -o "$WORK/chaos.out" "$WORK/chaos.tsv" 2> "$WORK/chaos.err" &
     coord=$!
-    kills=0
-    sleep 0.0$((RANDOM % 5))
-    # Workers only: once the sort phase is done they are gone, and a child of
-    # the coordinator after that can be a sanitizer's own helper at exit.
-    while kill -0 $coord 2>/dev/null && ! grep -q "sort phase done" "$WORK/chaos.err"; do
-        mapfile -t kids < <(pgrep -P $coord)
-        if [ ${#kids[@]} -gt 0 ]; then
-            victim=${kids[$((RANDOM % ${#kids[@]}))]}
-            kill -KILL "$victim" 2>/dev/null && kills=$((kills + 1))
-        fi
-        sleep 0.0$((RANDOM % 6))$((RANDOM % 10))
-    done
+    kill_workers $coord "$WORK/chaos.err"
+    kills=$KILLS
     rc=0
     wait $coord || rc=$?
     kills_total=$((kills_total + kills))

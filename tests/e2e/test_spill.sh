@@ -12,13 +12,12 @@ mkdir -p "$TMPD"
 if [ "${NGC_SANITIZER:-}" = tsan ]; then
     SETTINGS=("" "-p 3 -t 2 -c 1M") SHAPES=("--sort ngram") ROUNDS=1
     # Workers start slowly here: kill less often, or no task ever finishes.
-    pause_kill() { sleep 0.$((RANDOM % 5 + 3)); }
+    KILL_PACE=slow
 else
     SETTINGS=("" "-p 1 -t 1" "-p 3 -t 2 -c 1M" "-p 2 -t 3 -c 256K")
     SHAPES=("--sort ngram" "--top 100" "--min-count 5000" "--count volume" "--count both"
             "--count volume --min-count 300 --sort ngram" "--pos drop --fold-case --from-year 1900")
-    ROUNDS=3
-    pause_kill() { sleep 0.0$((RANDOM % 6))$((RANDOM % 10)); }
+    ROUNDS=3 KILL_PACE=""
 fi
 
 # 400 K distinct 2-grams: about 25 MB of table, so --memory 16M spills.
@@ -93,15 +92,8 @@ for round in $(seq 1 $ROUNDS); do
     "$NGC_BIN" --no-progress -v --max-retries 50 -p 3 -t 1 -c 1M --memory 16M --tmp-dir "$TMPD" \
         -o "$WORK/chaos.out" "$WORK/in.tsv" 2> "$WORK/chaos.err" &
     coord=$!
-    kills=0
-    sleep 0.0$((RANDOM % 5))
-    while kill -0 $coord 2>/dev/null && ! grep -q "sort phase done" "$WORK/chaos.err"; do
-        mapfile -t kids < <(pgrep -P $coord)
-        if [ ${#kids[@]} -gt 0 ]; then
-            kill -KILL "${kids[$((RANDOM % ${#kids[@]}))]}" 2>/dev/null && kills=$((kills + 1))
-        fi
-        pause_kill
-    done
+    kill_workers $coord "$WORK/chaos.err" $KILL_PACE
+    kills=$KILLS
     rc=0
     wait $coord || rc=$?
     echo "spill chaos round $round: $kills workers killed, exit $rc"

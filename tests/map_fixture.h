@@ -1,0 +1,46 @@
+/*
+ * map_fixture.h: the fixture of the map-function tests (test_parse.c,
+ * test_text.c): one job's options, a parser over them and the combiner
+ * table it fills. Include after cmocka.h.
+ */
+#ifndef NGC_TESTS_MAP_FIXTURE_H
+#define NGC_TESTS_MAP_FIXTURE_H
+
+#include <stdlib.h>
+
+#include "engine/config.h"
+#include "workers/map.h"
+#include "workers/parse.h"
+
+typedef struct {
+    ngc_config_t cfg;
+    ngc_parse_t ps;
+    ngc_map_t *m;
+} ngc_t_ctx_t;
+
+/* A cmocka setup: options from fill(), then a parser and a table. */
+static inline int ngc_t_ctx_setup(void **state, void (*fill)(ngc_config_t *cfg))
+{
+    ngc_t_ctx_t *t = calloc(1, sizeof(*t));
+    if (t == NULL)
+        return -1;
+    fill(&t->cfg);
+    if (ngc_parse_init(&t->ps, &t->cfg) != NGC_OK)
+        return -1;
+    t->m = ngc_map_new();
+    if (t->m == NULL)
+        return -1;
+    *state = t;
+    return 0;
+}
+
+static inline int ngc_t_teardown(void **state)
+{
+    ngc_t_ctx_t *t = *state;
+    ngc_map_free(t->m);
+    ngc_parse_fini(&t->ps);
+    free(t);
+    return 0;
+}
+
+#endif
