@@ -130,7 +130,7 @@ int ngc_msg_decode(const uint8_t *p, size_t avail, ngc_msg_t *out, size_t *used,
             return NGC_ERROR;
         }
         f->text[f->text_len] = '\0';
-        if (f->code < NGC_FAIL_INPUT || f->code > NGC_FAIL_SPILL) {
+        if (f->code < NGC_FAIL_INPUT || f->code > NGC_FAIL_LAST) {
             *why = "unknown failure code";
             return NGC_ERROR;
         }

@@ -58,7 +58,8 @@ typedef enum {
     NGC_FAIL_FULL = 4,      /* the reduce table is out of --memory */
     NGC_FAIL_INTERNAL = 5,
     NGC_FAIL_DATABASE = 6,  /* PostgreSQL refused the load */
-    NGC_FAIL_SPILL = 7      /* a spilled run could not be written or read */
+    NGC_FAIL_SPILL = 7,     /* a spilled run could not be written or read */
+    NGC_FAIL_LAST = NGC_FAIL_SPILL
 } ngc_fail_t;
 
 typedef struct {

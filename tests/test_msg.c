@@ -199,7 +199,7 @@ static void test_roundtrip_failed(void **state)
     for (size_t i = 0; i < sizeof(text); i++)
         text[i] = (char)(' ' + i % 90);
     const size_t lens[] = {0, 1, 100, NGC_MSG_TEXT_MAX};
-    for (uint32_t code = NGC_FAIL_INPUT; code <= NGC_FAIL_DATABASE; code++)
+    for (uint32_t code = NGC_FAIL_INPUT; code <= NGC_FAIL_LAST; code++)
         for (size_t i = 0; i < NGC_NELEMS(lens); i++) {
             ngc_msg_t in = ngc_t_failed(code, text, lens[i]), out;
             ngc_t_roundtrip(&in, &out, 24 + lens[i]);
@@ -496,7 +496,7 @@ static void test_done_bad_samples(void **state)
 static void test_failed_bad(void **state)
 {
     (void)state;
-    const uint32_t codes[] = {0, NGC_FAIL_SPILL + 1, UINT32_MAX};
+    const uint32_t codes[] = {0, NGC_FAIL_LAST + 1, UINT32_MAX};
     for (size_t i = 0; i < NGC_NELEMS(codes); i++) {
         ngc_msg_t m = ngc_t_failed(codes[i], "boom", 4);
         size_t n = ngc_msg_encode(&m, ngc_t_buf);

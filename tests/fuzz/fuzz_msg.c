@@ -9,6 +9,7 @@
  */
 #include "engine/ngc.h"
 #include "engine/msg.h"
+#include "engine/config.h"
 
 #include <stdbool.h>
 #include <stdint.h>
@@ -38,9 +39,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
         }                                                                \
     } while (0)
 
-/* The last task kind and failure code of engine/msg.h: keep in step. */
+/* The last task kind of engine/msg.h: keep in step. */
 #define NGC_FZ_TASK_LAST NGC_TASK_LOAD
-#define NGC_FZ_FAIL_LAST NGC_FAIL_DATABASE
 
 /* Frames examined prefix by prefix per input; the rest are decoded once. */
 #define NGC_FZ_PREFIX_FRAMES 16
@@ -85,6 +85,7 @@ static void ngc_fz_check_rules(const uint8_t *p, size_t used, const ngc_msg_t *m
     case NGC_MSG_DONE: {
         const ngc_msg_done_t *d = &m->u.done;
         NGC_FZ_CHECK(len == sizeof(ngc_msg_done_t), "DONE of %u bytes", len);
+        NGC_FZ_CHECK(d->format < NGC_FORMAT_MAX && d->pad == 0, "DONE format %u", d->format);
         NGC_FZ_CHECK(d->nsamples <= NGC_MSG_SAMPLES && d->nsamples <= d->malformed,
                      "DONE with %u samples", d->nsamples);
         for (uint32_t i = 0; i < d->nsamples; i++)
@@ -100,7 +101,7 @@ static void ngc_fz_check_rules(const uint8_t *p, size_t used, const ngc_msg_t *m
                          len == offsetof(ngc_msg_failed_t, text) + f->text_len,
                      "FAILED of %u bytes, text_len %u", len, f->text_len);
         NGC_FZ_CHECK(f->text[f->text_len] == '\0', "FAILED text not terminated");
-        NGC_FZ_CHECK(f->code >= NGC_FAIL_INPUT && f->code <= NGC_FZ_FAIL_LAST, "code %u",
+        NGC_FZ_CHECK(f->code >= NGC_FAIL_INPUT && f->code <= NGC_FAIL_LAST, "code %u",
                      f->code);
         break;
     }
