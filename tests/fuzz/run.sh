@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Builds the libFuzzer harnesses with clang in build-fuzz and runs each for
-# SECONDS (default 60), one after another: ctest -L fuzz. Crashing inputs
+# SECONDS (default 60), one per core at a time: ctest -L fuzz. Crashing inputs
 # are written to build-fuzz/tests/fuzz-artifacts/fuzz_<name>/; new corpus
 # inputs to build-fuzz/tests/fuzz-corpus/ (tests/fuzz/corpus is not touched).
 #     tests/fuzz/run.sh [SECONDS]
@@ -17,10 +17,10 @@ CC=clang cmake -S . -B build-fuzz -DNGC_FUZZ=ON -DNGC_TESTS=ON \
     -DCMAKE_BUILD_TYPE=RelWithDebInfo -DNGC_FUZZ_SECONDS="$seconds" \
     > build-fuzz/cmake.log 2>&1 || { cat build-fuzz/cmake.log; exit 1; }
 cmake --build build-fuzz --target fuzz_all -j"$(nproc)"
-# One harness at a time (ctest runs tests serially by default).
+# Each harness is one process on one core: run as many side by side.
 status=0
 ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
-    ctest --test-dir build-fuzz --output-on-failure -L fuzz || status=$?
+    ctest --test-dir build-fuzz --output-on-failure -j"$(nproc)" -L fuzz || status=$?
 # libFuzzer's final statistics of each harness (-print_final_stats=1).
 awk '/^[0-9]+\/[0-9]+ Test: fuzz_/ { name = $3 }
      /^stat::(number_of_executed_units|average_exec_per_sec|new_units_added|peak_rss_mb)/ {
