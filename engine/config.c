@@ -111,7 +111,9 @@ static const char ngc_config_help[] =
     "\n"
     "Output and reporting:\n"
     "  -o, --output FILE     write to FILE (gzip if it ends in .gz), created\n"
-    "                        only when the run succeeds\n"
+    "                        or replaced only when the run succeeds (through\n"
+    "                        symbolic links); a device, FIFO or /dev/stdout\n"
+    "                        is written as the result streams; never an input\n"
     "      --strict          the first malformed line is an error\n"
     "      --stats[=json]    print a summary to standard error\n"
     "      --inflate ENGINE  gzip engine: isal (Intel ISA-L, the default when\n"
@@ -131,8 +133,10 @@ static const char ngc_config_help[] =
     "Exit status: 0 success; 1 the run failed (unreadable or corrupt input,\n"
     "a format that cannot be told, --strict and a malformed line, a total\n"
     "over 2^64-1, a full disk while spilling, output not writable, a worker\n"
-    "died); 2 bad usage; 130 interrupted (SIGINT); 143 terminated (SIGTERM);\n"
-    "141 standard output closed. A failed run writes no output.\n";
+    "died, -o names an input); 2 bad usage; 129 hangup (SIGHUP); 130\n"
+    "interrupted (SIGINT); 143 terminated (SIGTERM); 138/140 SIGUSR1/SIGUSR2;\n"
+    "141 the reader of the output went away. A failed or stopped run writes\n"
+    "no output file; output already streamed is reported as incomplete.\n";
 
 enum {
     NGC_OPT_MEMORY = 256,

@@ -75,8 +75,13 @@ typedef struct {
 #define NGC_EXIT_OK 0
 #define NGC_EXIT_FAILURE 1
 #define NGC_EXIT_USAGE 2
+#define NGC_EXIT_SIGHUP 129
 #define NGC_EXIT_SIGINT 130
+#define NGC_EXIT_SIGPIPE 141
 #define NGC_EXIT_SIGTERM 143
+/* A run stopped cleanly by a signal exits as the shell reports a process
+ * the signal killed. */
+#define NGC_EXIT_SIGNAL(sig) (128 + (sig))
 
 typedef enum { NGC_CONFIG_RUN, NGC_CONFIG_EXIT_OK, NGC_CONFIG_USAGE } ngc_config_result_t;
 

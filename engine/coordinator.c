@@ -57,6 +57,9 @@ typedef struct {
     uint32_t worker;
 } ngc_part_task_t;
 
+/* Signals that stop the run cleanly; see ngc_coord_signal_name. */
+static const int ngc_coord_stop_signals[] = {SIGINT, SIGTERM, SIGHUP, SIGUSR1, SIGUSR2};
+
 typedef enum { NGC_PHASE_MAP, NGC_PHASE_SORT, NGC_PHASE_LOAD, NGC_PHASE_STOP } ngc_phase_t;
 
 struct ngc_coord_s {
@@ -68,7 +71,7 @@ struct ngc_coord_s {
     void *spawn_arg;
     struct event_base *base;
     ngc_cworker_t workers[NGC_MAX_WORKERS];
-    struct event *sig_int, *sig_term, *sig_chld, *tick;
+    struct event *sig_stop[NGC_NELEMS(ngc_coord_stop_signals)], *sig_chld, *tick;
     ngc_progress_t *progress;
     ngc_phase_t phase;
     uint32_t next_task;        /* no task before it is pending for the first time */
@@ -515,11 +518,17 @@ ngc_coord_t *ngc_coord_new(const ngc_config_t *cfg, ngc_plan_t *plan, ngc_shm_t 
     for (unsigned i = 0; i < cfg->processes; i++)
         if (ngc_coord_attach(co, i) != NGC_OK)
             goto fail;
-    co->sig_int = evsignal_new(co->base, SIGINT, ngc_coord_on_signal, co);
-    co->sig_term = evsignal_new(co->base, SIGTERM, ngc_coord_on_signal, co);
+    /* The loop's own: main catches the same signals before and after it. */
+    for (size_t i = 0; i < NGC_NELEMS(co->sig_stop); i++) {
+        co->sig_stop[i] =
+            evsignal_new(co->base, ngc_coord_stop_signals[i], ngc_coord_on_signal, co);
+        if (co->sig_stop[i] == NULL || evsignal_add(co->sig_stop[i], NULL) != 0) {
+            ngc_log_error(0, "cannot watch signals");
+            goto fail;
+        }
+    }
     co->sig_chld = evsignal_new(co->base, SIGCHLD, ngc_coord_on_signal, co);
-    if (!co->sig_int || !co->sig_term || !co->sig_chld || evsignal_add(co->sig_int, NULL) ||
-        evsignal_add(co->sig_term, NULL) || evsignal_add(co->sig_chld, NULL)) {
+    if (co->sig_chld == NULL || evsignal_add(co->sig_chld, NULL) != 0) {
         ngc_log_error(0, "cannot watch signals");
         goto fail;
     }
@@ -544,10 +553,9 @@ void ngc_coord_free(ngc_coord_t *co)
         return;
     for (unsigned i = 0; i < NGC_MAX_WORKERS; i++)
         ngc_channel_free(co->workers[i].ch);
-    if (co->sig_int)
-        event_free(co->sig_int);
-    if (co->sig_term)
-        event_free(co->sig_term);
+    for (size_t i = 0; i < NGC_NELEMS(co->sig_stop); i++)
+        if (co->sig_stop[i])
+            event_free(co->sig_stop[i]);
     if (co->sig_chld)
         event_free(co->sig_chld);
     if (co->tick)
@@ -563,7 +571,7 @@ void ngc_coord_free(ngc_coord_t *co)
 void ngc_coord_failure(const ngc_coord_t *co, char *buf, size_t cap)
 {
     if (co->signo) {
-        snprintf(buf, cap, "%s", co->signo == SIGINT ? "interrupted" : "terminated");
+        snprintf(buf, cap, "%s", ngc_coord_signal_name(co->signo));
         return;
     }
     if (!co->failure_is_task) {
@@ -610,6 +618,24 @@ ngc_coord_result_t ngc_coord_run(ngc_coord_t *co)
 int ngc_coord_signal(const ngc_coord_t *co)
 {
     return co->signo;
+}
+
+const char *ngc_coord_signal_name(int sig)
+{
+    switch (sig) {
+    case SIGINT:
+        return "interrupted";
+    case SIGTERM:
+        return "terminated";
+    case SIGHUP:
+        return "hung up";
+    case SIGUSR1:
+        return "received SIGUSR1";
+    case SIGUSR2:
+        return "received SIGUSR2";
+    default:
+        return "stopped by a signal";
+    }
 }
 
 void ngc_coord_totals(const ngc_coord_t *co, ngc_coord_totals_t *out)

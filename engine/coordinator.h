@@ -24,7 +24,7 @@ typedef struct ngc_coord_s ngc_coord_t;
 typedef enum {
     NGC_COORD_OK,          /* every task done: the table is complete and sorted */
     NGC_COORD_FAILED,      /* a task or a worker failed; message printed */
-    NGC_COORD_INTERRUPTED, /* SIGINT or SIGTERM; see ngc_coord_signal */
+    NGC_COORD_INTERRUPTED, /* SIGINT, SIGTERM, SIGHUP, SIGUSR1/2; see ngc_coord_signal */
 } ngc_coord_result_t;
 
 /* A malformed line, resolved to its file and line number. */
@@ -53,6 +53,9 @@ void ngc_coord_free(ngc_coord_t *co);
 ngc_coord_result_t ngc_coord_run(ngc_coord_t *co);
 /* The signal that interrupted the run. */
 int ngc_coord_signal(const ngc_coord_t *co);
+/* How messages say a run stopped by sig: "interrupted", "terminated", "hung
+ * up"... The run exits 128 + sig. */
+const char *ngc_coord_signal_name(int sig);
 void ngc_coord_totals(const ngc_coord_t *co, ngc_coord_totals_t *out);
 /* Why the run failed or stopped, in one line, into buf. */
 void ngc_coord_failure(const ngc_coord_t *co, char *buf, size_t cap);

@@ -27,7 +27,25 @@ static volatile sig_atomic_t ngc_main_signal;
 
 static void ngc_main_on_signal(int sig)
 {
-    ngc_main_signal = sig;
+    if (!ngc_main_signal)
+        ngc_main_signal = sig;
+}
+
+/*
+ * Outside the coordinator's loop (planning, setting up, writing the output)
+ * a stop signal only sets ngc_main_signal, checked at each step, so the run
+ * still stops cleanly and leaves nothing. No SA_RESTART: an open() of a
+ * FIFO without a writer or a write() to a stalled reader returns EINTR.
+ */
+static void ngc_main_catch_signals(void)
+{
+    static const int sigs[] = {SIGINT, SIGTERM, SIGHUP, SIGUSR1, SIGUSR2};
+    struct sigaction sa;
+    memset(&sa, 0, sizeof(sa));
+    sa.sa_handler = ngc_main_on_signal;
+    sigemptyset(&sa.sa_mask);
+    for (size_t i = 0; i < NGC_NELEMS(sigs); i++)
+        sigaction(sigs[i], &sa, NULL);
 }
 
 static double ngc_main_elapsed(const struct timespec *t0)
@@ -37,11 +55,22 @@ static double ngc_main_elapsed(const struct timespec *t0)
     return (double)(t.tv_sec - t0->tv_sec) + (double)(t.tv_nsec - t0->tv_nsec) / 1e9;
 }
 
-static int ngc_main_signal_exit(int sig)
+/* The message and status of a run stopped by sig; out may be NULL. */
+static int ngc_main_signal_exit(int sig, const ngc_output_t *out)
 {
-    ngc_log_user(0, "%s: stopped, no output written",
-                 sig == SIGINT ? "interrupted" : "terminated");
-    return sig == SIGINT ? NGC_EXIT_SIGINT : NGC_EXIT_SIGTERM;
+    uint64_t lines;
+    bool complete;
+    if (out != NULL && ngc_output_sent(out, &lines, &complete)) {
+        /* Lines already went to a reader: say so, not "no output". */
+        const char *name = ngc_output_name(out);
+        const char *q = strcmp(name, "standard output") != 0 ? "'" : "";
+        ngc_log_user(0, "%s: stopped, output %s (%llu lines written to %s%s%s)",
+                     ngc_coord_signal_name(sig),
+                     complete ? "complete but the job not committed" : "incomplete",
+                     (unsigned long long)lines, q, name, q);
+    } else
+        ngc_log_user(0, "%s: stopped, no output written", ngc_coord_signal_name(sig));
+    return NGC_EXIT_SIGNAL(sig);
 }
 
 /* --lookup and --pg-jobs: queries, no job. */
@@ -62,33 +91,48 @@ static int ngc_main_query(const ngc_config_t *cfg)
     return status;
 }
 
-/* Writes the result file (if any) and commits the PostgreSQL job (if any):
- * NGC_OK, NGC_AGAIN (a signal), NGC_EOF (stdout's reader left), NGC_ERROR. */
+/*
+ * Writes the result file (if any) and commits the PostgreSQL job (if any):
+ * NGC_OK, NGC_AGAIN (a signal), NGC_EOF (the output's reader left),
+ * NGC_ERROR. The file is complete on disk before the job commits, and once
+ * the job has committed the file is renamed into place whatever arrives: a
+ * late signal no longer undoes a published result.
+ */
 static int ngc_main_finish(ngc_output_t *out, ngc_shm_t *shm, const char *spill_dir, ngc_pg_t *pg,
                            ngc_coord_t *co)
 {
-    /* The loop's signal events are gone; a ^C now must still stop cleanly. */
-    signal(SIGINT, ngc_main_on_signal);
-    signal(SIGTERM, ngc_main_on_signal);
+    /* The loop's signal events are gone; a signal now must still stop cleanly. */
+    ngc_main_catch_signals();
     int rc = NGC_OK;
     if (out != NULL) {
         ngc_log_info("workers stopped; writing the output");
-        rc = ngc_output_write(out, ngc_shm_counters(shm), spill_dir, &ngc_main_signal);
+        rc = ngc_output_write(out, ngc_shm_counters(shm), spill_dir);
+        if (rc == NGC_OK)
+            rc = ngc_output_sync(out);
     }
+    /* A signal stops the run until the result is published. Once all of it
+     * went to standard output (or a device, a FIFO) nothing is left to stop,
+     * unless the job is still to commit. */
+    uint64_t lines;
+    bool complete = false;
+    bool delivered = out != NULL && rc == NGC_OK && ngc_output_sent(out, &lines, &complete) &&
+                     complete;
+    if (rc == NGC_OK && ngc_main_signal && (pg != NULL || !delivered))
+        rc = NGC_AGAIN;
     if (rc == NGC_OK && pg != NULL) {
         ngc_coord_totals_t t;
         ngc_coord_totals(co, &t);
         ngc_pg_counts_t counts = {t.lines, ngc_counters_distinct(ngc_shm_counters(shm)),
                                   t.malformed};
-        rc = ngc_main_signal ? NGC_AGAIN : ngc_pg_commit_job(pg, &counts);
+        rc = ngc_pg_commit_job(pg, &counts);
         if (rc == NGC_OK)
             ngc_log_info("PostgreSQL job committed");
-        else if (rc != NGC_AGAIN)
+        else
             ngc_pg_fail_job(pg, "the final transaction failed");
     }
     if (rc == NGC_OK && out != NULL)
         rc = ngc_output_commit(out);
-    return rc == NGC_OK && ngc_main_signal ? NGC_AGAIN : rc;
+    return rc;
 }
 
 static int ngc_main_run(const ngc_config_t *cfg, int argc, char **argv)
@@ -98,18 +142,27 @@ static int ngc_main_run(const ngc_config_t *cfg, int argc, char **argv)
     int status = NGC_EXIT_FAILURE;
     /* A vanished reader of stdout is an EPIPE from write(), not a signal. */
     signal(SIGPIPE, SIG_IGN);
+    ngc_main_catch_signals();
 
     /* The database first: a bad DSN fails before any input is read. */
     ngc_pg_t *pg = NULL;
     if (cfg->pg_dsn != NULL && (pg = ngc_pg_connect(cfg)) == NULL)
         return NGC_EXIT_FAILURE;
-    ngc_plan_t *plan = ngc_plan_new(cfg);
-    if (plan == NULL)
+    /* A signal during a blocking open (a FIFO) makes these fail quietly. */
+    ngc_plan_t *plan = NULL;
+    if (ngc_main_signal || (plan = ngc_plan_new(cfg)) == NULL) {
+        if (ngc_main_signal)
+            status = ngc_main_signal_exit(ngc_main_signal, NULL);
         goto fail_pg;
+    }
     /* With --pg the result goes to the table, and to a file only with -o. */
     ngc_output_t *out = NULL;
-    if ((pg == NULL || cfg->output != NULL) && (out = ngc_output_open(cfg)) == NULL)
+    if (ngc_main_signal || ((pg == NULL || cfg->output != NULL) &&
+                            (out = ngc_output_open(cfg, &ngc_main_signal)) == NULL)) {
+        if (ngc_main_signal)
+            status = ngc_main_signal_exit(ngc_main_signal, NULL);
         goto fail_plan;
+    }
     char stage[160] = "";
     if (pg != NULL && ngc_pg_begin_job(pg, plan, argc, argv, stage, sizeof(stage)) != NGC_OK) {
         ngc_pg_fail_job(pg, "cannot set up the job");
@@ -154,24 +207,33 @@ static int ngc_main_run(const ngc_config_t *cfg, int argc, char **argv)
         ngc_pg_fail_job(pg, "cannot start the coordinator");
         goto fail_procs;
     }
-    ngc_coord_result_t res = ngc_coord_run(co);
+    /* From here the loop sees every stop signal; one that came earlier is
+     * in the flag. */
+    ngc_coord_result_t res = NGC_COORD_INTERRUPTED;
+    if (ngc_main_signal) {
+        ngc_proc_kill_all(procs);
+        ngc_proc_wait_all(procs);
+    } else {
+        res = ngc_coord_run(co);
+    }
     if (res != NGC_COORD_OK) {
+        int sig = ngc_main_signal ? ngc_main_signal : ngc_coord_signal(co);
         char why[NGC_MSG_PATH_MAX + 1400];
         ngc_coord_failure(co, why, sizeof(why));
-        ngc_pg_fail_job(pg, why);
+        ngc_pg_fail_job(pg, res == NGC_COORD_INTERRUPTED ? ngc_coord_signal_name(sig) : why);
         if (res == NGC_COORD_INTERRUPTED)
-            status = ngc_main_signal_exit(ngc_coord_signal(co));
+            status = ngc_main_signal_exit(sig, NULL);
         goto fail_coord;
     }
     int rc = ngc_main_finish(out, shm, spill_dir, pg, co);
     if (rc == NGC_AGAIN) {
-        ngc_pg_fail_job(pg, ngc_main_signal == SIGTERM ? "terminated" : "interrupted");
-        status = ngc_main_signal_exit(ngc_main_signal ? ngc_main_signal : SIGINT);
+        ngc_pg_fail_job(pg, ngc_coord_signal_name(ngc_main_signal));
+        status = ngc_main_signal_exit(ngc_main_signal ? ngc_main_signal : SIGINT, out);
         goto fail_coord;
     }
     if (rc == NGC_EOF) {
-        ngc_pg_fail_job(pg, "standard output was closed");
-        status = 141; /* like a process killed by SIGPIPE, but cleaned up */
+        ngc_pg_fail_job(pg, "the reader of the output went away");
+        status = NGC_EXIT_SIGPIPE; /* like a process killed by SIGPIPE, but cleaned up */
         goto fail_coord;
     }
     if (rc != NGC_OK)

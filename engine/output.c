@@ -1,6 +1,8 @@
 /*
  * output.c: a k-way merge of the sorted partitions through a binary heap,
- * formatted into a large buffer, written with write(2) or through deflate.
+ * formatted into a large buffer, written with write(2) or through deflate,
+ * to standard output, a descriptor, a device or FIFO as it goes, or to a
+ * temporary that replaces the regular file -o names at the commit.
  */
 #include "engine/ngc.h"
 #include "engine/output.h"
@@ -10,9 +12,12 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdbool.h>
 #include <stdlib.h>
+#include <sys/random.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 #include <zlib.h>
 
@@ -22,33 +27,279 @@
 struct ngc_output_s {
     const ngc_config_t *cfg;
     int fd;
-    bool is_stdout;
-    bool in_place;         /* -o names a device or FIFO: no temporary file */
+    bool own_fd;           /* not standard output itself */
+    bool streamed;         /* stdout, a descriptor, a device or a FIFO: bytes go
+                            * out as written and cannot be taken back */
+    bool anon;             /* O_TMPFILE: the file has no name until linked */
+    bool synced;           /* everything is on disk; only the rename is left */
     bool gzip;
-    char *tmp_path;        /* NULL for stdout */
+    const char *name;      /* for messages: "standard output" or -o as given */
+    char *target;          /* the regular file to replace, links followed */
+    char *tmp_path;        /* the temporary's name while it has one */
     char *buf;
     size_t len;
     char *zbuf;
     z_stream zs;
     bool zs_init;
-    uint64_t lines;
-    bool broken_pipe;
+    uint64_t lines;        /* formatted */
+    uint64_t lines_out;    /* whole lines handed to write(2) */
+    uint64_t bytes_out;
+    volatile sig_atomic_t *stop;
     bool normalize;
     ngc_totals_t totals;   /* --normalize */
 };
 
-static const char *ngc_output_name(const ngc_output_t *out)
+/* /dev/stdout, /dev/fd/N, /proc/self/fd/N name a descriptor already open:
+ * written as it is, the way bash treats these names in a redirection
+ * (reopening one would truncate a file or replace it by the rename). */
+static int ngc_output_fd_name(const char *path)
 {
-    return out->is_stdout ? "standard output" : out->cfg->output;
+    if (strcmp(path, "/dev/stdout") == 0)
+        return STDOUT_FILENO;
+    if (strcmp(path, "/dev/stderr") == 0)
+        return STDERR_FILENO;
+    const char *p;
+    if (strncmp(path, "/dev/fd/", 8) == 0)
+        p = path + 8;
+    else if (strncmp(path, "/proc/self/fd/", 14) == 0)
+        p = path + 14;
+    else
+        return -1;
+    int n = 0;
+    if (*p == '\0')
+        return -1;
+    for (; *p; p++) {
+        if (*p < '0' || *p > '9' || n > 100000)
+            return -1;
+        n = n * 10 + (*p - '0');
+    }
+    return n;
 }
 
-ngc_output_t *ngc_output_open(const ngc_config_t *cfg)
+/* dir + "/" + base, without a doubled slash after "/". */
+static char *ngc_output_join(const char *dir, size_t dlen, const char *base)
+{
+    size_t blen = strlen(base);
+    char *s = malloc(dlen + blen + 2);
+    if (s == NULL)
+        return NULL;
+    memcpy(s, dir, dlen);
+    size_t n = dlen;
+    if (n == 0 || s[n - 1] != '/')
+        s[n++] = '/';
+    memcpy(s + n, base, blen + 1);
+    return s;
+}
+
+/*
+ * The file that a path naming nothing yet would create: dangling symbolic
+ * links are followed as open(O_CREAT) would, and the directory is made
+ * real. Malloc'd; NULL with errno set.
+ */
+static char *ngc_output_resolve_new(const char *path)
+{
+    char *p = strdup(path);
+    for (unsigned hops = 0; p != NULL; hops++) {
+        struct stat st;
+        if (lstat(p, &st) != 0) {
+            if (errno != ENOENT)
+                goto fail;
+            break;
+        }
+        if (!S_ISLNK(st.st_mode) || hops == 40) {
+            /* It appeared meanwhile, or the links loop. */
+            errno = S_ISLNK(st.st_mode) ? ELOOP : EEXIST;
+            goto fail;
+        }
+        char link[PATH_MAX];
+        ssize_t n = readlink(p, link, sizeof(link) - 1);
+        if (n < 0)
+            goto fail;
+        link[n] = '\0';
+        char *slash = strrchr(p, '/');
+        char *next = link[0] == '/' || slash == NULL
+                         ? strdup(link)
+                         : ngc_output_join(p, (size_t)(slash - p + 1), link);
+        free(p);
+        p = next;
+    }
+    if (p == NULL)
+        return NULL;
+    char *slash = strrchr(p, '/');
+    const char *base = slash ? slash + 1 : p;
+    if (*base == '\0' || strcmp(base, ".") == 0 || strcmp(base, "..") == 0) {
+        errno = EISDIR;
+        goto fail;
+    }
+    char *dir = slash == p ? strdup("/") : slash ? strndup(p, (size_t)(slash - p)) : strdup(".");
+    char *real = dir ? realpath(dir, NULL) : NULL;
+    int err = errno;
+    char *out = real ? ngc_output_join(real, strlen(real), base) : NULL;
+    if (real == NULL)
+        errno = err;
+    free(real);
+    free(dir);
+    free(p);
+    return out;
+
+fail:
+    free(p);
+    return NULL;
+}
+
+/* A result that replaces one of the inputs would destroy it. */
+static int ngc_output_check_inputs(const ngc_config_t *cfg, const struct stat *out)
+{
+    for (unsigned i = 0; i < cfg->ninputs; i++) {
+        const char *in = cfg->inputs[i];
+        struct stat st;
+        int rc = strcmp(in, "-") == 0 ? fstat(STDIN_FILENO, &st) : stat(in, &st);
+        if (rc == 0 && S_ISREG(st.st_mode) && st.st_dev == out->st_dev &&
+            st.st_ino == out->st_ino) {
+            if (strcmp(in, "-") == 0)
+                ngc_log_user(0, "cannot write '%s': it is the input (standard input)",
+                             cfg->output);
+            else
+                ngc_log_user(0, "cannot write '%s': it is the input '%s'", cfg->output, in);
+            return NGC_ERROR;
+        }
+    }
+    return NGC_OK;
+}
+
+/* A fresh name beside the target: target.tmp-XXXXXX. */
+static void ngc_output_tmp_name(const ngc_output_t *out, char *dst, size_t cap)
+{
+    static const char digits[] = "0123456789abcdefghijklmnopqrstuvwxyz";
+    unsigned char r[6];
+    if (getrandom(r, sizeof(r), GRND_NONBLOCK) != (ssize_t)sizeof(r)) {
+        struct timespec ts;
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        uint64_t v = (uint64_t)ts.tv_nsec ^ ((uint64_t)getpid() << 20);
+        for (size_t i = 0; i < sizeof(r); i++, v >>= 6)
+            r[i] = (unsigned char)v;
+    }
+    char suffix[sizeof(r) + 1];
+    for (size_t i = 0; i < sizeof(r); i++)
+        suffix[i] = digits[r[i] % 36];
+    suffix[sizeof(r)] = '\0';
+    snprintf(dst, cap, "%s.tmp-%s", out->target, suffix);
+}
+
+/*
+ * The temporary the result is written to, in the target's directory (the
+ * rename must not cross file systems). O_TMPFILE gives it no name until the
+ * commit, so even a SIGKILL leaves nothing; where the file system has no
+ * O_TMPFILE it is a named target.tmp-XXXXXX.
+ */
+static int ngc_output_temp(ngc_output_t *out)
+{
+    char *slash = strrchr(out->target, '/');
+    char *dir = slash == out->target ? strdup("/")
+                                     : strndup(out->target, (size_t)(slash - out->target));
+    if (dir == NULL)
+        return NGC_ERROR;
+    int err;
+    out->fd = open(dir, O_TMPFILE | O_WRONLY | O_CLOEXEC, 0666);
+    if (out->fd >= 0) {
+        /* The commit links it through /proc to target.tmp-XXXXXX: without
+         * /proc, or when that name would be too long, a name from the start
+         * (which then fails now, not after the work). */
+        char proc[64];
+        snprintf(proc, sizeof(proc), "/proc/self/fd/%d", out->fd);
+        if (access(proc, F_OK) == 0 && strlen(slash + 1) + 11 <= NAME_MAX) {
+            out->anon = true;
+            free(dir);
+            return NGC_OK;
+        }
+        close(out->fd);
+    } else if (errno != EOPNOTSUPP && errno != EISDIR && errno != EINVAL) {
+        err = errno;
+        goto fail;
+    }
+    size_t n = strlen(out->target) + 16;
+    out->tmp_path = malloc(n);
+    if (out->tmp_path == NULL) {
+        err = ENOMEM;
+        goto fail;
+    }
+    snprintf(out->tmp_path, n, "%s.tmp-XXXXXX", out->target);
+    out->fd = mkostemp(out->tmp_path, O_CLOEXEC);
+    if (out->fd < 0) {
+        err = errno;
+        free(out->tmp_path);
+        out->tmp_path = NULL;
+        goto fail;
+    }
+    /* mkstemp makes 0600; a result file gets the usual 0666 & ~umask. */
+    mode_t mask = umask(0);
+    umask(mask);
+    fchmod(out->fd, 0666 & ~mask);
+    free(dir);
+    return NGC_OK;
+
+fail:
+    out->fd = -1;
+    /* The directory exists (it was just resolved): ENOENT is a file system
+     * that takes no new files, such as /proc. */
+    ngc_log_user(0, "cannot create a temporary file in '%s' for '%s': %s", dir, out->name,
+                 err == ENOENT ? "the file system does not allow new files" : strerror(err));
+    free(dir);
+    return NGC_ERROR;
+}
+
+/* -o PATH: a device, FIFO or socket is written in place; a regular file
+ * (through any links) is replaced by a temporary renamed over it. */
+static int ngc_output_open_path(ngc_output_t *out)
+{
+    const ngc_config_t *cfg = out->cfg;
+    struct stat st;
+    if (stat(cfg->output, &st) == 0) {
+        if (S_ISDIR(st.st_mode)) {
+            ngc_log_user(EISDIR, "cannot write '%s'", cfg->output);
+            return NGC_ERROR;
+        }
+        if (!S_ISREG(st.st_mode)) {
+            do
+                out->fd = open(cfg->output, O_WRONLY | O_CLOEXEC);
+            while (out->fd < 0 && errno == EINTR && !*out->stop);
+            if (out->fd < 0) {
+                /* A FIFO with no reader waits in open(); a signal ends it. */
+                if (errno != EINTR)
+                    ngc_log_user(errno, "cannot open '%s'", cfg->output);
+                return NGC_ERROR;
+            }
+            out->own_fd = true;
+            out->streamed = true;
+            return NGC_OK;
+        }
+        if (ngc_output_check_inputs(cfg, &st) != NGC_OK)
+            return NGC_ERROR;
+        out->target = realpath(cfg->output, NULL);
+    } else if (errno == ENOENT) {
+        out->target = ngc_output_resolve_new(cfg->output);
+    } else {
+        ngc_log_user(errno, "cannot write '%s'", cfg->output);
+        return NGC_ERROR;
+    }
+    if (out->target == NULL) {
+        ngc_log_user(errno, "cannot create '%s'", cfg->output);
+        return NGC_ERROR;
+    }
+    if (ngc_output_temp(out) != NGC_OK)
+        return NGC_ERROR;
+    out->own_fd = true;
+    return NGC_OK;
+}
+
+ngc_output_t *ngc_output_open(const ngc_config_t *cfg, volatile sig_atomic_t *stop)
 {
     ngc_output_t *out = calloc(1, sizeof(*out));
     if (out == NULL)
         return NULL;
     out->cfg = cfg;
     out->fd = STDOUT_FILENO;
+    out->stop = stop;
     /* The totals file is read first: a bad one fails before any work. */
     if (cfg->normalize != NULL) {
         if (ngc_normalize_load(cfg->normalize, cfg->from_year, cfg->to_year, &out->totals) !=
@@ -58,39 +309,27 @@ ngc_output_t *ngc_output_open(const ngc_config_t *cfg)
         }
         out->normalize = true;
     }
-    out->is_stdout = cfg->output == NULL || strcmp(cfg->output, "-") == 0;
     out->buf = malloc(NGC_OUT_BUF);
     if (out->buf == NULL)
         goto fail;
-    struct stat st;
-    if (!out->is_stdout && lstat(cfg->output, &st) == 0 && !S_ISREG(st.st_mode)) {
-        /* A symlink, device or FIFO (-o /dev/null, -o /dev/stdout): written
-         * in place, as the shell would; a rename would replace the link or
-         * the device node itself. */
-        out->fd = open(cfg->output, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
+    bool is_stdout = cfg->output == NULL || strcmp(cfg->output, "-") == 0;
+    int fdn = is_stdout ? STDOUT_FILENO : ngc_output_fd_name(cfg->output);
+    out->name = fdn == STDOUT_FILENO ? "standard output" : cfg->output;
+    if (is_stdout) {
+        out->streamed = true;
+    } else if (fdn >= 0) {
+        out->fd = fcntl(fdn, F_DUPFD_CLOEXEC, 3);
         if (out->fd < 0) {
-            ngc_log_user(errno, "cannot open '%s'", cfg->output);
+            ngc_log_user(errno, "cannot write '%s'", cfg->output);
             goto fail;
         }
-        out->in_place = true;
-    } else if (!out->is_stdout) {
+        out->own_fd = true;
+        out->streamed = true;
+    } else {
+        if (ngc_output_open_path(out) != NGC_OK)
+            goto fail;
         size_t n = strlen(cfg->output);
         out->gzip = n > 3 && strcmp(cfg->output + n - 3, ".gz") == 0;
-        out->tmp_path = malloc(n + 16);
-        if (out->tmp_path == NULL)
-            goto fail;
-        snprintf(out->tmp_path, n + 16, "%s.tmp-XXXXXX", cfg->output);
-        out->fd = mkostemp(out->tmp_path, O_CLOEXEC);
-        if (out->fd < 0) {
-            ngc_log_user(errno, "cannot create '%s'", cfg->output);
-            free(out->tmp_path);
-            out->tmp_path = NULL;
-            goto fail;
-        }
-        /* mkstemp makes 0600; a result file gets the usual 0666 & ~umask. */
-        mode_t mask = umask(0);
-        umask(mask);
-        fchmod(out->fd, 0666 & ~mask);
     }
     if (out->gzip) {
         out->zbuf = malloc(NGC_OUT_BUF);
@@ -107,30 +346,48 @@ fail:
     return NULL;
 }
 
-static int ngc_output_raw(ngc_output_t *out, const char *p, size_t n)
+/* Writes p[0..n); *done says how much went out, whatever the result. */
+static int ngc_output_raw(ngc_output_t *out, const char *p, size_t n, size_t *done)
 {
+    *done = 0;
     while (n > 0) {
+        /* A stop signal ends a write blocked on a stalled reader: EINTR, or
+         * a short count when part of the buffer went out. */
+        if (*out->stop)
+            return NGC_AGAIN;
         ssize_t w = write(out->fd, p, n);
         if (w < 0) {
             if (errno == EINTR)
                 continue;
-            if (errno == EPIPE && out->is_stdout) {
-                out->broken_pipe = true;
+            if (errno == EPIPE && out->streamed)
                 return NGC_EOF;
-            }
-            ngc_log_user(errno, "cannot write '%s'", ngc_output_name(out));
+            ngc_log_user(errno, "cannot write '%s'", out->name);
             return NGC_ERROR;
         }
         p += w;
         n -= (size_t)w;
+        *done += (size_t)w;
+        out->bytes_out += (uint64_t)w;
     }
     return NGC_OK;
 }
 
+static uint64_t ngc_output_newlines(const char *p, size_t n)
+{
+    uint64_t k = 0;
+    for (const char *e = p + n; (p = memchr(p, '\n', (size_t)(e - p))) != NULL; p++)
+        k++;
+    return k;
+}
+
 static int ngc_output_flush(ngc_output_t *out, bool finish)
 {
+    size_t done;
     if (!out->gzip) {
-        int rc = ngc_output_raw(out, out->buf, out->len);
+        int rc = ngc_output_raw(out, out->buf, out->len, &done);
+        /* Whole lines only: a stop mid-buffer reports what really went out. */
+        out->lines_out = rc == NGC_OK ? out->lines
+                                      : out->lines_out + ngc_output_newlines(out->buf, done);
         out->len = 0;
         return rc;
     }
@@ -142,14 +399,15 @@ static int ngc_output_flush(ngc_output_t *out, bool finish)
         out->zs.avail_out = NGC_OUT_BUF;
         zrc = deflate(&out->zs, finish ? Z_FINISH : Z_NO_FLUSH);
         if (zrc == Z_STREAM_ERROR) {
-            ngc_log_user(0, "deflate() failed for '%s'", ngc_output_name(out));
+            ngc_log_user(0, "deflate() failed for '%s'", out->name);
             return NGC_ERROR;
         }
-        int rc = ngc_output_raw(out, out->zbuf, NGC_OUT_BUF - out->zs.avail_out);
+        int rc = ngc_output_raw(out, out->zbuf, NGC_OUT_BUF - out->zs.avail_out, &done);
         if (rc != NGC_OK)
             return rc;
     } while (out->zs.avail_out == 0 || (finish && zrc != Z_STREAM_END));
     out->len = 0;
+    out->lines_out = out->lines;
     return NGC_OK;
 }
 
@@ -201,8 +459,7 @@ static int ngc_output_entry(ngc_output_t *out, const ngc_entry_t *e)
     return NGC_OK;
 }
 
-int ngc_output_write(ngc_output_t *out, const ngc_counters_t *c, const char *spill_dir,
-                     volatile sig_atomic_t *stop)
+int ngc_output_write(ngc_output_t *out, const ngc_counters_t *c, const char *spill_dir)
 {
     ngc_order_t order = ngc_counters_order_of(out->cfg);
     ngc_source_t *src;
@@ -219,7 +476,7 @@ int ngc_output_write(ngc_output_t *out, const ngc_counters_t *c, const char *spi
     uint64_t limit = out->cfg->top ? out->cfg->top : UINT64_MAX;
     while (rc == NGC_OK && n > 0 && out->lines < limit) {
         rc = ngc_output_entry(out, &heap[0]->e);
-        if (rc != NGC_OK || ((out->lines & 0xffff) == 0 && *stop))
+        if (rc != NGC_OK || ((out->lines & 0xffff) == 0 && *out->stop))
             break;
         rc = ngc_sources_advance(heap, &n, order, err, sizeof(err));
     }
@@ -229,37 +486,74 @@ int ngc_output_write(ngc_output_t *out, const ngc_counters_t *c, const char *spi
     ngc_sources_free(src, nsrc);
     if (rc != NGC_OK)
         return rc;
-    return *stop ? NGC_AGAIN : NGC_OK;
+    return *out->stop ? NGC_AGAIN : NGC_OK;
 }
 
-int ngc_output_commit(ngc_output_t *out)
+int ngc_output_sync(ngc_output_t *out)
 {
+    if (out->synced)
+        return NGC_OK;
     int rc = ngc_output_flush(out, true);
     if (rc != NGC_OK)
         return rc;
-    if (out->is_stdout)
-        return NGC_OK;
-    if (out->in_place) {
-        int fd = out->fd;
-        out->fd = -1;
-        if (close(fd) != 0) {
-            ngc_log_user(errno, "cannot write '%s'", out->cfg->output);
-            return NGC_ERROR;
-        }
+    if (out->streamed) {
+        out->synced = true;
         return NGC_OK;
     }
+    /* Everything that a full disk can fail happens before the rename, so
+     * the file being replaced stays as it was. */
     if (fdatasync(out->fd) != 0) {
-        ngc_log_user(errno, "cannot write '%s'", out->cfg->output);
+        ngc_log_user(errno, "cannot write '%s'", out->name);
         return NGC_ERROR;
+    }
+    if (out->anon) {
+        /* linkat() cannot replace a file: link to a fresh name, rename that. */
+        char proc[64];
+        snprintf(proc, sizeof(proc), "/proc/self/fd/%d", out->fd);
+        size_t cap = strlen(out->target) + 16;
+        char *name = malloc(cap);
+        if (name == NULL)
+            return NGC_ERROR;
+        int err = EEXIST;
+        for (unsigned i = 0; i < 100 && err == EEXIST; i++) {
+            ngc_output_tmp_name(out, name, cap);
+            err = linkat(AT_FDCWD, proc, AT_FDCWD, name, AT_SYMLINK_FOLLOW) == 0 ? 0 : errno;
+        }
+        if (err != 0) {
+            ngc_log_user(err, "cannot link the result into '%s'", out->target);
+            free(name);
+            return NGC_ERROR;
+        }
+        out->tmp_path = name;
     }
     int fd = out->fd;
     out->fd = -1;
     if (close(fd) != 0) {
-        ngc_log_user(errno, "cannot write '%s'", out->cfg->output);
+        ngc_log_user(errno, "cannot write '%s'", out->name);
         return NGC_ERROR;
     }
-    if (rename(out->tmp_path, out->cfg->output) != 0) {
-        ngc_log_user(errno, "cannot rename '%s' to '%s'", out->tmp_path, out->cfg->output);
+    out->synced = true;
+    return NGC_OK;
+}
+
+int ngc_output_commit(ngc_output_t *out)
+{
+    int rc = ngc_output_sync(out);
+    if (rc != NGC_OK)
+        return rc;
+    if (out->own_fd && out->fd >= 0) {
+        /* A device, a FIFO or a descriptor: closing is the last write. */
+        int fd = out->fd;
+        out->fd = -1;
+        if (close(fd) != 0) {
+            ngc_log_user(errno, "cannot write '%s'", out->name);
+            return NGC_ERROR;
+        }
+    }
+    if (out->tmp_path == NULL)
+        return NGC_OK;
+    if (rename(out->tmp_path, out->target) != 0) {
+        ngc_log_user(errno, "cannot rename '%s' to '%s'", out->tmp_path, out->target);
         return NGC_ERROR;
     }
     free(out->tmp_path);
@@ -275,10 +569,11 @@ void ngc_output_free(ngc_output_t *out)
         unlink(out->tmp_path);
         free(out->tmp_path);
     }
-    if (!out->is_stdout && out->fd >= 0)
+    if (out->own_fd && out->fd >= 0)
         close(out->fd);
     if (out->zs_init)
         deflateEnd(&out->zs);
+    free(out->target);
     free(out->zbuf);
     free(out->buf);
     free(out);
@@ -287,4 +582,16 @@ void ngc_output_free(ngc_output_t *out)
 uint64_t ngc_output_lines(const ngc_output_t *out)
 {
     return out->lines;
+}
+
+bool ngc_output_sent(const ngc_output_t *out, uint64_t *lines, bool *complete)
+{
+    *lines = out->lines_out;
+    *complete = out->synced;
+    return out->streamed && out->bytes_out > 0;
+}
+
+const char *ngc_output_name(const ngc_output_t *out)
+{
+    return out->name;
 }

@@ -1,13 +1,17 @@
 /*
  * output.h: writes the result, "ngram TAB total" lines in output order, to
- * standard output or to a file (gzip when its name ends in .gz). A file is
- * written under a temporary name beside it and renamed into place only on
- * success, so a failed or interrupted run never leaves a partial result.
+ * standard output or to a file (gzip when its name ends in .gz). A regular
+ * file, also one reached through symbolic links, is written to a temporary
+ * in its directory (nameless with O_TMPFILE) and renamed over it only on
+ * success, so a failed, interrupted or killed run leaves the old file as it
+ * was and nothing beside it. A device, FIFO or socket, and /dev/stdout,
+ * /dev/fd/N, are written in place as the result streams.
  */
 #ifndef NGC_ENGINE_OUTPUT_H
 #define NGC_ENGINE_OUTPUT_H
 
 #include <signal.h>
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "engine/config.h"
@@ -15,22 +19,35 @@
 
 typedef struct ngc_output_s ngc_output_t;
 
-/* Creates the temporary file (or takes stdout) so an unwritable place fails
- * before any work; NULL after a message. Coordinator only. */
-ngc_output_t *ngc_output_open(const ngc_config_t *cfg);
+/* Creates the temporary file (or takes stdout, opens a device) so an
+ * unwritable place, or an output that is one of the inputs, fails before
+ * any work; NULL after a message, or quietly when *stop became non-zero in
+ * a blocking open (a FIFO without a reader). stop is borrowed: a signal
+ * flag, also read while writing. Coordinator only. */
+ngc_output_t *ngc_output_open(const ngc_config_t *cfg, volatile sig_atomic_t *stop);
 /*
  * Merges the sorted partitions of c (and the final runs of spilled ones in
  * spill_dir) into the output, honouring --top.
  * NGC_OK; NGC_ERROR after a message; NGC_EOF when the reader of a pipe went
- * away (SIGPIPE: quiet); NGC_AGAIN when *stop became non-zero.
+ * away (EPIPE on stdout, a descriptor or a FIFO: quiet); NGC_AGAIN when *stop
+ * became non-zero.
  */
-int ngc_output_write(ngc_output_t *out, const ngc_counters_t *c, const char *spill_dir,
-                     volatile sig_atomic_t *stop);
-/* Flushes, syncs and renames into place. NGC_OK or NGC_ERROR (message). */
+int ngc_output_write(ngc_output_t *out, const ngc_counters_t *c, const char *spill_dir);
+/* Flushes, syncs and closes a temporary (and names it): after NGC_OK only the
+ * rename is left, which a full disk cannot fail. Codes as ngc_output_write. */
+int ngc_output_sync(ngc_output_t *out);
+/* Syncs if not yet done, then renames into place. NGC_OK or NGC_ERROR
+ * (message). */
 int ngc_output_commit(ngc_output_t *out);
 /* Frees; a temporary file not yet committed is removed. Accepts NULL. */
 void ngc_output_free(ngc_output_t *out);
 uint64_t ngc_output_lines(const ngc_output_t *out);
+/* Whether bytes already went where they cannot be taken back (standard
+ * output, a descriptor, a device, a FIFO): *lines whole lines did, and
+ * *complete says whether that was all of the output. */
+bool ngc_output_sent(const ngc_output_t *out, uint64_t *lines, bool *complete);
+/* "standard output" or the path given to -o, for messages. */
+const char *ngc_output_name(const ngc_output_t *out);
 
 /* Writes the decimal digits of v at dst; returns their count (at most 20). */
 size_t ngc_output_u64(char *dst, uint64_t v);

@@ -15,7 +15,9 @@ static int ngc_plan_probe(const char *path, ngc_file_t *f, bool *splittable)
 {
     int fd = open(path, O_RDONLY | O_CLOEXEC);
     if (fd < 0) {
-        ngc_log_user(errno, "cannot open '%s'", path);
+        /* EINTR: a stop signal ended the wait for a FIFO's writer; main says so. */
+        if (errno != EINTR)
+            ngc_log_user(errno, "cannot open '%s'", path);
         return NGC_ERROR;
     }
     struct stat st;

@@ -38,8 +38,13 @@ static void ngc_proc_child_setup(int keep_fd, pid_t parent)
     prctl(PR_SET_PDEATHSIG, SIGKILL);
     if (getppid() != parent)
         _exit(1);
-    signal(SIGINT, SIG_IGN); /* a terminal's ^C is the coordinator's to handle */
+    /* A terminal's ^C or hangup reaches the whole process group: the
+     * coordinator handles it and stops the workers. */
+    signal(SIGINT, SIG_IGN);
+    signal(SIGHUP, SIG_IGN);
     signal(SIGTERM, SIG_DFL);
+    signal(SIGUSR1, SIG_DFL);
+    signal(SIGUSR2, SIG_DFL);
     signal(SIGPIPE, SIG_IGN);
     signal(SIGCHLD, SIG_DFL);
     sigset_t none;
