@@ -27,7 +27,6 @@
 #include "engine/counters.h"
 #include "engine/failpoint.h"
 #include "engine/log.h"
-#include "engine/msg.h"
 #include "engine/runs.h"
 #include "engine/shmtx.h"
 
@@ -94,7 +93,7 @@ typedef struct {
     uint32_t task;          /* task whose batch is being applied */
     uint32_t active;        /* 1 from the first change to the commit */
     uint32_t batch;         /* which of the task's batches */
-    uint32_t pad;
+    uint32_t saved_nruns;   /* runs before the batch (one written to a run adds one) */
     uint64_t saved_count;   /* partition state before the batch */
     uint64_t saved_arena;
     uint64_t saved_arena_end;
@@ -423,6 +422,10 @@ static void ngc_counters_rollback(ngc_counters_t *c, ngc_part_t *p)
         p->arena_end = j->saved_arena_end;
         p->arena_block = j->saved_arena_block;
         p->arena = j->saved_arena;
+        /* A run published by the batch is unpublished (its file is
+         * overwritten by the next run); the table never held it. */
+        p->nruns = j->saved_nruns;
+        p->cleared = j->saved_nruns;
     }
     ngc_counters_fence();
     j->active = 0;
@@ -507,6 +510,7 @@ static int ngc_counters_apply(ngc_counters_t *c, ngc_part_t *p, uint32_t task,
     j->saved_arena = p->arena;
     j->saved_arena_end = p->arena_end;
     j->saved_arena_block = p->arena_block;
+    j->saved_nruns = p->nruns;
     ngc_counters_fence();
     j->active = 1;
     ngc_counters_fence();
@@ -810,7 +814,7 @@ uint64_t ngc_counters_key_prefix(const char *key, size_t len)
     return ngc_counters_prefix(key, len);
 }
 
-int ngc_counters_spill(ngc_counters_t *c, unsigned part, const char *dir, uint64_t *bytes,
+int ngc_counters_spill(ngc_counters_t *c, unsigned part, ngc_spill_t *sp, uint64_t *bytes,
                        char *err, size_t cap)
 {
     ngc_assert(part < NGC_COUNTERS_PARTS);
@@ -847,9 +851,9 @@ int ngc_counters_spill(ngc_counters_t *c, unsigned part, const char *dir, uint64
     ngc_assert(k == n);
     ngc_order_t by_key = {NGC_COUNT_MATCH, NGC_SORT_NGRAM};
     ngc_counters_introsort(c, by_key, sorted, n, 2 * (64 - (unsigned)__builtin_clzll(n | 1)));
-    char path[NGC_MSG_PATH_MAX];
-    ngc_run_path(path, sizeof(path), dir, part, NGC_RUN_SPILL, p->nruns);
-    if ((w = ngc_run_writer_open(path, err, cap)) == NULL) {
+    char name[NGC_RUN_NAME_MAX];
+    ngc_run_name(name, part, NGC_RUN_SPILL, p->nruns);
+    if ((w = ngc_run_writer_open(sp, name, err, cap)) == NULL) {
         rc = NGC_ERROR;
         goto out;
     }
@@ -871,6 +875,85 @@ out:
     ngc_run_writer_free(w);
     free(sorted);
     ngc_counters_unlock(c, p);
+    return rc;
+}
+
+/* By key, as a run is ordered. */
+static int ngc_counters_kv_cmp(const void *x, const void *y)
+{
+    const ngc_kv_t *a = *(const ngc_kv_t *const *)x, *b = *(const ngc_kv_t *const *)y;
+    ngc_entry_t ea = {a->key, a->len, 0, 0, ngc_counters_prefix(a->key, a->len)};
+    ngc_entry_t eb = {b->key, b->len, 0, 0, ngc_counters_prefix(b->key, b->len)};
+    return ngc_counters_compare(&ea, &eb, (ngc_order_t){NGC_COUNT_MATCH, NGC_SORT_NGRAM});
+}
+
+int ngc_counters_spill_batch(ngc_counters_t *c, unsigned part, uint32_t task, uint32_t batch,
+                             uint32_t attempt, const ngc_kv_t *kv, size_t n, ngc_spill_t *sp,
+                             uint64_t *bytes, char *err, size_t cap)
+{
+    ngc_assert(part < NGC_COUNTERS_PARTS && task < c->ntasks && batch > 0);
+    ngc_part_t *p = &c->part[part];
+    *bytes = 0;
+    /* Sorted before taking the lock: only the write and the commit need it. */
+    const ngc_kv_t **sorted = malloc((n ? n : 1) * sizeof(*sorted));
+    if (sorted == NULL) {
+        snprintf(err, cap, "out of memory spilling partition %u", part);
+        return NGC_ERROR;
+    }
+    for (size_t i = 0; i < n; i++)
+        sorted[i] = &kv[i];
+    qsort(sorted, n, sizeof(*sorted), ngc_counters_kv_cmp);
+    if (ngc_counters_lock(c, p) != NGC_OK) {
+        free(sorted);
+        snprintf(err, cap, "cannot lock partition %u", part);
+        return NGC_ERROR;
+    }
+    ngc_assert(p->sorted_off == 0);
+    int rc = NGC_OK;
+    ngc_run_writer_t *w = NULL;
+    if (ngc_counters_committed(c, part, task, batch))
+        goto out;
+    char name[NGC_RUN_NAME_MAX];
+    ngc_run_name(name, part, NGC_RUN_SPILL, p->nruns);
+    if ((w = ngc_run_writer_open(sp, name, err, cap)) == NULL) {
+        rc = NGC_ERROR;
+        goto out;
+    }
+    for (size_t i = 0; i < n && rc == NGC_OK; i++)
+        rc = ngc_run_writer_add(w, sorted[i]->key, sorted[i]->len, sorted[i]->match,
+                                sorted[i]->volume);
+    if (rc == NGC_OK)
+        rc = ngc_run_writer_close(w, bytes);
+    if (rc != NGC_OK) {
+        snprintf(err, cap, "%s", ngc_run_writer_error(w));
+        goto out;
+    }
+    /* Published and committed in one journaled step: a death before the
+     * commit rolls the publication back, so a retry writes the batch
+     * again, and one after it leaves both. */
+    ngc_journal_t *j = &p->journal;
+    j->task = task;
+    j->batch = batch;
+    j->n = 0;
+    j->saved_count = p->count;
+    j->saved_arena = p->arena;
+    j->saved_arena_end = p->arena_end;
+    j->saved_arena_block = p->arena_block;
+    j->saved_nruns = p->nruns;
+    ngc_counters_fence();
+    j->active = 1;
+    ngc_counters_fence();
+    p->nruns++;
+    ngc_counters_fence();
+    p->cleared = p->nruns; /* the table holds none of the run's entries */
+    ngc_failpoint_check(NGC_FP_CRASH_IN_MERGE, task, attempt);
+    atomic_store_explicit(ngc_counters_commit(c, part, task), batch, memory_order_release);
+    ngc_counters_fence();
+    j->active = 0;
+out:
+    ngc_run_writer_free(w);
+    ngc_counters_unlock(c, p);
+    free(sorted);
     return rc;
 }
 

@@ -22,6 +22,7 @@
 #include <stdint.h>
 
 #include "engine/config.h"
+#include "engine/spill.h"
 
 typedef struct ngc_counters_s ngc_counters_t;
 
@@ -93,13 +94,26 @@ int ngc_counters_sort(ngc_counters_t *c, unsigned part, ngc_order_t order,
 
 /*
  * Spilling, when the keys outgrow --memory: writes partition `part`'s
- * entries, sorted by key, as its next run in dir and empties it (its memory
- * is then reused by the same partition). NGC_OK (*bytes written) or
- * NGC_ERROR with err filled (a full disk). Crash-safe: the table is emptied
- * only after the run is complete and published. Any worker thread.
+ * entries, sorted by key, as its next run in the spill directory and
+ * empties it (its memory is then reused by the same partition). NGC_OK
+ * (*bytes written) or NGC_ERROR with err filled (a full disk). Crash-safe:
+ * the table is emptied only after the run is complete and published. Any
+ * worker thread.
  */
-int ngc_counters_spill(ngc_counters_t *c, unsigned part, const char *dir, uint64_t *bytes,
+int ngc_counters_spill(ngc_counters_t *c, unsigned part, ngc_spill_t *sp, uint64_t *bytes,
                        char *err, size_t cap);
+/*
+ * For a batch that does not fit even in an emptied table: writes batch
+ * `batch` of task's entries of partition `part` (as for ngc_counters_merge)
+ * straight to the partition's next run, sorted by key, and publishes the
+ * run and commits the batch in one critical section (a death in between
+ * unpublishes the run), unless the task already committed that batch
+ * there. The table is not touched. NGC_OK (*bytes written) or NGC_ERROR
+ * with err filled. attempt only arms failpoints. Any worker thread.
+ */
+int ngc_counters_spill_batch(ngc_counters_t *c, unsigned part, uint32_t task, uint32_t batch,
+                             uint32_t attempt, const ngc_kv_t *kv, size_t n, ngc_spill_t *sp,
+                             uint64_t *bytes, char *err, size_t cap);
 /* Runs partition `part` has spilled (pNN-s-0 .. pNN-s-(n-1)). */
 uint32_t ngc_counters_runs(const ngc_counters_t *c, unsigned part);
 /* Marks a spilled partition finished: its result is in nfinal runs in

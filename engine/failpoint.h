@@ -13,7 +13,9 @@
  *
  *   worker.crash_in_map    during a map task, after its first buffer is mapped
  *   worker.crash_in_merge  halfway through a partition's batch, holding the
- *                          partition lock (the next locker repairs it)
+ *                          partition lock (the next locker repairs it); for
+ *                          a batch written straight to a run, between the
+ *                          run's publication and the batch's commit
  *   worker.crash_in_sort   after sorting a partition, before publishing it,
  *                          holding the partition lock
  *   worker.crash_after_send right after sending a task's DONE message

@@ -12,8 +12,8 @@
 #include "engine/pg.h"
 #include "engine/plan.h"
 #include "engine/proc.h"
-#include "engine/runs.h"
 #include "engine/shm.h"
+#include "engine/spill.h"
 #include "workers/streaming.h"
 #include "engine/summary.h"
 #include "workers/worker.h"
@@ -98,7 +98,7 @@ static int ngc_main_query(const ngc_config_t *cfg)
  * the job has committed the file is renamed into place whatever arrives: a
  * late signal no longer undoes a published result.
  */
-static int ngc_main_finish(ngc_output_t *out, ngc_shm_t *shm, const char *spill_dir, ngc_pg_t *pg,
+static int ngc_main_finish(ngc_output_t *out, ngc_shm_t *shm, ngc_spill_t *spill, ngc_pg_t *pg,
                            ngc_coord_t *co)
 {
     /* The loop's signal events are gone; a signal now must still stop cleanly. */
@@ -106,7 +106,7 @@ static int ngc_main_finish(ngc_output_t *out, ngc_shm_t *shm, const char *spill_
     int rc = NGC_OK;
     if (out != NULL) {
         ngc_log_info("workers stopped; writing the output");
-        rc = ngc_output_write(out, ngc_shm_counters(shm), spill_dir);
+        rc = ngc_output_write(out, ngc_shm_counters(shm), spill);
         if (rc == NGC_OK)
             rc = ngc_output_sync(out);
     }
@@ -168,15 +168,17 @@ static int ngc_main_run(const ngc_config_t *cfg, int argc, char **argv)
         ngc_pg_fail_job(pg, "cannot set up the job");
         goto fail_out;
     }
-    /* Where the reduce table spills when the keys outgrow --memory: made
-     * now, so an unusable --tmp-dir fails before any work; removed at the
-     * end whatever happens (short of SIGKILL). */
-    char spill_dir[NGC_MSG_PATH_MAX];
-    snprintf(spill_dir, sizeof(spill_dir), "%s/ngram-count-spill.XXXXXX", cfg->tmp_dir);
-    if (mkdtemp(spill_dir) == NULL) {
-        ngc_log_user(0, "--tmp-dir: cannot create a directory in '%s': %s", cfg->tmp_dir,
-                     strerror(errno));
-        ngc_pg_fail_job(pg, "cannot create the spill directory");
+    /* Where the reduce table spills when the keys outgrow --memory: only
+     * named now, after our pid; the first process to spill creates it, so a
+     * job that never spills never needs --tmp-dir. Removed at the end
+     * whatever happens; after a SIGKILL, by the next job's sweep. Merging
+     * many runs takes descriptors: the workers inherit the raised limit. */
+    ngc_spill_sweep(cfg->tmp_dir);
+    ngc_spill_raise_fd_limit();
+    ngc_spill_t *spill = ngc_spill_new(cfg->tmp_dir);
+    if (spill == NULL) {
+        ngc_log_user(ENOMEM, "cannot set up the spill directory");
+        ngc_pg_fail_job(pg, "cannot set up the spill directory");
         goto fail_out;
     }
     ngc_shm_t *shm = ngc_shm_new(cfg, plan->ntasks);
@@ -191,7 +193,7 @@ static int ngc_main_run(const ngc_config_t *cfg, int argc, char **argv)
     ngc_proc_table_init(procs, cfg->processes);
     ngc_log_info("planned %u tasks over %u files; starting %u workers", plan->ntasks,
                  plan->nfiles, cfg->processes);
-    ngc_worker_args_t wargs = {cfg, shm, pg != NULL ? stage : NULL, spill_dir};
+    ngc_worker_args_t wargs = {cfg, shm, pg != NULL ? stage : NULL, spill};
     for (unsigned i = 0; i < cfg->processes; i++) {
         if (ngc_proc_spawn(procs, i, ngc_worker_main, &wargs) != NGC_OK) {
             ngc_log_user(0, "cannot start %u worker processes", cfg->processes);
@@ -225,7 +227,7 @@ static int ngc_main_run(const ngc_config_t *cfg, int argc, char **argv)
             status = ngc_main_signal_exit(sig, NULL);
         goto fail_coord;
     }
-    int rc = ngc_main_finish(out, shm, spill_dir, pg, co);
+    int rc = ngc_main_finish(out, shm, spill, pg, co);
     if (rc == NGC_AGAIN) {
         ngc_pg_fail_job(pg, ngc_coord_signal_name(ngc_main_signal));
         status = ngc_main_signal_exit(ngc_main_signal ? ngc_main_signal : SIGINT, out);
@@ -255,7 +257,8 @@ fail_procs:
 fail_shm:
     ngc_shm_free(shm);
 fail_dir:
-    ngc_runs_remove_dir(spill_dir);
+    ngc_spill_remove(spill);
+    ngc_spill_free(spill);
 fail_out:
     ngc_output_free(out);
 fail_plan:

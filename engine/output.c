@@ -459,14 +459,16 @@ static int ngc_output_entry(ngc_output_t *out, const ngc_entry_t *e)
     return NGC_OK;
 }
 
-int ngc_output_write(ngc_output_t *out, const ngc_counters_t *c, const char *spill_dir)
+int ngc_output_write(ngc_output_t *out, const ngc_counters_t *c, ngc_spill_t *sp)
 {
     ngc_order_t order = ngc_counters_order_of(out->cfg);
     ngc_source_t *src;
     size_t nsrc, n = 0;
     char err[512] = ""; /* set by a source; ngc_output_entry says its own */
-    if (ngc_sources_open(c, 0, NGC_COUNTERS_PARTS, spill_dir, &src, &nsrc, err, sizeof(err)) !=
-        NGC_OK) {
+    if (ngc_sources_open(c, 0, NGC_COUNTERS_PARTS, sp, &src, &nsrc, err, sizeof(err)) != NGC_OK ||
+        ngc_sources_bound(&src, &nsrc, sp, order, out->cfg->top, ngc_spill_fan_in(1), err,
+                          sizeof(err)) != NGC_OK) {
+        ngc_sources_free(src, nsrc);
         ngc_log_user(0, "%s", err);
         return NGC_ERROR;
     }

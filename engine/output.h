@@ -16,6 +16,7 @@
 
 #include "engine/config.h"
 #include "engine/counters.h"
+#include "engine/spill.h"
 
 typedef struct ngc_output_s ngc_output_t;
 
@@ -27,12 +28,13 @@ typedef struct ngc_output_s ngc_output_t;
 ngc_output_t *ngc_output_open(const ngc_config_t *cfg, volatile sig_atomic_t *stop);
 /*
  * Merges the sorted partitions of c (and the final runs of spilled ones in
- * spill_dir) into the output, honouring --top.
+ * the spill directory, first merged down to as many as the descriptors
+ * allow) into the output, honouring --top.
  * NGC_OK; NGC_ERROR after a message; NGC_EOF when the reader of a pipe went
  * away (EPIPE on stdout, a descriptor or a FIFO: quiet); NGC_AGAIN when *stop
  * became non-zero.
  */
-int ngc_output_write(ngc_output_t *out, const ngc_counters_t *c, const char *spill_dir);
+int ngc_output_write(ngc_output_t *out, const ngc_counters_t *c, ngc_spill_t *sp);
 /* Flushes, syncs and closes a temporary (and names it): after NGC_OK only the
  * rename is left, which a full disk cannot fail. Codes as ngc_output_write. */
 int ngc_output_sync(ngc_output_t *out);

@@ -7,9 +7,7 @@
 #include "engine/ngc.h"
 #include "engine/runs.h"
 #include "engine/failpoint.h"
-#include "engine/msg.h"
 
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdbool.h>
@@ -24,7 +22,9 @@
 
 struct ngc_run_writer_s {
     int fd;
-    char *path;
+    int dir;                /* the spill directory (not owned) */
+    char name[NGC_RUN_NAME_MAX];
+    const ngc_spill_t *sp;  /* for messages */
     char *buf;
     size_t len;
     uint64_t bytes;
@@ -34,17 +34,26 @@ struct ngc_run_writer_s {
 
 struct ngc_run_reader_s {
     int fd;
-    char *path;
+    char name[NGC_RUN_NAME_MAX];
+    const ngc_spill_t *sp;
     char *buf;
     size_t cap, start, end;
     bool eof, started;
     char error[512];
 };
 
-void ngc_run_path(char *buf, size_t cap, const char *dir, unsigned part, ngc_run_kind_t kind,
-                  uint32_t idx)
+void ngc_run_name(char name[NGC_RUN_NAME_MAX], unsigned part, ngc_run_kind_t kind, uint32_t idx)
 {
-    snprintf(buf, cap, "%s/p%02u-%c-%u", dir, part, (char)kind, idx);
+    int n = snprintf(name, NGC_RUN_NAME_MAX, "p%02u-%c-%u", part, (char)kind, idx);
+    ngc_assert(n > 0 && n < NGC_RUN_NAME_MAX);
+}
+
+/* Copies a run name, which always fits. */
+static void ngc_run_set_name(char dst[NGC_RUN_NAME_MAX], const char *name)
+{
+    size_t n = strlen(name);
+    ngc_assert(n < NGC_RUN_NAME_MAX);
+    memcpy(dst, name, n + 1);
 }
 
 static int ngc_run_write_all(ngc_run_writer_t *w, const char *p, size_t n)
@@ -65,21 +74,26 @@ static int ngc_run_write_all(ngc_run_writer_t *w, const char *p, size_t n)
     }
     return NGC_OK;
 fail:
-    snprintf(w->error, sizeof(w->error), "cannot write spill run '%s': %s", w->path,
-             strerror(errno));
+    snprintf(w->error, sizeof(w->error), "cannot write spill run '%s/%s': %s",
+             ngc_spill_show(w->sp), w->name, strerror(errno));
     return NGC_ERROR;
 }
 
-ngc_run_writer_t *ngc_run_writer_open(const char *path, char *err, size_t cap)
+ngc_run_writer_t *ngc_run_writer_open(ngc_spill_t *sp, const char *name, char *err, size_t cap)
 {
     ngc_run_writer_t *w = calloc(1, sizeof(*w));
-    if (w == NULL || (w->path = strdup(path)) == NULL || (w->buf = malloc(NGC_RUN_BUF)) == NULL) {
-        snprintf(err, cap, "out of memory for spill run '%s'", path);
+    if (w == NULL || (w->buf = malloc(NGC_RUN_BUF)) == NULL) {
+        snprintf(err, cap, "out of memory for spill run '%s/%s'", ngc_spill_show(sp), name);
         goto fail;
     }
-    w->fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    ngc_run_set_name(w->name, name);
+    w->sp = sp;
+    if ((w->dir = ngc_spill_fd(sp, err, cap)) < 0)
+        goto fail;
+    w->fd = openat(w->dir, name, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
     if (w->fd < 0) {
-        snprintf(err, cap, "cannot create spill run '%s': %s", path, strerror(errno));
+        snprintf(err, cap, "cannot create spill run '%s/%s': %s", ngc_spill_show(sp), name,
+                 strerror(errno));
         goto fail;
     }
     memcpy(w->buf, NGC_RUN_MAGIC, 8);
@@ -87,7 +101,6 @@ ngc_run_writer_t *ngc_run_writer_open(const char *path, char *err, size_t cap)
     return w;
 fail:
     if (w != NULL) {
-        free(w->path);
         free(w->buf);
         free(w);
     }
@@ -131,8 +144,8 @@ int ngc_run_writer_close(ngc_run_writer_t *w, uint64_t *bytes)
     int rc = close(w->fd);
     w->fd = -1;
     if (rc != 0) {
-        snprintf(w->error, sizeof(w->error), "cannot write spill run '%s': %s", w->path,
-                 strerror(errno));
+        snprintf(w->error, sizeof(w->error), "cannot write spill run '%s/%s': %s",
+                 ngc_spill_show(w->sp), w->name, strerror(errno));
         return NGC_ERROR;
     }
     w->closed = true;
@@ -152,34 +165,45 @@ void ngc_run_writer_free(ngc_run_writer_t *w)
     if (w->fd >= 0)
         close(w->fd);
     if (!w->closed)
-        unlink(w->path);
-    free(w->path);
+        unlinkat(w->dir, w->name, 0);
     free(w->buf);
     free(w);
 }
 
-ngc_run_reader_t *ngc_run_reader_open(const char *path, char *err, size_t cap)
+ngc_run_reader_t *ngc_run_reader_open(ngc_spill_t *sp, const char *name, char *err, size_t cap)
 {
     ngc_run_reader_t *r = calloc(1, sizeof(*r));
-    if (r == NULL || (r->path = strdup(path)) == NULL ||
-        (r->buf = malloc(NGC_RUN_BUF)) == NULL) {
-        snprintf(err, cap, "out of memory for spill run '%s'", path);
+    if (r == NULL || (r->buf = malloc(NGC_RUN_BUF)) == NULL) {
+        snprintf(err, cap, "out of memory for spill run '%s/%s'", ngc_spill_show(sp), name);
         goto fail;
     }
+    ngc_run_set_name(r->name, name);
+    r->sp = sp;
     r->cap = NGC_RUN_BUF;
-    r->fd = open(path, O_RDONLY | O_CLOEXEC);
+    int dir = ngc_spill_fd(sp, err, cap);
+    if (dir < 0)
+        goto fail;
+    r->fd = openat(dir, name, O_RDONLY | O_CLOEXEC);
     if (r->fd < 0) {
-        snprintf(err, cap, "cannot open spill run '%s': %s", path, strerror(errno));
+        snprintf(err, cap, "cannot open spill run '%s/%s': %s", ngc_spill_show(sp), name,
+                 strerror(errno));
         goto fail;
     }
     return r;
 fail:
     if (r != NULL) {
-        free(r->path);
         free(r->buf);
         free(r);
     }
     return NULL;
+}
+
+void ngc_run_remove(ngc_spill_t *sp, const char *name)
+{
+    char err[8];
+    int dir = ngc_spill_fd(sp, err, sizeof(err));
+    if (dir >= 0)
+        unlinkat(dir, name, 0);
 }
 
 /* Makes at least `need` bytes available from r->start; false at EOF or on
@@ -197,7 +221,8 @@ static bool ngc_run_fill(ngc_run_reader_t *r, size_t need)
         if (need > r->cap) {
             char *nb = realloc(r->buf, need);
             if (nb == NULL) {
-                snprintf(r->error, sizeof(r->error), "out of memory reading '%s'", r->path);
+                snprintf(r->error, sizeof(r->error), "out of memory reading '%s/%s'",
+                         ngc_spill_show(r->sp), r->name);
                 return false;
             }
             r->buf = nb;
@@ -207,8 +232,8 @@ static bool ngc_run_fill(ngc_run_reader_t *r, size_t need)
         if (n < 0 && errno == EINTR)
             continue;
         if (n < 0) {
-            snprintf(r->error, sizeof(r->error), "cannot read spill run '%s': %s", r->path,
-                     strerror(errno));
+            snprintf(r->error, sizeof(r->error), "cannot read spill run '%s/%s': %s",
+                     ngc_spill_show(r->sp), r->name, strerror(errno));
             return false;
         }
         if (n == 0)
@@ -249,7 +274,8 @@ int ngc_run_reader_next(ngc_run_reader_t *r, ngc_entry_t *e)
     return NGC_OK;
 damaged:
     if (!r->error[0])
-        snprintf(r->error, sizeof(r->error), "spill run '%s' is damaged", r->path);
+        snprintf(r->error, sizeof(r->error), "spill run '%s/%s' is damaged",
+                 ngc_spill_show(r->sp), r->name);
     return NGC_ERROR;
 }
 
@@ -264,83 +290,80 @@ void ngc_run_reader_free(ngc_run_reader_t *r)
         return;
     if (r->fd >= 0)
         close(r->fd);
-    free(r->path);
     free(r->buf);
     free(r);
-}
-
-void ngc_runs_remove_dir(const char *dir)
-{
-    if (dir == NULL)
-        return;
-    DIR *d = opendir(dir);
-    if (d != NULL) {
-        struct dirent *de;
-        while ((de = readdir(d)) != NULL)
-            if (strcmp(de->d_name, ".") != 0 && strcmp(de->d_name, "..") != 0)
-                unlinkat(dirfd(d), de->d_name, 0);
-        closedir(d);
-    }
-    rmdir(dir);
 }
 
 /* --- reading finished partitions and runs, in order -------------------- */
 
 int ngc_source_next(ngc_source_t *s)
 {
-    if (s->r != NULL)
-        return ngc_run_reader_next(s->r, &s->e);
-    if (s->idx >= s->n)
+    if (s->sp == NULL) {
+        if (s->idx >= s->n)
+            return NGC_EOF;
+        ngc_counters_entry(s->c, s->part, s->idx++, &s->e);
+        return NGC_OK;
+    }
+    if (s->ended)
         return NGC_EOF;
-    ngc_counters_entry(s->c, s->part, s->idx++, &s->e);
-    return NGC_OK;
+    if (s->r == NULL && (s->r = ngc_run_reader_open(s->sp, s->name, s->error,
+                                                     sizeof(s->error))) == NULL)
+        return NGC_ERROR;
+    int rc = ngc_run_reader_next(s->r, &s->e);
+    if (rc == NGC_ERROR)
+        snprintf(s->error, sizeof(s->error), "%s", ngc_run_reader_error(s->r));
+    if (rc == NGC_EOF) {
+        /* Its descriptor is free for the next source. */
+        ngc_run_reader_free(s->r);
+        s->r = NULL;
+        s->ended = true;
+    }
+    return rc;
 }
 
 const char *ngc_source_error(const ngc_source_t *s)
 {
-    return s->r != NULL ? ngc_run_reader_error(s->r) : "";
+    return s->error;
 }
 
-/* Opens run `idx` of `kind` of partition `part` as source *s. */
-static int ngc_source_open_run(ngc_source_t *s, const ngc_counters_t *c, const char *dir,
-                               unsigned part, ngc_run_kind_t kind, uint32_t idx, char *err,
-                               size_t cap)
+/* Source s reads run `name`. */
+static void ngc_source_run(ngc_source_t *s, const ngc_counters_t *c, ngc_spill_t *sp,
+                           unsigned part, const char *name)
 {
-    char path[NGC_MSG_PATH_MAX];
-    ngc_run_path(path, sizeof(path), dir, part, kind, idx);
-    *s = (ngc_source_t){.c = c, .part = part};
-    s->r = ngc_run_reader_open(path, err, cap);
-    return s->r != NULL ? NGC_OK : NGC_ERROR;
+    memset(s, 0, sizeof(*s));
+    s->c = c;
+    s->part = part;
+    s->sp = sp;
+    ngc_run_set_name(s->name, name);
 }
 
-int ngc_sources_open(const ngc_counters_t *c, unsigned first, unsigned nparts, const char *dir,
+int ngc_sources_open(const ngc_counters_t *c, unsigned first, unsigned nparts, ngc_spill_t *sp,
                      ngc_source_t **out, size_t *count, char *err, size_t cap)
 {
     size_t n = 0, want = 0;
     for (unsigned p = first; p < first + nparts; p++)
         want += 1 + ngc_counters_finals(c, p);
     ngc_source_t *s = calloc(want ? want : 1, sizeof(*s));
+    *out = s;
+    *count = 0;
     if (s == NULL) {
         snprintf(err, cap, "out of memory");
         return NGC_ERROR;
     }
-    int rc = NGC_OK;
-    for (unsigned p = first; p < first + nparts && rc == NGC_OK; p++) {
+    for (unsigned p = first; p < first + nparts; p++) {
         size_t cnt = ngc_counters_sorted(c, p);
-        if (cnt > 0)
-            s[n++] = (ngc_source_t){.c = c, .part = p, .n = cnt};
-        for (uint32_t f = 0; f < ngc_counters_finals(c, p) && rc == NGC_OK; f++)
-            if ((rc = ngc_source_open_run(&s[n], c, dir, p, NGC_RUN_FINAL, f, err, cap)) == NGC_OK)
-                n++;
+        if (cnt > 0) {
+            s[n] = (ngc_source_t){.c = c, .part = p, .n = cnt};
+            n++;
+        }
+        for (uint32_t f = 0; f < ngc_counters_finals(c, p); f++) {
+            char name[NGC_RUN_NAME_MAX];
+            ngc_run_name(name, p, NGC_RUN_FINAL, f);
+            ngc_source_run(&s[n++], c, sp, p, name);
+        }
     }
-    *out = s;
     *count = n;
-    if (rc != NGC_OK) {
-        ngc_sources_free(s, n);
-        *out = NULL;
-        *count = 0;
-    }
-    return rc;
+    return NGC_OK;
 }
 
 void ngc_sources_free(ngc_source_t *s, size_t n)
@@ -400,6 +423,164 @@ int ngc_sources_advance(ngc_source_t **heap, size_t *n, ngc_order_t order, char 
     return NGC_OK;
 }
 
+/* --- merging runs into runs -------------------------------------------- */
+
+static const ngc_order_t ngc_runs_by_key = {NGC_COUNT_MATCH, NGC_SORT_NGRAM};
+
+/* A key summed over every source of a by-key heap that holds it. */
+typedef struct {
+    ngc_entry_t e;
+    char *key;              /* e.key points here */
+    size_t cap;
+} ngc_runs_sum_t;
+
+/* Takes the smallest key off the by-key heap, summed over every source
+ * that holds it, into *sum. NGC_OK, or NGC_ERROR with err filled (a total
+ * past 2^64-1, a damaged run, no memory). The heap is not empty. */
+static int ngc_runs_next_sum(ngc_source_t **heap, size_t *n, ngc_runs_sum_t *sum, char *err,
+                             size_t cap)
+{
+    const ngc_entry_t *e = &heap[0]->e;
+    if (sum->cap < e->len) {
+        size_t ncap = (size_t)e->len * 2 + 64;
+        char *nk = realloc(sum->key, ncap);
+        if (nk == NULL) {
+            snprintf(err, cap, "out of memory merging spilled runs");
+            return NGC_ERROR;
+        }
+        sum->key = nk;
+        sum->cap = ncap;
+    }
+    memcpy(sum->key, e->key, e->len);
+    sum->e = (ngc_entry_t){sum->key, e->len, 0, 0, e->prefix};
+    while (*n > 0 && ngc_counters_compare(&heap[0]->e, &sum->e, ngc_runs_by_key) == 0) {
+        if (__builtin_add_overflow(sum->e.match, heap[0]->e.match, &sum->e.match) ||
+            __builtin_add_overflow(sum->e.volume, heap[0]->e.volume, &sum->e.volume)) {
+            snprintf(err, cap, "the total of '%.*s' passes 2^64-1",
+                     (int)(sum->e.len < 200 ? sum->e.len : 200), sum->key);
+            return NGC_ERROR;
+        }
+        if (ngc_sources_advance(heap, n, ngc_runs_by_key, err, cap) != NGC_OK)
+            return NGC_ERROR;
+    }
+    return NGC_OK;
+}
+
+/*
+ * Merges src[0..n) into run `name`: by key, summing equal keys, when `sum`;
+ * else in `order`, keeping the first `top` entries when top > 0. Adds the
+ * bytes written to *bytes. NGC_OK, or NGC_ERROR with err filled.
+ */
+static int ngc_runs_merge_to(ngc_spill_t *sp, ngc_source_t *src, size_t n, ngc_order_t order,
+                             bool sum, uint64_t top, const char *name, uint64_t *bytes,
+                             char *err, size_t cap)
+{
+    ngc_source_t **heap = malloc((n ? n : 1) * sizeof(*heap));
+    ngc_run_writer_t *w = NULL;
+    ngc_runs_sum_t s = {0};
+    size_t live = 0;
+    uint64_t written = 0, wrote = 0;
+    int rc = NGC_ERROR;
+    if (heap == NULL) {
+        snprintf(err, cap, "out of memory merging spilled runs");
+        goto out;
+    }
+    if ((w = ngc_run_writer_open(sp, name, err, cap)) == NULL ||
+        ngc_sources_heap(src, n, sum ? ngc_runs_by_key : order, heap, &live, err, cap) != NGC_OK)
+        goto out;
+    rc = NGC_OK;
+    while (rc == NGC_OK && live > 0 && (top == 0 || written < top)) {
+        const ngc_entry_t *e = &heap[0]->e;
+        if (sum) {
+            if ((rc = ngc_runs_next_sum(heap, &live, &s, err, cap)) != NGC_OK)
+                break;
+            e = &s.e;
+        }
+        if (ngc_run_writer_add(w, e->key, e->len, e->match, e->volume) != NGC_OK) {
+            snprintf(err, cap, "%s", ngc_run_writer_error(w));
+            rc = NGC_ERROR;
+            break;
+        }
+        written++;
+        if (!sum)
+            rc = ngc_sources_advance(heap, &live, order, err, cap);
+    }
+    if (rc == NGC_OK && ngc_run_writer_close(w, &wrote) != NGC_OK) {
+        snprintf(err, cap, "%s", ngc_run_writer_error(w));
+        rc = NGC_ERROR;
+    }
+    *bytes += wrote;
+out:
+    ngc_run_writer_free(w);
+    /* Free the group's descriptors now, whatever was left unread. */
+    for (size_t i = 0; i < n; i++) {
+        ngc_run_reader_free(src[i].r);
+        src[i].r = NULL;
+        src[i].ended = true;
+    }
+    free(heap);
+    free(s.key);
+    return rc;
+}
+
+/* Group g of `groups` groups of n items: [*lo, *hi), sizes within one. */
+static void ngc_runs_group(size_t n, size_t groups, size_t g, size_t *lo, size_t *hi)
+{
+    *lo = n / groups * g + (g < n % groups ? g : n % groups);
+    *hi = *lo + n / groups + (g < n % groups);
+}
+
+int ngc_sources_bound(ngc_source_t **srcp, size_t *count, ngc_spill_t *sp, ngc_order_t order,
+                      uint64_t top, size_t fan_in, char *err, size_t cap)
+{
+    ngc_assert(fan_in >= 2);
+    ngc_source_t *src = *srcp;
+    size_t n = *count;
+    for (uint32_t pass = 1;; pass++) {
+        /* Partitions in memory first, then the runs: one slice to group. */
+        size_t mem = 0;
+        for (size_t i = 0; i < n; i++)
+            if (src[i].sp == NULL) {
+                ngc_source_t t = src[mem];
+                src[mem++] = src[i];
+                src[i] = t;
+            }
+        size_t runs = n - mem;
+        if (runs <= fan_in)
+            break;
+        size_t groups = (runs + fan_in - 1) / fan_in;
+        ngc_source_t *next = calloc(mem + groups, sizeof(*next));
+        if (next == NULL) {
+            snprintf(err, cap, "out of memory merging spilled runs");
+            return NGC_ERROR;
+        }
+        memcpy(next, src, mem * sizeof(*src));
+        int rc = NGC_OK;
+        uint64_t bytes = 0;
+        for (size_t g = 0; g < groups && rc == NGC_OK; g++) {
+            size_t lo, hi;
+            ngc_runs_group(runs, groups, g, &lo, &hi);
+            char name[NGC_RUN_NAME_MAX];
+            int len = snprintf(name, sizeof(name), "o%u-%zu", pass, g);
+            ngc_assert(len > 0 && (size_t)len < sizeof(name));
+            rc = ngc_runs_merge_to(sp, src + mem + lo, hi - lo, order, false, top, name, &bytes,
+                                   err, cap);
+            /* The coordinator is their last reader. */
+            for (size_t i = lo; i < hi; i++)
+                ngc_run_remove(sp, src[mem + i].name);
+            ngc_source_run(&next[mem + g], NULL, sp, 0, name);
+        }
+        if (rc != NGC_OK) {
+            free(next);
+            return rc;
+        }
+        ngc_sources_free(src, n);
+        *srcp = src = next;
+        *count = n = mem + groups;
+    }
+    return NGC_OK;
+}
+
 /* --- finishing a spilled partition ------------------------------------ */
 
 /* The entries of a count-ordered final run being gathered in memory. */
@@ -417,7 +598,7 @@ static int ngc_runs_batch_cmp(const void *x, const void *y, void *arg)
 
 /* The final runs of the partition being finished, written one at a time. */
 typedef struct {
-    const char *dir;
+    ngc_spill_t *sp;
     unsigned part;
     ngc_order_t order;
     uint64_t top;
@@ -430,9 +611,9 @@ typedef struct {
 
 static int ngc_runs_final_begin(ngc_runs_out_t *o)
 {
-    char path[NGC_MSG_PATH_MAX];
-    ngc_run_path(path, sizeof(path), o->dir, o->part, NGC_RUN_FINAL, o->nfinal);
-    o->w = ngc_run_writer_open(path, o->err, o->cap);
+    char name[NGC_RUN_NAME_MAX];
+    ngc_run_name(name, o->part, NGC_RUN_FINAL, o->nfinal);
+    o->w = ngc_run_writer_open(o->sp, name, o->err, o->cap);
     return o->w != NULL ? NGC_OK : NGC_ERROR;
 }
 
@@ -510,63 +691,112 @@ oom:
     return NGC_ERROR;
 }
 
-int ngc_runs_finish(ngc_counters_t *c, unsigned part, const char *dir, ngc_order_t order,
-                    uint64_t min_count, uint64_t top, size_t budget, uint64_t *bytes,
-                    char *err, size_t cap)
+/* The name of the run partition `part` reads at `pass` (0: its spills). */
+static void ngc_runs_pass_name(char name[NGC_RUN_NAME_MAX], unsigned part, uint32_t pass,
+                               size_t idx)
 {
-    const ngc_order_t by_key = {NGC_COUNT_MATCH, NGC_SORT_NGRAM};
-    uint32_t nr = ngc_counters_runs(c, part);
-    ngc_runs_out_t o = {.dir = dir, .part = part, .order = order, .top = top, .err = err,
+    if (pass == 0) {
+        ngc_run_name(name, part, NGC_RUN_SPILL, (uint32_t)idx);
+        return;
+    }
+    int n = snprintf(name, NGC_RUN_NAME_MAX, "p%02u-m%u-%zu", part, pass, idx);
+    ngc_assert(n > 0 && n < NGC_RUN_NAME_MAX);
+}
+
+/* Removes the runs of `pass` (its n of them). */
+static void ngc_runs_remove_pass(ngc_spill_t *sp, unsigned part, uint32_t pass, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        char name[NGC_RUN_NAME_MAX];
+        ngc_runs_pass_name(name, part, pass, i);
+        ngc_run_remove(sp, name);
+    }
+}
+
+/*
+ * Merges the partition's spilled runs by key, fan_in at a time, into
+ * intermediate runs until at most fan_in are left. Names are a function of
+ * the run count and fan_in, so a retry after a death rewrites the same
+ * files from the spills, which stay until the partition is published.
+ * *pass and *n say what is left. NGC_OK, or NGC_ERROR with err filled.
+ */
+static int ngc_runs_reduce_fan_in(ngc_counters_t *c, unsigned part, ngc_spill_t *sp,
+                                  size_t fan_in, uint32_t *pass, size_t *n, uint64_t *bytes,
+                                  char *err, size_t cap)
+{
+    while (*n > fan_in) {
+        size_t groups = (*n + fan_in - 1) / fan_in;
+        ngc_source_t *src = calloc(*n, sizeof(*src));
+        if (src == NULL) {
+            snprintf(err, cap, "out of memory finishing partition %u", part);
+            return NGC_ERROR;
+        }
+        for (size_t i = 0; i < *n; i++) {
+            char name[NGC_RUN_NAME_MAX];
+            ngc_runs_pass_name(name, part, *pass, i);
+            ngc_source_run(&src[i], c, sp, part, name);
+        }
+        int rc = NGC_OK;
+        for (size_t g = 0; g < groups && rc == NGC_OK; g++) {
+            size_t lo, hi;
+            ngc_runs_group(*n, groups, g, &lo, &hi);
+            char name[NGC_RUN_NAME_MAX];
+            ngc_runs_pass_name(name, part, *pass + 1, g);
+            rc = ngc_runs_merge_to(sp, src + lo, hi - lo, ngc_runs_by_key, true, 0, name, bytes,
+                                   err, cap);
+        }
+        ngc_sources_free(src, *n);
+        if (rc != NGC_OK)
+            return rc;
+        if (*pass > 0) /* an intermediate pass's runs: made again by a retry */
+            ngc_runs_remove_pass(sp, part, *pass, *n);
+        (*pass)++;
+        *n = groups;
+    }
+    return NGC_OK;
+}
+
+int ngc_runs_finish(ngc_counters_t *c, unsigned part, ngc_spill_t *sp, ngc_order_t order,
+                    uint64_t min_count, uint64_t top, size_t budget, size_t fan_in,
+                    uint64_t *bytes, char *err, size_t cap)
+{
+    uint32_t nr = ngc_counters_runs(c, part), pass = 0;
+    size_t nsrc = nr;
+    ngc_runs_out_t o = {.sp = sp, .part = part, .order = order, .top = top, .err = err,
                         .cap = cap};
     ngc_runs_batch_t batch = {0};
-    ngc_source_t *src = calloc(nr ? nr : 1, sizeof(*src));
-    ngc_source_t **heap = calloc(nr ? nr : 1, sizeof(*heap));
-    char *key = NULL;
-    size_t key_cap = 0, n = 0, opened = 0;
+    ngc_runs_sum_t sum = {0};
+    ngc_source_t *src = NULL;
+    ngc_source_t **heap = NULL;
+    size_t n = 0;
     uint64_t distinct = 0;
-    int rc = src != NULL && heap != NULL ? NGC_OK : NGC_ERROR;
-    if (rc != NGC_OK)
-        snprintf(err, cap, "out of memory finishing partition %u", part);
-    for (; opened < nr && rc == NGC_OK; opened++)
-        rc = ngc_source_open_run(&src[opened], c, dir, part, NGC_RUN_SPILL, (uint32_t)opened,
-                                 err, cap);
+    int rc = ngc_runs_reduce_fan_in(c, part, sp, fan_in, &pass, &nsrc, &o.bytes, err, cap);
+    if (rc == NGC_OK) {
+        src = calloc(nsrc ? nsrc : 1, sizeof(*src));
+        heap = calloc(nsrc ? nsrc : 1, sizeof(*heap));
+        if (src == NULL || heap == NULL) {
+            snprintf(err, cap, "out of memory finishing partition %u", part);
+            rc = NGC_ERROR;
+        }
+    }
+    for (size_t i = 0; i < nsrc && rc == NGC_OK; i++) {
+        char name[NGC_RUN_NAME_MAX];
+        ngc_runs_pass_name(name, part, pass, i);
+        ngc_source_run(&src[i], c, sp, part, name);
+    }
     if (rc == NGC_OK)
-        rc = ngc_sources_heap(src, opened, by_key, heap, &n, err, cap);
+        rc = ngc_sources_heap(src, nsrc, ngc_runs_by_key, heap, &n, err, cap);
     /* Key order is the runs' own order: it streams straight to one run. */
     if (rc == NGC_OK && order.sort == NGC_SORT_NGRAM)
         rc = ngc_runs_final_begin(&o);
     while (rc == NGC_OK && n > 0) {
-        /* The smallest key, summed over every run that holds it. */
-        const ngc_entry_t *e = &heap[0]->e;
-        if (key_cap < e->len) {
-            key_cap = e->len * 2 + 64;
-            char *nk = realloc(key, key_cap);
-            if (nk == NULL) {
-                snprintf(err, cap, "out of memory finishing partition %u", part);
-                rc = NGC_ERROR;
-                break;
-            }
-            key = nk;
-        }
-        memcpy(key, e->key, e->len);
-        ngc_entry_t sum = {key, e->len, 0, 0, e->prefix};
-        while (rc == NGC_OK && n > 0 && ngc_counters_compare(&heap[0]->e, &sum, by_key) == 0) {
-            if (__builtin_add_overflow(sum.match, heap[0]->e.match, &sum.match) ||
-                __builtin_add_overflow(sum.volume, heap[0]->e.volume, &sum.volume)) {
-                snprintf(err, cap, "the total of '%.*s' passes 2^64-1",
-                         (int)(sum.len < 200 ? sum.len : 200), key);
-                rc = NGC_ERROR;
-                break;
-            }
-            rc = ngc_sources_advance(heap, &n, by_key, err, cap);
-        }
-        if (rc != NGC_OK)
+        if ((rc = ngc_runs_next_sum(heap, &n, &sum, err, cap)) != NGC_OK)
             break;
         distinct++;
-        if ((order.count == NGC_COUNT_VOLUME ? sum.volume : sum.match) < min_count)
+        if ((order.count == NGC_COUNT_VOLUME ? sum.e.volume : sum.e.match) < min_count)
             continue;
-        rc = o.w != NULL ? ngc_runs_final_add(&o, &sum)
-                         : ngc_runs_batch_add(&o, &batch, &sum, budget);
+        rc = o.w != NULL ? ngc_runs_final_add(&o, &sum.e)
+                         : ngc_runs_batch_add(&o, &batch, &sum.e, budget);
     }
     if (rc == NGC_OK)
         rc = o.w != NULL ? ngc_runs_final_end(&o) : ngc_runs_flush_batch(&o, &batch);
@@ -574,9 +804,15 @@ int ngc_runs_finish(ngc_counters_t *c, unsigned part, const char *dir, ngc_order
         ngc_counters_publish_final(c, part, o.nfinal, distinct);
     *bytes = o.bytes;
     ngc_run_writer_free(o.w);
-    ngc_sources_free(src, opened);
+    ngc_sources_free(src, src != NULL ? nsrc : 0);
+    if (rc == NGC_OK) {
+        /* Published: the spills (and the last intermediate pass) are done with. */
+        ngc_runs_remove_pass(sp, part, 0, nr);
+        if (pass > 0)
+            ngc_runs_remove_pass(sp, part, pass, nsrc);
+    }
     free(heap);
-    free(key);
+    free(sum.key);
     free(batch.e);
     free(batch.keys);
     return rc;

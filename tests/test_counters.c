@@ -9,8 +9,10 @@
 #include "engine/ngc.h"
 #include "engine/config.h"
 #include "engine/counters.h"
+#include "engine/failpoint.h"
 #include "engine/runs.h"
 #include "engine/shm.h"
+#include "engine/spill.h"
 
 #include <setjmp.h>
 #include <signal.h>
@@ -20,6 +22,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 #include <cmocka.h>
@@ -462,15 +465,17 @@ static void test_full(void **state)
     assert_true(distinct > 0);
     char dir[] = "/tmp/ngc-test-full.XXXXXX";
     assert_non_null(mkdtemp(dir));
+    ngc_spill_t *sp = ngc_spill_new(dir);
+    assert_non_null(sp);
     size_t n = 0;
     char err[512];
     for (unsigned part = 0; part < NGC_COUNTERS_PARTS; part++) {
         uint64_t bytes;
-        assert_int_equal(ngc_counters_spill(c, part, dir, &bytes, err, sizeof(err)), NGC_OK);
+        assert_int_equal(ngc_counters_spill(c, part, sp, &bytes, err, sizeof(err)), NGC_OK);
         for (uint32_t r = 0; r < ngc_counters_runs(c, part); r++) {
-            char path[4096];
-            ngc_run_path(path, sizeof(path), dir, part, NGC_RUN_SPILL, r);
-            ngc_run_reader_t *rd = ngc_run_reader_open(path, err, sizeof(err));
+            char name[NGC_RUN_NAME_MAX];
+            ngc_run_name(name, part, NGC_RUN_SPILL, r);
+            ngc_run_reader_t *rd = ngc_run_reader_open(sp, name, err, sizeof(err));
             assert_non_null(rd);
             ngc_entry_t e;
             size_t last = SIZE_MAX;
@@ -490,7 +495,9 @@ static void test_full(void **state)
     }
     assert_int_equal(n, distinct);
     assert_int_equal(ngc_counters_distinct(c), 0); /* all of it went to the runs */
-    ngc_runs_remove_dir(dir);
+    ngc_spill_remove(sp);
+    ngc_spill_free(sp);
+    assert_int_equal(rmdir(dir), 0); /* only the spill directory was in it */
     ngc_t_shm_free(shm);
 
     /* One key larger than the whole pool. */
@@ -1076,6 +1083,248 @@ static void test_sort_ngram(void **state)
     ngc_t_sort_case(NGC_COUNT_BOTH, NGC_SORT_NGRAM, UINT64_MAX);
 }
 
+/* --- spilled runs ------------------------------------------------------ */
+
+/* A spill directory in a fresh temporary directory; *dir names the latter. */
+static ngc_spill_t *ngc_t_spill(char *dir)
+{
+    assert_non_null(mkdtemp(dir));
+    ngc_spill_t *sp = ngc_spill_new(dir);
+    assert_non_null(sp);
+    return sp;
+}
+
+/* Removes the spill directory; nothing else may be left in dir. */
+static void ngc_t_spill_done(ngc_spill_t *sp, const char *dir)
+{
+    ngc_spill_remove(sp);
+    ngc_spill_free(sp);
+    assert_int_equal(rmdir(dir), 0);
+}
+
+/* Reads sources src[0..n) merged in `order`, checking the order; the
+ * items' keys are copies (free them with ngc_t_items_free). */
+static ngc_t_item_t *ngc_t_read_sources(ngc_source_t *src, size_t nsrc, ngc_order_t order,
+                                        size_t *count)
+{
+    ngc_source_t **heap = malloc((nsrc ? nsrc : 1) * sizeof(*heap));
+    size_t cap = 1024, len = 0, n = 0;
+    ngc_t_item_t *all = malloc(cap * sizeof(*all));
+    char err[512];
+    assert_true(heap && all);
+    assert_int_equal(ngc_sources_heap(src, nsrc, order, heap, &n, err, sizeof(err)), NGC_OK);
+    while (n > 0) {
+        const ngc_entry_t *e = &heap[0]->e;
+        char *key = malloc(e->len ? e->len : 1);
+        assert_non_null(key);
+        memcpy(key, e->key, e->len);
+        ngc_t_item_t it = {key, e->len, e->match, e->volume};
+        if (len > 0 && ngc_t_order(&all[len - 1], &it, order.count, order.sort) >= 0)
+            fail_msg("(%.*s) read after (%.*s)", (int)it.len, it.key, (int)all[len - 1].len,
+                     all[len - 1].key);
+        if (len == cap) {
+            cap *= 2;
+            all = realloc(all, cap * sizeof(*all));
+            assert_non_null(all);
+        }
+        all[len++] = it;
+        assert_int_equal(ngc_sources_advance(heap, &n, order, err, sizeof(err)), NGC_OK);
+    }
+    free(heap);
+    *count = len;
+    return all;
+}
+
+static void ngc_t_items_free(ngc_t_item_t *it, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        free((char *)it[i].key);
+    free(it);
+}
+
+/*
+ * A batch written straight to a run (one that does not fit the table) is
+ * published and committed together: an attempt that dies between the two
+ * leaves nothing (the next locker unpublishes its run), a retry writes it
+ * again, and a third attempt skips it. Every key counts once, in the table
+ * or in a run, after the partition is finished from its runs.
+ */
+static void test_spill_batch_exactly_once(void **state)
+{
+    (void)state;
+    ngc_shm_t *shm = ngc_t_shm(16 * NGC_T_MB);
+    assert_non_null(shm);
+    ngc_counters_t *c = ngc_shm_counters(shm);
+    char dir[] = "/tmp/ngc-test-batch.XXXXXX";
+    ngc_spill_t *sp = ngc_t_spill(dir);
+    unsigned p = 9;
+    char k[6][32];
+    ngc_t_keys_in(p, "run/", k, 6);
+    char err[512];
+    uint64_t bytes;
+    /* The table holds something a wrong repair would lose. */
+    ngc_kv_t before[1] = {ngc_t_kv(k[0], 1000, 1)};
+    assert_int_equal(ngc_t_merge_batch(c, p, ngc_t_task(), 1, 1, before, 1), NGC_OK);
+    uint32_t task = ngc_t_task();
+    ngc_kv_t b1[3] = {ngc_t_kv(k[2], 1, 1), ngc_t_kv(k[0], 2, 1), ngc_t_kv(k[1], 4, 1)};
+    ngc_kv_t b2[3] = {ngc_t_kv(k[1], 8, 1), ngc_t_kv(k[3], 16, 1), ngc_t_kv(k[4], 32, 1)};
+    fflush(NULL);
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        /* Dies holding the lock, its run published, its batch not committed. */
+        char fp[64];
+        snprintf(fp, sizeof(fp), "worker.crash_in_merge@task=%u", task);
+        setenv("NGRAM_FAILPOINTS", fp, 1);
+        if (ngc_failpoint_init() != NGC_OK)
+            _exit(1);
+        ngc_counters_spill_batch(c, p, task, 1, 1, b1, 3, sp, &bytes, err, sizeof(err));
+        _exit(0);
+    }
+    int status;
+    assert_int_equal(waitpid(pid, &status, 0), pid);
+    assert_true(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
+    assert_int_equal(ngc_counters_runs(c, p), 1);
+    assert_false(ngc_counters_committed(c, p, task, 1));
+    assert_int_equal(ngc_counters_spill_batch(c, p, task, 1, 2, b1, 3, sp, &bytes, err,
+                                              sizeof(err)), NGC_OK);
+    assert_true(ngc_counters_repairs(c) == 1);
+    assert_true(ngc_counters_committed(c, p, task, 1));
+    assert_int_equal(ngc_counters_runs(c, p), 1);
+    assert_true(bytes > 0);
+    assert_int_equal(ngc_counters_spill_batch(c, p, task, 1, 3, b1, 3, sp, &bytes, err,
+                                              sizeof(err)), NGC_OK);
+    assert_int_equal(ngc_counters_runs(c, p), 1);
+    assert_true(bytes == 0);
+    /* The task's next batch merges into the table as usual, once. */
+    assert_int_equal(ngc_t_merge_batch(c, p, task, 2, 2, b2, 3), NGC_OK);
+    assert_int_equal(ngc_t_merge_batch(c, p, task, 2, 3, b2, 3), NGC_OK);
+    ngc_kv_t b3[1] = {ngc_t_kv(k[5], 64, 1)};
+    assert_int_equal(ngc_counters_spill_batch(c, p, ngc_t_task(), 1, 1, b3, 1, sp, &bytes, err,
+                                              sizeof(err)), NGC_OK);
+    assert_int_equal(ngc_counters_runs(c, p), 2);
+    /* Finished the way the sort phase does it. */
+    ngc_order_t order = {NGC_COUNT_MATCH, NGC_SORT_COUNT};
+    assert_int_equal(ngc_counters_sort(c, p, order, 0, 0, 1), NGC_AGAIN);
+    assert_int_equal(ngc_counters_spill(c, p, sp, &bytes, err, sizeof(err)), NGC_OK);
+    assert_int_equal(ngc_runs_finish(c, p, sp, order, 0, 0, 1 << 20, 2, &bytes, err,
+                                     sizeof(err)), NGC_OK);
+    ngc_source_t *src;
+    size_t nsrc, n;
+    assert_int_equal(ngc_sources_open(c, p, 1, sp, &src, &nsrc, err, sizeof(err)), NGC_OK);
+    ngc_t_item_t *got = ngc_t_read_sources(src, nsrc, order, &n);
+    ngc_sources_free(src, nsrc);
+    ngc_t_item_t ref[] = {
+        {k[0], (uint32_t)strlen(k[0]), 1002, 2}, {k[1], (uint32_t)strlen(k[1]), 12, 2},
+        {k[2], (uint32_t)strlen(k[2]), 1, 1},    {k[3], (uint32_t)strlen(k[3]), 16, 1},
+        {k[4], (uint32_t)strlen(k[4]), 32, 1},   {k[5], (uint32_t)strlen(k[5]), 64, 1},
+    };
+    size_t nref = ngc_t_reduce(ref, NGC_NELEMS(ref));
+    ngc_t_same(got, n, ref, nref, NGC_COUNT_MATCH, 0);
+    ngc_t_items_free(got, n);
+    ngc_t_spill_done(sp, dir);
+    ngc_t_shm_free(shm);
+}
+
+enum { NGC_T_FAN_KEYS = 300, NGC_T_FAN_RUNS = 37 };
+
+/* Writes NGC_T_FAN_RUNS runs of partition `part`, each holding two keys in
+ * five; adds the totals to ref (keys set by the caller). */
+static void ngc_t_fan_runs(ngc_counters_t *c, ngc_spill_t *sp, unsigned part, ngc_t_item_t *ref)
+{
+    ngc_kv_t *kv = malloc(NGC_T_FAN_KEYS * sizeof(*kv));
+    assert_non_null(kv);
+    char err[512];
+    for (unsigned r = 0; r < NGC_T_FAN_RUNS; r++) {
+        size_t n = 0;
+        for (size_t i = 0; i < NGC_T_FAN_KEYS; i++) {
+            if ((i * 7 + r) % 5 >= 2)
+                continue;
+            kv[n++] = ngc_t_kv(ref[i].key, (i * 13 + r) % 97 + 1, 1);
+            ref[i].match += (i * 13 + r) % 97 + 1;
+            ref[i].volume++;
+        }
+        uint64_t bytes;
+        assert_int_equal(ngc_counters_spill_batch(c, part, ngc_t_task(), 1, 1, kv, n, sp, &bytes,
+                                                  err, sizeof(err)), NGC_OK);
+    }
+    assert_int_equal(ngc_counters_runs(c, part), NGC_T_FAN_RUNS);
+    free(kv);
+}
+
+/*
+ * More runs than a merge may open: a partition is finished through
+ * intermediate passes (fan-in 2 and 3), the output merge of the final runs
+ * is bounded the same way, and the totals are exact either way, equal to
+ * a merge that opens every run at once.
+ */
+static void test_runs_fan_in(void **state)
+{
+    (void)state;
+    ngc_shm_t *shm = ngc_t_shm(16 * NGC_T_MB);
+    assert_non_null(shm);
+    ngc_counters_t *c = ngc_shm_counters(shm);
+    char dir[] = "/tmp/ngc-test-fan.XXXXXX";
+    ngc_spill_t *sp = ngc_t_spill(dir);
+    const unsigned parts[3] = {3, 4, 5};
+    const size_t fan_in[3] = {2, 3, 256};
+    static char names[3][NGC_T_FAN_KEYS][32];
+    ngc_t_item_t *ref = calloc(3 * NGC_T_FAN_KEYS, sizeof(*ref));
+    assert_non_null(ref);
+    ngc_order_t order = {NGC_COUNT_MATCH, NGC_SORT_COUNT};
+    char err[512];
+    uint64_t bytes, min_count = 40;
+    for (unsigned i = 0; i < 3; i++) {
+        ngc_t_keys_in(parts[i], "fan/", names[i], NGC_T_FAN_KEYS);
+        for (size_t k = 0; k < NGC_T_FAN_KEYS; k++)
+            ref[i * NGC_T_FAN_KEYS + k] = (ngc_t_item_t){names[i][k],
+                                                         (uint32_t)strlen(names[i][k]), 0, 0};
+        ngc_t_fan_runs(c, sp, parts[i], ref + i * NGC_T_FAN_KEYS);
+    }
+    for (unsigned p = 0; p < NGC_COUNTERS_PARTS; p++) {
+        int rc = ngc_counters_sort(c, p, order, min_count, 0, 1);
+        if (rc == NGC_OK)
+            continue;
+        assert_int_equal(rc, NGC_AGAIN);
+        unsigned i = p == parts[0] ? 0 : p == parts[1] ? 1 : 2;
+        /* Final runs of a few hundred bytes: many of them. */
+        assert_int_equal(ngc_runs_finish(c, p, sp, order, min_count, 0, 600, fan_in[i], &bytes,
+                                         err, sizeof(err)), NGC_OK);
+        assert_true(ngc_counters_finals(c, p) > 3);
+    }
+    /* Each partition alone, its final runs read one after another. */
+    ngc_source_t *src;
+    size_t nsrc, n, total = 0;
+    ngc_t_item_t mine[NGC_T_FAN_KEYS];
+    for (unsigned i = 0; i < 3; i++) {
+        assert_int_equal(ngc_sources_open(c, parts[i], 1, sp, &src, &nsrc, err, sizeof(err)),
+                         NGC_OK);
+        assert_int_equal(nsrc, ngc_counters_finals(c, parts[i]));
+        ngc_t_item_t *got = ngc_t_read_sources(src, nsrc, order, &n);
+        ngc_sources_free(src, nsrc);
+        memcpy(mine, ref + i * NGC_T_FAN_KEYS, sizeof(mine));
+        size_t nmine = ngc_t_reduce(mine, NGC_T_FAN_KEYS);
+        ngc_t_same(got, n, mine, nmine, NGC_COUNT_MATCH, min_count);
+        total += n;
+        ngc_t_items_free(got, n);
+    }
+    size_t nref = ngc_t_reduce(ref, 3 * NGC_T_FAN_KEYS);
+    /* All of them, bounded to two runs at once. */
+    assert_int_equal(ngc_sources_open(c, 0, NGC_COUNTERS_PARTS, sp, &src, &nsrc, err,
+                                      sizeof(err)), NGC_OK);
+    assert_true(nsrc > 2);
+    assert_int_equal(ngc_sources_bound(&src, &nsrc, sp, order, 0, 2, err, sizeof(err)), NGC_OK);
+    assert_true(nsrc <= 2);
+    ngc_t_item_t *got = ngc_t_read_sources(src, nsrc, order, &n);
+    ngc_sources_free(src, nsrc);
+    assert_int_equal(n, total);
+    ngc_t_same(got, n, ref, nref, NGC_COUNT_MATCH, min_count);
+    ngc_t_items_free(got, n);
+    free(ref);
+    ngc_t_spill_done(sp, dir);
+    ngc_t_shm_free(shm);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1099,6 +1348,8 @@ int main(void)
         cmocka_unit_test_teardown(test_batches_failed_not_committed, ngc_t_teardown),
         cmocka_unit_test_teardown(test_compare_sort_ngram, ngc_t_teardown),
         cmocka_unit_test_teardown(test_sort_ngram, ngc_t_teardown),
+        cmocka_unit_test_teardown(test_spill_batch_exactly_once, ngc_t_teardown),
+        cmocka_unit_test_teardown(test_runs_fan_in, ngc_t_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -114,7 +114,7 @@ static int ngc_pgload_row(ngc_pgload_t *l, unsigned part, const ngc_entry_t *e, 
 }
 
 /* One attempt: a transaction that replaces the partitions' rows. */
-static int ngc_pgload_once(ngc_pgload_t *l, const ngc_counters_t *c, const char *dir,
+static int ngc_pgload_once(ngc_pgload_t *l, const ngc_counters_t *c, ngc_spill_t *sp,
                            unsigned first, unsigned n, uint32_t task, uint32_t attempt,
                            bool first_try, char *err, size_t cap, bool *retriable)
 {
@@ -155,7 +155,7 @@ static int ngc_pgload_once(ngc_pgload_t *l, const ngc_counters_t *c, const char 
         /* A partition sorted in memory, or spilled and finished in runs. */
         ngc_source_t *src;
         size_t nsrc, i = 0;
-        if (ngc_sources_open(c, part, 1, dir, &src, &nsrc, err, cap) != NGC_OK) {
+        if (ngc_sources_open(c, part, 1, sp, &src, &nsrc, err, cap) != NGC_OK) {
             *retriable = false;
             rc = NGC_ERROR;
             break;
@@ -212,13 +212,13 @@ fail:
     return NGC_ERROR;
 }
 
-int ngc_pgload_partitions(ngc_pgload_t *l, const ngc_counters_t *c, const char *spill_dir,
+int ngc_pgload_partitions(ngc_pgload_t *l, const ngc_counters_t *c, ngc_spill_t *sp,
                           unsigned first, unsigned n, uint32_t task, uint32_t attempt, char *err,
                           size_t cap)
 {
     for (int i = 0; i < NGC_PGLOAD_TRIES; i++) {
         bool retriable;
-        if (ngc_pgload_once(l, c, spill_dir, first, n, task, attempt, i == 0, err, cap,
+        if (ngc_pgload_once(l, c, sp, first, n, task, attempt, i == 0, err, cap,
                             &retriable) ==
             NGC_OK)
             return NGC_OK;

@@ -13,6 +13,7 @@
 #include <stdint.h>
 
 #include "engine/counters.h"
+#include "engine/spill.h"
 
 typedef struct ngc_pgload_s ngc_pgload_t;
 
@@ -21,12 +22,13 @@ ngc_pgload_t *ngc_pgload_new(const char *dsn, const char *stage);
 void ngc_pgload_free(ngc_pgload_t *l);
 /*
  * COPYs the sorted partitions [first, first+n) (with the final runs in
- * spill_dir of those that spilled) into the staging table.
+ * the spill directory of those that spilled, read one at a time) into the
+ * staging table.
  * NGC_OK, or NGC_ERROR with a reason in err (a count past the bigint range,
  * bytes PostgreSQL text cannot hold, the server's message). task/attempt
  * arm failpoints only. Pool thread.
  */
-int ngc_pgload_partitions(ngc_pgload_t *l, const ngc_counters_t *c, const char *spill_dir,
+int ngc_pgload_partitions(ngc_pgload_t *l, const ngc_counters_t *c, ngc_spill_t *sp,
                           unsigned first, unsigned n, uint32_t task, uint32_t attempt, char *err,
                           size_t cap);
 

@@ -70,7 +70,8 @@ struct ngc_worker_s {
     unsigned slot;
     const ngc_config_t *cfg;
     const char *pg_stage;
-    const char *spill_dir;
+    ngc_spill_t *spill;
+    pid_t coordinator;
     ngc_stats_t *stats;
     ngc_counters_t *counters;
     struct event_base *base;
@@ -172,11 +173,20 @@ static int ngc_worker_detect(ngc_wtask_t *t, const ngc_buf_t *first)
     return NGC_ERROR;
 }
 
+/* Counts a spilled run in the worker's stats. Any thread. */
+static void ngc_worker_count_spill(ngc_worker_t *w, uint64_t bytes)
+{
+    if (bytes > 0)
+        ngc_stats_add(w->stats, w->slot, spills, 1);
+    ngc_stats_add(w->stats, w->slot, spill_bytes, bytes);
+}
+
 /*
  * Adds the task's combiner table into shared memory as its next batch, and
  * empties it. NGC_OK, or NGC_ERROR with *why and text[0..cap) saying what
  * went wrong (a total over 2^64-1, a spill run that could not be written,
- * no memory). Pool thread.
+ * no memory). A batch too big for the table even emptied is written to disk
+ * as a run. Pool thread.
  */
 static int ngc_worker_merge_map(ngc_wtask_t *t, ngc_fail_t *why, char *text, size_t cap)
 {
@@ -197,31 +207,34 @@ static int ngc_worker_merge_map(ngc_wtask_t *t, ngc_fail_t *why, char *text, siz
         const ngc_kv_t *bad = NULL;
         int rc;
         /* A partition out of memory spills to disk and takes the batch
-         * again; twice full means the batch alone cannot fit. */
+         * again. (Spilling others would not help: an emptied partition
+         * keeps its memory for itself.) */
         for (int round = 0;; round++) {
             rc = ngc_counters_merge(t->w->counters, part, t->msg.task_id, batch,
                                     t->msg.attempt, kv + start[part], n, &bad);
-            if (rc != NGC_FULL || round == 2)
+            if (rc != NGC_FULL || round == 1)
                 break;
-            /* First this partition; if others hold the memory, all. */
-            unsigned lo = round == 0 ? part : 0, hi = round == 0 ? part + 1 : NGC_COUNTERS_PARTS;
-            for (unsigned p = lo; p < hi; p++) {
-                uint64_t bytes;
-                if (ngc_counters_spill(t->w->counters, p, t->w->spill_dir, &bytes, text, cap) !=
-                    NGC_OK) {
-                    *why = NGC_FAIL_SPILL;
-                    return NGC_ERROR;
-                }
-                if (bytes > 0)
-                    ngc_stats_add(t->w->stats, t->w->slot, spills, 1);
-                ngc_stats_add(t->w->stats, t->w->slot, spill_bytes, bytes);
+            uint64_t bytes;
+            if (ngc_counters_spill(t->w->counters, part, t->w->spill, &bytes, text, cap) !=
+                NGC_OK) {
+                *why = NGC_FAIL_SPILL;
+                return NGC_ERROR;
             }
+            ngc_worker_count_spill(t->w, bytes);
         }
         if (rc == NGC_FULL) {
-            *why = NGC_FAIL_FULL;
-            snprintf(text, cap, "the distinct ngrams do not fit in --memory %llu MiB",
-                     (unsigned long long)(t->w->cfg->memory >> 20));
-            return NGC_ERROR;
+            /* The batch alone does not fit (big keys, or a partition
+             * whose memory is small): it goes to disk as a run of its
+             * own, committed like a merge. */
+            uint64_t bytes;
+            if (ngc_counters_spill_batch(t->w->counters, part, t->msg.task_id, batch,
+                                         t->msg.attempt, kv + start[part], n, t->w->spill,
+                                         &bytes, text, cap) != NGC_OK) {
+                *why = NGC_FAIL_SPILL;
+                return NGC_ERROR;
+            }
+            ngc_worker_count_spill(t->w, bytes);
+            rc = NGC_OK;
         }
         if (rc != NGC_OK) {
             *why = bad != NULL ? NGC_FAIL_OVERFLOW : NGC_FAIL_INTERNAL;
@@ -244,7 +257,8 @@ static int ngc_worker_spill(ngc_parse_t *ps, ngc_map_t *m, void *arg)
     (void)m;
     if (ngc_worker_merge_map(arg, &ps->fail, ps->fail_text, sizeof(ps->fail_text)) == NGC_OK)
         return NGC_OK;
-    ps->fail_line = ps->lines;
+    /* A line of the input has nothing to do with a disk's trouble. */
+    ps->fail_line = ps->fail == NGC_FAIL_SPILL ? 0 : ps->lines;
     return NGC_ERROR;
 }
 
@@ -310,16 +324,17 @@ static void ngc_worker_sort_work(ngc_tpool_job_t *job)
     /* Spilled, or no room for the sorted copy: the rest of the partition
      * goes to disk too, and its runs are merged into final runs. */
     uint64_t t0 = ngc_worker_now_ns(), bytes = 0;
-    rc = ngc_counters_spill(w->counters, sj->part, w->spill_dir, &bytes, sj->err,
+    rc = ngc_counters_spill(w->counters, sj->part, w->spill, &bytes, sj->err,
                             sizeof(sj->err));
     if (rc == NGC_OK) {
-        if (bytes > 0)
-            ngc_stats_add(w->stats, w->slot, spills, 1);
-        ngc_stats_add(w->stats, w->slot, spill_bytes, bytes);
-        /* A partition's share of --memory bounds each in-memory sort. */
+        ngc_worker_count_spill(w, bytes);
+        /* A partition's share of --memory bounds each in-memory sort; the
+         * descriptors bound how many runs each of the pool's threads
+         * merges at once. */
         size_t budget = (size_t)(cfg->memory / NGC_COUNTERS_PARTS);
-        rc = ngc_runs_finish(w->counters, sj->part, w->spill_dir, order, cfg->min_count,
-                             cfg->top, budget, &bytes, sj->err, sizeof(sj->err));
+        rc = ngc_runs_finish(w->counters, sj->part, w->spill, order, cfg->min_count, cfg->top,
+                             budget, ngc_spill_fan_in(cfg->threads), &bytes, sj->err,
+                             sizeof(sj->err));
         ngc_stats_add(w->stats, w->slot, spill_bytes, bytes);
     }
     if (rc != NGC_OK)
@@ -334,7 +349,7 @@ static void ngc_worker_load_work(ngc_tpool_job_t *job)
     if (NGC_UNLIKELY(ngc_failpoint_armed(NGC_FP_STALL, id, attempt)))
         for (;;)
             pause();
-    t->load_rc = ngc_pgload_partitions(t->pg, t->w->counters, t->w->spill_dir,
+    t->load_rc = ngc_pgload_partitions(t->pg, t->w->counters, t->w->spill,
                                        (unsigned)t->msg.offset,
                                        (unsigned)t->msg.length, id, attempt, t->fail.text,
                                        sizeof(t->fail.text));
@@ -582,7 +597,10 @@ static void ngc_worker_on_close(ngc_channel_t *ch, const char *why, void *arg)
         ngc_log_error(0, "channel to the coordinator broke: %s", why);
         w->status = 1;
     }
-    /* EOF: the coordinator is gone; nobody wants our results. */
+    /* EOF: the coordinator is gone; nobody wants our results. If it died
+     * (we were handed to another parent), its spill directory goes too. */
+    if (getppid() != w->coordinator)
+        ngc_spill_remove(w->spill);
     w->stopping = true;
     event_base_loopbreak(w->base);
 }
@@ -654,7 +672,8 @@ int ngc_worker_main(unsigned slot, int fd, void *arg)
         .slot = slot,
         .cfg = args->cfg,
         .pg_stage = args->pg_stage,
-        .spill_dir = args->spill_dir,
+        .spill = args->spill,
+        .coordinator = getppid(),
         .stats = ngc_shm_stats(args->shm),
         .counters = ngc_shm_counters(args->shm),
     };

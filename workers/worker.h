@@ -8,12 +8,13 @@
 
 #include "engine/config.h"
 #include "engine/shm.h"
+#include "engine/spill.h"
 
 typedef struct {
     const ngc_config_t *cfg;
     ngc_shm_t *shm;
     const char *pg_stage;   /* quoted staging table, with --pg */
-    const char *spill_dir;  /* where partitions spill */
+    ngc_spill_t *spill;     /* where partitions spill; each process its copy */
 } ngc_worker_args_t;
 
 /* The worker's whole life; its return value is the exit status. Passed to

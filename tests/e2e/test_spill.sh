@@ -76,7 +76,11 @@ if mount -t tmpfs -o size=2m tmpfs "$SMALL" 2>/dev/null; then
 else
     echo "note: cannot mount a tmpfs here; the full disk was covered by the failpoint"
 fi
-expect_exit "unusable --tmp-dir" 1 "tmp-dir: cannot create" --tmp-dir "$WORK/missing/dir" "$WORK/in.tsv"
+# An unusable --tmp-dir fails the job that spills (at its first run; a job
+# that never spills never needs it: test_spill_edges.sh).
+expect_exit "unusable --tmp-dir" 1 "tmp-dir: cannot create" --memory 16M --tmp-dir "$WORK/missing/dir" \
+    -o "$WORK/unusable.out" "$WORK/in.tsv"
+check "unusable --tmp-dir: no output file" test ! -e "$WORK/unusable.out"
 
 # Killed workers: each task merges exactly once, spilled or not.
 NGRAM_FAILPOINTS=worker.crash_in_merge@task=2 "$NGC_BIN" --no-progress --memory 16M \

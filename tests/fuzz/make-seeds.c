@@ -29,10 +29,19 @@ static void ngc_seed_die(const char *what, const char *name)
 static void ngc_seed_write(const char *harness, const char *name, const void *p, size_t len)
 {
     char path[4096];
-    snprintf(path, sizeof(path), "%s/%s", ngc_seed_dir, harness);
+    /* A path cut short would write somewhere else. */
+    int n = snprintf(path, sizeof(path), "%s/%s", ngc_seed_dir, harness);
+    if (n < 0 || (size_t)n >= sizeof(path)) {
+        errno = ENAMETOOLONG;
+        ngc_seed_die("cannot create", ngc_seed_dir);
+    }
     if (mkdir(path, 0777) != 0 && errno != EEXIST)
         ngc_seed_die("cannot create", path);
-    snprintf(path, sizeof(path), "%s/%s/%s", ngc_seed_dir, harness, name);
+    n = snprintf(path, sizeof(path), "%s/%s/%s", ngc_seed_dir, harness, name);
+    if (n < 0 || (size_t)n >= sizeof(path)) {
+        errno = ENAMETOOLONG;
+        ngc_seed_die("cannot create", ngc_seed_dir);
+    }
     FILE *f = fopen(path, "wb");
     if (f == NULL)
         ngc_seed_die("cannot create", path);
