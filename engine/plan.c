@@ -69,15 +69,17 @@ ngc_plan_t *ngc_plan_new(const ngc_config_t *cfg)
             if (ngc_plan_probe(f->path, f, &split[i]) != NGC_OK)
                 goto fail;
             f->rereadable = split[i];
+            /* A chunk larger than the file is one task; no rounding up
+             * that could wrap. */
+            uint64_t n = 1;
             if (split[i] && !f->gzip)
-                f->ntasks = (uint32_t)((f->size + cfg->chunk_size - 1) / cfg->chunk_size);
-            else
-                f->ntasks = 1;
-            if (split[i] && !f->gzip && f->size / cfg->chunk_size > UINT32_MAX / 2) {
+                n = f->size / cfg->chunk_size + (f->size % cfg->chunk_size != 0);
+            if (n > UINT32_MAX / 2) {
                 ngc_log_user(0, "'%s' would make too many tasks; use a larger --chunk-size",
                              f->path);
                 goto fail;
             }
+            f->ntasks = (uint32_t)n;
         }
         if (strlen(f->path) > NGC_MSG_PATH_MAX) {
             ngc_log_user(ENAMETOOLONG, "cannot use '%.64s...'", f->path);
@@ -85,7 +87,8 @@ ngc_plan_t *ngc_plan_new(const ngc_config_t *cfg)
         }
         f->first_task = (uint32_t)ntasks;
         ntasks += f->ntasks;
-        plan->total_bytes += f->size;
+        if (__builtin_add_overflow(plan->total_bytes, f->size, &plan->total_bytes))
+            plan->total_bytes = UINT64_MAX;
         if (ntasks > UINT32_MAX / 2) {
             ngc_log_user(0, "too many tasks; use a larger --chunk-size");
             goto fail;
@@ -106,6 +109,7 @@ ngc_plan_t *ngc_plan_new(const ngc_config_t *cfg)
             if (strcmp(f->path, "-") == 0) {
                 t->kind = NGC_TASK_MAP_STDIN;
             } else if (split[i] && !f->gzip) {
+                /* k < ntasks, so the offset is below the size. */
                 t->kind = NGC_TASK_MAP_PLAIN;
                 t->offset = (uint64_t)k * cfg->chunk_size;
                 t->length = f->size - t->offset < cfg->chunk_size ? f->size - t->offset
