@@ -136,7 +136,9 @@ static const char *ngc_worker_input_name(const ngc_wtask_t *t)
 }
 
 /* --format auto: decides the task's layout from the file's first lines,
- * which a plain task past the start reads again (cheap: page cache). */
+ * which a plain task past the start reads again (cheap: page cache), through
+ * its own descriptor; a stream decides on its first buffer: a pipe is never
+ * read twice. */
 static int ngc_worker_detect(ngc_wtask_t *t, const ngc_buf_t *first)
 {
     ngc_parse_t *ps = &t->parse;
@@ -146,7 +148,7 @@ static int ngc_worker_detect(ngc_wtask_t *t, const ngc_buf_t *first)
             char *head = malloc(cap);
             size_t n = 0;
             bool whole = false;
-            if (head == NULL || ngc_reader_head(t->msg.path, head, cap, &n, &whole) != NGC_OK) {
+            if (head == NULL || ngc_reader_head(t->reader, head, cap, &n, &whole) != NGC_OK) {
                 free(head);
                 ps->fail = NGC_FAIL_INPUT;
                 snprintf(ps->fail_text, sizeof(ps->fail_text), "%s: cannot read its first lines",
@@ -480,8 +482,13 @@ static void ngc_worker_schedule(ngc_wtask_t *t)
     }
 }
 
-static void ngc_worker_start_task(ngc_worker_t *w, const ngc_msg_task_t *msg)
+/* fd: the input that came with the task, or -1; taken over. */
+static void ngc_worker_start_task(ngc_worker_t *w, const ngc_msg_task_t *msg, int fd)
 {
+    if (fd >= 0 && msg->kind != NGC_TASK_MAP_PLAIN && msg->kind != NGC_TASK_MAP_STREAM) {
+        close(fd); /* ngc_msg_decode lets none through */
+        fd = -1;
+    }
     ngc_wtask_t *t = NULL;
     for (unsigned i = 0; i < w->ntasks; i++)
         if (!w->tasks[i].in_use) {
@@ -489,6 +496,8 @@ static void ngc_worker_start_task(ngc_worker_t *w, const ngc_msg_task_t *msg)
             break;
         }
     if (t == NULL) {
+        if (fd >= 0)
+            close(fd);
         ngc_log_error(0, "coordinator sent more tasks than this worker's %u threads",
                       w->ntasks);
         w->status = 1;
@@ -544,7 +553,7 @@ static void ngc_worker_start_task(ngc_worker_t *w, const ngc_msg_task_t *msg)
         }
         return;
     }
-    t->reader = ngc_reader_new(msg, w->cfg->inflate);
+    t->reader = ngc_reader_new(msg, fd, w->cfg->inflate);
     if (t->reader == NULL) {
         ngc_worker_fail(t, NGC_FAIL_INTERNAL, 0, "out of memory");
         ngc_worker_send_failed(t);
@@ -556,11 +565,10 @@ static void ngc_worker_start_task(ngc_worker_t *w, const ngc_msg_task_t *msg)
 
 static void ngc_worker_on_msg(ngc_channel_t *ch, const ngc_msg_t *msg, void *arg)
 {
-    (void)ch;
     ngc_worker_t *w = arg;
     switch (msg->type) {
     case NGC_MSG_TASK:
-        ngc_worker_start_task(w, &msg->u.task);
+        ngc_worker_start_task(w, &msg->u.task, ngc_channel_take_fd(ch));
         break;
     case NGC_MSG_STOP:
         w->stopping = true;

@@ -147,7 +147,7 @@ static int ngc_fz_gunzip(const uint8_t *data, size_t size, ngc_fz_bytes_t *out)
 static int ngc_fz_read(const ngc_msg_task_t *t, ngc_inflate_kind_t kind, ngc_fz_bytes_t *got,
                        uint64_t *progress)
 {
-    ngc_reader_t *r = ngc_reader_new(t, kind);
+    ngc_reader_t *r = ngc_reader_new(t, -1, kind);
     NGC_FZ_CHECK(r != NULL, "ngc_reader_new() failed");
     ngc_buf_t *b = &ngc_fz_buf;
     int rc;
