@@ -9,6 +9,7 @@
  */
 #include "engine/ngc.h"
 #include "workers/reader.h"
+#include "engine/format.h"
 
 #include <fcntl.h>
 #include <setjmp.h>
@@ -17,6 +18,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
+#include <sys/wait.h>
 #include <unistd.h>
 #include <zlib.h>
 #include <cmocka.h>
@@ -742,6 +744,71 @@ static void test_descriptor_given(void **state)
     free(c.p);
 }
 
+/* Through a pipe whose writer pauses after its first line, the first buffer
+ * still holds every line of the format detection window (the first
+ * NGC_FORMAT_HEAD bytes), as a file's does: a stream's format is told from
+ * the same lines. */
+static void test_stream_first_buffer(void **state)
+{
+    (void)state;
+    ngc_t_bytes_t c = ngc_t_corpus(20000, 11);
+    assert_true(c.len > 2 * NGC_FORMAT_HEAD);
+    const char *nl = memchr(c.p, '\n', c.len);
+    size_t first = (size_t)(nl + 1 - c.p);
+    const char *last = memrchr(c.p, '\n', NGC_FORMAT_HEAD);
+    size_t window = (size_t)(last + 1 - c.p);
+    int pfd[2];
+    assert_int_equal(pipe(pfd), 0);
+    fflush(NULL);
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        close(pfd[0]);
+        if (write(pfd[1], c.p, first) != (ssize_t)first)
+            _exit(1);
+        usleep(200000); /* the reader has read the first line by now */
+        for (size_t done = first; done < c.len;) {
+            ssize_t n = write(pfd[1], c.p + done, c.len - done);
+            if (n <= 0)
+                _exit(1);
+            done += (size_t)n;
+        }
+        _exit(0);
+    }
+    close(pfd[1]);
+    ngc_msg_task_t t = ngc_t_task(NGC_TASK_MAP_STREAM, "pipe", 0, 0);
+    t.flags = NGC_TASK_FD;
+    ngc_reader_t *r = ngc_reader_new(&t, pfd[0], ngc_t_inflater);
+    assert_non_null(r);
+    ngc_t_bytes_t got = {0};
+    int rc;
+    for (unsigned k = 0; (rc = ngc_reader_next(r, &ngc_t_buf)) == NGC_OK; k++) {
+        if (k == 0 && ngc_t_buf.len < window)
+            fail_msg("first buffer of %zu bytes, the window's lines end at %zu",
+                     ngc_t_buf.len, window);
+        ngc_t_append(&got, ngc_t_buf.data, ngc_t_buf.len);
+    }
+    assert_int_equal(rc, NGC_EOF);
+    ngc_reader_free(r);
+    int status;
+    assert_int_equal(waitpid(pid, &status, 0), pid);
+    assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+    ngc_t_bytes_t want = ngc_t_expected(c.p, c.len);
+    ngc_t_same(&got, &want, "pipe");
+    /* Shorter than the window: all of it, at EOF. */
+    assert_int_equal(pipe(pfd), 0);
+    ngc_t_write_all(pfd[1], c.p, 1000);
+    close(pfd[1]);
+    r = ngc_reader_new(&t, pfd[0], ngc_t_inflater);
+    assert_non_null(r);
+    assert_int_equal(ngc_reader_next(r, &ngc_t_buf), NGC_OK);
+    assert_true(ngc_t_buf.len >= 1000);
+    ngc_reader_free(r);
+    free(want.p);
+    free(got.p);
+    free(c.p);
+}
+
 /* Standard input, plain and gzip: fd 0 is swapped for a file meanwhile. */
 static void test_stdin(void **state)
 {
@@ -808,6 +875,7 @@ int main(void)
         cmocka_unit_test(test_missing_file),
         cmocka_unit_test(test_file_shrank),
         cmocka_unit_test_setup(test_descriptor_given, ngc_t_use_zlib),
+        cmocka_unit_test_setup(test_stream_first_buffer, ngc_t_use_zlib),
         cmocka_unit_test(test_stdin),
     };
     return cmocka_run_group_tests(tests, ngc_t_setup, ngc_t_teardown);

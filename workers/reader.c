@@ -7,6 +7,7 @@
  */
 #include "engine/ngc.h"
 #include "workers/reader.h"
+#include "engine/format.h"
 #include "workers/inflate.h"
 
 #include <errno.h>
@@ -22,6 +23,7 @@ struct ngc_reader_s {
     int fd;
     bool own_fd;        /* ours to close: not standard input */
     bool opened;
+    bool started;       /* a buffer was asked for */
     bool done;          /* no more lines to return */
     bool skipping;      /* discarding through the next newline */
     uint64_t pos;       /* position of the next byte the source yields */
@@ -257,7 +259,12 @@ int ngc_reader_next(ngc_reader_t *r, ngc_buf_t *b)
     b->len = 0;
     if (r->done)
         return NGC_EOF;
-    size_t searched; /* b->data[0..searched) is known to hold no newline */
+    /* A stream's first buffer holds the format detection window, or all
+     * there is, as a file's first buffer does, however its writer cut it. */
+    size_t at_least = r->task.kind != NGC_TASK_MAP_PLAIN && !r->started ? NGC_FORMAT_HEAD : 0;
+    r->started = true;
+    size_t cut = 0;  /* just past the last newline seen; 0: none yet */
+    size_t searched; /* b->data[0..searched) was searched: no newline past cut */
     if (r->skipping) {
         if (ngc_reader_skip(r, b) != NGC_OK)
             return NGC_ERROR;
@@ -305,10 +312,12 @@ int ngc_reader_next(ngc_reader_t *r, ngc_buf_t *b)
             return NGC_OK;
         }
         char *last = memrchr(b->data + searched, '\n', b->len - searched);
-        if (last != NULL) {
-            r->carry_len = (size_t)(b->data + b->len - (last + 1));
-            memcpy(r->carry, last + 1, r->carry_len);
-            b->len = (size_t)(last + 1 - b->data);
+        if (last != NULL)
+            cut = (size_t)(last + 1 - b->data);
+        if (cut > 0 && b->len >= at_least) {
+            r->carry_len = b->len - cut;
+            memcpy(r->carry, b->data + cut, r->carry_len);
+            b->len = cut;
             return NGC_OK;
         }
         if (b->len == NGC_BUF_CAP) {

@@ -135,14 +135,16 @@ static const char *ngc_worker_input_name(const ngc_wtask_t *t)
     return t->msg.kind == NGC_TASK_MAP_STDIN ? "standard input" : t->msg.path;
 }
 
-/* --format auto: decides the task's layout from the file's first lines,
- * which a plain task past the start reads again (cheap: page cache), through
- * its own descriptor; a stream decides on its first buffer: a pipe is never
- * read twice. */
+/* --format auto: decides the task's layout from the file's first lines.
+ * A plain task whose first buffer may not hold them (it starts past 0, or
+ * its range is short) reads them again (cheap: page cache), so every task
+ * of a file decides alike; a stream decides on its first buffer, which
+ * holds them (see ngc_reader_next): a pipe is never read twice. */
 static int ngc_worker_detect(ngc_wtask_t *t, const ngc_buf_t *first)
 {
     ngc_parse_t *ps = &t->parse;
-    if (t->msg.kind == NGC_TASK_MAP_PLAIN && t->msg.offset > 0) {
+    if (t->msg.kind == NGC_TASK_MAP_PLAIN &&
+        (t->msg.offset > 0 || first->len < NGC_FORMAT_HEAD)) {
         size_t cap = NGC_FORMAT_HEAD;
         for (;;) {
             char *head = malloc(cap);
