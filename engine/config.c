@@ -24,6 +24,7 @@ static const char ngc_config_help[] =
     "way: a coordinator splits the files into tasks, worker processes map them\n"
     "with thread pools, and merge their totals in shared memory.\n"
     "FILEs may be plain or gzip-compressed, in any mix; '-' reads standard input.\n"
+    "A pipe (FIFO, /dev/stdin, <(...)) is read once: name it only once.\n"
     "Prints 'ngram TAB total' lines, most frequent first, ties in byte order.\n"
     "\n"
     "Examples:\n"
@@ -132,8 +133,9 @@ static const char ngc_config_help[] =
     "Exit status: 0 success; 1 the run failed (unreadable or corrupt input,\n"
     "a format that cannot be told, --strict and a malformed line, a total\n"
     "over 2^64-1, a full disk while spilling, output not writable, a worker\n"
-    "died); 2 bad usage; 130 interrupted (SIGINT); 143 terminated (SIGTERM);\n"
-    "141 standard output closed. A failed run writes no output.\n";
+    "died); 2 bad usage (also a pipe named twice); 130 interrupted (SIGINT);\n"
+    "143 terminated (SIGTERM); 141 standard output closed. A failed run\n"
+    "writes no output.\n";
 
 enum {
     NGC_OPT_MEMORY = 256,
