@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <stdlib.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 static const char ngc_config_usage[] =
@@ -23,6 +24,7 @@ static const char ngc_config_help[] =
     "way: a coordinator splits the files into tasks, worker processes map them\n"
     "with thread pools, and merge their totals in shared memory.\n"
     "FILEs may be plain or gzip-compressed, in any mix; '-' reads standard input.\n"
+    "A pipe (FIFO, /dev/stdin, <(...)) is read once: name it only once.\n"
     "Prints 'ngram TAB total' lines, most frequent first, ties in byte order.\n"
     "\n"
     "Examples:\n"
@@ -135,10 +137,11 @@ static const char ngc_config_help[] =
     "Exit status: 0 success; 1 the run failed (unreadable or corrupt input,\n"
     "a format that cannot be told, --strict and a malformed line, a total\n"
     "over 2^64-1, a full disk while spilling, output not writable, a worker\n"
-    "died, -o names an input); 2 bad usage; 129 hangup (SIGHUP); 130\n"
-    "interrupted (SIGINT); 143 terminated (SIGTERM); 138/140 SIGUSR1/SIGUSR2;\n"
-    "141 the reader of the output went away. A failed or stopped run writes\n"
-    "no output file; output already streamed is reported as incomplete.\n";
+    "died, -o names an input); 2 bad usage (also a pipe named twice);\n"
+    "129 hangup (SIGHUP); 130 interrupted (SIGINT); 143 terminated (SIGTERM);\n"
+    "138/140 SIGUSR1/SIGUSR2; 141 the reader of the output went away. A failed\n"
+    "or stopped run writes no output file; output already streamed is\n"
+    "reported as incomplete.\n";
 
 enum {
     NGC_OPT_MEMORY = 256,
@@ -267,6 +270,56 @@ int ngc_config_parse_size(const char *s, uint64_t *out)
         return NGC_ERROR;
     *out = v << shift;
     return NGC_OK;
+}
+
+/*
+ * A pipe, device or socket named twice (f f, - /dev/stdin, /dev/fd/0 -)
+ * would be read by two tasks at once, each counting some of its lines: a
+ * usage error. Told by identity (stat follows /dev/stdin and /dev/fd/N to
+ * the pipe), before anything is opened, as opening a FIFO waits for its
+ * writer. A regular file may be named twice: it is counted twice.
+ */
+static ngc_config_result_t ngc_config_check_repeats(const ngc_config_t *cfg)
+{
+    typedef struct {
+        dev_t dev;
+        ino_t ino;
+        unsigned arg;
+    } ngc_seen_t;
+    ngc_seen_t *seen = malloc(cfg->ninputs * sizeof(*seen));
+    if (seen == NULL) {
+        fprintf(stderr, "ngram-count: out of memory\n");
+        return NGC_CONFIG_USAGE;
+    }
+    unsigned nseen = 0;
+    ngc_config_result_t rc = NGC_CONFIG_RUN;
+    for (unsigned i = 0; i < cfg->ninputs && rc == NGC_CONFIG_RUN; i++) {
+        const char *path = cfg->inputs[i];
+        struct stat st;
+        /* One that cannot be looked at fails later, naming its error. */
+        if ((strcmp(path, "-") == 0 ? fstat(STDIN_FILENO, &st) : stat(path, &st)) != 0 ||
+            S_ISREG(st.st_mode) || S_ISDIR(st.st_mode))
+            continue;
+        for (unsigned k = 0; k < nseen; k++) {
+            if (seen[k].dev != st.st_dev || seen[k].ino != st.st_ino)
+                continue;
+            const char *what = S_ISFIFO(st.st_mode) ? "pipe" : S_ISSOCK(st.st_mode) ? "socket"
+                                                                                    : "device";
+            const char *first = cfg->inputs[seen[k].arg];
+            if (strcmp(first, path) == 0)
+                fprintf(stderr, "ngram-count: cannot read '%s' twice: a %s can be read only "
+                                "once\n%s", path, what, ngc_config_usage);
+            else
+                fprintf(stderr, "ngram-count: cannot read '%s': it is the same %s as '%s', "
+                                "which can be read only once\n%s", path, what, first,
+                        ngc_config_usage);
+            rc = NGC_CONFIG_USAGE;
+            break;
+        }
+        seen[nseen++] = (ngc_seen_t){st.st_dev, st.st_ino, i};
+    }
+    free(seen);
+    return rc;
 }
 
 static int ngc_config_bad(const char *opt, const char *arg, const char *why)
@@ -667,5 +720,5 @@ ngc_config_result_t ngc_config_parse(ngc_config_t *cfg, int argc, char **argv)
     }
     cfg->inputs = argv + optind;
     cfg->ninputs = (unsigned)(argc - optind);
-    return NGC_CONFIG_RUN;
+    return ngc_config_check_repeats(cfg);
 }

@@ -248,7 +248,24 @@ static void ngc_coord_send_task(ngc_coord_t *co, ngc_cworker_t *w, const ngc_msg
 {
     ngc_msg_t msg = {.type = NGC_MSG_TASK};
     msg.u.task = *t;
-    if (ngc_channel_send(w->ch, &msg) != NGC_OK) {
+    int rc;
+    if (t->flags & NGC_TASK_FD) {
+        /* The input itself goes with the task; the channel closes our copy
+         * once it is sent. */
+        int fd = ngc_plan_task_fd(co->plan, t->task_id);
+        if (fd < 0) {
+            int err = errno;
+            char what[NGC_MSG_PATH_MAX + 64];
+            ngc_plan_describe(co->plan, t->task_id, what, sizeof(what));
+            ngc_coord_fail_general(co, "cannot pass %s to worker %u: %s", what, w->slot,
+                                   strerror(err));
+            return;
+        }
+        rc = ngc_channel_send_fd(w->ch, &msg, fd);
+    } else {
+        rc = ngc_channel_send(w->ch, &msg);
+    }
+    if (rc != NGC_OK) {
         ngc_coord_fail_general(co, "cannot send a task to worker %u", w->slot);
         return;
     }

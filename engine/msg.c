@@ -77,8 +77,8 @@ int ngc_msg_decode(const uint8_t *p, size_t avail, ngc_msg_t *out, size_t *used,
     switch (out->type) {
     case NGC_MSG_TASK: {
         ngc_msg_task_t *t = &out->u.task;
-        if (t->reserved != 0 || t->attempt == 0) {
-            *why = "bad task attempt or reserved field";
+        if ((t->flags & ~NGC_TASK_FD) != 0 || t->attempt == 0) {
+            *why = "bad task attempt or flags";
             return NGC_ERROR;
         }
         if (t->path_len != text) {
@@ -96,6 +96,11 @@ int ngc_msg_decode(const uint8_t *p, size_t avail, ngc_msg_t *out, size_t *used,
         }
         if ((t->kind == NGC_TASK_MAP_PLAIN || t->kind == NGC_TASK_MAP_STREAM) && t->path_len == 0) {
             *why = "map task without a path";
+            return NGC_ERROR;
+        }
+        if ((t->flags & NGC_TASK_FD) && t->kind != NGC_TASK_MAP_PLAIN &&
+            t->kind != NGC_TASK_MAP_STREAM) {
+            *why = "a descriptor for a task that reads none";
             return NGC_ERROR;
         }
         if (t->offset + t->length < t->offset) {
@@ -141,6 +146,11 @@ int ngc_msg_decode(const uint8_t *p, size_t avail, ngc_msg_t *out, size_t *used,
     }
     *used = NGC_MSG_HEADER + len;
     return NGC_OK;
+}
+
+bool ngc_msg_has_fd(const ngc_msg_t *msg)
+{
+    return msg->type == NGC_MSG_TASK && (msg->u.task.flags & NGC_TASK_FD) != 0;
 }
 
 const char *ngc_msg_reason_text(uint32_t reason)

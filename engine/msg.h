@@ -10,6 +10,7 @@
 #ifndef NGC_ENGINE_MSG_H
 #define NGC_ENGINE_MSG_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -34,6 +35,11 @@ typedef enum {
     NGC_TASK_SORT = 4,      /* sort partitions [offset, offset+length) */
     NGC_TASK_LOAD = 5       /* COPY partitions [offset, offset+length) to PostgreSQL */
 } ngc_task_kind_t;
+
+/* A map task's input descriptor comes with its TASK frame (SCM_RIGHTS, see
+ * channel.h): a pipe or device the coordinator opened once, or a /dev/fd
+ * path that means nothing in a worker. path then only names it. */
+#define NGC_TASK_FD 1u
 
 /* Why a line is malformed. */
 typedef enum {
@@ -75,7 +81,7 @@ typedef struct {
     uint32_t file_id;
     uint32_t attempt;   /* 1 for the first run, 2 for the first retry... */
     uint32_t path_len;  /* bytes of path, no NUL sent */
-    uint32_t reserved;  /* zero */
+    uint32_t flags;     /* NGC_TASK_FD or 0 */
     char path[NGC_MSG_PATH_MAX + 1];
 } ngc_msg_task_t;
 
@@ -137,5 +143,7 @@ int ngc_msg_decode(const uint8_t *p, size_t avail, ngc_msg_t *out, size_t *used,
                    const char **why);
 
 const char *ngc_msg_reason_text(uint32_t reason);
+/* Whether msg's frame carries a descriptor (a TASK with NGC_TASK_FD). Pure. */
+bool ngc_msg_has_fd(const ngc_msg_t *msg);
 
 #endif

@@ -11,6 +11,14 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+/* A path that names one of this process's descriptors: a worker, which
+ * keeps only stdio, would open another file or none. */
+static bool ngc_plan_process_path(const char *path)
+{
+    return strncmp(path, "/dev/fd/", 8) == 0 || strncmp(path, "/proc/", 6) == 0 ||
+           strcmp(path, "/dev/stdin") == 0;
+}
+
 static int ngc_plan_probe(const char *path, ngc_file_t *f, bool *splittable)
 {
     int fd = open(path, O_RDONLY | O_CLOEXEC);
@@ -31,8 +39,12 @@ static int ngc_plan_probe(const char *path, ngc_file_t *f, bool *splittable)
         close(fd);
         return NGC_ERROR;
     }
-    *splittable = S_ISREG(st.st_mode);
-    f->size = S_ISREG(st.st_mode) ? (uint64_t)st.st_size : 0;
+    bool reg = S_ISREG(st.st_mode);
+    f->size = reg ? (uint64_t)st.st_size : 0;
+    f->rereadable = reg;
+    f->passed = !reg || ngc_plan_process_path(path);
+    /* Size 0 may be a lie (procfs): such a file is streamed, read to its end. */
+    *splittable = reg && f->size > 0;
     f->gzip = false;
     if (*splittable) {
         unsigned char magic[2];
@@ -47,7 +59,10 @@ static int ngc_plan_probe(const char *path, ngc_file_t *f, bool *splittable)
         }
         f->gzip = n == 2 && magic[0] == 0x1f && magic[1] == 0x8b;
     }
-    close(fd);
+    if (f->passed)
+        f->fd = fd;
+    else
+        close(fd);
     return NGC_OK;
 }
 
@@ -61,33 +76,37 @@ ngc_plan_t *ngc_plan_new(const ngc_config_t *cfg)
     bool *split = calloc(cfg->ninputs, sizeof(*split));
     if (plan->files == NULL || split == NULL)
         goto fail;
+    for (unsigned i = 0; i < cfg->ninputs; i++)
+        plan->files[i].fd = -1;
     uint64_t ntasks = 0;
     for (unsigned i = 0; i < cfg->ninputs; i++) {
         ngc_file_t *f = &plan->files[i];
         f->path = cfg->inputs[i];
+        if (strlen(f->path) > NGC_MSG_PATH_MAX) {
+            ngc_log_user(ENAMETOOLONG, "cannot use '%.64s...'", f->path);
+            goto fail;
+        }
         if (strcmp(f->path, "-") == 0) {
             f->ntasks = 1;
         } else {
             if (ngc_plan_probe(f->path, f, &split[i]) != NGC_OK)
                 goto fail;
-            f->rereadable = split[i];
+            /* A chunk larger than the file is one task; no rounding up
+             * that could wrap. */
+            uint64_t n = 1;
             if (split[i] && !f->gzip)
-                f->ntasks = (uint32_t)((f->size + cfg->chunk_size - 1) / cfg->chunk_size);
-            else
-                f->ntasks = 1;
-            if (split[i] && !f->gzip && f->size / cfg->chunk_size > UINT32_MAX / 2) {
+                n = f->size / cfg->chunk_size + (f->size % cfg->chunk_size != 0);
+            if (n > UINT32_MAX / 2) {
                 ngc_log_user(0, "'%s' would make too many tasks; use a larger --chunk-size",
                              f->path);
                 goto fail;
             }
-        }
-        if (strlen(f->path) > NGC_MSG_PATH_MAX) {
-            ngc_log_user(ENAMETOOLONG, "cannot use '%.64s...'", f->path);
-            goto fail;
+            f->ntasks = (uint32_t)n;
         }
         f->first_task = (uint32_t)ntasks;
         ntasks += f->ntasks;
-        plan->total_bytes += f->size;
+        if (__builtin_add_overflow(plan->total_bytes, f->size, &plan->total_bytes))
+            plan->total_bytes = UINT64_MAX;
         if (ntasks > UINT32_MAX / 2) {
             ngc_log_user(0, "too many tasks; use a larger --chunk-size");
             goto fail;
@@ -108,6 +127,7 @@ ngc_plan_t *ngc_plan_new(const ngc_config_t *cfg)
             if (strcmp(f->path, "-") == 0) {
                 t->kind = NGC_TASK_MAP_STDIN;
             } else if (split[i] && !f->gzip) {
+                /* k < ntasks, so the offset is below the size. */
                 t->kind = NGC_TASK_MAP_PLAIN;
                 t->offset = (uint64_t)k * cfg->chunk_size;
                 t->length = f->size - t->offset < cfg->chunk_size ? f->size - t->offset
@@ -130,6 +150,9 @@ void ngc_plan_free(ngc_plan_t *plan)
 {
     if (plan == NULL)
         return;
+    for (unsigned i = 0; plan->files != NULL && i < plan->nfiles; i++)
+        if (plan->files[i].fd >= 0)
+            close(plan->files[i].fd);
     free(plan->files);
     free(plan->tasks);
     free(plan);
@@ -165,6 +188,7 @@ void ngc_plan_task_msg(const ngc_plan_t *plan, uint32_t id, ngc_msg_task_t *msg)
     msg->offset = t->offset;
     msg->length = t->length;
     msg->file_id = t->file_id;
+    msg->flags = f->passed && t->kind != NGC_TASK_MAP_STDIN ? NGC_TASK_FD : 0;
     if (t->kind == NGC_TASK_MAP_STDIN) {
         msg->path_len = 0;
     } else {
@@ -175,9 +199,29 @@ void ngc_plan_task_msg(const ngc_plan_t *plan, uint32_t id, ngc_msg_task_t *msg)
     msg->path[msg->path_len] = '\0';
 }
 
-static int ngc_plan_count_newlines(const char *path, uint64_t end, uint64_t *out)
+int ngc_plan_task_fd(ngc_plan_t *plan, uint32_t id)
 {
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    ngc_assert(id < plan->ntasks);
+    ngc_file_t *f = &plan->files[plan->tasks[id].file_id];
+    ngc_assert(f->passed);
+    if (f->fd < 0) {
+        errno = EBADF; /* a pipe handed over already */
+        return -1;
+    }
+    if (!f->rereadable) {
+        int fd = f->fd;
+        f->fd = -1;
+        return fd;
+    }
+    char self[64];
+    snprintf(self, sizeof(self), "/proc/self/fd/%d", f->fd);
+    return open(self, O_RDONLY | O_CLOEXEC);
+}
+
+/* Newlines in the first `end` bytes of a plain file. */
+static int ngc_plan_count_newlines(const ngc_file_t *f, uint64_t end, uint64_t *out)
+{
+    int fd = f->fd >= 0 ? f->fd : open(f->path, O_RDONLY | O_CLOEXEC);
     if (fd < 0)
         return NGC_ERROR;
     char buf[1 << 16];
@@ -188,14 +232,16 @@ static int ngc_plan_count_newlines(const char *path, uint64_t end, uint64_t *out
         if (got < 0 && errno == EINTR)
             continue;
         if (got <= 0) {
-            close(fd);
+            if (fd != f->fd)
+                close(fd);
             return NGC_ERROR;
         }
         for (const char *p = buf, *e = buf + got; (p = memchr(p, '\n', (size_t)(e - p))); p++)
             n++;
         pos += (uint64_t)got;
     }
-    close(fd);
+    if (fd != f->fd)
+        close(fd);
     *out = n;
     return NGC_OK;
 }
@@ -216,8 +262,10 @@ int ngc_plan_file_line(const ngc_plan_t *plan, uint32_t id, uint64_t line, uint6
     }
     if (!known && t->offset > 0) {
         /* Lines starting before offset: the first, and one after each
-         * newline up to offset - 2. */
-        if (ngc_plan_count_newlines(f->path, t->offset - 1, &before) != NGC_OK)
+         * newline up to offset - 2. Only a plain file's tasks start past 0:
+         * a pipe is never read twice. */
+        ngc_assert(t->kind == NGC_TASK_MAP_PLAIN);
+        if (ngc_plan_count_newlines(f, t->offset - 1, &before) != NGC_OK)
             return NGC_ERROR;
         before++;
     } else if (!known) {

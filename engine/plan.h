@@ -4,6 +4,12 @@
  * lines that start inside it (Hadoop's rule); a gzip file, a pipe or
  * standard input is one streamed task. Built by the coordinator before any
  * worker starts, so a missing file fails the job before work begins.
+ *
+ * Every input is opened here once. A pipe or device (a FIFO, /dev/stdin,
+ * <(...)) stays open, and its descriptor goes to the worker of its one task
+ * with the task (NGC_TASK_FD): opened a second time it would hang or lose
+ * what the first open read. So does a file named through one of our
+ * descriptors (/dev/fd/N), which means nothing in a worker.
  */
 #ifndef NGC_ENGINE_PLAN_H
 #define NGC_ENGINE_PLAN_H
@@ -32,6 +38,8 @@ typedef struct {
     uint64_t size;       /* bytes on disk, 0 if unknown */
     bool gzip;
     bool rereadable;     /* a regular file: a failed task can read it again */
+    bool passed;         /* its tasks read a descriptor the coordinator sends */
+    int fd;              /* that descriptor while the plan holds it, else -1 */
     ngc_format_t format; /* as its tasks read it; AUTO until one reports */
     uint32_t first_task;
     uint32_t ntasks;
@@ -46,7 +54,8 @@ typedef struct {
 } ngc_plan_t;
 
 /* Checks every input and plans its tasks; NULL after a message naming the
- * file. Coordinator only, before fork. */
+ * file. Opening a FIFO waits for its writer, as cat(1) does. Coordinator
+ * only, before fork. */
 ngc_plan_t *ngc_plan_new(const ngc_config_t *cfg);
 void ngc_plan_free(ngc_plan_t *plan);
 /* Whether task `id` can run again after a failed attempt: not when its
@@ -56,6 +65,11 @@ bool ngc_plan_retriable(const ngc_plan_t *plan, uint32_t id);
 void ngc_plan_describe(const ngc_plan_t *plan, uint32_t id, char *buf, size_t cap);
 /* Fills msg with task `id`. */
 void ngc_plan_task_msg(const ngc_plan_t *plan, uint32_t id, ngc_msg_task_t *msg);
+/* The descriptor to send with task `id` when its msg has NGC_TASK_FD, now
+ * the caller's: a pipe's own, given up (its one task cannot be retried), or
+ * a file's reopened (its own offset for each attempt). -1 (errno) when it
+ * cannot be had. Coordinator only. */
+int ngc_plan_task_fd(ngc_plan_t *plan, uint32_t id);
 /*
  * Turns a line number counted from a task's first line into one counted from
  * the file's first line: from the line counts of the file's earlier tasks

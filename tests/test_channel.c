@@ -3,11 +3,14 @@
  * A forked peer with its own event_base trades thousands of messages both
  * ways at once; a peer writing one byte at a time is decoded frame by
  * frame; a corrupt frame closes the channel with a reason and nothing after
- * it is delivered; EOF closes it with no reason, exactly once.
+ * it is delivered; EOF closes it with no reason, exactly once. Descriptors
+ * ride on their frames (SCM_RIGHTS): each reaches its own, none leaks.
  */
 #include "engine/ngc.h"
 #include "engine/channel.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -496,6 +499,259 @@ static void test_free_null(void **state)
     ngc_channel_free(NULL);
 }
 
+/* --- descriptors riding on frames ------------------------------------------ */
+
+#define NGC_T_NFDS 300
+
+static ngc_msg_t ngc_t_fd_task(uint32_t id)
+{
+    ngc_msg_t m = ngc_t_task_msg(id);
+    m.u.task.kind = NGC_TASK_MAP_STREAM;
+    m.u.task.flags = NGC_TASK_FD;
+    return m;
+}
+
+/* Descriptors this process has open. */
+static unsigned ngc_t_open_fds(void)
+{
+    unsigned n = 0;
+    for (int fd = 0; fd < 4096; fd++)
+        n += fcntl(fd, F_GETFD) >= 0;
+    return n;
+}
+
+/* The peer: for each TASK, the descriptor that came with it must be there
+ * exactly when the frame says so, and be the pipe that carries its id. */
+static void ngc_t_fd_peer_msg(ngc_channel_t *ch, const ngc_msg_t *msg, void *arg)
+{
+    ngc_t_peer_t *p = arg;
+    if (msg->type == NGC_MSG_STOP) {
+        p->stop = true;
+        event_base_loopbreak(p->base);
+        return;
+    }
+    int fd = ngc_channel_take_fd(ch);
+    if (msg->type != NGC_MSG_TASK || msg->u.task.task_id != p->next_task ||
+        (fd >= 0) != ngc_msg_has_fd(msg)) {
+        p->errors++;
+    } else if (fd >= 0) {
+        uint32_t id = UINT32_MAX;
+        char extra;
+        if (read(fd, &id, sizeof(id)) != sizeof(id) || id != p->next_task ||
+            read(fd, &extra, 1) != 0) /* the writer's end is closed: EOF */
+            p->errors++;
+        if (ngc_channel_take_fd(ch) != -1) /* taken once */
+            p->errors++;
+    }
+    if (fd >= 0)
+        close(fd);
+    p->next_task++;
+    ngc_msg_t done;
+    memset(&done, 0, sizeof(done));
+    done.type = NGC_MSG_DONE;
+    done.u.done.task_id = msg->u.task.task_id;
+    done.u.done.lines = msg->u.task.task_id;
+    if (ngc_channel_send(ch, &done) != NGC_OK)
+        p->errors++;
+}
+
+static int ngc_t_fd_peer(int fd)
+{
+    ngc_t_peer_t p;
+    memset(&p, 0, sizeof(p));
+    p.base = event_base_new();
+    p.ch = ngc_channel_new(p.base, fd, ngc_t_fd_peer_msg, ngc_t_peer_close, &p);
+    if (p.base == NULL || p.ch == NULL)
+        return 10;
+    while (!p.stop && !p.closed)
+        event_base_loop(p.base, EVLOOP_ONCE);
+    while (ngc_channel_pending(p.ch) > 0 && !p.closed)
+        event_base_loop(p.base, EVLOOP_ONCE);
+    ngc_channel_free(p.ch);
+    event_base_free(p.base);
+    if (p.closed)
+        return 12;
+    if (p.next_task != NGC_T_NFDS)
+        return 13;
+    return p.errors ? 15 : 0;
+}
+
+/*
+ * Hundreds of frames, two of every three carrying the read end of a pipe
+ * that holds the frame's task id, all queued before the loop runs (so
+ * several descriptors are in flight at once, and reads return many frames),
+ * with long paths so that frames straddle reads. Each reaches the peer with
+ * its own frame, and the sender's copies are closed once sent.
+ */
+static void test_descriptors_with_frames(void **state)
+{
+    (void)state;
+    int sv[2];
+    assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0, sv), 0);
+    fflush(NULL);
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        close(sv[0]);
+        _exit(ngc_t_fd_peer(sv[1]));
+    }
+    close(sv[1]);
+    ngc_t_side_t s;
+    memset(&s, 0, sizeof(s));
+    s.base = event_base_new();
+    assert_non_null(s.base);
+    ngc_channel_t *ch = ngc_channel_new(s.base, sv[0], ngc_t_side_msg, ngc_t_side_close, &s);
+    assert_non_null(ch);
+    unsigned before = ngc_t_open_fds();
+    for (uint32_t i = 0; i < NGC_T_NFDS; i++) {
+        if (i % 3 == 2) {
+            ngc_msg_t m = ngc_t_task_msg(i);
+            assert_int_equal(ngc_channel_send(ch, &m), NGC_OK);
+            continue;
+        }
+        int pfd[2];
+        assert_int_equal(pipe2(pfd, O_CLOEXEC), 0);
+        assert_int_equal(write(pfd[1], &i, sizeof(i)), sizeof(i));
+        close(pfd[1]);
+        ngc_msg_t m = ngc_t_fd_task(i);
+        assert_int_equal(ngc_channel_send_fd(ch, &m, pfd[0]), NGC_OK);
+    }
+    ngc_msg_t stop;
+    memset(&stop, 0, sizeof(stop));
+    stop.type = NGC_MSG_STOP;
+    assert_int_equal(ngc_channel_send(ch, &stop), NGC_OK);
+    while (s.closes == 0)
+        assert_int_equal(event_base_loop(s.base, EVLOOP_ONCE), 0);
+    int status;
+    assert_int_equal(waitpid(pid, &status, 0), pid);
+    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+        fail_msg("peer: status 0x%x", status);
+    assert_int_equal(s.errors, 0);
+    assert_int_equal(s.next_done, NGC_T_NFDS);
+    assert_true(s.why_null);
+    assert_int_equal(ngc_t_open_fds(), before);
+    ngc_channel_free(ch);
+    event_base_free(s.base);
+}
+
+/* Sends frame bytes from the raw end, with fd (if >= 0) on the first byte. */
+static void ngc_t_raw_sendmsg(ngc_t_raw_t *r, const uint8_t *p, size_t len, int fd)
+{
+    struct iovec iov = {(void *)p, len};
+    union {
+        struct cmsghdr h;
+        char buf[CMSG_SPACE(sizeof(int))];
+    } cm;
+    memset(&cm, 0, sizeof(cm));
+    struct msghdr mh = {.msg_iov = &iov, .msg_iovlen = 1};
+    if (fd >= 0) {
+        mh.msg_control = cm.buf;
+        mh.msg_controllen = sizeof(cm.buf);
+        struct cmsghdr *c = CMSG_FIRSTHDR(&mh);
+        c->cmsg_level = SOL_SOCKET;
+        c->cmsg_type = SCM_RIGHTS;
+        c->cmsg_len = CMSG_LEN(sizeof(int));
+        memcpy(CMSG_DATA(c), &fd, sizeof(int));
+    }
+    assert_int_equal(sendmsg(r->raw, &mh, 0), (ssize_t)len);
+}
+
+/* A frame that says it carries a descriptor but came without one breaks
+ * the stream; nothing is delivered from it. */
+static void test_frame_without_its_descriptor(void **state)
+{
+    (void)state;
+    ngc_t_raw_t r;
+    ngc_t_raw_open(&r);
+    static uint8_t bytes[NGC_MSG_FRAME_MAX];
+    ngc_msg_t m = ngc_t_fd_task(1);
+    size_t n = ngc_msg_encode(&m, bytes);
+    ngc_t_raw_sendmsg(&r, bytes, n, -1);
+    ngc_t_raw_settle(&r);
+    assert_int_equal(r.s.msgs, 0);
+    assert_int_equal(r.s.closes, 1);
+    assert_non_null(strstr(r.s.why, "descriptor"));
+    ngc_t_raw_close(&r);
+}
+
+/* A descriptor the handler does not take is closed when it returns: the
+ * pipe's writer then sees no reader. */
+static void test_descriptor_not_taken_is_closed(void **state)
+{
+    (void)state;
+    ngc_t_raw_t r;
+    ngc_t_raw_open(&r);
+    int pfd[2];
+    assert_int_equal(pipe2(pfd, O_CLOEXEC), 0);
+    static uint8_t bytes[NGC_MSG_FRAME_MAX];
+    ngc_msg_t m = ngc_t_fd_task(1);
+    size_t n = ngc_msg_encode(&m, bytes);
+    ngc_t_raw_sendmsg(&r, bytes, n, pfd[0]);
+    close(pfd[0]);
+    ngc_t_raw_settle(&r);
+    assert_int_equal(r.s.msgs, 1);
+    assert_int_equal(r.s.closes, 0);
+    char c = 'x';
+    assert_int_equal(write(pfd[1], &c, 1), -1);
+    assert_int_equal(errno, EPIPE);
+    close(pfd[1]);
+    ngc_t_raw_close(&r);
+}
+
+/* The coordinator frees a channel from its message handler (a worker that
+ * broke the rules): nothing more is delivered, and nothing is touched
+ * after the free (ASan checks). */
+static void ngc_t_free_on_msg(ngc_channel_t *ch, const ngc_msg_t *msg, void *arg)
+{
+    ngc_t_side_t *s = arg;
+    s->msgs++;
+    s->last = *msg;
+    ngc_channel_free(ch);
+}
+
+static void test_free_inside_handler(void **state)
+{
+    (void)state;
+    int sv[2];
+    assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0, sv), 0);
+    ngc_t_side_t s;
+    memset(&s, 0, sizeof(s));
+    struct event_base *base = event_base_new();
+    assert_non_null(base);
+    ngc_channel_t *ch = ngc_channel_new(base, sv[0], ngc_t_free_on_msg, ngc_t_side_close, &s);
+    assert_non_null(ch);
+    /* A reply queued, then three frames in one read, the first with a pipe. */
+    ngc_msg_t h;
+    memset(&h, 0, sizeof(h));
+    h.type = NGC_MSG_HELLO;
+    assert_int_equal(ngc_channel_send(ch, &h), NGC_OK);
+    int pfd[2];
+    assert_int_equal(pipe2(pfd, O_CLOEXEC), 0);
+    ngc_t_raw_t r = {.base = base, .ch = NULL, .raw = sv[1]};
+    static uint8_t bytes[3 * NGC_MSG_FRAME_MAX];
+    ngc_msg_t m = ngc_t_fd_task(1);
+    size_t n = ngc_msg_encode(&m, bytes);
+    n += ngc_msg_encode(&h, bytes + n);
+    n += ngc_msg_encode(&h, bytes + n);
+    ngc_t_raw_sendmsg(&r, bytes, n, pfd[0]);
+    close(pfd[0]);
+    ngc_t_raw_settle(&r);
+    assert_int_equal(s.msgs, 1);
+    assert_int_equal(s.last.type, NGC_MSG_TASK);
+    assert_int_equal(s.closes, 0);
+    /* Its descriptors and its socket are closed. */
+    char c = 'x';
+    assert_int_equal(write(pfd[1], &c, 1), -1);
+    assert_int_equal(errno, EPIPE);
+    close(pfd[1]);
+    ssize_t got;
+    while ((got = recv(sv[1], bytes, sizeof(bytes), 0)) > 0)
+        ; /* the HELLO it may have sent first */
+    assert_int_equal(got, 0);
+    close(sv[1]);
+    event_base_free(base);
+}
+
 int main(void)
 {
     signal(SIGPIPE, SIG_IGN); /* as the engine's processes do */
@@ -507,6 +763,10 @@ int main(void)
         cmocka_unit_test(test_eof_immediately),
         cmocka_unit_test(test_eof_after_messages),
         cmocka_unit_test(test_free_null),
+        cmocka_unit_test(test_descriptors_with_frames),
+        cmocka_unit_test(test_frame_without_its_descriptor),
+        cmocka_unit_test(test_descriptor_not_taken_is_closed),
+        cmocka_unit_test(test_free_inside_handler),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

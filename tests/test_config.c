@@ -12,6 +12,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include <cmocka.h>
 
@@ -398,6 +399,68 @@ static ngc_config_result_t ngc_t_parse_stderr(const char *const *args, char *buf
     return rc;
 }
 
+/* A pipe or device named twice, under any names, is refused before it is
+ * opened (a FIFO's open would wait for its writer); a regular file may be
+ * named twice. stat(2) looks through /dev/stdin and symlinks. */
+static void test_pipe_named_twice(void **state)
+{
+    (void)state;
+    char dir[] = "/tmp/ngc-test-config-XXXXXX";
+    assert_non_null(mkdtemp(dir));
+    char f1[64], f2[64], link[64], reg[64];
+    snprintf(f1, sizeof(f1), "%s/f1", dir);
+    snprintf(f2, sizeof(f2), "%s/f2", dir);
+    snprintf(link, sizeof(link), "%s/link", dir);
+    snprintf(reg, sizeof(reg), "%s/reg", dir);
+    assert_int_equal(mkfifo(f1, 0600), 0);
+    assert_int_equal(mkfifo(f2, 0600), 0);
+    assert_int_equal(symlink(f1, link), 0);
+    int fd = open(reg, O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
+    assert_true(fd >= 0);
+    close(fd);
+    char err[512];
+    assert_int_equal(ngc_t_parse_stderr((const char *const[]){f1, reg, f1, NULL}, err,
+                                        sizeof(err)),
+                     NGC_CONFIG_USAGE);
+    assert_non_null(strstr(err, "cannot read '"));
+    assert_non_null(strstr(err, "/f1' twice: a pipe can be read only once"));
+    assert_int_equal(ngc_t_parse_stderr((const char *const[]){f1, link, NULL}, err,
+                                        sizeof(err)),
+                     NGC_CONFIG_USAGE);
+    assert_non_null(strstr(err, "/link': it is the same pipe as '"));
+    NGC_T_USAGE("/dev/null", "/dev/null");
+    ngc_config_t cfg;
+    assert_int_equal(NGC_T_PARSE(&cfg, f1, f2, reg, reg, "/dev/null"), NGC_CONFIG_RUN);
+    assert_int_equal(cfg.ninputs, 5);
+    /* Standard input a pipe: '-' and /dev/stdin are one pipe. */
+    int saved = dup(STDIN_FILENO);
+    int pfd[2];
+    assert_true(saved >= 0 && pipe(pfd) == 0);
+    dup2(pfd[0], STDIN_FILENO);
+    ngc_config_result_t both = NGC_T_PARSE(&cfg, "-", reg, "/dev/stdin");
+    ngc_config_result_t fd0 = NGC_T_PARSE(&cfg, "/dev/fd/0", "-");
+    ngc_config_result_t alone = NGC_T_PARSE(&cfg, "-", reg);
+    /* Standard input a regular file: counted twice, like any file. */
+    int rfd = open(reg, O_RDONLY | O_CLOEXEC);
+    assert_true(rfd >= 0);
+    dup2(rfd, STDIN_FILENO);
+    ngc_config_result_t file = NGC_T_PARSE(&cfg, "-", "/dev/stdin");
+    dup2(saved, STDIN_FILENO);
+    close(saved);
+    close(rfd);
+    close(pfd[0]);
+    close(pfd[1]);
+    assert_int_equal(both, NGC_CONFIG_USAGE);
+    assert_int_equal(fd0, NGC_CONFIG_USAGE);
+    assert_int_equal(alone, NGC_CONFIG_RUN);
+    assert_int_equal(file, NGC_CONFIG_RUN);
+    unlink(f1);
+    unlink(f2);
+    unlink(link);
+    unlink(reg);
+    rmdir(dir);
+}
+
 static void test_error_messages(void **state)
 {
     (void)state;
@@ -471,6 +534,7 @@ int main(void)
         cmocka_unit_test(test_bad_values),
         cmocka_unit_test(test_stdin_twice),
         cmocka_unit_test(test_no_inputs),
+        cmocka_unit_test(test_pipe_named_twice),
         cmocka_unit_test(test_error_messages),
         cmocka_unit_test(test_regress_flag_with_value_message),
         /* Known bugs last: the first can corrupt getopt state for later calls. */

@@ -437,6 +437,46 @@ static void test_task_range_wraps(void **state)
     assert_int_equal(ngc_t_decode(ngc_t_buf, n, &out, &used, &why), NGC_OK);
 }
 
+/* NGC_TASK_FD is the only flag, and only a map task that reads a file or
+ * pipe can carry a descriptor. */
+static void test_task_flags(void **state)
+{
+    (void)state;
+    ngc_msg_t out;
+    size_t used;
+    const char *why;
+    const uint32_t kinds[] = {NGC_TASK_MAP_PLAIN, NGC_TASK_MAP_STREAM};
+    for (size_t i = 0; i < NGC_NELEMS(kinds); i++) {
+        ngc_msg_t m = ngc_t_task(kinds[i], "/dev/fd/63", 10);
+        m.u.task.flags = NGC_TASK_FD;
+        size_t n = ngc_msg_encode(&m, ngc_t_buf);
+        assert_int_equal(ngc_t_decode(ngc_t_buf, n, &out, &used, &why), NGC_OK);
+        assert_true(ngc_msg_has_fd(&out));
+        m.u.task.flags = 0;
+        n = ngc_msg_encode(&m, ngc_t_buf);
+        assert_int_equal(ngc_t_decode(ngc_t_buf, n, &out, &used, &why), NGC_OK);
+        assert_false(ngc_msg_has_fd(&out));
+    }
+    const uint32_t none[] = {NGC_TASK_MAP_STDIN, NGC_TASK_SORT, NGC_TASK_LOAD};
+    for (size_t i = 0; i < NGC_NELEMS(none); i++) {
+        ngc_msg_t m = ngc_t_task(none[i], "", 0);
+        m.u.task.flags = NGC_TASK_FD;
+        size_t n = ngc_msg_encode(&m, ngc_t_buf);
+        ngc_t_expect_error(ngc_t_buf, n);
+    }
+    const uint32_t bad[] = {2, NGC_TASK_FD | 4, 1u << 31};
+    for (size_t i = 0; i < NGC_NELEMS(bad); i++) {
+        ngc_msg_t m = ngc_t_task(NGC_TASK_MAP_STREAM, "/tmp/f", 6);
+        m.u.task.flags = bad[i];
+        size_t n = ngc_msg_encode(&m, ngc_t_buf);
+        ngc_t_expect_error(ngc_t_buf, n);
+    }
+    ngc_msg_t h;
+    memset(&h, 0, sizeof(h));
+    h.type = NGC_MSG_HELLO;
+    assert_false(ngc_msg_has_fd(&h));
+}
+
 static void test_done_bad_samples(void **state)
 {
     (void)state;
@@ -543,6 +583,7 @@ int main(void)
         cmocka_unit_test(test_task_bad_kind),
         cmocka_unit_test(test_task_map_without_path),
         cmocka_unit_test(test_task_range_wraps),
+        cmocka_unit_test(test_task_flags),
         cmocka_unit_test(test_done_bad_samples),
         cmocka_unit_test(test_failed_bad),
         cmocka_unit_test(test_reason_text),

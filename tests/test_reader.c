@@ -9,6 +9,7 @@
  */
 #include "engine/ngc.h"
 #include "workers/reader.h"
+#include "engine/format.h"
 
 #include <fcntl.h>
 #include <setjmp.h>
@@ -17,6 +18,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
+#include <sys/wait.h>
 #include <unistd.h>
 #include <zlib.h>
 #include <cmocka.h>
@@ -156,7 +158,7 @@ static int ngc_t_use_isal(void **state)
 static int ngc_t_read(const ngc_msg_task_t *t, ngc_t_bytes_t *out, uint64_t *progress,
                       char *err, size_t errcap)
 {
-    ngc_reader_t *r = ngc_reader_new(t, ngc_t_inflater);
+    ngc_reader_t *r = ngc_reader_new(t, -1, ngc_t_inflater);
     assert_non_null(r);
     int rc;
     for (;;) {
@@ -309,10 +311,9 @@ static void test_empty_file(void **state)
     const char *path = ngc_t_file("", 0);
     ngc_t_bytes_t got = {0};
     uint64_t progress = 0;
-    /* Ranges past the end of an empty file, and a stream. */
-    ngc_msg_task_t t = ngc_t_task(NGC_TASK_MAP_PLAIN, path, 0, 8 << 20);
-    assert_int_equal(ngc_t_read(&t, &got, &progress, NULL, 0), NGC_EOF);
-    t = ngc_t_task(NGC_TASK_MAP_PLAIN, path, 0, 0);
+    /* An empty range, and a stream. (A range past the end is a file that
+     * shrank: see test_file_shrank.) */
+    ngc_msg_task_t t = ngc_t_task(NGC_TASK_MAP_PLAIN, path, 0, 0);
     assert_int_equal(ngc_t_read(&t, &got, &progress, NULL, 0), NGC_EOF);
     t = ngc_t_task(NGC_TASK_MAP_STREAM, path, 0, 0);
     assert_int_equal(ngc_t_read(&t, &got, &progress, NULL, 0), NGC_EOF);
@@ -672,6 +673,142 @@ static void test_missing_file(void **state)
     ngc_reader_free(NULL);
 }
 
+/* A range the file no longer reaches: the file shrank after the plan
+ * sized it, and counting less would be a wrong total. */
+static void test_file_shrank(void **state)
+{
+    (void)state;
+    ngc_t_bytes_t c = ngc_t_corpus(100, 5);
+    const char *path = ngc_t_file(c.p, c.len);
+    const uint64_t ranges[][2] = {{0, c.len + 1}, {c.len / 2, c.len}, {0, 8 << 20}, {10, c.len}};
+    for (size_t i = 0; i < NGC_NELEMS(ranges); i++) {
+        ngc_msg_task_t t = ngc_t_task(NGC_TASK_MAP_PLAIN, path, ranges[i][0], ranges[i][1]);
+        ngc_t_bytes_t got = {0};
+        char err[NGC_MSG_TEXT_MAX];
+        assert_int_equal(ngc_t_read(&t, &got, NULL, err, sizeof(err)), NGC_ERROR);
+        if (strstr(err, path) == NULL || strstr(err, "shrank") == NULL)
+            fail_msg("range %zu: \"%s\"", i, err);
+        free(got.p);
+    }
+    /* Exactly the file: no error. */
+    ngc_msg_task_t t = ngc_t_task(NGC_TASK_MAP_PLAIN, path, 0, c.len);
+    ngc_t_bytes_t got = {0};
+    assert_int_equal(ngc_t_read(&t, &got, NULL, NULL, 0), NGC_EOF);
+    ngc_t_bytes_t want = ngc_t_expected(c.p, c.len);
+    ngc_t_same(&got, &want, "whole file");
+    free(got.p);
+    free(want.p);
+    free(c.p);
+}
+
+/* A task whose input came with it reads that descriptor and never opens
+ * its path (here a name that does not exist); the head of a plain range
+ * task's file is read through it too. */
+static void test_descriptor_given(void **state)
+{
+    (void)state;
+    ngc_t_bytes_t c = ngc_t_corpus(3000, 9);
+    const char *real = ngc_t_file(c.p, c.len);
+    const char *gone = "/nonexistent/ngc-test-input";
+    ngc_t_bytes_t want = ngc_t_expected(c.p, c.len);
+    ngc_task_kind_t kinds[] = {NGC_TASK_MAP_PLAIN, NGC_TASK_MAP_STREAM};
+    for (size_t i = 0; i < NGC_NELEMS(kinds); i++) {
+        int fd = open(real, O_RDONLY | O_CLOEXEC);
+        assert_true(fd >= 0);
+        ngc_msg_task_t t = ngc_t_task(kinds[i], gone, 0, kinds[i] == NGC_TASK_MAP_PLAIN ? c.len : 0);
+        t.flags = NGC_TASK_FD;
+        ngc_reader_t *r = ngc_reader_new(&t, fd, ngc_t_inflater);
+        assert_non_null(r);
+        ngc_t_bytes_t got = {0};
+        int rc;
+        while ((rc = ngc_reader_next(r, &ngc_t_buf)) == NGC_OK)
+            ngc_t_append(&got, ngc_t_buf.data, ngc_t_buf.len);
+        if (rc != NGC_EOF)
+            fail_msg("kind %d: %s", (int)kinds[i], ngc_reader_error(r));
+        ngc_t_same(&got, &want, i == 0 ? "given, plain" : "given, stream");
+        char head[100];
+        size_t n = 0;
+        bool whole = true;
+        if (kinds[i] == NGC_TASK_MAP_PLAIN) {
+            assert_int_equal(ngc_reader_head(r, head, sizeof(head), &n, &whole), NGC_OK);
+            assert_int_equal(n, sizeof(head));
+            assert_false(whole);
+            assert_memory_equal(head, c.p, sizeof(head));
+        }
+        ngc_reader_free(r);
+        /* The reader closed it. */
+        assert_true(fcntl(fd, F_GETFD) < 0);
+        free(got.p);
+    }
+    free(want.p);
+    free(c.p);
+}
+
+/* Through a pipe whose writer pauses after its first line, the first buffer
+ * still holds every line of the format detection window (the first
+ * NGC_FORMAT_HEAD bytes), as a file's does: a stream's format is told from
+ * the same lines. */
+static void test_stream_first_buffer(void **state)
+{
+    (void)state;
+    ngc_t_bytes_t c = ngc_t_corpus(20000, 11);
+    assert_true(c.len > 2 * NGC_FORMAT_HEAD);
+    const char *nl = memchr(c.p, '\n', c.len);
+    size_t first = (size_t)(nl + 1 - c.p);
+    const char *last = memrchr(c.p, '\n', NGC_FORMAT_HEAD);
+    size_t window = (size_t)(last + 1 - c.p);
+    int pfd[2];
+    assert_int_equal(pipe(pfd), 0);
+    fflush(NULL);
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        close(pfd[0]);
+        if (write(pfd[1], c.p, first) != (ssize_t)first)
+            _exit(1);
+        usleep(200000); /* the reader has read the first line by now */
+        for (size_t done = first; done < c.len;) {
+            ssize_t n = write(pfd[1], c.p + done, c.len - done);
+            if (n <= 0)
+                _exit(1);
+            done += (size_t)n;
+        }
+        _exit(0);
+    }
+    close(pfd[1]);
+    ngc_msg_task_t t = ngc_t_task(NGC_TASK_MAP_STREAM, "pipe", 0, 0);
+    t.flags = NGC_TASK_FD;
+    ngc_reader_t *r = ngc_reader_new(&t, pfd[0], ngc_t_inflater);
+    assert_non_null(r);
+    ngc_t_bytes_t got = {0};
+    int rc;
+    for (unsigned k = 0; (rc = ngc_reader_next(r, &ngc_t_buf)) == NGC_OK; k++) {
+        if (k == 0 && ngc_t_buf.len < window)
+            fail_msg("first buffer of %zu bytes, the window's lines end at %zu",
+                     ngc_t_buf.len, window);
+        ngc_t_append(&got, ngc_t_buf.data, ngc_t_buf.len);
+    }
+    assert_int_equal(rc, NGC_EOF);
+    ngc_reader_free(r);
+    int status;
+    assert_int_equal(waitpid(pid, &status, 0), pid);
+    assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+    ngc_t_bytes_t want = ngc_t_expected(c.p, c.len);
+    ngc_t_same(&got, &want, "pipe");
+    /* Shorter than the window: all of it, at EOF. */
+    assert_int_equal(pipe(pfd), 0);
+    ngc_t_write_all(pfd[1], c.p, 1000);
+    close(pfd[1]);
+    r = ngc_reader_new(&t, pfd[0], ngc_t_inflater);
+    assert_non_null(r);
+    assert_int_equal(ngc_reader_next(r, &ngc_t_buf), NGC_OK);
+    assert_true(ngc_t_buf.len >= 1000);
+    ngc_reader_free(r);
+    free(want.p);
+    free(got.p);
+    free(c.p);
+}
+
 /* Standard input, plain and gzip: fd 0 is swapped for a file meanwhile. */
 static void test_stdin(void **state)
 {
@@ -736,6 +873,9 @@ int main(void)
         cmocka_unit_test_setup(test_gzip_truncated, ngc_t_use_isal),
         cmocka_unit_test_setup(test_gzip_corrupt, ngc_t_use_isal),
         cmocka_unit_test(test_missing_file),
+        cmocka_unit_test(test_file_shrank),
+        cmocka_unit_test_setup(test_descriptor_given, ngc_t_use_zlib),
+        cmocka_unit_test_setup(test_stream_first_buffer, ngc_t_use_zlib),
         cmocka_unit_test(test_stdin),
     };
     return cmocka_run_group_tests(tests, ngc_t_setup, ngc_t_teardown);

@@ -7,6 +7,7 @@
  */
 #include "engine/ngc.h"
 #include "workers/reader.h"
+#include "engine/format.h"
 #include "workers/inflate.h"
 
 #include <errno.h>
@@ -20,7 +21,9 @@
 struct ngc_reader_s {
     ngc_msg_task_t task;
     int fd;
+    bool own_fd;        /* ours to close: not standard input */
     bool opened;
+    bool started;       /* a buffer was asked for */
     bool done;          /* no more lines to return */
     bool skipping;      /* discarding through the next newline */
     uint64_t pos;       /* position of the next byte the source yields */
@@ -67,19 +70,19 @@ static int ngc_reader_fail(ngc_reader_t *r, int err, const char *what)
     return NGC_ERROR;
 }
 
-ngc_reader_t *ngc_reader_new(const ngc_msg_task_t *t, ngc_inflate_kind_t inflater)
+ngc_reader_t *ngc_reader_new(const ngc_msg_task_t *t, int fd, ngc_inflate_kind_t inflater)
 {
     ngc_reader_t *r = calloc(1, sizeof(*r));
-    if (r == NULL)
-        return NULL;
-    r->task = *t;
-    r->inflater = inflater;
-    r->fd = -1;
-    r->carry = malloc(NGC_BUF_CAP);
-    if (r->carry == NULL) {
+    if (r == NULL || (r->carry = malloc(NGC_BUF_CAP)) == NULL) {
         free(r);
+        if (fd >= 0)
+            close(fd);
         return NULL;
     }
+    r->task = *t;
+    r->inflater = inflater;
+    r->fd = fd;
+    r->own_fd = fd >= 0;
     r->end = UINT64_MAX;
     if (t->kind == NGC_TASK_MAP_PLAIN) {
         r->end = t->offset + t->length;
@@ -94,16 +97,19 @@ ngc_reader_t *ngc_reader_new(const ngc_msg_task_t *t, ngc_inflate_kind_t inflate
 static int ngc_reader_open(ngc_reader_t *r)
 {
     r->opened = true;
-    if (r->task.kind == NGC_TASK_MAP_STDIN) {
+    if (r->fd >= 0) {
+        /* Came with the task: never opened again by path. */
+    } else if (r->task.kind == NGC_TASK_MAP_STDIN) {
         r->fd = STDIN_FILENO;
     } else {
         r->fd = open(r->task.path, O_RDONLY | O_CLOEXEC);
         if (r->fd < 0)
             return ngc_reader_fail(r, errno, "cannot open");
-        if (r->task.kind == NGC_TASK_MAP_PLAIN)
-            posix_fadvise(r->fd, (off_t)r->task.offset, (off_t)r->task.length,
-                          POSIX_FADV_SEQUENTIAL);
+        r->own_fd = true;
     }
+    if (r->task.kind == NGC_TASK_MAP_PLAIN)
+        posix_fadvise(r->fd, (off_t)r->task.offset, (off_t)r->task.length,
+                      POSIX_FADV_SEQUENTIAL);
     if (r->task.kind != NGC_TASK_MAP_PLAIN) {
         r->in = malloc(NGC_GZ_IN);
         if (r->in == NULL)
@@ -117,6 +123,12 @@ static ssize_t ngc_reader_pread(ngc_reader_t *r, char *dst, size_t want)
 {
     for (;;) {
         ssize_t n = pread(r->fd, dst, want, (off_t)r->pos);
+        if (n == 0 && r->pos < r->end) {
+            /* The plan saw more bytes: counting less would be a wrong total. */
+            snprintf(r->err, sizeof(r->err), "cannot read '%s': it shrank to %llu bytes "
+                     "while being counted", ngc_reader_name(r), (unsigned long long)r->pos);
+            return NGC_ERROR;
+        }
         if (n >= 0) {
             uint64_t lo = r->pos < r->task.offset ? r->task.offset : r->pos;
             uint64_t hi = r->pos + (uint64_t)n < r->end ? r->pos + (uint64_t)n : r->end;
@@ -247,7 +259,12 @@ int ngc_reader_next(ngc_reader_t *r, ngc_buf_t *b)
     b->len = 0;
     if (r->done)
         return NGC_EOF;
-    size_t searched; /* b->data[0..searched) is known to hold no newline */
+    /* A stream's first buffer holds the format detection window, or all
+     * there is, as a file's first buffer does, however its writer cut it. */
+    size_t at_least = r->task.kind != NGC_TASK_MAP_PLAIN && !r->started ? NGC_FORMAT_HEAD : 0;
+    r->started = true;
+    size_t cut = 0;  /* just past the last newline seen; 0: none yet */
+    size_t searched; /* b->data[0..searched) was searched: no newline past cut */
     if (r->skipping) {
         if (ngc_reader_skip(r, b) != NGC_OK)
             return NGC_ERROR;
@@ -295,10 +312,12 @@ int ngc_reader_next(ngc_reader_t *r, ngc_buf_t *b)
             return NGC_OK;
         }
         char *last = memrchr(b->data + searched, '\n', b->len - searched);
-        if (last != NULL) {
-            r->carry_len = (size_t)(b->data + b->len - (last + 1));
-            memcpy(r->carry, last + 1, r->carry_len);
-            b->len = (size_t)(last + 1 - b->data);
+        if (last != NULL)
+            cut = (size_t)(last + 1 - b->data);
+        if (cut > 0 && b->len >= at_least) {
+            r->carry_len = b->len - cut;
+            memcpy(r->carry, b->data + cut, r->carry_len);
+            b->len = cut;
             return NGC_OK;
         }
         if (b->len == NGC_BUF_CAP) {
@@ -327,32 +346,30 @@ void ngc_reader_free(ngc_reader_t *r)
     if (r == NULL)
         return;
     ngc_inflate_free(r->zs);
-    if (r->fd > STDIN_FILENO)
+    if (r->own_fd)
         close(r->fd);
     free(r->in);
     free(r->carry);
     free(r);
 }
 
-int ngc_reader_head(const char *path, char *buf, size_t cap, size_t *len, bool *whole)
+int ngc_reader_head(const ngc_reader_t *r, char *buf, size_t cap, size_t *len, bool *whole)
 {
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
+    if (r->task.kind != NGC_TASK_MAP_PLAIN || r->fd < 0) {
+        errno = EINVAL;
         return NGC_ERROR;
+    }
     size_t n = 0;
     while (n < cap) {
-        ssize_t r = pread(fd, buf + n, cap - n, (off_t)n);
-        if (r < 0 && errno == EINTR)
+        ssize_t got = pread(r->fd, buf + n, cap - n, (off_t)n);
+        if (got < 0 && errno == EINTR)
             continue;
-        if (r < 0) {
-            close(fd);
+        if (got < 0)
             return NGC_ERROR;
-        }
-        if (r == 0)
+        if (got == 0)
             break;
-        n += (size_t)r;
+        n += (size_t)got;
     }
-    close(fd);
     *len = n;
     *whole = n < cap;
     return NGC_OK;

@@ -31,9 +31,12 @@ typedef struct ngc_reader_s ngc_reader_t;
 int ngc_buf_init(ngc_buf_t *b);
 void ngc_buf_fini(ngc_buf_t *b);
 
-/* Prepares a reader for task t (nothing opened yet), inflating gzip with
- * the given engine. NULL on ENOMEM. */
-ngc_reader_t *ngc_reader_new(const ngc_msg_task_t *t, ngc_inflate_kind_t inflater);
+/* Prepares a reader for task t, inflating gzip with the given engine. fd
+ * is the task's input when it came with the task (NGC_TASK_FD), taken over
+ * (closed by ngc_reader_free, or at once if NULL is returned); or -1: the
+ * path is opened at the first read (standard input for NGC_TASK_MAP_STDIN).
+ * NULL on ENOMEM. */
+ngc_reader_t *ngc_reader_new(const ngc_msg_task_t *t, int fd, ngc_inflate_kind_t inflater);
 /*
  * Fills b with the next whole lines: NGC_OK (b->len > 0), NGC_EOF (no more
  * lines) or NGC_ERROR (see ngc_reader_error). A line longer than
@@ -45,9 +48,11 @@ int ngc_reader_next(ngc_reader_t *r, ngc_buf_t *b);
 uint64_t ngc_reader_take_progress(ngc_reader_t *r);
 /* The reason of the last NGC_ERROR, naming the file. */
 const char *ngc_reader_error(const ngc_reader_t *r);
-/* Reads the first cap bytes (or fewer: *whole is then set) of the plain
- * file at path into buf. NGC_OK or NGC_ERROR (errno). */
-int ngc_reader_head(const char *path, char *buf, size_t cap, size_t *len, bool *whole);
+/* Reads the first cap bytes (or fewer: *whole is then set) of a plain
+ * range task's file into buf, through the reader's descriptor (never a
+ * second open), once a read has opened it. Any thread, also while
+ * ngc_reader_next runs: both only pread. NGC_OK or NGC_ERROR (errno). */
+int ngc_reader_head(const ngc_reader_t *r, char *buf, size_t cap, size_t *len, bool *whole);
 /* Closes the input. Accepts NULL. */
 void ngc_reader_free(ngc_reader_t *r);
 

@@ -613,7 +613,7 @@ int ngc_streaming_main(const ngc_config_t *cfg)
         ngc_log_user(ENOMEM, "cannot allocate buffers");
         goto fail_bufs;
     }
-    s.reader = ngc_reader_new(&task, cfg->inflate);
+    s.reader = ngc_reader_new(&task, -1, cfg->inflate);
     if (s.reader == NULL) {
         ngc_log_user(ENOMEM, "cannot read standard input");
         goto fail_bufs;

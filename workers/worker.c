@@ -136,18 +136,22 @@ static const char *ngc_worker_input_name(const ngc_wtask_t *t)
     return t->msg.kind == NGC_TASK_MAP_STDIN ? "standard input" : t->msg.path;
 }
 
-/* --format auto: decides the task's layout from the file's first lines,
- * which a plain task past the start reads again (cheap: page cache). */
+/* --format auto: decides the task's layout from the file's first lines.
+ * A plain task whose first buffer may not hold them (it starts past 0, or
+ * its range is short) reads them again (cheap: page cache), so every task
+ * of a file decides alike; a stream decides on its first buffer, which
+ * holds them (see ngc_reader_next): a pipe is never read twice. */
 static int ngc_worker_detect(ngc_wtask_t *t, const ngc_buf_t *first)
 {
     ngc_parse_t *ps = &t->parse;
-    if (t->msg.kind == NGC_TASK_MAP_PLAIN && t->msg.offset > 0) {
+    if (t->msg.kind == NGC_TASK_MAP_PLAIN &&
+        (t->msg.offset > 0 || first->len < NGC_FORMAT_HEAD)) {
         size_t cap = NGC_FORMAT_HEAD;
         for (;;) {
             char *head = malloc(cap);
             size_t n = 0;
             bool whole = false;
-            if (head == NULL || ngc_reader_head(t->msg.path, head, cap, &n, &whole) != NGC_OK) {
+            if (head == NULL || ngc_reader_head(t->reader, head, cap, &n, &whole) != NGC_OK) {
                 free(head);
                 ps->fail = NGC_FAIL_INPUT;
                 snprintf(ps->fail_text, sizeof(ps->fail_text), "%s: cannot read its first lines",
@@ -495,8 +499,13 @@ static void ngc_worker_schedule(ngc_wtask_t *t)
     }
 }
 
-static void ngc_worker_start_task(ngc_worker_t *w, const ngc_msg_task_t *msg)
+/* fd: the input that came with the task, or -1; taken over. */
+static void ngc_worker_start_task(ngc_worker_t *w, const ngc_msg_task_t *msg, int fd)
 {
+    if (fd >= 0 && msg->kind != NGC_TASK_MAP_PLAIN && msg->kind != NGC_TASK_MAP_STREAM) {
+        close(fd); /* ngc_msg_decode lets none through */
+        fd = -1;
+    }
     ngc_wtask_t *t = NULL;
     for (unsigned i = 0; i < w->ntasks; i++)
         if (!w->tasks[i].in_use) {
@@ -504,6 +513,8 @@ static void ngc_worker_start_task(ngc_worker_t *w, const ngc_msg_task_t *msg)
             break;
         }
     if (t == NULL) {
+        if (fd >= 0)
+            close(fd);
         ngc_log_error(0, "coordinator sent more tasks than this worker's %u threads",
                       w->ntasks);
         w->status = 1;
@@ -559,7 +570,7 @@ static void ngc_worker_start_task(ngc_worker_t *w, const ngc_msg_task_t *msg)
         }
         return;
     }
-    t->reader = ngc_reader_new(msg, w->cfg->inflate);
+    t->reader = ngc_reader_new(msg, fd, w->cfg->inflate);
     if (t->reader == NULL) {
         ngc_worker_fail(t, NGC_FAIL_INTERNAL, 0, "out of memory");
         ngc_worker_send_failed(t);
@@ -571,11 +582,10 @@ static void ngc_worker_start_task(ngc_worker_t *w, const ngc_msg_task_t *msg)
 
 static void ngc_worker_on_msg(ngc_channel_t *ch, const ngc_msg_t *msg, void *arg)
 {
-    (void)ch;
     ngc_worker_t *w = arg;
     switch (msg->type) {
     case NGC_MSG_TASK:
-        ngc_worker_start_task(w, &msg->u.task);
+        ngc_worker_start_task(w, &msg->u.task, ngc_channel_take_fd(ch));
         break;
     case NGC_MSG_STOP:
         w->stopping = true;
