@@ -51,8 +51,8 @@ ngc_output_t *ngc_output_open(const ngc_config_t *cfg)
     out->fd = STDOUT_FILENO;
     /* The totals file is read first: a bad one fails before any work. */
     if (cfg->normalize != NULL) {
-        if (ngc_normalize_load(cfg->normalize, cfg->from_year, cfg->to_year, &out->totals) !=
-            NGC_OK) {
+        if (ngc_normalize_load(cfg->normalize, cfg->from_year, cfg->to_year, cfg->count,
+                               &out->totals) != NGC_OK) {
             free(out);
             return NULL;
         }

@@ -551,8 +551,8 @@ int ngc_runs_finish(ngc_counters_t *c, unsigned part, const char *dir, ngc_order
         memcpy(key, e->key, e->len);
         ngc_entry_t sum = {key, e->len, 0, 0, e->prefix};
         while (rc == NGC_OK && n > 0 && ngc_counters_compare(&heap[0]->e, &sum, by_key) == 0) {
-            if (__builtin_add_overflow(sum.match, heap[0]->e.match, &sum.match) ||
-                __builtin_add_overflow(sum.volume, heap[0]->e.volume, &sum.volume)) {
+            if (!ngc_counters_add(order.count, &sum.match, &sum.volume, heap[0]->e.match,
+                                  heap[0]->e.volume)) {
                 snprintf(err, cap, "the total of '%.*s' passes 2^64-1",
                          (int)(sum.len < 200 ? sum.len : 200), key);
                 rc = NGC_ERROR;

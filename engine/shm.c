@@ -43,7 +43,8 @@ ngc_shm_t *ngc_shm_new(const ngc_config_t *cfg, uint32_t ntasks)
         goto fail_alloc;
     }
     shm->stats = ngc_stats_shm_init(shm->base, NGC_MAX_WORKERS);
-    shm->counters = ngc_counters_shm_init((char *)shm->base + stats_size, counters_size, ntasks);
+    shm->counters = ngc_counters_shm_init((char *)shm->base + stats_size, counters_size, ntasks,
+                                          cfg->count);
     if (shm->counters == NULL)
         goto fail_map;
     return shm;

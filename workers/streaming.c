@@ -338,6 +338,7 @@ static int ngc_stream_map(ngc_stream_t *s)
         ngc_log_user(ENOMEM, "cannot set up the combiner table");
         return NGC_ERROR;
     }
+    ngc_map_set_count(m, s->cfg->count);
     if (ngc_parse_init(&ps, s->cfg) != NGC_OK) {
         ngc_log_user(ENOMEM, "cannot set up the parser");
         goto fail_map;
