@@ -252,6 +252,8 @@ ngc_counters_t *ngc_counters_shm_init(void *at, size_t size, uint32_t ntasks, ng
     c->arena_block = size / 1024 < NGC_ARENA_BLOCK ? size / 1024 : NGC_ARENA_BLOCK;
     if (c->arena_block < 4096)
         c->arena_block = 4096;
+    _Static_assert(NGC_MEMORY_MAX <= 1ull << (64 - NGC_KEY_LEN_BITS),
+                   "--memory's maximum must be addressable by the slots' offsets");
     if (size > (1ull << (64 - NGC_KEY_LEN_BITS))) {
         ngc_log_error(0, "reduce table of %zu bytes is larger than offsets can address", size);
         return NULL;

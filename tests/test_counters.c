@@ -74,7 +74,7 @@ static ngc_shm_t *ngc_t_shm_count(uint64_t memory, ngc_count_t count)
     cfg.memory = memory;
     cfg.from_year = 1;
     cfg.to_year = 9999;
-    ngc_shm_t *shm = ngc_shm_new(&cfg, NGC_T_TASKS);
+    ngc_shm_t *shm = ngc_shm_new(&cfg, NGC_T_TASKS, NULL);
     for (size_t i = 0; shm != NULL && i < NGC_NELEMS(ngc_t_live); i++)
         if (ngc_t_live[i] == NULL) {
             ngc_t_live[i] = shm;
