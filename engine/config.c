@@ -241,9 +241,11 @@ int ngc_config_parse_u64(const char *s, uint64_t *out)
     return ngc_config_digits(s, strlen(s), out);
 }
 
+/* The size units, powers of 1024 from K. */
+static const char ngc_config_units[] = "KMGTPE";
+
 int ngc_config_parse_size(const char *s, uint64_t *out)
 {
-    static const char units[] = "KMGTPE";
     size_t len = strlen(s);
     /* An optional B, or iB after a unit ("MiB"). */
     if (len > 0 && (s[len - 1] == 'B' || s[len - 1] == 'b')) {
@@ -255,9 +257,9 @@ int ngc_config_parse_size(const char *s, uint64_t *out)
         return NGC_ERROR;
     unsigned shift = 0;
     char c = s[len - 1];
-    const char *u = strchr(units, c >= 'a' && c <= 'z' ? c - 'a' + 'A' : c);
-    if (c != '\0' && u != NULL) {
-        shift = 10 * (unsigned)(u - units + 1);
+    const char *u = strchr(ngc_config_units, c >= 'a' && c <= 'z' ? c - 'a' + 'A' : c);
+    if (u != NULL) {
+        shift = 10 * (unsigned)(u - ngc_config_units + 1);
         len--;
     }
     uint64_t v;
@@ -295,7 +297,6 @@ static int ngc_config_number(const char *opt, const char *arg, uint64_t lo,
 /* Writes n in the largest unit that divides it ("64K", "1T"). */
 static void ngc_config_size_text(uint64_t n, char *buf, size_t cap)
 {
-    static const char units[] = "KMGTPE";
     unsigned k = 0;
     while (k < 6 && n != 0 && n % 1024 == 0) {
         n /= 1024;
@@ -304,7 +305,7 @@ static void ngc_config_size_text(uint64_t n, char *buf, size_t cap)
     if (k == 0)
         snprintf(buf, cap, "%llu", (unsigned long long)n);
     else
-        snprintf(buf, cap, "%llu%c", (unsigned long long)n, units[k - 1]);
+        snprintf(buf, cap, "%llu%c", (unsigned long long)n, ngc_config_units[k - 1]);
 }
 
 /* A SIZE option: lo..hi bytes. */
