@@ -40,12 +40,14 @@ static const char ngc_config_help[] =
     "  -p, --processes N     worker processes (default: online CPUs)\n"
     "  -t, --threads N       pool threads per worker, for reading, inflating\n"
     "                        and mapping (default 2)\n"
-    "  -c, --chunk-size SIZE bytes of a plain file per map task (default 8M);\n"
-    "                        a .gz file or standard input is always one task\n"
-    "      --memory SIZE     size of the shared reduce table (default: half\n"
-    "                        of RAM; only pages in use are resident); when\n"
-    "                        the ngrams outgrow it, partitions spill sorted\n"
-    "                        runs to disk and are merged at the end\n"
+    "  -c, --chunk-size SIZE bytes of a plain file per map task, at least\n"
+    "                        64K (default 8M); a .gz file or standard input\n"
+    "                        is always one task\n"
+    "      --memory SIZE     size of the shared reduce table, 16M to 1T\n"
+    "                        (default: half of RAM, at most 1T; only pages in\n"
+    "                        use are resident); when the ngrams outgrow it,\n"
+    "                        partitions spill sorted runs to disk and are\n"
+    "                        merged at the end\n"
     "      --tmp-dir DIR     where spilled runs go (default $TMPDIR or /tmp);\n"
     "                        only used if the job spills; removed at the end,\n"
     "                        also on failure or ^C (after a kill -9, by the\n"
@@ -118,7 +120,8 @@ static const char ngc_config_help[] =
     "                        or replaced only when the run succeeds (through\n"
     "                        symbolic links); a device, FIFO or /dev/stdout\n"
     "                        is written as the result streams; never an input\n"
-    "      --strict          the first malformed line is an error\n"
+    "      --strict          the first malformed line is an error (with\n"
+    "                        --reduce, also a key out of order)\n"
     "      --stats[=json]    print a summary to standard error\n"
     "      --inflate ENGINE  gzip engine: isal (Intel ISA-L, the default when\n"
     "                        built in) or zlib\n"
@@ -128,20 +131,21 @@ static const char ngc_config_help[] =
     "  -h, --help            this help\n"
     "  -V, --version         the version\n"
     "\n"
-    "SIZE takes K, M or G suffixes (powers of 1024).\n"
+    "SIZE is a number of bytes, or one with K, M, G, T, P or E (powers of\n"
+    "1024), optionally followed by B or iB: 64K, 8MiB, 1T.\n"
     "Malformed lines (wrong field count, non-numeric or negative count, year\n"
     "outside 1..9999, longer than 1 MiB; in text, invalid UTF-8 with\n"
     "--tokenize words) are skipped and counted; --stats names the first few\n"
     "as FILE:LINE.\n"
     "\n"
     "Exit status: 0 success; 1 the run failed (unreadable or corrupt input,\n"
-    "a format that cannot be told, --strict and a malformed line, a total\n"
-    "over 2^64-1, a full disk while spilling, output not writable, a worker\n"
-    "died, -o names an input); 2 bad usage (also a pipe named twice);\n"
-    "129 hangup (SIGHUP); 130 interrupted (SIGINT); 143 terminated (SIGTERM);\n"
-    "138/140 SIGUSR1/SIGUSR2; 141 the reader of the output went away. A failed\n"
-    "or stopped run writes no output file; output already streamed is\n"
-    "reported as incomplete.\n";
+    "a format that cannot be told, --strict and a malformed line, a counted\n"
+    "total over 2^64-1, a full disk while spilling, output not writable, a\n"
+    "worker died, -o names an input); 2 bad usage (also a pipe named twice,\n"
+    "a --memory that cannot be mapped); 129 hangup (SIGHUP); 130 interrupted\n"
+    "(SIGINT); 143 terminated (SIGTERM); 138/140 SIGUSR1/SIGUSR2; 141 the\n"
+    "reader of the output went away. A failed or stopped run writes no output\n"
+    "file; output already streamed is reported as incomplete.\n";
 
 enum {
     NGC_OPT_MEMORY = 256,
@@ -218,56 +222,60 @@ static const struct option ngc_config_options[] = {
     {"version", no_argument, NULL, 'V'},
     {NULL, 0, NULL, 0}};
 
-int ngc_config_parse_u64(const char *s, uint64_t *out)
+/* The decimal number s[0..len): NGC_OK, NGC_ERROR (not one) or
+ * NGC_CONFIG_RANGE (above 2^64-1: the digits are still all read, so a
+ * number too large is told apart from junk). */
+static int ngc_config_digits(const char *s, size_t len, uint64_t *out)
 {
     uint64_t v = 0;
-    if (*s == '\0')
+    bool over = false;
+    if (len == 0)
         return NGC_ERROR;
-    for (; *s; s++) {
-        if (*s < '0' || *s > '9')
+    for (size_t i = 0; i < len; i++) {
+        if (s[i] < '0' || s[i] > '9')
             return NGC_ERROR;
-        if (__builtin_mul_overflow(v, 10, &v) ||
-            __builtin_add_overflow(v, (uint64_t)(*s - '0'), &v))
-            return NGC_ERROR;
+        if (!over && (__builtin_mul_overflow(v, 10, &v) ||
+                      __builtin_add_overflow(v, (uint64_t)(s[i] - '0'), &v)))
+            over = true;
     }
+    if (over)
+        return NGC_CONFIG_RANGE;
     *out = v;
     return NGC_OK;
 }
 
+int ngc_config_parse_u64(const char *s, uint64_t *out)
+{
+    return ngc_config_digits(s, strlen(s), out);
+}
+
+/* The size units, powers of 1024 from K. */
+static const char ngc_config_units[] = "KMGTPE";
+
 int ngc_config_parse_size(const char *s, uint64_t *out)
 {
     size_t len = strlen(s);
-    if (len == 0 || len > 30)
-        return NGC_ERROR;
-    char num[32];
-    memcpy(num, s, len + 1);
-    unsigned shift = 0;
-    char suffix = num[len - 1];
-    if (len > 1 && (num[len - 2] == 'i' || num[len - 2] == 'I') &&
-        (suffix == 'B' || suffix == 'b')) {
-        /* "MiB" */
-        num[len - 2] = '\0';
-        len -= 2;
-    } else if (len > 1 && (suffix == 'B' || suffix == 'b')) {
-        num[--len] = '\0';
+    /* An optional B, or iB after a unit ("MiB"). */
+    if (len > 0 && (s[len - 1] == 'B' || s[len - 1] == 'b')) {
+        len--;
+        if (len > 1 && (s[len - 1] == 'i' || s[len - 1] == 'I'))
+            len--;
     }
     if (len == 0)
         return NGC_ERROR;
-    suffix = num[len - 1];
-    switch (suffix) {
-    case 'k': case 'K': shift = 10; break;
-    case 'm': case 'M': shift = 20; break;
-    case 'g': case 'G': shift = 30; break;
-    case 't': case 'T': shift = 40; break;
-    default: break;
+    unsigned shift = 0;
+    char c = s[len - 1];
+    const char *u = strchr(ngc_config_units, c >= 'a' && c <= 'z' ? c - 'a' + 'A' : c);
+    if (u != NULL) {
+        shift = 10 * (unsigned)(u - ngc_config_units + 1);
+        len--;
     }
-    if (shift != 0)
-        num[len - 1] = '\0';
     uint64_t v;
-    if (ngc_config_parse_u64(num, &v) != NGC_OK)
-        return NGC_ERROR;
+    int rc = ngc_config_digits(s, len, &v);
+    if (rc != NGC_OK)
+        return rc;
     if (shift != 0 && v > (UINT64_MAX >> shift))
-        return NGC_ERROR;
+        return NGC_CONFIG_RANGE;
     *out = v << shift;
     return NGC_OK;
 }
@@ -332,15 +340,62 @@ static int ngc_config_bad(const char *opt, const char *arg, const char *why)
 static int ngc_config_number(const char *opt, const char *arg, uint64_t lo,
                              uint64_t hi, uint64_t *out)
 {
-    if (ngc_config_parse_u64(arg, out) != NGC_OK)
+    int rc = ngc_config_parse_u64(arg, out);
+    if (rc == NGC_ERROR)
         return ngc_config_bad(opt, arg, "not a non-negative integer");
-    if (*out < lo || *out > hi) {
+    if (rc != NGC_OK || *out < lo || *out > hi) {
         char why[96];
         snprintf(why, sizeof(why), "must be between %llu and %llu",
                  (unsigned long long)lo, (unsigned long long)hi);
         return ngc_config_bad(opt, arg, why);
     }
     return NGC_OK;
+}
+
+/* Writes n in the largest unit that divides it ("64K", "1T"). */
+static void ngc_config_size_text(uint64_t n, char *buf, size_t cap)
+{
+    unsigned k = 0;
+    while (k < 6 && n != 0 && n % 1024 == 0) {
+        n /= 1024;
+        k++;
+    }
+    if (k == 0)
+        snprintf(buf, cap, "%llu", (unsigned long long)n);
+    else
+        snprintf(buf, cap, "%llu%c", (unsigned long long)n, ngc_config_units[k - 1]);
+}
+
+/* A SIZE option: lo..hi bytes. */
+static int ngc_config_size(const char *opt, const char *arg, uint64_t lo, uint64_t hi,
+                           uint64_t *out)
+{
+    char why[96], edge[24];
+    uint64_t v;
+    int rc = ngc_config_parse_size(arg, &v);
+    if (rc == NGC_ERROR)
+        return ngc_config_bad(opt, arg, "not a size: a number of bytes, or one with K, M, "
+                                        "G, T, P or E (powers of 1024) such as 8M");
+    if (rc == NGC_OK && v < lo) {
+        ngc_config_size_text(lo, edge, sizeof(edge));
+        snprintf(why, sizeof(why), "must be at least %s", edge);
+        return ngc_config_bad(opt, arg, why);
+    }
+    if (rc != NGC_OK || v > hi) {
+        ngc_config_size_text(hi, edge, sizeof(edge));
+        snprintf(why, sizeof(why), "too large: at most %s", edge);
+        return ngc_config_bad(opt, arg, why);
+    }
+    *out = v;
+    return NGC_OK;
+}
+
+/* The smallest --chunk-size; NGRAM_TEST_SMALL_CHUNKS=1 lowers it to 1 byte
+ * for the tests that put task boundaries at every byte of small files. */
+static uint64_t ngc_config_chunk_min(void)
+{
+    const char *t = getenv("NGRAM_TEST_SMALL_CHUNKS");
+    return t != NULL && strcmp(t, "1") == 0 ? 1 : NGC_CHUNK_MIN;
 }
 
 static const char *ngc_config_default_tmp(void)
@@ -355,7 +410,8 @@ static uint64_t ngc_config_default_memory(void)
     long psize = sysconf(_SC_PAGESIZE);
     if (pages <= 0 || psize <= 0)
         return 1ull << 30;
-    return (uint64_t)pages * (uint64_t)psize / 2;
+    uint64_t half = (uint64_t)pages * (uint64_t)psize / 2;
+    return half < NGC_MEMORY_MAX ? half : NGC_MEMORY_MAX;
 }
 
 ngc_config_result_t ngc_config_parse(ngc_config_t *cfg, int argc, char **argv)
@@ -395,10 +451,9 @@ ngc_config_result_t ngc_config_parse(ngc_config_t *cfg, int argc, char **argv)
             cfg->threads = (unsigned)v;
             break;
         case 'c':
-            if (ngc_config_parse_size(optarg, &cfg->chunk_size) || cfg->chunk_size == 0) {
-                ngc_config_bad("--chunk-size", optarg, "expected a size above 0 such as 8M");
+            if (ngc_config_size("--chunk-size", optarg, ngc_config_chunk_min(), NGC_CHUNK_MAX,
+                                &cfg->chunk_size))
                 return NGC_CONFIG_USAGE;
-            }
             break;
         case 'o':
             if (*optarg == '\0') {
@@ -408,10 +463,8 @@ ngc_config_result_t ngc_config_parse(ngc_config_t *cfg, int argc, char **argv)
             cfg->output = optarg;
             break;
         case NGC_OPT_MEMORY:
-            if (ngc_config_parse_size(optarg, &cfg->memory) || cfg->memory < (16u << 20)) {
-                ngc_config_bad("--memory", optarg, "expected a size of at least 16M");
+            if (ngc_config_size("--memory", optarg, NGC_MEMORY_MIN, NGC_MEMORY_MAX, &cfg->memory))
                 return NGC_CONFIG_USAGE;
-            }
             memory_set = true;
             break;
         case NGC_OPT_FROM_YEAR:

@@ -31,6 +31,14 @@ typedef enum { NGC_STREAM_NONE, NGC_STREAM_MAP, NGC_STREAM_REDUCE } ngc_stream_r
 #define NGC_ORDER_MAX 9
 /* --map's combiner budget without --memory. */
 #define NGC_STREAM_MAP_MEMORY (256ull << 20)
+/* --memory: the reduce table needs 16M to start, and addresses at most 1T
+ * (offsets of 40 bits in its slots). */
+#define NGC_MEMORY_MIN (16ull << 20)
+#define NGC_MEMORY_MAX (1ull << 40)
+/* --chunk-size: a task costs about 0.1 ms besides its bytes, so smaller
+ * chunks are mostly overhead; any chunk past the file is one task. */
+#define NGC_CHUNK_MIN (64ull << 10)
+#define NGC_CHUNK_MAX UINT64_MAX
 
 typedef struct {
     unsigned processes;     /* worker processes */
@@ -89,9 +97,14 @@ typedef enum { NGC_CONFIG_RUN, NGC_CONFIG_EXIT_OK, NGC_CONFIG_USAGE } ngc_config
  * error and a usage hint to stderr (USAGE). Main thread, before any fork. */
 ngc_config_result_t ngc_config_parse(ngc_config_t *cfg, int argc, char **argv);
 
-/* Parses "8M", "1G", "4096" (powers of 1024). NGC_OK or NGC_ERROR. */
+/* A well-formed number above 2^64-1, from the parsers below. */
+#define NGC_CONFIG_RANGE (-5)
+
+/* Parses "8M", "1G", "4096", "2TiB", "8MB" (K, M, G, T, P, E: powers of
+ * 1024). NGC_OK, NGC_ERROR (not a size) or NGC_CONFIG_RANGE (past 2^64-1). */
 int ngc_config_parse_size(const char *s, uint64_t *out);
-/* Parses a decimal unsigned 64-bit number with no sign and no junk. */
+/* Parses a decimal unsigned 64-bit number with no sign and no junk: NGC_OK,
+ * NGC_ERROR or NGC_CONFIG_RANGE. */
 int ngc_config_parse_u64(const char *s, uint64_t *out);
 
 #endif

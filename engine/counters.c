@@ -128,6 +128,7 @@ struct ngc_counters_s {
     uint64_t high_water;
     uint64_t free_tables[NGC_SIZE_CLASSES]; /* offset of a freed array, 0 = none */
     uint32_t ntasks;
+    ngc_count_t count;                      /* the totals that may fail on overflow */
     uint64_t arena_block;                   /* bytes of a key block */
     uint64_t committed;                     /* offset of _Atomic uint32_t[ntasks][parts]:
                                                the task's last batch in the partition */
@@ -236,7 +237,7 @@ static void ngc_counters_release(ngc_counters_t *c, uint64_t off, uint64_t bytes
         madvise(ngc_counters_at(c, lo), hi - lo, MADV_REMOVE);
 }
 
-ngc_counters_t *ngc_counters_shm_init(void *at, size_t size, uint32_t ntasks)
+ngc_counters_t *ngc_counters_shm_init(void *at, size_t size, uint32_t ntasks, ngc_count_t count)
 {
     ngc_counters_t *c = at;
     memset(c, 0, sizeof(*c));
@@ -245,10 +246,13 @@ ngc_counters_t *ngc_counters_shm_init(void *at, size_t size, uint32_t ntasks)
     c->bump = sizeof(*c);
     c->high_water = c->bump;
     c->ntasks = ntasks;
+    c->count = count;
     /* 64 partitions' first blocks must leave most of a small table free. */
     c->arena_block = size / 1024 < NGC_ARENA_BLOCK ? size / 1024 : NGC_ARENA_BLOCK;
     if (c->arena_block < 4096)
         c->arena_block = 4096;
+    _Static_assert(NGC_MEMORY_MAX <= 1ull << (64 - NGC_KEY_LEN_BITS),
+                   "--memory's maximum must be addressable by the slots' offsets");
     if (size > (1ull << (64 - NGC_KEY_LEN_BITS))) {
         ngc_log_error(0, "reduce table of %zu bytes is larger than offsets can address", size);
         return NULL;
@@ -543,9 +547,8 @@ static int ngc_counters_apply(ngc_counters_t *c, ngc_part_t *p, uint32_t task,
             }
             if (slot->hash == e->hash && (slot->ref & NGC_KEY_LEN_MASK) == e->len &&
                 memcmp(ngc_counters_at(c, slot->ref >> NGC_KEY_LEN_BITS), e->key, e->len) == 0) {
-                uint64_t m, v;
-                if (__builtin_add_overflow(slot->match, e->match, &m) ||
-                    __builtin_add_overflow(slot->volume, e->volume, &v)) {
+                uint64_t m = slot->match, v = slot->volume;
+                if (!ngc_counters_add(c->count, &m, &v, e->match, e->volume)) {
                     *bad = e;
                     return NGC_ERROR;
                 }

@@ -59,11 +59,32 @@ static inline ngc_order_t ngc_counters_order_of(const ngc_config_t *cfg)
     return (ngc_order_t){cfg->count, cfg->sort};
 }
 
+/*
+ * Adds the counts m and v to the totals *match and *volume. Only a total
+ * that --count counts (prints, sorts and filters by) fails when it would
+ * pass 2^64-1: false, and nothing is changed. One that is not counted
+ * stays at UINT64_MAX instead: it is never printed (--pg, which stores
+ * both, refuses it as past bigint). Any thread.
+ */
+static inline bool ngc_counters_add(ngc_count_t count, uint64_t *match, uint64_t *volume,
+                                    uint64_t m, uint64_t v)
+{
+    uint64_t mt, vt;
+    bool mo = __builtin_add_overflow(*match, m, &mt);
+    bool vo = __builtin_add_overflow(*volume, v, &vt);
+    if ((mo && count != NGC_COUNT_VOLUME) || (vo && count != NGC_COUNT_MATCH))
+        return false;
+    *match = mo ? UINT64_MAX : mt;
+    *volume = vo ? UINT64_MAX : vt;
+    return true;
+}
+
 /* Bytes the table takes when given a budget of `memory` bytes: all of it. */
 size_t ngc_counters_shm_size(uint64_t memory);
-/* Lays out the table in `size` bytes at `at` for a job of ntasks map tasks;
- * coordinator, before fork. */
-ngc_counters_t *ngc_counters_shm_init(void *at, size_t size, uint32_t ntasks);
+/* Lays out the table in `size` bytes at `at` for a job of ntasks map tasks
+ * that counts `count` (which totals may fail on overflow, as
+ * ngc_counters_add); coordinator, before fork. */
+ngc_counters_t *ngc_counters_shm_init(void *at, size_t size, uint32_t ntasks, ngc_count_t count);
 
 uint64_t ngc_counters_hash(const char *key, size_t len);
 unsigned ngc_counters_partition(uint64_t hash);
@@ -73,8 +94,8 @@ unsigned ngc_counters_partition(uint64_t hash);
  * them, all of partition `part`, under that partition's lock, unless the
  * task already committed that batch there (an earlier attempt: a retry
  * cuts its input into the same batches). NGC_OK; NGC_FULL when the pool is
- * exhausted; NGC_ERROR when a total would pass 2^64-1 (*bad is set to the
- * entry). On failure nothing is changed. attempt only arms failpoints.
+ * exhausted; NGC_ERROR when a counted total would pass 2^64-1 (*bad is set
+ * to the entry; see ngc_counters_add). On failure nothing is changed. attempt only arms failpoints.
  * Any worker thread.
  */
 int ngc_counters_merge(ngc_counters_t *c, unsigned part, uint32_t task, uint32_t batch,

@@ -181,9 +181,12 @@ static int ngc_main_run(const ngc_config_t *cfg, int argc, char **argv)
         ngc_pg_fail_job(pg, "cannot set up the spill directory");
         goto fail_out;
     }
-    ngc_shm_t *shm = ngc_shm_new(cfg, plan->ntasks);
+    bool unmappable;
+    ngc_shm_t *shm = ngc_shm_new(cfg, plan->ntasks, &unmappable);
     if (shm == NULL) {
         ngc_pg_fail_job(pg, "cannot map shared memory");
+        if (unmappable)
+            status = NGC_EXIT_USAGE;
         goto fail_dir;
     }
 

@@ -4,6 +4,7 @@
  */
 #include "engine/ngc.h"
 #include "engine/normalize.h"
+#include "engine/counters.h"
 #include "engine/log.h"
 
 #include <errno.h>
@@ -44,7 +45,8 @@ static unsigned ngc_normalize_tuple(const char *s, const char *e, uint64_t v[4])
     }
 }
 
-int ngc_normalize_load(const char *path, uint32_t from, uint32_t to, ngc_totals_t *out)
+int ngc_normalize_load(const char *path, uint32_t from, uint32_t to, ngc_count_t count,
+                       ngc_totals_t *out)
 {
     FILE *f = fopen(path, "rb");
     if (f == NULL) {
@@ -86,14 +88,14 @@ int ngc_normalize_load(const char *path, uint32_t from, uint32_t to, ngc_totals_
         arity = n;
         if (v[0] < from || v[0] > to)
             continue;
-        if (__builtin_add_overflow(out->match, v[1], &out->match) ||
-            __builtin_add_overflow(out->volume, v[n - 1], &out->volume)) {
+        if (!ngc_counters_add(count, &out->match, &out->volume, v[1], v[n - 1])) {
             ngc_log_user(0, "--normalize: '%s': the totals pass 2^64-1", path);
             rc = NGC_ERROR;
         }
     }
     free(buf);
-    if (rc == NGC_OK && (out->match == 0 || out->volume == 0)) {
+    if (rc == NGC_OK && ((count != NGC_COUNT_VOLUME && out->match == 0) ||
+                         (count != NGC_COUNT_MATCH && out->volume == 0))) {
         ngc_log_user(0, "--normalize: '%s' has %s for years %u..%u", path,
                      index == 0 ? "no tuples" : "no words or books", from, to);
         rc = NGC_ERROR;

@@ -11,6 +11,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "engine/config.h"
+
 #define NGC_NORMALIZE_DIGITS 17
 /* The longest number ngc_normalize_format writes. */
 #define NGC_NORMALIZE_MAX 48
@@ -25,9 +27,12 @@ typedef struct {
  * Sums the tuples of the totals file at path ("year,match,pages,volume" or
  * "year,match,volume", separated by spaces, TABs, CRs or LFs) whose year is in
  * from..to. NGC_OK, or NGC_ERROR after a message naming the file and the
- * tuple. A zero sum is an error too: nothing could be divided by it.
+ * tuple. Of the two sums only those that `count` divides by matter: one of
+ * them past 2^64-1 or zero (nothing could be divided by it) is an error;
+ * the other stays at UINT64_MAX past 2^64-1 (ngc_counters_add).
  */
-int ngc_normalize_load(const char *path, uint32_t from, uint32_t to, ngc_totals_t *out);
+int ngc_normalize_load(const char *path, uint32_t from, uint32_t to, ngc_count_t count,
+                       ngc_totals_t *out);
 
 /* Writes count * scale / denom (denom > 0, scale <= 10^6) at dst; returns
  * the bytes written, at most NGC_NORMALIZE_MAX. Pure. */

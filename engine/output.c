@@ -302,8 +302,8 @@ ngc_output_t *ngc_output_open(const ngc_config_t *cfg, volatile sig_atomic_t *st
     out->stop = stop;
     /* The totals file is read first: a bad one fails before any work. */
     if (cfg->normalize != NULL) {
-        if (ngc_normalize_load(cfg->normalize, cfg->from_year, cfg->to_year, &out->totals) !=
-            NGC_OK) {
+        if (ngc_normalize_load(cfg->normalize, cfg->from_year, cfg->to_year, cfg->count,
+                               &out->totals) != NGC_OK) {
             free(out);
             return NULL;
         }

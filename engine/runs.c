@@ -437,8 +437,8 @@ typedef struct {
 /* Takes the smallest key off the by-key heap, summed over every source
  * that holds it, into *sum. NGC_OK, or NGC_ERROR with err filled (a total
  * past 2^64-1, a damaged run, no memory). The heap is not empty. */
-static int ngc_runs_next_sum(ngc_source_t **heap, size_t *n, ngc_runs_sum_t *sum, char *err,
-                             size_t cap)
+static int ngc_runs_next_sum(ngc_source_t **heap, size_t *n, ngc_count_t count,
+                             ngc_runs_sum_t *sum, char *err, size_t cap)
 {
     const ngc_entry_t *e = &heap[0]->e;
     if (sum->cap < e->len) {
@@ -454,8 +454,8 @@ static int ngc_runs_next_sum(ngc_source_t **heap, size_t *n, ngc_runs_sum_t *sum
     memcpy(sum->key, e->key, e->len);
     sum->e = (ngc_entry_t){sum->key, e->len, 0, 0, e->prefix};
     while (*n > 0 && ngc_counters_compare(&heap[0]->e, &sum->e, ngc_runs_by_key) == 0) {
-        if (__builtin_add_overflow(sum->e.match, heap[0]->e.match, &sum->e.match) ||
-            __builtin_add_overflow(sum->e.volume, heap[0]->e.volume, &sum->e.volume)) {
+        if (!ngc_counters_add(count, &sum->e.match, &sum->e.volume, heap[0]->e.match,
+                              heap[0]->e.volume)) {
             snprintf(err, cap, "the total of '%.*s' passes 2^64-1",
                      (int)(sum->e.len < 200 ? sum->e.len : 200), sum->key);
             return NGC_ERROR;
@@ -492,7 +492,7 @@ static int ngc_runs_merge_to(ngc_spill_t *sp, ngc_source_t *src, size_t n, ngc_o
     while (rc == NGC_OK && live > 0 && (top == 0 || written < top)) {
         const ngc_entry_t *e = &heap[0]->e;
         if (sum) {
-            if ((rc = ngc_runs_next_sum(heap, &live, &s, err, cap)) != NGC_OK)
+            if ((rc = ngc_runs_next_sum(heap, &live, order.count, &s, err, cap)) != NGC_OK)
                 break;
             e = &s.e;
         }
@@ -790,7 +790,7 @@ int ngc_runs_finish(ngc_counters_t *c, unsigned part, ngc_spill_t *sp, ngc_order
     if (rc == NGC_OK && order.sort == NGC_SORT_NGRAM)
         rc = ngc_runs_final_begin(&o);
     while (rc == NGC_OK && n > 0) {
-        if ((rc = ngc_runs_next_sum(heap, &n, &sum, err, cap)) != NGC_OK)
+        if ((rc = ngc_runs_next_sum(heap, &n, order.count, &sum, err, cap)) != NGC_OK)
             break;
         distinct++;
         if ((order.count == NGC_COUNT_VOLUME ? sum.e.volume : sum.e.match) < min_count)

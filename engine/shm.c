@@ -8,6 +8,8 @@
 #include "engine/log.h"
 
 #include <errno.h>
+#include <stdbool.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <sys/mman.h>
 
@@ -18,39 +20,55 @@ struct ngc_shm_s {
     ngc_counters_t *counters;
 };
 
-static size_t ngc_shm_align(size_t n)
+/* n rounded up to whole pages; false when that passes SIZE_MAX. */
+static bool ngc_shm_align(size_t n, size_t *out)
 {
-    return (n + 4095) & ~(size_t)4095;
+    if (__builtin_add_overflow(n, (size_t)4095, out))
+        return false;
+    *out &= ~(size_t)4095;
+    return true;
 }
 
-ngc_shm_t *ngc_shm_new(const ngc_config_t *cfg, uint32_t ntasks)
+ngc_shm_t *ngc_shm_new(const ngc_config_t *cfg, uint32_t ntasks, bool *unmappable)
 {
+    if (unmappable != NULL)
+        *unmappable = false;
     ngc_shm_t *shm = calloc(1, sizeof(*shm));
     if (shm == NULL) {
         ngc_log_error(errno, "calloc() failed");
         return NULL;
     }
-    size_t stats_size = ngc_shm_align(ngc_stats_shm_size(NGC_MAX_WORKERS));
-    size_t counters_size = ngc_shm_align(ngc_counters_shm_size(cfg->memory));
-    if (__builtin_add_overflow(stats_size, counters_size, &shm->size)) {
+    size_t stats_size, counters_size;
+    if (cfg->memory > SIZE_MAX ||
+        !ngc_shm_align(ngc_stats_shm_size(NGC_MAX_WORKERS), &stats_size) ||
+        !ngc_shm_align(ngc_counters_shm_size(cfg->memory), &counters_size) ||
+        __builtin_add_overflow(stats_size, counters_size, &shm->size)) {
         ngc_log_user(0, "--memory %llu is too large", (unsigned long long)cfg->memory);
-        goto fail_alloc;
+        goto fail_unmappable;
     }
     shm->base = mmap(NULL, shm->size, PROT_READ | PROT_WRITE,
                      MAP_SHARED | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
     if (shm->base == MAP_FAILED) {
-        ngc_log_user(errno, "cannot map %zu bytes of shared memory (--memory)", shm->size);
-        goto fail_alloc;
+        int err = errno;
+        ngc_log_user(0, "cannot map %llu bytes of shared memory (--memory): %s; give a "
+                        "smaller --memory", (unsigned long long)shm->size, strerror(err));
+        goto fail_unmappable;
     }
     shm->stats = ngc_stats_shm_init(shm->base, NGC_MAX_WORKERS);
-    shm->counters = ngc_counters_shm_init((char *)shm->base + stats_size, counters_size, ntasks);
+    shm->counters = ngc_counters_shm_init((char *)shm->base + stats_size, counters_size, ntasks,
+                                          cfg->count);
     if (shm->counters == NULL)
         goto fail_map;
     return shm;
 
 fail_map:
     munmap(shm->base, shm->size);
-fail_alloc:
+    free(shm);
+    return NULL;
+
+fail_unmappable:
+    if (unmappable != NULL)
+        *unmappable = true;
     free(shm);
     return NULL;
 }

@@ -7,6 +7,8 @@
 #ifndef NGC_ENGINE_SHM_H
 #define NGC_ENGINE_SHM_H
 
+#include <stdbool.h>
+
 #include "engine/config.h"
 #include "engine/counters.h"
 #include "engine/stats.h"
@@ -14,8 +16,10 @@
 typedef struct ngc_shm_s ngc_shm_t;
 
 /* Maps and initializes the region for cfg and a plan of ntasks map tasks
- * (coordinator, before fork). */
-ngc_shm_t *ngc_shm_new(const ngc_config_t *cfg, uint32_t ntasks);
+ * (coordinator, before fork). On failure *unmappable (if not NULL) tells
+ * whether the region could not be mapped at all: --memory is more than this
+ * machine maps, a usage error. */
+ngc_shm_t *ngc_shm_new(const ngc_config_t *cfg, uint32_t ntasks, bool *unmappable);
 void ngc_shm_free(ngc_shm_t *shm);
 ngc_stats_t *ngc_shm_stats(const ngc_shm_t *shm);
 ngc_counters_t *ngc_shm_counters(const ngc_shm_t *shm);

@@ -1,6 +1,9 @@
 /*
- * summary.c: --stats. JSON strings are escaped byte by byte; paths may hold
- * anything but NUL.
+ * summary.c: --stats. Paths may hold any byte but NUL, and JSON text is
+ * UTF-8: valid UTF-8 is copied, quotes, backslashes and control characters
+ * are escaped, and a byte that is not part of valid UTF-8 is written as the
+ * code point of the same number (\u00XX, its Latin-1 reading), so the
+ * output always parses and still shows which byte it was.
  */
 #include "engine/ngc.h"
 #include "engine/summary.h"
@@ -9,16 +12,51 @@
 
 #include <stdio.h>
 
+/* Bytes of the valid UTF-8 sequence at p (NUL-terminated), or 0 when p
+ * does not start one (RFC 3629: no overlong forms, no surrogates, at most
+ * U+10FFFF). */
+static size_t ngc_summary_utf8_len(const unsigned char *p)
+{
+    size_t n;
+    unsigned char lo = 0x80, hi = 0xbf;
+    if (p[0] < 0x80)
+        return 1;
+    if (p[0] >= 0xc2 && p[0] <= 0xdf)
+        n = 2;
+    else if (p[0] >= 0xe0 && p[0] <= 0xef)
+        n = 3;
+    else if (p[0] >= 0xf0 && p[0] <= 0xf4)
+        n = 4;
+    else
+        return 0;
+    if (p[0] == 0xe0)
+        lo = 0xa0;
+    else if (p[0] == 0xed)
+        hi = 0x9f;
+    else if (p[0] == 0xf0)
+        lo = 0x90;
+    else if (p[0] == 0xf4)
+        hi = 0x8f;
+    if (p[1] < lo || p[1] > hi)
+        return 0;
+    for (size_t i = 2; i < n; i++)
+        if (p[i] < 0x80 || p[i] > 0xbf)
+            return 0;
+    return n;
+}
+
 static void ngc_summary_json_string(FILE *f, const char *s)
 {
     fputc('"', f);
-    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+    for (const unsigned char *p = (const unsigned char *)s; *p;) {
+        size_t n = ngc_summary_utf8_len(p);
         if (*p == '"' || *p == '\\')
             fprintf(f, "\\%c", *p);
-        else if (*p < 0x20)
+        else if (*p < 0x20 || *p == 0x7f || n == 0)
             fprintf(f, "\\u%04x", *p);
         else
-            fputc(*p, f);
+            fwrite(p, 1, n, f);
+        p += n ? n : 1;
     }
     fputc('"', f);
 }

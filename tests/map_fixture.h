@@ -30,6 +30,7 @@ static inline int ngc_t_ctx_setup(void **state, void (*fill)(ngc_config_t *cfg))
     t->m = ngc_map_new();
     if (t->m == NULL)
         return -1;
+    ngc_map_set_count(t->m, t->cfg.count);
     *state = t;
     return 0;
 }

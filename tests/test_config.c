@@ -89,6 +89,14 @@ static void ngc_t_size_bad(const char *s)
         fail_msg("size \"%s\" accepted as %llu", s, (unsigned long long)v);
 }
 
+/* A well-formed size past 2^64-1: told apart from junk. */
+static void ngc_t_size_huge(const char *s)
+{
+    uint64_t v = 12345;
+    if (ngc_config_parse_size(s, &v) != NGC_CONFIG_RANGE)
+        fail_msg("size \"%s\" not refused as too large (%llu)", s, (unsigned long long)v);
+}
+
 static void test_size_units(void **state)
 {
     (void)state;
@@ -105,22 +113,42 @@ static void test_size_units(void **state)
     ngc_t_size_ok("2GiB", 2ull * 1024 * 1024 * 1024);
     ngc_t_size_ok("0M", 0);
     ngc_t_size_ok("007K", 7 * 1024);
+    ngc_t_size_ok("1T", 1ull << 40);
+    ngc_t_size_ok("2TiB", 2ull << 40);
+    ngc_t_size_ok("1P", 1ull << 50);
+    ngc_t_size_ok("3p", 3ull << 50);
+    ngc_t_size_ok("1E", 1ull << 60);
+    ngc_t_size_ok("15EiB", 15ull << 60);
+    ngc_t_size_ok("8MB", 8ull << 20);
+    ngc_t_size_ok("8mb", 8ull << 20);
+    ngc_t_size_ok("100B", 100);
+    ngc_t_size_ok("8iB", 8);
 }
 
 static void test_size_overflow(void **state)
 {
     (void)state;
     ngc_t_size_ok("18446744073709551615", UINT64_MAX);
-    ngc_t_size_bad("18446744073709551616");
-    ngc_t_size_bad("99999999999999999999");
+    ngc_t_size_huge("18446744073709551616");
+    ngc_t_size_huge("99999999999999999999");
     /* 2^34 - 1 G fits; 2^34 G is 2^64. */
     ngc_t_size_ok("17179869183G", (17179869183ull) << 30);
-    ngc_t_size_bad("17179869184G");
+    ngc_t_size_huge("17179869184G");
     ngc_t_size_ok("17592186044415M", (17592186044415ull) << 20);
-    ngc_t_size_bad("17592186044416M");
+    ngc_t_size_huge("17592186044416M");
     ngc_t_size_ok("18014398509481983K", (18014398509481983ull) << 10);
-    ngc_t_size_bad("18014398509481984K");
-    ngc_t_size_bad("18446744073709551615K");
+    ngc_t_size_huge("18014398509481984K");
+    ngc_t_size_huge("18446744073709551615K");
+    ngc_t_size_ok("16383P", 16383ull << 50);
+    ngc_t_size_huge("16384P");
+    ngc_t_size_ok("15E", 15ull << 60);
+    ngc_t_size_huge("16E");
+    ngc_t_size_huge("16EiB");
+    /* Longer than any buffer, and still a number (leading zeros too). */
+    ngc_t_size_huge("1000000000000000000000000000000000000000000000000000000000000000000000");
+    ngc_t_size_ok("0000000000000000000000000000000000000000000000000000000000000000000001K",
+                  1024);
+    ngc_t_size_bad("100000000000000000000000000000000000000000000000000000000000000000000x");
 }
 
 static void test_size_junk(void **state)
@@ -128,7 +156,8 @@ static void test_size_junk(void **state)
     (void)state;
     const char *junk[] = {"", "M", "K", "G", "MiB", "KiB", "8X", "8 M", " 8M", "8M ",
                           "-1", "-8M", "+8", "1.5G", "8MM", "8GM", "0x10", "8Mi", "M8",
-                          "8,5M", "eight"};
+                          "8,5M", "eight", "B", "iB", "E", "PB", "1e3", "8Z", "8Y", "\t8",
+                          "8\n", "8BB", "8iBB", "18446744073709551616x"};
     for (size_t i = 0; i < NGC_NELEMS(junk); i++)
         ngc_t_size_bad(junk[i]);
 }
@@ -157,10 +186,16 @@ static void test_parse_u64(void **state)
     assert_true(v == 42);
     assert_int_equal(ngc_config_parse_u64("18446744073709551615", &v), NGC_OK);
     assert_true(v == UINT64_MAX);
-    const char *bad[] = {"", "18446744073709551616", "-1", "+1", "1 ", " 1", "1K", "x"};
+    const char *bad[] = {"", "-1", "+1", "1 ", " 1", "1K", "x", "1e3", "0x10",
+                         "18446744073709551616x"};
     for (size_t i = 0; i < NGC_NELEMS(bad); i++)
         if (ngc_config_parse_u64(bad[i], &v) != NGC_ERROR)
             fail_msg("u64 \"%s\" accepted", bad[i]);
+    const char *huge[] = {"18446744073709551616", "99999999999999999999",
+                          "340282366920938463463374607431768211456"};
+    for (size_t i = 0; i < NGC_NELEMS(huge); i++)
+        if (ngc_config_parse_u64(huge[i], &v) != NGC_CONFIG_RANGE)
+            fail_msg("u64 \"%s\" not refused as too large", huge[i]);
 }
 
 /* --- ngc_config_parse ---------------------------------------------------- */
@@ -175,9 +210,9 @@ static void test_defaults(void **state)
     assert_int_equal(cfg.processes, want_p);
     assert_int_equal(cfg.threads, 2);
     assert_true(cfg.chunk_size == 8ull << 20);
-    /* Half of RAM. */
+    /* Half of RAM, at most 1T. */
     uint64_t ram = (uint64_t)sysconf(_SC_PHYS_PAGES) * (uint64_t)sysconf(_SC_PAGESIZE);
-    assert_true(cfg.memory == ram / 2);
+    assert_true(cfg.memory == (ram / 2 < NGC_MEMORY_MAX ? ram / 2 : NGC_MEMORY_MAX));
     assert_null(cfg.output);
     assert_int_equal(cfg.from_year, 1);
     assert_int_equal(cfg.to_year, 9999);
@@ -250,14 +285,14 @@ static void test_long_forms(void **state)
     assert_string_equal(cfg.inputs[0], "-");
 
     assert_int_equal(NGC_T_PARSE(&cfg, "--count", "match", "--pos", "keep", "--stats=text",
-                                 "-p", "1", "-t", "1", "-c", "1", "x"),
+                                 "-p", "1", "-t", "1", "-c", "64K", "x"),
                      NGC_CONFIG_RUN);
     assert_int_equal(cfg.count, NGC_COUNT_MATCH);
     assert_int_equal(cfg.pos, NGC_POS_KEEP);
     assert_int_equal(cfg.stats, NGC_STATS_TEXT);
     assert_int_equal(cfg.processes, 1);
     assert_int_equal(cfg.threads, 1);
-    assert_true(cfg.chunk_size == 1);
+    assert_true(cfg.chunk_size == 64 * 1024);
 }
 
 static void test_inputs_order(void **state)
@@ -321,9 +356,22 @@ static void test_bad_values(void **state)
     NGC_T_USAGE("-c", "0", "f");
     NGC_T_USAGE("-c", "0M", "f");
     NGC_T_USAGE("-c", "8Q", "f");
+    NGC_T_USAGE("-c", "1", "f");
+    NGC_T_USAGE("-c", "65535", "f");
+    NGC_T_USAGE("-c", "63K", "f");
+    NGC_T_USAGE("-c", "1025P", "f");
+    NGC_T_USAGE("-c", "18446744073709551615", "f");
+    NGC_T_USAGE("-c", "16E", "f");
     NGC_T_USAGE("--memory", "15M", "f");
     NGC_T_USAGE("--memory", "16777215", "f");
     NGC_T_USAGE("--memory", "lots", "f");
+    NGC_T_USAGE("--memory", "1025G", "f");
+    NGC_T_USAGE("--memory", "100T", "f");
+    NGC_T_USAGE("--memory", "1P", "f");
+    NGC_T_USAGE("--memory", "8E", "f");
+    NGC_T_USAGE("--memory", "18446744073709547520", "f");
+    NGC_T_USAGE("--memory", "18446744073709551615", "f");
+    NGC_T_USAGE("--memory", "18446744073709551616", "f");
     NGC_T_USAGE("--from-year", "0", "f");
     NGC_T_USAGE("--from-year", "10000", "f");
     NGC_T_USAGE("--from-year", "-5", "f");
@@ -352,7 +400,15 @@ static void test_bad_values(void **state)
                      NGC_CONFIG_RUN);
     assert_true(cfg.top == UINT64_MAX);
     assert_true(cfg.min_count == 0);
+    assert_int_equal(NGC_T_PARSE(&cfg, "--memory", "1T", "-c", "65536", "f"), NGC_CONFIG_RUN);
+    assert_true(cfg.memory == 1ull << 40);
+    assert_true(cfg.chunk_size == 1ull << 16);
+    assert_int_equal(NGC_T_PARSE(&cfg, "--memory", "1099511627776", "-c", "1E", "f"),
+                     NGC_CONFIG_RUN);
+    assert_true(cfg.memory == 1ull << 40);
+    assert_true(cfg.chunk_size == 1ull << 60);
 }
+
 
 static void test_stdin_twice(void **state)
 {
@@ -485,6 +541,56 @@ static void test_error_messages(void **state)
 }
 
 /*
+ * Sizes at and around their limits, with messages that say which limit:
+ * "1P" and "8E" were refused as "expected a size of at least 16M", and
+ * "-c 1" was accepted (a task per byte).
+ */
+static void test_size_limits(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *opt, *arg, *says;
+    } cases[] = {
+        {"--memory", "1P", "too large: at most 1T"},
+        {"--memory", "8E", "too large: at most 1T"},
+        {"--memory", "16E", "too large: at most 1T"},
+        {"--memory", "100T", "too large: at most 1T"},
+        {"--memory", "18446744073709551615", "too large: at most 1T"},
+        {"--memory", "99999999999999999999999", "too large: at most 1T"},
+        {"--memory", "15M", "must be at least 16M"},
+        {"--memory", "0", "must be at least 16M"},
+        {"--memory", "1e3", "not a size"},
+        {"--memory", "", "not a size"},
+        {"--chunk-size", "1", "must be at least 64K"},
+        {"--chunk-size", "4K", "must be at least 64K"},
+        {"--chunk-size", "16E", "too large: at most 18446744073709551615"},
+        {"--chunk-size", "18446744073709551616", "too large: at most 18446744073709551615"},
+        {"--chunk-size", "-1", "not a size"},
+        {"--top", "18446744073709551616", "must be between 1 and 18446744073709551615"},
+        {"--min-count", "99999999999999999999", "must be between 0 and 18446744073709551615"},
+        {"--processes", "4294967297", "must be between 1 and 256"},
+        {"--from-year", "18446744073709551617", "must be between 1 and 9999"},
+    };
+    for (size_t i = 0; i < NGC_NELEMS(cases); i++) {
+        char opt[64], err[1024];
+        snprintf(opt, sizeof(opt), "%s=%s", cases[i].opt, cases[i].arg);
+        assert_int_equal(ngc_t_parse_stderr((const char *const[]){opt, "f", NULL}, err,
+                                            sizeof(err)),
+                         NGC_CONFIG_USAGE);
+        if (strstr(err, cases[i].says) == NULL || strstr(err, cases[i].opt) == NULL)
+            fail_msg("%s: expected \"%s\", got: %s", opt, cases[i].says, err);
+    }
+    /* The tests' own way to cut small files at every byte. */
+    ngc_config_t cfg;
+    setenv("NGRAM_TEST_SMALL_CHUNKS", "1", 1);
+    ngc_config_result_t rc = NGC_T_PARSE(&cfg, "-c", "1", "f");
+    unsetenv("NGRAM_TEST_SMALL_CHUNKS");
+    assert_int_equal(rc, NGC_CONFIG_RUN);
+    assert_true(cfg.chunk_size == 1);
+    NGC_T_USAGE("-c", "1", "f");
+}
+
+/*
  * A flag given a value ("--fold-case=yes") is refused, but the message is
  * built from optopt, which getopt_long sets to the option's val (a number
  * above 255 here), printed with %c: "unknown option '-\006'". It should
@@ -536,6 +642,7 @@ int main(void)
         cmocka_unit_test(test_no_inputs),
         cmocka_unit_test(test_pipe_named_twice),
         cmocka_unit_test(test_error_messages),
+        cmocka_unit_test(test_size_limits),
         cmocka_unit_test(test_regress_flag_with_value_message),
         /* Known bugs last: the first can corrupt getopt state for later calls. */
         cmocka_unit_test(test_regress_config_parse_twice),

@@ -66,23 +66,29 @@ static int ngc_t_teardown(void **state)
     return 0;
 }
 
-static ngc_shm_t *ngc_t_shm(uint64_t memory)
+static ngc_shm_t *ngc_t_shm_count(uint64_t memory, ngc_count_t count)
 {
     ngc_config_t cfg;
     memset(&cfg, 0, sizeof(cfg));
+    cfg.count = count;
     cfg.processes = 4;
     cfg.threads = 2;
     cfg.chunk_size = 8 * NGC_T_MB;
     cfg.memory = memory;
     cfg.from_year = 1;
     cfg.to_year = 9999;
-    ngc_shm_t *shm = ngc_shm_new(&cfg, NGC_T_TASKS);
+    ngc_shm_t *shm = ngc_shm_new(&cfg, NGC_T_TASKS, NULL);
     for (size_t i = 0; shm != NULL && i < NGC_NELEMS(ngc_t_live); i++)
         if (ngc_t_live[i] == NULL) {
             ngc_t_live[i] = shm;
             break;
         }
     return shm;
+}
+
+static ngc_shm_t *ngc_t_shm(uint64_t memory)
+{
+    return ngc_t_shm_count(memory, NGC_COUNT_MATCH);
 }
 
 /*
@@ -398,7 +404,7 @@ static ngc_kv_t ngc_t_kv(const char *key, uint64_t match, uint64_t volume)
 static void test_overflow(void **state)
 {
     (void)state;
-    ngc_shm_t *shm = ngc_t_shm(64 * NGC_T_MB);
+    ngc_shm_t *shm = ngc_t_shm_count(64 * NGC_T_MB, NGC_COUNT_BOTH);
     assert_non_null(shm);
     ngc_counters_t *c = ngc_shm_counters(shm);
     const ngc_kv_t *bad = NULL;
@@ -422,6 +428,50 @@ static void test_overflow(void **state)
     ngc_kv_t w = ngc_t_kv("w", UINT64_MAX, UINT64_MAX);
     assert_int_equal(ngc_counters_merge(c, w.part, ngc_t_task(), 1, 1, &w, 1, &bad), NGC_OK);
     ngc_t_shm_free(shm);
+}
+
+/* A total that --count does not count never fails: it stays at 2^64-1
+ * (ngc_counters_add); the counted one still does. */
+static void test_overflow_uncounted(void **state)
+{
+    (void)state;
+    const ngc_count_t counts[] = {NGC_COUNT_MATCH, NGC_COUNT_VOLUME};
+    for (size_t k = 0; k < NGC_NELEMS(counts); k++) {
+        bool match = counts[k] == NGC_COUNT_MATCH;
+        ngc_shm_t *shm = ngc_t_shm_count(64 * NGC_T_MB, counts[k]);
+        assert_non_null(shm);
+        ngc_counters_t *c = ngc_shm_counters(shm);
+        const ngc_kv_t *bad = NULL;
+        /* The uncounted total passes 2^64-1 twice over. */
+        ngc_kv_t a = match ? ngc_t_kv("a", 1, UINT64_MAX) : ngc_t_kv("a", UINT64_MAX, 1);
+        for (int i = 0; i < 3; i++)
+            assert_int_equal(ngc_counters_merge(c, a.part, ngc_t_task(), 1, 1, &a, 1, &bad),
+                             NGC_OK);
+        /* The counted one may not. */
+        ngc_kv_t b = match ? ngc_t_kv("b", UINT64_MAX, 0) : ngc_t_kv("b", 0, UINT64_MAX);
+        assert_int_equal(ngc_counters_merge(c, b.part, ngc_t_task(), 1, 1, &b, 1, &bad), NGC_OK);
+        ngc_kv_t one = match ? ngc_t_kv("b", 1, 0) : ngc_t_kv("b", 0, 1);
+        bad = NULL;
+        assert_int_equal(ngc_counters_merge(c, one.part, ngc_t_task(), 1, 1, &one, 1, &bad),
+                         NGC_ERROR);
+        assert_ptr_equal(bad, &one);
+        ngc_order_t order = {counts[k], NGC_SORT_COUNT};
+        for (unsigned p = 0; p < NGC_COUNTERS_PARTS; p++)
+            assert_int_equal(ngc_counters_sort(c, p, order, 0, 0, 1), NGC_OK);
+        bool seen = false;
+        for (unsigned p = 0; p < NGC_COUNTERS_PARTS; p++)
+            for (size_t i = 0; i < ngc_counters_sorted(c, p); i++) {
+                ngc_entry_t e;
+                ngc_counters_entry(c, p, i, &e);
+                if (e.len != 1 || e.key[0] != 'a')
+                    continue;
+                seen = true;
+                assert_true(match ? e.match == 3 && e.volume == UINT64_MAX
+                                  : e.match == UINT64_MAX && e.volume == 3);
+            }
+        assert_true(seen);
+        ngc_t_shm_free(shm);
+    }
 }
 
 /*
@@ -1334,6 +1384,7 @@ int main(void)
         cmocka_unit_test_teardown(test_growth, ngc_t_teardown),
         cmocka_unit_test_teardown(test_binary_and_long_keys, ngc_t_teardown),
         cmocka_unit_test_teardown(test_overflow, ngc_t_teardown),
+        cmocka_unit_test_teardown(test_overflow_uncounted, ngc_t_teardown),
         cmocka_unit_test_teardown(test_full, ngc_t_teardown),
         cmocka_unit_test_teardown(test_sort_match, ngc_t_teardown),
         cmocka_unit_test_teardown(test_sort_volume, ngc_t_teardown),

@@ -316,6 +316,41 @@ static void test_overflow(void **state)
     ngc_map_free(m);
 }
 
+/* --count match: a volume past 2^64-1 stays at 2^64-1 instead of failing
+ * the job, and the match still fails; --count volume the other way round. */
+static void test_overflow_uncounted(void **state)
+{
+    (void)state;
+    ngc_map_t *m = ngc_map_new();
+    assert_non_null(m);
+    ngc_map_set_count(m, NGC_COUNT_MATCH);
+    assert_int_equal(ngc_map_add(m, "a", 1, 1, UINT64_MAX), NGC_OK);
+    assert_int_equal(ngc_map_add(m, "a", 1, 2, 5), NGC_OK);
+    assert_int_equal(ngc_map_add(m, "a", 1, 3, UINT64_MAX), NGC_OK);
+    ngc_t_ref_t ref[] = {{"a", 1, 6, UINT64_MAX}};
+    ngc_t_check(m, ref, 1);
+    assert_int_equal(ngc_map_add(m, "b", 1, UINT64_MAX, 0), NGC_OK);
+    assert_int_equal(ngc_map_add(m, "b", 1, 1, 0), NGC_ERROR);
+    ngc_map_free(m);
+
+    m = ngc_map_new();
+    assert_non_null(m);
+    ngc_map_set_count(m, NGC_COUNT_VOLUME);
+    assert_int_equal(ngc_map_add(m, "a", 1, UINT64_MAX, 1), NGC_OK);
+    assert_int_equal(ngc_map_add(m, "a", 1, 7, 2), NGC_OK);
+    ngc_t_ref_t vref[] = {{"a", 1, UINT64_MAX, 3}};
+    ngc_t_check(m, vref, 1);
+    assert_int_equal(ngc_map_add(m, "a", 1, 0, UINT64_MAX), NGC_ERROR);
+    ngc_map_free(m);
+
+    m = ngc_map_new();
+    assert_non_null(m);
+    ngc_map_set_count(m, NGC_COUNT_BOTH);
+    assert_int_equal(ngc_map_add(m, "a", 1, 1, UINT64_MAX), NGC_OK);
+    assert_int_equal(ngc_map_add(m, "a", 1, 1, 1), NGC_ERROR);
+    ngc_map_free(m);
+}
+
 static void test_partition_cover(void **state)
 {
     (void)state;
@@ -395,6 +430,7 @@ int main(void)
         cmocka_unit_test(test_all_distinct),
         cmocka_unit_test(test_long_key),
         cmocka_unit_test(test_overflow),
+        cmocka_unit_test(test_overflow_uncounted),
         cmocka_unit_test(test_partition_cover),
         cmocka_unit_test(test_reset_reuse),
     };

@@ -358,6 +358,9 @@ static const char *ngc_t_file(const char *name, const char *text, size_t len)
 
 /* Loads the totals file at path for years from..to; what stderr got in *msg,
  * with the temporary directory's name cut out of it. */
+/* The --count the loads are for; both sums matter with NGC_COUNT_BOTH. */
+static ngc_count_t ngc_t_count = NGC_COUNT_BOTH;
+
 static int ngc_t_load_path(const char *path, uint32_t from, uint32_t to, ngc_totals_t *out,
                            char *msg, size_t cap)
 {
@@ -370,7 +373,7 @@ static int ngc_t_load_path(const char *path, uint32_t from, uint32_t to, ngc_tot
     assert_true(saved >= 0);
     assert_true(dup2(fd, STDERR_FILENO) >= 0);
     *out = (ngc_totals_t){12345, 67890};
-    int rc = ngc_normalize_load(path, from, to, out);
+    int rc = ngc_normalize_load(path, from, to, ngc_t_count, out);
     fflush(stderr);
     dup2(saved, STDERR_FILENO);
     close(saved);
@@ -498,6 +501,26 @@ static void test_load_overflow(void **state)
     ngc_t_bad("1,1,18446744073709551615 2,1,1", 1, 2, NULL);
 }
 
+/* Only the sum that --count divides by must fit and be above zero: the
+ * other one is not used (it sticks at 2^64-1). */
+static void test_load_uncounted_sum(void **state)
+{
+    (void)state;
+    ngc_t_count = NGC_COUNT_MATCH;
+    ngc_t_good("1,5,18446744073709551615 2,1,1", 1, 2, 6, NGC_T_M);
+    ngc_t_good("1,5,0 2,1,0", 1, 2, 6, 0);
+    ngc_t_bad("1,18446744073709551615,1 2,1,1", 1, 2, NULL);
+    ngc_t_bad("1,0,5", 1, 2, NULL);
+    ngc_t_count = NGC_COUNT_VOLUME;
+    ngc_t_good("1,18446744073709551615,5 2,1,1", 1, 2, NGC_T_M, 6);
+    ngc_t_good("1,0,5", 1, 2, 0, 5);
+    ngc_t_bad("1,1,18446744073709551615 2,1,1", 1, 2, NULL);
+    ngc_t_bad("1,5,0", 1, 2, NULL);
+    ngc_t_count = NGC_COUNT_BOTH;
+    ngc_t_bad("1,5,0", 1, 2, NULL);
+    ngc_t_bad("1,0,5", 1, 2, NULL);
+}
+
 static void test_load_missing(void **state)
 {
     (void)state;
@@ -527,6 +550,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_load_bad_tuples, ngc_t_setup, ngc_t_teardown),
         cmocka_unit_test_setup_teardown(test_load_empty_and_zero, ngc_t_setup, ngc_t_teardown),
         cmocka_unit_test_setup_teardown(test_load_overflow, ngc_t_setup, ngc_t_teardown),
+        cmocka_unit_test_setup_teardown(test_load_uncounted_sum, ngc_t_setup, ngc_t_teardown),
         cmocka_unit_test_setup_teardown(test_load_missing, ngc_t_setup, ngc_t_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

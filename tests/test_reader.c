@@ -654,6 +654,67 @@ static void test_gzip_corrupt(void **state)
     free(c.p);
 }
 
+/*
+ * After the last member: zero bytes to the end are padding (tape blocks;
+ * gzip -t accepts them), read as the end of the file; anything else is
+ * trailing garbage, named as such. Padding was refused as "incorrect
+ * header check".
+ */
+static void test_gzip_trailing(void **state)
+{
+    (void)state;
+    ngc_t_bytes_t c = ngc_t_corpus(30000, 9);
+    const char *gz = ngc_t_gzfile(c.p, c.len);
+    size_t gzlen;
+    char *bytes = ngc_t_slurp(gz, &gzlen);
+    ngc_t_bytes_t want = ngc_t_expected(c.p, c.len);
+    /* 1 byte, a tape block, and more than one read of zeros. */
+    const size_t pads[] = {1, 2, 511, 10240, 300000};
+    for (size_t i = 0; i < NGC_NELEMS(pads); i++) {
+        ngc_t_bytes_t f = {0};
+        ngc_t_append(&f, bytes, gzlen);
+        char *zeros = calloc(1, pads[i]);
+        assert_non_null(zeros);
+        ngc_t_append(&f, zeros, pads[i]);
+        free(zeros);
+        const char *path = ngc_t_file(f.p, f.len);
+        ngc_msg_task_t t = ngc_t_task(NGC_TASK_MAP_STREAM, path, 0, 0);
+        ngc_t_bytes_t got = {0};
+        char err[NGC_MSG_TEXT_MAX] = "";
+        if (ngc_t_read(&t, &got, NULL, err, sizeof(err)) != NGC_EOF)
+            fail_msg("%zu zero bytes after the member: %s", pads[i], err);
+        ngc_t_same(&got, &want, "zero padding");
+        free(got.p);
+        free(f.p);
+    }
+    /* Not zeros: garbage, also after padding, and a second member after
+     * padding (gzip itself ignores what follows the zeros). */
+    const struct {
+        const char *tail;
+        size_t len;
+    } bad[] = {{"garbage\n", 8}, {"\0\0\0x", 4}, {"\x1f\x00", 2}, {"\x8b", 1},
+               {"\0\x1f\x8b\x08", 4}};
+    for (size_t i = 0; i < NGC_NELEMS(bad); i++) {
+        ngc_t_bytes_t f = {0};
+        ngc_t_append(&f, bytes, gzlen);
+        ngc_t_append(&f, bad[i].tail, bad[i].len);
+        const char *path = ngc_t_file(f.p, f.len);
+        ngc_msg_task_t t = ngc_t_task(NGC_TASK_MAP_STREAM, path, 0, 0);
+        ngc_t_bytes_t got = {0};
+        char err[NGC_MSG_TEXT_MAX] = "";
+        assert_int_equal(ngc_t_read(&t, &got, NULL, err, sizeof(err)), NGC_ERROR);
+        char say[NGC_MSG_TEXT_MAX + 64];
+        snprintf(say, sizeof(say), "trailing garbage after gzip data in '%s'", path);
+        if (strcmp(err, say) != 0)
+            fail_msg("tail %zu: message \"%s\"", i, err);
+        free(got.p);
+        free(f.p);
+    }
+    free(want.p);
+    free(bytes);
+    free(c.p);
+}
+
 static void test_missing_file(void **state)
 {
     (void)state;
@@ -867,11 +928,13 @@ int main(void)
         cmocka_unit_test_setup(test_gzip_two_members, ngc_t_use_zlib),
         cmocka_unit_test_setup(test_gzip_truncated, ngc_t_use_zlib),
         cmocka_unit_test_setup(test_gzip_corrupt, ngc_t_use_zlib),
+        cmocka_unit_test_setup(test_gzip_trailing, ngc_t_use_zlib),
         cmocka_unit_test_setup(test_gzip_stream, ngc_t_use_isal),
         cmocka_unit_test_setup(test_gzip_small_and_unterminated, ngc_t_use_isal),
         cmocka_unit_test_setup(test_gzip_two_members, ngc_t_use_isal),
         cmocka_unit_test_setup(test_gzip_truncated, ngc_t_use_isal),
         cmocka_unit_test_setup(test_gzip_corrupt, ngc_t_use_isal),
+        cmocka_unit_test_setup(test_gzip_trailing, ngc_t_use_isal),
         cmocka_unit_test(test_missing_file),
         cmocka_unit_test(test_file_shrank),
         cmocka_unit_test_setup(test_descriptor_given, ngc_t_use_zlib),

@@ -14,6 +14,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
+#include <unistd.h>
 #include <cmocka.h>
 
 #define NGC_T_MAX_S "18446744073709551615"
@@ -135,6 +136,77 @@ static void test_reason_text(void **state)
                         "count larger than 2^64-1");
 }
 
+/* --- the reducer on standard input ------------------------------------- */
+
+/*
+ * Runs --reduce (with strict) on `in` as standard input; returns its exit
+ * status, with what it wrote to standard output and standard error in out
+ * and err (cut to cap bytes).
+ */
+static int ngc_t_reduce(const char *in, bool strict, char *out, char *err, size_t cap)
+{
+    char path[3][32];
+    int fd[3], saved[3];
+    for (int i = 0; i < 3; i++) {
+        snprintf(path[i], sizeof(path[i]), "/tmp/ngc-test-stream-XXXXXX");
+        fd[i] = mkstemp(path[i]);
+        assert_true(fd[i] >= 0);
+        unlink(path[i]);
+    }
+    assert_true(write(fd[0], in, strlen(in)) == (ssize_t)strlen(in));
+    assert_true(lseek(fd[0], 0, SEEK_SET) == 0);
+    fflush(stdout);
+    fflush(stderr);
+    for (int i = 0; i < 3; i++) {
+        saved[i] = dup(i);
+        assert_true(saved[i] >= 0 && dup2(fd[i], i) == i);
+    }
+    ngc_config_t cfg;
+    memset(&cfg, 0, sizeof(cfg));
+    cfg.stream = NGC_STREAM_REDUCE;
+    cfg.count = NGC_COUNT_MATCH;
+    cfg.from_year = 1;
+    cfg.to_year = 9999;
+    cfg.strict = strict;
+    cfg.progress = NGC_PROGRESS_OFF;
+    int rc = ngc_streaming_main(&cfg);
+    for (int i = 0; i < 3; i++) {
+        dup2(saved[i], i);
+        close(saved[i]);
+    }
+    char *bufs[3] = {NULL, out, err};
+    for (int i = 1; i < 3; i++) {
+        ssize_t n = pread(fd[i], bufs[i], cap - 1, 0);
+        bufs[i][n > 0 ? n : 0] = '\0';
+    }
+    for (int i = 0; i < 3; i++)
+        close(fd[i]);
+    return rc;
+}
+
+/*
+ * --strict makes unsorted input fatal, as it does a malformed line: a key
+ * after a greater one would have its total split in two. It was only
+ * counted and warned about, with exit 0 and the key printed twice.
+ */
+static void test_regress_reduce_strict_unsorted(void **state)
+{
+    (void)state;
+    char out[4096], err[4096];
+    assert_int_equal(ngc_t_reduce("b\t1\na\t1\nb\t1\n", false, out, err, sizeof(out)), 0);
+    assert_string_equal(out, "b\t1\na\t1\nb\t1\n");
+    assert_non_null(strstr(err, "not sorted by key"));
+    assert_int_equal(ngc_t_reduce("b\t1\na\t1\nb\t1\n", true, out, err, sizeof(out)), 1);
+    if (strstr(err, "standard input:2: key 'a' comes after 'b'") == NULL)
+        fail_msg("message: %s", err);
+    /* A key that is a prefix of the one before it is smaller too. */
+    assert_int_equal(ngc_t_reduce("ab\t1\na\t2\n", true, out, err, sizeof(out)), 1);
+    assert_non_null(strstr(err, "standard input:2: key 'a' comes after 'ab'"));
+    /* Sorted input passes, equal keys summed. */
+    assert_int_equal(ngc_t_reduce("a\t1\na\t2\nab\t1\nb\t4\n", true, out, err, sizeof(out)), 0);
+    assert_string_equal(out, "a\t3\nab\t1\nb\t4\n");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -144,6 +216,7 @@ int main(void)
         cmocka_unit_test(test_count_range),
         cmocka_unit_test(test_long_line),
         cmocka_unit_test(test_reason_text),
+        cmocka_unit_test(test_regress_reduce_strict_unsorted),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

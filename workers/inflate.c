@@ -15,6 +15,9 @@
 struct ngc_inflate_s {
     ngc_inflate_kind_t kind;
     bool in_member;
+    bool ended;             /* a member has ended: what follows may be padding */
+    bool padding;           /* in the zero bytes after the last member */
+    unsigned magic_n;       /* bytes of the member's magic checked so far */
     z_stream zs;
     bool zs_init;
 #ifdef NGC_HAVE_ISAL
@@ -157,13 +160,61 @@ static long ngc_inflate_isal(ngc_inflate_t *z, const unsigned char **in, size_t 
 }
 #endif
 
+/*
+ * What follows a member, before an engine sees it: zero bytes to the end
+ * (tape blocks; gzip accepts them) are skipped; anything else must open a
+ * member with the gzip magic, or it is trailing garbage. The magic is
+ * checked without being consumed: it may come a byte at a time, and the
+ * engine reads it again. 1 to go on, or ngc_inflate_run's result.
+ */
+static long ngc_inflate_between(ngc_inflate_t *z, const unsigned char **in, size_t *in_len)
+{
+    static const unsigned char magic[2] = {0x1f, 0x8b};
+    if (!z->in_member && z->ended && (z->padding || **in == 0)) {
+        z->padding = true;
+        while (*in_len > 0 && **in == 0) {
+            (*in)++;
+            (*in_len)--;
+        }
+        if (*in_len == 0)
+            return 0;
+        snprintf(z->err, sizeof(z->err), "trailing garbage after gzip data");
+        return NGC_INFLATE_GARBAGE;
+    }
+    if (!z->in_member)
+        z->magic_n = 0;
+    for (size_t i = 0; z->magic_n + i < 2 && i < *in_len; i++)
+        if ((*in)[i] != magic[z->magic_n + i]) {
+            if (!z->ended) {
+                snprintf(z->err, sizeof(z->err), "not in gzip format");
+                return -1;
+            }
+            snprintf(z->err, sizeof(z->err), "trailing garbage after gzip data");
+            return NGC_INFLATE_GARBAGE;
+        }
+    return 1;
+}
+
 long ngc_inflate_run(ngc_inflate_t *z, const unsigned char **in, size_t *in_len, char *out,
                      size_t cap, bool *member_end)
 {
     *member_end = false;
+    if (*in_len > 0 && (!z->in_member || z->magic_n < 2)) {
+        long rc = ngc_inflate_between(z, in, in_len);
+        if (rc <= 0)
+            return rc;
+    }
+    size_t before = *in_len;
+    long n;
 #ifdef NGC_HAVE_ISAL
     if (z->kind == NGC_INFLATE_ISAL)
-        return ngc_inflate_isal(z, in, in_len, out, cap, member_end);
+        n = ngc_inflate_isal(z, in, in_len, out, cap, member_end);
+    else
 #endif
-    return ngc_inflate_zlib(z, in, in_len, out, cap, member_end);
+        n = ngc_inflate_zlib(z, in, in_len, out, cap, member_end);
+    size_t used = before - *in_len;
+    z->magic_n += used < 2 - z->magic_n ? (unsigned)used : 2 - z->magic_n;
+    if (*member_end)
+        z->ended = true;
+    return n;
 }

@@ -34,6 +34,7 @@ struct ngc_map_s {
     size_t block_bytes;      /* bytes of the blocks in use */
     ngc_kv_t *kv;
     size_t kv_cap;
+    ngc_count_t counted;     /* the totals that may fail on overflow */
 };
 
 ngc_map_t *ngc_map_new(void)
@@ -47,7 +48,13 @@ ngc_map_t *ngc_map_new(void)
         return NULL;
     }
     m->cap = NGC_MAP_INITIAL;
+    m->counted = NGC_COUNT_BOTH;
     return m;
+}
+
+void ngc_map_set_count(ngc_map_t *m, ngc_count_t count)
+{
+    m->counted = count;
 }
 
 static void ngc_map_free_blocks(ngc_map_block_t *b)
@@ -136,13 +143,8 @@ int ngc_map_add(ngc_map_t *m, const char *key, uint32_t len, uint64_t match,
             return NGC_OK;
         }
         if (s->hash == h && s->len == len && memcmp(s->key, key, len) == 0) {
-            uint64_t mt, vt;
-            if (__builtin_add_overflow(s->match, match, &mt) ||
-                __builtin_add_overflow(s->volume, volume, &vt))
-                return NGC_ERROR;
-            s->match = mt;
-            s->volume = vt;
-            return NGC_OK;
+            return ngc_counters_add(m->counted, &s->match, &s->volume, match, volume) ? NGC_OK
+                                                                                   : NGC_ERROR;
         }
         i = (i + 1) & mask;
     }

@@ -15,8 +15,11 @@ typedef struct ngc_map_s ngc_map_t;
 
 ngc_map_t *ngc_map_new(void);
 void ngc_map_free(ngc_map_t *m);
+/* Which totals the job counts: only those may fail on overflow (see
+ * ngc_counters_add). NGC_COUNT_BOTH, the strictest, until set. */
+void ngc_map_set_count(ngc_map_t *m, ngc_count_t count);
 /* Adds to key's totals (copying key on first sight). NGC_OK, NGC_ERROR when
- * a total would pass 2^64-1, or NGC_FULL when memory runs out. */
+ * a counted total would pass 2^64-1, or NGC_FULL when memory runs out. */
 int ngc_map_add(ngc_map_t *m, const char *key, uint32_t len, uint64_t match,
                 uint64_t volume);
 size_t ngc_map_count(const ngc_map_t *m);

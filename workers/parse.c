@@ -126,6 +126,29 @@ ngc_reason_t ngc_parse_line(const char *p, size_t len, size_t *key_len, uint32_t
     return NGC_REASON_NONE;
 }
 
+/* Adds a record's counts to its line's sums, which stick at UINT64_MAX;
+ * returns the NGC_LINE_*_OVERFLOW bits of the sums that passed 2^64-1. */
+static inline unsigned ngc_parse_line_add(ngc_line_t *out, uint64_t m, uint64_t v)
+{
+    unsigned over = 0;
+    if (__builtin_add_overflow(out->match, m, &out->match)) {
+        out->match = UINT64_MAX;
+        over |= NGC_LINE_MATCH_OVERFLOW;
+    }
+    if (__builtin_add_overflow(out->volume, v, &out->volume)) {
+        out->volume = UINT64_MAX;
+        over |= NGC_LINE_VOLUME_OVERFLOW;
+    }
+    return over;
+}
+
+/* Whether the overflow bits of a line name a total that --count counts. */
+static inline bool ngc_parse_counted_overflow(ngc_count_t count, unsigned overflow)
+{
+    return ((overflow & NGC_LINE_MATCH_OVERFLOW) && count != NGC_COUNT_VOLUME) ||
+           ((overflow & NGC_LINE_VOLUME_OVERFLOW) && count != NGC_COUNT_MATCH);
+}
+
 /* v3: the key, then one or more TAB-separated year,match,volume triples. */
 static ngc_reason_t ngc_parse_line_v3(const char *p, size_t len, uint32_t from, uint32_t to,
                                       ngc_line_t *out)
@@ -155,9 +178,7 @@ static ngc_reason_t ngc_parse_line_v3(const char *p, size_t len, uint32_t from, 
             out->filtered++;
         } else {
             out->counted = true;
-            if (__builtin_add_overflow(out->match, m, &out->match) ||
-                __builtin_add_overflow(out->volume, v, &out->volume))
-                out->overflow = true;
+            out->overflow |= ngc_parse_line_add(out, m, v);
         }
         if (t == NULL)
             return NGC_REASON_NONE;
@@ -360,13 +381,16 @@ static int ngc_parse_flush(ngc_parse_t *ps, ngc_map_t *m, const char *key, size_
     return ngc_parse_emit(ps, m, k, klen, match, volume);
 }
 
-/* Adds a line's counts to its run's. NGC_OK; NGC_AGAIN when the sum passes
- * 2^64-1 but --pos drops the ngram anyway; NGC_ERROR (fail set) when not. */
+/* Adds a line's counts to its run's (overflow: the line's own, as
+ * ngc_line_t). NGC_OK; NGC_AGAIN when a counted sum passes 2^64-1 but --pos
+ * drops the ngram anyway; NGC_ERROR (fail set) when not. */
 static int ngc_parse_add_run(ngc_parse_t *ps, const char *key, size_t key_len, uint64_t *run_match,
-                             uint64_t *run_volume, uint64_t match, uint64_t volume, bool overflow)
+                             uint64_t *run_volume, uint64_t match, uint64_t volume,
+                             unsigned overflow)
 {
-    if (NGC_LIKELY(!overflow && !__builtin_add_overflow(*run_match, match, run_match) &&
-                   !__builtin_add_overflow(*run_volume, volume, run_volume)))
+    ngc_count_t count = ps->cfg->count;
+    if (NGC_LIKELY(!ngc_parse_counted_overflow(count, overflow) &&
+                   ngc_counters_add(count, run_match, run_volume, match, volume)))
         return NGC_OK;
     /* Only an ngram that is counted can overflow: --pos may drop it (the
      * flush drops it again, whatever its sums are). */
@@ -468,8 +492,7 @@ static bool ngc_parse_v3_fast(const char *q, const char *e, const char *end, uin
             out->filtered++;
         } else {
             out->counted = true;
-            out->overflow |= __builtin_add_overflow(out->match, m, &out->match) |
-                             __builtin_add_overflow(out->volume, v, &out->volume);
+            out->overflow |= ngc_parse_line_add(out, m, v);
         }
     }
     return q == e && out->filtered + out->counted > 0;

@@ -59,8 +59,12 @@ typedef struct {
     uint64_t volume;
     uint64_t filtered;      /* records outside the years */
     bool counted;           /* some record inside the years */
-    bool overflow;          /* the line's own sums pass 2^64-1 */
+    unsigned overflow;      /* NGC_LINE_*_OVERFLOW: the line's own sums that
+                               pass 2^64-1 (they stay at UINT64_MAX) */
 } ngc_line_t;
+
+#define NGC_LINE_MATCH_OVERFLOW 1u
+#define NGC_LINE_VOLUME_OVERFLOW 2u
 
 int ngc_parse_init(ngc_parse_t *ps, const ngc_config_t *cfg);
 void ngc_parse_fini(ngc_parse_t *ps);

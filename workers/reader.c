@@ -174,6 +174,11 @@ static ssize_t ngc_reader_inflate(ngc_reader_t *r, char *dst, size_t want)
         bool member_end;
         long n = ngc_inflate_run(r->zs, &in, &in_len, dst, want, &member_end);
         r->in_pos = r->in_len - in_len;
+        if (n == NGC_INFLATE_GARBAGE) {
+            snprintf(r->err, sizeof(r->err), "trailing garbage after gzip data in '%s'",
+                     ngc_reader_name(r));
+            return NGC_ERROR;
+        }
         if (n < 0) {
             snprintf(r->err, sizeof(r->err), "corrupt gzip data in '%s': %s",
                      ngc_reader_name(r), ngc_inflate_error(r->zs));

@@ -338,6 +338,7 @@ static int ngc_stream_map(ngc_stream_t *s)
         ngc_log_user(ENOMEM, "cannot set up the combiner table");
         return NGC_ERROR;
     }
+    ngc_map_set_count(m, s->cfg->count);
     if (ngc_parse_init(&ps, s->cfg) != NGC_OK) {
         ngc_log_user(ENOMEM, "cannot set up the parser");
         goto fail_map;
@@ -525,8 +526,18 @@ static int ngc_stream_reduce_buffer(ngc_stream_t *s, ngc_stream_run_t *run, cons
                 }
                 continue;
             }
-            if (cmp > 0 || (cmp == 0 && run->len > key_len))
+            if (cmp > 0 || (cmp == 0 && run->len > key_len)) {
                 s->count[NGC_STREAM_C_REDUCE_UNSORTED]++;
+                if (s->cfg->strict) {
+                    /* Its key's total would be split in two. */
+                    ngc_log_user(0, "standard input:%llu: key '%.*s' comes after '%.*s': the "
+                                    "input is not sorted by key in byte order (sort with "
+                                    "LC_ALL=C)", (unsigned long long)lines,
+                                 (int)(key_len < 200 ? key_len : 200), line,
+                                 (int)(run->len < 200 ? run->len : 200), run->key);
+                    return NGC_ERROR;
+                }
+            }
             int rc = ngc_stream_emit(s, run, two);
             if (rc != NGC_OK)
                 return rc;

@@ -640,6 +640,7 @@ static int ngc_worker_init_tasks(ngc_worker_t *w)
         t->map = ngc_map_new();
         if (t->map == NULL || ngc_parse_init(&t->parse, w->cfg) != NGC_OK)
             return NGC_ERROR;
+        ngc_map_set_count(t->map, w->cfg->count);
         t->parse.spill = ngc_worker_spill;
         t->parse.spill_arg = t;
         t->parse.map_budget = ngc_worker_map_budget(w->cfg);

@@ -6,6 +6,8 @@
 # and longer than them, malformed v1/v3 lines, --normalize with a totals
 # file, and --sort ngram.
 . "$(dirname "$0")/lib.sh"
+# Chunks below 64K (task boundaries at every byte of small files).
+export NGRAM_TEST_SMALL_CHUNKS=1
 SIZE=${NGC_E2E_SIZE:-16M}
 
 # json_is FILE PYTHON-EXPRESSION: the expression holds for the JSON in FILE (as s).

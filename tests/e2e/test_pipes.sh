@@ -76,7 +76,7 @@ ran "<(zcat) and <(cat)" "$WORK/ref_ab" -p 2 <(gzip -dc "$WORK/in.gz") <(cat "$W
 
 # A regular file named by a descriptor: split into tasks, every one reading
 # through the coordinator's descriptor (a worker keeps only stdio).
-ran "/dev/fd/3, -c 16K" "$WORK/ref" -p 2 -c 16K /dev/fd/3 3< "$IN"
+ran "/dev/fd/3, -c 64K" "$WORK/ref" -p 2 -c 64K /dev/fd/3 3< "$IN"
 ran "/dev/fd/3 gzip" "$WORK/ref" -p 2 /dev/fd/3 3< "$WORK/in.gz"
 
 # Two FIFOs and a regular file in one run.
@@ -85,7 +85,7 @@ timeout 20 cat "$WORK/b.tsv" > "$WORK/f" &
 w1=$!
 timeout 20 cat "$WORK/in.gz" > "$WORK/g" &
 w2=$!
-ran "two fifos and a file" "$WORK/ref3" -p 3 -c 32K "$WORK/f" "$IN" "$WORK/g"
+ran "two fifos and a file" "$WORK/ref3" -p 3 -c 64K "$WORK/f" "$IN" "$WORK/g"
 writer_ok "two fifos: first" "$w1"
 writer_ok "two fifos: second" "$w2"
 

@@ -6,6 +6,8 @@
 # (the licenses and copyright files Debian ships, repeated to NGC_E2E_SIZE),
 # cut by chunks of every size, plain, gzip and stdin; then the usage errors.
 . "$(dirname "$0")/lib.sh"
+# Chunks below 64K (task boundaries at every byte of small files).
+export NGRAM_TEST_SMALL_CHUNKS=1
 SIZE=${NGC_E2E_SIZE:-20M}
 
 # by_hand NAME EXPECTED FILE ARGS...: the answer worked out by hand (printf

@@ -4,6 +4,8 @@
 # a failing run (missing file) and a run with malformed lines; v3 with
 # --normalize, raw text, and the Hadoop Streaming parts.
 . "$(dirname "$0")/lib.sh"
+# Chunks below 64K (task boundaries at every byte of small files).
+export NGRAM_TEST_SMALL_CHUNKS=1
 VG=(valgrind -q --leak-check=full --show-leak-kinds=definite,indirect,possible
     --errors-for-leak-kinds=definite,indirect,possible --error-exitcode=99
     --trace-children=yes)

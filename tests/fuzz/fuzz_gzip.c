@@ -101,9 +101,10 @@ static void ngc_fz_lines(ngc_fz_bytes_t *out, const char *t, size_t len)
 
 /*
  * Inflates every gzip member of data with zlib, as reader.h promises:
- * members follow one another with nothing between or after them. Returns
- * NGC_OK, NGC_ERROR (corrupt or truncated; out holds what was inflated
- * before) or NGC_AGAIN (more than NGC_FZ_OUT_MAX bytes).
+ * members follow one another with nothing between them, and nothing after
+ * them but zero bytes (padding). Returns NGC_OK, NGC_ERROR (corrupt or
+ * truncated, or trailing garbage; out holds what was inflated before) or
+ * NGC_AGAIN (more than NGC_FZ_OUT_MAX bytes).
  */
 static int ngc_fz_gunzip(const uint8_t *data, size_t size, ngc_fz_bytes_t *out)
 {
@@ -114,6 +115,13 @@ static int ngc_fz_gunzip(const uint8_t *data, size_t size, ngc_fz_bytes_t *out)
     size_t pos = 0;
     char chunk[65536];
     while (pos < size && rc == NGC_OK) {
+        if (pos > 0 && data[pos] == 0) {
+            while (pos < size && data[pos] == 0)
+                pos++;
+            if (pos < size)
+                rc = NGC_ERROR;
+            break;
+        }
         NGC_FZ_CHECK(inflateReset(&zs) == Z_OK, "inflateReset() failed");
         for (;;) {
             zs.next_in = (unsigned char *)data + pos;

@@ -98,7 +98,8 @@ static int ngc_fz_rec_cmp(const void *a, const void *b)
 }
 
 /* Sorts the records by key and sums equal keys; returns the distinct count
- * and sets *overflow when a total passes 2^64-1. */
+ * and sets *overflow when a counted total passes 2^64-1 (one that is not
+ * counted stays at 2^64-1, as ngc_counters_add). */
 static size_t ngc_fz_ref_sum(ngc_fz_ref_t *ref, size_t nrecs, bool *overflow)
 {
     size_t n = 0;
@@ -110,8 +111,8 @@ static size_t ngc_fz_ref_sum(ngc_fz_ref_t *ref, size_t nrecs, bool *overflow)
     for (size_t i = 0; i < nrecs; i++) {
         if (n > 0 && ngc_fz_rec_cmp(&ref->recs[n - 1], &ref->recs[i]) == 0) {
             ngc_fz_rec_t *r = &ref->recs[n - 1];
-            if (__builtin_add_overflow(r->match, ref->recs[i].match, &r->match) ||
-                __builtin_add_overflow(r->volume, ref->recs[i].volume, &r->volume))
+            if (!ngc_counters_add(ngc_fz_cfg.count, &r->match, &r->volume, ref->recs[i].match,
+                                  ref->recs[i].volume))
                 *overflow = true;
         } else {
             ref->recs[n++] = ref->recs[i];
@@ -306,6 +307,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
     ngc_map_t *m = ngc_map_new();
     NGC_FZ_CHECK(m != NULL, "out of memory");
+    ngc_map_set_count(m, ngc_fz_cfg.count);
     ngc_parse_reset(&ngc_fz_ps);
     int rc = ngc_parse_buffer(&ngc_fz_ps, buf, len, m);
     const ngc_parse_t *ps = &ngc_fz_ps;
