@@ -7,6 +7,8 @@
 # task, never zero.
 . "$(dirname "$0")/lib.sh"
 
+# Chunks below 64K (a task boundary inside the detection window).
+export NGRAM_TEST_SMALL_CHUNKS=1
 IN="$WORK/in.tsv"
 "$NGC_GEN" --seed 17 --size 200K -o "$IN"
 "$NGC_GEN" --seed 18 --size 100K --order 2 -o "$WORK/b.tsv"
