@@ -502,9 +502,9 @@ static uint64_t ngc_counters_missing(const ngc_counters_t *c, const ngc_part_t *
     return missing;
 }
 
-static int ngc_counters_apply(ngc_counters_t *c, ngc_part_t *p, uint32_t task,
-                              uint32_t batch, uint32_t attempt, const ngc_kv_t *kv, size_t n,
-                              const ngc_kv_t **bad)
+/* Opens p's undo journal for task's batch: what a rollback restores is saved
+ * before the journal is marked active. Partition lock held. */
+static ngc_journal_t *ngc_counters_journal_open(ngc_part_t *p, uint32_t task, uint32_t batch)
 {
     ngc_journal_t *j = &p->journal;
     j->task = task;
@@ -518,6 +518,14 @@ static int ngc_counters_apply(ngc_counters_t *c, ngc_part_t *p, uint32_t task,
     ngc_counters_fence();
     j->active = 1;
     ngc_counters_fence();
+    return j;
+}
+
+static int ngc_counters_apply(ngc_counters_t *c, ngc_part_t *p, uint32_t task,
+                              uint32_t batch, uint32_t attempt, const ngc_kv_t *kv, size_t n,
+                              const ngc_kv_t **bad)
+{
+    ngc_journal_t *j = ngc_counters_journal_open(p, task, batch);
     ngc_cslot_t *s = ngc_counters_slots(c, p);
     ngc_undo_t *u = (ngc_undo_t *)ngc_counters_at(c, j->entries);
     uint64_t mask = ngc_counters_cap(p) - 1;
@@ -934,18 +942,7 @@ int ngc_counters_spill_batch(ngc_counters_t *c, unsigned part, uint32_t task, ui
     /* Published and committed in one journaled step: a death before the
      * commit rolls the publication back, so a retry writes the batch
      * again, and one after it leaves both. */
-    ngc_journal_t *j = &p->journal;
-    j->task = task;
-    j->batch = batch;
-    j->n = 0;
-    j->saved_count = p->count;
-    j->saved_arena = p->arena;
-    j->saved_arena_end = p->arena_end;
-    j->saved_arena_block = p->arena_block;
-    j->saved_nruns = p->nruns;
-    ngc_counters_fence();
-    j->active = 1;
-    ngc_counters_fence();
+    ngc_journal_t *j = ngc_counters_journal_open(p, task, batch);
     p->nruns++;
     ngc_counters_fence();
     p->cleared = p->nruns; /* the table holds none of the run's entries */
