@@ -21,7 +21,7 @@ else
 fi
 
 # 400 K distinct 2-grams: about 25 MB of table, so --memory 16M spills.
-"$NGC_GEN" --seed 31 --order 2 --vocab 400K --size 24M --malformed 10 -o "$WORK/in.tsv" 2>/dev/null
+"$NGC_GEN" --seed 31 --order 2 --vocab 400K --size 12M --malformed 10 -o "$WORK/in.tsv" 2>/dev/null
 python3 "$REF" "$WORK/in.tsv" > "$WORK/in.ref"
 "$NGC_BIN" --no-progress "$WORK/in.tsv" > "$WORK/mem.out"
 check "in-memory run equals the reference" cmp -s "$WORK/in.ref" "$WORK/mem.out"
@@ -45,8 +45,8 @@ for opts in "${SHAPES[@]}"; do
     same_output "spill $opts" "$WORK/in.tsv" $opts -- --memory 16M --tmp-dir "$TMPD" $opts "$WORK/in.tsv"
 done
 # The same data as v3 and gzip, spilled.
-"$NGC_GEN" --seed 31 --order 2 --vocab 400K --size 24M --format v3 --gzip -o "$WORK/in.v3.gz" 2>/dev/null
-"$NGC_GEN" --seed 31 --order 2 --vocab 400K --size 24M -o "$WORK/clean.tsv" 2>/dev/null
+"$NGC_GEN" --seed 31 --order 2 --vocab 400K --size 12M --format v3 --gzip -o "$WORK/in.v3.gz" 2>/dev/null
+"$NGC_GEN" --seed 31 --order 2 --vocab 400K --size 12M -o "$WORK/clean.tsv" 2>/dev/null
 same_output "spill v3.gz" "$WORK/clean.tsv" -- --memory 16M --tmp-dir "$TMPD" "$WORK/in.v3.gz"
 
 # Raw text: the trigrams of generated prose outgrow 16M too.

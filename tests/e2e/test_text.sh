@@ -91,10 +91,10 @@ done
 malformed_is "a line past 1 MiB" 1 --text -c 4K -p 2 "$WORK/long.txt"
 
 # --- Generated text: every order and option -------------------------------
-"$NGC_GEN" --seed 61 --format text --size 512K --utf8-share 0.3 --crlf --malformed 12 -o "$WORK/g1.txt" 2> "$WORK/gen1.err" \
+"$NGC_GEN" --seed 61 --format text --size 256K --utf8-share 0.3 --crlf --malformed 12 -o "$WORK/g1.txt" 2> "$WORK/gen1.err" \
     || fail "ngram-gen --format text: $(cat "$WORK/gen1.err")"
-"$NGC_GEN" --seed 62 --format text --size 256K --utf8-share 0.6 --no-final-newline -o "$WORK/g2.txt" 2>/dev/null
-"$NGC_GEN" --seed 63 --format text --size 256K --gzip -o "$WORK/g3.txt.gz" 2>/dev/null
+"$NGC_GEN" --seed 62 --format text --size 128K --utf8-share 0.6 --no-final-newline -o "$WORK/g2.txt" 2>/dev/null
+"$NGC_GEN" --seed 63 --format text --size 128K --gzip -o "$WORK/g3.txt.gz" 2>/dev/null
 G=("$WORK/g1.txt" "$WORK/g2.txt" "$WORK/g3.txt.gz")
 check "generated text has CRLF and non-ASCII" python3 -c "
 import sys
