@@ -177,40 +177,58 @@ static void ngc_t_side_close(ngc_channel_t *ch, const char *why, void *arg)
         event_base_loopbreak(s->base);
 }
 
-static void test_many_messages_both_ways(void **state)
+/* Forks `peer` on one end of a socketpair and opens a channel on the other,
+ * reporting to *s. */
+static ngc_channel_t *ngc_t_fork_peer(int (*peer)(int), ngc_t_side_t *s, pid_t *pid)
 {
-    (void)state;
     int sv[2];
     assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0, sv), 0);
     fflush(NULL);
-    pid_t pid = fork();
-    assert_true(pid >= 0);
-    if (pid == 0) {
+    *pid = fork();
+    assert_true(*pid >= 0);
+    if (*pid == 0) {
         close(sv[0]);
-        _exit(ngc_t_peer(sv[1]));
+        _exit(peer(sv[1]));
     }
     close(sv[1]);
-    ngc_t_side_t s;
-    memset(&s, 0, sizeof(s));
-    s.base = event_base_new();
-    assert_non_null(s.base);
-    ngc_channel_t *ch = ngc_channel_new(s.base, sv[0], ngc_t_side_msg, ngc_t_side_close, &s);
+    memset(s, 0, sizeof(*s));
+    s->base = event_base_new();
+    assert_non_null(s->base);
+    ngc_channel_t *ch = ngc_channel_new(s->base, sv[0], ngc_t_side_msg, ngc_t_side_close, s);
     assert_non_null(ch);
+    return ch;
+}
+
+/* Queues STOP (kept in *stop; with queued, checks it waits unsent), runs the
+ * loop until the peer closes, and expects the peer to exit 0. */
+static void ngc_t_stop_peer(ngc_channel_t *ch, ngc_t_side_t *s, pid_t pid, ngc_msg_t *stop,
+                            bool queued)
+{
+    memset(stop, 0, sizeof(*stop));
+    stop->type = NGC_MSG_STOP;
+    assert_int_equal(ngc_channel_send(ch, stop), NGC_OK);
+    if (queued)
+        assert_true(ngc_channel_pending(ch) > 0);
+    while (s->closes == 0)
+        assert_int_equal(event_base_loop(s->base, EVLOOP_ONCE), 0);
+    int status;
+    assert_int_equal(waitpid(pid, &status, 0), pid);
+    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+        fail_msg("peer: status 0x%x", status);
+}
+
+static void test_many_messages_both_ways(void **state)
+{
+    (void)state;
+    ngc_t_side_t s;
+    pid_t pid;
+    ngc_channel_t *ch = ngc_t_fork_peer(ngc_t_peer, &s, &pid);
     for (uint32_t i = 0; i < NGC_T_NTASKS; i++) {
         ngc_msg_t m = ngc_t_task_msg(i);
         assert_int_equal(ngc_channel_send(ch, &m), NGC_OK);
     }
     ngc_msg_t stop;
-    memset(&stop, 0, sizeof(stop));
-    stop.type = NGC_MSG_STOP;
-    assert_int_equal(ngc_channel_send(ch, &stop), NGC_OK);
-    assert_true(ngc_channel_pending(ch) > 0);
-    while (s.closes == 0)
-        assert_int_equal(event_base_loop(s.base, EVLOOP_ONCE), 0);
-    int status;
-    assert_int_equal(waitpid(pid, &status, 0), pid);
-    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
-        fail_msg("peer: status 0x%x", status);
+    ngc_t_stop_peer(ch, &s, pid, &stop, true);
     assert_int_equal(s.errors, 0);
     assert_int_equal(s.next_done, NGC_T_NTASKS);
     assert_int_equal(s.next_hello, NGC_T_NHELLO);
@@ -586,22 +604,9 @@ static int ngc_t_fd_peer(int fd)
 static void test_descriptors_with_frames(void **state)
 {
     (void)state;
-    int sv[2];
-    assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0, sv), 0);
-    fflush(NULL);
-    pid_t pid = fork();
-    assert_true(pid >= 0);
-    if (pid == 0) {
-        close(sv[0]);
-        _exit(ngc_t_fd_peer(sv[1]));
-    }
-    close(sv[1]);
     ngc_t_side_t s;
-    memset(&s, 0, sizeof(s));
-    s.base = event_base_new();
-    assert_non_null(s.base);
-    ngc_channel_t *ch = ngc_channel_new(s.base, sv[0], ngc_t_side_msg, ngc_t_side_close, &s);
-    assert_non_null(ch);
+    pid_t pid;
+    ngc_channel_t *ch = ngc_t_fork_peer(ngc_t_fd_peer, &s, &pid);
     unsigned before = ngc_t_open_fds();
     for (uint32_t i = 0; i < NGC_T_NFDS; i++) {
         if (i % 3 == 2) {
@@ -617,15 +622,7 @@ static void test_descriptors_with_frames(void **state)
         assert_int_equal(ngc_channel_send_fd(ch, &m, pfd[0]), NGC_OK);
     }
     ngc_msg_t stop;
-    memset(&stop, 0, sizeof(stop));
-    stop.type = NGC_MSG_STOP;
-    assert_int_equal(ngc_channel_send(ch, &stop), NGC_OK);
-    while (s.closes == 0)
-        assert_int_equal(event_base_loop(s.base, EVLOOP_ONCE), 0);
-    int status;
-    assert_int_equal(waitpid(pid, &status, 0), pid);
-    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
-        fail_msg("peer: status 0x%x", status);
+    ngc_t_stop_peer(ch, &s, pid, &stop, false);
     assert_int_equal(s.errors, 0);
     assert_int_equal(s.next_done, NGC_T_NFDS);
     assert_true(s.why_null);

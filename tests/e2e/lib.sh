@@ -53,11 +53,15 @@ same_output() {
 }
 
 # same_as NAME REF_FILE NGC_ARGS...: the engine exits 0 and prints REF_FILE.
+# A test that may hang sets SAME_AS_LIMIT=SECONDS: a run past it fails as hung.
 same_as() {
-    local name=$1 ref=$2 rc=0
+    local name=$1 ref=$2 rc=0 limit=()
     shift 2
-    "$NGC_BIN" --no-progress "$@" > "$WORK/ngc.out" 2> "$WORK/ngc.err" || rc=$?
-    if [ "$rc" -ne 0 ]; then
+    [ -n "${SAME_AS_LIMIT:-}" ] && limit=(timeout "$SAME_AS_LIMIT")
+    "${limit[@]}" "$NGC_BIN" --no-progress "$@" > "$WORK/ngc.out" 2> "$WORK/ngc.err" || rc=$?
+    if [ "$rc" -eq 124 ] && [ ${#limit[@]} -gt 0 ]; then
+        fail "$name: hung (killed after $SAME_AS_LIMIT s)"
+    elif [ "$rc" -ne 0 ]; then
         fail "$name: ngram-count exited $rc: $(head -c 300 "$WORK/ngc.err")"
     elif cmp -s "$ref" "$WORK/ngc.out"; then
         pass
