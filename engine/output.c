@@ -9,15 +9,14 @@
 #include "engine/normalize.h"
 #include "engine/runs.h"
 #include "engine/log.h"
+#include "engine/tmpname.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <stdbool.h>
 #include <stdlib.h>
-#include <sys/random.h>
 #include <sys/stat.h>
-#include <time.h>
 #include <unistd.h>
 #include <zlib.h>
 
@@ -170,19 +169,8 @@ static int ngc_output_check_inputs(const ngc_config_t *cfg, const struct stat *o
 /* A fresh name beside the target: target.tmp-XXXXXX. */
 static void ngc_output_tmp_name(const ngc_output_t *out, char *dst, size_t cap)
 {
-    static const char digits[] = "0123456789abcdefghijklmnopqrstuvwxyz";
-    unsigned char r[6];
-    if (getrandom(r, sizeof(r), GRND_NONBLOCK) != (ssize_t)sizeof(r)) {
-        struct timespec ts;
-        clock_gettime(CLOCK_MONOTONIC, &ts);
-        uint64_t v = (uint64_t)ts.tv_nsec ^ ((uint64_t)getpid() << 20);
-        for (size_t i = 0; i < sizeof(r); i++, v >>= 6)
-            r[i] = (unsigned char)v;
-    }
-    char suffix[sizeof(r) + 1];
-    for (size_t i = 0; i < sizeof(r); i++)
-        suffix[i] = digits[r[i] % 36];
-    suffix[sizeof(r)] = '\0';
+    char suffix[7];
+    ngc_tmpname_suffix(suffix, 6);
     snprintf(dst, cap, "%s.tmp-%s", out->target, suffix);
 }
 

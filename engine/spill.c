@@ -5,6 +5,7 @@
 #include "engine/ngc.h"
 #include "engine/spill.h"
 #include "engine/log.h"
+#include "engine/tmpname.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -14,10 +15,8 @@
 #include <stdbool.h>
 #include <stdlib.h>
 #include <sys/file.h>
-#include <sys/random.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
-#include <time.h>
 #include <unistd.h>
 
 #define NGC_SPILL_PREFIX "ngram-count-spill."
@@ -37,9 +36,6 @@ struct ngc_spill_s {
     int fd;                 /* this process's descriptor of the directory, or -1 */
     pid_t fd_pid;           /* the process fd was opened in (a fork's copy is stale) */
 };
-
-static const char ngc_spill_chars[] =
-    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
 
 /* "dir/name" for a message, keeping the end (the name) when it is long. */
 static void ngc_spill_shorten(char *buf, size_t cap, const char *dir, const char *name)
@@ -70,18 +66,8 @@ ngc_spill_t *ngc_spill_new(const char *tmp_dir)
         free(s);
         return NULL;
     }
-    unsigned char rnd[NGC_SPILL_RANDOM];
-    if (getrandom(rnd, sizeof(rnd), GRND_NONBLOCK) != (ssize_t)sizeof(rnd)) {
-        struct timespec ts;
-        clock_gettime(CLOCK_REALTIME, &ts);
-        uint64_t x = (uint64_t)ts.tv_nsec * 0x9e3779b97f4a7c15ull ^ (uint64_t)ts.tv_sec;
-        for (size_t i = 0; i < sizeof(rnd); i++, x >>= 8)
-            rnd[i] = (unsigned char)x;
-    }
     char suffix[NGC_SPILL_RANDOM + 1];
-    for (size_t i = 0; i < NGC_SPILL_RANDOM; i++)
-        suffix[i] = ngc_spill_chars[rnd[i] % (sizeof(ngc_spill_chars) - 1)];
-    suffix[NGC_SPILL_RANDOM] = '\0';
+    ngc_tmpname_suffix(suffix, NGC_SPILL_RANDOM);
     snprintf(s->name, sizeof(s->name), NGC_SPILL_PREFIX "%ld.%s", (long)getpid(), suffix);
     ngc_spill_shorten(s->show, sizeof(s->show), tmp_dir, s->name);
     s->fd = -1;
@@ -197,7 +183,7 @@ static long ngc_spill_name_pid(const char *name)
     if (digits == 0 || *p != '.' || strlen(p + 1) != NGC_SPILL_RANDOM)
         return 0;
     for (const char *r = p + 1; *r != '\0'; r++)
-        if (strchr(ngc_spill_chars, *r) == NULL)
+        if (strchr(NGC_TMPNAME_CHARS, *r) == NULL)
             return 0;
     return pid;
 }
