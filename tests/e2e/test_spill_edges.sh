@@ -108,6 +108,12 @@ spilled_exact "1 MiB keys, one thread, --top 5" "$WORK/long-keys.top.ref" - -p 1
 # A stalled task keeps the job running while its runs pile up.
 python3 "$REF" "$HERE/../../datasets/sample-1gram.tsv" > "$WORK/sample.ref"
 KILLD="$WORK/killed"
+# sample_job NAME TAG: a small job in $KILLD exits 0 with the exact result;
+# its stderr is kept in $WORK/TAG.err.
+sample_job() {
+    same_as "$1" "$WORK/sample.ref" --tmp-dir "$KILLD" "$HERE/../../datasets/sample-1gram.tsv"
+    cp "$WORK/ngc.err" "$WORK/$2.err"
+}
 mkdir -p "$KILLD"
 NGRAM_FAILPOINTS=worker.stall@task=9 "$NGC_BIN" --no-progress --memory 16M --tmp-dir "$KILLD" \
     -p 2 -t 1 -c 256K "${TEXT[@]}" > /dev/null 2>&1 &
@@ -118,11 +124,7 @@ for _ in $(seq 1 400); do
 done
 check "runs exist before the kill" bash -c "find '$KILLD' -type f | grep -q ."
 # A job that is alive keeps its directory when another job starts there.
-rc=0
-"$NGC_BIN" --no-progress --tmp-dir "$KILLD" "$HERE/../../datasets/sample-1gram.tsv" \
-    > "$WORK/live.out" 2> "$WORK/live.err" || rc=$?
-check "a second job beside a live one: exit 0" test "$rc" -eq 0
-check "a second job beside a live one: exact" cmp -s "$WORK/sample.ref" "$WORK/live.out"
+sample_job "a second job beside a live one" live
 check "a live job's directory is not swept" bash -c "! grep -q 'removed spill directory' '$WORK/live.err'"
 mapfile -t kids < <(pgrep -P "$coord")
 kill -KILL "$coord"
@@ -135,11 +137,7 @@ check "SIGKILL leaves the spill directory" \
     bash -c "ls '$KILLD' | grep -qx 'ngram-count-spill\.$coord\.[A-Za-z0-9]\{6\}'"
 check "SIGKILL leaves its runs" bash -c "find '$KILLD' -type f | grep -q ."
 # The next job in that --tmp-dir removes it and says so.
-rc=0
-"$NGC_BIN" --no-progress --tmp-dir "$KILLD" "$HERE/../../datasets/sample-1gram.tsv" \
-    > "$WORK/sweep.out" 2> "$WORK/sweep.err" || rc=$?
-check "the next job: exit 0" test "$rc" -eq 0
-check "the next job: exact" cmp -s "$WORK/sample.ref" "$WORK/sweep.out"
+sample_job "the next job" sweep
 check "the next job says it removed the directory ($(head -c 300 "$WORK/sweep.err"))" \
     grep -qE "removed spill directory '.*/ngram-count-spill\.$coord\.[A-Za-z0-9]{6}' left by a killed run \(pid $coord\)" \
     "$WORK/sweep.err"
