@@ -1,11 +1,15 @@
 /*
  * counters.c: the shared reduce table (see counters.h for the design).
  *
- * A slot is 32 bytes: cached hash, key reference (offset << 24 | length;
- * 0 means empty), match and volume. A partition's slot array doubles at 3/4
- * load; the old array goes to a free list by size class, where another
- * partition growing to the same size picks it up (they grow in step, since
- * the hash spreads keys evenly). Key bytes go to per-partition arena blocks.
+ * A slot is 8 bytes: a 24-bit fingerprint of the hash and the 40-bit offset
+ * of the key's entry (0 means empty). Entries (length, key bytes, match and,
+ * when anything reads it, volume) are packed in per-partition arena blocks,
+ * in the order they came: about 30 bytes for a 2-gram, where a 32-byte slot
+ * of hash and totals plus the key took twice that. A partition's slot array
+ * doubles at 3/4 load, rehashing the keys as it walks the arena (slots keep
+ * no full hash); the old array's pages go back to the system. Sorting walks
+ * the arena too, and writes the sorted entry offsets over the slot array,
+ * which nothing reads after the merges.
  *
  * Crash safety (a worker may die at any instruction, holding a lock):
  * - A batch (one task's entries for one partition) is applied under the
@@ -18,8 +22,8 @@
  *   contribution lands exactly once however often it is retried.
  * - The table grows before a batch starts, never during one, and switches to
  *   the new array with one 64-bit store (offset and size share a word).
- * - Sorting copies the partition into a new array and publishes it with one
- *   store; the hash table stays intact until then.
+ * - Sorting reads only the arena, which it never changes, and publishes the
+ *   sorted array with one store: a sort cut short just runs again.
  * Stores the repair depends on are ordered with compiler fences: a killed
  * process's executed stores stay in memory, in program order on one CPU.
  */
@@ -30,22 +34,31 @@
 #include "engine/runs.h"
 #include "engine/shmtx.h"
 
+#include <errno.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <sys/mman.h>
 #include <xxhash.h>
 
-#define NGC_KEY_LEN_BITS 24
-#define NGC_KEY_LEN_MASK ((1ull << NGC_KEY_LEN_BITS) - 1)
+/* A slot is fingerprint << 40 | entry offset; 0 is empty. */
+#define NGC_REF_BITS 40
+#define NGC_REF_MASK ((1ull << NGC_REF_BITS) - 1)
+#define NGC_FP_SHIFT 34 /* hash bits 34..57: below the partition's, above any slot index's */
+#define NGC_FP_MASK 0xffffffull
 #define NGC_INITIAL_SLOTS 256u
 #define NGC_ARENA_BLOCK (256u << 10) /* at most; a small table takes smaller */
-#define NGC_ARENA_HEAD 16u
+#define NGC_ARENA_HEAD 32u           /* next block, size, end of entries, pad */
 #define NGC_PART_BITS 6
 #define NGC_SIZE_CLASSES 64
 #define NGC_PAGE 4096u
 #define NGC_UNDO_NEW (1ull << 63)
+#define NGC_PREFETCH 8               /* keys ahead whose slot is fetched early */
 
 _Static_assert((1u << NGC_PART_BITS) == NGC_COUNTERS_PARTS, "partition bits");
+_Static_assert(NGC_FP_SHIFT + 24 <= 64 - NGC_PART_BITS, "fingerprint below the partition bits");
+_Static_assert(NGC_MEMORY_MAX <= 1ull << NGC_REF_BITS,
+               "--memory's maximum must be addressable by the slots' offsets");
+_Static_assert(4ull * NGC_LINE_MAX < 1u << 28, "key lengths (folding can triple a line) take at most 4 bytes");
 
 /*
  * ThreadSanitizer sees one process. Memory moves between partitions only
@@ -70,15 +83,6 @@ void AnnotateNewMemory(const char *file, int line, uintptr_t mem, size_t size);
 
 /* Keeps the compiler from moving stores across it (see the file comment). */
 #define ngc_counters_fence() atomic_signal_fence(memory_order_seq_cst)
-
-typedef struct {
-    uint64_t hash;
-    uint64_t ref;    /* offset << 24 | length, 0 when empty */
-    uint64_t match;
-    uint64_t volume;
-} ngc_cslot_t;
-
-_Static_assert(sizeof(ngc_cslot_t) == 32, "two slots per cache line");
 
 typedef struct {
     uint64_t slot;   /* slot index, | NGC_UNDO_NEW when the batch filled it */
@@ -106,10 +110,10 @@ typedef struct {
 typedef struct {
     ngc_shmtx_t lock;
     uint64_t table;     /* offset of the slot array | log2 of its slots */
-    uint64_t count;     /* used slots */
-    uint64_t arena;     /* offset of the next free key byte */
+    uint64_t count;     /* used slots: entries in the arena */
+    uint64_t arena;     /* offset of the next free entry byte */
     uint64_t arena_end; /* end of the current arena block */
-    uint64_t arena_block; /* the current block: its header is {next, size} */
+    uint64_t arena_block; /* the current block: its header is {next, size, end} */
     uint64_t arena_first; /* the first block: a spilled partition reuses them */
     uint32_t nruns;     /* spilled runs published (files pNN-s-0...) */
     uint32_t cleared;   /* runs whose entries are gone from the table */
@@ -118,7 +122,8 @@ typedef struct {
     uint64_t final_distinct; /* its distinct keys */
     ngc_journal_t journal;
     uint64_t sorted;    /* entries in the sorted array */
-    uint64_t sorted_off; /* offset of the sorted array; 0 until sorted */
+    uint64_t sorted_off; /* offset of the sorted array of entry offsets (the slot
+                            array, reused); 0 until sorted */
 } __attribute__((aligned(64))) ngc_part_t;
 
 struct ngc_counters_s {
@@ -129,6 +134,7 @@ struct ngc_counters_s {
     uint64_t free_tables[NGC_SIZE_CLASSES]; /* offset of a freed array, 0 = none */
     uint32_t ntasks;
     ngc_count_t count;                      /* the totals that may fail on overflow */
+    uint32_t counts;                        /* 2 with a volume column, 1 without */
     uint64_t arena_block;                   /* bytes of a key block */
     uint64_t committed;                     /* offset of _Atomic uint32_t[ntasks][parts]:
                                                the task's last batch in the partition */
@@ -151,9 +157,67 @@ static inline uint64_t ngc_counters_cap(const ngc_part_t *p)
     return 1ull << (p->table & 63);
 }
 
-static inline ngc_cslot_t *ngc_counters_slots(const ngc_counters_t *c, const ngc_part_t *p)
+static inline uint64_t *ngc_counters_slots(const ngc_counters_t *c, const ngc_part_t *p)
 {
-    return (ngc_cslot_t *)ngc_counters_at(c, p->table & ~(uint64_t)63);
+    return (uint64_t *)ngc_counters_at(c, p->table & ~(uint64_t)63);
+}
+
+static inline uint64_t ngc_counters_fp(uint64_t hash)
+{
+    return (hash >> NGC_FP_SHIFT) & NGC_FP_MASK;
+}
+
+/*
+ * An entry, at any byte offset of an arena block: the key's length (1 to 4
+ * bytes, 7 bits each, low first), the key, then match and, in a table that
+ * keeps them, volume (8 bytes each, unaligned).
+ */
+typedef struct {
+    const char *key;
+    uint32_t len;
+    char *counts;
+} ngc_centry_t;
+
+static inline ngc_centry_t ngc_counters_entry_at(const ngc_counters_t *c, uint64_t ref)
+{
+    const unsigned char *b = (const unsigned char *)ngc_counters_at(c, ref);
+    uint32_t len = b[0] & 0x7fu;
+    unsigned h = 1;
+    while (b[h - 1] & 0x80u) {
+        len |= (uint32_t)(b[h] & 0x7fu) << (7 * h);
+        h++;
+    }
+    return (ngc_centry_t){(const char *)b + h, len, (char *)b + h + len};
+}
+
+static inline uint64_t ngc_counters_get(const char *p)
+{
+    uint64_t v;
+    memcpy(&v, p, 8);
+    return v;
+}
+
+static inline void ngc_counters_put(char *p, uint64_t v)
+{
+    memcpy(p, &v, 8);
+}
+
+static inline uint64_t ngc_counters_volume_of(const ngc_counters_t *c, const ngc_centry_t *e)
+{
+    return c->counts == 2 ? ngc_counters_get(e->counts + 8) : 0;
+}
+
+static inline uint64_t ngc_counters_entry_bytes(const ngc_counters_t *c, uint32_t len)
+{
+    return (len < 1u << 7 ? 1u : len < 1u << 14 ? 2u : len < 1u << 21 ? 3u : 4u) + len +
+           8u * c->counts;
+}
+
+/* The entry's total size, given its view. */
+static inline uint64_t ngc_counters_entry_end(const ngc_counters_t *c, uint64_t ref,
+                                              const ngc_centry_t *e)
+{
+    return ref + (uint64_t)(e->counts - ngc_counters_at(c, ref)) + 8u * c->counts;
 }
 
 static inline _Atomic uint32_t *ngc_counters_commit(const ngc_counters_t *c, unsigned part,
@@ -216,18 +280,8 @@ static uint64_t ngc_counters_alloc(ngc_counters_t *c, uint64_t bytes, bool table
     return off;
 }
 
-static void ngc_counters_free_table(ngc_counters_t *c, uint64_t off, uint64_t bytes)
-{
-    if (ngc_counters_alloc_lock(c) != NGC_OK)
-        return; /* leaked, not corrupted */
-    unsigned cls = ngc_counters_log2(bytes);
-    *(uint64_t *)ngc_counters_at(c, off) = c->free_tables[cls];
-    ngc_counters_fence();
-    c->free_tables[cls] = off;
-    ngc_shmtx_unlock(&c->alloc_lock);
-}
-
-/* Gives the pages of a dead array back to the system. */
+/* Gives the pages of a dead array back to the system (they read as zero
+ * if used again). */
 static void ngc_counters_release(ngc_counters_t *c, uint64_t off, uint64_t bytes)
 {
     uint64_t lo = (off + NGC_PAGE - 1) & ~(uint64_t)(NGC_PAGE - 1);
@@ -237,7 +291,23 @@ static void ngc_counters_release(ngc_counters_t *c, uint64_t off, uint64_t bytes
         madvise(ngc_counters_at(c, lo), hi - lo, MADV_REMOVE);
 }
 
-ngc_counters_t *ngc_counters_shm_init(void *at, size_t size, uint32_t ntasks, ngc_count_t count)
+/* A freed array keeps its first 8 bytes (the free list's link) and gives
+ * the rest of its pages back: partitions grow in step, so an array of a
+ * size one has outgrown is seldom taken again, and would only cost memory. */
+static void ngc_counters_free_table(ngc_counters_t *c, uint64_t off, uint64_t bytes)
+{
+    ngc_counters_release(c, off + 8, bytes - 8);
+    if (ngc_counters_alloc_lock(c) != NGC_OK)
+        return; /* leaked, not corrupted */
+    unsigned cls = ngc_counters_log2(bytes);
+    *(uint64_t *)ngc_counters_at(c, off) = c->free_tables[cls];
+    ngc_counters_fence();
+    c->free_tables[cls] = off;
+    ngc_shmtx_unlock(&c->alloc_lock);
+}
+
+ngc_counters_t *ngc_counters_shm_init(void *at, size_t size, uint32_t ntasks, ngc_count_t count,
+                                      bool volumes)
 {
     ngc_counters_t *c = at;
     memset(c, 0, sizeof(*c));
@@ -247,13 +317,12 @@ ngc_counters_t *ngc_counters_shm_init(void *at, size_t size, uint32_t ntasks, ng
     c->high_water = c->bump;
     c->ntasks = ntasks;
     c->count = count;
+    c->counts = volumes ? 2 : 1;
     /* 64 partitions' first blocks must leave most of a small table free. */
     c->arena_block = size / 1024 < NGC_ARENA_BLOCK ? size / 1024 : NGC_ARENA_BLOCK;
     if (c->arena_block < 4096)
         c->arena_block = 4096;
-    _Static_assert(NGC_MEMORY_MAX <= 1ull << (64 - NGC_KEY_LEN_BITS),
-                   "--memory's maximum must be addressable by the slots' offsets");
-    if (size > (1ull << (64 - NGC_KEY_LEN_BITS))) {
+    if (size > (1ull << NGC_REF_BITS)) {
         ngc_log_error(0, "reduce table of %zu bytes is larger than offsets can address", size);
         return NULL;
     }
@@ -273,7 +342,7 @@ ngc_counters_t *ngc_counters_shm_init(void *at, size_t size, uint32_t ntasks, ng
         ngc_part_t *p = &c->part[i];
         if (ngc_shmtx_init(&p->lock) != NGC_OK)
             return NULL;
-        uint64_t bytes = NGC_INITIAL_SLOTS * sizeof(ngc_cslot_t);
+        uint64_t bytes = NGC_INITIAL_SLOTS * sizeof(uint64_t);
         uint64_t off = ngc_counters_alloc(c, bytes, true, &zeroed);
         if (off == 0) {
             ngc_log_user(0, "--memory of %zu bytes is too small for the reduce table", size);
@@ -308,8 +377,26 @@ uint64_t ngc_counters_repairs(const ngc_counters_t *c)
     return atomic_load_explicit(&c->repairs, memory_order_relaxed);
 }
 
+/*
+ * Runs the statements after `e` for every entry e (at offset ref) of the
+ * partition, in the order they were added: the arena holds exactly the live entries (a
+ * rollback or a clear moves its end back). Lock held.
+ */
+#define NGC_COUNTERS_EACH(c, p, ref, e, ...)                                              \
+    for (uint64_t blk_ = (p)->arena_first; blk_ != 0 && (p)->arena != 0;) {              \
+        const uint64_t *hdr_ = (const uint64_t *)ngc_counters_at((c), blk_);              \
+        uint64_t end_ = blk_ == (p)->arena_block ? (p)->arena : hdr_[2];                 \
+        for (uint64_t ref = blk_ + NGC_ARENA_HEAD; ref < end_;) {                         \
+            ngc_centry_t e = ngc_counters_entry_at((c), ref);                             \
+            __VA_ARGS__;                                                                  \
+            ref = ngc_counters_entry_end((c), ref, &e);                                   \
+        }                                                                                 \
+        blk_ = blk_ == (p)->arena_block ? 0 : hdr_[0];                                   \
+    }
+
 /* Doubles the slot array until it holds `need` entries at 3/4 load. Lock held;
- * not inside a batch: the switch is one store, a crash leaves either array. */
+ * not inside a batch: the switch is one store, a crash leaves either array.
+ * Slots keep no hash, so the keys are hashed again, read in arena order. */
 static int ngc_counters_reserve(ngc_counters_t *c, ngc_part_t *p, uint64_t need)
 {
     uint64_t cap = ngc_counters_cap(p);
@@ -318,28 +405,29 @@ static int ngc_counters_reserve(ngc_counters_t *c, ngc_part_t *p, uint64_t need)
         ncap *= 2;
     if (ncap == cap)
         return NGC_OK;
+    ngc_assert(ncap <= 1ull << NGC_FP_SHIFT);
     bool zeroed;
-    uint64_t noff = ngc_counters_alloc(c, ncap * sizeof(ngc_cslot_t), true, &zeroed);
+    uint64_t noff = ngc_counters_alloc(c, ncap * sizeof(uint64_t), true, &zeroed);
     if (noff == 0)
         return NGC_FULL;
-    ngc_cslot_t *ns = (ngc_cslot_t *)ngc_counters_at(c, noff);
+    uint64_t *ns = (uint64_t *)ngc_counters_at(c, noff);
     if (!zeroed)
-        memset(ns, 0, ncap * sizeof(ngc_cslot_t));
-    ngc_cslot_t *os = ngc_counters_slots(c, p);
-    uint64_t mask = ncap - 1;
-    for (uint64_t i = 0; i < cap; i++) {
-        if (os[i].ref == 0)
-            continue;
-        uint64_t j = os[i].hash & mask;
-        while (ns[j].ref != 0)
+        memset(ns, 0, ncap * sizeof(uint64_t));
+    uint64_t mask = ncap - 1, moved = 0;
+    NGC_COUNTERS_EACH(c, p, ref, e, {
+        uint64_t h = ngc_counters_hash(e.key, e.len);
+        uint64_t j = h & mask;
+        while (ns[j] != 0)
             j = (j + 1) & mask;
-        ns[j] = os[i];
-    }
+        ns[j] = ngc_counters_fp(h) << NGC_REF_BITS | ref;
+        moved++;
+    });
+    ngc_assert(moved == p->count);
     uint64_t ooff = p->table & ~(uint64_t)63;
     ngc_counters_fence();
     p->table = noff | ngc_counters_log2(ncap);
     ngc_counters_fence();
-    ngc_counters_free_table(c, ooff, cap * sizeof(ngc_cslot_t));
+    ngc_counters_free_table(c, ooff, cap * sizeof(uint64_t));
     return NGC_OK;
 }
 
@@ -365,20 +453,23 @@ static int ngc_counters_journal_reserve(ngc_counters_t *c, ngc_part_t *p, uint64
     return NGC_OK;
 }
 
-static uint64_t ngc_counters_store_key(ngc_counters_t *c, ngc_part_t *p,
-                                       const char *key, uint32_t len)
+/* Appends an entry for key with counts m and v; its offset, or 0 when the
+ * pool is spent. Lock held. */
+static uint64_t ngc_counters_store(ngc_counters_t *c, ngc_part_t *p, const char *key,
+                                   uint32_t len, uint64_t m, uint64_t v)
 {
+    uint64_t need = ngc_counters_entry_bytes(c, len);
     /* arena == 0: no block yet. Blocks form a chain, so a partition
      * emptied by a spill fills the same blocks again. */
-    if (p->arena == 0 || p->arena_end - p->arena < len) {
+    if (p->arena == 0 || p->arena_end - p->arena < need) {
         uint64_t *cur = p->arena_block ? (uint64_t *)ngc_counters_at(c, p->arena_block) : NULL;
         uint64_t next = cur ? cur[0] : 0;
         uint64_t off;
-        if (next != 0 && ((uint64_t *)ngc_counters_at(c, next))[1] - NGC_ARENA_HEAD >= len) {
+        if (next != 0 && ((uint64_t *)ngc_counters_at(c, next))[1] - NGC_ARENA_HEAD >= need) {
             off = next;
         } else {
-            uint64_t bytes = len + NGC_ARENA_HEAD > c->arena_block ? len + NGC_ARENA_HEAD
-                                                                   : c->arena_block;
+            uint64_t bytes = need + NGC_ARENA_HEAD > c->arena_block ? need + NGC_ARENA_HEAD
+                                                                    : c->arena_block;
             bool zeroed;
             off = ngc_counters_alloc(c, bytes, false, &zeroed);
             if (off == 0)
@@ -392,16 +483,28 @@ static uint64_t ngc_counters_store_key(ngc_counters_t *c, ngc_part_t *p,
             else
                 p->arena_first = off;
         }
+        /* Where the entries of the block left behind end, for walks. */
+        if (cur != NULL)
+            cur[2] = p->arena;
         uint64_t size = ((uint64_t *)ngc_counters_at(c, off))[1];
         p->arena_end = off + size;
         ngc_counters_fence();
         p->arena_block = off;
         p->arena = off + NGC_ARENA_HEAD;
     }
-    uint64_t off = p->arena;
-    memcpy(ngc_counters_at(c, off), key, len);
-    p->arena += len;
-    return off << NGC_KEY_LEN_BITS | len;
+    uint64_t ref = p->arena;
+    unsigned char *d = (unsigned char *)ngc_counters_at(c, ref);
+    uint32_t l = len;
+    for (; l >= 0x80u; l >>= 7)
+        *d++ = (unsigned char)(l | 0x80u);
+    *d++ = (unsigned char)l;
+    memcpy(d, key, len);
+    d += len;
+    ngc_counters_put((char *)d, m);
+    if (c->counts == 2)
+        ngc_counters_put((char *)d + 8, v);
+    p->arena += need;
+    return ref;
 }
 
 /* Undoes the journaled batch unless it committed; lock held. */
@@ -411,15 +514,17 @@ static void ngc_counters_rollback(ngc_counters_t *c, ngc_part_t *p)
     if (!j->active)
         return;
     if (!ngc_counters_committed(c, (unsigned)(p - c->part), j->task, j->batch)) {
-        ngc_cslot_t *s = ngc_counters_slots(c, p);
+        uint64_t *s = ngc_counters_slots(c, p);
         const ngc_undo_t *u = (const ngc_undo_t *)ngc_counters_at(c, j->entries);
         for (uint64_t i = j->n; i-- > 0;) {
-            ngc_cslot_t *slot = &s[u[i].slot & ~NGC_UNDO_NEW];
+            uint64_t *slot = &s[u[i].slot & ~NGC_UNDO_NEW];
             if (u[i].slot & NGC_UNDO_NEW) {
-                slot->ref = 0;
+                *slot = 0;
             } else {
-                slot->match = u[i].match;
-                slot->volume = u[i].volume;
+                ngc_centry_t e = ngc_counters_entry_at(c, *slot & NGC_REF_MASK);
+                ngc_counters_put(e.counts, u[i].match);
+                if (c->counts == 2)
+                    ngc_counters_put(e.counts + 8, u[i].volume);
             }
         }
         p->count = j->saved_count;
@@ -440,7 +545,7 @@ static void ngc_counters_rollback(ngc_counters_t *c, ngc_part_t *p)
  * idempotent, so a repair can finish a clear cut short. */
 static void ngc_counters_clear(ngc_counters_t *c, ngc_part_t *p)
 {
-    memset(ngc_counters_slots(c, p), 0, ngc_counters_cap(p) * sizeof(ngc_cslot_t));
+    memset(ngc_counters_slots(c, p), 0, ngc_counters_cap(p) * sizeof(uint64_t));
     p->count = 0;
     if (p->arena_first != 0) {
         p->arena_end = p->arena_first + ((uint64_t *)ngc_counters_at(c, p->arena_first))[1];
@@ -479,25 +584,42 @@ static int ngc_counters_lock(ngc_counters_t *c, ngc_part_t *p)
     return rc;
 }
 
+/* The slot holding key e, or the empty slot where it goes. */
+static inline uint64_t ngc_counters_find(const ngc_counters_t *c, const uint64_t *s,
+                                         uint64_t mask, const ngc_kv_t *e)
+{
+    uint64_t fp = ngc_counters_fp(e->hash);
+    for (uint64_t i = e->hash & mask;; i = (i + 1) & mask) {
+        uint64_t slot = s[i];
+        if (slot == 0)
+            return i;
+        if (slot >> NGC_REF_BITS == fp) {
+            ngc_centry_t x = ngc_counters_entry_at(c, slot & NGC_REF_MASK);
+            if (x.len == e->len && memcmp(x.key, e->key, e->len) == 0)
+                return i;
+        }
+    }
+}
+
+/* Fetches the slot of the key `ahead` entries on: at millions of keys a
+ * slot is a cache miss, and a batch's misses should overlap. */
+static inline void ngc_counters_prefetch(const uint64_t *s, uint64_t mask, const ngc_kv_t *kv,
+                                         size_t k, size_t n)
+{
+    if (k + NGC_PREFETCH < n)
+        __builtin_prefetch(&s[kv[k + NGC_PREFETCH].hash & mask]);
+}
+
 /* How many of the n keys the partition lacks (an upper bound: a key twice
  * in the batch counts twice). Lock held; reads only. */
 static uint64_t ngc_counters_missing(const ngc_counters_t *c, const ngc_part_t *p,
                                      const ngc_kv_t *kv, size_t n)
 {
-    const ngc_cslot_t *s = ngc_counters_slots(c, p);
+    const uint64_t *s = ngc_counters_slots(c, p);
     uint64_t mask = ngc_counters_cap(p) - 1, missing = 0;
     for (size_t k = 0; k < n; k++) {
-        const ngc_kv_t *e = &kv[k];
-        for (uint64_t i = e->hash & mask;; i = (i + 1) & mask) {
-            const ngc_cslot_t *slot = &s[i];
-            if (slot->ref == 0) {
-                missing++;
-                break;
-            }
-            if (slot->hash == e->hash && (slot->ref & NGC_KEY_LEN_MASK) == e->len &&
-                memcmp(ngc_counters_at(c, slot->ref >> NGC_KEY_LEN_BITS), e->key, e->len) == 0)
-                break;
-        }
+        ngc_counters_prefetch(s, mask, kv, k, n);
+        missing += s[ngc_counters_find(c, s, mask, &kv[k])] == 0;
     }
     return missing;
 }
@@ -526,50 +648,42 @@ static int ngc_counters_apply(ngc_counters_t *c, ngc_part_t *p, uint32_t task,
                               const ngc_kv_t **bad)
 {
     ngc_journal_t *j = ngc_counters_journal_open(p, task, batch);
-    ngc_cslot_t *s = ngc_counters_slots(c, p);
+    uint64_t *s = ngc_counters_slots(c, p);
     ngc_undo_t *u = (ngc_undo_t *)ngc_counters_at(c, j->entries);
     uint64_t mask = ngc_counters_cap(p) - 1;
     for (size_t k = 0; k < n; k++) {
         const ngc_kv_t *e = &kv[k];
-        ngc_assert(e->len <= NGC_KEY_LEN_MASK); /* keys are bounded by NGC_LINE_MAX */
+        ngc_assert(e->len < 1u << 28);
         if (NGC_UNLIKELY(k == n / 2))
             ngc_failpoint_check(NGC_FP_CRASH_IN_MERGE, task, attempt);
-        uint64_t i = e->hash & mask;
-        for (;;) {
-            ngc_cslot_t *slot = &s[i];
-            if (slot->ref == 0) {
-                uint64_t ref = ngc_counters_store_key(c, p, e->key, e->len);
-                if (ref == 0)
-                    return NGC_FULL;
-                u[j->n] = (ngc_undo_t){i | NGC_UNDO_NEW, 0, 0, 0};
-                ngc_counters_fence();
-                j->n++;
-                ngc_counters_fence();
-                slot->hash = e->hash;
-                slot->match = e->match;
-                slot->volume = e->volume;
-                ngc_counters_fence();
-                slot->ref = ref;
-                p->count++;
-                break;
-            }
-            if (slot->hash == e->hash && (slot->ref & NGC_KEY_LEN_MASK) == e->len &&
-                memcmp(ngc_counters_at(c, slot->ref >> NGC_KEY_LEN_BITS), e->key, e->len) == 0) {
-                uint64_t m = slot->match, v = slot->volume;
-                if (!ngc_counters_add(c->count, &m, &v, e->match, e->volume)) {
-                    *bad = e;
-                    return NGC_ERROR;
-                }
-                u[j->n] = (ngc_undo_t){i, slot->match, slot->volume, 0};
-                ngc_counters_fence();
-                j->n++;
-                ngc_counters_fence();
-                slot->match = m;
-                slot->volume = v;
-                break;
-            }
-            i = (i + 1) & mask;
+        ngc_counters_prefetch(s, mask, kv, k, n);
+        uint64_t i = ngc_counters_find(c, s, mask, e);
+        if (s[i] == 0) {
+            uint64_t ref = ngc_counters_store(c, p, e->key, e->len, e->match, e->volume);
+            if (ref == 0)
+                return NGC_FULL;
+            u[j->n] = (ngc_undo_t){i | NGC_UNDO_NEW, 0, 0, 0};
+            ngc_counters_fence();
+            j->n++;
+            ngc_counters_fence();
+            s[i] = ngc_counters_fp(e->hash) << NGC_REF_BITS | ref;
+            p->count++;
+            continue;
         }
+        ngc_centry_t x = ngc_counters_entry_at(c, s[i] & NGC_REF_MASK);
+        uint64_t om = ngc_counters_get(x.counts), ov = ngc_counters_volume_of(c, &x);
+        uint64_t m = om, v = ov;
+        if (!ngc_counters_add(c->count, &m, &v, e->match, c->counts == 2 ? e->volume : 0)) {
+            *bad = e;
+            return NGC_ERROR;
+        }
+        u[j->n] = (ngc_undo_t){i, om, ov, 0};
+        ngc_counters_fence();
+        j->n++;
+        ngc_counters_fence();
+        ngc_counters_put(x.counts, m);
+        if (c->counts == 2)
+            ngc_counters_put(x.counts + 8, v);
     }
     return NGC_OK;
 }
@@ -608,17 +722,6 @@ int ngc_counters_merge(ngc_counters_t *c, unsigned part, uint32_t task, uint32_t
     }
     ngc_counters_unlock(c, p);
     return rc;
-}
-
-/* After ngc_counters_sort, a slot's hash field holds its key's prefix. */
-static inline void ngc_counters_to_entry(const ngc_counters_t *c, const ngc_cslot_t *s,
-                                         ngc_entry_t *out)
-{
-    out->key = ngc_counters_at(c, s->ref >> NGC_KEY_LEN_BITS);
-    out->len = (uint32_t)(s->ref & NGC_KEY_LEN_MASK);
-    out->match = s->match;
-    out->volume = s->volume;
-    out->prefix = s->hash;
 }
 
 static inline uint64_t ngc_counters_prefix(const char *key, size_t len)
@@ -660,21 +763,41 @@ int ngc_counters_compare(const ngc_entry_t *a, const ngc_entry_t *b, ngc_order_t
                               b->volume, b->prefix, b->key, b->len);
 }
 
+/* What a sort moves: the sort count, the key's prefix, the entry. */
+typedef struct {
+    uint64_t count;
+    uint64_t prefix;
+    uint64_t ref;
+} ngc_crec_t;
+
+/* Entries are read only for ties the count and the prefix leave. */
 static inline bool ngc_counters_before(const ngc_counters_t *c, ngc_order_t order,
-                                       const ngc_cslot_t *x, const ngc_cslot_t *y)
+                                       const ngc_crec_t *x, const ngc_crec_t *y)
 {
-    return ngc_counters_order(order, x->match, x->volume, x->hash,
-                              ngc_counters_at(c, x->ref >> NGC_KEY_LEN_BITS),
-                              x->ref & NGC_KEY_LEN_MASK, y->match, y->volume, y->hash,
-                              ngc_counters_at(c, y->ref >> NGC_KEY_LEN_BITS),
-                              y->ref & NGC_KEY_LEN_MASK) < 0;
+    if (order.sort == NGC_SORT_COUNT) {
+        if (x->count != y->count)
+            return x->count > y->count;
+        if (order.count == NGC_COUNT_BOTH) {
+            ngc_centry_t ex = ngc_counters_entry_at(c, x->ref);
+            ngc_centry_t ey = ngc_counters_entry_at(c, y->ref);
+            uint64_t vx = ngc_counters_volume_of(c, &ex), vy = ngc_counters_volume_of(c, &ey);
+            if (vx != vy)
+                return vx > vy;
+        }
+    }
+    if (x->prefix != y->prefix)
+        return x->prefix < y->prefix;
+    ngc_centry_t ex = ngc_counters_entry_at(c, x->ref);
+    ngc_centry_t ey = ngc_counters_entry_at(c, y->ref);
+    ngc_order_t by_key = {NGC_COUNT_MATCH, NGC_SORT_NGRAM};
+    return ngc_counters_order(by_key, 0, 0, 0, ex.key, ex.len, 0, 0, 0, ey.key, ey.len) < 0;
 }
 
 static void ngc_counters_insertion(const ngc_counters_t *c, ngc_order_t order,
-                                   ngc_cslot_t *s, size_t n)
+                                   ngc_crec_t *s, size_t n)
 {
     for (size_t i = 1; i < n; i++) {
-        ngc_cslot_t t = s[i];
+        ngc_crec_t t = s[i];
         size_t j = i;
         while (j > 0 && ngc_counters_before(c, order, &t, &s[j - 1])) {
             s[j] = s[j - 1];
@@ -685,7 +808,7 @@ static void ngc_counters_insertion(const ngc_counters_t *c, ngc_order_t order,
 }
 
 /* Moves s[i] down the max-heap s[0..n) to its place. */
-static void ngc_counters_sift(const ngc_counters_t *c, ngc_order_t order, ngc_cslot_t *s,
+static void ngc_counters_sift(const ngc_counters_t *c, ngc_order_t order, ngc_crec_t *s,
                               size_t n, size_t i)
 {
     for (;;) {
@@ -696,7 +819,7 @@ static void ngc_counters_sift(const ngc_counters_t *c, ngc_order_t order, ngc_cs
             m = l + 1;
         if (m == i)
             return;
-        ngc_cslot_t t = s[i];
+        ngc_crec_t t = s[i];
         s[i] = s[m];
         s[m] = t;
         i = m;
@@ -704,12 +827,12 @@ static void ngc_counters_sift(const ngc_counters_t *c, ngc_order_t order, ngc_cs
 }
 
 static void ngc_counters_heapsort(const ngc_counters_t *c, ngc_order_t order,
-                                  ngc_cslot_t *s, size_t n)
+                                  ngc_crec_t *s, size_t n)
 {
     for (size_t k = n / 2; k-- > 0;)
         ngc_counters_sift(c, order, s, n, k);
     for (size_t end = n; end-- > 1;) {
-        ngc_cslot_t t = s[0];
+        ngc_crec_t t = s[0];
         s[0] = s[end];
         s[end] = t;
         ngc_counters_sift(c, order, s, end, 0);
@@ -719,21 +842,21 @@ static void ngc_counters_heapsort(const ngc_counters_t *c, ngc_order_t order,
 /* Introsort with the comparison inlined (qsort_r's indirect calls cost more
  * than the comparisons here); heapsort past the depth limit. */
 static void ngc_counters_introsort(const ngc_counters_t *c, ngc_order_t order,
-                                   ngc_cslot_t *s, size_t n, unsigned depth)
+                                   ngc_crec_t *s, size_t n, unsigned depth)
 {
     while (n > 24) {
         if (depth-- == 0) {
             ngc_counters_heapsort(c, order, s, n);
             return;
         }
-        ngc_cslot_t *a = &s[0], *b = &s[n / 2], *z = &s[n - 1], *med;
+        ngc_crec_t *a = &s[0], *b = &s[n / 2], *z = &s[n - 1], *med;
         if (ngc_counters_before(c, order, a, b))
             med = ngc_counters_before(c, order, b, z) ? b
                   : ngc_counters_before(c, order, a, z) ? z : a;
         else
             med = ngc_counters_before(c, order, a, z) ? a
                   : ngc_counters_before(c, order, b, z) ? z : b;
-        ngc_cslot_t pivot = *med;
+        ngc_crec_t pivot = *med;
         size_t i = 0, j = n - 1;
         for (;;) {
             while (ngc_counters_before(c, order, &s[i], &pivot))
@@ -742,7 +865,7 @@ static void ngc_counters_introsort(const ngc_counters_t *c, ngc_order_t order,
                 j--;
             if (i >= j)
                 break;
-            ngc_cslot_t t = s[i];
+            ngc_crec_t t = s[i];
             s[i] = s[j];
             s[j] = t;
             i++;
@@ -762,6 +885,33 @@ static void ngc_counters_introsort(const ngc_counters_t *c, ngc_order_t order,
     ngc_counters_insertion(c, order, s, n);
 }
 
+static void ngc_counters_sort_recs(const ngc_counters_t *c, ngc_order_t order, ngc_crec_t *r,
+                                   size_t n)
+{
+    ngc_counters_introsort(c, order, r, n, 2 * (64 - (unsigned)__builtin_clzll(n | 1)));
+}
+
+/* The partition's entries of at least min_count (by order.count; all of
+ * them by key when order sorts by ngram and min_count is 0), in a private
+ * array, sorted in `order`. NULL when out of memory. Lock held. */
+static ngc_crec_t *ngc_counters_sorted_recs(const ngc_counters_t *c, const ngc_part_t *p,
+                                            ngc_order_t order, uint64_t min_count, uint64_t *n)
+{
+    ngc_crec_t *r = malloc((p->count ? p->count : 1) * sizeof(*r));
+    if (r == NULL)
+        return NULL;
+    uint64_t k = 0;
+    NGC_COUNTERS_EACH(c, p, ref, e, {
+        uint64_t v = order.count == NGC_COUNT_VOLUME ? ngc_counters_volume_of(c, &e)
+                                                     : ngc_counters_get(e.counts);
+        if (v >= min_count)
+            r[k++] = (ngc_crec_t){v, ngc_counters_prefix(e.key, e.len), ref};
+    });
+    ngc_counters_sort_recs(c, order, r, k);
+    *n = k;
+    return r;
+}
+
 int ngc_counters_sort(ngc_counters_t *c, unsigned part, ngc_order_t order,
                       uint64_t min_count, uint32_t task, uint32_t attempt)
 {
@@ -773,39 +923,27 @@ int ngc_counters_sort(ngc_counters_t *c, unsigned part, ngc_order_t order,
     if (p->sorted_off == 0 && p->nruns > 0) {
         rc = NGC_AGAIN; /* spilled: the partition is finished on disk */
     } else if (p->sorted_off == 0) {
-        ngc_cslot_t *s = ngc_counters_slots(c, p);
-        uint64_t cap = ngc_counters_cap(p), n = 0;
-        for (uint64_t i = 0; i < cap; i++) {
-            uint64_t v = order.count == NGC_COUNT_VOLUME ? s[i].volume : s[i].match;
-            n += s[i].ref != 0 && v >= min_count;
-        }
-        /* Sorted into a new array: the table stays whole until the sorted
-         * copy is published, so a sort cut short can simply run again. */
-        bool zeroed;
-        uint64_t off = n ? ngc_counters_alloc(c, n * sizeof(ngc_cslot_t), false, &zeroed) : 0;
-        if (n > 0 && off == 0) {
-            rc = NGC_FULL;
+        uint64_t n;
+        ngc_crec_t *r = ngc_counters_sorted_recs(c, p, order, min_count, &n);
+        if (r == NULL) {
+            ngc_log_error(errno, "cannot sort partition %u", part);
+            rc = NGC_ERROR;
         } else {
-            ngc_cslot_t *d = (ngc_cslot_t *)ngc_counters_at(c, off);
-            uint64_t k = 0;
-            for (uint64_t i = 0; i < cap && k < n; i++) {
-                uint64_t v = order.count == NGC_COUNT_VOLUME ? s[i].volume : s[i].match;
-                if (s[i].ref == 0 || v < min_count)
-                    continue;
-                d[k] = s[i];
-                /* The hash is done with: the key's prefix speeds up sorting. */
-                d[k].hash = ngc_counters_prefix(ngc_counters_at(c, s[i].ref >> NGC_KEY_LEN_BITS),
-                                                s[i].ref & NGC_KEY_LEN_MASK);
-                k++;
-            }
-            ngc_counters_introsort(c, order, d, n, 2 * (64 - (unsigned)__builtin_clzll(n | 1)));
             ngc_failpoint_check(NGC_FP_CRASH_IN_SORT, task, attempt);
+            /* No merge comes after the sort phase: the slot array takes the
+             * sorted entry offsets. A sort cut short runs again from the
+             * arena, which it never changes. */
+            uint64_t *d = ngc_counters_slots(c, p), cap = ngc_counters_cap(p);
+            ngc_assert(n <= cap);
+            for (uint64_t i = 0; i < n; i++)
+                d[i] = r[i].ref;
+            free(r);
             p->sorted = n;
             ngc_counters_fence();
-            /* An empty partition publishes the table's offset: never read. */
-            p->sorted_off = n ? off : (p->table & ~(uint64_t)63);
+            p->sorted_off = p->table & ~(uint64_t)63;
             ngc_counters_fence();
-            ngc_counters_release(c, p->table & ~(uint64_t)63, cap * sizeof(ngc_cslot_t));
+            ngc_counters_release(c, p->sorted_off + n * sizeof(uint64_t),
+                                 (cap - n) * sizeof(uint64_t));
         }
     }
     ngc_counters_unlock(c, p);
@@ -836,42 +974,31 @@ int ngc_counters_spill(ngc_counters_t *c, unsigned part, ngc_spill_t *sp, uint64
         return NGC_ERROR;
     }
     int rc = NGC_OK;
-    uint64_t n = p->count;
-    ngc_cslot_t *sorted = NULL;
+    uint64_t n = 0;
+    ngc_crec_t *sorted = NULL;
     ngc_run_writer_t *w = NULL;
-    if (n == 0 || p->sorted_off != 0)
+    if (p->count == 0 || p->sorted_off != 0)
         goto out;
     /* The run is written from a private sorted copy; the table stays whole
      * until the run is published, so a worker dying here loses nothing. */
-    sorted = malloc(n * sizeof(*sorted));
-    if (sorted == NULL) {
+    ngc_order_t by_key = {NGC_COUNT_MATCH, NGC_SORT_NGRAM};
+    if ((sorted = ngc_counters_sorted_recs(c, p, by_key, 0, &n)) == NULL) {
         snprintf(err, cap, "out of memory spilling partition %u", part);
         rc = NGC_ERROR;
         goto out;
     }
-    const ngc_cslot_t *s = ngc_counters_slots(c, p);
-    uint64_t k = 0, slots = ngc_counters_cap(p);
-    for (uint64_t i = 0; i < slots && k < n; i++) {
-        if (s[i].ref == 0)
-            continue;
-        sorted[k] = s[i];
-        sorted[k].hash = ngc_counters_prefix(ngc_counters_at(c, s[i].ref >> NGC_KEY_LEN_BITS),
-                                             s[i].ref & NGC_KEY_LEN_MASK);
-        k++;
-    }
-    ngc_assert(k == n);
-    ngc_order_t by_key = {NGC_COUNT_MATCH, NGC_SORT_NGRAM};
-    ngc_counters_introsort(c, by_key, sorted, n, 2 * (64 - (unsigned)__builtin_clzll(n | 1)));
+    ngc_assert(n == p->count);
     char name[NGC_RUN_NAME_MAX];
     ngc_run_name(name, part, NGC_RUN_SPILL, p->nruns);
     if ((w = ngc_run_writer_open(sp, name, err, cap)) == NULL) {
         rc = NGC_ERROR;
         goto out;
     }
-    for (uint64_t i = 0; i < n && rc == NGC_OK; i++)
-        rc = ngc_run_writer_add(w, ngc_counters_at(c, sorted[i].ref >> NGC_KEY_LEN_BITS),
-                                (uint32_t)(sorted[i].ref & NGC_KEY_LEN_MASK), sorted[i].match,
-                                sorted[i].volume);
+    for (uint64_t i = 0; i < n && rc == NGC_OK; i++) {
+        ngc_centry_t e = ngc_counters_entry_at(c, sorted[i].ref);
+        rc = ngc_run_writer_add(w, e.key, e.len, ngc_counters_get(e.counts),
+                                ngc_counters_volume_of(c, &e));
+    }
     if (rc == NGC_OK)
         rc = ngc_run_writer_close(w, bytes);
     if (rc != NGC_OK) {
@@ -1003,10 +1130,15 @@ void ngc_counters_entry(const ngc_counters_t *c, unsigned part, size_t idx,
                         ngc_entry_t *out)
 {
     const ngc_part_t *p = &c->part[part];
-    const ngc_cslot_t *s = (const ngc_cslot_t *)ngc_counters_at(c, p->sorted_off);
-    ngc_counters_to_entry(c, &s[idx], out);
+    const uint64_t *refs = (const uint64_t *)ngc_counters_at(c, p->sorted_off);
+    ngc_centry_t e = ngc_counters_entry_at(c, refs[idx]);
+    out->key = e.key;
+    out->len = e.len;
+    out->match = ngc_counters_get(e.counts);
+    out->volume = ngc_counters_volume_of(c, &e);
+    out->prefix = ngc_counters_prefix(e.key, e.len);
     /* Readers walk a partition in order while merging 64 of them: fetch the
-     * next key now, so its cache miss overlaps the other partitions' work. */
+     * next entry now, so its cache miss overlaps the other partitions' work. */
     if (idx + 1 < p->sorted)
-        __builtin_prefetch(ngc_counters_at(c, s[idx + 1].ref >> NGC_KEY_LEN_BITS));
+        __builtin_prefetch(ngc_counters_at(c, refs[idx + 1]));
 }

@@ -5,8 +5,8 @@
  * DESIGN: the coordinator sizes and initializes the table before the first
  * fork and afterwards only reads it, once every merge and sort is done.
  * Workers merge a batch of entries into one partition per lock acquisition
- * (never a lock per key), then, in the sort phase, each partition is copied
- * into a sorted array by one worker. All memory (slot arrays and key bytes)
+ * (never a lock per key), then, in the sort phase, each partition's entries
+ * are put in output order by one worker. All memory (slot arrays and key bytes)
  * comes from one fixed pool inside the region, so a table that outgrows
  * --memory fails with NGC_FULL instead of growing without bound. Offsets,
  * not pointers, are stored, so the layout is position-independent.
@@ -83,8 +83,11 @@ static inline bool ngc_counters_add(ngc_count_t count, uint64_t *match, uint64_t
 size_t ngc_counters_shm_size(uint64_t memory);
 /* Lays out the table in `size` bytes at `at` for a job of ntasks map tasks
  * that counts `count` (which totals may fail on overflow, as
- * ngc_counters_add); coordinator, before fork. */
-ngc_counters_t *ngc_counters_shm_init(void *at, size_t size, uint32_t ntasks, ngc_count_t count);
+ * ngc_counters_add); without `volumes` the table keeps no volume totals
+ * (8 bytes less a key; entries then report volume 0). Coordinator, before
+ * fork. */
+ngc_counters_t *ngc_counters_shm_init(void *at, size_t size, uint32_t ntasks, ngc_count_t count,
+                                      bool volumes);
 
 uint64_t ngc_counters_hash(const char *key, size_t len);
 unsigned ngc_counters_partition(uint64_t hash);

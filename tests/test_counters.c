@@ -66,11 +66,14 @@ static int ngc_t_teardown(void **state)
     return 0;
 }
 
-static ngc_shm_t *ngc_t_shm_count(uint64_t memory, ngc_count_t count)
+/* volumes: whether the table keeps volume totals (a --count match job
+ * keeps them only for --pg). */
+static ngc_shm_t *ngc_t_shm_volumes(uint64_t memory, ngc_count_t count, bool volumes)
 {
     ngc_config_t cfg;
     memset(&cfg, 0, sizeof(cfg));
     cfg.count = count;
+    cfg.pg_dsn = volumes ? "" : NULL;
     cfg.processes = 4;
     cfg.threads = 2;
     cfg.chunk_size = 8 * NGC_T_MB;
@@ -86,6 +89,12 @@ static ngc_shm_t *ngc_t_shm_count(uint64_t memory, ngc_count_t count)
     return shm;
 }
 
+static ngc_shm_t *ngc_t_shm_count(uint64_t memory, ngc_count_t count)
+{
+    return ngc_t_shm_volumes(memory, count, true);
+}
+
+/* Most tests check both totals of every key. */
 static ngc_shm_t *ngc_t_shm(uint64_t memory)
 {
     return ngc_t_shm_count(memory, NGC_COUNT_MATCH);
@@ -365,6 +374,55 @@ static void test_growth(void **state)
     ngc_t_shm_free(shm);
 }
 
+static ngc_kv_t ngc_t_kv(const char *key, uint64_t match, uint64_t volume)
+{
+    uint32_t len = (uint32_t)strlen(key);
+    uint64_t h = ngc_counters_hash(key, len);
+    return (ngc_kv_t){key, len, ngc_counters_partition(h), h, match, volume};
+}
+
+/* A --count match table keeps no volumes: match totals stay exact through
+ * growth, keys of every length and a second round of the same keys, and
+ * every volume reads 0; a match past 2^64-1 still fails. */
+static void test_match_only_table(void **state)
+{
+    (void)state;
+    ngc_shm_t *shm = ngc_t_shm_volumes(64 * NGC_T_MB, NGC_COUNT_MATCH, false);
+    assert_non_null(shm);
+    ngc_counters_t *c = ngc_shm_counters(shm);
+    const char **keys;
+    uint32_t *lens;
+    enum { NKEYS = 100000 };
+    char *block = ngc_t_keys("m-", NKEYS, &keys, &lens);
+    ngc_t_item_t *it = malloc((NKEYS + 1) * sizeof(*it));
+    assert_non_null(it);
+    for (int round = 0; round < 2; round++) {
+        for (size_t i = 0; i < NKEYS; i++)
+            it[i] = (ngc_t_item_t){keys[i], lens[i], i + 1, 7};
+        assert_int_equal(ngc_t_merge(c, it, NKEYS, 1000), NGC_OK);
+    }
+    for (size_t i = 0; i < NKEYS; i++)
+        it[i] = (ngc_t_item_t){keys[i], lens[i], 2 * (i + 1), 0};
+    it[NKEYS] = (ngc_t_item_t){"m-big", 5, UINT64_MAX, 0};
+    qsort(it, NKEYS + 1, sizeof(*it), ngc_t_item_cmp);
+    ngc_kv_t big = ngc_t_kv("m-big", UINT64_MAX, 1);
+    const ngc_kv_t *bad = NULL;
+    assert_int_equal(ngc_counters_merge(c, big.part, ngc_t_task(), 1, 1, &big, 1, &bad), NGC_OK);
+    big.match = 1;
+    assert_int_equal(ngc_counters_merge(c, big.part, ngc_t_task(), 1, 1, &big, 1, &bad),
+                     NGC_ERROR);
+    assert_ptr_equal(bad, &big);
+    size_t n;
+    ngc_t_item_t *all = ngc_t_collect(c, NGC_COUNT_MATCH, NGC_SORT_COUNT, 0, &n);
+    ngc_t_same(all, n, it, NKEYS + 1, NGC_COUNT_MATCH, 0);
+    free(all);
+    free(it);
+    free(block);
+    free(keys);
+    free(lens);
+    ngc_t_shm_free(shm);
+}
+
 static void test_binary_and_long_keys(void **state)
 {
     (void)state;
@@ -392,13 +450,6 @@ static void test_binary_and_long_keys(void **state)
     free(all);
     free(big);
     ngc_t_shm_free(shm);
-}
-
-static ngc_kv_t ngc_t_kv(const char *key, uint64_t match, uint64_t volume)
-{
-    uint32_t len = (uint32_t)strlen(key);
-    uint64_t h = ngc_counters_hash(key, len);
-    return (ngc_kv_t){key, len, ngc_counters_partition(h), h, match, volume};
 }
 
 static void test_overflow(void **state)
@@ -1382,6 +1433,7 @@ int main(void)
         cmocka_unit_test_teardown(test_shm_too_small, ngc_t_teardown),
         cmocka_unit_test_teardown(test_merge_totals, ngc_t_teardown),
         cmocka_unit_test_teardown(test_growth, ngc_t_teardown),
+        cmocka_unit_test_teardown(test_match_only_table, ngc_t_teardown),
         cmocka_unit_test_teardown(test_binary_and_long_keys, ngc_t_teardown),
         cmocka_unit_test_teardown(test_overflow, ngc_t_teardown),
         cmocka_unit_test_teardown(test_overflow_uncounted, ngc_t_teardown),

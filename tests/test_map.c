@@ -253,6 +253,65 @@ static void test_all_distinct(void **state)
     ngc_map_free(m);
 }
 
+/* Sums the partitioned entries of m by key into a sorted array; its size. */
+static size_t ngc_t_summed(ngc_map_t *m, ngc_t_ref_t **out)
+{
+    size_t start[NGC_COUNTERS_PARTS + 1];
+    const ngc_kv_t *kv = ngc_map_partitioned(m, start);
+    assert_non_null(kv);
+    size_t n = start[NGC_COUNTERS_PARTS];
+    ngc_t_ref_t *r = calloc(n ? n : 1, sizeof(*r));
+    assert_non_null(r);
+    for (size_t i = 0; i < n; i++) {
+        assert_true(kv[i].len < sizeof(r[i].key));
+        r[i] = (ngc_t_ref_t){.len = kv[i].len, .match = kv[i].match, .volume = kv[i].volume};
+        memcpy(r[i].key, kv[i].key, kv[i].len);
+    }
+    *out = r;
+    return ngc_t_ref_reduce(r, n);
+}
+
+/* Nearly all keys new (a 2-gram file): past its sample the table becomes a
+ * log that keeps repeats as separate entries, whose sums are still exact;
+ * a reset makes it a combining table again. */
+static void test_log_mode(void **state)
+{
+    (void)state;
+    ngc_map_t *m = ngc_map_new();
+    assert_non_null(m);
+    enum { N = 40000, AGAIN = 10000 };
+    ngc_t_ref_t *ref = calloc(N, sizeof(*ref));
+    assert_non_null(ref);
+    for (size_t i = 0; i < N; i++) {
+        ref[i].len = (uint32_t)snprintf(ref[i].key, sizeof(ref[i].key), "k%zu", i);
+        ref[i].match = ref[i].volume = 1;
+        assert_int_equal(ngc_map_add(m, ref[i].key, ref[i].len, 1, 1), NGC_OK);
+    }
+    for (size_t i = 0; i < AGAIN; i++) {
+        assert_int_equal(ngc_map_add(m, ref[i].key, ref[i].len, 2, 3), NGC_OK);
+        ref[i].match += 2;
+        ref[i].volume += 3;
+    }
+    /* A log: every add is an entry. */
+    assert_int_equal(ngc_map_count(m), N + AGAIN);
+    ngc_t_ref_t *got;
+    size_t n = ngc_t_summed(m, &got);
+    qsort(ref, N, sizeof(*ref), ngc_t_ref_cmp);
+    assert_int_equal(n, N);
+    for (size_t i = 0; i < N; i++) {
+        assert_int_equal(got[i].len, ref[i].len);
+        assert_memory_equal(got[i].key, ref[i].key, ref[i].len);
+        assert_true(got[i].match == ref[i].match && got[i].volume == ref[i].volume);
+    }
+    free(got);
+    ngc_map_reset(m);
+    assert_int_equal(ngc_map_add(m, "x", 1, 1, 1), NGC_OK);
+    assert_int_equal(ngc_map_add(m, "x", 1, 1, 1), NGC_OK);
+    assert_int_equal(ngc_map_count(m), 1);
+    free(ref);
+    ngc_map_free(m);
+}
+
 static void test_long_key(void **state)
 {
     (void)state;
@@ -428,6 +487,7 @@ int main(void)
         cmocka_unit_test(test_binary_keys),
         cmocka_unit_test(test_growth),
         cmocka_unit_test(test_all_distinct),
+        cmocka_unit_test(test_log_mode),
         cmocka_unit_test(test_long_key),
         cmocka_unit_test(test_overflow),
         cmocka_unit_test(test_overflow_uncounted),

@@ -1,6 +1,16 @@
 /*
  * map.c: the combiner. Slots hold the hash, so growing never rehashes key
  * bytes and the merge into shared memory reuses it.
+ *
+ * A combiner only pays when keys repeat within a task. In a Google file
+ * each ngram's lines are contiguous, and the parser already sums a run of
+ * them, so with many distinct keys (2- to 5-grams) nearly every add is a
+ * new key and a cache miss in a table that helps nothing. So the table
+ * watches its first NGC_MAP_SAMPLE adds after a reset; when fewer than one
+ * in NGC_MAP_HIT_RATIO found its key, it becomes a log: entries are
+ * appended in order (the shared merge sums repeats), and the slot array
+ * is their sequential store. The choice depends only on the input, so a
+ * retried task cuts its batches at the same places.
  */
 #include "engine/ngc.h"
 #include "workers/map.h"
@@ -9,6 +19,8 @@
 
 #define NGC_MAP_INITIAL 1024u
 #define NGC_MAP_BLOCK (1u << 20)
+#define NGC_MAP_SAMPLE 32768u
+#define NGC_MAP_HIT_RATIO 8u
 
 typedef struct {
     uint64_t hash;
@@ -35,6 +47,8 @@ struct ngc_map_s {
     ngc_kv_t *kv;
     size_t kv_cap;
     ngc_count_t counted;     /* the totals that may fail on overflow */
+    size_t adds, hits;       /* since the reset, while sampling */
+    bool log;                /* appending, not combining (see above) */
 };
 
 ngc_map_t *ngc_map_new(void)
@@ -98,6 +112,34 @@ static int ngc_map_grow(ngc_map_t *m)
     return NGC_OK;
 }
 
+/* Turns the table into a log: its entries to the front, in slot order. */
+static void ngc_map_to_log(ngc_map_t *m)
+{
+    size_t w = 0;
+    for (size_t i = 0; i < m->cap; i++) {
+        if (m->slots[i].key == NULL)
+            continue;
+        if (w != i) {
+            m->slots[w] = m->slots[i];
+            m->slots[i].key = NULL;
+        }
+        w++;
+    }
+    m->log = true;
+}
+
+static int ngc_map_log_grow(ngc_map_t *m)
+{
+    size_t ncap = m->cap * 2;
+    ngc_mslot_t *ns = realloc(m->slots, ncap * sizeof(*ns));
+    if (ns == NULL)
+        return NGC_FULL;
+    memset(ns + m->cap, 0, (ncap - m->cap) * sizeof(*ns));
+    m->slots = ns;
+    m->cap = ncap;
+    return NGC_OK;
+}
+
 static const char *ngc_map_copy_key(ngc_map_t *m, const char *key, uint32_t len)
 {
     ngc_map_block_t *b = m->blocks;
@@ -123,9 +165,28 @@ static const char *ngc_map_copy_key(ngc_map_t *m, const char *key, uint32_t len)
     return dst;
 }
 
+/* Appends in log mode: unused slots stay zero (key NULL) behind count. */
+static int ngc_map_append(ngc_map_t *m, const char *key, uint32_t len, uint64_t match,
+                          uint64_t volume)
+{
+    if (m->count == m->cap && ngc_map_log_grow(m) != NGC_OK)
+        return NGC_FULL;
+    const char *copy = ngc_map_copy_key(m, key, len);
+    if (copy == NULL)
+        return NGC_FULL;
+    m->slots[m->count++] = (ngc_mslot_t){ngc_counters_hash(key, len), copy, len, match, volume};
+    return NGC_OK;
+}
+
 int ngc_map_add(ngc_map_t *m, const char *key, uint32_t len, uint64_t match,
                 uint64_t volume)
 {
+    if (m->log)
+        return ngc_map_append(m, key, len, match, volume);
+    if (NGC_UNLIKELY(++m->adds == NGC_MAP_SAMPLE) && m->hits * NGC_MAP_HIT_RATIO < m->adds) {
+        ngc_map_to_log(m);
+        return ngc_map_append(m, key, len, match, volume);
+    }
     if ((m->count + 1) * 4 > m->cap * 3 && ngc_map_grow(m) != NGC_OK)
         return NGC_FULL;
     uint64_t h = ngc_counters_hash(key, len);
@@ -143,6 +204,7 @@ int ngc_map_add(ngc_map_t *m, const char *key, uint32_t len, uint64_t match,
             return NGC_OK;
         }
         if (s->hash == h && s->len == len && memcmp(s->key, key, len) == 0) {
+            m->hits++;
             return ngc_counters_add(m->counted, &s->match, &s->volume, match, volume) ? NGC_OK
                                                                                    : NGC_ERROR;
         }
@@ -175,7 +237,8 @@ const ngc_kv_t *ngc_map_partitioned(ngc_map_t *m, size_t start[NGC_COUNTERS_PART
     }
     /* Counting sort by partition. */
     size_t count[NGC_COUNTERS_PARTS] = {0};
-    for (size_t i = 0; i < m->cap; i++)
+    size_t end = m->log ? m->count : m->cap;
+    for (size_t i = 0; i < end; i++)
         if (m->slots[i].key != NULL)
             count[ngc_counters_partition(m->slots[i].hash)]++;
     start[0] = 0;
@@ -183,7 +246,7 @@ const ngc_kv_t *ngc_map_partitioned(ngc_map_t *m, size_t start[NGC_COUNTERS_PART
         start[k + 1] = start[k] + count[k];
     size_t fill[NGC_COUNTERS_PARTS];
     memcpy(fill, start, sizeof(fill));
-    for (size_t i = 0; i < m->cap; i++) {
+    for (size_t i = 0; i < end; i++) {
         const ngc_mslot_t *s = &m->slots[i];
         if (s->key == NULL)
             continue;
@@ -195,7 +258,7 @@ const ngc_kv_t *ngc_map_partitioned(ngc_map_t *m, size_t start[NGC_COUNTERS_PART
 
 void ngc_map_reset(ngc_map_t *m)
 {
-    memset(m->slots, 0, m->cap * sizeof(*m->slots));
+    memset(m->slots, 0, (m->log ? m->count : m->cap) * sizeof(*m->slots));
     m->count = 0;
     if (m->blocks != NULL) {
         ngc_map_block_t *last = m->blocks;
@@ -207,4 +270,6 @@ void ngc_map_reset(ngc_map_t *m)
     }
     m->used = 0;
     m->block_bytes = 0;
+    m->adds = m->hits = 0;
+    m->log = false;
 }

@@ -1,6 +1,8 @@
 /*
  * map.h: a map task's private combiner table, ngram -> (match, volume),
- * open addressing with cached hashes and keys copied into arena blocks.
+ * open addressing with cached hashes and keys copied into arena blocks; a
+ * table that finds almost no repeats turns into an append-only log (see
+ * map.c), so ngc_map_count counts entries, not always distinct keys.
  * Single-threaded: one task's parse jobs use it one at a time.
  */
 #ifndef NGC_WORKERS_MAP_H
