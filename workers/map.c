@@ -166,30 +166,41 @@ static const char *ngc_map_copy_key(ngc_map_t *m, const char *key, uint32_t len)
 }
 
 /* Appends in log mode: unused slots stay zero (key NULL) behind count. */
-static int ngc_map_append(ngc_map_t *m, const char *key, uint32_t len, uint64_t match,
-                          uint64_t volume)
+static int ngc_map_append(ngc_map_t *m, const char *key, uint32_t len, uint64_t h,
+                          uint64_t match, uint64_t volume)
 {
     if (m->count == m->cap && ngc_map_log_grow(m) != NGC_OK)
         return NGC_FULL;
     const char *copy = ngc_map_copy_key(m, key, len);
     if (copy == NULL)
         return NGC_FULL;
-    m->slots[m->count++] = (ngc_mslot_t){ngc_counters_hash(key, len), copy, len, match, volume};
+    m->slots[m->count++] = (ngc_mslot_t){h, copy, len, match, volume};
     return NGC_OK;
+}
+
+void ngc_map_prefetch(const ngc_map_t *m, uint64_t hash)
+{
+    if (!m->log)
+        __builtin_prefetch(&m->slots[hash & (m->cap - 1)]);
 }
 
 int ngc_map_add(ngc_map_t *m, const char *key, uint32_t len, uint64_t match,
                 uint64_t volume)
 {
+    return ngc_map_add_hashed(m, key, len, ngc_counters_hash(key, len), match, volume);
+}
+
+int ngc_map_add_hashed(ngc_map_t *m, const char *key, uint32_t len, uint64_t h,
+                       uint64_t match, uint64_t volume)
+{
     if (m->log)
-        return ngc_map_append(m, key, len, match, volume);
+        return ngc_map_append(m, key, len, h, match, volume);
     if (NGC_UNLIKELY(++m->adds == NGC_MAP_SAMPLE) && m->hits * NGC_MAP_HIT_RATIO < m->adds) {
         ngc_map_to_log(m);
-        return ngc_map_append(m, key, len, match, volume);
+        return ngc_map_append(m, key, len, h, match, volume);
     }
     if ((m->count + 1) * 4 > m->cap * 3 && ngc_map_grow(m) != NGC_OK)
         return NGC_FULL;
-    uint64_t h = ngc_counters_hash(key, len);
     size_t mask = m->cap - 1;
     size_t i = h & mask;
     for (;;) {

@@ -24,6 +24,12 @@ void ngc_map_set_count(ngc_map_t *m, ngc_count_t count);
  * a counted total would pass 2^64-1, or NGC_FULL when memory runs out. */
 int ngc_map_add(ngc_map_t *m, const char *key, uint32_t len, uint64_t match,
                 uint64_t volume);
+/* The same, for a caller that has the key's hash (ngc_counters_hash). */
+int ngc_map_add_hashed(ngc_map_t *m, const char *key, uint32_t len, uint64_t hash,
+                       uint64_t match, uint64_t volume);
+/* Starts fetching the slot of a key with this hash, added soon: a caller
+ * that knows its next keys overlaps their cache misses. */
+void ngc_map_prefetch(const ngc_map_t *m, uint64_t hash);
 size_t ngc_map_count(const ngc_map_t *m);
 /* Bytes the table holds for its entries (slots, keys, and the merge's
  * partitioned copy of them), the measure of its budget. */

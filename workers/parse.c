@@ -353,7 +353,13 @@ int ngc_parse_malformed(ngc_parse_t *ps, ngc_reason_t why)
 int ngc_parse_emit(ngc_parse_t *ps, ngc_map_t *m, const char *k, size_t klen,
                    uint64_t match, uint64_t volume)
 {
-    int rc = ngc_map_add(m, k, (uint32_t)klen, match, volume);
+    return ngc_parse_emit_hashed(ps, m, k, klen, ngc_counters_hash(k, klen), match, volume);
+}
+
+int ngc_parse_emit_hashed(ngc_parse_t *ps, ngc_map_t *m, const char *k, size_t klen,
+                          uint64_t hash, uint64_t match, uint64_t volume)
+{
+    int rc = ngc_map_add_hashed(m, k, (uint32_t)klen, hash, match, volume);
     if (NGC_LIKELY(rc == NGC_OK)) {
         if (NGC_UNLIKELY(ngc_map_bytes(m) > ps->map_budget) && ps->spill != NULL)
             return ps->spill(ps, m, ps->spill_arg);

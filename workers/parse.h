@@ -99,6 +99,9 @@ int ngc_parse_malformed(ngc_parse_t *ps, ngc_reason_t why);
  * NGC_OK, or NGC_ERROR with the fail fields set. */
 int ngc_parse_emit(ngc_parse_t *ps, ngc_map_t *m, const char *key, size_t len,
                    uint64_t match, uint64_t volume);
+/* The same with the key's hash (ngc_counters_hash) already known. */
+int ngc_parse_emit_hashed(ngc_parse_t *ps, ngc_map_t *m, const char *key, size_t len,
+                          uint64_t hash, uint64_t match, uint64_t volume);
 
 /* Unicode full case folding of key (at most NGC_LINE_MAX bytes) into out
  * (3 * NGC_LINE_MAX bytes: folding at most triples a key); invalid

@@ -121,20 +121,43 @@ static ngc_reason_t ngc_text_split_words(ngc_line_toks_t *lt, const char *p, siz
     return NGC_REASON_NONE;
 }
 
-/* Counts the n-grams of one tokenized line. */
+#define NGC_TEXT_WINDOW 32 /* n-grams hashed, and their slots fetched, ahead */
+
+/* Counts the n-grams of one tokenized line: a window of them is hashed
+ * and their combiner slots prefetched before any is added, so the cache
+ * misses of a table of millions of n-grams overlap. */
 static int ngc_text_count(ngc_parse_t *ps, ngc_map_t *m, const ngc_line_toks_t *lt)
 {
     const ngc_config_t *cfg = ps->cfg;
     size_t k = lt->ntok;
     unsigned lo = cfg->only_order ? cfg->order : 1;
+    struct {
+        size_t off, len;
+        uint64_t hash;
+    } w[NGC_TEXT_WINDOW];
+    size_t nw = 0;
     for (size_t i = 0; i < k; i++) {
         for (unsigned n = lo; n <= cfg->order && i + n <= k; n++) {
             size_t j = i + n - 1; /* last token */
             size_t end = j + 1 < k ? lt->tok[j + 1] - 1 : lt->n;
-            if (ngc_parse_emit(ps, m, lt->out + lt->tok[i], end - lt->tok[i], 1, 0) != NGC_OK)
-                return NGC_ERROR;
+            size_t off = lt->tok[i], len = end - off;
+            w[nw].off = off;
+            w[nw].len = len;
+            w[nw].hash = ngc_counters_hash(lt->out + off, len);
+            ngc_map_prefetch(m, w[nw].hash);
+            if (++nw < NGC_TEXT_WINDOW)
+                continue;
+            for (size_t x = 0; x < nw; x++)
+                if (ngc_parse_emit_hashed(ps, m, lt->out + w[x].off, w[x].len, w[x].hash, 1,
+                                          0) != NGC_OK)
+                    return NGC_ERROR;
+            nw = 0;
         }
     }
+    for (size_t x = 0; x < nw; x++)
+        if (ngc_parse_emit_hashed(ps, m, lt->out + w[x].off, w[x].len, w[x].hash, 1, 0) !=
+            NGC_OK)
+            return NGC_ERROR;
     return NGC_OK;
 }
 
