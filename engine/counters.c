@@ -401,7 +401,8 @@ uint64_t ngc_counters_repairs(const ngc_counters_t *c)
 /* Doubles the slot array until it holds `need` entries at 3/4 load. Lock held;
  * not inside a batch: the switch is one store, a crash leaves either array.
  * Slots keep no hash, so the keys are hashed again, read in arena order. */
-static int ngc_counters_reserve(ngc_counters_t *c, ngc_part_t *p, uint64_t need)
+static int ngc_counters_reserve(ngc_counters_t *c, ngc_part_t *p, uint64_t need,
+                                 uint32_t task, uint32_t attempt)
 {
     uint64_t cap = ngc_counters_cap(p);
     uint64_t ncap = cap;
@@ -419,6 +420,8 @@ static int ngc_counters_reserve(ngc_counters_t *c, ngc_part_t *p, uint64_t need)
         memset(ns, 0, ncap * sizeof(uint64_t));
     uint64_t mask = ncap - 1, moved = 0;
     NGC_COUNTERS_EACH(c, p, ref, e, {
+        if (NGC_UNLIKELY(moved == p->count / 2))
+            ngc_failpoint_check(NGC_FP_CRASH_IN_GROW, task, attempt);
         uint64_t h = ngc_counters_hash(e.key, e.len);
         uint64_t j = h & mask;
         while (ns[j] != 0)
@@ -717,7 +720,7 @@ int ngc_counters_merge(ngc_counters_t *c, unsigned part, uint32_t task, uint32_t
         uint64_t need = p->count + n;
         if (need * 4 > ngc_counters_cap(p) * 3)
             need = p->count + ngc_counters_missing(c, p, kv, n);
-        rc = ngc_counters_reserve(c, p, need);
+        rc = ngc_counters_reserve(c, p, need, task, attempt);
         if (rc == NGC_OK)
             rc = ngc_counters_journal_reserve(c, p, n);
         if (rc == NGC_OK)
@@ -940,13 +943,15 @@ int ngc_counters_sort(ngc_counters_t *c, unsigned part, ngc_order_t order,
             ngc_log_error(errno, "cannot sort partition %u", part);
             rc = NGC_ERROR;
         } else {
-            ngc_failpoint_check(NGC_FP_CRASH_IN_SORT, task, attempt);
             /* No merge comes after the sort phase: the slot array takes the
              * sorted entry offsets. A sort cut short runs again from the
              * arena, which it never changes. */
             uint64_t *d = ngc_counters_slots(c, p), cap = ngc_counters_cap(p);
             ngc_assert(n <= cap);
-            for (uint64_t i = 0; i < n; i++)
+            for (uint64_t i = 0; i < n / 2; i++)
+                d[i] = r[i].ref;
+            ngc_failpoint_check(NGC_FP_CRASH_IN_SORT, task, attempt);
+            for (uint64_t i = n / 2; i < n; i++)
                 d[i] = r[i].ref;
             free(r);
             p->sorted = n;

@@ -16,7 +16,11 @@
  *                          partition lock (the next locker repairs it); for
  *                          a batch written straight to a run, between the
  *                          run's publication and the batch's commit
- *   worker.crash_in_sort   after sorting a partition, before publishing it,
+ *   worker.crash_in_grow   halfway through moving a partition's entries to
+ *                          its doubled slot array, at the start of a batch,
+ *                          holding the partition lock
+ *   worker.crash_in_sort   halfway through writing a partition's sorted
+ *                          order over its slot array, before publishing it,
  *                          holding the partition lock
  *   worker.crash_after_send right after sending a task's DONE message
  *   worker.stall           the task never finishes (a pool thread sleeps);
@@ -48,6 +52,7 @@ typedef enum {
     NGC_FP_DROP_IN_LOAD,
     NGC_FP_STALL_IN_LOAD,
     NGC_FP_SPILL_ENOSPC,
+    NGC_FP_CRASH_IN_GROW,
     NGC_FP_COUNT
 } ngc_failpoint_t;
 

@@ -37,6 +37,7 @@ fp_run "crash in map (exit)" worker.crash_in_map@task=7:exit "exited with status
 fp_run "crash in merge, holding a partition lock" worker.crash_in_merge@task=2 "repairing partition" $P
 fp_run "crash in merge (SIGSEGV)" worker.crash_in_merge@task=9:segv "retrying task 9" $P
 fp_run "crash in sort" worker.crash_in_sort@task=5 "retrying sort task 5" $P
+fp_run "crash in a table's growth, holding a partition lock (every first attempt that grows one)" worker.crash_in_grow "repairing partition" $P
 fp_run "crash after sending DONE" worker.crash_after_send@task=4 "worker [0-9] \(pid [0-9]+\) died" $P
 check "a task whose DONE arrived is not run again" bash -c "! grep -q 'retrying task 4 ' '$WORK/fp.err'"
 fp_run "stalled worker" worker.stall@task=2 "made no progress for 2 s" --task-timeout 2 $P
