@@ -52,6 +52,7 @@
 #define NGC_SIZE_CLASSES 64
 #define NGC_PAGE 4096u
 #define NGC_UNDO_NEW (1ull << 63)
+#define NGC_RELEASE_MIN (256u << 10) /* smallest dead array given back */
 #define NGC_PREFETCH 8               /* keys ahead whose slot is fetched early */
 
 _Static_assert((1u << NGC_PART_BITS) == NGC_COUNTERS_PARTS, "partition bits");
@@ -300,7 +301,10 @@ static void ngc_counters_release(ngc_counters_t *c, uint64_t off, uint64_t bytes
  * size one has outgrown is seldom taken again, and would only cost memory. */
 static void ngc_counters_free_table(ngc_counters_t *c, uint64_t off, uint64_t bytes)
 {
-    ngc_counters_release(c, off + 8, bytes - 8);
+    /* Not the small ones: each release is a TLB shootdown in every worker,
+     * and all of them below this size come to a few MB. */
+    if (bytes >= NGC_RELEASE_MIN)
+        ngc_counters_release(c, off + 8, bytes - 8);
     if (ngc_counters_alloc_lock(c) != NGC_OK)
         return; /* leaked, not corrupted */
     unsigned cls = ngc_counters_log2(bytes);
