@@ -22,13 +22,9 @@
 #define NGC_MAP_SAMPLE 32768u
 #define NGC_MAP_HIT_RATIO 8u
 
-typedef struct {
-    uint64_t hash;
-    const char *key; /* NULL when empty */
-    uint32_t len;
-    uint64_t match;
-    uint64_t volume;
-} ngc_mslot_t;
+/* A slot is the entry the merge takes (key NULL when empty; part is set
+ * only by ngc_map_partitioned), so the table is handed over in place. */
+typedef ngc_kv_t ngc_mslot_t;
 
 typedef struct ngc_map_block_s {
     struct ngc_map_block_s *next;
@@ -44,11 +40,11 @@ struct ngc_map_s {
     ngc_map_block_t *spare;  /* emptied by reset */
     size_t used;             /* bytes used in blocks */
     size_t block_bytes;      /* bytes of the blocks in use */
-    ngc_kv_t *kv;
-    size_t kv_cap;
     ngc_count_t counted;     /* the totals that may fail on overflow */
     size_t adds, hits;       /* since the reset, while sampling */
     bool log;                /* appending, not combining (see above) */
+    bool handed;             /* partitioned in place since the last add: a
+                                combining table must be rebuilt to add */
 };
 
 ngc_map_t *ngc_map_new(void)
@@ -87,7 +83,6 @@ void ngc_map_free(ngc_map_t *m)
     ngc_map_free_blocks(m->blocks);
     ngc_map_free_blocks(m->spare);
     free(m->slots);
-    free(m->kv);
     free(m);
 }
 
@@ -174,7 +169,8 @@ static int ngc_map_append(ngc_map_t *m, const char *key, uint32_t len, uint64_t 
     const char *copy = ngc_map_copy_key(m, key, len);
     if (copy == NULL)
         return NGC_FULL;
-    m->slots[m->count++] = (ngc_mslot_t){h, copy, len, match, volume};
+    m->slots[m->count++] = (ngc_mslot_t){.key = copy, .len = len, .hash = h, .match = match,
+                                         .volume = volume};
     return NGC_OK;
 }
 
@@ -190,9 +186,31 @@ int ngc_map_add(ngc_map_t *m, const char *key, uint32_t len, uint64_t match,
     return ngc_map_add_hashed(m, key, len, ngc_counters_hash(key, len), match, volume);
 }
 
+/* Makes a combining table that was handed over (its entries at the front,
+ * in partition order) a hash table again. */
+static int ngc_map_rebuild(ngc_map_t *m)
+{
+    ngc_mslot_t *ns = calloc(m->cap, sizeof(*ns));
+    if (ns == NULL)
+        return NGC_FULL;
+    size_t mask = m->cap - 1;
+    for (size_t i = 0; i < m->count; i++) {
+        size_t j = m->slots[i].hash & mask;
+        while (ns[j].key != NULL)
+            j = (j + 1) & mask;
+        ns[j] = m->slots[i];
+    }
+    free(m->slots);
+    m->slots = ns;
+    m->log = m->handed = false;
+    return NGC_OK;
+}
+
 int ngc_map_add_hashed(ngc_map_t *m, const char *key, uint32_t len, uint64_t h,
                        uint64_t match, uint64_t volume)
 {
+    if (NGC_UNLIKELY(m->handed) && ngc_map_rebuild(m) != NGC_OK)
+        return NGC_FULL;
     if (m->log)
         return ngc_map_append(m, key, len, h, match, volume);
     if (NGC_UNLIKELY(++m->adds == NGC_MAP_SAMPLE) && m->hits * NGC_MAP_HIT_RATIO < m->adds) {
@@ -210,7 +228,8 @@ int ngc_map_add_hashed(ngc_map_t *m, const char *key, uint32_t len, uint64_t h,
             const char *copy = ngc_map_copy_key(m, key, len);
             if (copy == NULL)
                 return NGC_FULL;
-            *s = (ngc_mslot_t){h, copy, len, match, volume};
+            *s = (ngc_mslot_t){.key = copy, .len = len, .hash = h, .match = match,
+                               .volume = volume};
             m->count++;
             return NGC_OK;
         }
@@ -230,41 +249,47 @@ size_t ngc_map_count(const ngc_map_t *m)
 
 size_t ngc_map_bytes(const ngc_map_t *m)
 {
-    /* Slots at the table's lowest load (it doubles at 3/4), and the
-     * partitioned copy a merge makes, counted in advance: a function of
-     * what was added, not of the capacity a reset keeps. */
-    return m->count * (sizeof(ngc_mslot_t) * 8 / 3 + sizeof(ngc_kv_t)) + m->block_bytes;
+    /* Slots at the table's lowest load (it doubles at 3/4; the merge takes
+     * them in place) and the keys: a function of what was added, not of
+     * the capacity a reset keeps. */
+    return m->count * (sizeof(ngc_mslot_t) * 8 / 3) + m->block_bytes;
 }
 
 const ngc_kv_t *ngc_map_partitioned(ngc_map_t *m, size_t start[NGC_COUNTERS_PARTS + 1])
 {
-    if (m->kv == NULL || m->kv_cap < m->count) {
-        size_t cap = m->count + m->count / 2 + 16;
-        ngc_kv_t *kv = realloc(m->kv, cap * sizeof(*kv));
-        if (kv == NULL)
-            return NULL;
-        m->kv = kv;
-        m->kv_cap = cap;
+    /* The entries to the front (a log already has them there), then
+     * permuted into partition order in place: no copy of the batch. */
+    if (!m->log) {
+        ngc_map_to_log(m);
+        m->handed = true;
     }
-    /* Counting sort by partition. */
+    ngc_kv_t *s = m->slots;
     size_t count[NGC_COUNTERS_PARTS] = {0};
-    size_t end = m->log ? m->count : m->cap;
-    for (size_t i = 0; i < end; i++)
-        if (m->slots[i].key != NULL)
-            count[ngc_counters_partition(m->slots[i].hash)]++;
+    for (size_t i = 0; i < m->count; i++)
+        count[ngc_counters_partition(s[i].hash)]++;
     start[0] = 0;
     for (unsigned k = 0; k < NGC_COUNTERS_PARTS; k++)
         start[k + 1] = start[k] + count[k];
-    size_t fill[NGC_COUNTERS_PARTS];
-    memcpy(fill, start, sizeof(fill));
-    for (size_t i = 0; i < end; i++) {
-        const ngc_mslot_t *s = &m->slots[i];
-        if (s->key == NULL)
-            continue;
-        unsigned part = ngc_counters_partition(s->hash);
-        m->kv[fill[part]++] = (ngc_kv_t){s->key, s->len, part, s->hash, s->match, s->volume};
+    size_t next[NGC_COUNTERS_PARTS];
+    memcpy(next, start, sizeof(next));
+    for (unsigned k = 0; k < NGC_COUNTERS_PARTS; k++) {
+        while (next[k] < start[k + 1]) {
+            /* Carry the entry at next[k] to its partition's next place,
+             * and the one found there on, until one belongs in k. */
+            ngc_kv_t v = s[next[k]];
+            unsigned part = ngc_counters_partition(v.hash);
+            while (part != k) {
+                ngc_kv_t t = s[next[part]];
+                v.part = part;
+                s[next[part]++] = v;
+                v = t;
+                part = ngc_counters_partition(v.hash);
+            }
+            v.part = k;
+            s[next[k]++] = v;
+        }
     }
-    return m->kv;
+    return s;
 }
 
 void ngc_map_reset(ngc_map_t *m)
@@ -282,5 +307,5 @@ void ngc_map_reset(ngc_map_t *m)
     m->used = 0;
     m->block_bytes = 0;
     m->adds = m->hits = 0;
-    m->log = false;
+    m->log = m->handed = false;
 }

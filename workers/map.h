@@ -34,8 +34,9 @@ size_t ngc_map_count(const ngc_map_t *m);
 /* Bytes the table holds for its entries (slots, keys, and the merge's
  * partitioned copy of them), the measure of its budget. */
 size_t ngc_map_bytes(const ngc_map_t *m);
-/* All entries grouped by partition: partition k is kv[start[k]..start[k+1]).
- * Valid until the next add or reset. NULL on ENOMEM. */
+/* All entries grouped by partition: partition k is kv[start[k]..start[k+1]),
+ * rearranged in place (the next add first rebuilds the table). Valid until
+ * the next add or reset. Never NULL. */
 const ngc_kv_t *ngc_map_partitioned(ngc_map_t *m, size_t start[NGC_COUNTERS_PARTS + 1]);
 /* Empties the table, keeping its memory for the next task. */
 void ngc_map_reset(ngc_map_t *m);
