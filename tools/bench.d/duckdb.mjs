@@ -56,6 +56,9 @@ try {
   const instance = await DuckDBInstance.create(':memory:');
   const con = await instance.connect();
   await con.run(`SET threads=${threads}`);
+  // A setting DuckDB capped or ignored would make the comparison unfair.
+  const got = (await con.runAndReadAll(`SELECT current_setting('threads')`)).getRows()[0][0];
+  if (String(got) !== threads) throw new Error(`SET threads=${threads} left threads=${got}`);
   await con.run(sql);
   con.closeSync();
   instance.closeSync();
