@@ -43,6 +43,7 @@ struct ngc_map_s {
     ngc_count_t counted;     /* the totals that may fail on overflow */
     size_t adds, hits;       /* since the reset, while sampling */
     bool log;                /* appending, not combining (see above) */
+    bool always_combine;     /* never a log: the table's output is the result */
     bool handed;             /* partitioned in place since the last add: a
                                 combining table must be rebuilt to add */
 };
@@ -65,6 +66,11 @@ ngc_map_t *ngc_map_new(void)
 void ngc_map_set_count(ngc_map_t *m, ngc_count_t count)
 {
     m->counted = count;
+}
+
+void ngc_map_always_combine(ngc_map_t *m)
+{
+    m->always_combine = true;
 }
 
 static void ngc_map_free_blocks(ngc_map_block_t *b)
@@ -213,7 +219,8 @@ int ngc_map_add_hashed(ngc_map_t *m, const char *key, uint32_t len, uint64_t h,
         return NGC_FULL;
     if (m->log)
         return ngc_map_append(m, key, len, h, match, volume);
-    if (NGC_UNLIKELY(++m->adds == NGC_MAP_SAMPLE) && m->hits * NGC_MAP_HIT_RATIO < m->adds) {
+    if (NGC_UNLIKELY(++m->adds == NGC_MAP_SAMPLE) && m->hits * NGC_MAP_HIT_RATIO < m->adds &&
+        !m->always_combine) {
         ngc_map_to_log(m);
         return ngc_map_append(m, key, len, h, match, volume);
     }
@@ -249,10 +256,11 @@ size_t ngc_map_count(const ngc_map_t *m)
 
 size_t ngc_map_bytes(const ngc_map_t *m)
 {
-    /* Slots at the table's lowest load (it doubles at 3/4; the merge takes
-     * them in place) and the keys: a function of what was added, not of
-     * the capacity a reset keeps. */
-    return m->count * (sizeof(ngc_mslot_t) * 8 / 3) + m->block_bytes;
+    /* Slots at the table's lowest load (it doubles at 3/4), the keys, and
+     * a margin of one more entry each (the copy the merge once made; kept,
+     * so a task's batches stay small): a function of what was added, not
+     * of the capacity a reset keeps. */
+    return m->count * (sizeof(ngc_mslot_t) * 8 / 3 + sizeof(ngc_kv_t)) + m->block_bytes;
 }
 
 const ngc_kv_t *ngc_map_partitioned(ngc_map_t *m, size_t start[NGC_COUNTERS_PARTS + 1])

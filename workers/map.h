@@ -20,6 +20,10 @@ void ngc_map_free(ngc_map_t *m);
 /* Which totals the job counts: only those may fail on overflow (see
  * ngc_counters_add). NGC_COUNT_BOTH, the strictest, until set. */
 void ngc_map_set_count(ngc_map_t *m, ngc_count_t count);
+/* Keeps the table combining whatever its hit rate: for a caller whose
+ * output is the table's entries (a streaming map or combiner), where fewer
+ * lines out is the point. */
+void ngc_map_always_combine(ngc_map_t *m);
 /* Adds to key's totals (copying key on first sight). NGC_OK, NGC_ERROR when
  * a counted total would pass 2^64-1, or NGC_FULL when memory runs out. */
 int ngc_map_add(ngc_map_t *m, const char *key, uint32_t len, uint64_t match,

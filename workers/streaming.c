@@ -339,6 +339,7 @@ static int ngc_stream_map(ngc_stream_t *s)
         return NGC_ERROR;
     }
     ngc_map_set_count(m, s->cfg->count);
+    ngc_map_always_combine(m);
     if (ngc_parse_init(&ps, s->cfg) != NGC_OK) {
         ngc_log_user(ENOMEM, "cannot set up the parser");
         goto fail_map;
