@@ -225,6 +225,7 @@ int ngc_ranges_write(ngc_ranges_t *r, ngc_output_t *out)
 {
     for (unsigned i = 0; i < r->n; i++) {
         const ngc_range_t *g = &r->r[i];
+        uint64_t done = 0; /* lines of the window written */
         for (uint64_t pos = 0; pos < r->bytes[i];) {
             uint64_t n = r->bytes[i] - pos < NGC_RANGES_CHUNK ? r->bytes[i] - pos
                                                                : NGC_RANGES_CHUNK;
@@ -233,9 +234,12 @@ int ngc_ranges_write(ngc_ranges_t *r, ngc_output_t *out)
                 ngc_log_user(errno, "cannot map the formatted output");
                 return NGC_ERROR;
             }
-            /* A gzip member's lines all count once it is whole. */
-            uint64_t lines = g->gzip ? (pos + n == r->bytes[i] ? g->take : 0)
-                                     : ngc_ranges_newlines(p, (size_t)n);
+            /* The last chunk holds the window's other lines (a gzip
+             * member's all count once it is whole). */
+            uint64_t lines = pos + n == r->bytes[i] ? g->take - done
+                             : g->gzip            ? 0
+                                                  : ngc_ranges_newlines(p, (size_t)n);
+            done += lines;
             int rc = ngc_output_put(out, p, (size_t)n, lines);
             munmap(p, (size_t)n);
             if (rc != NGC_OK)
