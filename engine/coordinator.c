@@ -96,8 +96,7 @@ struct ngc_coord_s {
     ngc_part_task_t *ptasks;   /* the phase's tasks after the map phase: part_tasks, */
     uint32_t nptasks;          /* or fmt_tasks */
     uint32_t part_done;
-    bool format;               /* an output to write: it may be formatted by the workers */
-    bool gzip;
+    ngc_output_t *out;         /* the output, which the workers may format */
     ngc_ranges_t *ranges;      /* the format phase's plan and windows */
     ngc_part_task_t *fmt_tasks;
     bool failing;              /* stop dispatching; drain, then stop */
@@ -355,7 +354,7 @@ static bool ngc_coord_next(ngc_coord_t *co, ngc_cworker_t *w, ngc_msg_task_t *t)
 static void ngc_coord_plan_format(ngc_coord_t *co)
 {
     const char *force = getenv("NGRAM_TEST_OUTPUT");
-    if (!co->format || (force != NULL && strcmp(force, "serial") == 0))
+    if (co->out == NULL || (force != NULL && strcmp(force, "serial") == 0))
         return;
     const ngc_counters_t *c = ngc_shm_counters(co->shm);
     uint64_t total = 0;
@@ -374,8 +373,8 @@ static void ngc_coord_plan_format(ngc_coord_t *co)
     if (k > NGC_FORMAT_RANGES_MAX)
         k = NGC_FORMAT_RANGES_MAX;
     char err[256];
-    co->ranges = ngc_ranges_new(c, ngc_counters_order_of(co->cfg), top, (unsigned)k, co->gzip,
-                                err, sizeof(err));
+    co->ranges = ngc_ranges_new(c, ngc_counters_order_of(co->cfg), top, (unsigned)k,
+                                ngc_output_gzip(co->out), err, sizeof(err));
     if (co->ranges != NULL)
         co->fmt_tasks = calloc(ngc_ranges_count(co->ranges), sizeof(*co->fmt_tasks));
     if (co->fmt_tasks == NULL) {
@@ -497,6 +496,24 @@ static void ngc_coord_on_done(ngc_coord_t *co, ngc_cworker_t *w, const ngc_msg_d
     ngc_coord_add_samples(co, d);
 }
 
+/*
+ * A temporary file takes the windows of the ranges done so far, in order,
+ * while the workers format the next ones: the write overlaps the phase and
+ * frees each window early. Such a write does not block for long, so the
+ * loop may do it; a streamed output (a pipe, a terminal), which can stall,
+ * is written after the loop, where a stop signal interrupts a blocked write.
+ */
+static void ngc_coord_write_ready(ngc_coord_t *co)
+{
+    if (co->phase != NGC_PHASE_FORMAT || co->failing || co->signo ||
+        ngc_output_streamed(co->out))
+        return;
+    if (ngc_ranges_write(co->ranges, co->out) != NGC_OK) {
+        ngc_coord_fail_general(co, "%s", ""); /* output.c said why */
+        ngc_coord_step(co);
+    }
+}
+
 static void ngc_coord_on_msg(ngc_channel_t *ch, const ngc_msg_t *msg, void *arg)
 {
     (void)ch;
@@ -536,6 +553,7 @@ static void ngc_coord_on_msg(ngc_channel_t *ch, const ngc_msg_t *msg, void *arg)
         break;
     }
     ngc_coord_step(co);
+    ngc_coord_write_ready(co);
 }
 
 static void ngc_coord_on_close(ngc_channel_t *ch, const char *why, void *arg)
@@ -677,10 +695,9 @@ void ngc_coord_free(ngc_coord_t *co)
     free(co);
 }
 
-void ngc_coord_set_output(ngc_coord_t *co, bool gzip)
+void ngc_coord_set_output(ngc_coord_t *co, ngc_output_t *out)
 {
-    co->format = true;
-    co->gzip = gzip;
+    co->out = out;
 }
 
 ngc_ranges_t *ngc_coord_ranges(const ngc_coord_t *co)
@@ -714,6 +731,8 @@ static void ngc_coord_report_failure(ngc_coord_t *co)
 {
     char text[NGC_MSG_PATH_MAX + 1400];
     ngc_coord_failure(co, text, sizeof(text));
+    if (text[0] == '\0')
+        return; /* told already */
     ngc_log_user(0, "%s", text);
     if (co->failure_is_task && co->fail.code == NGC_FAIL_FULL)
         ngc_log_user(0, "rerun with a larger --memory (it was %llu MiB)",

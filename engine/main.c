@@ -218,7 +218,7 @@ static int ngc_main_run(const ngc_config_t *cfg, int argc, char **argv)
     /* With --pg the partitions go to the database and the output, if any,
      * is merged in one process. */
     if (out != NULL && pg == NULL)
-        ngc_coord_set_output(co, ngc_output_gzip(out));
+        ngc_coord_set_output(co, out);
     /* From here the loop sees every stop signal; one that came earlier is
      * in the flag. */
     ngc_coord_result_t res = NGC_COORD_INTERRUPTED;

@@ -513,6 +513,11 @@ bool ngc_output_gzip(const ngc_output_t *out)
     return out->gzip;
 }
 
+bool ngc_output_streamed(const ngc_output_t *out)
+{
+    return out->streamed;
+}
+
 int ngc_output_sync(ngc_output_t *out)
 {
     if (out->synced)

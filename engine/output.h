@@ -58,6 +58,9 @@ int ngc_output_put(ngc_output_t *out, const char *p, size_t n, uint64_t lines);
 const ngc_line_format_t *ngc_output_line_format(const ngc_output_t *out);
 /* Whether the output is gzip (-o NAME.gz). */
 bool ngc_output_gzip(const ngc_output_t *out);
+/* Whether it goes out as written (standard output, a descriptor, a device,
+ * a FIFO), not to a temporary that only the commit names. */
+bool ngc_output_streamed(const ngc_output_t *out);
 
 /* Flushes, syncs and closes a temporary (and names it): after NGC_OK only the
  * rename is left, which a full disk cannot fail. Codes as ngc_output_write. */

@@ -34,6 +34,8 @@ struct ngc_ranges_s {
     uint64_t total;
     ngc_range_t *r;
     uint64_t *bytes;   /* each window's length, from its worker's DONE */
+    bool *done;
+    unsigned written;  /* windows written out */
 };
 
 static int ngc_ranges_cmp(const void *x, const void *y, void *arg)
@@ -106,7 +108,8 @@ ngc_ranges_t *ngc_ranges_new(const ngc_counters_t *c, ngc_order_t order, uint64_
         goto nomem;
     r->r = calloc(nsplit + 1, sizeof(*r->r));
     r->bytes = calloc(nsplit + 1, sizeof(*r->bytes));
-    if (r->r == NULL || r->bytes == NULL)
+    r->done = calloc(nsplit + 1, sizeof(*r->done));
+    if (r->r == NULL || r->bytes == NULL || r->done == NULL)
         goto nomem;
     uint64_t lo[NGC_COUNTERS_PARTS] = {0}, left = top ? top : UINT64_MAX;
     for (size_t i = 0; i <= nsplit && left > 0; i++) {
@@ -181,6 +184,7 @@ void ngc_ranges_free(ngc_ranges_t *r)
         close(r->fd);
     free(r->r);
     free(r->bytes);
+    free(r->done);
     free(r);
 }
 
@@ -207,9 +211,10 @@ int ngc_ranges_dup_fd(const ngc_ranges_t *r)
 
 bool ngc_ranges_done(ngc_ranges_t *r, unsigned i, uint64_t bytes, uint64_t lines)
 {
-    if (i >= r->n || lines != r->r[i].take || bytes > r->r[i].cap)
+    if (i >= r->n || r->done[i] || lines != r->r[i].take || bytes > r->r[i].cap)
         return false;
     r->bytes[i] = bytes;
+    r->done[i] = true;
     return true;
 }
 
@@ -221,9 +226,15 @@ static uint64_t ngc_ranges_newlines(const char *p, size_t n)
     return k;
 }
 
+bool ngc_ranges_finished(const ngc_ranges_t *r)
+{
+    return r->written == r->n;
+}
+
 int ngc_ranges_write(ngc_ranges_t *r, ngc_output_t *out)
 {
-    for (unsigned i = 0; i < r->n; i++) {
+    for (; r->written < r->n && r->done[r->written]; r->written++) {
+        unsigned i = r->written;
         const ngc_range_t *g = &r->r[i];
         uint64_t done = 0; /* lines of the window written */
         for (uint64_t pos = 0; pos < r->bytes[i];) {

@@ -50,11 +50,15 @@ const ngc_range_t *ngc_ranges_get(const ngc_ranges_t *r, unsigned i);
 /* A new descriptor of the memfd (for a task frame); -1 with errno set. */
 int ngc_ranges_dup_fd(const ngc_ranges_t *r);
 /* Records range i's result as its worker reported it: false when it cannot
- * be right (other than take lines, or past its window). */
+ * be right (reported before, other than take lines, or past its window). */
 bool ngc_ranges_done(ngc_ranges_t *r, unsigned i, uint64_t bytes, uint64_t lines);
-/* Writes the windows to out in order, freeing each as it goes. Codes as
- * ngc_output_put. */
+/* Writes to out, in order, the windows of the ranges done that follow the
+ * ones already written, freeing each as it goes: called as ranges finish,
+ * and once more when all have. Codes as ngc_output_put; after a failure,
+ * not to be called again. */
 int ngc_ranges_write(ngc_ranges_t *r, ngc_output_t *out);
+/* Whether every window has been written. */
+bool ngc_ranges_finished(const ngc_ranges_t *r);
 
 /* Worker side: reads range i of the memfd fd, checked against c. NGC_OK, or
  * NGC_ERROR with err filled. */
