@@ -345,8 +345,8 @@ static bool ngc_coord_next(ngc_coord_t *co, ngc_cworker_t *w, ngc_msg_task_t *t)
 /*
  * Once every partition is sorted (no worker changes the table any more):
  * when the output is worth it, cuts it into ranges for the format phase,
- * which the workers merge and format into the windows main writes out in
- * order. A spilled partition's result is on disk, in runs that only the
+ * which the workers merge and format into windows that go out in order
+ * (ngc_coord_write_ready, then main). A spilled partition's result is on disk, in runs that only the
  * serial output reads. NGRAM_TEST_OUTPUT=serial keeps every output on the
  * serial path, =parallel takes any output that can go parallel however
  * small: for tests comparing the two.
@@ -461,7 +461,7 @@ static void ngc_coord_on_done(ngc_coord_t *co, ngc_cworker_t *w, const ngc_msg_d
     if (co->phase != NGC_PHASE_MAP) {
         ngc_part_task_t *s = d->task_id < co->nptasks ? &co->ptasks[d->task_id] : NULL;
         if (s == NULL || s->state != NGC_TASK_RUNNING || s->worker != w->slot) {
-            ngc_coord_lose(co, w->slot, "reported a sort task it was not running");
+            ngc_coord_lose(co, w->slot, "reported a task of this phase it was not running");
             return;
         }
         if (co->phase == NGC_PHASE_FORMAT &&
