@@ -22,6 +22,7 @@
 #include "engine/counters.h"
 #include "engine/log.h"
 #include "engine/progress.h"
+#include "engine/ranges.h"
 
 #include <errno.h>
 #include <signal.h>
@@ -34,6 +35,13 @@
 /* Sort and load tasks cover whole partitions, four at a time. */
 #define NGC_PART_TASK_PARTS 4
 #define NGC_PART_TASKS (NGC_COUNTERS_PARTS / NGC_PART_TASK_PARTS)
+/* Below this many lines the coordinator formats the output alone: the
+ * format phase would cost more than it saves. */
+#define NGC_FORMAT_MIN_LINES 65536
+/* Output ranges per pool thread (so a slow range does not hold up the
+ * phase), and the most of them. */
+#define NGC_FORMAT_RANGES_PER_THREAD 4
+#define NGC_FORMAT_RANGES_MAX 1024
 
 typedef struct {
     ngc_coord_t *co;
@@ -60,7 +68,13 @@ typedef struct {
 /* Signals that stop the run cleanly; see ngc_coord_signal_name. */
 static const int ngc_coord_stop_signals[] = {SIGINT, SIGTERM, SIGHUP, SIGUSR1, SIGUSR2};
 
-typedef enum { NGC_PHASE_MAP, NGC_PHASE_SORT, NGC_PHASE_LOAD, NGC_PHASE_STOP } ngc_phase_t;
+typedef enum {
+    NGC_PHASE_MAP,
+    NGC_PHASE_SORT,
+    NGC_PHASE_LOAD,
+    NGC_PHASE_FORMAT,
+    NGC_PHASE_STOP
+} ngc_phase_t;
 
 struct ngc_coord_s {
     const ngc_config_t *cfg;
@@ -79,7 +93,12 @@ struct ngc_coord_s {
     uint32_t nretry;
     uint32_t map_done;
     ngc_part_task_t part_tasks[NGC_PART_TASKS]; /* the sort phase's, then the load phase's */
+    ngc_part_task_t *ptasks;   /* the phase's tasks after the map phase: part_tasks, */
+    uint32_t nptasks;          /* or fmt_tasks */
     uint32_t part_done;
+    ngc_output_t *out;         /* the output, which the workers may format */
+    ngc_ranges_t *ranges;      /* the format phase's plan and windows */
+    ngc_part_task_t *fmt_tasks;
     bool failing;              /* stop dispatching; drain, then stop */
     bool failure_is_task;      /* failure below comes from a task */
     uint32_t fail_task;        /* earliest failed task */
@@ -221,11 +240,13 @@ static void ngc_coord_lose(ngc_coord_t *co, unsigned slot, const char *why)
             lost++;
         }
     }
-    for (unsigned k = 0; k < NGC_PART_TASKS; k++) {
-        ngc_part_task_t *s = &co->part_tasks[k];
+    for (unsigned k = 0; k < co->nptasks; k++) {
+        ngc_part_task_t *s = &co->ptasks[k];
         if (s->state == NGC_TASK_RUNNING && s->worker == slot) {
             s->state = NGC_TASK_PENDING;
-            const char *kind = co->phase == NGC_PHASE_LOAD ? "load" : "sort";
+            const char *kind = co->phase == NGC_PHASE_LOAD     ? "load"
+                               : co->phase == NGC_PHASE_FORMAT ? "format"
+                                                               : "sort";
             if (++s->attempts > co->cfg->max_retries)
                 ngc_coord_fail_general(co, "%s task %u failed %u times; last: %s", kind, k,
                                        s->attempts, how);
@@ -252,11 +273,13 @@ static void ngc_coord_send_task(ngc_coord_t *co, ngc_cworker_t *w, const ngc_msg
     if (t->flags & NGC_TASK_FD) {
         /* The input itself goes with the task; the channel closes our copy
          * once it is sent. */
-        int fd = ngc_plan_task_fd(co->plan, t->task_id);
+        int fd = t->kind == NGC_TASK_FORMAT ? ngc_ranges_dup_fd(co->ranges)
+                                            : ngc_plan_task_fd(co->plan, t->task_id);
         if (fd < 0) {
             int err = errno;
-            char what[NGC_MSG_PATH_MAX + 64];
-            ngc_plan_describe(co->plan, t->task_id, what, sizeof(what));
+            char what[NGC_MSG_PATH_MAX + 64] = "the output's ranges";
+            if (t->kind != NGC_TASK_FORMAT)
+                ngc_plan_describe(co->plan, t->task_id, what, sizeof(what));
             ngc_coord_fail_general(co, "cannot pass %s to worker %u: %s", what, w->slot,
                                    strerror(err));
             return;
@@ -292,23 +315,79 @@ static bool ngc_coord_next(ngc_coord_t *co, ngc_cworker_t *w, ngc_msg_task_t *t)
         w->solo = co->plan->tasks[id].attempts > 0;
         return true;
     }
-    for (unsigned k = 0; k < NGC_PART_TASKS; k++) {
-        ngc_part_task_t *s = &co->part_tasks[k];
+    for (unsigned k = 0; k < co->nptasks; k++) {
+        ngc_part_task_t *s = &co->ptasks[k];
         if (s->state != NGC_TASK_PENDING || (s->attempts > 0 && w->inflight > 0))
             continue;
         w->solo = s->attempts > 0;
         memset(t, 0, offsetof(ngc_msg_task_t, path));
         t->task_id = k;
         t->attempt = s->attempts + 1;
-        t->kind = co->phase == NGC_PHASE_LOAD ? NGC_TASK_LOAD : NGC_TASK_SORT;
-        t->offset = (uint64_t)k * NGC_PART_TASK_PARTS;
-        t->length = NGC_PART_TASK_PARTS;
+        if (co->phase == NGC_PHASE_FORMAT) {
+            /* Range k; the plan and the windows are in the memfd. */
+            t->kind = NGC_TASK_FORMAT;
+            t->offset = k;
+            t->length = co->nptasks;
+            t->flags = NGC_TASK_FD;
+        } else {
+            t->kind = co->phase == NGC_PHASE_LOAD ? NGC_TASK_LOAD : NGC_TASK_SORT;
+            t->offset = (uint64_t)k * NGC_PART_TASK_PARTS;
+            t->length = NGC_PART_TASK_PARTS;
+        }
         t->path[0] = '\0';
         s->state = NGC_TASK_RUNNING;
         s->worker = w->slot;
         return true;
     }
     return false;
+}
+
+/*
+ * Once every partition is sorted (no worker changes the table any more):
+ * when the output is worth it, cuts it into ranges for the format phase,
+ * which the workers merge and format into windows that go out in order
+ * (ngc_coord_write_ready, then main). A spilled partition's result is on disk, in runs that only the
+ * serial output reads. NGRAM_TEST_OUTPUT=serial keeps every output on the
+ * serial path, =parallel takes any output that can go parallel however
+ * small: for tests comparing the two.
+ */
+static void ngc_coord_plan_format(ngc_coord_t *co)
+{
+    const char *force = getenv("NGRAM_TEST_OUTPUT");
+    if (co->out == NULL || (force != NULL && strcmp(force, "serial") == 0))
+        return;
+    const ngc_counters_t *c = ngc_shm_counters(co->shm);
+    uint64_t total = 0;
+    for (unsigned p = 0; p < NGC_COUNTERS_PARTS; p++)
+        if (ngc_counters_finals(c, p) > 0)
+            return;
+    for (unsigned p = 0; p < NGC_COUNTERS_PARTS; p++)
+        total += ngc_counters_sorted(c, p);
+    uint64_t top = co->cfg->top, lines = top > 0 && top < total ? top : total;
+    bool forced = force != NULL && strcmp(force, "parallel") == 0;
+    if (lines == 0 || (lines < NGC_FORMAT_MIN_LINES && !forced))
+        return;
+    /* --top keeps the first ranges only: cut finer, so enough are left. */
+    uint64_t k = (uint64_t)NGC_FORMAT_RANGES_PER_THREAD * co->cfg->processes * co->cfg->threads;
+    k *= (total + lines - 1) / lines;
+    if (k > NGC_FORMAT_RANGES_MAX)
+        k = NGC_FORMAT_RANGES_MAX;
+    char err[256];
+    co->ranges = ngc_ranges_new(c, ngc_counters_order_of(co->cfg), top, (unsigned)k,
+                                ngc_output_gzip(co->out), err, sizeof(err));
+    if (co->ranges != NULL)
+        co->fmt_tasks = calloc(ngc_ranges_count(co->ranges), sizeof(*co->fmt_tasks));
+    if (co->fmt_tasks == NULL) {
+        ngc_log_warn(0, "%s; formatting the output in one process",
+                     co->ranges != NULL ? "out of memory" : err);
+        ngc_ranges_free(co->ranges);
+        co->ranges = NULL;
+        return;
+    }
+    co->phase = NGC_PHASE_FORMAT;
+    co->ptasks = co->fmt_tasks;
+    co->nptasks = ngc_ranges_count(co->ranges);
+    co->part_done = 0;
 }
 
 /* Decides what happens next; called after every event. */
@@ -329,21 +408,26 @@ static void ngc_coord_step(ngc_coord_t *co)
     }
     if (co->phase == NGC_PHASE_MAP && co->map_done == co->plan->ntasks) {
         co->phase = NGC_PHASE_SORT;
+        co->ptasks = co->part_tasks;
+        co->nptasks = NGC_PART_TASKS;
         ngc_log_info("map phase done: %u tasks", co->plan->ntasks);
     }
-    if (co->phase == NGC_PHASE_SORT && co->part_done == NGC_PART_TASKS) {
+    if (co->phase == NGC_PHASE_SORT && co->part_done == co->nptasks) {
         ngc_log_info("sort phase done: %u partitions", NGC_COUNTERS_PARTS);
         if (co->cfg->pg_dsn != NULL) {
             /* The same partitions again, now COPYed to PostgreSQL. */
             co->phase = NGC_PHASE_LOAD;
             memset(co->part_tasks, 0, sizeof(co->part_tasks));
             co->part_done = 0;
+        } else {
+            ngc_coord_plan_format(co);
         }
     }
-    if ((co->phase == NGC_PHASE_SORT || co->phase == NGC_PHASE_LOAD) &&
-        co->part_done == NGC_PART_TASKS) {
+    if (co->phase != NGC_PHASE_MAP && co->part_done == co->nptasks) {
         if (co->phase == NGC_PHASE_LOAD)
             ngc_log_info("load phase done");
+        if (co->phase == NGC_PHASE_FORMAT)
+            ngc_log_info("format phase done: %u ranges", co->nptasks);
         ngc_coord_stop_workers(co);
         ngc_coord_step(co);
         return;
@@ -374,10 +458,15 @@ static void ngc_coord_add_samples(ngc_coord_t *co, const ngc_msg_done_t *d)
 
 static void ngc_coord_on_done(ngc_coord_t *co, ngc_cworker_t *w, const ngc_msg_done_t *d)
 {
-    if (co->phase == NGC_PHASE_SORT || co->phase == NGC_PHASE_LOAD) {
-        ngc_part_task_t *s = d->task_id < NGC_PART_TASKS ? &co->part_tasks[d->task_id] : NULL;
+    if (co->phase != NGC_PHASE_MAP) {
+        ngc_part_task_t *s = d->task_id < co->nptasks ? &co->ptasks[d->task_id] : NULL;
         if (s == NULL || s->state != NGC_TASK_RUNNING || s->worker != w->slot) {
-            ngc_coord_lose(co, w->slot, "reported a sort task it was not running");
+            ngc_coord_lose(co, w->slot, "reported a task of this phase it was not running");
+            return;
+        }
+        if (co->phase == NGC_PHASE_FORMAT &&
+            !ngc_ranges_done(co->ranges, d->task_id, d->bytes, d->lines)) {
+            ngc_coord_lose(co, w->slot, "reported an output range it cannot have written");
             return;
         }
         s->state = NGC_TASK_DONE;
@@ -405,6 +494,24 @@ static void ngc_coord_on_done(ngc_coord_t *co, ngc_cworker_t *w, const ngc_msg_d
     if (f->format == NGC_FORMAT_AUTO)
         f->format = (ngc_format_t)d->format;
     ngc_coord_add_samples(co, d);
+}
+
+/*
+ * A temporary file takes the windows of the ranges done so far, in order,
+ * while the workers format the next ones: the write overlaps the phase and
+ * frees each window early. Such a write does not block for long, so the
+ * loop may do it; a streamed output (a pipe, a terminal), which can stall,
+ * is written after the loop, where a stop signal interrupts a blocked write.
+ */
+static void ngc_coord_write_ready(ngc_coord_t *co)
+{
+    if (co->phase != NGC_PHASE_FORMAT || co->failing || co->signo ||
+        ngc_output_streamed(co->out))
+        return;
+    if (ngc_ranges_write(co->ranges, co->out) != NGC_OK) {
+        ngc_coord_fail_general(co, "%s", ""); /* output.c said why */
+        ngc_coord_step(co);
+    }
 }
 
 static void ngc_coord_on_msg(ngc_channel_t *ch, const ngc_msg_t *msg, void *arg)
@@ -446,6 +553,7 @@ static void ngc_coord_on_msg(ngc_channel_t *ch, const ngc_msg_t *msg, void *arg)
         break;
     }
     ngc_coord_step(co);
+    ngc_coord_write_ready(co);
 }
 
 static void ngc_coord_on_close(ngc_channel_t *ch, const char *why, void *arg)
@@ -582,7 +690,21 @@ void ngc_coord_free(ngc_coord_t *co)
         event_base_free(co->base);
     free(co->retry);
     free(co->samples);
+    free(co->fmt_tasks);
+    ngc_ranges_free(co->ranges);
     free(co);
+}
+
+void ngc_coord_set_output(ngc_coord_t *co, ngc_output_t *out)
+{
+    co->out = out;
+}
+
+ngc_ranges_t *ngc_coord_ranges(const ngc_coord_t *co)
+{
+    return co->phase == NGC_PHASE_STOP && co->nptasks > 0 && co->part_done == co->nptasks
+               ? co->ranges
+               : NULL;
 }
 
 void ngc_coord_failure(const ngc_coord_t *co, char *buf, size_t cap)
@@ -609,6 +731,8 @@ static void ngc_coord_report_failure(ngc_coord_t *co)
 {
     char text[NGC_MSG_PATH_MAX + 1400];
     ngc_coord_failure(co, text, sizeof(text));
+    if (text[0] == '\0')
+        return; /* told already */
     ngc_log_user(0, "%s", text);
     if (co->failure_is_task && co->fail.code == NGC_FAIL_FULL)
         ngc_log_user(0, "rerun with a larger --memory (it was %llu MiB)",

@@ -15,8 +15,10 @@
 #include <stdint.h>
 
 #include "engine/config.h"
+#include "engine/output.h"
 #include "engine/plan.h"
 #include "engine/proc.h"
+#include "engine/ranges.h"
 #include "engine/shm.h"
 
 typedef struct ngc_coord_s ngc_coord_t;
@@ -49,6 +51,13 @@ typedef struct {
 ngc_coord_t *ngc_coord_new(const ngc_config_t *cfg, ngc_plan_t *plan, ngc_shm_t *shm,
                            ngc_proc_table_t *procs, ngc_proc_fn spawn_fn, void *spawn_arg);
 void ngc_coord_free(ngc_coord_t *co);
+/* The job writes an output: after the sort phase the workers may format
+ * it, range by range (ranges.h), and the ranges done may be written to a
+ * temporary file while the others are formatted. Before ngc_coord_run. */
+void ngc_coord_set_output(ngc_coord_t *co, ngc_output_t *out);
+/* After a run that went well, the formatted ranges to write in order, or
+ * NULL when the output is to be merged by ngc_output_write. Freed with co. */
+ngc_ranges_t *ngc_coord_ranges(const ngc_coord_t *co);
 /* Runs the job to its end; every worker has exited when it returns. */
 ngc_coord_result_t ngc_coord_run(ngc_coord_t *co);
 /* The signal that interrupted the run. */

@@ -5,8 +5,8 @@
  *
  *   NGRAM_FAILPOINTS="name[@task=N][@attempt=K][:action][,name...]"
  *
- * task:    the map or sort task id (plan order; sort tasks are numbered from
- *          0 in their own phase); default: any task.
+ * task:    the map, sort or format task id (plan order; sort and format
+ *          tasks are numbered from 0 in their own phase); default: any task.
  * attempt: 1 for a task's first run, 2 for its first retry...; default 1,
  *          so a retry succeeds; "@attempt=0" fires on every attempt.
  * action:  kill (SIGKILL, the default), segv, abort, exit (exit status 3).
@@ -34,6 +34,9 @@
  *                          stays open until --task-timeout)
  *   worker.spill_enospc    every write of a spilled run fails with ENOSPC,
  *                          as on a full disk (task and attempt are ignored)
+ *   worker.crash_in_format halfway through an output range, its first half
+ *                          already in its window; format tasks are the
+ *                          ranges, numbered from 0 in their phase
  */
 #ifndef NGC_ENGINE_FAILPOINT_H
 #define NGC_ENGINE_FAILPOINT_H
@@ -53,6 +56,7 @@ typedef enum {
     NGC_FP_STALL_IN_LOAD,
     NGC_FP_SPILL_ENOSPC,
     NGC_FP_CRASH_IN_GROW,
+    NGC_FP_CRASH_IN_FORMAT,
     NGC_FP_COUNT
 } ngc_failpoint_t;
 

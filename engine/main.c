@@ -106,7 +106,9 @@ static int ngc_main_finish(ngc_output_t *out, ngc_shm_t *shm, ngc_spill_t *spill
     int rc = NGC_OK;
     if (out != NULL) {
         ngc_log_info("workers stopped; writing the output");
-        rc = ngc_output_write(out, ngc_shm_counters(shm), spill);
+        ngc_ranges_t *ranges = ngc_coord_ranges(co);
+        rc = ranges != NULL ? ngc_ranges_write(ranges, out)
+                            : ngc_output_write(out, ngc_shm_counters(shm), spill);
         if (rc == NGC_OK)
             rc = ngc_output_sync(out);
     }
@@ -196,7 +198,8 @@ static int ngc_main_run(const ngc_config_t *cfg, int argc, char **argv)
     ngc_proc_table_init(procs, cfg->processes);
     ngc_log_info("planned %u tasks over %u files; starting %u workers", plan->ntasks,
                  plan->nfiles, cfg->processes);
-    ngc_worker_args_t wargs = {cfg, shm, pg != NULL ? stage : NULL, spill};
+    ngc_worker_args_t wargs = {cfg, shm, pg != NULL ? stage : NULL, spill,
+                               out != NULL ? ngc_output_line_format(out) : NULL};
     for (unsigned i = 0; i < cfg->processes; i++) {
         if (ngc_proc_spawn(procs, i, ngc_worker_main, &wargs) != NGC_OK) {
             ngc_log_user(0, "cannot start %u worker processes", cfg->processes);
@@ -212,6 +215,10 @@ static int ngc_main_run(const ngc_config_t *cfg, int argc, char **argv)
         ngc_pg_fail_job(pg, "cannot start the coordinator");
         goto fail_procs;
     }
+    /* With --pg the partitions go to the database and the output, if any,
+     * is merged in one process. */
+    if (out != NULL && pg == NULL)
+        ngc_coord_set_output(co, out);
     /* From here the loop sees every stop signal; one that came earlier is
      * in the flag. */
     ngc_coord_result_t res = NGC_COORD_INTERRUPTED;

@@ -90,7 +90,7 @@ int ngc_msg_decode(const uint8_t *p, size_t avail, ngc_msg_t *out, size_t *used,
             *why = "task path holds a NUL byte";
             return NGC_ERROR;
         }
-        if (t->kind < NGC_TASK_MAP_PLAIN || t->kind > NGC_TASK_LOAD) {
+        if (t->kind < NGC_TASK_MAP_PLAIN || t->kind > NGC_TASK_FORMAT) {
             *why = "unknown task kind";
             return NGC_ERROR;
         }
@@ -99,8 +99,13 @@ int ngc_msg_decode(const uint8_t *p, size_t avail, ngc_msg_t *out, size_t *used,
             return NGC_ERROR;
         }
         if ((t->flags & NGC_TASK_FD) && t->kind != NGC_TASK_MAP_PLAIN &&
-            t->kind != NGC_TASK_MAP_STREAM) {
+            t->kind != NGC_TASK_MAP_STREAM && t->kind != NGC_TASK_FORMAT) {
             *why = "a descriptor for a task that reads none";
+            return NGC_ERROR;
+        }
+        if (t->kind == NGC_TASK_FORMAT &&
+            (!(t->flags & NGC_TASK_FD) || t->offset >= t->length || t->path_len != 0)) {
+            *why = "a format task without its descriptor, range or with a path";
             return NGC_ERROR;
         }
         if (t->offset + t->length < t->offset) {

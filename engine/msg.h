@@ -33,12 +33,14 @@ typedef enum {
     NGC_TASK_MAP_STREAM = 2, /* the whole file, gzip or plain, streamed */
     NGC_TASK_MAP_STDIN = 3, /* standard input, gzip or plain */
     NGC_TASK_SORT = 4,      /* sort partitions [offset, offset+length) */
-    NGC_TASK_LOAD = 5       /* COPY partitions [offset, offset+length) to PostgreSQL */
+    NGC_TASK_LOAD = 5,      /* COPY partitions [offset, offset+length) to PostgreSQL */
+    NGC_TASK_FORMAT = 6     /* format output range `offset` of `length` into its window */
 } ngc_task_kind_t;
 
 /* A map task's input descriptor comes with its TASK frame (SCM_RIGHTS, see
  * channel.h): a pipe or device the coordinator opened once, or a /dev/fd
- * path that means nothing in a worker. path then only names it. */
+ * path that means nothing in a worker. path then only names it. A format
+ * task always has it: the memfd of the output's ranges (ranges.h). */
 #define NGC_TASK_FD 1u
 
 /* Why a line is malformed. */
@@ -102,6 +104,7 @@ typedef struct {
     uint32_t format;    /* ngc_format_t the task read; AUTO if it had no lines */
     uint32_t pad;
     ngc_msg_sample_t samples[NGC_MSG_SAMPLES];
+    uint64_t bytes;     /* format: bytes written to the window (lines: its lines) */
 } ngc_msg_done_t;
 
 typedef struct {
@@ -128,7 +131,7 @@ typedef struct {
 _Static_assert(sizeof(ngc_msg_hello_t) == 8, "wire layout");
 _Static_assert(offsetof(ngc_msg_task_t, path) == 40, "wire layout");
 _Static_assert(sizeof(ngc_msg_sample_t) == 16, "wire layout");
-_Static_assert(sizeof(ngc_msg_done_t) == 56 + 16 * NGC_MSG_SAMPLES, "wire layout");
+_Static_assert(sizeof(ngc_msg_done_t) == 64 + 16 * NGC_MSG_SAMPLES, "wire layout");
 _Static_assert(offsetof(ngc_msg_failed_t, text) == 24, "wire layout");
 
 /* Writes msg as one frame into buf (at least NGC_MSG_FRAME_MAX bytes);

@@ -44,8 +44,8 @@ struct ngc_output_s {
     uint64_t lines_out;    /* whole lines handed to write(2) */
     uint64_t bytes_out;
     volatile sig_atomic_t *stop;
-    bool normalize;
-    ngc_totals_t totals;   /* --normalize */
+    bool members;          /* gzip members were written whole: nothing to deflate */
+    ngc_line_format_t lf;
 };
 
 /* /dev/stdout, /dev/fd/N, /proc/self/fd/N name a descriptor already open:
@@ -289,13 +289,14 @@ ngc_output_t *ngc_output_open(const ngc_config_t *cfg, volatile sig_atomic_t *st
     out->fd = STDOUT_FILENO;
     out->stop = stop;
     /* The totals file is read first: a bad one fails before any work. */
+    out->lf.count = cfg->count;
     if (cfg->normalize != NULL) {
         if (ngc_normalize_load(cfg->normalize, cfg->from_year, cfg->to_year, cfg->count,
-                               &out->totals) != NGC_OK) {
+                               &out->lf.totals) != NGC_OK) {
             free(out);
             return NULL;
         }
-        out->normalize = true;
+        out->lf.normalize = true;
     }
     out->buf = malloc(NGC_OUT_BUF);
     if (out->buf == NULL)
@@ -379,6 +380,10 @@ static int ngc_output_flush(ngc_output_t *out, bool finish)
         out->len = 0;
         return rc;
     }
+    if (out->members) {
+        ngc_assert(out->len == 0);
+        return NGC_OK;
+    }
     out->zs.next_in = (unsigned char *)out->buf;
     out->zs.avail_in = (uInt)out->len;
     int zrc;
@@ -412,28 +417,21 @@ size_t ngc_output_u64(char *dst, uint64_t v)
     return n;
 }
 
-static int ngc_output_entry(ngc_output_t *out, const ngc_entry_t *e)
+size_t ngc_output_line(const ngc_line_format_t *lf, const ngc_entry_t *e, char *dst)
 {
-    size_t need = (size_t)e->len + 2 * NGC_NORMALIZE_MAX + 4;
-    if (NGC_OUT_BUF - out->len < need) {
-        int rc = ngc_output_flush(out, false);
-        if (rc != NGC_OK)
-            return rc;
-    }
-    ngc_assert(need <= NGC_OUT_BUF);
-    memcpy(out->buf + out->len, e->key, e->len);
-    out->len += e->len;
-    char *p = out->buf + out->len;
+    char *p = dst;
+    memcpy(p, e->key, e->len);
+    p += e->len;
     *p++ = '\t';
-    ngc_count_t mode = out->cfg->count;
-    if (out->normalize) {
+    ngc_count_t mode = lf->count;
+    if (lf->normalize) {
         /* Per million words; percent of books. */
         if (mode != NGC_COUNT_VOLUME)
-            p += ngc_normalize_format(p, e->match, 1000000, out->totals.match);
+            p += ngc_normalize_format(p, e->match, 1000000, lf->totals.match);
         if (mode == NGC_COUNT_BOTH)
             *p++ = '\t';
         if (mode != NGC_COUNT_MATCH)
-            p += ngc_normalize_format(p, e->volume, 100, out->totals.volume);
+            p += ngc_normalize_format(p, e->volume, 100, lf->totals.volume);
     } else {
         p += ngc_output_u64(p, mode == NGC_COUNT_VOLUME ? e->volume : e->match);
         if (mode == NGC_COUNT_BOTH) {
@@ -442,7 +440,19 @@ static int ngc_output_entry(ngc_output_t *out, const ngc_entry_t *e)
         }
     }
     *p++ = '\n';
-    out->len = (size_t)(p - out->buf);
+    return (size_t)(p - dst);
+}
+
+static int ngc_output_entry(ngc_output_t *out, const ngc_entry_t *e)
+{
+    size_t need = (size_t)e->len + NGC_OUTPUT_LINE_EXTRA;
+    if (NGC_OUT_BUF - out->len < need) {
+        int rc = ngc_output_flush(out, false);
+        if (rc != NGC_OK)
+            return rc;
+    }
+    ngc_assert(need <= NGC_OUT_BUF);
+    out->len += ngc_output_line(&out->lf, e, out->buf + out->len);
     out->lines++;
     return NGC_OK;
 }
@@ -477,6 +487,35 @@ int ngc_output_write(ngc_output_t *out, const ngc_counters_t *c, ngc_spill_t *sp
     if (rc != NGC_OK)
         return rc;
     return *out->stop ? NGC_AGAIN : NGC_OK;
+}
+
+int ngc_output_put(ngc_output_t *out, const char *p, size_t n, uint64_t lines)
+{
+    ngc_assert(out->len == 0 && (!out->gzip || out->lines == 0 || out->members));
+    size_t done;
+    int rc = ngc_output_raw(out, p, n, &done);
+    out->members = out->gzip;
+    out->lines += lines;
+    if (rc == NGC_OK)
+        out->lines_out = out->lines;
+    else if (!out->gzip)
+        out->lines_out += ngc_output_newlines(p, done);
+    return rc != NGC_OK ? rc : *out->stop ? NGC_AGAIN : NGC_OK;
+}
+
+const ngc_line_format_t *ngc_output_line_format(const ngc_output_t *out)
+{
+    return &out->lf;
+}
+
+bool ngc_output_gzip(const ngc_output_t *out)
+{
+    return out->gzip;
+}
+
+bool ngc_output_streamed(const ngc_output_t *out)
+{
+    return out->streamed;
 }
 
 int ngc_output_sync(ngc_output_t *out)

@@ -16,9 +16,21 @@
 
 #include "engine/config.h"
 #include "engine/counters.h"
+#include "engine/normalize.h"
 #include "engine/spill.h"
 
 typedef struct ngc_output_s ngc_output_t;
+
+/* How a line is formatted: what --count prints, and --normalize's totals.
+ * Plain data, so forked workers format exactly as the coordinator. */
+typedef struct {
+    ngc_count_t count;
+    bool normalize;
+    ngc_totals_t totals;
+} ngc_line_format_t;
+
+/* Room a line takes beyond its key: TAB, two numbers, TAB, newline. */
+#define NGC_OUTPUT_LINE_EXTRA (2 * NGC_NORMALIZE_MAX + 4)
 
 /* Creates the temporary file (or takes stdout, opens a device) so an
  * unwritable place, or an output that is one of the inputs, fails before
@@ -35,6 +47,21 @@ ngc_output_t *ngc_output_open(const ngc_config_t *cfg, volatile sig_atomic_t *st
  * became non-zero.
  */
 int ngc_output_write(ngc_output_t *out, const ngc_counters_t *c, ngc_spill_t *sp);
+/*
+ * Writes n bytes formatted elsewhere (ngc_output_line's lines, `lines` of
+ * them; for a .gz output, one whole gzip member holding them), instead of
+ * ngc_output_write, in order, as many times as needed. Codes as
+ * ngc_output_write.
+ */
+int ngc_output_put(ngc_output_t *out, const char *p, size_t n, uint64_t lines);
+/* The line format, valid while out lives. */
+const ngc_line_format_t *ngc_output_line_format(const ngc_output_t *out);
+/* Whether the output is gzip (-o NAME.gz). */
+bool ngc_output_gzip(const ngc_output_t *out);
+/* Whether it goes out as written (standard output, a descriptor, a device,
+ * a FIFO), not to a temporary that only the commit names. */
+bool ngc_output_streamed(const ngc_output_t *out);
+
 /* Flushes, syncs and closes a temporary (and names it): after NGC_OK only the
  * rename is left, which a full disk cannot fail. Codes as ngc_output_write. */
 int ngc_output_sync(ngc_output_t *out);
@@ -50,6 +77,11 @@ uint64_t ngc_output_lines(const ngc_output_t *out);
 bool ngc_output_sent(const ngc_output_t *out, uint64_t *lines, bool *complete);
 /* "standard output" or the path given to -o, for messages. */
 const char *ngc_output_name(const ngc_output_t *out);
+
+/* Formats entry e as one output line at dst, which has room for e->len +
+ * NGC_OUTPUT_LINE_EXTRA bytes; returns its length. Pure: the one formatter
+ * of the serial and the parallel output. */
+size_t ngc_output_line(const ngc_line_format_t *lf, const ngc_entry_t *e, char *dst);
 
 /* Writes the decimal digits of v at dst; returns their count (at most 20). */
 size_t ngc_output_u64(char *dst, uint64_t v);

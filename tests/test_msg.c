@@ -190,6 +190,54 @@ static void test_roundtrip_done(void **state)
     in.u.done.samples[0].line = in.u.done.lines;
     ngc_t_roundtrip(&in, &out, sizeof(ngc_msg_done_t));
     assert_int_equal(out.u.done.samples[0].line, 1000);
+    /* A format task's DONE: its window's bytes. */
+    in = ngc_t_done(0);
+    in.u.done.bytes = 0x0a0b0c0d0e0f1011ull;
+    ngc_t_roundtrip(&in, &out, sizeof(ngc_msg_done_t));
+    assert_true(out.u.done.bytes == 0x0a0b0c0d0e0f1011ull);
+}
+
+/* A format task names range `offset` of `length`, has no path, and always
+ * carries the output's memfd. */
+static void test_task_format(void **state)
+{
+    (void)state;
+    ngc_msg_t out;
+    size_t used;
+    const char *why;
+    ngc_msg_t m = ngc_t_task(NGC_TASK_FORMAT, "", 0);
+    m.u.task.flags = NGC_TASK_FD;
+    m.u.task.offset = 0;
+    m.u.task.length = 1;
+    size_t n = ngc_msg_encode(&m, ngc_t_buf);
+    assert_int_equal(ngc_t_decode(ngc_t_buf, n, &out, &used, &why), NGC_OK);
+    assert_true(ngc_msg_has_fd(&out));
+    assert_int_equal(out.u.task.kind, NGC_TASK_FORMAT);
+    m.u.task.offset = 1023;
+    m.u.task.length = 1024;
+    n = ngc_msg_encode(&m, ngc_t_buf);
+    assert_int_equal(ngc_t_decode(ngc_t_buf, n, &out, &used, &why), NGC_OK);
+    assert_true(out.u.task.offset == 1023 && out.u.task.length == 1024);
+    /* Without the descriptor. */
+    m.u.task.flags = 0;
+    n = ngc_msg_encode(&m, ngc_t_buf);
+    ngc_t_expect_error(ngc_t_buf, n);
+    /* A range past the last, or of none. */
+    m.u.task.flags = NGC_TASK_FD;
+    const uint64_t bad[][2] = {{1024, 1024}, {0, 0}, {UINT64_MAX, 5}};
+    for (size_t i = 0; i < NGC_NELEMS(bad); i++) {
+        m.u.task.offset = bad[i][0];
+        m.u.task.length = bad[i][1];
+        n = ngc_msg_encode(&m, ngc_t_buf);
+        ngc_t_expect_error(ngc_t_buf, n);
+    }
+    /* With a path. */
+    m = ngc_t_task(NGC_TASK_FORMAT, "/tmp/f", 6);
+    m.u.task.flags = NGC_TASK_FD;
+    m.u.task.offset = 0;
+    m.u.task.length = 1;
+    n = ngc_msg_encode(&m, ngc_t_buf);
+    ngc_t_expect_error(ngc_t_buf, n);
 }
 
 static void test_roundtrip_failed(void **state)
@@ -401,7 +449,7 @@ static void test_task_nul_in_path(void **state)
 static void test_task_bad_kind(void **state)
 {
     (void)state;
-    const uint32_t kinds[] = {0, NGC_TASK_LOAD + 1, 100, UINT32_MAX};
+    const uint32_t kinds[] = {0, NGC_TASK_FORMAT + 1, 100, UINT32_MAX};
     for (size_t i = 0; i < NGC_NELEMS(kinds); i++) {
         ngc_msg_t m = ngc_t_task(kinds[i], "/tmp/f", 6);
         size_t n = ngc_msg_encode(&m, ngc_t_buf);
@@ -584,6 +632,7 @@ int main(void)
         cmocka_unit_test(test_task_map_without_path),
         cmocka_unit_test(test_task_range_wraps),
         cmocka_unit_test(test_task_flags),
+        cmocka_unit_test(test_task_format),
         cmocka_unit_test(test_done_bad_samples),
         cmocka_unit_test(test_failed_bad),
         cmocka_unit_test(test_reason_text),

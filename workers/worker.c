@@ -21,6 +21,7 @@
 #include "workers/parse.h"
 #include "workers/pgload.h"
 #include "workers/reader.h"
+#include "workers/render.h"
 #include "workers/tpool.h"
 
 #include <signal.h>
@@ -64,6 +65,11 @@ typedef struct {
     ngc_pgload_t *pg;           /* this task slot's connection, kept */
     int load_rc;
     ngc_tpool_job_t load_job;
+    /* format tasks */
+    int fmt_fd;                 /* the output's memfd, while the task runs */
+    int fmt_rc;
+    uint64_t fmt_bytes, fmt_lines;
+    ngc_tpool_job_t fmt_job;
 } ngc_wtask_t;
 
 struct ngc_worker_s {
@@ -71,6 +77,7 @@ struct ngc_worker_s {
     const ngc_config_t *cfg;
     const char *pg_stage;
     ngc_spill_t *spill;
+    const ngc_line_format_t *line_format;
     pid_t coordinator;
     ngc_stats_t *stats;
     ngc_counters_t *counters;
@@ -116,6 +123,9 @@ static void ngc_worker_task_end(ngc_wtask_t *t)
     ngc_map_reset(t->map);
     free(t->sort_jobs);
     t->sort_jobs = NULL;
+    if (t->fmt_fd >= 0)
+        close(t->fmt_fd);
+    t->fmt_fd = -1;
     t->in_use = false;
 }
 
@@ -359,6 +369,21 @@ static void ngc_worker_load_work(ngc_tpool_job_t *job)
                                        sizeof(t->fail.text));
 }
 
+static void ngc_worker_format_work(ngc_tpool_job_t *job)
+{
+    ngc_wtask_t *t = job->arg;
+    ngc_worker_t *w = t->w;
+    ngc_range_t g = {.take = 0};
+    char *err = t->fail.text;
+    size_t cap = sizeof(t->fail.text);
+    t->fmt_rc = ngc_ranges_read(t->fmt_fd, t->msg.offset, w->counters, &g, err, cap);
+    if (t->fmt_rc == NGC_OK)
+        t->fmt_rc = ngc_render_range(w->counters, ngc_counters_order_of(w->cfg), w->line_format,
+                                     t->fmt_fd, &g, t->msg.task_id, t->msg.attempt,
+                                     &t->fmt_bytes, err, cap);
+    t->fmt_lines = g.take;
+}
+
 /* --- done callbacks: loop thread --- */
 
 static void ngc_worker_beat(ngc_worker_t *w)
@@ -408,6 +433,10 @@ static void ngc_worker_send_done(ngc_wtask_t *t)
     d->format = t->parse.format;
     d->nsamples = t->parse.nsamples;
     memcpy(d->samples, t->parse.samples, sizeof(d->samples));
+    if (t->msg.kind == NGC_TASK_FORMAT) {
+        d->lines = t->fmt_lines;
+        d->bytes = t->fmt_bytes;
+    }
     uint32_t id = t->msg.task_id, attempt = t->msg.attempt;
     if (ngc_failpoint_armed(NGC_FP_CORRUPT_FRAME, id, attempt)) {
         uint8_t junk[NGC_MSG_HEADER] = {8, 0, 0, 0, NGC_MSG_VERSION + 7, NGC_MSG_DONE, 0, 0};
@@ -448,6 +477,21 @@ static void ngc_worker_load_done(ngc_tpool_job_t *job)
         char text[sizeof(t->fail.text)];
         memcpy(text, t->fail.text, sizeof(text));
         ngc_worker_fail(t, NGC_FAIL_DATABASE, 0, text);
+        ngc_worker_send_failed(t);
+    }
+    ngc_worker_task_end(t);
+}
+
+static void ngc_worker_format_done(ngc_tpool_job_t *job)
+{
+    ngc_wtask_t *t = job->arg;
+    ngc_worker_beat(t->w);
+    if (t->fmt_rc == NGC_OK) {
+        ngc_worker_send_done(t);
+    } else {
+        char text[sizeof(t->fail.text)];
+        memcpy(text, t->fail.text, sizeof(text));
+        ngc_worker_fail(t, NGC_FAIL_INTERNAL, 0, text);
         ngc_worker_send_failed(t);
     }
     ngc_worker_task_end(t);
@@ -502,7 +546,8 @@ static void ngc_worker_schedule(ngc_wtask_t *t)
 /* fd: the input that came with the task, or -1; taken over. */
 static void ngc_worker_start_task(ngc_worker_t *w, const ngc_msg_task_t *msg, int fd)
 {
-    if (fd >= 0 && msg->kind != NGC_TASK_MAP_PLAIN && msg->kind != NGC_TASK_MAP_STREAM) {
+    if (fd >= 0 && msg->kind != NGC_TASK_MAP_PLAIN && msg->kind != NGC_TASK_MAP_STREAM &&
+        msg->kind != NGC_TASK_FORMAT) {
         close(fd); /* ngc_msg_decode lets none through */
         fd = -1;
     }
@@ -539,6 +584,18 @@ static void ngc_worker_start_task(ngc_worker_t *w, const ngc_msg_task_t *msg, in
             ngc_worker_task_end(t);
             return;
         }
+    }
+    if (msg->kind == NGC_TASK_FORMAT) {
+        t->fmt_fd = fd;
+        t->fmt_bytes = t->fmt_lines = 0;
+        if (fd < 0 || w->line_format == NULL) {
+            ngc_worker_fail(t, NGC_FAIL_INTERNAL, 0, "no output set up");
+            ngc_worker_send_failed(t);
+            ngc_worker_task_end(t);
+            return;
+        }
+        ngc_tpool_post(w->tp, &t->fmt_job);
+        return;
     }
     if (msg->kind == NGC_TASK_LOAD) {
         if (w->cfg->pg_dsn == NULL || w->pg_stage == NULL ||
@@ -651,6 +708,8 @@ static int ngc_worker_init_tasks(ngc_worker_t *w)
         t->parse_job = (ngc_tpool_job_t){ngc_worker_parse_work, ngc_worker_parse_done, t, NULL};
         t->merge_job = (ngc_tpool_job_t){ngc_worker_merge_work, ngc_worker_merge_done, t, NULL};
         t->load_job = (ngc_tpool_job_t){ngc_worker_load_work, ngc_worker_load_done, t, NULL};
+        t->fmt_job = (ngc_tpool_job_t){ngc_worker_format_work, ngc_worker_format_done, t, NULL};
+        t->fmt_fd = -1;
     }
     return NGC_OK;
 }
@@ -684,6 +743,7 @@ int ngc_worker_main(unsigned slot, int fd, void *arg)
         .cfg = args->cfg,
         .pg_stage = args->pg_stage,
         .spill = args->spill,
+        .line_format = args->line_format,
         .coordinator = getppid(),
         .stats = ngc_shm_stats(args->shm),
         .counters = ngc_shm_counters(args->shm),

@@ -7,6 +7,7 @@
 #define NGC_WORKERS_WORKER_H
 
 #include "engine/config.h"
+#include "engine/output.h"
 #include "engine/shm.h"
 #include "engine/spill.h"
 
@@ -15,6 +16,7 @@ typedef struct {
     ngc_shm_t *shm;
     const char *pg_stage;   /* quoted staging table, with --pg */
     ngc_spill_t *spill;     /* where partitions spill; each process its copy */
+    const ngc_line_format_t *line_format; /* for format tasks; NULL without an output */
 } ngc_worker_args_t;
 
 /* The worker's whole life; its return value is the exit status. Passed to
