@@ -304,7 +304,17 @@ static void test_log_mode(void **state)
         assert_true(got[i].match == ref[i].match && got[i].volume == ref[i].volume);
     }
     free(got);
+    /* A log asks to be merged once it holds 65536 entries, not before. */
+    assert_false(ngc_map_wants_merge(m));
+    char key[32];
+    for (size_t i = N + AGAIN; i < 65536; i++) {
+        assert_false(ngc_map_wants_merge(m));
+        int len = snprintf(key, sizeof(key), "more%zu", i);
+        assert_int_equal(ngc_map_add(m, key, (uint32_t)len, 1, 1), NGC_OK);
+    }
+    assert_true(ngc_map_wants_merge(m));
     ngc_map_reset(m);
+    assert_false(ngc_map_wants_merge(m));
     assert_int_equal(ngc_map_add(m, "x", 1, 1, 1), NGC_OK);
     assert_int_equal(ngc_map_add(m, "x", 1, 1, 1), NGC_OK);
     assert_int_equal(ngc_map_count(m), 1);

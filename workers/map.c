@@ -9,7 +9,8 @@
  * watches its first NGC_MAP_SAMPLE adds after a reset; when fewer than one
  * in NGC_MAP_HIT_RATIO found its key, it becomes a log: entries are
  * appended in order (the shared merge sums repeats), and the slot array
- * is their sequential store. The choice depends only on the input, so a
+ * is their sequential store. Holding a log longer saves nothing, so it is
+ * merged every NGC_MAP_LOG_BATCH entries: a few MB per thread. The choice depends only on the input, so a
  * retried task cuts its batches at the same places.
  */
 #include "engine/ngc.h"
@@ -21,6 +22,7 @@
 #define NGC_MAP_BLOCK (1u << 20)
 #define NGC_MAP_SAMPLE 32768u
 #define NGC_MAP_HIT_RATIO 8u
+#define NGC_MAP_LOG_BATCH 65536u /* a log is merged when it holds this many */
 
 /* A slot is the entry the merge takes (key NULL when empty; part is set
  * only by ngc_map_partitioned), so the table is handed over in place. */
@@ -252,6 +254,11 @@ int ngc_map_add_hashed(ngc_map_t *m, const char *key, uint32_t len, uint64_t h,
 size_t ngc_map_count(const ngc_map_t *m)
 {
     return m->count;
+}
+
+bool ngc_map_wants_merge(const ngc_map_t *m)
+{
+    return m->log && m->count >= NGC_MAP_LOG_BATCH;
 }
 
 size_t ngc_map_bytes(const ngc_map_t *m)

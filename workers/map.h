@@ -8,6 +8,7 @@
 #ifndef NGC_WORKERS_MAP_H
 #define NGC_WORKERS_MAP_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -38,6 +39,9 @@ size_t ngc_map_count(const ngc_map_t *m);
 /* Bytes the table holds for its entries (slots, keys, and the merge's
  * partitioned copy of them), the measure of its budget. */
 size_t ngc_map_bytes(const ngc_map_t *m);
+/* Whether the table is a log long enough to merge now (see map.c): its
+ * memory would buy nothing more. */
+bool ngc_map_wants_merge(const ngc_map_t *m);
 /* All entries grouped by partition: partition k is kv[start[k]..start[k+1]),
  * rearranged in place (the next add first rebuilds the table). Valid until
  * the next add or reset. Never NULL. */

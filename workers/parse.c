@@ -361,7 +361,8 @@ int ngc_parse_emit_hashed(ngc_parse_t *ps, ngc_map_t *m, const char *k, size_t k
 {
     int rc = ngc_map_add_hashed(m, k, (uint32_t)klen, hash, match, volume);
     if (NGC_LIKELY(rc == NGC_OK)) {
-        if (NGC_UNLIKELY(ngc_map_bytes(m) > ps->map_budget) && ps->spill != NULL)
+        if (NGC_UNLIKELY(ngc_map_bytes(m) > ps->map_budget || ngc_map_wants_merge(m)) &&
+            ps->spill != NULL)
             return ps->spill(ps, m, ps->spill_arg);
         return NGC_OK;
     }
