@@ -111,6 +111,13 @@ kill_workers() {
     done
 }
 
+# sanitized: true under a sanitizer (tools/run-tests sets NGC_SANITIZER). There
+# the point is memory and thread errors on each code path, so a test may run
+# one representative of an option matrix that the release build runs whole.
+sanitized() {
+    [ -n "${NGC_SANITIZER:-}" ]
+}
+
 finish() {
     echo "$PASSED passed, $FAILED failed"
     [ "$FAILED" -eq 0 ]
