@@ -8,6 +8,10 @@ HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 REF="$HERE/reference.py"
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/ngc-e2e.XXXXXX")
 trap 'rm -rf "$WORK"' EXIT
+# reference.py looks up a result it has worked out before (same code, same
+# options, same input bytes) here; tools/run-tests shares one directory
+# between all the tests of all its builds.
+export NGC_REF_CACHE=${NGC_REF_CACHE:-$WORK/refcache}
 export LC_ALL=C
 PASSED=0
 FAILED=0
@@ -105,6 +109,13 @@ kill_workers() {
             sleep 0.0$((RANDOM % 6))$((RANDOM % 10))
         fi
     done
+}
+
+# sanitized: true under a sanitizer (tools/run-tests sets NGC_SANITIZER). There
+# the point is memory and thread errors on each code path, so a test may run
+# one representative of an option matrix that the release build runs whole.
+sanitized() {
+    [ -n "${NGC_SANITIZER:-}" ]
 }
 
 finish() {

@@ -12,14 +12,21 @@ check "generator ran" test -s "$WORK/a.tsv"
 gzip -c "$WORK/a.tsv" > "$WORK/a.tsv.gz"
 
 python3 "$REF" "$WORK/a.tsv" --malformed-out "$WORK/ref.malformed" > "$WORK/a.ref"
+# Under a sanitizer each -p and -t once, the chunk sizes (and gzip) in turn.
+k=0
 for p in 1 2 3 4; do
     for t in 1 2 3; do
-        for c in 64K 1M 3M 1G; do
+        k=$((k + 1))
+        for c in 64K 1M 3M 1G gz; do
+            sanitized && [ $c != "$(echo 64K 1M 3M 1G gz | cut -d' ' -f$((k % 5 + 1)))" ] && continue
+            if [ $c = gz ]; then
+                "$NGC_BIN" --no-progress -p $p -t $t "$WORK/a.tsv.gz" > "$WORK/ngc.out" 2> "$WORK/ngc.err"
+                check "a.tsv.gz -p $p -t $t" cmp -s "$WORK/a.ref" "$WORK/ngc.out"
+                continue
+            fi
             "$NGC_BIN" --no-progress -p $p -t $t -c $c "$WORK/a.tsv" > "$WORK/ngc.out" 2> "$WORK/ngc.err"
             check "a.tsv -p $p -t $t -c $c" cmp -s "$WORK/a.ref" "$WORK/ngc.out"
         done
-        "$NGC_BIN" --no-progress -p $p -t $t "$WORK/a.tsv.gz" > "$WORK/ngc.out" 2> "$WORK/ngc.err"
-        check "a.tsv.gz -p $p -t $t" cmp -s "$WORK/a.ref" "$WORK/ngc.out"
     done
 done
 # The malformed lines the generator injected are the ones skipped.
