@@ -94,14 +94,14 @@ void ngc_map_free(ngc_map_t *m)
     free(m);
 }
 
-static int ngc_map_grow(ngc_map_t *m)
+/* Moves the entries of slots[0..end) into a fresh array of ncap slots. */
+static int ngc_map_rehash(ngc_map_t *m, size_t ncap, size_t end)
 {
-    size_t ncap = m->cap * 2;
     ngc_mslot_t *ns = calloc(ncap, sizeof(*ns));
     if (ns == NULL)
         return NGC_FULL;
     size_t mask = ncap - 1;
-    for (size_t i = 0; i < m->cap; i++) {
+    for (size_t i = 0; i < end; i++) {
         if (m->slots[i].key == NULL)
             continue;
         size_t j = m->slots[i].hash & mask;
@@ -198,18 +198,8 @@ int ngc_map_add(ngc_map_t *m, const char *key, uint32_t len, uint64_t match,
  * in partition order) a hash table again. */
 static int ngc_map_rebuild(ngc_map_t *m)
 {
-    ngc_mslot_t *ns = calloc(m->cap, sizeof(*ns));
-    if (ns == NULL)
+    if (ngc_map_rehash(m, m->cap, m->count) != NGC_OK)
         return NGC_FULL;
-    size_t mask = m->cap - 1;
-    for (size_t i = 0; i < m->count; i++) {
-        size_t j = m->slots[i].hash & mask;
-        while (ns[j].key != NULL)
-            j = (j + 1) & mask;
-        ns[j] = m->slots[i];
-    }
-    free(m->slots);
-    m->slots = ns;
     m->log = m->handed = false;
     return NGC_OK;
 }
@@ -226,7 +216,7 @@ int ngc_map_add_hashed(ngc_map_t *m, const char *key, uint32_t len, uint64_t h,
         ngc_map_to_log(m);
         return ngc_map_append(m, key, len, h, match, volume);
     }
-    if ((m->count + 1) * 4 > m->cap * 3 && ngc_map_grow(m) != NGC_OK)
+    if ((m->count + 1) * 4 > m->cap * 3 && ngc_map_rehash(m, m->cap * 2, m->cap) != NGC_OK)
         return NGC_FULL;
     size_t mask = m->cap - 1;
     size_t i = h & mask;

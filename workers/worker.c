@@ -467,34 +467,31 @@ static void ngc_worker_merge_done(ngc_tpool_job_t *job)
     ngc_worker_task_end(t);
 }
 
-static void ngc_worker_load_done(ngc_tpool_job_t *job)
+/* Ends a load or format task: DONE, or FAILED with the job's text. */
+static void ngc_worker_phase_done(ngc_wtask_t *t, int rc, ngc_fail_t why)
 {
-    ngc_wtask_t *t = job->arg;
     ngc_worker_beat(t->w);
-    if (t->load_rc == NGC_OK) {
+    if (rc == NGC_OK) {
         ngc_worker_send_done(t);
     } else {
         char text[sizeof(t->fail.text)];
         memcpy(text, t->fail.text, sizeof(text));
-        ngc_worker_fail(t, NGC_FAIL_DATABASE, 0, text);
+        ngc_worker_fail(t, why, 0, text);
         ngc_worker_send_failed(t);
     }
     ngc_worker_task_end(t);
 }
 
+static void ngc_worker_load_done(ngc_tpool_job_t *job)
+{
+    ngc_wtask_t *t = job->arg;
+    ngc_worker_phase_done(t, t->load_rc, NGC_FAIL_DATABASE);
+}
+
 static void ngc_worker_format_done(ngc_tpool_job_t *job)
 {
     ngc_wtask_t *t = job->arg;
-    ngc_worker_beat(t->w);
-    if (t->fmt_rc == NGC_OK) {
-        ngc_worker_send_done(t);
-    } else {
-        char text[sizeof(t->fail.text)];
-        memcpy(text, t->fail.text, sizeof(text));
-        ngc_worker_fail(t, NGC_FAIL_INTERNAL, 0, text);
-        ngc_worker_send_failed(t);
-    }
-    ngc_worker_task_end(t);
+    ngc_worker_phase_done(t, t->fmt_rc, NGC_FAIL_INTERNAL);
 }
 
 static void ngc_worker_sort_done(ngc_tpool_job_t *job)
