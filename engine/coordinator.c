@@ -497,16 +497,17 @@ static void ngc_coord_on_done(ngc_coord_t *co, ngc_cworker_t *w, const ngc_msg_d
 }
 
 /*
- * A temporary file takes the windows of the ranges done so far, in order,
- * while the workers format the next ones: the write overlaps the phase and
- * frees each window early. Such a write does not block for long, so the
- * loop may do it; a streamed output (a pipe, a terminal), which can stall,
- * is written after the loop, where a stop signal interrupts a blocked write.
+ * A regular file (the temporary, or standard output redirected to a file)
+ * takes the windows of the ranges done so far, in order, while the workers
+ * format the next ones: the write overlaps the phase and frees each window
+ * early. Such a write does not block for long, so the loop may do it; a
+ * pipe or a terminal, which can stall, is written after the loop, where a
+ * stop signal interrupts a blocked write.
  */
 static void ngc_coord_write_ready(ngc_coord_t *co)
 {
     if (co->phase != NGC_PHASE_FORMAT || co->failing || co->signo ||
-        ngc_output_streamed(co->out))
+        ngc_output_may_stall(co->out))
         return;
     if (ngc_ranges_write(co->ranges, co->out) != NGC_OK) {
         ngc_coord_fail_general(co, "%s", ""); /* output.c said why */

@@ -513,9 +513,10 @@ bool ngc_output_gzip(const ngc_output_t *out)
     return out->gzip;
 }
 
-bool ngc_output_streamed(const ngc_output_t *out)
+bool ngc_output_may_stall(const ngc_output_t *out)
 {
-    return out->streamed;
+    struct stat st;
+    return out->streamed && !(fstat(out->fd, &st) == 0 && S_ISREG(st.st_mode));
 }
 
 int ngc_output_sync(ngc_output_t *out)

@@ -58,9 +58,10 @@ int ngc_output_put(ngc_output_t *out, const char *p, size_t n, uint64_t lines);
 const ngc_line_format_t *ngc_output_line_format(const ngc_output_t *out);
 /* Whether the output is gzip (-o NAME.gz). */
 bool ngc_output_gzip(const ngc_output_t *out);
-/* Whether it goes out as written (standard output, a descriptor, a device,
- * a FIFO), not to a temporary that only the commit names. */
-bool ngc_output_streamed(const ngc_output_t *out);
+/* Whether a write can block for long: a pipe, FIFO, terminal, socket or
+ * device (standard output or -o), not a regular file (a temporary, or
+ * standard output redirected to a file). */
+bool ngc_output_may_stall(const ngc_output_t *out);
 
 /* Flushes, syncs and closes a temporary (and names it): after NGC_OK only the
  * rename is left, which a full disk cannot fail. Codes as ngc_output_write. */
