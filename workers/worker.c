@@ -32,7 +32,7 @@
 
 #define NGC_TASK_BUFS 3
 #define NGC_MAP_BUDGET_MIN (4u << 20)
-#define NGC_MAP_BUDGET_MAX (64u << 20)
+#define NGC_MAP_BUDGET_MAX (16u << 20)
 
 typedef struct ngc_worker_s ngc_worker_t;
 
@@ -671,7 +671,8 @@ static void ngc_worker_on_close(ngc_channel_t *ch, const char *why, void *arg)
 
 /* Each task's combiner table is bounded, so a worker's private memory is
  * too, whatever its input: a sixteenth of --memory over all tasks, between
- * 4 and 64 MiB each. */
+ * 4 and 16 MiB each (a bigger one combined little more on raw text, and
+ * its cache misses cost more than the merges it saved). */
 static size_t ngc_worker_map_budget(const ngc_config_t *cfg)
 {
     uint64_t b = cfg->memory / 16 / ((uint64_t)cfg->processes * cfg->threads);
