@@ -369,6 +369,35 @@ static uint64_t ngc_output_newlines(const char *p, size_t n)
     return k;
 }
 
+int ngc_output_deflate(z_stream *zs, const char *in, size_t n, bool finish, char *zbuf,
+                       size_t zcap, int (*sink)(void *arg, const char *p, size_t n), void *arg,
+                       bool *zfailed)
+{
+    zs->next_in = (unsigned char *)in;
+    zs->avail_in = (uInt)n;
+    int zrc;
+    do {
+        zs->next_out = (unsigned char *)zbuf;
+        zs->avail_out = (uInt)zcap;
+        zrc = deflate(zs, finish ? Z_FINISH : Z_NO_FLUSH);
+        if (zrc == Z_STREAM_ERROR) {
+            *zfailed = true;
+            return NGC_ERROR;
+        }
+        int rc = sink(arg, zbuf, zcap - zs->avail_out);
+        if (rc != NGC_OK)
+            return rc;
+    } while (zs->avail_out == 0 || (finish && zrc != Z_STREAM_END));
+    return NGC_OK;
+}
+
+/* The sink of the gzip output: raw bytes to the destination. */
+static int ngc_output_sink(void *arg, const char *p, size_t n)
+{
+    size_t done;
+    return ngc_output_raw(arg, p, n, &done);
+}
+
 static int ngc_output_flush(ngc_output_t *out, bool finish)
 {
     size_t done;
@@ -384,21 +413,13 @@ static int ngc_output_flush(ngc_output_t *out, bool finish)
         ngc_assert(out->len == 0);
         return NGC_OK;
     }
-    out->zs.next_in = (unsigned char *)out->buf;
-    out->zs.avail_in = (uInt)out->len;
-    int zrc;
-    do {
-        out->zs.next_out = (unsigned char *)out->zbuf;
-        out->zs.avail_out = NGC_OUT_BUF;
-        zrc = deflate(&out->zs, finish ? Z_FINISH : Z_NO_FLUSH);
-        if (zrc == Z_STREAM_ERROR) {
-            ngc_log_user(0, "deflate() failed for '%s'", out->name);
-            return NGC_ERROR;
-        }
-        int rc = ngc_output_raw(out, out->zbuf, NGC_OUT_BUF - out->zs.avail_out, &done);
-        if (rc != NGC_OK)
-            return rc;
-    } while (out->zs.avail_out == 0 || (finish && zrc != Z_STREAM_END));
+    bool zfailed = false;
+    int rc = ngc_output_deflate(&out->zs, out->buf, out->len, finish, out->zbuf, NGC_OUT_BUF,
+                                ngc_output_sink, out, &zfailed);
+    if (zfailed)
+        ngc_log_user(0, "deflate() failed for '%s'", out->name);
+    if (rc != NGC_OK)
+        return rc;
     out->len = 0;
     out->lines_out = out->lines;
     return NGC_OK;

@@ -13,6 +13,7 @@
 #include <signal.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <zlib.h>
 
 #include "engine/config.h"
 #include "engine/counters.h"
@@ -83,6 +84,14 @@ const char *ngc_output_name(const ngc_output_t *out);
  * NGC_OUTPUT_LINE_EXTRA bytes; returns its length. Pure: the one formatter
  * of the serial and the parallel output. */
 size_t ngc_output_line(const ngc_line_format_t *lf, const ngc_entry_t *e, char *dst);
+
+/* Deflates in[0..n) (and ends the stream when finish) through zbuf, zcap
+ * bytes, handing each compressed piece to sink. NGC_OK; sink's code; or
+ * NGC_ERROR with *zfailed set when zlib itself fails (the caller says so).
+ * The one deflate loop of the serial output and of the format phase. */
+int ngc_output_deflate(z_stream *zs, const char *in, size_t n, bool finish, char *zbuf,
+                       size_t zcap, int (*sink)(void *arg, const char *p, size_t n), void *arg,
+                       bool *zfailed);
 
 /* Writes the decimal digits of v at dst; returns their count (at most 20). */
 size_t ngc_output_u64(char *dst, uint64_t v);

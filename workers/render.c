@@ -50,25 +50,21 @@ static int ngc_render_out(ngc_render_t *rd, const char *p, size_t n)
     return NGC_OK;
 }
 
+static int ngc_render_sink(void *arg, const char *p, size_t n)
+{
+    return ngc_render_out(arg, p, n);
+}
+
 static int ngc_render_flush(ngc_render_t *rd, const char *buf, size_t len, bool finish)
 {
     if (!rd->zs_init)
         return ngc_render_out(rd, buf, len);
-    rd->zs.next_in = (unsigned char *)buf;
-    rd->zs.avail_in = (uInt)len;
-    int zrc;
-    do {
-        rd->zs.next_out = (unsigned char *)rd->zbuf;
-        rd->zs.avail_out = NGC_RENDER_BUF;
-        zrc = deflate(&rd->zs, finish ? Z_FINISH : Z_NO_FLUSH);
-        if (zrc == Z_STREAM_ERROR) {
-            snprintf(rd->err, rd->cap, "deflate() failed on the formatted output");
-            return NGC_ERROR;
-        }
-        if (ngc_render_out(rd, rd->zbuf, NGC_RENDER_BUF - rd->zs.avail_out) != NGC_OK)
-            return NGC_ERROR;
-    } while (rd->zs.avail_out == 0 || (finish && zrc != Z_STREAM_END));
-    return NGC_OK;
+    bool zfailed = false;
+    int rc = ngc_output_deflate(&rd->zs, buf, len, finish, rd->zbuf, NGC_RENDER_BUF,
+                                ngc_render_sink, rd, &zfailed);
+    if (zfailed)
+        snprintf(rd->err, rd->cap, "deflate() failed on the formatted output");
+    return rc;
 }
 
 int ngc_render_range(const ngc_counters_t *c, ngc_order_t order, const ngc_line_format_t *lf,

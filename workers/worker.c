@@ -467,6 +467,14 @@ static void ngc_worker_merge_done(ngc_tpool_job_t *job)
     ngc_worker_task_end(t);
 }
 
+/* Ends a task this worker cannot run at all (an internal error). */
+static void ngc_worker_reject(ngc_wtask_t *t, const char *text)
+{
+    ngc_worker_fail(t, NGC_FAIL_INTERNAL, 0, text);
+    ngc_worker_send_failed(t);
+    ngc_worker_task_end(t);
+}
+
 /* Ends a load or format task: DONE, or FAILED with the job's text. */
 static void ngc_worker_phase_done(ngc_wtask_t *t, int rc, ngc_fail_t why)
 {
@@ -576,9 +584,7 @@ static void ngc_worker_start_task(ngc_worker_t *w, const ngc_msg_task_t *msg, in
     if (msg->kind == NGC_TASK_SORT || msg->kind == NGC_TASK_LOAD) {
         unsigned first = (unsigned)msg->offset, n = (unsigned)msg->length;
         if (first >= NGC_COUNTERS_PARTS || n == 0 || n > NGC_COUNTERS_PARTS - first) {
-            ngc_worker_fail(t, NGC_FAIL_INTERNAL, 0, "task outside the partitions");
-            ngc_worker_send_failed(t);
-            ngc_worker_task_end(t);
+            ngc_worker_reject(t, "task outside the partitions");
             return;
         }
     }
@@ -586,9 +592,7 @@ static void ngc_worker_start_task(ngc_worker_t *w, const ngc_msg_task_t *msg, in
         t->fmt_fd = fd;
         t->fmt_bytes = t->fmt_lines = 0;
         if (fd < 0 || w->line_format == NULL) {
-            ngc_worker_fail(t, NGC_FAIL_INTERNAL, 0, "no output set up");
-            ngc_worker_send_failed(t);
-            ngc_worker_task_end(t);
+            ngc_worker_reject(t, "no output set up");
             return;
         }
         ngc_tpool_post(w->tp, &t->fmt_job);
@@ -597,9 +601,7 @@ static void ngc_worker_start_task(ngc_worker_t *w, const ngc_msg_task_t *msg, in
     if (msg->kind == NGC_TASK_LOAD) {
         if (w->cfg->pg_dsn == NULL || w->pg_stage == NULL ||
             (t->pg == NULL && (t->pg = ngc_pgload_new(w->cfg->pg_dsn, w->pg_stage)) == NULL)) {
-            ngc_worker_fail(t, NGC_FAIL_INTERNAL, 0, "no PostgreSQL load set up");
-            ngc_worker_send_failed(t);
-            ngc_worker_task_end(t);
+            ngc_worker_reject(t, "no PostgreSQL load set up");
             return;
         }
         ngc_tpool_post(w->tp, &t->load_job);
@@ -609,9 +611,7 @@ static void ngc_worker_start_task(ngc_worker_t *w, const ngc_msg_task_t *msg, in
         unsigned first = (unsigned)msg->offset, n = (unsigned)msg->length;
         ngc_sort_job_t *jobs = calloc(n, sizeof(*jobs));
         if (jobs == NULL) {
-            ngc_worker_fail(t, NGC_FAIL_INTERNAL, 0, "out of memory");
-            ngc_worker_send_failed(t);
-            ngc_worker_task_end(t);
+            ngc_worker_reject(t, "out of memory");
             return;
         }
         t->sort_jobs = jobs; /* freed at task end */
@@ -626,9 +626,7 @@ static void ngc_worker_start_task(ngc_worker_t *w, const ngc_msg_task_t *msg, in
     }
     t->reader = ngc_reader_new(msg, fd, w->cfg->inflate);
     if (t->reader == NULL) {
-        ngc_worker_fail(t, NGC_FAIL_INTERNAL, 0, "out of memory");
-        ngc_worker_send_failed(t);
-        ngc_worker_task_end(t);
+        ngc_worker_reject(t, "out of memory");
         return;
     }
     ngc_worker_schedule(t);
