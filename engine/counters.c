@@ -54,6 +54,7 @@
 #define NGC_UNDO_NEW (1ull << 63)
 #define NGC_RELEASE_MIN (256u << 10) /* smallest dead array given back */
 #define NGC_PREFETCH 8               /* keys ahead whose slot is fetched early */
+#define NGC_REHASH_AHEAD 16          /* keys ahead whose new slot is fetched in a rehash */
 
 _Static_assert((1u << NGC_PART_BITS) == NGC_COUNTERS_PARTS, "partition bits");
 _Static_assert(NGC_FP_SHIFT + 24 <= 64 - NGC_PART_BITS, "fingerprint below the partition bits");
@@ -402,6 +403,15 @@ uint64_t ngc_counters_repairs(const ngc_counters_t *c)
         blk_ = blk_ == (p)->arena_block ? 0 : hdr_[0];                                   \
     }
 
+/* Puts the entry at ref, whose key hashes to h, in the first free slot of ns. */
+static inline void ngc_counters_place(uint64_t *ns, uint64_t mask, uint64_t h, uint64_t ref)
+{
+    uint64_t j = h & mask;
+    while (ns[j] != 0)
+        j = (j + 1) & mask;
+    ns[j] = ngc_counters_fp(h) << NGC_REF_BITS | ref;
+}
+
 /* Doubles the slot array until it holds `need` entries at 3/4 load. Lock held;
  * not inside a batch: the switch is one store, a crash leaves either array.
  * Slots keep no hash, so the keys are hashed again, read in arena order. */
@@ -422,17 +432,24 @@ static int ngc_counters_reserve(ngc_counters_t *c, ngc_part_t *p, uint64_t need,
     uint64_t *ns = (uint64_t *)ngc_counters_at(c, noff);
     if (!zeroed)
         memset(ns, 0, ncap * sizeof(uint64_t));
+    /* Each key's new slot is a cache miss: it is placed NGC_REHASH_AHEAD keys
+     * after its slot was prefetched, so the misses overlap. */
     uint64_t mask = ncap - 1, moved = 0;
+    uint64_t ring_hash[NGC_REHASH_AHEAD], ring_ref[NGC_REHASH_AHEAD];
     NGC_COUNTERS_EACH(c, p, ref, e, {
         if (NGC_UNLIKELY(moved == p->count / 2))
             ngc_failpoint_check(NGC_FP_CRASH_IN_GROW, task, attempt);
         uint64_t h = ngc_counters_hash(e.key, e.len);
-        uint64_t j = h & mask;
-        while (ns[j] != 0)
-            j = (j + 1) & mask;
-        ns[j] = ngc_counters_fp(h) << NGC_REF_BITS | ref;
+        __builtin_prefetch(&ns[h & mask], 1);
+        unsigned k = (unsigned)(moved % NGC_REHASH_AHEAD);
+        if (moved >= NGC_REHASH_AHEAD)
+            ngc_counters_place(ns, mask, ring_hash[k], ring_ref[k]);
+        ring_hash[k] = h;
+        ring_ref[k] = ref;
         moved++;
     });
+    for (uint64_t m = moved > NGC_REHASH_AHEAD ? moved - NGC_REHASH_AHEAD : 0; m < moved; m++)
+        ngc_counters_place(ns, mask, ring_hash[m % NGC_REHASH_AHEAD], ring_ref[m % NGC_REHASH_AHEAD]);
     ngc_assert(moved == p->count);
     uint64_t ooff = p->table & ~(uint64_t)63;
     ngc_counters_fence();
@@ -622,6 +639,9 @@ static inline void ngc_counters_prefetch(const ngc_counters_t *c, const uint64_t
     if (k + 2 * NGC_PREFETCH < n)
         __builtin_prefetch(&s[kv[k + 2 * NGC_PREFETCH].hash & mask]);
     if (k + NGC_PREFETCH < n) {
+        /* A new key's bytes are copied into the arena: the batch was permuted
+         * into partition order, so they are scattered too. */
+        __builtin_prefetch(kv[k + NGC_PREFETCH].key);
         uint64_t h = kv[k + NGC_PREFETCH].hash, slot = s[h & mask];
         if (slot >> NGC_REF_BITS == ngc_counters_fp(h))
             __builtin_prefetch(ngc_counters_at(c, slot & NGC_REF_MASK));
