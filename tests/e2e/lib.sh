@@ -118,6 +118,13 @@ sanitized() {
     [ -n "${NGC_SANITIZER:-}" ]
 }
 
+# under_tsan: true under ThreadSanitizer, where only the -L proc tests run
+# and a section with nothing concurrent to check (paths, formats, file
+# systems, which the release and ASan builds cover) may be left out.
+under_tsan() {
+    [ "${NGC_SANITIZER:-}" = tsan ]
+}
+
 finish() {
     echo "$PASSED passed, $FAILED failed"
     [ "$FAILED" -eq 0 ]
