@@ -39,7 +39,9 @@ static const char ngc_config_help[] =
     "Parallelism:\n"
     "  -p, --processes N     worker processes (default: online CPUs)\n"
     "  -t, --threads N       pool threads per worker, for reading, inflating\n"
-    "                        and mapping (default 2)\n"
+    "                        and mapping (default: the online CPUs shared\n"
+    "                        among the workers that get a map task, 1 to 4:\n"
+    "                        1 for a big plain file, 2 for one .gz on 2 CPUs)\n"
     "  -c, --chunk-size SIZE bytes of a plain file per map task, at least\n"
     "                        64K (default 8M); a .gz file or standard input\n"
     "                        is always one task\n"
@@ -414,12 +416,24 @@ static uint64_t ngc_config_default_memory(void)
     return half < NGC_MEMORY_MAX ? half : NGC_MEMORY_MAX;
 }
 
+void ngc_config_resolve_threads(ngc_config_t *cfg, unsigned ntasks)
+{
+    if (cfg->threads != 0)
+        return;
+    /* More threads than cores only trade cache for context switches; a
+     * worker with a lone .gz stream uses two (inflate, parse). */
+    long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+    unsigned busy = ntasks < cfg->processes ? ntasks : cfg->processes;
+    unsigned t = cpus > 0 && busy > 0 ? (unsigned)(((unsigned long)cpus + busy - 1) / busy) : 1;
+    cfg->threads = t < 1 ? 1 : t > 4 ? 4 : t;
+}
+
 ngc_config_result_t ngc_config_parse(ngc_config_t *cfg, int argc, char **argv)
 {
     long cpus = sysconf(_SC_NPROCESSORS_ONLN);
     *cfg = (ngc_config_t){
         .processes = cpus > 0 ? (unsigned)(cpus < NGC_MAX_WORKERS ? cpus : NGC_MAX_WORKERS) : 1,
-        .threads = 2,
+        .threads = 0,
         .chunk_size = 8u << 20,
         .memory = ngc_config_default_memory(),
         .from_year = 1,

@@ -42,7 +42,8 @@ typedef enum { NGC_STREAM_NONE, NGC_STREAM_MAP, NGC_STREAM_REDUCE } ngc_stream_r
 
 typedef struct {
     unsigned processes;     /* worker processes */
-    unsigned threads;       /* pool threads per worker */
+    unsigned threads;       /* pool threads per worker; 0 (not given) until
+                               ngc_config_resolve_threads() */
     uint64_t chunk_size;    /* bytes per map task of a plain file */
     uint64_t memory;        /* bytes of the shared region */
     const char *output;     /* -o path, NULL for standard output */
@@ -96,6 +97,10 @@ typedef enum { NGC_CONFIG_RUN, NGC_CONFIG_EXIT_OK, NGC_CONFIG_USAGE } ngc_config
 /* Parses argv into cfg. Prints --help/--version to stdout (EXIT_OK) or the
  * error and a usage hint to stderr (USAGE). Main thread, before any fork. */
 ngc_config_result_t ngc_config_parse(ngc_config_t *cfg, int argc, char **argv);
+
+/* Sets cfg->threads when --threads was not given: the online CPUs shared
+ * among the workers that get one of the plan's ntasks map tasks, 1 to 4. */
+void ngc_config_resolve_threads(ngc_config_t *cfg, unsigned ntasks);
 
 /* A well-formed number above 2^64-1, from the parsers below. */
 #define NGC_CONFIG_RANGE (-5)

@@ -137,7 +137,7 @@ static int ngc_main_finish(ngc_output_t *out, ngc_shm_t *shm, ngc_spill_t *spill
     return rc;
 }
 
-static int ngc_main_run(const ngc_config_t *cfg, int argc, char **argv)
+static int ngc_main_run(ngc_config_t *cfg, int argc, char **argv)
 {
     struct timespec t0;
     clock_gettime(CLOCK_MONOTONIC, &t0);
@@ -157,6 +157,7 @@ static int ngc_main_run(const ngc_config_t *cfg, int argc, char **argv)
             status = ngc_main_signal_exit(ngc_main_signal, NULL);
         goto fail_pg;
     }
+    ngc_config_resolve_threads(cfg, plan->ntasks);
     /* With --pg the result goes to the table, and to a file only with -o. */
     ngc_output_t *out = NULL;
     if (ngc_main_signal || ((pg == NULL || cfg->output != NULL) &&

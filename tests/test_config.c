@@ -200,6 +200,30 @@ static void test_parse_u64(void **state)
 
 /* --- ngc_config_parse ---------------------------------------------------- */
 
+/* The default thread count shares the CPUs among the workers with a map
+ * task; a count given on the command line stays. */
+static void test_resolve_threads(void **state)
+{
+    (void)state;
+    long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+    unsigned n = cpus < 1 ? 1 : (unsigned)cpus;
+    ngc_config_t cfg = {.processes = n, .threads = 0};
+    ngc_config_resolve_threads(&cfg, 1000);
+    assert_int_equal(cfg.threads, 1);
+    cfg = (ngc_config_t){.processes = n, .threads = 0};
+    ngc_config_resolve_threads(&cfg, 1);
+    assert_int_equal(cfg.threads, n < 4 ? n : 4);
+    cfg = (ngc_config_t){.processes = 4 * n, .threads = 0};
+    ngc_config_resolve_threads(&cfg, 1000);
+    assert_int_equal(cfg.threads, 1);
+    cfg = (ngc_config_t){.processes = 1, .threads = 0};
+    ngc_config_resolve_threads(&cfg, 0);
+    assert_int_equal(cfg.threads, 1);
+    cfg = (ngc_config_t){.processes = 1, .threads = 3};
+    ngc_config_resolve_threads(&cfg, 1000);
+    assert_int_equal(cfg.threads, 3);
+}
+
 static void test_defaults(void **state)
 {
     (void)state;
@@ -208,7 +232,7 @@ static void test_defaults(void **state)
     long cpus = sysconf(_SC_NPROCESSORS_ONLN);
     unsigned want_p = cpus < 1 ? 1 : cpus > NGC_MAX_WORKERS ? NGC_MAX_WORKERS : (unsigned)cpus;
     assert_int_equal(cfg.processes, want_p);
-    assert_int_equal(cfg.threads, 2);
+    assert_int_equal(cfg.threads, 0);
     assert_true(cfg.chunk_size == 8ull << 20);
     /* Half of RAM, at most 1T. */
     uint64_t ram = (uint64_t)sysconf(_SC_PHYS_PAGES) * (uint64_t)sysconf(_SC_PAGESIZE);
@@ -630,6 +654,7 @@ int main(void)
         cmocka_unit_test(test_size_junk),
         cmocka_unit_test(test_parse_u64),
         cmocka_unit_test(test_defaults),
+        cmocka_unit_test(test_resolve_threads),
         cmocka_unit_test(test_each_option),
         cmocka_unit_test(test_long_forms),
         cmocka_unit_test(test_inputs_order),
