@@ -373,22 +373,28 @@ void ngc_sources_free(ngc_source_t *s, size_t n)
     free(s);
 }
 
-/* Moves heap[i] down the min-heap heap[0..n) to its place. */
+/* Moves heap[i] down the min-heap heap[0..n) to its place. Bottom-up: the
+ * hole goes down to a leaf through the smaller children (one comparison a
+ * level), then the entry climbs back; a source's next entry sorts after its
+ * last, so it mostly belongs near the bottom and climbs little. */
 static void ngc_sources_sift(ngc_source_t **h, size_t n, size_t i, ngc_order_t order)
 {
-    for (;;) {
-        size_t l = 2 * i + 1, m = i;
-        if (l < n && ngc_counters_compare(&h[l]->e, &h[m]->e, order) < 0)
-            m = l;
-        if (l + 1 < n && ngc_counters_compare(&h[l + 1]->e, &h[m]->e, order) < 0)
-            m = l + 1;
-        if (m == i)
-            return;
-        ngc_source_t *t = h[i];
-        h[i] = h[m];
-        h[m] = t;
-        i = m;
+    ngc_source_t *x = h[i];
+    size_t top = i, j;
+    while ((j = 2 * i + 1) < n) {
+        if (j + 1 < n && ngc_counters_compare(&h[j + 1]->e, &h[j]->e, order) < 0)
+            j++;
+        h[i] = h[j];
+        i = j;
     }
+    while (i > top) {
+        size_t parent = (i - 1) / 2;
+        if (ngc_counters_compare(&x->e, &h[parent]->e, order) >= 0)
+            break;
+        h[i] = h[parent];
+        i = parent;
+    }
+    h[i] = x;
 }
 
 int ngc_sources_heap(ngc_source_t *src, size_t nsrc, ngc_order_t order, ngc_source_t **heap,
