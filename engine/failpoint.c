@@ -25,7 +25,8 @@ static const char *const ngc_failpoint_names[NGC_FP_COUNT] = {
     "worker.crash_in_map",     "worker.crash_in_merge", "worker.crash_in_sort",
     "worker.crash_after_send", "worker.stall",          "worker.corrupt_frame",
     "worker.crash_in_load",    "worker.drop_in_load",   "worker.stall_in_load",
-    "worker.spill_enospc",     "worker.crash_in_grow",  "worker.crash_in_format"};
+    "worker.spill_enospc",     "worker.crash_in_grow",  "worker.crash_in_format",
+    "worker.crash_after_load", "coord.crash_in_pg_key",   "coord.crash_in_pg_swap"};
 
 static ngc_fp_state_t ngc_failpoints[NGC_FP_COUNT];
 

@@ -37,6 +37,13 @@
  *   worker.crash_in_format halfway through an output range, its first half
  *                          already in its window; format tasks are the
  *                          ranges, numbered from 0 in their phase
+ *   worker.crash_after_load right after a load task's transaction committed,
+ *                          before its DONE: the retry must not load it again
+ *   coord.crash_in_pg_key  the coordinator, while the server builds the
+ *                          new table's primary key (--pg-mode replace)
+ *   coord.crash_in_pg_swap the coordinator, in the final transaction, after
+ *                          the new table took the target's place, before
+ *                          the commit (task and attempt are ignored for both)
  */
 #ifndef NGC_ENGINE_FAILPOINT_H
 #define NGC_ENGINE_FAILPOINT_H
@@ -57,6 +64,9 @@ typedef enum {
     NGC_FP_SPILL_ENOSPC,
     NGC_FP_CRASH_IN_GROW,
     NGC_FP_CRASH_IN_FORMAT,
+    NGC_FP_CRASH_AFTER_LOAD,
+    NGC_FP_PG_CRASH_IN_KEY,
+    NGC_FP_PG_CRASH_IN_SWAP,
     NGC_FP_COUNT
 } ngc_failpoint_t;
 

@@ -2,22 +2,40 @@
  * pg.c: see pg.h. Every statement is checked; errors carry libpq's message.
  * The job's row is written with its own statements outside the final
  * transaction's failure path, so a failed job still leaves a 'failed' row.
+ *
+ * Rows are written once: with --pg-mode replace the workers COPY into a new
+ * table of the target's shape, the primary key is built after the load (one
+ * sorted build instead of a btree insert a row), and the final transaction
+ * drops the old table and renames the new one into its place. Two advisory
+ * locks, held by the coordinator's session: one per job (a 'running' job
+ * whose lock is free was abandoned by a killed run, and the next job drops
+ * its tables), one per target table (jobs writing the same table wait in
+ * turn).
  */
 #include "engine/ngc.h"
 #include "engine/pg.h"
 #include "engine/log.h"
 
+#include "engine/failpoint.h"
+
 #include <libpq-fe.h>
 #include <stdarg.h>
 #include <stdlib.h>
+#include <time.h>
+
+/* The advisory locks' classes (their first key): "ngjb" and "ngtb" in
+ * ASCII, written in decimal for SQL. */
+#define NGC_PG_LOCK_JOB "1852271202"
+#define NGC_PG_LOCK_TABLE "1852273762"
 
 struct ngc_pg_s {
     const ngc_config_t *cfg;
     PGconn *conn;
     char dsn_shown[512];
     char *target;     /* quoted */
-    char *stage;      /* quoted, once created */
+    char stage[40];   /* ngram_stage_<job id>, once created: needs no quotes */
     char job_id[24];  /* decimal, once recorded */
+    uint64_t rows;    /* the job's distinct ngrams, to size the key's build */
 };
 
 void ngc_pg_mask_dsn(const char *dsn, char *buf, size_t cap)
@@ -150,8 +168,6 @@ void ngc_pg_free(ngc_pg_t *pg)
         return;
     if (pg->target)
         PQfreemem(pg->target);
-    if (pg->stage)
-        PQfreemem(pg->stage);
     if (pg->conn)
         PQfinish(pg->conn);
     free(pg);
@@ -205,11 +221,87 @@ static int ngc_pg_check_target(ngc_pg_t *pg)
     return ok ? NGC_OK : NGC_ERROR;
 }
 
+/* One value of a one-row query, into buf; NGC_ERROR after a message. */
+static int ngc_pg_value(ngc_pg_t *pg, const char *what, const char *sql, int nparams,
+                        const char *const *params, char *buf, size_t cap)
+{
+    PGresult *r = ngc_pg_exec(pg, what, sql, nparams, params);
+    if (r == NULL)
+        return NGC_ERROR;
+    snprintf(buf, cap, "%s", PQntuples(r) > 0 ? PQgetvalue(r, 0, 0) : "");
+    PQclear(r);
+    return NGC_OK;
+}
+
+/* Drops the tables of 'running' jobs whose coordinator is gone (its
+ * session's job lock is free) and marks them failed. */
+static int ngc_pg_sweep(ngc_pg_t *pg)
+{
+    PGresult *r = ngc_pg_exec(pg, "cannot list the running jobs",
+                              "SELECT id FROM ngram_jobs WHERE status = 'running' ORDER BY id",
+                              0, NULL);
+    if (r == NULL)
+        return NGC_ERROR;
+    int rc = NGC_OK;
+    for (int i = 0; i < PQntuples(r) && rc == NGC_OK; i++) {
+        const char *params[] = {PQgetvalue(r, i, 0)};
+        char got[8];
+        rc = ngc_pg_value(pg, "cannot check a running job",
+                          "SELECT pg_try_advisory_lock(" NGC_PG_LOCK_JOB ", ($1::bigint % 2147483648)::int)",
+                          1, params, got, sizeof(got));
+        if (rc != NGC_OK || strcmp(got, "t") != 0)
+            continue;
+        rc = ngc_pg_runf(pg, "cannot drop an abandoned job's tables",
+                         "DROP TABLE IF EXISTS ngram_stage_%s, ngram_stage_%s_done", params[0],
+                         params[0]);
+        if (rc == NGC_OK)
+            rc = ngc_pg_run(pg, "cannot record an abandoned job",
+                            "UPDATE ngram_jobs SET status = 'failed', finished = now(),"
+                            " error = 'abandoned: its ngram-count process went away'"
+                            " WHERE id = $1",
+                            1, params);
+        if (rc == NGC_OK)
+            ngc_log_user(0, "note: PostgreSQL job %s was abandoned by a killed run; its "
+                         "staging tables are dropped and the job is marked failed",
+                         params[0]);
+        ngc_pg_run(pg, "cannot release a job lock",
+                   "SELECT pg_advisory_unlock(" NGC_PG_LOCK_JOB ", ($1::bigint % 2147483648)::int)", 1, params);
+    }
+    PQclear(r);
+    return rc;
+}
+
+/* Waits until no other job writes the target (the lock is the session's:
+ * a killed job's goes with its connection). */
+static int ngc_pg_lock_target(ngc_pg_t *pg)
+{
+    const char *params[] = {pg->cfg->pg_table};
+    char got[8];
+    if (ngc_pg_value(pg, "cannot lock the target table",
+                     "SELECT pg_try_advisory_lock(" NGC_PG_LOCK_TABLE ", hashtext($1))",
+                     1, params, got, sizeof(got)) != NGC_OK)
+        return NGC_ERROR;
+    if (strcmp(got, "t") == 0)
+        return NGC_OK;
+    char other[24];
+    if (ngc_pg_value(pg, "cannot list the running jobs",
+                     "SELECT coalesce(string_agg(id::text, ', ' ORDER BY id), '?') FROM ngram_jobs"
+                     " WHERE status = 'running' AND target = $1",
+                     1, params, other, sizeof(other)) != NGC_OK)
+        return NGC_ERROR;
+    ngc_log_user(0, "note: PostgreSQL table %s is being written by job %s; waiting for it",
+                 pg->target, other);
+    return ngc_pg_run(pg, "cannot lock the target table",
+                      "SELECT pg_advisory_lock(" NGC_PG_LOCK_TABLE ", hashtext($1))", 1,
+                      params);
+}
+
 int ngc_pg_begin_job(ngc_pg_t *pg, const ngc_plan_t *plan, int argc, char **argv,
                      char *stage, size_t cap)
 {
     if (ngc_pg_run(pg, "cannot create ngram_jobs", ngc_pg_jobs_ddl, 0, NULL) != NGC_OK ||
-        ngc_pg_check_target(pg) != NGC_OK)
+        ngc_pg_check_target(pg) != NGC_OK || ngc_pg_sweep(pg) != NGC_OK ||
+        ngc_pg_lock_target(pg) != NGC_OK)
         return NGC_ERROR;
     size_t ilen = 1;
     for (unsigned i = 0; i < plan->nfiles; i++)
@@ -242,37 +334,142 @@ int ngc_pg_begin_job(ngc_pg_t *pg, const ngc_plan_t *plan, int argc, char **argv
     }
     const char *mode = pg->cfg->pg_append ? "append" : "replace";
     const char *params[] = {inputs, options, pg->cfg->pg_table, mode};
-    PGresult *r = ngc_pg_exec(pg, "cannot record the job",
-                              "INSERT INTO ngram_jobs (inputs, options, target, mode, status)"
-                              " VALUES ($1, $2, $3, $4, 'running') RETURNING id",
-                              4, params);
+    /* The job's lock is taken before its row is visible: a sweep never
+     * takes a live job for an abandoned one. */
+    PGresult *r = NULL;
+    if (ngc_pg_run(pg, "cannot record the job", "BEGIN", 0, NULL) == NGC_OK)
+        r = ngc_pg_exec(pg, "cannot record the job",
+                        "INSERT INTO ngram_jobs (inputs, options, target, mode, status)"
+                        " VALUES ($1, $2, $3, $4, 'running') RETURNING id",
+                        4, params);
     free(inputs);
     free(options);
     if (r == NULL)
         return NGC_ERROR;
     snprintf(pg->job_id, sizeof(pg->job_id), "%s", PQgetvalue(r, 0, 0));
     PQclear(r);
-    char name[96];
-    snprintf(name, sizeof(name), "ngram_stage_%s", pg->job_id);
-    pg->stage = PQescapeIdentifier(pg->conn, name, strlen(name));
-    if (pg->stage == NULL) {
-        ngc_pg_error(pg, "cannot quote the staging table");
+    const char *id[] = {pg->job_id};
+    if (ngc_pg_run(pg, "cannot lock the job",
+                   "SELECT pg_advisory_lock(" NGC_PG_LOCK_JOB ", ($1::bigint % 2147483648)::int)", 1,
+                   id) != NGC_OK ||
+        ngc_pg_run(pg, "cannot record the job", "COMMIT", 0, NULL) != NGC_OK)
         return NGC_ERROR;
-    }
+    snprintf(pg->stage, sizeof(pg->stage), "ngram_stage_%s", pg->job_id);
+    /* replace: the staging table becomes the target, so it is logged and
+     * has the target's columns; append reads it once (unlogged). The _done
+     * table records each committed load task: a retry skips it. */
     if (ngc_pg_runf(pg, "cannot create the staging table",
-                    "CREATE UNLOGGED TABLE %s (part integer NOT NULL, ngram text NOT NULL,"
-                    " match_count bigint NOT NULL, volume_count bigint NOT NULL)",
+                    "CREATE %sTABLE %s (ngram text NOT NULL, match_count bigint NOT NULL,"
+                    " volume_count bigint NOT NULL)",
+                    pg->cfg->pg_append ? "UNLOGGED " : "", pg->stage) != NGC_OK ||
+        ngc_pg_runf(pg, "cannot create the staging table",
+                    "CREATE UNLOGGED TABLE %s_done (task integer PRIMARY KEY)",
                     pg->stage) != NGC_OK)
         return NGC_ERROR;
     snprintf(stage, cap, "%s", pg->stage);
     return NGC_OK;
 }
 
+/* Whether the target is only what ngram-count makes (its three columns,
+ * the key, no other index, trigger, rule, grant, policy, inheritance or
+ * dependent view): then a new table can take its place. */
+static int ngc_pg_target_plain(ngc_pg_t *pg, bool *plain)
+{
+    const char *params[] = {pg->target};
+    char got[8];
+    if (ngc_pg_value(
+            pg, "cannot inspect the target table",
+            "SELECT c.relkind = 'r' AND c.relacl IS NULL AND NOT c.relrowsecurity"
+            " AND (SELECT count(*) FROM pg_index WHERE indrelid = c.oid) = 1"
+            " AND NOT EXISTS (SELECT 1 FROM pg_trigger WHERE tgrelid = c.oid)"
+            " AND NOT EXISTS (SELECT 1 FROM pg_inherits WHERE inhrelid = c.oid OR"
+            "  inhparent = c.oid)"
+            " AND NOT EXISTS (SELECT 1 FROM pg_depend WHERE refobjid = c.oid AND"
+            "  classid = 'pg_rewrite'::regclass)"
+            " AND NOT EXISTS (SELECT 1 FROM pg_publication_rel WHERE prrelid = c.oid)"
+            " FROM pg_class c WHERE c.oid = $1::regclass",
+            1, params, got, sizeof(got)) != NGC_OK)
+        return NGC_ERROR;
+    *plain = strcmp(got, "t") == 0;
+    return NGC_OK;
+}
+
+/* Builds the staging table's primary key: one sorted build, in the
+ * server's parallel maintenance workers, with room to sort in memory. */
+static int ngc_pg_build_key(ngc_pg_t *pg)
+{
+    /* About 64 bytes a row to sort; 64 MB (the default) to 1 GB. */
+    uint64_t mb = pg->rows / (1u << 14) + 1;
+    mb = mb < 64 ? 64 : mb > 1024 ? 1024 : mb;
+    if (ngc_pg_runf(pg, "cannot size the key's build", "SET maintenance_work_mem = '%lluMB'",
+                    (unsigned long long)mb) != NGC_OK)
+        return NGC_ERROR;
+    char sql[160];
+    snprintf(sql, sizeof(sql), "ALTER TABLE %s ADD CONSTRAINT %s_pkey PRIMARY KEY (ngram)",
+             pg->stage, pg->stage);
+    if (ngc_failpoint_armed(NGC_FP_PG_CRASH_IN_KEY, 0, 1)) {
+        /* Killed while the server builds the key. */
+        if (PQsendQuery(pg->conn, sql) == 1) {
+            struct timespec ts = {0, 200000000L};
+            nanosleep(&ts, NULL);
+        }
+        ngc_failpoint_check(NGC_FP_PG_CRASH_IN_KEY, 0, 1);
+    }
+    return ngc_pg_run(pg, "cannot build the primary key", sql, 0, NULL);
+}
+
+/* In the final transaction: the staging table (with its key) takes the
+ * target's place. NGC_AGAIN, rolled back to where it started, when the
+ * server refuses (a dependent object appeared, another owner). */
+static int ngc_pg_swap(ngc_pg_t *pg)
+{
+    if (ngc_pg_run(pg, "cannot replace the target table", "SAVEPOINT ngc_swap", 0, NULL) !=
+        NGC_OK)
+        return NGC_ERROR;
+    char *name = PQescapeIdentifier(pg->conn, pg->cfg->pg_table, strlen(pg->cfg->pg_table));
+    size_t klen = strlen(pg->cfg->pg_table) + 6;
+    char *key = malloc(klen), *qkey = NULL;
+    if (key != NULL) {
+        snprintf(key, klen, "%s_pkey", pg->cfg->pg_table);
+        qkey = PQescapeIdentifier(pg->conn, key, strlen(key));
+    }
+    int rc = name == NULL || qkey == NULL ? NGC_ERROR : NGC_OK;
+    if (rc == NGC_OK) {
+        char sql[512];
+        snprintf(sql, sizeof(sql),
+                 "DROP TABLE %s; ALTER TABLE %s RENAME TO %s;"
+                 " ALTER INDEX %s_pkey RENAME TO %s",
+                 pg->target, pg->stage, name, pg->stage, qkey);
+        PGresult *r = PQexec(pg->conn, sql);
+        if (PQresultStatus(r) != PGRES_COMMAND_OK) {
+            ngc_log_info("cannot swap the new table in (%s); copying the rows instead",
+                         PQresultErrorMessage(r));
+            rc = NGC_AGAIN;
+        }
+        PQclear(r);
+    }
+    if (name)
+        PQfreemem(name);
+    if (qkey)
+        PQfreemem(qkey);
+    free(key);
+    if (rc == NGC_AGAIN &&
+        ngc_pg_run(pg, "cannot replace the target table", "ROLLBACK TO SAVEPOINT ngc_swap", 0,
+                   NULL) != NGC_OK)
+        rc = NGC_ERROR;
+    return rc;
+}
+
 int ngc_pg_commit_job(ngc_pg_t *pg, const ngc_pg_counts_t *counts)
 {
-    if (ngc_pg_run(pg, "cannot begin the final transaction", "BEGIN", 0, NULL) != NGC_OK)
+    pg->rows = counts->distinct;
+    bool plain = false;
+    int rc = pg->cfg->pg_append ? NGC_OK : ngc_pg_target_plain(pg, &plain);
+    if (rc == NGC_OK && plain)
+        rc = ngc_pg_build_key(pg);
+    if (rc != NGC_OK ||
+        ngc_pg_run(pg, "cannot begin the final transaction", "BEGIN", 0, NULL) != NGC_OK)
         return NGC_ERROR;
-    int rc;
     if (pg->cfg->pg_append) {
         rc = ngc_pg_runf(pg, "cannot append the result",
                          "INSERT INTO %s AS t (ngram, match_count, volume_count)"
@@ -282,13 +479,26 @@ int ngc_pg_commit_job(ngc_pg_t *pg, const ngc_pg_counts_t *counts)
                          " volume_count = t.volume_count + EXCLUDED.volume_count",
                          pg->target, pg->stage);
     } else {
-        rc = ngc_pg_runf(pg, "cannot replace the target table", "TRUNCATE %s", pg->target);
-        if (rc == NGC_OK)
-            rc = ngc_pg_runf(pg, "cannot fill the target table",
-                             "INSERT INTO %s (ngram, match_count, volume_count)"
-                             " SELECT ngram, match_count, volume_count FROM %s",
-                             pg->target, pg->stage);
+        /* Readers wait for the commit, then see the new rows. */
+        rc = ngc_pg_runf(pg, "cannot lock the target table",
+                         "LOCK TABLE %s IN ACCESS EXCLUSIVE MODE", pg->target);
+        int swapped = rc == NGC_OK && plain ? ngc_pg_swap(pg) : NGC_AGAIN;
+        if (rc == NGC_OK && swapped == NGC_ERROR)
+            rc = NGC_ERROR;
+        if (rc == NGC_OK && swapped == NGC_AGAIN) {
+            rc = ngc_pg_runf(pg, "cannot replace the target table", "TRUNCATE %s", pg->target);
+            if (rc == NGC_OK)
+                rc = ngc_pg_runf(pg, "cannot fill the target table",
+                                 "INSERT INTO %s (ngram, match_count, volume_count)"
+                                 " SELECT ngram, match_count, volume_count FROM %s",
+                                 pg->target, pg->stage);
+            if (rc == NGC_OK)
+                rc = ngc_pg_runf(pg, "cannot drop the staging table", "DROP TABLE %s",
+                                 pg->stage);
+        }
     }
+    if (rc == NGC_OK && pg->cfg->pg_append)
+        rc = ngc_pg_runf(pg, "cannot drop the staging table", "DROP TABLE %s", pg->stage);
     char lines[24], distinct[24], malformed[24];
     snprintf(lines, sizeof(lines), "%llu", (unsigned long long)counts->lines);
     snprintf(distinct, sizeof(distinct), "%llu", (unsigned long long)counts->distinct);
@@ -300,7 +510,9 @@ int ngc_pg_commit_job(ngc_pg_t *pg, const ngc_pg_counts_t *counts)
                         " lines = $2, distinct_ngrams = $3, malformed_lines = $4 WHERE id = $1",
                         4, params);
     if (rc == NGC_OK)
-        rc = ngc_pg_runf(pg, "cannot drop the staging table", "DROP TABLE %s", pg->stage);
+        rc = ngc_pg_runf(pg, "cannot drop the staging table", "DROP TABLE %s_done", pg->stage);
+    if (rc == NGC_OK)
+        ngc_failpoint_check(NGC_FP_PG_CRASH_IN_SWAP, 0, 1);
     if (rc == NGC_OK)
         rc = ngc_pg_run(pg, "cannot commit", "COMMIT", 0, NULL);
     if (rc != NGC_OK) {
@@ -325,8 +537,9 @@ void ngc_pg_fail_job(ngc_pg_t *pg, const char *why)
             return;
         }
     }
-    if (pg->stage)
-        ngc_pg_runf(pg, "cannot drop the staging table", "DROP TABLE IF EXISTS %s", pg->stage);
+    if (pg->stage[0])
+        ngc_pg_runf(pg, "cannot drop the staging table",
+                    "DROP TABLE IF EXISTS %s, %s_done", pg->stage, pg->stage);
     const char *params[] = {pg->job_id, why};
     ngc_pg_run(pg, "cannot record the failed job",
                "UPDATE ngram_jobs SET status = 'failed', finished = now(), error = $2"

@@ -2,9 +2,11 @@
  * pg.h: the coordinator's side of PostgreSQL output (libpq): it connects
  * first (so a bad DSN fails before any input is read), checks or creates
  * the target table and the job log, creates the job's staging table that
- * the workers COPY into, and at the end makes the staging rows the result in
- * one transaction, or drops them. Identifiers go through PQescapeIdentifier,
- * values through parameters; a DSN is shown with its password masked.
+ * the workers COPY into, and at the end makes the staging table the target
+ * (replace: keyed, then renamed into its place) or adds its rows (append),
+ * in one transaction, or drops it. Identifiers go through
+ * PQescapeIdentifier, values through parameters; a DSN is shown with its
+ * password masked.
  */
 #ifndef NGC_ENGINE_PG_H
 #define NGC_ENGINE_PG_H
@@ -28,14 +30,16 @@ ngc_pg_t *ngc_pg_connect(const ngc_config_t *cfg);
 void ngc_pg_free(ngc_pg_t *pg);
 /*
  * Creates ngram_jobs and the target table if missing, checks the target's
- * shape, records the job as running and creates its staging table, whose
- * quoted name it stores in stage (cap bytes) for the workers. NGC_OK or
- * NGC_ERROR after a message.
+ * shape, drops the tables of jobs abandoned by killed runs, waits for any
+ * other job writing the target, records the job as running (holding its
+ * lock) and creates its staging tables, whose name (no quotes needed) it
+ * stores in stage (cap bytes) for the workers. NGC_OK or NGC_ERROR after a
+ * message.
  */
 int ngc_pg_begin_job(ngc_pg_t *pg, const ngc_plan_t *plan, int argc, char **argv,
                      char *stage, size_t cap);
-/* Moves the staging rows into the target (--pg-mode), marks the job
- * succeeded and drops the staging table, all in one transaction. */
+/* Makes the staging table the target (replace) or adds its rows (append),
+ * marks the job succeeded and drops what is left, in one transaction. */
 int ngc_pg_commit_job(ngc_pg_t *pg, const ngc_pg_counts_t *counts);
 /* Drops the staging table and marks the job failed with why (reconnecting
  * once if the connection was lost). The target stays as it was. */

@@ -81,8 +81,7 @@ static int ngc_pgload_flush(ngc_pgload_t *l, char *err, size_t cap)
 }
 
 /* Appends one row; NGC_ERROR for what COPY text cannot carry. */
-static int ngc_pgload_row(ngc_pgload_t *l, unsigned part, const ngc_entry_t *e, char *err,
-                          size_t cap)
+static int ngc_pgload_row(ngc_pgload_t *l, const ngc_entry_t *e, char *err, size_t cap)
 {
     if (e->match > INT64_MAX || e->volume > INT64_MAX) {
         snprintf(err, cap, "the total of '%.*s' is past PostgreSQL's bigint range",
@@ -90,8 +89,6 @@ static int ngc_pgload_row(ngc_pgload_t *l, unsigned part, const ngc_entry_t *e, 
         return NGC_ERROR;
     }
     char *p = l->buf + l->len;
-    p += ngc_output_u64(p, part);
-    *p++ = '\t';
     for (uint32_t i = 0; i < e->len; i++) {
         unsigned char c = (unsigned char)e->key[i];
         if (c == '\\' || c == '\t' || c == '\n' || c == '\r') {
@@ -113,7 +110,10 @@ static int ngc_pgload_row(ngc_pgload_t *l, unsigned part, const ngc_entry_t *e, 
     return l->len >= NGC_PGLOAD_BUF ? ngc_pgload_flush(l, err, cap) : NGC_OK;
 }
 
-/* One attempt: a transaction that replaces the partitions' rows. */
+/* One attempt: a transaction that claims the task in the stage's _done
+ * table, then copies its rows. The claim waits for an earlier attempt's
+ * transaction still open on the server, and finds a committed one: such a
+ * task is not loaded again. */
 static int ngc_pgload_once(ngc_pgload_t *l, const ngc_counters_t *c, ngc_spill_t *sp,
                            unsigned first, unsigned n, uint32_t task, uint32_t attempt,
                            bool first_try, char *err, size_t cap, bool *retriable)
@@ -134,14 +134,24 @@ static int ngc_pgload_once(ngc_pgload_t *l, const ngc_counters_t *c, ngc_spill_t
         for (;;)
             pause();
     char sql[512];
-    snprintf(sql, sizeof(sql), "DELETE FROM %s WHERE part >= %u AND part < %u", l->stage, first,
-             first + n);
-    if (ngc_pgload_exec(l, "BEGIN", err, cap) != NGC_OK ||
-        ngc_pgload_exec(l, sql, err, cap) != NGC_OK)
+    snprintf(sql, sizeof(sql),
+             "INSERT INTO %s_done VALUES (%u) ON CONFLICT DO NOTHING RETURNING task", l->stage,
+             first);
+    if (ngc_pgload_exec(l, "BEGIN", err, cap) != NGC_OK)
         goto fail;
-    snprintf(sql, sizeof(sql), "COPY %s (part, ngram, match_count, volume_count) FROM STDIN",
-             l->stage);
     PGresult *r = PQexec(l->conn, sql);
+    if (PQresultStatus(r) != PGRES_TUPLES_OK) {
+        PQclear(r);
+        ngc_pgload_fail(l, err, cap, "cannot claim the load task");
+        goto fail;
+    }
+    bool loaded = PQntuples(r) == 0;
+    PQclear(r);
+    if (loaded)
+        return ngc_pgload_exec(l, "COMMIT", err, cap) == NGC_OK ? NGC_OK : NGC_ERROR;
+    snprintf(sql, sizeof(sql), "COPY %s (ngram, match_count, volume_count) FROM STDIN",
+             l->stage);
+    r = PQexec(l->conn, sql);
     if (PQresultStatus(r) != PGRES_COPY_IN) {
         PQclear(r);
         ngc_pgload_fail(l, err, cap, "cannot start COPY");
@@ -163,7 +173,7 @@ static int ngc_pgload_once(ngc_pgload_t *l, const ngc_counters_t *c, ngc_spill_t
         for (size_t k = 0; k < nsrc && rc == NGC_OK; k++) {
             int next;
             while (rc == NGC_OK && (next = ngc_source_next(&src[k])) == NGC_OK) {
-                rc = ngc_pgload_row(l, part, &src[k].e, err, cap);
+                rc = ngc_pgload_row(l, &src[k].e, err, cap);
                 if (i++ == half && part == first) {
                     ngc_failpoint_check(NGC_FP_CRASH_IN_LOAD, task, attempt);
                     if (first_try && ngc_failpoint_armed(NGC_FP_DROP_IN_LOAD, task, attempt))
@@ -200,6 +210,7 @@ static int ngc_pgload_once(ngc_pgload_t *l, const ngc_counters_t *c, ngc_spill_t
     }
     if (!ok || ngc_pgload_exec(l, "COMMIT", err, cap) != NGC_OK)
         goto fail;
+    ngc_failpoint_check(NGC_FP_CRASH_AFTER_LOAD, task, attempt);
     return NGC_OK;
 
 fail:

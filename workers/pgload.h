@@ -17,7 +17,8 @@
 
 typedef struct ngc_pgload_s ngc_pgload_t;
 
-/* Remembers the DSN and the quoted staging table; connects on first use. */
+/* Remembers the DSN and the staging table (a name that needs no quotes;
+ * its _done table beside it); connects on first use. */
 ngc_pgload_t *ngc_pgload_new(const char *dsn, const char *stage);
 void ngc_pgload_free(ngc_pgload_t *l);
 /*

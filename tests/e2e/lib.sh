@@ -111,11 +111,12 @@ kill_workers() {
     done
 }
 
-# sanitized: true under a sanitizer (tools/run-tests sets NGC_SANITIZER). There
-# the point is memory and thread errors on each code path, so a test may run
-# one representative of an option matrix that the release build runs whole.
-sanitized() {
-    [ -n "${NGC_SANITIZER:-}" ]
+# reduced: true under a sanitizer (tools/run-tests sets NGC_SANITIZER), where
+# the point is memory and thread errors on each code path, and in the quick
+# loop (tools/run-tests --quick sets NGC_QUICK): a test may then run one
+# representative of an option matrix that the full release stage runs whole.
+reduced() {
+    [ -n "${NGC_SANITIZER:-}" ] || [ -n "${NGC_QUICK:-}" ]
 }
 
 # under_tsan: true under ThreadSanitizer, where only the -L proc tests run

@@ -10,7 +10,7 @@ CHAOS_ROUNDS=${NGC_CHAOS_ROUNDS:-8}
 # 12 tasks of 1M are enough for every task id below (up to 9) under a
 # sanitizer, where each run is 3x (ASan) to 10x (TSan) slower.
 FP_SIZE=24M
-sanitized && FP_SIZE=12M
+reduced && FP_SIZE=12M
 "$NGC_GEN" --seed 21 --size "$FP_SIZE" -o "$WORK/in.tsv" 2>/dev/null
 gzip -c "$WORK/in.tsv" > "$WORK/in.tsv.gz"
 python3 "$REF" "$WORK/in.tsv" > "$WORK/ref.out"

@@ -37,7 +37,7 @@ for f in v1 v3; do
 done
 check "v1 and v3 differ from v2 on disk" bash -c "! cmp -s '$WORK/a.v1' '$WORK/a.v2' && ! cmp -s '$WORK/a.v3' '$WORK/a.v2'"
 PT3=("1 1" "2 2" "3 1")
-sanitized && PT3=("2 2")
+reduced && PT3=("2 2")
 for f in v1 v2 v3; do
     for pt in "${PT3[@]}"; do
         set -- $pt
@@ -137,7 +137,7 @@ for order in 1 2 3; do
         # in one format (in turn) at orders 1 and 3.
         i=$((i + 1))
         for f in v1 v2 v3; do
-            sanitized && [ $order != 2 ] && [ v$(( (i + order) % 3 + 1 )) != $f ] && continue
+            reduced && [ $order != 2 ] && [ v$(( (i + order) % 3 + 1 )) != $f ] && continue
             same_as "$order-grams $f $opts" "$WORK/ref.out" -p 2 -c 512K $opts "$WORK/o$order.$f"
         done
     done
@@ -175,7 +175,7 @@ python3 "$REF" "$WORK/long.v3" --from-year 1700 --to-year 1710 > "$WORK/long-yea
 python3 "$REF" --format v3 "$WORK/first-long.v3" > "$WORK/first-long.ref"
 # Every -p and -t (under a sanitizer two of them) at each chunk size.
 PT6=("1 1" "1 2" "2 1" "2 2" "3 1" "3 2")
-sanitized && PT6=("1 1" "3 2")
+reduced && PT6=("1 1" "3 2")
 for c in 4K 64K; do
     for pt in "${PT6[@]}"; do
         set -- $pt

@@ -18,7 +18,7 @@ for p in 1 2 3 4; do
     for t in 1 2 3; do
         k=$((k + 1))
         for c in 64K 1M 3M 1G gz; do
-            sanitized && [ $c != "$(echo 64K 1M 3M 1G gz | cut -d' ' -f$((k % 5 + 1)))" ] && continue
+            reduced && [ $c != "$(echo 64K 1M 3M 1G gz | cut -d' ' -f$((k % 5 + 1)))" ] && continue
             if [ $c = gz ]; then
                 "$NGC_BIN" --no-progress -p $p -t $t "$WORK/a.tsv.gz" > "$WORK/ngc.out" 2> "$WORK/ngc.err"
                 check "a.tsv.gz -p $p -t $t" cmp -s "$WORK/a.ref" "$WORK/ngc.out"

@@ -108,6 +108,76 @@ table_tsv ngram_counts > "$WORK/after.tsv"
 check "server gone mid-job: target unchanged" cmp -s "$WORK/before.tsv" "$WORK/after.tsv"
 check "server gone mid-job: failed job row" test "$(psql_q -c "SELECT status FROM ngram_jobs ORDER BY id DESC LIMIT 1")" = failed
 
+# replace writes each row once: the workers' table, keyed after the load,
+# takes the target's place (the key keeps the target's name).
+stages() { psql_q -c "SELECT count(*) FROM pg_tables WHERE tablename LIKE 'ngram_stage_%'"; }
+check "replace: ngram_counts has its primary key" test "$(psql_q -c "SELECT count(*) FROM pg_index
+    WHERE indrelid = 'ngram_counts'::regclass AND indisprimary")" -eq 1
+check "replace: the key keeps its name" test "$(psql_q -c "SELECT count(*) FROM pg_class
+    WHERE relname = 'ngram_counts_pkey' AND relkind = 'i'")" -eq 1
+# A worker killed after its load committed, before it said so: the retry
+# finds the task done and loads nothing twice.
+NGRAM_FAILPOINTS=worker.crash_after_load@task=1 "$NGC_BIN" --no-progress --pg "$DSN" \
+    --pg-table after_load --count both -p 2 "$WORK/in.tsv" 2>/dev/null
+check "crash after a committed load: exit 0" test $? -eq 0
+table_tsv after_load > "$WORK/after_load.tsv"
+check "crash after a committed load: every row once" cmp -s "$WORK/out.tsv" "$WORK/after_load.tsv"
+
+# The coordinator killed while the server builds the key, or inside the
+# final transaction: the target stays as it was; the next job drops the
+# abandoned tables, says so, and marks that job failed.
+for fp in coord.crash_in_pg_key coord.crash_in_pg_swap; do
+    table_tsv ngram_counts > "$WORK/before.tsv"
+    rc=0
+    NGRAM_FAILPOINTS=$fp "$NGC_BIN" --no-progress --pg "$DSN" --count both "$WORK/other.tsv" \
+        2> "$WORK/killed.err" || rc=$?
+    check "$fp: the coordinator was killed (exit $rc)" test "$rc" -eq 137
+    table_tsv ngram_counts > "$WORK/after.tsv"
+    check "$fp: target unchanged" cmp -s "$WORK/before.tsv" "$WORK/after.tsv"
+    check "$fp: its tables are left" test "$(stages)" -ge 1
+    killed=$(psql_q -c "SELECT max(id) FROM ngram_jobs")
+    "$NGC_BIN" --no-progress --pg "$DSN" --pg-table swept "$WORK/other.tsv" 2> "$WORK/sweep.err"
+    check "$fp: the next job exits 0" test $? -eq 0
+    check "$fp: the next job says it dropped job $killed's tables" \
+        grep -q "PostgreSQL job $killed was abandoned by a killed run" "$WORK/sweep.err"
+    check "$fp: no staging table left" test "$(stages)" -eq 0
+    check "$fp: the killed job is marked failed" test "$(psql_q -c "SELECT status FROM ngram_jobs
+        WHERE id = $killed")" = failed
+done
+"$NGC_BIN" --no-progress --pg "$DSN" --count both -p 3 "$WORK/in.tsv" 2>/dev/null
+table_tsv ngram_counts > "$WORK/after.tsv"
+check "replace after the kills" cmp -s "$WORK/out.tsv" "$WORK/after.tsv"
+
+# A target that is more than ngram-count made (an index of the user's, a
+# view on it): replaced in place, which keeps both.
+psql_q -c "CREATE INDEX by_count ON twice (match_count); CREATE VIEW top_twice AS
+    SELECT ngram FROM twice WHERE match_count > 1000"
+"$NGC_BIN" --no-progress --pg "$DSN" --pg-table twice --count both "$WORK/in.tsv" 2>/dev/null
+check "a target with an index and a view: exit 0" test $? -eq 0
+table_tsv twice > "$WORK/twice.tsv"
+check "a target with an index and a view: replaced" cmp -s "$WORK/out.tsv" "$WORK/twice.tsv"
+check "the user's index stays" test "$(psql_q -c "SELECT count(*) FROM pg_class WHERE relname = 'by_count'")" -eq 1
+check "the user's view stays" test "$(psql_q -c "SELECT count(*) FROM top_twice")" -gt 0
+
+# Two jobs writing one table at once: the second waits for the first, and
+# the table holds one job's rows, never a mix.
+NGRAM_FAILPOINTS=worker.stall_in_load@task=0 "$NGC_BIN" --no-progress --pg "$DSN" --pg-table shared \
+    --count both --task-timeout 3 -p 2 "$WORK/in.tsv" 2> "$WORK/first.err" &
+first=$!
+for _ in $(seq 1 200); do
+    [ "$(psql_q -c "SELECT count(*) FROM ngram_jobs WHERE target = 'shared' AND status = 'running'")" -ge 1 ] && break
+    sleep 0.05
+done
+"$NGC_BIN" --no-progress --pg "$DSN" --pg-table shared --count both "$WORK/other.tsv" 2> "$WORK/second.err"
+second_rc=$?
+wait $first
+first_rc=$?
+check "two jobs at once: both exit 0 ($first_rc, $second_rc)" test "$first_rc$second_rc" = 00
+check "two jobs at once: the second waited, and said so" \
+    grep -q "PostgreSQL table \"shared\" is being written by job [0-9]*; waiting for it" "$WORK/second.err"
+table_tsv shared > "$WORK/shared.tsv"
+check "two jobs at once: the table is the second job's result" cmp -s "$WORK/other.out" "$WORK/shared.tsv"
+
 # Malicious table names are quoted, never executed.
 psql_q -c "CREATE TABLE y (a int)"
 "$NGC_BIN" --no-progress --pg "$DSN" --pg-table 'x"; drop table y; --' "$WORK/other.tsv" 2>/dev/null

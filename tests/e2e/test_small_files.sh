@@ -22,7 +22,7 @@ for f in basic crlf nonl empty newline big; do
     python3 "$REF" "$WORK/$f.tsv" > "$WORK/$f.ref"
     for chunk in 1 2 3 5 8 13 21 $((size > 0 ? size : 1)) $((size + 1)) 8M; do
         pts=("${SHAPES[@]}")
-        if sanitized; then
+        if reduced; then
             pts=("${SHAPES[turn % ${#SHAPES[@]}]}")
             turn=$((turn + 1))
         fi
