@@ -120,6 +120,10 @@ static const char ngc_config_help[] =
     "                        or replaced only when the run succeeds (through\n"
     "                        symbolic links); a device, FIFO or /dev/stdout\n"
     "                        is written as the result streams; never an input\n"
+    "      --output-format F tsv (default), csv (RFC 4180: a header row,\n"
+    "                        fields quoted when they hold '\"', ',', CR or LF;\n"
+    "                        LF line ends) or jsonl (one JSON object a line,\n"
+    "                        typed fields; --map/--reduce stay TSV)\n"
     "      --strict          the first malformed line is an error (with\n"
     "                        --reduce, also a key out of order)\n"
     "      --stats[=json]    print a summary to standard error\n"
@@ -178,7 +182,11 @@ enum {
     NGC_OPT_NORMALIZE,
     NGC_OPT_TMP_DIR,
     NGC_OPT_MAP,
-    NGC_OPT_REDUCE
+    NGC_OPT_REDUCE,
+    /* Output formats and year series. */
+    NGC_OPT_OUTPUT_FORMAT,
+    NGC_OPT_SMOOTHING,
+    NGC_OPT_PLOT
 };
 
 static const struct option ngc_config_options[] = {
@@ -217,6 +225,9 @@ static const struct option ngc_config_options[] = {
     {"tmp-dir", required_argument, NULL, NGC_OPT_TMP_DIR},
     {"map", no_argument, NULL, NGC_OPT_MAP},
     {"reduce", no_argument, NULL, NGC_OPT_REDUCE},
+    {"output-format", required_argument, NULL, NGC_OPT_OUTPUT_FORMAT},
+    {"smoothing", required_argument, NULL, NGC_OPT_SMOOTHING},
+    {"plot", required_argument, NULL, NGC_OPT_PLOT},
     {"verbose", no_argument, NULL, 'v'},
     {"help", no_argument, NULL, 'h'},
     {"version", no_argument, NULL, 'V'},
@@ -554,6 +565,42 @@ ngc_config_result_t ngc_config_parse(ngc_config_t *cfg, int argc, char **argv)
             cfg->stream = role;
             break;
         }
+        case NGC_OPT_OUTPUT_FORMAT:
+            if (strcmp(optarg, "tsv") == 0)
+                cfg->out_format = NGC_OUTFMT_TSV;
+            else if (strcmp(optarg, "csv") == 0)
+                cfg->out_format = NGC_OUTFMT_CSV;
+            else if (strcmp(optarg, "jsonl") == 0)
+                cfg->out_format = NGC_OUTFMT_JSONL;
+            else {
+                ngc_config_bad("--output-format", optarg, "expected tsv, csv or jsonl");
+                return NGC_CONFIG_USAGE;
+            }
+            break;
+        case NGC_OPT_SMOOTHING:
+            if (ngc_config_number("--smoothing", optarg, 0, NGC_SMOOTHING_MAX, &v))
+                return NGC_CONFIG_USAGE;
+            cfg->smoothing = (unsigned)v;
+            cfg->smoothing_set = true;
+            break;
+        case NGC_OPT_PLOT: {
+            size_t n = strlen(optarg);
+            if (n < 5 || (strcmp(optarg + n - 4, ".svg") != 0 &&
+                          strcmp(optarg + n - 4, ".png") != 0)) {
+                ngc_config_bad("--plot", optarg, "expected a file name ending in .svg or .png");
+                return NGC_CONFIG_USAGE;
+            }
+#ifndef NGC_HAVE_CAIRO
+            if (strcmp(optarg + n - 4, ".png") == 0) {
+                ngc_config_bad("--plot", optarg, "--plot .png needs cairo, which this build "
+                                                 "does not have (install libcairo2-dev and "
+                                                 "rebuild); .svg works without it");
+                return NGC_CONFIG_USAGE;
+            }
+#endif
+            cfg->plot = optarg;
+            break;
+        }
         case NGC_OPT_MIN_COUNT:
             if (ngc_config_number("--min-count", optarg, 0, UINT64_MAX, &cfg->min_count))
                 return NGC_CONFIG_USAGE;
@@ -718,6 +765,13 @@ ngc_config_result_t ngc_config_parse(ngc_config_t *cfg, int argc, char **argv)
          cfg->sort != NGC_SORT_COUNT || cfg->output != NULL))
         clash = "--map and --reduce read standard input and write standard output, in key order:"
                 " --pg, --normalize, --top, --sort and -o do not apply";
+    if (clash == NULL && cfg->stream != NGC_STREAM_NONE && cfg->out_format != NGC_OUTFMT_TSV)
+        clash = "--map and --reduce speak Hadoop Streaming's 'key TAB value' lines: "
+                "--output-format csv and jsonl do not apply";
+    if (clash == NULL && (cfg->smoothing_set || cfg->plot != NULL) && !cfg->by_year)
+        clash = "--smoothing and --plot draw year-by-year series: they need --by-year";
+    if (clash == NULL && cfg->plot != NULL && cfg->pg_dsn != NULL)
+        clash = "--plot draws a series from the output: it cannot be used with --pg";
     if (clash == NULL && cfg->normalize != NULL && cfg->pg_dsn != NULL)
         clash = "--normalize changes only the printed numbers: it cannot be used with --pg";
     if (clash != NULL) {

@@ -27,6 +27,10 @@ typedef enum {
 typedef enum { NGC_TOKENIZE_SPACE, NGC_TOKENIZE_WORDS } ngc_tokenize_t;
 typedef enum { NGC_SORT_COUNT, NGC_SORT_NGRAM } ngc_sort_t;
 typedef enum { NGC_STREAM_NONE, NGC_STREAM_MAP, NGC_STREAM_REDUCE } ngc_stream_role_t;
+/* --output-format: the layout of the result's lines. */
+typedef enum { NGC_OUTFMT_TSV, NGC_OUTFMT_CSV, NGC_OUTFMT_JSONL } ngc_outfmt_t;
+/* --smoothing: years on each side of the centred moving average. */
+#define NGC_SMOOTHING_MAX 100
 
 #define NGC_ORDER_MAX 9
 /* --map's combiner budget without --memory. */
@@ -77,6 +81,12 @@ typedef struct {
     int verbose;            /* -v: 1 info, 2 debug */
     char **inputs;          /* borrowed from argv */
     unsigned ninputs;
+    /* Output formats and year series (engine/series.h). */
+    ngc_outfmt_t out_format; /* --output-format */
+    unsigned smoothing;     /* --smoothing N: 2N+1 years */
+    bool smoothing_set;
+    const char *plot;       /* --plot FILE.svg|FILE.png, NULL without */
+    bool by_year;           /* TEMP: --by-year comes with the viewer branch */
 } ngc_config_t;
 
 /* Exit codes, documented in --help and the README. */
