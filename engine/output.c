@@ -662,7 +662,8 @@ static int ngc_output_entry(ngc_output_t *out, const ngc_entry_t *e)
     return NGC_OK;
 }
 
-int ngc_output_write(ngc_output_t *out, const ngc_counters_t *c, ngc_spill_t *sp)
+int ngc_output_each(ngc_output_t *out, const ngc_counters_t *c, ngc_spill_t *sp,
+                    ngc_output_entry_fn fn, void *arg)
 {
     ngc_order_t order = ngc_counters_order_of(out->cfg);
     ngc_source_t *src;
@@ -679,9 +680,9 @@ int ngc_output_write(ngc_output_t *out, const ngc_counters_t *c, ngc_spill_t *sp
     int rc = heap != NULL ? ngc_sources_heap(src, nsrc, order, heap, &n, err, sizeof(err))
                           : (snprintf(err, sizeof(err), "out of memory"), NGC_ERROR);
     uint64_t limit = out->cfg->top ? out->cfg->top : UINT64_MAX;
-    while (rc == NGC_OK && n > 0 && out->lines < limit) {
-        rc = ngc_output_entry(out, &heap[0]->e);
-        if (rc != NGC_OK || ((out->lines & 0xffff) == 0 && *out->stop))
+    for (uint64_t taken = 0; rc == NGC_OK && n > 0 && taken < limit; taken++) {
+        rc = fn != NULL ? fn(&heap[0]->e, arg) : ngc_output_entry(out, &heap[0]->e);
+        if (rc != NGC_OK || ((taken & 0xffff) == 0xffff && *out->stop))
             break;
         rc = ngc_sources_advance(heap, &n, order, err, sizeof(err));
     }
@@ -692,6 +693,30 @@ int ngc_output_write(ngc_output_t *out, const ngc_counters_t *c, ngc_spill_t *sp
     if (rc != NGC_OK)
         return rc;
     return *out->stop ? NGC_AGAIN : NGC_OK;
+}
+
+int ngc_output_write(ngc_output_t *out, const ngc_counters_t *c, ngc_spill_t *sp)
+{
+    return ngc_output_each(out, c, sp, NULL, NULL);
+}
+
+int ngc_output_reserve(ngc_output_t *out, size_t need, char **dst)
+{
+    ngc_assert(need <= out->cap);
+    if (out->cap - out->len < need) {
+        int rc = ngc_output_flush(out, false);
+        if (rc != NGC_OK)
+            return rc;
+    }
+    *dst = out->buf + out->len;
+    return *out->stop ? NGC_AGAIN : NGC_OK;
+}
+
+void ngc_output_advance(ngc_output_t *out, size_t n)
+{
+    ngc_assert(n <= out->cap - out->len);
+    out->len += n;
+    out->lines++;
 }
 
 int ngc_output_put(ngc_output_t *out, const char *p, size_t n, uint64_t lines)
@@ -712,6 +737,13 @@ int ngc_output_put(ngc_output_t *out, const char *p, size_t n, uint64_t lines)
     else if (!out->gzip)
         out->lines_out += ngc_output_newlines(p, done);
     return rc != NGC_OK ? rc : *out->stop ? NGC_AGAIN : NGC_OK;
+}
+
+void ngc_output_set_format(ngc_output_t *out, const ngc_line_format_t *lf)
+{
+    ngc_assert(out->lines == 0 && out->bytes_out == 0 && !out->members);
+    out->lf = *lf;
+    out->len = ngc_output_header(&out->lf, out->buf);
 }
 
 const ngc_line_format_t *ngc_output_line_format(const ngc_output_t *out)

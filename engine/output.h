@@ -78,6 +78,18 @@ ngc_output_t *ngc_output_open(const ngc_config_t *cfg, volatile sig_atomic_t *st
  * became non-zero.
  */
 int ngc_output_write(ngc_output_t *out, const ngc_counters_t *c, ngc_spill_t *sp);
+/* Called with each entry in output order instead of printing it: NGC_OK to
+ * go on, any other code stops the merge and is returned. */
+typedef int (*ngc_output_entry_fn)(const ngc_entry_t *e, void *arg);
+/* The merge of ngc_output_write, each entry handed to fn (NULL: printed).
+ * Codes as ngc_output_write, or fn's. */
+int ngc_output_each(ngc_output_t *out, const ngc_counters_t *c, ngc_spill_t *sp,
+                    ngc_output_entry_fn fn, void *arg);
+/* Lines formatted by the caller (a series): *dst gets room for need bytes
+ * (at most the room of a 2 MiB key), where one line is written and then
+ * ngc_output_advance(out, its length) called. Codes as ngc_output_write. */
+int ngc_output_reserve(ngc_output_t *out, size_t need, char **dst);
+void ngc_output_advance(ngc_output_t *out, size_t n);
 /*
  * Writes n bytes formatted elsewhere (ngc_output_line's lines, `lines` of
  * them; for a .gz output, one whole gzip member holding them), instead of
@@ -85,6 +97,9 @@ int ngc_output_write(ngc_output_t *out, const ngc_counters_t *c, ngc_spill_t *sp
  * ngc_output_write.
  */
 int ngc_output_put(ngc_output_t *out, const char *p, size_t n, uint64_t lines);
+/* Replaces the line format (and the CSV header) before any line: a series'
+ * columns. */
+void ngc_output_set_format(ngc_output_t *out, const ngc_line_format_t *lf);
 /* The line format, valid while out lives. */
 const ngc_line_format_t *ngc_output_line_format(const ngc_output_t *out);
 /* Whether the output is gzip (-o NAME.gz). */
