@@ -94,6 +94,23 @@ static const char ngc_config_help[] =
     "                        books for --count volume) of the years counted,\n"
     "                        using Google's totalcounts FILE, 17 digits\n"
     "\n"
+    "Year by year and selections:\n"
+    "      --by-year         one row per ngram and year: 'ngram TAB year TAB\n"
+    "                        count' (the year as 4 digits: 0850 for 850);\n"
+    "                        default --sort ngram (count with --top); --pg\n"
+    "                        loads a table with a year column (default\n"
+    "                        ngram_year_counts)\n"
+    "      --select LIST     count only these ngrams (comma-separated,\n"
+    "                        repeatable), matched after --fold-case and --pos\n"
+    "                        as the counted ngrams are; a token '*' matches any\n"
+    "                        one token ('University of *'), each match counted\n"
+    "                        as itself\n"
+    "      --select-file FILE  the same, one ngram per line (blank lines\n"
+    "                        ignored; an ngram with a comma goes here)\n"
+    "                        Lines of other ngrams are skipped unread (not\n"
+    "                        checked for malformed fields); nothing matched:\n"
+    "                        empty output and a note on standard error\n"
+    "\n"
     "PostgreSQL (libpq):\n"
     "      --pg DSN          load the result into PostgreSQL (a libpq connection\n"
     "                        string or URI; '' uses the PG* environment), in\n"
@@ -183,6 +200,9 @@ enum {
     NGC_OPT_TMP_DIR,
     NGC_OPT_MAP,
     NGC_OPT_REDUCE,
+    NGC_OPT_BY_YEAR,
+    NGC_OPT_SELECT,
+    NGC_OPT_SELECT_FILE,
     /* Output formats and year series. */
     NGC_OPT_OUTPUT_FORMAT,
     NGC_OPT_SMOOTHING,
@@ -225,6 +245,9 @@ static const struct option ngc_config_options[] = {
     {"tmp-dir", required_argument, NULL, NGC_OPT_TMP_DIR},
     {"map", no_argument, NULL, NGC_OPT_MAP},
     {"reduce", no_argument, NULL, NGC_OPT_REDUCE},
+    {"by-year", no_argument, NULL, NGC_OPT_BY_YEAR},
+    {"select", required_argument, NULL, NGC_OPT_SELECT},
+    {"select-file", required_argument, NULL, NGC_OPT_SELECT_FILE},
     {"output-format", required_argument, NULL, NGC_OPT_OUTPUT_FORMAT},
     {"smoothing", required_argument, NULL, NGC_OPT_SMOOTHING},
     {"plot", required_argument, NULL, NGC_OPT_PLOT},
@@ -425,6 +448,120 @@ static uint64_t ngc_config_default_memory(void)
     return half < NGC_MEMORY_MAX ? half : NGC_MEMORY_MAX;
 }
 
+/* --- year by year and selections (issue 12) --- */
+
+/* Appends the entry p[0..len), its spaces at both ends trimmed; an empty
+ * one is a usage error naming opt. */
+static int ngc_config_select_add(ngc_config_t *cfg, size_t *cap, const char *opt,
+                                 const char *p, size_t len)
+{
+    while (len > 0 && *p == ' ')
+        p++, len--;
+    while (len > 0 && p[len - 1] == ' ')
+        len--;
+    if (len == 0) {
+        fprintf(stderr, "ngram-count: %s: an empty ngram selects nothing\n%s", opt,
+                ngc_config_usage);
+        return NGC_ERROR;
+    }
+    if (cfg->nselects + 1 >= *cap) {
+        size_t n = *cap ? *cap * 2 : 16;
+        char **a = realloc(cfg->selects, n * sizeof(*a));
+        if (a == NULL)
+            goto oom;
+        cfg->selects = a;
+        *cap = n;
+    }
+    char *e = strndup(p, len);
+    if (e == NULL)
+        goto oom;
+    cfg->selects[cfg->nselects++] = e;
+    cfg->selects[cfg->nselects] = NULL;
+    return NGC_OK;
+oom:
+    fprintf(stderr, "ngram-count: out of memory\n");
+    return NGC_ERROR;
+}
+
+/* --select LIST: comma-separated ngrams (an ngram with a comma goes in
+ * --select-file). */
+static int ngc_config_select_list(ngc_config_t *cfg, size_t *cap, const char *list)
+{
+    for (;;) {
+        const char *comma = strchr(list, ',');
+        size_t len = comma ? (size_t)(comma - list) : strlen(list);
+        if (ngc_config_select_add(cfg, cap, "--select", list, len) != NGC_OK)
+            return NGC_ERROR;
+        if (comma == NULL)
+            return NGC_OK;
+        list = comma + 1;
+    }
+}
+
+/* --select-file FILE: one ngram per line, blank lines ignored. Read here,
+ * once, so a missing file is a usage error before any work. */
+static int ngc_config_select_file(ngc_config_t *cfg, size_t *cap, const char *path)
+{
+    FILE *f = strcmp(path, "-") == 0 ? NULL : fopen(path, "r");
+    if (f == NULL) {
+        int err = strcmp(path, "-") == 0 ? EINVAL : errno;
+        fprintf(stderr, "ngram-count: --select-file: cannot open '%s': %s\n%s", path,
+                strcmp(path, "-") == 0 ? "standard input holds the ngrams" : strerror(err),
+                ngc_config_usage);
+        return NGC_ERROR;
+    }
+    char *line = NULL;
+    size_t lcap = 0, before = cfg->nselects;
+    ssize_t n;
+    int rc = NGC_OK;
+    while (rc == NGC_OK && (n = getline(&line, &lcap, f)) >= 0) {
+        size_t len = (size_t)n;
+        while (len > 0 && (line[len - 1] == '\n' || line[len - 1] == '\r'))
+            len--;
+        size_t i = 0;
+        while (i < len && line[i] == ' ')
+            i++;
+        if (i < len)
+            rc = ngc_config_select_add(cfg, cap, "--select-file", line, len);
+    }
+    if (rc == NGC_OK && ferror(f)) {
+        fprintf(stderr, "ngram-count: --select-file: cannot read '%s': %s\n", path,
+                strerror(errno));
+        rc = NGC_ERROR;
+    }
+    if (rc == NGC_OK && cfg->nselects == before) {
+        fprintf(stderr, "ngram-count: --select-file: '%s' holds no ngram\n%s", path,
+                ngc_config_usage);
+        rc = NGC_ERROR;
+    }
+    free(line);
+    fclose(f);
+    return rc;
+}
+
+/* What --by-year and --select cannot be combined with, or NULL. */
+static const char *ngc_config_year_clash(const ngc_config_t *cfg)
+{
+    if (cfg->by_year && cfg->format == NGC_FORMAT_TEXT)
+        return "--by-year needs Google Books files: --text has no years";
+    if (cfg->nselects > 0 && cfg->format == NGC_FORMAT_TEXT)
+        return "--select and --select-file pick ngrams of Google Books files, not of --text";
+    if (cfg->nselects > 0 && cfg->stream == NGC_STREAM_REDUCE)
+        return "--select and --select-file apply to the mapper (--map), not to --reduce";
+    return NULL;
+}
+
+void ngc_config_fini(ngc_config_t *cfg)
+{
+    free(cfg->lookups);
+    cfg->lookups = NULL;
+    for (size_t i = 0; i < cfg->nselects; i++)
+        free(cfg->selects[i]);
+    free(cfg->selects);
+    cfg->selects = NULL;
+    cfg->nselects = 0;
+}
+
 ngc_config_result_t ngc_config_parse(ngc_config_t *cfg, int argc, char **argv)
 {
     long cpus = sysconf(_SC_NPROCESSORS_ONLN);
@@ -445,6 +582,8 @@ ngc_config_result_t ngc_config_parse(ngc_config_t *cfg, int argc, char **argv)
         .order = 3,
     };
     bool years = false, order_set = false, memory_set = false, pos_set = false;
+    bool sort_set = false;
+    size_t select_cap = 0;
     uint64_t v;
     int c;
     opterr = 0;
@@ -531,6 +670,7 @@ ngc_config_result_t ngc_config_parse(ngc_config_t *cfg, int argc, char **argv)
             order_set = true;
             break;
         case NGC_OPT_SORT:
+            sort_set = true;
             if (strcmp(optarg, "count") == 0)
                 cfg->sort = NGC_SORT_COUNT;
             else if (strcmp(optarg, "ngram") == 0)
@@ -553,6 +693,17 @@ ngc_config_result_t ngc_config_parse(ngc_config_t *cfg, int argc, char **argv)
                 return NGC_CONFIG_USAGE;
             }
             cfg->tmp_dir = optarg;
+            break;
+        case NGC_OPT_BY_YEAR:
+            cfg->by_year = true;
+            break;
+        case NGC_OPT_SELECT:
+            if (ngc_config_select_list(cfg, &select_cap, optarg) != NGC_OK)
+                return NGC_CONFIG_USAGE;
+            break;
+        case NGC_OPT_SELECT_FILE:
+            if (ngc_config_select_file(cfg, &select_cap, optarg) != NGC_OK)
+                return NGC_CONFIG_USAGE;
             break;
         case NGC_OPT_MAP:
         case NGC_OPT_REDUCE: {
@@ -758,6 +909,11 @@ ngc_config_result_t ngc_config_parse(ngc_config_t *cfg, int argc, char **argv)
     } else if (order_set) {
         clash = "--order, --only-order, --sentence-markers and --tokenize need --text";
     }
+    if (clash == NULL)
+        clash = ngc_config_year_clash(cfg);
+    /* Series read best in ngram order; --top still wants the largest. */
+    if (cfg->by_year && !sort_set && cfg->top == 0 && cfg->stream == NGC_STREAM_NONE)
+        cfg->sort = NGC_SORT_NGRAM;
     if (clash == NULL && cfg->top != 0 && cfg->sort == NGC_SORT_NGRAM)
         clash = "--top picks the most frequent: it cannot be used with --sort ngram";
     if (clash == NULL && cfg->stream != NGC_STREAM_NONE &&
@@ -785,7 +941,7 @@ ngc_config_result_t ngc_config_parse(ngc_config_t *cfg, int argc, char **argv)
         return NGC_CONFIG_USAGE;
     }
     if (cfg->pg_table == NULL)
-        cfg->pg_table = "ngram_counts";
+        cfg->pg_table = cfg->by_year ? "ngram_year_counts" : "ngram_counts";
     if (query) {
         if (optind < argc) {
             fprintf(stderr, "ngram-count: --lookup and --pg-jobs take no input files\n%s",

@@ -7,6 +7,7 @@
 #define NGC_ENGINE_CONFIG_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 typedef enum { NGC_COUNT_MATCH, NGC_COUNT_VOLUME, NGC_COUNT_BOTH } ngc_count_t;
@@ -73,6 +74,10 @@ typedef struct {
     bool pg_jobs;           /* --pg-jobs */
     char **lookups;         /* --lookup words (borrowed from argv) */
     unsigned nlookups;
+    /* Year by year and selections (issue 12). */
+    bool by_year;           /* --by-year: keys are "ngram TAB YYYY" */
+    char **selects;         /* --select/--select-file entries, owned, NULL-ended */
+    size_t nselects;        /* 0: every ngram is counted */
     unsigned max_retries;   /* reruns of one task after worker failures */
     unsigned task_timeout;  /* seconds without progress before a worker is killed */
     bool strict;
@@ -86,7 +91,6 @@ typedef struct {
     unsigned smoothing;     /* --smoothing N: 2N+1 years */
     bool smoothing_set;
     const char *plot;       /* --plot FILE.svg|FILE.png, NULL without */
-    bool by_year;           /* TEMP: --by-year comes with the viewer branch */
 } ngc_config_t;
 
 /* Exit codes, documented in --help and the README. */
@@ -106,6 +110,12 @@ typedef enum { NGC_CONFIG_RUN, NGC_CONFIG_EXIT_OK, NGC_CONFIG_USAGE } ngc_config
 /* Parses argv into cfg. Prints --help/--version to stdout (EXIT_OK) or the
  * error and a usage hint to stderr (USAGE). Main thread, before any fork. */
 ngc_config_result_t ngc_config_parse(ngc_config_t *cfg, int argc, char **argv);
+
+/* Frees what ngc_config_parse allocated (the lookups and selections). */
+void ngc_config_fini(ngc_config_t *cfg);
+
+/* A by-year key: the ngram, TAB, then the year as exactly 4 digits. */
+#define NGC_YEAR_SUFFIX 5
 
 /* A well-formed number above 2^64-1, from the parsers below. */
 #define NGC_CONFIG_RANGE (-5)

@@ -351,8 +351,10 @@ int main(int argc, char **argv)
         return NGC_EXIT_USAGE;
     switch (ngc_config_parse(&cfg, argc, argv)) {
     case NGC_CONFIG_EXIT_OK:
+        ngc_config_fini(&cfg);
         return fflush(stdout) == 0 ? NGC_EXIT_OK : NGC_EXIT_FAILURE;
     case NGC_CONFIG_USAGE:
+        ngc_config_fini(&cfg);
         return NGC_EXIT_USAGE;
     case NGC_CONFIG_RUN:
         break;
@@ -362,6 +364,6 @@ int main(int argc, char **argv)
     int status = cfg.stream != NGC_STREAM_NONE       ? ngc_streaming_main(&cfg)
                  : cfg.pg_jobs || cfg.nlookups > 0 ? ngc_main_query(&cfg)
                                                    : ngc_main_run(&cfg, argc, argv);
-    free(cfg.lookups);
+    ngc_config_fini(&cfg);
     exit(status);
 }

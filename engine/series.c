@@ -39,7 +39,8 @@ struct ngc_series_s {
 
 bool ngc_series_wanted(const ngc_config_t *cfg)
 {
-    return cfg->by_year && (cfg->normalize != NULL || cfg->smoothing_set || cfg->plot != NULL);
+    return cfg->by_year && (cfg->nselects > 0 || cfg->normalize != NULL || cfg->smoothing_set ||
+                            cfg->plot != NULL);
 }
 
 void ngc_series_opts(ngc_series_opts_t *o, const ngc_config_t *cfg,

@@ -9,6 +9,7 @@
 #ifndef NGC_WORKERS_PGLOAD_H
 #define NGC_WORKERS_PGLOAD_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -18,7 +19,7 @@
 typedef struct ngc_pgload_s ngc_pgload_t;
 
 /* Remembers the DSN and the quoted staging table; connects on first use. */
-ngc_pgload_t *ngc_pgload_new(const char *dsn, const char *stage);
+ngc_pgload_t *ngc_pgload_new(const char *dsn, const char *stage, bool by_year);
 void ngc_pgload_free(ngc_pgload_t *l);
 /*
  * COPYs the sorted partitions [first, first+n) (with the final runs in

@@ -190,6 +190,53 @@ def detect(data, path):
     return ranked[0][0]
 
 
+# --- Selections (--select, --select-file) ----------------------------------
+# Entries get the keys' own treatment: --pos strip removes the tag of each
+# tagged token (an untagged word stays), --fold-case folds. A token "*"
+# stands for any one token.
+
+def selection_entry(entry, args):
+    if args.pos == "strip":
+        entry = b" ".join(split_tag(t)[0] if t not in TAG_ONLY else t
+                          for t in entry.split(b" "))
+    if args.fold_case:
+        try:
+            entry = entry.decode("utf-8").casefold().encode("utf-8")
+        except UnicodeDecodeError:
+            pass
+    return entry
+
+
+def read_selection(args):
+    """The list of entries, None without a selection."""
+    raw = []
+    for lst in args.select or []:
+        raw += [e.strip(b" ") for e in lst.encode("utf-8", "surrogateescape").split(b",")]
+    for path in args.select_file or []:
+        with open(path, "rb") as f:
+            for line in f.read().split(b"\n"):
+                line = line.rstrip(b"\r").strip(b" ")
+                if line:
+                    raw.append(line)
+    if args.select is None and args.select_file is None:
+        return None
+    if not raw or any(e == b"" for e in raw):
+        usage("empty selection")
+    return sorted(set(selection_entry(e, args) for e in raw))
+
+
+def selected(key, selection):
+    if selection is None:
+        return True
+    tokens = key.split(b" ")
+    for entry in selection:
+        pattern = entry.split(b" ")
+        if len(pattern) == len(tokens) and all(p == b"*" or p == t
+                                               for p, t in zip(pattern, tokens)):
+            return True
+    return False
+
+
 def count_google(data, fmt, args, totals):
     """Adds one file's records to totals; returns its malformed line count."""
     parse = PARSERS[fmt]
@@ -201,6 +248,17 @@ def count_google(data, fmt, args, totals):
             malformed += 1
             continue
         key, records = v
+        if args.by_year:
+            # One key per (ngram, year): the ngram, TAB, the year in 4 digits.
+            key = transform(key, args)
+            if key is None or not selected(key, args.selects):
+                continue
+            for year, match, volume in records:
+                if lo <= year <= hi:
+                    yk = key + b"\t%04d" % year
+                    tm, tv = totals.get(yk, (0, 0))
+                    totals[yk] = (tm + match, tv + volume)
+            continue
         m = vol = 0
         seen = False
         for year, match, volume in records:
@@ -211,7 +269,7 @@ def count_google(data, fmt, args, totals):
         if not seen:
             continue
         key = transform(key, args)
-        if key is None:
+        if key is None or not selected(key, args.selects):
             continue
         tm, tv = totals.get(key, (0, 0))
         totals[key] = (tm + m, tv + vol)
@@ -478,11 +536,22 @@ def self_test():
         {b"a": 1, b"b": 1, b"c": 1, b"d": 1, b"\x1f": 1, b"e": 1}, 0)
 
     def google(data, fmt, **kw):
-        a = argparse.Namespace(from_year=1, to_year=9999, pos="keep", fold_case=False)
+        a = argparse.Namespace(from_year=1, to_year=9999, pos="keep", fold_case=False,
+                               by_year=False, selects=None)
         vars(a).update(kw)
         t = {}
         bad = count_google(data, fmt, a, t)
         return t, bad
+    # --by-year and selections, worked by hand.
+    assert google(b"a b\t850\t2\t1\nA b\t850\t3\t1\nc\t1\t1\t1\n", "v2", by_year=True,
+                  fold_case=True) == ({b"a b\t0850": (5, 2), b"c\t0001": (1, 1)}, 0)
+    assert google(b"x\t1900,1,1\t1901,2,2\t1900,4,4\n", "v3", by_year=True, to_year=1900) == (
+        {b"x\t1900": (5, 5)}, 0)
+    sel = [selection_entry(e, argparse.Namespace(pos="strip", fold_case=True))
+           for e in (b"Of_ADP *", b"the")]
+    assert sel == [b"of *", b"the"]
+    assert selected(b"of books", sel) and not selected(b"of", sel)
+    assert not selected(b"of a b", sel) and selected(b"the", sel)
     v1 = b"w x\t1900\t3\t9\t2\nw x\t1901\t4\tp\t1\nw x\t2000\t5\t1\t1\r\n\t1900\t1\t1\t1\nw x\t1900\t1\t1\n"
     assert google(v1, "v1") == ({b"w x": (8, 3)}, 3)
     assert google(v1, "v1", to_year=1999) == ({b"w x": (3, 2)}, 3)
@@ -536,7 +605,7 @@ def count_all(args):
 # the output options (--sort, --top, --min-count, --count, --normalize).
 
 PARSE_OPTS = ("format", "from_year", "to_year", "pos", "fold_case", "order",
-              "only_order", "sentence_markers", "tokenize")
+              "only_order", "sentence_markers", "tokenize", "by_year", "selects")
 OUTPUT_OPTS = ("count", "min_count", "top", "sort")
 
 
@@ -666,7 +735,7 @@ def main():
     ap.add_argument("--fold-case", action="store_true")
     ap.add_argument("--min-count", type=int, default=0)
     ap.add_argument("--top", type=int, default=0)
-    ap.add_argument("--sort", choices=["count", "ngram"], default="count")
+    ap.add_argument("--sort", choices=["count", "ngram"])
     ap.add_argument("--normalize", metavar="TOTALS_FILE")
     ap.add_argument("--order", type=int)
     ap.add_argument("--only-order", action="store_true")
@@ -675,6 +744,9 @@ def main():
     ap.add_argument("--malformed-out", help="write the malformed line count here")
     ap.add_argument("--stats-out", help="write {malformed, formats: [[file, format]...]} as JSON here")
     ap.add_argument("--self-test", action="store_true")
+    ap.add_argument("--by-year", action="store_true")
+    ap.add_argument("--select", action="append")
+    ap.add_argument("--select-file", action="append")
     args = ap.parse_args()
     if args.self_test:
         self_test_cached()
@@ -700,12 +772,17 @@ def main():
                 usage("--%s needs --text" % opt)
         if args.only_order or args.sentence_markers:
             usage("--only-order and --sentence-markers need --text")
+    if args.by_year and text:
+        usage("--by-year is not for --text")
+    if args.sort is None:
+        args.sort = "ngram" if args.by_year and not args.top else "count"
     if args.top and args.sort == "ngram":
         usage("--top with --sort ngram")
     args.from_year = 1 if args.from_year is None else args.from_year
     args.to_year = 9999 if args.to_year is None else args.to_year
     args.count = args.count or "match"
     args.pos = args.pos or "keep"
+    args.selects = read_selection(args)
 
     cache = Cache(args) if os.environ.get("NGC_REF_CACHE") else None
     if cache and cache.replay():
