@@ -459,6 +459,116 @@ def format17_decimal(x):
     return s
 
 
+# --- Year series (--by-year with --select, --normalize, --smoothing) -----
+
+def read_year_totals(path):
+    """year -> (match, volume) of a totals file of any release: tuples
+    'year,match[,pages],volume' (2012, 2020), or after '#' lines one row
+    'year TAB match TAB pages TAB volume' per line (2009)."""
+    with open(path, "rb") as f:
+        data = f.read()
+    years = {}
+    for line in data.split(b"\n"):
+        if line.strip().startswith(b"#"):
+            continue
+        words = line.split()
+        tuples = [w.split(b",") for w in words] if b"," in line else ([words] if words else [])
+        for t in tuples:
+            n = numbers(t)
+            if n is None or len(n) not in (3, 4) or not 1 <= n[0] <= 9999 or n[0] in years:
+                sys.exit("reference: bad totals tuple %r in '%s'" % (t, path))
+            years[n[0]] = (n[1], n[-1])
+    return years
+
+
+def series(rows, args):
+    """Every year of the range for each ngram: ([names], [(key, [values])])."""
+    F = fractions.Fraction
+    per = {}
+    for key, (m, v) in rows:
+        ngram, year = key.rsplit(b"\t", 1)
+        per.setdefault(ngram, {})[int(year)] = (m, v)
+    years = [y for d in per.values() for y in d]
+    lo = args.from_year if args.from_year > 1 else min(years, default=0)
+    hi = args.to_year if args.to_year < 9999 else max(years, default=0)
+    if not per:
+        lo = hi = 0
+    cols = [0, 1] if args.count == "both" else [1] if args.count == "volume" else [0]
+    totals = read_year_totals(args.normalize) if args.normalize else None
+    smooth = args.smoothing or 0
+    unit = "percent" if totals else "mean" if smooth else "count"
+    names = ["%s_%s" % ("match" if c == 0 else "volume", unit) for c in cols]
+    out = []
+    for ngram in sorted(per):
+        vals = []
+        for y in range(lo, hi + 1):
+            counts = per[ngram].get(y, (0, 0))
+            row = []
+            for c in cols:
+                x = counts[c]
+                if totals is not None and x > 0:
+                    t = totals.get(y, (0, 0))[c]
+                    if t == 0:
+                        sys.stderr.write("reference: no total for year %d\n" % y)
+                        sys.exit(1)
+                    row.append(F(x * 100, t))
+                else:
+                    row.append(F(x))
+            vals.append(row)
+        for k, y in enumerate(range(lo, hi + 1)):
+            if smooth:
+                win = vals[max(0, k - smooth):k + smooth + 1]
+                row = [sum(r[i] for r in win) / len(win) for i in range(len(cols))]
+            else:
+                row = vals[k]
+            text = [format17(x).encode() if (totals or smooth) else b"%d" % x for x in row]
+            out.append((ngram + b"\t%04d" % y, text))
+    return names, out
+
+
+def json_string(b):
+    """A JSON string of bytes b: valid UTF-8 kept, other bytes \\u00XX."""
+    out = ['"']
+    for ch in b.decode("utf-8", errors="surrogateescape"):
+        o = ord(ch)
+        if ch in '"\\':
+            out.append("\\" + ch)
+        elif o < 0x20 or o == 0x7f:
+            out.append("\\u%04x" % o)
+        elif 0xdc80 <= o <= 0xdcff:
+            out.append("\\u%04x" % (o - 0xdc00))
+        else:
+            out.append(ch)
+    out.append('"')
+    return "".join(out).encode("utf-8", errors="surrogatepass")
+
+
+def render(lines, names, args):
+    """The output lines of (key, [value bytes]) in --output-format."""
+    fmt = args.output_format
+    if fmt == "tsv":
+        for key, vals in lines:
+            yield key + b"".join(b"\t" + v for v in vals) + b"\n"
+        return
+    if fmt == "csv":
+        yield (",".join(["ngram"] + (["year"] if args.by_year else []) + names) + "\n").encode()
+    for key, vals in lines:
+        year = None
+        if args.by_year:
+            key, year = key.rsplit(b"\t", 1)
+            year = b"%d" % int(year)
+        if fmt == "csv":
+            if any(c in key for c in b'",\r\n'):
+                key = b'"' + key.replace(b'"', b'""') + b'"'
+            yield b",".join([key] + ([year] if year else []) + vals) + b"\n"
+        else:
+            parts = [b'"ngram":' + json_string(key)]
+            if year:
+                parts.append(b'"year":' + year)
+            parts += [b'"%s":%s' % (n.encode(), v) for n, v in zip(names, vals)]
+            yield b"{" + b",".join(parts) + b"}\n"
+
+
 # --- Self-test ------------------------------------------------------------
 
 def self_test():
@@ -606,7 +716,7 @@ def count_all(args):
 
 PARSE_OPTS = ("format", "from_year", "to_year", "pos", "fold_case", "order",
               "only_order", "sentence_markers", "tokenize", "by_year", "selects")
-OUTPUT_OPTS = ("count", "min_count", "top", "sort")
+OUTPUT_OPTS = ("count", "min_count", "top", "sort", "output_format", "smoothing")
 
 
 class Cache:
@@ -745,6 +855,8 @@ def main():
     ap.add_argument("--stats-out", help="write {malformed, formats: [[file, format]...]} as JSON here")
     ap.add_argument("--self-test", action="store_true")
     ap.add_argument("--by-year", action="store_true")
+    ap.add_argument("--output-format", choices=["tsv", "csv", "jsonl"], default="tsv")
+    ap.add_argument("--smoothing", type=int)
     ap.add_argument("--select", action="append")
     ap.add_argument("--select-file", action="append")
     args = ap.parse_args()
@@ -825,7 +937,19 @@ def main():
     out = sys.stdout.buffer
     if cache:
         out = cache.output(out)
-    out.writelines(key + b"\t" + value(m, v) + b"\n" for key, (m, v) in rows)
+    if args.by_year and (args.selects or args.normalize or args.smoothing is not None):
+        names, lines = series(rows, args)
+    else:
+        if args.count == "both":
+            names = ["per_million" if args.normalize else "count",
+                     "percent" if args.normalize else "count"]
+            names = ["match_" + names[0], "volume_" + names[1]]
+        elif args.count == "volume":
+            names = ["volume_percent" if args.normalize else "volume_count"]
+        else:
+            names = ["match_per_million" if args.normalize else "match_count"]
+        lines = [(key, value(m, v).split(b"\t")) for key, (m, v) in rows]
+    out.writelines(render(lines, names, args))
     out.flush()
     if cache:
         cache.store(malformed, formats)
