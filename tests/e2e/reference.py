@@ -407,18 +407,11 @@ def count_text(data, args, counts):
 
 def read_totals(path, lo, hi):
     """(M, V): the sums of match and volume of the years within [lo, hi]."""
-    with open(path, "rb") as f:
-        data = f.read()
-    arity = None
     m = v = 0
-    for i, tup in enumerate(t for t in re.split(rb"[\t \n\r]+", data) if t):
-        n = numbers(tup.split(b","))
-        if n is None or len(n) not in (3, 4) or (arity is not None and len(n) != arity):
-            sys.exit("reference: bad tuple %d in '%s'" % (i + 1, path))
-        arity = len(n)
-        if lo <= n[0] <= hi:
-            m += n[1]
-            v += n[-1]
+    for year, (a, b) in read_year_totals(path, dups=True):
+        if lo <= year <= hi:
+            m += a
+            v += b
     return m, v
 
 
@@ -461,13 +454,16 @@ def format17_decimal(x):
 
 # --- Year series (--by-year with --select, --normalize, --smoothing) -----
 
-def read_year_totals(path):
+def read_year_totals(path, dups=False):
     """year -> (match, volume) of a totals file of any release: tuples
     'year,match[,pages],volume' (2012, 2020), or after '#' lines one row
-    'year TAB match TAB pages TAB volume' per line (2009)."""
+    'year TAB match TAB pages TAB volume' per line (2009). With dups, the
+    list of (year, (match, volume)), a year any number of times."""
     with open(path, "rb") as f:
         data = f.read()
     years = {}
+    seq = []
+    arity = None
     for line in data.split(b"\n"):
         if line.strip().startswith(b"#"):
             continue
@@ -475,10 +471,13 @@ def read_year_totals(path):
         tuples = [w.split(b",") for w in words] if b"," in line else ([words] if words else [])
         for t in tuples:
             n = numbers(t)
-            if n is None or len(n) not in (3, 4) or not 1 <= n[0] <= 9999 or n[0] in years:
+            if (n is None or len(n) not in (3, 4) or not 1 <= n[0] <= 9999 or
+                    (n[0] in years and not dups) or (arity is not None and len(n) != arity)):
                 sys.exit("reference: bad totals tuple %r in '%s'" % (t, path))
+            arity = len(n)
             years[n[0]] = (n[1], n[-1])
-    return years
+            seq.append((n[0], (n[1], n[-1])))
+    return seq if dups else years
 
 
 def series(rows, args):
@@ -833,7 +832,7 @@ def usage(msg):
     sys.exit(2)
 
 
-def main():
+def main(argv=None):
     ap = argparse.ArgumentParser()
     ap.add_argument("files", nargs="*")
     ap.add_argument("--format", choices=["auto", "v1", "v2", "v3", "text"], default="auto")
@@ -859,7 +858,12 @@ def main():
     ap.add_argument("--smoothing", type=int)
     ap.add_argument("--select", action="append")
     ap.add_argument("--select-file", action="append")
-    args = ap.parse_args()
+    ap.add_argument("--batch", metavar="FILE",
+                    help="run each line 'OUTPUT ARGS...' of FILE, its output to OUTPUT")
+    args = ap.parse_args(argv)
+    if args.batch:
+        batch(args.batch)
+        return
     if args.self_test:
         self_test_cached()
         return
@@ -914,7 +918,7 @@ def main():
     else:
         sort_key = lambda kv: (-kv[1][0], kv[0])
         value = lambda m, v: b"%d" % m
-    if args.normalize:
+    if args.normalize and not (args.by_year and args.normalize):
         mt, vt = read_totals(args.normalize, args.from_year, args.to_year)
         if (args.count != "volume" and mt == 0) or (args.count != "match" and vt == 0):
             sys.exit("reference: zero denominator in '%s'" % args.normalize)
@@ -960,6 +964,26 @@ def main():
         with open(args.stats_out, "w") as f:
             json.dump({"malformed": malformed, "formats": formats}, f)
             f.write("\n")
+
+
+class _Stdout:
+    def __init__(self, f):
+        self.buffer = f
+
+
+def batch(path):
+    """Many runs in one process (the tests pay Python's start-up once)."""
+    import shlex
+    with open(path) as f:
+        jobs = [shlex.split(line) for line in f if line.strip()]
+    saved = sys.stdout
+    try:
+        for job in jobs:
+            with open(job[0], "wb") as out:
+                sys.stdout = _Stdout(out)
+                main(job[1:])
+    finally:
+        sys.stdout = saved
 
 
 if __name__ == "__main__":
