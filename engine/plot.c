@@ -18,6 +18,7 @@
 
 #ifdef NGC_HAVE_CAIRO
 #include <cairo.h>
+#include <fontconfig/fontconfig.h>
 #endif
 
 #define NGC_PLOT_W 1000
@@ -384,6 +385,9 @@ static int ngc_plot_png(const char *path, const ngc_series_t *s, const ngc_confi
     cairo_surface_flush(sf);
     cairo_status_t st = cairo_surface_write_to_png(sf, path);
     cairo_surface_destroy(sf);
+    /* The font caches go too (one chart a run; LeakSanitizer sees them). */
+    cairo_debug_reset_static_data();
+    FcFini();
     if (st != CAIRO_STATUS_SUCCESS) {
         ngc_log_user(0, "--plot: cannot write '%s': %s", path, cairo_status_to_string(st));
         return NGC_ERROR;

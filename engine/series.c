@@ -169,7 +169,8 @@ static uint64_t ngc_series_total(const ngc_series_t *s, uint32_t y, unsigned v)
 
 int ngc_series_finish(ngc_series_t *s, char *err, size_t cap)
 {
-    qsort_r(s->rows, s->nrows, sizeof(*s->rows), ngc_series_cmp, s->arena);
+    if (s->nrows > 1)
+        qsort_r(s->rows, s->nrows, sizeof(*s->rows), ngc_series_cmp, s->arena);
     uint32_t lo = 9999, hi = 1;
     size_t groups = 0;
     for (size_t i = 0; i < s->nrows; i++) {
