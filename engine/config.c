@@ -506,7 +506,8 @@ static int ngc_config_select_file(ngc_config_t *cfg, size_t *cap, const char *pa
     if (f == NULL) {
         int err = strcmp(path, "-") == 0 ? EINVAL : errno;
         fprintf(stderr, "ngram-count: --select-file: cannot open '%s': %s\n%s", path,
-                strcmp(path, "-") == 0 ? "standard input holds the ngrams" : strerror(err),
+                strcmp(path, "-") == 0 ? "standard input is not read for a selection"
+                                       : strerror(err),
                 ngc_config_usage);
         return NGC_ERROR;
     }

@@ -14,6 +14,7 @@
 #include "engine/plot.h"
 #include "engine/proc.h"
 #include "engine/series.h"
+#include "engine/counters.h"
 #include "engine/shm.h"
 #include "engine/spill.h"
 #include "workers/streaming.h"
@@ -318,6 +319,10 @@ static int ngc_main_run(const ngc_config_t *cfg, int argc, char **argv)
         ngc_log_info("output written: %llu lines", (unsigned long long)ngc_output_lines(out));
     double wall = ngc_main_elapsed(&t0);
     uint64_t printed = out != NULL ? ngc_output_lines(out) : 0;
+    /* Spilled partitions are empty in memory: a printed line says more. */
+    if (cfg->nselects > 0 && (out == NULL || printed == 0) &&
+        ngc_counters_distinct(ngc_shm_counters(shm)) == 0)
+        ngc_log_user(0, "note: no ngram matched the selection");
     if (cfg->stats != NGC_STATS_NONE)
         ngc_summary_print(cfg, plan, shm, co, wall, printed);
     else

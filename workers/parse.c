@@ -7,6 +7,7 @@
 #include "engine/ngc.h"
 #include "workers/parse.h"
 #include "workers/scan.h"
+#include "workers/select.h"
 #include "workers/text.h"
 
 #include <stdbool.h>
@@ -22,6 +23,10 @@ int ngc_parse_init(ngc_parse_t *ps, const ngc_config_t *cfg)
     ps->scratch = malloc(NGC_PARSE_SCRATCH);
     if (ps->scratch == NULL)
         return NGC_ERROR;
+    if (cfg->nselects > 0 && (ps->select = ngc_select_new(cfg)) == NULL) {
+        ngc_parse_fini(ps);
+        return NGC_ERROR;
+    }
     if (cfg->format == NGC_FORMAT_TEXT) {
         ps->tok = malloc(NGC_TEXT_TOKENS_MAX * sizeof(*ps->tok));
         if (ps->tok == NULL) {
@@ -36,8 +41,10 @@ void ngc_parse_fini(ngc_parse_t *ps)
 {
     free(ps->scratch);
     free(ps->tok);
+    ngc_select_free(ps->select);
     ps->scratch = NULL;
     ps->tok = NULL;
+    ps->select = NULL;
 }
 
 void ngc_parse_reset(ngc_parse_t *ps)
@@ -647,9 +654,70 @@ static int ngc_parse_records(ngc_parse_t *ps, const char *buf, size_t len, ngc_m
     return NGC_OK;
 }
 
+static int ngc_parse_lines(ngc_parse_t *ps, const char *buf, size_t len, ngc_map_t *m);
+
+/* Whether the ngram of raw key k[0..len) is selected, once transformed. */
+static bool ngc_parse_selected(ngc_parse_t *ps, const char *k, size_t len)
+{
+    const char *t;
+    size_t tlen;
+    if (ngc_parse_transform(ps, k, len, &t, &tlen) != NGC_OK)
+        return false; /* --pos drops it anyway */
+    return ngc_select_match(ps->select, t, tlen);
+}
+
+/*
+ * --select: the whole lines of selected ngrams go, in blocks, to the
+ * parser; any other line costs finding its key's end and its LF. One
+ * decision per ngram: a file's lines of one ngram are adjacent, and the
+ * next line's key is compared with the last decided one. Skipped lines
+ * are not classified (nor counted as malformed or filtered).
+ */
+static int ngc_parse_select_buffer(ngc_parse_t *ps, const char *buf, size_t len, ngc_map_t *m)
+{
+    const char *p = buf, *end = buf + len, *block = NULL;
+    const char *last = NULL;
+    size_t last_len = 0;
+    bool last_in = false;
+    while (p < end) {
+        const char *q;
+        /* The key and its TAB (or LF) as the last line's: same ngram. */
+        if (last != NULL && ngc_parse_same(last, p, last_len + 1, end)) {
+            q = p + last_len;
+        } else {
+            q = ngc_scan_key(p, end);
+            last = p;
+            last_len = (size_t)(q - p);
+            last_in = ngc_parse_selected(ps, p, last_len);
+        }
+        const char *nl = *q == '\n' ? q : memchr(q, '\n', (size_t)(end - q));
+        if (last_in) {
+            if (block == NULL)
+                block = p;
+        } else {
+            if (block != NULL && ngc_parse_lines(ps, block, (size_t)(p - block), m) != NGC_OK)
+                return NGC_ERROR;
+            block = NULL;
+            ps->lines++;
+        }
+        p = nl + 1;
+    }
+    if (block != NULL)
+        return ngc_parse_lines(ps, block, (size_t)(end - block), m);
+    return NGC_OK;
+}
+
 int ngc_parse_buffer(ngc_parse_t *ps, const char *buf, size_t len, ngc_map_t *m)
 {
     ngc_assert(len > 0 && buf[len - 1] == '\n');
+    if (ps->select != NULL && ps->format != NGC_FORMAT_TEXT)
+        return ngc_parse_select_buffer(ps, buf, len, m);
+    return ngc_parse_lines(ps, buf, len, m);
+}
+
+/* The lines of buf[0..len), whatever --select says. */
+static int ngc_parse_lines(ngc_parse_t *ps, const char *buf, size_t len, ngc_map_t *m)
+{
     switch (ps->format) {
     case NGC_FORMAT_V2:
         break;
