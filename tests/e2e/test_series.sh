@@ -128,6 +128,17 @@ done
 queue close "series smoothed counts" --by-year --smoothing 5 --count volume --to-year 1700 \
     "$WORK/g2.tsv" -- --by-year --smoothing 5 --count volume --to-year 1700 -p 1 -t 1 \
     "$WORK/g2.tsv"
+# A selection is a series too (every year, also of an ngram's empty years);
+# a selection file and a wildcard.
+cut -f1 "$WORK/g2.tsv" | uniq | sed -n '3p;7p' > "$WORK/sel.txt"
+echo 'nothing here' >> "$WORK/sel.txt"
+queue exact "series selected" --by-year --select-file "$WORK/sel.txt" --from-year 1990 \
+    --output-format jsonl "$WORK/g2.tsv" -- --by-year --select-file "$WORK/sel.txt" \
+    --from-year 1990 --output-format jsonl "$WORK/g2.tsv"
+w=$(gzip -dc "$WORK/g3.tsv.gz" | head -1 | cut -f1 | cut -d' ' -f1)
+queue close "series wildcard" --by-year --select "$w *" --smoothing 1 --count both \
+    --normalize "$WORK/t3.txt" --to-year 1950 "$WORK/g3.tsv.gz" -- --by-year --select "$w *" \
+    --smoothing 1 --count both --normalize "$WORK/t3.txt" --to-year 1950 "$WORK/g3.tsv.gz"
 queue exact "series jsonl" --by-year --normalize "$WORK/t2.txt" --from-year 2000 \
     --output-format jsonl "$WORK/g2.tsv" -- --by-year --normalize "$WORK/t2.txt" \
     --from-year 2000 --output-format jsonl "$WORK/g2.tsv"
@@ -139,6 +150,9 @@ if [ -d "$REAL" ]; then
     t20="$REAL/totalcounts-2020.txt"
     queue exact "real forever normalized" --by-year --normalize "$t20" "${ever[@]}" -- \
         --by-year --normalize "$t20" "${ever[@]}"
+    queue exact "real forever selected" --by-year --select 'forever,for ever' \
+        --normalize "$t20" --output-format csv "${ever[@]}" -- --by-year \
+        --select 'forever,for ever' --normalize "$t20" --output-format csv "${ever[@]}"
     queue close "real forever smoothed" --by-year --normalize "$t20" --smoothing 3 \
         --from-year 1800 --output-format csv "${ever[@]}" -- --by-year --normalize "$t20" \
         --smoothing 3 --from-year 1800 --output-format csv "${ever[@]}"
