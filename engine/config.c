@@ -32,6 +32,8 @@ static const char ngc_config_help[] =
     "  ngram-count -p 4 -t 2 --top 100 --pos strip -o top.tsv 1gram-*.gz\n"
     "  zcat part.gz | ngram-count --from-year 1900 --to-year 1999 -\n"
     "  ngram-count --normalize totalcounts-1 --top 20 1-00000-of-00024.gz\n"
+    "  ngram-count --by-year --select 'Sherlock Holmes,Frankenstein' --from-year 1800 \\\n"
+    "      --normalize totalcounts-1 --smoothing 3 --plot holmes.svg 2-*.gz\n"
     "  ngram-count --text --order 3 --sentence-markers corpus.txt > corpus.counts\n"
     "  ngram-count --pg 'postgresql://me@localhost/books' 1gram-*.gz\n"
     "  ngram-count --pg 'postgresql://me@localhost/books' --lookup aardvark\n"
@@ -110,6 +112,19 @@ static const char ngc_config_help[] =
     "                        Lines of other ngrams are skipped unread (not\n"
     "                        checked for malformed fields); nothing matched:\n"
     "                        empty output and a note on standard error\n"
+    "\n"
+    "Year series, as the Ngram Viewer draws them (--by-year with --select,\n"
+    "--select-file, --normalize, --smoothing or --plot): each ngram gets every\n"
+    "year from --from-year (or the first year seen) to --to-year (or the last),\n"
+    "0 where it has no count; rows 'ngram TAB year TAB value', in ngram order:\n"
+    "      --normalize FILE  with --by-year: each year's count in percent of\n"
+    "                        that year's total in Google's totalcounts FILE\n"
+    "                        (words; books for --count volume), 17 digits;\n"
+    "                        a year with a count and no total is an error\n"
+    "      --smoothing N     the mean of the years y-N..y+N that lie in the\n"
+    "                        range (fewer at its ends), 0..100; 17 digits\n"
+    "      --plot FILE       draw the series into FILE.svg or FILE.png (PNG\n"
+    "                        when built with cairo): one line per ngram\n"
     "\n"
     "PostgreSQL (libpq):\n"
     "      --pg DSN          load the result into PostgreSQL (a libpq connection\n"
@@ -927,8 +942,8 @@ ngc_config_result_t ngc_config_parse(ngc_config_t *cfg, int argc, char **argv)
                 "--output-format csv and jsonl do not apply";
     if (clash == NULL && (cfg->smoothing_set || cfg->plot != NULL) && !cfg->by_year)
         clash = "--smoothing and --plot draw year-by-year series: they need --by-year";
-    if (clash == NULL && cfg->plot != NULL && cfg->pg_dsn != NULL)
-        clash = "--plot draws a series from the output: it cannot be used with --pg";
+    if (clash == NULL && (cfg->plot != NULL || cfg->smoothing_set) && cfg->pg_dsn != NULL)
+        clash = "--smoothing and --plot make a series of the output: they cannot be used with --pg";
     if (clash == NULL && cfg->normalize != NULL && cfg->pg_dsn != NULL)
         clash = "--normalize changes only the printed numbers: it cannot be used with --pg";
     if (clash != NULL) {
