@@ -134,7 +134,7 @@ static int ngc_main_series(const ngc_config_t *cfg, ngc_output_t *out, ngc_shm_t
     }
     if (cfg->plot != NULL) {
         char title[1024];
-        ngc_plot_title(cfg, title, sizeof(title));
+        ngc_plot_title(cfg, s, title, sizeof(title));
         if (ngc_plot_write(cfg->plot, s, cfg, title) != NGC_OK)
             return NGC_ERROR;
     }

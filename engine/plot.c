@@ -95,30 +95,50 @@ static void ngc_plot_append(char *dst, size_t cap, size_t *len, const char *fmt,
         *len = *len + (size_t)n < cap ? *len + (size_t)n : cap - 1;
 }
 
-void ngc_plot_title(const ngc_config_t *cfg, char *dst, size_t cap)
+void ngc_plot_title(const ngc_config_t *cfg, const ngc_series_t *s, char *dst, size_t cap)
 {
     size_t len = 0;
     dst[0] = '\0';
-    for (unsigned i = 0; i < cfg->ninputs && i < 3; i++) {
+    /* The files as fit on a line (about 110 characters), then the options
+     * on a second line. */
+    unsigned shown = 0;
+    for (unsigned i = 0; i < cfg->ninputs; i++) {
         const char *base = strrchr(cfg->inputs[i], '/');
         base = base ? base + 1 : cfg->inputs[i];
-        ngc_plot_append(dst, cap, &len, "%s%s", i ? ", " : "",
-                        strcmp(base, "-") == 0 ? "standard input" : base);
+        if (strcmp(base, "-") == 0)
+            base = "standard input";
+        if (shown > 0 && len + strlen(base) > 96)
+            break;
+        ngc_plot_append(dst, cap, &len, "%s%s", shown ? ", " : "", base);
+        shown++;
     }
-    if (cfg->ninputs > 3)
-        ngc_plot_append(dst, cap, &len, " and %u more", cfg->ninputs - 3);
+    if (shown < cfg->ninputs)
+        ngc_plot_append(dst, cap, &len, " and %u more", cfg->ninputs - shown);
+    const char *sep = "\n";
+    if (ngc_series_count(s) > 0) {
+        ngc_plot_append(dst, cap, &len, "%s%u..%u", sep, ngc_series_from(s), ngc_series_to(s));
+        sep = "; ";
+    }
     if (cfg->normalize != NULL) {
         const char *base = strrchr(cfg->normalize, '/');
-        ngc_plot_append(dst, cap, &len, "; normalized by %s", base ? base + 1 : cfg->normalize);
+        ngc_plot_append(dst, cap, &len, "%snormalized by %s", sep,
+                        base ? base + 1 : cfg->normalize);
+        sep = "; ";
     }
-    if (cfg->smoothing_set)
-        ngc_plot_append(dst, cap, &len, "; smoothing %u", cfg->smoothing);
-    if (cfg->count == NGC_COUNT_VOLUME)
-        ngc_plot_append(dst, cap, &len, "; volume counts");
-    if (cfg->fold_case)
-        ngc_plot_append(dst, cap, &len, "; case folded");
+    if (cfg->smoothing_set) {
+        ngc_plot_append(dst, cap, &len, "%ssmoothing %u", sep, cfg->smoothing);
+        sep = "; ";
+    }
+    if (cfg->count == NGC_COUNT_VOLUME) {
+        ngc_plot_append(dst, cap, &len, "%svolume counts", sep);
+        sep = "; ";
+    }
+    if (cfg->fold_case) {
+        ngc_plot_append(dst, cap, &len, "%scase folded", sep);
+        sep = "; ";
+    }
     if (cfg->pos == NGC_POS_STRIP)
-        ngc_plot_append(dst, cap, &len, "; tags stripped");
+        ngc_plot_append(dst, cap, &len, "%stags stripped", sep);
 }
 
 /* A step of 1, 2 or 5 times a power of ten that cuts span into about n. */
@@ -233,9 +253,16 @@ static int ngc_plot_svg(FILE *f, const ngc_series_t *s, const ngc_config_t *cfg,
                "viewBox=\"0 0 %d %d\" font-family=\"sans-serif\" font-size=\"13\">\n"
                "<rect width=\"100%%\" height=\"100%%\" fill=\"white\"/>\n",
             NGC_PLOT_W, NGC_PLOT_H, NGC_PLOT_W, NGC_PLOT_H);
-    ngc_plot_text(text, sizeof(text), title, strlen(title), true);
-    fprintf(f, "<text x=\"%d\" y=\"28\" text-anchor=\"middle\" font-size=\"15\">%s</text>\n",
+    const char *nl = strchr(title, '\n');
+    size_t l1 = nl ? (size_t)(nl - title) : strlen(title);
+    ngc_plot_text(text, sizeof(text), title, l1, true);
+    fprintf(f, "<text x=\"%d\" y=\"22\" text-anchor=\"middle\" font-size=\"15\">%s</text>\n",
             NGC_PLOT_W / 2, text);
+    if (nl != NULL) {
+        ngc_plot_text(text, sizeof(text), nl + 1, strlen(nl + 1), true);
+        fprintf(f, "<text x=\"%d\" y=\"41\" text-anchor=\"middle\">%s</text>\n",
+                NGC_PLOT_W / 2, text);
+    }
     /* Grid, ticks and labels. */
     fprintf(f, "<g stroke=\"#dddddd\" stroke-width=\"1\">\n");
     for (unsigned i = 0; i < L.nyt; i++)
@@ -317,9 +344,15 @@ static int ngc_plot_png(const char *path, const ngc_series_t *s, const ngc_confi
     cairo_select_font_face(cr, "sans-serif", CAIRO_FONT_SLANT_NORMAL, CAIRO_FONT_WEIGHT_NORMAL);
     cairo_set_font_size(cr, 15);
     ngc_plot_cairo_rgb(cr, 0x333333);
-    ngc_plot_text(text, sizeof(text), title, strlen(title), false);
-    ngc_plot_cairo_text(cr, NGC_PLOT_W / 2.0, 28, text, 1);
+    const char *nl = strchr(title, '\n');
+    size_t l1 = nl ? (size_t)(nl - title) : strlen(title);
+    ngc_plot_text(text, sizeof(text), title, l1, false);
+    ngc_plot_cairo_text(cr, NGC_PLOT_W / 2.0, 22, text, 1);
     cairo_set_font_size(cr, 13);
+    if (nl != NULL) {
+        ngc_plot_text(text, sizeof(text), nl + 1, strlen(nl + 1), false);
+        ngc_plot_cairo_text(cr, NGC_PLOT_W / 2.0, 41, text, 1);
+    }
     cairo_set_line_width(cr, 1);
     ngc_plot_cairo_rgb(cr, 0xdddddd);
     for (unsigned i = 0; i < L.nyt; i++) {

@@ -17,9 +17,10 @@
  * writable, and path is not a directory or a read-only file. NGC_OK, or
  * NGC_ERROR after a message. Coordinator, before any work. */
 int ngc_plot_check(const char *path);
-/* The chart's title: the corpus files (at most three by name) and the
- * options that shaped the series. */
-void ngc_plot_title(const ngc_config_t *cfg, char *dst, size_t cap);
+/* The chart's title: the corpus files (as many by name as fit a line),
+ * then after a newline the years of s (finished) and the options that
+ * shaped it. */
+void ngc_plot_title(const ngc_config_t *cfg, const ngc_series_t *s, char *dst, size_t cap);
 /* Draws the first value of every ngram of s (finished) into path, SVG or
  * PNG by its suffix, replacing it. NGC_OK or NGC_ERROR after a message. */
 int ngc_plot_write(const char *path, const ngc_series_t *s, const ngc_config_t *cfg,

@@ -356,7 +356,7 @@ paths = root.findall(ns + "path")
 ngrams = {l.split(b"\t")[0] for l in open(work + "/p.tsv", "rb") if l.strip()}
 texts = [t.text or "" for t in root.iter(ns + "text")]
 ok = (len(paths) == len(ngrams) > 1 and "year" in texts and any("%" in t for t in texts) and
-      any("g2.tsv" in t and "smoothing 2" in t for t in texts))
+      "g2.tsv" in texts[0] and "1900..2008; normalized by t2.txt; smoothing 2" in texts[1])
 print("svg", "ok" if ok else (len(paths), len(ngrams), texts))
 if os.path.exists(work + "/p.png"):
     b = open(work + "/p.png", "rb").read()
