@@ -379,90 +379,6 @@ static ngc_config_result_t ngc_config_check_repeats(const ngc_config_t *cfg)
     return rc;
 }
 
-static int ngc_config_bad(const char *opt, const char *arg, const char *why)
-{
-    fprintf(stderr, "ngram-count: invalid value '%s' for %s: %s\n%s", arg, opt,
-            why, ngc_config_usage);
-    return NGC_ERROR;
-}
-
-static int ngc_config_number(const char *opt, const char *arg, uint64_t lo,
-                             uint64_t hi, uint64_t *out)
-{
-    int rc = ngc_config_parse_u64(arg, out);
-    if (rc == NGC_ERROR)
-        return ngc_config_bad(opt, arg, "not a non-negative integer");
-    if (rc != NGC_OK || *out < lo || *out > hi) {
-        char why[96];
-        snprintf(why, sizeof(why), "must be between %llu and %llu",
-                 (unsigned long long)lo, (unsigned long long)hi);
-        return ngc_config_bad(opt, arg, why);
-    }
-    return NGC_OK;
-}
-
-/* Writes n in the largest unit that divides it ("64K", "1T"). */
-static void ngc_config_size_text(uint64_t n, char *buf, size_t cap)
-{
-    unsigned k = 0;
-    while (k < 6 && n != 0 && n % 1024 == 0) {
-        n /= 1024;
-        k++;
-    }
-    if (k == 0)
-        snprintf(buf, cap, "%llu", (unsigned long long)n);
-    else
-        snprintf(buf, cap, "%llu%c", (unsigned long long)n, ngc_config_units[k - 1]);
-}
-
-/* A SIZE option: lo..hi bytes. */
-static int ngc_config_size(const char *opt, const char *arg, uint64_t lo, uint64_t hi,
-                           uint64_t *out)
-{
-    char why[96], edge[24];
-    uint64_t v;
-    int rc = ngc_config_parse_size(arg, &v);
-    if (rc == NGC_ERROR)
-        return ngc_config_bad(opt, arg, "not a size: a number of bytes, or one with K, M, "
-                                        "G, T, P or E (powers of 1024) such as 8M");
-    if (rc == NGC_OK && v < lo) {
-        ngc_config_size_text(lo, edge, sizeof(edge));
-        snprintf(why, sizeof(why), "must be at least %s", edge);
-        return ngc_config_bad(opt, arg, why);
-    }
-    if (rc != NGC_OK || v > hi) {
-        ngc_config_size_text(hi, edge, sizeof(edge));
-        snprintf(why, sizeof(why), "too large: at most %s", edge);
-        return ngc_config_bad(opt, arg, why);
-    }
-    *out = v;
-    return NGC_OK;
-}
-
-/* The smallest --chunk-size; NGRAM_TEST_SMALL_CHUNKS=1 lowers it to 1 byte
- * for the tests that put task boundaries at every byte of small files. */
-static uint64_t ngc_config_chunk_min(void)
-{
-    const char *t = getenv("NGRAM_TEST_SMALL_CHUNKS");
-    return t != NULL && strcmp(t, "1") == 0 ? 1 : NGC_CHUNK_MIN;
-}
-
-static const char *ngc_config_default_tmp(void)
-{
-    const char *t = getenv("TMPDIR");
-    return t != NULL && *t != '\0' ? t : "/tmp";
-}
-
-static uint64_t ngc_config_default_memory(void)
-{
-    long pages = sysconf(_SC_PHYS_PAGES);
-    long psize = sysconf(_SC_PAGESIZE);
-    if (pages <= 0 || psize <= 0)
-        return 1ull << 30;
-    uint64_t half = (uint64_t)pages * (uint64_t)psize / 2;
-    return half < NGC_MEMORY_MAX ? half : NGC_MEMORY_MAX;
-}
-
 /* --- year by year and selections (issue 12) --- */
 
 /* Appends the entry p[0..len), its spaces at both ends trimmed; an empty
@@ -576,6 +492,90 @@ void ngc_config_fini(ngc_config_t *cfg)
     free(cfg->selects);
     cfg->selects = NULL;
     cfg->nselects = 0;
+}
+
+static int ngc_config_bad(const char *opt, const char *arg, const char *why)
+{
+    fprintf(stderr, "ngram-count: invalid value '%s' for %s: %s\n%s", arg, opt,
+            why, ngc_config_usage);
+    return NGC_ERROR;
+}
+
+static int ngc_config_number(const char *opt, const char *arg, uint64_t lo,
+                             uint64_t hi, uint64_t *out)
+{
+    int rc = ngc_config_parse_u64(arg, out);
+    if (rc == NGC_ERROR)
+        return ngc_config_bad(opt, arg, "not a non-negative integer");
+    if (rc != NGC_OK || *out < lo || *out > hi) {
+        char why[96];
+        snprintf(why, sizeof(why), "must be between %llu and %llu",
+                 (unsigned long long)lo, (unsigned long long)hi);
+        return ngc_config_bad(opt, arg, why);
+    }
+    return NGC_OK;
+}
+
+/* Writes n in the largest unit that divides it ("64K", "1T"). */
+static void ngc_config_size_text(uint64_t n, char *buf, size_t cap)
+{
+    unsigned k = 0;
+    while (k < 6 && n != 0 && n % 1024 == 0) {
+        n /= 1024;
+        k++;
+    }
+    if (k == 0)
+        snprintf(buf, cap, "%llu", (unsigned long long)n);
+    else
+        snprintf(buf, cap, "%llu%c", (unsigned long long)n, ngc_config_units[k - 1]);
+}
+
+/* A SIZE option: lo..hi bytes. */
+static int ngc_config_size(const char *opt, const char *arg, uint64_t lo, uint64_t hi,
+                           uint64_t *out)
+{
+    char why[96], edge[24];
+    uint64_t v;
+    int rc = ngc_config_parse_size(arg, &v);
+    if (rc == NGC_ERROR)
+        return ngc_config_bad(opt, arg, "not a size: a number of bytes, or one with K, M, "
+                                        "G, T, P or E (powers of 1024) such as 8M");
+    if (rc == NGC_OK && v < lo) {
+        ngc_config_size_text(lo, edge, sizeof(edge));
+        snprintf(why, sizeof(why), "must be at least %s", edge);
+        return ngc_config_bad(opt, arg, why);
+    }
+    if (rc != NGC_OK || v > hi) {
+        ngc_config_size_text(hi, edge, sizeof(edge));
+        snprintf(why, sizeof(why), "too large: at most %s", edge);
+        return ngc_config_bad(opt, arg, why);
+    }
+    *out = v;
+    return NGC_OK;
+}
+
+/* The smallest --chunk-size; NGRAM_TEST_SMALL_CHUNKS=1 lowers it to 1 byte
+ * for the tests that put task boundaries at every byte of small files. */
+static uint64_t ngc_config_chunk_min(void)
+{
+    const char *t = getenv("NGRAM_TEST_SMALL_CHUNKS");
+    return t != NULL && strcmp(t, "1") == 0 ? 1 : NGC_CHUNK_MIN;
+}
+
+static const char *ngc_config_default_tmp(void)
+{
+    const char *t = getenv("TMPDIR");
+    return t != NULL && *t != '\0' ? t : "/tmp";
+}
+
+static uint64_t ngc_config_default_memory(void)
+{
+    long pages = sysconf(_SC_PHYS_PAGES);
+    long psize = sysconf(_SC_PAGESIZE);
+    if (pages <= 0 || psize <= 0)
+        return 1ull << 30;
+    uint64_t half = (uint64_t)pages * (uint64_t)psize / 2;
+    return half < NGC_MEMORY_MAX ? half : NGC_MEMORY_MAX;
 }
 
 ngc_config_result_t ngc_config_parse(ngc_config_t *cfg, int argc, char **argv)

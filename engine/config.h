@@ -111,12 +111,6 @@ typedef enum { NGC_CONFIG_RUN, NGC_CONFIG_EXIT_OK, NGC_CONFIG_USAGE } ngc_config
  * error and a usage hint to stderr (USAGE). Main thread, before any fork. */
 ngc_config_result_t ngc_config_parse(ngc_config_t *cfg, int argc, char **argv);
 
-/* Frees what ngc_config_parse allocated (the lookups and selections). */
-void ngc_config_fini(ngc_config_t *cfg);
-
-/* A by-year key: the ngram, TAB, then the year as exactly 4 digits. */
-#define NGC_YEAR_SUFFIX 5
-
 /* A well-formed number above 2^64-1, from the parsers below. */
 #define NGC_CONFIG_RANGE (-5)
 
@@ -126,5 +120,11 @@ int ngc_config_parse_size(const char *s, uint64_t *out);
 /* Parses a decimal unsigned 64-bit number with no sign and no junk: NGC_OK,
  * NGC_ERROR or NGC_CONFIG_RANGE. */
 int ngc_config_parse_u64(const char *s, uint64_t *out);
+
+/* Frees what ngc_config_parse allocated (the lookups and selections). */
+void ngc_config_fini(ngc_config_t *cfg);
+
+/* A by-year key: the ngram, TAB, then the year as exactly 4 digits. */
+#define NGC_YEAR_SUFFIX 5
 
 #endif

@@ -13,8 +13,8 @@
 gzip -c "$WORK/v3.tsv" > "$WORK/v3.tsv.gz"
 
 # Every layout under the options that change keys or years.
-OPTS=("--fold-case" "--pos strip --count both" "--pos drop --from-year 1900 --to-year 1950"
-      "--sort count --top 25")
+OPTS=("--fold-case --count both" "--pos strip --from-year 1900 --to-year 1950"
+      "--pos drop --sort count --top 25")
 if sanitized; then OPTS=("" "--fold-case --pos strip --count both"); fi
 for f in v1 v2 v3; do
     for o in "${OPTS[@]}"; do
@@ -53,7 +53,7 @@ token_after() {
 P1=$(token_after 500 1 "$WORK/v1.tsv")
 P2=$(token_after 900 2 "$WORK/v3.tsv")
 printf '%s\n\n  \n%s *\n* %s\r\nnot there at all\n' "$K1" "$P1" "$P2" > "$WORK/sel.txt"
-SOPTS=("" "--by-year --fold-case" "--pos strip --by-year" "--by-year --count both --from-year 1950")
+SOPTS=("" "--by-year --fold-case --pos strip" "--by-year --count both --from-year 1950")
 if sanitized; then SOPTS=("--by-year --fold-case --pos strip"); fi
 for o in "${SOPTS[@]}"; do
     # shellcheck disable=SC2086
