@@ -32,6 +32,8 @@ static const char ngc_config_help[] =
     "  ngram-count -p 4 -t 2 --top 100 --pos strip -o top.tsv 1gram-*.gz\n"
     "  zcat part.gz | ngram-count --from-year 1900 --to-year 1999 -\n"
     "  ngram-count --normalize totalcounts-1 --top 20 1-00000-of-00024.gz\n"
+    "  ngram-count --by-year --select 'Sherlock Holmes,Frankenstein' --from-year 1800 \\\n"
+    "      --normalize totalcounts-1 --smoothing 3 --plot holmes.svg 2-*.gz\n"
     "  ngram-count --text --order 3 --sentence-markers corpus.txt > corpus.counts\n"
     "  ngram-count --pg 'postgresql://me@localhost/books' 1gram-*.gz\n"
     "  ngram-count --pg 'postgresql://me@localhost/books' --lookup aardvark\n"
@@ -96,6 +98,36 @@ static const char ngc_config_help[] =
     "                        books for --count volume) of the years counted,\n"
     "                        using Google's totalcounts FILE, 17 digits\n"
     "\n"
+    "Year by year and selections:\n"
+    "      --by-year         one row per ngram and year: 'ngram TAB year TAB\n"
+    "                        count' (the year as 4 digits: 0850 for 850);\n"
+    "                        default --sort ngram (count with --top); --pg\n"
+    "                        loads a table with a year column (default\n"
+    "                        ngram_year_counts)\n"
+    "      --select LIST     count only these ngrams (comma-separated,\n"
+    "                        repeatable), matched after --fold-case and --pos\n"
+    "                        as the counted ngrams are; a token '*' matches any\n"
+    "                        one token ('University of *'), each match counted\n"
+    "                        as itself\n"
+    "      --select-file FILE  the same, one ngram per line (blank lines\n"
+    "                        ignored; an ngram with a comma goes here)\n"
+    "                        Lines of other ngrams are skipped unread (not\n"
+    "                        checked for malformed fields); nothing matched:\n"
+    "                        empty output and a note on standard error\n"
+    "\n"
+    "Year series, as the Ngram Viewer draws them (--by-year with --select,\n"
+    "--select-file, --normalize, --smoothing or --plot): each ngram gets every\n"
+    "year from --from-year (or the first year seen) to --to-year (or the last),\n"
+    "0 where it has no count; rows 'ngram TAB year TAB value', in ngram order:\n"
+    "      --normalize FILE  with --by-year: each year's count in percent of\n"
+    "                        that year's total in Google's totalcounts FILE\n"
+    "                        (words; books for --count volume), 17 digits;\n"
+    "                        a year with a count and no total is an error\n"
+    "      --smoothing N     the mean of the years y-N..y+N that lie in the\n"
+    "                        range (fewer at its ends), 0..100; 17 digits\n"
+    "      --plot FILE       draw the series into FILE.svg or FILE.png (PNG\n"
+    "                        when built with cairo): one line per ngram\n"
+    "\n"
     "PostgreSQL (libpq):\n"
     "      --pg DSN          load the result into PostgreSQL (a libpq connection\n"
     "                        string or URI; '' uses the PG* environment), in\n"
@@ -122,6 +154,10 @@ static const char ngc_config_help[] =
     "                        or replaced only when the run succeeds (through\n"
     "                        symbolic links); a device, FIFO or /dev/stdout\n"
     "                        is written as the result streams; never an input\n"
+    "      --output-format F tsv (default), csv (RFC 4180: a header row,\n"
+    "                        fields quoted when they hold '\"', ',', CR or LF;\n"
+    "                        LF line ends) or jsonl (one JSON object a line,\n"
+    "                        typed fields; --map/--reduce stay TSV)\n"
     "      --strict          the first malformed line is an error (with\n"
     "                        --reduce, also a key out of order)\n"
     "      --stats[=json]    print a summary to standard error\n"
@@ -180,7 +216,14 @@ enum {
     NGC_OPT_NORMALIZE,
     NGC_OPT_TMP_DIR,
     NGC_OPT_MAP,
-    NGC_OPT_REDUCE
+    NGC_OPT_REDUCE,
+    NGC_OPT_BY_YEAR,
+    NGC_OPT_SELECT,
+    NGC_OPT_SELECT_FILE,
+    /* Output formats and year series. */
+    NGC_OPT_OUTPUT_FORMAT,
+    NGC_OPT_SMOOTHING,
+    NGC_OPT_PLOT
 };
 
 static const struct option ngc_config_options[] = {
@@ -219,6 +262,12 @@ static const struct option ngc_config_options[] = {
     {"tmp-dir", required_argument, NULL, NGC_OPT_TMP_DIR},
     {"map", no_argument, NULL, NGC_OPT_MAP},
     {"reduce", no_argument, NULL, NGC_OPT_REDUCE},
+    {"by-year", no_argument, NULL, NGC_OPT_BY_YEAR},
+    {"select", required_argument, NULL, NGC_OPT_SELECT},
+    {"select-file", required_argument, NULL, NGC_OPT_SELECT_FILE},
+    {"output-format", required_argument, NULL, NGC_OPT_OUTPUT_FORMAT},
+    {"smoothing", required_argument, NULL, NGC_OPT_SMOOTHING},
+    {"plot", required_argument, NULL, NGC_OPT_PLOT},
     {"verbose", no_argument, NULL, 'v'},
     {"help", no_argument, NULL, 'h'},
     {"version", no_argument, NULL, 'V'},
@@ -330,6 +379,121 @@ static ngc_config_result_t ngc_config_check_repeats(const ngc_config_t *cfg)
     }
     free(seen);
     return rc;
+}
+
+/* --- year by year and selections (issue 12) --- */
+
+/* Appends the entry p[0..len), its spaces at both ends trimmed; an empty
+ * one is a usage error naming opt. */
+static int ngc_config_select_add(ngc_config_t *cfg, size_t *cap, const char *opt,
+                                 const char *p, size_t len)
+{
+    while (len > 0 && *p == ' ')
+        p++, len--;
+    while (len > 0 && p[len - 1] == ' ')
+        len--;
+    if (len == 0) {
+        fprintf(stderr, "ngram-count: %s: an empty ngram selects nothing\n%s", opt,
+                ngc_config_usage);
+        return NGC_ERROR;
+    }
+    if (cfg->nselects + 1 >= *cap) {
+        size_t n = *cap ? *cap * 2 : 16;
+        char **a = realloc(cfg->selects, n * sizeof(*a));
+        if (a == NULL)
+            goto oom;
+        cfg->selects = a;
+        *cap = n;
+    }
+    char *e = strndup(p, len);
+    if (e == NULL)
+        goto oom;
+    cfg->selects[cfg->nselects++] = e;
+    cfg->selects[cfg->nselects] = NULL;
+    return NGC_OK;
+oom:
+    fprintf(stderr, "ngram-count: out of memory\n");
+    return NGC_ERROR;
+}
+
+/* --select LIST: comma-separated ngrams (an ngram with a comma goes in
+ * --select-file). */
+static int ngc_config_select_list(ngc_config_t *cfg, size_t *cap, const char *list)
+{
+    for (;;) {
+        const char *comma = strchr(list, ',');
+        size_t len = comma ? (size_t)(comma - list) : strlen(list);
+        if (ngc_config_select_add(cfg, cap, "--select", list, len) != NGC_OK)
+            return NGC_ERROR;
+        if (comma == NULL)
+            return NGC_OK;
+        list = comma + 1;
+    }
+}
+
+/* --select-file FILE: one ngram per line, blank lines ignored. Read here,
+ * once, so a missing file is a usage error before any work. */
+static int ngc_config_select_file(ngc_config_t *cfg, size_t *cap, const char *path)
+{
+    FILE *f = strcmp(path, "-") == 0 ? NULL : fopen(path, "r");
+    if (f == NULL) {
+        int err = strcmp(path, "-") == 0 ? EINVAL : errno;
+        fprintf(stderr, "ngram-count: --select-file: cannot open '%s': %s\n%s", path,
+                strcmp(path, "-") == 0 ? "standard input is not read for a selection"
+                                       : strerror(err),
+                ngc_config_usage);
+        return NGC_ERROR;
+    }
+    char *line = NULL;
+    size_t lcap = 0, before = cfg->nselects;
+    ssize_t n;
+    int rc = NGC_OK;
+    while (rc == NGC_OK && (n = getline(&line, &lcap, f)) >= 0) {
+        size_t len = (size_t)n;
+        while (len > 0 && (line[len - 1] == '\n' || line[len - 1] == '\r'))
+            len--;
+        size_t i = 0;
+        while (i < len && line[i] == ' ')
+            i++;
+        if (i < len)
+            rc = ngc_config_select_add(cfg, cap, "--select-file", line, len);
+    }
+    if (rc == NGC_OK && ferror(f)) {
+        fprintf(stderr, "ngram-count: --select-file: cannot read '%s': %s\n", path,
+                strerror(errno));
+        rc = NGC_ERROR;
+    }
+    if (rc == NGC_OK && cfg->nselects == before) {
+        fprintf(stderr, "ngram-count: --select-file: '%s' holds no ngram\n%s", path,
+                ngc_config_usage);
+        rc = NGC_ERROR;
+    }
+    free(line);
+    fclose(f);
+    return rc;
+}
+
+/* What --by-year and --select cannot be combined with, or NULL. */
+static const char *ngc_config_year_clash(const ngc_config_t *cfg)
+{
+    if (cfg->by_year && cfg->format == NGC_FORMAT_TEXT)
+        return "--by-year needs Google Books files: --text has no years";
+    if (cfg->nselects > 0 && cfg->format == NGC_FORMAT_TEXT)
+        return "--select and --select-file pick ngrams of Google Books files, not of --text";
+    if (cfg->nselects > 0 && cfg->stream == NGC_STREAM_REDUCE)
+        return "--select and --select-file apply to the mapper (--map), not to --reduce";
+    return NULL;
+}
+
+void ngc_config_fini(ngc_config_t *cfg)
+{
+    free(cfg->lookups);
+    cfg->lookups = NULL;
+    for (size_t i = 0; i < cfg->nselects; i++)
+        free(cfg->selects[i]);
+    free(cfg->selects);
+    cfg->selects = NULL;
+    cfg->nselects = 0;
 }
 
 static int ngc_config_bad(const char *opt, const char *arg, const char *why)
@@ -448,6 +612,8 @@ ngc_config_result_t ngc_config_parse(ngc_config_t *cfg, int argc, char **argv)
         .order = 3,
     };
     bool years = false, order_set = false, memory_set = false, pos_set = false;
+    bool sort_set = false;
+    size_t select_cap = 0;
     uint64_t v;
     int c;
     opterr = 0;
@@ -534,6 +700,7 @@ ngc_config_result_t ngc_config_parse(ngc_config_t *cfg, int argc, char **argv)
             order_set = true;
             break;
         case NGC_OPT_SORT:
+            sort_set = true;
             if (strcmp(optarg, "count") == 0)
                 cfg->sort = NGC_SORT_COUNT;
             else if (strcmp(optarg, "ngram") == 0)
@@ -557,6 +724,17 @@ ngc_config_result_t ngc_config_parse(ngc_config_t *cfg, int argc, char **argv)
             }
             cfg->tmp_dir = optarg;
             break;
+        case NGC_OPT_BY_YEAR:
+            cfg->by_year = true;
+            break;
+        case NGC_OPT_SELECT:
+            if (ngc_config_select_list(cfg, &select_cap, optarg) != NGC_OK)
+                return NGC_CONFIG_USAGE;
+            break;
+        case NGC_OPT_SELECT_FILE:
+            if (ngc_config_select_file(cfg, &select_cap, optarg) != NGC_OK)
+                return NGC_CONFIG_USAGE;
+            break;
         case NGC_OPT_MAP:
         case NGC_OPT_REDUCE: {
             ngc_stream_role_t role = c == NGC_OPT_MAP ? NGC_STREAM_MAP : NGC_STREAM_REDUCE;
@@ -566,6 +744,42 @@ ngc_config_result_t ngc_config_parse(ngc_config_t *cfg, int argc, char **argv)
                 return NGC_CONFIG_USAGE;
             }
             cfg->stream = role;
+            break;
+        }
+        case NGC_OPT_OUTPUT_FORMAT:
+            if (strcmp(optarg, "tsv") == 0)
+                cfg->out_format = NGC_OUTFMT_TSV;
+            else if (strcmp(optarg, "csv") == 0)
+                cfg->out_format = NGC_OUTFMT_CSV;
+            else if (strcmp(optarg, "jsonl") == 0)
+                cfg->out_format = NGC_OUTFMT_JSONL;
+            else {
+                ngc_config_bad("--output-format", optarg, "expected tsv, csv or jsonl");
+                return NGC_CONFIG_USAGE;
+            }
+            break;
+        case NGC_OPT_SMOOTHING:
+            if (ngc_config_number("--smoothing", optarg, 0, NGC_SMOOTHING_MAX, &v))
+                return NGC_CONFIG_USAGE;
+            cfg->smoothing = (unsigned)v;
+            cfg->smoothing_set = true;
+            break;
+        case NGC_OPT_PLOT: {
+            size_t n = strlen(optarg);
+            if (n < 5 || (strcmp(optarg + n - 4, ".svg") != 0 &&
+                          strcmp(optarg + n - 4, ".png") != 0)) {
+                ngc_config_bad("--plot", optarg, "expected a file name ending in .svg or .png");
+                return NGC_CONFIG_USAGE;
+            }
+#ifndef NGC_HAVE_CAIRO
+            if (strcmp(optarg + n - 4, ".png") == 0) {
+                ngc_config_bad("--plot", optarg, "--plot .png needs cairo, which this build "
+                                                 "does not have (install libcairo2-dev and "
+                                                 "rebuild); .svg works without it");
+                return NGC_CONFIG_USAGE;
+            }
+#endif
+            cfg->plot = optarg;
             break;
         }
         case NGC_OPT_MIN_COUNT:
@@ -725,6 +939,11 @@ ngc_config_result_t ngc_config_parse(ngc_config_t *cfg, int argc, char **argv)
     } else if (order_set) {
         clash = "--order, --only-order, --sentence-markers and --tokenize need --text";
     }
+    if (clash == NULL)
+        clash = ngc_config_year_clash(cfg);
+    /* Series read best in ngram order; --top still wants the largest. */
+    if (cfg->by_year && !sort_set && cfg->top == 0 && cfg->stream == NGC_STREAM_NONE)
+        cfg->sort = NGC_SORT_NGRAM;
     if (clash == NULL && cfg->top != 0 && cfg->sort == NGC_SORT_NGRAM)
         clash = "--top picks the most frequent: it cannot be used with --sort ngram";
     if (clash == NULL && cfg->stream != NGC_STREAM_NONE &&
@@ -732,6 +951,13 @@ ngc_config_result_t ngc_config_parse(ngc_config_t *cfg, int argc, char **argv)
          cfg->sort != NGC_SORT_COUNT || cfg->output != NULL))
         clash = "--map and --reduce read standard input and write standard output, in key order:"
                 " --pg, --normalize, --top, --sort and -o do not apply";
+    if (clash == NULL && cfg->stream != NGC_STREAM_NONE && cfg->out_format != NGC_OUTFMT_TSV)
+        clash = "--map and --reduce speak Hadoop Streaming's 'key TAB value' lines: "
+                "--output-format csv and jsonl do not apply";
+    if (clash == NULL && (cfg->smoothing_set || cfg->plot != NULL) && !cfg->by_year)
+        clash = "--smoothing and --plot draw year-by-year series: they need --by-year";
+    if (clash == NULL && (cfg->plot != NULL || cfg->smoothing_set) && cfg->pg_dsn != NULL)
+        clash = "--smoothing and --plot make a series of the output: they cannot be used with --pg";
     if (clash == NULL && cfg->normalize != NULL && cfg->pg_dsn != NULL)
         clash = "--normalize changes only the printed numbers: it cannot be used with --pg";
     if (clash != NULL) {
@@ -745,7 +971,7 @@ ngc_config_result_t ngc_config_parse(ngc_config_t *cfg, int argc, char **argv)
         return NGC_CONFIG_USAGE;
     }
     if (cfg->pg_table == NULL)
-        cfg->pg_table = "ngram_counts";
+        cfg->pg_table = cfg->by_year ? "ngram_year_counts" : "ngram_counts";
     if (query) {
         if (optind < argc) {
             fprintf(stderr, "ngram-count: --lookup and --pg-jobs take no input files\n%s",

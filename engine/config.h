@@ -7,6 +7,7 @@
 #define NGC_ENGINE_CONFIG_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 typedef enum { NGC_COUNT_MATCH, NGC_COUNT_VOLUME, NGC_COUNT_BOTH } ngc_count_t;
@@ -27,6 +28,10 @@ typedef enum {
 typedef enum { NGC_TOKENIZE_SPACE, NGC_TOKENIZE_WORDS } ngc_tokenize_t;
 typedef enum { NGC_SORT_COUNT, NGC_SORT_NGRAM } ngc_sort_t;
 typedef enum { NGC_STREAM_NONE, NGC_STREAM_MAP, NGC_STREAM_REDUCE } ngc_stream_role_t;
+/* --output-format: the layout of the result's lines. */
+typedef enum { NGC_OUTFMT_TSV, NGC_OUTFMT_CSV, NGC_OUTFMT_JSONL } ngc_outfmt_t;
+/* --smoothing: years on each side of the centred moving average. */
+#define NGC_SMOOTHING_MAX 100
 
 #define NGC_ORDER_MAX 9
 /* --map's combiner budget without --memory. */
@@ -70,6 +75,10 @@ typedef struct {
     bool pg_jobs;           /* --pg-jobs */
     char **lookups;         /* --lookup words (borrowed from argv) */
     unsigned nlookups;
+    /* Year by year and selections (issue 12). */
+    bool by_year;           /* --by-year: keys are "ngram TAB YYYY" */
+    char **selects;         /* --select/--select-file entries, owned, NULL-ended */
+    size_t nselects;        /* 0: every ngram is counted */
     unsigned max_retries;   /* reruns of one task after worker failures */
     unsigned task_timeout;  /* seconds without progress before a worker is killed */
     bool strict;
@@ -78,6 +87,11 @@ typedef struct {
     int verbose;            /* -v: 1 info, 2 debug */
     char **inputs;          /* borrowed from argv */
     unsigned ninputs;
+    /* Output formats and year series (engine/series.h). */
+    ngc_outfmt_t out_format; /* --output-format */
+    unsigned smoothing;     /* --smoothing N: 2N+1 years */
+    bool smoothing_set;
+    const char *plot;       /* --plot FILE.svg|FILE.png, NULL without */
 } ngc_config_t;
 
 /* Exit codes, documented in --help and the README. */
@@ -111,5 +125,11 @@ int ngc_config_parse_size(const char *s, uint64_t *out);
 /* Parses a decimal unsigned 64-bit number with no sign and no junk: NGC_OK,
  * NGC_ERROR or NGC_CONFIG_RANGE. */
 int ngc_config_parse_u64(const char *s, uint64_t *out);
+
+/* Frees what ngc_config_parse allocated (the lookups and selections). */
+void ngc_config_fini(ngc_config_t *cfg);
+
+/* A by-year key: the ngram, TAB, then the year as exactly 4 digits. */
+#define NGC_YEAR_SUFFIX 5
 
 #endif

@@ -374,7 +374,8 @@ static void ngc_coord_plan_format(ngc_coord_t *co)
         k = NGC_FORMAT_RANGES_MAX;
     char err[256];
     co->ranges = ngc_ranges_new(c, ngc_counters_order_of(co->cfg), top, (unsigned)k,
-                                ngc_output_gzip(co->out), err, sizeof(err));
+                                ngc_output_gzip(co->out), ngc_output_line_format(co->out), err,
+                                sizeof(err));
     if (co->ranges != NULL)
         co->fmt_tasks = calloc(ngc_ranges_count(co->ranges), sizeof(*co->fmt_tasks));
     if (co->fmt_tasks == NULL) {

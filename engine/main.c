@@ -11,7 +11,10 @@
 #include "engine/output.h"
 #include "engine/pg.h"
 #include "engine/plan.h"
+#include "engine/plot.h"
 #include "engine/proc.h"
+#include "engine/series.h"
+#include "engine/counters.h"
 #include "engine/shm.h"
 #include "engine/spill.h"
 #include "workers/streaming.h"
@@ -91,6 +94,53 @@ static int ngc_main_query(const ngc_config_t *cfg)
     return status;
 }
 
+static int ngc_main_series_row(const ngc_entry_t *e, void *arg)
+{
+    char err[256];
+    if (ngc_series_add(arg, e->key, e->len, e->match, e->volume, err, sizeof(err)) != NGC_OK) {
+        ngc_log_user(0, "%s", err);
+        return NGC_ERROR;
+    }
+    return NGC_OK;
+}
+
+/* --by-year series: the final rows go to the series instead of the output,
+ * which then gets every year of each ngram (and --plot its chart). Codes as
+ * ngc_output_write. */
+static int ngc_main_series(const ngc_config_t *cfg, ngc_output_t *out, ngc_shm_t *shm,
+                           ngc_spill_t *spill, ngc_series_t *s)
+{
+    int rc = ngc_output_each(out, ngc_shm_counters(shm), spill, ngc_main_series_row, s);
+    if (rc != NGC_OK)
+        return rc;
+    char err[512];
+    if (ngc_series_finish(s, err, sizeof(err)) != NGC_OK) {
+        ngc_log_user(0, "%s", err);
+        return NGC_ERROR;
+    }
+    ngc_line_format_t lf;
+    ngc_series_line_format(s, cfg, &lf);
+    ngc_output_set_format(out, &lf);
+    for (size_t i = 0; i < ngc_series_count(s); i++) {
+        size_t len;
+        ngc_series_ngram(s, i, &len);
+        for (uint32_t y = ngc_series_from(s); y <= ngc_series_to(s); y++) {
+            char *dst;
+            rc = ngc_output_reserve(out, ngc_output_room(&lf, len + 5), &dst);
+            if (rc != NGC_OK)
+                return rc;
+            ngc_output_advance(out, ngc_series_row(s, &lf, i, y, dst));
+        }
+    }
+    if (cfg->plot != NULL) {
+        char title[1024];
+        ngc_plot_title(cfg, s, title, sizeof(title));
+        if (ngc_plot_write(cfg->plot, s, cfg, title) != NGC_OK)
+            return NGC_ERROR;
+    }
+    return NGC_OK;
+}
+
 /*
  * Writes the result file (if any) and commits the PostgreSQL job (if any):
  * NGC_OK, NGC_AGAIN (a signal), NGC_EOF (the output's reader left),
@@ -99,7 +149,7 @@ static int ngc_main_query(const ngc_config_t *cfg)
  * late signal no longer undoes a published result.
  */
 static int ngc_main_finish(ngc_output_t *out, ngc_shm_t *shm, ngc_spill_t *spill, ngc_pg_t *pg,
-                           ngc_coord_t *co)
+                           ngc_coord_t *co, const ngc_config_t *cfg, ngc_series_t *series)
 {
     /* The loop's signal events are gone; a signal now must still stop cleanly. */
     ngc_main_catch_signals();
@@ -107,8 +157,9 @@ static int ngc_main_finish(ngc_output_t *out, ngc_shm_t *shm, ngc_spill_t *spill
     if (out != NULL) {
         ngc_log_info("workers stopped; writing the output");
         ngc_ranges_t *ranges = ngc_coord_ranges(co);
-        rc = ranges != NULL ? ngc_ranges_write(ranges, out)
-                            : ngc_output_write(out, ngc_shm_counters(shm), spill);
+        rc = series != NULL   ? ngc_main_series(cfg, out, shm, spill, series)
+             : ranges != NULL ? ngc_ranges_write(ranges, out)
+                              : ngc_output_write(out, ngc_shm_counters(shm), spill);
         if (rc == NGC_OK)
             rc = ngc_output_sync(out);
     }
@@ -166,6 +217,20 @@ static int ngc_main_run(ngc_config_t *cfg, int argc, char **argv)
             status = ngc_main_signal_exit(ngc_main_signal, NULL);
         goto fail_plan;
     }
+    /* A series: the plot's place and the totals are checked before any work. */
+    ngc_year_totals_t *totals = NULL;
+    ngc_series_t *series = NULL;
+    if (out != NULL && ngc_series_wanted(cfg)) {
+        ngc_series_opts_t so;
+        if ((cfg->plot != NULL && ngc_plot_check(cfg->plot) != NGC_OK) ||
+            (cfg->normalize != NULL && (totals = ngc_normalize_load_years(cfg->normalize)) == NULL))
+            goto fail_out;
+        ngc_series_opts(&so, cfg, totals);
+        if ((series = ngc_series_new(&so)) == NULL) {
+            ngc_log_user(ENOMEM, "cannot set up the series");
+            goto fail_out;
+        }
+    }
     char stage[160] = "";
     if (pg != NULL && ngc_pg_begin_job(pg, plan, argc, argv, stage, sizeof(stage)) != NGC_OK) {
         ngc_pg_fail_job(pg, "cannot set up the job");
@@ -218,7 +283,7 @@ static int ngc_main_run(ngc_config_t *cfg, int argc, char **argv)
     }
     /* With --pg the partitions go to the database and the output, if any,
      * is merged in one process. */
-    if (out != NULL && pg == NULL)
+    if (out != NULL && pg == NULL && series == NULL)
         ngc_coord_set_output(co, out);
     /* From here the loop sees every stop signal; one that came earlier is
      * in the flag. */
@@ -238,7 +303,7 @@ static int ngc_main_run(ngc_config_t *cfg, int argc, char **argv)
             status = ngc_main_signal_exit(sig, NULL);
         goto fail_coord;
     }
-    int rc = ngc_main_finish(out, shm, spill, pg, co);
+    int rc = ngc_main_finish(out, shm, spill, pg, co, cfg, series);
     if (rc == NGC_AGAIN) {
         ngc_pg_fail_job(pg, ngc_coord_signal_name(ngc_main_signal));
         status = ngc_main_signal_exit(ngc_main_signal ? ngc_main_signal : SIGINT, out);
@@ -255,6 +320,10 @@ static int ngc_main_run(ngc_config_t *cfg, int argc, char **argv)
         ngc_log_info("output written: %llu lines", (unsigned long long)ngc_output_lines(out));
     double wall = ngc_main_elapsed(&t0);
     uint64_t printed = out != NULL ? ngc_output_lines(out) : 0;
+    /* Spilled partitions are empty in memory: a printed line says more. */
+    if (cfg->nselects > 0 && (out == NULL || printed == 0) &&
+        ngc_counters_distinct(ngc_shm_counters(shm)) == 0)
+        ngc_log_user(0, "note: no ngram matched the selection");
     if (cfg->stats != NGC_STATS_NONE)
         ngc_summary_print(cfg, plan, shm, co, wall, printed);
     else
@@ -271,6 +340,8 @@ fail_dir:
     ngc_spill_remove(spill);
     ngc_spill_free(spill);
 fail_out:
+    ngc_series_free(series);
+    free(totals);
     ngc_output_free(out);
 fail_plan:
     ngc_plan_free(plan);
@@ -286,8 +357,10 @@ int main(int argc, char **argv)
         return NGC_EXIT_USAGE;
     switch (ngc_config_parse(&cfg, argc, argv)) {
     case NGC_CONFIG_EXIT_OK:
+        ngc_config_fini(&cfg);
         return fflush(stdout) == 0 ? NGC_EXIT_OK : NGC_EXIT_FAILURE;
     case NGC_CONFIG_USAGE:
+        ngc_config_fini(&cfg);
         return NGC_EXIT_USAGE;
     case NGC_CONFIG_RUN:
         break;
@@ -297,6 +370,6 @@ int main(int argc, char **argv)
     int status = cfg.stream != NGC_STREAM_NONE       ? ngc_streaming_main(&cfg)
                  : cfg.pg_jobs || cfg.nlookups > 0 ? ngc_main_query(&cfg)
                                                    : ngc_main_run(&cfg, argc, argv);
-    free(cfg.lookups);
+    ngc_config_fini(&cfg);
     exit(status);
 }

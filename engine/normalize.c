@@ -21,7 +21,8 @@ static bool ngc_normalize_space(char c)
     return c == ' ' || c == '\t' || c == '\n' || c == '\r';
 }
 
-/* Splits "a,b,c[,d]" into numbers; the count of them, or 0 if malformed. */
+/* Splits "a,b,c[,d]" into numbers (a lone number is one); the count of
+ * them, or 0 if malformed. */
 static unsigned ngc_normalize_tuple(const char *s, const char *e, uint64_t v[4])
 {
     unsigned n = 0;
@@ -45,54 +46,123 @@ static unsigned ngc_normalize_tuple(const char *s, const char *e, uint64_t v[4])
     }
 }
 
-int ngc_normalize_load(const char *path, uint32_t from, uint32_t to, ngc_count_t count,
-                       ngc_totals_t *out)
+/* Reads the totals file at path (at most 64 MiB) into a malloc'd buffer. */
+static char *ngc_normalize_read(const char *path, size_t *len)
 {
     FILE *f = fopen(path, "rb");
     if (f == NULL) {
         ngc_log_user(0, "--normalize: cannot open '%s': %s", path, strerror(errno));
-        return NGC_ERROR;
+        return NULL;
     }
     char *buf = malloc(NGC_TOTALS_FILE_MAX + 1);
-    size_t len = buf ? fread(buf, 1, NGC_TOTALS_FILE_MAX + 1, f) : 0;
+    *len = buf ? fread(buf, 1, NGC_TOTALS_FILE_MAX + 1, f) : 0;
     bool read_error = buf == NULL || ferror(f);
     fclose(f);
-    if (read_error || len > NGC_TOTALS_FILE_MAX) {
+    if (read_error || *len > NGC_TOTALS_FILE_MAX) {
         ngc_log_user(0, "--normalize: cannot read '%s'%s", path,
-                     len > NGC_TOTALS_FILE_MAX ? ": larger than 64 MiB, not a totals file" : "");
+                     *len > NGC_TOTALS_FILE_MAX ? ": larger than 64 MiB, not a totals file" : "");
         free(buf);
-        return NGC_ERROR;
+        return NULL;
     }
-    *out = (ngc_totals_t){0};
+    return buf;
+}
+
+typedef int (*ngc_normalize_tuple_fn)(const char *path, const uint64_t v[4], unsigned n,
+                                      void *arg);
+
+/*
+ * Walks the tuples of a totals file: the 2012 and 2020 shape (tuples
+ * "year,match[,pages],volume" separated by spaces, TABs, CRs or LFs) and the
+ * 2009 shape (a '#' header line, then one "year TAB match TAB pages TAB
+ * volume" row per line). Calls fn for each; *count gets their number.
+ */
+static int ngc_normalize_walk(const char *path, const char *buf, size_t len,
+                              ngc_normalize_tuple_fn fn, void *arg, unsigned *count)
+{
     const char *p = buf, *end = buf + len;
     unsigned arity = 0, index = 0;
-    int rc = NGC_OK;
-    while (rc == NGC_OK) {
-        while (p < end && ngc_normalize_space(*p))
-            p++;
-        if (p == end)
-            break;
+    while (p < end) {
+        const char *eol = memchr(p, '\n', (size_t)(end - p));
+        if (eol == NULL)
+            eol = end;
         const char *s = p;
-        while (p < end && !ngc_normalize_space(*p))
-            p++;
-        index++;
-        uint64_t v[4];
-        unsigned n = ngc_normalize_tuple(s, p, v);
-        if ((n != 3 && n != 4) || (arity != 0 && n != arity) || v[0] < 1 || v[0] > 9999) {
-            ngc_log_user(0, "--normalize: '%s': tuple %u ('%.*s') is not year,match,pages,volume "
-                            "or year,match,volume like the others", path, index,
-                         (int)(p - s < 60 ? p - s : 60), s);
-            rc = NGC_ERROR;
-            break;
-        }
-        arity = n;
-        if (v[0] < from || v[0] > to)
+        while (s < eol && ngc_normalize_space(*s))
+            s++;
+        if (s < eol && *s == '#') {
+            p = eol + (eol < end);
             continue;
-        if (!ngc_counters_add(count, &out->match, &out->volume, v[1], v[n - 1])) {
-            ngc_log_user(0, "--normalize: '%s': the totals pass 2^64-1", path);
-            rc = NGC_ERROR;
         }
+        /* A line without commas is one row of numbers (2009). */
+        bool row = s < eol && memchr(s, ',', (size_t)(eol - s)) == NULL;
+        while (s < eol) {
+            const char *t = s;
+            uint64_t v[4];
+            unsigned n = 0;
+            if (row) {
+                while (t < eol && n < 5) {
+                    const char *f = t;
+                    while (t < eol && !ngc_normalize_space(*t))
+                        t++;
+                    n = n < 4 && ngc_normalize_tuple(f, t, v + n) == 1 ? n + 1 : 5;
+                    while (t < eol && ngc_normalize_space(*t))
+                        t++;
+                }
+                if (n == 5)
+                    n = 0;
+            } else {
+                while (t < eol && !ngc_normalize_space(*t))
+                    t++;
+                n = ngc_normalize_tuple(s, t, v);
+            }
+            index++;
+            if ((n != 3 && n != 4) || (arity != 0 && n != arity) || v[0] < 1 || v[0] > 9999) {
+                ngc_log_user(0, "--normalize: '%s': tuple %u ('%.*s') is not year,match,pages,volume "
+                                "or year,match,volume like the others", path, index,
+                             (int)(t - s < 60 ? t - s : 60), s);
+                return NGC_ERROR;
+            }
+            arity = n;
+            if (fn(path, v, n, arg) != NGC_OK)
+                return NGC_ERROR;
+            s = t;
+            while (s < eol && ngc_normalize_space(*s))
+                s++;
+        }
+        p = eol + (eol < end);
     }
+    *count = index;
+    return NGC_OK;
+}
+
+typedef struct {
+    uint32_t from, to;
+    ngc_count_t count;
+    ngc_totals_t *out;
+} ngc_normalize_sum_t;
+
+static int ngc_normalize_sum(const char *path, const uint64_t v[4], unsigned n, void *arg)
+{
+    ngc_normalize_sum_t *sum = arg;
+    if (v[0] < sum->from || v[0] > sum->to)
+        return NGC_OK;
+    if (!ngc_counters_add(sum->count, &sum->out->match, &sum->out->volume, v[1], v[n - 1])) {
+        ngc_log_user(0, "--normalize: '%s': the totals pass 2^64-1", path);
+        return NGC_ERROR;
+    }
+    return NGC_OK;
+}
+
+int ngc_normalize_load(const char *path, uint32_t from, uint32_t to, ngc_count_t count,
+                       ngc_totals_t *out)
+{
+    size_t len;
+    char *buf = ngc_normalize_read(path, &len);
+    if (buf == NULL)
+        return NGC_ERROR;
+    *out = (ngc_totals_t){0};
+    ngc_normalize_sum_t sum = {from, to, count, out};
+    unsigned index = 0;
+    int rc = ngc_normalize_walk(path, buf, len, ngc_normalize_sum, &sum, &index);
     free(buf);
     if (rc == NGC_OK && ((count != NGC_COUNT_VOLUME && out->match == 0) ||
                          (count != NGC_COUNT_MATCH && out->volume == 0))) {
@@ -101,6 +171,40 @@ int ngc_normalize_load(const char *path, uint32_t from, uint32_t to, ngc_count_t
         rc = NGC_ERROR;
     }
     return rc;
+}
+
+static int ngc_normalize_year(const char *path, const uint64_t v[4], unsigned n, void *arg)
+{
+    ngc_year_totals_t *yt = arg;
+    uint32_t y = (uint32_t)v[0];
+    if (yt->has[y]) {
+        ngc_log_user(0, "--normalize: '%s' has year %u twice", path, y);
+        return NGC_ERROR;
+    }
+    yt->has[y] = true;
+    yt->match[y] = v[1];
+    yt->volume[y] = v[n - 1];
+    return NGC_OK;
+}
+
+ngc_year_totals_t *ngc_normalize_load_years(const char *path)
+{
+    ngc_year_totals_t *yt = calloc(1, sizeof(*yt));
+    size_t len;
+    char *buf = yt != NULL ? ngc_normalize_read(path, &len) : NULL;
+    unsigned index = 0;
+    if (buf == NULL || ngc_normalize_walk(path, buf, len, ngc_normalize_year, yt, &index) != NGC_OK) {
+        free(buf);
+        free(yt);
+        return NULL;
+    }
+    free(buf);
+    if (index == 0) {
+        ngc_log_user(0, "--normalize: '%s' has no tuples", path);
+        free(yt);
+        return NULL;
+    }
+    return yt;
 }
 
 static unsigned ngc_normalize_digits(ngc_u128_t v)

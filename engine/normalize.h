@@ -8,6 +8,7 @@
 #ifndef NGC_ENGINE_NORMALIZE_H
 #define NGC_ENGINE_NORMALIZE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -25,7 +26,9 @@ typedef struct {
 
 /*
  * Sums the tuples of the totals file at path ("year,match,pages,volume" or
- * "year,match,volume", separated by spaces, TABs, CRs or LFs) whose year is in
+ * "year,match,volume", separated by spaces, TABs, CRs or LFs; or the 2009
+ * shape: '#' lines, then "year TAB match TAB pages TAB volume" rows) whose
+ * year is in
  * from..to. NGC_OK, or NGC_ERROR after a message naming the file and the
  * tuple. Of the two sums only those that `count` divides by matter: one of
  * them past 2^64-1 or zero (nothing could be divided by it) is an error;
@@ -33,6 +36,18 @@ typedef struct {
  */
 int ngc_normalize_load(const char *path, uint32_t from, uint32_t to, ngc_count_t count,
                        ngc_totals_t *out);
+
+/* Every year's totals of a totals file, for --by-year series. */
+typedef struct {
+    bool has[10000];      /* the year has a tuple */
+    uint64_t match[10000];
+    uint64_t volume[10000];
+} ngc_year_totals_t;
+
+/* Reads every tuple of the totals file at path (any release's shape) into a
+ * malloc'd table (free()); NULL after a message naming the file: a bad
+ * tuple, a year twice, no tuples. */
+ngc_year_totals_t *ngc_normalize_load_years(const char *path);
 
 /* Writes count * scale / denom (denom > 0, scale <= 10^6) at dst; returns
  * the bytes written, at most NGC_NORMALIZE_MAX. Pure. */

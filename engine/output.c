@@ -20,7 +20,8 @@
 #include <unistd.h>
 #include <zlib.h>
 
-/* Holds the longest key (2 MiB after case folding) and its counts. */
+/* Holds the longest key (2 MiB after case folding) and its counts, times
+ * the key's growth in the output format. */
 #define NGC_OUT_BUF (4u << 20)
 
 struct ngc_output_s {
@@ -37,6 +38,7 @@ struct ngc_output_s {
     char *tmp_path;        /* the temporary's name while it has one */
     char *buf;
     size_t len;
+    size_t cap;            /* of buf and zbuf */
     char *zbuf;
     z_stream zs;
     bool zs_init;
@@ -289,8 +291,8 @@ ngc_output_t *ngc_output_open(const ngc_config_t *cfg, volatile sig_atomic_t *st
     out->fd = STDOUT_FILENO;
     out->stop = stop;
     /* The totals file is read first: a bad one fails before any work. */
-    out->lf.count = cfg->count;
-    if (cfg->normalize != NULL) {
+    ngc_output_format_init(&out->lf, cfg);
+    if (cfg->normalize != NULL && !cfg->by_year) {
         if (ngc_normalize_load(cfg->normalize, cfg->from_year, cfg->to_year, cfg->count,
                                &out->lf.totals) != NGC_OK) {
             free(out);
@@ -298,9 +300,12 @@ ngc_output_t *ngc_output_open(const ngc_config_t *cfg, volatile sig_atomic_t *st
         }
         out->lf.normalize = true;
     }
-    out->buf = malloc(NGC_OUT_BUF);
+    out->cap = ngc_output_room(&out->lf, NGC_OUT_BUF / 2) + NGC_OUT_BUF / 2;
+    out->buf = malloc(out->cap);
     if (out->buf == NULL)
         goto fail;
+    /* The CSV header goes first, once, whichever path writes the lines. */
+    out->len = ngc_output_header(&out->lf, out->buf);
     bool is_stdout = cfg->output == NULL || strcmp(cfg->output, "-") == 0;
     int fdn = is_stdout ? STDOUT_FILENO : ngc_output_fd_name(cfg->output);
     out->name = fdn == STDOUT_FILENO ? "standard output" : cfg->output;
@@ -321,7 +326,7 @@ ngc_output_t *ngc_output_open(const ngc_config_t *cfg, volatile sig_atomic_t *st
         out->gzip = n > 3 && strcmp(cfg->output + n - 3, ".gz") == 0;
     }
     if (out->gzip) {
-        out->zbuf = malloc(NGC_OUT_BUF);
+        out->zbuf = malloc(out->cap);
         if (out->zbuf == NULL ||
             deflateInit2(&out->zs, Z_DEFAULT_COMPRESSION, Z_DEFLATED, 15 + 16, 8,
                          Z_DEFAULT_STRATEGY) != Z_OK)
@@ -414,7 +419,7 @@ static int ngc_output_flush(ngc_output_t *out, bool finish)
         return NGC_OK;
     }
     bool zfailed = false;
-    int rc = ngc_output_deflate(&out->zs, out->buf, out->len, finish, out->zbuf, NGC_OUT_BUF,
+    int rc = ngc_output_deflate(&out->zs, out->buf, out->len, finish, out->zbuf, out->cap,
                                 ngc_output_sink, out, &zfailed);
     if (zfailed)
         ngc_log_user(0, "deflate() failed for '%s'", out->name);
@@ -438,47 +443,227 @@ size_t ngc_output_u64(char *dst, uint64_t v)
     return n;
 }
 
-size_t ngc_output_line(const ngc_line_format_t *lf, const ngc_entry_t *e, char *dst)
+void ngc_output_format_init(ngc_line_format_t *lf, const ngc_config_t *cfg)
+{
+    *lf = (ngc_line_format_t){.count = cfg->count, .fmt = cfg->out_format,
+                              .by_year = cfg->by_year};
+    /* Per million words; percent of books. */
+    const char *m = cfg->normalize ? "match_per_million" : "match_count";
+    const char *v = cfg->normalize ? "volume_percent" : "volume_count";
+    lf->ncols = cfg->count == NGC_COUNT_BOTH ? 2 : 1;
+    snprintf(lf->col[0], sizeof(lf->col[0]), "%s", cfg->count == NGC_COUNT_VOLUME ? v : m);
+    snprintf(lf->col[1], sizeof(lf->col[1]), "%s", v);
+}
+
+size_t ngc_output_room(const ngc_line_format_t *lf, size_t keylen)
+{
+    size_t grow = lf->fmt == NGC_OUTFMT_JSONL ? NGC_OUTPUT_KEY_GROWTH
+                  : lf->fmt == NGC_OUTFMT_CSV ? 2 : 1;
+    return keylen * grow + NGC_OUTPUT_LINE_EXTRA;
+}
+
+size_t ngc_output_header(const ngc_line_format_t *lf, char *dst)
+{
+    if (lf->fmt != NGC_OUTFMT_CSV)
+        return 0;
+    int n = snprintf(dst, 128, "ngram%s,%s%s%s\n", lf->by_year ? ",year" : "", lf->col[0],
+                     lf->ncols > 1 ? "," : "", lf->ncols > 1 ? lf->col[1] : "");
+    return (size_t)n;
+}
+
+/* Bytes of the valid UTF-8 sequence at p[0..n), or 0 when p does not start
+ * one (RFC 3629: no overlong forms, no surrogates, at most U+10FFFF). */
+static size_t ngc_output_utf8_len(const unsigned char *p, size_t n)
+{
+    size_t k;
+    unsigned char lo = 0x80, hi = 0xbf;
+    if (p[0] < 0x80)
+        return 1;
+    if (p[0] >= 0xc2 && p[0] <= 0xdf)
+        k = 2;
+    else if (p[0] >= 0xe0 && p[0] <= 0xef)
+        k = 3;
+    else if (p[0] >= 0xf0 && p[0] <= 0xf4)
+        k = 4;
+    else
+        return 0;
+    if (k > n)
+        return 0;
+    if (p[0] == 0xe0)
+        lo = 0xa0;
+    else if (p[0] == 0xed)
+        hi = 0x9f;
+    else if (p[0] == 0xf0)
+        lo = 0x90;
+    else if (p[0] == 0xf4)
+        hi = 0x8f;
+    if (p[1] < lo || p[1] > hi)
+        return 0;
+    for (size_t i = 2; i < k; i++)
+        if (p[i] < 0x80 || p[i] > 0xbf)
+            return 0;
+    return k;
+}
+
+size_t ngc_output_json_string(char *dst, const char *s, size_t n)
+{
+    static const char hex[] = "0123456789abcdef";
+    const unsigned char *p = (const unsigned char *)s, *e = p + n;
+    char *d = dst;
+    *d++ = '"';
+    while (p < e) {
+        size_t k = ngc_output_utf8_len(p, (size_t)(e - p));
+        if (*p == '"' || *p == '\\') {
+            *d++ = '\\';
+            *d++ = (char)*p;
+        } else if (*p < 0x20 || *p == 0x7f || k == 0) {
+            memcpy(d, "\\u00", 4);
+            d[4] = hex[*p >> 4];
+            d[5] = hex[*p & 15];
+            d += 6;
+        } else {
+            memcpy(d, p, k);
+            d += k;
+        }
+        p += k ? k : 1;
+    }
+    *d++ = '"';
+    return (size_t)(d - dst);
+}
+
+/* An RFC 4180 field: quoted (quotes doubled) only when it holds a quote, a
+ * comma, a CR or an LF. */
+static size_t ngc_output_csv_field(char *dst, const char *p, size_t n)
+{
+    bool quote = false;
+    for (size_t i = 0; i < n && !quote; i++)
+        quote = p[i] == '"' || p[i] == ',' || p[i] == '\r' || p[i] == '\n';
+    if (!quote) {
+        memcpy(dst, p, n);
+        return n;
+    }
+    char *d = dst;
+    *d++ = '"';
+    for (size_t i = 0; i < n; i++) {
+        if (p[i] == '"')
+            *d++ = '"';
+        *d++ = p[i];
+    }
+    *d++ = '"';
+    return (size_t)(d - dst);
+}
+
+size_t ngc_output_row(const ngc_line_format_t *lf, const char *key, size_t klen,
+                      const char *const vals[], const size_t vlens[], unsigned nvals, char *dst)
 {
     char *p = dst;
-    memcpy(p, e->key, e->len);
-    p += e->len;
-    *p++ = '\t';
-    ngc_count_t mode = lf->count;
-    if (lf->normalize) {
-        /* Per million words; percent of books. */
-        if (mode != NGC_COUNT_VOLUME)
-            p += ngc_normalize_format(p, e->match, 1000000, lf->totals.match);
-        if (mode == NGC_COUNT_BOTH)
+    if (lf->fmt == NGC_OUTFMT_TSV) {
+        memcpy(p, key, klen);
+        p += klen;
+        for (unsigned i = 0; i < nvals; i++) {
             *p++ = '\t';
-        if (mode != NGC_COUNT_MATCH)
-            p += ngc_normalize_format(p, e->volume, 100, lf->totals.volume);
-    } else {
-        p += ngc_output_u64(p, mode == NGC_COUNT_VOLUME ? e->volume : e->match);
-        if (mode == NGC_COUNT_BOTH) {
-            *p++ = '\t';
-            p += ngc_output_u64(p, e->volume);
+            memcpy(p, vals[i], vlens[i]);
+            p += vlens[i];
+        }
+        *p++ = '\n';
+        return (size_t)(p - dst);
+    }
+    /* The year: the digits after the key's last TAB, without leading zeros
+     * (a typed number). */
+    size_t nlen = klen;
+    const char *year = NULL;
+    size_t ylen = 0;
+    if (lf->by_year) {
+        const char *tab = memrchr(key, '\t', klen);
+        if (tab != NULL) {
+            nlen = (size_t)(tab - key);
+            year = tab + 1;
+            ylen = klen - nlen - 1;
+            while (ylen > 1 && *year == '0') {
+                year++;
+                ylen--;
+            }
         }
     }
+    if (lf->fmt == NGC_OUTFMT_CSV) {
+        p += ngc_output_csv_field(p, key, nlen);
+        if (year != NULL) {
+            *p++ = ',';
+            memcpy(p, year, ylen);
+            p += ylen;
+        }
+        for (unsigned i = 0; i < nvals; i++) {
+            *p++ = ',';
+            memcpy(p, vals[i], vlens[i]);
+            p += vlens[i];
+        }
+        *p++ = '\n';
+        return (size_t)(p - dst);
+    }
+    memcpy(p, "{\"ngram\":", 9);
+    p += 9;
+    p += ngc_output_json_string(p, key, nlen);
+    if (year != NULL) {
+        memcpy(p, ",\"year\":", 8);
+        p += 8;
+        memcpy(p, year, ylen);
+        p += ylen;
+    }
+    for (unsigned i = 0; i < nvals; i++) {
+        size_t n = strlen(lf->col[i]);
+        *p++ = ',';
+        *p++ = '"';
+        memcpy(p, lf->col[i], n);
+        p += n;
+        *p++ = '"';
+        *p++ = ':';
+        memcpy(p, vals[i], vlens[i]);
+        p += vlens[i];
+    }
+    *p++ = '}';
     *p++ = '\n';
     return (size_t)(p - dst);
 }
 
+size_t ngc_output_line(const ngc_line_format_t *lf, const ngc_entry_t *e, char *dst)
+{
+    char num[2][NGC_NORMALIZE_MAX];
+    size_t n[2] = {0, 0};
+    ngc_count_t mode = lf->count;
+    if (lf->normalize) {
+        /* Per million words; percent of books. */
+        unsigned i = 0;
+        if (mode != NGC_COUNT_VOLUME)
+            n[i++] = ngc_normalize_format(num[0], e->match, 1000000, lf->totals.match);
+        if (mode != NGC_COUNT_MATCH) {
+            n[i] = ngc_normalize_format(num[i], e->volume, 100, lf->totals.volume);
+            i++;
+        }
+    } else {
+        n[0] = ngc_output_u64(num[0], mode == NGC_COUNT_VOLUME ? e->volume : e->match);
+        if (mode == NGC_COUNT_BOTH)
+            n[1] = ngc_output_u64(num[1], e->volume);
+    }
+    const char *vals[2] = {num[0], num[1]};
+    return ngc_output_row(lf, e->key, e->len, vals, n, mode == NGC_COUNT_BOTH ? 2 : 1, dst);
+}
+
 static int ngc_output_entry(ngc_output_t *out, const ngc_entry_t *e)
 {
-    size_t need = (size_t)e->len + NGC_OUTPUT_LINE_EXTRA;
-    if (NGC_OUT_BUF - out->len < need) {
+    size_t need = ngc_output_room(&out->lf, e->len);
+    if (out->cap - out->len < need) {
         int rc = ngc_output_flush(out, false);
         if (rc != NGC_OK)
             return rc;
     }
-    ngc_assert(need <= NGC_OUT_BUF);
+    ngc_assert(need <= out->cap);
     out->len += ngc_output_line(&out->lf, e, out->buf + out->len);
     out->lines++;
     return NGC_OK;
 }
 
-int ngc_output_write(ngc_output_t *out, const ngc_counters_t *c, ngc_spill_t *sp)
+int ngc_output_each(ngc_output_t *out, const ngc_counters_t *c, ngc_spill_t *sp,
+                    ngc_output_entry_fn fn, void *arg)
 {
     ngc_order_t order = ngc_counters_order_of(out->cfg);
     ngc_source_t *src;
@@ -495,9 +680,9 @@ int ngc_output_write(ngc_output_t *out, const ngc_counters_t *c, ngc_spill_t *sp
     int rc = heap != NULL ? ngc_sources_heap(src, nsrc, order, heap, &n, err, sizeof(err))
                           : (snprintf(err, sizeof(err), "out of memory"), NGC_ERROR);
     uint64_t limit = out->cfg->top ? out->cfg->top : UINT64_MAX;
-    while (rc == NGC_OK && n > 0 && out->lines < limit) {
-        rc = ngc_output_entry(out, &heap[0]->e);
-        if (rc != NGC_OK || ((out->lines & 0xffff) == 0 && *out->stop))
+    for (uint64_t taken = 0; rc == NGC_OK && n > 0 && taken < limit; taken++) {
+        rc = fn != NULL ? fn(&heap[0]->e, arg) : ngc_output_entry(out, &heap[0]->e);
+        if (rc != NGC_OK || ((taken & 0xffff) == 0xffff && *out->stop))
             break;
         rc = ngc_sources_advance(heap, &n, order, err, sizeof(err));
     }
@@ -510,8 +695,38 @@ int ngc_output_write(ngc_output_t *out, const ngc_counters_t *c, ngc_spill_t *sp
     return *out->stop ? NGC_AGAIN : NGC_OK;
 }
 
+int ngc_output_write(ngc_output_t *out, const ngc_counters_t *c, ngc_spill_t *sp)
+{
+    return ngc_output_each(out, c, sp, NULL, NULL);
+}
+
+int ngc_output_reserve(ngc_output_t *out, size_t need, char **dst)
+{
+    ngc_assert(need <= out->cap);
+    if (out->cap - out->len < need) {
+        int rc = ngc_output_flush(out, false);
+        if (rc != NGC_OK)
+            return rc;
+    }
+    *dst = out->buf + out->len;
+    return *out->stop ? NGC_AGAIN : NGC_OK;
+}
+
+void ngc_output_advance(ngc_output_t *out, size_t n)
+{
+    ngc_assert(n <= out->cap - out->len);
+    out->len += n;
+    out->lines++;
+}
+
 int ngc_output_put(ngc_output_t *out, const char *p, size_t n, uint64_t lines)
 {
+    if (out->len > 0 && !out->members) {
+        /* The header: for .gz a gzip member of its own, before theirs. */
+        int rc = ngc_output_flush(out, true);
+        if (rc != NGC_OK)
+            return rc;
+    }
     ngc_assert(out->len == 0 && (!out->gzip || out->lines == 0 || out->members));
     size_t done;
     int rc = ngc_output_raw(out, p, n, &done);
@@ -522,6 +737,13 @@ int ngc_output_put(ngc_output_t *out, const char *p, size_t n, uint64_t lines)
     else if (!out->gzip)
         out->lines_out += ngc_output_newlines(p, done);
     return rc != NGC_OK ? rc : *out->stop ? NGC_AGAIN : NGC_OK;
+}
+
+void ngc_output_set_format(ngc_output_t *out, const ngc_line_format_t *lf)
+{
+    ngc_assert(out->lines == 0 && out->bytes_out == 0 && !out->members);
+    out->lf = *lf;
+    out->len = ngc_output_header(&out->lf, out->buf);
 }
 
 const ngc_line_format_t *ngc_output_line_format(const ngc_output_t *out)

@@ -188,35 +188,46 @@ static const char ngc_pg_jobs_ddl[] =
     " status text NOT NULL CHECK (status IN ('running', 'succeeded', 'failed')),"
     " error text)";
 
+/* --by-year: the year column (between ngram and the counts) and the key. */
+#define NGC_PG_YEAR(pg) ((pg)->cfg->by_year ? " year," : "")
+#define NGC_PG_KEY(pg) ((pg)->cfg->by_year ? "ngram, year" : "ngram")
+
 /* The target exists with exactly our shape, or does not exist (created). */
 static int ngc_pg_check_target(ngc_pg_t *pg)
 {
+    bool by_year = pg->cfg->by_year;
     if (ngc_pg_runf(pg, "cannot create the target table",
-                    "CREATE TABLE IF NOT EXISTS %s (ngram text PRIMARY KEY,"
-                    " match_count bigint NOT NULL, volume_count bigint NOT NULL)",
-                    pg->target) != NGC_OK)
+                    "CREATE TABLE IF NOT EXISTS %s (ngram text NOT NULL,%s"
+                    " match_count bigint NOT NULL, volume_count bigint NOT NULL,"
+                    " PRIMARY KEY (%s))",
+                    pg->target, by_year ? " year integer NOT NULL," : "",
+                    NGC_PG_KEY(pg)) != NGC_OK)
         return NGC_ERROR;
-    const char *params[] = {pg->target};
+    const char *params[] = {pg->target, by_year ? "2" : "1"};
     PGresult *r = ngc_pg_exec(
         pg, "cannot inspect the target table",
         "SELECT string_agg(a.attname || ' ' || format_type(a.atttypid, a.atttypmod) ||"
         " CASE WHEN a.attnotnull THEN ' not null' ELSE '' END, ', ' ORDER BY a.attnum),"
         " (SELECT count(*) FROM pg_index i WHERE i.indrelid = $1::regclass AND i.indisunique"
-        "  AND i.indnkeyatts = 1 AND i.indkey[0] = (SELECT attnum FROM pg_attribute"
-        "  WHERE attrelid = $1::regclass AND attname = 'ngram'))"
+        "  AND i.indnkeyatts = $2::int AND i.indkey[0] = (SELECT attnum FROM pg_attribute"
+        "  WHERE attrelid = $1::regclass AND attname = 'ngram')"
+        "  AND ($2::int = 1 OR i.indkey[1] = (SELECT attnum FROM pg_attribute"
+        "  WHERE attrelid = $1::regclass AND attname = 'year')))"
         " FROM pg_attribute a WHERE a.attrelid = $1::regclass AND a.attnum > 0"
         " AND NOT a.attisdropped",
-        1, params);
+        2, params);
     if (r == NULL)
         return NGC_ERROR;
     const char *shape = PQgetvalue(r, 0, 0);
-    const char *want = "ngram text not null, match_count bigint not null, "
-                       "volume_count bigint not null";
+    const char *want = by_year ? "ngram text not null, year integer not null, match_count "
+                                 "bigint not null, volume_count bigint not null"
+                               : "ngram text not null, match_count bigint not null, "
+                                 "volume_count bigint not null";
     int ok = strcmp(shape, want) == 0 && strcmp(PQgetvalue(r, 0, 1), "0") != 0;
     if (!ok)
-        ngc_log_user(0, "PostgreSQL table %s has another shape (%s); it needs (%s) with ngram "
+        ngc_log_user(0, "PostgreSQL table %s has another shape (%s); it needs (%s) with %s "
                      "unique; choose another --pg-table",
-                     pg->target, shape, want);
+                     pg->target, shape, want, by_year ? "(ngram, year)" : "ngram");
     PQclear(r);
     return ok ? NGC_OK : NGC_ERROR;
 }
@@ -359,9 +370,10 @@ int ngc_pg_begin_job(ngc_pg_t *pg, const ngc_plan_t *plan, int argc, char **argv
      * has the target's columns; append reads it once (unlogged). The _done
      * table records each committed load task: a retry skips it. */
     if (ngc_pg_runf(pg, "cannot create the staging table",
-                    "CREATE %sTABLE %s (ngram text NOT NULL, match_count bigint NOT NULL,"
+                    "CREATE %sTABLE %s (ngram text NOT NULL,%s match_count bigint NOT NULL,"
                     " volume_count bigint NOT NULL)",
-                    pg->cfg->pg_append ? "UNLOGGED " : "", pg->stage) != NGC_OK ||
+                    pg->cfg->pg_append ? "UNLOGGED " : "", pg->stage,
+                    pg->cfg->by_year ? " year integer NOT NULL," : "") != NGC_OK ||
         ngc_pg_runf(pg, "cannot create the staging table",
                     "CREATE UNLOGGED TABLE %s_done (task integer PRIMARY KEY)",
                     pg->stage) != NGC_OK)
@@ -370,8 +382,8 @@ int ngc_pg_begin_job(ngc_pg_t *pg, const ngc_plan_t *plan, int argc, char **argv
     return NGC_OK;
 }
 
-/* Whether the target is only what ngram-count makes (its three columns,
- * the key, no other index, trigger, rule, grant, policy, inheritance or
+/* Whether the target is only what ngram-count makes (its columns, the
+ * key, no other index, trigger, rule, grant, policy, inheritance or
  * dependent view): then a new table can take its place. */
 static int ngc_pg_target_plain(ngc_pg_t *pg, bool *plain)
 {
@@ -405,8 +417,8 @@ static int ngc_pg_build_key(ngc_pg_t *pg)
                     (unsigned long long)mb) != NGC_OK)
         return NGC_ERROR;
     char sql[160];
-    snprintf(sql, sizeof(sql), "ALTER TABLE %s ADD CONSTRAINT %s_pkey PRIMARY KEY (ngram)",
-             pg->stage, pg->stage);
+    snprintf(sql, sizeof(sql), "ALTER TABLE %s ADD CONSTRAINT %s_pkey PRIMARY KEY (%s)",
+             pg->stage, pg->stage, NGC_PG_KEY(pg));
     if (ngc_failpoint_armed(NGC_FP_PG_CRASH_IN_KEY, 0, 1)) {
         /* Killed while the server builds the key. */
         if (PQsendQuery(pg->conn, sql) == 1) {
@@ -472,12 +484,13 @@ int ngc_pg_commit_job(ngc_pg_t *pg, const ngc_pg_counts_t *counts)
         return NGC_ERROR;
     if (pg->cfg->pg_append) {
         rc = ngc_pg_runf(pg, "cannot append the result",
-                         "INSERT INTO %s AS t (ngram, match_count, volume_count)"
-                         " SELECT ngram, match_count, volume_count FROM %s"
-                         " ON CONFLICT (ngram) DO UPDATE SET"
+                         "INSERT INTO %s AS t (ngram,%s match_count, volume_count)"
+                         " SELECT ngram,%s match_count, volume_count FROM %s"
+                         " ON CONFLICT (%s) DO UPDATE SET"
                          " match_count = t.match_count + EXCLUDED.match_count,"
                          " volume_count = t.volume_count + EXCLUDED.volume_count",
-                         pg->target, pg->stage);
+                         pg->target, NGC_PG_YEAR(pg), NGC_PG_YEAR(pg), pg->stage,
+                         NGC_PG_KEY(pg));
     } else {
         /* Readers wait for the commit, then see the new rows. */
         rc = ngc_pg_runf(pg, "cannot lock the target table",
@@ -489,9 +502,9 @@ int ngc_pg_commit_job(ngc_pg_t *pg, const ngc_pg_counts_t *counts)
             rc = ngc_pg_runf(pg, "cannot replace the target table", "TRUNCATE %s", pg->target);
             if (rc == NGC_OK)
                 rc = ngc_pg_runf(pg, "cannot fill the target table",
-                                 "INSERT INTO %s (ngram, match_count, volume_count)"
-                                 " SELECT ngram, match_count, volume_count FROM %s",
-                                 pg->target, pg->stage);
+                                 "INSERT INTO %s (ngram,%s match_count, volume_count)"
+                                 " SELECT ngram,%s match_count, volume_count FROM %s",
+                                 pg->target, NGC_PG_YEAR(pg), NGC_PG_YEAR(pg), pg->stage);
             if (rc == NGC_OK)
                 rc = ngc_pg_runf(pg, "cannot drop the staging table", "DROP TABLE %s",
                                  pg->stage);
@@ -551,7 +564,8 @@ int ngc_pg_lookup(ngc_pg_t *pg, char **words, unsigned nwords, unsigned *found)
 {
     char sql[512];
     snprintf(sql, sizeof(sql),
-             "SELECT ngram, match_count, volume_count FROM %s WHERE ngram = $1", pg->target);
+             "SELECT ngram,%s match_count, volume_count FROM %s WHERE ngram = $1 ORDER BY %s",
+             pg->cfg->by_year ? " lpad(year::text, 4, '0')," : "", pg->target, NGC_PG_KEY(pg));
     *found = 0;
     for (unsigned i = 0; i < nwords; i++) {
         const char *params[] = {words[i]};
@@ -561,7 +575,10 @@ int ngc_pg_lookup(ngc_pg_t *pg, char **words, unsigned nwords, unsigned *found)
         if (PQntuples(r) == 0) {
             ngc_log_user(0, "'%s' not found in %s", words[i], pg->target);
         } else {
-            printf("%s\t%s\t%s\n", PQgetvalue(r, 0, 0), PQgetvalue(r, 0, 1), PQgetvalue(r, 0, 2));
+            /* --by-year: a row per year, the year zero-padded as in the output. */
+            for (int row = 0; row < PQntuples(r); row++)
+                for (int k = 0; k < PQnfields(r); k++)
+                    printf("%s%c", PQgetvalue(r, row, k), k + 1 < PQnfields(r) ? '\t' : '\n');
             (*found)++;
         }
         PQclear(r);

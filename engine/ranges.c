@@ -87,7 +87,8 @@ static size_t ngc_ranges_splitters(const ngc_counters_t *c, const uint64_t *n, u
 }
 
 ngc_ranges_t *ngc_ranges_new(const ngc_counters_t *c, ngc_order_t order, uint64_t top,
-                             unsigned k, bool gzip, char *err, size_t cap)
+                             unsigned k, bool gzip, const ngc_line_format_t *lf, char *err,
+                             size_t cap)
 {
     ngc_ranges_t *r = calloc(1, sizeof(*r));
     ngc_entry_t *split = NULL;
@@ -139,11 +140,13 @@ ngc_ranges_t *ngc_ranges_new(const ngc_counters_t *c, ngc_order_t order, uint64_
     uint64_t head = sizeof(ngc_ranges_head_t) + (uint64_t)r->n * sizeof(ngc_range_t);
     uint64_t off = (head + NGC_RANGES_ALIGN - 1) & ~(NGC_RANGES_ALIGN - 1);
     uint64_t keys = ngc_counters_capacity(c);
+    /* A key's bytes grow by the output format (CSV quoting, JSON escapes). */
+    uint64_t grow = (uint64_t)(ngc_output_room(lf, 1) - NGC_OUTPUT_LINE_EXTRA);
     for (unsigned i = 0; i < r->n; i++) {
         ngc_range_t *g = &r->r[i];
         uint64_t w;
         if (__builtin_mul_overflow(g->take, (uint64_t)NGC_OUTPUT_LINE_EXTRA, &w) ||
-            __builtin_add_overflow(w, keys, &w) ||
+            __builtin_add_overflow(w, keys * grow, &w) ||
             __builtin_add_overflow(w, w / 1000 + 2 * NGC_RANGES_ALIGN, &w))
             goto toobig;
         g->off = off;

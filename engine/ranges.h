@@ -37,11 +37,12 @@ typedef struct ngc_ranges_s ngc_ranges_t;
 /*
  * Cuts the sorted partitions of c (none spilled) in `order` into at most k
  * ranges, dropping empty ones and those past `top` entries (0: all), and
- * writes them into a new memfd with a window for each. NULL with err
+ * writes them (windows sized for lf's lines) into a new memfd with a window for each. NULL with err
  * filled. Coordinator, once every partition is sorted and none changes.
  */
 ngc_ranges_t *ngc_ranges_new(const ngc_counters_t *c, ngc_order_t order, uint64_t top,
-                             unsigned k, bool gzip, char *err, size_t cap);
+                             unsigned k, bool gzip, const ngc_line_format_t *lf, char *err,
+                             size_t cap);
 void ngc_ranges_free(ngc_ranges_t *r);
 unsigned ngc_ranges_count(const ngc_ranges_t *r);
 /* Entries of all ranges: the output's lines. */

@@ -8,57 +8,23 @@
 #include "engine/ngc.h"
 #include "engine/summary.h"
 #include "engine/format.h"
+#include "engine/output.h"
 #include "engine/progress.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 
-/* Bytes of the valid UTF-8 sequence at p (NUL-terminated), or 0 when p
- * does not start one (RFC 3629: no overlong forms, no surrogates, at most
- * U+10FFFF). */
-static size_t ngc_summary_utf8_len(const unsigned char *p)
-{
-    size_t n;
-    unsigned char lo = 0x80, hi = 0xbf;
-    if (p[0] < 0x80)
-        return 1;
-    if (p[0] >= 0xc2 && p[0] <= 0xdf)
-        n = 2;
-    else if (p[0] >= 0xe0 && p[0] <= 0xef)
-        n = 3;
-    else if (p[0] >= 0xf0 && p[0] <= 0xf4)
-        n = 4;
-    else
-        return 0;
-    if (p[0] == 0xe0)
-        lo = 0xa0;
-    else if (p[0] == 0xed)
-        hi = 0x9f;
-    else if (p[0] == 0xf0)
-        lo = 0x90;
-    else if (p[0] == 0xf4)
-        hi = 0x8f;
-    if (p[1] < lo || p[1] > hi)
-        return 0;
-    for (size_t i = 2; i < n; i++)
-        if (p[i] < 0x80 || p[i] > 0xbf)
-            return 0;
-    return n;
-}
-
+/* The escaping of the JSON Lines output. */
 static void ngc_summary_json_string(FILE *f, const char *s)
 {
-    fputc('"', f);
-    for (const unsigned char *p = (const unsigned char *)s; *p;) {
-        size_t n = ngc_summary_utf8_len(p);
-        if (*p == '"' || *p == '\\')
-            fprintf(f, "\\%c", *p);
-        else if (*p < 0x20 || *p == 0x7f || n == 0)
-            fprintf(f, "\\u%04x", *p);
-        else
-            fwrite(p, 1, n, f);
-        p += n ? n : 1;
+    size_t n = strlen(s);
+    char *buf = malloc(6 * n + 2);
+    if (buf == NULL) {
+        fputs("\"\"", f);
+        return;
     }
-    fputc('"', f);
+    fwrite(buf, 1, ngc_output_json_string(buf, s, n), f);
+    free(buf);
 }
 
 void ngc_summary_print(const ngc_config_t *cfg, const ngc_plan_t *plan, const ngc_shm_t *shm,

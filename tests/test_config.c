@@ -646,6 +646,52 @@ static void test_regress_config_parse_twice(void **state)
     assert_int_equal(cfg.ninputs, 1);
 }
 
+
+/* --- --by-year and --select (issue 12) ---------------------------------- */
+
+static void test_by_year_select(void **state)
+{
+    (void)state;
+    ngc_config_t cfg;
+    assert_int_equal(NGC_T_PARSE(&cfg, "--by-year", "f"), NGC_CONFIG_RUN);
+    assert_true(cfg.by_year);
+    assert_int_equal(cfg.sort, NGC_SORT_NGRAM); /* series read in ngram order */
+    assert_string_equal(cfg.pg_table, "ngram_year_counts");
+    ngc_config_fini(&cfg);
+    assert_int_equal(NGC_T_PARSE(&cfg, "--by-year", "--top", "5", "f"), NGC_CONFIG_RUN);
+    assert_int_equal(cfg.sort, NGC_SORT_COUNT);
+    ngc_config_fini(&cfg);
+    assert_int_equal(NGC_T_PARSE(&cfg, "--by-year", "--sort", "count", "f"), NGC_CONFIG_RUN);
+    assert_int_equal(cfg.sort, NGC_SORT_COUNT);
+    ngc_config_fini(&cfg);
+
+    /* Lists split at commas, ends trimmed, repeatable. */
+    assert_int_equal(NGC_T_PARSE(&cfg, "--select", "Sherlock Holmes, Frankenstein",
+                                 "--select", "University of *", "f"),
+                     NGC_CONFIG_RUN);
+    assert_int_equal(cfg.nselects, 3);
+    assert_string_equal(cfg.selects[0], "Sherlock Holmes");
+    assert_string_equal(cfg.selects[1], "Frankenstein");
+    assert_string_equal(cfg.selects[2], "University of *");
+    assert_null(cfg.selects[3]);
+    ngc_config_fini(&cfg);
+
+    static const char *const bad[][4] = {
+        {"--select", "", "f", NULL},          {"--select", "a,,b", "f", NULL},
+        {"--select", " , ", "f", NULL},       {"--select-file", "/no/such/file", "f", NULL},
+        {"--by-year", "--text", "f", NULL},   {"--select", "a", "--text", "f"},
+    };
+    for (size_t i = 0; i < NGC_NELEMS(bad); i++) {
+        size_t n = bad[i][3] != NULL ? 4 : 3;
+        ngc_config_result_t rc = n == 4 ? NGC_T_PARSE(&cfg, bad[i][0], bad[i][1], bad[i][2],
+                                                      bad[i][3])
+                                        : NGC_T_PARSE(&cfg, bad[i][0], bad[i][1], bad[i][2]);
+        if (rc != NGC_CONFIG_USAGE)
+            fail_msg("%s %s: expected a usage error", bad[i][0], bad[i][1]);
+        ngc_config_fini(&cfg);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -670,6 +716,7 @@ int main(void)
         /* Known bugs last: the first can corrupt getopt state for later calls. */
         cmocka_unit_test(test_regress_config_parse_twice),
         cmocka_unit_test(test_regress_parse_size_bare_ib),
+        cmocka_unit_test(test_by_year_select),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -128,6 +128,8 @@ static void ngc_t_check_range(const ngc_t_table_t *t, const ngc_range_t *g, ngc_
     }
 }
 
+static const ngc_line_format_t ngc_t_tsv = {.count = NGC_COUNT_MATCH};
+
 static void test_plan(void **state)
 {
     (void)state;
@@ -143,7 +145,8 @@ static void test_plan(void **state)
             for (size_t j = 0; j < NGC_NELEMS(tops); j++) {
                 char err[256] = "";
                 ngc_ranges_t *r =
-                    ngc_ranges_new(t.c, orders[o], tops[j], ks[i], false, err, sizeof(err));
+                    ngc_ranges_new(t.c, orders[o], tops[j], ks[i], false, &ngc_t_tsv, err,
+                                   sizeof(err));
                 assert_non_null(r);
                 uint64_t want = tops[j] > 0 && tops[j] < t.n ? tops[j] : t.n;
                 assert_true(ngc_ranges_total(r) == want);
@@ -183,8 +186,8 @@ static void test_plan(void **state)
             }
         /* More ranges asked than entries: one entry each at most. */
         char err[256];
-        ngc_ranges_t *r = ngc_ranges_new(t.c, orders[o], 0, (unsigned)t.n + 10, false, err,
-                                         sizeof(err));
+        ngc_ranges_t *r = ngc_ranges_new(t.c, orders[o], 0, (unsigned)t.n + 10, false,
+                                         &ngc_t_tsv, err, sizeof(err));
         assert_non_null(r);
         assert_true(ngc_ranges_count(r) <= t.n && ngc_ranges_total(r) == t.n);
         ngc_ranges_free(r);
@@ -228,41 +231,45 @@ static void test_render(void **state)
     ngc_order_t order = {NGC_COUNT_BOTH, NGC_SORT_COUNT};
     ngc_t_table_t t;
     ngc_t_table(&t, order);
-    ngc_line_format_t lf = {.count = NGC_COUNT_BOTH};
-    /* The serial formatter's bytes, the whole order. */
-    char *want = malloc(t.n * 64);
-    size_t wn = 0;
-    for (size_t i = 0; i < t.n; i++)
-        wn += ngc_output_line(&lf, &t.all[i], want + wn);
-    for (int gz = 0; gz < 2; gz++) {
-        char err[256] = "";
-        ngc_ranges_t *r = ngc_ranges_new(t.c, order, 0, 9, gz, err, sizeof(err));
-        assert_non_null(r);
-        size_t at = 0;
-        for (unsigned g = 0; g < ngc_ranges_count(r); g++) {
-            const ngc_range_t *rg = ngc_ranges_get(r, g);
-            int fd = ngc_ranges_dup_fd(r);
-            uint64_t bytes = 0, again = 0;
-            assert_int_equal(ngc_render_range(t.c, order, &lf, fd, rg, g, 1, &bytes, err,
-                                              sizeof(err)),
-                             NGC_OK);
-            /* A rerun (a retry after a death) writes the same bytes. */
-            assert_int_equal(ngc_render_range(t.c, order, &lf, fd, rg, g, 2, &again, err,
-                                              sizeof(err)),
-                             NGC_OK);
-            assert_true(again == bytes);
-            close(fd);
-            assert_false(ngc_ranges_done(r, g, bytes, rg->take + 1));
-            assert_true(ngc_ranges_done(r, g, bytes, rg->take));
-            size_t n;
-            char *got = ngc_t_window(r, g, bytes, &n);
-            assert_true(at + n <= wn);
-            assert_memory_equal(got, want + at, n);
-            at += n;
-            free(got);
+    /* Every output format: the windows fit their lines, which are the
+     * serial formatter's. */
+    char *want = malloc(t.n * 256);
+    for (int f = 0; f < 3; f++) {
+        ngc_line_format_t lf = {.count = NGC_COUNT_BOTH, .fmt = (ngc_outfmt_t)f, .ncols = 2,
+                                .col = {"match_count", "volume_count"}};
+        size_t wn = 0;
+        for (size_t i = 0; i < t.n; i++)
+            wn += ngc_output_line(&lf, &t.all[i], want + wn);
+        for (int gz = 0; gz < 2; gz++) {
+            char err[256] = "";
+            ngc_ranges_t *r = ngc_ranges_new(t.c, order, 0, 9, gz, &lf, err, sizeof(err));
+            assert_non_null(r);
+            size_t at = 0;
+            for (unsigned g = 0; g < ngc_ranges_count(r); g++) {
+                const ngc_range_t *rg = ngc_ranges_get(r, g);
+                int fd = ngc_ranges_dup_fd(r);
+                uint64_t bytes = 0, again = 0;
+                assert_int_equal(ngc_render_range(t.c, order, &lf, fd, rg, g, 1, &bytes, err,
+                                                  sizeof(err)),
+                                 NGC_OK);
+                /* A rerun (a retry after a death) writes the same bytes. */
+                assert_int_equal(ngc_render_range(t.c, order, &lf, fd, rg, g, 2, &again, err,
+                                                  sizeof(err)),
+                                 NGC_OK);
+                assert_true(again == bytes);
+                close(fd);
+                assert_false(ngc_ranges_done(r, g, bytes, rg->take + 1));
+                assert_true(ngc_ranges_done(r, g, bytes, rg->take));
+                size_t n;
+                char *got = ngc_t_window(r, g, bytes, &n);
+                assert_true(at + n <= wn);
+                assert_memory_equal(got, want + at, n);
+                at += n;
+                free(got);
+            }
+            assert_true(at == wn);
+            ngc_ranges_free(r);
         }
-        assert_true(at == wn);
-        ngc_ranges_free(r);
     }
     free(want);
     ngc_t_table_free(&t);

@@ -7,6 +7,7 @@
 #include "engine/ngc.h"
 #include "workers/parse.h"
 #include "workers/scan.h"
+#include "workers/select.h"
 #include "workers/text.h"
 
 #include <stdbool.h>
@@ -22,6 +23,10 @@ int ngc_parse_init(ngc_parse_t *ps, const ngc_config_t *cfg)
     ps->scratch = malloc(NGC_PARSE_SCRATCH);
     if (ps->scratch == NULL)
         return NGC_ERROR;
+    if (cfg->nselects > 0 && (ps->select = ngc_select_new(cfg)) == NULL) {
+        ngc_parse_fini(ps);
+        return NGC_ERROR;
+    }
     if (cfg->format == NGC_FORMAT_TEXT) {
         ps->tok = malloc(NGC_TEXT_TOKENS_MAX * sizeof(*ps->tok));
         if (ps->tok == NULL) {
@@ -36,8 +41,10 @@ void ngc_parse_fini(ngc_parse_t *ps)
 {
     free(ps->scratch);
     free(ps->tok);
+    ngc_select_free(ps->select);
     ps->scratch = NULL;
     ps->tok = NULL;
+    ps->select = NULL;
 }
 
 void ngc_parse_reset(ngc_parse_t *ps)
@@ -204,11 +211,13 @@ ngc_reason_t ngc_parse_google_line(ngc_format_t f, const char *p, size_t len, ui
         /* year, match, pages (checked, not counted), volume */
         r = ngc_parse_columns(p, len, 5, &out->key_len, num);
         year = (uint32_t)num[0];
+        out->year = year;
         out->match = num[1];
         out->volume = num[3];
         break;
     default:
         r = ngc_parse_line(p, len, &out->key_len, &year, &out->match, &out->volume);
+        out->year = year;
         break;
     }
     if (r == NGC_REASON_NONE && (year < from || year > to)) {
@@ -284,6 +293,24 @@ static int ngc_parse_pos(ngc_pos_t mode, const char *key, size_t len, char *out,
     }
     *out_len = mode == NGC_POS_STRIP ? n : len;
     return NGC_OK;
+}
+
+size_t ngc_parse_strip_tags(const char *key, size_t len, char *out)
+{
+    const char *s = key, *e = key + len;
+    size_t n = 0;
+    for (;;) {
+        const char *sp = memchr(s, ' ', (size_t)(e - s));
+        const char *te = sp ? sp : e;
+        size_t tl = (size_t)(te - s);
+        size_t word = ngc_parse_tag_only(s, tl) ? tl : ngc_parse_untagged(s, tl);
+        memmove(out + n, s, word);
+        n += word;
+        if (sp == NULL)
+            return n;
+        out[n++] = ' ';
+        s = sp + 1;
+    }
 }
 
 size_t ngc_parse_fold(const char *key, size_t len, char *out)
@@ -375,8 +402,28 @@ int ngc_parse_emit_hashed(ngc_parse_t *ps, ngc_map_t *m, const char *k, size_t k
     return NGC_ERROR;
 }
 
+void ngc_parse_year_suffix(char *dst, uint32_t year)
+{
+    dst[0] = '\t';
+    dst[1] = (char)('0' + year / 1000 % 10);
+    dst[2] = (char)('0' + year / 100 % 10);
+    dst[3] = (char)('0' + year / 10 % 10);
+    dst[4] = (char)('0' + year % 10);
+}
+
+/* --by-year: the transformed key k[0..klen) in scratch, with room for the
+ * year after it (scratch holds 6 * NGC_LINE_MAX; a key at most 4). */
+static char *ngc_parse_year_key(ngc_parse_t *ps, const char *k, size_t klen)
+{
+    if (k >= ps->scratch && k < ps->scratch + NGC_PARSE_SCRATCH)
+        return (char *)k;
+    memcpy(ps->scratch, k, klen);
+    return ps->scratch;
+}
+
+/* Emits a run: its ngram transformed, and with --by-year its year added. */
 static int ngc_parse_flush(ngc_parse_t *ps, ngc_map_t *m, const char *key, size_t len,
-                           uint64_t match, uint64_t volume)
+                           uint32_t year, uint64_t match, uint64_t volume)
 {
     const char *k;
     size_t klen;
@@ -385,7 +432,43 @@ static int ngc_parse_flush(ngc_parse_t *ps, ngc_map_t *m, const char *key, size_
         ps->dropped++;
         return NGC_OK;
     }
+    if (ps->cfg->by_year) {
+        char *yk = ngc_parse_year_key(ps, k, klen);
+        ngc_parse_year_suffix(yk + klen, year);
+        return ngc_parse_emit(ps, m, yk, klen + NGC_YEAR_SUFFIX, match, volume);
+    }
     return ngc_parse_emit(ps, m, k, klen, match, volume);
+}
+
+/* --by-year of a v3 line that parsed well: one key per triple within the
+ * years, from q (the TAB after the key) to e (the line's end, before any
+ * CR). */
+static int ngc_parse_v3_years(ngc_parse_t *ps, ngc_map_t *m, const char *key, size_t len,
+                              const char *q, const char *e)
+{
+    const ngc_config_t *cfg = ps->cfg;
+    const char *k;
+    size_t klen;
+    ps->runs++;
+    if (ngc_parse_transform(ps, key, len, &k, &klen) != NGC_OK) {
+        ps->dropped++;
+        return NGC_OK;
+    }
+    char *yk = ngc_parse_year_key(ps, k, klen);
+    while (q < e) {
+        uint64_t f[3] = {0, 0, 0};
+        q++; /* the TAB */
+        for (unsigned i = 0; i < 3; i++, q++)
+            while (q < e && *q != ',' && *q != '\t')
+                f[i] = f[i] * 10 + (uint64_t)(*q++ - '0');
+        q--; /* back on the TAB or the end */
+        if (f[0] < cfg->from_year || f[0] > cfg->to_year)
+            continue;
+        ngc_parse_year_suffix(yk + klen, (uint32_t)f[0]);
+        if (ngc_parse_emit(ps, m, yk, klen + NGC_YEAR_SUFFIX, f[1], f[2]) != NGC_OK)
+            return NGC_ERROR;
+    }
+    return NGC_OK;
 }
 
 /* Adds a line's counts to its run's (overflow: the line's own, as
@@ -512,8 +595,10 @@ static int ngc_parse_records(ngc_parse_t *ps, const char *buf, size_t len, ngc_m
     const char *p = buf, *end = buf + len;
     const char *run_key = NULL;
     size_t run_len = 0;
+    uint32_t run_year = 0;
     uint64_t run_match = 0, run_volume = 0;
     bool run_counted = false;
+    const bool by_year = cfg->by_year;
     while (p < end) {
         ps->lines++;
         const char *line = p;
@@ -537,12 +622,21 @@ static int ngc_parse_records(ngc_parse_t *ps, const char *buf, size_t len, ngc_m
             continue;
         }
         ps->filtered += l.filtered;
-        if (run_key == NULL || l.key_len != run_len || memcmp(run_key, line, run_len) != 0) {
-            if (run_counted &&
-                ngc_parse_flush(ps, m, run_key, run_len, run_match, run_volume) != NGC_OK)
+        if (by_year && ps->format == NGC_FORMAT_V3) {
+            /* Each triple is its own key: no run across lines. */
+            if (l.counted &&
+                ngc_parse_v3_years(ps, m, line, l.key_len, line + l.key_len, e) != NGC_OK)
+                return NGC_ERROR;
+            continue;
+        }
+        if (run_key == NULL || l.key_len != run_len || memcmp(run_key, line, run_len) != 0 ||
+            (by_year && l.year != run_year)) {
+            if (run_counted && ngc_parse_flush(ps, m, run_key, run_len, run_year, run_match,
+                                               run_volume) != NGC_OK)
                 return NGC_ERROR;
             run_key = line;
             run_len = l.key_len;
+            run_year = l.year;
             run_match = run_volume = 0;
             run_counted = false;
         }
@@ -554,14 +648,76 @@ static int ngc_parse_records(ngc_parse_t *ps, const char *buf, size_t len, ngc_m
             return NGC_ERROR;
         run_counted = true;
     }
-    if (run_counted && ngc_parse_flush(ps, m, run_key, run_len, run_match, run_volume) != NGC_OK)
+    if (run_counted &&
+        ngc_parse_flush(ps, m, run_key, run_len, run_year, run_match, run_volume) != NGC_OK)
         return NGC_ERROR;
+    return NGC_OK;
+}
+
+static int ngc_parse_lines(ngc_parse_t *ps, const char *buf, size_t len, ngc_map_t *m);
+
+/* Whether the ngram of raw key k[0..len) is selected, once transformed. */
+static bool ngc_parse_selected(ngc_parse_t *ps, const char *k, size_t len)
+{
+    const char *t;
+    size_t tlen;
+    if (ngc_parse_transform(ps, k, len, &t, &tlen) != NGC_OK)
+        return false; /* --pos drops it anyway */
+    return ngc_select_match(ps->select, t, tlen);
+}
+
+/*
+ * --select: the whole lines of selected ngrams go, in blocks, to the
+ * parser; any other line costs finding its key's end and its LF. One
+ * decision per ngram: a file's lines of one ngram are adjacent, and the
+ * next line's key is compared with the last decided one. Skipped lines
+ * are not classified (nor counted as malformed or filtered).
+ */
+static int ngc_parse_select_buffer(ngc_parse_t *ps, const char *buf, size_t len, ngc_map_t *m)
+{
+    const char *p = buf, *end = buf + len, *block = NULL;
+    const char *last = NULL;
+    size_t last_len = 0;
+    bool last_in = false;
+    while (p < end) {
+        const char *q;
+        /* The key and its TAB (or LF) as the last line's: same ngram. */
+        if (last != NULL && ngc_parse_same(last, p, last_len + 1, end)) {
+            q = p + last_len;
+        } else {
+            q = ngc_scan_key(p, end);
+            last = p;
+            last_len = (size_t)(q - p);
+            last_in = ngc_parse_selected(ps, p, last_len);
+        }
+        const char *nl = *q == '\n' ? q : memchr(q, '\n', (size_t)(end - q));
+        if (last_in) {
+            if (block == NULL)
+                block = p;
+        } else {
+            if (block != NULL && ngc_parse_lines(ps, block, (size_t)(p - block), m) != NGC_OK)
+                return NGC_ERROR;
+            block = NULL;
+            ps->lines++;
+        }
+        p = nl + 1;
+    }
+    if (block != NULL)
+        return ngc_parse_lines(ps, block, (size_t)(end - block), m);
     return NGC_OK;
 }
 
 int ngc_parse_buffer(ngc_parse_t *ps, const char *buf, size_t len, ngc_map_t *m)
 {
     ngc_assert(len > 0 && buf[len - 1] == '\n');
+    if (ps->select != NULL && ps->format != NGC_FORMAT_TEXT)
+        return ngc_parse_select_buffer(ps, buf, len, m);
+    return ngc_parse_lines(ps, buf, len, m);
+}
+
+/* The lines of buf[0..len), whatever --select says. */
+static int ngc_parse_lines(ngc_parse_t *ps, const char *buf, size_t len, ngc_map_t *m)
+{
     switch (ps->format) {
     case NGC_FORMAT_V2:
         break;
@@ -577,8 +733,10 @@ int ngc_parse_buffer(ngc_parse_t *ps, const char *buf, size_t len, ngc_map_t *m)
     const char *p = buf, *end = buf + len;
     const char *run_key = NULL;
     size_t run_len = 0;
+    uint32_t run_year = 0;
     uint64_t run_match = 0, run_volume = 0;
     bool run_counted = false;
+    const bool by_year = cfg->by_year;
 
     while (p < end) {
         ps->lines++;
@@ -644,12 +802,14 @@ int ngc_parse_buffer(ngc_parse_t *ps, const char *buf, size_t len, ngc_map_t *m)
     parsed:
 #endif
 
-        if (!same) {
-            if (run_counted &&
-                ngc_parse_flush(ps, m, run_key, run_len, run_match, run_volume) != NGC_OK)
+        /* --by-year: a run is one ngram's lines of one year. */
+        if (!same || (by_year && year != run_year)) {
+            if (run_counted && ngc_parse_flush(ps, m, run_key, run_len, run_year, run_match,
+                                               run_volume) != NGC_OK)
                 return NGC_ERROR;
             run_key = line;
             run_len = key_len;
+            run_year = (uint32_t)year;
             run_match = run_volume = 0;
             run_counted = false;
         }
@@ -662,7 +822,8 @@ int ngc_parse_buffer(ngc_parse_t *ps, const char *buf, size_t len, ngc_map_t *m)
             return NGC_ERROR;
         run_counted = true;
     }
-    if (run_counted && ngc_parse_flush(ps, m, run_key, run_len, run_match, run_volume) != NGC_OK)
+    if (run_counted &&
+        ngc_parse_flush(ps, m, run_key, run_len, run_year, run_match, run_volume) != NGC_OK)
         return NGC_ERROR;
     return NGC_OK;
 }

@@ -49,6 +49,7 @@ struct ngc_parse_s {
     char fail_text[256];
     char *scratch;          /* NGC_LINE_MAX * 3 bytes for transformed keys */
     uint32_t *tok;          /* text: token offsets into scratch */
+    struct ngc_select_s *select; /* --select's matcher, NULL without */
 };
 
 /* One Google Books line, parsed: its key and the sums of its records (one
@@ -58,6 +59,7 @@ typedef struct {
     uint64_t match;
     uint64_t volume;
     uint64_t filtered;      /* records outside the years */
+    uint32_t year;          /* v1, v2: the line's year */
     bool counted;           /* some record inside the years */
     unsigned overflow;      /* NGC_LINE_*_OVERFLOW: the line's own sums that
                                pass 2^64-1 (they stay at UINT64_MAX) */
@@ -107,6 +109,14 @@ int ngc_parse_emit_hashed(ngc_parse_t *ps, ngc_map_t *m, const char *key, size_t
  * (3 * NGC_LINE_MAX bytes: folding at most triples a key); invalid
  * UTF-8 is copied unchanged. Returns out's length. */
 size_t ngc_parse_fold(const char *key, size_t len, char *out);
+
+/* --by-year: writes "TAB YYYY" (year 1..9999, zero-padded) at dst. */
+void ngc_parse_year_suffix(char *dst, uint32_t year);
+
+/* Removes the part-of-speech suffix of each tagged token of key into out
+ * (len bytes): the form --pos strip counts; other tokens are kept. Returns
+ * out's length. For selections, which may name untagged words. */
+size_t ngc_parse_strip_tags(const char *key, size_t len, char *out);
 
 /* Applies --pos and --fold-case to key; returns the key to count in *out
  * (key itself or ps->scratch), or NGC_AGAIN when the ngram is dropped. */

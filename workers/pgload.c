@@ -4,6 +4,7 @@
  */
 #include "engine/ngc.h"
 #include "workers/pgload.h"
+#include "engine/config.h"
 #include "engine/runs.h"
 #include "engine/failpoint.h"
 #include "engine/log.h"
@@ -22,16 +23,18 @@
 struct ngc_pgload_s {
     char *dsn;
     char *stage;
+    bool by_year;           /* keys "ngram TAB YYYY" go to (ngram, year) */
     PGconn *conn;
     char *buf;
     size_t len;
 };
 
-ngc_pgload_t *ngc_pgload_new(const char *dsn, const char *stage)
+ngc_pgload_t *ngc_pgload_new(const char *dsn, const char *stage, bool by_year)
 {
     ngc_pgload_t *l = calloc(1, sizeof(*l));
     if (l == NULL)
         return NULL;
+    l->by_year = by_year;
     l->dsn = strdup(dsn);
     l->stage = strdup(stage);
     l->buf = malloc(NGC_PGLOAD_BUF + 2 * NGC_LINE_MAX * 2 + 128);
@@ -89,7 +92,10 @@ static int ngc_pgload_row(ngc_pgload_t *l, const ngc_entry_t *e, char *err, size
         return NGC_ERROR;
     }
     char *p = l->buf + l->len;
-    for (uint32_t i = 0; i < e->len; i++) {
+    /* A by-year key ends in TAB and 4 digits: the ngram before the TAB is
+     * escaped, the year goes to its column as it is. */
+    uint32_t klen = l->by_year && e->len > NGC_YEAR_SUFFIX ? e->len - NGC_YEAR_SUFFIX : e->len;
+    for (uint32_t i = 0; i < klen; i++) {
         unsigned char c = (unsigned char)e->key[i];
         if (c == '\\' || c == '\t' || c == '\n' || c == '\r') {
             *p++ = '\\';
@@ -100,6 +106,10 @@ static int ngc_pgload_row(ngc_pgload_t *l, const ngc_entry_t *e, char *err, size
         } else {
             *p++ = (char)c;
         }
+    }
+    if (klen != e->len) {
+        memcpy(p, e->key + klen, NGC_YEAR_SUFFIX);
+        p += NGC_YEAR_SUFFIX;
     }
     *p++ = '\t';
     p += ngc_output_u64(p, e->match);
@@ -149,8 +159,8 @@ static int ngc_pgload_once(ngc_pgload_t *l, const ngc_counters_t *c, ngc_spill_t
     PQclear(r);
     if (loaded)
         return ngc_pgload_exec(l, "COMMIT", err, cap) == NGC_OK ? NGC_OK : NGC_ERROR;
-    snprintf(sql, sizeof(sql), "COPY %s (ngram, match_count, volume_count) FROM STDIN",
-             l->stage);
+    snprintf(sql, sizeof(sql), "COPY %s (ngram,%s match_count, volume_count) FROM STDIN",
+             l->stage, l->by_year ? " year," : "");
     r = PQexec(l->conn, sql);
     if (PQresultStatus(r) != PGRES_COPY_IN) {
         PQclear(r);

@@ -9,6 +9,7 @@
 #ifndef NGC_WORKERS_PGLOAD_H
 #define NGC_WORKERS_PGLOAD_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -18,8 +19,9 @@
 typedef struct ngc_pgload_s ngc_pgload_t;
 
 /* Remembers the DSN and the staging table (a name that needs no quotes;
- * its _done table beside it); connects on first use. */
-ngc_pgload_t *ngc_pgload_new(const char *dsn, const char *stage);
+ * its _done table beside it); connects on first use. by_year: rows carry a
+ * year column (the key's last field). */
+ngc_pgload_t *ngc_pgload_new(const char *dsn, const char *stage, bool by_year);
 void ngc_pgload_free(ngc_pgload_t *l);
 /*
  * COPYs the sorted partitions [first, first+n) (with the final runs in

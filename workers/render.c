@@ -24,6 +24,7 @@ typedef struct {
     z_stream zs;
     bool zs_init;
     char *zbuf;
+    size_t zcap;
     char *err;
     size_t cap;
 } ngc_render_t;
@@ -60,7 +61,7 @@ static int ngc_render_flush(ngc_render_t *rd, const char *buf, size_t len, bool 
     if (!rd->zs_init)
         return ngc_render_out(rd, buf, len);
     bool zfailed = false;
-    int rc = ngc_output_deflate(&rd->zs, buf, len, finish, rd->zbuf, NGC_RENDER_BUF,
+    int rc = ngc_output_deflate(&rd->zs, buf, len, finish, rd->zbuf, rd->zcap,
                                 ngc_render_sink, rd, &zfailed);
     if (zfailed)
         snprintf(rd->err, rd->cap, "deflate() failed on the formatted output");
@@ -74,12 +75,15 @@ int ngc_render_range(const ngc_counters_t *c, ngc_order_t order, const ngc_line_
     ngc_render_t rd = {.fd = fd, .g = g, .err = err, .cap = cap};
     ngc_source_t *src = calloc(NGC_COUNTERS_PARTS, sizeof(*src));
     ngc_source_t **heap = calloc(NGC_COUNTERS_PARTS, sizeof(*heap));
-    char *buf = malloc(NGC_RENDER_BUF);
+    /* The longest line in the output format. */
+    size_t bufcap = ngc_output_room(lf, NGC_RENDER_BUF / 2) + NGC_RENDER_BUF / 2;
+    char *buf = malloc(bufcap);
     int rc = NGC_ERROR;
     if (src == NULL || heap == NULL || buf == NULL)
         goto nomem;
     if (g->gzip) {
-        rd.zbuf = malloc(NGC_RENDER_BUF);
+        rd.zbuf = malloc(bufcap);
+        rd.zcap = bufcap;
         if (rd.zbuf == NULL || deflateInit2(&rd.zs, Z_DEFAULT_COMPRESSION, Z_DEFLATED, 15 + 16,
                                             8, Z_DEFAULT_STRATEGY) != Z_OK)
             goto nomem;
@@ -96,7 +100,7 @@ int ngc_render_range(const ngc_counters_t *c, ngc_order_t order, const ngc_line_
     for (uint64_t lines = 0; lines < g->take; lines++) {
         ngc_assert(n > 0);
         const ngc_entry_t *e = &heap[0]->e;
-        if (NGC_RENDER_BUF - len < (size_t)e->len + NGC_OUTPUT_LINE_EXTRA) {
+        if (bufcap - len < ngc_output_room(lf, e->len)) {
             if (ngc_render_flush(&rd, buf, len, false) != NGC_OK)
                 goto done;
             len = 0;

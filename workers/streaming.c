@@ -477,12 +477,16 @@ static int ngc_stream_reduce_buffer(ngc_stream_t *s, ngc_stream_run_t *run, cons
                                     size_t len)
 {
     const bool two = s->cfg->count == NGC_COUNT_BOTH;
+    const bool by_year = s->cfg->by_year;
     const char *p = buf, *end = buf + len;
     uint64_t lines = s->count[NGC_STREAM_C_REDUCE_LINES];
     while (p < end) {
         lines++;
         const char *line = p;
         const char *q = ngc_scan_key(line, end);
+        /* --by-year: the key is the ngram and its year, two fields. */
+        if (by_year && *q == '\t' && q > line)
+            q = ngc_scan_key(q + 1, end);
         size_t key_len = (size_t)(q - line);
         uint64_t a, b = 0;
         if (NGC_LIKELY(*q == '\t' && key_len > 0)) {
@@ -505,8 +509,13 @@ static int ngc_stream_reduce_buffer(ngc_stream_t *s, ngc_stream_run_t *run, cons
         slow:;
             const char *nl = memchr(line, '\n', (size_t)(end - line));
             p = nl + 1;
-            ngc_reason_t why =
-                ngc_streaming_reduce_line(line, (size_t)(nl - line), two, &key_len, &a, &b);
+            /* --by-year: the ngram and its TAB, then a line keyed by the year. */
+            const char *t0 = by_year ? memchr(line, '\t', (size_t)(nl - line)) : NULL;
+            size_t skip = t0 != NULL && t0 > line ? (size_t)(t0 + 1 - line) : 0;
+            ngc_reason_t why = by_year && skip == 0 ? NGC_REASON_FIELDS
+                               : ngc_streaming_reduce_line(line + skip, (size_t)(nl - line) - skip,
+                                                           two, &key_len, &a, &b);
+            key_len += skip;
             if (why != NGC_REASON_NONE) {
                 s->count[NGC_STREAM_C_REDUCE_LINES] = lines;
                 if (ngc_stream_malformed(s, why, two) != NGC_OK)

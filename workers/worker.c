@@ -600,7 +600,7 @@ static void ngc_worker_start_task(ngc_worker_t *w, const ngc_msg_task_t *msg, in
     }
     if (msg->kind == NGC_TASK_LOAD) {
         if (w->cfg->pg_dsn == NULL || w->pg_stage == NULL ||
-            (t->pg == NULL && (t->pg = ngc_pgload_new(w->cfg->pg_dsn, w->pg_stage)) == NULL)) {
+            (t->pg == NULL && (t->pg = ngc_pgload_new(w->cfg->pg_dsn, w->pg_stage, w->cfg->by_year)) == NULL)) {
             ngc_worker_reject(t, "no PostgreSQL load set up");
             return;
         }

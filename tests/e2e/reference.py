@@ -190,6 +190,53 @@ def detect(data, path):
     return ranked[0][0]
 
 
+# --- Selections (--select, --select-file) ----------------------------------
+# Entries get the keys' own treatment: --pos strip removes the tag of each
+# tagged token (an untagged word stays), --fold-case folds. A token "*"
+# stands for any one token.
+
+def selection_entry(entry, args):
+    if args.pos == "strip":
+        entry = b" ".join(split_tag(t)[0] if t not in TAG_ONLY else t
+                          for t in entry.split(b" "))
+    if args.fold_case:
+        try:
+            entry = entry.decode("utf-8").casefold().encode("utf-8")
+        except UnicodeDecodeError:
+            pass
+    return entry
+
+
+def read_selection(args):
+    """The list of entries, None without a selection."""
+    raw = []
+    for lst in args.select or []:
+        raw += [e.strip(b" ") for e in lst.encode("utf-8", "surrogateescape").split(b",")]
+    for path in args.select_file or []:
+        with open(path, "rb") as f:
+            for line in f.read().split(b"\n"):
+                line = line.rstrip(b"\r").strip(b" ")
+                if line:
+                    raw.append(line)
+    if args.select is None and args.select_file is None:
+        return None
+    if not raw or any(e == b"" for e in raw):
+        usage("empty selection")
+    return sorted(set(selection_entry(e, args) for e in raw))
+
+
+def selected(key, selection):
+    if selection is None:
+        return True
+    tokens = key.split(b" ")
+    for entry in selection:
+        pattern = entry.split(b" ")
+        if len(pattern) == len(tokens) and all(p == b"*" or p == t
+                                               for p, t in zip(pattern, tokens)):
+            return True
+    return False
+
+
 def count_google(data, fmt, args, totals):
     """Adds one file's records to totals; returns its malformed line count."""
     parse = PARSERS[fmt]
@@ -201,6 +248,17 @@ def count_google(data, fmt, args, totals):
             malformed += 1
             continue
         key, records = v
+        if args.by_year:
+            # One key per (ngram, year): the ngram, TAB, the year in 4 digits.
+            key = transform(key, args)
+            if key is None or not selected(key, args.selects):
+                continue
+            for year, match, volume in records:
+                if lo <= year <= hi:
+                    yk = key + b"\t%04d" % year
+                    tm, tv = totals.get(yk, (0, 0))
+                    totals[yk] = (tm + match, tv + volume)
+            continue
         m = vol = 0
         seen = False
         for year, match, volume in records:
@@ -211,7 +269,7 @@ def count_google(data, fmt, args, totals):
         if not seen:
             continue
         key = transform(key, args)
-        if key is None:
+        if key is None or not selected(key, args.selects):
             continue
         tm, tv = totals.get(key, (0, 0))
         totals[key] = (tm + m, tv + vol)
@@ -349,18 +407,11 @@ def count_text(data, args, counts):
 
 def read_totals(path, lo, hi):
     """(M, V): the sums of match and volume of the years within [lo, hi]."""
-    with open(path, "rb") as f:
-        data = f.read()
-    arity = None
     m = v = 0
-    for i, tup in enumerate(t for t in re.split(rb"[\t \n\r]+", data) if t):
-        n = numbers(tup.split(b","))
-        if n is None or len(n) not in (3, 4) or (arity is not None and len(n) != arity):
-            sys.exit("reference: bad tuple %d in '%s'" % (i + 1, path))
-        arity = len(n)
-        if lo <= n[0] <= hi:
-            m += n[1]
-            v += n[-1]
+    for year, (a, b) in read_year_totals(path, dups=True):
+        if lo <= year <= hi:
+            m += a
+            v += b
     return m, v
 
 
@@ -399,6 +450,122 @@ def format17_decimal(x):
     if "." in s:
         s = s.rstrip("0").rstrip(".")
     return s
+
+
+# --- Year series (--by-year with --select, --normalize, --smoothing) -----
+
+def read_year_totals(path, dups=False):
+    """year -> (match, volume) of a totals file of any release: tuples
+    'year,match[,pages],volume' (2012, 2020), or after '#' lines one row
+    'year TAB match TAB pages TAB volume' per line (2009). With dups, the
+    list of (year, (match, volume)), a year any number of times."""
+    with open(path, "rb") as f:
+        data = f.read()
+    years = {}
+    seq = []
+    arity = None
+    for line in data.split(b"\n"):
+        if line.strip().startswith(b"#"):
+            continue
+        words = line.split()
+        tuples = [w.split(b",") for w in words] if b"," in line else ([words] if words else [])
+        for t in tuples:
+            n = numbers(t)
+            if (n is None or len(n) not in (3, 4) or not 1 <= n[0] <= 9999 or
+                    (n[0] in years and not dups) or (arity is not None and len(n) != arity)):
+                sys.exit("reference: bad totals tuple %r in '%s'" % (t, path))
+            arity = len(n)
+            years[n[0]] = (n[1], n[-1])
+            seq.append((n[0], (n[1], n[-1])))
+    return seq if dups else years
+
+
+def series(rows, args):
+    """Every year of the range for each ngram: ([names], [(key, [values])])."""
+    F = fractions.Fraction
+    per = {}
+    for key, (m, v) in rows:
+        ngram, year = key.rsplit(b"\t", 1)
+        per.setdefault(ngram, {})[int(year)] = (m, v)
+    years = [y for d in per.values() for y in d]
+    lo = args.from_year if args.from_year > 1 else min(years, default=0)
+    hi = args.to_year if args.to_year < 9999 else max(years, default=0)
+    if not per:
+        lo = hi = 0
+    cols = [0, 1] if args.count == "both" else [1] if args.count == "volume" else [0]
+    totals = read_year_totals(args.normalize) if args.normalize else None
+    smooth = args.smoothing or 0
+    unit = "percent" if totals else "mean" if smooth else "count"
+    names = ["%s_%s" % ("match" if c == 0 else "volume", unit) for c in cols]
+    out = []
+    for ngram in sorted(per):
+        vals = []
+        for y in range(lo, hi + 1):
+            counts = per[ngram].get(y, (0, 0))
+            row = []
+            for c in cols:
+                x = counts[c]
+                if totals is not None and x > 0:
+                    t = totals.get(y, (0, 0))[c]
+                    if t == 0:
+                        sys.stderr.write("reference: no total for year %d\n" % y)
+                        sys.exit(1)
+                    row.append(F(x * 100, t))
+                else:
+                    row.append(F(x))
+            vals.append(row)
+        for k, y in enumerate(range(lo, hi + 1)):
+            if smooth:
+                win = vals[max(0, k - smooth):k + smooth + 1]
+                row = [sum(r[i] for r in win) / len(win) for i in range(len(cols))]
+            else:
+                row = vals[k]
+            text = [format17(x).encode() if (totals or smooth) else b"%d" % x for x in row]
+            out.append((ngram + b"\t%04d" % y, text))
+    return names, out
+
+
+def json_string(b):
+    """A JSON string of bytes b: valid UTF-8 kept, other bytes \\u00XX."""
+    out = ['"']
+    for ch in b.decode("utf-8", errors="surrogateescape"):
+        o = ord(ch)
+        if ch in '"\\':
+            out.append("\\" + ch)
+        elif o < 0x20 or o == 0x7f:
+            out.append("\\u%04x" % o)
+        elif 0xdc80 <= o <= 0xdcff:
+            out.append("\\u%04x" % (o - 0xdc00))
+        else:
+            out.append(ch)
+    out.append('"')
+    return "".join(out).encode("utf-8", errors="surrogatepass")
+
+
+def render(lines, names, args):
+    """The output lines of (key, [value bytes]) in --output-format."""
+    fmt = args.output_format
+    if fmt == "tsv":
+        for key, vals in lines:
+            yield key + b"".join(b"\t" + v for v in vals) + b"\n"
+        return
+    if fmt == "csv":
+        yield (",".join(["ngram"] + (["year"] if args.by_year else []) + names) + "\n").encode()
+    for key, vals in lines:
+        year = None
+        if args.by_year:
+            key, year = key.rsplit(b"\t", 1)
+            year = b"%d" % int(year)
+        if fmt == "csv":
+            if any(c in key for c in b'",\r\n'):
+                key = b'"' + key.replace(b'"', b'""') + b'"'
+            yield b",".join([key] + ([year] if year else []) + vals) + b"\n"
+        else:
+            parts = [b'"ngram":' + json_string(key)]
+            if year:
+                parts.append(b'"year":' + year)
+            parts += [b'"%s":%s' % (n.encode(), v) for n, v in zip(names, vals)]
+            yield b"{" + b",".join(parts) + b"}\n"
 
 
 # --- Self-test ------------------------------------------------------------
@@ -478,11 +645,22 @@ def self_test():
         {b"a": 1, b"b": 1, b"c": 1, b"d": 1, b"\x1f": 1, b"e": 1}, 0)
 
     def google(data, fmt, **kw):
-        a = argparse.Namespace(from_year=1, to_year=9999, pos="keep", fold_case=False)
+        a = argparse.Namespace(from_year=1, to_year=9999, pos="keep", fold_case=False,
+                               by_year=False, selects=None)
         vars(a).update(kw)
         t = {}
         bad = count_google(data, fmt, a, t)
         return t, bad
+    # --by-year and selections, worked by hand.
+    assert google(b"a b\t850\t2\t1\nA b\t850\t3\t1\nc\t1\t1\t1\n", "v2", by_year=True,
+                  fold_case=True) == ({b"a b\t0850": (5, 2), b"c\t0001": (1, 1)}, 0)
+    assert google(b"x\t1900,1,1\t1901,2,2\t1900,4,4\n", "v3", by_year=True, to_year=1900) == (
+        {b"x\t1900": (5, 5)}, 0)
+    sel = [selection_entry(e, argparse.Namespace(pos="strip", fold_case=True))
+           for e in (b"Of_ADP *", b"the")]
+    assert sel == [b"of *", b"the"]
+    assert selected(b"of books", sel) and not selected(b"of", sel)
+    assert not selected(b"of a b", sel) and selected(b"the", sel)
     v1 = b"w x\t1900\t3\t9\t2\nw x\t1901\t4\tp\t1\nw x\t2000\t5\t1\t1\r\n\t1900\t1\t1\t1\nw x\t1900\t1\t1\n"
     assert google(v1, "v1") == ({b"w x": (8, 3)}, 3)
     assert google(v1, "v1", to_year=1999) == ({b"w x": (3, 2)}, 3)
@@ -536,8 +714,8 @@ def count_all(args):
 # the output options (--sort, --top, --min-count, --count, --normalize).
 
 PARSE_OPTS = ("format", "from_year", "to_year", "pos", "fold_case", "order",
-              "only_order", "sentence_markers", "tokenize")
-OUTPUT_OPTS = ("count", "min_count", "top", "sort")
+              "only_order", "sentence_markers", "tokenize", "by_year", "selects")
+OUTPUT_OPTS = ("count", "min_count", "top", "sort", "output_format", "smoothing")
 
 
 class Cache:
@@ -654,7 +832,7 @@ def usage(msg):
     sys.exit(2)
 
 
-def main():
+def main(argv=None):
     ap = argparse.ArgumentParser()
     ap.add_argument("files", nargs="*")
     ap.add_argument("--format", choices=["auto", "v1", "v2", "v3", "text"], default="auto")
@@ -666,7 +844,7 @@ def main():
     ap.add_argument("--fold-case", action="store_true")
     ap.add_argument("--min-count", type=int, default=0)
     ap.add_argument("--top", type=int, default=0)
-    ap.add_argument("--sort", choices=["count", "ngram"], default="count")
+    ap.add_argument("--sort", choices=["count", "ngram"])
     ap.add_argument("--normalize", metavar="TOTALS_FILE")
     ap.add_argument("--order", type=int)
     ap.add_argument("--only-order", action="store_true")
@@ -675,7 +853,17 @@ def main():
     ap.add_argument("--malformed-out", help="write the malformed line count here")
     ap.add_argument("--stats-out", help="write {malformed, formats: [[file, format]...]} as JSON here")
     ap.add_argument("--self-test", action="store_true")
-    args = ap.parse_args()
+    ap.add_argument("--by-year", action="store_true")
+    ap.add_argument("--output-format", choices=["tsv", "csv", "jsonl"], default="tsv")
+    ap.add_argument("--smoothing", type=int)
+    ap.add_argument("--select", action="append")
+    ap.add_argument("--select-file", action="append")
+    ap.add_argument("--batch", metavar="FILE",
+                    help="run each line 'OUTPUT ARGS...' of FILE, its output to OUTPUT")
+    args = ap.parse_args(argv)
+    if args.batch:
+        batch(args.batch)
+        return
     if args.self_test:
         self_test_cached()
         return
@@ -700,12 +888,17 @@ def main():
                 usage("--%s needs --text" % opt)
         if args.only_order or args.sentence_markers:
             usage("--only-order and --sentence-markers need --text")
+    if args.by_year and text:
+        usage("--by-year is not for --text")
+    if args.sort is None:
+        args.sort = "ngram" if args.by_year and not args.top else "count"
     if args.top and args.sort == "ngram":
         usage("--top with --sort ngram")
     args.from_year = 1 if args.from_year is None else args.from_year
     args.to_year = 9999 if args.to_year is None else args.to_year
     args.count = args.count or "match"
     args.pos = args.pos or "keep"
+    args.selects = read_selection(args)
 
     cache = Cache(args) if os.environ.get("NGC_REF_CACHE") else None
     if cache and cache.replay():
@@ -725,7 +918,7 @@ def main():
     else:
         sort_key = lambda kv: (-kv[1][0], kv[0])
         value = lambda m, v: b"%d" % m
-    if args.normalize:
+    if args.normalize and not (args.by_year and args.normalize):
         mt, vt = read_totals(args.normalize, args.from_year, args.to_year)
         if (args.count != "volume" and mt == 0) or (args.count != "match" and vt == 0):
             sys.exit("reference: zero denominator in '%s'" % args.normalize)
@@ -748,7 +941,19 @@ def main():
     out = sys.stdout.buffer
     if cache:
         out = cache.output(out)
-    out.writelines(key + b"\t" + value(m, v) + b"\n" for key, (m, v) in rows)
+    if args.by_year and (args.selects or args.normalize or args.smoothing is not None):
+        names, lines = series(rows, args)
+    else:
+        if args.count == "both":
+            names = ["per_million" if args.normalize else "count",
+                     "percent" if args.normalize else "count"]
+            names = ["match_" + names[0], "volume_" + names[1]]
+        elif args.count == "volume":
+            names = ["volume_percent" if args.normalize else "volume_count"]
+        else:
+            names = ["match_per_million" if args.normalize else "match_count"]
+        lines = [(key, value(m, v).split(b"\t")) for key, (m, v) in rows]
+    out.writelines(render(lines, names, args))
     out.flush()
     if cache:
         cache.store(malformed, formats)
@@ -759,6 +964,26 @@ def main():
         with open(args.stats_out, "w") as f:
             json.dump({"malformed": malformed, "formats": formats}, f)
             f.write("\n")
+
+
+class _Stdout:
+    def __init__(self, f):
+        self.buffer = f
+
+
+def batch(path):
+    """Many runs in one process (the tests pay Python's start-up once)."""
+    import shlex
+    with open(path) as f:
+        jobs = [shlex.split(line) for line in f if line.strip()]
+    saved = sys.stdout
+    try:
+        for job in jobs:
+            with open(job[0], "wb") as out:
+                sys.stdout = _Stdout(out)
+                main(job[1:])
+    finally:
+        sys.stdout = saved
 
 
 if __name__ == "__main__":

@@ -206,6 +206,33 @@ check "--pg '' uses the PG* environment" test -s "$WORK/look.out"
 "$NGC_BIN" --pg "$DSN" --pg-jobs > "$WORK/jobs.out"
 check "--pg-jobs lists the jobs" test "$(grep -c succeeded "$WORK/jobs.out")" -ge 3
 
+# --by-year: a table with a year column, keyed by (ngram, year); rows as the
+# TSV output (the key split at its last TAB), with a backslash in an ngram.
+"$NGC_GEN" --seed 34 --size 1M --format v3 -o "$WORK/v3.tsv" 2>/dev/null
+printf 'a\\b c\t1900,5,1\t850,2,2\n' >> "$WORK/v3.tsv"
+"$NGC_BIN" --no-progress --pg "$DSN" --by-year --count both --fold-case -o "$WORK/years.out" -p 2 \
+    "$WORK/v3.tsv" 2>/dev/null
+check "by-year load exits 0" test $? -eq 0
+psql_q -F $'\t' -c "SELECT ngram, lpad(year::text, 4, '0'), match_count, volume_count
+    FROM ngram_year_counts ORDER BY ngram COLLATE \"C\", year" > "$WORK/years.tsv"
+check "by-year table equals the TSV output" cmp -s "$WORK/years.out" "$WORK/years.tsv"
+python3 "$REF" --by-year --count both --fold-case "$WORK/v3.tsv" > "$WORK/years.ref"
+check "by-year table equals the reference" cmp -s "$WORK/years.ref" "$WORK/years.tsv"
+check "by-year: the backslash ngram, year 850" test "$(psql_q -c "SELECT match_count FROM
+    ngram_year_counts WHERE ngram = E'a\\\\b c' AND year = 850")" = 2
+check "by-year: primary key (ngram, year)" test "$(psql_q -c "SELECT string_agg(a.attname, ','
+    ORDER BY k.i) FROM pg_index x CROSS JOIN LATERAL unnest(x.indkey) WITH ORDINALITY k(att, i)
+    JOIN pg_attribute a ON a.attrelid = x.indrelid AND a.attnum = k.att
+    WHERE x.indrelid = 'ngram_year_counts'::regclass AND x.indisprimary")" = "ngram,year"
+"$NGC_BIN" --no-progress --pg "$DSN" --by-year --pg-mode append --select 'a\b c' "$WORK/v3.tsv" 2>/dev/null
+check "by-year append adds per year" test "$(psql_q -c "SELECT match_count FROM
+    ngram_year_counts WHERE ngram = E'a\\\\b c' AND year = 1900")" = 10
+"$NGC_BIN" --pg "$DSN" --by-year --lookup 'a\b c' > "$WORK/ylook.out" 2>/dev/null
+check "by-year lookup: a row per year" test "$(cat "$WORK/ylook.out")" = \
+    "$(printf 'a\\b c\t0850\t4\t4\na\\b c\t1900\t10\t2')"
+expect_exit "by-year into a totals table" 1 "has another shape" --pg "$DSN" --by-year \
+    --pg-table ngram_counts "$WORK/v3.tsv"
+
 # Connection failures: before any input is read, password masked.
 expect_exit "bad DSN fails fast" 1 "PostgreSQL \(postgresql://bob:\*\*\*@127.0.0.1:1/db\): cannot connect" \
     --pg 'postgresql://bob:s3cret@127.0.0.1:1/db' "$WORK/no-such-input.tsv"
