@@ -263,8 +263,9 @@ static int ngc_pg_sweep(ngc_pg_t *pg)
         if (rc != NGC_OK || strcmp(got, "t") != 0)
             continue;
         rc = ngc_pg_runf(pg, "cannot drop an abandoned job's tables",
-                         "DROP TABLE IF EXISTS ngram_stage_%s, ngram_stage_%s_done", params[0],
-                         params[0]);
+                         "DROP TABLE IF EXISTS ngram_stage_%s, ngram_stage_%s_done,"
+                         " ngram_stage_%s_merged",
+                         params[0], params[0], params[0]);
         if (rc == NGC_OK)
             rc = ngc_pg_run(pg, "cannot record an abandoned job",
                             "UPDATE ngram_jobs SET status = 'failed', finished = now(),"
@@ -408,7 +409,7 @@ static int ngc_pg_target_plain(ngc_pg_t *pg, bool *plain)
 
 /* Builds the staging table's primary key: one sorted build, in the
  * server's parallel maintenance workers, with room to sort in memory. */
-static int ngc_pg_build_key(ngc_pg_t *pg)
+static int ngc_pg_build_key(ngc_pg_t *pg, const char *table)
 {
     /* About 64 bytes a row to sort; 64 MB (the default) to 1 GB. */
     uint64_t mb = pg->rows / (1u << 14) + 1;
@@ -417,8 +418,8 @@ static int ngc_pg_build_key(ngc_pg_t *pg)
                     (unsigned long long)mb) != NGC_OK)
         return NGC_ERROR;
     char sql[160];
-    snprintf(sql, sizeof(sql), "ALTER TABLE %s ADD CONSTRAINT %s_pkey PRIMARY KEY (%s)",
-             pg->stage, pg->stage, NGC_PG_KEY(pg));
+    snprintf(sql, sizeof(sql), "ALTER TABLE %s ADD CONSTRAINT %s_pkey PRIMARY KEY (%s)", table,
+             table, NGC_PG_KEY(pg));
     if (ngc_failpoint_armed(NGC_FP_PG_CRASH_IN_KEY, 0, 1)) {
         /* Killed while the server builds the key. */
         if (PQsendQuery(pg->conn, sql) == 1) {
@@ -430,10 +431,10 @@ static int ngc_pg_build_key(ngc_pg_t *pg)
     return ngc_pg_run(pg, "cannot build the primary key", sql, 0, NULL);
 }
 
-/* In the final transaction: the staging table (with its key) takes the
- * target's place. NGC_AGAIN, rolled back to where it started, when the
+/* In the final transaction: table (a staging table with its key) takes
+ * the target's place. NGC_AGAIN, rolled back to where it started, when the
  * server refuses (a dependent object appeared, another owner). */
-static int ngc_pg_swap(ngc_pg_t *pg)
+static int ngc_pg_swap(ngc_pg_t *pg, const char *table)
 {
     if (ngc_pg_run(pg, "cannot replace the target table", "SAVEPOINT ngc_swap", 0, NULL) !=
         NGC_OK)
@@ -447,11 +448,11 @@ static int ngc_pg_swap(ngc_pg_t *pg)
     }
     int rc = name == NULL || qkey == NULL ? NGC_ERROR : NGC_OK;
     if (rc == NGC_OK) {
-        char sql[512];
+        char sql[1024];
         snprintf(sql, sizeof(sql),
                  "DROP TABLE %s; ALTER TABLE %s RENAME TO %s;"
                  " ALTER INDEX %s_pkey RENAME TO %s",
-                 pg->target, pg->stage, name, pg->stage, qkey);
+                 pg->target, table, name, table, qkey);
         PGresult *r = PQexec(pg->conn, sql);
         if (PQresultStatus(r) != PGRES_COMMAND_OK) {
             ngc_log_info("cannot swap the new table in (%s); copying the rows instead",
@@ -472,30 +473,92 @@ static int ngc_pg_swap(ngc_pg_t *pg)
     return rc;
 }
 
+/* The target's rows, estimated from the catalog (never counted: it may
+ * be huge); a table never analyzed is guessed from its size. */
+static int ngc_pg_target_rows(ngc_pg_t *pg, uint64_t *rows)
+{
+    const char *params[] = {pg->target};
+    char got[32];
+    if (ngc_pg_value(pg, "cannot inspect the target table",
+                     "SELECT CASE WHEN reltuples >= 0 THEN reltuples::bigint"
+                     " ELSE pg_relation_size(oid) / 48 END FROM pg_class"
+                     " WHERE oid = $1::regclass",
+                     1, params, got, sizeof(got)) != NGC_OK)
+        return NGC_ERROR;
+    *rows = strtoull(got, NULL, 10);
+    return NGC_OK;
+}
+
+/* append, when the new rows are many against the target's: a new table of
+ * the summed rows, keyed in one build and swapped in, costs less than an
+ * upsert a row (each one a new row version and a new key entry). In the
+ * final transaction; the target takes no writes meanwhile. NGC_AGAIN when
+ * the swap is refused (the caller upserts). */
+static int ngc_pg_append_by_swap(ngc_pg_t *pg, uint64_t rows)
+{
+    char merged[64];
+    snprintf(merged, sizeof(merged), "%s_merged", pg->stage);
+    const char *y = NGC_PG_YEAR(pg);
+    int rc = ngc_pg_runf(pg, "cannot lock the target table", "LOCK TABLE %s IN EXCLUSIVE MODE",
+                         pg->target);
+    if (rc == NGC_OK)
+        rc = ngc_pg_runf(pg, "cannot create the merged table",
+                         "CREATE TABLE %s (ngram text NOT NULL,%s match_count bigint NOT NULL,"
+                         " volume_count bigint NOT NULL)",
+                         merged, pg->cfg->by_year ? " year integer NOT NULL," : "");
+    if (rc == NGC_OK)
+        rc = ngc_pg_runf(pg, "cannot add the result to the target's totals",
+                         "INSERT INTO %s SELECT ngram,%s sum(match_count), sum(volume_count)"
+                         " FROM (SELECT ngram,%s match_count, volume_count FROM %s UNION ALL"
+                         " SELECT ngram,%s match_count, volume_count FROM %s) u GROUP BY %s",
+                         merged, y, y, pg->target, y, pg->stage, NGC_PG_KEY(pg));
+    pg->rows = rows;
+    if (rc == NGC_OK)
+        rc = ngc_pg_build_key(pg, merged);
+    if (rc == NGC_OK)
+        rc = ngc_pg_runf(pg, "cannot lock the target table",
+                         "LOCK TABLE %s IN ACCESS EXCLUSIVE MODE", pg->target);
+    if (rc == NGC_OK)
+        rc = ngc_pg_swap(pg, merged);
+    if (rc == NGC_AGAIN &&
+        ngc_pg_runf(pg, "cannot drop the merged table", "DROP TABLE %s", merged) != NGC_OK)
+        rc = NGC_ERROR;
+    return rc;
+}
+
 int ngc_pg_commit_job(ngc_pg_t *pg, const ngc_pg_counts_t *counts)
 {
     pg->rows = counts->distinct;
     bool plain = false;
-    int rc = pg->cfg->pg_append ? NGC_OK : ngc_pg_target_plain(pg, &plain);
-    if (rc == NGC_OK && plain)
-        rc = ngc_pg_build_key(pg);
+    uint64_t have = 0;
+    int rc = ngc_pg_target_plain(pg, &plain);
+    if (rc == NGC_OK && plain && pg->cfg->pg_append)
+        rc = ngc_pg_target_rows(pg, &have);
+    if (rc == NGC_OK && plain && !pg->cfg->pg_append)
+        rc = ngc_pg_build_key(pg, pg->stage);
     if (rc != NGC_OK ||
         ngc_pg_run(pg, "cannot begin the final transaction", "BEGIN", 0, NULL) != NGC_OK)
         return NGC_ERROR;
     if (pg->cfg->pg_append) {
-        rc = ngc_pg_runf(pg, "cannot append the result",
-                         "INSERT INTO %s AS t (ngram,%s match_count, volume_count)"
-                         " SELECT ngram,%s match_count, volume_count FROM %s"
-                         " ON CONFLICT (%s) DO UPDATE SET"
-                         " match_count = t.match_count + EXCLUDED.match_count,"
-                         " volume_count = t.volume_count + EXCLUDED.volume_count",
-                         pg->target, NGC_PG_YEAR(pg), NGC_PG_YEAR(pg), pg->stage,
-                         NGC_PG_KEY(pg));
+        int swapped = NGC_AGAIN;
+        if (plain && have <= 4 * counts->distinct)
+            swapped = rc = ngc_pg_append_by_swap(pg, have + counts->distinct);
+        /* In the key's order, the upserts walk the key's btree from left to
+         * right instead of touching a random leaf each. */
+        if (swapped == NGC_AGAIN)
+            rc = ngc_pg_runf(pg, "cannot append the result",
+                             "INSERT INTO %s AS t (ngram,%s match_count, volume_count)"
+                             " SELECT ngram,%s match_count, volume_count FROM %s ORDER BY %s"
+                             " ON CONFLICT (%s) DO UPDATE SET"
+                             " match_count = t.match_count + EXCLUDED.match_count,"
+                             " volume_count = t.volume_count + EXCLUDED.volume_count",
+                             pg->target, NGC_PG_YEAR(pg), NGC_PG_YEAR(pg), pg->stage,
+                             NGC_PG_KEY(pg), NGC_PG_KEY(pg));
     } else {
         /* Readers wait for the commit, then see the new rows. */
         rc = ngc_pg_runf(pg, "cannot lock the target table",
                          "LOCK TABLE %s IN ACCESS EXCLUSIVE MODE", pg->target);
-        int swapped = rc == NGC_OK && plain ? ngc_pg_swap(pg) : NGC_AGAIN;
+        int swapped = rc == NGC_OK && plain ? ngc_pg_swap(pg, pg->stage) : NGC_AGAIN;
         if (rc == NGC_OK && swapped == NGC_ERROR)
             rc = NGC_ERROR;
         if (rc == NGC_OK && swapped == NGC_AGAIN) {
@@ -531,8 +594,18 @@ int ngc_pg_commit_job(ngc_pg_t *pg, const ngc_pg_counts_t *counts)
     if (rc != NGC_OK) {
         PGresult *r = PQexec(pg->conn, "ROLLBACK");
         PQclear(r);
+        return rc;
     }
-    return rc;
+    /* A swapped-in table has no statistics yet: the planner's first
+     * queries on it would guess. A sample, so it costs little; the job is
+     * done whatever it says. */
+    char sql[160];
+    snprintf(sql, sizeof(sql), "ANALYZE %s", pg->target);
+    PGresult *r = PQexec(pg->conn, sql);
+    if (PQresultStatus(r) != PGRES_COMMAND_OK)
+        ngc_log_info("cannot analyze %s: %s", pg->target, PQresultErrorMessage(r));
+    PQclear(r);
+    return NGC_OK;
 }
 
 void ngc_pg_fail_job(ngc_pg_t *pg, const char *why)
@@ -552,7 +625,8 @@ void ngc_pg_fail_job(ngc_pg_t *pg, const char *why)
     }
     if (pg->stage[0])
         ngc_pg_runf(pg, "cannot drop the staging table",
-                    "DROP TABLE IF EXISTS %s, %s_done", pg->stage, pg->stage);
+                    "DROP TABLE IF EXISTS %s, %s_done, %s_merged", pg->stage, pg->stage,
+                    pg->stage);
     const char *params[] = {pg->job_id, why};
     ngc_pg_run(pg, "cannot record the failed job",
                "UPDATE ngram_jobs SET status = 'failed', finished = now(), error = $2"

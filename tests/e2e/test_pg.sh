@@ -158,6 +158,22 @@ table_tsv twice > "$WORK/twice.tsv"
 check "a target with an index and a view: replaced" cmp -s "$WORK/out.tsv" "$WORK/twice.tsv"
 check "the user's index stays" test "$(psql_q -c "SELECT count(*) FROM pg_class WHERE relname = 'by_count'")" -eq 1
 check "the user's view stays" test "$(psql_q -c "SELECT count(*) FROM top_twice")" -gt 0
+# append onto such a table upserts in place (a swap would lose the index);
+# onto a plain one it sums both into a new keyed table and swaps that in.
+"$NGC_BIN" --no-progress --pg "$DSN" --pg-table twice --pg-mode append "$WORK/other.tsv" 2>/dev/null
+check "append in place: exit 0" test $? -eq 0
+python3 "$REF" --count both "$WORK/in.tsv" "$WORK/other.tsv" > "$WORK/both.ref"
+table_tsv twice > "$WORK/twice.tsv"
+check "append in place: the sums" cmp -s "$WORK/both.ref" "$WORK/twice.tsv"
+check "append in place: the user's index stays" test "$(psql_q -c "SELECT count(*) FROM pg_class WHERE relname = 'by_count'")" -eq 1
+"$NGC_BIN" --no-progress --pg "$DSN" --pg-table summed --count both "$WORK/in.tsv" 2>/dev/null
+"$NGC_BIN" --no-progress --pg "$DSN" --pg-table summed --pg-mode append "$WORK/other.tsv" 2>/dev/null
+check "append by swap: exit 0" test $? -eq 0
+table_tsv summed > "$WORK/summed.tsv"
+check "append by swap: the sums" cmp -s "$WORK/both.ref" "$WORK/summed.tsv"
+check "append by swap: keyed" test "$(psql_q -c "SELECT count(*) FROM pg_index
+    WHERE indrelid = 'summed'::regclass AND indisprimary")" -eq 1
+check "append by swap: no staging table left" test "$(stages)" -eq 0
 
 # Two jobs writing one table at once: the second waits for the first, and
 # the table holds one job's rows, never a mix.
