@@ -407,13 +407,19 @@ static int ngc_pg_target_plain(ngc_pg_t *pg, bool *plain)
     return NGC_OK;
 }
 
+/* Server memory for sorting or hashing n rows: about 64 bytes a row,
+ * 64 MB (the default) to 1 GB. */
+static uint64_t ngc_pg_sort_mb(uint64_t n)
+{
+    uint64_t mb = n / (1u << 14) + 1;
+    return mb < 64 ? 64 : mb > 1024 ? 1024 : mb;
+}
+
 /* Builds the staging table's primary key: one sorted build, in the
  * server's parallel maintenance workers, with room to sort in memory. */
 static int ngc_pg_build_key(ngc_pg_t *pg, const char *table)
 {
-    /* About 64 bytes a row to sort; 64 MB (the default) to 1 GB. */
-    uint64_t mb = pg->rows / (1u << 14) + 1;
-    mb = mb < 64 ? 64 : mb > 1024 ? 1024 : mb;
+    uint64_t mb = ngc_pg_sort_mb(pg->rows);
     if (ngc_pg_runf(pg, "cannot size the key's build", "SET maintenance_work_mem = '%lluMB'",
                     (unsigned long long)mb) != NGC_OK)
         return NGC_ERROR;
@@ -506,6 +512,12 @@ static int ngc_pg_append_by_swap(ngc_pg_t *pg, uint64_t rows)
                          "CREATE TABLE %s (ngram text NOT NULL,%s match_count bigint NOT NULL,"
                          " volume_count bigint NOT NULL)",
                          merged, pg->cfg->by_year ? " year integer NOT NULL," : "");
+    /* The sums are one hash aggregate: give it the memory the key's build
+     * gets, or it spills to disk in batches. */
+    uint64_t mb = ngc_pg_sort_mb(rows);
+    if (rc == NGC_OK)
+        rc = ngc_pg_runf(pg, "cannot size the sums", "SET LOCAL work_mem = '%lluMB'",
+                         (unsigned long long)mb);
     if (rc == NGC_OK)
         rc = ngc_pg_runf(pg, "cannot add the result to the target's totals",
                          "INSERT INTO %s SELECT ngram,%s sum(match_count), sum(volume_count)"
