@@ -225,6 +225,38 @@ static ngc_u128_t ngc_normalize_pow10(unsigned k)
     return p;
 }
 
+size_t ngc_normalize_place_point(const char *digits, int int_digits, char *dst)
+{
+    char *p = dst;
+    if (int_digits <= 0) {
+        *p++ = '0';
+        *p++ = '.';
+        for (int i = 0; i < -int_digits; i++)
+            *p++ = '0';
+        memcpy(p, digits, NGC_NORMALIZE_DIGITS);
+        p += NGC_NORMALIZE_DIGITS;
+    } else if (int_digits >= NGC_NORMALIZE_DIGITS) {
+        memcpy(p, digits, NGC_NORMALIZE_DIGITS);
+        p += NGC_NORMALIZE_DIGITS;
+        for (int i = NGC_NORMALIZE_DIGITS; i < int_digits; i++)
+            *p++ = '0';
+        return (size_t)(p - dst);
+    } else {
+        memcpy(p, digits, (size_t)int_digits);
+        p += int_digits;
+        *p++ = '.';
+        memcpy(p, digits + int_digits, (size_t)(NGC_NORMALIZE_DIGITS - int_digits));
+        p += NGC_NORMALIZE_DIGITS - int_digits;
+    }
+    /* A fraction: trailing zeros, then a bare point, go. */
+    while (p[-1] == '0')
+        p--;
+    if (p[-1] == '.')
+        p--;
+    return (size_t)(p - dst);
+}
+
+
 size_t ngc_normalize_format(char *dst, uint64_t count, uint64_t scale, uint64_t denom)
 {
     ngc_assert(denom > 0 && scale <= 1000000);
@@ -262,32 +294,5 @@ size_t ngc_normalize_format(char *dst, uint64_t count, uint64_t scale, uint64_t 
         digits[i] = (char)('0' + (int)(m % 10));
         m /= 10;
     }
-    char *p = dst;
-    int int_digits = NGC_NORMALIZE_DIGITS - s; /* digits before the point */
-    if (int_digits <= 0) {
-        *p++ = '0';
-        *p++ = '.';
-        for (int i = 0; i < -int_digits; i++)
-            *p++ = '0';
-        memcpy(p, digits, NGC_NORMALIZE_DIGITS);
-        p += NGC_NORMALIZE_DIGITS;
-    } else if (int_digits >= NGC_NORMALIZE_DIGITS) {
-        memcpy(p, digits, NGC_NORMALIZE_DIGITS);
-        p += NGC_NORMALIZE_DIGITS;
-        for (int i = NGC_NORMALIZE_DIGITS; i < int_digits; i++)
-            *p++ = '0';
-        return (size_t)(p - dst);
-    } else {
-        memcpy(p, digits, (size_t)int_digits);
-        p += int_digits;
-        *p++ = '.';
-        memcpy(p, digits + int_digits, (size_t)(NGC_NORMALIZE_DIGITS - int_digits));
-        p += NGC_NORMALIZE_DIGITS - int_digits;
-    }
-    /* A fraction: trailing zeros, then a bare point, go. */
-    while (p[-1] == '0')
-        p--;
-    if (p[-1] == '.')
-        p--;
-    return (size_t)(p - dst);
+    return ngc_normalize_place_point(digits, NGC_NORMALIZE_DIGITS - s, dst);
 }

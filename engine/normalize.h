@@ -52,5 +52,9 @@ ngc_year_totals_t *ngc_normalize_load_years(const char *path);
 /* Writes count * scale / denom (denom > 0, scale <= 10^6) at dst; returns
  * the bytes written, at most NGC_NORMALIZE_MAX. Pure. */
 size_t ngc_normalize_format(char *dst, uint64_t count, uint64_t scale, uint64_t denom);
+/* Writes the 17 significant digits with int_digits of them before the
+ * decimal point (none or more than 17: zeros fill in), trailing zeros of a
+ * fraction and a bare point dropped; returns the length. */
+size_t ngc_normalize_place_point(const char *digits, int int_digits, char *dst);
 
 #endif

@@ -332,33 +332,7 @@ size_t ngc_series_format(char *dst, long double v)
         exp = exp * 10 + (*q - '0');
     if (x[1] == '-')
         exp = -exp;
-    int int_digits = exp + 1;
-    char *p = dst;
-    if (int_digits <= 0) {
-        *p++ = '0';
-        *p++ = '.';
-        for (int i = 0; i < -int_digits; i++)
-            *p++ = '0';
-        memcpy(p, digits, NGC_NORMALIZE_DIGITS);
-        p += NGC_NORMALIZE_DIGITS;
-    } else if (int_digits >= NGC_NORMALIZE_DIGITS) {
-        memcpy(p, digits, NGC_NORMALIZE_DIGITS);
-        p += NGC_NORMALIZE_DIGITS;
-        for (int i = NGC_NORMALIZE_DIGITS; i < int_digits; i++)
-            *p++ = '0';
-        return (size_t)(p - dst);
-    } else {
-        memcpy(p, digits, (size_t)int_digits);
-        p += int_digits;
-        *p++ = '.';
-        memcpy(p, digits + int_digits, (size_t)(NGC_NORMALIZE_DIGITS - int_digits));
-        p += NGC_NORMALIZE_DIGITS - int_digits;
-    }
-    while (p[-1] == '0')
-        p--;
-    if (p[-1] == '.')
-        p--;
-    return (size_t)(p - dst);
+    return ngc_normalize_place_point(digits, exp + 1, dst);
 }
 
 size_t ngc_series_row(ngc_series_t *s, const ngc_line_format_t *lf, size_t i, uint32_t y,
