@@ -16,8 +16,8 @@ static const char ngc_config_usage[] =
     "Try 'ngram-count --help' for more information.\n";
 
 static const char ngc_config_help[] =
-    "usage: ngram-count [options] FILE...\n"
-    "       ngram-count --text [--order N] [text options] FILE...\n"
+    "Usage: ngram-count [options] FILE...\n"
+    "  or:  ngram-count --text [--order N] [text options] FILE...\n"
     "\n"
     "Totals the match counts of every ngram in Google Books Ngram files of\n"
     "any release and order, or counts the n-grams of raw text, the MapReduce\n"
@@ -28,19 +28,20 @@ static const char ngc_config_help[] =
     "Prints 'ngram TAB total' lines, most frequent first, ties in byte order.\n"
     "\n"
     "Examples:\n"
-    "  ngram-count googlebooks-eng-all-1gram-20120701-a.gz | head\n"
-    "  ngram-count -p 4 -t 2 --top 100 --pos strip -o top.tsv 1gram-*.gz\n"
-    "  zcat part.gz | ngram-count --from-year 1900 --to-year 1999 -\n"
-    "  ngram-count --normalize totalcounts-1 --top 20 1-00000-of-00024.gz\n"
-    "  ngram-count --text --order 3 --sentence-markers corpus.txt > corpus.counts\n"
-    "  ngram-count --pg 'postgresql://me@localhost/books' 1gram-*.gz\n"
-    "  ngram-count --pg 'postgresql://me@localhost/books' --lookup aardvark\n"
+    "  $ ngram-count googlebooks-eng-all-1gram-20120701-a.gz | head\n"
+    "  $ ngram-count -p 4 -t 2 --top 100 --pos strip -o top.tsv 1gram-*.gz\n"
+    "  $ zcat part.gz | ngram-count --from-year 1900 --to-year 1999 -\n"
+    "  $ ngram-count --normalize totalcounts-1 --top 20 1-00000-of-00024.gz\n"
+    "  $ ngram-count --text --order 3 --sentence-markers corpus.txt > corpus.counts\n"
+    "  $ ngram-count --pg 'postgresql://me@localhost/books' 1gram-*.gz\n"
+    "  $ ngram-count --pg 'postgresql://me@localhost/books' --lookup aardvark\n"
     "\n"
     "Parallelism:\n"
     "  -p, --processes N     worker processes (default: online CPUs)\n"
     "  -t, --threads N       pool threads per worker, for reading, inflating\n"
     "                        and mapping (default 2)\n"
-    "  -c, --chunk-size SIZE bytes of a plain file per map task, at least\n"
+    "  -c, --chunk-size SIZE\n"
+    "                        bytes of a plain file per map task, at least\n"
     "                        64K (default 8M); a .gz file or standard input\n"
     "                        is always one task\n"
     "      --memory SIZE     size of the shared reduce table, 16M to 1T\n"
@@ -125,8 +126,10 @@ static const char ngc_config_help[] =
     "      --stats[=json]    print a summary to standard error\n"
     "      --inflate ENGINE  gzip engine: isal (Intel ISA-L, the default when\n"
     "                        built in) or zlib\n"
-    "      --progress        force the progress bar (default: when stderr is\n"
-    "      --no-progress     a terminal)\n"
+    "      --progress        show the progress even when standard error is\n"
+    "                        not a terminal (then a plain line every few\n"
+    "                        seconds); by default only on a terminal\n"
+    "      --no-progress     never show the progress\n"
     "  -v, --verbose         log the engine's steps (twice: debug)\n"
     "  -h, --help            this help\n"
     "  -V, --version         the version\n"
@@ -724,6 +727,15 @@ ngc_config_result_t ngc_config_parse(ngc_config_t *cfg, int argc, char **argv)
         fprintf(stderr, "ngram-count: %s\n%s", clash, ngc_config_usage);
         return NGC_CONFIG_USAGE;
     }
+#ifndef NGC_HAVE_PG
+    if (cfg->pg_dsn != NULL || cfg->pg_jobs || cfg->nlookups > 0 || cfg->pg_table ||
+        cfg->pg_append) {
+        fprintf(stderr, "ngram-count: --pg, --pg-table, --pg-mode, --pg-jobs and --lookup: this"
+                        " ngram-count was built without PostgreSQL support (rebuild with libpq"
+                        " installed and -DNGC_WITH_PG=ON)\n");
+        return NGC_CONFIG_USAGE;
+    }
+#endif
     bool query = cfg->pg_jobs || cfg->nlookups > 0;
     if ((query || cfg->pg_table || cfg->pg_append) && cfg->pg_dsn == NULL) {
         fprintf(stderr, "ngram-count: --pg-table, --pg-mode, --pg-jobs and --lookup need --pg DSN"
