@@ -4,6 +4,7 @@
  */
 #include "engine/ngc.h"
 #include "engine/config.h"
+#include "engine/sysmem.h"
 
 #include <errno.h>
 #include <getopt.h>
@@ -44,9 +45,10 @@ static const char ngc_config_help[] =
     "                        bytes of a plain file per map task, at least\n"
     "                        64K (default 8M); a .gz file or standard input\n"
     "                        is always one task\n"
-    "      --memory SIZE     size of the shared reduce table, 16M to 1T\n"
-    "                        (default: half of RAM, at most 1T; only pages in\n"
-    "                        use are resident); when the ngrams outgrow it,\n"
+    "      --memory SIZE     size of the shared reduce table, 16M to 1T, or\n"
+    "                        N% of the memory available (RAM, or the cgroup's\n"
+    "                        limit when lower); default 50%, at most 1T; only\n"
+    "                        pages in use are resident; when the ngrams outgrow it,\n"
     "                        partitions spill sorted runs to disk and are\n"
     "                        merged at the end\n"
     "      --tmp-dir DIR     where spilled runs go (default $TMPDIR or /tmp);\n"
@@ -407,14 +409,51 @@ static const char *ngc_config_default_tmp(void)
     return t != NULL && *t != '\0' ? t : "/tmp";
 }
 
+/* pct percent of the memory this process may use (RAM, or its cgroup's
+ * limit when lower), at most 1T. */
+static uint64_t ngc_config_share_memory(unsigned pct)
+{
+    ngc_sysmem_t m;
+    ngc_sysmem_read(&m);
+    if (m.available == 0)
+        return 1ull << 30;
+    uint64_t v = m.available / 100 * pct + m.available % 100 * pct / 100;
+    return v < NGC_MEMORY_MAX ? v : NGC_MEMORY_MAX;
+}
+
+/* Half, as sort -S does; at least the table's smallest size, so a small
+ * cgroup still runs (and spills). */
 static uint64_t ngc_config_default_memory(void)
 {
-    long pages = sysconf(_SC_PHYS_PAGES);
-    long psize = sysconf(_SC_PAGESIZE);
-    if (pages <= 0 || psize <= 0)
-        return 1ull << 30;
-    uint64_t half = (uint64_t)pages * (uint64_t)psize / 2;
-    return half < NGC_MEMORY_MAX ? half : NGC_MEMORY_MAX;
+    uint64_t v = ngc_config_share_memory(50);
+    return v > NGC_MEMORY_MIN ? v : NGC_MEMORY_MIN;
+}
+
+/* --memory N%: 1 to 100 percent of what the default takes half of. */
+static int ngc_config_memory(const char *arg, uint64_t *out)
+{
+    size_t len = strlen(arg);
+    if (len == 0 || arg[len - 1] != '%')
+        return ngc_config_size("--memory", arg, NGC_MEMORY_MIN, NGC_MEMORY_MAX, out);
+    char digits[8];
+    uint64_t pct = 0;
+    if (len - 1 < sizeof(digits)) {
+        memcpy(digits, arg, len - 1);
+        digits[len - 1] = '\0';
+        if (ngc_config_parse_u64(digits, &pct) != NGC_OK)
+            pct = 0;
+    }
+    if (pct < 1 || pct > 100)
+        return ngc_config_bad("--memory", arg, "a percentage must be 1% to 100%");
+    uint64_t v = ngc_config_share_memory((unsigned)pct);
+    if (v < NGC_MEMORY_MIN) {
+        char why[96], got[24];
+        ngc_config_size_text(v, got, sizeof(got));
+        snprintf(why, sizeof(why), "that is %s here, less than the least (16M)", got);
+        return ngc_config_bad("--memory", arg, why);
+    }
+    *out = v;
+    return NGC_OK;
 }
 
 ngc_config_result_t ngc_config_parse(ngc_config_t *cfg, int argc, char **argv)
@@ -466,7 +505,7 @@ ngc_config_result_t ngc_config_parse(ngc_config_t *cfg, int argc, char **argv)
             cfg->output = optarg;
             break;
         case NGC_OPT_MEMORY:
-            if (ngc_config_size("--memory", optarg, NGC_MEMORY_MIN, NGC_MEMORY_MAX, &cfg->memory))
+            if (ngc_config_memory(optarg, &cfg->memory))
                 return NGC_CONFIG_USAGE;
             memory_set = true;
             break;

@@ -196,8 +196,8 @@ static int ngc_main_run(const ngc_config_t *cfg, int argc, char **argv)
     if (procs == NULL)
         goto fail_shm;
     ngc_proc_table_init(procs, cfg->processes);
-    ngc_log_info("planned %u tasks over %u files; starting %u workers", plan->ntasks,
-                 plan->nfiles, cfg->processes);
+    ngc_log_info("planned %u tasks over %u files; starting %u workers; reduce table %llu bytes",
+                 plan->ntasks, plan->nfiles, cfg->processes, (unsigned long long)cfg->memory);
     ngc_worker_args_t wargs = {cfg, shm, pg != NULL ? stage : NULL, spill,
                                out != NULL ? ngc_output_line_format(out) : NULL};
     for (unsigned i = 0; i < cfg->processes; i++) {
