@@ -595,7 +595,44 @@ static void ngc_coord_on_signal(evutil_socket_t sig, short what, void *arg)
     ngc_coord_step(co);
 }
 
-/* Once a second: progress, and workers that stopped finishing jobs. */
+/* The phase's progress: map tasks by bytes read (tasks for inputs of
+ * unknown size), the later phases by their tasks. */
+static void ngc_coord_draw(ngc_coord_t *co)
+{
+    if (co->progress == NULL || co->phase == NGC_PHASE_STOP)
+        return;
+    ngc_progress_state_t s = {.part_name = "tasks"};
+    if (co->phase == NGC_PHASE_MAP) {
+        ngc_stats_totals_t t;
+        ngc_stats_read(ngc_shm_stats(co->shm), -1, &t);
+        s.phase = "read/map";
+        s.bytes = co->plan->total_bytes > 0;
+        s.done = s.bytes ? t.bytes : co->map_done;
+        s.total = s.bytes ? co->plan->total_bytes : co->plan->ntasks;
+        s.parts = co->map_done;
+        s.nparts = co->plan->ntasks;
+        s.lines = t.lines;
+    } else {
+        s.phase = co->phase == NGC_PHASE_SORT   ? "sort"
+                  : co->phase == NGC_PHASE_LOAD ? "PostgreSQL load"
+                                                : "output";
+        if (co->phase == NGC_PHASE_FORMAT)
+            s.part_name = "ranges";
+        s.done = s.parts = co->part_done;
+        s.total = s.nparts = co->nptasks;
+        if (co->phase == NGC_PHASE_FORMAT && co->out != NULL)
+            s.lines = ngc_output_lines(co->out);
+    }
+    ngc_progress_update(co->progress, &s);
+}
+
+ngc_progress_t *ngc_coord_progress(ngc_coord_t *co)
+{
+    return co->progress;
+}
+
+/* Every tick (a second, or 0.2 s with progress): progress, and workers that
+ * stopped finishing jobs. */
 static void ngc_coord_on_tick(evutil_socket_t fd, short what, void *arg)
 {
     (void)fd;
@@ -618,8 +655,7 @@ static void ngc_coord_on_tick(evutil_socket_t fd, short what, void *arg)
             ngc_coord_lose(co, i, why);
         }
     }
-    if (co->progress && co->phase == NGC_PHASE_MAP)
-        ngc_progress_draw(co->progress, co->map_done);
+    ngc_coord_draw(co);
     ngc_coord_step(co);
 }
 
@@ -660,7 +696,7 @@ ngc_coord_t *ngc_coord_new(const ngc_config_t *cfg, ngc_plan_t *plan, ngc_shm_t 
     }
     bool show = cfg->progress == NGC_PROGRESS_ON ||
                 (cfg->progress == NGC_PROGRESS_AUTO && isatty(STDERR_FILENO));
-    if (show && (co->progress = ngc_progress_new(plan, ngc_shm_stats(shm))) == NULL)
+    if (show && (co->progress = ngc_progress_new(isatty(STDERR_FILENO))) == NULL)
         goto fail;
     co->tick = event_new(co->base, -1, EV_PERSIST, ngc_coord_on_tick, co);
     struct timeval tv = show ? (struct timeval){0, 200000} : (struct timeval){1, 0};

@@ -37,6 +37,10 @@
  *   worker.crash_in_format halfway through an output range, its first half
  *                          already in its window; format tasks are the
  *                          ranges, numbered from 0 in their phase
+ *
+ * NGRAM_TEST_DELAY_MS=N slows a run down for the progress bar's tests: each
+ * worker task starts N ms late, and the coordinator's serial output pauses
+ * N ms every 4096 lines.
  */
 #ifndef NGC_ENGINE_FAILPOINT_H
 #define NGC_ENGINE_FAILPOINT_H
@@ -67,5 +71,7 @@ int ngc_failpoint_init(void);
 bool ngc_failpoint_armed(ngc_failpoint_t fp, uint32_t task, uint32_t attempt);
 /* Carries out fp's action if armed (kill, segv, abort, exit); else returns. */
 void ngc_failpoint_check(ngc_failpoint_t fp, uint32_t task, uint32_t attempt);
+/* Sleeps NGRAM_TEST_DELAY_MS, if set. */
+void ngc_failpoint_delay(void);
 
 #endif

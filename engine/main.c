@@ -12,8 +12,10 @@
 #include "engine/pg.h"
 #include "engine/plan.h"
 #include "engine/proc.h"
+#include "engine/progress.h"
 #include "engine/shm.h"
 #include "engine/spill.h"
+#include "engine/stats.h"
 #include "workers/streaming.h"
 #include "engine/summary.h"
 #include "workers/worker.h"
@@ -91,6 +93,20 @@ static int ngc_main_query(const ngc_config_t *cfg)
     return status;
 }
 
+/* The output's progress: lines written of the lines to write. */
+typedef struct {
+    ngc_progress_t *pg;
+    ngc_progress_state_t s;
+} ngc_main_progress_t;
+
+static void ngc_main_on_output(void *arg, uint64_t lines)
+{
+    ngc_main_progress_t *mp = arg;
+    mp->s.done = mp->s.lines = lines;
+    ngc_progress_update(mp->pg, &mp->s);
+    ngc_failpoint_delay();
+}
+
 /*
  * Writes the result file (if any) and commits the PostgreSQL job (if any):
  * NGC_OK, NGC_AGAIN (a signal), NGC_EOF (the output's reader left),
@@ -98,8 +114,8 @@ static int ngc_main_query(const ngc_config_t *cfg)
  * the job has committed the file is renamed into place whatever arrives: a
  * late signal no longer undoes a published result.
  */
-static int ngc_main_finish(ngc_output_t *out, ngc_shm_t *shm, ngc_spill_t *spill, ngc_pg_t *pg,
-                           ngc_coord_t *co)
+static int ngc_main_finish(const ngc_config_t *cfg, ngc_output_t *out, ngc_shm_t *shm,
+                           ngc_spill_t *spill, ngc_pg_t *pg, ngc_coord_t *co)
 {
     /* The loop's signal events are gone; a signal now must still stop cleanly. */
     ngc_main_catch_signals();
@@ -107,8 +123,27 @@ static int ngc_main_finish(ngc_output_t *out, ngc_shm_t *shm, ngc_spill_t *spill
     if (out != NULL) {
         ngc_log_info("workers stopped; writing the output");
         ngc_ranges_t *ranges = ngc_coord_ranges(co);
+        /* The lines to come: the distinct keys (fewer with --min-count, so
+         * the bar may end early, never past the end), at most --top. */
+        ngc_stats_totals_t st;
+        ngc_stats_read(ngc_shm_stats(shm), -1, &st);
+        uint64_t total = ngc_counters_distinct(ngc_shm_counters(shm));
+        if (cfg->top != 0 && cfg->top < total)
+            total = cfg->top;
+        ngc_main_progress_t mp = {ngc_coord_progress(co),
+                                  {.phase = ranges != NULL ? "output"
+                                            : st.spills > 0 ? "spill-merge"
+                                                            : "merge",
+                                   .done = ngc_output_lines(out),
+                                   .total = total,
+                                   .lines = ngc_output_lines(out)}};
+        if (mp.pg != NULL || getenv("NGRAM_TEST_DELAY_MS") != NULL)
+            ngc_output_set_progress(out, ngc_main_on_output, &mp);
+        ngc_progress_update(mp.pg, &mp.s);
         rc = ranges != NULL ? ngc_ranges_write(ranges, out)
                             : ngc_output_write(out, ngc_shm_counters(shm), spill);
+        ngc_output_set_progress(out, NULL, NULL);
+        ngc_progress_clear(mp.pg);
         if (rc == NGC_OK)
             rc = ngc_output_sync(out);
     }
@@ -237,7 +272,7 @@ static int ngc_main_run(const ngc_config_t *cfg, int argc, char **argv)
             status = ngc_main_signal_exit(sig, NULL);
         goto fail_coord;
     }
-    int rc = ngc_main_finish(out, shm, spill, pg, co);
+    int rc = ngc_main_finish(cfg, out, shm, spill, pg, co);
     if (rc == NGC_AGAIN) {
         ngc_pg_fail_job(pg, ngc_coord_signal_name(ngc_main_signal));
         status = ngc_main_signal_exit(ngc_main_signal ? ngc_main_signal : SIGINT, out);

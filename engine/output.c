@@ -44,6 +44,8 @@ struct ngc_output_s {
     uint64_t lines_out;    /* whole lines handed to write(2) */
     uint64_t bytes_out;
     volatile sig_atomic_t *stop;
+    ngc_output_progress_fn progress;
+    void *progress_arg;
     bool members;          /* gzip members were written whole: nothing to deflate */
     ngc_line_format_t lf;
 };
@@ -497,6 +499,8 @@ int ngc_output_write(ngc_output_t *out, const ngc_counters_t *c, ngc_spill_t *sp
     uint64_t limit = out->cfg->top ? out->cfg->top : UINT64_MAX;
     while (rc == NGC_OK && n > 0 && out->lines < limit) {
         rc = ngc_output_entry(out, &heap[0]->e);
+        if (rc == NGC_OK && (out->lines & 0xfff) == 0 && out->progress != NULL)
+            out->progress(out->progress_arg, out->lines);
         if (rc != NGC_OK || ((out->lines & 0xffff) == 0 && *out->stop))
             break;
         rc = ngc_sources_advance(heap, &n, order, err, sizeof(err));
@@ -521,7 +525,15 @@ int ngc_output_put(ngc_output_t *out, const char *p, size_t n, uint64_t lines)
         out->lines_out = out->lines;
     else if (!out->gzip)
         out->lines_out += ngc_output_newlines(p, done);
+    if (rc == NGC_OK && out->progress != NULL)
+        out->progress(out->progress_arg, out->lines);
     return rc != NGC_OK ? rc : *out->stop ? NGC_AGAIN : NGC_OK;
+}
+
+void ngc_output_set_progress(ngc_output_t *out, ngc_output_progress_fn fn, void *arg)
+{
+    out->progress = fn;
+    out->progress_arg = arg;
 }
 
 const ngc_line_format_t *ngc_output_line_format(const ngc_output_t *out)
