@@ -105,6 +105,8 @@ struct ngc_coord_s {
     ngc_msg_failed_t fail;
     char fail_text[1200];      /* a failure not tied to a task */
     int signo;
+    double phase_t0;           /* when the current phase began; 0 before the run */
+    double phase_secs[NGC_PHASE_STOP]; /* each phase's wall time so far */
     uint64_t retries;
     ngc_coord_totals_t totals;
     ngc_csample_t *samples;
@@ -124,6 +126,25 @@ const char *ngc_coord_file_name(const ngc_plan_t *plan, uint32_t file_id)
     return strcmp(p, "-") == 0 ? "(standard input)" : p;
 }
 
+/* Enters phase p, timing the one that ends (--stats=json). */
+static void ngc_coord_enter(ngc_coord_t *co, ngc_phase_t p)
+{
+    double now = ngc_coord_now();
+    if (co->phase != NGC_PHASE_STOP && co->phase_t0 > 0)
+        co->phase_secs[co->phase] += now - co->phase_t0;
+    co->phase = p;
+    co->phase_t0 = now;
+}
+
+void ngc_coord_timings(const ngc_coord_t *co, double secs[4])
+{
+    for (int i = 0; i < 4; i++)
+        secs[i] = co->phase_secs[i];
+    /* A phase cut short by a failure or signal: up to now. */
+    if (co->phase != NGC_PHASE_STOP && co->phase_t0 > 0)
+        secs[co->phase] += ngc_coord_now() - co->phase_t0;
+}
+
 static unsigned ngc_coord_alive(const ngc_coord_t *co)
 {
     unsigned n = 0;
@@ -134,7 +155,7 @@ static unsigned ngc_coord_alive(const ngc_coord_t *co)
 
 static void ngc_coord_stop_workers(ngc_coord_t *co)
 {
-    co->phase = NGC_PHASE_STOP;
+    ngc_coord_enter(co, NGC_PHASE_STOP);
     ngc_msg_t stop = {.type = NGC_MSG_STOP};
     for (unsigned i = 0; i < co->cfg->processes; i++)
         if (co->workers[i].ch != NULL)
@@ -384,7 +405,7 @@ static void ngc_coord_plan_format(ngc_coord_t *co)
         co->ranges = NULL;
         return;
     }
-    co->phase = NGC_PHASE_FORMAT;
+    ngc_coord_enter(co, NGC_PHASE_FORMAT);
     co->ptasks = co->fmt_tasks;
     co->nptasks = ngc_ranges_count(co->ranges);
     co->part_done = 0;
@@ -407,7 +428,7 @@ static void ngc_coord_step(ngc_coord_t *co)
         return;
     }
     if (co->phase == NGC_PHASE_MAP && co->map_done == co->plan->ntasks) {
-        co->phase = NGC_PHASE_SORT;
+        ngc_coord_enter(co, NGC_PHASE_SORT);
         co->ptasks = co->part_tasks;
         co->nptasks = NGC_PART_TASKS;
         ngc_log_info("map phase done: %u tasks", co->plan->ntasks);
@@ -416,7 +437,7 @@ static void ngc_coord_step(ngc_coord_t *co)
         ngc_log_info("sort phase done: %u partitions", NGC_COUNTERS_PARTS);
         if (co->cfg->pg_dsn != NULL) {
             /* The same partitions again, now COPYed to PostgreSQL. */
-            co->phase = NGC_PHASE_LOAD;
+            ngc_coord_enter(co, NGC_PHASE_LOAD);
             memset(co->part_tasks, 0, sizeof(co->part_tasks));
             co->part_done = 0;
         } else {
@@ -778,6 +799,7 @@ static void ngc_coord_report_failure(ngc_coord_t *co)
 
 ngc_coord_result_t ngc_coord_run(ngc_coord_t *co)
 {
+    co->phase_t0 = ngc_coord_now();
     ngc_coord_step(co);
     event_base_dispatch(co->base);
     /* Anything still running (second ^C, a broken channel) is killed. */

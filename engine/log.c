@@ -83,6 +83,19 @@ void ngc_log(ngc_log_level_t level, int err, const char *fmt, ...)
     ngc_log_write(buf, len);
 }
 
+/* The first failure told to the user, for --stats=json's "error". */
+static char ngc_log_first[1024];
+
+const char *ngc_log_first_user(void)
+{
+    return ngc_log_first[0] != '\0' ? ngc_log_first : NULL;
+}
+
+void ngc_log_forget_user(void)
+{
+    ngc_log_first[0] = '\0';
+}
+
 void ngc_log_user(int err, const char *fmt, ...)
 {
     char buf[2048];
@@ -92,6 +105,11 @@ void ngc_log_user(int err, const char *fmt, ...)
     va_start(ap, fmt);
     len = ngc_log_tail(buf, sizeof(buf), len, err, fmt, ap);
     va_end(ap);
+    if (ngc_log_first[0] == '\0' && len > 14) {
+        size_t n = len - 14 < sizeof(ngc_log_first) ? len - 14 : sizeof(ngc_log_first) - 1;
+        memcpy(ngc_log_first, buf + 13, n); /* without "ngram-count: " and the newline */
+        ngc_log_first[n] = '\0';
+    }
     ngc_log_write(buf, len);
 }
 

@@ -23,6 +23,11 @@ void ngc_log(ngc_log_level_t level, int err, const char *fmt, ...)
 /* Prints "ngram-count: message" with no prefix: for the user-facing errors of main. */
 void ngc_log_user(int err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 int ngc_log_enabled(ngc_log_level_t level);
+/* The first message ngc_log_user printed in this process (without the
+ * "ngram-count: " prefix), or NULL. Not thread-safe: main thread only. */
+const char *ngc_log_first_user(void);
+/* Forgets it: what was printed was a notice, not a failure. */
+void ngc_log_forget_user(void);
 
 #define ngc_log_error(err, ...) ngc_log(NGC_LOG_ERROR, err, __VA_ARGS__)
 #define ngc_log_warn(err, ...) ngc_log(NGC_LOG_WARN, err, __VA_ARGS__)

@@ -177,33 +177,39 @@ static int ngc_main_run(const ngc_config_t *cfg, int argc, char **argv)
     struct timespec t0;
     clock_gettime(CLOCK_MONOTONIC, &t0);
     int status = NGC_EXIT_FAILURE;
+    /* Whatever got set up, freed at the end; --stats=json reports on it. */
+    ngc_pg_t *pg = NULL;
+    ngc_plan_t *plan = NULL;
+    ngc_output_t *out = NULL;
+    ngc_spill_t *spill = NULL;
+    ngc_shm_t *shm = NULL;
+    ngc_proc_table_t *procs = NULL;
+    ngc_coord_t *co = NULL;
+    ngc_summary_run_t run = {.cfg = cfg};
     /* A vanished reader of stdout is an EPIPE from write(), not a signal. */
     signal(SIGPIPE, SIG_IGN);
     ngc_main_catch_signals();
 
     /* The database first: a bad DSN fails before any input is read. */
-    ngc_pg_t *pg = NULL;
     if (cfg->pg_dsn != NULL && (pg = ngc_pg_connect(cfg)) == NULL)
-        return NGC_EXIT_FAILURE;
+        goto done;
     /* A signal during a blocking open (a FIFO) makes these fail quietly. */
-    ngc_plan_t *plan = NULL;
     if (ngc_main_signal || (plan = ngc_plan_new(cfg)) == NULL) {
         if (ngc_main_signal)
             status = ngc_main_signal_exit(ngc_main_signal, NULL);
-        goto fail_pg;
+        goto done;
     }
     /* With --pg the result goes to the table, and to a file only with -o. */
-    ngc_output_t *out = NULL;
     if (ngc_main_signal || ((pg == NULL || cfg->output != NULL) &&
                             (out = ngc_output_open(cfg, &ngc_main_signal)) == NULL)) {
         if (ngc_main_signal)
             status = ngc_main_signal_exit(ngc_main_signal, NULL);
-        goto fail_plan;
+        goto done;
     }
     char stage[160] = "";
     if (pg != NULL && ngc_pg_begin_job(pg, plan, argc, argv, stage, sizeof(stage)) != NGC_OK) {
         ngc_pg_fail_job(pg, "cannot set up the job");
-        goto fail_out;
+        goto done;
     }
     /* Where the reduce table spills when the keys outgrow --memory: only
      * named now, after our pid; the first process to spill creates it, so a
@@ -211,25 +217,26 @@ static int ngc_main_run(const ngc_config_t *cfg, int argc, char **argv)
      * whatever happens; after a SIGKILL, by the next job's sweep. Merging
      * many runs takes descriptors: the workers inherit the raised limit. */
     ngc_spill_sweep(cfg->tmp_dir);
+    ngc_log_forget_user(); /* the sweep's notice is no failure */
     ngc_spill_raise_fd_limit();
-    ngc_spill_t *spill = ngc_spill_new(cfg->tmp_dir);
+    spill = ngc_spill_new(cfg->tmp_dir);
     if (spill == NULL) {
         ngc_log_user(ENOMEM, "cannot set up the spill directory");
         ngc_pg_fail_job(pg, "cannot set up the spill directory");
-        goto fail_out;
+        goto done;
     }
     bool unmappable;
-    ngc_shm_t *shm = ngc_shm_new(cfg, plan->ntasks, &unmappable);
+    shm = ngc_shm_new(cfg, plan->ntasks, &unmappable);
     if (shm == NULL) {
         ngc_pg_fail_job(pg, "cannot map shared memory");
         if (unmappable)
             status = NGC_EXIT_USAGE;
-        goto fail_dir;
+        goto done;
     }
 
-    ngc_proc_table_t *procs = malloc(sizeof(*procs));
+    procs = malloc(sizeof(*procs));
     if (procs == NULL)
-        goto fail_shm;
+        goto done;
     ngc_proc_table_init(procs, cfg->processes);
     ngc_log_info("planned %u tasks over %u files; starting %u workers; reduce table %llu bytes",
                  plan->ntasks, plan->nfiles, cfg->processes, (unsigned long long)cfg->memory);
@@ -240,15 +247,16 @@ static int ngc_main_run(const ngc_config_t *cfg, int argc, char **argv)
             ngc_log_user(0, "cannot start %u worker processes", cfg->processes);
             ngc_proc_kill_all(procs);
             ngc_pg_fail_job(pg, "cannot start the workers");
-            goto fail_procs;
+            goto done;
         }
     }
+    run.setup_seconds = ngc_main_elapsed(&t0);
 
-    ngc_coord_t *co = ngc_coord_new(cfg, plan, shm, procs, ngc_worker_main, &wargs);
+    co = ngc_coord_new(cfg, plan, shm, procs, ngc_worker_main, &wargs);
     if (co == NULL) {
         ngc_proc_kill_all(procs);
         ngc_pg_fail_job(pg, "cannot start the coordinator");
-        goto fail_procs;
+        goto done;
     }
     /* With --pg the partitions go to the database and the output, if any,
      * is merged in one process. */
@@ -270,45 +278,51 @@ static int ngc_main_run(const ngc_config_t *cfg, int argc, char **argv)
         ngc_pg_fail_job(pg, res == NGC_COORD_INTERRUPTED ? ngc_coord_signal_name(sig) : why);
         if (res == NGC_COORD_INTERRUPTED)
             status = ngc_main_signal_exit(sig, NULL);
-        goto fail_coord;
+        goto done;
     }
+    struct timespec t1;
+    clock_gettime(CLOCK_MONOTONIC, &t1);
     int rc = ngc_main_finish(cfg, out, shm, spill, pg, co);
+    run.output_seconds = ngc_main_elapsed(&t1);
     if (rc == NGC_AGAIN) {
         ngc_pg_fail_job(pg, ngc_coord_signal_name(ngc_main_signal));
         status = ngc_main_signal_exit(ngc_main_signal ? ngc_main_signal : SIGINT, out);
-        goto fail_coord;
+        goto done;
     }
     if (rc == NGC_EOF) {
         ngc_pg_fail_job(pg, "the reader of the output went away");
         status = NGC_EXIT_SIGPIPE; /* like a process killed by SIGPIPE, but cleaned up */
-        goto fail_coord;
+        goto done;
     }
     if (rc != NGC_OK)
-        goto fail_coord;
+        goto done;
     if (out != NULL)
         ngc_log_info("output written: %llu lines", (unsigned long long)ngc_output_lines(out));
-    double wall = ngc_main_elapsed(&t0);
-    uint64_t printed = out != NULL ? ngc_output_lines(out) : 0;
-    if (cfg->stats != NGC_STATS_NONE)
-        ngc_summary_print(cfg, plan, shm, co, wall, printed);
-    else
+    if (cfg->stats == NGC_STATS_TEXT)
+        ngc_summary_print(cfg, plan, shm, co, ngc_main_elapsed(&t0),
+                          out != NULL ? ngc_output_lines(out) : 0);
+    else if (cfg->stats == NGC_STATS_NONE)
         ngc_summary_warn_malformed(plan, shm, co);
     status = NGC_EXIT_OK;
 
-fail_coord:
+done:
+    if (cfg->stats == NGC_STATS_JSON) {
+        run.plan = plan;
+        run.shm = shm;
+        run.co = co;
+        run.out = out;
+        run.wall_seconds = ngc_main_elapsed(&t0);
+        run.exit_status = status;
+        run.error = status != NGC_EXIT_OK ? ngc_log_first_user() : NULL;
+        ngc_summary_json(&run);
+    }
     ngc_coord_free(co);
-fail_procs:
     free(procs);
-fail_shm:
     ngc_shm_free(shm);
-fail_dir:
     ngc_spill_remove(spill);
     ngc_spill_free(spill);
-fail_out:
     ngc_output_free(out);
-fail_plan:
     ngc_plan_free(plan);
-fail_pg:
     ngc_pg_free(pg);
     return status;
 }

@@ -92,8 +92,9 @@ void ngc_progress_bytes(uint64_t n, char *buf, size_t cap)
         v /= 1024;
         u++;
     }
-    if (u == 0)
-        snprintf(buf, cap, "%llu B", (unsigned long long)n);
+    /* A whole number of its unit as such: --memory 32M is "32 MiB". */
+    if (u == 0 || n % (1ull << (10 * u)) == 0)
+        snprintf(buf, cap, "%llu %s", (unsigned long long)(n >> (10 * u)), units[u]);
     else
         snprintf(buf, cap, "%.*f %s", v < 10 ? 2 : v < 100 ? 1 : 0, v, units[u]);
 }
