@@ -320,10 +320,10 @@ static ngc_config_result_t ngc_config_check_repeats(const ngc_config_t *cfg)
                                                                                     : "device";
             const char *first = cfg->inputs[seen[k].arg];
             if (strcmp(first, path) == 0)
-                fprintf(stderr, "ngram-count: cannot read '%s' twice: a %s can be read only "
+                fprintf(stderr, "ngram-count: %s: cannot read twice: a %s can be read only "
                                 "once\n%s", path, what, ngc_config_usage);
             else
-                fprintf(stderr, "ngram-count: cannot read '%s': it is the same %s as '%s', "
+                fprintf(stderr, "ngram-count: %s: cannot read: it is the same %s as '%s', "
                                 "which can be read only once\n%s", path, what, first,
                         ngc_config_usage);
             rc = NGC_CONFIG_USAGE;
@@ -333,6 +333,93 @@ static ngc_config_result_t ngc_config_check_repeats(const ngc_config_t *cfg)
     }
     free(seen);
     return rc;
+}
+
+/* Edit distance of a and b, a swap of two neighbours counting one (so
+ * "tpo" is 1 from "top"). */
+static size_t ngc_config_distance(const char *a, const char *b)
+{
+    size_t la = strlen(a), lb = strlen(b);
+    if (la > 40 || lb > 40)
+        return SIZE_MAX;
+    size_t d[41][41];
+    for (size_t i = 0; i <= la; i++)
+        d[i][0] = i;
+    for (size_t j = 0; j <= lb; j++)
+        d[0][j] = j;
+    for (size_t i = 1; i <= la; i++) {
+        for (size_t j = 1; j <= lb; j++) {
+            size_t cost = a[i - 1] != b[j - 1];
+            size_t v = d[i - 1][j] + 1;
+            if (d[i][j - 1] + 1 < v)
+                v = d[i][j - 1] + 1;
+            if (d[i - 1][j - 1] + cost < v)
+                v = d[i - 1][j - 1] + cost;
+            if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] &&
+                d[i - 2][j - 2] + 1 < v)
+                v = d[i - 2][j - 2] + 1;
+            d[i][j] = v;
+        }
+    }
+    return d[la][lb];
+}
+
+/*
+ * An unknown long option: an abbreviation of several (getopt_long refuses
+ * those) lists them; otherwise the closest long options by edit distance,
+ * when one is close enough to be a slip, are suggested.
+ */
+static void ngc_config_unknown(const char *arg)
+{
+    char name[48];
+    const char *eq = strchr(arg, '=');
+    size_t len = eq != NULL ? (size_t)(eq - arg) : strlen(arg);
+    if (len < 3 || arg[0] != '-' || arg[1] != '-' || len - 2 >= sizeof(name)) {
+        fprintf(stderr, "ngram-count: unknown option '%s'\n%s", arg, ngc_config_usage);
+        return;
+    }
+    memcpy(name, arg + 2, len - 2);
+    name[len - 2] = '\0';
+    const struct option *o;
+    char list[512] = "";
+    size_t nl = 0;
+    unsigned prefixed = 0;
+    for (o = ngc_config_options; o->name != NULL; o++) {
+        if (strncmp(o->name, name, len - 2) == 0) {
+            prefixed++;
+            nl += (size_t)snprintf(list + nl, nl < sizeof(list) ? sizeof(list) - nl : 0,
+                                   " '--%s'", o->name);
+        }
+    }
+    if (prefixed > 1 && nl < sizeof(list)) {
+        fprintf(stderr, "ngram-count: option '--%s' is ambiguous; possibilities:%s\n%s", name,
+                list, ngc_config_usage);
+        return;
+    }
+    size_t best = SIZE_MAX;
+    for (o = ngc_config_options; o->name != NULL; o++) {
+        size_t d = ngc_config_distance(name, o->name);
+        if (d < best)
+            best = d;
+    }
+    /* A slip: 1 edit in a short name, 2 in a longer one. */
+    size_t slip = len - 2 <= 4 ? 1 : 2;
+    if (best > slip) {
+        fprintf(stderr, "ngram-count: unknown option '--%s'\n%s", name, ngc_config_usage);
+        return;
+    }
+    nl = 0;
+    list[0] = '\0';
+    unsigned n = 0;
+    for (o = ngc_config_options; o->name != NULL && n < 3; o++) {
+        if (ngc_config_distance(name, o->name) != best)
+            continue;
+        nl += (size_t)snprintf(list + nl, nl < sizeof(list) ? sizeof(list) - nl : 0, "%s'--%s'",
+                               n == 0 ? "" : " or ", o->name);
+        n++;
+    }
+    fprintf(stderr, "ngram-count: unknown option '--%s'; did you mean %s?\n%s", name, list,
+            ngc_config_usage);
 }
 
 static int ngc_config_bad(const char *opt, const char *arg, const char *why)
@@ -730,7 +817,7 @@ ngc_config_result_t ngc_config_parse(ngc_config_t *cfg, int argc, char **argv)
                 fprintf(stderr, "ngram-count: option '%.*s' takes no value\n%s",
                         (int)(eq - arg), arg, ngc_config_usage);
             else
-                fprintf(stderr, "ngram-count: unknown option '%s'\n%s", arg, ngc_config_usage);
+                ngc_config_unknown(arg);
             return NGC_CONFIG_USAGE;
         }
         }

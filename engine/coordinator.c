@@ -207,8 +207,9 @@ static int ngc_coord_attach(ngc_coord_t *co, unsigned slot)
     return NGC_OK;
 }
 
-/* Puts a task of a lost worker back in line, or fails the job. */
-static void ngc_coord_requeue(ngc_coord_t *co, uint32_t id, const char *how)
+/* Puts a task of a lost worker back in line (true), or fails the job. The
+ * task's own line is for -v; ngc_coord_lose says it in one line without. */
+static bool ngc_coord_requeue(ngc_coord_t *co, uint32_t id, const char *how)
 {
     ngc_task_t *t = &co->plan->tasks[id];
     char what[NGC_MSG_PATH_MAX + 64];
@@ -222,11 +223,14 @@ static void ngc_coord_requeue(ngc_coord_t *co, uint32_t id, const char *how)
         ngc_coord_fail_general(co, "task %u (%s) failed %u times (--max-retries %u); last: %s",
                                id, what, t->attempts, co->cfg->max_retries, how);
     } else {
-        ngc_log_warn(0, "%s; retrying task %u (%s), attempt %u of %u", how, id, what,
-                     t->attempts + 1, co->cfg->max_retries + 1);
+        if (ngc_log_enabled(NGC_LOG_INFO))
+            ngc_log_warn(0, "%s; retrying task %u (%s), attempt %u of %u", how, id, what,
+                         t->attempts + 1, co->cfg->max_retries + 1);
         co->retry[co->nretry++] = id;
         co->retries++;
+        return true;
     }
+    return false;
 }
 
 /*
@@ -253,11 +257,11 @@ static void ngc_coord_lose(ngc_coord_t *co, unsigned slot, const char *why)
              *why ? ", " : "", status_text);
     if (co->phase == NGC_PHASE_STOP || co->signo)
         return;
-    unsigned lost = 0;
+    unsigned lost = 0, retried = 0;
     for (uint32_t id = 0; id < co->plan->ntasks && lost < w->inflight; id++) {
         ngc_task_t *t = &co->plan->tasks[id];
         if (t->state == NGC_TASK_RUNNING && t->worker == slot) {
-            ngc_coord_requeue(co, id, how);
+            retried += ngc_coord_requeue(co, id, how);
             lost++;
         }
     }
@@ -271,9 +275,18 @@ static void ngc_coord_lose(ngc_coord_t *co, unsigned slot, const char *why)
             if (++s->attempts > co->cfg->max_retries)
                 ngc_coord_fail_general(co, "%s task %u failed %u times; last: %s", kind, k,
                                        s->attempts, how);
-            else
+            else if (ngc_log_enabled(NGC_LOG_INFO))
                 ngc_log_warn(0, "%s; retrying %s task %u", how, kind, k);
+            else
+                retried++;
         }
+    }
+    if (retried > 0 && !co->failing && !ngc_log_enabled(NGC_LOG_INFO)) {
+        if (co->progress)
+            ngc_progress_clear(co->progress);
+        ngc_log_user(0, "worker %u %s%s%s; its %u task%s retried (-v tells more)", slot, why,
+                     *why ? ", " : "", status_text, retried,
+                     retried == 1 ? " was" : "s were");
     }
     if (lost == 0 && w->inflight == 0 && !co->failing)
         ngc_log_warn(0, "%s while idle; replacing it", how);

@@ -50,7 +50,7 @@ int ngc_normalize_load(const char *path, uint32_t from, uint32_t to, ngc_count_t
 {
     FILE *f = fopen(path, "rb");
     if (f == NULL) {
-        ngc_log_user(0, "--normalize: cannot open '%s': %s", path, strerror(errno));
+        ngc_log_file(errno, path, "cannot open (--normalize)");
         return NGC_ERROR;
     }
     char *buf = malloc(NGC_TOTALS_FILE_MAX + 1);
@@ -58,7 +58,7 @@ int ngc_normalize_load(const char *path, uint32_t from, uint32_t to, ngc_count_t
     bool read_error = buf == NULL || ferror(f);
     fclose(f);
     if (read_error || len > NGC_TOTALS_FILE_MAX) {
-        ngc_log_user(0, "--normalize: cannot read '%s'%s", path,
+        ngc_log_file(0, path, "cannot read (--normalize)%s",
                      len > NGC_TOTALS_FILE_MAX ? ": larger than 64 MiB, not a totals file" : "");
         free(buf);
         return NGC_ERROR;
@@ -79,8 +79,9 @@ int ngc_normalize_load(const char *path, uint32_t from, uint32_t to, ngc_count_t
         uint64_t v[4];
         unsigned n = ngc_normalize_tuple(s, p, v);
         if ((n != 3 && n != 4) || (arity != 0 && n != arity) || v[0] < 1 || v[0] > 9999) {
-            ngc_log_user(0, "--normalize: '%s': tuple %u ('%.*s') is not year,match,pages,volume "
-                            "or year,match,volume like the others", path, index,
+            ngc_log_file(0, path, "tuple %u ('%.*s') is not year,match,pages,volume or "
+                                  "year,match,volume like the others: is it Google's "
+                                  "totalcounts file? (--normalize)", index,
                          (int)(p - s < 60 ? p - s : 60), s);
             rc = NGC_ERROR;
             break;
@@ -89,15 +90,15 @@ int ngc_normalize_load(const char *path, uint32_t from, uint32_t to, ngc_count_t
         if (v[0] < from || v[0] > to)
             continue;
         if (!ngc_counters_add(count, &out->match, &out->volume, v[1], v[n - 1])) {
-            ngc_log_user(0, "--normalize: '%s': the totals pass 2^64-1", path);
+            ngc_log_file(0, path, "the totals pass 2^64-1 (--normalize)");
             rc = NGC_ERROR;
         }
     }
     free(buf);
     if (rc == NGC_OK && ((count != NGC_COUNT_VOLUME && out->match == 0) ||
                          (count != NGC_COUNT_MATCH && out->volume == 0))) {
-        ngc_log_user(0, "--normalize: '%s' has %s for years %u..%u", path,
-                     index == 0 ? "no tuples" : "no words or books", from, to);
+        ngc_log_file(0, path, "has %s for years %u..%u (--normalize): check --from-year and "
+                              "--to-year", index == 0 ? "no tuples" : "no words or books", from, to);
         rc = NGC_ERROR;
     }
     return rc;

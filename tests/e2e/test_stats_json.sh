@@ -44,7 +44,7 @@ rc=0
 "$NGC_BIN" --no-progress --stats=json "$WORK/missing.tsv" > /dev/null 2> "$WORK/missing.json" || rc=$?
 check "missing file: exit 1" test $rc -eq 1
 check "missing file: JSON after the message" js "$WORK/missing.json" \
-    "s['exit_status'] == 1 and s['error'] == \"cannot open '$WORK/missing.tsv': No such file or directory\""
+    "s['exit_status'] == 1 and s['error'] == '$WORK/missing.tsv: cannot open: No such file or directory'"
 check "missing file: nothing counted is null, not 0" js "$WORK/missing.json" \
     's["lines"] is None and s["tasks"] is None and s["phases"]["map"] is None and s["output_lines"] is None'
 
