@@ -424,6 +424,8 @@ static void ngc_coord_plan_format(ngc_coord_t *co)
     co->part_done = 0;
 }
 
+static void ngc_coord_draw(ngc_coord_t *co);
+
 /* Decides what happens next; called after every event. */
 static void ngc_coord_step(ngc_coord_t *co)
 {
@@ -440,6 +442,7 @@ static void ngc_coord_step(ngc_coord_t *co)
         }
         return;
     }
+    ngc_phase_t before = co->phase;
     if (co->phase == NGC_PHASE_MAP && co->map_done == co->plan->ntasks) {
         ngc_coord_enter(co, NGC_PHASE_SORT);
         co->ptasks = co->part_tasks;
@@ -457,6 +460,9 @@ static void ngc_coord_step(ngc_coord_t *co)
             ngc_coord_plan_format(co);
         }
     }
+    /* A new phase shows at once, however short. */
+    if (co->phase != before)
+        ngc_coord_draw(co);
     if (co->phase != NGC_PHASE_MAP && co->part_done == co->nptasks) {
         if (co->phase == NGC_PHASE_LOAD)
             ngc_log_info("load phase done");
