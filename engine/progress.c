@@ -27,6 +27,7 @@ struct ngc_progress_s {
     unsigned width;
     size_t drawn_len;
     char phase[32];
+    uint64_t total;       /* the phase's total: a new one restarts the rate */
     double last_draw, last_t, rate;
     uint64_t last_done;
     bool have_rate;
@@ -227,9 +228,10 @@ void ngc_progress_update(ngc_progress_t *pg, const ngc_progress_state_t *s)
     if (pg == NULL)
         return;
     double now = ngc_progress_clock();
-    bool fresh = strcmp(pg->phase, s->phase) != 0;
+    bool fresh = strcmp(pg->phase, s->phase) != 0 || pg->total != s->total;
     if (fresh) {
         snprintf(pg->phase, sizeof(pg->phase), "%s", s->phase);
+        pg->total = s->total;
         pg->last_t = now;
         pg->last_done = s->done;
         pg->have_rate = false;
