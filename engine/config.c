@@ -4,6 +4,7 @@
  */
 #include "engine/ngc.h"
 #include "engine/config.h"
+#include "engine/sysmem.h"
 
 #include <errno.h>
 #include <getopt.h>
@@ -16,8 +17,8 @@ static const char ngc_config_usage[] =
     "Try 'ngram-count --help' for more information.\n";
 
 static const char ngc_config_help[] =
-    "usage: ngram-count [options] FILE...\n"
-    "       ngram-count --text [--order N] [text options] FILE...\n"
+    "Usage: ngram-count [options] FILE...\n"
+    "  or:  ngram-count --text [--order N] [text options] FILE...\n"
     "\n"
     "Totals the match counts of every ngram in Google Books Ngram files of\n"
     "any release and order, or counts the n-grams of raw text, the MapReduce\n"
@@ -28,15 +29,15 @@ static const char ngc_config_help[] =
     "Prints 'ngram TAB total' lines, most frequent first, ties in byte order.\n"
     "\n"
     "Examples:\n"
-    "  ngram-count googlebooks-eng-all-1gram-20120701-a.gz | head\n"
-    "  ngram-count -p 4 -t 2 --top 100 --pos strip -o top.tsv 1gram-*.gz\n"
-    "  zcat part.gz | ngram-count --from-year 1900 --to-year 1999 -\n"
-    "  ngram-count --normalize totalcounts-1 --top 20 1-00000-of-00024.gz\n"
-    "  ngram-count --by-year --select 'Sherlock Holmes,Frankenstein' --from-year 1800 \\\n"
+    "  $ ngram-count googlebooks-eng-all-1gram-20120701-a.gz | head\n"
+    "  $ ngram-count -p 4 -t 2 --top 100 --pos strip -o top.tsv 1gram-*.gz\n"
+    "  $ zcat part.gz | ngram-count --from-year 1900 --to-year 1999 -\n"
+    "  $ ngram-count --normalize totalcounts-1 --top 20 1-00000-of-00024.gz\n"
+    "  $ ngram-count --by-year --select 'Sherlock Holmes,Frankenstein' --from-year 1800 \\\n"
     "      --normalize totalcounts-1 --smoothing 3 --plot holmes.svg 2-*.gz\n"
-    "  ngram-count --text --order 3 --sentence-markers corpus.txt > corpus.counts\n"
-    "  ngram-count --pg 'postgresql://me@localhost/books' 1gram-*.gz\n"
-    "  ngram-count --pg 'postgresql://me@localhost/books' --lookup aardvark\n"
+    "  $ ngram-count --text --order 3 --sentence-markers corpus.txt > corpus.counts\n"
+    "  $ ngram-count --pg 'postgresql://me@localhost/books' 1gram-*.gz\n"
+    "  $ ngram-count --pg 'postgresql://me@localhost/books' --lookup aardvark\n"
     "\n"
     "Parallelism:\n"
     "  -p, --processes N     worker processes (default: online CPUs)\n"
@@ -44,12 +45,14 @@ static const char ngc_config_help[] =
     "                        and mapping (default: the online CPUs shared\n"
     "                        among the workers that get a map task, 1 to 4:\n"
     "                        1 for a big plain file, 2 for one .gz on 2 CPUs)\n"
-    "  -c, --chunk-size SIZE bytes of a plain file per map task, at least\n"
+    "  -c, --chunk-size SIZE\n"
+    "                        bytes of a plain file per map task, at least\n"
     "                        64K (default 8M); a .gz file or standard input\n"
     "                        is always one task\n"
-    "      --memory SIZE     size of the shared reduce table, 16M to 1T\n"
-    "                        (default: half of RAM, at most 1T; only pages in\n"
-    "                        use are resident); when the ngrams outgrow it,\n"
+    "      --memory SIZE     size of the shared reduce table, 16M to 1T, or\n"
+    "                        N% of the memory available (RAM, or the cgroup's\n"
+    "                        limit when lower); default 50%, at most 1T; only\n"
+    "                        pages in use are resident; when the ngrams outgrow it,\n"
     "                        partitions spill sorted runs to disk and are\n"
     "                        merged at the end\n"
     "      --tmp-dir DIR     where spilled runs go (default $TMPDIR or /tmp);\n"
@@ -163,8 +166,10 @@ static const char ngc_config_help[] =
     "      --stats[=json]    print a summary to standard error\n"
     "      --inflate ENGINE  gzip engine: isal (Intel ISA-L, the default when\n"
     "                        built in) or zlib\n"
-    "      --progress        force the progress bar (default: when stderr is\n"
-    "      --no-progress     a terminal)\n"
+    "      --progress        show the progress even when standard error is\n"
+    "                        not a terminal (then a plain line every few\n"
+    "                        seconds); by default only on a terminal\n"
+    "      --no-progress     never show the progress\n"
     "  -v, --verbose         log the engine's steps (twice: debug)\n"
     "  -h, --help            this help\n"
     "  -V, --version         the version\n"
@@ -366,10 +371,10 @@ static ngc_config_result_t ngc_config_check_repeats(const ngc_config_t *cfg)
                                                                                     : "device";
             const char *first = cfg->inputs[seen[k].arg];
             if (strcmp(first, path) == 0)
-                fprintf(stderr, "ngram-count: cannot read '%s' twice: a %s can be read only "
+                fprintf(stderr, "ngram-count: %s: cannot read twice: a %s can be read only "
                                 "once\n%s", path, what, ngc_config_usage);
             else
-                fprintf(stderr, "ngram-count: cannot read '%s': it is the same %s as '%s', "
+                fprintf(stderr, "ngram-count: %s: cannot read: it is the same %s as '%s', "
                                 "which can be read only once\n%s", path, what, first,
                         ngc_config_usage);
             rc = NGC_CONFIG_USAGE;
@@ -438,7 +443,7 @@ static int ngc_config_select_file(ngc_config_t *cfg, size_t *cap, const char *pa
     FILE *f = strcmp(path, "-") == 0 ? NULL : fopen(path, "r");
     if (f == NULL) {
         int err = strcmp(path, "-") == 0 ? EINVAL : errno;
-        fprintf(stderr, "ngram-count: --select-file: cannot open '%s': %s\n%s", path,
+        fprintf(stderr, "ngram-count: %s: cannot open (--select-file): %s\n%s", path,
                 strcmp(path, "-") == 0 ? "standard input is not read for a selection"
                                        : strerror(err),
                 ngc_config_usage);
@@ -459,12 +464,12 @@ static int ngc_config_select_file(ngc_config_t *cfg, size_t *cap, const char *pa
             rc = ngc_config_select_add(cfg, cap, "--select-file", line, len);
     }
     if (rc == NGC_OK && ferror(f)) {
-        fprintf(stderr, "ngram-count: --select-file: cannot read '%s': %s\n", path,
+        fprintf(stderr, "ngram-count: %s: cannot read (--select-file): %s\n", path,
                 strerror(errno));
         rc = NGC_ERROR;
     }
     if (rc == NGC_OK && cfg->nselects == before) {
-        fprintf(stderr, "ngram-count: --select-file: '%s' holds no ngram\n%s", path,
+        fprintf(stderr, "ngram-count: %s: holds no ngram (--select-file)\n%s", path,
                 ngc_config_usage);
         rc = NGC_ERROR;
     }
@@ -494,6 +499,93 @@ void ngc_config_fini(ngc_config_t *cfg)
     free(cfg->selects);
     cfg->selects = NULL;
     cfg->nselects = 0;
+}
+
+/* Edit distance of a and b, a swap of two neighbours counting one (so
+ * "tpo" is 1 from "top"). */
+static size_t ngc_config_distance(const char *a, const char *b)
+{
+    size_t la = strlen(a), lb = strlen(b);
+    if (la > 40 || lb > 40)
+        return SIZE_MAX;
+    size_t d[41][41];
+    for (size_t i = 0; i <= la; i++)
+        d[i][0] = i;
+    for (size_t j = 0; j <= lb; j++)
+        d[0][j] = j;
+    for (size_t i = 1; i <= la; i++) {
+        for (size_t j = 1; j <= lb; j++) {
+            size_t cost = a[i - 1] != b[j - 1];
+            size_t v = d[i - 1][j] + 1;
+            if (d[i][j - 1] + 1 < v)
+                v = d[i][j - 1] + 1;
+            if (d[i - 1][j - 1] + cost < v)
+                v = d[i - 1][j - 1] + cost;
+            if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] &&
+                d[i - 2][j - 2] + 1 < v)
+                v = d[i - 2][j - 2] + 1;
+            d[i][j] = v;
+        }
+    }
+    return d[la][lb];
+}
+
+/*
+ * An unknown long option: an abbreviation of several (getopt_long refuses
+ * those) lists them; otherwise the closest long options by edit distance,
+ * when one is close enough to be a slip, are suggested.
+ */
+static void ngc_config_unknown(const char *arg)
+{
+    char name[48];
+    const char *eq = strchr(arg, '=');
+    size_t len = eq != NULL ? (size_t)(eq - arg) : strlen(arg);
+    if (len < 3 || arg[0] != '-' || arg[1] != '-' || len - 2 >= sizeof(name)) {
+        fprintf(stderr, "ngram-count: unknown option '%s'\n%s", arg, ngc_config_usage);
+        return;
+    }
+    memcpy(name, arg + 2, len - 2);
+    name[len - 2] = '\0';
+    const struct option *o;
+    char list[512] = "";
+    size_t nl = 0;
+    unsigned prefixed = 0;
+    for (o = ngc_config_options; o->name != NULL; o++) {
+        if (strncmp(o->name, name, len - 2) == 0) {
+            prefixed++;
+            nl += (size_t)snprintf(list + nl, nl < sizeof(list) ? sizeof(list) - nl : 0,
+                                   " '--%s'", o->name);
+        }
+    }
+    if (prefixed > 1 && nl < sizeof(list)) {
+        fprintf(stderr, "ngram-count: option '--%s' is ambiguous; possibilities:%s\n%s", name,
+                list, ngc_config_usage);
+        return;
+    }
+    size_t best = SIZE_MAX;
+    for (o = ngc_config_options; o->name != NULL; o++) {
+        size_t d = ngc_config_distance(name, o->name);
+        if (d < best)
+            best = d;
+    }
+    /* A slip: 1 edit in a short name, 2 in a longer one. */
+    size_t slip = len - 2 <= 4 ? 1 : 2;
+    if (best > slip) {
+        fprintf(stderr, "ngram-count: unknown option '--%s'\n%s", name, ngc_config_usage);
+        return;
+    }
+    nl = 0;
+    list[0] = '\0';
+    unsigned n = 0;
+    for (o = ngc_config_options; o->name != NULL && n < 3; o++) {
+        if (ngc_config_distance(name, o->name) != best)
+            continue;
+        nl += (size_t)snprintf(list + nl, nl < sizeof(list) ? sizeof(list) - nl : 0, "%s'--%s'",
+                               n == 0 ? "" : " or ", o->name);
+        n++;
+    }
+    fprintf(stderr, "ngram-count: unknown option '--%s'; did you mean %s?\n%s", name, list,
+            ngc_config_usage);
 }
 
 static int ngc_config_bad(const char *opt, const char *arg, const char *why)
@@ -570,14 +662,51 @@ static const char *ngc_config_default_tmp(void)
     return t != NULL && *t != '\0' ? t : "/tmp";
 }
 
+/* pct percent of the memory this process may use (RAM, or its cgroup's
+ * limit when lower), at most 1T. */
+static uint64_t ngc_config_share_memory(unsigned pct)
+{
+    ngc_sysmem_t m;
+    ngc_sysmem_read(&m);
+    if (m.available == 0)
+        return 1ull << 30;
+    uint64_t v = m.available / 100 * pct + m.available % 100 * pct / 100;
+    return v < NGC_MEMORY_MAX ? v : NGC_MEMORY_MAX;
+}
+
+/* Half, as sort -S does; at least the table's smallest size, so a small
+ * cgroup still runs (and spills). */
 static uint64_t ngc_config_default_memory(void)
 {
-    long pages = sysconf(_SC_PHYS_PAGES);
-    long psize = sysconf(_SC_PAGESIZE);
-    if (pages <= 0 || psize <= 0)
-        return 1ull << 30;
-    uint64_t half = (uint64_t)pages * (uint64_t)psize / 2;
-    return half < NGC_MEMORY_MAX ? half : NGC_MEMORY_MAX;
+    uint64_t v = ngc_config_share_memory(50);
+    return v > NGC_MEMORY_MIN ? v : NGC_MEMORY_MIN;
+}
+
+/* --memory N%: 1 to 100 percent of what the default takes half of. */
+static int ngc_config_memory(const char *arg, uint64_t *out)
+{
+    size_t len = strlen(arg);
+    if (len == 0 || arg[len - 1] != '%')
+        return ngc_config_size("--memory", arg, NGC_MEMORY_MIN, NGC_MEMORY_MAX, out);
+    char digits[8];
+    uint64_t pct = 0;
+    if (len - 1 < sizeof(digits)) {
+        memcpy(digits, arg, len - 1);
+        digits[len - 1] = '\0';
+        if (ngc_config_parse_u64(digits, &pct) != NGC_OK)
+            pct = 0;
+    }
+    if (pct < 1 || pct > 100)
+        return ngc_config_bad("--memory", arg, "a percentage must be 1% to 100%");
+    uint64_t v = ngc_config_share_memory((unsigned)pct);
+    if (v < NGC_MEMORY_MIN) {
+        char why[96], got[24];
+        ngc_config_size_text(v, got, sizeof(got));
+        snprintf(why, sizeof(why), "that is %s here, less than the least (16M)", got);
+        return ngc_config_bad("--memory", arg, why);
+    }
+    *out = v;
+    return NGC_OK;
 }
 
 void ngc_config_resolve_threads(ngc_config_t *cfg, unsigned ntasks)
@@ -643,7 +772,7 @@ ngc_config_result_t ngc_config_parse(ngc_config_t *cfg, int argc, char **argv)
             cfg->output = optarg;
             break;
         case NGC_OPT_MEMORY:
-            if (ngc_config_size("--memory", optarg, NGC_MEMORY_MIN, NGC_MEMORY_MAX, &cfg->memory))
+            if (ngc_config_memory(optarg, &cfg->memory))
                 return NGC_CONFIG_USAGE;
             memory_set = true;
             break;
@@ -916,7 +1045,7 @@ ngc_config_result_t ngc_config_parse(ngc_config_t *cfg, int argc, char **argv)
                 fprintf(stderr, "ngram-count: option '%.*s' takes no value\n%s",
                         (int)(eq - arg), arg, ngc_config_usage);
             else
-                fprintf(stderr, "ngram-count: unknown option '%s'\n%s", arg, ngc_config_usage);
+                ngc_config_unknown(arg);
             return NGC_CONFIG_USAGE;
         }
         }
@@ -964,6 +1093,15 @@ ngc_config_result_t ngc_config_parse(ngc_config_t *cfg, int argc, char **argv)
         fprintf(stderr, "ngram-count: %s\n%s", clash, ngc_config_usage);
         return NGC_CONFIG_USAGE;
     }
+#ifndef NGC_HAVE_PG
+    if (cfg->pg_dsn != NULL || cfg->pg_jobs || cfg->nlookups > 0 || cfg->pg_table ||
+        cfg->pg_append) {
+        fprintf(stderr, "ngram-count: --pg, --pg-table, --pg-mode, --pg-jobs and --lookup: this"
+                        " ngram-count was built without PostgreSQL support (rebuild with libpq"
+                        " installed and -DNGC_WITH_PG=ON)\n");
+        return NGC_CONFIG_USAGE;
+    }
+#endif
     bool query = cfg->pg_jobs || cfg->nlookups > 0;
     if ((query || cfg->pg_table || cfg->pg_append) && cfg->pg_dsn == NULL) {
         fprintf(stderr, "ngram-count: --pg-table, --pg-mode, --pg-jobs and --lookup need --pg DSN"

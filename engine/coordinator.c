@@ -105,6 +105,8 @@ struct ngc_coord_s {
     ngc_msg_failed_t fail;
     char fail_text[1200];      /* a failure not tied to a task */
     int signo;
+    double phase_t0;           /* when the current phase began; 0 before the run */
+    double phase_secs[NGC_PHASE_STOP]; /* each phase's wall time so far */
     uint64_t retries;
     ngc_coord_totals_t totals;
     ngc_csample_t *samples;
@@ -124,6 +126,25 @@ const char *ngc_coord_file_name(const ngc_plan_t *plan, uint32_t file_id)
     return strcmp(p, "-") == 0 ? "(standard input)" : p;
 }
 
+/* Enters phase p, timing the one that ends (--stats=json). */
+static void ngc_coord_enter(ngc_coord_t *co, ngc_phase_t p)
+{
+    double now = ngc_coord_now();
+    if (co->phase != NGC_PHASE_STOP && co->phase_t0 > 0)
+        co->phase_secs[co->phase] += now - co->phase_t0;
+    co->phase = p;
+    co->phase_t0 = now;
+}
+
+void ngc_coord_timings(const ngc_coord_t *co, double secs[4])
+{
+    for (int i = 0; i < 4; i++)
+        secs[i] = co->phase_secs[i];
+    /* A phase cut short by a failure or signal: up to now. */
+    if (co->phase != NGC_PHASE_STOP && co->phase_t0 > 0)
+        secs[co->phase] += ngc_coord_now() - co->phase_t0;
+}
+
 static unsigned ngc_coord_alive(const ngc_coord_t *co)
 {
     unsigned n = 0;
@@ -134,7 +155,7 @@ static unsigned ngc_coord_alive(const ngc_coord_t *co)
 
 static void ngc_coord_stop_workers(ngc_coord_t *co)
 {
-    co->phase = NGC_PHASE_STOP;
+    ngc_coord_enter(co, NGC_PHASE_STOP);
     ngc_msg_t stop = {.type = NGC_MSG_STOP};
     for (unsigned i = 0; i < co->cfg->processes; i++)
         if (co->workers[i].ch != NULL)
@@ -186,8 +207,9 @@ static int ngc_coord_attach(ngc_coord_t *co, unsigned slot)
     return NGC_OK;
 }
 
-/* Puts a task of a lost worker back in line, or fails the job. */
-static void ngc_coord_requeue(ngc_coord_t *co, uint32_t id, const char *how)
+/* Puts a task of a lost worker back in line (true), or fails the job. The
+ * task's own line is for -v; ngc_coord_lose says it in one line without. */
+static bool ngc_coord_requeue(ngc_coord_t *co, uint32_t id, const char *how)
 {
     ngc_task_t *t = &co->plan->tasks[id];
     char what[NGC_MSG_PATH_MAX + 64];
@@ -201,11 +223,14 @@ static void ngc_coord_requeue(ngc_coord_t *co, uint32_t id, const char *how)
         ngc_coord_fail_general(co, "task %u (%s) failed %u times (--max-retries %u); last: %s",
                                id, what, t->attempts, co->cfg->max_retries, how);
     } else {
-        ngc_log_warn(0, "%s; retrying task %u (%s), attempt %u of %u", how, id, what,
-                     t->attempts + 1, co->cfg->max_retries + 1);
+        if (ngc_log_enabled(NGC_LOG_INFO))
+            ngc_log_warn(0, "%s; retrying task %u (%s), attempt %u of %u", how, id, what,
+                         t->attempts + 1, co->cfg->max_retries + 1);
         co->retry[co->nretry++] = id;
         co->retries++;
+        return true;
     }
+    return false;
 }
 
 /*
@@ -232,11 +257,11 @@ static void ngc_coord_lose(ngc_coord_t *co, unsigned slot, const char *why)
              *why ? ", " : "", status_text);
     if (co->phase == NGC_PHASE_STOP || co->signo)
         return;
-    unsigned lost = 0;
+    unsigned lost = 0, retried = 0;
     for (uint32_t id = 0; id < co->plan->ntasks && lost < w->inflight; id++) {
         ngc_task_t *t = &co->plan->tasks[id];
         if (t->state == NGC_TASK_RUNNING && t->worker == slot) {
-            ngc_coord_requeue(co, id, how);
+            retried += ngc_coord_requeue(co, id, how);
             lost++;
         }
     }
@@ -250,9 +275,18 @@ static void ngc_coord_lose(ngc_coord_t *co, unsigned slot, const char *why)
             if (++s->attempts > co->cfg->max_retries)
                 ngc_coord_fail_general(co, "%s task %u failed %u times; last: %s", kind, k,
                                        s->attempts, how);
-            else
+            else if (ngc_log_enabled(NGC_LOG_INFO))
                 ngc_log_warn(0, "%s; retrying %s task %u", how, kind, k);
+            else
+                retried++;
         }
+    }
+    if (retried > 0 && !co->failing && !ngc_log_enabled(NGC_LOG_INFO)) {
+        if (co->progress)
+            ngc_progress_clear(co->progress);
+        ngc_log_user(0, "worker %u %s%s%s; its %u task%s retried (-v tells more)", slot, why,
+                     *why ? ", " : "", status_text, retried,
+                     retried == 1 ? " was" : "s were");
     }
     if (lost == 0 && w->inflight == 0 && !co->failing)
         ngc_log_warn(0, "%s while idle; replacing it", how);
@@ -385,11 +419,13 @@ static void ngc_coord_plan_format(ngc_coord_t *co)
         co->ranges = NULL;
         return;
     }
-    co->phase = NGC_PHASE_FORMAT;
+    ngc_coord_enter(co, NGC_PHASE_FORMAT);
     co->ptasks = co->fmt_tasks;
     co->nptasks = ngc_ranges_count(co->ranges);
     co->part_done = 0;
 }
+
+static void ngc_coord_draw(ngc_coord_t *co);
 
 /* Decides what happens next; called after every event. */
 static void ngc_coord_step(ngc_coord_t *co)
@@ -407,8 +443,9 @@ static void ngc_coord_step(ngc_coord_t *co)
         }
         return;
     }
+    ngc_phase_t before = co->phase;
     if (co->phase == NGC_PHASE_MAP && co->map_done == co->plan->ntasks) {
-        co->phase = NGC_PHASE_SORT;
+        ngc_coord_enter(co, NGC_PHASE_SORT);
         co->ptasks = co->part_tasks;
         co->nptasks = NGC_PART_TASKS;
         ngc_log_info("map phase done: %u tasks", co->plan->ntasks);
@@ -417,13 +454,16 @@ static void ngc_coord_step(ngc_coord_t *co)
         ngc_log_info("sort phase done: %u partitions", NGC_COUNTERS_PARTS);
         if (co->cfg->pg_dsn != NULL) {
             /* The same partitions again, now COPYed to PostgreSQL. */
-            co->phase = NGC_PHASE_LOAD;
+            ngc_coord_enter(co, NGC_PHASE_LOAD);
             memset(co->part_tasks, 0, sizeof(co->part_tasks));
             co->part_done = 0;
         } else {
             ngc_coord_plan_format(co);
         }
     }
+    /* A new phase shows at once, however short. */
+    if (co->phase != before)
+        ngc_coord_draw(co);
     if (co->phase != NGC_PHASE_MAP && co->part_done == co->nptasks) {
         if (co->phase == NGC_PHASE_LOAD)
             ngc_log_info("load phase done");
@@ -596,7 +636,44 @@ static void ngc_coord_on_signal(evutil_socket_t sig, short what, void *arg)
     ngc_coord_step(co);
 }
 
-/* Once a second: progress, and workers that stopped finishing jobs. */
+/* The phase's progress: map tasks by bytes read (tasks for inputs of
+ * unknown size), the later phases by their tasks. */
+static void ngc_coord_draw(ngc_coord_t *co)
+{
+    if (co->progress == NULL || co->phase == NGC_PHASE_STOP)
+        return;
+    ngc_progress_state_t s = {.part_name = "tasks"};
+    if (co->phase == NGC_PHASE_MAP) {
+        ngc_stats_totals_t t;
+        ngc_stats_read(ngc_shm_stats(co->shm), -1, &t);
+        s.phase = "read/map";
+        s.bytes = co->plan->total_bytes > 0;
+        s.done = s.bytes ? t.bytes : co->map_done;
+        s.total = s.bytes ? co->plan->total_bytes : co->plan->ntasks;
+        s.parts = co->map_done;
+        s.nparts = co->plan->ntasks;
+        s.lines = t.lines;
+    } else {
+        s.phase = co->phase == NGC_PHASE_SORT   ? "sort"
+                  : co->phase == NGC_PHASE_LOAD ? "PostgreSQL load"
+                                                : "output";
+        if (co->phase == NGC_PHASE_FORMAT)
+            s.part_name = "ranges";
+        s.done = s.parts = co->part_done;
+        s.total = s.nparts = co->nptasks;
+        if (co->phase == NGC_PHASE_FORMAT && co->out != NULL)
+            s.lines = ngc_output_lines(co->out);
+    }
+    ngc_progress_update(co->progress, &s);
+}
+
+ngc_progress_t *ngc_coord_progress(ngc_coord_t *co)
+{
+    return co->progress;
+}
+
+/* Every tick (a second, or 0.2 s with progress): progress, and workers that
+ * stopped finishing jobs. */
 static void ngc_coord_on_tick(evutil_socket_t fd, short what, void *arg)
 {
     (void)fd;
@@ -619,8 +696,7 @@ static void ngc_coord_on_tick(evutil_socket_t fd, short what, void *arg)
             ngc_coord_lose(co, i, why);
         }
     }
-    if (co->progress && co->phase == NGC_PHASE_MAP)
-        ngc_progress_draw(co->progress, co->map_done);
+    ngc_coord_draw(co);
     ngc_coord_step(co);
 }
 
@@ -661,7 +737,7 @@ ngc_coord_t *ngc_coord_new(const ngc_config_t *cfg, ngc_plan_t *plan, ngc_shm_t 
     }
     bool show = cfg->progress == NGC_PROGRESS_ON ||
                 (cfg->progress == NGC_PROGRESS_AUTO && isatty(STDERR_FILENO));
-    if (show && (co->progress = ngc_progress_new(plan, ngc_shm_stats(shm))) == NULL)
+    if (show && (co->progress = ngc_progress_new(isatty(STDERR_FILENO))) == NULL)
         goto fail;
     co->tick = event_new(co->base, -1, EV_PERSIST, ngc_coord_on_tick, co);
     struct timeval tv = show ? (struct timeval){0, 200000} : (struct timeval){1, 0};
@@ -743,6 +819,7 @@ static void ngc_coord_report_failure(ngc_coord_t *co)
 
 ngc_coord_result_t ngc_coord_run(ngc_coord_t *co)
 {
+    co->phase_t0 = ngc_coord_now();
     ngc_coord_step(co);
     event_base_dispatch(co->base);
     /* Anything still running (second ^C, a broken channel) is killed. */

@@ -18,6 +18,7 @@
 #include "engine/output.h"
 #include "engine/plan.h"
 #include "engine/proc.h"
+#include "engine/progress.h"
 #include "engine/ranges.h"
 #include "engine/shm.h"
 
@@ -55,6 +56,12 @@ void ngc_coord_free(ngc_coord_t *co);
  * it, range by range (ranges.h), and the ranges done may be written to a
  * temporary file while the others are formatted. Before ngc_coord_run. */
 void ngc_coord_set_output(ngc_coord_t *co, ngc_output_t *out);
+/* Wall seconds of the map, sort, load and format phases (in that order);
+ * 0 for one that did not run. */
+void ngc_coord_timings(const ngc_coord_t *co, double secs[4]);
+/* The progress line, or NULL when none is shown: main goes on with it
+ * through the output. Freed with co. */
+ngc_progress_t *ngc_coord_progress(ngc_coord_t *co);
 /* After a run that went well, the formatted ranges to write in order, or
  * NULL when the output is to be merged by ngc_output_write. Freed with co. */
 ngc_ranges_t *ngc_coord_ranges(const ngc_coord_t *co);

@@ -597,7 +597,7 @@ static int ngc_counters_lock(ngc_counters_t *c, ngc_part_t *p)
     if (rc == NGC_OK || rc == NGC_SHMTX_OWNERDEAD)
         ngc_counters_tsan_acquire(c);
     if (rc == NGC_SHMTX_OWNERDEAD) {
-        ngc_log_warn(0, "repairing partition %u after a worker died holding it",
+        ngc_log_info("repairing partition %u after a worker died holding it",
                      (unsigned)(p - c->part));
         /* Partitions repair under their own locks: the count is shared. */
         if (p->journal.active &&

@@ -6,9 +6,11 @@
 #include "engine/failpoint.h"
 #include "engine/log.h"
 
+#include <errno.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdlib.h>
+#include <time.h>
 #include <unistd.h>
 
 typedef enum { NGC_FP_KILL, NGC_FP_SEGV, NGC_FP_ABORT, NGC_FP_EXIT } ngc_fp_action_t;
@@ -82,8 +84,23 @@ static int ngc_failpoint_parse_one(const char *s, size_t len)
     return NGC_ERROR;
 }
 
+static unsigned ngc_failpoint_delay_ms;
+
+void ngc_failpoint_delay(void)
+{
+    if (NGC_LIKELY(ngc_failpoint_delay_ms == 0))
+        return;
+    struct timespec ts = {ngc_failpoint_delay_ms / 1000,
+                          (long)(ngc_failpoint_delay_ms % 1000) * 1000000};
+    while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
+        continue;
+}
+
 int ngc_failpoint_init(void)
 {
+    const char *delay = getenv("NGRAM_TEST_DELAY_MS");
+    if (delay != NULL)
+        ngc_failpoint_delay_ms = (unsigned)strtoul(delay, NULL, 10);
     const char *env = getenv("NGRAM_FAILPOINTS");
     if (env == NULL || *env == '\0')
         return NGC_OK;

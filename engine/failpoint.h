@@ -44,6 +44,10 @@
  *   coord.crash_in_pg_swap the coordinator, in the final transaction, after
  *                          the new table took the target's place, before
  *                          the commit (task and attempt are ignored for both)
+ *
+ * NGRAM_TEST_DELAY_MS=N slows a run down for the progress bar's tests: each
+ * worker task starts N ms late, and the coordinator's serial output pauses
+ * N ms every 4096 lines.
  */
 #ifndef NGC_ENGINE_FAILPOINT_H
 #define NGC_ENGINE_FAILPOINT_H
@@ -77,5 +81,7 @@ int ngc_failpoint_init(void);
 bool ngc_failpoint_armed(ngc_failpoint_t fp, uint32_t task, uint32_t attempt);
 /* Carries out fp's action if armed (kill, segv, abort, exit); else returns. */
 void ngc_failpoint_check(ngc_failpoint_t fp, uint32_t task, uint32_t attempt);
+/* Sleeps NGRAM_TEST_DELAY_MS, if set. */
+void ngc_failpoint_delay(void);
 
 #endif

@@ -68,6 +68,18 @@ void ngc_log(ngc_log_level_t level, int err, const char *fmt, ...)
     if (level > ngc_log_max)
         return;
     char buf[2048];
+    if (ngc_log_max < NGC_LOG_INFO) {
+        /* Without -v a warning or an error is a plain message: times, roles
+         * and pids are for following the engine's steps. */
+        size_t len = sizeof("ngram-count: ") - 1;
+        memcpy(buf, "ngram-count: ", len);
+        va_list ap;
+        va_start(ap, fmt);
+        len = ngc_log_tail(buf, sizeof(buf), len, err, fmt, ap);
+        va_end(ap);
+        ngc_log_write(buf, len);
+        return;
+    }
     struct timespec ts;
     struct tm tm;
     clock_gettime(CLOCK_REALTIME, &ts);
@@ -83,6 +95,53 @@ void ngc_log(ngc_log_level_t level, int err, const char *fmt, ...)
     ngc_log_write(buf, len);
 }
 
+/* The first failure told to the user, for --stats=json's "error". */
+static char ngc_log_first[1024];
+
+const char *ngc_log_first_user(void)
+{
+    return ngc_log_first[0] != '\0' ? ngc_log_first : NULL;
+}
+
+void ngc_log_forget_user(void)
+{
+    ngc_log_first[0] = '\0';
+}
+
+/* What to do about an error that leaves it open; "" when it is plain. */
+static const char *ngc_log_hint(int err)
+{
+    switch (err) {
+    case ENOSPC:
+    case EDQUOT:
+        return " (free some space, or write elsewhere)";
+    case EACCES:
+    case EPERM:
+        return " (check the permissions of the file and its directory)";
+    case EMFILE:
+    case ENFILE:
+        return " (raise the limit on open files: ulimit -n)";
+    default:
+        return "";
+    }
+}
+
+void ngc_log_file(int err, const char *path, const char *fmt, ...)
+{
+    char msg[1536];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof(msg), fmt, ap);
+    va_end(ap);
+    if (err != 0) {
+        char ebuf[128];
+        ngc_log_user(0, "%s: %s: %s%s", path, msg, strerror_r(err, ebuf, sizeof(ebuf)),
+                     ngc_log_hint(err));
+    } else {
+        ngc_log_user(0, "%s: %s", path, msg);
+    }
+}
+
 void ngc_log_user(int err, const char *fmt, ...)
 {
     char buf[2048];
@@ -92,6 +151,11 @@ void ngc_log_user(int err, const char *fmt, ...)
     va_start(ap, fmt);
     len = ngc_log_tail(buf, sizeof(buf), len, err, fmt, ap);
     va_end(ap);
+    if (ngc_log_first[0] == '\0' && len > 14) {
+        size_t n = len - 14 < sizeof(ngc_log_first) ? len - 14 : sizeof(ngc_log_first) - 1;
+        memcpy(ngc_log_first, buf + 13, n); /* without "ngram-count: " and the newline */
+        ngc_log_first[n] = '\0';
+    }
     ngc_log_write(buf, len);
 }
 

@@ -13,10 +13,12 @@
 #include "engine/plan.h"
 #include "engine/plot.h"
 #include "engine/proc.h"
+#include "engine/progress.h"
 #include "engine/series.h"
 #include "engine/counters.h"
 #include "engine/shm.h"
 #include "engine/spill.h"
+#include "engine/stats.h"
 #include "workers/streaming.h"
 #include "engine/summary.h"
 #include "workers/worker.h"
@@ -141,6 +143,20 @@ static int ngc_main_series(const ngc_config_t *cfg, ngc_output_t *out, ngc_shm_t
     return NGC_OK;
 }
 
+/* The output's progress: lines written of the lines to write. */
+typedef struct {
+    ngc_progress_t *pg;
+    ngc_progress_state_t s;
+} ngc_main_progress_t;
+
+static void ngc_main_on_output(void *arg, uint64_t lines)
+{
+    ngc_main_progress_t *mp = arg;
+    mp->s.done = mp->s.lines = lines;
+    ngc_progress_update(mp->pg, &mp->s);
+    ngc_failpoint_delay();
+}
+
 /*
  * Writes the result file (if any) and commits the PostgreSQL job (if any):
  * NGC_OK, NGC_AGAIN (a signal), NGC_EOF (the output's reader left),
@@ -148,8 +164,9 @@ static int ngc_main_series(const ngc_config_t *cfg, ngc_output_t *out, ngc_shm_t
  * the job has committed the file is renamed into place whatever arrives: a
  * late signal no longer undoes a published result.
  */
-static int ngc_main_finish(ngc_output_t *out, ngc_shm_t *shm, ngc_spill_t *spill, ngc_pg_t *pg,
-                           ngc_coord_t *co, const ngc_config_t *cfg, ngc_series_t *series)
+static int ngc_main_finish(const ngc_config_t *cfg, ngc_output_t *out, ngc_shm_t *shm,
+                           ngc_spill_t *spill, ngc_pg_t *pg, ngc_coord_t *co,
+                           ngc_series_t *series)
 {
     /* The loop's signal events are gone; a signal now must still stop cleanly. */
     ngc_main_catch_signals();
@@ -157,9 +174,28 @@ static int ngc_main_finish(ngc_output_t *out, ngc_shm_t *shm, ngc_spill_t *spill
     if (out != NULL) {
         ngc_log_info("workers stopped; writing the output");
         ngc_ranges_t *ranges = ngc_coord_ranges(co);
+        /* The lines to come: the distinct keys (fewer with --min-count, so
+         * the bar may end early, never past the end), at most --top. */
+        ngc_stats_totals_t st;
+        ngc_stats_read(ngc_shm_stats(shm), -1, &st);
+        uint64_t total = ngc_counters_distinct(ngc_shm_counters(shm));
+        if (cfg->top != 0 && cfg->top < total)
+            total = cfg->top;
+        ngc_main_progress_t mp = {ngc_coord_progress(co),
+                                  {.phase = ranges != NULL ? "output"
+                                            : st.spills > 0 ? "spill-merge"
+                                                            : "merge",
+                                   .done = ngc_output_lines(out),
+                                   .total = total,
+                                   .lines = ngc_output_lines(out)}};
+        if (mp.pg != NULL || getenv("NGRAM_TEST_DELAY_MS") != NULL)
+            ngc_output_set_progress(out, ngc_main_on_output, &mp);
+        ngc_progress_update(mp.pg, &mp.s);
         rc = series != NULL   ? ngc_main_series(cfg, out, shm, spill, series)
              : ranges != NULL ? ngc_ranges_write(ranges, out)
                               : ngc_output_write(out, ngc_shm_counters(shm), spill);
+        ngc_output_set_progress(out, NULL, NULL);
+        ngc_progress_clear(mp.pg);
         if (rc == NGC_OK)
             rc = ngc_output_sync(out);
     }
@@ -193,48 +229,54 @@ static int ngc_main_run(ngc_config_t *cfg, int argc, char **argv)
     struct timespec t0;
     clock_gettime(CLOCK_MONOTONIC, &t0);
     int status = NGC_EXIT_FAILURE;
+    /* Whatever got set up, freed at the end; --stats=json reports on it. */
+    ngc_pg_t *pg = NULL;
+    ngc_plan_t *plan = NULL;
+    ngc_output_t *out = NULL;
+    ngc_spill_t *spill = NULL;
+    ngc_shm_t *shm = NULL;
+    ngc_proc_table_t *procs = NULL;
+    ngc_coord_t *co = NULL;
+    ngc_year_totals_t *totals = NULL;
+    ngc_series_t *series = NULL;
+    ngc_summary_run_t run = {.cfg = cfg};
     /* A vanished reader of stdout is an EPIPE from write(), not a signal. */
     signal(SIGPIPE, SIG_IGN);
     ngc_main_catch_signals();
 
     /* The database first: a bad DSN fails before any input is read. */
-    ngc_pg_t *pg = NULL;
     if (cfg->pg_dsn != NULL && (pg = ngc_pg_connect(cfg)) == NULL)
-        return NGC_EXIT_FAILURE;
+        goto done;
     /* A signal during a blocking open (a FIFO) makes these fail quietly. */
-    ngc_plan_t *plan = NULL;
     if (ngc_main_signal || (plan = ngc_plan_new(cfg)) == NULL) {
         if (ngc_main_signal)
             status = ngc_main_signal_exit(ngc_main_signal, NULL);
-        goto fail_pg;
+        goto done;
     }
     ngc_config_resolve_threads(cfg, plan->ntasks);
     /* With --pg the result goes to the table, and to a file only with -o. */
-    ngc_output_t *out = NULL;
     if (ngc_main_signal || ((pg == NULL || cfg->output != NULL) &&
                             (out = ngc_output_open(cfg, &ngc_main_signal)) == NULL)) {
         if (ngc_main_signal)
             status = ngc_main_signal_exit(ngc_main_signal, NULL);
-        goto fail_plan;
+        goto done;
     }
     /* A series: the plot's place and the totals are checked before any work. */
-    ngc_year_totals_t *totals = NULL;
-    ngc_series_t *series = NULL;
     if (out != NULL && ngc_series_wanted(cfg)) {
         ngc_series_opts_t so;
         if ((cfg->plot != NULL && ngc_plot_check(cfg->plot) != NGC_OK) ||
             (cfg->normalize != NULL && (totals = ngc_normalize_load_years(cfg->normalize)) == NULL))
-            goto fail_out;
+            goto done;
         ngc_series_opts(&so, cfg, totals);
         if ((series = ngc_series_new(&so)) == NULL) {
             ngc_log_user(ENOMEM, "cannot set up the series");
-            goto fail_out;
+            goto done;
         }
     }
     char stage[160] = "";
     if (pg != NULL && ngc_pg_begin_job(pg, plan, argc, argv, stage, sizeof(stage)) != NGC_OK) {
         ngc_pg_fail_job(pg, "cannot set up the job");
-        goto fail_out;
+        goto done;
     }
     /* Where the reduce table spills when the keys outgrow --memory: only
      * named now, after our pid; the first process to spill creates it, so a
@@ -242,28 +284,29 @@ static int ngc_main_run(ngc_config_t *cfg, int argc, char **argv)
      * whatever happens; after a SIGKILL, by the next job's sweep. Merging
      * many runs takes descriptors: the workers inherit the raised limit. */
     ngc_spill_sweep(cfg->tmp_dir);
+    ngc_log_forget_user(); /* the sweep's notice is no failure */
     ngc_spill_raise_fd_limit();
-    ngc_spill_t *spill = ngc_spill_new(cfg->tmp_dir);
+    spill = ngc_spill_new(cfg->tmp_dir);
     if (spill == NULL) {
         ngc_log_user(ENOMEM, "cannot set up the spill directory");
         ngc_pg_fail_job(pg, "cannot set up the spill directory");
-        goto fail_out;
+        goto done;
     }
     bool unmappable;
-    ngc_shm_t *shm = ngc_shm_new(cfg, plan->ntasks, &unmappable);
+    shm = ngc_shm_new(cfg, plan->ntasks, &unmappable);
     if (shm == NULL) {
         ngc_pg_fail_job(pg, "cannot map shared memory");
         if (unmappable)
             status = NGC_EXIT_USAGE;
-        goto fail_dir;
+        goto done;
     }
 
-    ngc_proc_table_t *procs = malloc(sizeof(*procs));
+    procs = malloc(sizeof(*procs));
     if (procs == NULL)
-        goto fail_shm;
+        goto done;
     ngc_proc_table_init(procs, cfg->processes);
-    ngc_log_info("planned %u tasks over %u files; starting %u workers", plan->ntasks,
-                 plan->nfiles, cfg->processes);
+    ngc_log_info("planned %u tasks over %u files; starting %u workers; reduce table %llu bytes",
+                 plan->ntasks, plan->nfiles, cfg->processes, (unsigned long long)cfg->memory);
     ngc_worker_args_t wargs = {cfg, shm, pg != NULL ? stage : NULL, spill,
                                out != NULL ? ngc_output_line_format(out) : NULL};
     for (unsigned i = 0; i < cfg->processes; i++) {
@@ -271,15 +314,16 @@ static int ngc_main_run(ngc_config_t *cfg, int argc, char **argv)
             ngc_log_user(0, "cannot start %u worker processes", cfg->processes);
             ngc_proc_kill_all(procs);
             ngc_pg_fail_job(pg, "cannot start the workers");
-            goto fail_procs;
+            goto done;
         }
     }
+    run.setup_seconds = ngc_main_elapsed(&t0);
 
-    ngc_coord_t *co = ngc_coord_new(cfg, plan, shm, procs, ngc_worker_main, &wargs);
+    co = ngc_coord_new(cfg, plan, shm, procs, ngc_worker_main, &wargs);
     if (co == NULL) {
         ngc_proc_kill_all(procs);
         ngc_pg_fail_job(pg, "cannot start the coordinator");
-        goto fail_procs;
+        goto done;
     }
     /* With --pg the partitions go to the database and the output, if any,
      * is merged in one process. */
@@ -301,51 +345,57 @@ static int ngc_main_run(ngc_config_t *cfg, int argc, char **argv)
         ngc_pg_fail_job(pg, res == NGC_COORD_INTERRUPTED ? ngc_coord_signal_name(sig) : why);
         if (res == NGC_COORD_INTERRUPTED)
             status = ngc_main_signal_exit(sig, NULL);
-        goto fail_coord;
+        goto done;
     }
-    int rc = ngc_main_finish(out, shm, spill, pg, co, cfg, series);
+    struct timespec t1;
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    int rc = ngc_main_finish(cfg, out, shm, spill, pg, co, series);
+    run.output_seconds = ngc_main_elapsed(&t1);
     if (rc == NGC_AGAIN) {
         ngc_pg_fail_job(pg, ngc_coord_signal_name(ngc_main_signal));
         status = ngc_main_signal_exit(ngc_main_signal ? ngc_main_signal : SIGINT, out);
-        goto fail_coord;
+        goto done;
     }
     if (rc == NGC_EOF) {
         ngc_pg_fail_job(pg, "the reader of the output went away");
         status = NGC_EXIT_SIGPIPE; /* like a process killed by SIGPIPE, but cleaned up */
-        goto fail_coord;
+        goto done;
     }
     if (rc != NGC_OK)
-        goto fail_coord;
+        goto done;
     if (out != NULL)
         ngc_log_info("output written: %llu lines", (unsigned long long)ngc_output_lines(out));
-    double wall = ngc_main_elapsed(&t0);
-    uint64_t printed = out != NULL ? ngc_output_lines(out) : 0;
     /* Spilled partitions are empty in memory: a printed line says more. */
-    if (cfg->nselects > 0 && (out == NULL || printed == 0) &&
+    if (cfg->nselects > 0 && (out == NULL || ngc_output_lines(out) == 0) &&
         ngc_counters_distinct(ngc_shm_counters(shm)) == 0)
         ngc_log_user(0, "note: no ngram matched the selection");
-    if (cfg->stats != NGC_STATS_NONE)
-        ngc_summary_print(cfg, plan, shm, co, wall, printed);
-    else
+    if (cfg->stats == NGC_STATS_TEXT)
+        ngc_summary_print(cfg, plan, shm, co, ngc_main_elapsed(&t0),
+                          out != NULL ? ngc_output_lines(out) : 0);
+    else if (cfg->stats == NGC_STATS_NONE)
         ngc_summary_warn_malformed(plan, shm, co);
     status = NGC_EXIT_OK;
 
-fail_coord:
+done:
+    if (cfg->stats == NGC_STATS_JSON) {
+        run.plan = plan;
+        run.shm = shm;
+        run.co = co;
+        run.out = out;
+        run.wall_seconds = ngc_main_elapsed(&t0);
+        run.exit_status = status;
+        run.error = status != NGC_EXIT_OK ? ngc_log_first_user() : NULL;
+        ngc_summary_json(&run);
+    }
     ngc_coord_free(co);
-fail_procs:
     free(procs);
-fail_shm:
     ngc_shm_free(shm);
-fail_dir:
     ngc_spill_remove(spill);
     ngc_spill_free(spill);
-fail_out:
     ngc_series_free(series);
     free(totals);
     ngc_output_free(out);
-fail_plan:
     ngc_plan_free(plan);
-fail_pg:
     ngc_pg_free(pg);
     return status;
 }

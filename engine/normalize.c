@@ -51,7 +51,7 @@ static char *ngc_normalize_read(const char *path, size_t *len)
 {
     FILE *f = fopen(path, "rb");
     if (f == NULL) {
-        ngc_log_user(0, "--normalize: cannot open '%s': %s", path, strerror(errno));
+        ngc_log_file(errno, path, "cannot open (--normalize)");
         return NULL;
     }
     char *buf = malloc(NGC_TOTALS_FILE_MAX + 1);
@@ -59,7 +59,7 @@ static char *ngc_normalize_read(const char *path, size_t *len)
     bool read_error = buf == NULL || ferror(f);
     fclose(f);
     if (read_error || *len > NGC_TOTALS_FILE_MAX) {
-        ngc_log_user(0, "--normalize: cannot read '%s'%s", path,
+        ngc_log_file(0, path, "cannot read (--normalize)%s",
                      *len > NGC_TOTALS_FILE_MAX ? ": larger than 64 MiB, not a totals file" : "");
         free(buf);
         return NULL;
@@ -116,8 +116,9 @@ static int ngc_normalize_walk(const char *path, const char *buf, size_t len,
             }
             index++;
             if ((n != 3 && n != 4) || (arity != 0 && n != arity) || v[0] < 1 || v[0] > 9999) {
-                ngc_log_user(0, "--normalize: '%s': tuple %u ('%.*s') is not year,match,pages,volume "
-                                "or year,match,volume like the others", path, index,
+                ngc_log_file(0, path, "tuple %u ('%.*s') is not year,match,pages,volume or "
+                                      "year,match,volume like the others: is it Google's "
+                                      "totalcounts file? (--normalize)", index,
                              (int)(t - s < 60 ? t - s : 60), s);
                 return NGC_ERROR;
             }
@@ -146,7 +147,7 @@ static int ngc_normalize_sum(const char *path, const uint64_t v[4], unsigned n, 
     if (v[0] < sum->from || v[0] > sum->to)
         return NGC_OK;
     if (!ngc_counters_add(sum->count, &sum->out->match, &sum->out->volume, v[1], v[n - 1])) {
-        ngc_log_user(0, "--normalize: '%s': the totals pass 2^64-1", path);
+        ngc_log_file(0, path, "the totals pass 2^64-1 (--normalize)");
         return NGC_ERROR;
     }
     return NGC_OK;
@@ -166,8 +167,8 @@ int ngc_normalize_load(const char *path, uint32_t from, uint32_t to, ngc_count_t
     free(buf);
     if (rc == NGC_OK && ((count != NGC_COUNT_VOLUME && out->match == 0) ||
                          (count != NGC_COUNT_MATCH && out->volume == 0))) {
-        ngc_log_user(0, "--normalize: '%s' has %s for years %u..%u", path,
-                     index == 0 ? "no tuples" : "no words or books", from, to);
+        ngc_log_file(0, path, "has %s for years %u..%u (--normalize): check --from-year and "
+                              "--to-year", index == 0 ? "no tuples" : "no words or books", from, to);
         rc = NGC_ERROR;
     }
     return rc;
@@ -178,7 +179,7 @@ static int ngc_normalize_year(const char *path, const uint64_t v[4], unsigned n,
     ngc_year_totals_t *yt = arg;
     uint32_t y = (uint32_t)v[0];
     if (yt->has[y]) {
-        ngc_log_user(0, "--normalize: '%s' has year %u twice", path, y);
+        ngc_log_file(0, path, "has year %u twice (--normalize)", y);
         return NGC_ERROR;
     }
     yt->has[y] = true;
@@ -200,7 +201,7 @@ ngc_year_totals_t *ngc_normalize_load_years(const char *path)
     }
     free(buf);
     if (index == 0) {
-        ngc_log_user(0, "--normalize: '%s' has no tuples", path);
+        ngc_log_file(0, path, "has no tuples: is it Google's totalcounts file? (--normalize)");
         free(yt);
         return NULL;
     }

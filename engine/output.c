@@ -46,6 +46,8 @@ struct ngc_output_s {
     uint64_t lines_out;    /* whole lines handed to write(2) */
     uint64_t bytes_out;
     volatile sig_atomic_t *stop;
+    ngc_output_progress_fn progress;
+    void *progress_arg;
     bool members;          /* gzip members were written whole: nothing to deflate */
     ngc_line_format_t lf;
 };
@@ -158,10 +160,11 @@ static int ngc_output_check_inputs(const ngc_config_t *cfg, const struct stat *o
         if (rc == 0 && S_ISREG(st.st_mode) && st.st_dev == out->st_dev &&
             st.st_ino == out->st_ino) {
             if (strcmp(in, "-") == 0)
-                ngc_log_user(0, "cannot write '%s': it is the input (standard input)",
-                             cfg->output);
+                ngc_log_file(0, cfg->output, "cannot write: it is the input (standard input);"
+                                             " choose another -o");
             else
-                ngc_log_user(0, "cannot write '%s': it is the input '%s'", cfg->output, in);
+                ngc_log_file(0, cfg->output, "cannot write: it is the input '%s'; choose"
+                                             " another -o", in);
             return NGC_ERROR;
         }
     }
@@ -232,8 +235,10 @@ fail:
     out->fd = -1;
     /* The directory exists (it was just resolved): ENOENT is a file system
      * that takes no new files, such as /proc. */
-    ngc_log_user(0, "cannot create a temporary file in '%s' for '%s': %s", dir, out->name,
-                 err == ENOENT ? "the file system does not allow new files" : strerror(err));
+    ngc_log_file(0, out->name, "cannot create a temporary file in '%s': %s%s", dir,
+                 err == ENOENT ? "the file system does not allow new files" : strerror(err),
+                 err == ENOENT ? "" : err == ENOSPC ? " (free some space, or write elsewhere)"
+                                                    : "");
     free(dir);
     return NGC_ERROR;
 }
@@ -246,7 +251,7 @@ static int ngc_output_open_path(ngc_output_t *out)
     struct stat st;
     if (stat(cfg->output, &st) == 0) {
         if (S_ISDIR(st.st_mode)) {
-            ngc_log_user(EISDIR, "cannot write '%s'", cfg->output);
+            ngc_log_file(EISDIR, cfg->output, "cannot write");
             return NGC_ERROR;
         }
         if (!S_ISREG(st.st_mode)) {
@@ -256,7 +261,7 @@ static int ngc_output_open_path(ngc_output_t *out)
             if (out->fd < 0) {
                 /* A FIFO with no reader waits in open(); a signal ends it. */
                 if (errno != EINTR)
-                    ngc_log_user(errno, "cannot open '%s'", cfg->output);
+                    ngc_log_file(errno, cfg->output, "cannot open");
                 return NGC_ERROR;
             }
             out->own_fd = true;
@@ -269,11 +274,11 @@ static int ngc_output_open_path(ngc_output_t *out)
     } else if (errno == ENOENT) {
         out->target = ngc_output_resolve_new(cfg->output);
     } else {
-        ngc_log_user(errno, "cannot write '%s'", cfg->output);
+        ngc_log_file(errno, cfg->output, "cannot write");
         return NGC_ERROR;
     }
     if (out->target == NULL) {
-        ngc_log_user(errno, "cannot create '%s'", cfg->output);
+        ngc_log_file(errno, cfg->output, "cannot create");
         return NGC_ERROR;
     }
     if (ngc_output_temp(out) != NGC_OK)
@@ -314,7 +319,7 @@ ngc_output_t *ngc_output_open(const ngc_config_t *cfg, volatile sig_atomic_t *st
     } else if (fdn >= 0) {
         out->fd = fcntl(fdn, F_DUPFD_CLOEXEC, 3);
         if (out->fd < 0) {
-            ngc_log_user(errno, "cannot write '%s'", cfg->output);
+            ngc_log_file(errno, cfg->output, "cannot write");
             goto fail;
         }
         out->own_fd = true;
@@ -355,7 +360,7 @@ static int ngc_output_raw(ngc_output_t *out, const char *p, size_t n, size_t *do
                 continue;
             if (errno == EPIPE && out->streamed)
                 return NGC_EOF;
-            ngc_log_user(errno, "cannot write '%s'", out->name);
+            ngc_log_file(errno, out->name, "cannot write");
             return NGC_ERROR;
         }
         p += w;
@@ -422,7 +427,7 @@ static int ngc_output_flush(ngc_output_t *out, bool finish)
     int rc = ngc_output_deflate(&out->zs, out->buf, out->len, finish, out->zbuf, out->cap,
                                 ngc_output_sink, out, &zfailed);
     if (zfailed)
-        ngc_log_user(0, "deflate() failed for '%s'", out->name);
+        ngc_log_file(0, out->name, "deflate() failed");
     if (rc != NGC_OK)
         return rc;
     out->len = 0;
@@ -682,6 +687,8 @@ int ngc_output_each(ngc_output_t *out, const ngc_counters_t *c, ngc_spill_t *sp,
     uint64_t limit = out->cfg->top ? out->cfg->top : UINT64_MAX;
     for (uint64_t taken = 0; rc == NGC_OK && n > 0 && taken < limit; taken++) {
         rc = fn != NULL ? fn(&heap[0]->e, arg) : ngc_output_entry(out, &heap[0]->e);
+        if (rc == NGC_OK && (taken & 0xfff) == 0xfff && out->progress != NULL)
+            out->progress(out->progress_arg, out->lines);
         if (rc != NGC_OK || ((taken & 0xffff) == 0xffff && *out->stop))
             break;
         rc = ngc_sources_advance(heap, &n, order, err, sizeof(err));
@@ -736,6 +743,8 @@ int ngc_output_put(ngc_output_t *out, const char *p, size_t n, uint64_t lines)
         out->lines_out = out->lines;
     else if (!out->gzip)
         out->lines_out += ngc_output_newlines(p, done);
+    if (rc == NGC_OK && out->progress != NULL)
+        out->progress(out->progress_arg, out->lines);
     return rc != NGC_OK ? rc : *out->stop ? NGC_AGAIN : NGC_OK;
 }
 
@@ -744,6 +753,12 @@ void ngc_output_set_format(ngc_output_t *out, const ngc_line_format_t *lf)
     ngc_assert(out->lines == 0 && out->bytes_out == 0 && !out->members);
     out->lf = *lf;
     out->len = ngc_output_header(&out->lf, out->buf);
+}
+
+void ngc_output_set_progress(ngc_output_t *out, ngc_output_progress_fn fn, void *arg)
+{
+    out->progress = fn;
+    out->progress_arg = arg;
 }
 
 const ngc_line_format_t *ngc_output_line_format(const ngc_output_t *out)
@@ -776,7 +791,7 @@ int ngc_output_sync(ngc_output_t *out)
     /* Everything that a full disk can fail happens before the rename, so
      * the file being replaced stays as it was. */
     if (fdatasync(out->fd) != 0) {
-        ngc_log_user(errno, "cannot write '%s'", out->name);
+        ngc_log_file(errno, out->name, "cannot write");
         return NGC_ERROR;
     }
     if (out->anon) {
@@ -793,7 +808,7 @@ int ngc_output_sync(ngc_output_t *out)
             err = linkat(AT_FDCWD, proc, AT_FDCWD, name, AT_SYMLINK_FOLLOW) == 0 ? 0 : errno;
         }
         if (err != 0) {
-            ngc_log_user(err, "cannot link the result into '%s'", out->target);
+            ngc_log_file(err, out->target, "cannot link the result into place");
             free(name);
             return NGC_ERROR;
         }
@@ -802,7 +817,7 @@ int ngc_output_sync(ngc_output_t *out)
     int fd = out->fd;
     out->fd = -1;
     if (close(fd) != 0) {
-        ngc_log_user(errno, "cannot write '%s'", out->name);
+        ngc_log_file(errno, out->name, "cannot write");
         return NGC_ERROR;
     }
     out->synced = true;
@@ -819,14 +834,14 @@ int ngc_output_commit(ngc_output_t *out)
         int fd = out->fd;
         out->fd = -1;
         if (close(fd) != 0) {
-            ngc_log_user(errno, "cannot write '%s'", out->name);
+            ngc_log_file(errno, out->name, "cannot write");
             return NGC_ERROR;
         }
     }
     if (out->tmp_path == NULL)
         return NGC_OK;
     if (rename(out->tmp_path, out->target) != 0) {
-        ngc_log_user(errno, "cannot rename '%s' to '%s'", out->tmp_path, out->target);
+        ngc_log_file(errno, out->target, "cannot rename '%s' to it", out->tmp_path);
         return NGC_ERROR;
     }
     free(out->tmp_path);

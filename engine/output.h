@@ -90,6 +90,10 @@ int ngc_output_each(ngc_output_t *out, const ngc_counters_t *c, ngc_spill_t *sp,
  * ngc_output_advance(out, its length) called. Codes as ngc_output_write. */
 int ngc_output_reserve(ngc_output_t *out, size_t need, char **dst);
 void ngc_output_advance(ngc_output_t *out, size_t n);
+/* Called with the lines written so far, every 4096 lines of
+ * ngc_output_write and after each ngc_output_put: main's progress. */
+typedef void (*ngc_output_progress_fn)(void *arg, uint64_t lines);
+void ngc_output_set_progress(ngc_output_t *out, ngc_output_progress_fn fn, void *arg);
 /*
  * Writes n bytes formatted elsewhere (ngc_output_line's lines, `lines` of
  * them; for a .gz output, one whole gzip member holding them), instead of

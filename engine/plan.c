@@ -25,17 +25,17 @@ static int ngc_plan_probe(const char *path, ngc_file_t *f, bool *splittable)
     if (fd < 0) {
         /* EINTR: a stop signal ended the wait for a FIFO's writer; main says so. */
         if (errno != EINTR)
-            ngc_log_user(errno, "cannot open '%s'", path);
+            ngc_log_file(errno, path, "cannot open");
         return NGC_ERROR;
     }
     struct stat st;
     if (fstat(fd, &st) != 0) {
-        ngc_log_user(errno, "cannot stat '%s'", path);
+        ngc_log_file(errno, path, "cannot stat");
         close(fd);
         return NGC_ERROR;
     }
     if (S_ISDIR(st.st_mode)) {
-        ngc_log_user(EISDIR, "cannot read '%s'", path);
+        ngc_log_file(0, path, "is a directory: name the files in it (%s/*)", path);
         close(fd);
         return NGC_ERROR;
     }
@@ -53,7 +53,7 @@ static int ngc_plan_probe(const char *path, ngc_file_t *f, bool *splittable)
             n = pread(fd, magic, 2, 0);
         while (n < 0 && errno == EINTR);
         if (n < 0) {
-            ngc_log_user(errno, "cannot read '%s'", path);
+            ngc_log_file(errno, path, "cannot read");
             close(fd);
             return NGC_ERROR;
         }
@@ -97,8 +97,7 @@ ngc_plan_t *ngc_plan_new(const ngc_config_t *cfg)
             if (split[i] && !f->gzip)
                 n = f->size / cfg->chunk_size + (f->size % cfg->chunk_size != 0);
             if (n > UINT32_MAX / 2) {
-                ngc_log_user(0, "'%s' would make too many tasks; use a larger --chunk-size",
-                             f->path);
+                ngc_log_file(0, f->path, "would make too many tasks: use a larger --chunk-size");
                 goto fail;
             }
             f->ntasks = (uint32_t)n;

@@ -50,17 +50,17 @@ int ngc_plot_check(const char *path)
     struct stat st;
     if (stat(path, &st) == 0) {
         if (S_ISDIR(st.st_mode)) {
-            ngc_log_user(EISDIR, "--plot: cannot write '%s'", path);
+            ngc_log_file(EISDIR, path, "cannot write the chart (--plot)");
             return NGC_ERROR;
         }
         if (access(path, W_OK) != 0) {
-            ngc_log_user(errno, "--plot: cannot write '%s'", path);
+            ngc_log_file(errno, path, "cannot write the chart (--plot)");
             return NGC_ERROR;
         }
         return NGC_OK;
     }
     if (errno != ENOENT) {
-        ngc_log_user(errno, "--plot: cannot write '%s'", path);
+        ngc_log_file(errno, path, "cannot write the chart (--plot)");
         return NGC_ERROR;
     }
     const char *slash = strrchr(path, '/');
@@ -73,7 +73,7 @@ int ngc_plot_check(const char *path)
         int err = errno;
         if (err == 0 || (stat(dir, &st) == 0 && !S_ISDIR(st.st_mode)))
             err = ENOTDIR;
-        ngc_log_user(0, "--plot: cannot create '%s': %s", path, strerror(err));
+        ngc_log_file(err, path, "cannot create the chart (--plot): its directory is not writable");
         rc = NGC_ERROR;
     }
     free(dir);
@@ -422,7 +422,7 @@ static int ngc_plot_png(const char *path, const ngc_series_t *s, const ngc_confi
     cairo_debug_reset_static_data();
     FcFini();
     if (st != CAIRO_STATUS_SUCCESS) {
-        ngc_log_user(0, "--plot: cannot write '%s': %s", path, cairo_status_to_string(st));
+        ngc_log_file(0, path, "cannot write the chart (--plot): %s", cairo_status_to_string(st));
         return NGC_ERROR;
     }
     return NGC_OK;
@@ -443,12 +443,12 @@ int ngc_plot_write(const char *path, const ngc_series_t *s, const ngc_config_t *
     }
     FILE *f = fopen(path, "w");
     if (f == NULL) {
-        ngc_log_user(errno, "--plot: cannot write '%s'", path);
+        ngc_log_file(errno, path, "cannot write the chart (--plot)");
         return NGC_ERROR;
     }
     ngc_plot_svg(f, s, cfg, title);
     if (ferror(f) | (fclose(f) != 0)) {
-        ngc_log_user(errno, "--plot: cannot write '%s'", path);
+        ngc_log_file(errno, path, "cannot write the chart (--plot)");
         unlink(path);
         return NGC_ERROR;
     }

@@ -229,7 +229,7 @@ int ngc_series_finish(ngc_series_t *s, char *err, size_t cap)
                  * is 0 whatever its total (the 2020 file lacks years). */
                 if (s->o.totals != NULL && c > 0 &&
                     (!s->o.totals->has[y] || ngc_series_total(s, y, v) == 0)) {
-                    snprintf(err, cap, "--normalize: '%s' %s year %u, which '%.*s' has (%s %llu)",
+                    snprintf(err, cap, "%s: %s year %u, which '%.*s' has (%s %llu) (--normalize)",
                              s->o.totals_path, s->o.totals->has[y] ? "has a total of 0 for"
                                                                    : "has no total for",
                              y, (int)(g->len < 80 ? g->len : 80), s->arena + g->off,

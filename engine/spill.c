@@ -97,7 +97,8 @@ static int ngc_spill_open(ngc_spill_t *s, char *err, size_t cap)
     char shown[NGC_SPILL_SHOW + 8];
     int tfd = open(s->tmp_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (tfd < 0 || (mkdirat(tfd, s->name, 0700) != 0 && errno != EEXIST)) {
-        snprintf(err, cap, "--tmp-dir: cannot create a directory in '%s': %s",
+        snprintf(err, cap, "%s: cannot create a directory for spilled runs: %s (--tmp-dir names"
+                           " another place)",
                  ngc_spill_dir_show(s->tmp_dir, shown, sizeof(shown)), strerror(errno));
         if (tfd >= 0)
             close(tfd);
@@ -115,7 +116,7 @@ static int ngc_spill_open(ngc_spill_t *s, char *err, size_t cap)
         e = errno;
     else if (fd >= 0)
         return fd;
-    snprintf(err, cap, "cannot open spill directory '%s': %s", s->show, strerror(e));
+    snprintf(err, cap, "%s: cannot open the spill directory: %s", s->show, strerror(e));
     if (fd >= 0)
         close(fd);
     return -1;

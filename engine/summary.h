@@ -8,10 +8,27 @@
 
 #include "engine/config.h"
 #include "engine/coordinator.h"
+#include "engine/output.h"
 #include "engine/plan.h"
 #include "engine/shm.h"
 
-/* Coordinator only, after the run. */
+/* What --stats=json reports: whatever of the run got set up (NULL for the
+ * parts that did not), how it ended, and how long each part took. */
+typedef struct {
+    const ngc_config_t *cfg;
+    const ngc_plan_t *plan;
+    const ngc_shm_t *shm;
+    ngc_coord_t *co;
+    const ngc_output_t *out;
+    double wall_seconds, setup_seconds, output_seconds;
+    int exit_status;
+    const char *error; /* the first message of a failed run, or NULL */
+} ngc_summary_run_t;
+
+/* --stats=json: one JSON object on standard error, also for a failed run.
+ * Coordinator only, after the run. */
+void ngc_summary_json(const ngc_summary_run_t *r);
+/* --stats (text). Coordinator only, after a run that went well. */
 void ngc_summary_print(const ngc_config_t *cfg, const ngc_plan_t *plan, const ngc_shm_t *shm,
                        ngc_coord_t *co, double wall_seconds, uint64_t output_lines);
 /* The warning printed without --stats when lines were malformed. */

@@ -714,7 +714,7 @@ static void test_gzip_trailing(void **state)
         char err[NGC_MSG_TEXT_MAX] = "";
         assert_int_equal(ngc_t_read(&t, &got, NULL, err, sizeof(err)), NGC_ERROR);
         char say[NGC_MSG_TEXT_MAX + 64];
-        snprintf(say, sizeof(say), "trailing garbage after gzip data in '%s'", path);
+        snprintf(say, sizeof(say), "%s: trailing garbage after gzip data", path);
         if (strcmp(err, say) != 0)
             fail_msg("tail %zu: message \"%s\"", i, err);
         free(got.p);

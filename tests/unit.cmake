@@ -1,7 +1,6 @@
 # Unit tests: one cmocka executable per module (tests/test_<name>.c), each
 # registered as ctest unit_<name>. Label "unit" for pure code, "proc" for
 # tests that fork or start threads (these also run under ThreadSanitizer).
-pkg_check_modules(CMOCKA REQUIRED IMPORTED_TARGET cmocka)
 
 function(ngc_unit_test name label)
   add_executable(test_${name} ${CMAKE_CURRENT_SOURCE_DIR}/test_${name}.c)

@@ -63,10 +63,10 @@ static const char *ngc_reader_name(const ngc_reader_t *r)
 static int ngc_reader_fail(ngc_reader_t *r, int err, const char *what)
 {
     if (err != 0)
-        snprintf(r->err, sizeof(r->err), "%s '%s': %s", what, ngc_reader_name(r),
+        snprintf(r->err, sizeof(r->err), "%s: %s: %s", ngc_reader_name(r), what,
                  strerror(err));
     else
-        snprintf(r->err, sizeof(r->err), "%s '%s'", what, ngc_reader_name(r));
+        snprintf(r->err, sizeof(r->err), "%s: %s", ngc_reader_name(r), what);
     return NGC_ERROR;
 }
 
@@ -125,8 +125,9 @@ static ssize_t ngc_reader_pread(ngc_reader_t *r, char *dst, size_t want)
         ssize_t n = pread(r->fd, dst, want, (off_t)r->pos);
         if (n == 0 && r->pos < r->end) {
             /* The plan saw more bytes: counting less would be a wrong total. */
-            snprintf(r->err, sizeof(r->err), "cannot read '%s': it shrank to %llu bytes "
-                     "while being counted", ngc_reader_name(r), (unsigned long long)r->pos);
+            snprintf(r->err, sizeof(r->err), "%s: cannot read: it shrank to %llu bytes "
+                     "while being counted; count a copy that nothing writes to",
+                     ngc_reader_name(r), (unsigned long long)r->pos);
             return NGC_ERROR;
         }
         if (n >= 0) {
@@ -166,7 +167,8 @@ static ssize_t ngc_reader_inflate(ngc_reader_t *r, char *dst, size_t want)
             return NGC_ERROR;
         if (r->in_pos == r->in_len && r->in_eof) {
             if (ngc_inflate_in_member(r->zs))
-                return ngc_reader_fail(r, 0, "truncated gzip data in");
+                return ngc_reader_fail(r, 0, "truncated gzip data: the file is incomplete"
+                                             " (fetch it again; gzip -t checks a file)");
             return 0;
         }
         const unsigned char *in = r->in + r->in_pos;
@@ -175,12 +177,12 @@ static ssize_t ngc_reader_inflate(ngc_reader_t *r, char *dst, size_t want)
         long n = ngc_inflate_run(r->zs, &in, &in_len, dst, want, &member_end);
         r->in_pos = r->in_len - in_len;
         if (n == NGC_INFLATE_GARBAGE) {
-            snprintf(r->err, sizeof(r->err), "trailing garbage after gzip data in '%s'",
+            snprintf(r->err, sizeof(r->err), "%s: trailing garbage after gzip data",
                      ngc_reader_name(r));
             return NGC_ERROR;
         }
         if (n < 0) {
-            snprintf(r->err, sizeof(r->err), "corrupt gzip data in '%s': %s",
+            snprintf(r->err, sizeof(r->err), "%s: corrupt gzip data: %s (gzip -t checks a file)",
                      ngc_reader_name(r), ngc_inflate_error(r->zs));
             return NGC_ERROR;
         }

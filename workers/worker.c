@@ -571,6 +571,7 @@ static void ngc_worker_start_task(ngc_worker_t *w, const ngc_msg_task_t *msg, in
         event_base_loopbreak(w->base);
         return;
     }
+    ngc_failpoint_delay();
     t->in_use = true;
     t->msg = *msg;
     t->failed = t->eof = t->reading = t->parsing = t->merging = false;

@@ -135,7 +135,7 @@ fi
 expect_exit "--by-year --text" 2 "--by-year needs Google Books files" --by-year --text "$WORK/v2.tsv"
 expect_exit "--select ''" 2 "an empty ngram selects nothing" --select '' "$WORK/v2.tsv"
 expect_exit "--select 'a,,b'" 2 "an empty ngram selects nothing" --select 'a,,b' "$WORK/v2.tsv"
-expect_exit "--select-file missing" 2 "cannot open '$WORK/none.txt'" \
+expect_exit "--select-file missing" 2 "$WORK/none.txt: cannot open" \
     --select-file "$WORK/none.txt" "$WORK/v2.tsv"
 printf '\n  \n\n' > "$WORK/blank.txt"
 expect_exit "--select-file of blank lines" 2 "holds no ngram" \

@@ -22,7 +22,8 @@ check "clean run equals the reference" cmp -s "$WORK/ref.out" "$WORK/clean.out"
 fp_run() {
     local name=$1 fps=$2 pattern=$3 rc=0
     shift 3
-    NGRAM_FAILPOINTS="$fps" "$NGC_BIN" --no-progress "$@" > "$WORK/fp.out" 2> "$WORK/fp.err" || rc=$?
+    # -v: each retried task's own line (without it, one line per death).
+    NGRAM_FAILPOINTS="$fps" "$NGC_BIN" --no-progress -v "$@" > "$WORK/fp.out" 2> "$WORK/fp.err" || rc=$?
     if [ "$rc" -ne 0 ]; then
         fail "$name: exit $rc: $(head -c 400 "$WORK/fp.err")"
     elif ! cmp -s "$WORK/clean.out" "$WORK/fp.out"; then

@@ -251,8 +251,8 @@ for e in "${ENGINES[@]}"; do
     same_as "gzip padded with zeros, --inflate $e" "$WORK/g.ref" --inflate "$e" "$WORK/pad.gz"
     same_as "two members and padding, --inflate $e" "$WORK/two.ref" --inflate "$e" "$WORK/two.gz"
     same_as "padded gzip on standard input, --inflate $e" "$WORK/g.ref" --inflate "$e" - < "$WORK/pad.gz"
-    expect_exit "garbage after padding, --inflate $e" 1 "^ngram-count: trailing garbage after gzip data in '.*junk.gz'" --inflate "$e" "$WORK/junk.gz"
-    expect_exit "garbage after a member, --inflate $e" 1 "^ngram-count: trailing garbage after gzip data in '.*junk2.gz'" --inflate "$e" "$WORK/junk2.gz"
+    expect_exit "garbage after padding, --inflate $e" 1 "^ngram-count: .*junk.gz: trailing garbage after gzip data" --inflate "$e" "$WORK/junk.gz"
+    expect_exit "garbage after a member, --inflate $e" 1 "^ngram-count: .*junk2.gz: trailing garbage after gzip data" --inflate "$e" "$WORK/junk2.gz"
 done
 
 # --- --stats=json with file names that are not UTF-8 --------------------------

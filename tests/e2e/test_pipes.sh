@@ -126,16 +126,16 @@ refused() {
         pass
     fi
 }
-refused "- /dev/stdin" "cannot read '/dev/stdin': it is the same pipe as '-'" \
+refused "- /dev/stdin" "/dev/stdin: cannot read: it is the same pipe as '-'" \
     - /dev/stdin < <(cat "$IN")
-refused "/dev/stdin twice" "cannot read '/dev/stdin' twice: a pipe can be read only once" \
+refused "/dev/stdin twice" "/dev/stdin: cannot read twice: a pipe can be read only once" \
     /dev/stdin "$IN" /dev/stdin < <(cat "$IN")
-refused "/dev/fd/0 -" "cannot read '-': it is the same pipe as '/dev/fd/0'" \
+refused "/dev/fd/0 -" " -: cannot read: it is the same pipe as '/dev/fd/0'" \
     /dev/fd/0 - < <(cat "$IN")
-refused "fifo twice, no writer" "cannot read '.*/f' twice: a pipe can be read only once" \
+refused "fifo twice, no writer" ".*/f: cannot read twice: a pipe can be read only once" \
     "$WORK/f" "$WORK/f"
 ln -s "$WORK/f" "$WORK/f-link"
-refused "fifo and a link to it" "cannot read '.*/f-link': it is the same pipe as '.*/f'" \
+refused "fifo and a link to it" ".*/f-link: cannot read: it is the same pipe as '.*/f'" \
     "$WORK/f" "$IN" "$WORK/f-link"
 refused "- -" "standard input \('-'\) given more than once" - - < <(cat "$IN")
 # A regular file named twice is counted twice, also as standard input.

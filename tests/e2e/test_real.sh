@@ -336,7 +336,7 @@ if [ "$rc" -eq 0 ]; then
 else
     check "--normalize totalcounts-2009: exit 1 (got $rc)" test "$rc" -eq 1
     check "--normalize totalcounts-2009: the message names the file" \
-        grep -q "^ngram-count: .*'$T2009'" "$WORK/ngc.err"
+        grep -q "^ngram-count: $T2009: " "$WORK/ngc.err"
     check "--normalize totalcounts-2009: no output" test ! -s "$WORK/ngc.out"
 fi
 finish

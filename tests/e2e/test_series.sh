@@ -301,7 +301,7 @@ same_as "normalized and smoothed" "$WORK/hand.ns" --by-year --normalize "$WORK/h
 check "normalized both, csv" cmp -s <(head -2 "$WORK/hand.both") "$WORK/hand.nsb"
 # A year with a count but no total is an error naming both.
 printf '2000\t1000\t5\t10\n2004\t800\t5\t10\n' > "$WORK/hand.short"
-expect_exit "total missing" 1 "hand.short' has no total for year 2002" --by-year \
+expect_exit "total missing" 1 "hand.short: has no total for year 2002" --by-year \
     --normalize "$WORK/hand.short" "$WORK/hand.tsv"
 printf '2000,1000,5,10 2002,0,0,0 2004,800,5,10\n' > "$WORK/hand.zero"
 expect_exit "total zero" 1 "has a total of 0 for year 2002" --by-year \
@@ -323,7 +323,7 @@ if grep -q "needs cairo" "$WORK/png.err"; then
     check "png without cairo is exit 2" test "$rc" -eq 2
 fi
 # An unwritable plot fails before any counting.
-expect_exit "plot dir missing" 1 "cannot create '$WORK/no/p.svg'" -v --by-year \
+expect_exit "plot dir missing" 1 "$WORK/no/p.svg: cannot create the chart" -v --by-year \
     --plot "$WORK/no/p.svg" "$WORK/hand.tsv"
 check "plot checked first" bash -c "! grep -q 'planned' '$WORK/ngc.err'"
 mkdir "$WORK/x.svg"

@@ -82,7 +82,7 @@ if ! under_tsan; then
     fi
     # An unusable --tmp-dir fails the job that spills (at its first run; a job
     # that never spills never needs it: test_spill_edges.sh).
-    expect_exit "unusable --tmp-dir" 1 "tmp-dir: cannot create" --memory 16M --tmp-dir "$WORK/missing/dir" \
+    expect_exit "unusable --tmp-dir" 1 "cannot create a directory for spilled runs: .* \(--tmp-dir names another place\)" --memory 16M --tmp-dir "$WORK/missing/dir" \
         -o "$WORK/unusable.out" "$WORK/in.tsv"
     check "unusable --tmp-dir: no output file" test ! -e "$WORK/unusable.out"
 fi
