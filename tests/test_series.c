@@ -157,7 +157,7 @@ static void test_normalize(void **state)
     t->has[2001] = false;
     s = ngc_t_series(0, 0, false, 0, t);
     assert_int_equal(ngc_series_finish(s, err, sizeof(err)), NGC_ERROR);
-    assert_non_null(strstr(err, "'T' has no total for year 2001, which 'w y' has"));
+    assert_non_null(strstr(err, "T: has no total for year 2001, which 'w y' has"));
     ngc_series_free(s);
     t->has[2001] = true;
     t->match[2001] = 0;
