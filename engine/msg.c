@@ -90,7 +90,7 @@ int ngc_msg_decode(const uint8_t *p, size_t avail, ngc_msg_t *out, size_t *used,
             *why = "task path holds a NUL byte";
             return NGC_ERROR;
         }
-        if (t->kind < NGC_TASK_MAP_PLAIN || t->kind > NGC_TASK_FORMAT) {
+        if (t->kind < NGC_TASK_MAP_PLAIN || t->kind > NGC_TASK_KIND_LAST) {
             *why = "unknown task kind";
             return NGC_ERROR;
         }

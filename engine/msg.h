@@ -34,7 +34,8 @@ typedef enum {
     NGC_TASK_MAP_STDIN = 3, /* standard input, gzip or plain */
     NGC_TASK_SORT = 4,      /* sort partitions [offset, offset+length) */
     NGC_TASK_LOAD = 5,      /* COPY partitions [offset, offset+length) to PostgreSQL */
-    NGC_TASK_FORMAT = 6     /* format output range `offset` of `length` into its window */
+    NGC_TASK_FORMAT = 6,    /* format output range `offset` of `length` into its window */
+    NGC_TASK_KIND_LAST = NGC_TASK_FORMAT /* the decoder and the fuzz harness check against it */
 } ngc_task_kind_t;
 
 /* A map task's input descriptor comes with its TASK frame (SCM_RIGHTS, see
