@@ -265,31 +265,42 @@ static size_t ngc_parse_untagged(const char *p, size_t len)
     return ngc_parse_is_tag(u + 1, tag_len) ? (size_t)(u - p) : len;
 }
 
+/* A token of an ngram: the bytes up to the next space (or the end). */
+typedef struct {
+    size_t len;       /* its bytes */
+    size_t word;      /* its bytes without a _TAG (len for a tag alone) */
+    bool tag_only;    /* the token is a tag such as _NOUN_ */
+    const char *next; /* the next token, NULL after the last */
+} ngc_token_t;
+
+static inline ngc_token_t ngc_parse_token(const char *s, const char *e)
+{
+    const char *sp = memchr(s, ' ', (size_t)(e - s));
+    size_t len = (size_t)((sp ? sp : e) - s);
+    bool tag_only = ngc_parse_tag_only(s, len);
+    return (ngc_token_t){len, tag_only ? len : ngc_parse_untagged(s, len), tag_only,
+                         sp ? sp + 1 : NULL};
+}
+
 static int ngc_parse_pos(ngc_pos_t mode, const char *key, size_t len, char *out,
                          size_t *out_len)
 {
-    const char *s = key, *e = key + len;
+    const char *e = key + len;
     size_t n = 0;
-    for (;;) {
-        const char *sp = memchr(s, ' ', (size_t)(e - s));
-        const char *te = sp ? sp : e;
-        size_t tl = (size_t)(te - s);
-        bool tag_only = ngc_parse_tag_only(s, tl);
-        size_t word = tag_only ? tl : ngc_parse_untagged(s, tl);
-        bool tagged = tag_only || word != tl;
+    for (const char *s = key; s != NULL;) {
+        ngc_token_t t = ngc_parse_token(s, e);
+        bool tagged = t.tag_only || t.word != t.len;
         if (mode == NGC_POS_DROP && tagged)
             return NGC_AGAIN;
         if (mode == NGC_POS_STRIP) {
-            if (!tagged || tag_only)
+            if (!tagged || t.tag_only)
                 return NGC_AGAIN;
             if (n > 0)
                 out[n++] = ' ';
-            memcpy(out + n, s, word);
-            n += word;
+            memcpy(out + n, s, t.word);
+            n += t.word;
         }
-        if (sp == NULL)
-            break;
-        s = sp + 1;
+        s = t.next;
     }
     *out_len = mode == NGC_POS_STRIP ? n : len;
     return NGC_OK;
@@ -297,19 +308,16 @@ static int ngc_parse_pos(ngc_pos_t mode, const char *key, size_t len, char *out,
 
 size_t ngc_parse_strip_tags(const char *key, size_t len, char *out)
 {
-    const char *s = key, *e = key + len;
+    const char *e = key + len;
     size_t n = 0;
-    for (;;) {
-        const char *sp = memchr(s, ' ', (size_t)(e - s));
-        const char *te = sp ? sp : e;
-        size_t tl = (size_t)(te - s);
-        size_t word = ngc_parse_tag_only(s, tl) ? tl : ngc_parse_untagged(s, tl);
-        memmove(out + n, s, word);
-        n += word;
-        if (sp == NULL)
+    for (const char *s = key;;) {
+        ngc_token_t t = ngc_parse_token(s, e);
+        memmove(out + n, s, t.word);
+        n += t.word;
+        if (t.next == NULL)
             return n;
         out[n++] = ' ';
-        s = sp + 1;
+        s = t.next;
     }
 }
 
