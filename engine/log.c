@@ -63,6 +63,17 @@ static size_t ngc_log_tail(char *buf, size_t cap, size_t len, int err,
     return len;
 }
 
+/* "ngram-count: " and the message into buf (cap bytes); its length. */
+static size_t ngc_log_plain(char *buf, size_t cap, int err, const char *fmt, va_list ap)
+    __attribute__((format(printf, 4, 0)));
+
+static size_t ngc_log_plain(char *buf, size_t cap, int err, const char *fmt, va_list ap)
+{
+    size_t len = sizeof("ngram-count: ") - 1;
+    memcpy(buf, "ngram-count: ", len);
+    return ngc_log_tail(buf, cap, len, err, fmt, ap);
+}
+
 void ngc_log(ngc_log_level_t level, int err, const char *fmt, ...)
 {
     if (level > ngc_log_max)
@@ -71,11 +82,9 @@ void ngc_log(ngc_log_level_t level, int err, const char *fmt, ...)
     if (ngc_log_max < NGC_LOG_INFO) {
         /* Without -v a warning or an error is a plain message: times, roles
          * and pids are for following the engine's steps. */
-        size_t len = sizeof("ngram-count: ") - 1;
-        memcpy(buf, "ngram-count: ", len);
         va_list ap;
         va_start(ap, fmt);
-        len = ngc_log_tail(buf, sizeof(buf), len, err, fmt, ap);
+        size_t len = ngc_log_plain(buf, sizeof(buf), err, fmt, ap);
         va_end(ap);
         ngc_log_write(buf, len);
         return;
@@ -145,11 +154,9 @@ void ngc_log_file(int err, const char *path, const char *fmt, ...)
 void ngc_log_user(int err, const char *fmt, ...)
 {
     char buf[2048];
-    size_t len = sizeof("ngram-count: ") - 1;
-    memcpy(buf, "ngram-count: ", len);
     va_list ap;
     va_start(ap, fmt);
-    len = ngc_log_tail(buf, sizeof(buf), len, err, fmt, ap);
+    size_t len = ngc_log_plain(buf, sizeof(buf), err, fmt, ap);
     va_end(ap);
     if (ngc_log_first[0] == '\0' && len > 14) {
         size_t n = len - 14 < sizeof(ngc_log_first) ? len - 14 : sizeof(ngc_log_first) - 1;
