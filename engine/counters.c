@@ -634,14 +634,17 @@ static inline uint64_t ngc_counters_find(const ngc_counters_t *c, const uint64_t
  * key 2 * NGC_PREFETCH on, and the entry its home slot names for the key
  * NGC_PREFETCH on (whose slot came in by now), if the fingerprint agrees. */
 static inline void ngc_counters_prefetch(const ngc_counters_t *c, const uint64_t *s,
-                                         uint64_t mask, const ngc_kv_t *kv, size_t k, size_t n)
+                                         uint64_t mask, const ngc_kv_t *kv, size_t k, size_t n,
+                                         bool copies)
 {
     if (k + 2 * NGC_PREFETCH < n)
         __builtin_prefetch(&s[kv[k + 2 * NGC_PREFETCH].hash & mask]);
     if (k + NGC_PREFETCH < n) {
-        /* A new key's bytes are copied into the arena: the batch was permuted
-         * into partition order, so they are scattered too. */
-        __builtin_prefetch(kv[k + NGC_PREFETCH].key);
+        /* A new key's bytes are copied into the arena (when the caller
+         * inserts): the batch was permuted into partition order, so they are
+         * scattered too. */
+        if (copies)
+            __builtin_prefetch(kv[k + NGC_PREFETCH].key);
         uint64_t h = kv[k + NGC_PREFETCH].hash, slot = s[h & mask];
         if (slot >> NGC_REF_BITS == ngc_counters_fp(h))
             __builtin_prefetch(ngc_counters_at(c, slot & NGC_REF_MASK));
@@ -656,7 +659,7 @@ static uint64_t ngc_counters_missing(const ngc_counters_t *c, const ngc_part_t *
     const uint64_t *s = ngc_counters_slots(c, p);
     uint64_t mask = ngc_counters_cap(p) - 1, missing = 0;
     for (size_t k = 0; k < n; k++) {
-        ngc_counters_prefetch(c, s, mask, kv, k, n);
+        ngc_counters_prefetch(c, s, mask, kv, k, n, false);
         missing += s[ngc_counters_find(c, s, mask, &kv[k])] == 0;
     }
     return missing;
@@ -694,7 +697,7 @@ static int ngc_counters_apply(ngc_counters_t *c, ngc_part_t *p, uint32_t task,
         ngc_assert(e->len < 1u << 28);
         if (NGC_UNLIKELY(k == n / 2))
             ngc_failpoint_check(NGC_FP_CRASH_IN_MERGE, task, attempt);
-        ngc_counters_prefetch(c, s, mask, kv, k, n);
+        ngc_counters_prefetch(c, s, mask, kv, k, n, true);
         uint64_t i = ngc_counters_find(c, s, mask, e);
         if (s[i] == 0) {
             uint64_t ref = ngc_counters_store(c, p, e->key, e->len, e->match, e->volume);
