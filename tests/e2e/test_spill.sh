@@ -26,7 +26,7 @@ python3 "$REF" "$WORK/in.tsv" > "$WORK/in.ref"
 "$NGC_BIN" --no-progress "$WORK/in.tsv" > "$WORK/mem.out"
 check "in-memory run equals the reference" cmp -s "$WORK/in.ref" "$WORK/mem.out"
 
-spills() { python3 -c "import json,sys; print(json.load(open(sys.argv[1]))['spilled_runs'])" "$1"; }
+spills() { python3 -c "import json,sys; print(json.loads(open(sys.argv[1]).read().splitlines()[-1])['spilled_runs'])" "$1"; }
 
 for opts in "${SETTINGS[@]}"; do
     rc=0
