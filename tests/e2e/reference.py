@@ -319,8 +319,33 @@ ASCII_WORDS_RE = re.compile(
 def words_re():
     global _WORDS_RE
     if _WORDS_RE is None:
-        _WORDS_RE = re.compile("[%s]+|[^%s]" % (ranges_of("w"), ranges_of("s")))
+        _WORDS_RE = re.compile(words_re_source())
     return _WORDS_RE
+
+
+def words_re_source():
+    """The words regex: classifying every code point takes a second or two,
+    so with NGC_REF_CACHE it is worked out once per Unicode version."""
+    build = lambda: "[%s]+|[^%s]" % (ranges_of("w"), ranges_of("s"))
+    cache = os.environ.get("NGC_REF_CACHE")
+    if not cache:
+        return build()
+    with open(os.path.abspath(__file__), "rb") as f:
+        h = hashlib.sha256(f.read())
+    h.update(("%s %s" % (sys.version, unicodedata.unidata_version)).encode())
+    path = os.path.join(cache, h.hexdigest() + ".wordsre")
+    try:
+        with open(path, encoding="utf-8") as f:
+            return f.read()
+    except FileNotFoundError:
+        pass
+    src = build()
+    os.makedirs(cache, exist_ok=True)
+    tmp = "%s.%d.tmp" % (path, os.getpid())
+    with open(tmp, "w", encoding="utf-8") as f:
+        f.write(src)
+    os.replace(tmp, path)
+    return src
 
 
 def tokenize_words_slow(s):
