@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Bad input gets a clear message naming the file (and line), the documented
 # exit status, and never a partial output file.
+# ctest: labels=quick cost=40
 . "$(dirname "$0")/lib.sh"
 # Chunks below 64K (task boundaries at every byte of small files).
 export NGRAM_TEST_SMALL_CHUNKS=1

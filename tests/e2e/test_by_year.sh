@@ -5,6 +5,7 @@
 # folding, tags, years, --count both and several -p/-t/-c; spilling; the
 # Hadoop Streaming parts; the real excerpts in ../shared/real-ngrams when
 # they are there; and the usage errors.
+# ctest: labels=quick cost=20
 . "$(dirname "$0")/lib.sh"
 
 "$NGC_GEN" --seed 41 --size 300K --malformed 2 -o "$WORK/v2.tsv" 2>/dev/null

@@ -2,6 +2,7 @@
 # Many workers and threads on one input at once, small tasks, gzip beside
 # plain: exact results. Run under ThreadSanitizer too (label proc), where any
 # data race in the pool, the channel or shared memory aborts a worker.
+# ctest: labels=proc,quick cost=40
 . "$(dirname "$0")/lib.sh"
 "$NGC_GEN" --seed 11 --size 6M --order 2 -o "$WORK/c.tsv" 2>/dev/null
 gzip -c "$WORK/c.tsv" > "$WORK/c.tsv.gz"

@@ -3,6 +3,7 @@
 # random SIGKILLs of workers give output byte-identical to a clean run;
 # retries are bounded; signals stop cleanly; no process, shared memory or
 # temporary file outlives a run.
+# ctest: labels=proc cost=40
 . "$(dirname "$0")/lib.sh"
 CHAOS_SIZE=${NGC_CHAOS_SIZE:-100M}
 CHAOS_ROUNDS=${NGC_CHAOS_ROUNDS:-8}

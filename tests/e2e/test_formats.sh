@@ -5,6 +5,7 @@
 # format, every filter option in every format, v3 lines cut by tiny chunks
 # and longer than them, malformed v1/v3 lines, --normalize with a totals
 # file, and --sort ngram.
+# ctest: cost=200
 . "$(dirname "$0")/lib.sh"
 # Chunks below 64K (task boundaries at every byte of small files).
 export NGRAM_TEST_SMALL_CHUNKS=1

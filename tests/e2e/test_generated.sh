@@ -2,6 +2,7 @@
 # Generated Google Books shaped files (ngram-gen): exact against the
 # reference for -p 1..4 x -t 1..3 and chunk sizes from tiny to larger than
 # the file, plain, gzip, several files and stdin; then every filter option.
+# ctest: cost=100
 . "$(dirname "$0")/lib.sh"
 SIZE=${NGC_E2E_SIZE:-24M}
 

@@ -2,6 +2,7 @@
 # cmake --install into a temporary prefix: the binaries run from there, the
 # man page renders and lists every option of --help (it is written from
 # --help), and the bash and zsh completions load and know every long option.
+# ctest: labels=quick cost=10
 . "$(dirname "$0")/lib.sh"
 BUILD=$(dirname "$NGC_BIN")
 SRC=$(cd "$HERE/../.." && pwd)

@@ -3,6 +3,7 @@
 # ngram-count's totals must equal an awk + sort pipeline's, plain and gzip,
 # on one and on every core. (mawk adds in doubles: exact here because the
 # generator keeps every total far below 2^53.)
+# ctest: labels=large cost=200
 . "$(dirname "$0")/lib.sh"
 SIZE=${NGC_LARGE_SIZE:-1100M}
 

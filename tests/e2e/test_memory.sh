@@ -3,6 +3,7 @@
 # lower, and --memory N% a share of the same: through a fake cgroup tree
 # (NGC_TEST_CGROUP_ROOT), and, as root with a writable memory controller
 # (v2, or v1), in a real memory-limited cgroup.
+# ctest: labels=quick cost=10
 . "$(dirname "$0")/lib.sh"
 SRC=$(cd "$HERE/../.." && pwd)
 SAMPLE=$SRC/datasets/sample-1gram.tsv

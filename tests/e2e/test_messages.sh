@@ -3,6 +3,7 @@
 # "ngram-count: FILE: reason" where a file is concerned, what to do where it
 # is not obvious, suggestions for a mistyped long option, no timestamps
 # without -v, and one plain line for a worker that died and was retried.
+# ctest: labels=quick cost=10
 . "$(dirname "$0")/lib.sh"
 SRC=$(cd "$HERE/../.." && pwd)
 G=$WORK/good.tsv

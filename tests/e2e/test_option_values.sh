@@ -8,6 +8,7 @@
 # totals that pass 2^64-1 but are not printed, gzip padding and trailing
 # garbage, --stats=json with file names that are not UTF-8, --reduce
 # --strict on unsorted input.
+# ctest: cost=200
 . "$(dirname "$0")/lib.sh"
 unset NGRAM_TEST_SMALL_CHUNKS
 # Spill directories go here: none may be left behind, whatever the exit.

@@ -5,6 +5,7 @@
 # left by SIGKILL, SIGHUP/SIGUSR1 stop as cleanly as SIGTERM, a stop after
 # lines went to a pipe says the output is incomplete, EPIPE on an in-place
 # output is the quiet 141, and messages name what really failed.
+# ctest: labels=quick cost=40
 . "$(dirname "$0")/lib.sh"
 
 "$NGC_GEN" --seed 61 --size 1M -o "$WORK/in.tsv" 2>/dev/null

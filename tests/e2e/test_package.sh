@@ -4,6 +4,7 @@
 # says it has no PostgreSQL; the .deb of this build (cpack -G DEB) has its
 # Depends from dpkg-shlibdeps, installs with dpkg -i, runs, has its man page
 # and completions, and is removed again.
+# ctest: labels=large cost=40
 . "$(dirname "$0")/lib.sh"
 BUILD=$(dirname "$NGC_BIN")
 SRC=$(cd "$HERE/../.." && pwd)

@@ -6,6 +6,7 @@
 # killed while formatting loses nothing; a spilled table still goes the
 # serial way. NGRAM_TEST_OUTPUT=serial|parallel picks the path (see
 # engine/coordinator.c); -v says whether the format phase ran.
+# ctest: labels=proc cost=40
 . "$(dirname "$0")/lib.sh"
 
 "$NGC_GEN" --seed 11 --order 2 --vocab 90K --size 2M --totals "$WORK/totals.txt" \

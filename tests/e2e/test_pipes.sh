@@ -5,6 +5,7 @@
 # or after ngram-count, and never hangs. The same pipe named twice is a
 # usage error. A chunk size at or past the file size (up to 2^64-1) is one
 # task, never zero.
+# ctest: labels=quick cost=100
 . "$(dirname "$0")/lib.sh"
 
 # Chunks below 64K (a task boundary inside the detection window).

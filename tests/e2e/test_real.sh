@@ -2,6 +2,7 @@
 # Real Google Books Ngram excerpts (shared/real-ngrams, see its SOURCES.md):
 # v1 2009, v2 2012 and v3 2020 files and the totals files, read in place and
 # checked against reference.py and against sums computed here with awk.
+# ctest: labels=quick cost=40
 . "$(dirname "$0")/lib.sh"
 
 DATA=${NGC_REAL_NGRAMS:-$HERE/../../../shared/real-ngrams}

@@ -4,6 +4,7 @@
 # against reference.py, hand-worked numbers, Python's csv and json modules,
 # pandas where installed, and the real excerpts in ../shared/real-ngrams
 # where present.
+# ctest: labels=quick cost=20
 . "$(dirname "$0")/lib.sh"
 
 REAL=$(cd "$HERE/../../.." && pwd)/shared/real-ngrams

@@ -2,6 +2,7 @@
 # Small awkward files, split at every chunk size from 1 byte to past the end,
 # on every process/thread count: CRLF, no final newline, empty files and
 # lines, invalid UTF-8, stdin, gzip, several files at once.
+# ctest: cost=200
 . "$(dirname "$0")/lib.sh"
 # Chunks below 64K (task boundaries at every byte of small files).
 export NGRAM_TEST_SMALL_CHUNKS=1

@@ -3,6 +3,7 @@
 # runs to --tmp-dir and merges them at the end. The result must equal the
 # in-memory run and the reference, whatever the options; disk-full, SIGINT
 # and killed workers must leave no run behind; memory stays bounded.
+# ctest: labels=proc cost=100
 . "$(dirname "$0")/lib.sh"
 PEAK="$HERE/peakmem.py"
 TMPD="$WORK/tmp"

@@ -3,6 +3,7 @@
 # few file descriptors (ulimit -n) for many runs, keys near the 1 MiB line
 # limit, a SIGKILLed coordinator's spill directory, and a --tmp-dir that
 # does not exist. Exact output or a clear error, never a wrong total.
+# ctest: labels=proc cost=100
 . "$(dirname "$0")/lib.sh"
 TMPD="$WORK/tmp"
 mkdir -p "$TMPD"

@@ -5,6 +5,7 @@
 # 40: 400M at 20M keys, 60M at 3M). The result equals the unlimited
 # run and an awk pipeline; the whole process tree's peak memory stays within
 # --memory plus the stated overhead. Label "large": release build only.
+# ctest: labels=large cost=40
 . "$(dirname "$0")/lib.sh"
 PEAK="$HERE/peakmem.py"
 KEYS=${NGC_SPILL_KEYS:-20M}

@@ -3,6 +3,7 @@
 # one (exit status and the error), with phase timings, the resolved options,
 # the output path, null for what does not apply, sizes in bytes and in IEC
 # text as --memory reads them.
+# ctest: labels=quick cost=10
 . "$(dirname "$0")/lib.sh"
 SRC=$(cd "$HERE/../.." && pwd)
 SAMPLE=$SRC/datasets/sample-1gram.tsv

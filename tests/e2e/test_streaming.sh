@@ -8,6 +8,7 @@
 # standard error must add up to what the engine and the files say. Then the
 # reducer's own cases: malformed lines, --strict, overflow, unsorted input,
 # a closed or full standard output.
+# ctest: cost=200
 . "$(dirname "$0")/lib.sh"
 SIZE=${NGC_E2E_SIZE:-20M}
 TAB=$'\t'

@@ -5,6 +5,7 @@
 # (non-ASCII, CRLF, no final newline, malformed lines) and on real English
 # (the licenses and copyright files Debian ships, repeated to NGC_E2E_SIZE),
 # cut by chunks of every size, plain, gzip and stdin; then the usage errors.
+# ctest: cost=200
 . "$(dirname "$0")/lib.sh"
 # Chunks below 64K (task boundaries at every byte of small files).
 export NGRAM_TEST_SMALL_CHUNKS=1

@@ -3,6 +3,7 @@
 # every forked worker: plain ranges, gzip, stdin, output to .gz, --stats,
 # a failing run (missing file) and a run with malformed lines; v3 with
 # --normalize, raw text, and the Hadoop Streaming parts.
+# ctest: labels=valgrind cost=40
 . "$(dirname "$0")/lib.sh"
 # Chunks below 64K (task boundaries at every byte of small files).
 export NGRAM_TEST_SMALL_CHUNKS=1
