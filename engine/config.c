@@ -99,7 +99,8 @@ static const char ngc_config_help[] =
     "                        (byte order, as LC_ALL=C sort)\n"
     "      --normalize FILE  print occurrences per million words (percent of\n"
     "                        books for --count volume) of the years counted,\n"
-    "                        using Google's totalcounts FILE, 17 digits\n"
+    "                        using Google's totalcounts FILE, 17 digits;\n"
+    "                        with --pg also two double precision columns\n"
     "\n"
     "Year by year and selections:\n"
     "      --by-year         one row per ngram and year: 'ngram TAB year TAB\n"
@@ -1087,8 +1088,12 @@ ngc_config_result_t ngc_config_parse(ngc_config_t *cfg, int argc, char **argv)
         clash = "--smoothing and --plot draw year-by-year series: they need --by-year";
     if (clash == NULL && (cfg->plot != NULL || cfg->smoothing_set) && cfg->pg_dsn != NULL)
         clash = "--smoothing and --plot make a series of the output: they cannot be used with --pg";
-    if (clash == NULL && cfg->normalize != NULL && cfg->pg_dsn != NULL)
-        clash = "--normalize changes only the printed numbers: it cannot be used with --pg";
+    if (clash == NULL && cfg->normalize != NULL && cfg->pg_dsn != NULL && cfg->pg_append)
+        clash = "--normalize with --pg-mode append would mix the totals of several jobs in one "
+                "table: load with --pg-mode replace, or divide in SQL";
+    if (clash == NULL && cfg->normalize != NULL && cfg->pg_dsn != NULL && cfg->by_year)
+        clash = "--normalize with --by-year makes a series, which --pg does not load: load the "
+                "counts and divide by each year's total in SQL";
     if (clash != NULL) {
         fprintf(stderr, "ngram-count: %s\n%s", clash, ngc_config_usage);
         return NGC_CONFIG_USAGE;

@@ -308,7 +308,8 @@ static int ngc_main_run(ngc_config_t *cfg, int argc, char **argv)
     ngc_log_info("planned %u tasks over %u files; starting %u workers; reduce table %llu bytes",
                  plan->ntasks, plan->nfiles, cfg->processes, (unsigned long long)cfg->memory);
     ngc_worker_args_t wargs = {cfg, shm, pg != NULL ? stage : NULL, spill,
-                               out != NULL ? ngc_output_line_format(out) : NULL};
+                               out != NULL ? ngc_output_line_format(out) : NULL,
+                               ngc_pg_totals(pg)};
     for (unsigned i = 0; i < cfg->processes; i++) {
         if (ngc_proc_spawn(procs, i, ngc_worker_main, &wargs) != NGC_OK) {
             ngc_log_user(0, "cannot start %u worker processes", cfg->processes);

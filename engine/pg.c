@@ -36,6 +36,8 @@ struct ngc_pg_s {
     char stage[40];   /* ngram_stage_<job id>, once created: needs no quotes */
     char job_id[24];  /* decimal, once recorded */
     uint64_t rows;    /* the job's distinct ngrams, to size the key's build */
+    bool shares;      /* --normalize: the table has the two share columns */
+    ngc_totals_t totals; /* their divisors */
 };
 
 void ngc_pg_mask_dsn(const char *dsn, char *buf, size_t cap)
@@ -159,6 +161,14 @@ ngc_pg_t *ngc_pg_connect(const ngc_config_t *cfg)
         ngc_pg_free(pg);
         return NULL;
     }
+    /* Both shares go to the table whatever --count prints: both divisors
+     * must be there, checked before any work. */
+    pg->shares = cfg->normalize != NULL;
+    if (pg->shares && ngc_normalize_load(cfg->normalize, cfg->from_year, cfg->to_year,
+                                         NGC_COUNT_BOTH, &pg->totals) != NGC_OK) {
+        ngc_pg_free(pg);
+        return NULL;
+    }
     return pg;
 }
 
@@ -191,6 +201,17 @@ static const char ngc_pg_jobs_ddl[] =
 /* --by-year: the year column (between ngram and the counts) and the key. */
 #define NGC_PG_YEAR(pg) ((pg)->cfg->by_year ? " year," : "")
 #define NGC_PG_KEY(pg) ((pg)->cfg->by_year ? "ngram, year" : "ngram")
+/* --normalize: the shares after the counts, as --normalize prints them. */
+#define NGC_PG_SHARES_DDL(pg)                                                                 \
+    ((pg)->shares ? ", match_per_million double precision NOT NULL,"                          \
+                    " volume_percent double precision NOT NULL"                               \
+                  : "")
+#define NGC_PG_SHARES(pg) ((pg)->shares ? ", match_per_million, volume_percent" : "")
+
+const ngc_totals_t *ngc_pg_totals(const ngc_pg_t *pg)
+{
+    return pg != NULL && pg->shares ? &pg->totals : NULL;
+}
 
 /* The target exists with exactly our shape, or does not exist (created). */
 static int ngc_pg_check_target(ngc_pg_t *pg)
@@ -198,9 +219,9 @@ static int ngc_pg_check_target(ngc_pg_t *pg)
     bool by_year = pg->cfg->by_year;
     if (ngc_pg_runf(pg, "cannot create the target table",
                     "CREATE TABLE IF NOT EXISTS %s (ngram text NOT NULL,%s"
-                    " match_count bigint NOT NULL, volume_count bigint NOT NULL,"
+                    " match_count bigint NOT NULL, volume_count bigint NOT NULL%s,"
                     " PRIMARY KEY (%s))",
-                    pg->target, by_year ? " year integer NOT NULL," : "",
+                    pg->target, by_year ? " year integer NOT NULL," : "", NGC_PG_SHARES_DDL(pg),
                     NGC_PG_KEY(pg)) != NGC_OK)
         return NGC_ERROR;
     const char *params[] = {pg->target, by_year ? "2" : "1"};
@@ -219,10 +240,15 @@ static int ngc_pg_check_target(ngc_pg_t *pg)
     if (r == NULL)
         return NGC_ERROR;
     const char *shape = PQgetvalue(r, 0, 0);
-    const char *want = by_year ? "ngram text not null, year integer not null, match_count "
-                                 "bigint not null, volume_count bigint not null"
-                               : "ngram text not null, match_count bigint not null, "
-                                 "volume_count bigint not null";
+    char want[256];
+    snprintf(want, sizeof(want), "%s%s",
+             by_year ? "ngram text not null, year integer not null, match_count "
+                       "bigint not null, volume_count bigint not null"
+                     : "ngram text not null, match_count bigint not null, "
+                       "volume_count bigint not null",
+             pg->shares ? ", match_per_million double precision not null, volume_percent "
+                          "double precision not null"
+                        : "");
     int ok = strcmp(shape, want) == 0 && strcmp(PQgetvalue(r, 0, 1), "0") != 0;
     if (!ok)
         ngc_log_user(0, "PostgreSQL table %s has another shape (%s); it needs (%s) with %s "
@@ -372,9 +398,10 @@ int ngc_pg_begin_job(ngc_pg_t *pg, const ngc_plan_t *plan, int argc, char **argv
      * table records each committed load task: a retry skips it. */
     if (ngc_pg_runf(pg, "cannot create the staging table",
                     "CREATE %sTABLE %s (ngram text NOT NULL,%s match_count bigint NOT NULL,"
-                    " volume_count bigint NOT NULL)",
+                    " volume_count bigint NOT NULL%s)",
                     pg->cfg->pg_append ? "UNLOGGED " : "", pg->stage,
-                    pg->cfg->by_year ? " year integer NOT NULL," : "") != NGC_OK ||
+                    pg->cfg->by_year ? " year integer NOT NULL," : "",
+                    NGC_PG_SHARES_DDL(pg)) != NGC_OK ||
         ngc_pg_runf(pg, "cannot create the staging table",
                     "CREATE UNLOGGED TABLE %s_done (task integer PRIMARY KEY)",
                     pg->stage) != NGC_OK)
@@ -577,9 +604,10 @@ int ngc_pg_commit_job(ngc_pg_t *pg, const ngc_pg_counts_t *counts)
             rc = ngc_pg_runf(pg, "cannot replace the target table", "TRUNCATE %s", pg->target);
             if (rc == NGC_OK)
                 rc = ngc_pg_runf(pg, "cannot fill the target table",
-                                 "INSERT INTO %s (ngram,%s match_count, volume_count)"
-                                 " SELECT ngram,%s match_count, volume_count FROM %s",
-                                 pg->target, NGC_PG_YEAR(pg), NGC_PG_YEAR(pg), pg->stage);
+                                 "INSERT INTO %s (ngram,%s match_count, volume_count%s)"
+                                 " SELECT ngram,%s match_count, volume_count%s FROM %s",
+                                 pg->target, NGC_PG_YEAR(pg), NGC_PG_SHARES(pg),
+                                 NGC_PG_YEAR(pg), NGC_PG_SHARES(pg), pg->stage);
             if (rc == NGC_OK)
                 rc = ngc_pg_runf(pg, "cannot drop the staging table", "DROP TABLE %s",
                                  pg->stage);

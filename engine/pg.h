@@ -14,6 +14,7 @@
 #include <stdint.h>
 
 #include "engine/config.h"
+#include "engine/normalize.h"
 #include "engine/plan.h"
 
 typedef struct ngc_pg_s ngc_pg_t;
@@ -48,6 +49,9 @@ void ngc_pg_fail_job(ngc_pg_t *pg, const char *why);
 int ngc_pg_lookup(ngc_pg_t *pg, char **words, unsigned nwords, unsigned *found);
 /* --pg-jobs: prints the job log. */
 int ngc_pg_list_jobs(ngc_pg_t *pg);
+/* --normalize: the divisors of the table's match_per_million and
+ * volume_percent columns, which the workers write; NULL without it. */
+const ngc_totals_t *ngc_pg_totals(const ngc_pg_t *pg);
 /* The DSN with any password replaced by ***, into buf. */
 void ngc_pg_mask_dsn(const char *dsn, char *buf, size_t cap);
 

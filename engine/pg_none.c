@@ -20,6 +20,12 @@ void ngc_pg_free(ngc_pg_t *pg)
     (void)pg;
 }
 
+const ngc_totals_t *ngc_pg_totals(const ngc_pg_t *pg)
+{
+    (void)pg;
+    return NULL;
+}
+
 int ngc_pg_begin_job(ngc_pg_t *pg, const ngc_plan_t *plan, int argc, char **argv,
                      char *stage, size_t cap)
 {

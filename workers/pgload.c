@@ -24,20 +24,26 @@ struct ngc_pgload_s {
     char *dsn;
     char *stage;
     bool by_year;           /* keys "ngram TAB YYYY" go to (ngram, year) */
+    bool shares;            /* --normalize: two share columns end a row */
+    ngc_totals_t totals;    /* their divisors */
     PGconn *conn;
     char *buf;
     size_t len;
 };
 
-ngc_pgload_t *ngc_pgload_new(const char *dsn, const char *stage, bool by_year)
+ngc_pgload_t *ngc_pgload_new(const char *dsn, const char *stage, bool by_year,
+                             const ngc_totals_t *shares)
 {
     ngc_pgload_t *l = calloc(1, sizeof(*l));
     if (l == NULL)
         return NULL;
     l->by_year = by_year;
+    l->shares = shares != NULL;
+    if (shares != NULL)
+        l->totals = *shares;
     l->dsn = strdup(dsn);
     l->stage = strdup(stage);
-    l->buf = malloc(NGC_PGLOAD_BUF + 2 * NGC_LINE_MAX * 2 + 128);
+    l->buf = malloc(NGC_PGLOAD_BUF + 2 * NGC_LINE_MAX * 2 + 128 + 2 * NGC_NORMALIZE_MAX);
     if (l->dsn == NULL || l->stage == NULL || l->buf == NULL) {
         ngc_pgload_free(l);
         return NULL;
@@ -115,6 +121,13 @@ static int ngc_pgload_row(ngc_pgload_t *l, const ngc_entry_t *e, char *err, size
     p += ngc_output_u64(p, e->match);
     *p++ = '\t';
     p += ngc_output_u64(p, e->volume);
+    if (l->shares) {
+        /* The decimals --normalize prints: the column holds the nearest double. */
+        *p++ = '\t';
+        p += ngc_normalize_format(p, e->match, 1000000, l->totals.match);
+        *p++ = '\t';
+        p += ngc_normalize_format(p, e->volume, 100, l->totals.volume);
+    }
     *p++ = '\n';
     l->len = (size_t)(p - l->buf);
     return l->len >= NGC_PGLOAD_BUF ? ngc_pgload_flush(l, err, cap) : NGC_OK;
@@ -159,8 +172,9 @@ static int ngc_pgload_once(ngc_pgload_t *l, const ngc_counters_t *c, ngc_spill_t
     PQclear(r);
     if (loaded)
         return ngc_pgload_exec(l, "COMMIT", err, cap) == NGC_OK ? NGC_OK : NGC_ERROR;
-    snprintf(sql, sizeof(sql), "COPY %s (ngram,%s match_count, volume_count) FROM STDIN",
-             l->stage, l->by_year ? " year," : "");
+    snprintf(sql, sizeof(sql), "COPY %s (ngram,%s match_count, volume_count%s) FROM STDIN",
+             l->stage, l->by_year ? " year," : "",
+             l->shares ? ", match_per_million, volume_percent" : "");
     r = PQexec(l->conn, sql);
     if (PQresultStatus(r) != PGRES_COPY_IN) {
         PQclear(r);

@@ -14,14 +14,17 @@
 #include <stdint.h>
 
 #include "engine/counters.h"
+#include "engine/normalize.h"
 #include "engine/spill.h"
 
 typedef struct ngc_pgload_s ngc_pgload_t;
 
 /* Remembers the DSN and the staging table (a name that needs no quotes;
  * its _done table beside it); connects on first use. by_year: rows carry a
- * year column (the key's last field). */
-ngc_pgload_t *ngc_pgload_new(const char *dsn, const char *stage, bool by_year);
+ * year column (the key's last field). shares (--normalize, or NULL): rows
+ * end in match per million and volume percent of these totals. */
+ngc_pgload_t *ngc_pgload_new(const char *dsn, const char *stage, bool by_year,
+                             const ngc_totals_t *shares);
 void ngc_pgload_free(ngc_pgload_t *l);
 /*
  * COPYs the sorted partitions [first, first+n) (with the final runs in

@@ -5,9 +5,10 @@
 #include "engine/ngc.h"
 #include "workers/pgload.h"
 
-ngc_pgload_t *ngc_pgload_new(const char *dsn, const char *stage, bool by_year)
+ngc_pgload_t *ngc_pgload_new(const char *dsn, const char *stage, bool by_year,
+                             const ngc_totals_t *shares)
 {
-    (void)dsn, (void)stage, (void)by_year;
+    (void)dsn, (void)stage, (void)by_year, (void)shares;
     return NULL;
 }
 

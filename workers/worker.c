@@ -78,6 +78,7 @@ struct ngc_worker_s {
     const char *pg_stage;
     ngc_spill_t *spill;
     const ngc_line_format_t *line_format;
+    const ngc_totals_t *pg_shares;
     pid_t coordinator;
     ngc_stats_t *stats;
     ngc_counters_t *counters;
@@ -601,7 +602,8 @@ static void ngc_worker_start_task(ngc_worker_t *w, const ngc_msg_task_t *msg, in
     }
     if (msg->kind == NGC_TASK_LOAD) {
         if (w->cfg->pg_dsn == NULL || w->pg_stage == NULL ||
-            (t->pg == NULL && (t->pg = ngc_pgload_new(w->cfg->pg_dsn, w->pg_stage, w->cfg->by_year)) == NULL)) {
+            (t->pg == NULL && (t->pg = ngc_pgload_new(w->cfg->pg_dsn, w->pg_stage, w->cfg->by_year,
+                                                          w->pg_shares)) == NULL)) {
             ngc_worker_reject(t, "no PostgreSQL load set up");
             return;
         }
@@ -741,6 +743,7 @@ int ngc_worker_main(unsigned slot, int fd, void *arg)
         .pg_stage = args->pg_stage,
         .spill = args->spill,
         .line_format = args->line_format,
+        .pg_shares = args->pg_shares,
         .coordinator = getppid(),
         .stats = ngc_shm_stats(args->shm),
         .counters = ngc_shm_counters(args->shm),

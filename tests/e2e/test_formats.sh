@@ -310,7 +310,7 @@ expect_exit "zero denominator" 1 "." --from-year 2009 --normalize "$WORK/t.v2" "
 expect_exit "empty totals file" 1 "." --normalize "$WORK/empty.totals" "$WORK/ex.v2"
 expect_exit "--normalize with --text" 2 "normalize" --text --normalize "$WORK/t.v2" "$WORK/prose.txt"
 expect_exit "--normalize with --format text" 2 "normalize" --format text --normalize "$WORK/t.v2" "$WORK/prose.txt"
-expect_exit "--normalize with --pg" 2 "." --pg "dbname=none" --normalize "$WORK/t.v2" "$WORK/n.v2"
+expect_exit "--normalize with --pg-mode append" 2 "would mix the totals" --pg "dbname=none" --pg-mode append --normalize "$WORK/t.v2" "$WORK/n.v2"
 
 # --- --sort ngram -----------------------------------------------------------
 for f in v1 v2 v3; do

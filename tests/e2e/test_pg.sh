@@ -250,6 +250,50 @@ check "by-year lookup: a row per year" test "$(cat "$WORK/ylook.out")" = \
 expect_exit "by-year into a totals table" 1 "has another shape" --pg "$DSN" --by-year \
     --pg-table ngram_counts "$WORK/v3.tsv"
 
+# --normalize: the shares --normalize prints go to two double precision
+# columns beside the exact counts (the nearest double of each printed
+# decimal); append and --by-year refuse it (the README says why).
+"$NGC_GEN" --seed 34 --size 3M --totals "$WORK/totals.txt" -o "$WORK/norm.tsv" 2>/dev/null
+"$NGC_BIN" --no-progress --pg "$DSN" --pg-table shares --normalize "$WORK/totals.txt" \
+    --from-year 1900 --count both -p 2 -o "$WORK/shares.out" "$WORK/norm.tsv" 2> "$WORK/err"
+check "--normalize load exits 0" test $? -eq 0
+"$NGC_BIN" --no-progress --from-year 1900 --count both -p 2 "$WORK/norm.tsv" > "$WORK/counts.out"
+python3 "$REF" --normalize "$WORK/totals.txt" --from-year 1900 --count both "$WORK/norm.tsv" > "$WORK/shares.ref"
+check "--normalize with --pg prints what --normalize prints" cmp -s "$WORK/shares.ref" "$WORK/shares.out"
+psql_q -F $'\t' -c "SELECT ngram, match_count, volume_count, match_per_million, volume_percent
+    FROM shares" > "$WORK/shares.tsv"
+check "shares table: a row per ngram" test "$(wc -l < "$WORK/shares.tsv")" -eq "$(wc -l < "$WORK/shares.ref")"
+check "shares table: exact counts, each share the nearest double of the printed one" python3 -c "
+import sys
+counts = {}
+for line in open(sys.argv[1], 'rb'):
+    k, m, v = line.rstrip(b'\n').split(b'\t')
+    counts[k] = (int(m), int(v))
+shares = {}
+for line in open(sys.argv[2], 'rb'):
+    k, m, v = line.rstrip(b'\n').split(b'\t')
+    shares[k] = (float(m), float(v))
+rows = 0
+for line in open(sys.argv[3], 'rb'):
+    k, m, v, pm, vp = line.rstrip(b'\n').split(b'\t')
+    rows += 1
+    if (int(m), int(v)) != counts[k] or (float(pm), float(vp)) != shares[k]:
+        sys.exit('row %r: %r %r %r %r' % (k, m, v, pm, vp))
+sys.exit(rows != len(shares))" "$WORK/counts.out" "$WORK/shares.ref" "$WORK/shares.tsv"
+check "shares table: double precision columns" test "$(psql_q -c "SELECT string_agg(format_type(atttypid,
+    atttypmod), ',' ORDER BY attnum) FROM pg_attribute WHERE attrelid = 'shares'::regclass AND attnum > 3
+    AND NOT attisdropped")" = "double precision,double precision"
+expect_exit "--normalize into a counts-only table" 1 "has another shape" --pg "$DSN" \
+    --normalize "$WORK/totals.txt" "$WORK/norm.tsv"
+expect_exit "--normalize with --pg-mode append" 2 "would mix the totals of several jobs" --pg "$DSN" \
+    --pg-table shares --pg-mode append --normalize "$WORK/totals.txt" "$WORK/norm.tsv"
+expect_exit "--normalize --by-year with --pg" 2 "does not load" --pg "$DSN" --by-year \
+    --normalize "$WORK/totals.txt" "$WORK/norm.tsv"
+printf '1900,0,0,0\t' > "$WORK/zero-totals.txt"
+expect_exit "--normalize with --pg: bad totals fail before any work" 1 "zero-totals" --pg "$DSN" \
+    --pg-table shares --normalize "$WORK/zero-totals.txt" "$WORK/norm.tsv"
+check "the shares table kept its rows" test "$(psql_q -c "SELECT count(*) FROM shares")" -eq "$(wc -l < "$WORK/shares.ref")"
+
 # Connection failures: before any input is read, password masked.
 expect_exit "bad DSN fails fast" 1 "PostgreSQL \(postgresql://bob:\*\*\*@127.0.0.1:1/db\): cannot connect" \
     --pg 'postgresql://bob:s3cret@127.0.0.1:1/db' "$WORK/no-such-input.tsv"
