@@ -15,12 +15,17 @@
 #include <stdint.h>
 #include <stdlib.h>
 
-#if defined(__has_feature)
+#if defined(__SANITIZE_ADDRESS__) /* gcc */
+#define NGC_FZ_ASAN 1
+#elif defined(__has_feature)
 #if __has_feature(address_sanitizer)
+#define NGC_FZ_ASAN 1
+#endif
+#endif
+#ifdef NGC_FZ_ASAN
 #include <sanitizer/asan_interface.h>
 #define NGC_FZ_POISON(p, n) ASAN_POISON_MEMORY_REGION(p, n)
 #define NGC_FZ_UNPOISON(p, n) ASAN_UNPOISON_MEMORY_REGION(p, n)
-#endif
 #endif
 #ifndef NGC_FZ_POISON
 #define NGC_FZ_POISON(p, n) ((void)(p), (void)(n))
