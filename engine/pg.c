@@ -40,55 +40,34 @@ struct ngc_pg_s {
     ngc_totals_t totals; /* their divisors */
 };
 
-void ngc_pg_mask_dsn(const char *dsn, char *buf, size_t cap)
+/* Where a DSN connects (host, port, user, database: never a password), as
+ * key=value pairs into buf, for messages. */
+static void ngc_pg_describe_dsn(const char *dsn, char *buf, size_t cap)
 {
-    snprintf(buf, cap, "%s", dsn);
-    char *scheme = strstr(buf, "://");
-    if (scheme != NULL) {
-        /* URI: postgresql://user:secret@host/db?password=secret */
-        char *user = scheme + 3;
-        char *at = strchr(user, '@'), *slash = strchr(user, '/');
-        if (at != NULL && (slash == NULL || at < slash)) {
-            char *colon = memchr(user, ':', (size_t)(at - user));
-            if (colon != NULL) {
-                memmove(colon + 4, at, strlen(at) + 1 < cap - (size_t)(colon + 4 - buf)
-                                           ? strlen(at) + 1
-                                           : cap - (size_t)(colon + 4 - buf) - 1);
-                memcpy(colon, ":***", 4);
-                buf[cap - 1] = '\0';
-            }
+    /* libpq's own parser reads both forms (key=value and URI), so no
+     * spelling of a password can slip through: only these keys are shown. */
+    static const char *const shown[] = {"host", "hostaddr", "port", "user", "dbname"};
+    char *why = NULL;
+    PQconninfoOption *opts = PQconninfoParse(dsn, &why);
+    if (opts == NULL) {
+        snprintf(buf, cap, "%s", *dsn ? "a DSN libpq cannot read" : "PG* environment");
+        PQfreemem(why);
+        return;
+    }
+    size_t len = 0;
+    buf[0] = '\0';
+    for (size_t k = 0; k < sizeof(shown) / sizeof(shown[0]); k++) {
+        for (const PQconninfoOption *o = opts; o->keyword != NULL; o++) {
+            if (strcmp(o->keyword, shown[k]) != 0 || o->val == NULL || *o->val == '\0')
+                continue;
+            int n = snprintf(buf + len, cap - len, "%s%s=%s", len ? " " : "", o->keyword, o->val);
+            if (n > 0 && (size_t)n < cap - len)
+                len += (size_t)n;
         }
     }
-    /* key=value (and URI query) passwords */
-    for (char *p = buf; (p = strstr(p, "password")) != NULL;) {
-        char *q = p + 8;
-        while (*q == ' ')
-            q++;
-        if (*q != '=') {
-            p = q;
-            continue;
-        }
-        q++;
-        while (*q == ' ')
-            q++;
-        char *end = q;
-        if (*q == '\'') {
-            end++;
-            while (*end && *end != '\'')
-                end += (*end == '\\' && end[1]) ? 2 : 1;
-            if (*end)
-                end++;
-        } else {
-            while (*end && *end != ' ' && *end != '&')
-                end++;
-        }
-        size_t tail = strlen(end) + 1;
-        if ((size_t)(q - buf) + 3 + tail > cap)
-            break;
-        memmove(q + 3, end, tail);
-        memcpy(q, "***", 3);
-        p = q + 3;
-    }
+    if (len == 0)
+        snprintf(buf, cap, "PG* environment");
+    PQconninfoFree(opts);
 }
 
 static void ngc_pg_error(ngc_pg_t *pg, const char *what)
@@ -144,8 +123,7 @@ ngc_pg_t *ngc_pg_connect(const ngc_config_t *cfg)
     if (pg == NULL)
         return NULL;
     pg->cfg = cfg;
-    ngc_pg_mask_dsn(*cfg->pg_dsn ? cfg->pg_dsn : "(PG* environment)", pg->dsn_shown,
-                    sizeof(pg->dsn_shown));
+    ngc_pg_describe_dsn(cfg->pg_dsn, pg->dsn_shown, sizeof(pg->dsn_shown));
     pg->conn = PQconnectdb(cfg->pg_dsn);
     if (pg->conn == NULL || PQstatus(pg->conn) != CONNECTION_OK) {
         ngc_pg_error(pg, "cannot connect");

@@ -52,7 +52,5 @@ int ngc_pg_list_jobs(ngc_pg_t *pg);
 /* --normalize: the divisors of the table's match_per_million and
  * volume_percent columns, which the workers write; NULL without it. */
 const ngc_totals_t *ngc_pg_totals(const ngc_pg_t *pg);
-/* The DSN with any password replaced by ***, into buf. */
-void ngc_pg_mask_dsn(const char *dsn, char *buf, size_t cap);
 
 #endif

@@ -56,9 +56,3 @@ int ngc_pg_list_jobs(ngc_pg_t *pg)
     (void)pg;
     return NGC_ERROR;
 }
-
-void ngc_pg_mask_dsn(const char *dsn, char *buf, size_t cap)
-{
-    /* Nothing to mask: no DSN is ever used. */
-    snprintf(buf, cap, "%s", dsn[0] != '\0' ? "***" : "");
-}

@@ -294,10 +294,18 @@ expect_exit "--normalize with --pg: bad totals fail before any work" 1 "zero-tot
     --pg-table shares --normalize "$WORK/zero-totals.txt" "$WORK/norm.tsv"
 check "the shares table kept its rows" test "$(psql_q -c "SELECT count(*) FROM shares")" -eq "$(wc -l < "$WORK/shares.ref")"
 
-# Connection failures: before any input is read, password masked.
-expect_exit "bad DSN fails fast" 1 "PostgreSQL \(postgresql://bob:\*\*\*@127.0.0.1:1/db\): cannot connect" \
+# Connection failures: before any input is read; messages say where the
+# DSN connects, never its password.
+expect_exit "bad DSN fails fast" 1 "PostgreSQL \(host=127.0.0.1 port=1 user=bob dbname=db\): cannot connect" \
     --pg 'postgresql://bob:s3cret@127.0.0.1:1/db' "$WORK/no-such-input.tsv"
 check "password not printed" bash -c "! grep -q s3cret '$WORK/ngc.err'"
-expect_exit "key=value password masked" 1 "password=\*\*\* " --pg "host=127.0.0.1 port=1 password=s3cret user=bob" "$WORK/in.tsv"
+expect_exit "key=value: where it connects, no password" 1 "PostgreSQL \(host=127.0.0.1 port=1 user=bob\): " \
+    --pg "host=127.0.0.1 port=1 password=s3cret user=bob" "$WORK/in.tsv"
 check "password not printed (key=value)" bash -c "! grep -q s3cret '$WORK/ngc.err'"
+expect_exit "URI with a password in its query" 1 "PostgreSQL \(host=127.0.0.1 port=1 dbname=db\): " \
+    --pg "postgresql://127.0.0.1:1/db?password=s3cret" "$WORK/in.tsv"
+check "password not printed (URI query)" bash -c "! grep -q s3cret '$WORK/ngc.err'"
+expect_exit "a DSN libpq cannot read" 1 "PostgreSQL \(a DSN libpq cannot read\): " \
+    --pg "host=127.0.0.1 password='s3cret" "$WORK/in.tsv"
+check "password not printed (unreadable DSN)" bash -c "! grep -q s3cret '$WORK/ngc.err'"
 finish
