@@ -5,8 +5,8 @@
  * the workers COPY into, and at the end makes the staging table the target
  * (replace: keyed, then renamed into its place) or adds its rows (append),
  * in one transaction, or drops it. Identifiers go through
- * PQescapeIdentifier, values through parameters; a DSN is shown with its
- * password masked.
+ * PQescapeIdentifier, values through parameters; messages show where a
+ * DSN connects, never its password.
  */
 #ifndef NGC_ENGINE_PG_H
 #define NGC_ENGINE_PG_H
@@ -26,7 +26,8 @@ typedef struct {
     uint64_t malformed;
 } ngc_pg_counts_t;
 
-/* Connects with cfg->pg_dsn; NULL after a message (DSN masked). Coordinator. */
+/* Connects with cfg->pg_dsn; NULL after a message (where it connects,
+ * never the password). Coordinator. */
 ngc_pg_t *ngc_pg_connect(const ngc_config_t *cfg);
 void ngc_pg_free(ngc_pg_t *pg);
 /*
