@@ -42,7 +42,7 @@ int sprintf(char *, const char *, ...) __attribute__((deprecated("use snprintf")
 char *strcpy(char *, const char *) __attribute__((deprecated("use memcpy with a length")));
 char *strcat(char *, const char *) __attribute__((deprecated("use memcpy with a length")));
 char *strtok(char *, const char *) __attribute__((deprecated("use memchr")));
-int atoi(const char *) __attribute__((deprecated("use ngc_parse_u64")));
+int atoi(const char *) __attribute__((deprecated("use ngc_config_parse_u64 or strtoull")));
 #endif
 
 #endif

@@ -1,8 +1,9 @@
 /*
- * output.c: a k-way merge of the sorted partitions through a binary heap,
- * formatted into a large buffer, written with write(2) or through deflate,
- * to standard output, a descriptor, a device or FIFO as it goes, or to a
- * temporary that replaces the regular file -o names at the commit.
+ * output.c: the result in order (a k-way merge of the sorted partitions and
+ * spilled runs through runs.c's sources heap), formatted into a large
+ * buffer, written with write(2) or through deflate, to standard output, a
+ * descriptor, a device or FIFO as it goes, or to a temporary that replaces
+ * the regular file -o names at the commit.
  */
 #include "engine/ngc.h"
 #include "engine/output.h"
