@@ -335,14 +335,14 @@ def words_re_source():
     h.update(("%s %s" % (sys.version, unicodedata.unidata_version)).encode())
     path = os.path.join(cache, h.hexdigest() + ".wordsre")
     try:
-        with open(path, encoding="utf-8") as f:
+        with open(path, encoding="utf-8", newline="") as f:
             return f.read()
     except FileNotFoundError:
         pass
     src = build()
     os.makedirs(cache, exist_ok=True)
     tmp = "%s.%d.tmp" % (path, os.getpid())
-    with open(tmp, "w", encoding="utf-8") as f:
+    with open(tmp, "w", encoding="utf-8", newline="") as f:
         f.write(src)
     os.replace(tmp, path)
     return src
