@@ -309,7 +309,7 @@ static void test_fold_case_words(void **state)
 }
 
 /*
- * ngc_parse_fold gives up (copies the token unfolded) when the folded text
+ * ngc_token_fold gives up (copies the token unfolded) when the folded text
  * passes 2 MiB, though folding can triple a token and the scratch area has
  * room for that: a 1 MiB line of U+0390 folds to 3 MiB.
  */
@@ -554,7 +554,7 @@ static void test_max_tokens_space(void **state)
 
 /*
  * Under --tokenize words every punctuation character is a token, so a
- * 1 MiB line of '!' has 2^20 tokens: twice NGC_TEXT_TOKENS_MAX. It is
+ * 1 MiB line of '!' has 2^20 tokens: twice NGC_PARSE_TOKENS_MAX. It is
  * neither too long nor invalid UTF-8, so the spec counts it; the scratch
  * space must not make it malformed.
  */

@@ -23,6 +23,10 @@
  * line (folding can triple a key; tokenizing can double a line). */
 #define NGC_PARSE_SCRATCH ((size_t)NGC_LINE_MAX * 6 + 64)
 
+/* Most tokens one text line can hold (ngc_parse_t.tok): one per byte
+ * (--tokenize words makes each punctuation mark a token), and the markers. */
+#define NGC_PARSE_TOKENS_MAX ((size_t)NGC_LINE_MAX + 4)
+
 typedef struct ngc_parse_s ngc_parse_t;
 
 /* Called when the combiner table outgrows its budget, to empty it into the
@@ -105,18 +109,8 @@ int ngc_parse_emit(ngc_parse_t *ps, ngc_map_t *m, const char *key, size_t len,
 int ngc_parse_emit_hashed(ngc_parse_t *ps, ngc_map_t *m, const char *key, size_t len,
                           uint64_t hash, uint64_t match, uint64_t volume);
 
-/* Unicode full case folding of key (at most NGC_LINE_MAX bytes) into out
- * (3 * NGC_LINE_MAX bytes: folding at most triples a key); invalid
- * UTF-8 is copied unchanged. Returns out's length. */
-size_t ngc_parse_fold(const char *key, size_t len, char *out);
-
 /* --by-year: writes "TAB YYYY" (year 1..9999, zero-padded) at dst. */
 void ngc_parse_year_suffix(char *dst, uint32_t year);
-
-/* Removes the part-of-speech suffix of each tagged token of key into out
- * (len bytes): the form --pos strip counts; other tokens are kept. Returns
- * out's length. For selections, which may name untagged words. */
-size_t ngc_parse_strip_tags(const char *key, size_t len, char *out);
 
 /* Applies --pos and --fold-case to key; returns the key to count in *out
  * (key itself or ps->scratch), or NGC_AGAIN when the ngram is dropped. */

@@ -7,7 +7,7 @@
 #include "engine/ngc.h"
 #include "workers/select.h"
 #include "engine/counters.h"
-#include "workers/parse.h"
+#include "workers/token.h"
 
 #include <stdlib.h>
 
@@ -62,14 +62,14 @@ static char *ngc_select_prepare(const ngc_config_t *cfg, const char *e, size_t *
         return NULL;
     memcpy(buf, e, n);
     if (cfg->pos == NGC_POS_STRIP)
-        n = ngc_parse_strip_tags(buf, n, buf);
+        n = ngc_token_strip_tags(buf, n, buf);
     if (cfg->fold_case) {
         tmp = malloc(3 * n + 1);
         if (tmp == NULL) {
             free(buf);
             return NULL;
         }
-        n = ngc_parse_fold(buf, n, tmp);
+        n = ngc_token_fold(buf, n, tmp);
         memcpy(buf, tmp, n);
         free(tmp);
     }

@@ -13,6 +13,7 @@
 #include "engine/log.h"
 #include "engine/output.h"
 #include "workers/map.h"
+#include "workers/lines.h"
 #include "workers/parse.h"
 #include "workers/reader.h"
 #include "workers/scan.h"
@@ -358,7 +359,7 @@ static int ngc_stream_map(ngc_stream_t *s)
         }
         if (ps.format == NGC_FORMAT_AUTO && (rc = ngc_stream_detect(&ps, &s->in)) != NGC_OK)
             goto fail_parse;
-        rc = ngc_parse_buffer(&ps, s->in.data, s->in.len, m);
+        rc = ngc_lines_map(&ps, s->in.data, s->in.len, m);
         ngc_stream_map_counts(s, &ps);
         if (rc != NGC_OK) {
             if (sp.rc != NGC_OK) {

@@ -5,6 +5,7 @@
  */
 #include "engine/ngc.h"
 #include "workers/text.h"
+#include "workers/token.h"
 
 #include <stdbool.h>
 #include <utf8proc.h>
@@ -43,7 +44,7 @@ typedef struct {
 static bool ngc_text_append(ngc_line_toks_t *lt, const char *tok, size_t len)
 {
     size_t need = len + (lt->ntok > 0);
-    if (lt->n + need > lt->cap || lt->ntok + 2 > NGC_TEXT_TOKENS_MAX)
+    if (lt->n + need > lt->cap || lt->ntok + 2 > NGC_PARSE_TOKENS_MAX)
         return false;
     if (lt->ntok > 0)
         lt->out[lt->n++] = ' ';
@@ -57,7 +58,7 @@ static bool ngc_text_append(ngc_line_toks_t *lt, const char *tok, size_t len)
 static bool ngc_text_push(ngc_line_toks_t *lt, const char *tok, size_t len)
 {
     if (lt->fold) {
-        len = ngc_parse_fold(tok, len, lt->fold_buf);
+        len = ngc_token_fold(tok, len, lt->fold_buf);
         tok = lt->fold_buf;
     }
     return ngc_text_append(lt, tok, len);

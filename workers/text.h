@@ -13,10 +13,6 @@
 #include "workers/map.h"
 #include "workers/parse.h"
 
-/* Most tokens one line can hold: one per byte (--tokenize words makes each
- * punctuation mark a token), and the markers. */
-#define NGC_TEXT_TOKENS_MAX ((size_t)NGC_LINE_MAX + 4)
-
 /* Maps the whole lines in p[0..len) (p[len-1] == '\n') into m. NGC_OK, or
  * NGC_ERROR with ps->fail set (--strict, a count overflow, memory). */
 int ngc_text_buffer(ngc_parse_t *ps, const char *p, size_t len, ngc_map_t *m);

@@ -18,6 +18,7 @@
 #include "engine/log.h"
 #include "engine/runs.h"
 #include "workers/map.h"
+#include "workers/lines.h"
 #include "workers/parse.h"
 #include "workers/pgload.h"
 #include "workers/reader.h"
@@ -290,7 +291,7 @@ static void ngc_worker_parse_work(ngc_tpool_job_t *job)
     if (ps->format == NGC_FORMAT_AUTO && ngc_worker_detect(t, b) != NGC_OK)
         t->parse_rc = NGC_ERROR;
     else
-        t->parse_rc = ngc_parse_buffer(ps, b->data, b->len, t->map);
+        t->parse_rc = ngc_lines_map(ps, b->data, b->len, t->map);
     ngc_failpoint_check(NGC_FP_CRASH_IN_MAP, t->msg.task_id, t->msg.attempt);
     ngc_stats_t *st = t->w->stats;
     unsigned slot = t->w->slot;
