@@ -31,7 +31,7 @@
 #include "engine/counters.h"
 #include "engine/failpoint.h"
 #include "engine/log.h"
-#include "engine/runs.h"
+#include "engine/runfile.h"
 #include "engine/shmtx.h"
 
 #include <errno.h>
@@ -765,15 +765,6 @@ int ngc_counters_merge(ngc_counters_t *c, unsigned part, uint32_t task, uint32_t
     return rc;
 }
 
-static inline uint64_t ngc_counters_prefix(const char *key, size_t len)
-{
-    unsigned char b[8] = {0};
-    memcpy(b, key, len < 8 ? len : 8);
-    uint64_t v;
-    memcpy(&v, b, 8);
-    return __builtin_bswap64(v);
-}
-
 /* The output order: the count (match, volume, or match then volume)
  * descending unless --sort ngram, then the key bytes ascending, a prefix
  * before its extensions. */
@@ -946,7 +937,7 @@ static ngc_crec_t *ngc_counters_sorted_recs(const ngc_counters_t *c, const ngc_p
         uint64_t v = order.count == NGC_COUNT_VOLUME ? ngc_counters_volume_of(c, &e)
                                                      : ngc_counters_get(e.counts);
         if (v >= min_count)
-            r[k++] = (ngc_crec_t){v, ngc_counters_prefix(e.key, e.len), ref};
+            r[k++] = (ngc_crec_t){v, ngc_entry_prefix(e.key, e.len), ref};
     });
     ngc_counters_sort_recs(c, order, r, k);
     *n = k;
@@ -999,11 +990,6 @@ uint64_t ngc_counters_distinct(const ngc_counters_t *c)
     for (unsigned i = 0; i < NGC_COUNTERS_PARTS; i++)
         n += c->part[i].count + c->part[i].final_distinct;
     return n;
-}
-
-uint64_t ngc_counters_key_prefix(const char *key, size_t len)
-{
-    return ngc_counters_prefix(key, len);
 }
 
 int ngc_counters_spill(ngc_counters_t *c, unsigned part, ngc_spill_t *sp, uint64_t *bytes,
@@ -1063,8 +1049,8 @@ out:
 static int ngc_counters_kv_cmp(const void *x, const void *y)
 {
     const ngc_kv_t *a = *(const ngc_kv_t *const *)x, *b = *(const ngc_kv_t *const *)y;
-    ngc_entry_t ea = {a->key, a->len, 0, 0, ngc_counters_prefix(a->key, a->len)};
-    ngc_entry_t eb = {b->key, b->len, 0, 0, ngc_counters_prefix(b->key, b->len)};
+    ngc_entry_t ea = {a->key, a->len, 0, 0, ngc_entry_prefix(a->key, a->len)};
+    ngc_entry_t eb = {b->key, b->len, 0, 0, ngc_entry_prefix(b->key, b->len)};
     return ngc_counters_compare(&ea, &eb, (ngc_order_t){NGC_COUNT_MATCH, NGC_SORT_NGRAM});
 }
 
@@ -1179,7 +1165,7 @@ void ngc_counters_entry(const ngc_counters_t *c, unsigned part, size_t idx,
     out->len = e.len;
     out->match = ngc_counters_get(e.counts);
     out->volume = ngc_counters_volume_of(c, &e);
-    out->prefix = ngc_counters_prefix(e.key, e.len);
+    out->prefix = ngc_entry_prefix(e.key, e.len);
     /* Readers walk a partition in order while merging 64 of them: fetch the
      * next entry now, so its cache miss overlaps the other partitions' work. */
     if (idx + 1 < p->sorted)

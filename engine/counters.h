@@ -21,6 +21,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "engine/entry.h"
 #include "engine/config.h"
 #include "engine/spill.h"
 
@@ -36,15 +37,6 @@ typedef struct {
     uint64_t volume;
 } ngc_kv_t;
 
-/* A sorted result entry; key points into shm, valid while it is mapped. */
-typedef struct {
-    const char *key;
-    uint32_t len;
-    uint64_t match;
-    uint64_t volume;
-    uint64_t prefix;   /* the key's first 8 bytes, big-endian, zero-padded; or 0
-                          in both entries compared, which then compare keys in full */
-} ngc_entry_t;
 
 #define NGC_COUNTERS_PARTS 64
 
@@ -146,9 +138,6 @@ void ngc_counters_publish_final(ngc_counters_t *c, unsigned part, uint32_t nfina
                                 uint64_t distinct);
 /* A finished partition's final runs (0 for one sorted in memory). */
 uint32_t ngc_counters_finals(const ngc_counters_t *c, unsigned part);
-/* The big-endian 8-byte prefix of a key, as ngc_entry_t.prefix holds it. */
-uint64_t ngc_counters_key_prefix(const char *key, size_t len);
-
 /* Distinct ngrams in the table (before --min-count). Read after the merges. */
 uint64_t ngc_counters_distinct(const ngc_counters_t *c);
 /* Bytes of the pool in use (high-water mark). */

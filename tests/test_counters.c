@@ -1154,15 +1154,15 @@ static void test_compare_sort_ngram(void **state)
             }
     /* ngc_entry_t.prefix as the table computes it. */
     for (size_t i = 0; i < NGC_NELEMS(cases); i++) {
-        assert_true(ngc_counters_key_prefix(cases[i].ka, cases[i].la) ==
+        assert_true(ngc_entry_prefix(cases[i].ka, cases[i].la) ==
                     ngc_t_prefix(cases[i].ka, cases[i].la));
-        assert_true(ngc_counters_key_prefix(cases[i].kb, cases[i].lb) ==
+        assert_true(ngc_entry_prefix(cases[i].kb, cases[i].lb) ==
                     ngc_t_prefix(cases[i].kb, cases[i].lb));
     }
-    assert_true(ngc_counters_key_prefix("\x01\x02\x03\x04\x05\x06\x07\x08\x09", 9) ==
+    assert_true(ngc_entry_prefix("\x01\x02\x03\x04\x05\x06\x07\x08\x09", 9) ==
                 0x0102030405060708ull);
-    assert_true(ngc_counters_key_prefix("\xff", 1) == 0xff00000000000000ull);
-    assert_true(ngc_counters_key_prefix("", 0) == 0);
+    assert_true(ngc_entry_prefix("\xff", 1) == 0xff00000000000000ull);
+    assert_true(ngc_entry_prefix("", 0) == 0);
     /* The same entries by count: the count decides first. */
     ngc_entry_t a = {"a", 1, 1, 9, 0}, b = {"b", 1, 9, 1, 0};
     assert_true(ngc_counters_compare(&a, &b, (ngc_order_t){NGC_COUNT_MATCH, NGC_SORT_COUNT}) > 0);
