@@ -51,9 +51,11 @@ static int ngc_t_teardown(void **state)
 /* Writes n bytes (a line of 10 every 10 bytes, or `bytes` when given) to
  * file i of the directory; its path. */
 static char *ngc_t_file(ngc_t_dir_t *d, unsigned i, const char *name, size_t n,
-                              const unsigned char *bytes)
+                        const unsigned char *bytes)
 {
-    snprintf(d->path[i], sizeof(d->path[i]), "%s/%s", d->dir, name);
+    char path[sizeof(d->path[i])];
+    snprintf(path, sizeof(path), "%s/%s", d->dir, name);
+    memcpy(d->path[i], path, sizeof(path));
     FILE *f = fopen(d->path[i], "wb");
     assert_non_null(f);
     for (size_t k = 0; k < n; k++)
@@ -129,7 +131,9 @@ static void test_streamed_inputs(void **state)
 static void test_pipe_goes_to_its_task_once(void **state)
 {
     ngc_t_dir_t *d = *state;
-    snprintf(d->path[0], sizeof(d->path[0]), "%s/fifo", d->dir);
+    char fifo[sizeof(d->path[0])];
+    snprintf(fifo, sizeof(fifo), "%s/fifo", d->dir);
+    memcpy(d->path[0], fifo, sizeof(fifo));
     assert_int_equal(mkfifo(d->path[0], 0600), 0);
     /* Held open for writing (O_RDWR: no wait), so the plan's open returns. */
     int hold = open(d->path[0], O_RDWR | O_CLOEXEC);
