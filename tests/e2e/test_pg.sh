@@ -283,6 +283,17 @@ sys.exit(rows != len(shares))" "$WORK/counts.out" "$WORK/shares.ref" "$WORK/shar
 check "shares table: double precision columns" test "$(psql_q -c "SELECT string_agg(format_type(atttypid,
     atttypmod), ',' ORDER BY attnum) FROM pg_attribute WHERE attrelid = 'shares'::regclass AND attnum > 3
     AND NOT attisdropped")" = "double precision,double precision"
+# A target with an index of its own is replaced in place (TRUNCATE + INSERT),
+# shares included.
+psql_q -c "CREATE INDEX shares_by_share ON shares (match_per_million)" > /dev/null
+"$NGC_BIN" --no-progress --pg "$DSN" --pg-table shares --normalize "$WORK/totals.txt" \
+    --from-year 1900 -p 2 "$WORK/norm.tsv" 2> "$WORK/err"
+check "--normalize in place exits 0" test $? -eq 0
+psql_q -F $'\t' -c "SELECT ngram, match_count, volume_count, match_per_million, volume_percent
+    FROM shares" > "$WORK/shares2.tsv"
+check "--normalize in place: the same rows" cmp -s <(sort "$WORK/shares.tsv") <(sort "$WORK/shares2.tsv")
+check "--normalize in place: the index kept" test "$(psql_q -c "SELECT count(*) FROM pg_indexes
+    WHERE indexname = 'shares_by_share'")" -eq 1
 expect_exit "--normalize into a counts-only table" 1 "has another shape" --pg "$DSN" \
     --normalize "$WORK/totals.txt" "$WORK/norm.tsv"
 expect_exit "--normalize with --pg-mode append" 2 "would mix the totals of several jobs" --pg "$DSN" \
