@@ -179,16 +179,17 @@ static const char ngc_config_help[] =
     "Malformed lines (wrong field count, non-numeric or negative count, year\n"
     "outside 1..9999, longer than 1 MiB; in text, invalid UTF-8 with\n"
     "--tokenize words) are skipped and counted; --stats names the first few\n"
-    "as FILE:LINE.\n"
+    "as FILE:LINE. A non-empty file of which no line could be read is an error.\n"
     "\n"
     "Exit status: 0 success; 1 the run failed (unreadable or corrupt input,\n"
-    "a format that cannot be told, --strict and a malformed line, a counted\n"
-    "total over 2^64-1, a full disk while spilling, output not writable, a\n"
-    "worker died, -o names an input); 2 bad usage (also a pipe named twice,\n"
-    "a --memory that cannot be mapped); 129 hangup (SIGHUP); 130 interrupted\n"
-    "(SIGINT); 143 terminated (SIGTERM); 138/140 SIGUSR1/SIGUSR2; 141 the\n"
-    "reader of the output went away. A failed or stopped run writes no output\n"
-    "file; output already streamed is reported as incomplete.\n";
+    "a format that cannot be told, a file with no readable line, --strict\n"
+    "and a malformed line, a counted total over 2^64-1, a full disk while\n"
+    "spilling, output not writable, a worker died, -o names an input); 2\n"
+    "bad usage (also a pipe named twice, a --memory that cannot be mapped);\n"
+    "129 hangup (SIGHUP); 130 interrupted (SIGINT); 143 terminated (SIGTERM);\n"
+    "138/140 SIGUSR1/SIGUSR2; 141 the reader of the output went away. A\n"
+    "failed or stopped run writes no output file; output already streamed is\n"
+    "reported as incomplete.\n";
 
 enum {
     NGC_OPT_MEMORY = 256,

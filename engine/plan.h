@@ -43,6 +43,9 @@ typedef struct {
     ngc_format_t format; /* as its tasks read it; AUTO until one reports */
     uint32_t first_task;
     uint32_t ntasks;
+    uint32_t tasks_done; /* tasks that reported DONE, with their sums: */
+    uint64_t lines;
+    uint64_t malformed;
 } ngc_file_t;
 
 typedef struct {

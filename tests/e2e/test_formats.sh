@@ -78,7 +78,7 @@ check "--stats=json names each file's format" json_is "$WORK/stats.json" \
 
 # --- --format forced -------------------------------------------------------
 # A forced format reads every file that way: the lines of another format are
-# malformed, all of them, and nothing is counted.
+# malformed, all of them, and a file of which no line was read fails the run.
 head -c 300K "$WORK/a.v3" | sed '$d' > "$WORK/f.v3"
 head -c 300K "$WORK/a.v2" | sed '$d' > "$WORK/f.v2"
 head -c 300K "$WORK/a.v1" | sed '$d' > "$WORK/f.v1"
@@ -89,8 +89,13 @@ for f in v1 v2 v3; do
         [ $f = $g ] && continue
         python3 "$REF" --format $g "$WORK/f.$f" --malformed-out "$WORK/ref.malformed" > "$WORK/ref.out"
         check "reference: --format $g on $f counts nothing" test ! -s "$WORK/ref.out"
-        "$NGC_BIN" --no-progress --format $g --stats=json -c 64K -p 2 "$WORK/f.$f" > "$WORK/ngc.out" 2> "$WORK/stats.json"
+        rc=0
+        "$NGC_BIN" --no-progress --format $g --stats=json -c 64K -p 2 "$WORK/f.$f" > "$WORK/ngc.out" 2> "$WORK/ngc.err" || rc=$?
+        tail -n 1 "$WORK/ngc.err" > "$WORK/stats.json"
+        check "--format $g on $f: one message" grep -qx "ngram-count: $WORK/f.$f: no line could be read as $g" "$WORK/ngc.err"
         check "--format $g on $f prints nothing" test ! -s "$WORK/ngc.out"
+        check "--format $g on $f: exit 1, no line read" json_is "$WORK/stats.json" \
+            "$rc == 1 and s['error'].endswith('f.$f: no line could be read as $g')"
         check "--format $g on $f: every line malformed" json_is "$WORK/stats.json" \
             "s['malformed_lines'] == $(cat "$WORK/ref.malformed") == $(wc -l < "$WORK/f.$f")"
     done
