@@ -44,4 +44,51 @@ same_as "some lines malformed: exit 0" "$WORK/ref.some" "$WORK/some.bad"
 : > "$WORK/empty.tsv"
 same_as "an empty file is fine" /dev/null "$WORK/empty.tsv"
 
+# --- Totals files: ngram-gen writes Google's shapes --------------------------
+# v2: the 2012 file, v3: the 2020 file (one line, " TAB" first, each
+# year,match,pages,volume tuple ended by a TAB, no newline); v1: the 2009
+# file ('#' line, then TAB rows). The real files are read in place.
+DATA=${NGC_REAL_NGRAMS:-$HERE/../../../shared/real-ngrams}
+shape() { # FILE: a one-word description of a totals file's framing
+    python3 - "$1" <<'PY'
+import re, sys
+b = open(sys.argv[1], "rb").read()
+if b.startswith(b"#"):
+    rows = b.split(b"\n")[1:]
+    ok = rows[-1] == b"" and all(re.fullmatch(rb"\d{4}(\t\d+){3}", r) for r in rows[:-1])
+    print("2009" if ok else "bad")
+else:
+    t = b.split(b"\t")
+    ok = t[0] == b" " and t[-1] == b"" and all(re.fullmatch(rb"\d{4}(,\d+){3}", x) for x in t[1:-1])
+    print("2012/2020" if ok else "bad")
+PY
+}
+for y in 2009 2012 2020; do
+    check "real totalcounts-$y has the shape tested here" \
+        test "$(shape "$DATA/totalcounts-$y.txt")" = "$([ $y = 2009 ] && echo 2009 || echo 2012/2020)"
+done
+for f in v1 v2 v3; do
+    "$NGC_GEN" --seed 15 --size 200K --format $f --totals "$WORK/t.$f" -o "$WORK/d.$f"
+    check "ngram-gen --format $f --totals: Google's shape" \
+        test "$(shape "$WORK/t.$f")" = "$([ $f = v1 ] && echo 2009 || echo 2012/2020)"
+    python3 "$REF" --normalize "$WORK/t.$f" "$WORK/d.$f" > "$WORK/ref.norm"
+    same_as "--normalize with ngram-gen's $f totals" "$WORK/ref.norm" --normalize "$WORK/t.$f" "$WORK/d.$f"
+done
+# ngram-gen writes a FIFO in place (its rename replaced /dev/null once).
+mkfifo "$WORK/gen.fifo"
+cat "$WORK/gen.fifo" > "$WORK/gen.out" &
+"$NGC_GEN" --seed 15 --size 200K --format v3 --totals "$WORK/gen.fifo" -o "$WORK/d3.copy"
+wait
+check "ngram-gen --totals FIFO: written in place" test -p "$WORK/gen.fifo"
+check "ngram-gen --totals FIFO: the same bytes" cmp -s "$WORK/gen.out" "$WORK/t.v3"
+check "v2 and v3 totals of one data set are the same bytes" cmp -s "$WORK/t.v2" "$WORK/t.v3"
+check "v1 totals rows are the v2 tuples" cmp -s <(sed 1d "$WORK/t.v1") \
+    <(tr '\t' '\n' < "$WORK/t.v2" | sed -e '1d' -e '/^$/d' | tr ',' '\t')
+for y in 2009 2012 2020; do
+    python3 "$REF" --normalize "$DATA/totalcounts-$y.txt" --from-year 1800 --to-year 2000 \
+        "$WORK/d.v2" > "$WORK/ref.norm"
+    same_as "--normalize real totalcounts-$y" "$WORK/ref.norm" \
+        --normalize "$DATA/totalcounts-$y.txt" --from-year 1800 --to-year 2000 "$WORK/d.v2"
+done
+
 finish
