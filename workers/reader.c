@@ -12,6 +12,10 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#ifdef NGC_HAVE_ARCHIVE
+#include <archive.h>
+#include <archive_entry.h>
+#endif
 #include <stdbool.h>
 #include <stdlib.h>
 #include <unistd.h>
@@ -34,6 +38,12 @@ struct ngc_reader_s {
     /* streamed input */
     bool sniffed;
     bool gzip;
+    ngc_pack_t pack;    /* a container other than gzip: read through libarchive */
+#ifdef NGC_HAVE_ARCHIVE
+    struct archive *ar;
+    bool ar_member;     /* a zip member is open */
+    bool ar_nl;         /* the last byte returned ended a line (or none yet) */
+#endif
     ngc_inflate_kind_t inflater;
     ngc_inflate_t *zs;
     unsigned char *in;
@@ -191,12 +201,93 @@ static ssize_t ngc_reader_inflate(ngc_reader_t *r, char *dst, size_t want)
     }
 }
 
+#ifdef NGC_HAVE_ARCHIVE
+/* libarchive's source: what the sniff read first, then the descriptor. */
+static la_ssize_t ngc_reader_ar_read(struct archive *a, void *arg, const void **buf)
+{
+    (void)a;
+    ngc_reader_t *r = arg;
+    if (ngc_reader_fill_in(r) != NGC_OK) {
+        archive_set_error(a, EIO, "%s", r->err);
+        return -1;
+    }
+    *buf = r->in + r->in_pos;
+    size_t n = r->in_len - r->in_pos;
+    r->in_pos = r->in_len;
+    return (la_ssize_t)n;
+}
+
+static int ngc_reader_ar_fail(ngc_reader_t *r)
+{
+    const char *why = archive_error_string(r->ar);
+    if (why == NULL || *why == '\0')
+        why = "it ends early: the file is incomplete";
+    snprintf(r->err, sizeof(r->err), "%s: corrupt %s data: %.*s", ngc_reader_name(r),
+             ngc_format_pack_name(r->pack), (int)strcspn(why, "\n"), why);
+    return NGC_ERROR;
+}
+
+static int ngc_reader_ar_open(ngc_reader_t *r)
+{
+    r->ar = archive_read_new();
+    if (r->ar == NULL)
+        return ngc_reader_fail(r, ENOMEM, "cannot read");
+    /* Each container by its own filter: never an external program. */
+    if (r->pack == NGC_PACK_ZIP) {
+        archive_read_support_format_zip_streamable(r->ar);
+    } else {
+        archive_read_support_filter_bzip2(r->ar);
+        archive_read_support_filter_xz(r->ar);
+        archive_read_support_filter_zstd(r->ar);
+        archive_read_support_format_raw(r->ar);
+        archive_read_support_format_empty(r->ar); /* an empty file, compressed */
+    }
+    r->ar_nl = true;
+    if (archive_read_open(r->ar, r, NULL, ngc_reader_ar_read, NULL) != ARCHIVE_OK)
+        return ngc_reader_ar_fail(r);
+    return NGC_OK;
+}
+
+/* Each zip member in order, as unzip -p prints them; a member whose last
+ * line has no newline gets one, so it does not run into the next. */
+static ssize_t ngc_reader_archive(ngc_reader_t *r, char *dst, size_t want)
+{
+    for (;;) {
+        if (!r->ar_member) {
+            struct archive_entry *e;
+            int rc = archive_read_next_header(r->ar, &e);
+            if (rc == ARCHIVE_EOF)
+                return 0;
+            if (rc != ARCHIVE_OK && rc != ARCHIVE_WARN)
+                break;
+            if (archive_entry_filetype(e) == AE_IFDIR)
+                continue;
+            r->ar_member = true;
+        }
+        la_ssize_t n = archive_read_data(r->ar, dst, want);
+        if (n < 0)
+            break;
+        if (n > 0) {
+            r->ar_nl = dst[n - 1] == '\n';
+            return (ssize_t)n;
+        }
+        r->ar_member = false;
+        if (!r->ar_nl && want > 0) {
+            r->ar_nl = true;
+            dst[0] = '\n';
+            return 1;
+        }
+    }
+    return ngc_reader_ar_fail(r);
+}
+#endif
+
 /* Streamed source: sniffs gzip on the first bytes, then inflates or copies. */
 static ssize_t ngc_reader_stream(ngc_reader_t *r, char *dst, size_t want)
 {
     if (!r->sniffed) {
-        /* Two bytes decide; a one-byte first read is topped up. */
-        while (!r->in_eof && r->in_len < 2) {
+        /* The first bytes decide; a short first read is topped up. */
+        while (!r->in_eof && r->in_len < NGC_PACK_MAGIC) {
             ssize_t n = read(r->fd, r->in + r->in_len, NGC_GZ_IN - r->in_len);
             if (n < 0 && errno == EINTR)
                 continue;
@@ -207,15 +298,33 @@ static ssize_t ngc_reader_stream(ngc_reader_t *r, char *dst, size_t want)
             r->progress += (uint64_t)n;
         }
         r->sniffed = true;
-        r->gzip = r->in_len >= 2 && r->in[0] == 0x1f && r->in[1] == 0x8b;
+        r->pack = ngc_format_pack(r->in, r->in_len);
+        r->gzip = r->pack == NGC_PACK_GZIP;
         if (r->gzip) {
+            r->pack = NGC_PACK_NONE;
             r->zs = ngc_inflate_new(r->inflater);
             if (r->zs == NULL)
                 return ngc_reader_fail(r, ENOMEM, "cannot inflate");
         }
+#ifdef NGC_HAVE_ARCHIVE
+        if (r->pack != NGC_PACK_NONE && ngc_reader_ar_open(r) != NGC_OK)
+            return NGC_ERROR;
+#else
+        if (r->pack != NGC_PACK_NONE) {
+            snprintf(r->err, sizeof(r->err), "%s: cannot read %s data: this build has no "
+                     "libarchive (decompress it first, or pipe it in: <(%s -dc FILE))",
+                     ngc_reader_name(r), ngc_format_pack_name(r->pack),
+                     r->pack == NGC_PACK_ZIP ? "unzip -p" : ngc_format_pack_name(r->pack));
+            return NGC_ERROR;
+        }
+#endif
     }
     if (r->gzip)
         return ngc_reader_inflate(r, dst, want);
+#ifdef NGC_HAVE_ARCHIVE
+    if (r->pack != NGC_PACK_NONE)
+        return ngc_reader_archive(r, dst, want);
+#endif
     if (ngc_reader_fill_in(r) != NGC_OK)
         return NGC_ERROR;
     size_t n = r->in_len - r->in_pos < want ? r->in_len - r->in_pos : want;
@@ -353,6 +462,10 @@ void ngc_reader_free(ngc_reader_t *r)
     if (r == NULL)
         return;
     ngc_inflate_free(r->zs);
+#ifdef NGC_HAVE_ARCHIVE
+    if (r->ar != NULL)
+        archive_read_free(r->ar);
+#endif
     if (r->own_fd)
         close(r->fd);
     free(r->in);

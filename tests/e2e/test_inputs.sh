@@ -44,6 +44,69 @@ same_as "some lines malformed: exit 0" "$WORK/ref.some" "$WORK/some.bad"
 : > "$WORK/empty.tsv"
 same_as "an empty file is fine" /dev/null "$WORK/empty.tsv"
 
+# --- Compressed inputs, told by content ------------------------------------
+# zip (every member in order), bzip2, xz and zstd: each format in each
+# container counts exactly what the plain file does, whatever its name.
+"$NGC_GEN" --seed 16 --size 120K --format v1 -o "$WORK/c.v1"
+"$NGC_GEN" --seed 16 --size 120K --format v2 -o "$WORK/c.v2"
+"$NGC_GEN" --seed 16 --size 120K --format v3 -o "$WORK/c.v3"
+"$NGC_GEN" --seed 16 --size 120K --format text -o "$WORK/c.text"
+pack() { # CONTAINER IN OUT
+    case $1 in
+    zip) (cd "$(dirname "$2")" && zip -q - "$(basename "$2")") > "$3" ;;
+    *) "$1" -c < "$2" > "$3" ;;
+    esac
+}
+for fmt in v1 v2 v3 text; do
+    opt=(); [ $fmt = text ] && opt=(--text)
+    "$NGC_BIN" --no-progress "${opt[@]}" "$WORK/c.$fmt" > "$WORK/c.$fmt.ref"
+    python3 "$REF" "${opt[@]}" "$WORK/c.$fmt" | cmp -s - "$WORK/c.$fmt.ref" \
+        || fail "$fmt: the plain file's count differs from the reference"
+    for z in zip bzip2 xz zstd; do
+        pack $z "$WORK/c.$fmt" "$WORK/c.$fmt.$z.data"
+        same_as "$fmt in $z" "$WORK/c.$fmt.ref" "${opt[@]}" -p 2 "$WORK/c.$fmt.$z.data"
+    done
+done
+same_as "xz on standard input" "$WORK/c.v2.ref" - < "$WORK/c.v2.xz.data"
+same_as "zstd through <(cat)" "$WORK/c.v2.ref" <(cat "$WORK/c.v2.zstd.data")
+python3 "$REF" "$WORK/c.v1" "$WORK/c.v2" "$WORK/c.v3" "$WORK/c.v2" > "$WORK/c.mix.ref"
+same_as "four containers in one run" "$WORK/c.mix.ref" -p 2 -t 2 "$WORK/c.v1.zip.data" \
+    "$WORK/c.v2.bzip2.data" "$WORK/c.v3.xz.data" "$WORK/c.v2.zstd.data"
+# Several zip members (as 'zip a.zip part.*'), concatenated streams (pbzip2,
+# xz and zstd frames one after another), and members without a final newline.
+mkdir "$WORK/parts"
+split -l 800 "$WORK/c.v2" "$WORK/parts/p."
+(cd "$WORK/parts" && zip -q ../multi.zip p.*)
+same_as "zip of $(ls "$WORK/parts" | wc -l) members" "$WORK/c.v2.ref" "$WORK/multi.zip"
+for z in bzip2 xz zstd; do
+    for p in "$WORK"/parts/p.*; do "$z" -c < "$p"; done > "$WORK/multi.$z"
+    same_as "$z: streams one after another" "$WORK/c.v2.ref" "$WORK/multi.$z"
+done
+for p in "$WORK"/parts/p.*; do printf '%s' "$(cat "$p")" > "$p.nonl"; done
+(cd "$WORK/parts" && zip -q ../nonl.zip p.*.nonl)
+same_as "zip members without a final newline" "$WORK/c.v2.ref" "$WORK/nonl.zip"
+for z in zip bzip2 xz zstd; do
+    : > "$WORK/empty"
+    pack $z "$WORK/empty" "$WORK/empty.$z"
+    same_as "an empty file in $z" /dev/null "$WORK/empty.$z"
+done
+# Damaged: exit 1 naming the file, nothing written.
+for z in zip bzip2 xz zstd; do
+    f=$WORK/c.v2.$z.data
+    size=$(stat -c %s "$f")
+    head -c $((size / 2)) "$f" > "$WORK/cut.$z"
+    expect_exit "$z cut in half" 1 "^ngram-count: $WORK/cut.$z: corrupt $z data: " \
+        -o "$WORK/out.$z" "$WORK/cut.$z"
+    check "$z cut in half: nothing written" test ! -e "$WORK/out.$z"
+    cp "$f" "$WORK/bad.$z"
+    printf 'damaged!damaged!' | dd of="$WORK/bad.$z" bs=1 seek=$((size / 2)) conv=notrunc 2>/dev/null
+    expect_exit "$z damaged" 1 "^ngram-count: $WORK/bad.$z: corrupt $z data: " "$WORK/bad.$z"
+done
+second=$(python3 -c "import zipfile, sys; print(zipfile.ZipFile(sys.argv[1]).infolist()[1].header_offset)" "$WORK/multi.zip")
+head -c "$second" "$WORK/multi.zip" > "$WORK/first-member.zip"
+expect_exit "zip cut between members" 1 "first-member.zip: corrupt zip data: it ends early" \
+    "$WORK/first-member.zip"
+
 # --- Totals files: ngram-gen writes Google's shapes --------------------------
 # v2: the 2012 file, v3: the 2020 file (one line, " TAB" first, each
 # year,match,pages,volume tuple ended by a TAB, no newline); v1: the 2009
@@ -77,8 +140,10 @@ done
 # ngram-gen writes a FIFO in place (its rename replaced /dev/null once).
 mkfifo "$WORK/gen.fifo"
 cat "$WORK/gen.fifo" > "$WORK/gen.out" &
+catpid=$!
 "$NGC_GEN" --seed 15 --size 200K --format v3 --totals "$WORK/gen.fifo" -o "$WORK/d3.copy"
-wait
+[ -p "$WORK/gen.fifo" ] || kill "$catpid" # replaced: cat would wait for ever
+wait "$catpid"
 check "ngram-gen --totals FIFO: written in place" test -p "$WORK/gen.fifo"
 check "ngram-gen --totals FIFO: the same bytes" cmp -s "$WORK/gen.out" "$WORK/t.v3"
 check "v2 and v3 totals of one data set are the same bytes" cmp -s "$WORK/t.v2" "$WORK/t.v3"
