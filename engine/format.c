@@ -6,6 +6,7 @@
 #include "engine/format.h"
 
 #include <stdbool.h>
+#include <strings.h>
 
 const char *ngc_format_name(ngc_format_t f)
 {
@@ -119,4 +120,9 @@ const char *ngc_format_pack_name(ngc_pack_t p)
 {
     static const char *const names[] = {"plain", "gzip", "zip", "bzip2", "xz", "zstd"};
     return (unsigned)p < NGC_NELEMS(names) ? names[p] : "?";
+}
+
+bool ngc_format_url(const char *path)
+{
+    return strncasecmp(path, "http://", 7) == 0 || strncasecmp(path, "https://", 8) == 0;
 }

@@ -43,6 +43,8 @@ typedef enum {
 #define NGC_PACK_MAGIC 6
 /* The container whose magic head[0..len) starts with; NONE for plain. */
 ngc_pack_t ngc_format_pack(const unsigned char *head, size_t len);
+/* Whether an input names an http or https URL (streamed with libcurl). */
+bool ngc_format_url(const char *path);
 /* "gzip", "zip", "bzip2", "xz", "zstd" or "plain". */
 const char *ngc_format_pack_name(ngc_pack_t p);
 

@@ -89,6 +89,10 @@ ngc_plan_t *ngc_plan_new(const ngc_config_t *cfg)
         }
         if (strcmp(f->path, "-") == 0) {
             f->ntasks = 1;
+        } else if (ngc_format_url(f->path)) {
+            /* Streamed by its one task's worker; fetched again on a retry. */
+            f->ntasks = 1;
+            f->rereadable = true;
         } else {
             if (ngc_plan_probe(f->path, f, &split[i]) != NGC_OK)
                 goto fail;

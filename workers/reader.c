@@ -9,6 +9,7 @@
 #include "workers/reader.h"
 #include "engine/format.h"
 #include "workers/inflate.h"
+#include "workers/fetch.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -49,8 +50,39 @@ struct ngc_reader_s {
     unsigned char *in;
     size_t in_pos, in_len;
     bool in_eof;
+    ngc_fetch_t *fetch; /* a URL's transfer, feeding fd, until it ended */
+    ngc_fetch_stats_t fetched;
     char err[NGC_MSG_TEXT_MAX];
 };
+
+static unsigned ngc_reader_fetch_retries = 3, ngc_reader_fetch_stall = 60;
+
+void ngc_reader_fetch_config(unsigned max_retries, unsigned stall)
+{
+    ngc_reader_fetch_retries = max_retries;
+    ngc_reader_fetch_stall = stall;
+}
+
+void ngc_reader_fetch_stats(ngc_reader_t *r, ngc_fetch_stats_t *st)
+{
+    *st = r->fetched;
+    memset(&r->fetched, 0, sizeof(r->fetched));
+}
+
+/* read(2) of a stream; at a URL's end, whether its whole body came. */
+static ssize_t ngc_reader_read(ngc_reader_t *r, void *buf, size_t cap)
+{
+    ssize_t n = read(r->fd, buf, cap);
+    if (n == 0 && r->fetch != NULL) {
+        int rc = ngc_fetch_finish(r->fetch, &r->fetched, r->err, sizeof(r->err));
+        r->fetch = NULL;
+        if (rc != NGC_OK) {
+            errno = 0;
+            return -2; /* r->err says why */
+        }
+    }
+    return n;
+}
 
 int ngc_buf_init(ngc_buf_t *b)
 {
@@ -111,6 +143,12 @@ static int ngc_reader_open(ngc_reader_t *r)
         /* Came with the task: never opened again by path. */
     } else if (r->task.kind == NGC_TASK_MAP_STDIN) {
         r->fd = STDIN_FILENO;
+    } else if (ngc_format_url(r->task.path)) {
+        r->fetch = ngc_fetch_start(r->task.path, ngc_reader_fetch_retries,
+                                   ngc_reader_fetch_stall, &r->fd, r->err, sizeof(r->err));
+        if (r->fetch == NULL)
+            return NGC_ERROR;
+        r->own_fd = true;
     } else {
         r->fd = open(r->task.path, O_RDONLY | O_CLOEXEC);
         if (r->fd < 0)
@@ -157,7 +195,9 @@ static int ngc_reader_fill_in(ngc_reader_t *r)
     if (r->in_pos < r->in_len || r->in_eof)
         return NGC_OK;
     for (;;) {
-        ssize_t n = read(r->fd, r->in, NGC_GZ_IN);
+        ssize_t n = ngc_reader_read(r, r->in, NGC_GZ_IN);
+        if (n == -2)
+            return NGC_ERROR;
         if (n >= 0) {
             r->in_pos = 0;
             r->in_len = (size_t)n;
@@ -288,7 +328,9 @@ static ssize_t ngc_reader_stream(ngc_reader_t *r, char *dst, size_t want)
     if (!r->sniffed) {
         /* The first bytes decide; a short first read is topped up. */
         while (!r->in_eof && r->in_len < NGC_PACK_MAGIC) {
-            ssize_t n = read(r->fd, r->in + r->in_len, NGC_GZ_IN - r->in_len);
+            ssize_t n = ngc_reader_read(r, r->in + r->in_len, NGC_GZ_IN - r->in_len);
+            if (n == -2)
+                return NGC_ERROR;
             if (n < 0 && errno == EINTR)
                 continue;
             if (n < 0)
@@ -468,6 +510,10 @@ void ngc_reader_free(ngc_reader_t *r)
 #endif
     if (r->own_fd)
         close(r->fd);
+    if (r->fetch != NULL) {
+        char err[8];
+        ngc_fetch_finish(r->fetch, NULL, err, sizeof(err)); /* stopped by the close */
+    }
     free(r->in);
     free(r->carry);
     free(r);

@@ -138,6 +138,13 @@ static void ngc_worker_read_work(ngc_tpool_job_t *job)
     uint64_t progress = ngc_reader_take_progress(t->reader);
     if (progress)
         ngc_stats_add(t->w->stats, t->w->slot, bytes, progress);
+    if (t->read_rc != NGC_OK) {
+        ngc_fetch_stats_t fs;
+        ngc_reader_fetch_stats(t->reader, &fs); /* zeros unless a URL's transfer ended */
+        ngc_stats_add(t->w->stats, t->w->slot, url_bytes, fs.bytes);
+        ngc_stats_add(t->w->stats, t->w->slot, url_resumes, fs.resumes);
+        ngc_stats_add(t->w->stats, t->w->slot, url_retries, fs.retries);
+    }
 }
 
 /* The task's path for messages. */
@@ -735,6 +742,7 @@ int ngc_worker_main(unsigned slot, int fd, void *arg)
     snprintf(role, sizeof(role), "worker/%u", slot);
     ngc_log_init(role, args->cfg->verbose >= 2 ? NGC_LOG_DEBUG
                        : args->cfg->verbose ? NGC_LOG_INFO : NGC_LOG_WARN);
+    ngc_reader_fetch_config(args->cfg->max_retries, args->cfg->stall_timeout);
     ngc_worker_t w = {
         .slot = slot,
         .cfg = args->cfg,
