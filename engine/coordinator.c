@@ -657,9 +657,11 @@ static void ngc_coord_draw(ngc_coord_t *co)
         ngc_stats_totals_t t;
         ngc_stats_read(ngc_shm_stats(co->shm), -1, &t);
         s.phase = "read/map";
-        s.bytes = co->plan->total_bytes > 0;
+        /* URLs add their Content-Length as their downloads begin. */
+        uint64_t total = co->plan->total_bytes + t.url_length;
+        s.bytes = total > 0;
         s.done = s.bytes ? t.bytes : co->map_done;
-        s.total = s.bytes ? co->plan->total_bytes : co->plan->ntasks;
+        s.total = s.bytes ? total : co->plan->ntasks;
         s.parts = co->map_done;
         s.nparts = co->plan->ntasks;
         s.lines = t.lines;

@@ -28,6 +28,7 @@
     X(url_bytes, "bytes downloaded from URLs")                \
     X(url_resumes, "downloads resumed with a Range request")  \
     X(url_retries, "download attempts after a failure")       \
+    X(url_length, "Content-Length of the URLs begun")         \
     X(beats, "jobs finished: the coordinator's sign of life")
 
 typedef struct {

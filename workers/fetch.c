@@ -26,6 +26,8 @@ struct ngc_fetch_s {
     uint64_t offset;        /* bytes passed on to the pipe */
     uint64_t skip;          /* bytes of this attempt already passed on */
     uint64_t total;         /* the body's length, UINT64_MAX until known */
+    _Atomic uint64_t *length; /* progress's sum of lengths, or NULL */
+    bool length_told;
     long status;            /* this attempt's HTTP status, 0 until its body */
     bool gone;              /* the reader closed the pipe */
     bool norange;           /* the server ignores Range: fetch it all again */
@@ -62,8 +64,12 @@ static size_t ngc_fetch_write(char *p, size_t size, size_t nmemb, void *arg)
             f->skip = f->offset;
             f->st.restarts++;
         }
-        if (cl >= 0 && (f->status == 200 || f->status == 206))
+        if (cl >= 0 && (f->status == 200 || f->status == 206)) {
             f->total = (uint64_t)cl + (f->status == 206 ? f->offset : 0);
+            if (f->length != NULL && !f->length_told)
+                atomic_fetch_add_explicit(f->length, f->total, memory_order_relaxed);
+            f->length_told = true;
+        }
     }
     f->st.bytes += n;
     if (f->status != 200 && f->status != 206)
@@ -181,8 +187,8 @@ static void *ngc_fetch_main(void *arg)
     return NULL;
 }
 
-ngc_fetch_t *ngc_fetch_start(const char *url, unsigned max_retries, unsigned stall, int *fd,
-                             char *err, size_t cap)
+ngc_fetch_t *ngc_fetch_start(const char *url, unsigned max_retries, unsigned stall,
+                             _Atomic uint64_t *length, int *fd, char *err, size_t cap)
 {
     pthread_once(&ngc_fetch_once, ngc_fetch_global);
     if (ngc_fetch_init_rc != CURLE_OK) {
@@ -198,6 +204,7 @@ ngc_fetch_t *ngc_fetch_start(const char *url, unsigned max_retries, unsigned sta
     }
     f->max_retries = max_retries;
     f->stall = stall;
+    f->length = length;
     f->wfd = p[1];
     f->total = UINT64_MAX;
     CURL *c = f->curl;
@@ -258,10 +265,11 @@ int ngc_fetch_available(void)
     return 0;
 }
 
-ngc_fetch_t *ngc_fetch_start(const char *url, unsigned max_retries, unsigned stall, int *fd,
-                             char *err, size_t cap)
+ngc_fetch_t *ngc_fetch_start(const char *url, unsigned max_retries, unsigned stall,
+                             _Atomic uint64_t *length, int *fd, char *err, size_t cap)
 {
     (void)max_retries;
+    (void)length;
     (void)stall;
     (void)fd;
     snprintf(err, cap, "%s: cannot fetch: this build has no libcurl (fetch it with "

@@ -9,6 +9,7 @@
 #ifndef NGC_WORKERS_FETCH_H
 #define NGC_WORKERS_FETCH_H
 
+#include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -24,9 +25,10 @@ typedef struct {
 /* Starts fetching url; *fd is the pipe's read end, the caller's to close
  * (closing it early stops the transfer). Up to max_retries failed attempts
  * in a row (backoff between them); an attempt that receives nothing for
- * stall seconds fails. NULL with a reason in err. */
-ngc_fetch_t *ngc_fetch_start(const char *url, unsigned max_retries, unsigned stall, int *fd,
-                             char *err, size_t cap);
+ * stall seconds fails. The body's length, once a response gives it, is
+ * added to *length (progress; may be NULL). NULL with a reason in err. */
+ngc_fetch_t *ngc_fetch_start(const char *url, unsigned max_retries, unsigned stall,
+                             _Atomic uint64_t *length, int *fd, char *err, size_t cap);
 /* Waits for the transfer's end (call after the pipe reached EOF, or after
  * closing it); NGC_OK when the whole body arrived, else NGC_ERROR with the
  * reason in err. Frees f. stats may be NULL. */

@@ -56,11 +56,13 @@ struct ngc_reader_s {
 };
 
 static unsigned ngc_reader_fetch_retries = 3, ngc_reader_fetch_stall = 60;
+static _Atomic uint64_t *ngc_reader_fetch_length;
 
-void ngc_reader_fetch_config(unsigned max_retries, unsigned stall)
+void ngc_reader_fetch_config(unsigned max_retries, unsigned stall, _Atomic uint64_t *length)
 {
     ngc_reader_fetch_retries = max_retries;
     ngc_reader_fetch_stall = stall;
+    ngc_reader_fetch_length = length;
 }
 
 void ngc_reader_fetch_stats(ngc_reader_t *r, ngc_fetch_stats_t *st)
@@ -145,7 +147,8 @@ static int ngc_reader_open(ngc_reader_t *r)
         r->fd = STDIN_FILENO;
     } else if (ngc_format_url(r->task.path)) {
         r->fetch = ngc_fetch_start(r->task.path, ngc_reader_fetch_retries,
-                                   ngc_reader_fetch_stall, &r->fd, r->err, sizeof(r->err));
+                                   ngc_reader_fetch_stall, ngc_reader_fetch_length, &r->fd,
+                                   r->err, sizeof(r->err));
         if (r->fetch == NULL)
             return NGC_ERROR;
         r->own_fd = true;

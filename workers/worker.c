@@ -742,7 +742,6 @@ int ngc_worker_main(unsigned slot, int fd, void *arg)
     snprintf(role, sizeof(role), "worker/%u", slot);
     ngc_log_init(role, args->cfg->verbose >= 2 ? NGC_LOG_DEBUG
                        : args->cfg->verbose ? NGC_LOG_INFO : NGC_LOG_WARN);
-    ngc_reader_fetch_config(args->cfg->max_retries, args->cfg->stall_timeout);
     ngc_worker_t w = {
         .slot = slot,
         .cfg = args->cfg,
@@ -753,6 +752,8 @@ int ngc_worker_main(unsigned slot, int fd, void *arg)
         .stats = ngc_shm_stats(args->shm),
         .counters = ngc_shm_counters(args->shm),
     };
+    ngc_reader_fetch_config(w.cfg->max_retries, w.cfg->stall_timeout,
+                            &w.stats->slot[slot].url_length);
     w.base = event_base_new();
     if (w.base == NULL) {
         ngc_log_error(0, "event_base_new() failed");

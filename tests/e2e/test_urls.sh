@@ -32,6 +32,12 @@ check "cut: 4 cuts, 5 requests per file" test "$(grep -c '^cut a.tsv.gz ' "$WORK
 check "norange: fetched whole again" test "$(grep -c '^norange b.v3.xz 0 200$' "$WORK/server.log")" -ge 4
 same_as "stalled: cut after --stall-timeout 1, resumed" "$WORK/ref.a" --stall-timeout 1 "$U/stall/a.tsv.gz"
 
+# Progress counts bytes against the Content-Length: the plain line written
+# every 5 s, while the transfer stalls for 6 s, shows "done/total".
+"$NGC_BIN" --progress --stall-timeout 6 "$U/stall/b.v3.xz" > "$WORK/ngc.out" 2> "$WORK/progress.err"
+check "progress: bytes of the Content-Length" grep -qE '^read/map .* [0-9.]+ [KM]?i?B/[0-9.]+ KiB' "$WORK/progress.err"
+check "progress: the output still exact" cmp -s "$WORK/ngc.out" "$WORK/ref.b"
+
 # Several URLs at once, one task each, with a local file; and --inputs.
 same_as "URLs and a file in parallel" "$WORK/ref.ab" -p 2 -t 2 "$U/cut/a.tsv" "$U/slow/b.v3.xz"
 printf '# a list\n%s\n\n  %s  \n' "$U/ok/a.tsv.gz" "$WORK/www/b.v3" > "$WORK/list"
@@ -57,6 +63,6 @@ expect_exit "500 after retries" 1 "$U/500/a.tsv.gz: cannot fetch: HTTP 500 \(3 a
 check "500: tried 3 times" test "$(grep -c '^500 a.tsv.gz ' "$WORK/server.log")" -eq 3
 expect_exit "a file not on the server" 1 "$U/ok/none.gz: cannot fetch: HTTP 404" "$U/ok/none.gz"
 check "nothing left in the work directory" test -z "$(ls -A "$WORK" | grep -v -e '^www$' -e '^ref' -e '^port$' \
-    -e '^server.log$' -e '^ngc\.' -e '^list$' -e '^stats.json$' -e '^refcache$')"
+    -e '^server.log$' -e '^ngc\.' -e '^list$' -e '^stats.json$' -e '^progress.err$' -e '^refcache$')"
 
 finish
