@@ -13,9 +13,8 @@ gzip -c "$WORK/a.tsv" > "$WORK/a.gz"
 # --- Pipes and descriptors -------------------------------------------------
 export SAME_AS_LIMIT=60
 same_as "--top 2 <(gzip -c)" "$WORK/ref.top" --top 2 <(gzip -c "$WORK/a.tsv")
-same_as "/dev/stdin, a pipe" "$WORK/ref" -c 64K /dev/stdin < <(cat "$WORK/a.tsv")
 same_as "/dev/stdin, a regular file" "$WORK/ref" -c 64K /dev/stdin < "$WORK/a.tsv"
-same_as "/dev/fd/5, a pipe" "$WORK/ref" -c 64K /dev/fd/5 5< <(gzip -c "$WORK/a.tsv")
+# (test_pipes covers more: /dev/fd/N, pipes named twice, FIFO timing.)
 mkfifo "$WORK/fifo"
 gzip -dc "$WORK/a.gz" > "$WORK/fifo" &
 same_as "named FIFO" "$WORK/ref" -c 64K -p 2 "$WORK/fifo"
@@ -57,7 +56,9 @@ pack() { # CONTAINER IN OUT
     *) "$1" -c < "$2" > "$3" ;;
     esac
 }
-for fmt in v1 v2 v3 text; do
+fmts="v1 v2 v3 text"
+reduced && fmts="v2 text" # under a sanitizer, one Google layout and text
+for fmt in $fmts; do
     opt=(); [ $fmt = text ] && opt=(--text)
     "$NGC_BIN" --no-progress "${opt[@]}" "$WORK/c.$fmt" > "$WORK/c.$fmt.ref"
     python3 "$REF" "${opt[@]}" "$WORK/c.$fmt" | cmp -s - "$WORK/c.$fmt.ref" \
@@ -69,9 +70,9 @@ for fmt in v1 v2 v3 text; do
 done
 same_as "xz on standard input" "$WORK/c.v2.ref" - < "$WORK/c.v2.xz.data"
 same_as "zstd through <(cat)" "$WORK/c.v2.ref" <(cat "$WORK/c.v2.zstd.data")
-python3 "$REF" "$WORK/c.v1" "$WORK/c.v2" "$WORK/c.v3" "$WORK/c.v2" > "$WORK/c.mix.ref"
-same_as "four containers in one run" "$WORK/c.mix.ref" -p 2 -t 2 "$WORK/c.v1.zip.data" \
-    "$WORK/c.v2.bzip2.data" "$WORK/c.v3.xz.data" "$WORK/c.v2.zstd.data"
+python3 "$REF" "$WORK/c.v2" "$WORK/c.v2" "$WORK/c.v2" > "$WORK/c.mix.ref"
+same_as "three containers in one run" "$WORK/c.mix.ref" -p 2 -t 2 "$WORK/c.v2.zip.data" \
+    "$WORK/c.v2.bzip2.data" "$WORK/c.v2.zstd.data"
 # Several zip members (as 'zip a.zip part.*'), concatenated streams (pbzip2,
 # xz and zstd frames one after another), and members without a final newline.
 mkdir "$WORK/parts"
