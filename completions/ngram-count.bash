@@ -6,7 +6,7 @@ _ngram_count()
     cur=${COMP_WORDS[COMP_CWORD]}
     prev=${COMP_WORDS[COMP_CWORD-1]}
     local opts="--processes --threads --chunk-size --memory --tmp-dir --max-retries
-        --task-timeout --format --text --order --only-order --sentence-markers --tokenize
+        --task-timeout --inputs --stall-timeout --format --text --order --only-order --sentence-markers --tokenize
         --count --from-year --to-year --pos --fold-case --min-count --top --sort --normalize
         --by-year --select --select-file --smoothing --plot --output-format
         --pg --pg-table --pg-mode --pg-jobs --lookup --map --reduce --output --strict
@@ -22,11 +22,11 @@ _ngram_count()
     --output-format) COMPREPLY=($(compgen -W "tsv csv jsonl" -- "$cur")); return ;;
     --memory) COMPREPLY=($(compgen -W "256M 1G 4G 25% 50% 75%" -- "$cur")); return ;;
     --order) COMPREPLY=($(compgen -W "1 2 3 4 5 6 7 8 9" -- "$cur")); return ;;
-    -o|--output|--normalize|--select-file|--plot)
+    -o|--output|--normalize|--select-file|--plot|--inputs)
         COMPREPLY=($(compgen -f -- "$cur")); compopt -o filenames 2>/dev/null; return ;;
     --tmp-dir)
         COMPREPLY=($(compgen -d -- "$cur")); compopt -o filenames 2>/dev/null; return ;;
-    -p|--processes|-t|--threads|-c|--chunk-size|--max-retries|--task-timeout|--from-year|\
+    -p|--processes|-t|--threads|-c|--chunk-size|--max-retries|--task-timeout|--stall-timeout|--from-year|\
     --to-year|--min-count|--top|--pg|--pg-table|--lookup|--select|--smoothing)
         return ;;
     esac

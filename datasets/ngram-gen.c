@@ -22,6 +22,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <zlib.h>
@@ -2364,21 +2365,33 @@ done:
 }
 
 /*
- * Writes the --totals line: for each year with data, in ascending order,
- * " year,match,page,volume" (" year,match,volume" for v3), TAB-separated,
- * then LF. Each count is 3 times the year's sum over the valid lines plus a
- * seeded extra, ordered so that match >= page >= volume: the totals of a
- * corpus larger than the file, as Google's are.
+ * Writes the --totals file in the shape Google published for the release
+ * of the data's format, one "year,match,pages,volume" per year with data,
+ * ascending. v2 (2012) and v3 (2020): one line, " \t" first, then each
+ * tuple followed by a TAB, no newline. v1 (2009): a '#' header line, then
+ * "year\tmatch\tpages\tvolume\n" rows. Each count is 3 times the year's
+ * sum over the valid lines plus a seeded extra, ordered so that match >=
+ * page >= volume: the totals of a corpus larger than the file, as
+ * Google's are.
  */
 static int
 ngc_gen_put_totals(const ngc_gen_t *g, const ngc_gen_stats_t *st,
     ngc_gen_out_t *o)
 {
-    bool v3 = g->cfg->format == NGC_GEN_FMT_V3, first = true;
+    static const char head09[] =
+        "#Total counts of 1grams for the synthetic corpus (ngram-gen). The "
+        "fields, separated by tabs, correspond to the year, the number of "
+        "1grams, the number of pages, the number of books.\n";
+    bool rows = g->cfg->format == NGC_GEN_FMT_V1;
+    char sep = rows ? '\t' : ',', end = rows ? '\n' : '\t';
     uint64_t r, ev, ep, em;
     unsigned y;
     char *p;
 
+    if (rows ? ngc_gen_out_write(o, head09, sizeof(head09) - 1) != NGC_OK
+             : ngc_gen_out_write(o, " \t", 2) != NGC_OK) {
+        return NGC_ERROR;
+    }
     for (y = 0; y < NGC_GEN_NYEARS; y++) {
         if (st->yvol[y] == 0) {
             continue;
@@ -2398,23 +2411,17 @@ ngc_gen_put_totals(const ngc_gen_t *g, const ngc_gen_stats_t *st,
         if (p == NULL) {
             return NGC_ERROR;
         }
-        if (!first) {
-            *p++ = '\t';
-        }
-        first = false;
-        *p++ = ' ';
         p = ngc_gen_put_year(p, NGC_GEN_YEAR_MIN + y);
-        *p++ = ',';
+        *p++ = sep;
         p = ngc_gen_put_u64(p, 3 * st->ymatch[y] + em);
-        *p++ = ',';
-        if (!v3) {
-            p = ngc_gen_put_u64(p, 3 * st->ypage[y] + ep);
-            *p++ = ',';
-        }
+        *p++ = sep;
+        p = ngc_gen_put_u64(p, 3 * st->ypage[y] + ep);
+        *p++ = sep;
         p = ngc_gen_put_u64(p, 3 * st->yvol[y] + ev);
+        *p++ = end;
         o->len = (size_t) (p - o->buf);
     }
-    return ngc_gen_out_write(o, "\n", 1);
+    return NGC_OK;
 }
 
 /* writes the totals to fd, the file tmp or stdout if tmp is NULL */
@@ -2822,12 +2829,16 @@ ngc_gen_usage(FILE *f)
 "                        v1: ngram TAB year TAB match TAB pages TAB volume\n"
 "                        v3: ngram (TAB year,match,volume)...\n"
 "                        text: sentences of words, spaces and punctuation\n"
-"  --totals FILE         also write the per-year totals of the data as one\n"
-"                        line of year,match,pages,volume tuples (v3:\n"
-"                        year,match,volume); not for text\n"
+"  --totals FILE         also write the per-year totals of the data in the\n"
+"                        shape Google published for the format's release:\n"
+"                        v2 (2012) and v3 (2020) one line of TAB-ended\n"
+"                        year,match,pages,volume tuples after ' TAB'; v1\n"
+"                        (2009) a '#' line, then year TAB match TAB pages\n"
+"                        TAB volume rows; not for text\n"
 "  --gzip                write gzip (implied by an output name ending in .gz)\n"
 "  --gzip-level N        0..9 (default 6)\n"
-"  -o, --output FILE     write FILE (via FILE.tmp and rename; default stdout)\n"
+"  -o, --output FILE     write FILE (via FILE.tmp and rename; a device or\n"
+"                        FIFO in place; default stdout)\n"
 "  --crlf                end lines with CR LF\n"
 "  --no-final-newline    omit the newline after the last line\n"
 "  --malformed N         inject N malformed lines between ngram runs (text:\n"
@@ -3155,15 +3166,19 @@ ngc_gen_parse(ngc_gen_config_t *cfg, int argc, char **argv)
 
 /* opens "NAME.tmp" for writing; *tmp gets that name, malloc'ed */
 static int
-ngc_gen_open_tmp(const char *name, char **tmp, int *fd)
+ngc_gen_open_tmp(const char *name, char **tmp, int *fd, bool *direct)
 {
     size_t n = strlen(name) + 5;
+    struct stat st;
 
     *tmp = ngc_gen_alloc(n, 1);
     if (*tmp == NULL) {
         return NGC_ERROR;
     }
-    snprintf(*tmp, n, "%s.tmp", name);
+    /* a device or FIFO is written in place: a rename would replace
+     * /dev/null with a regular file */
+    *direct = stat(name, &st) == 0 && !S_ISREG(st.st_mode);
+    snprintf(*tmp, n, *direct ? "%s" : "%s.tmp", name);
     *fd = open(*tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
     if (*fd < 0) {
         ngc_gen_log(errno, "cannot open '%s'", *tmp);
@@ -3183,7 +3198,7 @@ main(int argc, char **argv)
     ngc_gen_stats_t st;
     char *tmp = NULL, *ttmp = NULL;
     size_t trim = 0;
-    bool text, trenamed = false;
+    bool text, trenamed = false, direct = false, tdirect = false;
     int fd = STDOUT_FILENO, tfd = STDOUT_FILENO, rc;
 
     rc = ngc_gen_parse(&cfg, argc, argv);
@@ -3198,17 +3213,19 @@ main(int argc, char **argv)
 
     /* both files are opened first, so a bad path fails before the work */
     if (cfg.totals != NULL && strcmp(cfg.totals, "-") != 0
-        && ngc_gen_open_tmp(cfg.totals, &ttmp, &tfd) != NGC_OK)
+        && ngc_gen_open_tmp(cfg.totals, &ttmp, &tfd, &tdirect) != NGC_OK)
     {
         ngc_gen_fini(&g);
         return 1;
     }
     if (cfg.output != NULL
-        && ngc_gen_open_tmp(cfg.output, &tmp, &fd) != NGC_OK)
+        && ngc_gen_open_tmp(cfg.output, &tmp, &fd, &direct) != NGC_OK)
     {
         if (ttmp != NULL) {
             close(tfd);
-            unlink(ttmp);
+            if (!tdirect) {
+                unlink(ttmp);
+            }
             free(ttmp);
         }
         ngc_gen_fini(&g);
@@ -3241,7 +3258,7 @@ main(int argc, char **argv)
         ngc_gen_log(errno, "cannot close '%s'", ttmp);
         rc = NGC_ERROR;
     }
-    if (rc == NGC_OK && ttmp != NULL) {
+    if (rc == NGC_OK && ttmp != NULL && !tdirect) {
         if (rename(ttmp, cfg.totals) != 0) {
             ngc_gen_log(errno, "cannot rename '%s' to '%s'", ttmp,
                         cfg.totals);
@@ -3250,15 +3267,16 @@ main(int argc, char **argv)
             trenamed = true;
         }
     }
-    if (rc == NGC_OK && cfg.output != NULL && rename(tmp, cfg.output) != 0) {
+    if (rc == NGC_OK && cfg.output != NULL && !direct
+        && rename(tmp, cfg.output) != 0) {
         ngc_gen_log(errno, "cannot rename '%s' to '%s'", tmp, cfg.output);
         rc = NGC_ERROR;
     }
     if (rc != NGC_OK) {
-        if (tmp != NULL) {
+        if (tmp != NULL && !direct) {
             unlink(tmp);
         }
-        if (ttmp != NULL) {
+        if (ttmp != NULL && !tdirect) {
             unlink(trenamed ? cfg.totals : ttmp);
         }
     }

@@ -24,7 +24,9 @@ static const char ngc_config_help[] =
     "any release and order, or counts the n-grams of raw text, the MapReduce\n"
     "way: a coordinator splits the files into tasks, worker processes map them\n"
     "with thread pools, and merge their totals in shared memory.\n"
-    "FILEs may be plain or gzip-compressed, in any mix; '-' reads standard input.\n"
+    "FILEs may be plain or compressed (gzip; zip, every member in order; bzip2,\n"
+    "xz, zstd: told by content), or http(s) URLs (streamed, resumed after a\n"
+    "cut), in any mix; '-' reads standard input.\n"
     "A pipe (FIFO, /dev/stdin, <(...)) is read once: name it only once.\n"
     "Prints 'ngram TAB total' lines, most frequent first, ties in byte order.\n"
     "\n"
@@ -64,6 +66,13 @@ static const char ngc_config_help[] =
     "                        started each time\n"
     "      --task-timeout S  kill a worker that makes no progress for S\n"
     "                        seconds (default 300)\n"
+    "      --inputs FILE     also count the paths and URLs listed in FILE, one\n"
+    "                        a line (blank lines and '#' lines skipped)\n"
+    "      --stall-timeout S  a download that receives nothing for S seconds\n"
+    "                        (default 60) is resumed; http(s) URLs are\n"
+    "                        streamed, resumed from the last byte received\n"
+    "                        (HTTP Range) after a cut, with backoff, up to\n"
+    "                        --max-retries times in a row without progress\n"
     "\n"
     "Input:\n"
     "      --format FORMAT   auto (default: per file, from its first lines),\n"
@@ -99,8 +108,11 @@ static const char ngc_config_help[] =
     "                        (byte order, as LC_ALL=C sort)\n"
     "      --normalize FILE  print occurrences per million words (percent of\n"
     "                        books for --count volume) of the years counted,\n"
-    "                        using Google's totalcounts FILE, 17 digits;\n"
-    "                        with --pg also two double precision columns\n"
+    "                        using Google's totalcounts FILE (2012, 2020: one\n"
+    "                        line of year,match,pages,volume tuples; 2009: a\n"
+    "                        '#' line, then year TAB match TAB pages TAB\n"
+    "                        volume rows), 17 digits; with --pg also two\n"
+    "                        double precision columns\n"
     "\n"
     "Year by year and selections:\n"
     "      --by-year         one row per ngram and year: 'ngram TAB year TAB\n"
@@ -180,16 +192,17 @@ static const char ngc_config_help[] =
     "Malformed lines (wrong field count, non-numeric or negative count, year\n"
     "outside 1..9999, longer than 1 MiB; in text, invalid UTF-8 with\n"
     "--tokenize words) are skipped and counted; --stats names the first few\n"
-    "as FILE:LINE.\n"
+    "as FILE:LINE. A non-empty file of which no line could be read is an error.\n"
     "\n"
     "Exit status: 0 success; 1 the run failed (unreadable or corrupt input,\n"
-    "a format that cannot be told, --strict and a malformed line, a counted\n"
-    "total over 2^64-1, a full disk while spilling, output not writable, a\n"
-    "worker died, -o names an input); 2 bad usage (also a pipe named twice,\n"
-    "a --memory that cannot be mapped); 129 hangup (SIGHUP); 130 interrupted\n"
-    "(SIGINT); 143 terminated (SIGTERM); 138/140 SIGUSR1/SIGUSR2; 141 the\n"
-    "reader of the output went away. A failed or stopped run writes no output\n"
-    "file; output already streamed is reported as incomplete.\n";
+    "a format that cannot be told, a file with no readable line, --strict\n"
+    "and a malformed line, a counted total over 2^64-1, a full disk while\n"
+    "spilling, output not writable, a worker died, -o names an input); 2\n"
+    "bad usage (also a pipe named twice, a --memory that cannot be mapped);\n"
+    "129 hangup (SIGHUP); 130 interrupted (SIGINT); 143 terminated (SIGTERM);\n"
+    "138/140 SIGUSR1/SIGUSR2; 141 the reader of the output went away. A\n"
+    "failed or stopped run writes no output file; output already streamed is\n"
+    "reported as incomplete.\n";
 
 enum {
     NGC_OPT_MEMORY = 256,
@@ -207,6 +220,8 @@ enum {
     NGC_OPT_INFLATE,
     NGC_OPT_MAX_RETRIES,
     NGC_OPT_TASK_TIMEOUT,
+    NGC_OPT_INPUTS,
+    NGC_OPT_STALL_TIMEOUT,
     NGC_OPT_PG,
     NGC_OPT_PG_TABLE,
     NGC_OPT_PG_MODE,
@@ -252,6 +267,8 @@ static const struct option ngc_config_options[] = {
     {"inflate", required_argument, NULL, NGC_OPT_INFLATE},
     {"max-retries", required_argument, NULL, NGC_OPT_MAX_RETRIES},
     {"task-timeout", required_argument, NULL, NGC_OPT_TASK_TIMEOUT},
+    {"inputs", required_argument, NULL, NGC_OPT_INPUTS},
+    {"stall-timeout", required_argument, NULL, NGC_OPT_STALL_TIMEOUT},
     {"pg", required_argument, NULL, NGC_OPT_PG},
     {"pg-table", required_argument, NULL, NGC_OPT_PG_TABLE},
     {"pg-mode", required_argument, NULL, NGC_OPT_PG_MODE},
@@ -387,6 +404,59 @@ static ngc_config_result_t ngc_config_check_repeats(const ngc_config_t *cfg)
     return rc;
 }
 
+/* --inputs FILE: the arguments, then FILE's lines (issue 13). */
+static ngc_config_result_t ngc_config_inputs_file(ngc_config_t *cfg, const char *path,
+                                                  char **args, unsigned nargs)
+{
+    FILE *fp = strcmp(path, "-") == 0 ? stdin : fopen(path, "r");
+    if (fp == NULL) {
+        fprintf(stderr, "ngram-count: cannot open '%s': %s\n", path, strerror(errno));
+        return NGC_CONFIG_USAGE;
+    }
+    size_t len = 0;
+    if (getdelim(&cfg->inputs_text, &len, '\0', fp) < 0 && ferror(fp)) {
+        fprintf(stderr, "ngram-count: cannot read '%s': %s\n", path, strerror(errno));
+        if (fp != stdin)
+            fclose(fp);
+        return NGC_CONFIG_USAGE;
+    }
+    if (fp != stdin)
+        fclose(fp);
+    static char none[1];
+    char *text = cfg->inputs_text != NULL ? cfg->inputs_text : none;
+    size_t n = nargs + 1;
+    for (const char *p = text; *p; p++)
+        n += *p == '\n';
+    cfg->inputs_owned = calloc(n, sizeof(*cfg->inputs_owned));
+    if (cfg->inputs_owned == NULL) {
+        fprintf(stderr, "ngram-count: out of memory\n");
+        return NGC_CONFIG_USAGE;
+    }
+    unsigned k = 0;
+    for (unsigned i = 0; i < nargs; i++)
+        cfg->inputs_owned[k++] = args[i];
+    for (char *line = text, *next; line != NULL && *line; line = next) {
+        next = strchr(line, '\n');
+        if (next != NULL)
+            *next++ = '\0';
+        size_t l = strlen(line);
+        while (l > 0 && (line[l - 1] == '\r' || line[l - 1] == ' ' || line[l - 1] == '\t'))
+            line[--l] = '\0';
+        while (*line == ' ' || *line == '\t')
+            line++;
+        if (*line != '\0' && *line != '#')
+            cfg->inputs_owned[k++] = line;
+    }
+    if (k == 0) {
+        fprintf(stderr, "ngram-count: no input files (%s lists none)\n%s", path,
+                ngc_config_usage);
+        return NGC_CONFIG_USAGE;
+    }
+    cfg->inputs = cfg->inputs_owned;
+    cfg->ninputs = k;
+    return ngc_config_check_repeats(cfg);
+}
+
 /* --- year by year and selections (issue 12) --- */
 
 /* Appends the entry p[0..len), its spaces at both ends trimmed; an empty
@@ -493,6 +563,10 @@ static const char *ngc_config_year_clash(const ngc_config_t *cfg)
 
 void ngc_config_fini(ngc_config_t *cfg)
 {
+    free(cfg->inputs_owned);
+    free(cfg->inputs_text);
+    cfg->inputs_owned = NULL;
+    cfg->inputs_text = NULL;
     free(cfg->lookups);
     cfg->lookups = NULL;
     for (size_t i = 0; i < cfg->nselects; i++)
@@ -739,9 +813,11 @@ ngc_config_result_t ngc_config_parse(ngc_config_t *cfg, int argc, char **argv)
         .progress = NGC_PROGRESS_AUTO,
         .max_retries = 3,
         .task_timeout = 300,
+        .stall_timeout = 60,
         .order = 3,
     };
     bool years = false, order_set = false, memory_set = false, pos_set = false;
+    const char *inputs_file = NULL; /* --inputs */
     bool sort_set = false;
     size_t select_cap = 0;
     uint64_t v;
@@ -1008,6 +1084,14 @@ ngc_config_result_t ngc_config_parse(ngc_config_t *cfg, int argc, char **argv)
                 return NGC_CONFIG_USAGE;
             cfg->task_timeout = (unsigned)v;
             break;
+        case NGC_OPT_INPUTS:
+            inputs_file = optarg;
+            break;
+        case NGC_OPT_STALL_TIMEOUT:
+            if (ngc_config_number("--stall-timeout", optarg, 1, 86400, &v))
+                return NGC_CONFIG_USAGE;
+            cfg->stall_timeout = (unsigned)v;
+            break;
         case NGC_OPT_INFLATE:
             if (strcmp(optarg, "zlib") == 0) {
                 cfg->inflate = NGC_INFLATE_ZLIB;
@@ -1142,6 +1226,8 @@ ngc_config_result_t ngc_config_parse(ngc_config_t *cfg, int argc, char **argv)
     }
     if (cfg->tmp_dir == NULL)
         cfg->tmp_dir = ngc_config_default_tmp();
+    if (inputs_file != NULL)
+        return ngc_config_inputs_file(cfg, inputs_file, argv + optind, (unsigned)(argc - optind));
     if (optind >= argc) {
         fprintf(stderr, "ngram-count: no input files\n%s", ngc_config_usage);
         return NGC_CONFIG_USAGE;

@@ -85,8 +85,12 @@ typedef struct {
     ngc_stats_mode_t stats;
     ngc_progress_mode_t progress;
     int verbose;            /* -v: 1 info, 2 debug */
-    char **inputs;          /* borrowed from argv */
+    char **inputs;          /* borrowed from argv (and inputs_owned) */
     unsigned ninputs;
+    /* Inputs from --inputs FILE and http(s) URLs (issue 13). */
+    char **inputs_owned;    /* argv's inputs, then the file's lines (owned) */
+    char *inputs_text;      /* the file's bytes, which inputs_owned points into */
+    unsigned stall_timeout; /* --stall-timeout: seconds a download may stall */
     /* Output formats and year series (engine/series.h). */
     ngc_outfmt_t out_format; /* --output-format */
     unsigned smoothing;     /* --smoothing N: 2N+1 years */

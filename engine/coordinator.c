@@ -20,6 +20,7 @@
 #include "engine/coordinator.h"
 #include "engine/channel.h"
 #include "engine/counters.h"
+#include "engine/format.h"
 #include "engine/log.h"
 #include "engine/progress.h"
 #include "engine/ranges.h"
@@ -535,6 +536,15 @@ static void ngc_coord_on_done(ngc_coord_t *co, ngc_cworker_t *w, const ngc_msg_d
     if (f->format == NGC_FORMAT_AUTO)
         f->format = (ngc_format_t)d->format;
     ngc_coord_add_samples(co, d);
+    f->tasks_done++;
+    f->lines += d->lines;
+    f->malformed += d->malformed;
+    /* Not one line read: the wrong --format or a container we do not
+     * open. An empty output would pass for a count. */
+    if (f->tasks_done == f->ntasks && f->lines > 0 && f->malformed == f->lines)
+        ngc_coord_fail_general(co, "%s: no line could be read as %s",
+                               strcmp(f->path, "-") == 0 ? "standard input" : f->path,
+                               ngc_format_name(f->format));
 }
 
 /*
@@ -647,9 +657,11 @@ static void ngc_coord_draw(ngc_coord_t *co)
         ngc_stats_totals_t t;
         ngc_stats_read(ngc_shm_stats(co->shm), -1, &t);
         s.phase = "read/map";
-        s.bytes = co->plan->total_bytes > 0;
+        /* URLs add their Content-Length as their downloads begin. */
+        uint64_t total = co->plan->total_bytes + t.url_length;
+        s.bytes = total > 0;
         s.done = s.bytes ? t.bytes : co->map_done;
-        s.total = s.bytes ? co->plan->total_bytes : co->plan->ntasks;
+        s.total = s.bytes ? total : co->plan->ntasks;
         s.parts = co->map_done;
         s.nparts = co->plan->ntasks;
         s.lines = t.lines;

@@ -6,6 +6,7 @@
 #include "engine/format.h"
 
 #include <stdbool.h>
+#include <strings.h>
 
 const char *ngc_format_name(ngc_format_t f)
 {
@@ -92,4 +93,36 @@ ngc_format_t ngc_format_detect(const char *head, size_t len, bool whole)
         if (votes[f] > votes[best] || (best == NGC_FORMAT_AUTO && votes[f] > 0))
             best = f;
     return best;
+}
+
+ngc_pack_t ngc_format_pack(const unsigned char *head, size_t len)
+{
+    static const struct {
+        ngc_pack_t pack;
+        size_t len;
+        const char *magic;
+    } magics[] = {
+        {NGC_PACK_GZIP, 2, "\x1f\x8b"},
+        /* A local file header; an empty zip (only its end record) has
+         * nothing to count and reads as a malformed plain file. */
+        {NGC_PACK_ZIP, 4, "PK\x03\x04"},
+        {NGC_PACK_BZIP2, 3, "BZh"},
+        {NGC_PACK_XZ, 6, "\xfd" "7zXZ\0"},
+        {NGC_PACK_ZSTD, 4, "\x28\xb5\x2f\xfd"},
+    };
+    for (size_t i = 0; i < NGC_NELEMS(magics); i++)
+        if (len >= magics[i].len && memcmp(head, magics[i].magic, magics[i].len) == 0)
+            return magics[i].pack;
+    return NGC_PACK_NONE;
+}
+
+const char *ngc_format_pack_name(ngc_pack_t p)
+{
+    static const char *const names[] = {"plain", "gzip", "zip", "bzip2", "xz", "zstd"};
+    return (unsigned)p < NGC_NELEMS(names) ? names[p] : "?";
+}
+
+bool ngc_format_url(const char *path)
+{
+    return strncasecmp(path, "http://", 7) == 0 || strncasecmp(path, "https://", 8) == 0;
 }

@@ -30,4 +30,22 @@ const char *ngc_format_name(ngc_format_t f);
  */
 ngc_format_t ngc_format_detect(const char *head, size_t len, bool whole);
 
+/* A compressed container, told by its first bytes (never by its name). */
+typedef enum {
+    NGC_PACK_NONE,
+    NGC_PACK_GZIP,
+    NGC_PACK_ZIP,
+    NGC_PACK_BZIP2,
+    NGC_PACK_XZ,
+    NGC_PACK_ZSTD,
+} ngc_pack_t;
+/* Bytes that ngc_format_pack needs to tell every container. */
+#define NGC_PACK_MAGIC 6
+/* The container whose magic head[0..len) starts with; NONE for plain. */
+ngc_pack_t ngc_format_pack(const unsigned char *head, size_t len);
+/* Whether an input names an http or https URL (streamed with libcurl). */
+bool ngc_format_url(const char *path);
+/* "gzip", "zip", "bzip2", "xz", "zstd" or "plain". */
+const char *ngc_format_pack_name(ngc_pack_t p);
+
 #endif

@@ -3,6 +3,7 @@
  */
 #include "engine/ngc.h"
 #include "engine/plan.h"
+#include "engine/format.h"
 #include "engine/log.h"
 
 #include <errno.h>
@@ -45,19 +46,19 @@ static int ngc_plan_probe(const char *path, ngc_file_t *f, bool *splittable)
     f->passed = !reg || ngc_plan_process_path(path);
     /* Size 0 may be a lie (procfs): such a file is streamed, read to its end. */
     *splittable = reg && f->size > 0;
-    f->gzip = false;
+    f->packed = false;
     if (*splittable) {
-        unsigned char magic[2];
+        unsigned char magic[NGC_PACK_MAGIC];
         ssize_t n;
         do
-            n = pread(fd, magic, 2, 0);
+            n = pread(fd, magic, sizeof(magic), 0);
         while (n < 0 && errno == EINTR);
         if (n < 0) {
             ngc_log_file(errno, path, "cannot read");
             close(fd);
             return NGC_ERROR;
         }
-        f->gzip = n == 2 && magic[0] == 0x1f && magic[1] == 0x8b;
+        f->packed = n > 0 && ngc_format_pack(magic, (size_t)n) != NGC_PACK_NONE;
     }
     if (f->passed)
         f->fd = fd;
@@ -88,13 +89,17 @@ ngc_plan_t *ngc_plan_new(const ngc_config_t *cfg)
         }
         if (strcmp(f->path, "-") == 0) {
             f->ntasks = 1;
+        } else if (ngc_format_url(f->path)) {
+            /* Streamed by its one task's worker; fetched again on a retry. */
+            f->ntasks = 1;
+            f->rereadable = true;
         } else {
             if (ngc_plan_probe(f->path, f, &split[i]) != NGC_OK)
                 goto fail;
             /* A chunk larger than the file is one task; no rounding up
              * that could wrap. */
             uint64_t n = 1;
-            if (split[i] && !f->gzip)
+            if (split[i] && !f->packed)
                 n = f->size / cfg->chunk_size + (f->size % cfg->chunk_size != 0);
             if (n > UINT32_MAX / 2) {
                 ngc_log_file(0, f->path, "would make too many tasks: use a larger --chunk-size");
@@ -125,7 +130,7 @@ ngc_plan_t *ngc_plan_new(const ngc_config_t *cfg)
             t->file_id = i;
             if (strcmp(f->path, "-") == 0) {
                 t->kind = NGC_TASK_MAP_STDIN;
-            } else if (split[i] && !f->gzip) {
+            } else if (split[i] && !f->packed) {
                 /* k < ntasks, so the offset is below the size. */
                 t->kind = NGC_TASK_MAP_PLAIN;
                 t->offset = (uint64_t)k * cfg->chunk_size;

@@ -1,7 +1,7 @@
 /*
  * plan.h: the job plan: every input file checked and cut into map tasks.
  * A plain regular file becomes byte ranges of --chunk-size, each owning the
- * lines that start inside it (Hadoop's rule); a gzip file, a pipe or
+ * lines that start inside it (Hadoop's rule); a compressed file, a pipe or
  * standard input is one streamed task. Built by the coordinator before any
  * worker starts, so a missing file fails the job before work begins.
  *
@@ -36,13 +36,16 @@ typedef struct {
 typedef struct {
     const char *path;    /* borrowed from argv; "-" for standard input */
     uint64_t size;       /* bytes on disk, 0 if unknown */
-    bool gzip;
+    bool packed;         /* compressed (gzip, zip, bzip2, xz, zstd): one streamed task */
     bool rereadable;     /* a regular file: a failed task can read it again */
     bool passed;         /* its tasks read a descriptor the coordinator sends */
     int fd;              /* that descriptor while the plan holds it, else -1 */
     ngc_format_t format; /* as its tasks read it; AUTO until one reports */
     uint32_t first_task;
     uint32_t ntasks;
+    uint32_t tasks_done; /* tasks that reported DONE, with their sums: */
+    uint64_t lines;
+    uint64_t malformed;
 } ngc_file_t;
 
 typedef struct {

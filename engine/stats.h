@@ -25,6 +25,10 @@
     X(spills, "partition runs spilled to disk")               \
     X(spill_bytes, "bytes of spilled and final runs written") \
     X(run_merge_ns, "nanoseconds merging spilled runs")       \
+    X(url_bytes, "bytes downloaded from URLs")                \
+    X(url_resumes, "downloads resumed with a Range request")  \
+    X(url_retries, "download attempts after a failure")       \
+    X(url_length, "Content-Length of the URLs begun")         \
     X(beats, "jobs finished: the coordinator's sign of life")
 
 typedef struct {

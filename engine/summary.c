@@ -177,8 +177,11 @@ void ngc_summary_json(const ngc_summary_run_t *r)
         fputs("null", f);
     fprintf(f, ",\"spilled_runs\":%llu,", (unsigned long long)live.spills);
     ngc_summary_json_size(f, "spilled_bytes", live.spill_bytes);
-    fprintf(f, ",\"run_merge_seconds\":%.3f,\"malformed_samples\":[",
-            (double)live.run_merge_ns / 1e9);
+    fprintf(f, ",\"run_merge_seconds\":%.3f,", (double)live.run_merge_ns / 1e9);
+    fprintf(f, "\"downloaded_bytes\":%llu,\"download_resumes\":%llu,\"download_retries\":%llu,",
+            (unsigned long long)live.url_bytes, (unsigned long long)live.url_resumes,
+            (unsigned long long)live.url_retries);
+    fputs("\"malformed_samples\":[", f);
     for (unsigned i = 0; i < ns; i++) {
         fprintf(f, "%s{\"file\":", i ? "," : "");
         ngc_summary_json_string(f, ngc_coord_file_name(plan, samples[i].file_id));
@@ -259,6 +262,12 @@ void ngc_summary_print(const ngc_config_t *cfg, const ngc_plan_t *plan, const ng
         fprintf(f, "  spilled          %llu runs, %s written to --tmp-dir; merging them took "
                    "%.3f s of worker time\n", (unsigned long long)live.spills, spilled,
                 (double)live.run_merge_ns / 1e9);
+    }
+    if (live.url_bytes > 0) {
+        char got[16];
+        ngc_progress_bytes(live.url_bytes, got, sizeof(got));
+        fprintf(f, "  downloaded       %s, %llu resumes, %llu retries\n", got,
+                (unsigned long long)live.url_resumes, (unsigned long long)live.url_retries);
     }
     for (unsigned w = 0; w < cfg->processes; w++) {
         ngc_stats_totals_t wt;

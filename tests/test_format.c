@@ -189,6 +189,36 @@ static void test_many_lines(void **state)
     free(head);
 }
 
+/* Containers are told by their first bytes, and only by a whole magic. */
+static void test_packs(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *head;
+        size_t len;
+        ngc_pack_t want;
+    } cases[] = {
+        {"\x1f\x8b\x08", 3, NGC_PACK_GZIP},
+        {"PK\x03\x04\x14\x00", 6, NGC_PACK_ZIP},
+        {"PK\x05\x06", 4, NGC_PACK_NONE}, /* an empty zip: nothing to read */
+        {"BZh91AY", 7, NGC_PACK_BZIP2},
+        {"\xfd" "7zXZ\0\0", 7, NGC_PACK_XZ},
+        {"\xfd" "7zXZ", 5, NGC_PACK_NONE}, /* cut short */
+        {"\x28\xb5\x2f\xfd\x00", 5, NGC_PACK_ZSTD},
+        {"the\t1999\t1\t1\n", 15, NGC_PACK_NONE},
+        {"BZ", 2, NGC_PACK_NONE},
+        {"", 0, NGC_PACK_NONE},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+        assert_int_equal(ngc_format_pack((const unsigned char *)cases[i].head, cases[i].len),
+                         cases[i].want);
+    assert_string_equal(ngc_format_pack_name(NGC_PACK_ZSTD), "zstd");
+    assert_true(ngc_format_url("https://storage.googleapis.com/x.gz"));
+    assert_true(ngc_format_url("HTTP://h/x"));
+    assert_false(ngc_format_url("ftp://h/x"));
+    assert_false(ngc_format_url("http:/x"));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -200,6 +230,7 @@ int main(void)
         cmocka_unit_test(test_cut_last_line),
         cmocka_unit_test(test_first_line_longer_than_head),
         cmocka_unit_test(test_many_lines),
+        cmocka_unit_test(test_packs),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

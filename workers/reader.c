@@ -9,9 +9,14 @@
 #include "workers/reader.h"
 #include "engine/format.h"
 #include "workers/inflate.h"
+#include "workers/fetch.h"
 
 #include <errno.h>
 #include <fcntl.h>
+#ifdef NGC_HAVE_ARCHIVE
+#include <archive.h>
+#include <archive_entry.h>
+#endif
 #include <stdbool.h>
 #include <stdlib.h>
 #include <unistd.h>
@@ -34,13 +39,52 @@ struct ngc_reader_s {
     /* streamed input */
     bool sniffed;
     bool gzip;
+    ngc_pack_t pack;    /* a container other than gzip: read through libarchive */
+#ifdef NGC_HAVE_ARCHIVE
+    struct archive *ar;
+    bool ar_member;     /* a zip member is open */
+    bool ar_nl;         /* the last byte returned ended a line (or none yet) */
+#endif
     ngc_inflate_kind_t inflater;
     ngc_inflate_t *zs;
     unsigned char *in;
     size_t in_pos, in_len;
     bool in_eof;
+    ngc_fetch_t *fetch; /* a URL's transfer, feeding fd, until it ended */
+    ngc_fetch_stats_t fetched;
     char err[NGC_MSG_TEXT_MAX];
 };
+
+static unsigned ngc_reader_fetch_retries = 3, ngc_reader_fetch_stall = 60;
+static _Atomic uint64_t *ngc_reader_fetch_length;
+
+void ngc_reader_fetch_config(unsigned max_retries, unsigned stall, _Atomic uint64_t *length)
+{
+    ngc_reader_fetch_retries = max_retries;
+    ngc_reader_fetch_stall = stall;
+    ngc_reader_fetch_length = length;
+}
+
+void ngc_reader_fetch_stats(ngc_reader_t *r, ngc_fetch_stats_t *st)
+{
+    *st = r->fetched;
+    memset(&r->fetched, 0, sizeof(r->fetched));
+}
+
+/* read(2) of a stream; at a URL's end, whether its whole body came. */
+static ssize_t ngc_reader_read(ngc_reader_t *r, void *buf, size_t cap)
+{
+    ssize_t n = read(r->fd, buf, cap);
+    if (n == 0 && r->fetch != NULL) {
+        int rc = ngc_fetch_finish(r->fetch, &r->fetched, r->err, sizeof(r->err));
+        r->fetch = NULL;
+        if (rc != NGC_OK) {
+            errno = 0;
+            return -2; /* r->err says why */
+        }
+    }
+    return n;
+}
 
 int ngc_buf_init(ngc_buf_t *b)
 {
@@ -101,6 +145,13 @@ static int ngc_reader_open(ngc_reader_t *r)
         /* Came with the task: never opened again by path. */
     } else if (r->task.kind == NGC_TASK_MAP_STDIN) {
         r->fd = STDIN_FILENO;
+    } else if (ngc_format_url(r->task.path)) {
+        r->fetch = ngc_fetch_start(r->task.path, ngc_reader_fetch_retries,
+                                   ngc_reader_fetch_stall, ngc_reader_fetch_length, &r->fd,
+                                   r->err, sizeof(r->err));
+        if (r->fetch == NULL)
+            return NGC_ERROR;
+        r->own_fd = true;
     } else {
         r->fd = open(r->task.path, O_RDONLY | O_CLOEXEC);
         if (r->fd < 0)
@@ -147,7 +198,9 @@ static int ngc_reader_fill_in(ngc_reader_t *r)
     if (r->in_pos < r->in_len || r->in_eof)
         return NGC_OK;
     for (;;) {
-        ssize_t n = read(r->fd, r->in, NGC_GZ_IN);
+        ssize_t n = ngc_reader_read(r, r->in, NGC_GZ_IN);
+        if (n == -2)
+            return NGC_ERROR;
         if (n >= 0) {
             r->in_pos = 0;
             r->in_len = (size_t)n;
@@ -191,13 +244,96 @@ static ssize_t ngc_reader_inflate(ngc_reader_t *r, char *dst, size_t want)
     }
 }
 
+#ifdef NGC_HAVE_ARCHIVE
+/* libarchive's source: what the sniff read first, then the descriptor. */
+static la_ssize_t ngc_reader_ar_read(struct archive *a, void *arg, const void **buf)
+{
+    (void)a;
+    ngc_reader_t *r = arg;
+    if (ngc_reader_fill_in(r) != NGC_OK) {
+        archive_set_error(a, EIO, "%s", r->err);
+        return -1;
+    }
+    *buf = r->in + r->in_pos;
+    size_t n = r->in_len - r->in_pos;
+    r->in_pos = r->in_len;
+    return (la_ssize_t)n;
+}
+
+static int ngc_reader_ar_fail(ngc_reader_t *r)
+{
+    const char *why = archive_error_string(r->ar);
+    if (why == NULL || *why == '\0')
+        why = "it ends early: the file is incomplete";
+    snprintf(r->err, sizeof(r->err), "%s: corrupt %s data: %.*s", ngc_reader_name(r),
+             ngc_format_pack_name(r->pack), (int)strcspn(why, "\n"), why);
+    return NGC_ERROR;
+}
+
+static int ngc_reader_ar_open(ngc_reader_t *r)
+{
+    r->ar = archive_read_new();
+    if (r->ar == NULL)
+        return ngc_reader_fail(r, ENOMEM, "cannot read");
+    /* Each container by its own filter: never an external program. */
+    if (r->pack == NGC_PACK_ZIP) {
+        archive_read_support_format_zip_streamable(r->ar);
+    } else {
+        archive_read_support_filter_bzip2(r->ar);
+        archive_read_support_filter_xz(r->ar);
+        archive_read_support_filter_zstd(r->ar);
+        archive_read_support_format_raw(r->ar);
+        archive_read_support_format_empty(r->ar); /* an empty file, compressed */
+    }
+    r->ar_nl = true;
+    if (archive_read_open(r->ar, r, NULL, ngc_reader_ar_read, NULL) != ARCHIVE_OK)
+        return ngc_reader_ar_fail(r);
+    return NGC_OK;
+}
+
+/* Each zip member in order, as unzip -p prints them; a member whose last
+ * line has no newline gets one, so it does not run into the next. */
+static ssize_t ngc_reader_archive(ngc_reader_t *r, char *dst, size_t want)
+{
+    for (;;) {
+        if (!r->ar_member) {
+            struct archive_entry *e;
+            int rc = archive_read_next_header(r->ar, &e);
+            if (rc == ARCHIVE_EOF)
+                return 0;
+            if (rc != ARCHIVE_OK && rc != ARCHIVE_WARN)
+                break;
+            if (archive_entry_filetype(e) == AE_IFDIR)
+                continue;
+            r->ar_member = true;
+        }
+        la_ssize_t n = archive_read_data(r->ar, dst, want);
+        if (n < 0)
+            break;
+        if (n > 0) {
+            r->ar_nl = dst[n - 1] == '\n';
+            return (ssize_t)n;
+        }
+        r->ar_member = false;
+        if (!r->ar_nl && want > 0) {
+            r->ar_nl = true;
+            dst[0] = '\n';
+            return 1;
+        }
+    }
+    return ngc_reader_ar_fail(r);
+}
+#endif
+
 /* Streamed source: sniffs gzip on the first bytes, then inflates or copies. */
 static ssize_t ngc_reader_stream(ngc_reader_t *r, char *dst, size_t want)
 {
     if (!r->sniffed) {
-        /* Two bytes decide; a one-byte first read is topped up. */
-        while (!r->in_eof && r->in_len < 2) {
-            ssize_t n = read(r->fd, r->in + r->in_len, NGC_GZ_IN - r->in_len);
+        /* The first bytes decide; a short first read is topped up. */
+        while (!r->in_eof && r->in_len < NGC_PACK_MAGIC) {
+            ssize_t n = ngc_reader_read(r, r->in + r->in_len, NGC_GZ_IN - r->in_len);
+            if (n == -2)
+                return NGC_ERROR;
             if (n < 0 && errno == EINTR)
                 continue;
             if (n < 0)
@@ -207,15 +343,33 @@ static ssize_t ngc_reader_stream(ngc_reader_t *r, char *dst, size_t want)
             r->progress += (uint64_t)n;
         }
         r->sniffed = true;
-        r->gzip = r->in_len >= 2 && r->in[0] == 0x1f && r->in[1] == 0x8b;
+        r->pack = ngc_format_pack(r->in, r->in_len);
+        r->gzip = r->pack == NGC_PACK_GZIP;
         if (r->gzip) {
+            r->pack = NGC_PACK_NONE;
             r->zs = ngc_inflate_new(r->inflater);
             if (r->zs == NULL)
                 return ngc_reader_fail(r, ENOMEM, "cannot inflate");
         }
+#ifdef NGC_HAVE_ARCHIVE
+        if (r->pack != NGC_PACK_NONE && ngc_reader_ar_open(r) != NGC_OK)
+            return NGC_ERROR;
+#else
+        if (r->pack != NGC_PACK_NONE) {
+            snprintf(r->err, sizeof(r->err), "%s: cannot read %s data: this build has no "
+                     "libarchive (decompress it first, or pipe it in: <(%s -dc FILE))",
+                     ngc_reader_name(r), ngc_format_pack_name(r->pack),
+                     r->pack == NGC_PACK_ZIP ? "unzip -p" : ngc_format_pack_name(r->pack));
+            return NGC_ERROR;
+        }
+#endif
     }
     if (r->gzip)
         return ngc_reader_inflate(r, dst, want);
+#ifdef NGC_HAVE_ARCHIVE
+    if (r->pack != NGC_PACK_NONE)
+        return ngc_reader_archive(r, dst, want);
+#endif
     if (ngc_reader_fill_in(r) != NGC_OK)
         return NGC_ERROR;
     size_t n = r->in_len - r->in_pos < want ? r->in_len - r->in_pos : want;
@@ -353,8 +507,16 @@ void ngc_reader_free(ngc_reader_t *r)
     if (r == NULL)
         return;
     ngc_inflate_free(r->zs);
+#ifdef NGC_HAVE_ARCHIVE
+    if (r->ar != NULL)
+        archive_read_free(r->ar);
+#endif
     if (r->own_fd)
         close(r->fd);
+    if (r->fetch != NULL) {
+        char err[8];
+        ngc_fetch_finish(r->fetch, NULL, err, sizeof(err)); /* stopped by the close */
+    }
     free(r->in);
     free(r->carry);
     free(r);

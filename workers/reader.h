@@ -15,6 +15,7 @@
 
 #include "engine/msg.h"
 #include "workers/inflate.h"
+#include "workers/fetch.h"
 
 /* Bytes asked of the source per read. */
 #define NGC_READ_BLOCK (1u << 20)
@@ -53,6 +54,11 @@ const char *ngc_reader_error(const ngc_reader_t *r);
  * second open), once a read has opened it. Any thread, also while
  * ngc_reader_next runs: both only pread. NGC_OK or NGC_ERROR (errno). */
 int ngc_reader_head(const ngc_reader_t *r, char *buf, size_t cap, size_t *len, bool *whole);
+/* A URL's transfer (workers/fetch.h): the worker's --max-retries,
+ * --stall-timeout and the counter that sums Content-Lengths for progress,
+ * before its first task; and, after NGC_EOF, what its download took. */
+void ngc_reader_fetch_config(unsigned max_retries, unsigned stall, _Atomic uint64_t *length);
+void ngc_reader_fetch_stats(ngc_reader_t *r, ngc_fetch_stats_t *st); /* and zeroes them */
 /* Closes the input. Accepts NULL. */
 void ngc_reader_free(ngc_reader_t *r);
 

@@ -140,6 +140,13 @@ static void ngc_worker_read_work(ngc_tpool_job_t *job)
     uint64_t progress = ngc_reader_take_progress(t->reader);
     if (progress)
         ngc_stats_add(t->w->stats, t->w->slot, bytes, progress);
+    if (t->read_rc != NGC_OK) {
+        ngc_fetch_stats_t fs;
+        ngc_reader_fetch_stats(t->reader, &fs); /* zeros unless a URL's transfer ended */
+        ngc_stats_add(t->w->stats, t->w->slot, url_bytes, fs.bytes);
+        ngc_stats_add(t->w->stats, t->w->slot, url_resumes, fs.resumes);
+        ngc_stats_add(t->w->stats, t->w->slot, url_retries, fs.retries);
+    }
 }
 
 /* The task's path for messages. */
@@ -749,6 +756,8 @@ int ngc_worker_main(unsigned slot, int fd, void *arg)
         .stats = ngc_shm_stats(args->shm),
         .counters = ngc_shm_counters(args->shm),
     };
+    ngc_reader_fetch_config(w.cfg->max_retries, w.cfg->stall_timeout,
+                            &w.stats->slot[slot].url_length);
     w.base = event_base_new();
     if (w.base == NULL) {
         ngc_log_error(0, "event_base_new() failed");

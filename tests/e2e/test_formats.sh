@@ -79,7 +79,7 @@ check "--stats=json names each file's format" json_is "$WORK/stats.json" \
 
 # --- --format forced -------------------------------------------------------
 # A forced format reads every file that way: the lines of another format are
-# malformed, all of them, and nothing is counted.
+# malformed, all of them, and a file of which no line was read fails the run.
 head -c 300K "$WORK/a.v3" | sed '$d' > "$WORK/f.v3"
 head -c 300K "$WORK/a.v2" | sed '$d' > "$WORK/f.v2"
 head -c 300K "$WORK/a.v1" | sed '$d' > "$WORK/f.v1"
@@ -90,8 +90,13 @@ for f in v1 v2 v3; do
         [ $f = $g ] && continue
         python3 "$REF" --format $g "$WORK/f.$f" --malformed-out "$WORK/ref.malformed" > "$WORK/ref.out"
         check "reference: --format $g on $f counts nothing" test ! -s "$WORK/ref.out"
-        "$NGC_BIN" --no-progress --format $g --stats=json -c 64K -p 2 "$WORK/f.$f" > "$WORK/ngc.out" 2> "$WORK/stats.json"
+        rc=0
+        "$NGC_BIN" --no-progress --format $g --stats=json -c 64K -p 2 "$WORK/f.$f" > "$WORK/ngc.out" 2> "$WORK/ngc.err" || rc=$?
+        tail -n 1 "$WORK/ngc.err" > "$WORK/stats.json"
+        check "--format $g on $f: one message" grep -qx "ngram-count: $WORK/f.$f: no line could be read as $g" "$WORK/ngc.err"
         check "--format $g on $f prints nothing" test ! -s "$WORK/ngc.out"
+        check "--format $g on $f: exit 1, no line read" json_is "$WORK/stats.json" \
+            "$rc == 1 and s['error'].endswith('f.$f: no line could be read as $g')"
         check "--format $g on $f: every line malformed" json_is "$WORK/stats.json" \
             "s['malformed_lines'] == $(cat "$WORK/ref.malformed") == $(wc -l < "$WORK/f.$f")"
     done
@@ -265,12 +270,21 @@ same_as "hand-made v3, years per triple" "$WORK/ref.out" --count both --from-yea
     || fail "ngram-gen --totals: $(cat "$WORK/gen.err")"
 "$NGC_GEN" --seed 50 --size 3M --format v3 --totals "$WORK/t.v3" -o "$WORK/n.v3" 2>/dev/null
 "$NGC_GEN" --seed 50 --size 3M --format v1 --totals "$WORK/t.v1" -o "$WORK/n.v1" 2>/dev/null
-check "totals files: v1/v2 4-tuples, v3 3-tuples" python3 -c "
+check "totals files: v2/v3 one line of 4-tuples, v1 a header and 4-field rows" python3 -c "
 import re
-for f, n in (('v1', 4), ('v2', 4), ('v3', 3)):
-    tuples = re.split(rb'[\t \n\r]+', open('$WORK/t.' + f, 'rb').read().strip())
-    assert len(tuples) > 100 and all(t.count(b',') == n - 1 for t in tuples), f
+for f in ('v2', 'v3'):
+    b = open('$WORK/t.' + f, 'rb').read()
+    assert b.startswith(b' \t') and b.endswith(b'\t'), f
+    tuples = b[2:-1].split(b'\t')
+    assert len(tuples) > 100 and all(re.fullmatch(rb'\d{4}(,\d+){3}', t) for t in tuples), f
+rows = open('$WORK/t.v1', 'rb').read().split(b'\n')
+assert rows[0].startswith(b'#') and rows[-1] == b''
+assert len(rows) > 100 and all(re.fullmatch(rb'\d{4}(\t\d+){3}', r) for r in rows[1:-1])
 "
+# The 3-field tuples (year,match,volume) some tools write are read too.
+tr '\t' '\n' < "$WORK/t.v2" | awk -F, 'NF == 4 { printf " %s,%s,%s\t", $1, $2, $4 }' > "$WORK/t.3f"
+python3 "$REF" "$WORK/n.v3" --normalize "$WORK/t.v3" > "$WORK/ref.out"
+same_as "--normalize 3-field tuples" "$WORK/ref.out" --normalize "$WORK/t.3f" "$WORK/n.v3"
 for opts in "" "--count volume" "--count both" "--from-year 1900 --to-year 1950" \
             "--count both --from-year 1990 --min-count 100 --top 50" "--sort ngram --count both --fold-case"; do
     python3 "$REF" "$WORK/n.v2" --normalize "$WORK/t.v2" $opts > "$WORK/ref.out"
