@@ -4,6 +4,7 @@
 # 2020: 20200217/eng/2-00000-of-00589.gz; 2009: ...-2gram-20090715-99.csv.zip).
 # One Python process runs the script for every case (fast under load); one
 # real run checks the command line itself.
+# ctest: labels=quick cost=10
 . "$(dirname "$0")/lib.sh"
 G=$HERE/../../datasets/google-urls
 

@@ -2,6 +2,7 @@
 # Inputs as a user names them: process substitution, /dev/stdin, /dev/fd/N
 # and FIFOs (streamed by one task); a file of which no line could be read is
 # an error naming it.
+# ctest: cost=40
 . "$(dirname "$0")/lib.sh"
 
 "$NGC_GEN" --seed 13 --size 300K -o "$WORK/a.tsv"
