@@ -1,0 +1,134 @@
+#!/usr/bin/env bash
+# tools/slurm-count on a real one-node Slurm (started here, stopped by pid):
+# map, reduce and final job arrays through a job directory give exactly one
+# ngram-count run's output; a cancelled map task and a reduce killed
+# mid-merge are redone by --resume, and nothing else is.
+. "$(dirname "$0")/lib.sh"
+. "$HERE/slurm-server.sh"
+trap 'slurm_cleanup; rm -rf "$WORK"' EXIT
+DRIVER=$HERE/../../tools/slurm-count
+export NGRAM_COUNT=$NGC_BIN
+
+[ "$(id -u)" -eq 0 ] || fail "this test starts Slurm with SlurmUser=root: run it as root"
+slurm_start || { fail "a local Slurm starts"; finish; exit; }
+pass
+
+"$NGC_GEN" --seed 61 --size 2M -o "$WORK/a.tsv" 2>/dev/null
+"$NGC_GEN" --seed 62 --size 1M --format v3 -o "$WORK/b.v3" 2>/dev/null
+"$NGC_GEN" --seed 63 --size 1M --order 2 -o "$WORK/c.gz" 2>/dev/null
+"$NGC_GEN" --seed 64 --size 1M -o "$WORK/d.tsv" 2>/dev/null
+FILES=("$WORK/a.tsv" "$WORK/b.v3" "$WORK/c.gz" "$WORK/d.tsv")
+
+# jobs_key JOB KEY: what jobs.json of the last submission says (or "none").
+jobs_key() {
+    python3 -c 'import json, sys; print(json.load(open(sys.argv[1])).get(sys.argv[2], "none"))' \
+        "$WORK/$1/jobs.json" "$2"
+}
+
+# no_partials JOB: nothing half-written is left in the job directory.
+no_partials() {
+    [ -z "$(find "$WORK/$1" -name '*.partial*' -print -quit)" ]
+}
+
+# start NAME [options]: a job of 3 maps and 2 reduces, its driver in the
+# background (jobs run side by side: the scheduler's pace, not the work,
+# takes the time), and the one run it must equal in NAME.one.
+declare -A DRIVERS
+start() {
+    local name=$1
+    shift
+    "$NGC_BIN" --no-progress "$@" "${FILES[@]}" > "$WORK/$name.one" 2>/dev/null
+    python3 "$DRIVER" --job-dir "$WORK/$name" --maps 3 --reduces 2 --poll 0.3 "$@" \
+        -o "$WORK/$name.out" "${FILES[@]}" 2> "$WORK/$name.err" &
+    DRIVERS[$name]=$!
+}
+
+# judge NAME: the driver exits 0 and -o equals the one run.
+judge() {
+    local name=$1 rc=0
+    wait "${DRIVERS[$name]}" || rc=$?
+    if [ "$rc" -ne 0 ]; then
+        fail "$name: slurm-count exited $rc: $(tail -c 600 "$WORK/$name.err")"
+    elif ! cmp -s "$WORK/$name.one" "$WORK/$name.out"; then
+        fail "$name: output differs from one run ($(wc -l < "$WORK/$name.out") vs $(wc -l < "$WORK/$name.one") lines)"
+    else
+        pass
+    fi
+}
+
+start count
+start sort_ngram --sort ngram
+start top --top 50
+start min_count --min-count 20
+start count_both --count both
+start by_year --by-year
+"$NGC_BIN" --no-progress "${FILES[@]}" > "$WORK/one.out" 2>/dev/null
+
+# scancel of one map task while it runs (tasks slowed down to be caught
+# running): the job fails, that map left nothing, and --resume submits only
+# it and the reduces and final step.
+NGRAM_TEST_DELAY_MS=400 python3 "$DRIVER" --job-dir "$WORK/k1" --maps 4 --reduces 2 --poll 0.3 \
+    -o "$WORK/k1.out" "${FILES[@]}" 2> "$WORK/k1.err" &
+k1=$!
+# A reduce killed in the middle of its merge (failpoint): only that reduce
+# and the final step rerun; its half-written file is never read.
+NGRAM_FAILPOINTS=reduce.crash_in_merge@task=1 python3 "$DRIVER" --job-dir "$WORK/k2" --maps 3 \
+    --reduces 3 --poll 0.3 -o "$WORK/k2.out" "${FILES[@]}" 2> "$WORK/k2.err" &
+k2=$!
+for _ in $(seq 300); do [ -s "$WORK/k1/jobs.json" ] && break; sleep 0.1; done
+mapjob=$(jobs_key k1 map)
+for _ in $(seq 300); do
+    scontrol -o show job "$mapjob" | grep -q 'ArrayTaskId=1 .*JobState=RUNNING' && break
+    sleep 0.1
+done
+scancel "${mapjob}_1"
+
+for name in count sort_ngram top min_count count_both by_year; do
+    judge "$name"
+done
+check "progress per stage" grep -q 'map 3/3, reduce 2/2, final 1/1' "$WORK/count.err"
+check "3 map directories of 2 partitions" test "$(ls "$WORK"/count/maps/*/part-* | wc -l)" -eq 6
+check "a result" test -s "$WORK/count.out"
+
+rc=0
+wait "$k1" || rc=$?
+check "a cancelled map fails the job (exit $rc)" test "$rc" -eq 1
+check "a cancelled map: no result" test ! -e "$WORK/k1.out"
+check "a cancelled map: its partitions absent" test ! -e "$WORK/k1/maps/m00001"
+check "a cancelled map: the other maps complete" test "$(ls -d "$WORK"/k1/maps/m* | wc -l)" -eq 3
+rc=0
+wait "$k2" || rc=$?
+check "a killed reduce fails the job (exit $rc)" test "$rc" -eq 1
+check "a killed reduce: no result" test ! -e "$WORK/k2.out"
+check "a killed reduce: its total absent" test ! -e "$WORK/k2/totals/r00001"
+check "a killed reduce: the other totals complete" test -e "$WORK/k2/totals/r00002"
+check "a killed reduce left its partial file" test -e "$WORK/k2/totals/.r00001.partial"
+
+python3 "$DRIVER" --job-dir "$WORK/k1" --resume --poll 0.3 2> "$WORK/k1r.err" &
+k1=$!
+python3 "$DRIVER" --job-dir "$WORK/k2" --resume --poll 0.3 2> "$WORK/k2r.err" &
+k2=$!
+rc=0
+wait "$k1" || rc=$?
+check "resume after a cancelled map exits 0 ($rc)" test "$rc" -eq 0
+check "resume after a cancelled map: exact" cmp -s "$WORK/one.out" "$WORK/k1.out"
+check "resume reran only the cancelled map" test "$(jobs_key k1 map_tasks)" = 1
+check "resume reran the reduces" test "$(jobs_key k1 reduce_tasks)" = 2
+check "no partial files after a cancelled map" no_partials k1
+rc=0
+wait "$k2" || rc=$?
+check "resume after a killed reduce exits 0 ($rc)" test "$rc" -eq 0
+check "resume after a killed reduce: exact" cmp -s "$WORK/one.out" "$WORK/k2.out"
+check "resume reran no map" test "$(jobs_key k2 map)" = none
+check "resume reran only the killed reduce" test "$(jobs_key k2 reduce_tasks)" = 1
+check "no partial files after a killed reduce" no_partials k2
+
+# A second --resume of a finished job submits nothing.
+before=$(cat "$WORK/k2/jobs.json")
+python3 "$DRIVER" --job-dir "$WORK/k2" --resume 2> "$WORK/again.err"
+check "resume of a finished job exits 0" test $? -eq 0
+check "resume of a finished job does nothing" grep -q 'complete: nothing to do' "$WORK/again.err"
+check "resume of a finished job submits nothing" test "$(cat "$WORK/k2/jobs.json")" = "$before"
+check "the result stays exact" cmp -s "$WORK/one.out" "$WORK/k2.out"
+
+finish
