@@ -644,7 +644,9 @@ int ngc_shuffle_load(const ngc_config_t *cfg, ngc_counters_t *c, ngc_spill_t *sp
     free(batches);
     /* Each partition in output order, as the engine's sort phase does. */
     ngc_order_t order = ngc_counters_order_of(cfg);
+    unsigned spilled = 0;
     for (unsigned p = 0; rc == NGC_OK && p < NGC_COUNTERS_PARTS; p++) {
+        spilled += ngc_counters_runs(c, p) > 0;
         int s = ngc_counters_sort(c, p, order, cfg->min_count, 0, 1);
         if (s == NGC_ERROR) {
             snprintf(err, sizeof(err), "cannot sort partition %u", p);
@@ -658,6 +660,9 @@ int ngc_shuffle_load(const ngc_config_t *cfg, ngc_counters_t *c, ngc_spill_t *sp
                                      ngc_spill_fan_in(1), &bytes, err, sizeof(err));
         }
     }
+    if (rc == NGC_OK)
+        ngc_log_info("totals loaded: %llu distinct, %u of %u partitions spilled",
+                     (unsigned long long)ngc_counters_distinct(c), spilled, NGC_COUNTERS_PARTS);
     if (rc == NGC_EOF)
         return NGC_ERROR; /* said */
     if (rc == NGC_ERROR && err[0])

@@ -123,6 +123,56 @@ check "resume reran no map" test "$(jobs_key k2 map)" = none
 check "resume reran only the killed reduce" test "$(jobs_key k2 reduce_tasks)" = 1
 check "no partial files after a killed reduce" no_partials k2
 
+# The engine's steps by hand (no scheduler): a map and the final step that
+# spill (more keys than --memory) stay exact; a step whose output is there
+# does nothing; a killed map's partial directory is cleared by its rerun; a
+# reduce total past 2^64-1 fails; usage errors.
+"$NGC_GEN" --seed 65 --order 2 --vocab 400K --size 10M -o "$WORK/wide.tsv" 2>/dev/null
+H=$WORK/hand
+mkdir -p "$H/maps" "$H/totals" "$H/maps/.m1.partial/junk"
+"$NGC_BIN" --no-progress --count both --memory 16M --stats=json --partitions 2 \
+    --partition-dir "$H/maps/m0" "$WORK/wide.tsv" 2> "$H/m0.json"
+check "a spilling map exits 0" test $? -eq 0
+check "a spilling map did spill" grep -q '"spilled_runs":[1-9]' "$H/m0.json"
+"$NGC_BIN" --no-progress --count both --partitions 2 --partition-dir "$H/maps/m1" "${FILES[@]}"
+check "a map after a killed attempt exits 0" test $? -eq 0
+check "a map clears a killed attempt's directory" test ! -e "$H/maps/.m1.partial"
+touch -d @1000000000 "$H/maps/m1"
+"$NGC_BIN" --no-progress --count both --partitions 2 --partition-dir "$H/maps/m1" "${FILES[@]}" \
+    2> "$H/again.err"
+check "a map rerun exits 0" test $? -eq 0
+check "a map rerun says it is complete" grep -q "already complete" "$H/again.err"
+check "a map rerun leaves its output alone" test "$(stat -c %Y "$H/maps/m1")" = 1000000000
+for r in 0 1; do
+    "$NGC_BIN" --no-progress --count both --merge-partitions "$H/maps" --partition $r \
+        -o "$H/totals/r$r" || fail "reduce $r"
+done
+expect_exit "a reduce rerun does nothing" 0 "already complete" --count both \
+    --merge-partitions "$H/maps" --partition 0 -o "$H/totals/r0"
+"$NGC_BIN" --no-progress --count both "$WORK/wide.tsv" "${FILES[@]}" > "$H/one.out"
+same_as "a spilling final step" "$H/one.out" --count both --memory 16M --tmp-dir "$WORK" \
+    --merge-totals "$H/totals"
+check "no partial files by hand" no_partials hand
+printf 'big\t2000\t18446744073709551615\t1\n' > "$WORK/big1.tsv"
+printf 'big\t2001\t1\t1\n' > "$WORK/big2.tsv"
+mkdir -p "$WORK/ovf/maps"
+"$NGC_BIN" --no-progress --partitions 1 --partition-dir "$WORK/ovf/maps/a" "$WORK/big1.tsv" &&
+    "$NGC_BIN" --no-progress --partitions 1 --partition-dir "$WORK/ovf/maps/b" "$WORK/big2.tsv" ||
+    fail "overflow maps"
+expect_exit "a reduce total past 2^64-1 fails" 1 "the total of 'big' passes 2\^64-1" \
+    --merge-partitions "$WORK/ovf/maps" --partition 0 -o "$WORK/ovf/r0"
+check "a failed reduce leaves nothing" test -z "$(ls -A "$WORK/ovf" | grep -v maps)"
+expect_exit "--partitions needs --partition-dir" 2 "go together" --partitions 2 "$WORK/a.tsv"
+expect_exit "a map takes no -o" 2 "-o does not apply" --partitions 2 --partition-dir "$WORK/x" \
+    -o "$WORK/y" "$WORK/a.tsv"
+expect_exit "a reduce needs -o" 2 "needs -o" --merge-partitions "$H/maps" --partition 0
+expect_exit "one step at a time" 2 "give one" --merge-totals "$H/totals" --partitions 2 \
+    --partition-dir "$WORK/x" "$WORK/a.tsv"
+expect_exit "the final step takes no files" 2 "no input files" --merge-totals "$H/totals" \
+    "$WORK/a.tsv"
+mkdir "$WORK/empty"
+expect_exit "an empty totals directory" 1 "holds no total files" --merge-totals "$WORK/empty"
+
 # A second --resume of a finished job submits nothing.
 before=$(cat "$WORK/k2/jobs.json")
 python3 "$DRIVER" --job-dir "$WORK/k2" --resume 2> "$WORK/again.err"
