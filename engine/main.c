@@ -470,6 +470,17 @@ done:
     return status;
 }
 
+/* --merge-partitions: a reduce, stopped cleanly by a signal. */
+static int ngc_main_reduce(const ngc_config_t *cfg)
+{
+    signal(SIGPIPE, SIG_IGN);
+    ngc_main_catch_signals();
+    int status = ngc_shuffle_reduce(cfg, &ngc_main_signal);
+    if (status != NGC_EXIT_OK && ngc_main_signal)
+        status = ngc_main_signal_exit(ngc_main_signal, NULL);
+    return status;
+}
+
 int main(int argc, char **argv)
 {
     ngc_config_t cfg;
@@ -488,7 +499,7 @@ int main(int argc, char **argv)
     ngc_log_init("coord", cfg.verbose >= 2 ? NGC_LOG_DEBUG
                           : cfg.verbose ? NGC_LOG_INFO : NGC_LOG_WARN);
     int status = cfg.stream != NGC_STREAM_NONE       ? ngc_streaming_main(&cfg)
-                 : cfg.merge_partitions != NULL    ? ngc_shuffle_reduce(&cfg, &ngc_main_signal)
+                 : cfg.merge_partitions != NULL    ? ngc_main_reduce(&cfg)
                  : cfg.merge_totals != NULL        ? ngc_main_totals(&cfg)
                  : cfg.pg_jobs || cfg.nlookups > 0 ? ngc_main_query(&cfg)
                                                    : ngc_main_run(&cfg, argc, argv);

@@ -5,7 +5,8 @@
 # mid-merge are redone by --resume, and nothing else is.
 . "$(dirname "$0")/lib.sh"
 . "$HERE/slurm-server.sh"
-trap 'slurm_cleanup; rm -rf "$WORK"' EXIT
+feeder=
+trap 'slurm_cleanup; [ -n "$feeder" ] && kill "$feeder" 2>/dev/null; rm -rf "$WORK"' EXIT
 DRIVER=$HERE/../../tools/slurm-count
 export NGRAM_COUNT=$NGC_BIN
 
@@ -38,7 +39,8 @@ start() {
     local name=$1
     shift
     "$NGC_BIN" --no-progress "$@" "${FILES[@]}" > "$WORK/$name.one" 2>/dev/null
-    python3 "$DRIVER" --job-dir "$WORK/$name" --maps 3 --reduces 2 --poll 0.3 "$@" \
+    python3 "$DRIVER" --job-dir "$WORK/$name" --maps 3 --reduces 2 --poll 0.3 \
+        --sbatch-args --time=10 "$@" \
         -o "$WORK/$name.out" "${FILES[@]}" 2> "$WORK/$name.err" &
     DRIVERS[$name]=$!
 }
@@ -64,11 +66,13 @@ start count_both --count both
 start by_year --by-year
 "$NGC_BIN" --no-progress "${FILES[@]}" > "$WORK/one.out" 2>/dev/null
 
-# scancel of one map task while it runs (tasks slowed down to be caught
-# running): the job fails, that map left nothing, and --resume submits only
-# it and the reduces and final step.
-NGRAM_TEST_DELAY_MS=400 python3 "$DRIVER" --job-dir "$WORK/k1" --maps 4 --reduces 2 --poll 0.3 \
-    -o "$WORK/k1.out" "${FILES[@]}" 2> "$WORK/k1.err" &
+# scancel of one map task while it runs: its input is a FIFO with no writer
+# yet, so it is surely running and surely unfinished when cancelled. The
+# job fails, that map leaves nothing, and --resume (the FIFO now fed with
+# d.tsv) submits only it, the reduces and the final step.
+mkfifo "$WORK/fifo"
+python3 "$DRIVER" --job-dir "$WORK/k1" --maps 4 --reduces 2 --poll 0.3 \
+    -o "$WORK/k1.out" "$WORK/a.tsv" "$WORK/b.v3" "$WORK/c.gz" "$WORK/fifo" 2> "$WORK/k1.err" &
 k1=$!
 # A reduce killed in the middle of its merge (failpoint): only that reduce
 # and the final step rerun; its half-written file is never read.
@@ -77,16 +81,20 @@ NGRAM_FAILPOINTS=reduce.crash_in_merge@task=1 python3 "$DRIVER" --job-dir "$WORK
 k2=$!
 for _ in $(seq 300); do [ -s "$WORK/k1/jobs.json" ] && break; sleep 0.1; done
 mapjob=$(jobs_key k1 map)
-for _ in $(seq 300); do
-    scontrol -o show job "$mapjob" | grep -q 'ArrayTaskId=1 .*JobState=RUNNING' && break
+fifomap=$(python3 -c 'import json, sys
+print([i for i, f in enumerate(json.load(open(sys.argv[1]))["inputs"]) if sys.argv[2] in f][0])' \
+    "$WORK/k1/job.json" "$WORK/fifo")
+for _ in $(seq 600); do
+    scontrol -o show job "$mapjob" | grep -q "ArrayTaskId=$fifomap .*JobState=RUNNING" && break
     sleep 0.1
 done
-scancel "${mapjob}_1"
+scancel "${mapjob}_$fifomap"
 
 for name in count sort_ngram top min_count count_both by_year; do
     judge "$name"
 done
 check "progress per stage" grep -q 'map 3/3, reduce 2/2, final 1/1' "$WORK/count.err"
+check "--sbatch-args reach sbatch" grep -q 'TimeLimit=00:10:00' <(scontrol -o show job "$(jobs_key count final)")
 check "3 map directories of 2 partitions" test "$(ls "$WORK"/count/maps/*/part-* | wc -l)" -eq 6
 check "a result" test -s "$WORK/count.out"
 
@@ -94,7 +102,7 @@ rc=0
 wait "$k1" || rc=$?
 check "a cancelled map fails the job (exit $rc)" test "$rc" -eq 1
 check "a cancelled map: no result" test ! -e "$WORK/k1.out"
-check "a cancelled map: its partitions absent" test ! -e "$WORK/k1/maps/m00001"
+check "a cancelled map: its partitions absent" test ! -e "$WORK/k1/maps/m0000$fifomap"
 check "a cancelled map: the other maps complete" test "$(ls -d "$WORK"/k1/maps/m* | wc -l)" -eq 3
 rc=0
 wait "$k2" || rc=$?
@@ -104,6 +112,8 @@ check "a killed reduce: its total absent" test ! -e "$WORK/k2/totals/r00001"
 check "a killed reduce: the other totals complete" test -e "$WORK/k2/totals/r00002"
 check "a killed reduce left its partial file" test -e "$WORK/k2/totals/.r00001.partial"
 
+cat "$WORK/d.tsv" > "$WORK/fifo" &
+feeder=$!
 python3 "$DRIVER" --job-dir "$WORK/k1" --resume --poll 0.3 2> "$WORK/k1r.err" &
 k1=$!
 python3 "$DRIVER" --job-dir "$WORK/k2" --resume --poll 0.3 2> "$WORK/k2r.err" &
