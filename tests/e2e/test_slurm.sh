@@ -90,53 +90,10 @@ for _ in $(seq 600); do
 done
 scancel "${mapjob}_$fifomap"
 
-for name in count sort_ngram top min_count count_both by_year; do
-    judge "$name"
-done
-check "progress per stage" grep -q 'map 3/3, reduce 2/2, final 1/1' "$WORK/count.err"
-check "--sbatch-args reach sbatch" grep -q 'TimeLimit=00:10:00' <(scontrol -o show job "$(jobs_key count final)")
-check "3 map directories of 2 partitions" test "$(ls "$WORK"/count/maps/*/part-* | wc -l)" -eq 6
-check "a result" test -s "$WORK/count.out"
-
-rc=0
-wait "$k1" || rc=$?
-check "a cancelled map fails the job (exit $rc)" test "$rc" -eq 1
-check "a cancelled map: no result" test ! -e "$WORK/k1.out"
-check "a cancelled map: its partitions absent" test ! -e "$WORK/k1/maps/m0000$fifomap"
-check "a cancelled map: the other maps complete" test "$(ls -d "$WORK"/k1/maps/m* | wc -l)" -eq 3
-rc=0
-wait "$k2" || rc=$?
-check "a killed reduce fails the job (exit $rc)" test "$rc" -eq 1
-check "a killed reduce: no result" test ! -e "$WORK/k2.out"
-check "a killed reduce: its total absent" test ! -e "$WORK/k2/totals/r00001"
-check "a killed reduce: the other totals complete" test -e "$WORK/k2/totals/r00002"
-check "a killed reduce left its partial file" test -e "$WORK/k2/totals/.r00001.partial"
-
-cat "$WORK/d.tsv" > "$WORK/fifo" &
-feeder=$!
-python3 "$DRIVER" --job-dir "$WORK/k1" --resume --poll 0.3 2> "$WORK/k1r.err" &
-k1=$!
-python3 "$DRIVER" --job-dir "$WORK/k2" --resume --poll 0.3 2> "$WORK/k2r.err" &
-k2=$!
-rc=0
-wait "$k1" || rc=$?
-check "resume after a cancelled map exits 0 ($rc)" test "$rc" -eq 0
-check "resume after a cancelled map: exact" cmp -s "$WORK/one.out" "$WORK/k1.out"
-check "resume reran only the cancelled map" test "$(jobs_key k1 map_tasks)" = 1
-check "resume reran the reduces" test "$(jobs_key k1 reduce_tasks)" = 2
-check "no partial files after a cancelled map" no_partials k1
-rc=0
-wait "$k2" || rc=$?
-check "resume after a killed reduce exits 0 ($rc)" test "$rc" -eq 0
-check "resume after a killed reduce: exact" cmp -s "$WORK/one.out" "$WORK/k2.out"
-check "resume reran no map" test "$(jobs_key k2 map)" = none
-check "resume reran only the killed reduce" test "$(jobs_key k2 reduce_tasks)" = 1
-check "no partial files after a killed reduce" no_partials k2
-
-# The engine's steps by hand (no scheduler): a map and the final step that
-# spill (more keys than --memory) stay exact; a step whose output is there
-# does nothing; a killed map's partial directory is cleared by its rerun; a
-# reduce total past 2^64-1 fails; usage errors.
+# The engine's steps by hand, while the jobs above wait for the scheduler:
+# a map and a final step that spill (more keys than --memory) stay exact; a
+# step whose output is there does nothing; a killed map's partial directory
+# is cleared by its rerun; a reduce total past 2^64-1 fails; usage errors.
 "$NGC_GEN" --seed 65 --order 2 --vocab 400K --size 10M -o "$WORK/wide.tsv" 2>/dev/null
 H=$WORK/hand
 mkdir -p "$H/maps" "$H/totals" "$H/maps/.m1.partial/junk"
@@ -182,6 +139,49 @@ expect_exit "the final step takes no files" 2 "no input files" --merge-totals "$
     "$WORK/a.tsv"
 mkdir "$WORK/empty"
 expect_exit "an empty totals directory" 1 "holds no total files" --merge-totals "$WORK/empty"
+
+for name in count sort_ngram top min_count count_both by_year; do
+    judge "$name"
+done
+check "progress per stage" grep -q 'map 3/3, reduce 2/2, final 1/1' "$WORK/count.err"
+check "--sbatch-args reach sbatch" grep -q 'TimeLimit=00:10:00' <(scontrol -o show job "$(jobs_key count final)")
+check "3 map directories of 2 partitions" test "$(ls "$WORK"/count/maps/*/part-* | wc -l)" -eq 6
+check "a result" test -s "$WORK/count.out"
+
+rc=0
+wait "$k1" || rc=$?
+check "a cancelled map fails the job (exit $rc)" test "$rc" -eq 1
+check "a cancelled map: no result" test ! -e "$WORK/k1.out"
+check "a cancelled map: its partitions absent" test ! -e "$WORK/k1/maps/m0000$fifomap"
+check "a cancelled map: the other maps complete" test "$(ls -d "$WORK"/k1/maps/m* | wc -l)" -eq 3
+rc=0
+wait "$k2" || rc=$?
+check "a killed reduce fails the job (exit $rc)" test "$rc" -eq 1
+check "a killed reduce: no result" test ! -e "$WORK/k2.out"
+check "a killed reduce: its total absent" test ! -e "$WORK/k2/totals/r00001"
+check "a killed reduce: the other totals complete" test -e "$WORK/k2/totals/r00002"
+check "a killed reduce left its partial file" test -e "$WORK/k2/totals/.r00001.partial"
+
+cat "$WORK/d.tsv" > "$WORK/fifo" &
+feeder=$!
+python3 "$DRIVER" --job-dir "$WORK/k1" --resume --poll 0.3 2> "$WORK/k1r.err" &
+k1=$!
+python3 "$DRIVER" --job-dir "$WORK/k2" --resume --poll 0.3 2> "$WORK/k2r.err" &
+k2=$!
+rc=0
+wait "$k1" || rc=$?
+check "resume after a cancelled map exits 0 ($rc)" test "$rc" -eq 0
+check "resume after a cancelled map: exact" cmp -s "$WORK/one.out" "$WORK/k1.out"
+check "resume reran only the cancelled map" test "$(jobs_key k1 map_tasks)" = 1
+check "resume reran the reduces" test "$(jobs_key k1 reduce_tasks)" = 2
+check "no partial files after a cancelled map" no_partials k1
+rc=0
+wait "$k2" || rc=$?
+check "resume after a killed reduce exits 0 ($rc)" test "$rc" -eq 0
+check "resume after a killed reduce: exact" cmp -s "$WORK/one.out" "$WORK/k2.out"
+check "resume reran no map" test "$(jobs_key k2 map)" = none
+check "resume reran only the killed reduce" test "$(jobs_key k2 reduce_tasks)" = 1
+check "no partial files after a killed reduce" no_partials k2
 
 # A second --resume of a finished job submits nothing.
 before=$(cat "$WORK/k2/jobs.json")
