@@ -26,6 +26,16 @@ jobs_key() {
         "$WORK/$1/jobs.json" "$2"
 }
 
+# exact NAME OUT: OUT equals the one run (else the first differences).
+exact() {
+    if cmp -s "$WORK/one.out" "$2"; then
+        pass
+    else
+        fail "$1 ($(wc -l < "$2") vs $(wc -l < "$WORK/one.out") lines)"
+        diff "$WORK/one.out" "$2" | head -5 >&2
+    fi
+}
+
 # no_partials JOB: nothing half-written is left in the job directory.
 no_partials() {
     [ -z "$(find "$WORK/$1" -name '*.partial*' -print -quit)" ]
@@ -58,13 +68,20 @@ judge() {
     fi
 }
 
+# Under a sanitizer three of the six: the orders and filters are the final
+# step's own code, which the release build checks here whole.
+OPTION_JOBS=(count count_both by_year)
 start count
-start sort_ngram --sort ngram
-start top --top 50
-start min_count --min-count 20
 start count_both --count both
 start by_year --by-year
-"$NGC_BIN" --no-progress "${FILES[@]}" > "$WORK/one.out" 2>/dev/null
+if ! reduced; then
+    OPTION_JOBS+=(sort_ngram top min_count)
+    start sort_ngram --sort ngram
+    start top --top 50
+    start min_count --min-count 20
+fi
+"$NGC_BIN" --no-progress "${FILES[@]}" > "$WORK/one.out" 2> "$WORK/one.err"
+check "one run exits 0: $(head -c 300 "$WORK/one.err")" test $? -eq 0
 
 # scancel of one map task while it runs: its input is a FIFO with no writer
 # yet, so it is surely running and surely unfinished when cancelled. The
@@ -140,7 +157,7 @@ expect_exit "the final step takes no files" 2 "no input files" --merge-totals "$
 mkdir "$WORK/empty"
 expect_exit "an empty totals directory" 1 "holds no total files" --merge-totals "$WORK/empty"
 
-for name in count sort_ngram top min_count count_both by_year; do
+for name in "${OPTION_JOBS[@]}"; do
     judge "$name"
 done
 check "progress per stage" grep -q 'map 3/3, reduce 2/2, final 1/1' "$WORK/count.err"
@@ -171,14 +188,14 @@ k2=$!
 rc=0
 wait "$k1" || rc=$?
 check "resume after a cancelled map exits 0 ($rc)" test "$rc" -eq 0
-check "resume after a cancelled map: exact" cmp -s "$WORK/one.out" "$WORK/k1.out"
+exact "resume after a cancelled map: exact" "$WORK/k1.out"
 check "resume reran only the cancelled map" test "$(jobs_key k1 map_tasks)" = 1
 check "resume reran the reduces" test "$(jobs_key k1 reduce_tasks)" = 2
 check "no partial files after a cancelled map" no_partials k1
 rc=0
 wait "$k2" || rc=$?
 check "resume after a killed reduce exits 0 ($rc)" test "$rc" -eq 0
-check "resume after a killed reduce: exact" cmp -s "$WORK/one.out" "$WORK/k2.out"
+exact "resume after a killed reduce: exact" "$WORK/k2.out"
 check "resume reran no map" test "$(jobs_key k2 map)" = none
 check "resume reran only the killed reduce" test "$(jobs_key k2 reduce_tasks)" = 1
 check "no partial files after a killed reduce" no_partials k2
@@ -189,6 +206,6 @@ python3 "$DRIVER" --job-dir "$WORK/k2" --resume 2> "$WORK/again.err"
 check "resume of a finished job exits 0" test $? -eq 0
 check "resume of a finished job does nothing" grep -q 'complete: nothing to do' "$WORK/again.err"
 check "resume of a finished job submits nothing" test "$(cat "$WORK/k2/jobs.json")" = "$before"
-check "the result stays exact" cmp -s "$WORK/one.out" "$WORK/k2.out"
+exact "the result stays exact" "$WORK/k2.out"
 
 finish
