@@ -200,6 +200,19 @@ check "resume reran no map" test "$(jobs_key k2 map)" = none
 check "resume reran only the killed reduce" test "$(jobs_key k2 reduce_tasks)" = 1
 check "no partial files after a killed reduce" no_partials k2
 
+# --no-wait returns with the three job ids; a --resume then waits for that
+# submission instead of submitting again.
+python3 "$DRIVER" --job-dir "$WORK/nw" --maps 2 --reduces 2 --no-wait -o "$WORK/nw.out" \
+    "${FILES[@]}" > "$WORK/nw.ids" 2>/dev/null
+check "--no-wait exits 0" test $? -eq 0
+check "--no-wait prints three job ids" grep -qE '^[0-9]+ [0-9]+ [0-9]+$' "$WORK/nw.ids"
+before=$(cat "$WORK/nw/jobs.json")
+python3 "$DRIVER" --job-dir "$WORK/nw" --resume --poll 0.3 2> "$WORK/nw.err"
+check "resume of a running job exits 0" test $? -eq 0
+check "resume of a running job waits for it" grep -q 'still running: waiting' "$WORK/nw.err"
+check "resume of a running job submits nothing" test "$(cat "$WORK/nw/jobs.json")" = "$before"
+exact "--no-wait, then --resume: exact" "$WORK/nw.out"
+
 # A second --resume of a finished job submits nothing.
 before=$(cat "$WORK/k2/jobs.json")
 python3 "$DRIVER" --job-dir "$WORK/k2" --resume 2> "$WORK/again.err"
