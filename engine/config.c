@@ -162,7 +162,8 @@ static const char ngc_config_help[] =
     "      --partition r     every map directory in DIR (--min-count applies)\n"
     "                        into the run file -o, complete or absent\n"
     "      --merge-totals DIR  the final step: print the reduces' run files\n"
-    "                        in DIR as one run over all FILEs would\n"
+    "                        in DIR as one run over all FILEs would (FILEs,\n"
+    "                        if given, are only named in the --plot title)\n"
     "\n"
     "Output and reporting:\n"
     "  -o, --output FILE     write to FILE (gzip if it ends in .gz), created\n"
@@ -633,8 +634,8 @@ static const char *ngc_config_shuffle_clash(const ngc_config_t *cfg, bool files)
         return "a map (--partitions) writes --partition-dir: -o does not apply";
     if (cfg->merge_partitions != NULL && cfg->output == NULL)
         return "a reduce (--merge-partitions) needs -o FILE for its run file";
-    if ((cfg->merge_partitions != NULL || cfg->merge_totals != NULL) && files)
-        return "--merge-partitions and --merge-totals read their directory: no input files";
+    if (cfg->merge_partitions != NULL && files)
+        return "--merge-partitions reads its directory: no input files";
     return NULL;
 }
 
@@ -1207,8 +1208,9 @@ ngc_config_result_t ngc_config_parse(ngc_config_t *cfg, int argc, char **argv)
     if (cfg->tmp_dir == NULL && (cfg->merge_partitions != NULL || cfg->merge_totals != NULL))
         cfg->tmp_dir = ngc_config_default_tmp();
     if (cfg->merge_partitions != NULL || cfg->merge_totals != NULL) {
+        /* The final step's FILES are the job's: only named (a --plot title). */
         cfg->inputs = argv + optind;
-        cfg->ninputs = 0;
+        cfg->ninputs = (unsigned)(argc - optind);
         return NGC_CONFIG_RUN;
     }
     if (cfg->stream != NGC_STREAM_NONE) {

@@ -152,8 +152,8 @@ expect_exit "a map takes no -o" 2 "-o does not apply" --partitions 2 --partition
 expect_exit "a reduce needs -o" 2 "needs -o" --merge-partitions "$H/maps" --partition 0
 expect_exit "one step at a time" 2 "give one" --merge-totals "$H/totals" --partitions 2 \
     --partition-dir "$WORK/x" "$WORK/a.tsv"
-expect_exit "the final step takes no files" 2 "no input files" --merge-totals "$H/totals" \
-    "$WORK/a.tsv"
+expect_exit "a reduce takes no files" 2 "no input files" --merge-partitions "$H/maps" \
+    --partition 0 -o "$WORK/r" "$WORK/a.tsv"
 mkdir "$WORK/empty"
 expect_exit "an empty totals directory" 1 "holds no total files" --merge-totals "$WORK/empty"
 
