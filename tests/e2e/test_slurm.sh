@@ -137,6 +137,24 @@ expect_exit "a reduce rerun does nothing" 0 "already complete" --count both \
 same_as "a spilling final step" "$H/one.out" --count both --memory 16M --tmp-dir "$WORK" \
     --merge-totals "$H/totals"
 check "no partial files by hand" no_partials hand
+# A series with its chart: the final step names the job's files in the
+# title, as one run does.
+S=(--by-year --select "$(head -1 "$WORK/a.tsv" | cut -f1),$(sed -n 700p "$WORK/a.tsv" | cut -f1)"
+   --smoothing 2)
+mkdir -p "$WORK/ser/maps" "$WORK/ser/totals"
+"$NGC_BIN" --no-progress "${S[@]}" --partitions 2 --partition-dir "$WORK/ser/maps/a" "$WORK/a.tsv" &&
+    "$NGC_BIN" --no-progress "${S[@]}" --partitions 2 --partition-dir "$WORK/ser/maps/b" \
+        "$WORK/b.v3" 2>/dev/null &&
+    for r in 0 1; do
+        "$NGC_BIN" --no-progress "${S[@]}" --merge-partitions "$WORK/ser/maps" --partition $r \
+            -o "$WORK/ser/totals/r$r" || false
+    done || fail "series steps"
+"$NGC_BIN" --no-progress "${S[@]}" --plot "$WORK/one.svg" "$WORK/a.tsv" "$WORK/b.v3" \
+    > "$WORK/ser/one.out"
+same_as "a series from the totals" "$WORK/ser/one.out" "${S[@]}" --plot "$WORK/ser.svg" \
+    --merge-totals "$WORK/ser/totals" "$WORK/a.tsv" "$WORK/b.v3"
+check "its chart is the one run's" cmp -s "$WORK/one.svg" "$WORK/ser.svg"
+check "the series is not empty" test "$(wc -l < "$WORK/ser/one.out")" -gt 100
 printf 'big\t2000\t18446744073709551615\t1\n' > "$WORK/big1.tsv"
 printf 'big\t2001\t1\t1\n' > "$WORK/big2.tsv"
 mkdir -p "$WORK/ovf/maps"
