@@ -10,12 +10,12 @@ slurm_free_port() {
     python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
 }
 
-# slurm_stop PIDFILE: TERM, then KILL after 10 s; waits until it is gone.
+# slurm_stop PIDFILE: TERM, then KILL after 2 s (the state is thrown away).
 slurm_stop() {
     local pid
     pid=$(cat "$1" 2>/dev/null) || return 0
     kill -TERM "$pid" 2>/dev/null || return 0
-    for _ in $(seq 100); do
+    for _ in $(seq 20); do
         kill -0 "$pid" 2>/dev/null || return 0
         sleep 0.1
     done

@@ -43,16 +43,21 @@ no_partials() {
 
 # start NAME [options]: a job of 3 maps and 2 reduces, its driver in the
 # background (jobs run side by side: the scheduler's pace, not the work,
-# takes the time), and the one run it must equal in NAME.one.
-declare -A DRIVERS
+# takes the time); reference NAME then writes the one run it must equal.
+declare -A DRIVERS OPTIONS
 start() {
     local name=$1
     shift
-    "$NGC_BIN" --no-progress "$@" "${FILES[@]}" > "$WORK/$name.one" 2>/dev/null
+    OPTIONS[$name]="$*"
     python3 "$DRIVER" --job-dir "$WORK/$name" --maps 3 --reduces 2 --poll 0.3 \
         --sbatch-args --time=10 "$@" \
         -o "$WORK/$name.out" "${FILES[@]}" 2> "$WORK/$name.err" &
     DRIVERS[$name]=$!
+}
+
+reference() {
+    # shellcheck disable=SC2086 # the options are words without spaces
+    "$NGC_BIN" --no-progress ${OPTIONS[$1]} "${FILES[@]}" > "$WORK/$1.one" 2>/dev/null
 }
 
 # judge NAME: the driver exits 0 and -o equals the one run.
@@ -68,21 +73,6 @@ judge() {
     fi
 }
 
-# Under a sanitizer three of the six: the orders and filters are the final
-# step's own code, which the release build checks here whole.
-OPTION_JOBS=(count count_both by_year)
-start count
-start count_both --count both
-start by_year --by-year
-if ! reduced; then
-    OPTION_JOBS+=(sort_ngram top min_count)
-    start sort_ngram --sort ngram
-    start top --top 50
-    start min_count --min-count 20
-fi
-"$NGC_BIN" --no-progress "${FILES[@]}" > "$WORK/one.out" 2> "$WORK/one.err"
-check "one run exits 0: $(head -c 300 "$WORK/one.err")" test $? -eq 0
-
 # scancel of one map task while it runs: its input is a FIFO with no writer
 # yet, so it is surely running and surely unfinished when cancelled. The
 # job fails, that map leaves nothing, and --resume (the FIFO now fed with
@@ -96,6 +86,18 @@ k1=$!
 NGRAM_FAILPOINTS=reduce.crash_in_merge@task=1 python3 "$DRIVER" --job-dir "$WORK/k2" --maps 3 \
     --reduces 3 --poll 0.3 -o "$WORK/k2.out" "${FILES[@]}" 2> "$WORK/k2.err" &
 k2=$!
+# Under a sanitizer three of the six: the orders and filters are the final
+# step's own code, which the release build checks here whole.
+OPTION_JOBS=(count count_both by_year)
+start count
+start count_both --count both
+start by_year --by-year
+if ! reduced; then
+    OPTION_JOBS+=(sort_ngram top min_count)
+    start sort_ngram --sort ngram
+    start top --top 50
+    start min_count --min-count 20
+fi
 for _ in $(seq 300); do [ -s "$WORK/k1/jobs.json" ] && break; sleep 0.1; done
 mapjob=$(jobs_key k1 map)
 fifomap=$(python3 -c 'import json, sys
@@ -106,6 +108,13 @@ for _ in $(seq 600); do
     sleep 0.1
 done
 scancel "${mapjob}_$fifomap"
+
+# The one runs, while the jobs wait for the scheduler.
+for name in "${OPTION_JOBS[@]}"; do
+    reference "$name"
+done
+"$NGC_BIN" --no-progress "${FILES[@]}" > "$WORK/one.out" 2> "$WORK/one.err"
+check "one run exits 0: $(head -c 300 "$WORK/one.err")" test $? -eq 0
 
 # The engine's steps by hand, while the jobs above wait for the scheduler:
 # a map and a final step that spill (more keys than --memory) stay exact; a
@@ -199,6 +208,15 @@ check "a killed reduce left its partial file" test -e "$WORK/k2/totals/.r00001.p
 
 cat "$WORK/d.tsv" > "$WORK/fifo" &
 feeder=$!
+# --no-wait returns with the three job ids; a --resume then waits for that
+# submission instead of submitting again (side by side with the resumes).
+python3 "$DRIVER" --job-dir "$WORK/nw" --maps 2 --reduces 2 --no-wait -o "$WORK/nw.out" \
+    "${FILES[@]}" > "$WORK/nw.ids" 2>/dev/null
+check "--no-wait exits 0" test $? -eq 0
+check "--no-wait prints three job ids" grep -qE '^[0-9]+ [0-9]+ [0-9]+$' "$WORK/nw.ids"
+nw_before=$(cat "$WORK/nw/jobs.json")
+python3 "$DRIVER" --job-dir "$WORK/nw" --resume --poll 0.3 2> "$WORK/nw.err" &
+nw=$!
 python3 "$DRIVER" --job-dir "$WORK/k1" --resume --poll 0.3 2> "$WORK/k1r.err" &
 k1=$!
 python3 "$DRIVER" --job-dir "$WORK/k2" --resume --poll 0.3 2> "$WORK/k2r.err" &
@@ -218,17 +236,11 @@ check "resume reran no map" test "$(jobs_key k2 map)" = none
 check "resume reran only the killed reduce" test "$(jobs_key k2 reduce_tasks)" = 1
 check "no partial files after a killed reduce" no_partials k2
 
-# --no-wait returns with the three job ids; a --resume then waits for that
-# submission instead of submitting again.
-python3 "$DRIVER" --job-dir "$WORK/nw" --maps 2 --reduces 2 --no-wait -o "$WORK/nw.out" \
-    "${FILES[@]}" > "$WORK/nw.ids" 2>/dev/null
-check "--no-wait exits 0" test $? -eq 0
-check "--no-wait prints three job ids" grep -qE '^[0-9]+ [0-9]+ [0-9]+$' "$WORK/nw.ids"
-before=$(cat "$WORK/nw/jobs.json")
-python3 "$DRIVER" --job-dir "$WORK/nw" --resume --poll 0.3 2> "$WORK/nw.err"
-check "resume of a running job exits 0" test $? -eq 0
+rc=0
+wait "$nw" || rc=$?
+check "resume of a running job exits 0 ($rc)" test "$rc" -eq 0
 check "resume of a running job waits for it" grep -q 'still running: waiting' "$WORK/nw.err"
-check "resume of a running job submits nothing" test "$(cat "$WORK/nw/jobs.json")" = "$before"
+check "resume of a running job submits nothing" test "$(cat "$WORK/nw/jobs.json")" = "$nw_before"
 exact "--no-wait, then --resume: exact" "$WORK/nw.out"
 
 # A second --resume of a finished job submits nothing.
