@@ -210,13 +210,16 @@ cat "$WORK/d.tsv" > "$WORK/fifo" &
 feeder=$!
 # --no-wait returns with the three job ids; a --resume then waits for that
 # submission instead of submitting again (side by side with the resumes).
-python3 "$DRIVER" --job-dir "$WORK/nw" --maps 2 --reduces 2 --no-wait -o "$WORK/nw.out" \
-    "${FILES[@]}" > "$WORK/nw.ids" 2>/dev/null
+# The jobs are held until the resume says it waits, so they surely run then.
+python3 "$DRIVER" --job-dir "$WORK/nw" --maps 2 --reduces 2 --no-wait --sbatch-args=--hold \
+    -o "$WORK/nw.out" "${FILES[@]}" > "$WORK/nw.ids" 2>/dev/null
 check "--no-wait exits 0" test $? -eq 0
 check "--no-wait prints three job ids" grep -qE '^[0-9]+ [0-9]+ [0-9]+$' "$WORK/nw.ids"
 nw_before=$(cat "$WORK/nw/jobs.json")
 python3 "$DRIVER" --job-dir "$WORK/nw" --resume --poll 0.3 2> "$WORK/nw.err" &
 nw=$!
+for _ in $(seq 300); do grep -q 'still running: waiting' "$WORK/nw.err" && break; sleep 0.1; done
+scontrol release "$(tr ' ' ',' < "$WORK/nw.ids")"
 python3 "$DRIVER" --job-dir "$WORK/k1" --resume --poll 0.3 2> "$WORK/k1r.err" &
 k1=$!
 python3 "$DRIVER" --job-dir "$WORK/k2" --resume --poll 0.3 2> "$WORK/k2r.err" &
