@@ -8,6 +8,7 @@
 #include "engine/failpoint.h"
 #include "engine/log.h"
 #include "engine/runs.h"
+#include "engine/tmpname.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -99,9 +100,42 @@ static void ngc_shuffle_complete(const char *path)
     ngc_log_forget_user();
 }
 
+/* This attempt's temporary name for `base`: ".BASE.partial.PID.XXXXXX".
+ * Its own, so a second copy of the task (a requeue while the first still
+ * runs) never writes into it. */
+static void ngc_shuffle_partial(char partial[256], const char *base)
+{
+    char suffix[7];
+    ngc_tmpname_suffix(suffix, 6);
+    snprintf(partial, 256, ".%s.partial.%ld.%s", base, (long)getpid(), suffix);
+}
+
+/* Once `base` is published, every attempt's leftovers beside it are
+ * useless: removes them (a copy still running then fails to publish, which
+ * changes nothing). */
+static void ngc_shuffle_sweep(const char *parent, const char *base)
+{
+    char prefix[256];
+    int n = snprintf(prefix, sizeof(prefix), ".%s.partial.", base);
+    DIR *d = opendir(parent);
+    if (d == NULL)
+        return;
+    struct dirent *de;
+    while ((de = readdir(d)) != NULL) {
+        if (strncmp(de->d_name, prefix, (size_t)n) != 0)
+            continue;
+        if (unlinkat(dirfd(d), de->d_name, 0) == 0 || errno != EISDIR)
+            continue;
+        ngc_spill_t *sp = ngc_spill_at(parent, de->d_name);
+        ngc_spill_remove(sp);
+        ngc_spill_free(sp);
+    }
+    closedir(d);
+}
+
 int ngc_shuffle_map_begin(const ngc_config_t *cfg, bool *done)
 {
-    char parent[PATH_MAX], base[256], partial[256];
+    char parent[PATH_MAX], base[256];
     *done = false;
     if (ngc_shuffle_split(cfg->partition_dir, parent, base) != NGC_OK) {
         ngc_log_user(0, "cannot write partitions to '%s': not a usable directory name",
@@ -120,14 +154,6 @@ int ngc_shuffle_map_begin(const ngc_config_t *cfg, bool *done)
         ngc_log_user(ENOENT, "cannot write partitions to '%s'", cfg->partition_dir);
         return NGC_ERROR;
     }
-    snprintf(partial, sizeof(partial), ".%s.partial", base);
-    ngc_spill_t *sp = ngc_spill_at(parent, partial);
-    if (sp == NULL) {
-        ngc_log_user(ENOMEM, "cannot write partitions to '%s'", cfg->partition_dir);
-        return NGC_ERROR;
-    }
-    ngc_spill_remove(sp); /* a killed attempt's */
-    ngc_spill_free(sp);
     return NGC_OK;
 }
 
@@ -195,7 +221,7 @@ int ngc_shuffle_map_write(const ngc_config_t *cfg, const ngc_counters_t *c, ngc_
     char parent[PATH_MAX], base[256], partial[256], err[1024] = "";
     /* map_begin checked the name. */
     ngc_shuffle_split(cfg->partition_dir, parent, base);
-    snprintf(partial, sizeof(partial), ".%s.partial", base);
+    ngc_shuffle_partial(partial, base);
     ngc_spill_t *dst = ngc_spill_at(parent, partial);
     ngc_run_writer_t **w = calloc(cfg->partitions, sizeof(*w));
     if (dst == NULL || w == NULL) {
@@ -214,16 +240,21 @@ int ngc_shuffle_map_write(const ngc_config_t *cfg, const ngc_counters_t *c, ngc_
         char from[PATH_MAX + 256];
         snprintf(from, sizeof(from), "%s/%s", parent, partial);
         /* The directory appears whole, with every file synced, or not at all. */
-        if (rename(from, cfg->partition_dir) != 0) {
+        if (rename(from, cfg->partition_dir) == 0)
+            ngc_shuffle_sync_path(parent);
+        else if ((errno == ENOTEMPTY || errno == EEXIST) &&
+                 ngc_shuffle_exists(cfg->partition_dir, true) > 0)
+            ngc_shuffle_complete(cfg->partition_dir); /* another copy was first */
+        else {
             snprintf(err, sizeof(err), "cannot rename '%s' to '%s': %s", from,
                      cfg->partition_dir, strerror(errno));
             rc = NGC_ERROR;
-        } else
-            ngc_shuffle_sync_path(parent);
+        }
     }
-    if (rc != NGC_OK)
-        ngc_spill_remove(dst);
+    ngc_spill_remove(dst); /* when not renamed */
     ngc_spill_free(dst);
+    if (rc == NGC_OK)
+        ngc_shuffle_sweep(parent, base);
     if (rc == NGC_ERROR)
         ngc_log_user(0, "%s", err);
     return rc;
@@ -461,7 +492,7 @@ int ngc_shuffle_reduce(const ngc_config_t *cfg, volatile sig_atomic_t *stop)
             ngc_shuffle_complete(cfg->output);
         return there > 0 ? NGC_EXIT_OK : NGC_EXIT_FAILURE;
     }
-    snprintf(partial, sizeof(partial), ".%s.partial", base);
+    ngc_shuffle_partial(partial, base);
     ngc_spill_t *dst = ngc_spill_at(parent, ".");
     if (dst == NULL) {
         ngc_log_user(ENOMEM, "cannot write '%s'", cfg->output);
@@ -496,6 +527,8 @@ int ngc_shuffle_reduce(const ngc_config_t *cfg, volatile sig_atomic_t *stop)
     if (rc != NGC_OK && dfd >= 0)
         unlinkat(dfd, partial, 0);
     ngc_spill_free(dst);
+    if (rc == NGC_OK)
+        ngc_shuffle_sweep(parent, base);
     if (rc == NGC_ERROR && err[0])
         ngc_log_user(0, "%s", err);
     if (rc == NGC_AGAIN)

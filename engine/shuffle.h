@@ -12,11 +12,13 @@
  *           loaded into the reduce table and printed as one run would.
  *
  * DESIGN: a step's output is complete or absent. A map writes into a hidden
- * sibling of D (".NAME.partial") and renames the directory when every file
- * is synced; a reduce writes ".NAME.partial" beside T and renames it. A step
- * whose output is already there does nothing, so a rerun (a requeue, a
- * resume) never counts anything twice; a killed step's hidden leftovers
- * are overwritten by its rerun and never read by the next step.
+ * sibling of D of its own (".NAME.partial.PID.XXXXXX") and renames the
+ * directory when every file is synced; a reduce writes such a file beside T
+ * and renames it. A step whose output is already there does nothing, so a
+ * rerun (a requeue, a resume) never counts anything twice; two copies of a
+ * task never share a temporary, and the first to publish wins. Hidden
+ * leftovers of killed attempts are never read by the next step, and are
+ * removed when the task's output is published.
  * Partition files hold host-order numbers: every node of a job must share
  * one byte order (as any x86-64 or ARM64 cluster does).
  */
