@@ -10,7 +10,8 @@ _ngram_count()
         --count --from-year --to-year --pos --fold-case --min-count --top --sort --normalize
         --by-year --select --select-file --smoothing --plot --output-format
         --pg --pg-table --pg-mode --pg-jobs --lookup --map --reduce --output --strict
-        --stats --stats=json --inflate --progress --no-progress --verbose --help --version"
+        --stats --stats=json --inflate --progress --no-progress --verbose --help --version
+        --partitions --partition-dir --merge-partitions --partition --merge-totals"
     case $prev in
     --format) COMPREPLY=($(compgen -W "auto v1 v2 v3 text" -- "$cur")); return ;;
     --tokenize) COMPREPLY=($(compgen -W "space words" -- "$cur")); return ;;
@@ -24,10 +25,11 @@ _ngram_count()
     --order) COMPREPLY=($(compgen -W "1 2 3 4 5 6 7 8 9" -- "$cur")); return ;;
     -o|--output|--normalize|--select-file|--plot|--inputs)
         COMPREPLY=($(compgen -f -- "$cur")); compopt -o filenames 2>/dev/null; return ;;
-    --tmp-dir)
+    --tmp-dir|--partition-dir|--merge-partitions|--merge-totals)
         COMPREPLY=($(compgen -d -- "$cur")); compopt -o filenames 2>/dev/null; return ;;
-    -p|--processes|-t|--threads|-c|--chunk-size|--max-retries|--task-timeout|--stall-timeout|--from-year|\
-    --to-year|--min-count|--top|--pg|--pg-table|--lookup|--select|--smoothing)
+    -p|--processes|-t|--threads|-c|--chunk-size|--max-retries|--task-timeout|--stall-timeout|\
+    --from-year|--to-year|--min-count|--top|--pg|--pg-table|--lookup|--select|--smoothing|\
+    --partitions|--partition)
         return ;;
     esac
     if [[ $cur == --*=* ]]; then

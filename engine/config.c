@@ -165,6 +165,19 @@ static const char ngc_config_help[] =
     "                        consecutive equal keys of key-sorted input\n"
     "                        (--min-count applies: use it in the reducer only)\n"
     "\n"
+    "Slurm job arrays (tools/slurm-count runs them; files on shared storage):\n"
+    "      --partitions R    a map: count FILEs, then write the totals as R\n"
+    "      --partition-dir DIR  key-sorted partition files (by a hash of the\n"
+    "                        key) in the new directory DIR, complete or absent;\n"
+    "                        --min-count, --top, --sort and output options wait\n"
+    "                        for the later steps\n"
+    "      --merge-partitions DIR  a reduce: sum partition --partition r of\n"
+    "      --partition r     every map directory in DIR (--min-count applies)\n"
+    "                        into the run file -o, complete or absent\n"
+    "      --merge-totals DIR  the final step: print the reduces' run files\n"
+    "                        in DIR as one run over all FILEs would (FILEs,\n"
+    "                        if given, are only named in the --plot title)\n"
+    "\n"
     "Output and reporting:\n"
     "  -o, --output FILE     write to FILE (gzip if it ends in .gz), created\n"
     "                        or replaced only when the run succeeds (through\n"
@@ -244,7 +257,13 @@ enum {
     /* Output formats and year series. */
     NGC_OPT_OUTPUT_FORMAT,
     NGC_OPT_SMOOTHING,
-    NGC_OPT_PLOT
+    NGC_OPT_PLOT,
+    /* Slurm job arrays. */
+    NGC_OPT_PARTITIONS,
+    NGC_OPT_PARTITION_DIR,
+    NGC_OPT_MERGE_PARTITIONS,
+    NGC_OPT_PARTITION,
+    NGC_OPT_MERGE_TOTALS
 };
 
 static const struct option ngc_config_options[] = {
@@ -291,6 +310,11 @@ static const struct option ngc_config_options[] = {
     {"output-format", required_argument, NULL, NGC_OPT_OUTPUT_FORMAT},
     {"smoothing", required_argument, NULL, NGC_OPT_SMOOTHING},
     {"plot", required_argument, NULL, NGC_OPT_PLOT},
+    {"partitions", required_argument, NULL, NGC_OPT_PARTITIONS},
+    {"partition-dir", required_argument, NULL, NGC_OPT_PARTITION_DIR},
+    {"merge-partitions", required_argument, NULL, NGC_OPT_MERGE_PARTITIONS},
+    {"partition", required_argument, NULL, NGC_OPT_PARTITION},
+    {"merge-totals", required_argument, NULL, NGC_OPT_MERGE_TOTALS},
     {"verbose", no_argument, NULL, 'v'},
     {"help", no_argument, NULL, 'h'},
     {"version", no_argument, NULL, 'V'},
@@ -663,6 +687,33 @@ static void ngc_config_unknown(const char *arg)
             ngc_config_usage);
 }
 
+/* What the Slurm steps' options do not allow, or NULL. */
+static const char *ngc_config_shuffle_clash(const ngc_config_t *cfg, bool files)
+{
+    int modes = (cfg->partitions > 0 || cfg->partition_dir != NULL) +
+                (cfg->merge_partitions != NULL || cfg->partition >= 0) +
+                (cfg->merge_totals != NULL) + (cfg->stream != NGC_STREAM_NONE);
+    if (modes == 0)
+        return NULL;
+    if (modes > 1)
+        return "--partitions, --merge-partitions, --merge-totals, --map and --reduce are"
+               " different steps: give one";
+    if ((cfg->partitions > 0) != (cfg->partition_dir != NULL))
+        return "--partitions and --partition-dir go together (a map)";
+    if ((cfg->merge_partitions != NULL) != (cfg->partition >= 0))
+        return "--merge-partitions and --partition go together (a reduce)";
+    if (cfg->pg_dsn != NULL && cfg->stream == NGC_STREAM_NONE)
+        return "--pg is not supported with the Slurm steps (--partitions, --merge-partitions,"
+               " --merge-totals) yet: load the final output with psql \\copy";
+    if (cfg->partitions > 0 && cfg->output != NULL)
+        return "a map (--partitions) writes --partition-dir: -o does not apply";
+    if (cfg->merge_partitions != NULL && cfg->output == NULL)
+        return "a reduce (--merge-partitions) needs -o FILE for its run file";
+    if (cfg->merge_partitions != NULL && files)
+        return "--merge-partitions reads its directory: no input files";
+    return NULL;
+}
+
 static int ngc_config_bad(const char *opt, const char *arg, const char *why)
 {
     fprintf(stderr, "ngram-count: invalid value '%s' for %s: %s\n%s", arg, opt,
@@ -815,6 +866,7 @@ ngc_config_result_t ngc_config_parse(ngc_config_t *cfg, int argc, char **argv)
         .task_timeout = 300,
         .stall_timeout = 60,
         .order = 3,
+        .partition = -1,
     };
     bool years = false, order_set = false, memory_set = false, pos_set = false;
     const char *inputs_file = NULL; /* --inputs */
@@ -963,6 +1015,30 @@ ngc_config_result_t ngc_config_parse(ngc_config_t *cfg, int argc, char **argv)
                 ngc_config_bad("--output-format", optarg, "expected tsv, csv or jsonl");
                 return NGC_CONFIG_USAGE;
             }
+            break;
+        case NGC_OPT_PARTITIONS:
+            if (ngc_config_number("--partitions", optarg, 1, NGC_PARTITIONS_MAX, &v))
+                return NGC_CONFIG_USAGE;
+            cfg->partitions = (unsigned)v;
+            break;
+        case NGC_OPT_PARTITION:
+            if (ngc_config_number("--partition", optarg, 0, NGC_PARTITIONS_MAX - 1, &v))
+                return NGC_CONFIG_USAGE;
+            cfg->partition = (int)v;
+            break;
+        case NGC_OPT_PARTITION_DIR:
+        case NGC_OPT_MERGE_PARTITIONS:
+        case NGC_OPT_MERGE_TOTALS:
+            if (*optarg == '\0') {
+                ngc_config_bad(c == NGC_OPT_PARTITION_DIR      ? "--partition-dir"
+                               : c == NGC_OPT_MERGE_PARTITIONS ? "--merge-partitions"
+                                                               : "--merge-totals",
+                               optarg, "empty directory name");
+                return NGC_CONFIG_USAGE;
+            }
+            *(c == NGC_OPT_PARTITION_DIR      ? &cfg->partition_dir
+              : c == NGC_OPT_MERGE_PARTITIONS ? &cfg->merge_partitions
+                                              : &cfg->merge_totals) = optarg;
             break;
         case NGC_OPT_SMOOTHING:
             if (ngc_config_number("--smoothing", optarg, 0, NGC_SMOOTHING_MAX, &v))
@@ -1178,6 +1254,8 @@ ngc_config_result_t ngc_config_parse(ngc_config_t *cfg, int argc, char **argv)
     if (clash == NULL && cfg->normalize != NULL && cfg->pg_dsn != NULL && cfg->by_year)
         clash = "--normalize with --by-year makes a series, which --pg does not load: load the "
                 "counts and divide by each year's total in SQL";
+    if (clash == NULL)
+        clash = ngc_config_shuffle_clash(cfg, optind < argc);
     if (clash != NULL) {
         fprintf(stderr, "ngram-count: %s\n%s", clash, ngc_config_usage);
         return NGC_CONFIG_USAGE;
@@ -1207,6 +1285,21 @@ ngc_config_result_t ngc_config_parse(ngc_config_t *cfg, int argc, char **argv)
         }
         cfg->inputs = argv + optind;
         cfg->ninputs = 0;
+        return NGC_CONFIG_RUN;
+    }
+    if (cfg->partitions > 0) {
+        /* A map's totals go out whole, in key order: the reduce and the
+         * final step filter and order them. */
+        cfg->sort = NGC_SORT_NGRAM;
+        cfg->min_count = 0;
+        cfg->top = 0;
+    }
+    if (cfg->tmp_dir == NULL && (cfg->merge_partitions != NULL || cfg->merge_totals != NULL))
+        cfg->tmp_dir = ngc_config_default_tmp();
+    if (cfg->merge_partitions != NULL || cfg->merge_totals != NULL) {
+        /* The final step's FILES are the job's: only named (a --plot title). */
+        cfg->inputs = argv + optind;
+        cfg->ninputs = (unsigned)(argc - optind);
         return NGC_CONFIG_RUN;
     }
     if (cfg->stream != NGC_STREAM_NONE) {

@@ -96,7 +96,16 @@ typedef struct {
     unsigned smoothing;     /* --smoothing N: 2N+1 years */
     bool smoothing_set;
     const char *plot;       /* --plot FILE.svg|FILE.png, NULL without */
+    /* Slurm job arrays: a map, a reduce or the final step (engine/shuffle.h). */
+    unsigned partitions;          /* --partitions R (map), 0 without */
+    const char *partition_dir;    /* --partition-dir DIR (map) */
+    const char *merge_partitions; /* --merge-partitions DIR (reduce) */
+    int partition;                /* --partition r (reduce), -1 without */
+    const char *merge_totals;     /* --merge-totals DIR (final step) */
 } ngc_config_t;
+
+/* --partitions: each map keeps this many files open while it writes. */
+#define NGC_PARTITIONS_MAX 4096
 
 /* Exit codes, documented in --help and the README. */
 #define NGC_EXIT_OK 0

@@ -39,6 +39,9 @@
  *                          ranges, numbered from 0 in their phase
  *   worker.crash_after_load right after a load task's transaction committed,
  *                          before its DONE: the retry must not load it again
+ *   reduce.crash_in_merge  a --merge-partitions reduce, after 1000 merged
+ *                          totals went to its temporary file (or before
+ *                          the last one); task: the --partition number
  *   coord.crash_in_pg_key  the coordinator, while the server builds the
  *                          new table's primary key (--pg-mode replace)
  *   coord.crash_in_pg_swap the coordinator, in the final transaction, after
@@ -71,6 +74,7 @@ typedef enum {
     NGC_FP_CRASH_AFTER_LOAD,
     NGC_FP_PG_CRASH_IN_KEY,
     NGC_FP_PG_CRASH_IN_SWAP,
+    NGC_FP_REDUCE_CRASH_IN_MERGE,
     NGC_FP_COUNT
 } ngc_failpoint_t;
 

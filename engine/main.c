@@ -15,6 +15,7 @@
 #include "engine/proc.h"
 #include "engine/progress.h"
 #include "engine/series.h"
+#include "engine/shuffle.h"
 #include "engine/counters.h"
 #include "engine/shm.h"
 #include "engine/spill.h"
@@ -173,7 +174,8 @@ static int ngc_main_finish(const ngc_config_t *cfg, ngc_output_t *out, ngc_shm_t
     int rc = NGC_OK;
     if (out != NULL) {
         ngc_log_info("workers stopped; writing the output");
-        ngc_ranges_t *ranges = ngc_coord_ranges(co);
+        /* No coordinator in --merge-totals: no ranges, no progress bar. */
+        ngc_ranges_t *ranges = co != NULL ? ngc_coord_ranges(co) : NULL;
         /* The lines to come: the distinct keys (fewer with --min-count, so
          * the bar may end early, never past the end), at most --top. */
         ngc_stats_totals_t st;
@@ -181,7 +183,7 @@ static int ngc_main_finish(const ngc_config_t *cfg, ngc_output_t *out, ngc_shm_t
         uint64_t total = ngc_counters_distinct(ngc_shm_counters(shm));
         if (cfg->top != 0 && cfg->top < total)
             total = cfg->top;
-        ngc_main_progress_t mp = {ngc_coord_progress(co),
+        ngc_main_progress_t mp = {co != NULL ? ngc_coord_progress(co) : NULL,
                                   {.phase = ranges != NULL ? "output"
                                             : st.spills > 0 ? "spill-merge"
                                                             : "merge",
@@ -244,6 +246,14 @@ static int ngc_main_run(ngc_config_t *cfg, int argc, char **argv)
     signal(SIGPIPE, SIG_IGN);
     ngc_main_catch_signals();
 
+    /* A map whose partitions are already there has nothing to do. */
+    bool mapped = false;
+    if (cfg->partitions > 0 && ngc_shuffle_map_begin(cfg, &mapped) != NGC_OK)
+        goto done;
+    if (mapped) {
+        status = NGC_EXIT_OK;
+        goto done;
+    }
     /* The database first: a bad DSN fails before any input is read. */
     if (cfg->pg_dsn != NULL && (pg = ngc_pg_connect(cfg)) == NULL)
         goto done;
@@ -255,7 +265,7 @@ static int ngc_main_run(ngc_config_t *cfg, int argc, char **argv)
     }
     ngc_config_resolve_threads(cfg, plan->ntasks);
     /* With --pg the result goes to the table, and to a file only with -o. */
-    if (ngc_main_signal || ((pg == NULL || cfg->output != NULL) &&
+    if (ngc_main_signal || ((pg == NULL || cfg->output != NULL) && cfg->partitions == 0 &&
                             (out = ngc_output_open(cfg, &ngc_main_signal)) == NULL)) {
         if (ngc_main_signal)
             status = ngc_main_signal_exit(ngc_main_signal, NULL);
@@ -350,7 +360,10 @@ static int ngc_main_run(ngc_config_t *cfg, int argc, char **argv)
     }
     struct timespec t1;
     clock_gettime(CLOCK_MONOTONIC, &t1);
-    int rc = ngc_main_finish(cfg, out, shm, spill, pg, co, series);
+    ngc_main_catch_signals();
+    int rc = cfg->partitions > 0
+                 ? ngc_shuffle_map_write(cfg, ngc_shm_counters(shm), spill, &ngc_main_signal)
+                 : ngc_main_finish(cfg, out, shm, spill, pg, co, series);
     run.output_seconds = ngc_main_elapsed(&t1);
     if (rc == NGC_AGAIN) {
         ngc_pg_fail_job(pg, ngc_coord_signal_name(ngc_main_signal));
@@ -401,6 +414,74 @@ done:
     return status;
 }
 
+/* --merge-totals, the final step of a cluster job: the reduces' totals
+ * loaded into the table, then written as ngc_main_run writes its own. */
+static int ngc_main_totals(ngc_config_t *cfg)
+{
+    int status = NGC_EXIT_FAILURE;
+    ngc_output_t *out = NULL;
+    ngc_spill_t *spill = NULL;
+    ngc_shm_t *shm = NULL;
+    ngc_year_totals_t *totals = NULL;
+    ngc_series_t *series = NULL;
+    signal(SIGPIPE, SIG_IGN);
+    ngc_main_catch_signals();
+    if ((out = ngc_output_open(cfg, &ngc_main_signal)) == NULL)
+        goto done;
+    if (ngc_series_wanted(cfg)) {
+        ngc_series_opts_t so;
+        if ((cfg->plot != NULL && ngc_plot_check(cfg->plot) != NGC_OK) ||
+            (cfg->normalize != NULL && (totals = ngc_normalize_load_years(cfg->normalize)) == NULL))
+            goto done;
+        ngc_series_opts(&so, cfg, totals);
+        if ((series = ngc_series_new(&so)) == NULL) {
+            ngc_log_user(ENOMEM, "cannot set up the series");
+            goto done;
+        }
+    }
+    ngc_spill_sweep(cfg->tmp_dir);
+    ngc_log_forget_user();
+    ngc_spill_raise_fd_limit();
+    bool unmappable;
+    if ((spill = ngc_spill_new(cfg->tmp_dir)) == NULL) {
+        ngc_log_user(ENOMEM, "cannot set up the spill directory");
+        goto done;
+    }
+    if ((shm = ngc_shm_new(cfg, 1, &unmappable)) == NULL) {
+        if (unmappable)
+            status = NGC_EXIT_USAGE;
+        goto done;
+    }
+    int rc = ngc_shuffle_load(cfg, ngc_shm_counters(shm), spill, &ngc_main_signal);
+    if (rc == NGC_OK)
+        rc = ngc_main_finish(cfg, out, shm, spill, NULL, NULL, series);
+    if (rc == NGC_AGAIN || (rc != NGC_OK && ngc_main_signal))
+        status = ngc_main_signal_exit(ngc_main_signal ? ngc_main_signal : SIGINT, out);
+    else if (rc == NGC_EOF)
+        status = NGC_EXIT_SIGPIPE;
+    else if (rc == NGC_OK)
+        status = NGC_EXIT_OK;
+done:
+    ngc_shm_free(shm);
+    ngc_spill_remove(spill);
+    ngc_spill_free(spill);
+    ngc_series_free(series);
+    free(totals);
+    ngc_output_free(out);
+    return status;
+}
+
+/* --merge-partitions: a reduce, stopped cleanly by a signal. */
+static int ngc_main_reduce(const ngc_config_t *cfg)
+{
+    signal(SIGPIPE, SIG_IGN);
+    ngc_main_catch_signals();
+    int status = ngc_shuffle_reduce(cfg, &ngc_main_signal);
+    if (status != NGC_EXIT_OK && ngc_main_signal)
+        status = ngc_main_signal_exit(ngc_main_signal, NULL);
+    return status;
+}
+
 int main(int argc, char **argv)
 {
     ngc_config_t cfg;
@@ -419,6 +500,8 @@ int main(int argc, char **argv)
     ngc_log_init("coord", cfg.verbose >= 2 ? NGC_LOG_DEBUG
                           : cfg.verbose ? NGC_LOG_INFO : NGC_LOG_WARN);
     int status = cfg.stream != NGC_STREAM_NONE       ? ngc_streaming_main(&cfg)
+                 : cfg.merge_partitions != NULL    ? ngc_main_reduce(&cfg)
+                 : cfg.merge_totals != NULL        ? ngc_main_totals(&cfg)
                  : cfg.pg_jobs || cfg.nlookups > 0 ? ngc_main_query(&cfg)
                                                    : ngc_main_run(&cfg, argc, argv);
     ngc_config_fini(&cfg);

@@ -20,8 +20,8 @@ typedef enum { NGC_RUN_SPILL = 's', NGC_RUN_FINAL = 'f' } ngc_run_kind_t;
 typedef struct ngc_run_writer_s ngc_run_writer_t;
 typedef struct ngc_run_reader_s ngc_run_reader_t;
 
-/* Room for any run's name. */
-#define NGC_RUN_NAME_MAX 32
+/* Room for any run's name (a shuffle's output file is named by the user). */
+#define NGC_RUN_NAME_MAX 256
 
 /* The name of a partition's run in the spill directory: pNN-KIND-IDX. */
 void ngc_run_name(char name[NGC_RUN_NAME_MAX], unsigned part, ngc_run_kind_t kind, uint32_t idx);

@@ -30,7 +30,7 @@
 
 struct ngc_spill_s {
     char *tmp_dir;          /* --tmp-dir, as given */
-    char name[64];          /* ngram-count-spill.PID.XXXXXX */
+    char name[256];         /* ngram-count-spill.PID.XXXXXX, or ngc_spill_at's */
     char show[NGC_SPILL_SHOW + 8]; /* tmp_dir/name for messages, shortened */
     pthread_mutex_t mu;     /* guards fd and fd_pid among this process's threads */
     int fd;                 /* this process's descriptor of the directory, or -1 */
@@ -70,6 +70,22 @@ ngc_spill_t *ngc_spill_new(const char *tmp_dir)
     ngc_tmpname_suffix(suffix, NGC_SPILL_RANDOM);
     snprintf(s->name, sizeof(s->name), NGC_SPILL_PREFIX "%ld.%s", (long)getpid(), suffix);
     ngc_spill_shorten(s->show, sizeof(s->show), tmp_dir, s->name);
+    s->fd = -1;
+    pthread_mutex_init(&s->mu, NULL);
+    return s;
+}
+
+ngc_spill_t *ngc_spill_at(const char *parent, const char *name)
+{
+    if (strlen(name) > 200)
+        return NULL;
+    ngc_spill_t *s = calloc(1, sizeof(*s));
+    if (s == NULL || (s->tmp_dir = strdup(parent)) == NULL) {
+        free(s);
+        return NULL;
+    }
+    snprintf(s->name, sizeof(s->name), "%s", name);
+    ngc_spill_shorten(s->show, sizeof(s->show), parent, s->name);
     s->fd = -1;
     pthread_mutex_init(&s->mu, NULL);
     return s;

@@ -22,6 +22,10 @@ typedef struct ngc_spill_s ngc_spill_t;
 /* Names the directory in tmp_dir; touches no file. NULL: out of memory.
  * Coordinator, before fork; each forked process then uses its own copy. */
 ngc_spill_t *ngc_spill_new(const char *tmp_dir);
+/* A handle on directory `name` in `parent`, for a shuffle's partition and
+ * total files (engine/shuffle.h): created on first use if missing, never
+ * swept. NULL: out of memory or a name over 200 bytes. */
+ngc_spill_t *ngc_spill_at(const char *parent, const char *name);
 /* Frees the handle (closing this process's descriptor); accepts NULL. */
 void ngc_spill_free(ngc_spill_t *s);
 
