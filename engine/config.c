@@ -176,7 +176,8 @@ static const char ngc_config_help[] =
     "                        into the run file -o, complete or absent\n"
     "      --merge-totals DIR  the final step: print the reduces' run files\n"
     "                        in DIR as one run over all FILEs would (FILEs,\n"
-    "                        if given, are only named in the --plot title)\n"
+    "                        if given, are only named in the --plot title);\n"
+    "                        --pg loads them (maps and reduces refuse it)\n"
     "\n"
     "Output and reporting:\n"
     "  -o, --output FILE     write to FILE (gzip if it ends in .gz), created\n"
@@ -702,9 +703,9 @@ static const char *ngc_config_shuffle_clash(const ngc_config_t *cfg, bool files)
         return "--partitions and --partition-dir go together (a map)";
     if ((cfg->merge_partitions != NULL) != (cfg->partition >= 0))
         return "--merge-partitions and --partition go together (a reduce)";
-    if (cfg->pg_dsn != NULL && cfg->stream == NGC_STREAM_NONE)
-        return "--pg is not supported with the Slurm steps (--partitions, --merge-partitions,"
-               " --merge-totals) yet: load the final output with psql \\copy";
+    if (cfg->pg_dsn != NULL && cfg->stream == NGC_STREAM_NONE && cfg->merge_totals == NULL)
+        return "--pg loads the final step's result: give it to --merge-totals, not to a map"
+               " or a reduce";
     if (cfg->partitions > 0 && cfg->output != NULL)
         return "a map (--partitions) writes --partition-dir: -o does not apply";
     if (cfg->merge_partitions != NULL && cfg->output == NULL)

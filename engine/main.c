@@ -22,6 +22,7 @@
 #include "engine/stats.h"
 #include "workers/streaming.h"
 #include "engine/summary.h"
+#include "workers/pgload.h"
 #include "workers/worker.h"
 
 #include <errno.h>
@@ -211,8 +212,10 @@ static int ngc_main_finish(const ngc_config_t *cfg, ngc_output_t *out, ngc_shm_t
     if (rc == NGC_OK && ngc_main_signal && (pg != NULL || !delivered))
         rc = NGC_AGAIN;
     if (rc == NGC_OK && pg != NULL) {
-        ngc_coord_totals_t t;
-        ngc_coord_totals(co, &t);
+        /* The final Slurm step (no coordinator) read totals, not lines. */
+        ngc_coord_totals_t t = {0};
+        if (co != NULL)
+            ngc_coord_totals(co, &t);
         ngc_pg_counts_t counts = {t.lines, ngc_counters_distinct(ngc_shm_counters(shm)),
                                   t.malformed};
         rc = ngc_pg_commit_job(pg, &counts);
@@ -416,7 +419,26 @@ done:
 
 /* --merge-totals, the final step of a cluster job: the reduces' totals
  * loaded into the table, then written as ngc_main_run writes its own. */
-static int ngc_main_totals(ngc_config_t *cfg)
+/* --merge-totals --pg: this process COPYs every sorted partition into the
+ * job's staging table (there are no workers), then the job commits as any
+ * other. NGC_OK, or NGC_ERROR after a message with the job marked failed. */
+static int ngc_main_totals_load(const ngc_config_t *cfg, ngc_pg_t *pg, const char *stage,
+                                ngc_shm_t *shm, ngc_spill_t *spill)
+{
+    char err[1024] = "";
+    ngc_pgload_t *l = ngc_pgload_new(cfg->pg_dsn, stage, cfg->by_year, ngc_pg_totals(pg));
+    int rc = l == NULL ? NGC_ERROR
+                       : ngc_pgload_partitions(l, ngc_shm_counters(shm), spill, 0,
+                                               NGC_COUNTERS_PARTS, 0, 0, err, sizeof(err));
+    ngc_pgload_free(l);
+    if (rc != NGC_OK) {
+        ngc_log_user(l == NULL ? ENOMEM : 0, "%s", l == NULL ? "cannot set up the load" : err);
+        ngc_pg_fail_job(pg, err[0] ? err : "cannot set up the load");
+    }
+    return rc;
+}
+
+static int ngc_main_totals(ngc_config_t *cfg, int argc, char **argv)
 {
     int status = NGC_EXIT_FAILURE;
     ngc_output_t *out = NULL;
@@ -424,9 +446,14 @@ static int ngc_main_totals(ngc_config_t *cfg)
     ngc_shm_t *shm = NULL;
     ngc_year_totals_t *totals = NULL;
     ngc_series_t *series = NULL;
+    ngc_pg_t *pg = NULL;
     signal(SIGPIPE, SIG_IGN);
     ngc_main_catch_signals();
-    if ((out = ngc_output_open(cfg, &ngc_main_signal)) == NULL)
+    /* The database first, as in a whole run; a file only with -o then. */
+    if (cfg->pg_dsn != NULL && (pg = ngc_pg_connect(cfg)) == NULL)
+        goto done;
+    if ((pg == NULL || cfg->output != NULL) &&
+        (out = ngc_output_open(cfg, &ngc_main_signal)) == NULL)
         goto done;
     if (ngc_series_wanted(cfg)) {
         ngc_series_opts_t so;
@@ -452,9 +479,26 @@ static int ngc_main_totals(ngc_config_t *cfg)
             status = NGC_EXIT_USAGE;
         goto done;
     }
+    /* The job is recorded (and a bad target refused) before any loading;
+     * the reduce files are its input. */
+    char stage[160] = "";
+    ngc_file_t dir = {.path = cfg->merge_totals, .fd = -1};
+    ngc_plan_t plan = {.files = &dir, .nfiles = 1};
+    if (pg != NULL && ngc_pg_begin_job(pg, &plan, argc, argv, stage, sizeof(stage)) != NGC_OK) {
+        ngc_pg_fail_job(pg, "cannot set up the job");
+        goto done;
+    }
     int rc = ngc_shuffle_load(cfg, ngc_shm_counters(shm), spill, &ngc_main_signal);
-    if (rc == NGC_OK)
-        rc = ngc_main_finish(cfg, out, shm, spill, NULL, NULL, series);
+    if (rc != NGC_OK)
+        ngc_pg_fail_job(pg, ngc_main_signal ? "stopped by a signal" : "cannot read the totals");
+    if (rc == NGC_OK && pg != NULL)
+        rc = ngc_main_totals_load(cfg, pg, stage, shm, spill);
+    if (rc == NGC_OK) {
+        rc = ngc_main_finish(cfg, out, shm, spill, pg, NULL, series);
+        if (rc == NGC_AGAIN || rc == NGC_EOF)
+            ngc_pg_fail_job(pg, rc == NGC_EOF ? "the reader of the output went away"
+                                              : ngc_coord_signal_name(ngc_main_signal));
+    }
     if (rc == NGC_AGAIN || (rc != NGC_OK && ngc_main_signal))
         status = ngc_main_signal_exit(ngc_main_signal ? ngc_main_signal : SIGINT, out);
     else if (rc == NGC_EOF)
@@ -468,6 +512,7 @@ done:
     ngc_series_free(series);
     free(totals);
     ngc_output_free(out);
+    ngc_pg_free(pg);
     return status;
 }
 
@@ -501,7 +546,7 @@ int main(int argc, char **argv)
                           : cfg.verbose ? NGC_LOG_INFO : NGC_LOG_WARN);
     int status = cfg.stream != NGC_STREAM_NONE       ? ngc_streaming_main(&cfg)
                  : cfg.merge_partitions != NULL    ? ngc_main_reduce(&cfg)
-                 : cfg.merge_totals != NULL        ? ngc_main_totals(&cfg)
+                 : cfg.merge_totals != NULL        ? ngc_main_totals(&cfg, argc, argv)
                  : cfg.pg_jobs || cfg.nlookups > 0 ? ngc_main_query(&cfg)
                                                    : ngc_main_run(&cfg, argc, argv);
     ngc_config_fini(&cfg);

@@ -305,6 +305,35 @@ expect_exit "--normalize with --pg: bad totals fail before any work" 1 "zero-tot
     --pg-table shares --normalize "$WORK/zero-totals.txt" "$WORK/norm.tsv"
 check "the shares table kept its rows" test "$(psql_q -c "SELECT count(*) FROM shares")" -eq "$(wc -l < "$WORK/shares.ref")"
 
+# The final Slurm step loads its totals (engine/shuffle.c's reduce files)
+# like a whole run: the table equals one run's over the same files; a map or
+# a reduce refuses --pg.
+S=$WORK/shuffle
+mkdir -p "$S/maps" "$S/totals"
+"$NGC_BIN" --no-progress --count both --partitions 2 --partition-dir "$S/maps/a" "$WORK/in.tsv" &&
+    "$NGC_BIN" --no-progress --count both --partitions 2 --partition-dir "$S/maps/b" "$WORK/other.tsv" &&
+    for r in 0 1; do
+        "$NGC_BIN" --no-progress --count both --merge-partitions "$S/maps" --partition $r \
+            -o "$S/totals/r$r" || exit 1
+    done || fail "the map and reduce steps"
+"$NGC_BIN" --no-progress --pg "$DSN" --pg-table shuffled --count both --merge-totals "$S/totals" \
+    2> "$WORK/err"
+check "--merge-totals --pg exits 0" test $? -eq 0
+"$NGC_BIN" --no-progress --count both "$WORK/in.tsv" "$WORK/other.tsv" > "$S/one.out"
+table_tsv shuffled > "$S/table.tsv"
+check "--merge-totals --pg: the table is one run's result" cmp -s "$S/one.out" "$S/table.tsv"
+check "--merge-totals --pg: the job succeeded" test "$(psql_q -c "SELECT status FROM ngram_jobs
+    ORDER BY id DESC LIMIT 1")" = succeeded
+"$NGC_BIN" --no-progress --pg "$DSN" --pg-table shuffled --count both --merge-totals "$S/totals" \
+    -o "$S/final.out" 2> "$WORK/err"
+check "--merge-totals --pg -o: the file too" cmp -s "$S/one.out" "$S/final.out"
+expect_exit "a map refuses --pg" 2 "give it to --merge-totals" --pg "$DSN" --partitions 2 \
+    --partition-dir "$S/maps/c" "$WORK/in.tsv"
+expect_exit "a reduce refuses --pg" 2 "give it to --merge-totals" --pg "$DSN" \
+    --merge-partitions "$S/maps" --partition 0 -o "$S/x"
+check "no staging table left after the final steps" test "$(psql_q -c "SELECT count(*) FROM pg_tables
+    WHERE tablename LIKE 'ngram_stage_%'")" -eq 0
+
 # Connection failures: before any input is read; messages say where the
 # DSN connects, never its password.
 expect_exit "bad DSN fails fast" 1 "PostgreSQL \(host=127.0.0.1 port=1 user=bob dbname=db\): cannot connect" \

@@ -7,6 +7,8 @@
 . "$(dirname "$0")/lib.sh"
 . "$HERE/slurm-server.sh"
 trap 'slurm_cleanup; rm -rf "$WORK"' EXIT
+. "$HERE/pg-server.sh"
+trap 'slurm_cleanup; pg_cleanup; rm -rf "$WORK"' EXIT
 DRIVER=$HERE/../../tools/slurm-count
 export NGRAM_COUNT=$NGC_BIN
 
@@ -86,6 +88,10 @@ k1=$!
 NGRAM_FAILPOINTS=reduce.crash_in_merge@task=1 python3 "$DRIVER" --job-dir "$WORK/k2" --maps 3 \
     --reduces 3 --poll 0.3 -o "$WORK/k2.out" "${FILES[@]}" 2> "$WORK/k2.err" &
 k2=$!
+# The final step loads PostgreSQL instead of writing -o.
+python3 "$DRIVER" --job-dir "$WORK/pgjob" --maps 3 --reduces 2 --poll 0.3 --count both \
+    --pg "$DSN" --pg-table slurm_pg "${FILES[@]}" 2> "$WORK/pgjob.err" &
+pgjob=$!
 # Under a sanitizer three of the six: the orders and filters are the final
 # step's own code, which the release build checks here whole.
 OPTION_JOBS=(count count_both by_year)
@@ -115,6 +121,7 @@ for name in "${OPTION_JOBS[@]}"; do
 done
 "$NGC_BIN" --no-progress "${FILES[@]}" > "$WORK/one.out" 2> "$WORK/one.err"
 check "one run exits 0: $(head -c 300 "$WORK/one.err")" test $? -eq 0
+"$NGC_BIN" --no-progress --count both "${FILES[@]}" > "$WORK/pgjob.one" 2>/dev/null
 
 # The engine's steps by hand, while the jobs above wait for the scheduler:
 # a map and a final step that spill (more keys than --memory) stay exact; a
@@ -256,4 +263,10 @@ check "resume of a finished job does nothing" grep -q 'complete: nothing to do' 
 check "resume of a finished job submits nothing" test "$(cat "$WORK/k2/jobs.json")" = "$before"
 exact "the result stays exact" "$WORK/k2.out"
 
+rc=0
+wait "$pgjob" || rc=$?
+check "a job with --pg exits 0: $(tail -c 300 "$WORK/pgjob.err")" test "$rc" -eq 0
+psql_q -F $'\t' -c "SELECT ngram, match_count, volume_count FROM slurm_pg
+    ORDER BY match_count DESC, volume_count DESC, ngram COLLATE \"C\"" > "$WORK/pgjob.table"
+check "a job with --pg: the table is one run's result" cmp -s "$WORK/pgjob.one" "$WORK/pgjob.table"
 finish
