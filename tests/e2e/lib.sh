@@ -15,11 +15,22 @@ export NGC_REF_CACHE=${NGC_REF_CACHE:-$WORK/refcache}
 export LC_ALL=C
 # Debian's interpreter, which tools/setup --test gives its modules: a
 # version manager's python3 on the PATH (a pyenv shim) costs a quarter of a
-# second a start, and the tests start it hundreds of times.
-NGC_PYTHON=${NGC_PYTHON:-$(command -v /usr/bin/python3 || command -v python3)}
-export NGC_PYTHON
-python3() { "$NGC_PYTHON" "$@"; }
-export -f python3
+# second a start, and the tests start it hundreds of times. A directory
+# holding only a python3 link goes first on the PATH (not a shell function:
+# `python3 server.py &` must leave the server's own pid in $!). The link is
+# made once, by a rename, so tests starting together never miss it.
+if [ -x /usr/bin/python3 ]; then
+    NGC_PYBIN=${TMPDIR:-/tmp}/ngc-python.$(id -u)
+    if [ "$(readlink "$NGC_PYBIN/python3" 2>/dev/null)" != /usr/bin/python3 ]; then
+        mkdir -p "$NGC_PYBIN" &&
+            ln -sfn /usr/bin/python3 "$NGC_PYBIN/python3.$$" &&
+            mv -f "$NGC_PYBIN/python3.$$" "$NGC_PYBIN/python3"
+    fi
+    case ":$PATH:" in
+    *":$NGC_PYBIN:"*) ;;
+    *) export PATH="$NGC_PYBIN:$PATH" ;;
+    esac
+fi
 PASSED=0
 FAILED=0
 

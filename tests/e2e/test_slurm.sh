@@ -88,6 +88,18 @@ k1=$!
 NGRAM_FAILPOINTS=reduce.crash_in_merge@task=1 python3 "$DRIVER" --job-dir "$WORK/k2" --maps 3 \
     --reduces 3 --poll 0.3 -o "$WORK/k2.out" "${FILES[@]}" 2> "$WORK/k2.err" &
 k2=$!
+# URLs among the inputs: the maps stream them (a loopback server started
+# here), as one run reads the same files.
+mkdir -p "$WORK/www"
+cp "$WORK/a.tsv" "$WORK/c.gz" "$WORK/www/"
+python3 "$HERE/http-server.py" "$WORK/www" "$WORK/port" "$WORK/http.log" 7 &
+HTTP=$!
+trap 'kill "$HTTP" 2>/dev/null; slurm_cleanup; pg_cleanup; rm -rf "$WORK"' EXIT
+for _ in $(seq 200); do [ -s "$WORK/port" ] && break; sleep 0.05; done
+U=http://127.0.0.1:$(cat "$WORK/port" 2>/dev/null)
+python3 "$DRIVER" --job-dir "$WORK/urljob" --maps 3 --reduces 2 --poll 0.3 -o "$WORK/urljob.out" \
+    "$U/ok/a.tsv" "$WORK/b.v3" "$U/cut/c.gz" "$WORK/d.tsv" 2> "$WORK/urljob.err" &
+urljob=$!
 # The final step loads PostgreSQL instead of writing -o.
 python3 "$DRIVER" --job-dir "$WORK/pgjob" --maps 3 --reduces 2 --poll 0.3 --count both \
     --pg "$DSN" --pg-table slurm_pg "${FILES[@]}" 2> "$WORK/pgjob.err" &
@@ -269,4 +281,9 @@ check "a job with --pg exits 0: $(tail -c 300 "$WORK/pgjob.err")" test "$rc" -eq
 psql_q -F $'\t' -c "SELECT ngram, match_count, volume_count FROM slurm_pg
     ORDER BY match_count DESC, volume_count DESC, ngram COLLATE \"C\"" > "$WORK/pgjob.table"
 check "a job with --pg: the table is one run's result" cmp -s "$WORK/pgjob.one" "$WORK/pgjob.table"
+rc=0
+wait "$urljob" || rc=$?
+check "a job over URLs exits 0: $(tail -c 300 "$WORK/urljob.err")" test "$rc" -eq 0
+exact "a job over URLs (one cut and resumed)" "$WORK/urljob.out"
+check "the maps fetched the URLs" grep -q '^cut c.gz ' "$WORK/http.log"
 finish
