@@ -98,6 +98,26 @@ static int ngc_main_query(const ngc_config_t *cfg)
     return status;
 }
 
+/* With --by-year and a series option: checks the plot's place and reads the
+ * totals before any work, and sets up the series (*series stays NULL
+ * without one). NGC_OK, or NGC_ERROR after a message. */
+static int ngc_main_series_new(const ngc_config_t *cfg, ngc_year_totals_t **totals,
+                               ngc_series_t **series)
+{
+    if (!ngc_series_wanted(cfg))
+        return NGC_OK;
+    if ((cfg->plot != NULL && ngc_plot_check(cfg->plot) != NGC_OK) ||
+        (cfg->normalize != NULL && (*totals = ngc_normalize_load_years(cfg->normalize)) == NULL))
+        return NGC_ERROR;
+    ngc_series_opts_t so;
+    ngc_series_opts(&so, cfg, *totals);
+    if ((*series = ngc_series_new(&so)) == NULL) {
+        ngc_log_user(ENOMEM, "cannot set up the series");
+        return NGC_ERROR;
+    }
+    return NGC_OK;
+}
+
 static int ngc_main_series_row(const ngc_entry_t *e, void *arg)
 {
     char err[256];
@@ -275,17 +295,8 @@ static int ngc_main_run(ngc_config_t *cfg, int argc, char **argv)
         goto done;
     }
     /* A series: the plot's place and the totals are checked before any work. */
-    if (out != NULL && ngc_series_wanted(cfg)) {
-        ngc_series_opts_t so;
-        if ((cfg->plot != NULL && ngc_plot_check(cfg->plot) != NGC_OK) ||
-            (cfg->normalize != NULL && (totals = ngc_normalize_load_years(cfg->normalize)) == NULL))
-            goto done;
-        ngc_series_opts(&so, cfg, totals);
-        if ((series = ngc_series_new(&so)) == NULL) {
-            ngc_log_user(ENOMEM, "cannot set up the series");
-            goto done;
-        }
-    }
+    if (out != NULL && ngc_main_series_new(cfg, &totals, &series) != NGC_OK)
+        goto done;
     char stage[160] = "";
     if (pg != NULL && ngc_pg_begin_job(pg, plan, argc, argv, stage, sizeof(stage)) != NGC_OK) {
         ngc_pg_fail_job(pg, "cannot set up the job");
@@ -455,17 +466,8 @@ static int ngc_main_totals(ngc_config_t *cfg, int argc, char **argv)
     if ((pg == NULL || cfg->output != NULL) &&
         (out = ngc_output_open(cfg, &ngc_main_signal)) == NULL)
         goto done;
-    if (ngc_series_wanted(cfg)) {
-        ngc_series_opts_t so;
-        if ((cfg->plot != NULL && ngc_plot_check(cfg->plot) != NGC_OK) ||
-            (cfg->normalize != NULL && (totals = ngc_normalize_load_years(cfg->normalize)) == NULL))
-            goto done;
-        ngc_series_opts(&so, cfg, totals);
-        if ((series = ngc_series_new(&so)) == NULL) {
-            ngc_log_user(ENOMEM, "cannot set up the series");
-            goto done;
-        }
-    }
+    if (out != NULL && ngc_main_series_new(cfg, &totals, &series) != NGC_OK)
+        goto done;
     ngc_spill_sweep(cfg->tmp_dir);
     ngc_log_forget_user();
     ngc_spill_raise_fd_limit();
