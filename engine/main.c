@@ -441,10 +441,13 @@ static int ngc_main_totals_load(const ngc_config_t *cfg, ngc_pg_t *pg, const cha
     int rc = l == NULL ? NGC_ERROR
                        : ngc_pgload_partitions(l, ngc_shm_counters(shm), spill, 0,
                                                NGC_COUNTERS_PARTS, 0, 0, err, sizeof(err));
+    bool no_load = l == NULL;
     ngc_pgload_free(l);
     if (rc != NGC_OK) {
-        ngc_log_user(l == NULL ? ENOMEM : 0, "%s", l == NULL ? "cannot set up the load" : err);
-        ngc_pg_fail_job(pg, err[0] ? err : "cannot set up the load");
+        if (no_load || err[0] == '\0')
+            snprintf(err, sizeof(err), "cannot set up the load");
+        ngc_log_user(no_load ? ENOMEM : 0, "%s", err);
+        ngc_pg_fail_job(pg, err);
     }
     return rc;
 }
