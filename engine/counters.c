@@ -54,6 +54,7 @@
 #define NGC_UNDO_NEW (1ull << 63)
 #define NGC_RELEASE_MIN (256u << 10) /* smallest dead array given back */
 #define NGC_PREFETCH 8               /* keys ahead whose slot is fetched early */
+#define NGC_COPY_AHEAD 32            /* sorted entries ahead fetched while copying */
 #define NGC_REHASH_AHEAD 16          /* keys ahead whose new slot is fetched in a rehash */
 
 _Static_assert((1u << NGC_PART_BITS) == NGC_COUNTERS_PARTS, "partition bits");
@@ -795,12 +796,20 @@ int ngc_counters_compare(const ngc_entry_t *a, const ngc_entry_t *b, ngc_order_t
                               b->volume, b->prefix, b->key, b->len);
 }
 
-/* What a sort moves: the sort count, the key's prefix, the entry. */
+/* What a sort moves: the sort count, the key's first 16 bytes (as two
+ * prefixes: keys of 2-grams and up often share the first 8), the entry. */
 typedef struct {
     uint64_t count;
     uint64_t prefix;
+    uint64_t prefix2;
     uint64_t ref;
 } ngc_crec_t;
+
+/* The key's bytes 8..15, as ngc_entry_prefix orders them. */
+static inline uint64_t ngc_counters_prefix2(const char *key, size_t len)
+{
+    return len > 8 ? ngc_entry_prefix(key + 8, len - 8) : 0;
+}
 
 /* Entries are read only for ties the count and the prefix leave. */
 static inline bool ngc_counters_before(const ngc_counters_t *c, ngc_order_t order,
@@ -819,6 +828,8 @@ static inline bool ngc_counters_before(const ngc_counters_t *c, ngc_order_t orde
     }
     if (x->prefix != y->prefix)
         return x->prefix < y->prefix;
+    if (x->prefix2 != y->prefix2)
+        return x->prefix2 < y->prefix2;
     ngc_centry_t ex = ngc_counters_entry_at(c, x->ref);
     ngc_centry_t ey = ngc_counters_entry_at(c, y->ref);
     ngc_order_t by_key = {NGC_COUNT_MATCH, NGC_SORT_NGRAM};
@@ -925,23 +936,68 @@ static void ngc_counters_sort_recs(const ngc_counters_t *c, ngc_order_t order, n
 
 /* The partition's entries of at least min_count (by order.count; all of
  * them by key when order sorts by ngram and min_count is 0), in a private
- * array, sorted in `order`. NULL when out of memory. Lock held. */
+ * array, sorted in `order`; *bytes is what those entries take in the arena.
+ * NULL when out of memory. Lock held. */
 static ngc_crec_t *ngc_counters_sorted_recs(const ngc_counters_t *c, const ngc_part_t *p,
-                                            ngc_order_t order, uint64_t min_count, uint64_t *n)
+                                            ngc_order_t order, uint64_t min_count, uint64_t *n,
+                                            uint64_t *bytes)
 {
     ngc_crec_t *r = malloc((p->count ? p->count : 1) * sizeof(*r));
     if (r == NULL)
         return NULL;
-    uint64_t k = 0;
+    uint64_t k = 0, b = 0;
     NGC_COUNTERS_EACH(c, p, ref, e, {
         uint64_t v = order.count == NGC_COUNT_VOLUME ? ngc_counters_volume_of(c, &e)
                                                      : ngc_counters_get(e.counts);
-        if (v >= min_count)
-            r[k++] = (ngc_crec_t){v, ngc_entry_prefix(e.key, e.len), ref};
+        if (v >= min_count) {
+            r[k++] = (ngc_crec_t){v, ngc_entry_prefix(e.key, e.len),
+                                  ngc_counters_prefix2(e.key, e.len), ref};
+            b += ngc_counters_entry_end(c, ref, &e) - ref;
+        }
     });
     ngc_counters_sort_recs(c, order, r, k);
     *n = k;
+    *bytes = b;
     return r;
+}
+
+/*
+ * Writes where the sorted entries r[lo..hi) are to d[lo..hi). With a block
+ * of the pool (at, not 0), it copies them there one after another and
+ * returns where the next goes: the output pass then reads each partition
+ * front to back instead of jumping through the arena (a cache miss an entry
+ * at millions of keys), and here the misses overlap, as the entries to come
+ * are known. Without (at 0), d takes their arena offsets. Lock held.
+ */
+static uint64_t ngc_counters_place_sorted(ngc_counters_t *c, const ngc_crec_t *r, uint64_t lo,
+                                          uint64_t hi, uint64_t at, uint64_t *d)
+{
+    for (uint64_t i = lo; i < hi; i++) {
+        if (at == 0) {
+            d[i] = r[i].ref;
+            continue;
+        }
+        if (i + NGC_COPY_AHEAD < hi)
+            __builtin_prefetch(ngc_counters_at(c, r[i + NGC_COPY_AHEAD].ref));
+        ngc_centry_t e = ngc_counters_entry_at(c, r[i].ref);
+        uint64_t size = ngc_counters_entry_end(c, r[i].ref, &e) - r[i].ref;
+        memcpy(ngc_counters_at(c, at), ngc_counters_at(c, r[i].ref), size);
+        d[i] = at;
+        at += size;
+    }
+    return at;
+}
+
+/* Gives back the pages of a partition's arena blocks, which nothing reads
+ * once its entries are copied out in order. Lock held. */
+static void ngc_counters_release_arena(ngc_counters_t *c, const ngc_part_t *p)
+{
+    for (uint64_t blk = p->arena_first; blk != 0 && p->arena != 0;) {
+        const uint64_t *hdr = (const uint64_t *)ngc_counters_at(c, blk);
+        uint64_t next = blk == p->arena_block ? 0 : hdr[0], size = hdr[1];
+        ngc_counters_release(c, blk, size);
+        blk = next;
+    }
 }
 
 int ngc_counters_sort(ngc_counters_t *c, unsigned part, ngc_order_t order,
@@ -955,22 +1011,24 @@ int ngc_counters_sort(ngc_counters_t *c, unsigned part, ngc_order_t order,
     if (p->sorted_off == 0 && p->nruns > 0) {
         rc = NGC_AGAIN; /* spilled: the partition is finished on disk */
     } else if (p->sorted_off == 0) {
-        uint64_t n;
-        ngc_crec_t *r = ngc_counters_sorted_recs(c, p, order, min_count, &n);
+        uint64_t n, bytes;
+        ngc_crec_t *r = ngc_counters_sorted_recs(c, p, order, min_count, &n, &bytes);
         if (r == NULL) {
             ngc_log_error(errno, "cannot sort partition %u", part);
             rc = NGC_ERROR;
         } else {
             /* No merge comes after the sort phase: the slot array takes the
-             * sorted entry offsets. A sort cut short runs again from the
-             * arena, which it never changes. */
+             * sorted entries' offsets, in a copy in order when the pool
+             * has room. A sort cut short runs again from the arena, which it
+             * never changes (the copy it was making is leaked). */
             uint64_t *d = ngc_counters_slots(c, p), cap = ngc_counters_cap(p);
             ngc_assert(n <= cap);
-            for (uint64_t i = 0; i < n / 2; i++)
-                d[i] = r[i].ref;
+            bool zeroed;
+            uint64_t at = bytes != 0 ? ngc_counters_alloc(c, bytes, false, &zeroed) : 0;
+            bool copied = at != 0;
+            at = ngc_counters_place_sorted(c, r, 0, n / 2, at, d);
             ngc_failpoint_check(NGC_FP_CRASH_IN_SORT, task, attempt);
-            for (uint64_t i = n / 2; i < n; i++)
-                d[i] = r[i].ref;
+            ngc_counters_place_sorted(c, r, n / 2, n, at, d);
             free(r);
             p->sorted = n;
             ngc_counters_fence();
@@ -978,6 +1036,8 @@ int ngc_counters_sort(ngc_counters_t *c, unsigned part, ngc_order_t order,
             ngc_counters_fence();
             ngc_counters_release(c, p->sorted_off + n * sizeof(uint64_t),
                                  (cap - n) * sizeof(uint64_t));
+            if (copied)
+                ngc_counters_release_arena(c, p);
         }
     }
     ngc_counters_unlock(c, p);
@@ -1003,7 +1063,7 @@ int ngc_counters_spill(ngc_counters_t *c, unsigned part, ngc_spill_t *sp, uint64
         return NGC_ERROR;
     }
     int rc = NGC_OK;
-    uint64_t n = 0;
+    uint64_t n = 0, entry_bytes;
     ngc_crec_t *sorted = NULL;
     ngc_run_writer_t *w = NULL;
     if (p->count == 0 || p->sorted_off != 0)
@@ -1011,7 +1071,7 @@ int ngc_counters_spill(ngc_counters_t *c, unsigned part, ngc_spill_t *sp, uint64
     /* The run is written from a private sorted copy; the table stays whole
      * until the run is published, so a worker dying here loses nothing. */
     ngc_order_t by_key = {NGC_COUNT_MATCH, NGC_SORT_NGRAM};
-    if ((sorted = ngc_counters_sorted_recs(c, p, by_key, 0, &n)) == NULL) {
+    if ((sorted = ngc_counters_sorted_recs(c, p, by_key, 0, &n, &entry_bytes)) == NULL) {
         snprintf(err, cap, "out of memory spilling partition %u", part);
         rc = NGC_ERROR;
         goto out;
@@ -1166,8 +1226,12 @@ void ngc_counters_entry(const ngc_counters_t *c, unsigned part, size_t idx,
     out->match = ngc_counters_get(e.counts);
     out->volume = ngc_counters_volume_of(c, &e);
     out->prefix = ngc_entry_prefix(e.key, e.len);
-    /* Readers walk a partition in order while merging 64 of them: fetch the
-     * next entry now, so its cache miss overlaps the other partitions' work. */
+    /* Readers walk a partition in order while merging 64 of them, each
+     * partition's entries one after another (see ngc_counters_sort): fetch
+     * the next entry, and the lines a few entries on, now, so their cache
+     * misses overlap the other partitions' work. */
     if (idx + 1 < p->sorted)
         __builtin_prefetch(ngc_counters_at(c, refs[idx + 1]));
+    if (idx + NGC_PREFETCH < p->sorted)
+        __builtin_prefetch(ngc_counters_at(c, refs[idx + NGC_PREFETCH]));
 }
