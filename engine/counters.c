@@ -54,7 +54,6 @@
 #define NGC_UNDO_NEW (1ull << 63)
 #define NGC_RELEASE_MIN (256u << 10) /* smallest dead array given back */
 #define NGC_PREFETCH 8               /* keys ahead whose slot is fetched early */
-#define NGC_COPY_AHEAD 32            /* sorted entries ahead fetched while copying */
 #define NGC_REHASH_AHEAD 16          /* keys ahead whose new slot is fetched in a rehash */
 
 _Static_assert((1u << NGC_PART_BITS) == NGC_COUNTERS_PARTS, "partition bits");
@@ -286,6 +285,32 @@ static uint64_t ngc_counters_alloc(ngc_counters_t *c, uint64_t bytes, bool table
         (void)madvise(ngc_counters_at(c, off), bytes, MADV_POPULATE_WRITE);
     return off;
 }
+
+/*
+ * Maps bytes at off into this process's page tables in one call. A page
+ * that another worker first touched is not in this one's page tables, and
+ * a trap for each such page showed in the profile (each costs more in a
+ * virtual machine). advice: MADV_POPULATE_WRITE or _READ. Only an
+ * optimization: an old kernel says EINVAL and the pages fault in as used.
+ */
+static void ngc_counters_map_in(const ngc_counters_t *c, uint64_t off, uint64_t bytes, int advice)
+{
+    if (off == 0 || bytes == 0 || (uintptr_t)c % NGC_PAGE != 0)
+        return;
+    /* Outward to whole pages: a page holding part of a live object is
+     * never given back (ngc_counters_release rounds inward). */
+    uint64_t lo = off & ~(uint64_t)(NGC_PAGE - 1);
+    uint64_t hi = (off + bytes + NGC_PAGE - 1) & ~(uint64_t)(NGC_PAGE - 1);
+    (void)madvise(ngc_counters_at(c, lo), hi - lo, advice);
+}
+
+/* What this process last mapped in for each partition (see
+ * ngc_counters_map_in): per process, as page tables are; a stale entry
+ * (another table in the same process) only costs the traps again. */
+static struct {
+    uint64_t table, journal, block; /* under the partition's lock */
+    _Atomic uint64_t sorted;        /* read by any thread, after the sort */
+} ngc_counters_mapped[NGC_COUNTERS_PARTS];
 
 /* Gives the pages of a dead array back to the system (they read as zero
  * if used again). */
@@ -633,8 +658,12 @@ static inline uint64_t ngc_counters_find(const ngc_counters_t *c, const uint64_t
 /* At millions of keys a slot is a cache miss, and so is the entry of a key
  * found: the batch's misses should overlap. Two stages: the slot of the
  * key 2 * NGC_PREFETCH on, and the entry its home slot names for the key
- * NGC_PREFETCH on (whose slot came in by now), if the fingerprint agrees. */
-static inline void ngc_counters_prefetch(const ngc_counters_t *c, const uint64_t *s,
+ * NGC_PREFETCH on (whose slot came in by now), if the fingerprint agrees.
+ * Always inlined: as a call, GCC 12 finds it free of side effects (a
+ * prefetch is none) and deletes the call: it did, unnoticed until a
+ * profile showed the slot loads stalling. */
+static inline __attribute__((always_inline)) void
+ngc_counters_prefetch(const ngc_counters_t *c, const uint64_t *s,
                                          uint64_t mask, const ngc_kv_t *kv, size_t k, size_t n,
                                          bool copies)
 {
@@ -730,6 +759,30 @@ static int ngc_counters_apply(ngc_counters_t *c, ngc_part_t *p, uint32_t task,
     return NGC_OK;
 }
 
+/* Maps in the partition's slot array, journal and current arena block
+ * where another worker made them since this process last did. Lock held. */
+static void ngc_counters_map_part(const ngc_counters_t *c, const ngc_part_t *p)
+{
+    unsigned k = (unsigned)(p - c->part);
+    uint64_t table = p->table & ~(uint64_t)63;
+    if (ngc_counters_mapped[k].table != table) {
+        ngc_counters_map_in(c, table, ngc_counters_cap(p) * sizeof(uint64_t),
+                            MADV_POPULATE_WRITE);
+        ngc_counters_mapped[k].table = table;
+    }
+    if (ngc_counters_mapped[k].journal != p->journal.entries) {
+        ngc_counters_map_in(c, p->journal.entries, p->journal.cap * sizeof(ngc_undo_t),
+                            MADV_POPULATE_WRITE);
+        ngc_counters_mapped[k].journal = p->journal.entries;
+    }
+    if (p->arena_block != 0 && ngc_counters_mapped[k].block != p->arena_block) {
+        ngc_counters_map_in(c, p->arena_block,
+                            ((const uint64_t *)ngc_counters_at(c, p->arena_block))[1],
+                            MADV_POPULATE_WRITE);
+        ngc_counters_mapped[k].block = p->arena_block;
+    }
+}
+
 int ngc_counters_merge(ngc_counters_t *c, unsigned part, uint32_t task, uint32_t batch,
                        uint32_t attempt, const ngc_kv_t *kv, size_t n, const ngc_kv_t **bad)
 {
@@ -738,6 +791,7 @@ int ngc_counters_merge(ngc_counters_t *c, unsigned part, uint32_t task, uint32_t
     if (ngc_counters_lock(c, p) != NGC_OK)
         return NGC_ERROR;
     ngc_assert(p->sorted_off == 0);
+    ngc_counters_map_part(c, p);
     int rc = NGC_OK;
     /* A retried task skips the partitions its earlier attempt committed. */
     if (!ngc_counters_committed(c, part, task, batch)) {
@@ -936,68 +990,29 @@ static void ngc_counters_sort_recs(const ngc_counters_t *c, ngc_order_t order, n
 
 /* The partition's entries of at least min_count (by order.count; all of
  * them by key when order sorts by ngram and min_count is 0), in a private
- * array, sorted in `order`; *bytes is what those entries take in the arena.
- * NULL when out of memory. Lock held. */
+ * array, sorted in `order`. NULL when out of memory. Lock held. */
 static ngc_crec_t *ngc_counters_sorted_recs(const ngc_counters_t *c, const ngc_part_t *p,
-                                            ngc_order_t order, uint64_t min_count, uint64_t *n,
-                                            uint64_t *bytes)
+                                            ngc_order_t order, uint64_t min_count, uint64_t *n)
 {
     ngc_crec_t *r = malloc((p->count ? p->count : 1) * sizeof(*r));
     if (r == NULL)
         return NULL;
-    uint64_t k = 0, b = 0;
+    uint64_t k = 0;
+    for (uint64_t blk = p->arena_first; blk != 0 && p->arena != 0;) {
+        const uint64_t *hdr = (const uint64_t *)ngc_counters_at(c, blk);
+        ngc_counters_map_in(c, blk, hdr[1], MADV_POPULATE_READ);
+        blk = blk == p->arena_block ? 0 : hdr[0];
+    }
     NGC_COUNTERS_EACH(c, p, ref, e, {
         uint64_t v = order.count == NGC_COUNT_VOLUME ? ngc_counters_volume_of(c, &e)
                                                      : ngc_counters_get(e.counts);
-        if (v >= min_count) {
+        if (v >= min_count)
             r[k++] = (ngc_crec_t){v, ngc_entry_prefix(e.key, e.len),
                                   ngc_counters_prefix2(e.key, e.len), ref};
-            b += ngc_counters_entry_end(c, ref, &e) - ref;
-        }
     });
     ngc_counters_sort_recs(c, order, r, k);
     *n = k;
-    *bytes = b;
     return r;
-}
-
-/*
- * Writes where the sorted entries r[lo..hi) are to d[lo..hi). With a block
- * of the pool (at, not 0), it copies them there one after another and
- * returns where the next goes: the output pass then reads each partition
- * front to back instead of jumping through the arena (a cache miss an entry
- * at millions of keys), and here the misses overlap, as the entries to come
- * are known. Without (at 0), d takes their arena offsets. Lock held.
- */
-static uint64_t ngc_counters_place_sorted(ngc_counters_t *c, const ngc_crec_t *r, uint64_t lo,
-                                          uint64_t hi, uint64_t at, uint64_t *d)
-{
-    for (uint64_t i = lo; i < hi; i++) {
-        if (at == 0) {
-            d[i] = r[i].ref;
-            continue;
-        }
-        if (i + NGC_COPY_AHEAD < hi)
-            __builtin_prefetch(ngc_counters_at(c, r[i + NGC_COPY_AHEAD].ref));
-        ngc_centry_t e = ngc_counters_entry_at(c, r[i].ref);
-        uint64_t size = ngc_counters_entry_end(c, r[i].ref, &e) - r[i].ref;
-        memcpy(ngc_counters_at(c, at), ngc_counters_at(c, r[i].ref), size);
-        d[i] = at;
-        at += size;
-    }
-    return at;
-}
-
-/* Gives back the pages of a partition's arena blocks, which nothing reads
- * once its entries are copied out in order. Lock held. */
-static void ngc_counters_release_arena(ngc_counters_t *c, const ngc_part_t *p)
-{
-    for (uint64_t blk = p->arena_first; blk != 0 && p->arena != 0;) {
-        const uint64_t *hdr = (const uint64_t *)ngc_counters_at(c, blk);
-        uint64_t next = blk == p->arena_block ? 0 : hdr[0], size = hdr[1];
-        ngc_counters_release(c, blk, size);
-        blk = next;
-    }
 }
 
 int ngc_counters_sort(ngc_counters_t *c, unsigned part, ngc_order_t order,
@@ -1011,24 +1026,25 @@ int ngc_counters_sort(ngc_counters_t *c, unsigned part, ngc_order_t order,
     if (p->sorted_off == 0 && p->nruns > 0) {
         rc = NGC_AGAIN; /* spilled: the partition is finished on disk */
     } else if (p->sorted_off == 0) {
-        uint64_t n, bytes;
-        ngc_crec_t *r = ngc_counters_sorted_recs(c, p, order, min_count, &n, &bytes);
+        uint64_t n;
+        ngc_crec_t *r = ngc_counters_sorted_recs(c, p, order, min_count, &n);
         if (r == NULL) {
             ngc_log_error(errno, "cannot sort partition %u", part);
             rc = NGC_ERROR;
         } else {
             /* No merge comes after the sort phase: the slot array takes the
-             * sorted entries' offsets, in a copy in order when the pool
-             * has room. A sort cut short runs again from the arena, which it
-             * never changes (the copy it was making is leaked). */
+             * sorted entry offsets. A sort cut short runs again from the
+             * arena, which it never changes. (Copying the entries out in
+             * order, for the output pass to read them front to back, was
+             * measured: the copy cost the sort more than the output pass
+             * gained.) */
             uint64_t *d = ngc_counters_slots(c, p), cap = ngc_counters_cap(p);
             ngc_assert(n <= cap);
-            bool zeroed;
-            uint64_t at = bytes != 0 ? ngc_counters_alloc(c, bytes, false, &zeroed) : 0;
-            bool copied = at != 0;
-            at = ngc_counters_place_sorted(c, r, 0, n / 2, at, d);
+            for (uint64_t i = 0; i < n / 2; i++)
+                d[i] = r[i].ref;
             ngc_failpoint_check(NGC_FP_CRASH_IN_SORT, task, attempt);
-            ngc_counters_place_sorted(c, r, n / 2, n, at, d);
+            for (uint64_t i = n / 2; i < n; i++)
+                d[i] = r[i].ref;
             free(r);
             p->sorted = n;
             ngc_counters_fence();
@@ -1036,8 +1052,6 @@ int ngc_counters_sort(ngc_counters_t *c, unsigned part, ngc_order_t order,
             ngc_counters_fence();
             ngc_counters_release(c, p->sorted_off + n * sizeof(uint64_t),
                                  (cap - n) * sizeof(uint64_t));
-            if (copied)
-                ngc_counters_release_arena(c, p);
         }
     }
     ngc_counters_unlock(c, p);
@@ -1063,7 +1077,7 @@ int ngc_counters_spill(ngc_counters_t *c, unsigned part, ngc_spill_t *sp, uint64
         return NGC_ERROR;
     }
     int rc = NGC_OK;
-    uint64_t n = 0, entry_bytes;
+    uint64_t n = 0;
     ngc_crec_t *sorted = NULL;
     ngc_run_writer_t *w = NULL;
     if (p->count == 0 || p->sorted_off != 0)
@@ -1071,7 +1085,7 @@ int ngc_counters_spill(ngc_counters_t *c, unsigned part, ngc_spill_t *sp, uint64
     /* The run is written from a private sorted copy; the table stays whole
      * until the run is published, so a worker dying here loses nothing. */
     ngc_order_t by_key = {NGC_COUNT_MATCH, NGC_SORT_NGRAM};
-    if ((sorted = ngc_counters_sorted_recs(c, p, by_key, 0, &n, &entry_bytes)) == NULL) {
+    if ((sorted = ngc_counters_sorted_recs(c, p, by_key, 0, &n)) == NULL) {
         snprintf(err, cap, "out of memory spilling partition %u", part);
         rc = NGC_ERROR;
         goto out;
@@ -1219,6 +1233,13 @@ void ngc_counters_entry(const ngc_counters_t *c, unsigned part, size_t idx,
                         ngc_entry_t *out)
 {
     const ngc_part_t *p = &c->part[part];
+    if (atomic_load_explicit(&ngc_counters_mapped[part].sorted, memory_order_relaxed) !=
+        p->sorted_off) {
+        /* Two threads may both map: harmless. */
+        ngc_counters_map_in(c, p->sorted_off, p->sorted * sizeof(uint64_t), MADV_POPULATE_READ);
+        atomic_store_explicit(&ngc_counters_mapped[part].sorted, p->sorted_off,
+                              memory_order_relaxed);
+    }
     const uint64_t *refs = (const uint64_t *)ngc_counters_at(c, p->sorted_off);
     ngc_centry_t e = ngc_counters_entry_at(c, refs[idx]);
     out->key = e.key;
@@ -1226,12 +1247,8 @@ void ngc_counters_entry(const ngc_counters_t *c, unsigned part, size_t idx,
     out->match = ngc_counters_get(e.counts);
     out->volume = ngc_counters_volume_of(c, &e);
     out->prefix = ngc_entry_prefix(e.key, e.len);
-    /* Readers walk a partition in order while merging 64 of them, each
-     * partition's entries one after another (see ngc_counters_sort): fetch
-     * the next entry, and the lines a few entries on, now, so their cache
-     * misses overlap the other partitions' work. */
+    /* Readers walk a partition in order while merging 64 of them: fetch the
+     * next entry now, so its cache miss overlaps the other partitions' work. */
     if (idx + 1 < p->sorted)
         __builtin_prefetch(ngc_counters_at(c, refs[idx + 1]));
-    if (idx + NGC_PREFETCH < p->sorted)
-        __builtin_prefetch(ngc_counters_at(c, refs[idx + NGC_PREFETCH]));
 }

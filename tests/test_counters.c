@@ -702,70 +702,6 @@ static void test_sort_both(void **state)
     ngc_t_sort_case(NGC_COUNT_BOTH, NGC_SORT_COUNT, 5);
 }
 
-/*
- * A table filled nearly to NGC_FULL has no room to copy every partition
- * out in order: those that do not fit are sorted where they are. Both kinds must
- * read back the same: every key once, its own totals, in output order.
- */
-static void test_sort_full_pool(void **state)
-{
-    (void)state;
-    ngc_shm_t *shm = ngc_t_shm(16 * NGC_T_MB);
-    assert_non_null(shm);
-    ngc_counters_t *c = ngc_shm_counters(shm);
-    enum { NKEYS = 400000, CHUNK = 256 };
-    const char **keys;
-    uint32_t *lens;
-    char *block = ngc_t_keys("full pool key ", NKEYS, &keys, &lens);
-    ngc_t_item_t *it = malloc(NKEYS * sizeof(*it));
-    assert_non_null(it);
-    for (size_t i = 0; i < NKEYS; i++)
-        it[i] = (ngc_t_item_t){keys[i], lens[i], i % 7 + 1, i % 3};
-    /* Filled until the pool has room for the copies of two or three
-     * partitions (about 40 bytes a key), not 64. */
-    size_t done = 0;
-    while (ngc_counters_capacity(c) - ngc_counters_used(c) > 3 * ngc_counters_distinct(c) * 40 / 64) {
-        assert_true(done + CHUNK <= NKEYS);
-        assert_int_equal(ngc_t_merge(c, it + done, CHUNK, CHUNK), NGC_OK);
-        done += CHUNK;
-    }
-    size_t n;
-    ngc_t_item_t *got = ngc_t_collect(c, NGC_COUNT_MATCH, NGC_SORT_COUNT, 0, &n);
-    assert_int_equal(n, ngc_counters_distinct(c));
-    qsort(got, n, sizeof(*got), ngc_t_item_cmp);
-    for (size_t i = 0; i < n; i++) {
-        size_t id = strtoul(got[i].key + strlen("full pool key "), NULL, 10);
-        assert_true(i == 0 || ngc_t_item_cmp(&got[i - 1], &got[i]) != 0);
-        assert_int_equal(got[i].len, lens[id]);
-        assert_memory_equal(got[i].key, keys[id], lens[id]);
-        assert_int_equal(got[i].match, id % 7 + 1);
-        assert_int_equal(got[i].volume, id % 3);
-    }
-    /* Copied partitions hold their keys at rising addresses; one sorted in
-     * place does not (its arena is in arrival order). */
-    unsigned copied = 0, in_place = 0;
-    for (unsigned k = 0; k < NGC_COUNTERS_PARTS; k++) {
-        bool rising = true;
-        ngc_entry_t prev, e;
-        for (size_t i = 0; i < ngc_counters_sorted(c, k); i++) {
-            ngc_counters_entry(c, k, i, &e);
-            if (i > 0 && e.key < prev.key)
-                rising = false;
-            prev = e;
-        }
-        copied += rising;
-        in_place += !rising;
-    }
-    assert_true(copied > 0);
-    assert_true(in_place > 0);
-    free(got);
-    free(it);
-    free(block);
-    free(keys);
-    free(lens);
-    ngc_t_shm_free(shm);
-}
-
 /* ngc_counters_compare on hand-made entries: the expected sign is written out. */
 static void test_compare(void **state)
 {
@@ -1511,7 +1447,6 @@ int main(void)
         cmocka_unit_test_teardown(test_sort_match, ngc_t_teardown),
         cmocka_unit_test_teardown(test_sort_volume, ngc_t_teardown),
         cmocka_unit_test_teardown(test_sort_both, ngc_t_teardown),
-        cmocka_unit_test_teardown(test_sort_full_pool, ngc_t_teardown),
         cmocka_unit_test_teardown(test_compare, ngc_t_teardown),
         cmocka_unit_test_teardown(test_empty_key_after_others, ngc_t_teardown),
         cmocka_unit_test_teardown(test_multiprocess_merge, ngc_t_teardown),
