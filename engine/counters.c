@@ -290,10 +290,10 @@ static uint64_t ngc_counters_alloc(ngc_counters_t *c, uint64_t bytes, bool table
  * Maps bytes at off into this process's page tables in one call. A page
  * that another worker first touched is not in this one's page tables, and
  * a trap for each such page showed in the profile (each costs more in a
- * virtual machine). advice: MADV_POPULATE_WRITE or _READ. Only an
- * optimization: an old kernel says EINVAL and the pages fault in as used.
+ * virtual machine). Only an optimization: an old kernel says EINVAL and
+ * the pages fault in as used.
  */
-static void ngc_counters_map_in(const ngc_counters_t *c, uint64_t off, uint64_t bytes, int advice)
+static void ngc_counters_map_in(const ngc_counters_t *c, uint64_t off, uint64_t bytes)
 {
     if (off == 0 || bytes == 0 || (uintptr_t)c % NGC_PAGE != 0)
         return;
@@ -301,7 +301,7 @@ static void ngc_counters_map_in(const ngc_counters_t *c, uint64_t off, uint64_t 
      * never given back (ngc_counters_release rounds inward). */
     uint64_t lo = off & ~(uint64_t)(NGC_PAGE - 1);
     uint64_t hi = (off + bytes + NGC_PAGE - 1) & ~(uint64_t)(NGC_PAGE - 1);
-    (void)madvise(ngc_counters_at(c, lo), hi - lo, advice);
+    (void)madvise(ngc_counters_at(c, lo), hi - lo, MADV_POPULATE_WRITE);
 }
 
 /* What this process last mapped in for each partition (see
@@ -309,7 +309,6 @@ static void ngc_counters_map_in(const ngc_counters_t *c, uint64_t off, uint64_t 
  * (another table in the same process) only costs the traps again. */
 static struct {
     uint64_t table, journal, block; /* under the partition's lock */
-    _Atomic uint64_t sorted;        /* read by any thread, after the sort */
 } ngc_counters_mapped[NGC_COUNTERS_PARTS];
 
 /* Gives the pages of a dead array back to the system (they read as zero
@@ -663,9 +662,8 @@ static inline uint64_t ngc_counters_find(const ngc_counters_t *c, const uint64_t
  * prefetch is none) and deletes the call: it did, unnoticed until a
  * profile showed the slot loads stalling. */
 static inline __attribute__((always_inline)) void
-ngc_counters_prefetch(const ngc_counters_t *c, const uint64_t *s,
-                                         uint64_t mask, const ngc_kv_t *kv, size_t k, size_t n,
-                                         bool copies)
+ngc_counters_prefetch(const ngc_counters_t *c, const uint64_t *s, uint64_t mask,
+                      const ngc_kv_t *kv, size_t k, size_t n, bool copies)
 {
     if (k + 2 * NGC_PREFETCH < n)
         __builtin_prefetch(&s[kv[k + 2 * NGC_PREFETCH].hash & mask]);
@@ -759,28 +757,28 @@ static int ngc_counters_apply(ngc_counters_t *c, ngc_part_t *p, uint32_t task,
     return NGC_OK;
 }
 
+/* Maps in bytes at off unless *mapped says this process did last. */
+static void ngc_counters_map_once(const ngc_counters_t *c, uint64_t *mapped, uint64_t off,
+                                  uint64_t bytes)
+{
+    if (*mapped == off)
+        return;
+    ngc_counters_map_in(c, off, bytes);
+    *mapped = off;
+}
+
 /* Maps in the partition's slot array, journal and current arena block
  * where another worker made them since this process last did. Lock held. */
 static void ngc_counters_map_part(const ngc_counters_t *c, const ngc_part_t *p)
 {
     unsigned k = (unsigned)(p - c->part);
-    uint64_t table = p->table & ~(uint64_t)63;
-    if (ngc_counters_mapped[k].table != table) {
-        ngc_counters_map_in(c, table, ngc_counters_cap(p) * sizeof(uint64_t),
-                            MADV_POPULATE_WRITE);
-        ngc_counters_mapped[k].table = table;
-    }
-    if (ngc_counters_mapped[k].journal != p->journal.entries) {
-        ngc_counters_map_in(c, p->journal.entries, p->journal.cap * sizeof(ngc_undo_t),
-                            MADV_POPULATE_WRITE);
-        ngc_counters_mapped[k].journal = p->journal.entries;
-    }
-    if (p->arena_block != 0 && ngc_counters_mapped[k].block != p->arena_block) {
-        ngc_counters_map_in(c, p->arena_block,
-                            ((const uint64_t *)ngc_counters_at(c, p->arena_block))[1],
-                            MADV_POPULATE_WRITE);
-        ngc_counters_mapped[k].block = p->arena_block;
-    }
+    uint64_t block = p->arena_block;
+    ngc_counters_map_once(c, &ngc_counters_mapped[k].table, p->table & ~(uint64_t)63,
+                          ngc_counters_cap(p) * sizeof(uint64_t));
+    ngc_counters_map_once(c, &ngc_counters_mapped[k].journal, p->journal.entries,
+                          p->journal.cap * sizeof(ngc_undo_t));
+    ngc_counters_map_once(c, &ngc_counters_mapped[k].block, block,
+                          block ? ((const uint64_t *)ngc_counters_at(c, block))[1] : 0);
 }
 
 int ngc_counters_merge(ngc_counters_t *c, unsigned part, uint32_t task, uint32_t batch,
@@ -998,11 +996,6 @@ static ngc_crec_t *ngc_counters_sorted_recs(const ngc_counters_t *c, const ngc_p
     if (r == NULL)
         return NULL;
     uint64_t k = 0;
-    for (uint64_t blk = p->arena_first; blk != 0 && p->arena != 0;) {
-        const uint64_t *hdr = (const uint64_t *)ngc_counters_at(c, blk);
-        ngc_counters_map_in(c, blk, hdr[1], MADV_POPULATE_READ);
-        blk = blk == p->arena_block ? 0 : hdr[0];
-    }
     NGC_COUNTERS_EACH(c, p, ref, e, {
         uint64_t v = order.count == NGC_COUNT_VOLUME ? ngc_counters_volume_of(c, &e)
                                                      : ngc_counters_get(e.counts);
@@ -1233,13 +1226,6 @@ void ngc_counters_entry(const ngc_counters_t *c, unsigned part, size_t idx,
                         ngc_entry_t *out)
 {
     const ngc_part_t *p = &c->part[part];
-    if (atomic_load_explicit(&ngc_counters_mapped[part].sorted, memory_order_relaxed) !=
-        p->sorted_off) {
-        /* Two threads may both map: harmless. */
-        ngc_counters_map_in(c, p->sorted_off, p->sorted * sizeof(uint64_t), MADV_POPULATE_READ);
-        atomic_store_explicit(&ngc_counters_mapped[part].sorted, p->sorted_off,
-                              memory_order_relaxed);
-    }
     const uint64_t *refs = (const uint64_t *)ngc_counters_at(c, p->sorted_off);
     ngc_centry_t e = ngc_counters_entry_at(c, refs[idx]);
     out->key = e.key;

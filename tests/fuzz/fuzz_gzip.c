@@ -195,11 +195,11 @@ static void ngc_fz_task(ngc_msg_task_t *t, ngc_task_kind_t kind, uint64_t offset
 
 static void ngc_fz_stream(const uint8_t *data, size_t size)
 {
-    bool gzip = size >= 2 && data[0] == 0x1f && data[1] == 0x8b;
     /* bzip2, xz, zstd and zip go through libarchive: this model (plain or
      * gzip) does not apply; the reader must still neither crash nor leak. */
     ngc_pack_t pack = ngc_format_pack(data, size);
-    bool other = pack != NGC_PACK_NONE && pack != NGC_PACK_GZIP;
+    bool gzip = pack == NGC_PACK_GZIP;
+    bool other = pack != NGC_PACK_NONE && !gzip;
     ngc_fz_bytes_t *want = &ngc_fz_want;
     int want_rc = NGC_OK;
     want->len = 0;
