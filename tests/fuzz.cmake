@@ -35,13 +35,13 @@ if(NOT NGC_HAS_LIBFUZZER)
                       "(on Debian: apt-get install libclang-rt-dev or libclang-rt-14-dev)")
 endif()
 
-# The code under test: every source of ngc_engine and ngc_workers (the
+# The code under test: every source of the engine and worker libraries (the
 # linker keeps what the harnesses call), compiled again with the fuzz flags,
 # with the libraries and definitions (NGC_HAVE_ISAL...) those targets use.
 set(NGC_FUZZ_SOURCES)
 set(NGC_FUZZ_LIBS)
 set(NGC_FUZZ_DEFS)
-foreach(lib ngc_engine ngc_workers)
+foreach(lib ngc_core ngc_workers ngc_coordinator ngc_modes)
   get_target_property(dir ${lib} SOURCE_DIR)
   get_target_property(srcs ${lib} SOURCES)
   foreach(src ${srcs})
@@ -106,7 +106,7 @@ add_custom_target(fuzz_all DEPENDS ${NGC_FUZZ_TARGETS})
 # The seed generator: rewrites tests/fuzz/corpus, on request only
 # (cmake --build build-fuzz --target fuzz_seeds).
 add_executable(fuzz_make_seeds EXCLUDE_FROM_ALL ${CMAKE_CURRENT_SOURCE_DIR}/fuzz/make-seeds.c)
-target_link_libraries(fuzz_make_seeds PRIVATE ngc_engine ZLIB::ZLIB)
+target_link_libraries(fuzz_make_seeds PRIVATE ngc_core ZLIB::ZLIB)
 add_custom_target(fuzz_seeds
   COMMAND fuzz_make_seeds ${PROJECT_SOURCE_DIR}/datasets/sample-1gram.tsv
           ${CMAKE_CURRENT_SOURCE_DIR}/fuzz/corpus

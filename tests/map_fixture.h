@@ -8,7 +8,7 @@
 
 #include <stdlib.h>
 
-#include "engine/config.h"
+#include "engine/base/config.h"
 #include "workers/map.h"
 #include "workers/parse.h"
 

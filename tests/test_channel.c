@@ -1,13 +1,13 @@
 /*
- * test_channel.c: framed messages over a real socketpair (engine/channel.h).
+ * test_channel.c: framed messages over a real socketpair (engine/ipc/channel.h).
  * A forked peer with its own event_base trades thousands of messages both
  * ways at once; a peer writing one byte at a time is decoded frame by
  * frame; a corrupt frame closes the channel with a reason and nothing after
  * it is delivered; EOF closes it with no reason, exactly once. Descriptors
  * ride on their frames (SCM_RIGHTS): each reaches its own, none leaks.
  */
-#include "engine/ngc.h"
-#include "engine/channel.h"
+#include "engine/base/ngc.h"
+#include "engine/ipc/channel.h"
 
 #include <errno.h>
 #include <fcntl.h>

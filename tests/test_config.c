@@ -1,10 +1,10 @@
 /*
- * test_config.c: option parsing (engine/config.h): sizes and numbers, the
+ * test_config.c: option parsing (engine/base/config.h): sizes and numbers, the
  * defaults, every option, and every way to get a usage error. Bad options
  * print to stderr and --help/--version to stdout; that noise is expected.
  */
-#include "engine/ngc.h"
-#include "engine/config.h"
+#include "engine/base/ngc.h"
+#include "engine/base/config.h"
 
 #include <fcntl.h>
 #include <setjmp.h>

@@ -1,18 +1,18 @@
 /*
- * test_counters.c: the shared reduce table (engine/counters.h) in a region
+ * test_counters.c: the shared reduce table (engine/reduce/counters.h) in a region
  * mapped by ngc_shm_new: merged totals against a sorted-array reference,
  * growth, overflow, NGC_FULL when --memory runs out, the output order of
  * ngc_counters_sort (by count and --sort ngram), numbered batches that a
  * retry skips once committed, and four processes merging into one table
  * at once.
  */
-#include "engine/ngc.h"
-#include "engine/config.h"
-#include "engine/counters.h"
-#include "engine/failpoint.h"
-#include "engine/runs.h"
-#include "engine/shm.h"
-#include "engine/spill.h"
+#include "engine/base/ngc.h"
+#include "engine/base/config.h"
+#include "engine/reduce/counters.h"
+#include "engine/base/failpoint.h"
+#include "engine/reduce/runs.h"
+#include "engine/reduce/shm.h"
+#include "engine/reduce/spill.h"
 
 #include <setjmp.h>
 #include <signal.h>

@@ -1,11 +1,11 @@
 /*
- * test_format.c: --format auto (engine/format.h): each line of a file's
+ * test_format.c: --format auto (workers/format.h): each line of a file's
  * head votes v1, v2, v3 or none, and the Google layout most lines follow
  * wins; a line cut by the head's end does not vote unless the head is the
  * whole input. Expected answers come from the spec (issue 6).
  */
-#include "engine/ngc.h"
-#include "engine/format.h"
+#include "engine/base/ngc.h"
+#include "workers/format.h"
 
 #include <setjmp.h>
 #include <stdarg.h>

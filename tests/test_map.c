@@ -3,7 +3,7 @@
  * sorted-array reference: totals, growth to many thousands of keys, key
  * copying, zero-length keys, overflow, partitioning and reset.
  */
-#include "engine/ngc.h"
+#include "engine/base/ngc.h"
 #include "workers/map.h"
 
 #include <setjmp.h>

@@ -1,11 +1,11 @@
 /*
- * test_msg.c: the wire codec of engine/msg.h. Every type round-trips; every
+ * test_msg.c: the wire codec of engine/ipc/msg.h. Every type round-trips; every
  * prefix of a frame asks for more bytes; every way a peer can lie (version,
  * type, reserved bytes, lengths, embedded lengths, codes) is rejected.
  */
-#include "engine/ngc.h"
-#include "engine/msg.h"
-#include "engine/config.h"
+#include "engine/base/ngc.h"
+#include "engine/ipc/msg.h"
+#include "engine/base/config.h"
 
 #include <setjmp.h>
 #include <stdarg.h>

@@ -1,12 +1,12 @@
 /*
- * test_normalize.c: --normalize (engine/normalize.h). ngc_normalize_format
+ * test_normalize.c: --normalize (engine/reduce/normalize.h). ngc_normalize_format
  * against the spec's examples, hand-computed ties and extremes, and a
  * reference written here that divides in decimal digits with 64-bit
  * arithmetic only; ngc_normalize_load on totals files in a temporary
  * directory, good and bad.
  */
-#include "engine/ngc.h"
-#include "engine/normalize.h"
+#include "engine/base/ngc.h"
+#include "engine/reduce/normalize.h"
 
 #include <fcntl.h>
 #include <setjmp.h>

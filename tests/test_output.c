@@ -1,13 +1,13 @@
 /*
- * test_output.c: the output (engine/output.c). Numbers, JSON strings (valid
+ * test_output.c: the output (engine/reduce/output.c). Numbers, JSON strings (valid
  * UTF-8 kept, every other byte escaped), CSV quoting and the three row
  * layouts, checked against rows written out by hand; a line never outgrows
  * the room reserved for it; -o FILE appears only at the commit, and a run
  * freed before it leaves neither the file nor a temporary.
  */
-#include "engine/ngc.h"
-#include "engine/config.h"
-#include "engine/output.h"
+#include "engine/base/ngc.h"
+#include "engine/base/config.h"
+#include "engine/reduce/output.h"
 
 #include <dirent.h>
 #include <setjmp.h>

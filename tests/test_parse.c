@@ -6,7 +6,7 @@
  * read back from the map table. Expected values are written out by hand or
  * computed by the small reference code below.
  */
-#include "engine/ngc.h"
+#include "engine/base/ngc.h"
 #include "workers/map.h"
 #include "workers/parse.h"
 

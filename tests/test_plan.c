@@ -1,14 +1,14 @@
 /*
- * test_plan.c: the job plan (engine/plan.c). A plain file is cut into byte
+ * test_plan.c: the job plan (engine/coordinator/plan.c). A plain file is cut into byte
  * ranges of --chunk-size that cover it exactly; gzip, empty files, standard
  * input and pipes are one streamed task each, and a pipe's descriptor goes
  * to its task once; a missing file or a directory fails the plan; a task's
  * line number becomes the file's, from the earlier tasks' counts or by
  * counting newlines.
  */
-#include "engine/ngc.h"
-#include "engine/config.h"
-#include "engine/plan.h"
+#include "engine/base/ngc.h"
+#include "engine/base/config.h"
+#include "engine/coordinator/plan.h"
 
 #include <errno.h>
 #include <fcntl.h>

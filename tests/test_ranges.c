@@ -1,17 +1,17 @@
 /*
- * test_ranges.c: the output's ranges (engine/ranges.c) and their rendering
+ * test_ranges.c: the output's ranges (engine/reduce/ranges.c) and their rendering
  * (workers/render.c). A table of keys with many tied counts is sorted, cut
  * into ranges for many k and --top, and each range's entries, in order,
  * must be the next slice of the whole output order; the windows rendered
  * one by one, read back in order, must be the serial formatter's bytes
  * (inflated, for gzip members).
  */
-#include "engine/ngc.h"
-#include "engine/config.h"
-#include "engine/counters.h"
-#include "engine/output.h"
-#include "engine/ranges.h"
-#include "engine/shm.h"
+#include "engine/base/ngc.h"
+#include "engine/base/config.h"
+#include "engine/reduce/counters.h"
+#include "engine/reduce/output.h"
+#include "engine/reduce/ranges.h"
+#include "engine/reduce/shm.h"
 #include "workers/render.h"
 
 #include <setjmp.h>

@@ -7,9 +7,9 @@
  * fail with a message naming the file. Temporary files live under /tmp and
  * are removed by the group teardown, even when a test fails.
  */
-#include "engine/ngc.h"
+#include "engine/base/ngc.h"
 #include "workers/reader.h"
-#include "engine/format.h"
+#include "workers/format.h"
 
 #include <fcntl.h>
 #include <setjmp.h>

@@ -1,12 +1,12 @@
 /*
- * test_runfile.c: spilled run files (engine/runfile.c). Entries written are
+ * test_runfile.c: spilled run files (engine/reduce/runfile.c). Entries written are
  * read back byte for byte (keys of every length up to past the reader's
  * buffer, any bytes, counts up to 2^64-1, the prefix set); a file cut short
  * or with its header damaged is an error naming the run, never an entry;
  * a writer freed before it closed leaves no file.
  */
-#include "engine/ngc.h"
-#include "engine/runfile.h"
+#include "engine/base/ngc.h"
+#include "engine/reduce/runfile.h"
 
 #include <fcntl.h>
 #include <setjmp.h>

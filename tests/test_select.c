@@ -6,7 +6,7 @@
  * while selected ones are counted, with and without --by-year, whose runs
  * never merge two years.
  */
-#include "engine/ngc.h"
+#include "engine/base/ngc.h"
 #include "workers/select.h"
 
 #include <setjmp.h>

@@ -1,14 +1,14 @@
 /*
- * test_series.c: --by-year series (engine/series.h) on synthetic rows:
+ * test_series.c: --by-year series (engine/coordinator/series.h) on synthetic rows:
  * filling the range with zeros, grouping in any row order, normalizing by
  * each year's total (and the years a missing total does not matter for),
  * smoothing with hand-worked means at the range's ends, the row layout in
  * every output format; the totals files of every release
  * (ngc_normalize_load_years), and the output's row and JSON escaping.
  */
-#include "engine/ngc.h"
-#include "engine/series.h"
-#include "engine/output.h"
+#include "engine/base/ngc.h"
+#include "engine/coordinator/series.h"
+#include "engine/reduce/output.h"
 
 #include <setjmp.h>
 #include <stdarg.h>

@@ -1,11 +1,11 @@
 /*
- * test_shmtx.c: the robust process-shared mutex (engine/shmtx.h) in a
+ * test_shmtx.c: the robust process-shared mutex (engine/ipc/shmtx.h) in a
  * MAP_SHARED|MAP_ANONYMOUS mapping: an owner that dies holding it is
  * reported to the next locker, who repairs and goes on; a death left
  * unrepaired makes the lock unusable; and it excludes other processes.
  */
-#include "engine/ngc.h"
-#include "engine/shmtx.h"
+#include "engine/base/ngc.h"
+#include "engine/ipc/shmtx.h"
 
 #include <sched.h>
 #include <setjmp.h>

@@ -1,15 +1,15 @@
 /*
- * test_shuffle.c: a cluster job's partition files (engine/shuffle.c). The
+ * test_shuffle.c: a cluster job's partition files (engine/reduce/shuffle.c). The
  * partition of a key must never change (maps on different machines and
  * releases must agree); a reduce sums each key over every map's file,
  * exactly, drops totals under --min-count, writes them by key, and fails
  * on a total past 2^64-1 leaving nothing.
  */
-#include "engine/ngc.h"
-#include "engine/config.h"
-#include "engine/runs.h"
-#include "engine/shuffle.h"
-#include "engine/spill.h"
+#include "engine/base/ngc.h"
+#include "engine/base/config.h"
+#include "engine/reduce/runs.h"
+#include "engine/reduce/shuffle.h"
+#include "engine/reduce/spill.h"
 
 #include <setjmp.h>
 #include <stdarg.h>

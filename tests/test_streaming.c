@@ -1,13 +1,13 @@
 /*
- * test_streaming.c: the reducer's line grammar (workers/streaming.h):
+ * test_streaming.c: the reducer's line grammar (engine/main/streaming.h):
  * ngc_streaming_reduce_line's verdict on well-formed and malformed
  * "key TAB count" and "key TAB match TAB volume" lines, counts at the edge
  * of 2^64-1, keys of any bytes but TAB and LF, and the reducer's wording of
  * each reason. Expected values are written out by hand.
  */
-#include "engine/ngc.h"
+#include "engine/base/ngc.h"
 #include "workers/reader.h"
-#include "workers/streaming.h"
+#include "engine/main/streaming.h"
 
 #include <setjmp.h>
 #include <stdarg.h>

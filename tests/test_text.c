@@ -5,7 +5,7 @@
  * table. Expected values are written out by hand from the spec (issue 6)
  * or counted by the small reference code below.
  */
-#include "engine/ngc.h"
+#include "engine/base/ngc.h"
 #include "workers/map.h"
 #include "workers/parse.h"
 #include "workers/text.h"

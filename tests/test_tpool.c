@@ -5,7 +5,7 @@
  * pool thread with async signals blocked; jobs posted from done callbacks;
  * ngc_tpool_busy; all threads really running; free with jobs still queued.
  */
-#include "engine/ngc.h"
+#include "engine/base/ngc.h"
 #include "workers/tpool.h"
 
 #include <pthread.h>

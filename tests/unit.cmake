@@ -4,7 +4,7 @@
 
 function(ngc_unit_test name label)
   add_executable(test_${name} ${CMAKE_CURRENT_SOURCE_DIR}/test_${name}.c)
-  target_link_libraries(test_${name} PRIVATE ngc_workers ngc_engine PkgConfig::CMOCKA)
+  target_link_libraries(test_${name} PRIVATE ngc_modes PkgConfig::CMOCKA)
   add_test(NAME unit_${name} COMMAND test_${name})
   set_tests_properties(unit_${name} PROPERTIES LABELS "${label}" TIMEOUT 600)
 endfunction()

@@ -3,7 +3,7 @@
  * interface; back pressure comes from the pipe (a full pipe blocks the
  * write callback, which stalls the transfer, not the parse).
  */
-#include "engine/ngc.h"
+#include "engine/base/ngc.h"
 #include "workers/fetch.h"
 
 #include <errno.h>

@@ -3,7 +3,7 @@
  * input after the previous one ended, so trailing input decides whether
  * another member follows.
  */
-#include "engine/ngc.h"
+#include "engine/base/ngc.h"
 #include "workers/inflate.h"
 
 #include <stdlib.h>

@@ -11,7 +11,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "engine/config.h"
+#include "engine/base/config.h"
 
 typedef struct ngc_inflate_s ngc_inflate_t;
 

@@ -2,7 +2,7 @@
  * lines.c: see lines.h. Text sits beside the Google formats, not under
  * them: both share the parse state and its emit, so neither calls the other.
  */
-#include "engine/ngc.h"
+#include "engine/base/ngc.h"
 #include "workers/lines.h"
 #include "workers/text.h"
 

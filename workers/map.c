@@ -13,7 +13,7 @@
  * merged every NGC_MAP_LOG_BATCH entries: a few MB per thread. The choice depends only on the input, so a
  * retried task cuts its batches at the same places.
  */
-#include "engine/ngc.h"
+#include "engine/base/ngc.h"
 #include "workers/map.h"
 
 #include <stdlib.h>

@@ -12,7 +12,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "engine/counters.h"
+#include "engine/reduce/counters.h"
 
 typedef struct ngc_map_s ngc_map_t;
 

@@ -4,7 +4,7 @@
  * ngc_parse_line, which decides (and agrees with the fast path on every
  * well-formed line).
  */
-#include "engine/ngc.h"
+#include "engine/base/ngc.h"
 #include "workers/parse.h"
 #include "workers/scan.h"
 #include "workers/select.h"

@@ -14,9 +14,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "engine/config.h"
-#include "engine/ngc.h"
-#include "engine/msg.h"
+#include "engine/base/config.h"
+#include "engine/base/ngc.h"
+#include "engine/ipc/msg.h"
 #include "workers/map.h"
 
 /* Bytes of the scratch area: room for a transformed key or a tokenized

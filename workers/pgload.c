@@ -2,13 +2,13 @@
  * pgload.c: COPY ... FROM STDIN in text format, rows built in a large buffer
  * (key bytes escaped for COPY) and handed to libpq in 256 KiB pieces.
  */
-#include "engine/ngc.h"
+#include "engine/base/ngc.h"
 #include "workers/pgload.h"
-#include "engine/config.h"
-#include "engine/runs.h"
-#include "engine/failpoint.h"
-#include "engine/log.h"
-#include "engine/output.h"
+#include "engine/base/config.h"
+#include "engine/reduce/runs.h"
+#include "engine/base/failpoint.h"
+#include "engine/base/log.h"
+#include "engine/reduce/output.h"
 
 #include <libpq-fe.h>
 #include <stdbool.h>

@@ -13,9 +13,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "engine/counters.h"
-#include "engine/normalize.h"
-#include "engine/spill.h"
+#include "engine/reduce/counters.h"
+#include "engine/reduce/normalize.h"
+#include "engine/reduce/spill.h"
 
 typedef struct ngc_pgload_s ngc_pgload_t;
 

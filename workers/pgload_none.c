@@ -2,7 +2,7 @@
  * pgload_none.c: pgload.h for a build without PostgreSQL. No job has a
  * staging table then (config.c refuses --pg), so no task loads.
  */
-#include "engine/ngc.h"
+#include "engine/base/ngc.h"
 #include "workers/pgload.h"
 
 ngc_pgload_t *ngc_pgload_new(const char *dsn, const char *stage, bool by_year,

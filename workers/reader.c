@@ -5,9 +5,9 @@
  * exactly at offset is its own; it stops after the first newline at or past
  * end - 1, the end of the last line starting inside the range.
  */
-#include "engine/ngc.h"
+#include "engine/base/ngc.h"
 #include "workers/reader.h"
-#include "engine/format.h"
+#include "workers/format.h"
 #include "workers/inflate.h"
 #include "workers/fetch.h"
 

@@ -13,7 +13,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "engine/msg.h"
+#include "engine/ipc/msg.h"
 #include "workers/inflate.h"
 #include "workers/fetch.h"
 

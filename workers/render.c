@@ -3,10 +3,10 @@
  * most one source per partition, all in memory), lines gathered in a large
  * buffer and written to the window with pwrite, or through deflate first.
  */
-#include "engine/ngc.h"
+#include "engine/base/ngc.h"
 #include "workers/render.h"
-#include "engine/failpoint.h"
-#include "engine/runs.h"
+#include "engine/base/failpoint.h"
+#include "engine/reduce/runs.h"
 
 #include <errno.h>
 #include <stdbool.h>

@@ -11,9 +11,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "engine/counters.h"
-#include "engine/output.h"
-#include "engine/ranges.h"
+#include "engine/reduce/counters.h"
+#include "engine/reduce/output.h"
+#include "engine/reduce/ranges.h"
 
 /* Renders range g into its window of fd: NGC_OK (*bytes written), or
  * NGC_ERROR with err filled. task/attempt only arm failpoints. Any thread;

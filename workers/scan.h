@@ -11,7 +11,7 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "engine/ngc.h"
+#include "engine/base/ngc.h"
 
 #ifdef __SSE2__
 #include <emmintrin.h>

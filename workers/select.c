@@ -4,9 +4,9 @@
  * most keys with two loads: the first bytes and the lengths an entry can
  * have (a wildcard entry admits every length from its shortest up).
  */
-#include "engine/ngc.h"
+#include "engine/base/ngc.h"
 #include "workers/select.h"
-#include "engine/counters.h"
+#include "engine/reduce/counters.h"
 #include "workers/token.h"
 
 #include <stdlib.h>

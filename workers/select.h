@@ -12,7 +12,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "engine/config.h"
+#include "engine/base/config.h"
 
 typedef struct ngc_select_s ngc_select_t;
 

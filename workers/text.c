@@ -3,7 +3,7 @@
  * (single spaces, markers included), with each token's start noted; every
  * n-gram is then a substring of it, so counting copies nothing.
  */
-#include "engine/ngc.h"
+#include "engine/base/ngc.h"
 #include "workers/text.h"
 #include "workers/token.h"
 

@@ -3,7 +3,7 @@
  * if any, is the part after its last '_' when that names one of Google's
  * tags.
  */
-#include "engine/ngc.h"
+#include "engine/base/ngc.h"
 #include "workers/token.h"
 
 #include <stdbool.h>

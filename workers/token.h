@@ -9,7 +9,7 @@
 
 #include <stddef.h>
 
-#include "engine/config.h"
+#include "engine/base/config.h"
 
 /* --pos drop or strip on key: NGC_OK with the key to count in out (strip;
  * len bytes of room) and its length in *out_len (len for drop, key kept),

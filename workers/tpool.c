@@ -2,9 +2,9 @@
  * tpool.c: see tpool.h for the design. The eventfd counts wakeups, not
  * jobs: the done callback drains the whole done queue on each wakeup.
  */
-#include "engine/ngc.h"
+#include "engine/base/ngc.h"
 #include "workers/tpool.h"
-#include "engine/log.h"
+#include "engine/base/log.h"
 
 #include <errno.h>
 #include <pthread.h>

@@ -10,13 +10,13 @@
  * decides what to post next; no job ever waits for another, so any number
  * of threads works. A worker holds at most `threads` tasks at once.
  */
-#include "engine/ngc.h"
+#include "engine/base/ngc.h"
 #include "workers/worker.h"
-#include "engine/channel.h"
-#include "engine/failpoint.h"
-#include "engine/format.h"
-#include "engine/log.h"
-#include "engine/runs.h"
+#include "engine/ipc/channel.h"
+#include "engine/base/failpoint.h"
+#include "workers/format.h"
+#include "engine/base/log.h"
+#include "engine/reduce/runs.h"
 #include "workers/map.h"
 #include "workers/lines.h"
 #include "workers/parse.h"

@@ -6,10 +6,10 @@
 #ifndef NGC_WORKERS_WORKER_H
 #define NGC_WORKERS_WORKER_H
 
-#include "engine/config.h"
-#include "engine/output.h"
-#include "engine/shm.h"
-#include "engine/spill.h"
+#include "engine/base/config.h"
+#include "engine/reduce/output.h"
+#include "engine/reduce/shm.h"
+#include "engine/reduce/spill.h"
 
 typedef struct {
     const ngc_config_t *cfg;

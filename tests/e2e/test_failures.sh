@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Nothing lost when processes die: every failpoint (engine/failpoint.h) and
+# Nothing lost when processes die: every failpoint (engine/base/failpoint.h) and
 # random SIGKILLs of workers give output byte-identical to a clean run;
 # retries are bounded; signals stop cleanly; no process, shared memory or
 # temporary file outlives a run.

@@ -5,7 +5,7 @@
 # processes and threads, and the output (stdout, a file, .gz); a worker
 # killed while formatting loses nothing; a spilled table still goes the
 # serial way. NGRAM_TEST_OUTPUT=serial|parallel picks the path (see
-# engine/coordinator.c); -v says whether the format phase ran.
+# engine/coordinator/coordinator.c); -v says whether the format phase ran.
 # ctest: labels=proc cost=40
 . "$(dirname "$0")/lib.sh"
 

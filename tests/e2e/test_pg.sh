@@ -305,7 +305,7 @@ expect_exit "--normalize with --pg: bad totals fail before any work" 1 "zero-tot
     --pg-table shares --normalize "$WORK/zero-totals.txt" "$WORK/norm.tsv"
 check "the shares table kept its rows" test "$(psql_q -c "SELECT count(*) FROM shares")" -eq "$(wc -l < "$WORK/shares.ref")"
 
-# The final Slurm step loads its totals (engine/shuffle.c's reduce files)
+# The final Slurm step loads its totals (engine/reduce/shuffle.c's reduce files)
 # like a whole run: the table equals one run's over the same files; a map or
 # a reduce refuses --pg.
 S=$WORK/shuffle

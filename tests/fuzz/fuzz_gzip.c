@@ -12,8 +12,8 @@
  * A line of L bytes comes back as min(L, NGC_BUF_CAP) bytes and a '\n'
  * (reader.h). Any disagreement traps.
  */
-#include "engine/ngc.h"
-#include "engine/format.h"
+#include "engine/base/ngc.h"
+#include "workers/format.h"
 #include "workers/inflate.h"
 #include "workers/reader.h"
 

@@ -1,5 +1,5 @@
 /*
- * fuzz_msg.c: libFuzzer harness for the frame decoder (engine/msg.h). The
+ * fuzz_msg.c: libFuzzer harness for the frame decoder (engine/ipc/msg.h). The
  * input is read as a stream of frames. Each frame must decode (and then
  * satisfy the documented rules, re-encode to the same bytes and decode to
  * the same message), need more bytes, or fail with a reason; every shorter
@@ -7,9 +7,9 @@
  * are poisoned, so AddressSanitizer reports any read beyond what the
  * decoder was given. Any disagreement traps.
  */
-#include "engine/ngc.h"
-#include "engine/msg.h"
-#include "engine/config.h"
+#include "engine/base/ngc.h"
+#include "engine/ipc/msg.h"
+#include "engine/base/config.h"
 
 #include <stdbool.h>
 #include <stdint.h>
@@ -44,7 +44,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
         }                                                                \
     } while (0)
 
-/* The last task kind of engine/msg.h (it once lagged one behind: a
+/* The last task kind of engine/ipc/msg.h (it once lagged one behind: a
  * FORMAT task looked like a decoder bug). */
 #define NGC_FZ_TASK_LAST NGC_TASK_KIND_LAST
 

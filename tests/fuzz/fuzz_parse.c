@@ -8,8 +8,8 @@
  * ngc_parse_transform, and must not change when the same lines arrive in
  * several buffers. Any disagreement traps.
  */
-#include "engine/ngc.h"
-#include "engine/counters.h"
+#include "engine/base/ngc.h"
+#include "engine/reduce/counters.h"
 #include "workers/map.h"
 #include "workers/parse.h"
 

@@ -6,8 +6,8 @@
  * only to change them:
  *     make-seeds datasets/sample-1gram.tsv tests/fuzz/corpus
  */
-#include "engine/ngc.h"
-#include "engine/msg.h"
+#include "engine/base/ngc.h"
+#include "engine/ipc/msg.h"
 
 #include <errno.h>
 #include <stdbool.h>

@@ -1,0 +1,559 @@
+/*
+ * main.c: ngram-count. Parses the options, plans the job, maps the shared
+ * region, forks the workers, runs the coordinator, writes the result. The
+ * only place that decides the exit status.
+ */
+#include "engine/base/ngc.h"
+#include "engine/base/config.h"
+#include "engine/coordinator/coordinator.h"
+#include "engine/base/failpoint.h"
+#include "engine/base/log.h"
+#include "engine/reduce/output.h"
+#include "engine/coordinator/pg.h"
+#include "engine/coordinator/plan.h"
+#include "engine/coordinator/plot.h"
+#include "engine/ipc/proc.h"
+#include "engine/coordinator/progress.h"
+#include "engine/coordinator/series.h"
+#include "engine/reduce/shuffle.h"
+#include "engine/reduce/counters.h"
+#include "engine/reduce/shm.h"
+#include "engine/reduce/spill.h"
+#include "engine/ipc/stats.h"
+#include "engine/main/streaming.h"
+#include "engine/coordinator/summary.h"
+#include "workers/pgload.h"
+#include "workers/worker.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <time.h>
+
+static volatile sig_atomic_t ngc_main_signal;
+
+static void ngc_main_on_signal(int sig)
+{
+    if (!ngc_main_signal)
+        ngc_main_signal = sig;
+}
+
+/*
+ * Outside the coordinator's loop (planning, setting up, writing the output)
+ * a stop signal only sets ngc_main_signal, checked at each step, so the run
+ * still stops cleanly and leaves nothing. No SA_RESTART: an open() of a
+ * FIFO without a writer or a write() to a stalled reader returns EINTR.
+ */
+static void ngc_main_catch_signals(void)
+{
+    static const int sigs[] = {SIGINT, SIGTERM, SIGHUP, SIGUSR1, SIGUSR2};
+    struct sigaction sa;
+    memset(&sa, 0, sizeof(sa));
+    sa.sa_handler = ngc_main_on_signal;
+    sigemptyset(&sa.sa_mask);
+    for (size_t i = 0; i < NGC_NELEMS(sigs); i++)
+        sigaction(sigs[i], &sa, NULL);
+}
+
+static double ngc_main_elapsed(const struct timespec *t0)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)(t.tv_sec - t0->tv_sec) + (double)(t.tv_nsec - t0->tv_nsec) / 1e9;
+}
+
+/* The message and status of a run stopped by sig; out may be NULL. */
+static int ngc_main_signal_exit(int sig, const ngc_output_t *out)
+{
+    uint64_t lines;
+    bool complete;
+    if (out != NULL && ngc_output_sent(out, &lines, &complete)) {
+        /* Lines already went to a reader: say so, not "no output". */
+        const char *name = ngc_output_name(out);
+        const char *q = strcmp(name, "standard output") != 0 ? "'" : "";
+        ngc_log_user(0, "%s: stopped, output %s (%llu lines written to %s%s%s)",
+                     ngc_coord_signal_name(sig),
+                     complete ? "complete but the job not committed" : "incomplete",
+                     (unsigned long long)lines, q, name, q);
+    } else
+        ngc_log_user(0, "%s: stopped, no output written", ngc_coord_signal_name(sig));
+    return NGC_EXIT_SIGNAL(sig);
+}
+
+/* --lookup and --pg-jobs: queries, no job. */
+static int ngc_main_query(const ngc_config_t *cfg)
+{
+    ngc_pg_t *pg = ngc_pg_connect(cfg);
+    if (pg == NULL)
+        return NGC_EXIT_FAILURE;
+    int status = NGC_EXIT_OK;
+    if (cfg->pg_jobs && ngc_pg_list_jobs(pg) != NGC_OK)
+        status = NGC_EXIT_FAILURE;
+    if (cfg->nlookups > 0 && status == NGC_EXIT_OK) {
+        unsigned found = 0;
+        if (ngc_pg_lookup(pg, cfg->lookups, cfg->nlookups, &found) != NGC_OK || found == 0)
+            status = NGC_EXIT_FAILURE;
+    }
+    ngc_pg_free(pg);
+    return status;
+}
+
+/* With --by-year and a series option: checks the plot's place and reads the
+ * totals before any work, and sets up the series (*series stays NULL
+ * without one). NGC_OK, or NGC_ERROR after a message. */
+static int ngc_main_series_new(const ngc_config_t *cfg, ngc_year_totals_t **totals,
+                               ngc_series_t **series)
+{
+    if (!ngc_series_wanted(cfg))
+        return NGC_OK;
+    if ((cfg->plot != NULL && ngc_plot_check(cfg->plot) != NGC_OK) ||
+        (cfg->normalize != NULL && (*totals = ngc_normalize_load_years(cfg->normalize)) == NULL))
+        return NGC_ERROR;
+    ngc_series_opts_t so;
+    ngc_series_opts(&so, cfg, *totals);
+    if ((*series = ngc_series_new(&so)) == NULL) {
+        ngc_log_user(ENOMEM, "cannot set up the series");
+        return NGC_ERROR;
+    }
+    return NGC_OK;
+}
+
+static int ngc_main_series_row(const ngc_entry_t *e, void *arg)
+{
+    char err[256];
+    if (ngc_series_add(arg, e->key, e->len, e->match, e->volume, err, sizeof(err)) != NGC_OK) {
+        ngc_log_user(0, "%s", err);
+        return NGC_ERROR;
+    }
+    return NGC_OK;
+}
+
+/* --by-year series: the final rows go to the series instead of the output,
+ * which then gets every year of each ngram (and --plot its chart). Codes as
+ * ngc_output_write. */
+static int ngc_main_series(const ngc_config_t *cfg, ngc_output_t *out, ngc_shm_t *shm,
+                           ngc_spill_t *spill, ngc_series_t *s)
+{
+    int rc = ngc_output_each(out, ngc_shm_counters(shm), spill, ngc_main_series_row, s);
+    if (rc != NGC_OK)
+        return rc;
+    char err[512];
+    if (ngc_series_finish(s, err, sizeof(err)) != NGC_OK) {
+        ngc_log_user(0, "%s", err);
+        return NGC_ERROR;
+    }
+    ngc_line_format_t lf;
+    ngc_series_line_format(s, cfg, &lf);
+    ngc_output_set_format(out, &lf);
+    for (size_t i = 0; i < ngc_series_count(s); i++) {
+        size_t len;
+        ngc_series_ngram(s, i, &len);
+        for (uint32_t y = ngc_series_from(s); y <= ngc_series_to(s); y++) {
+            char *dst;
+            rc = ngc_output_reserve(out, ngc_output_room(&lf, len + 5), &dst);
+            if (rc != NGC_OK)
+                return rc;
+            ngc_output_advance(out, ngc_series_row(s, &lf, i, y, dst));
+        }
+    }
+    if (cfg->plot != NULL) {
+        char title[1024];
+        ngc_plot_title(cfg, s, title, sizeof(title));
+        if (ngc_plot_write(cfg->plot, s, cfg, title) != NGC_OK)
+            return NGC_ERROR;
+    }
+    return NGC_OK;
+}
+
+/* The output's progress: lines written of the lines to write. */
+typedef struct {
+    ngc_progress_t *pg;
+    ngc_progress_state_t s;
+} ngc_main_progress_t;
+
+static void ngc_main_on_output(void *arg, uint64_t lines)
+{
+    ngc_main_progress_t *mp = arg;
+    mp->s.done = mp->s.lines = lines;
+    ngc_progress_update(mp->pg, &mp->s);
+    ngc_failpoint_delay();
+}
+
+/*
+ * Writes the result file (if any) and commits the PostgreSQL job (if any):
+ * NGC_OK, NGC_AGAIN (a signal), NGC_EOF (the output's reader left),
+ * NGC_ERROR. The file is complete on disk before the job commits, and once
+ * the job has committed the file is renamed into place whatever arrives: a
+ * late signal no longer undoes a published result.
+ */
+static int ngc_main_finish(const ngc_config_t *cfg, ngc_output_t *out, ngc_shm_t *shm,
+                           ngc_spill_t *spill, ngc_pg_t *pg, ngc_coord_t *co,
+                           ngc_series_t *series)
+{
+    /* The loop's signal events are gone; a signal now must still stop cleanly. */
+    ngc_main_catch_signals();
+    int rc = NGC_OK;
+    if (out != NULL) {
+        ngc_log_info("workers stopped; writing the output");
+        /* No coordinator in --merge-totals: no ranges, no progress bar. */
+        ngc_ranges_t *ranges = co != NULL ? ngc_coord_ranges(co) : NULL;
+        /* The lines to come: the distinct keys (fewer with --min-count, so
+         * the bar may end early, never past the end), at most --top. */
+        ngc_stats_totals_t st;
+        ngc_stats_read(ngc_shm_stats(shm), -1, &st);
+        uint64_t total = ngc_counters_distinct(ngc_shm_counters(shm));
+        if (cfg->top != 0 && cfg->top < total)
+            total = cfg->top;
+        ngc_main_progress_t mp = {co != NULL ? ngc_coord_progress(co) : NULL,
+                                  {.phase = ranges != NULL ? "output"
+                                            : st.spills > 0 ? "spill-merge"
+                                                            : "merge",
+                                   .done = ngc_output_lines(out),
+                                   .total = total,
+                                   .lines = ngc_output_lines(out)}};
+        if (mp.pg != NULL || getenv("NGRAM_TEST_DELAY_MS") != NULL)
+            ngc_output_set_progress(out, ngc_main_on_output, &mp);
+        ngc_progress_update(mp.pg, &mp.s);
+        rc = series != NULL   ? ngc_main_series(cfg, out, shm, spill, series)
+             : ranges != NULL ? ngc_ranges_write(ranges, out)
+                              : ngc_output_write(out, ngc_shm_counters(shm), spill);
+        ngc_output_set_progress(out, NULL, NULL);
+        ngc_progress_clear(mp.pg);
+        if (rc == NGC_OK)
+            rc = ngc_output_sync(out);
+    }
+    /* A signal stops the run until the result is published. Once all of it
+     * went to standard output (or a device, a FIFO) nothing is left to stop,
+     * unless the job is still to commit. */
+    uint64_t lines;
+    bool complete = false;
+    bool delivered = out != NULL && rc == NGC_OK && ngc_output_sent(out, &lines, &complete) &&
+                     complete;
+    if (rc == NGC_OK && ngc_main_signal && (pg != NULL || !delivered))
+        rc = NGC_AGAIN;
+    if (rc == NGC_OK && pg != NULL) {
+        /* The final Slurm step (no coordinator) read totals, not lines. */
+        ngc_coord_totals_t t = {0};
+        if (co != NULL)
+            ngc_coord_totals(co, &t);
+        ngc_pg_counts_t counts = {t.lines, ngc_counters_distinct(ngc_shm_counters(shm)),
+                                  t.malformed};
+        rc = ngc_pg_commit_job(pg, &counts);
+        if (rc == NGC_OK)
+            ngc_log_info("PostgreSQL job committed");
+        else
+            ngc_pg_fail_job(pg, "the final transaction failed");
+    }
+    if (rc == NGC_OK && out != NULL)
+        rc = ngc_output_commit(out);
+    return rc;
+}
+
+static int ngc_main_run(ngc_config_t *cfg, int argc, char **argv)
+{
+    struct timespec t0;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    int status = NGC_EXIT_FAILURE;
+    /* Whatever got set up, freed at the end; --stats=json reports on it. */
+    ngc_pg_t *pg = NULL;
+    ngc_plan_t *plan = NULL;
+    ngc_output_t *out = NULL;
+    ngc_spill_t *spill = NULL;
+    ngc_shm_t *shm = NULL;
+    ngc_proc_table_t *procs = NULL;
+    ngc_coord_t *co = NULL;
+    ngc_year_totals_t *totals = NULL;
+    ngc_series_t *series = NULL;
+    ngc_summary_run_t run = {.cfg = cfg};
+    /* A vanished reader of stdout is an EPIPE from write(), not a signal. */
+    signal(SIGPIPE, SIG_IGN);
+    ngc_main_catch_signals();
+
+    /* A map whose partitions are already there has nothing to do. */
+    bool mapped = false;
+    if (cfg->partitions > 0 && ngc_shuffle_map_begin(cfg, &mapped) != NGC_OK)
+        goto done;
+    if (mapped) {
+        status = NGC_EXIT_OK;
+        goto done;
+    }
+    /* The database first: a bad DSN fails before any input is read. */
+    if (cfg->pg_dsn != NULL && (pg = ngc_pg_connect(cfg)) == NULL)
+        goto done;
+    /* A signal during a blocking open (a FIFO) makes these fail quietly. */
+    if (ngc_main_signal || (plan = ngc_plan_new(cfg)) == NULL) {
+        if (ngc_main_signal)
+            status = ngc_main_signal_exit(ngc_main_signal, NULL);
+        goto done;
+    }
+    ngc_config_resolve_threads(cfg, plan->ntasks);
+    /* With --pg the result goes to the table, and to a file only with -o. */
+    if (ngc_main_signal || ((pg == NULL || cfg->output != NULL) && cfg->partitions == 0 &&
+                            (out = ngc_output_open(cfg, &ngc_main_signal)) == NULL)) {
+        if (ngc_main_signal)
+            status = ngc_main_signal_exit(ngc_main_signal, NULL);
+        goto done;
+    }
+    /* A series: the plot's place and the totals are checked before any work. */
+    if (out != NULL && ngc_main_series_new(cfg, &totals, &series) != NGC_OK)
+        goto done;
+    char stage[160] = "";
+    if (pg != NULL && ngc_pg_begin_job(pg, plan, argc, argv, stage, sizeof(stage)) != NGC_OK) {
+        ngc_pg_fail_job(pg, "cannot set up the job");
+        goto done;
+    }
+    /* Where the reduce table spills when the keys outgrow --memory: only
+     * named now, after our pid; the first process to spill creates it, so a
+     * job that never spills never needs --tmp-dir. Removed at the end
+     * whatever happens; after a SIGKILL, by the next job's sweep. Merging
+     * many runs takes descriptors: the workers inherit the raised limit. */
+    ngc_spill_sweep(cfg->tmp_dir);
+    ngc_log_forget_user(); /* the sweep's notice is no failure */
+    ngc_spill_raise_fd_limit();
+    spill = ngc_spill_new(cfg->tmp_dir);
+    if (spill == NULL) {
+        ngc_log_user(ENOMEM, "cannot set up the spill directory");
+        ngc_pg_fail_job(pg, "cannot set up the spill directory");
+        goto done;
+    }
+    bool unmappable;
+    shm = ngc_shm_new(cfg, plan->ntasks, &unmappable);
+    if (shm == NULL) {
+        ngc_pg_fail_job(pg, "cannot map shared memory");
+        if (unmappable)
+            status = NGC_EXIT_USAGE;
+        goto done;
+    }
+
+    procs = malloc(sizeof(*procs));
+    if (procs == NULL)
+        goto done;
+    ngc_proc_table_init(procs, cfg->processes);
+    ngc_log_info("planned %u tasks over %u files; starting %u workers; reduce table %llu bytes",
+                 plan->ntasks, plan->nfiles, cfg->processes, (unsigned long long)cfg->memory);
+    ngc_worker_args_t wargs = {cfg, shm, pg != NULL ? stage : NULL, spill,
+                               out != NULL ? ngc_output_line_format(out) : NULL,
+                               ngc_pg_totals(pg)};
+    for (unsigned i = 0; i < cfg->processes; i++) {
+        if (ngc_proc_spawn(procs, i, ngc_worker_main, &wargs) != NGC_OK) {
+            ngc_log_user(0, "cannot start %u worker processes", cfg->processes);
+            ngc_proc_kill_all(procs);
+            ngc_pg_fail_job(pg, "cannot start the workers");
+            goto done;
+        }
+    }
+    run.setup_seconds = ngc_main_elapsed(&t0);
+
+    co = ngc_coord_new(cfg, plan, shm, procs, ngc_worker_main, &wargs);
+    if (co == NULL) {
+        ngc_proc_kill_all(procs);
+        ngc_pg_fail_job(pg, "cannot start the coordinator");
+        goto done;
+    }
+    /* With --pg the partitions go to the database and the output, if any,
+     * is merged in one process. */
+    if (out != NULL && pg == NULL && series == NULL)
+        ngc_coord_set_output(co, out);
+    /* From here the loop sees every stop signal; one that came earlier is
+     * in the flag. */
+    ngc_coord_result_t res = NGC_COORD_INTERRUPTED;
+    if (ngc_main_signal) {
+        ngc_proc_kill_all(procs);
+        ngc_proc_wait_all(procs);
+    } else {
+        res = ngc_coord_run(co);
+    }
+    if (res != NGC_COORD_OK) {
+        int sig = ngc_main_signal ? ngc_main_signal : ngc_coord_signal(co);
+        char why[NGC_MSG_PATH_MAX + 1400];
+        ngc_coord_failure(co, why, sizeof(why));
+        ngc_pg_fail_job(pg, res == NGC_COORD_INTERRUPTED ? ngc_coord_signal_name(sig) : why);
+        if (res == NGC_COORD_INTERRUPTED)
+            status = ngc_main_signal_exit(sig, NULL);
+        goto done;
+    }
+    struct timespec t1;
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    ngc_main_catch_signals();
+    int rc = cfg->partitions > 0
+                 ? ngc_shuffle_map_write(cfg, ngc_shm_counters(shm), spill, &ngc_main_signal)
+                 : ngc_main_finish(cfg, out, shm, spill, pg, co, series);
+    run.output_seconds = ngc_main_elapsed(&t1);
+    if (rc == NGC_AGAIN) {
+        ngc_pg_fail_job(pg, ngc_coord_signal_name(ngc_main_signal));
+        status = ngc_main_signal_exit(ngc_main_signal ? ngc_main_signal : SIGINT, out);
+        goto done;
+    }
+    if (rc == NGC_EOF) {
+        ngc_pg_fail_job(pg, "the reader of the output went away");
+        status = NGC_EXIT_SIGPIPE; /* like a process killed by SIGPIPE, but cleaned up */
+        goto done;
+    }
+    if (rc != NGC_OK)
+        goto done;
+    if (out != NULL)
+        ngc_log_info("output written: %llu lines", (unsigned long long)ngc_output_lines(out));
+    /* Spilled partitions are empty in memory: a printed line says more. */
+    if (cfg->nselects > 0 && (out == NULL || ngc_output_lines(out) == 0) &&
+        ngc_counters_distinct(ngc_shm_counters(shm)) == 0)
+        ngc_log_user(0, "note: no ngram matched the selection");
+    if (cfg->stats == NGC_STATS_TEXT)
+        ngc_summary_print(cfg, plan, shm, co, ngc_main_elapsed(&t0),
+                          out != NULL ? ngc_output_lines(out) : 0);
+    else if (cfg->stats == NGC_STATS_NONE)
+        ngc_summary_warn_malformed(plan, shm, co);
+    status = NGC_EXIT_OK;
+
+done:
+    if (cfg->stats == NGC_STATS_JSON) {
+        run.plan = plan;
+        run.shm = shm;
+        run.co = co;
+        run.out = out;
+        run.wall_seconds = ngc_main_elapsed(&t0);
+        run.exit_status = status;
+        run.error = status != NGC_EXIT_OK ? ngc_log_first_user() : NULL;
+        ngc_summary_json(&run);
+    }
+    ngc_coord_free(co);
+    free(procs);
+    ngc_shm_free(shm);
+    ngc_spill_remove(spill);
+    ngc_spill_free(spill);
+    ngc_series_free(series);
+    free(totals);
+    ngc_output_free(out);
+    ngc_plan_free(plan);
+    ngc_pg_free(pg);
+    return status;
+}
+
+/* --merge-totals, the final step of a cluster job: the reduces' totals
+ * loaded into the table, then written as ngc_main_run writes its own. */
+/* --merge-totals --pg: this process COPYs every sorted partition into the
+ * job's staging table (there are no workers), then the job commits as any
+ * other. NGC_OK, or NGC_ERROR after a message with the job marked failed. */
+static int ngc_main_totals_load(const ngc_config_t *cfg, ngc_pg_t *pg, const char *stage,
+                                ngc_shm_t *shm, ngc_spill_t *spill)
+{
+    char err[1024] = "";
+    ngc_pgload_t *l = ngc_pgload_new(cfg->pg_dsn, stage, cfg->by_year, ngc_pg_totals(pg));
+    int rc = l == NULL ? NGC_ERROR
+                       : ngc_pgload_partitions(l, ngc_shm_counters(shm), spill, 0,
+                                               NGC_COUNTERS_PARTS, 0, 0, err, sizeof(err));
+    bool no_load = l == NULL;
+    ngc_pgload_free(l);
+    if (rc != NGC_OK) {
+        if (no_load || err[0] == '\0')
+            snprintf(err, sizeof(err), "cannot set up the load");
+        ngc_log_user(no_load ? ENOMEM : 0, "%s", err);
+        ngc_pg_fail_job(pg, err);
+    }
+    return rc;
+}
+
+static int ngc_main_totals(ngc_config_t *cfg, int argc, char **argv)
+{
+    int status = NGC_EXIT_FAILURE;
+    ngc_output_t *out = NULL;
+    ngc_spill_t *spill = NULL;
+    ngc_shm_t *shm = NULL;
+    ngc_year_totals_t *totals = NULL;
+    ngc_series_t *series = NULL;
+    ngc_pg_t *pg = NULL;
+    signal(SIGPIPE, SIG_IGN);
+    ngc_main_catch_signals();
+    /* The database first, as in a whole run; a file only with -o then. */
+    if (cfg->pg_dsn != NULL && (pg = ngc_pg_connect(cfg)) == NULL)
+        goto done;
+    if ((pg == NULL || cfg->output != NULL) &&
+        (out = ngc_output_open(cfg, &ngc_main_signal)) == NULL)
+        goto done;
+    if (out != NULL && ngc_main_series_new(cfg, &totals, &series) != NGC_OK)
+        goto done;
+    ngc_spill_sweep(cfg->tmp_dir);
+    ngc_log_forget_user();
+    ngc_spill_raise_fd_limit();
+    bool unmappable;
+    if ((spill = ngc_spill_new(cfg->tmp_dir)) == NULL) {
+        ngc_log_user(ENOMEM, "cannot set up the spill directory");
+        goto done;
+    }
+    if ((shm = ngc_shm_new(cfg, 1, &unmappable)) == NULL) {
+        if (unmappable)
+            status = NGC_EXIT_USAGE;
+        goto done;
+    }
+    /* The job is recorded (and a bad target refused) before any loading;
+     * the reduce files are its input. */
+    char stage[160] = "";
+    ngc_file_t dir = {.path = cfg->merge_totals, .fd = -1};
+    ngc_plan_t plan = {.files = &dir, .nfiles = 1};
+    if (pg != NULL && ngc_pg_begin_job(pg, &plan, argc, argv, stage, sizeof(stage)) != NGC_OK) {
+        ngc_pg_fail_job(pg, "cannot set up the job");
+        goto done;
+    }
+    int rc = ngc_shuffle_load(cfg, ngc_shm_counters(shm), spill, &ngc_main_signal);
+    if (rc != NGC_OK)
+        ngc_pg_fail_job(pg, ngc_main_signal ? "stopped by a signal" : "cannot read the totals");
+    if (rc == NGC_OK && pg != NULL)
+        rc = ngc_main_totals_load(cfg, pg, stage, shm, spill);
+    if (rc == NGC_OK) {
+        rc = ngc_main_finish(cfg, out, shm, spill, pg, NULL, series);
+        if (rc == NGC_AGAIN || rc == NGC_EOF)
+            ngc_pg_fail_job(pg, rc == NGC_EOF ? "the reader of the output went away"
+                                              : ngc_coord_signal_name(ngc_main_signal));
+    }
+    if (rc == NGC_AGAIN || (rc != NGC_OK && ngc_main_signal))
+        status = ngc_main_signal_exit(ngc_main_signal ? ngc_main_signal : SIGINT, out);
+    else if (rc == NGC_EOF)
+        status = NGC_EXIT_SIGPIPE;
+    else if (rc == NGC_OK)
+        status = NGC_EXIT_OK;
+done:
+    ngc_shm_free(shm);
+    ngc_spill_remove(spill);
+    ngc_spill_free(spill);
+    ngc_series_free(series);
+    free(totals);
+    ngc_output_free(out);
+    ngc_pg_free(pg);
+    return status;
+}
+
+/* --merge-partitions: a reduce, stopped cleanly by a signal. */
+static int ngc_main_reduce(const ngc_config_t *cfg)
+{
+    signal(SIGPIPE, SIG_IGN);
+    ngc_main_catch_signals();
+    int status = ngc_shuffle_reduce(cfg, &ngc_main_signal);
+    if (status != NGC_EXIT_OK && ngc_main_signal)
+        status = ngc_main_signal_exit(ngc_main_signal, NULL);
+    return status;
+}
+
+int main(int argc, char **argv)
+{
+    ngc_config_t cfg;
+    if (ngc_failpoint_init() != NGC_OK)
+        return NGC_EXIT_USAGE;
+    switch (ngc_config_parse(&cfg, argc, argv)) {
+    case NGC_CONFIG_EXIT_OK:
+        ngc_config_fini(&cfg);
+        return fflush(stdout) == 0 ? NGC_EXIT_OK : NGC_EXIT_FAILURE;
+    case NGC_CONFIG_USAGE:
+        ngc_config_fini(&cfg);
+        return NGC_EXIT_USAGE;
+    case NGC_CONFIG_RUN:
+        break;
+    }
+    ngc_log_init("coord", cfg.verbose >= 2 ? NGC_LOG_DEBUG
+                          : cfg.verbose ? NGC_LOG_INFO : NGC_LOG_WARN);
+    int status = cfg.stream != NGC_STREAM_NONE       ? ngc_streaming_main(&cfg)
+                 : cfg.merge_partitions != NULL    ? ngc_main_reduce(&cfg)
+                 : cfg.merge_totals != NULL        ? ngc_main_totals(&cfg, argc, argv)
+                 : cfg.pg_jobs || cfg.nlookups > 0 ? ngc_main_query(&cfg)
+                                                   : ngc_main_run(&cfg, argc, argv);
+    ngc_config_fini(&cfg);
+    exit(status);
+}

@@ -1,0 +1,128 @@
+/*
+ * format.c: a line votes for the layout it parses as; the majority of the
+ * head's lines decides, so one malformed first line cannot mislead it.
+ */
+#include "engine/base/ngc.h"
+#include "workers/format.h"
+
+#include <stdbool.h>
+#include <strings.h>
+
+const char *ngc_format_name(ngc_format_t f)
+{
+    static const char *const names[NGC_FORMAT_MAX] = {"auto", "v1", "v2", "v3", "text"};
+    return (unsigned)f < NGC_FORMAT_MAX ? names[f] : "?";
+}
+
+static bool ngc_format_digits(const char *s, const char *e)
+{
+    if (s == e)
+        return false;
+    for (; s < e; s++)
+        if (*s < '0' || *s > '9')
+            return false;
+    return true;
+}
+
+/* "year,match,volume" exactly. */
+static bool ngc_format_triple(const char *s, const char *e)
+{
+    for (int i = 0; i < 2; i++) {
+        const char *comma = memchr(s, ',', (size_t)(e - s));
+        if (comma == NULL || !ngc_format_digits(s, comma))
+            return false;
+        s = comma + 1;
+    }
+    return ngc_format_digits(s, e);
+}
+
+static ngc_format_t ngc_format_line(const char *s, const char *e)
+{
+    if (e > s && e[-1] == '\r')
+        e--;
+    const char *tab = memchr(s, '\t', (size_t)(e - s));
+    if (tab == NULL || tab == s)
+        return NGC_FORMAT_AUTO;
+    const char *f = tab + 1;
+    unsigned fields = 1, digit_fields = 0, triples = 0;
+    for (;;) {
+        const char *t = memchr(f, '\t', (size_t)(e - f));
+        const char *fe = t ? t : e;
+        fields++;
+        digit_fields += ngc_format_digits(f, fe);
+        triples += ngc_format_triple(f, fe);
+        if (t == NULL)
+            break;
+        f = t + 1;
+    }
+    if (digit_fields == fields - 1 && fields == 4)
+        return NGC_FORMAT_V2;
+    if (digit_fields == fields - 1 && fields == 5)
+        return NGC_FORMAT_V1;
+    if (triples == fields - 1)
+        return NGC_FORMAT_V3;
+    return NGC_FORMAT_AUTO;
+}
+
+ngc_format_t ngc_format_detect(const char *head, size_t len, bool whole)
+{
+    /* Every task of a file must see the same lines: those within the first
+     * NGC_FORMAT_HEAD bytes, or the first line alone when it is longer. */
+    if (len > NGC_FORMAT_HEAD) {
+        size_t window = memchr(head, '\n', NGC_FORMAT_HEAD) ? NGC_FORMAT_HEAD : NGC_LINE_MAX + 2;
+        if (len > window) {
+            len = window;
+            whole = false;
+        }
+    }
+    unsigned votes[NGC_FORMAT_MAX] = {0};
+    const char *p = head, *end = head + len;
+    while (p < end) {
+        const char *nl = memchr(p, '\n', (size_t)(end - p));
+        if (nl == NULL) {
+            /* A line cut by the head's end could vote wrong. */
+            if (whole)
+                votes[ngc_format_line(p, end)]++;
+            break;
+        }
+        votes[ngc_format_line(p, nl)]++;
+        p = nl + 1;
+    }
+    ngc_format_t best = NGC_FORMAT_AUTO;
+    for (ngc_format_t f = NGC_FORMAT_V1; f <= NGC_FORMAT_V3; f++)
+        if (votes[f] > votes[best] || (best == NGC_FORMAT_AUTO && votes[f] > 0))
+            best = f;
+    return best;
+}
+
+ngc_pack_t ngc_format_pack(const unsigned char *head, size_t len)
+{
+    static const struct {
+        ngc_pack_t pack;
+        size_t len;
+        const char *magic;
+    } magics[] = {
+        {NGC_PACK_GZIP, 2, "\x1f\x8b"},
+        /* A local file header; an empty zip (only its end record) has
+         * nothing to count and reads as a malformed plain file. */
+        {NGC_PACK_ZIP, 4, "PK\x03\x04"},
+        {NGC_PACK_BZIP2, 3, "BZh"},
+        {NGC_PACK_XZ, 6, "\xfd" "7zXZ\0"},
+        {NGC_PACK_ZSTD, 4, "\x28\xb5\x2f\xfd"},
+    };
+    for (size_t i = 0; i < NGC_NELEMS(magics); i++)
+        if (len >= magics[i].len && memcmp(head, magics[i].magic, magics[i].len) == 0)
+            return magics[i].pack;
+    return NGC_PACK_NONE;
+}
+
+const char *ngc_format_pack_name(ngc_pack_t p)
+{
+    static const char *const names[] = {"plain", "gzip", "zip", "bzip2", "xz", "zstd"};
+    return (unsigned)p < NGC_NELEMS(names) ? names[p] : "?";
+}
+
+bool ngc_format_url(const char *path)
+{
+    return strncasecmp(path, "http://", 7) == 0 || strncasecmp(path, "https://", 8) == 0;
+}
