@@ -8,6 +8,7 @@
 #include "engine/base/ngc.h"
 #include "engine/base/config.h"
 #include "engine/reduce/output.h"
+#include "engine/base/digits.h"
 
 #include <dirent.h>
 #include <setjmp.h>
@@ -52,7 +53,7 @@ static void test_u64(void **state)
     } cases[] = {{0, "0"}, {9, "9"}, {10, "10"}, {4294967296ull, "4294967296"},
                  {UINT64_MAX, "18446744073709551615"}};
     for (size_t i = 0; i < NGC_NELEMS(cases); i++) {
-        size_t n = ngc_output_u64(buf, cases[i].v);
+        size_t n = ngc_digits_u64(buf, cases[i].v);
         assert_int_equal(n, strlen(cases[i].s));
         assert_memory_equal(buf, cases[i].s, n);
     }

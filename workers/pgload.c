@@ -8,7 +8,7 @@
 #include "engine/reduce/runs.h"
 #include "engine/base/failpoint.h"
 #include "engine/base/log.h"
-#include "engine/reduce/output.h"
+#include "engine/base/digits.h"
 
 #include <libpq-fe.h>
 #include <stdbool.h>
@@ -118,9 +118,9 @@ static int ngc_pgload_row(ngc_pgload_t *l, const ngc_entry_t *e, char *err, size
         p += NGC_YEAR_SUFFIX;
     }
     *p++ = '\t';
-    p += ngc_output_u64(p, e->match);
+    p += ngc_digits_u64(p, e->match);
     *p++ = '\t';
-    p += ngc_output_u64(p, e->volume);
+    p += ngc_digits_u64(p, e->volume);
     if (l->shares) {
         /* The decimals --normalize prints: the column holds the nearest double. */
         *p++ = '\t';

@@ -1,8 +1,9 @@
 /*
  * reader.h: one next-buffer interface over every input a map task reads: a
- * byte range of a plain file (pread), a whole file or pipe streamed, and
- * standard input; gzip (detected by its magic bytes, multi-member too) is
- * inflated with zlib. Every buffer it returns holds whole lines only, the
+ * byte range of a plain file (pread), a whole file, pipe or URL streamed
+ * (fetch.h), and standard input; gzip (told by its magic bytes,
+ * multi-member too) goes through inflate.h (zlib or ISA-L), zip, bzip2, xz
+ * and zstd through libarchive when the build has it. Every buffer it returns holds whole lines only, the
  * last one ending in '\n', and only the lines the task owns: those starting
  * inside its range. Blocking: runs on a pool thread, one call at a time.
  */

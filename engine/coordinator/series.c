@@ -6,6 +6,7 @@
  */
 #include "engine/base/ngc.h"
 #include "engine/coordinator/series.h"
+#include "engine/base/digits.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -350,7 +351,7 @@ size_t ngc_series_row(ngc_series_t *s, const ngc_line_format_t *lf, size_t i, ui
             n[v] = c == 0 ? (num[v][0] = '0', 1)
                           : ngc_normalize_format(num[v], c, 100, ngc_series_total(s, y, v));
         else
-            n[v] = ngc_output_u64(num[v], c);
+            n[v] = ngc_digits_u64(num[v], c);
     }
     /* The key as the counting wrote it: "ngram TAB YYYY". */
     memcpy(s->key, s->arena + g->off, g->len);

@@ -11,7 +11,7 @@
 #include "engine/main/streaming.h"
 #include "workers/format.h"
 #include "engine/base/log.h"
-#include "engine/reduce/output.h"
+#include "engine/base/digits.h"
 #include "workers/map.h"
 #include "workers/lines.h"
 #include "workers/parse.h"
@@ -254,10 +254,10 @@ static inline int ngc_stream_put(ngc_stream_t *s, const char *key, size_t len, u
     memcpy(p, key, len);
     p += len;
     *p++ = '\t';
-    p += ngc_output_u64(p, a);
+    p += ngc_digits_u64(p, a);
     if (two) {
         *p++ = '\t';
-        p += ngc_output_u64(p, b);
+        p += ngc_digits_u64(p, b);
     }
     *p++ = '\n';
     s->out_len = (size_t)(p - s->out);

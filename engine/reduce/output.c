@@ -7,6 +7,7 @@
  */
 #include "engine/base/ngc.h"
 #include "engine/reduce/output.h"
+#include "engine/base/digits.h"
 #include "engine/reduce/normalize.h"
 #include "engine/reduce/runs.h"
 #include "engine/base/log.h"
@@ -436,19 +437,6 @@ static int ngc_output_flush(ngc_output_t *out, bool finish)
     return NGC_OK;
 }
 
-size_t ngc_output_u64(char *dst, uint64_t v)
-{
-    char tmp[20];
-    size_t n = 0;
-    do {
-        tmp[n++] = (char)('0' + v % 10);
-        v /= 10;
-    } while (v != 0);
-    for (size_t i = 0; i < n; i++)
-        dst[i] = tmp[n - 1 - i];
-    return n;
-}
-
 void ngc_output_format_init(ngc_line_format_t *lf, const ngc_config_t *cfg)
 {
     *lf = (ngc_line_format_t){.count = cfg->count, .fmt = cfg->out_format,
@@ -646,9 +634,9 @@ size_t ngc_output_line(const ngc_line_format_t *lf, const ngc_entry_t *e, char *
             i++;
         }
     } else {
-        n[0] = ngc_output_u64(num[0], mode == NGC_COUNT_VOLUME ? e->volume : e->match);
+        n[0] = ngc_digits_u64(num[0], mode == NGC_COUNT_VOLUME ? e->volume : e->match);
         if (mode == NGC_COUNT_BOTH)
-            n[1] = ngc_output_u64(num[1], e->volume);
+            n[1] = ngc_digits_u64(num[1], e->volume);
     }
     const char *vals[2] = {num[0], num[1]};
     return ngc_output_row(lf, e->key, e->len, vals, n, mode == NGC_COUNT_BOTH ? 2 : 1, dst);

@@ -142,7 +142,4 @@ int ngc_output_deflate(z_stream *zs, const char *in, size_t n, bool finish, char
                        size_t zcap, int (*sink)(void *arg, const char *p, size_t n), void *arg,
                        bool *zfailed);
 
-/* Writes the decimal digits of v at dst; returns their count (at most 20). */
-size_t ngc_output_u64(char *dst, uint64_t v);
-
 #endif

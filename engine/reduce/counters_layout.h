@@ -1,0 +1,227 @@
+/*
+ * counters_layout.h: the reduce table's layout in the shared region, for
+ * the three files that implement counters.h and for nothing else:
+ * counters.c (the region, its allocator, merges and their crash journal),
+ * counters_sort.c (the sort by output order, the sorted entries read back)
+ * and counters_spill.c (partitions and batches written to runs).
+ */
+#ifndef NGC_ENGINE_REDUCE_COUNTERS_LAYOUT_H
+#define NGC_ENGINE_REDUCE_COUNTERS_LAYOUT_H
+
+#include <stdatomic.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "engine/base/ngc.h"
+#include "engine/ipc/shmtx.h"
+#include "engine/reduce/counters.h"
+
+/* A slot is fingerprint << 40 | entry offset; 0 is empty. */
+#define NGC_REF_BITS 40
+#define NGC_REF_MASK ((1ull << NGC_REF_BITS) - 1)
+#define NGC_FP_SHIFT 34 /* hash bits 34..57: below the partition's, above any slot index's */
+#define NGC_FP_MASK 0xffffffull
+#define NGC_INITIAL_SLOTS 256u
+#define NGC_ARENA_BLOCK (256u << 10) /* at most; a small table takes smaller */
+#define NGC_ARENA_HEAD 32u           /* next block, size, end of entries, pad */
+#define NGC_PART_BITS 6
+#define NGC_SIZE_CLASSES 64
+#define NGC_PAGE 4096u
+#define NGC_UNDO_NEW (1ull << 63)
+#define NGC_RELEASE_MIN (256u << 10) /* smallest dead array given back */
+#define NGC_PREFETCH 8               /* keys ahead whose slot is fetched early */
+#define NGC_REHASH_AHEAD 16          /* keys ahead whose new slot is fetched in a rehash */
+
+_Static_assert((1u << NGC_PART_BITS) == NGC_COUNTERS_PARTS, "partition bits");
+_Static_assert(NGC_FP_SHIFT + 24 <= 64 - NGC_PART_BITS, "fingerprint below the partition bits");
+_Static_assert(NGC_MEMORY_MAX <= 1ull << NGC_REF_BITS,
+               "--memory's maximum must be addressable by the slots' offsets");
+_Static_assert(4ull * NGC_LINE_MAX < 1u << 28, "key lengths (folding can triple a line) take at most 4 bytes");
+
+/* Keeps the compiler from moving stores across it (see the file comment). */
+#define ngc_counters_fence() atomic_signal_fence(memory_order_seq_cst)
+
+
+typedef struct {
+    uint64_t slot;   /* slot index, | NGC_UNDO_NEW when the batch filled it */
+    uint64_t match;  /* the slot's counts before the batch */
+    uint64_t volume;
+    uint64_t pad;    /* a power-of-two size: journals share the free lists */
+} ngc_undo_t;
+
+_Static_assert(sizeof(ngc_undo_t) == 32, "journal records are a power of two");
+
+typedef struct {
+    uint32_t task;          /* task whose batch is being applied */
+    uint32_t active;        /* 1 from the first change to the commit */
+    uint32_t batch;         /* which of the task's batches */
+    uint32_t saved_nruns;   /* runs before the batch (one written to a run adds one) */
+    uint64_t saved_count;   /* partition state before the batch */
+    uint64_t saved_arena;
+    uint64_t saved_arena_end;
+    uint64_t saved_arena_block;
+    uint64_t n;             /* undo records written */
+    uint64_t cap;           /* records the array holds */
+    uint64_t entries;       /* offset of the ngc_undo_t array */
+} ngc_journal_t;
+
+typedef struct {
+    ngc_shmtx_t lock;
+    uint64_t table;     /* offset of the slot array | log2 of its slots */
+    uint64_t count;     /* used slots: entries in the arena */
+    uint64_t arena;     /* offset of the next free entry byte */
+    uint64_t arena_end; /* end of the current arena block */
+    uint64_t arena_block; /* the current block: its header is {next, size, end} */
+    uint64_t arena_first; /* the first block: a spilled partition reuses them */
+    uint32_t nruns;     /* spilled runs published (files pNN-s-0...) */
+    uint32_t cleared;   /* runs whose entries are gone from the table */
+    uint32_t nfinal;    /* a spilled partition's final runs, once sorted */
+    uint32_t pad;
+    uint64_t final_distinct; /* its distinct keys */
+    ngc_journal_t journal;
+    uint64_t sorted;    /* entries in the sorted array */
+    uint64_t sorted_off; /* offset of the sorted array of entry offsets (the slot
+                            array, reused); 0 until sorted */
+} __attribute__((aligned(64))) ngc_part_t;
+
+struct ngc_counters_s {
+    uint64_t size;                          /* bytes of the whole table */
+    ngc_shmtx_t alloc_lock;                 /* guards bump and free_tables */
+    uint64_t bump;                          /* next free offset in the pool */
+    uint64_t high_water;
+    uint64_t free_tables[NGC_SIZE_CLASSES]; /* offset of a freed array, 0 = none */
+    uint32_t ntasks;
+    ngc_count_t count;                      /* the totals that may fail on overflow */
+    uint32_t counts;                        /* 2 with a volume column, 1 without */
+    uint64_t arena_block;                   /* bytes of a key block */
+    uint64_t committed;                     /* offset of _Atomic uint32_t[ntasks][parts]:
+                                               the task's last batch in the partition */
+    _Atomic uint64_t repairs;               /* batches rolled back after a death */
+    ngc_part_t part[NGC_COUNTERS_PARTS];
+};
+
+static inline char *ngc_counters_at(const ngc_counters_t *c, uint64_t off)
+{
+    return (char *)c + off;
+}
+
+static inline uint64_t ngc_counters_cap(const ngc_part_t *p)
+{
+    return 1ull << (p->table & 63);
+}
+
+static inline uint64_t *ngc_counters_slots(const ngc_counters_t *c, const ngc_part_t *p)
+{
+    return (uint64_t *)ngc_counters_at(c, p->table & ~(uint64_t)63);
+}
+
+static inline uint64_t ngc_counters_fp(uint64_t hash)
+{
+    return (hash >> NGC_FP_SHIFT) & NGC_FP_MASK;
+}
+
+/*
+ * An entry, at any byte offset of an arena block: the key's length (1 to 4
+ * bytes, 7 bits each, low first), the key, then match and, in a table that
+ * keeps them, volume (8 bytes each, unaligned).
+ */
+typedef struct {
+    const char *key;
+    uint32_t len;
+    char *counts;
+} ngc_centry_t;
+
+static inline ngc_centry_t ngc_counters_entry_at(const ngc_counters_t *c, uint64_t ref)
+{
+    const unsigned char *b = (const unsigned char *)ngc_counters_at(c, ref);
+    uint32_t len = b[0] & 0x7fu;
+    unsigned h = 1;
+    while (b[h - 1] & 0x80u) {
+        len |= (uint32_t)(b[h] & 0x7fu) << (7 * h);
+        h++;
+    }
+    return (ngc_centry_t){(const char *)b + h, len, (char *)b + h + len};
+}
+
+static inline uint64_t ngc_counters_get(const char *p)
+{
+    uint64_t v;
+    memcpy(&v, p, 8);
+    return v;
+}
+
+static inline void ngc_counters_put(char *p, uint64_t v)
+{
+    memcpy(p, &v, 8);
+}
+
+static inline uint64_t ngc_counters_volume_of(const ngc_counters_t *c, const ngc_centry_t *e)
+{
+    return c->counts == 2 ? ngc_counters_get(e->counts + 8) : 0;
+}
+
+static inline uint64_t ngc_counters_entry_bytes(const ngc_counters_t *c, uint32_t len)
+{
+    return (len < 1u << 7 ? 1u : len < 1u << 14 ? 2u : len < 1u << 21 ? 3u : 4u) + len +
+           8u * c->counts;
+}
+
+/* The entry's total size, given its view. */
+static inline uint64_t ngc_counters_entry_end(const ngc_counters_t *c, uint64_t ref,
+                                              const ngc_centry_t *e)
+{
+    return ref + (uint64_t)(e->counts - ngc_counters_at(c, ref)) + 8u * c->counts;
+}
+
+static inline _Atomic uint32_t *ngc_counters_commit(const ngc_counters_t *c, unsigned part,
+                                                     uint32_t task)
+{
+    return (_Atomic uint32_t *)ngc_counters_at(c, c->committed) +
+           (size_t)task * NGC_COUNTERS_PARTS + part;
+}
+
+/*
+ * Runs the statements after `e` for every entry e (at offset ref) of the
+ * partition, in the order they were added: the arena holds exactly the live entries (a
+ * rollback or a clear moves its end back). Lock held.
+ */
+#define NGC_COUNTERS_EACH(c, p, ref, e, ...)                                              \
+    for (uint64_t blk_ = (p)->arena_first; blk_ != 0 && (p)->arena != 0;) {              \
+        const uint64_t *hdr_ = (const uint64_t *)ngc_counters_at((c), blk_);              \
+        uint64_t end_ = blk_ == (p)->arena_block ? (p)->arena : hdr_[2];                 \
+        for (uint64_t ref = blk_ + NGC_ARENA_HEAD; ref < end_;) {                         \
+            ngc_centry_t e = ngc_counters_entry_at((c), ref);                             \
+            __VA_ARGS__;                                                                  \
+            ref = ngc_counters_entry_end((c), ref, &e);                                   \
+        }                                                                                 \
+        blk_ = blk_ == (p)->arena_block ? 0 : hdr_[0];                                   \
+    }
+
+/* What a sort moves: the sort count, the key's first 16 bytes (as two
+ * prefixes: keys of 2-grams and up often share the first 8), the entry. */
+typedef struct {
+    uint64_t count;
+    uint64_t prefix;
+    uint64_t prefix2;
+    uint64_t ref;
+} ngc_crec_t;
+
+/* Locks a partition, repairing it if the last holder died; and unlocks it. */
+int ngc_counters_lock(ngc_counters_t *c, ngc_part_t *p);
+void ngc_counters_unlock(ngc_counters_t *c, ngc_part_t *p);
+
+/* Gives the pages of a dead array back to the system. */
+void ngc_counters_release(ngc_counters_t *c, uint64_t off, uint64_t bytes);
+
+/* Empties a partition whose entries are safe in a published run. Lock held. */
+void ngc_counters_clear(ngc_counters_t *c, ngc_part_t *p);
+
+/* Opens p's undo journal for task's batch. Lock held. */
+ngc_journal_t *ngc_counters_journal_open(ngc_part_t *p, uint32_t task, uint32_t batch);
+
+/* The partition's entries of at least min_count in a private array sorted
+ * in `order` (counters_sort.c); NULL when out of memory. Lock held. */
+ngc_crec_t *ngc_counters_sorted_recs(const ngc_counters_t *c, const ngc_part_t *p,
+                                     ngc_order_t order, uint64_t min_count, uint64_t *n);
+
+#endif

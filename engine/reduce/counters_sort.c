@@ -1,0 +1,261 @@
+/*
+ * counters_sort.c: the reduce table in output order (see counters.h). A
+ * partition's entries are sorted as records that carry the sort count and
+ * the key's first 16 bytes, so entries are read only for ties; the sorted
+ * entry offsets take over the slot array, which nothing reads after the
+ * merges.
+ */
+#include "engine/base/ngc.h"
+#include "engine/reduce/counters_layout.h"
+#include "engine/base/failpoint.h"
+#include "engine/base/log.h"
+
+#include <errno.h>
+#include <stdlib.h>
+
+/* The output order: the count (match, volume, or match then volume)
+ * descending unless --sort ngram, then the key bytes ascending, a prefix
+ * before its extensions. */
+static inline int ngc_counters_order(ngc_order_t order, uint64_t ma, uint64_t va, uint64_t pa,
+                                     const char *ka, size_t la, uint64_t mb, uint64_t vb,
+                                     uint64_t pb, const char *kb, size_t lb)
+{
+    if (order.sort == NGC_SORT_COUNT) {
+        uint64_t a = order.count == NGC_COUNT_VOLUME ? va : ma;
+        uint64_t b = order.count == NGC_COUNT_VOLUME ? vb : mb;
+        if (a != b)
+            return a > b ? -1 : 1;
+        if (order.count == NGC_COUNT_BOTH && va != vb)
+            return va > vb ? -1 : 1;
+    }
+    if (pa != pb)
+        return pa < pb ? -1 : 1;
+    size_t n = la < lb ? la : lb;
+    int r = memcmp(ka, kb, n);
+    if (r != 0)
+        return r;
+    return la < lb ? -1 : la > lb;
+}
+
+int ngc_counters_compare(const ngc_entry_t *a, const ngc_entry_t *b, ngc_order_t order)
+{
+    return ngc_counters_order(order, a->match, a->volume, a->prefix, a->key, a->len, b->match,
+                              b->volume, b->prefix, b->key, b->len);
+}
+
+/* The key's bytes 8..15, as ngc_entry_prefix orders them. */
+static inline uint64_t ngc_counters_prefix2(const char *key, size_t len)
+{
+    return len > 8 ? ngc_entry_prefix(key + 8, len - 8) : 0;
+}
+
+/* Entries are read only for ties the count and the prefix leave. */
+static inline bool ngc_counters_before(const ngc_counters_t *c, ngc_order_t order,
+                                       const ngc_crec_t *x, const ngc_crec_t *y)
+{
+    if (order.sort == NGC_SORT_COUNT) {
+        if (x->count != y->count)
+            return x->count > y->count;
+        if (order.count == NGC_COUNT_BOTH) {
+            ngc_centry_t ex = ngc_counters_entry_at(c, x->ref);
+            ngc_centry_t ey = ngc_counters_entry_at(c, y->ref);
+            uint64_t vx = ngc_counters_volume_of(c, &ex), vy = ngc_counters_volume_of(c, &ey);
+            if (vx != vy)
+                return vx > vy;
+        }
+    }
+    if (x->prefix != y->prefix)
+        return x->prefix < y->prefix;
+    if (x->prefix2 != y->prefix2)
+        return x->prefix2 < y->prefix2;
+    ngc_centry_t ex = ngc_counters_entry_at(c, x->ref);
+    ngc_centry_t ey = ngc_counters_entry_at(c, y->ref);
+    ngc_order_t by_key = {NGC_COUNT_MATCH, NGC_SORT_NGRAM};
+    return ngc_counters_order(by_key, 0, 0, 0, ex.key, ex.len, 0, 0, 0, ey.key, ey.len) < 0;
+}
+
+static void ngc_counters_insertion(const ngc_counters_t *c, ngc_order_t order,
+                                   ngc_crec_t *s, size_t n)
+{
+    for (size_t i = 1; i < n; i++) {
+        ngc_crec_t t = s[i];
+        size_t j = i;
+        while (j > 0 && ngc_counters_before(c, order, &t, &s[j - 1])) {
+            s[j] = s[j - 1];
+            j--;
+        }
+        s[j] = t;
+    }
+}
+
+/* Moves s[i] down the max-heap s[0..n) to its place. */
+static void ngc_counters_sift(const ngc_counters_t *c, ngc_order_t order, ngc_crec_t *s,
+                              size_t n, size_t i)
+{
+    for (;;) {
+        size_t l = 2 * i + 1, m = i;
+        if (l < n && ngc_counters_before(c, order, &s[m], &s[l]))
+            m = l;
+        if (l + 1 < n && ngc_counters_before(c, order, &s[m], &s[l + 1]))
+            m = l + 1;
+        if (m == i)
+            return;
+        ngc_crec_t t = s[i];
+        s[i] = s[m];
+        s[m] = t;
+        i = m;
+    }
+}
+
+static void ngc_counters_heapsort(const ngc_counters_t *c, ngc_order_t order,
+                                  ngc_crec_t *s, size_t n)
+{
+    for (size_t k = n / 2; k-- > 0;)
+        ngc_counters_sift(c, order, s, n, k);
+    for (size_t end = n; end-- > 1;) {
+        ngc_crec_t t = s[0];
+        s[0] = s[end];
+        s[end] = t;
+        ngc_counters_sift(c, order, s, end, 0);
+    }
+}
+
+/* Introsort with the comparison inlined (qsort_r's indirect calls cost more
+ * than the comparisons here); heapsort past the depth limit. */
+static void ngc_counters_introsort(const ngc_counters_t *c, ngc_order_t order,
+                                   ngc_crec_t *s, size_t n, unsigned depth)
+{
+    while (n > 24) {
+        if (depth-- == 0) {
+            ngc_counters_heapsort(c, order, s, n);
+            return;
+        }
+        ngc_crec_t *a = &s[0], *b = &s[n / 2], *z = &s[n - 1], *med;
+        if (ngc_counters_before(c, order, a, b))
+            med = ngc_counters_before(c, order, b, z) ? b
+                  : ngc_counters_before(c, order, a, z) ? z : a;
+        else
+            med = ngc_counters_before(c, order, a, z) ? a
+                  : ngc_counters_before(c, order, b, z) ? z : b;
+        ngc_crec_t pivot = *med;
+        size_t i = 0, j = n - 1;
+        for (;;) {
+            while (ngc_counters_before(c, order, &s[i], &pivot))
+                i++;
+            while (ngc_counters_before(c, order, &pivot, &s[j]))
+                j--;
+            if (i >= j)
+                break;
+            ngc_crec_t t = s[i];
+            s[i] = s[j];
+            s[j] = t;
+            i++;
+            j--;
+        }
+        /* Recurse into the smaller side, loop on the larger. */
+        size_t left = j + 1;
+        if (left < n - left) {
+            ngc_counters_introsort(c, order, s, left, depth);
+            s += left;
+            n -= left;
+        } else {
+            ngc_counters_introsort(c, order, s + left, n - left, depth);
+            n = left;
+        }
+    }
+    ngc_counters_insertion(c, order, s, n);
+}
+
+static void ngc_counters_sort_recs(const ngc_counters_t *c, ngc_order_t order, ngc_crec_t *r,
+                                   size_t n)
+{
+    ngc_counters_introsort(c, order, r, n, 2 * (64 - (unsigned)__builtin_clzll(n | 1)));
+}
+
+/* The partition's entries of at least min_count (by order.count; all of
+ * them by key when order sorts by ngram and min_count is 0), in a private
+ * array, sorted in `order`. NULL when out of memory. Lock held. */
+ngc_crec_t *ngc_counters_sorted_recs(const ngc_counters_t *c, const ngc_part_t *p,
+                                            ngc_order_t order, uint64_t min_count, uint64_t *n)
+{
+    ngc_crec_t *r = malloc((p->count ? p->count : 1) * sizeof(*r));
+    if (r == NULL)
+        return NULL;
+    uint64_t k = 0;
+    NGC_COUNTERS_EACH(c, p, ref, e, {
+        uint64_t v = order.count == NGC_COUNT_VOLUME ? ngc_counters_volume_of(c, &e)
+                                                     : ngc_counters_get(e.counts);
+        if (v >= min_count)
+            r[k++] = (ngc_crec_t){v, ngc_entry_prefix(e.key, e.len),
+                                  ngc_counters_prefix2(e.key, e.len), ref};
+    });
+    ngc_counters_sort_recs(c, order, r, k);
+    *n = k;
+    return r;
+}
+
+int ngc_counters_sort(ngc_counters_t *c, unsigned part, ngc_order_t order,
+                      uint64_t min_count, uint32_t task, uint32_t attempt)
+{
+    ngc_assert(part < NGC_COUNTERS_PARTS);
+    ngc_part_t *p = &c->part[part];
+    if (ngc_counters_lock(c, p) != NGC_OK)
+        return NGC_ERROR;
+    int rc = NGC_OK;
+    if (p->sorted_off == 0 && p->nruns > 0) {
+        rc = NGC_AGAIN; /* spilled: the partition is finished on disk */
+    } else if (p->sorted_off == 0) {
+        uint64_t n;
+        ngc_crec_t *r = ngc_counters_sorted_recs(c, p, order, min_count, &n);
+        if (r == NULL) {
+            ngc_log_error(errno, "cannot sort partition %u", part);
+            rc = NGC_ERROR;
+        } else {
+            /* No merge comes after the sort phase: the slot array takes the
+             * sorted entry offsets. A sort cut short runs again from the
+             * arena, which it never changes. (Copying the entries out in
+             * order, for the output pass to read them front to back, was
+             * measured: the copy cost the sort more than the output pass
+             * gained.) */
+            uint64_t *d = ngc_counters_slots(c, p), cap = ngc_counters_cap(p);
+            ngc_assert(n <= cap);
+            for (uint64_t i = 0; i < n / 2; i++)
+                d[i] = r[i].ref;
+            ngc_failpoint_check(NGC_FP_CRASH_IN_SORT, task, attempt);
+            for (uint64_t i = n / 2; i < n; i++)
+                d[i] = r[i].ref;
+            free(r);
+            p->sorted = n;
+            ngc_counters_fence();
+            p->sorted_off = p->table & ~(uint64_t)63;
+            ngc_counters_fence();
+            ngc_counters_release(c, p->sorted_off + n * sizeof(uint64_t),
+                                 (cap - n) * sizeof(uint64_t));
+        }
+    }
+    ngc_counters_unlock(c, p);
+    return rc;
+}
+
+size_t ngc_counters_sorted(const ngc_counters_t *c, unsigned part)
+{
+    ngc_assert(part < NGC_COUNTERS_PARTS && c->part[part].sorted_off != 0);
+    return (size_t)c->part[part].sorted;
+}
+
+void ngc_counters_entry(const ngc_counters_t *c, unsigned part, size_t idx,
+                        ngc_entry_t *out)
+{
+    const ngc_part_t *p = &c->part[part];
+    const uint64_t *refs = (const uint64_t *)ngc_counters_at(c, p->sorted_off);
+    ngc_centry_t e = ngc_counters_entry_at(c, refs[idx]);
+    out->key = e.key;
+    out->len = e.len;
+    out->match = ngc_counters_get(e.counts);
+    out->volume = ngc_counters_volume_of(c, &e);
+    out->prefix = ngc_entry_prefix(e.key, e.len);
+    /* Readers walk a partition in order while merging 64 of them: fetch the
+     * next entry now, so its cache miss overlaps the other partitions' work. */
+    if (idx + 1 < p->sorted)
+        __builtin_prefetch(ngc_counters_at(c, refs[idx + 1]));
+}
