@@ -60,11 +60,14 @@ elif $fix; then
     echo "style: clang-format changed $changed lines"
 else
     # One run for all files; its complaints start "file:line:col: error:".
-    while read -r f; do
+    out=$("$cf" --style=file --dry-run --Werror "${files[@]}" 2>&1)
+    rc=$?
+    bad=$(printf '%s\n' "$out" | sed -n 's/^\([^:]*\):[0-9]*:[0-9]*: error: .*/\1/p' | uniq)
+    for f in $bad; do
         complain "$f: not in clang-format's layout (see: $cf --style=file $f | diff $f -;" \
                  "tools/check-style.sh --fix $f rewrites it)"
-    done < <("$cf" --style=file --dry-run --Werror "${files[@]}" 2>&1 |
-             sed -n 's/^\([^:]*\):[0-9]*:[0-9]*: error: .*/\1/p' | uniq)
+    done
+    [ $rc -eq 0 ] || [ -n "$bad" ] || complain "$cf failed: $(printf '%s\n' "$out" | head -3)"
 fi
 
 for f in "${files[@]}"; do
