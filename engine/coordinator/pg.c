@@ -40,9 +40,35 @@ struct ngc_pg_s {
     ngc_totals_t totals; /* their divisors */
 };
 
+/* libpq's reason for refusing a DSN, into buf without what it quotes: its
+ * messages quote the whole URI or the token it choked on, either of which
+ * may hold the password (and quotes of its own). So from the first quote
+ * that is not one of libpq's punctuation marks ("]", "=", ":", "/") to the
+ * last quote, all is left out. */
+static void ngc_pg_dsn_reason(const char *why, char *buf, size_t cap)
+{
+    const char *last = strrchr(why, '"');
+    size_t len = 0;
+    for (const char *p = why; *p != '\0' && *p != '\n' && len + 5 < cap; p++) {
+        if (*p == '"' && p[1] != '\0' && strchr("]=:/", p[1]) != NULL && p[2] == '"') {
+            memcpy(buf + len, p, 3);
+            len += 3;
+            p += 2;
+        } else if (*p == '"' && p < last) {
+            memcpy(buf + len, "\"...\"", 5);
+            len += 5;
+            p = last;
+        } else {
+            buf[len++] = *p;
+        }
+    }
+    buf[len] = '\0';
+}
+
 /* Where a DSN connects (host, port, user, database: never a password), as
- * key=value pairs into buf, for messages. */
-static void ngc_pg_describe_dsn(const char *dsn, char *buf, size_t cap)
+ * key=value pairs into buf, for messages. NGC_ERROR when libpq cannot read
+ * the DSN: buf then holds libpq's reason, without the DSN's text. */
+static int ngc_pg_describe_dsn(const char *dsn, char *buf, size_t cap)
 {
     /* libpq's own parser reads both forms (key=value and URI), so no
      * spelling of a password can slip through: only these keys are shown. */
@@ -50,9 +76,9 @@ static void ngc_pg_describe_dsn(const char *dsn, char *buf, size_t cap)
     char *why = NULL;
     PQconninfoOption *opts = PQconninfoParse(dsn, &why);
     if (opts == NULL) {
-        snprintf(buf, cap, "%s", *dsn ? "a DSN libpq cannot read" : "PG* environment");
+        ngc_pg_dsn_reason(why != NULL ? why : "out of memory", buf, cap);
         PQfreemem(why);
-        return;
+        return NGC_ERROR;
     }
     size_t len = 0;
     buf[0] = '\0';
@@ -68,6 +94,7 @@ static void ngc_pg_describe_dsn(const char *dsn, char *buf, size_t cap)
     if (len == 0)
         snprintf(buf, cap, "PG* environment");
     PQconninfoFree(opts);
+    return NGC_OK;
 }
 
 static void ngc_pg_error(ngc_pg_t *pg, const char *what)
@@ -123,7 +150,13 @@ ngc_pg_t *ngc_pg_connect(const ngc_config_t *cfg)
     if (pg == NULL)
         return NULL;
     pg->cfg = cfg;
-    ngc_pg_describe_dsn(cfg->pg_dsn, pg->dsn_shown, sizeof(pg->dsn_shown));
+    /* A DSN libpq cannot read is not given to PQconnectdb(): its error
+     * message would quote the DSN, password and all. */
+    if (ngc_pg_describe_dsn(cfg->pg_dsn, pg->dsn_shown, sizeof(pg->dsn_shown)) != NGC_OK) {
+        ngc_log_user(0, "PostgreSQL: cannot read the --pg DSN: %s", pg->dsn_shown);
+        ngc_pg_free(pg);
+        return NULL;
+    }
     pg->conn = PQconnectdb(cfg->pg_dsn);
     if (pg->conn == NULL || PQstatus(pg->conn) != CONNECTION_OK) {
         ngc_pg_error(pg, "cannot connect");

@@ -345,7 +345,18 @@ check "password not printed (key=value)" bash -c "! grep -q s3cret '$WORK/ngc.er
 expect_exit "URI with a password in its query" 1 "PostgreSQL \(host=127.0.0.1 port=1 dbname=db\): " \
     --pg "postgresql://127.0.0.1:1/db?password=s3cret" "$WORK/in.tsv"
 check "password not printed (URI query)" bash -c "! grep -q s3cret '$WORK/ngc.err'"
-expect_exit "a DSN libpq cannot read" 1 "PostgreSQL \(a DSN libpq cannot read\): " \
+expect_exit "a DSN libpq cannot read" 1 "PostgreSQL: cannot read the --pg DSN: unterminated quoted string" \
     --pg "host=127.0.0.1 password='s3cret" "$WORK/in.tsv"
 check "password not printed (unreadable DSN)" bash -c "! grep -q s3cret '$WORK/ngc.err'"
+# libpq's reasons quote the URI or the token they stop at: left out.
+expect_exit "unreadable URI: libpq's reason without the URI" 1 \
+    'PostgreSQL: cannot read the --pg DSN: end of string reached when looking for matching "]" in IPv6 host address in URI: "..."$' \
+    --pg 'postgresql://bob:s3cret@[::1/db' "$WORK/in.tsv"
+check "password not printed (unreadable URI)" bash -c "! grep -q s3cret '$WORK/ngc.err'"
+expect_exit "bad percent-encoding in the password" 1 'invalid percent-encoded token: "..."$' \
+    --pg 'postgresql://bob:s3cret%zz@127.0.0.1:1/db' "$WORK/in.tsv"
+check "password not printed (bad percent-encoding)" bash -c "! grep -q s3cret '$WORK/ngc.err'"
+expect_exit "key=value: a password without its key" 1 'missing "=" after "..." in connection info string' \
+    --pg 'host=127.0.0.1 s3cret' "$WORK/in.tsv"
+check "password not printed (no key)" bash -c "! grep -q s3cret '$WORK/ngc.err'"
 finish

@@ -4,7 +4,7 @@ tools/text-bench. Standard library only (smaps_rollup gives the Pss that
 psutil's memory_full_info() would read from the slower full smaps).
 
 As a module: PssSampler(root_pid, interval).start() ... .done.set(); .join();
-then .peak_kb.
+then .peak_kb. tests/e2e/peakmem.py imports it too.
 
 As a command, for shell scripts:
     pss.py --peak-kb FILE [--interval-ms 20] -- COMMAND [ARG...]
@@ -56,6 +56,26 @@ def process_tree(root):
     return tree
 
 
+def descendants(root):
+    """root and its descendants by /proc/PID/task/TID/children: cheap
+    enough for every sample, but blind to orphans (see process_tree)."""
+    tree, todo = set(), [root]
+    while todo:
+        pid = todo.pop()
+        tree.add(pid)
+        try:
+            tids = os.listdir(f'/proc/{pid}/task')
+        except OSError:
+            continue
+        for tid in tids:
+            try:
+                with open(f'/proc/{pid}/task/{tid}/children', 'rb') as f:
+                    todo.extend(int(c) for c in f.read().split() if int(c) not in tree)
+            except (OSError, ValueError):
+                pass
+    return tree
+
+
 def pss_kb(pid):
     try:
         with open(f'/proc/{pid}/smaps_rollup', 'rb') as f:
@@ -85,6 +105,10 @@ class PssSampler(threading.Thread):
         while True:
             if n < TREE_EARLY_SCANS or n % TREE_RESCAN_EVERY == 0:
                 tree = process_tree(self.root) or tree
+            else:
+                # A child born since the last full scan (a respawned worker)
+                # counts from its first sample on.
+                tree |= descendants(self.root)
             self.peak_kb = max(self.peak_kb, sum(pss_kb(p) for p in tree))
             n += 1
             if self.done.wait(self.interval):
