@@ -9,8 +9,8 @@ complain() {
     echo "style: $*"
     status=1
 }
-files=$(git ls-files 'engine/*.[ch]' 'workers/*.[ch]' 'tests/*.c' 'datasets/*.c' 2>/dev/null ||
-        ls engine/*.[ch] workers/*.[ch] tests/*.c datasets/*.c)
+files=$(git ls-files 'engine/*.[ch]' 'workers/*.[ch]' 'tests/*.c' 'datasets/*.[ch]' 2>/dev/null ||
+        ls engine/*.[ch] workers/*.[ch] tests/*.c datasets/gen/*.[ch])
 for f in $files; do
     grep -nE '[[:space:]]+$' "$f" | sed "s|^|$f:|;s|$| trailing whitespace|" | head -3 | while read -r l; do echo "style: $l"; done
     grep -qE '[[:space:]]+$' "$f" && status=1
