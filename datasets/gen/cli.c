@@ -18,8 +18,6 @@ static const char *const ngc_gen_bad_names[NGC_GEN_BAD_KINDS] = {
     "fields", "number", "negative", "year", "long"
 };
 
-/* ---- command line */
-
 static void
 ngc_gen_usage(FILE *f)
 {

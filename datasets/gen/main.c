@@ -6,6 +6,10 @@
  * options (--size --vocab --order --zipf --pos-share --utf8-share); rendering
  * options (--format --gzip --crlf --no-final-newline --malformed) never change
  * them, so every rendering of one data set has the same per-ngram totals.
+ *
+ * main.c: opens the output files, runs one pass (ngram.h or text.h), then
+ * the totals, and renames the files; the only exit. gen/README.md says what
+ * each module does.
  */
 
 #include "datasets/gen/cli.h"

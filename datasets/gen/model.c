@@ -43,22 +43,6 @@ ngc_gen_params(const ngc_gen_t *g, uint32_t rank, ngc_gen_params_t *p)
     p->state = st;
 }
 
-uint32_t
-ngc_gen_nlines(double k, const ngc_gen_params_t *p)
-{
-    double y = k * p->x;
-    uint32_t n = y >= (double) NGC_GEN_NYEARS ? NGC_GEN_NYEARS
-                                              : (uint32_t) (y + 0.5);
-
-    if (n < 1) {
-        n = 1;
-    }
-    if (n > p->total) {
-        n = (uint32_t) p->total;
-    }
-    return n;
-}
-
 /*
  * Fills ln with n lines: distinct ascending years, match >= volume >= 1,
  * matches summing to about p->total, weighted toward recent years.

@@ -11,7 +11,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-int
+/* appends s (n bytes) with its rank; *off gets its offset, never 0 */
+static int
 ngc_gen_arena_add(ngc_gen_arena_t *a, const char *s, size_t n, uint32_t rank,
     size_t *off)
 {

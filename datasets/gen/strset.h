@@ -21,11 +21,6 @@ typedef struct {
     size_t mask;
 } ngc_gen_set_t;
 
-/* appends s (n bytes) with its rank; *off gets the string's offset (never
- * 0). NGC_GEN_OK or NGC_GEN_ERROR (out of memory) */
-int ngc_gen_arena_add(ngc_gen_arena_t *a, const char *s, size_t n, uint32_t rank,
-    size_t *off);
-
 /* a 64-bit hash of s[0..n) that is the same on every machine */
 uint64_t ngc_gen_hash(const char *s, size_t n);
 
