@@ -2,7 +2,7 @@
  * log.h: ngram-gen's messages on stderr ("ngram-gen: ..."), one write(2)
  * per line, and the return codes, allocation and assertion that report
  * through them. The generator does not link the engine library, so its
- * return codes carry its own prefix rather than engine/ngc.h's NGC_OK.
+ * return codes carry its own prefix rather than engine/base/ngc.h's NGC_OK.
  */
 
 #ifndef NGC_DATASETS_GEN_LOG_H

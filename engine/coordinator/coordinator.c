@@ -15,6 +15,10 @@
  * A worker that dies with several tasks in flight can't say which one killed
  * it: all of them are retried, each alone on an idle worker, so only the
  * guilty task fails again and runs into --max-retries.
+ *
+ * Which task goes where, and when a phase ends, is decided by the scheduler
+ * core (sched.h); this file turns channel, signal and timer events into its
+ * events and carries out its actions (ngc_coord_act).
  */
 #include "engine/base/ngc.h"
 #include "engine/coordinator/coordinator.h"
@@ -24,12 +28,12 @@
 #include "engine/base/log.h"
 #include "engine/coordinator/progress.h"
 #include "engine/reduce/ranges.h"
+#include "engine/coordinator/sched.h"
 
 #include <errno.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdlib.h>
-#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -48,9 +52,6 @@ typedef struct {
     ngc_coord_t *co;
     unsigned slot;
     ngc_channel_t *ch;
-    bool ready;           /* HELLO received */
-    bool solo;            /* running a retried task: nothing else meanwhile */
-    unsigned inflight;
     uint64_t last_beats;  /* the worker's finished-job counter when last seen */
     double last_change;   /* monotonic seconds when it last changed */
 } ngc_cworker_t;
@@ -60,22 +61,8 @@ typedef struct {
     ngc_msg_sample_t s;
 } ngc_csample_t;
 
-typedef struct {
-    ngc_task_state_t state;
-    uint32_t attempts;
-    uint32_t worker;
-} ngc_part_task_t;
-
 /* Signals that stop the run cleanly; see ngc_coord_signal_name. */
 static const int ngc_coord_stop_signals[] = {SIGINT, SIGTERM, SIGHUP, SIGUSR1, SIGUSR2};
-
-typedef enum {
-    NGC_PHASE_MAP,
-    NGC_PHASE_SORT,
-    NGC_PHASE_LOAD,
-    NGC_PHASE_FORMAT,
-    NGC_PHASE_STOP
-} ngc_phase_t;
 
 struct ngc_coord_s {
     const ngc_config_t *cfg;
@@ -88,27 +75,19 @@ struct ngc_coord_s {
     ngc_cworker_t workers[NGC_MAX_WORKERS];
     struct event *sig_stop[NGC_NELEMS(ngc_coord_stop_signals)], *sig_chld, *tick;
     ngc_progress_t *progress;
-    ngc_phase_t phase;
-    uint32_t next_task;        /* no task before it is pending for the first time */
-    uint32_t *retry;           /* tasks waiting for another attempt */
-    uint32_t nretry;
-    uint32_t map_done;
-    ngc_part_task_t part_tasks[NGC_PART_TASKS]; /* the sort phase's, then the load phase's */
-    ngc_part_task_t *ptasks;   /* the phase's tasks after the map phase: part_tasks, */
-    uint32_t nptasks;          /* or fmt_tasks */
-    uint32_t part_done;
+    ngc_sched_t *sched;        /* every phase's tasks, and what to do next */
+    ngc_sched_phase_t phase;   /* the phase being timed: the scheduler's */
     ngc_output_t *out;         /* the output, which the workers may format */
     ngc_ranges_t *ranges;      /* the format phase's plan and windows */
-    ngc_part_task_t *fmt_tasks;
-    bool failing;              /* stop dispatching; drain, then stop */
+    bool formatted;            /* every range is done */
+    bool failed;               /* a failure is recorded below: the first is reported */
     bool failure_is_task;      /* failure below comes from a task */
     uint32_t fail_task;        /* earliest failed task */
     ngc_msg_failed_t fail;
     char fail_text[1200];      /* a failure not tied to a task */
     int signo;
     double phase_t0;           /* when the current phase began; 0 before the run */
-    double phase_secs[NGC_PHASE_STOP]; /* each phase's wall time so far */
-    uint64_t retries;
+    double phase_secs[NGC_SCHED_STOP]; /* each phase's wall time so far */
     ngc_coord_totals_t totals;
     ngc_csample_t *samples;
     size_t nsamples, samples_cap;
@@ -128,10 +107,10 @@ const char *ngc_coord_file_name(const ngc_plan_t *plan, uint32_t file_id)
 }
 
 /* Enters phase p, timing the one that ends (--stats=json). */
-static void ngc_coord_enter(ngc_coord_t *co, ngc_phase_t p)
+static void ngc_coord_enter(ngc_coord_t *co, ngc_sched_phase_t p)
 {
     double now = ngc_coord_now();
-    if (co->phase != NGC_PHASE_STOP && co->phase_t0 > 0)
+    if (co->phase != NGC_SCHED_STOP && co->phase_t0 > 0)
         co->phase_secs[co->phase] += now - co->phase_t0;
     co->phase = p;
     co->phase_t0 = now;
@@ -142,21 +121,13 @@ void ngc_coord_timings(const ngc_coord_t *co, double secs[4])
     for (int i = 0; i < 4; i++)
         secs[i] = co->phase_secs[i];
     /* A phase cut short by a failure or signal: up to now. */
-    if (co->phase != NGC_PHASE_STOP && co->phase_t0 > 0)
+    if (co->phase != NGC_SCHED_STOP && co->phase_t0 > 0)
         secs[co->phase] += ngc_coord_now() - co->phase_t0;
-}
-
-static unsigned ngc_coord_alive(const ngc_coord_t *co)
-{
-    unsigned n = 0;
-    for (unsigned i = 0; i < co->procs->n; i++)
-        n += co->procs->proc[i].pid > 0 && !co->procs->proc[i].exited;
-    return n;
 }
 
 static void ngc_coord_stop_workers(ngc_coord_t *co)
 {
-    ngc_coord_enter(co, NGC_PHASE_STOP);
+    ngc_coord_enter(co, NGC_SCHED_STOP);
     ngc_msg_t stop = {.type = NGC_MSG_STOP};
     for (unsigned i = 0; i < co->cfg->processes; i++)
         if (co->workers[i].ch != NULL)
@@ -169,26 +140,20 @@ static void ngc_coord_fail_general(ngc_coord_t *co, const char *fmt, ...)
 static void ngc_coord_fail_general(ngc_coord_t *co, const char *fmt, ...)
 {
     /* The first failure is the one reported. */
-    if (!co->failing) {
+    if (!co->failed) {
         va_list ap;
         va_start(ap, fmt);
         vsnprintf(co->fail_text, sizeof(co->fail_text), fmt, ap);
         va_end(ap);
         co->failure_is_task = false;
     }
-    co->failing = true;
-}
-
-static unsigned ngc_coord_inflight(const ngc_coord_t *co)
-{
-    unsigned n = 0;
-    for (unsigned i = 0; i < co->cfg->processes; i++)
-        n += co->workers[i].inflight;
-    return n;
+    co->failed = true;
+    ngc_sched_fail(co->sched);
 }
 
 static void ngc_coord_on_msg(ngc_channel_t *ch, const ngc_msg_t *msg, void *arg);
 static void ngc_coord_on_close(ngc_channel_t *ch, const char *why, void *arg);
+static void ngc_coord_act(ngc_coord_t *co, const char *how);
 
 /* Gives slot a channel to its (new) process. */
 static int ngc_coord_attach(ngc_coord_t *co, unsigned slot)
@@ -196,42 +161,58 @@ static int ngc_coord_attach(ngc_coord_t *co, unsigned slot)
     ngc_cworker_t *w = &co->workers[slot];
     w->co = co;
     w->slot = slot;
-    w->ready = false;
-    w->solo = false;
-    w->inflight = 0;
     w->last_change = ngc_coord_now();
-    w->ch = ngc_channel_new(co->base, co->procs->proc[slot].fd, ngc_coord_on_msg,
-                            ngc_coord_on_close, w);
-    if (w->ch == NULL)
+    int fd = ngc_proc_take_fd(co->procs, slot);
+    w->ch = ngc_channel_new(co->base, fd, ngc_coord_on_msg, ngc_coord_on_close, w);
+    if (w->ch == NULL) {
+        close(fd); /* the worker sees EOF and exits */
         return NGC_ERROR;
-    co->procs->proc[slot].fd = -1; /* the channel owns it now */
+    }
     return NGC_OK;
 }
 
-/* Puts a task of a lost worker back in line (true), or fails the job. The
- * task's own line is for -v; ngc_coord_lose says it in one line without. */
-static bool ngc_coord_requeue(ngc_coord_t *co, uint32_t id, const char *how)
+/* The scheduler's processes are the table's: a reaped child is gone. */
+static void ngc_coord_reaped(ngc_coord_t *co)
 {
-    ngc_task_t *t = &co->plan->tasks[id];
-    char what[NGC_MSG_PATH_MAX + 64];
-    ngc_plan_describe(co->plan, id, what, sizeof(what));
-    t->attempts++;
-    t->state = NGC_TASK_PENDING;
-    if (!ngc_plan_retriable(co->plan, id)) {
-        ngc_coord_fail_general(co, "task %u (%s) cannot be retried, its input is consumed: %s",
-                               id, what, how);
-    } else if (t->attempts > co->cfg->max_retries) {
-        ngc_coord_fail_general(co, "task %u (%s) failed %u times (--max-retries %u); last: %s",
-                               id, what, t->attempts, co->cfg->max_retries, how);
-    } else {
-        if (ngc_log_enabled(NGC_LOG_INFO))
-            ngc_log_warn(0, "%s; retrying task %u (%s), attempt %u of %u", how, id, what,
-                         t->attempts + 1, co->cfg->max_retries + 1);
-        co->retry[co->nretry++] = id;
-        co->retries++;
-        return true;
+    for (unsigned i = 0; i < co->cfg->processes; i++)
+        if (ngc_proc_exited(co->procs, i))
+            ngc_sched_worker_exited(co->sched, i);
+}
+
+/* What a task is called in messages: "task 3 ('f' bytes 0-1023)" for the map
+ * phase, "sort task 3" for the others (the map phase's also with -v). */
+static const char *ngc_coord_phase_name(ngc_sched_phase_t phase)
+{
+    return phase == NGC_SCHED_LOAD ? "load" : phase == NGC_SCHED_FORMAT ? "format" : "sort";
+}
+
+/* A lost task went back to the queue (RETRY) or made the job fail
+ * (GIVE_UP); how says what happened to its worker. The task's own line is
+ * for -v; ngc_coord_lose says it in one line without. */
+static void ngc_coord_requeued(ngc_coord_t *co, const ngc_sched_action_t *a, const char *how)
+{
+    ngc_assert(how != NULL); /* only ngc_coord_lose's events requeue */
+    unsigned max = co->cfg->max_retries;
+    if (a->phase != NGC_SCHED_MAP) {
+        const char *kind = ngc_coord_phase_name(a->phase);
+        if (a->type == NGC_SCHED_GIVE_UP)
+            ngc_coord_fail_general(co, "%s task %u failed %u times; last: %s", kind, a->task,
+                                   a->attempt, how);
+        else if (ngc_log_enabled(NGC_LOG_INFO))
+            ngc_log_warn(0, "%s; retrying %s task %u", how, kind, a->task);
+        return;
     }
-    return false;
+    char what[NGC_MSG_PATH_MAX + 64];
+    ngc_plan_describe(co->plan, a->task, what, sizeof(what));
+    if (a->type == NGC_SCHED_GIVE_UP && a->once)
+        ngc_coord_fail_general(co, "task %u (%s) cannot be retried, its input is consumed: %s",
+                               a->task, what, how);
+    else if (a->type == NGC_SCHED_GIVE_UP)
+        ngc_coord_fail_general(co, "task %u (%s) failed %u times (--max-retries %u); last: %s",
+                               a->task, what, a->attempt, max, how);
+    else if (ngc_log_enabled(NGC_LOG_INFO))
+        ngc_log_warn(0, "%s; retrying task %u (%s), attempt %u of %u", how, a->task, what,
+                     a->attempt, max + 1);
 }
 
 /*
@@ -241,69 +222,77 @@ static bool ngc_coord_requeue(ngc_coord_t *co, uint32_t id, const char *how)
 static void ngc_coord_lose(ngc_coord_t *co, unsigned slot, const char *why)
 {
     ngc_cworker_t *w = &co->workers[slot];
-    ngc_proc_t *p = &co->procs->proc[slot];
     ngc_channel_free(w->ch);
     w->ch = NULL;
-    if (p->pid > 0 && !p->exited) {
-        kill(p->pid, SIGKILL);
-        int status;
-        while (waitpid(p->pid, &status, 0) < 0 && errno == EINTR)
-            ;
-        p->exited = true;
-        p->status = status;
+    ngc_proc_kill(co->procs, slot);
+    ngc_sched_worker_exited(co->sched, slot);
+    if (ngc_sched_stopping(co->sched) || co->signo) {
+        ngc_sched_worker_closed(co->sched, slot);
+        return;
     }
     char how[256], status_text[96];
-    ngc_proc_describe(p->status, status_text, sizeof(status_text));
-    snprintf(how, sizeof(how), "worker %u (pid %ld) %s%s%s", slot, (long)p->pid, why,
-             *why ? ", " : "", status_text);
-    if (co->phase == NGC_PHASE_STOP || co->signo)
-        return;
-    unsigned lost = 0, retried = 0;
-    for (uint32_t id = 0; id < co->plan->ntasks && lost < w->inflight; id++) {
-        ngc_task_t *t = &co->plan->tasks[id];
-        if (t->state == NGC_TASK_RUNNING && t->worker == slot) {
-            retried += ngc_coord_requeue(co, id, how);
-            lost++;
-        }
-    }
-    for (unsigned k = 0; k < co->nptasks; k++) {
-        ngc_part_task_t *s = &co->ptasks[k];
-        if (s->state == NGC_TASK_RUNNING && s->worker == slot) {
-            s->state = NGC_TASK_PENDING;
-            const char *kind = co->phase == NGC_PHASE_LOAD     ? "load"
-                               : co->phase == NGC_PHASE_FORMAT ? "format"
-                                                               : "sort";
-            if (++s->attempts > co->cfg->max_retries)
-                ngc_coord_fail_general(co, "%s task %u failed %u times; last: %s", kind, k,
-                                       s->attempts, how);
-            else if (ngc_log_enabled(NGC_LOG_INFO))
-                ngc_log_warn(0, "%s; retrying %s task %u", how, kind, k);
-            else
-                retried++;
-        }
-    }
-    if (retried > 0 && !co->failing && !ngc_log_enabled(NGC_LOG_INFO)) {
+    ngc_proc_describe(ngc_proc_status(co->procs, slot), status_text, sizeof(status_text));
+    snprintf(how, sizeof(how), "worker %u (pid %ld) %s%s%s", slot,
+             (long)ngc_proc_pid(co->procs, slot), why, *why ? ", " : "", status_text);
+    unsigned lost, retried;
+    ngc_sched_worker_lost(co->sched, slot, &lost, &retried);
+    /* The retries' lines (-v), a give-up, the replacement, what comes next. */
+    ngc_coord_act(co, how);
+    bool failing = ngc_sched_failing(co->sched);
+    if (retried > 0 && !failing && !ngc_log_enabled(NGC_LOG_INFO)) {
         if (co->progress)
             ngc_progress_clear(co->progress);
         ngc_log_user(0, "worker %u %s%s%s; its %u task%s retried (-v tells more)", slot, why,
                      *why ? ", " : "", status_text, retried,
                      retried == 1 ? " was" : "s were");
     }
-    if (lost == 0 && w->inflight == 0 && !co->failing)
+    if (lost == 0 && !failing)
         ngc_log_warn(0, "%s while idle; replacing it", how);
-    w->inflight = 0;
-    w->solo = false;
-    if (co->failing)
-        return;
-    if (ngc_proc_spawn(co->procs, slot, co->spawn_fn, co->spawn_arg) != NGC_OK ||
-        ngc_coord_attach(co, slot) != NGC_OK)
-        ngc_coord_fail_general(co, "cannot start a replacement for worker %u", slot);
 }
 
-static void ngc_coord_send_task(ngc_coord_t *co, ngc_cworker_t *w, const ngc_msg_task_t *t)
+static void ngc_coord_respawn(ngc_coord_t *co, unsigned slot)
 {
+    if (ngc_proc_spawn(co->procs, slot, co->spawn_fn, co->spawn_arg) != NGC_OK) {
+        ngc_coord_fail_general(co, "cannot start a replacement for worker %u", slot);
+        return;
+    }
+    ngc_sched_worker_started(co->sched, slot);
+    if (ngc_coord_attach(co, slot) != NGC_OK) {
+        ngc_sched_worker_closed(co->sched, slot);
+        ngc_coord_fail_general(co, "cannot start a replacement for worker %u", slot);
+    }
+}
+
+/* The TASK message of a SEND. */
+static void ngc_coord_task_msg(ngc_coord_t *co, const ngc_sched_action_t *a, ngc_msg_task_t *t)
+{
+    if (a->phase == NGC_SCHED_MAP) {
+        ngc_plan_task_msg(co->plan, a->task, a->attempt, t);
+        return;
+    }
+    memset(t, 0, offsetof(ngc_msg_task_t, path));
+    t->task_id = a->task;
+    t->attempt = a->attempt;
+    if (a->phase == NGC_SCHED_FORMAT) {
+        /* Range k; the plan and the windows are in the memfd. */
+        t->kind = NGC_TASK_FORMAT;
+        t->offset = a->task;
+        t->length = ngc_sched_ntasks(co->sched);
+        t->flags = NGC_TASK_FD;
+    } else {
+        t->kind = a->phase == NGC_SCHED_LOAD ? NGC_TASK_LOAD : NGC_TASK_SORT;
+        t->offset = (uint64_t)a->task * NGC_PART_TASK_PARTS;
+        t->length = NGC_PART_TASK_PARTS;
+    }
+    t->path[0] = '\0';
+}
+
+static void ngc_coord_send_task(ngc_coord_t *co, const ngc_sched_action_t *a)
+{
+    ngc_cworker_t *w = &co->workers[a->worker];
     ngc_msg_t msg = {.type = NGC_MSG_TASK};
-    msg.u.task = *t;
+    ngc_msg_task_t *t = &msg.u.task;
+    ngc_coord_task_msg(co, a, t);
     int rc;
     if (t->flags & NGC_TASK_FD) {
         /* The input itself goes with the task; the channel closes our copy
@@ -317,6 +306,7 @@ static void ngc_coord_send_task(ngc_coord_t *co, ngc_cworker_t *w, const ngc_msg
                 ngc_plan_describe(co->plan, t->task_id, what, sizeof(what));
             ngc_coord_fail_general(co, "cannot pass %s to worker %u: %s", what, w->slot,
                                    strerror(err));
+            ngc_sched_send_failed(co->sched, a->worker, a->task);
             return;
         }
         rc = ngc_channel_send_fd(w->ch, &msg, fd);
@@ -325,56 +315,8 @@ static void ngc_coord_send_task(ngc_coord_t *co, ngc_cworker_t *w, const ngc_msg
     }
     if (rc != NGC_OK) {
         ngc_coord_fail_general(co, "cannot send a task to worker %u", w->slot);
-        return;
+        ngc_sched_send_failed(co->sched, a->worker, a->task);
     }
-    w->inflight++;
-}
-
-/* The next task for worker w, or false when none is ready. Retried tasks
- * go only to idle workers, which then take nothing else until done. */
-static bool ngc_coord_next(ngc_coord_t *co, ngc_cworker_t *w, ngc_msg_task_t *t)
-{
-    if (w->solo)
-        return false;
-    if (co->phase == NGC_PHASE_MAP) {
-        uint32_t id;
-        if (co->nretry > 0 && w->inflight == 0)
-            id = co->retry[--co->nretry];
-        else if (co->next_task < co->plan->ntasks)
-            id = co->next_task++;
-        else
-            return false;
-        ngc_plan_task_msg(co->plan, id, t);
-        co->plan->tasks[id].state = NGC_TASK_RUNNING;
-        co->plan->tasks[id].worker = w->slot;
-        w->solo = co->plan->tasks[id].attempts > 0;
-        return true;
-    }
-    for (unsigned k = 0; k < co->nptasks; k++) {
-        ngc_part_task_t *s = &co->ptasks[k];
-        if (s->state != NGC_TASK_PENDING || (s->attempts > 0 && w->inflight > 0))
-            continue;
-        w->solo = s->attempts > 0;
-        memset(t, 0, offsetof(ngc_msg_task_t, path));
-        t->task_id = k;
-        t->attempt = s->attempts + 1;
-        if (co->phase == NGC_PHASE_FORMAT) {
-            /* Range k; the plan and the windows are in the memfd. */
-            t->kind = NGC_TASK_FORMAT;
-            t->offset = k;
-            t->length = co->nptasks;
-            t->flags = NGC_TASK_FD;
-        } else {
-            t->kind = co->phase == NGC_PHASE_LOAD ? NGC_TASK_LOAD : NGC_TASK_SORT;
-            t->offset = (uint64_t)k * NGC_PART_TASK_PARTS;
-            t->length = NGC_PART_TASK_PARTS;
-        }
-        t->path[0] = '\0';
-        s->state = NGC_TASK_RUNNING;
-        s->worker = w->slot;
-        return true;
-    }
-    return false;
 }
 
 /*
@@ -384,24 +326,25 @@ static bool ngc_coord_next(ngc_coord_t *co, ngc_cworker_t *w, ngc_msg_task_t *t)
  * (ngc_coord_write_ready, then main). A spilled partition's result is on disk, in runs that only the
  * serial output reads. NGRAM_TEST_OUTPUT=serial keeps every output on the
  * serial path, =parallel takes any output that can go parallel however
- * small: for tests comparing the two.
+ * small: for tests comparing the two. Returns the number of ranges, 0 for
+ * none.
  */
-static void ngc_coord_plan_format(ngc_coord_t *co)
+static uint32_t ngc_coord_plan_format(ngc_coord_t *co)
 {
     const char *force = getenv("NGRAM_TEST_OUTPUT");
     if (co->out == NULL || (force != NULL && strcmp(force, "serial") == 0))
-        return;
+        return 0;
     const ngc_counters_t *c = ngc_shm_counters(co->shm);
     uint64_t total = 0;
     for (unsigned p = 0; p < NGC_COUNTERS_PARTS; p++)
         if (ngc_counters_finals(c, p) > 0)
-            return;
+            return 0;
     for (unsigned p = 0; p < NGC_COUNTERS_PARTS; p++)
         total += ngc_counters_sorted(c, p);
     uint64_t top = co->cfg->top, lines = top > 0 && top < total ? top : total;
     bool forced = force != NULL && strcmp(force, "parallel") == 0;
     if (lines == 0 || (lines < NGC_FORMAT_MIN_LINES && !forced))
-        return;
+        return 0;
     /* --top keeps the first ranges only: cut finer, so enough are left. */
     uint64_t k = (uint64_t)NGC_FORMAT_RANGES_PER_THREAD * co->cfg->processes * co->cfg->threads;
     k *= (total + lines - 1) / lines;
@@ -411,76 +354,87 @@ static void ngc_coord_plan_format(ngc_coord_t *co)
     co->ranges = ngc_ranges_new(c, ngc_counters_order_of(co->cfg), top, (unsigned)k,
                                 ngc_output_gzip(co->out), ngc_output_line_format(co->out), err,
                                 sizeof(err));
-    if (co->ranges != NULL)
-        co->fmt_tasks = calloc(ngc_ranges_count(co->ranges), sizeof(*co->fmt_tasks));
-    if (co->fmt_tasks == NULL) {
+    if (co->ranges == NULL ||
+        ngc_sched_begin(co->sched, NGC_SCHED_FORMAT, ngc_ranges_count(co->ranges)) != NGC_OK) {
         ngc_log_warn(0, "%s; formatting the output in one process",
                      co->ranges != NULL ? "out of memory" : err);
         ngc_ranges_free(co->ranges);
         co->ranges = NULL;
-        return;
+        return 0;
     }
-    ngc_coord_enter(co, NGC_PHASE_FORMAT);
-    co->ptasks = co->fmt_tasks;
-    co->nptasks = ngc_ranges_count(co->ranges);
-    co->part_done = 0;
+    return ngc_ranges_count(co->ranges);
 }
 
 static void ngc_coord_draw(ngc_coord_t *co);
 
-/* Decides what happens next; called after every event. */
+/* Every task of phase is done: starts the next phase, or stops. */
+static void ngc_coord_phase_done(ngc_coord_t *co, ngc_sched_phase_t phase)
+{
+    ngc_sched_phase_t next = NGC_SCHED_STOP;
+    if (phase == NGC_SCHED_MAP) {
+        ngc_log_info("map phase done: %u tasks", co->plan->ntasks);
+        next = NGC_SCHED_SORT;
+    } else if (phase == NGC_SCHED_SORT) {
+        ngc_log_info("sort phase done: %u partitions", NGC_COUNTERS_PARTS);
+        /* With --pg the same partitions again, now COPYed to PostgreSQL. */
+        if (co->cfg->pg_dsn != NULL)
+            next = NGC_SCHED_LOAD;
+        else if (ngc_coord_plan_format(co) > 0)
+            next = NGC_SCHED_FORMAT; /* begun by ngc_coord_plan_format */
+    } else if (phase == NGC_SCHED_LOAD) {
+        ngc_log_info("load phase done");
+    } else if (phase == NGC_SCHED_FORMAT) {
+        ngc_log_info("format phase done: %u ranges", ngc_sched_ntasks(co->sched));
+        co->formatted = true;
+    }
+    if ((next == NGC_SCHED_SORT || next == NGC_SCHED_LOAD) &&
+        ngc_sched_begin(co->sched, next, NGC_PART_TASKS) != NGC_OK) {
+        ngc_coord_fail_general(co, "cannot set up the %s phase", ngc_coord_phase_name(next));
+        return;
+    }
+    if (next == NGC_SCHED_STOP) {
+        ngc_sched_begin(co->sched, NGC_SCHED_STOP, 0);
+        return;
+    }
+    ngc_coord_enter(co, next);
+    ngc_coord_draw(co); /* a new phase shows at once, however short */
+}
+
+/*
+ * Carries out the scheduler's actions until it has none; called after every
+ * event. how describes a lost worker, for the retries its loss queued.
+ */
+static void ngc_coord_act(ngc_coord_t *co, const char *how)
+{
+    ngc_sched_action_t a;
+    while (ngc_sched_next(co->sched, &a)) {
+        switch (a.type) {
+        case NGC_SCHED_SEND:
+            ngc_coord_send_task(co, &a);
+            break;
+        case NGC_SCHED_RETRY:
+        case NGC_SCHED_GIVE_UP:
+            ngc_coord_requeued(co, &a, how);
+            break;
+        case NGC_SCHED_RESPAWN:
+            ngc_coord_respawn(co, a.worker);
+            break;
+        case NGC_SCHED_PHASE_DONE:
+            ngc_coord_phase_done(co, a.phase);
+            break;
+        case NGC_SCHED_STOP_WORKERS:
+            ngc_coord_stop_workers(co);
+            break;
+        case NGC_SCHED_FINISH:
+            event_base_loopbreak(co->base);
+            break;
+        }
+    }
+}
+
 static void ngc_coord_step(ngc_coord_t *co)
 {
-    if (co->phase == NGC_PHASE_STOP) {
-        if (ngc_coord_alive(co) == 0)
-            event_base_loopbreak(co->base);
-        return;
-    }
-    if (co->failing || co->signo) {
-        /* On failure, drain the tasks in flight first: see the file comment. */
-        if (co->signo || ngc_coord_inflight(co) == 0) {
-            ngc_coord_stop_workers(co);
-            ngc_coord_step(co);
-        }
-        return;
-    }
-    ngc_phase_t before = co->phase;
-    if (co->phase == NGC_PHASE_MAP && co->map_done == co->plan->ntasks) {
-        ngc_coord_enter(co, NGC_PHASE_SORT);
-        co->ptasks = co->part_tasks;
-        co->nptasks = NGC_PART_TASKS;
-        ngc_log_info("map phase done: %u tasks", co->plan->ntasks);
-    }
-    if (co->phase == NGC_PHASE_SORT && co->part_done == co->nptasks) {
-        ngc_log_info("sort phase done: %u partitions", NGC_COUNTERS_PARTS);
-        if (co->cfg->pg_dsn != NULL) {
-            /* The same partitions again, now COPYed to PostgreSQL. */
-            ngc_coord_enter(co, NGC_PHASE_LOAD);
-            memset(co->part_tasks, 0, sizeof(co->part_tasks));
-            co->part_done = 0;
-        } else {
-            ngc_coord_plan_format(co);
-        }
-    }
-    /* A new phase shows at once, however short. */
-    if (co->phase != before)
-        ngc_coord_draw(co);
-    if (co->phase != NGC_PHASE_MAP && co->part_done == co->nptasks) {
-        if (co->phase == NGC_PHASE_LOAD)
-            ngc_log_info("load phase done");
-        if (co->phase == NGC_PHASE_FORMAT)
-            ngc_log_info("format phase done: %u ranges", co->nptasks);
-        ngc_coord_stop_workers(co);
-        ngc_coord_step(co);
-        return;
-    }
-    for (unsigned i = 0; i < co->cfg->processes; i++) {
-        ngc_cworker_t *w = &co->workers[i];
-        ngc_msg_task_t t;
-        while (w->ch != NULL && w->ready && w->inflight < co->cfg->threads &&
-               ngc_coord_next(co, w, &t))
-            ngc_coord_send_task(co, w, &t);
-    }
+    ngc_coord_act(co, NULL);
 }
 
 static void ngc_coord_add_samples(ngc_coord_t *co, const ngc_msg_done_t *d)
@@ -500,33 +454,24 @@ static void ngc_coord_add_samples(ngc_coord_t *co, const ngc_msg_done_t *d)
 
 static void ngc_coord_on_done(ngc_coord_t *co, ngc_cworker_t *w, const ngc_msg_done_t *d)
 {
-    if (co->phase != NGC_PHASE_MAP) {
-        ngc_part_task_t *s = d->task_id < co->nptasks ? &co->ptasks[d->task_id] : NULL;
-        if (s == NULL || s->state != NGC_TASK_RUNNING || s->worker != w->slot) {
-            ngc_coord_lose(co, w->slot, "reported a task of this phase it was not running");
-            return;
-        }
-        if (co->phase == NGC_PHASE_FORMAT &&
-            !ngc_ranges_done(co->ranges, d->task_id, d->bytes, d->lines)) {
-            ngc_coord_lose(co, w->slot, "reported an output range it cannot have written");
-            return;
-        }
-        s->state = NGC_TASK_DONE;
-        w->inflight--;
-        w->solo = false;
-        co->part_done++;
+    ngc_sched_phase_t phase = ngc_sched_phase(co->sched);
+    if (!ngc_sched_runs(co->sched, w->slot, d->task_id)) {
+        ngc_coord_lose(co, w->slot, phase == NGC_SCHED_MAP
+                                        ? "reported a task it was not running"
+                                        : "reported a task of this phase it was not running");
         return;
     }
-    ngc_task_t *t = d->task_id < co->plan->ntasks ? &co->plan->tasks[d->task_id] : NULL;
-    if (t == NULL || t->state != NGC_TASK_RUNNING || t->worker != w->slot) {
-        ngc_coord_lose(co, w->slot, "reported a task it was not running");
+    if (phase == NGC_SCHED_FORMAT &&
+        !ngc_ranges_done(co->ranges, d->task_id, d->bytes, d->lines)) {
+        ngc_coord_lose(co, w->slot, "reported an output range it cannot have written");
         return;
     }
-    w->inflight--;
-    w->solo = false;
-    t->state = NGC_TASK_DONE;
+    ngc_sched_task_done(co->sched, w->slot, d->task_id);
+    if (phase != NGC_SCHED_MAP)
+        return;
+    ngc_task_t *t = &co->plan->tasks[d->task_id];
+    t->counted = true;
     t->lines = d->lines;
-    co->map_done++;
     co->totals.lines += d->lines;
     co->totals.malformed += d->malformed;
     co->totals.filtered += d->filtered;
@@ -557,7 +502,8 @@ static void ngc_coord_on_done(ngc_coord_t *co, ngc_cworker_t *w, const ngc_msg_d
  */
 static void ngc_coord_write_ready(ngc_coord_t *co)
 {
-    if (co->phase != NGC_PHASE_FORMAT || co->failing || co->signo ||
+    if (ngc_sched_phase(co->sched) != NGC_SCHED_FORMAT || ngc_sched_failing(co->sched) ||
+        co->signo ||
         ngc_output_may_stall(co->out))
         return;
     if (ngc_ranges_write(co->ranges, co->out) != NGC_OK) {
@@ -577,23 +523,21 @@ static void ngc_coord_on_msg(ngc_channel_t *ch, const ngc_msg_t *msg, void *arg)
             ngc_coord_lose(co, w->slot, "introduced itself with another slot");
             break;
         }
-        w->ready = true;
+        ngc_sched_worker_ready(co->sched, w->slot);
         break;
     case NGC_MSG_DONE:
         ngc_coord_on_done(co, w, &msg->u.done);
         break;
     case NGC_MSG_FAILED: {
         const ngc_msg_failed_t *f = &msg->u.failed;
-        if (w->inflight > 0)
-            w->inflight--;
-        if (co->phase != NGC_PHASE_MAP) {
+        bool map = ngc_sched_phase(co->sched) == NGC_SCHED_MAP;
+        ngc_sched_task_failed(co->sched, w->slot, f->task_id); /* not to be retried */
+        if (!map) {
             ngc_coord_fail_general(co, "worker %u: %s", w->slot, f->text);
             break;
         }
-        if (f->task_id < co->plan->ntasks)
-            co->plan->tasks[f->task_id].state = NGC_TASK_DONE; /* not to be retried */
-        if (!co->failing || (co->failure_is_task && f->task_id < co->fail_task)) {
-            co->failing = true;
+        if (!co->failed || (co->failure_is_task && f->task_id < co->fail_task)) {
+            co->failed = true;
             co->failure_is_task = true;
             co->fail_task = f->task_id;
             co->fail = *f;
@@ -618,9 +562,10 @@ static void ngc_coord_on_close(ngc_channel_t *ch, const char *why, void *arg)
         snprintf(text, sizeof(text), "broke the protocol (%s)", why);
     else
         snprintf(text, sizeof(text), "died");
-    if (co->phase == NGC_PHASE_STOP || co->signo) {
+    if (ngc_sched_stopping(co->sched) || co->signo) {
         ngc_channel_free(w->ch); /* a stopping worker closes its end */
         w->ch = NULL;
+        ngc_sched_worker_closed(co->sched, w->slot);
     } else {
         ngc_coord_lose(co, w->slot, text);
     }
@@ -635,11 +580,14 @@ static void ngc_coord_on_signal(evutil_socket_t sig, short what, void *arg)
         /* Reaping records how a worker ended; its loss is handled at the EOF
          * that follows on its channel, after any message it sent last. */
         ngc_proc_reap(co->procs);
+        ngc_coord_reaped(co);
     } else if (co->signo && sig == SIGINT) {
         /* A second ^C: stop now. */
         ngc_proc_kill_all(co->procs);
+        ngc_coord_reaped(co);
     } else {
         co->signo = (int)sig;
+        ngc_sched_interrupt(co->sched);
         if (co->progress)
             ngc_progress_clear(co->progress);
     }
@@ -650,30 +598,30 @@ static void ngc_coord_on_signal(evutil_socket_t sig, short what, void *arg)
  * unknown size), the later phases by their tasks. */
 static void ngc_coord_draw(ngc_coord_t *co)
 {
-    if (co->progress == NULL || co->phase == NGC_PHASE_STOP)
+    if (co->progress == NULL || co->phase == NGC_SCHED_STOP)
         return;
     ngc_progress_state_t s = {.part_name = "tasks"};
-    if (co->phase == NGC_PHASE_MAP) {
+    if (co->phase == NGC_SCHED_MAP) {
         ngc_stats_totals_t t;
         ngc_stats_read(ngc_shm_stats(co->shm), -1, &t);
         s.phase = "read/map";
         /* URLs add their Content-Length as their downloads begin. */
         uint64_t total = co->plan->total_bytes + t.url_length;
         s.bytes = total > 0;
-        s.done = s.bytes ? t.bytes : co->map_done;
+        s.done = s.bytes ? t.bytes : ngc_sched_done(co->sched);
         s.total = s.bytes ? total : co->plan->ntasks;
-        s.parts = co->map_done;
+        s.parts = ngc_sched_done(co->sched);
         s.nparts = co->plan->ntasks;
         s.lines = t.lines;
     } else {
-        s.phase = co->phase == NGC_PHASE_SORT   ? "sort"
-                  : co->phase == NGC_PHASE_LOAD ? "PostgreSQL load"
+        s.phase = co->phase == NGC_SCHED_SORT   ? "sort"
+                  : co->phase == NGC_SCHED_LOAD ? "PostgreSQL load"
                                                 : "output";
-        if (co->phase == NGC_PHASE_FORMAT)
+        if (co->phase == NGC_SCHED_FORMAT)
             s.part_name = "ranges";
-        s.done = s.parts = co->part_done;
-        s.total = s.nparts = co->nptasks;
-        if (co->phase == NGC_PHASE_FORMAT && co->out != NULL)
+        s.done = s.parts = ngc_sched_done(co->sched);
+        s.total = s.nparts = ngc_sched_ntasks(co->sched);
+        if (co->phase == NGC_SCHED_FORMAT && co->out != NULL)
             s.lines = ngc_output_lines(co->out);
     }
     ngc_progress_update(co->progress, &s);
@@ -691,14 +639,14 @@ static void ngc_coord_on_tick(evutil_socket_t fd, short what, void *arg)
     (void)fd;
     (void)what;
     ngc_coord_t *co = arg;
-    if (co->phase == NGC_PHASE_STOP || co->signo)
+    if (ngc_sched_stopping(co->sched) || co->signo)
         return;
     double now = ngc_coord_now();
     const ngc_stats_t *st = ngc_shm_stats(co->shm);
     for (unsigned i = 0; i < co->cfg->processes; i++) {
         ngc_cworker_t *w = &co->workers[i];
         uint64_t beats = atomic_load_explicit(&st->slot[i].beats, memory_order_relaxed);
-        if (beats != w->last_beats || w->inflight == 0) {
+        if (beats != w->last_beats || ngc_sched_inflight(co->sched, i) == 0) {
             w->last_beats = beats;
             w->last_change = now;
         } else if (w->ch != NULL && now - w->last_change > co->cfg->task_timeout) {
@@ -724,15 +672,21 @@ ngc_coord_t *ngc_coord_new(const ngc_config_t *cfg, ngc_plan_t *plan, ngc_shm_t 
     co->procs = procs;
     co->spawn_fn = spawn_fn;
     co->spawn_arg = spawn_arg;
-    co->retry = calloc(plan->ntasks ? plan->ntasks : 1, sizeof(*co->retry));
+    co->sched = ngc_sched_new(cfg->processes, cfg->threads, cfg->max_retries);
     co->base = event_base_new();
-    if (co->retry == NULL || co->base == NULL) {
+    if (co->sched == NULL || co->base == NULL ||
+        ngc_sched_begin(co->sched, NGC_SCHED_MAP, plan->ntasks) != NGC_OK) {
         ngc_log_error(0, "cannot set up the coordinator");
         goto fail;
     }
-    for (unsigned i = 0; i < cfg->processes; i++)
+    for (uint32_t id = 0; id < plan->ntasks; id++)
+        if (!ngc_plan_retriable(plan, id))
+            ngc_sched_set_once(co->sched, id);
+    for (unsigned i = 0; i < cfg->processes; i++) {
+        ngc_sched_worker_started(co->sched, i);
         if (ngc_coord_attach(co, i) != NGC_OK)
             goto fail;
+    }
     /* The loop's own: main catches the same signals before and after it. */
     for (size_t i = 0; i < NGC_NELEMS(co->sig_stop); i++) {
         co->sig_stop[i] =
@@ -778,9 +732,8 @@ void ngc_coord_free(ngc_coord_t *co)
     ngc_progress_free(co->progress);
     if (co->base)
         event_base_free(co->base);
-    free(co->retry);
+    ngc_sched_free(co->sched);
     free(co->samples);
-    free(co->fmt_tasks);
     ngc_ranges_free(co->ranges);
     free(co);
 }
@@ -792,9 +745,7 @@ void ngc_coord_set_output(ngc_coord_t *co, ngc_output_t *out)
 
 ngc_ranges_t *ngc_coord_ranges(const ngc_coord_t *co)
 {
-    return co->phase == NGC_PHASE_STOP && co->nptasks > 0 && co->part_done == co->nptasks
-               ? co->ranges
-               : NULL;
+    return co->formatted ? co->ranges : NULL;
 }
 
 void ngc_coord_failure(const ngc_coord_t *co, char *buf, size_t cap)
@@ -840,7 +791,7 @@ ngc_coord_result_t ngc_coord_run(ngc_coord_t *co)
         ngc_progress_clear(co->progress);
     if (co->signo)
         return NGC_COORD_INTERRUPTED;
-    if (co->failing) {
+    if (ngc_sched_failing(co->sched)) {
         ngc_coord_report_failure(co);
         return NGC_COORD_FAILED;
     }
@@ -873,7 +824,8 @@ const char *ngc_coord_signal_name(int sig)
 void ngc_coord_totals(const ngc_coord_t *co, ngc_coord_totals_t *out)
 {
     *out = co->totals;
-    out->retries = co->retries;
+    /* --stats has always counted the map phase's retries only. */
+    out->retries = ngc_sched_retries(co->sched, NGC_SCHED_MAP);
 }
 
 static int ngc_coord_sample_cmp(const void *x, const void *y)

@@ -4,9 +4,10 @@
  * draws progress, and turns signals and worker deaths into a clean stop.
  *
  * DESIGN: one event_base, created after the workers are forked. Channel,
- * signal and timer callbacks only change state and call ngc_coord_step(),
- * which decides what to send next. The coordinator reads shared memory
- * (progress counters, the final table) but never writes it.
+ * signal and timer callbacks turn what happened into the scheduler core's
+ * events (sched.h), then carry out the actions it returns: send a task,
+ * replace a worker, start the next phase, stop. The coordinator reads shared
+ * memory (progress counters, the final table) but never writes it.
  */
 #ifndef NGC_ENGINE_COORDINATOR_COORDINATOR_H
 #define NGC_ENGINE_COORDINATOR_COORDINATOR_H

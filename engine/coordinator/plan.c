@@ -180,14 +180,15 @@ void ngc_plan_describe(const ngc_plan_t *plan, uint32_t id, char *buf, size_t ca
         snprintf(buf, cap, "'%s'", path);
 }
 
-void ngc_plan_task_msg(const ngc_plan_t *plan, uint32_t id, ngc_msg_task_t *msg)
+void ngc_plan_task_msg(const ngc_plan_t *plan, uint32_t id, uint32_t attempt,
+                       ngc_msg_task_t *msg)
 {
     ngc_assert(id < plan->ntasks);
     const ngc_task_t *t = &plan->tasks[id];
     const ngc_file_t *f = &plan->files[t->file_id];
     memset(msg, 0, offsetof(ngc_msg_task_t, path));
     msg->task_id = id;
-    msg->attempt = t->attempts + 1;
+    msg->attempt = attempt;
     msg->kind = t->kind;
     msg->offset = t->offset;
     msg->length = t->length;
@@ -258,7 +259,7 @@ int ngc_plan_file_line(const ngc_plan_t *plan, uint32_t id, uint64_t line, uint6
     uint64_t before = 0;
     bool known = true;
     for (uint32_t k = f->first_task; k < id; k++) {
-        if (plan->tasks[k].state != NGC_TASK_DONE) {
+        if (!plan->tasks[k].counted) {
             known = false;
             break;
         }

@@ -20,16 +20,14 @@
 #include "engine/base/config.h"
 #include "engine/ipc/msg.h"
 
-typedef enum { NGC_TASK_PENDING, NGC_TASK_RUNNING, NGC_TASK_DONE } ngc_task_state_t;
-
+/* A map task's input; where it runs and how often it failed is the
+ * scheduler's (sched.h), as for every phase's tasks. */
 typedef struct {
     uint32_t file_id;
     ngc_task_kind_t kind;
     uint64_t offset;
     uint64_t length;
-    ngc_task_state_t state;
-    uint32_t attempts;   /* runs that failed so far */
-    uint32_t worker;     /* slot running it, while running */
+    bool counted;        /* done: lines below is known */
     uint64_t lines;      /* lines owned, once done */
 } ngc_task_t;
 
@@ -66,8 +64,9 @@ void ngc_plan_free(ngc_plan_t *plan);
 bool ngc_plan_retriable(const ngc_plan_t *plan, uint32_t id);
 /* "'file' bytes 0-8388607" or "'file'" for messages. */
 void ngc_plan_describe(const ngc_plan_t *plan, uint32_t id, char *buf, size_t cap);
-/* Fills msg with task `id`. */
-void ngc_plan_task_msg(const ngc_plan_t *plan, uint32_t id, ngc_msg_task_t *msg);
+/* Fills msg with task `id`, for its attempt `attempt` (1 for the first). */
+void ngc_plan_task_msg(const ngc_plan_t *plan, uint32_t id, uint32_t attempt,
+                       ngc_msg_task_t *msg);
 /* The descriptor to send with task `id` when its msg has NGC_TASK_FD, now
  * the caller's: a pipe's own, given up (its one task cannot be retried), or
  * a file's reopened (its own offset for each attempt). -1 (errno) when it

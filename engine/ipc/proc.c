@@ -101,6 +101,47 @@ unsigned ngc_proc_reap(ngc_proc_table_t *pt)
     }
 }
 
+void ngc_proc_kill(ngc_proc_table_t *pt, unsigned slot)
+{
+    ngc_assert(slot < pt->n);
+    ngc_proc_t *p = &pt->proc[slot];
+    if (p->pid <= 0 || p->exited)
+        return;
+    kill(p->pid, SIGKILL);
+    int status = 0;
+    pid_t r;
+    while ((r = waitpid(p->pid, &status, 0)) < 0 && errno == EINTR)
+        ;
+    p->exited = true;
+    p->status = r == p->pid ? status : 0;
+}
+
+int ngc_proc_take_fd(ngc_proc_table_t *pt, unsigned slot)
+{
+    ngc_assert(slot < pt->n);
+    int fd = pt->proc[slot].fd;
+    pt->proc[slot].fd = -1;
+    return fd;
+}
+
+bool ngc_proc_exited(const ngc_proc_table_t *pt, unsigned slot)
+{
+    ngc_assert(slot < pt->n);
+    return pt->proc[slot].pid <= 0 || pt->proc[slot].exited;
+}
+
+pid_t ngc_proc_pid(const ngc_proc_table_t *pt, unsigned slot)
+{
+    ngc_assert(slot < pt->n);
+    return pt->proc[slot].pid;
+}
+
+int ngc_proc_status(const ngc_proc_table_t *pt, unsigned slot)
+{
+    ngc_assert(slot < pt->n);
+    return pt->proc[slot].status;
+}
+
 void ngc_proc_wait_all(ngc_proc_table_t *pt)
 {
     for (unsigned i = 0; i < pt->n; i++) {

@@ -32,6 +32,16 @@ void ngc_proc_table_init(ngc_proc_table_t *pt, unsigned n);
 int ngc_proc_spawn(ngc_proc_table_t *pt, unsigned slot, ngc_proc_fn fn, void *arg);
 /* Reaps exited children without blocking; returns how many. Coordinator only. */
 unsigned ngc_proc_reap(ngc_proc_table_t *pt);
+/* Kills (SIGKILL) slot's child unless it has exited, and reaps it.
+ * Coordinator only. */
+void ngc_proc_kill(ngc_proc_table_t *pt, unsigned slot);
+/* The coordinator's end of slot's channel, now the caller's; -1 when taken. */
+int ngc_proc_take_fd(ngc_proc_table_t *pt, unsigned slot);
+/* Whether slot's child has been reaped (or never started). */
+bool ngc_proc_exited(const ngc_proc_table_t *pt, unsigned slot);
+/* Slot's child's pid (0 when none) and, once reaped, its waitpid status. */
+pid_t ngc_proc_pid(const ngc_proc_table_t *pt, unsigned slot);
+int ngc_proc_status(const ngc_proc_table_t *pt, unsigned slot);
 /* Kills (SIGKILL) and waits for every child still running. */
 void ngc_proc_kill_all(ngc_proc_table_t *pt);
 /* Blocks until every child has exited. */
