@@ -1,6 +1,8 @@
 /*
  * config.c: command-line options. Every value is validated here, so the rest
  * of the engine can trust the config; a bad option is exit 2 with usage.
+ * Each option is one entry of NGC_CONFIG_OPTIONS; the rules between options
+ * are ngc_config_check's, checked once all are read.
  */
 #include "engine/ngc.h"
 #include "engine/config.h"
@@ -675,7 +677,9 @@ static ngc_config_result_t ngc_config_opt_version(ngc_config_parser_t *p, char *
  * the getopt_long tables, the messages and --help (through help2man, the
  * man page) are all made from it. The order is the one getopt_long gets,
  * and the one "ambiguous" and "did you mean" messages list options in;
- * where each goes in --help is ngc_config_help below.
+ * where each goes in --help is ngc_config_help below (one order cannot do
+ * both: '--pop' suggests '--top' or '--pos', while --help tells of --pos
+ * first). A new option: an entry here, a place there.
  */
 #define NGC_CONFIG_OPTIONS(X)                                                                      \
     X(PROCESSES, "processes", 'p', "N", NGC_SETS_NUMBER(processes, 1, NGC_MAX_WORKERS),            \
