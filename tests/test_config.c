@@ -583,6 +583,7 @@ static ngc_config_result_t ngc_t_parse_stderr(const char *const *args, char *buf
     dup2(fd, STDERR_FILENO);
     ngc_config_t cfg;
     ngc_config_result_t rc = ngc_t_parse(&cfg, args);
+    ngc_config_fini(&cfg);
     fflush(stderr);
     dup2(saved, STDERR_FILENO);
     close(saved);
@@ -807,6 +808,344 @@ static void test_by_year_select(void **state)
     }
 }
 
+
+/* --- the rules between options (ngc_config_check), one test each --------- */
+
+#define NGC_T_HINT "usage: ngram-count [options] FILE...\nTry 'ngram-count --help' for more information.\n"
+
+/* args is a usage error that prints exactly "ngram-count: " msg, then the
+ * usage hint. */
+static void ngc_t_rule(const char *const *args, const char *msg)
+{
+    char err[1024], want[1024];
+    assert_int_equal(ngc_t_parse_stderr(args, err, sizeof(err)), NGC_CONFIG_USAGE);
+    snprintf(want, sizeof(want), "ngram-count: %s\n" NGC_T_HINT, msg);
+    assert_string_equal(err, want);
+}
+
+#define NGC_T_RULE(msg, ...) ngc_t_rule((const char *const[]){__VA_ARGS__, NULL}, msg)
+
+static void test_rule_map_and_reduce(void **state)
+{
+    (void)state;
+    NGC_T_RULE("--map and --reduce are two different parts; give one", "--map", "--reduce");
+    NGC_T_RULE("--map and --reduce are two different parts; give one", "--reduce", "--map");
+}
+
+static void test_rule_from_year_after_to_year(void **state)
+{
+    (void)state;
+    NGC_T_RULE("--from-year 2000 is after --to-year 1999", "--from-year", "2000", "--to-year",
+               "1999", "f");
+    NGC_T_RULE("--from-year 6 is after --to-year 5", "--to-year", "5", "--from-year", "6", "f");
+}
+
+static void test_rule_text_no_years(void **state)
+{
+    (void)state;
+    const char *msg = "--text has no years: --from-year and --to-year do not apply";
+    NGC_T_RULE(msg, "--text", "--from-year", "1900", "f");
+    NGC_T_RULE(msg, "--to-year", "9999", "--format", "text", "f");
+}
+
+static void test_rule_text_no_pos(void **state)
+{
+    (void)state;
+    NGC_T_RULE("--text has no part-of-speech tags: --pos does not apply", "--text", "--pos",
+               "keep", "f");
+}
+
+static void test_rule_text_count_match(void **state)
+{
+    (void)state;
+    const char *msg = "--text counts occurrences only: --count volume/both do not apply";
+    NGC_T_RULE(msg, "--text", "--count", "volume", "f");
+    NGC_T_RULE(msg, "--text", "--count", "both", "f");
+}
+
+static void test_rule_text_no_normalize(void **state)
+{
+    (void)state;
+    NGC_T_RULE("--normalize needs Google's per-year totals, which --text does not have",
+               "--text", "--normalize", "totals", "f");
+}
+
+static void test_rule_order_needs_text(void **state)
+{
+    (void)state;
+    const char *msg = "--order, --only-order, --sentence-markers and --tokenize need --text";
+    NGC_T_RULE(msg, "--order", "2", "f");
+    NGC_T_RULE(msg, "--only-order", "f");
+    NGC_T_RULE(msg, "--sentence-markers", "f");
+    NGC_T_RULE(msg, "--tokenize", "space", "--format", "v2", "f");
+}
+
+static void test_rule_by_year_not_text(void **state)
+{
+    (void)state;
+    NGC_T_RULE("--by-year needs Google Books files: --text has no years", "--by-year", "--text",
+               "f");
+}
+
+static void test_rule_select_not_text(void **state)
+{
+    (void)state;
+    NGC_T_RULE("--select and --select-file pick ngrams of Google Books files, not of --text",
+               "--select", "a", "--text", "f");
+}
+
+static void test_rule_select_not_reduce(void **state)
+{
+    (void)state;
+    NGC_T_RULE("--select and --select-file apply to the mapper (--map), not to --reduce",
+               "--select", "a", "--reduce");
+}
+
+static void test_rule_top_not_sort_ngram(void **state)
+{
+    (void)state;
+    NGC_T_RULE("--top picks the most frequent: it cannot be used with --sort ngram", "--top",
+               "5", "--sort", "ngram", "f");
+}
+
+static void test_rule_stream_key_order(void **state)
+{
+    (void)state;
+    const char *msg = "--map and --reduce read standard input and write standard output, in key"
+                      " order: --pg, --normalize, --top, --sort and -o do not apply";
+    NGC_T_RULE(msg, "--map", "--top", "5");
+    NGC_T_RULE(msg, "--reduce", "-o", "out");
+    NGC_T_RULE(msg, "--map", "--sort", "ngram");
+    NGC_T_RULE(msg, "--map", "--normalize", "totals");
+    NGC_T_RULE(msg, "--reduce", "--pg", "");
+}
+
+static void test_rule_stream_tsv_only(void **state)
+{
+    (void)state;
+    NGC_T_RULE("--map and --reduce speak Hadoop Streaming's 'key TAB value' lines: "
+               "--output-format csv and jsonl do not apply",
+               "--map", "--output-format", "csv");
+}
+
+static void test_rule_series_need_by_year(void **state)
+{
+    (void)state;
+    const char *msg = "--smoothing and --plot draw year-by-year series: they need --by-year";
+    NGC_T_RULE(msg, "--smoothing", "0", "f");
+    NGC_T_RULE(msg, "--plot", "x.svg", "f");
+}
+
+static void test_rule_series_not_pg(void **state)
+{
+    (void)state;
+    NGC_T_RULE("--smoothing and --plot make a series of the output: they cannot be used with "
+               "--pg",
+               "--by-year", "--smoothing", "3", "--pg", "", "f");
+}
+
+static void test_rule_normalize_not_pg_append(void **state)
+{
+    (void)state;
+    NGC_T_RULE("--normalize with --pg-mode append would mix the totals of several jobs in one "
+               "table: load with --pg-mode replace, or divide in SQL",
+               "--normalize", "totals", "--pg", "", "--pg-mode", "append", "f");
+}
+
+static void test_rule_normalize_by_year_not_pg(void **state)
+{
+    (void)state;
+    NGC_T_RULE("--normalize with --by-year makes a series, which --pg does not load: load the "
+               "counts and divide by each year's total in SQL",
+               "--normalize", "totals", "--pg", "", "--by-year", "f");
+}
+
+static void test_rule_one_step(void **state)
+{
+    (void)state;
+    const char *msg = "--partitions, --merge-partitions, --merge-totals, --map and --reduce are"
+                      " different steps: give one";
+    NGC_T_RULE(msg, "--partitions", "2", "--partition-dir", "d", "--map");
+    NGC_T_RULE(msg, "--merge-totals", "d", "--merge-partitions", "e", "--partition", "0");
+}
+
+static void test_rule_partitions_with_dir(void **state)
+{
+    (void)state;
+    const char *msg = "--partitions and --partition-dir go together (a map)";
+    NGC_T_RULE(msg, "--partitions", "2", "f");
+    NGC_T_RULE(msg, "--partition-dir", "d", "f");
+}
+
+static void test_rule_merge_partitions_with_partition(void **state)
+{
+    (void)state;
+    const char *msg = "--merge-partitions and --partition go together (a reduce)";
+    NGC_T_RULE(msg, "--merge-partitions", "d", "-o", "run");
+    NGC_T_RULE(msg, "--partition", "0", "-o", "run");
+}
+
+static void test_rule_pg_final_step_only(void **state)
+{
+    (void)state;
+    const char *msg = "--pg loads the final step's result: give it to --merge-totals, not to a"
+                      " map or a reduce";
+    NGC_T_RULE(msg, "--partitions", "2", "--partition-dir", "d", "--pg", "", "f");
+    NGC_T_RULE(msg, "--merge-partitions", "d", "--partition", "1", "--pg", "", "-o", "run");
+}
+
+static void test_rule_map_step_no_output(void **state)
+{
+    (void)state;
+    NGC_T_RULE("a map (--partitions) writes --partition-dir: -o does not apply", "--partitions",
+               "2", "--partition-dir", "d", "-o", "out", "f");
+}
+
+static void test_rule_reduce_step_needs_output(void **state)
+{
+    (void)state;
+    NGC_T_RULE("a reduce (--merge-partitions) needs -o FILE for its run file",
+               "--merge-partitions", "d", "--partition", "0");
+}
+
+static void test_rule_reduce_step_no_files(void **state)
+{
+    (void)state;
+    NGC_T_RULE("--merge-partitions reads its directory: no input files", "--merge-partitions",
+               "d", "--partition", "0", "-o", "run", "f");
+}
+
+/* Told without the usage hint: the command line is right, the build is not. */
+static void test_rule_pg_built_in(void **state)
+{
+    (void)state;
+#ifdef NGC_HAVE_PG
+    ngc_config_t cfg;
+    assert_int_equal(NGC_T_PARSE(&cfg, "--pg", "", "--pg-table", "t", "f"), NGC_CONFIG_RUN);
+    assert_string_equal(cfg.pg_table, "t");
+#else
+    char err[1024];
+    assert_int_equal(ngc_t_parse_stderr((const char *const[]){"--pg", "", "f", NULL}, err,
+                                        sizeof(err)),
+                     NGC_CONFIG_USAGE);
+    assert_string_equal(err, "ngram-count: --pg, --pg-table, --pg-mode, --pg-jobs and --lookup:"
+                             " this ngram-count was built without PostgreSQL support (rebuild"
+                             " with libpq installed and -DNGC_WITH_PG=ON)\n");
+#endif
+}
+
+static void test_rule_pg_options_need_pg(void **state)
+{
+    (void)state;
+#ifdef NGC_HAVE_PG
+    const char *msg = "--pg-table, --pg-mode, --pg-jobs and --lookup need --pg DSN ('' for the"
+                      " PG* environment)";
+    NGC_T_RULE(msg, "--pg-table", "t", "f");
+    NGC_T_RULE(msg, "--pg-mode", "append", "f");
+    NGC_T_RULE(msg, "--pg-jobs");
+    NGC_T_RULE(msg, "--lookup", "word");
+#else
+    skip();
+#endif
+}
+
+static void test_rule_query_no_files(void **state)
+{
+    (void)state;
+#ifdef NGC_HAVE_PG
+    NGC_T_RULE("--lookup and --pg-jobs take no input files", "--pg", "", "--lookup", "w", "f");
+    NGC_T_RULE("--lookup and --pg-jobs take no input files", "--pg", "", "--pg-jobs", "f");
+#else
+    skip();
+#endif
+}
+
+static void test_rule_stream_no_files(void **state)
+{
+    (void)state;
+    NGC_T_RULE("--map and --reduce read standard input, not files", "--map", "f");
+    NGC_T_RULE("--map and --reduce read standard input, not files", "--reduce", "-");
+}
+
+static void test_rule_input_files(void **state)
+{
+    (void)state;
+    NGC_T_RULE("no input files", "-p", "2");
+    NGC_T_RULE("no input files", "--");
+}
+
+static void test_rule_stdin_once(void **state)
+{
+    (void)state;
+    NGC_T_RULE("standard input ('-') given more than once", "-", "f", "-");
+}
+
+/* Several rules broken: the first of ngc_config_check's is told. */
+static void test_rule_first_told(void **state)
+{
+    (void)state;
+    NGC_T_RULE("--map and --reduce are two different parts; give one", "--map", "--reduce",
+               "--from-year", "3", "--to-year", "2", "f");
+    NGC_T_RULE("--from-year 3 is after --to-year 2", "--text", "--from-year", "3", "--to-year",
+               "2");
+    NGC_T_RULE("--text has no years: --from-year and --to-year do not apply", "--text",
+               "--from-year", "3", "--pos", "drop");
+}
+
+/* The named values: looked up and printed back from one table, and a bad
+ * one told the names it could have been. */
+static void test_option_names(void **state)
+{
+    (void)state;
+    static const struct {
+        const ngc_config_name_t *names;
+        const char *name;
+        int value;
+    } known[] = {
+        {ngc_config_format_names, "auto", NGC_FORMAT_AUTO},
+        {ngc_config_format_names, "v1", NGC_FORMAT_V1},
+        {ngc_config_format_names, "text", NGC_FORMAT_TEXT},
+        {ngc_config_count_names, "both", NGC_COUNT_BOTH},
+        {ngc_config_pos_names, "strip", NGC_POS_STRIP},
+        {ngc_config_tokenize_names, "words", NGC_TOKENIZE_WORDS},
+        {ngc_config_sort_names, "ngram", NGC_SORT_NGRAM},
+        {ngc_config_pg_mode_names, "append", 1},
+        {ngc_config_pg_mode_names, "replace", 0},
+    };
+    for (size_t i = 0; i < NGC_NELEMS(known); i++) {
+        int v = -1;
+        assert_int_equal(ngc_config_name_value(known[i].names, known[i].name, &v), NGC_OK);
+        assert_int_equal(v, known[i].value);
+        assert_string_equal(ngc_config_name_of(known[i].names, v), known[i].name);
+    }
+    int v = 7;
+    assert_int_equal(ngc_config_name_value(ngc_config_count_names, "Match", &v), NGC_ERROR);
+    assert_int_equal(v, 7);
+    assert_null(ngc_config_name_of(ngc_config_sort_names, 9));
+
+    static const struct {
+        const char *opt, *says;
+    } bad[] = {
+        {"--format=v4", "'v4' for --format: expected auto, v1, v2, v3 or text"},
+        {"--count=x", "'x' for --count: expected match, volume or both"},
+        {"--pos=x", "'x' for --pos: expected keep, drop or strip"},
+        {"--tokenize=x", "'x' for --tokenize: expected space or words"},
+        {"--sort=x", "'x' for --sort: expected count or ngram"},
+        {"--output-format=x", "'x' for --output-format: expected tsv, csv or jsonl"},
+        {"--pg-mode=x", "'x' for --pg-mode: expected replace or append"},
+        {"--inflate=x", "'x' for --inflate: expected isal or zlib"},
+        {"--stats=x", "'x' for --stats: expected --stats or --stats=json"},
+    };
+    for (size_t i = 0; i < NGC_NELEMS(bad); i++) {
+        char err[1024], want[1024];
+        assert_int_equal(ngc_t_parse_stderr((const char *const[]){bad[i].opt, "f", NULL}, err,
+                                            sizeof(err)),
+                         NGC_CONFIG_USAGE);
+        snprintf(want, sizeof(want), "ngram-count: invalid value %s\n" NGC_T_HINT, bad[i].says);
+        assert_string_equal(err, want);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -833,6 +1172,38 @@ int main(void)
         cmocka_unit_test(test_regress_config_parse_twice),
         cmocka_unit_test(test_regress_parse_size_bare_ib),
         cmocka_unit_test(test_by_year_select),
+        cmocka_unit_test(test_rule_map_and_reduce),
+        cmocka_unit_test(test_rule_from_year_after_to_year),
+        cmocka_unit_test(test_rule_text_no_years),
+        cmocka_unit_test(test_rule_text_no_pos),
+        cmocka_unit_test(test_rule_text_count_match),
+        cmocka_unit_test(test_rule_text_no_normalize),
+        cmocka_unit_test(test_rule_order_needs_text),
+        cmocka_unit_test(test_rule_by_year_not_text),
+        cmocka_unit_test(test_rule_select_not_text),
+        cmocka_unit_test(test_rule_select_not_reduce),
+        cmocka_unit_test(test_rule_top_not_sort_ngram),
+        cmocka_unit_test(test_rule_stream_key_order),
+        cmocka_unit_test(test_rule_stream_tsv_only),
+        cmocka_unit_test(test_rule_series_need_by_year),
+        cmocka_unit_test(test_rule_series_not_pg),
+        cmocka_unit_test(test_rule_normalize_not_pg_append),
+        cmocka_unit_test(test_rule_normalize_by_year_not_pg),
+        cmocka_unit_test(test_rule_one_step),
+        cmocka_unit_test(test_rule_partitions_with_dir),
+        cmocka_unit_test(test_rule_merge_partitions_with_partition),
+        cmocka_unit_test(test_rule_pg_final_step_only),
+        cmocka_unit_test(test_rule_map_step_no_output),
+        cmocka_unit_test(test_rule_reduce_step_needs_output),
+        cmocka_unit_test(test_rule_reduce_step_no_files),
+        cmocka_unit_test(test_rule_pg_built_in),
+        cmocka_unit_test(test_rule_pg_options_need_pg),
+        cmocka_unit_test(test_rule_query_no_files),
+        cmocka_unit_test(test_rule_stream_no_files),
+        cmocka_unit_test(test_rule_input_files),
+        cmocka_unit_test(test_rule_stdin_once),
+        cmocka_unit_test(test_rule_first_told),
+        cmocka_unit_test(test_option_names),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -10,8 +10,8 @@
 
 const char *ngc_format_name(ngc_format_t f)
 {
-    static const char *const names[NGC_FORMAT_MAX] = {"auto", "v1", "v2", "v3", "text"};
-    return (unsigned)f < NGC_FORMAT_MAX ? names[f] : "?";
+    const char *name = ngc_config_name_of(ngc_config_format_names, (int)f);
+    return name != NULL ? name : "?";
 }
 
 static bool ngc_format_digits(const char *s, const char *e)

@@ -1,6 +1,8 @@
 /*
  * config.c: command-line options. Every value is validated here, so the rest
  * of the engine can trust the config; a bad option is exit 2 with usage.
+ * Each option is one entry of NGC_CONFIG_OPTIONS; the rules between options
+ * are ngc_config_check's, checked once all are read.
  */
 #include "engine/base/ngc.h"
 #include "engine/base/config.h"
@@ -15,311 +17,6 @@
 static const char ngc_config_usage[] =
     "usage: ngram-count [options] FILE...\n"
     "Try 'ngram-count --help' for more information.\n";
-
-static const char ngc_config_help[] =
-    "Usage: ngram-count [options] FILE...\n"
-    "  or:  ngram-count --text [--order N] [text options] FILE...\n"
-    "\n"
-    "Totals the match counts of every ngram in Google Books Ngram files of\n"
-    "any release and order, or counts the n-grams of raw text, the MapReduce\n"
-    "way: a coordinator splits the files into tasks, worker processes map them\n"
-    "with thread pools, and merge their totals in shared memory.\n"
-    "FILEs may be plain or compressed (gzip; zip, every member in order; bzip2,\n"
-    "xz, zstd: told by content), or http(s) URLs (streamed, resumed after a\n"
-    "cut), in any mix; '-' reads standard input.\n"
-    "A pipe (FIFO, /dev/stdin, <(...)) is read once: name it only once.\n"
-    "Prints 'ngram TAB total' lines, most frequent first, ties in byte order.\n"
-    "\n"
-    "Examples:\n"
-    "  $ ngram-count googlebooks-eng-all-1gram-20120701-a.gz | head\n"
-    "  $ ngram-count -p 4 -t 2 --top 100 --pos strip -o top.tsv 1gram-*.gz\n"
-    "  $ zcat part.gz | ngram-count --from-year 1900 --to-year 1999 -\n"
-    "  $ ngram-count --normalize totalcounts-1 --top 20 1-00000-of-00024.gz\n"
-    "  $ ngram-count --by-year --select 'Sherlock Holmes,Frankenstein' --from-year 1800 \\\n"
-    "      --normalize totalcounts-1 --smoothing 3 --plot holmes.svg 2-*.gz\n"
-    "  $ ngram-count --text --order 3 --sentence-markers corpus.txt > corpus.counts\n"
-    "  $ ngram-count --pg 'postgresql://me@localhost/books' 1gram-*.gz\n"
-    "  $ ngram-count --pg 'postgresql://me@localhost/books' --lookup aardvark\n"
-    "\n"
-    "Parallelism:\n"
-    "  -p, --processes N     worker processes (default: online CPUs)\n"
-    "  -t, --threads N       pool threads per worker, for reading, inflating\n"
-    "                        and mapping (default: the online CPUs shared\n"
-    "                        among the workers that get a map task, 1 to 4:\n"
-    "                        1 for a big plain file, 2 for one .gz on 2 CPUs)\n"
-    "  -c, --chunk-size SIZE\n"
-    "                        bytes of a plain file per map task, at least\n"
-    "                        64K (default 8M); a .gz file or standard input\n"
-    "                        is always one task\n"
-    "      --memory SIZE     size of the shared reduce table, 16M to 1T, or\n"
-    "                        N% of the memory available (RAM, or the cgroup's\n"
-    "                        limit when lower); default 50%, at most 1T; only\n"
-    "                        pages in use are resident; when the ngrams outgrow it,\n"
-    "                        partitions spill sorted runs to disk and are\n"
-    "                        merged at the end\n"
-    "      --tmp-dir DIR     where spilled runs go (default $TMPDIR or /tmp);\n"
-    "                        only used if the job spills; removed at the end,\n"
-    "                        also on failure or ^C (after a kill -9, by the\n"
-    "                        next job)\n"
-    "      --max-retries N   rerun a task up to N times when its worker dies\n"
-    "                        or stalls (default 3); a replacement worker is\n"
-    "                        started each time\n"
-    "      --task-timeout S  kill a worker that makes no progress for S\n"
-    "                        seconds (default 300)\n"
-    "      --inputs FILE     also count the paths and URLs listed in FILE, one\n"
-    "                        a line (blank lines and '#' lines skipped)\n"
-    "      --stall-timeout S  a download that receives nothing for S seconds\n"
-    "                        (default 60) is resumed; http(s) URLs are\n"
-    "                        streamed, resumed from the last byte received\n"
-    "                        (HTTP Range) after a cut, with backoff, up to\n"
-    "                        --max-retries times in a row without progress\n"
-    "\n"
-    "Input:\n"
-    "      --format FORMAT   auto (default: per file, from its first lines),\n"
-    "                        v1 (2009: ngram year match pages volume),\n"
-    "                        v2 (2012: ngram year match volume),\n"
-    "                        v3 (2020: ngram then TAB year,match,volume triples),\n"
-    "                        or text; 2- to 5-grams separate tokens by spaces\n"
-    "\n"
-    "Raw text (SRILM-style counts, 'w1 w2 ... wn TAB count'):\n"
-    "      --text            same as --format text: each line is a sentence\n"
-    "      --order N         count every 1..N-gram (1..9, default 3)\n"
-    "      --only-order      count only the N-grams\n"
-    "      --sentence-markers  count '<s> w1 ... wk </s>' per line, as SRILM\n"
-    "      --tokenize HOW    space: split on ASCII whitespace (default);\n"
-    "                        words: Unicode letters/digits apart from\n"
-    "                        punctuation, each punctuation mark a token\n"
-    "\n"
-    "What to count:\n"
-    "      --count WHAT      match (default), volume, or both (prints\n"
-    "                        'ngram TAB match TAB volume', sorted by match,\n"
-    "                        then volume, then bytes)\n"
-    "      --from-year Y     skip lines before year Y\n"
-    "      --to-year Y       skip lines after year Y (both inclusive)\n"
-    "      --pos MODE        part-of-speech tags such as and_CONJ:\n"
-    "                        keep  every string is its own ngram (default)\n"
-    "                        drop  skip ngrams with a tagged or tag-only token\n"
-    "                        strip count only fully tagged ngrams, tags removed,\n"
-    "                              so each word is counted once\n"
-    "      --fold-case       Unicode case folding of ngrams (output is folded)\n"
-    "      --min-count N     print only totals of at least N\n"
-    "      --top K           print only the K most frequent\n"
-    "      --sort ORDER      count (default: most frequent first) or ngram\n"
-    "                        (byte order, as LC_ALL=C sort)\n"
-    "      --normalize FILE  print occurrences per million words (percent of\n"
-    "                        books for --count volume) of the years counted,\n"
-    "                        using Google's totalcounts FILE (2012, 2020: one\n"
-    "                        line of year,match,pages,volume tuples; 2009: a\n"
-    "                        '#' line, then year TAB match TAB pages TAB\n"
-    "                        volume rows), 17 digits; with --pg also two\n"
-    "                        double precision columns\n"
-    "\n"
-    "Year by year and selections:\n"
-    "      --by-year         one row per ngram and year: 'ngram TAB year TAB\n"
-    "                        count' (the year as 4 digits: 0850 for 850);\n"
-    "                        default --sort ngram (count with --top); --pg\n"
-    "                        loads a table with a year column (default\n"
-    "                        ngram_year_counts)\n"
-    "      --select LIST     count only these ngrams (comma-separated,\n"
-    "                        repeatable), matched after --fold-case and --pos\n"
-    "                        as the counted ngrams are; a token '*' matches any\n"
-    "                        one token ('University of *'), each match counted\n"
-    "                        as itself\n"
-    "      --select-file FILE  the same, one ngram per line (blank lines\n"
-    "                        ignored; an ngram with a comma goes here)\n"
-    "                        Lines of other ngrams are skipped unread (not\n"
-    "                        checked for malformed fields); nothing matched:\n"
-    "                        empty output and a note on standard error\n"
-    "\n"
-    "Year series, as the Ngram Viewer draws them (--by-year with --select,\n"
-    "--select-file, --normalize, --smoothing or --plot): each ngram gets every\n"
-    "year from --from-year (or the first year seen) to --to-year (or the last),\n"
-    "0 where it has no count; rows 'ngram TAB year TAB value', in ngram order:\n"
-    "      --normalize FILE  with --by-year: each year's count in percent of\n"
-    "                        that year's total in Google's totalcounts FILE\n"
-    "                        (words; books for --count volume), 17 digits;\n"
-    "                        a year with a count and no total is an error\n"
-    "      --smoothing N     the mean of the years y-N..y+N that lie in the\n"
-    "                        range (fewer at its ends), 0..100; 17 digits\n"
-    "      --plot FILE       draw the series into FILE.svg or FILE.png (PNG\n"
-    "                        when built with cairo): one line per ngram\n"
-    "\n"
-    "PostgreSQL (libpq):\n"
-    "      --pg DSN          load the result into PostgreSQL (a libpq connection\n"
-    "                        string or URI; '' uses the PG* environment), in\n"
-    "                        parallel from every worker, all or nothing; the\n"
-    "                        file output is then written only with -o\n"
-    "      --pg-table NAME   target table (default ngram_counts), created\n"
-    "                        if missing as (ngram text primary key,\n"
-    "                        match_count bigint, volume_count bigint)\n"
-    "      --pg-mode MODE    replace (default) or append (adds to the totals)\n"
-    "      --pg-jobs         list the jobs recorded in table ngram_jobs\n"
-    "      --lookup WORD     print WORD's row (repeatable); exit 1 if none found\n"
-    "\n"
-    "Hadoop Streaming (one part of a MapReduce job run by Hadoop; reads\n"
-    "standard input, writes 'key TAB count' lines to standard output):\n"
-    "      --map             the mapper: parse and filter lines (--format and\n"
-    "                        the options above apply), combine in memory,\n"
-    "                        flush when the table is full\n"
-    "      --reduce          the reducer (or combiner): sum the counts of\n"
-    "                        consecutive equal keys of key-sorted input\n"
-    "                        (--min-count applies: use it in the reducer only)\n"
-    "\n"
-    "Slurm job arrays (tools/slurm-count runs them; files on shared storage):\n"
-    "      --partitions R    a map: count FILEs, then write the totals as R\n"
-    "      --partition-dir DIR  key-sorted partition files (by a hash of the\n"
-    "                        key) in the new directory DIR, complete or absent;\n"
-    "                        --min-count, --top, --sort and output options wait\n"
-    "                        for the later steps\n"
-    "      --merge-partitions DIR  a reduce: sum partition --partition r of\n"
-    "      --partition r     every map directory in DIR (--min-count applies)\n"
-    "                        into the run file -o, complete or absent\n"
-    "      --merge-totals DIR  the final step: print the reduces' run files\n"
-    "                        in DIR as one run over all FILEs would (FILEs,\n"
-    "                        if given, are only named in the --plot title);\n"
-    "                        --pg loads them (maps and reduces refuse it)\n"
-    "\n"
-    "Output and reporting:\n"
-    "  -o, --output FILE     write to FILE (gzip if it ends in .gz), created\n"
-    "                        or replaced only when the run succeeds (through\n"
-    "                        symbolic links); a device, FIFO or /dev/stdout\n"
-    "                        is written as the result streams; never an input\n"
-    "      --output-format F tsv (default), csv (RFC 4180: a header row,\n"
-    "                        fields quoted when they hold '\"', ',', CR or LF;\n"
-    "                        LF line ends) or jsonl (one JSON object a line,\n"
-    "                        typed fields; --map/--reduce stay TSV)\n"
-    "      --strict          the first malformed line is an error (with\n"
-    "                        --reduce, also a key out of order)\n"
-    "      --stats[=json]    print a summary to standard error\n"
-    "      --inflate ENGINE  gzip engine: isal (Intel ISA-L, the default when\n"
-    "                        built in) or zlib\n"
-    "      --progress        show the progress even when standard error is\n"
-    "                        not a terminal (then a plain line every few\n"
-    "                        seconds); by default only on a terminal\n"
-    "      --no-progress     never show the progress\n"
-    "  -v, --verbose         log the engine's steps (twice: debug)\n"
-    "  -h, --help            this help\n"
-    "  -V, --version         the version\n"
-    "\n"
-    "SIZE is a number of bytes, or one with K, M, G, T, P or E (powers of\n"
-    "1024), optionally followed by B or iB: 64K, 8MiB, 1T.\n"
-    "Malformed lines (wrong field count, non-numeric or negative count, year\n"
-    "outside 1..9999, longer than 1 MiB; in text, invalid UTF-8 with\n"
-    "--tokenize words) are skipped and counted; --stats names the first few\n"
-    "as FILE:LINE. A non-empty file of which no line could be read is an error.\n"
-    "\n"
-    "Exit status: 0 success; 1 the run failed (unreadable or corrupt input,\n"
-    "a format that cannot be told, a file with no readable line, --strict\n"
-    "and a malformed line, a counted total over 2^64-1, a full disk while\n"
-    "spilling, output not writable, a worker died, -o names an input); 2\n"
-    "bad usage (also a pipe named twice, a --memory that cannot be mapped);\n"
-    "129 hangup (SIGHUP); 130 interrupted (SIGINT); 143 terminated (SIGTERM);\n"
-    "138/140 SIGUSR1/SIGUSR2; 141 the reader of the output went away. A\n"
-    "failed or stopped run writes no output file; output already streamed is\n"
-    "reported as incomplete.\n";
-
-enum {
-    NGC_OPT_MEMORY = 256,
-    NGC_OPT_FROM_YEAR,
-    NGC_OPT_TO_YEAR,
-    NGC_OPT_MIN_COUNT,
-    NGC_OPT_TOP,
-    NGC_OPT_COUNT,
-    NGC_OPT_FOLD_CASE,
-    NGC_OPT_POS,
-    NGC_OPT_STRICT,
-    NGC_OPT_STATS,
-    NGC_OPT_PROGRESS,
-    NGC_OPT_NO_PROGRESS,
-    NGC_OPT_INFLATE,
-    NGC_OPT_MAX_RETRIES,
-    NGC_OPT_TASK_TIMEOUT,
-    NGC_OPT_INPUTS,
-    NGC_OPT_STALL_TIMEOUT,
-    NGC_OPT_PG,
-    NGC_OPT_PG_TABLE,
-    NGC_OPT_PG_MODE,
-    NGC_OPT_PG_JOBS,
-    NGC_OPT_LOOKUP,
-    NGC_OPT_FORMAT,
-    NGC_OPT_TEXT,
-    NGC_OPT_ORDER,
-    NGC_OPT_ONLY_ORDER,
-    NGC_OPT_MARKERS,
-    NGC_OPT_TOKENIZE,
-    NGC_OPT_SORT,
-    NGC_OPT_NORMALIZE,
-    NGC_OPT_TMP_DIR,
-    NGC_OPT_MAP,
-    NGC_OPT_REDUCE,
-    NGC_OPT_BY_YEAR,
-    NGC_OPT_SELECT,
-    NGC_OPT_SELECT_FILE,
-    /* Output formats and year series. */
-    NGC_OPT_OUTPUT_FORMAT,
-    NGC_OPT_SMOOTHING,
-    NGC_OPT_PLOT,
-    /* Slurm job arrays. */
-    NGC_OPT_PARTITIONS,
-    NGC_OPT_PARTITION_DIR,
-    NGC_OPT_MERGE_PARTITIONS,
-    NGC_OPT_PARTITION,
-    NGC_OPT_MERGE_TOTALS
-};
-
-static const struct option ngc_config_options[] = {
-    {"processes", required_argument, NULL, 'p'},
-    {"threads", required_argument, NULL, 't'},
-    {"chunk-size", required_argument, NULL, 'c'},
-    {"output", required_argument, NULL, 'o'},
-    {"memory", required_argument, NULL, NGC_OPT_MEMORY},
-    {"from-year", required_argument, NULL, NGC_OPT_FROM_YEAR},
-    {"to-year", required_argument, NULL, NGC_OPT_TO_YEAR},
-    {"min-count", required_argument, NULL, NGC_OPT_MIN_COUNT},
-    {"top", required_argument, NULL, NGC_OPT_TOP},
-    {"count", required_argument, NULL, NGC_OPT_COUNT},
-    {"fold-case", no_argument, NULL, NGC_OPT_FOLD_CASE},
-    {"pos", required_argument, NULL, NGC_OPT_POS},
-    {"strict", no_argument, NULL, NGC_OPT_STRICT},
-    {"stats", optional_argument, NULL, NGC_OPT_STATS},
-    {"progress", no_argument, NULL, NGC_OPT_PROGRESS},
-    {"no-progress", no_argument, NULL, NGC_OPT_NO_PROGRESS},
-    {"inflate", required_argument, NULL, NGC_OPT_INFLATE},
-    {"max-retries", required_argument, NULL, NGC_OPT_MAX_RETRIES},
-    {"task-timeout", required_argument, NULL, NGC_OPT_TASK_TIMEOUT},
-    {"inputs", required_argument, NULL, NGC_OPT_INPUTS},
-    {"stall-timeout", required_argument, NULL, NGC_OPT_STALL_TIMEOUT},
-    {"pg", required_argument, NULL, NGC_OPT_PG},
-    {"pg-table", required_argument, NULL, NGC_OPT_PG_TABLE},
-    {"pg-mode", required_argument, NULL, NGC_OPT_PG_MODE},
-    {"pg-jobs", no_argument, NULL, NGC_OPT_PG_JOBS},
-    {"lookup", required_argument, NULL, NGC_OPT_LOOKUP},
-    {"format", required_argument, NULL, NGC_OPT_FORMAT},
-    {"text", no_argument, NULL, NGC_OPT_TEXT},
-    {"order", required_argument, NULL, NGC_OPT_ORDER},
-    {"only-order", no_argument, NULL, NGC_OPT_ONLY_ORDER},
-    {"sentence-markers", no_argument, NULL, NGC_OPT_MARKERS},
-    {"tokenize", required_argument, NULL, NGC_OPT_TOKENIZE},
-    {"sort", required_argument, NULL, NGC_OPT_SORT},
-    {"normalize", required_argument, NULL, NGC_OPT_NORMALIZE},
-    {"tmp-dir", required_argument, NULL, NGC_OPT_TMP_DIR},
-    {"map", no_argument, NULL, NGC_OPT_MAP},
-    {"reduce", no_argument, NULL, NGC_OPT_REDUCE},
-    {"by-year", no_argument, NULL, NGC_OPT_BY_YEAR},
-    {"select", required_argument, NULL, NGC_OPT_SELECT},
-    {"select-file", required_argument, NULL, NGC_OPT_SELECT_FILE},
-    {"output-format", required_argument, NULL, NGC_OPT_OUTPUT_FORMAT},
-    {"smoothing", required_argument, NULL, NGC_OPT_SMOOTHING},
-    {"plot", required_argument, NULL, NGC_OPT_PLOT},
-    {"partitions", required_argument, NULL, NGC_OPT_PARTITIONS},
-    {"partition-dir", required_argument, NULL, NGC_OPT_PARTITION_DIR},
-    {"merge-partitions", required_argument, NULL, NGC_OPT_MERGE_PARTITIONS},
-    {"partition", required_argument, NULL, NGC_OPT_PARTITION},
-    {"merge-totals", required_argument, NULL, NGC_OPT_MERGE_TOTALS},
-    {"verbose", no_argument, NULL, 'v'},
-    {"help", no_argument, NULL, 'h'},
-    {"version", no_argument, NULL, 'V'},
-    {NULL, 0, NULL, 0}};
 
 /* The decimal number s[0..len): NGC_OK, NGC_ERROR (not one) or
  * NGC_CONFIG_RANGE (above 2^64-1: the digits are still all read, so a
@@ -574,18 +271,6 @@ static int ngc_config_select_file(ngc_config_t *cfg, size_t *cap, const char *pa
     return rc;
 }
 
-/* What --by-year and --select cannot be combined with, or NULL. */
-static const char *ngc_config_year_clash(const ngc_config_t *cfg)
-{
-    if (cfg->by_year && cfg->format == NGC_FORMAT_TEXT)
-        return "--by-year needs Google Books files: --text has no years";
-    if (cfg->nselects > 0 && cfg->format == NGC_FORMAT_TEXT)
-        return "--select and --select-file pick ngrams of Google Books files, not of --text";
-    if (cfg->nselects > 0 && cfg->stream == NGC_STREAM_REDUCE)
-        return "--select and --select-file apply to the mapper (--map), not to --reduce";
-    return NULL;
-}
-
 void ngc_config_fini(ngc_config_t *cfg)
 {
     free(cfg->inputs_owned);
@@ -628,91 +313,6 @@ static size_t ngc_config_distance(const char *a, const char *b)
         }
     }
     return d[la][lb];
-}
-
-/*
- * An unknown long option: an abbreviation of several (getopt_long refuses
- * those) lists them; otherwise the closest long options by edit distance,
- * when one is close enough to be a slip, are suggested.
- */
-static void ngc_config_unknown(const char *arg)
-{
-    char name[48];
-    const char *eq = strchr(arg, '=');
-    size_t len = eq != NULL ? (size_t)(eq - arg) : strlen(arg);
-    if (len < 3 || arg[0] != '-' || arg[1] != '-' || len - 2 >= sizeof(name)) {
-        fprintf(stderr, "ngram-count: unknown option '%s'\n%s", arg, ngc_config_usage);
-        return;
-    }
-    memcpy(name, arg + 2, len - 2);
-    name[len - 2] = '\0';
-    const struct option *o;
-    char list[512] = "";
-    size_t nl = 0;
-    unsigned prefixed = 0;
-    for (o = ngc_config_options; o->name != NULL; o++) {
-        if (strncmp(o->name, name, len - 2) == 0) {
-            prefixed++;
-            nl += (size_t)snprintf(list + nl, nl < sizeof(list) ? sizeof(list) - nl : 0,
-                                   " '--%s'", o->name);
-        }
-    }
-    if (prefixed > 1 && nl < sizeof(list)) {
-        fprintf(stderr, "ngram-count: option '--%s' is ambiguous; possibilities:%s\n%s", name,
-                list, ngc_config_usage);
-        return;
-    }
-    size_t best = SIZE_MAX;
-    for (o = ngc_config_options; o->name != NULL; o++) {
-        size_t d = ngc_config_distance(name, o->name);
-        if (d < best)
-            best = d;
-    }
-    /* A slip: 1 edit in a short name, 2 in a longer one. */
-    size_t slip = len - 2 <= 4 ? 1 : 2;
-    if (best > slip) {
-        fprintf(stderr, "ngram-count: unknown option '--%s'\n%s", name, ngc_config_usage);
-        return;
-    }
-    nl = 0;
-    list[0] = '\0';
-    unsigned n = 0;
-    for (o = ngc_config_options; o->name != NULL && n < 3; o++) {
-        if (ngc_config_distance(name, o->name) != best)
-            continue;
-        nl += (size_t)snprintf(list + nl, nl < sizeof(list) ? sizeof(list) - nl : 0, "%s'--%s'",
-                               n == 0 ? "" : " or ", o->name);
-        n++;
-    }
-    fprintf(stderr, "ngram-count: unknown option '--%s'; did you mean %s?\n%s", name, list,
-            ngc_config_usage);
-}
-
-/* What the Slurm steps' options do not allow, or NULL. */
-static const char *ngc_config_shuffle_clash(const ngc_config_t *cfg, bool files)
-{
-    int modes = (cfg->partitions > 0 || cfg->partition_dir != NULL) +
-                (cfg->merge_partitions != NULL || cfg->partition >= 0) +
-                (cfg->merge_totals != NULL) + (cfg->stream != NGC_STREAM_NONE);
-    if (modes == 0)
-        return NULL;
-    if (modes > 1)
-        return "--partitions, --merge-partitions, --merge-totals, --map and --reduce are"
-               " different steps: give one";
-    if ((cfg->partitions > 0) != (cfg->partition_dir != NULL))
-        return "--partitions and --partition-dir go together (a map)";
-    if ((cfg->merge_partitions != NULL) != (cfg->partition >= 0))
-        return "--merge-partitions and --partition go together (a reduce)";
-    if (cfg->pg_dsn != NULL && cfg->stream == NGC_STREAM_NONE && cfg->merge_totals == NULL)
-        return "--pg loads the final step's result: give it to --merge-totals, not to a map"
-               " or a reduce";
-    if (cfg->partitions > 0 && cfg->output != NULL)
-        return "a map (--partitions) writes --partition-dir: -o does not apply";
-    if (cfg->merge_partitions != NULL && cfg->output == NULL)
-        return "a reduce (--merge-partitions) needs -o FILE for its run file";
-    if (cfg->merge_partitions != NULL && files)
-        return "--merge-partitions reads its directory: no input files";
-    return NULL;
 }
 
 static int ngc_config_bad(const char *opt, const char *arg, const char *why)
@@ -848,7 +448,985 @@ void ngc_config_resolve_threads(ngc_config_t *cfg, unsigned ntasks)
     cfg->threads = t < 1 ? 1 : t > 4 ? 4 : t;
 }
 
-ngc_config_result_t ngc_config_parse(ngc_config_t *cfg, int argc, char **argv)
+/* --- the values of the options that take a name ------------------------- */
+
+const ngc_config_name_t ngc_config_format_names[] = {
+    {"auto", NGC_FORMAT_AUTO}, {"v1", NGC_FORMAT_V1}, {"v2", NGC_FORMAT_V2},
+    {"v3", NGC_FORMAT_V3},     {"text", NGC_FORMAT_TEXT}, {NULL, 0}};
+const ngc_config_name_t ngc_config_count_names[] = {
+    {"match", NGC_COUNT_MATCH}, {"volume", NGC_COUNT_VOLUME}, {"both", NGC_COUNT_BOTH}, {NULL, 0}};
+const ngc_config_name_t ngc_config_pos_names[] = {
+    {"keep", NGC_POS_KEEP}, {"drop", NGC_POS_DROP}, {"strip", NGC_POS_STRIP}, {NULL, 0}};
+const ngc_config_name_t ngc_config_tokenize_names[] = {
+    {"space", NGC_TOKENIZE_SPACE}, {"words", NGC_TOKENIZE_WORDS}, {NULL, 0}};
+const ngc_config_name_t ngc_config_sort_names[] = {
+    {"count", NGC_SORT_COUNT}, {"ngram", NGC_SORT_NGRAM}, {NULL, 0}};
+const ngc_config_name_t ngc_config_pg_mode_names[] = {
+    {"replace", false}, {"append", true}, {NULL, 0}};
+static const ngc_config_name_t ngc_config_outfmt_names[] = {
+    {"tsv", NGC_OUTFMT_TSV}, {"csv", NGC_OUTFMT_CSV}, {"jsonl", NGC_OUTFMT_JSONL}, {NULL, 0}};
+static const ngc_config_name_t ngc_config_stats_names[] = {
+    {"text", NGC_STATS_TEXT}, {"json", NGC_STATS_JSON}, {NULL, 0}};
+static const ngc_config_name_t ngc_config_inflate_names[] = {
+    {"isal", NGC_INFLATE_ISAL}, {"zlib", NGC_INFLATE_ZLIB}, {NULL, 0}};
+
+int ngc_config_name_value(const ngc_config_name_t *names, const char *s, int *value)
+{
+    for (const ngc_config_name_t *n = names; n->name != NULL; n++) {
+        if (strcmp(n->name, s) == 0) {
+            *value = n->value;
+            return NGC_OK;
+        }
+    }
+    return NGC_ERROR;
+}
+
+const char *ngc_config_name_of(const ngc_config_name_t *names, int value)
+{
+    for (const ngc_config_name_t *n = names; n->name != NULL; n++)
+        if (n->value == value)
+            return n->name;
+    return NULL;
+}
+
+/* "expected a, b or c": what a bad value of a named option is told. */
+static void ngc_config_name_expected(const ngc_config_name_t *names, char *buf, size_t cap)
+{
+    size_t len = (size_t)snprintf(buf, cap, "expected");
+    for (const ngc_config_name_t *n = names; n->name != NULL && len < cap; n++) {
+        const char *sep = n == names ? " " : n[1].name == NULL ? " or " : ", ";
+        len += (size_t)snprintf(buf + len, cap - len, "%s%s", sep, n->name);
+    }
+}
+
+/* --- the options -------------------------------------------------------- */
+
+typedef struct {
+    ngc_config_t *cfg;
+    int argc;          /* --lookup's array has room for argc words */
+    size_t select_cap; /* room in cfg->selects */
+} ngc_config_parser_t;
+
+/* An option that sets its field itself: NGC_CONFIG_RUN to go on. */
+typedef ngc_config_result_t (*ngc_config_call_fn)(ngc_config_parser_t *p, char *arg);
+
+typedef enum {
+    NGC_CONFIG_FLAG,   /* takes no value: stores .lo */
+    NGC_CONFIG_NUMBER, /* a decimal number, .lo to .hi */
+    NGC_CONFIG_NAME,   /* one of .names, stores its value */
+    NGC_CONFIG_PATH,   /* a file or directory name; .why when it is empty */
+    NGC_CONFIG_STRING, /* any string, even empty */
+    NGC_CONFIG_CALL    /* .call reads the value */
+} ngc_config_kind_t;
+
+typedef struct {
+    const char *name;    /* long name, without "--" */
+    char letter;         /* short option, 0 for none */
+    const char *metavar; /* the value in --help ("N", "[=json]"), NULL for none */
+    int arg;             /* getopt_long's no_/required_/optional_argument */
+    ngc_config_kind_t kind;
+    size_t off, size;    /* the field set, in ngc_config_t */
+    uint64_t lo, hi;     /* NUMBER: the range; FLAG: the value stored */
+    const ngc_config_name_t *names; /* NAME */
+    const char *why;     /* PATH */
+    ngc_config_call_fn call;        /* CALL */
+    const char *help;    /* --help's text, lines split by '\n' */
+} ngc_config_option_t;
+
+/* How an entry of NGC_CONFIG_OPTIONS sets its field (f, in ngc_config_t). */
+#define NGC_CONFIG_FIELD(f) .off = offsetof(ngc_config_t, f), .size = sizeof(((ngc_config_t *)0)->f)
+#define NGC_SETS_FLAG(f, v) .arg = no_argument, .kind = NGC_CONFIG_FLAG, NGC_CONFIG_FIELD(f), .lo = (v)
+#define NGC_SETS_NUMBER(f, min, max)                                                         \
+    .arg = required_argument, .kind = NGC_CONFIG_NUMBER, NGC_CONFIG_FIELD(f), .lo = (min), \
+    .hi = (max)
+#define NGC_SETS_NAME(f, n) \
+    .arg = required_argument, .kind = NGC_CONFIG_NAME, NGC_CONFIG_FIELD(f), .names = (n)
+#define NGC_SETS_FILE(f) \
+    .arg = required_argument, .kind = NGC_CONFIG_PATH, NGC_CONFIG_FIELD(f), .why = "empty file name"
+#define NGC_SETS_DIR(f)                                                   \
+    .arg = required_argument, .kind = NGC_CONFIG_PATH, NGC_CONFIG_FIELD(f), \
+    .why = "empty directory name"
+#define NGC_SETS_STRING(f) .arg = required_argument, .kind = NGC_CONFIG_STRING, NGC_CONFIG_FIELD(f)
+#define NGC_CALLS(fn, a) .arg = (a), .kind = NGC_CONFIG_CALL, .call = (fn)
+
+static ngc_config_result_t ngc_config_opt_chunk_size(ngc_config_parser_t *p, char *arg)
+{
+    if (ngc_config_size("--chunk-size", arg, ngc_config_chunk_min(), NGC_CHUNK_MAX,
+                        &p->cfg->chunk_size))
+        return NGC_CONFIG_USAGE;
+    return NGC_CONFIG_RUN;
+}
+
+static ngc_config_result_t ngc_config_opt_memory(ngc_config_parser_t *p, char *arg)
+{
+    return ngc_config_memory(arg, &p->cfg->memory) ? NGC_CONFIG_USAGE : NGC_CONFIG_RUN;
+}
+
+/* --stats alone is text. */
+static ngc_config_result_t ngc_config_opt_stats(ngc_config_parser_t *p, char *arg)
+{
+    int v = NGC_STATS_TEXT;
+    if (arg != NULL && ngc_config_name_value(ngc_config_stats_names, arg, &v) != NGC_OK) {
+        ngc_config_bad("--stats", arg, "expected --stats or --stats=json");
+        return NGC_CONFIG_USAGE;
+    }
+    p->cfg->stats = (ngc_stats_mode_t)v;
+    return NGC_CONFIG_RUN;
+}
+
+static ngc_config_result_t ngc_config_opt_inflate(ngc_config_parser_t *p, char *arg)
+{
+    int v;
+    char why[96];
+    if (ngc_config_name_value(ngc_config_inflate_names, arg, &v) != NGC_OK) {
+        ngc_config_name_expected(ngc_config_inflate_names, why, sizeof(why));
+        ngc_config_bad("--inflate", arg, why);
+        return NGC_CONFIG_USAGE;
+    }
+#ifndef NGC_HAVE_ISAL
+    if (v == NGC_INFLATE_ISAL) {
+        ngc_config_bad("--inflate", arg, "this build has no ISA-L; use zlib");
+        return NGC_CONFIG_USAGE;
+    }
+#endif
+    p->cfg->inflate = (ngc_inflate_kind_t)v;
+    return NGC_CONFIG_RUN;
+}
+
+static ngc_config_result_t ngc_config_opt_pg_table(ngc_config_parser_t *p, char *arg)
+{
+    if (*arg == '\0' || strlen(arg) > 63) {
+        ngc_config_bad("--pg-table", arg, "expected a name of 1 to 63 bytes");
+        return NGC_CONFIG_USAGE;
+    }
+    p->cfg->pg_table = arg;
+    return NGC_CONFIG_RUN;
+}
+
+static ngc_config_result_t ngc_config_opt_lookup(ngc_config_parser_t *p, char *arg)
+{
+    ngc_config_t *cfg = p->cfg;
+    if (cfg->nlookups == 0) {
+        cfg->lookups = calloc((size_t)p->argc, sizeof(*cfg->lookups));
+        if (cfg->lookups == NULL)
+            return NGC_CONFIG_USAGE;
+    }
+    cfg->lookups[cfg->nlookups++] = arg;
+    return NGC_CONFIG_RUN;
+}
+
+static ngc_config_result_t ngc_config_opt_select(ngc_config_parser_t *p, char *arg)
+{
+    if (ngc_config_select_list(p->cfg, &p->select_cap, arg) != NGC_OK)
+        return NGC_CONFIG_USAGE;
+    return NGC_CONFIG_RUN;
+}
+
+static ngc_config_result_t ngc_config_opt_select_file(ngc_config_parser_t *p, char *arg)
+{
+    if (ngc_config_select_file(p->cfg, &p->select_cap, arg) != NGC_OK)
+        return NGC_CONFIG_USAGE;
+    return NGC_CONFIG_RUN;
+}
+
+static ngc_config_result_t ngc_config_opt_plot(ngc_config_parser_t *p, char *arg)
+{
+    size_t n = strlen(arg);
+    if (n < 5 || (strcmp(arg + n - 4, ".svg") != 0 && strcmp(arg + n - 4, ".png") != 0)) {
+        ngc_config_bad("--plot", arg, "expected a file name ending in .svg or .png");
+        return NGC_CONFIG_USAGE;
+    }
+#ifndef NGC_HAVE_CAIRO
+    if (strcmp(arg + n - 4, ".png") == 0) {
+        ngc_config_bad("--plot", arg, "--plot .png needs cairo, which this build "
+                                      "does not have (install libcairo2-dev and "
+                                      "rebuild); .svg works without it");
+        return NGC_CONFIG_USAGE;
+    }
+#endif
+    p->cfg->plot = arg;
+    return NGC_CONFIG_RUN;
+}
+
+static ngc_config_result_t ngc_config_opt_verbose(ngc_config_parser_t *p, char *arg)
+{
+    (void)arg;
+    p->cfg->verbose++;
+    return NGC_CONFIG_RUN;
+}
+
+static void ngc_config_help_print(FILE *f);
+
+static ngc_config_result_t ngc_config_opt_help(ngc_config_parser_t *p, char *arg)
+{
+    (void)p, (void)arg;
+    ngc_config_help_print(stdout);
+    return NGC_CONFIG_EXIT_OK;
+}
+
+static ngc_config_result_t ngc_config_opt_version(ngc_config_parser_t *p, char *arg)
+{
+    (void)p, (void)arg;
+    printf("ngram-count %s\n", NGC_VERSION);
+    return NGC_CONFIG_EXIT_OK;
+}
+
+/*
+ * Every option, once: X(ID, long name, short letter or 0, the value's name
+ * in --help or NULL, how it sets its field, its --help text). The parser,
+ * the getopt_long tables, the messages and --help (through help2man, the
+ * man page) are all made from it. The order is the one getopt_long gets,
+ * and the one "ambiguous" and "did you mean" messages list options in;
+ * where each goes in --help is ngc_config_help below (one order cannot do
+ * both: '--pop' suggests '--top' or '--pos', while --help tells of --pos
+ * first). A new option: an entry here, a place there.
+ */
+#define NGC_CONFIG_OPTIONS(X)                                                                      \
+    X(PROCESSES, "processes", 'p', "N", NGC_SETS_NUMBER(processes, 1, NGC_MAX_WORKERS),            \
+      "worker processes (default: online CPUs)")                                                   \
+    X(THREADS, "threads", 't', "N", NGC_SETS_NUMBER(threads, 1, NGC_MAX_THREADS),                  \
+      "pool threads per worker, for reading, inflating\n"                                          \
+      "and mapping (default: the online CPUs shared\n"                                             \
+      "among the workers that get a map task, 1 to 4:\n"                                           \
+      "1 for a big plain file, 2 for one .gz on 2 CPUs)")                                          \
+    X(CHUNK_SIZE, "chunk-size", 'c', "SIZE",                                                       \
+      NGC_CALLS(ngc_config_opt_chunk_size, required_argument),                                     \
+      "bytes of a plain file per map task, at least\n"                                             \
+      "64K (default 8M); a .gz file or standard input\n"                                           \
+      "is always one task")                                                                        \
+    X(OUTPUT, "output", 'o', "FILE", NGC_SETS_FILE(output),                                        \
+      "write to FILE (gzip if it ends in .gz), created\n"                                          \
+      "or replaced only when the run succeeds (through\n"                                          \
+      "symbolic links); a device, FIFO or /dev/stdout\n"                                           \
+      "is written as the result streams; never an input")                                          \
+    X(MEMORY, "memory", 0, "SIZE", NGC_CALLS(ngc_config_opt_memory, required_argument),            \
+      "size of the shared reduce table, 16M to 1T, or\n"                                           \
+      "N% of the memory available (RAM, or the cgroup's\n"                                         \
+      "limit when lower); default 50%, at most 1T; only\n"                                         \
+      "pages in use are resident; when the ngrams outgrow it,\n"                                   \
+      "partitions spill sorted runs to disk and are\n"                                             \
+      "merged at the end")                                                                         \
+    X(FROM_YEAR, "from-year", 0, "Y", NGC_SETS_NUMBER(from_year, 1, 9999),                         \
+      "skip lines before year Y")                                                                  \
+    X(TO_YEAR, "to-year", 0, "Y", NGC_SETS_NUMBER(to_year, 1, 9999),                               \
+      "skip lines after year Y (both inclusive)")                                                  \
+    X(MIN_COUNT, "min-count", 0, "N", NGC_SETS_NUMBER(min_count, 0, UINT64_MAX),                   \
+      "print only totals of at least N")                                                           \
+    X(TOP, "top", 0, "K", NGC_SETS_NUMBER(top, 1, UINT64_MAX),                                     \
+      "print only the K most frequent")                                                            \
+    X(COUNT, "count", 0, "WHAT", NGC_SETS_NAME(count, ngc_config_count_names),                     \
+      "match (default), volume, or both (prints\n"                                                 \
+      "'ngram TAB match TAB volume', sorted by match,\n"                                           \
+      "then volume, then bytes)")                                                                  \
+    X(FOLD_CASE, "fold-case", 0, NULL, NGC_SETS_FLAG(fold_case, true),                             \
+      "Unicode case folding of ngrams (output is folded)")                                         \
+    X(POS, "pos", 0, "MODE", NGC_SETS_NAME(pos, ngc_config_pos_names),                             \
+      "part-of-speech tags such as and_CONJ:\n"                                                    \
+      "keep  every string is its own ngram (default)\n"                                            \
+      "drop  skip ngrams with a tagged or tag-only token\n"                                        \
+      "strip count only fully tagged ngrams, tags removed,\n"                                      \
+      "      so each word is counted once")                                                        \
+    X(STRICT, "strict", 0, NULL, NGC_SETS_FLAG(strict, true),                                      \
+      "the first malformed line is an error (with\n"                                               \
+      "--reduce, also a key out of order)")                                                        \
+    X(STATS, "stats", 0, "[=json]", NGC_CALLS(ngc_config_opt_stats, optional_argument),            \
+      "print a summary to standard error")                                                         \
+    X(PROGRESS, "progress", 0, NULL, NGC_SETS_FLAG(progress, NGC_PROGRESS_ON),                     \
+      "show the progress even when standard error is\n"                                            \
+      "not a terminal (then a plain line every few\n"                                              \
+      "seconds); by default only on a terminal")                                                   \
+    X(NO_PROGRESS, "no-progress", 0, NULL, NGC_SETS_FLAG(progress, NGC_PROGRESS_OFF),              \
+      "never show the progress")                                                                   \
+    X(INFLATE, "inflate", 0, "ENGINE", NGC_CALLS(ngc_config_opt_inflate, required_argument),       \
+      "gzip engine: isal (Intel ISA-L, the default when\n"                                         \
+      "built in) or zlib")                                                                         \
+    X(MAX_RETRIES, "max-retries", 0, "N", NGC_SETS_NUMBER(max_retries, 0, 1000),                   \
+      "rerun a task up to N times when its worker dies\n"                                          \
+      "or stalls (default 3); a replacement worker is\n"                                           \
+      "started each time")                                                                         \
+    X(TASK_TIMEOUT, "task-timeout", 0, "S", NGC_SETS_NUMBER(task_timeout, 1, 86400 * 7),           \
+      "kill a worker that makes no progress for S\n"                                               \
+      "seconds (default 300)")                                                                     \
+    X(INPUTS, "inputs", 0, "FILE", NGC_SETS_STRING(inputs_file),                                   \
+      "also count the paths and URLs listed in FILE, one\n"                                        \
+      "a line (blank lines and '#' lines skipped)")                                                \
+    X(STALL_TIMEOUT, "stall-timeout", 0, "S", NGC_SETS_NUMBER(stall_timeout, 1, 86400),            \
+      "a download that receives nothing for S seconds\n"                                           \
+      "(default 60) is resumed; http(s) URLs are\n"                                                \
+      "streamed, resumed from the last byte received\n"                                            \
+      "(HTTP Range) after a cut, with backoff, up to\n"                                            \
+      "--max-retries times in a row without progress")                                             \
+    X(PG, "pg", 0, "DSN", NGC_SETS_STRING(pg_dsn),                                                 \
+      "load the result into PostgreSQL (a libpq connection\n"                                      \
+      "string or URI; '' uses the PG* environment), in\n"                                          \
+      "parallel from every worker, all or nothing; the\n"                                          \
+      "file output is then written only with -o")                                                  \
+    X(PG_TABLE, "pg-table", 0, "NAME", NGC_CALLS(ngc_config_opt_pg_table, required_argument),      \
+      "target table (default ngram_counts), created\n"                                             \
+      "if missing as (ngram text primary key,\n"                                                   \
+      "match_count bigint, volume_count bigint)")                                                  \
+    X(PG_MODE, "pg-mode", 0, "MODE", NGC_SETS_NAME(pg_append, ngc_config_pg_mode_names),           \
+      "replace (default) or append (adds to the totals)")                                          \
+    X(PG_JOBS, "pg-jobs", 0, NULL, NGC_SETS_FLAG(pg_jobs, true),                                   \
+      "list the jobs recorded in table ngram_jobs")                                                \
+    X(LOOKUP, "lookup", 0, "WORD", NGC_CALLS(ngc_config_opt_lookup, required_argument),            \
+      "print WORD's row (repeatable); exit 1 if none found")                                       \
+    X(FORMAT, "format", 0, "FORMAT", NGC_SETS_NAME(format, ngc_config_format_names),               \
+      "auto (default: per file, from its first lines),\n"                                          \
+      "v1 (2009: ngram year match pages volume),\n"                                                \
+      "v2 (2012: ngram year match volume),\n"                                                      \
+      "v3 (2020: ngram then TAB year,match,volume triples),\n"                                     \
+      "or text; 2- to 5-grams separate tokens by spaces")                                          \
+    X(TEXT, "text", 0, NULL, NGC_SETS_FLAG(format, NGC_FORMAT_TEXT),                               \
+      "same as --format text: each line is a sentence")                                            \
+    X(ORDER, "order", 0, "N", NGC_SETS_NUMBER(order, 1, NGC_ORDER_MAX),                            \
+      "count every 1..N-gram (1..9, default 3)")                                                   \
+    X(ONLY_ORDER, "only-order", 0, NULL, NGC_SETS_FLAG(only_order, true),                          \
+      "count only the N-grams")                                                                    \
+    X(SENTENCE_MARKERS, "sentence-markers", 0, NULL, NGC_SETS_FLAG(sentence_markers, true),        \
+      "count '<s> w1 ... wk </s>' per line, as SRILM")                                             \
+    X(TOKENIZE, "tokenize", 0, "HOW", NGC_SETS_NAME(tokenize, ngc_config_tokenize_names),          \
+      "space: split on ASCII whitespace (default);\n"                                              \
+      "words: Unicode letters/digits apart from\n"                                                 \
+      "punctuation, each punctuation mark a token")                                                \
+    X(SORT, "sort", 0, "ORDER", NGC_SETS_NAME(sort, ngc_config_sort_names),                        \
+      "count (default: most frequent first) or ngram\n"                                            \
+      "(byte order, as LC_ALL=C sort)")                                                            \
+    X(NORMALIZE, "normalize", 0, "FILE", NGC_SETS_FILE(normalize),                                 \
+      "print occurrences per million words (percent of\n"                                          \
+      "books for --count volume) of the years counted,\n"                                          \
+      "using Google's totalcounts FILE (2012, 2020: one\n"                                         \
+      "line of year,match,pages,volume tuples; 2009: a\n"                                          \
+      "'#' line, then year TAB match TAB pages TAB\n"                                              \
+      "volume rows), 17 digits; with --pg also two\n"                                              \
+      "double precision columns")                                                                  \
+    X(TMP_DIR, "tmp-dir", 0, "DIR", NGC_SETS_DIR(tmp_dir),                                         \
+      "where spilled runs go (default $TMPDIR or /tmp);\n"                                         \
+      "only used if the job spills; removed at the end,\n"                                         \
+      "also on failure or ^C (after a kill -9, by the\n"                                           \
+      "next job)")                                                                                 \
+    X(MAP, "map", 0, NULL, NGC_SETS_FLAG(stream, NGC_STREAM_MAP),                                  \
+      "the mapper: parse and filter lines (--format and\n"                                         \
+      "the options above apply), combine in memory,\n"                                             \
+      "flush when the table is full")                                                              \
+    X(REDUCE, "reduce", 0, NULL, NGC_SETS_FLAG(stream, NGC_STREAM_REDUCE),                         \
+      "the reducer (or combiner): sum the counts of\n"                                             \
+      "consecutive equal keys of key-sorted input\n"                                               \
+      "(--min-count applies: use it in the reducer only)")                                         \
+    X(BY_YEAR, "by-year", 0, NULL, NGC_SETS_FLAG(by_year, true),                                   \
+      "one row per ngram and year: 'ngram TAB year TAB\n"                                          \
+      "count' (the year as 4 digits: 0850 for 850);\n"                                             \
+      "default --sort ngram (count with --top); --pg\n"                                            \
+      "loads a table with a year column (default\n"                                                \
+      "ngram_year_counts)")                                                                        \
+    X(SELECT, "select", 0, "LIST", NGC_CALLS(ngc_config_opt_select, required_argument),            \
+      "count only these ngrams (comma-separated,\n"                                                \
+      "repeatable), matched after --fold-case and --pos\n"                                         \
+      "as the counted ngrams are; a token '*' matches any\n"                                       \
+      "one token ('University of *'), each match counted\n"                                        \
+      "as itself")                                                                                 \
+    X(SELECT_FILE, "select-file", 0, "FILE",                                                       \
+      NGC_CALLS(ngc_config_opt_select_file, required_argument),                                    \
+      "the same, one ngram per line (blank lines\n"                                                \
+      "ignored; an ngram with a comma goes here)\n"                                                \
+      "Lines of other ngrams are skipped unread (not\n"                                            \
+      "checked for malformed fields); nothing matched:\n"                                          \
+      "empty output and a note on standard error")                                                 \
+    X(OUTPUT_FORMAT, "output-format", 0, "F", NGC_SETS_NAME(out_format, ngc_config_outfmt_names),  \
+      "tsv (default), csv (RFC 4180: a header row,\n"                                              \
+      "fields quoted when they hold '\"', ',', CR or LF;\n"                                        \
+      "LF line ends) or jsonl (one JSON object a line,\n"                                          \
+      "typed fields; --map/--reduce stay TSV)")                                                    \
+    X(SMOOTHING, "smoothing", 0, "N", NGC_SETS_NUMBER(smoothing, 0, NGC_SMOOTHING_MAX),            \
+      "the mean of the years y-N..y+N that lie in the\n"                                           \
+      "range (fewer at its ends), 0..100; 17 digits")                                              \
+    X(PLOT, "plot", 0, "FILE", NGC_CALLS(ngc_config_opt_plot, required_argument),                  \
+      "draw the series into FILE.svg or FILE.png (PNG\n"                                           \
+      "when built with cairo): one line per ngram")                                                \
+    X(PARTITIONS, "partitions", 0, "R", NGC_SETS_NUMBER(partitions, 1, NGC_PARTITIONS_MAX),        \
+      "a map: count FILEs, then write the totals as R")                                            \
+    X(PARTITION_DIR, "partition-dir", 0, "DIR", NGC_SETS_DIR(partition_dir),                       \
+      "key-sorted partition files (by a hash of the\n"                                             \
+      "key) in the new directory DIR, complete or absent;\n"                                       \
+      "--min-count, --top, --sort and output options wait\n"                                       \
+      "for the later steps")                                                                       \
+    X(MERGE_PARTITIONS, "merge-partitions", 0, "DIR", NGC_SETS_DIR(merge_partitions),              \
+      "a reduce: sum partition --partition r of")                                                  \
+    X(PARTITION, "partition", 0, "r", NGC_SETS_NUMBER(partition, 0, NGC_PARTITIONS_MAX - 1),       \
+      "every map directory in DIR (--min-count applies)\n"                                         \
+      "into the run file -o, complete or absent")                                                  \
+    X(MERGE_TOTALS, "merge-totals", 0, "DIR", NGC_SETS_DIR(merge_totals),                          \
+      "the final step: print the reduces' run files\n"                                             \
+      "in DIR as one run over all FILEs would (FILEs,\n"                                           \
+      "if given, are only named in the --plot title);\n"                                           \
+      "--pg loads them (maps and reduces refuse it)")                                              \
+    X(VERBOSE, "verbose", 'v', NULL, NGC_CALLS(ngc_config_opt_verbose, no_argument),               \
+      "log the engine's steps (twice: debug)")                                                     \
+    X(HELP, "help", 'h', NULL, NGC_CALLS(ngc_config_opt_help, no_argument),                        \
+      "this help")                                                                                 \
+    X(VERSION, "version", 'V', NULL, NGC_CALLS(ngc_config_opt_version, no_argument),               \
+      "the version")
+
+#define NGC_CONFIG_ID(id, ...) NGC_OPT_##id,
+enum { NGC_CONFIG_OPTIONS(NGC_CONFIG_ID) NGC_CONFIG_NOPTS };
+_Static_assert(NGC_CONFIG_NOPTS <= 64, "ngc_config_t.given has one bit per option");
+
+#define NGC_CONFIG_ENTRY(id, long_name, short_letter, value_name, sets, text) \
+    [NGC_OPT_##id] = {.name = (long_name), .letter = (short_letter),         \
+                      .metavar = (value_name), sets, .help = (text)},
+static const ngc_config_option_t ngc_config_options[] = {NGC_CONFIG_OPTIONS(NGC_CONFIG_ENTRY)};
+
+static bool ngc_config_given(const ngc_config_t *cfg, unsigned id)
+{
+    return (cfg->given >> id) & 1;
+}
+
+/* --- --help ------------------------------------------------------------- */
+
+/* One piece of --help: text, or an option's entry (with other text than its
+ * own where an option is told of twice). */
+typedef struct {
+    const char *text; /* printed as it is, NULL for an option */
+    int opt;          /* NGC_OPT_*, -1 for text */
+    const char *help; /* the option's text here, NULL for the table's */
+} ngc_config_help_t;
+
+#define NGC_HELP_TEXT(s) {(s), -1, NULL}
+#define NGC_HELP_OPTION(id) {NULL, NGC_OPT_##id, NULL}
+#define NGC_HELP_AGAIN(id, s) {NULL, NGC_OPT_##id, (s)}
+
+/* --help, top to bottom: every option of the table has its place here. */
+static const ngc_config_help_t ngc_config_help[] = {
+    NGC_HELP_TEXT(
+        "Usage: ngram-count [options] FILE...\n"
+        "  or:  ngram-count --text [--order N] [text options] FILE...\n"
+        "\n"
+        "Totals the match counts of every ngram in Google Books Ngram files of\n"
+        "any release and order, or counts the n-grams of raw text, the MapReduce\n"
+        "way: a coordinator splits the files into tasks, worker processes map them\n"
+        "with thread pools, and merge their totals in shared memory.\n"
+        "FILEs may be plain or compressed (gzip; zip, every member in order; bzip2,\n"
+        "xz, zstd: told by content), or http(s) URLs (streamed, resumed after a\n"
+        "cut), in any mix; '-' reads standard input.\n"
+        "A pipe (FIFO, /dev/stdin, <(...)) is read once: name it only once.\n"
+        "Prints 'ngram TAB total' lines, most frequent first, ties in byte order.\n"
+        "\n"
+        "Examples:\n"
+        "  $ ngram-count googlebooks-eng-all-1gram-20120701-a.gz | head\n"
+        "  $ ngram-count -p 4 -t 2 --top 100 --pos strip -o top.tsv 1gram-*.gz\n"
+        "  $ zcat part.gz | ngram-count --from-year 1900 --to-year 1999 -\n"
+        "  $ ngram-count --normalize totalcounts-1 --top 20 1-00000-of-00024.gz\n"
+        "  $ ngram-count --by-year --select 'Sherlock Holmes,Frankenstein' --from-year 1800 \\\n"
+        "      --normalize totalcounts-1 --smoothing 3 --plot holmes.svg 2-*.gz\n"
+        "  $ ngram-count --text --order 3 --sentence-markers corpus.txt > corpus.counts\n"
+        "  $ ngram-count --pg 'postgresql://me@localhost/books' 1gram-*.gz\n"
+        "  $ ngram-count --pg 'postgresql://me@localhost/books' --lookup aardvark\n"
+        "\n"
+        "Parallelism:\n"),
+    NGC_HELP_OPTION(PROCESSES),
+    NGC_HELP_OPTION(THREADS),
+    NGC_HELP_OPTION(CHUNK_SIZE),
+    NGC_HELP_OPTION(MEMORY),
+    NGC_HELP_OPTION(TMP_DIR),
+    NGC_HELP_OPTION(MAX_RETRIES),
+    NGC_HELP_OPTION(TASK_TIMEOUT),
+    NGC_HELP_OPTION(INPUTS),
+    NGC_HELP_OPTION(STALL_TIMEOUT),
+    NGC_HELP_TEXT(
+        "\n"
+        "Input:\n"),
+    NGC_HELP_OPTION(FORMAT),
+    NGC_HELP_TEXT(
+        "\n"
+        "Raw text (SRILM-style counts, 'w1 w2 ... wn TAB count'):\n"),
+    NGC_HELP_OPTION(TEXT),
+    NGC_HELP_OPTION(ORDER),
+    NGC_HELP_OPTION(ONLY_ORDER),
+    NGC_HELP_OPTION(SENTENCE_MARKERS),
+    NGC_HELP_OPTION(TOKENIZE),
+    NGC_HELP_TEXT(
+        "\n"
+        "What to count:\n"),
+    NGC_HELP_OPTION(COUNT),
+    NGC_HELP_OPTION(FROM_YEAR),
+    NGC_HELP_OPTION(TO_YEAR),
+    NGC_HELP_OPTION(POS),
+    NGC_HELP_OPTION(FOLD_CASE),
+    NGC_HELP_OPTION(MIN_COUNT),
+    NGC_HELP_OPTION(TOP),
+    NGC_HELP_OPTION(SORT),
+    NGC_HELP_OPTION(NORMALIZE),
+    NGC_HELP_TEXT(
+        "\n"
+        "Year by year and selections:\n"),
+    NGC_HELP_OPTION(BY_YEAR),
+    NGC_HELP_OPTION(SELECT),
+    NGC_HELP_OPTION(SELECT_FILE),
+    NGC_HELP_TEXT(
+        "\n"
+        "Year series, as the Ngram Viewer draws them (--by-year with --select,\n"
+        "--select-file, --normalize, --smoothing or --plot): each ngram gets every\n"
+        "year from --from-year (or the first year seen) to --to-year (or the last),\n"
+        "0 where it has no count; rows 'ngram TAB year TAB value', in ngram order:\n"),
+    NGC_HELP_AGAIN(NORMALIZE,
+                   "with --by-year: each year's count in percent of\n"
+                   "that year's total in Google's totalcounts FILE\n"
+                   "(words; books for --count volume), 17 digits;\n"
+                   "a year with a count and no total is an error"),
+    NGC_HELP_OPTION(SMOOTHING),
+    NGC_HELP_OPTION(PLOT),
+    NGC_HELP_TEXT(
+        "\n"
+        "PostgreSQL (libpq):\n"),
+    NGC_HELP_OPTION(PG),
+    NGC_HELP_OPTION(PG_TABLE),
+    NGC_HELP_OPTION(PG_MODE),
+    NGC_HELP_OPTION(PG_JOBS),
+    NGC_HELP_OPTION(LOOKUP),
+    NGC_HELP_TEXT(
+        "\n"
+        "Hadoop Streaming (one part of a MapReduce job run by Hadoop; reads\n"
+        "standard input, writes 'key TAB count' lines to standard output):\n"),
+    NGC_HELP_OPTION(MAP),
+    NGC_HELP_OPTION(REDUCE),
+    NGC_HELP_TEXT(
+        "\n"
+        "Slurm job arrays (tools/slurm-count runs them; files on shared storage):\n"),
+    NGC_HELP_OPTION(PARTITIONS),
+    NGC_HELP_OPTION(PARTITION_DIR),
+    NGC_HELP_OPTION(MERGE_PARTITIONS),
+    NGC_HELP_OPTION(PARTITION),
+    NGC_HELP_OPTION(MERGE_TOTALS),
+    NGC_HELP_TEXT(
+        "\n"
+        "Output and reporting:\n"),
+    NGC_HELP_OPTION(OUTPUT),
+    NGC_HELP_OPTION(OUTPUT_FORMAT),
+    NGC_HELP_OPTION(STRICT),
+    NGC_HELP_OPTION(STATS),
+    NGC_HELP_OPTION(INFLATE),
+    NGC_HELP_OPTION(PROGRESS),
+    NGC_HELP_OPTION(NO_PROGRESS),
+    NGC_HELP_OPTION(VERBOSE),
+    NGC_HELP_OPTION(HELP),
+    NGC_HELP_OPTION(VERSION),
+    NGC_HELP_TEXT(
+        "\n"
+        "SIZE is a number of bytes, or one with K, M, G, T, P or E (powers of\n"
+        "1024), optionally followed by B or iB: 64K, 8MiB, 1T.\n"
+        "Malformed lines (wrong field count, non-numeric or negative count, year\n"
+        "outside 1..9999, longer than 1 MiB; in text, invalid UTF-8 with\n"
+        "--tokenize words) are skipped and counted; --stats names the first few\n"
+        "as FILE:LINE. A non-empty file of which no line could be read is an error.\n"
+        "\n"
+        "Exit status: 0 success; 1 the run failed (unreadable or corrupt input,\n"
+        "a format that cannot be told, a file with no readable line, --strict\n"
+        "and a malformed line, a counted total over 2^64-1, a full disk while\n"
+        "spilling, output not writable, a worker died, -o names an input); 2\n"
+        "bad usage (also a pipe named twice, a --memory that cannot be mapped);\n"
+        "129 hangup (SIGHUP); 130 interrupted (SIGINT); 143 terminated (SIGTERM);\n"
+        "138/140 SIGUSR1/SIGUSR2; 141 the reader of the output went away. A\n"
+        "failed or stopped run writes no output file; output already streamed is\n"
+        "reported as incomplete.\n"),
+};
+
+/* The column where the options' text starts; a longer name and value is
+ * followed by two spaces, as help2man wants to tell them apart. */
+#define NGC_CONFIG_HELP_COLUMN 24
+
+static void ngc_config_help_option(FILE *f, const ngc_config_option_t *o, const char *text)
+{
+    char label[64];
+    int n = o->letter != 0 ? snprintf(label, sizeof(label), "  -%c, --%s", o->letter, o->name)
+                           : snprintf(label, sizeof(label), "      --%s", o->name);
+    if (o->metavar != NULL)
+        n += snprintf(label + n, sizeof(label) - (size_t)n, "%s%s",
+                      o->arg == optional_argument ? "" : " ", o->metavar);
+    int pad = n + 2 <= NGC_CONFIG_HELP_COLUMN ? NGC_CONFIG_HELP_COLUMN - n : 2;
+    fprintf(f, "%s%*s", label, pad, "");
+    for (;;) {
+        const char *nl = strchr(text, '\n');
+        if (nl == NULL)
+            break;
+        fprintf(f, "%.*s\n%*s", (int)(nl - text), text, NGC_CONFIG_HELP_COLUMN, "");
+        text = nl + 1;
+    }
+    fprintf(f, "%s\n", text);
+}
+
+static void ngc_config_help_print(FILE *f)
+{
+    bool told[NGC_CONFIG_NOPTS] = {false};
+    for (size_t i = 0; i < NGC_NELEMS(ngc_config_help); i++) {
+        const ngc_config_help_t *h = &ngc_config_help[i];
+        if (h->text != NULL) {
+            fputs(h->text, f);
+            continue;
+        }
+        const ngc_config_option_t *o = &ngc_config_options[h->opt];
+        ngc_config_help_option(f, o, h->help != NULL ? h->help : o->help);
+        told[h->opt] = true;
+    }
+    for (unsigned id = 0; id < NGC_CONFIG_NOPTS; id++)
+        ngc_assert(told[id]);
+}
+
+/* --- parsing ------------------------------------------------------------ */
+
+/* Stores v in o's field, whatever its width. */
+static void ngc_config_store(ngc_config_t *cfg, const ngc_config_option_t *o, uint64_t v)
+{
+    char *at = (char *)cfg + o->off;
+    if (o->size == sizeof(uint8_t)) {
+        uint8_t b = (uint8_t)v;
+        memcpy(at, &b, sizeof(b));
+    } else if (o->size == sizeof(uint32_t)) {
+        uint32_t w = (uint32_t)v;
+        memcpy(at, &w, sizeof(w));
+    } else {
+        ngc_assert(o->size == sizeof(uint64_t));
+        memcpy(at, &v, sizeof(v));
+    }
+}
+
+/* One option and its value (NULL for none). */
+static ngc_config_result_t ngc_config_apply(ngc_config_parser_t *p, unsigned id, char *arg)
+{
+    const ngc_config_option_t *o = &ngc_config_options[id];
+    char opt[32], why[96];
+    uint64_t v = o->lo;
+    int named;
+    snprintf(opt, sizeof(opt), "--%s", o->name);
+    p->cfg->given |= 1ull << id;
+    switch (o->kind) {
+    case NGC_CONFIG_FLAG:
+        break;
+    case NGC_CONFIG_NUMBER:
+        if (ngc_config_number(opt, arg, o->lo, o->hi, &v))
+            return NGC_CONFIG_USAGE;
+        break;
+    case NGC_CONFIG_NAME:
+        if (ngc_config_name_value(o->names, arg, &named) != NGC_OK) {
+            ngc_config_name_expected(o->names, why, sizeof(why));
+            ngc_config_bad(opt, arg, why);
+            return NGC_CONFIG_USAGE;
+        }
+        v = (uint64_t)named;
+        break;
+    case NGC_CONFIG_PATH:
+        if (*arg == '\0') {
+            ngc_config_bad(opt, arg, o->why);
+            return NGC_CONFIG_USAGE;
+        }
+        /* fall through */
+    case NGC_CONFIG_STRING:
+        ngc_assert(o->size == sizeof(arg));
+        memcpy((char *)p->cfg + o->off, &arg, sizeof(arg));
+        return NGC_CONFIG_RUN;
+    case NGC_CONFIG_CALL:
+        return o->call(p, arg);
+    }
+    ngc_config_store(p->cfg, o, v);
+    return NGC_CONFIG_RUN;
+}
+
+/*
+ * getopt_long's tables, from ngc_config_options: a long option returns
+ * 256 + its id, a short one its letter. shortopts has room for
+ * 2 + 3 * NGC_CONFIG_NOPTS bytes.
+ */
+static void ngc_config_getopt_tables(struct option *longopts, char *shortopts)
+{
+    size_t n = 0;
+    shortopts[n++] = ':'; /* a missing value returns ':' */
+    for (unsigned id = 0; id < NGC_CONFIG_NOPTS; id++) {
+        const ngc_config_option_t *o = &ngc_config_options[id];
+        longopts[id] = (struct option){o->name, o->arg, NULL, 256 + (int)id};
+        if (o->letter == 0)
+            continue;
+        shortopts[n++] = o->letter;
+        for (int k = 0; k < o->arg; k++) /* ':' required, "::" optional */
+            shortopts[n++] = ':';
+    }
+    longopts[NGC_CONFIG_NOPTS] = (struct option){NULL, 0, NULL, 0};
+    shortopts[n] = '\0';
+}
+
+/* The option getopt_long returned c for, or -1 for none. */
+static int ngc_config_id(int c)
+{
+    if (c >= 256)
+        return c - 256;
+    for (unsigned id = 0; id < NGC_CONFIG_NOPTS; id++)
+        if (ngc_config_options[id].letter == c)
+            return (int)id;
+    return -1;
+}
+
+/*
+ * An unknown long option: an abbreviation of several (getopt_long refuses
+ * those) lists them; otherwise the closest long options by edit distance,
+ * when one is close enough to be a slip, are suggested.
+ */
+static void ngc_config_unknown(const char *arg)
+{
+    char name[48];
+    const char *eq = strchr(arg, '=');
+    size_t len = eq != NULL ? (size_t)(eq - arg) : strlen(arg);
+    if (len < 3 || arg[0] != '-' || arg[1] != '-' || len - 2 >= sizeof(name)) {
+        fprintf(stderr, "ngram-count: unknown option '%s'\n%s", arg, ngc_config_usage);
+        return;
+    }
+    memcpy(name, arg + 2, len - 2);
+    name[len - 2] = '\0';
+    char list[512] = "";
+    size_t nl = 0;
+    unsigned prefixed = 0;
+    for (unsigned id = 0; id < NGC_CONFIG_NOPTS; id++) {
+        const char *o = ngc_config_options[id].name;
+        if (strncmp(o, name, len - 2) == 0) {
+            prefixed++;
+            nl += (size_t)snprintf(list + nl, nl < sizeof(list) ? sizeof(list) - nl : 0,
+                                   " '--%s'", o);
+        }
+    }
+    if (prefixed > 1 && nl < sizeof(list)) {
+        fprintf(stderr, "ngram-count: option '--%s' is ambiguous; possibilities:%s\n%s", name,
+                list, ngc_config_usage);
+        return;
+    }
+    size_t best = SIZE_MAX;
+    for (unsigned id = 0; id < NGC_CONFIG_NOPTS; id++) {
+        size_t d = ngc_config_distance(name, ngc_config_options[id].name);
+        if (d < best)
+            best = d;
+    }
+    /* A slip: 1 edit in a short name, 2 in a longer one. */
+    size_t slip = len - 2 <= 4 ? 1 : 2;
+    if (best > slip) {
+        fprintf(stderr, "ngram-count: unknown option '--%s'\n%s", name, ngc_config_usage);
+        return;
+    }
+    nl = 0;
+    list[0] = '\0';
+    unsigned n = 0;
+    for (unsigned id = 0; id < NGC_CONFIG_NOPTS && n < 3; id++) {
+        const char *o = ngc_config_options[id].name;
+        if (ngc_config_distance(name, o) != best)
+            continue;
+        nl += (size_t)snprintf(list + nl, nl < sizeof(list) ? sizeof(list) - nl : 0, "%s'--%s'",
+                               n == 0 ? "" : " or ", o);
+        n++;
+    }
+    fprintf(stderr, "ngram-count: unknown option '--%s'; did you mean %s?\n%s", name, list,
+            ngc_config_usage);
+}
+
+/* What getopt_long refused: arg (the word it stopped at) is an unknown
+ * short option, a flag given a value, or an unknown long option. */
+static void ngc_config_refuse(const char *arg)
+{
+    const char *eq = strchr(arg, '=');
+    if (optopt > 0 && optopt < 256 && arg[1] != '-')
+        fprintf(stderr, "ngram-count: unknown option '-%c'\n%s", optopt, ngc_config_usage);
+    else if (optopt != 0 && eq != NULL)
+        fprintf(stderr, "ngram-count: option '%.*s' takes no value\n%s", (int)(eq - arg), arg,
+                ngc_config_usage);
+    else
+        ngc_config_unknown(arg);
+}
+
+/* --- the rules between options ------------------------------------------ */
+
+/* What --text, --by-year and --select cannot be combined with, or NULL. */
+static const char *ngc_config_text_clash(const ngc_config_t *cfg)
+{
+    if (cfg->format == NGC_FORMAT_TEXT) {
+        if (ngc_config_given(cfg, NGC_OPT_FROM_YEAR) || ngc_config_given(cfg, NGC_OPT_TO_YEAR))
+            return "--text has no years: --from-year and --to-year do not apply";
+        if (ngc_config_given(cfg, NGC_OPT_POS))
+            return "--text has no part-of-speech tags: --pos does not apply";
+        if (cfg->count != NGC_COUNT_MATCH)
+            return "--text counts occurrences only: --count volume/both do not apply";
+        if (cfg->normalize != NULL)
+            return "--normalize needs Google's per-year totals, which --text does not have";
+    } else if (ngc_config_given(cfg, NGC_OPT_ORDER) || ngc_config_given(cfg, NGC_OPT_ONLY_ORDER) ||
+               ngc_config_given(cfg, NGC_OPT_SENTENCE_MARKERS) ||
+               ngc_config_given(cfg, NGC_OPT_TOKENIZE)) {
+        return "--order, --only-order, --sentence-markers and --tokenize need --text";
+    }
+    if (cfg->by_year && cfg->format == NGC_FORMAT_TEXT)
+        return "--by-year needs Google Books files: --text has no years";
+    if (cfg->nselects > 0 && cfg->format == NGC_FORMAT_TEXT)
+        return "--select and --select-file pick ngrams of Google Books files, not of --text";
+    if (cfg->nselects > 0 && cfg->stream == NGC_STREAM_REDUCE)
+        return "--select and --select-file apply to the mapper (--map), not to --reduce";
+    return NULL;
+}
+
+/* What the output's order, Hadoop Streaming, year series and --pg cannot
+ * be combined with, or NULL. */
+static const char *ngc_config_output_clash(const ngc_config_t *cfg)
+{
+    bool stream = cfg->stream != NGC_STREAM_NONE;
+    bool series = ngc_config_given(cfg, NGC_OPT_SMOOTHING) || cfg->plot != NULL;
+    if (cfg->top != 0 && cfg->sort == NGC_SORT_NGRAM)
+        return "--top picks the most frequent: it cannot be used with --sort ngram";
+    if (stream && (cfg->pg_dsn != NULL || cfg->normalize != NULL || cfg->top != 0 ||
+                   cfg->sort != NGC_SORT_COUNT || cfg->output != NULL))
+        return "--map and --reduce read standard input and write standard output, in key order:"
+               " --pg, --normalize, --top, --sort and -o do not apply";
+    if (stream && cfg->out_format != NGC_OUTFMT_TSV)
+        return "--map and --reduce speak Hadoop Streaming's 'key TAB value' lines: "
+               "--output-format csv and jsonl do not apply";
+    if (series && !cfg->by_year)
+        return "--smoothing and --plot draw year-by-year series: they need --by-year";
+    if (series && cfg->pg_dsn != NULL)
+        return "--smoothing and --plot make a series of the output: they cannot be used with --pg";
+    if (cfg->normalize != NULL && cfg->pg_dsn != NULL && cfg->pg_append)
+        return "--normalize with --pg-mode append would mix the totals of several jobs in one "
+               "table: load with --pg-mode replace, or divide in SQL";
+    if (cfg->normalize != NULL && cfg->pg_dsn != NULL && cfg->by_year)
+        return "--normalize with --by-year makes a series, which --pg does not load: load the "
+               "counts and divide by each year's total in SQL";
+    return NULL;
+}
+
+/* What the Slurm steps' options do not allow, or NULL. */
+static const char *ngc_config_shuffle_clash(const ngc_config_t *cfg)
+{
+    int modes = (cfg->partitions > 0 || cfg->partition_dir != NULL) +
+                (cfg->merge_partitions != NULL || cfg->partition >= 0) +
+                (cfg->merge_totals != NULL) + (cfg->stream != NGC_STREAM_NONE);
+    if (modes == 0)
+        return NULL;
+    if (modes > 1)
+        return "--partitions, --merge-partitions, --merge-totals, --map and --reduce are"
+               " different steps: give one";
+    if ((cfg->partitions > 0) != (cfg->partition_dir != NULL))
+        return "--partitions and --partition-dir go together (a map)";
+    if ((cfg->merge_partitions != NULL) != (cfg->partition >= 0))
+        return "--merge-partitions and --partition go together (a reduce)";
+    if (cfg->pg_dsn != NULL && cfg->stream == NGC_STREAM_NONE && cfg->merge_totals == NULL)
+        return "--pg loads the final step's result: give it to --merge-totals, not to a map"
+               " or a reduce";
+    if (cfg->partitions > 0 && cfg->output != NULL)
+        return "a map (--partitions) writes --partition-dir: -o does not apply";
+    if (cfg->merge_partitions != NULL && cfg->output == NULL)
+        return "a reduce (--merge-partitions) needs -o FILE for its run file";
+    if (cfg->merge_partitions != NULL && cfg->ninputs > 0)
+        return "--merge-partitions reads its directory: no input files";
+    return NULL;
+}
+
+/* What the --pg queries and the FILE operands (cfg->ninputs of them) need,
+ * or NULL. */
+static const char *ngc_config_inputs_clash(const ngc_config_t *cfg)
+{
+    bool query = cfg->pg_jobs || cfg->nlookups > 0;
+    if ((query || cfg->pg_table != NULL || cfg->pg_append) && cfg->pg_dsn == NULL)
+        return "--pg-table, --pg-mode, --pg-jobs and --lookup need --pg DSN"
+               " ('' for the PG* environment)";
+    if (query)
+        return cfg->ninputs > 0 ? "--lookup and --pg-jobs take no input files" : NULL;
+    /* The final step's FILEs are only named (a --plot title), and may be none. */
+    if (cfg->merge_partitions != NULL || cfg->merge_totals != NULL)
+        return NULL;
+    if (cfg->stream != NGC_STREAM_NONE)
+        return cfg->ninputs > 0 ? "--map and --reduce read standard input, not files" : NULL;
+    if (cfg->inputs_file != NULL)
+        return NULL;
+    if (cfg->ninputs == 0)
+        return "no input files";
+    unsigned stdin_uses = 0;
+    for (unsigned i = 0; i < cfg->ninputs; i++)
+        stdin_uses += strcmp(cfg->inputs[i], "-") == 0;
+    if (stdin_uses > 1)
+        return "standard input ('-') given more than once";
+    return NULL;
+}
+
+/* ngc_config_check's answer for options this build does not have: no
+ * usage hint follows it. */
+#define NGC_CONFIG_UNBUILT (-6)
+
+/*
+ * Every rule between options, and between options and the FILE operands
+ * (cfg->inputs), on what the command line gave (before the defaults that
+ * depend on other options): NGC_OK, or NGC_ERROR with the message in err
+ * (the usage hint follows it), or NGC_CONFIG_UNBUILT. When several rules
+ * are broken, the first one here is told.
+ */
+static int ngc_config_check(const ngc_config_t *cfg, char *err, size_t errlen)
+{
+    const char *why = NULL;
+    if (ngc_config_given(cfg, NGC_OPT_MAP) && ngc_config_given(cfg, NGC_OPT_REDUCE))
+        why = "--map and --reduce are two different parts; give one";
+    if (why == NULL && cfg->from_year > cfg->to_year) {
+        snprintf(err, errlen, "--from-year %u is after --to-year %u", cfg->from_year,
+                 cfg->to_year);
+        return NGC_ERROR;
+    }
+    if (why == NULL)
+        why = ngc_config_text_clash(cfg);
+    if (why == NULL)
+        why = ngc_config_output_clash(cfg);
+    if (why == NULL)
+        why = ngc_config_shuffle_clash(cfg);
+#ifndef NGC_HAVE_PG
+    if (why == NULL && (cfg->pg_dsn != NULL || cfg->pg_jobs || cfg->nlookups > 0 ||
+                        cfg->pg_table != NULL || cfg->pg_append)) {
+        snprintf(err, errlen, "--pg, --pg-table, --pg-mode, --pg-jobs and --lookup: this"
+                              " ngram-count was built without PostgreSQL support (rebuild with"
+                              " libpq installed and -DNGC_WITH_PG=ON)");
+        return NGC_CONFIG_UNBUILT;
+    }
+#endif
+    if (why == NULL)
+        why = ngc_config_inputs_clash(cfg);
+    if (why == NULL)
+        return NGC_OK;
+    snprintf(err, errlen, "%s", why);
+    return NGC_ERROR;
+}
+
+/*
+ * Once the rules hold: the defaults that depend on other options, then the
+ * inputs (--inputs FILE read, a pipe named twice refused).
+ */
+static ngc_config_result_t ngc_config_finish(ngc_config_t *cfg)
+{
+    /* Series read best in ngram order; --top still wants the largest. */
+    if (cfg->by_year && !ngc_config_given(cfg, NGC_OPT_SORT) && cfg->top == 0 &&
+        cfg->stream == NGC_STREAM_NONE)
+        cfg->sort = NGC_SORT_NGRAM;
+    if (cfg->pg_table == NULL)
+        cfg->pg_table = cfg->by_year ? "ngram_year_counts" : "ngram_counts";
+    if (cfg->pg_jobs || cfg->nlookups > 0)
+        return NGC_CONFIG_RUN;
+    if (cfg->partitions > 0) {
+        /* A map's totals go out whole, in key order: the reduce and the
+         * final step filter and order them. */
+        cfg->sort = NGC_SORT_NGRAM;
+        cfg->min_count = 0;
+        cfg->top = 0;
+    }
+    if (cfg->tmp_dir == NULL)
+        cfg->tmp_dir = ngc_config_default_tmp();
+    if (cfg->merge_partitions != NULL || cfg->merge_totals != NULL)
+        return NGC_CONFIG_RUN;
+    if (cfg->stream != NGC_STREAM_NONE) {
+        /* A mapper's combiner: --memory, or a size that suits a task slot. */
+        if (!ngc_config_given(cfg, NGC_OPT_MEMORY))
+            cfg->memory = NGC_STREAM_MAP_MEMORY;
+        return NGC_CONFIG_RUN;
+    }
+    if (cfg->inputs_file != NULL)
+        return ngc_config_inputs_file(cfg, cfg->inputs_file, cfg->inputs, cfg->ninputs);
+    return ngc_config_check_repeats(cfg);
+}
+
+static void ngc_config_defaults(ngc_config_t *cfg)
 {
     long cpus = sysconf(_SC_NPROCESSORS_ONLN);
     *cfg = (ngc_config_t){
@@ -869,472 +1447,42 @@ ngc_config_result_t ngc_config_parse(ngc_config_t *cfg, int argc, char **argv)
         .order = 3,
         .partition = -1,
     };
-    bool years = false, order_set = false, memory_set = false, pos_set = false;
-    const char *inputs_file = NULL; /* --inputs */
-    bool sort_set = false;
-    size_t select_cap = 0;
-    uint64_t v;
+}
+
+ngc_config_result_t ngc_config_parse(ngc_config_t *cfg, int argc, char **argv)
+{
+    struct option longopts[NGC_CONFIG_NOPTS + 1];
+    char shortopts[2 + 3 * NGC_CONFIG_NOPTS];
+    ngc_config_parser_t p = {.cfg = cfg, .argc = argc};
     int c;
+    ngc_config_defaults(cfg);
+    ngc_config_getopt_tables(longopts, shortopts);
     opterr = 0;
     optind = 0; /* 0, not 1: also forgets a half-read "-abc" cluster */
-    while ((c = getopt_long(argc, argv, ":p:t:c:o:vhV", ngc_config_options, NULL)) != -1) {
-        switch (c) {
-        case 'p':
-            if (ngc_config_number("--processes", optarg, 1, NGC_MAX_WORKERS, &v))
-                return NGC_CONFIG_USAGE;
-            cfg->processes = (unsigned)v;
-            break;
-        case 't':
-            if (ngc_config_number("--threads", optarg, 1, NGC_MAX_THREADS, &v))
-                return NGC_CONFIG_USAGE;
-            cfg->threads = (unsigned)v;
-            break;
-        case 'c':
-            if (ngc_config_size("--chunk-size", optarg, ngc_config_chunk_min(), NGC_CHUNK_MAX,
-                                &cfg->chunk_size))
-                return NGC_CONFIG_USAGE;
-            break;
-        case 'o':
-            if (*optarg == '\0') {
-                ngc_config_bad("--output", optarg, "empty file name");
-                return NGC_CONFIG_USAGE;
-            }
-            cfg->output = optarg;
-            break;
-        case NGC_OPT_MEMORY:
-            if (ngc_config_memory(optarg, &cfg->memory))
-                return NGC_CONFIG_USAGE;
-            memory_set = true;
-            break;
-        case NGC_OPT_FROM_YEAR:
-            if (ngc_config_number("--from-year", optarg, 1, 9999, &v))
-                return NGC_CONFIG_USAGE;
-            cfg->from_year = (uint32_t)v;
-            years = true;
-            break;
-        case NGC_OPT_TO_YEAR:
-            if (ngc_config_number("--to-year", optarg, 1, 9999, &v))
-                return NGC_CONFIG_USAGE;
-            cfg->to_year = (uint32_t)v;
-            years = true;
-            break;
-        case NGC_OPT_FORMAT: {
-            static const char *const names[] = {"auto", "v1", "v2", "v3", "text"};
-            unsigned i = 0;
-            while (i < NGC_NELEMS(names) && strcmp(optarg, names[i]) != 0)
-                i++;
-            if (i == NGC_NELEMS(names)) {
-                ngc_config_bad("--format", optarg, "expected auto, v1, v2, v3 or text");
-                return NGC_CONFIG_USAGE;
-            }
-            cfg->format = (ngc_format_t)i;
-            break;
-        }
-        case NGC_OPT_TEXT:
-            cfg->format = NGC_FORMAT_TEXT;
-            break;
-        case NGC_OPT_ORDER:
-            if (ngc_config_number("--order", optarg, 1, NGC_ORDER_MAX, &v))
-                return NGC_CONFIG_USAGE;
-            cfg->order = (unsigned)v;
-            order_set = true;
-            break;
-        case NGC_OPT_ONLY_ORDER:
-            cfg->only_order = true;
-            order_set = true;
-            break;
-        case NGC_OPT_MARKERS:
-            cfg->sentence_markers = true;
-            order_set = true;
-            break;
-        case NGC_OPT_TOKENIZE:
-            if (strcmp(optarg, "space") == 0)
-                cfg->tokenize = NGC_TOKENIZE_SPACE;
-            else if (strcmp(optarg, "words") == 0)
-                cfg->tokenize = NGC_TOKENIZE_WORDS;
-            else {
-                ngc_config_bad("--tokenize", optarg, "expected space or words");
-                return NGC_CONFIG_USAGE;
-            }
-            order_set = true;
-            break;
-        case NGC_OPT_SORT:
-            sort_set = true;
-            if (strcmp(optarg, "count") == 0)
-                cfg->sort = NGC_SORT_COUNT;
-            else if (strcmp(optarg, "ngram") == 0)
-                cfg->sort = NGC_SORT_NGRAM;
-            else {
-                ngc_config_bad("--sort", optarg, "expected count or ngram");
-                return NGC_CONFIG_USAGE;
-            }
-            break;
-        case NGC_OPT_NORMALIZE:
-            if (*optarg == '\0') {
-                ngc_config_bad("--normalize", optarg, "empty file name");
-                return NGC_CONFIG_USAGE;
-            }
-            cfg->normalize = optarg;
-            break;
-        case NGC_OPT_TMP_DIR:
-            if (*optarg == '\0') {
-                ngc_config_bad("--tmp-dir", optarg, "empty directory name");
-                return NGC_CONFIG_USAGE;
-            }
-            cfg->tmp_dir = optarg;
-            break;
-        case NGC_OPT_BY_YEAR:
-            cfg->by_year = true;
-            break;
-        case NGC_OPT_SELECT:
-            if (ngc_config_select_list(cfg, &select_cap, optarg) != NGC_OK)
-                return NGC_CONFIG_USAGE;
-            break;
-        case NGC_OPT_SELECT_FILE:
-            if (ngc_config_select_file(cfg, &select_cap, optarg) != NGC_OK)
-                return NGC_CONFIG_USAGE;
-            break;
-        case NGC_OPT_MAP:
-        case NGC_OPT_REDUCE: {
-            ngc_stream_role_t role = c == NGC_OPT_MAP ? NGC_STREAM_MAP : NGC_STREAM_REDUCE;
-            if (cfg->stream != NGC_STREAM_NONE && cfg->stream != role) {
-                fprintf(stderr, "ngram-count: --map and --reduce are two different parts; "
-                                "give one\n%s", ngc_config_usage);
-                return NGC_CONFIG_USAGE;
-            }
-            cfg->stream = role;
-            break;
-        }
-        case NGC_OPT_OUTPUT_FORMAT:
-            if (strcmp(optarg, "tsv") == 0)
-                cfg->out_format = NGC_OUTFMT_TSV;
-            else if (strcmp(optarg, "csv") == 0)
-                cfg->out_format = NGC_OUTFMT_CSV;
-            else if (strcmp(optarg, "jsonl") == 0)
-                cfg->out_format = NGC_OUTFMT_JSONL;
-            else {
-                ngc_config_bad("--output-format", optarg, "expected tsv, csv or jsonl");
-                return NGC_CONFIG_USAGE;
-            }
-            break;
-        case NGC_OPT_PARTITIONS:
-            if (ngc_config_number("--partitions", optarg, 1, NGC_PARTITIONS_MAX, &v))
-                return NGC_CONFIG_USAGE;
-            cfg->partitions = (unsigned)v;
-            break;
-        case NGC_OPT_PARTITION:
-            if (ngc_config_number("--partition", optarg, 0, NGC_PARTITIONS_MAX - 1, &v))
-                return NGC_CONFIG_USAGE;
-            cfg->partition = (int)v;
-            break;
-        case NGC_OPT_PARTITION_DIR:
-        case NGC_OPT_MERGE_PARTITIONS:
-        case NGC_OPT_MERGE_TOTALS:
-            if (*optarg == '\0') {
-                ngc_config_bad(c == NGC_OPT_PARTITION_DIR      ? "--partition-dir"
-                               : c == NGC_OPT_MERGE_PARTITIONS ? "--merge-partitions"
-                                                               : "--merge-totals",
-                               optarg, "empty directory name");
-                return NGC_CONFIG_USAGE;
-            }
-            *(c == NGC_OPT_PARTITION_DIR      ? &cfg->partition_dir
-              : c == NGC_OPT_MERGE_PARTITIONS ? &cfg->merge_partitions
-                                              : &cfg->merge_totals) = optarg;
-            break;
-        case NGC_OPT_SMOOTHING:
-            if (ngc_config_number("--smoothing", optarg, 0, NGC_SMOOTHING_MAX, &v))
-                return NGC_CONFIG_USAGE;
-            cfg->smoothing = (unsigned)v;
-            cfg->smoothing_set = true;
-            break;
-        case NGC_OPT_PLOT: {
-            size_t n = strlen(optarg);
-            if (n < 5 || (strcmp(optarg + n - 4, ".svg") != 0 &&
-                          strcmp(optarg + n - 4, ".png") != 0)) {
-                ngc_config_bad("--plot", optarg, "expected a file name ending in .svg or .png");
-                return NGC_CONFIG_USAGE;
-            }
-#ifndef NGC_HAVE_CAIRO
-            if (strcmp(optarg + n - 4, ".png") == 0) {
-                ngc_config_bad("--plot", optarg, "--plot .png needs cairo, which this build "
-                                                 "does not have (install libcairo2-dev and "
-                                                 "rebuild); .svg works without it");
-                return NGC_CONFIG_USAGE;
-            }
-#endif
-            cfg->plot = optarg;
-            break;
-        }
-        case NGC_OPT_MIN_COUNT:
-            if (ngc_config_number("--min-count", optarg, 0, UINT64_MAX, &cfg->min_count))
-                return NGC_CONFIG_USAGE;
-            break;
-        case NGC_OPT_TOP:
-            if (ngc_config_number("--top", optarg, 1, UINT64_MAX, &cfg->top))
-                return NGC_CONFIG_USAGE;
-            break;
-        case NGC_OPT_COUNT:
-            if (strcmp(optarg, "match") == 0)
-                cfg->count = NGC_COUNT_MATCH;
-            else if (strcmp(optarg, "volume") == 0)
-                cfg->count = NGC_COUNT_VOLUME;
-            else if (strcmp(optarg, "both") == 0)
-                cfg->count = NGC_COUNT_BOTH;
-            else {
-                ngc_config_bad("--count", optarg, "expected match, volume or both");
-                return NGC_CONFIG_USAGE;
-            }
-            break;
-        case NGC_OPT_FOLD_CASE:
-            cfg->fold_case = true;
-            break;
-        case NGC_OPT_POS:
-            if (strcmp(optarg, "keep") == 0)
-                cfg->pos = NGC_POS_KEEP;
-            else if (strcmp(optarg, "drop") == 0)
-                cfg->pos = NGC_POS_DROP;
-            else if (strcmp(optarg, "strip") == 0)
-                cfg->pos = NGC_POS_STRIP;
-            else {
-                ngc_config_bad("--pos", optarg, "expected keep, drop or strip");
-                return NGC_CONFIG_USAGE;
-            }
-            pos_set = true;
-            break;
-        case NGC_OPT_STRICT:
-            cfg->strict = true;
-            break;
-        case NGC_OPT_STATS:
-            if (optarg == NULL || strcmp(optarg, "text") == 0)
-                cfg->stats = NGC_STATS_TEXT;
-            else if (strcmp(optarg, "json") == 0)
-                cfg->stats = NGC_STATS_JSON;
-            else {
-                ngc_config_bad("--stats", optarg, "expected --stats or --stats=json");
-                return NGC_CONFIG_USAGE;
-            }
-            break;
-        case NGC_OPT_PROGRESS:
-            cfg->progress = NGC_PROGRESS_ON;
-            break;
-        case NGC_OPT_NO_PROGRESS:
-            cfg->progress = NGC_PROGRESS_OFF;
-            break;
-        case NGC_OPT_PG:
-            cfg->pg_dsn = optarg;
-            break;
-        case NGC_OPT_PG_TABLE:
-            if (*optarg == '\0' || strlen(optarg) > 63) {
-                ngc_config_bad("--pg-table", optarg, "expected a name of 1 to 63 bytes");
-                return NGC_CONFIG_USAGE;
-            }
-            cfg->pg_table = optarg;
-            break;
-        case NGC_OPT_PG_MODE:
-            if (strcmp(optarg, "replace") == 0)
-                cfg->pg_append = false;
-            else if (strcmp(optarg, "append") == 0)
-                cfg->pg_append = true;
-            else {
-                ngc_config_bad("--pg-mode", optarg, "expected replace or append");
-                return NGC_CONFIG_USAGE;
-            }
-            break;
-        case NGC_OPT_PG_JOBS:
-            cfg->pg_jobs = true;
-            break;
-        case NGC_OPT_LOOKUP:
-            if (cfg->nlookups == 0) {
-                cfg->lookups = calloc((size_t)argc, sizeof(*cfg->lookups));
-                if (cfg->lookups == NULL)
-                    return NGC_CONFIG_USAGE;
-            }
-            cfg->lookups[cfg->nlookups++] = optarg;
-            break;
-        case NGC_OPT_MAX_RETRIES:
-            if (ngc_config_number("--max-retries", optarg, 0, 1000, &v))
-                return NGC_CONFIG_USAGE;
-            cfg->max_retries = (unsigned)v;
-            break;
-        case NGC_OPT_TASK_TIMEOUT:
-            if (ngc_config_number("--task-timeout", optarg, 1, 86400 * 7, &v))
-                return NGC_CONFIG_USAGE;
-            cfg->task_timeout = (unsigned)v;
-            break;
-        case NGC_OPT_INPUTS:
-            inputs_file = optarg;
-            break;
-        case NGC_OPT_STALL_TIMEOUT:
-            if (ngc_config_number("--stall-timeout", optarg, 1, 86400, &v))
-                return NGC_CONFIG_USAGE;
-            cfg->stall_timeout = (unsigned)v;
-            break;
-        case NGC_OPT_INFLATE:
-            if (strcmp(optarg, "zlib") == 0) {
-                cfg->inflate = NGC_INFLATE_ZLIB;
-            } else if (strcmp(optarg, "isal") == 0) {
-#ifdef NGC_HAVE_ISAL
-                cfg->inflate = NGC_INFLATE_ISAL;
-#else
-                ngc_config_bad("--inflate", optarg, "this build has no ISA-L; use zlib");
-                return NGC_CONFIG_USAGE;
-#endif
-            } else {
-                ngc_config_bad("--inflate", optarg, "expected isal or zlib");
-                return NGC_CONFIG_USAGE;
-            }
-            break;
-        case 'v':
-            cfg->verbose++;
-            break;
-        case 'h':
-            fputs(ngc_config_help, stdout);
-            return NGC_CONFIG_EXIT_OK;
-        case 'V':
-            printf("ngram-count %s\n", NGC_VERSION);
-            return NGC_CONFIG_EXIT_OK;
-        case ':':
-            fprintf(stderr, "ngram-count: option '%s' needs a value\n%s",
-                    argv[optind - 1], ngc_config_usage);
-            return NGC_CONFIG_USAGE;
-        default: {
-            const char *arg = argv[optind - 1];
-            const char *eq = strchr(arg, '=');
-            if (optopt > 0 && optopt < 256 && arg[1] != '-')
-                fprintf(stderr, "ngram-count: unknown option '-%c'\n%s", optopt,
-                        ngc_config_usage);
-            else if (optopt != 0 && eq != NULL)
-                fprintf(stderr, "ngram-count: option '%.*s' takes no value\n%s",
-                        (int)(eq - arg), arg, ngc_config_usage);
-            else
-                ngc_config_unknown(arg);
-            return NGC_CONFIG_USAGE;
-        }
-        }
-    }
-    if (cfg->from_year > cfg->to_year) {
-        fprintf(stderr, "ngram-count: --from-year %u is after --to-year %u\n%s",
-                cfg->from_year, cfg->to_year, ngc_config_usage);
-        return NGC_CONFIG_USAGE;
-    }
-    const char *clash = NULL;
-    if (cfg->format == NGC_FORMAT_TEXT) {
-        if (years)
-            clash = "--text has no years: --from-year and --to-year do not apply";
-        else if (pos_set)
-            clash = "--text has no part-of-speech tags: --pos does not apply";
-        else if (cfg->count != NGC_COUNT_MATCH)
-            clash = "--text counts occurrences only: --count volume/both do not apply";
-        else if (cfg->normalize != NULL)
-            clash = "--normalize needs Google's per-year totals, which --text does not have";
-    } else if (order_set) {
-        clash = "--order, --only-order, --sentence-markers and --tokenize need --text";
-    }
-    if (clash == NULL)
-        clash = ngc_config_year_clash(cfg);
-    /* Series read best in ngram order; --top still wants the largest. */
-    if (cfg->by_year && !sort_set && cfg->top == 0 && cfg->stream == NGC_STREAM_NONE)
-        cfg->sort = NGC_SORT_NGRAM;
-    if (clash == NULL && cfg->top != 0 && cfg->sort == NGC_SORT_NGRAM)
-        clash = "--top picks the most frequent: it cannot be used with --sort ngram";
-    if (clash == NULL && cfg->stream != NGC_STREAM_NONE &&
-        (cfg->pg_dsn != NULL || cfg->normalize != NULL || cfg->top != 0 ||
-         cfg->sort != NGC_SORT_COUNT || cfg->output != NULL))
-        clash = "--map and --reduce read standard input and write standard output, in key order:"
-                " --pg, --normalize, --top, --sort and -o do not apply";
-    if (clash == NULL && cfg->stream != NGC_STREAM_NONE && cfg->out_format != NGC_OUTFMT_TSV)
-        clash = "--map and --reduce speak Hadoop Streaming's 'key TAB value' lines: "
-                "--output-format csv and jsonl do not apply";
-    if (clash == NULL && (cfg->smoothing_set || cfg->plot != NULL) && !cfg->by_year)
-        clash = "--smoothing and --plot draw year-by-year series: they need --by-year";
-    if (clash == NULL && (cfg->plot != NULL || cfg->smoothing_set) && cfg->pg_dsn != NULL)
-        clash = "--smoothing and --plot make a series of the output: they cannot be used with --pg";
-    if (clash == NULL && cfg->normalize != NULL && cfg->pg_dsn != NULL && cfg->pg_append)
-        clash = "--normalize with --pg-mode append would mix the totals of several jobs in one "
-                "table: load with --pg-mode replace, or divide in SQL";
-    if (clash == NULL && cfg->normalize != NULL && cfg->pg_dsn != NULL && cfg->by_year)
-        clash = "--normalize with --by-year makes a series, which --pg does not load: load the "
-                "counts and divide by each year's total in SQL";
-    if (clash == NULL)
-        clash = ngc_config_shuffle_clash(cfg, optind < argc);
-    if (clash != NULL) {
-        fprintf(stderr, "ngram-count: %s\n%s", clash, ngc_config_usage);
-        return NGC_CONFIG_USAGE;
-    }
-#ifndef NGC_HAVE_PG
-    if (cfg->pg_dsn != NULL || cfg->pg_jobs || cfg->nlookups > 0 || cfg->pg_table ||
-        cfg->pg_append) {
-        fprintf(stderr, "ngram-count: --pg, --pg-table, --pg-mode, --pg-jobs and --lookup: this"
-                        " ngram-count was built without PostgreSQL support (rebuild with libpq"
-                        " installed and -DNGC_WITH_PG=ON)\n");
-        return NGC_CONFIG_USAGE;
-    }
-#endif
-    bool query = cfg->pg_jobs || cfg->nlookups > 0;
-    if ((query || cfg->pg_table || cfg->pg_append) && cfg->pg_dsn == NULL) {
-        fprintf(stderr, "ngram-count: --pg-table, --pg-mode, --pg-jobs and --lookup need --pg DSN"
-                        " ('' for the PG* environment)\n%s", ngc_config_usage);
-        return NGC_CONFIG_USAGE;
-    }
-    if (cfg->pg_table == NULL)
-        cfg->pg_table = cfg->by_year ? "ngram_year_counts" : "ngram_counts";
-    if (query) {
-        if (optind < argc) {
-            fprintf(stderr, "ngram-count: --lookup and --pg-jobs take no input files\n%s",
+    while ((c = getopt_long(argc, argv, shortopts, longopts, NULL)) != -1) {
+        if (c == ':') {
+            fprintf(stderr, "ngram-count: option '%s' needs a value\n%s", argv[optind - 1],
                     ngc_config_usage);
             return NGC_CONFIG_USAGE;
         }
-        cfg->inputs = argv + optind;
-        cfg->ninputs = 0;
-        return NGC_CONFIG_RUN;
-    }
-    if (cfg->partitions > 0) {
-        /* A map's totals go out whole, in key order: the reduce and the
-         * final step filter and order them. */
-        cfg->sort = NGC_SORT_NGRAM;
-        cfg->min_count = 0;
-        cfg->top = 0;
-    }
-    if (cfg->tmp_dir == NULL && (cfg->merge_partitions != NULL || cfg->merge_totals != NULL))
-        cfg->tmp_dir = ngc_config_default_tmp();
-    if (cfg->merge_partitions != NULL || cfg->merge_totals != NULL) {
-        /* The final step's FILES are the job's: only named (a --plot title). */
-        cfg->inputs = argv + optind;
-        cfg->ninputs = (unsigned)(argc - optind);
-        return NGC_CONFIG_RUN;
-    }
-    if (cfg->stream != NGC_STREAM_NONE) {
-        if (optind < argc) {
-            fprintf(stderr, "ngram-count: --map and --reduce read standard input, not files\n%s",
-                    ngc_config_usage);
+        int id = ngc_config_id(c);
+        if (id < 0) {
+            ngc_config_refuse(argv[optind - 1]);
             return NGC_CONFIG_USAGE;
         }
-        if (cfg->tmp_dir == NULL)
-            cfg->tmp_dir = ngc_config_default_tmp();
-        /* A mapper's combiner: --memory, or a size that suits a task slot. */
-        if (!memory_set)
-            cfg->memory = NGC_STREAM_MAP_MEMORY;
-        cfg->inputs = argv + optind;
-        cfg->ninputs = 0;
-        return NGC_CONFIG_RUN;
-    }
-    if (cfg->tmp_dir == NULL)
-        cfg->tmp_dir = ngc_config_default_tmp();
-    if (inputs_file != NULL)
-        return ngc_config_inputs_file(cfg, inputs_file, argv + optind, (unsigned)(argc - optind));
-    if (optind >= argc) {
-        fprintf(stderr, "ngram-count: no input files\n%s", ngc_config_usage);
-        return NGC_CONFIG_USAGE;
-    }
-    unsigned stdin_uses = 0;
-    for (int i = optind; i < argc; i++)
-        stdin_uses += strcmp(argv[i], "-") == 0;
-    if (stdin_uses > 1) {
-        fprintf(stderr, "ngram-count: standard input ('-') given more than once\n%s",
-                ngc_config_usage);
-        return NGC_CONFIG_USAGE;
+        ngc_config_result_t rc = ngc_config_apply(&p, (unsigned)id, optarg);
+        if (rc != NGC_CONFIG_RUN)
+            return rc;
     }
     cfg->inputs = argv + optind;
     cfg->ninputs = (unsigned)(argc - optind);
-    return ngc_config_check_repeats(cfg);
+    cfg->smoothing_set = ngc_config_given(cfg, NGC_OPT_SMOOTHING);
+    char err[512];
+    int rc = ngc_config_check(cfg, err, sizeof(err));
+    if (rc != NGC_OK) {
+        fprintf(stderr, "ngram-count: %s\n%s", err,
+                rc == NGC_CONFIG_UNBUILT ? "" : ngc_config_usage);
+        return NGC_CONFIG_USAGE;
+    }
+    return ngc_config_finish(cfg);
 }

@@ -90,6 +90,7 @@ typedef struct {
     /* Inputs from --inputs FILE and http(s) URLs (issue 13). */
     char **inputs_owned;    /* argv's inputs, then the file's lines (owned) */
     char *inputs_text;      /* the file's bytes, which inputs_owned points into */
+    const char *inputs_file; /* --inputs FILE, NULL without */
     unsigned stall_timeout; /* --stall-timeout: seconds a download may stall */
     /* Output formats and year series (engine/coordinator/series.h). */
     ngc_outfmt_t out_format; /* --output-format */
@@ -102,6 +103,7 @@ typedef struct {
     const char *merge_partitions; /* --merge-partitions DIR (reduce) */
     int partition;                /* --partition r (reduce), -1 without */
     const char *merge_totals;     /* --merge-totals DIR (final step) */
+    uint64_t given;         /* a bit per option given, by its place in config.c's table */
 } ngc_config_t;
 
 /* --partitions: each map keeps this many files open while it writes. */
@@ -138,6 +140,25 @@ int ngc_config_parse_size(const char *s, uint64_t *out);
 /* Parses a decimal unsigned 64-bit number with no sign and no junk: NGC_OK,
  * NGC_ERROR or NGC_CONFIG_RANGE. */
 int ngc_config_parse_u64(const char *s, uint64_t *out);
+
+/* The names an option's values go by on the command line ("match" for
+ * NGC_COUNT_MATCH), ended by a NULL name. Printed back with the same names. */
+typedef struct {
+    const char *name;
+    int value;
+} ngc_config_name_t;
+
+extern const ngc_config_name_t ngc_config_format_names[];   /* --format */
+extern const ngc_config_name_t ngc_config_count_names[];    /* --count */
+extern const ngc_config_name_t ngc_config_pos_names[];      /* --pos */
+extern const ngc_config_name_t ngc_config_tokenize_names[]; /* --tokenize */
+extern const ngc_config_name_t ngc_config_sort_names[];     /* --sort */
+extern const ngc_config_name_t ngc_config_pg_mode_names[];  /* --pg-mode: pg_append */
+
+/* The value named s: NGC_OK, or NGC_ERROR when names has no s. */
+int ngc_config_name_value(const ngc_config_name_t *names, const char *s, int *value);
+/* The name of value, or NULL when it has none. */
+const char *ngc_config_name_of(const ngc_config_name_t *names, int value);
 
 /* Frees what ngc_config_parse allocated (the lookups and selections). */
 void ngc_config_fini(ngc_config_t *cfg);

@@ -381,7 +381,7 @@ int ngc_pg_begin_job(ngc_pg_t *pg, const ngc_plan_t *plan, int argc, char **argv
         int w = snprintf(options + n, olen - n, "%s%s", i > 1 ? " " : "", a);
         n = w > 0 && (size_t)w < olen - n ? n + (size_t)w : olen - 1;
     }
-    const char *mode = pg->cfg->pg_append ? "append" : "replace";
+    const char *mode = ngc_config_name_of(ngc_config_pg_mode_names, pg->cfg->pg_append);
     const char *params[] = {inputs, options, pg->cfg->pg_table, mode};
     /* The job's lock is taken before its row is visible: a sweep never
      * takes a live job for an abandoned one. */

@@ -46,8 +46,7 @@ static void ngc_summary_json_size(FILE *f, const char *key, uint64_t n)
 
 static void ngc_summary_json_options(FILE *f, const ngc_config_t *cfg)
 {
-    static const char *const counts[] = {"match", "volume", "both"};
-    static const char *const pos[] = {"keep", "drop", "strip"};
+    /* "auto" is no --inflate value: the run chose the engine. */
     static const char *const inflate[] = {"auto", "zlib", "isal"};
     bool text = cfg->format == NGC_FORMAT_TEXT;
     fprintf(f, "{\"processes\":%u,\"threads\":%u,", cfg->processes, cfg->threads);
@@ -55,8 +54,8 @@ static void ngc_summary_json_options(FILE *f, const ngc_config_t *cfg)
     fputc(',', f);
     ngc_summary_json_size(f, "memory", cfg->memory);
     fprintf(f, ",\"format\":\"%s\",\"count\":\"%s\",\"pos\":", ngc_format_name(cfg->format),
-            counts[cfg->count]);
-    ngc_summary_json_opt(f, text ? NULL : pos[cfg->pos]);
+            ngc_config_name_of(ngc_config_count_names, cfg->count));
+    ngc_summary_json_opt(f, text ? NULL : ngc_config_name_of(ngc_config_pos_names, cfg->pos));
     fprintf(f, ",\"fold_case\":%s,", cfg->fold_case ? "true" : "false");
     if (text)
         fprintf(f, "\"from_year\":null,\"to_year\":null,");
@@ -67,12 +66,12 @@ static void ngc_summary_json_options(FILE *f, const ngc_config_t *cfg)
         fprintf(f, "%llu", (unsigned long long)cfg->top);
     else
         fputs("null", f);
-    fprintf(f, ",\"sort\":\"%s\",", cfg->sort == NGC_SORT_NGRAM ? "ngram" : "count");
+    fprintf(f, ",\"sort\":\"%s\",", ngc_config_name_of(ngc_config_sort_names, cfg->sort));
     if (text)
         fprintf(f, "\"order\":%u,\"only_order\":%s,\"sentence_markers\":%s,\"tokenize\":\"%s\",",
                 cfg->order, cfg->only_order ? "true" : "false",
                 cfg->sentence_markers ? "true" : "false",
-                cfg->tokenize == NGC_TOKENIZE_WORDS ? "words" : "space");
+                ngc_config_name_of(ngc_config_tokenize_names, cfg->tokenize));
     else
         fprintf(f, "\"order\":null,\"only_order\":null,\"sentence_markers\":null,"
                    "\"tokenize\":null,");
@@ -83,7 +82,9 @@ static void ngc_summary_json_options(FILE *f, const ngc_config_t *cfg)
     fprintf(f, ",\"pg_table\":");
     ngc_summary_json_opt(f, cfg->pg_dsn != NULL ? cfg->pg_table : NULL);
     fprintf(f, ",\"pg_mode\":");
-    ngc_summary_json_opt(f, cfg->pg_dsn == NULL ? NULL : cfg->pg_append ? "append" : "replace");
+    ngc_summary_json_opt(f, cfg->pg_dsn == NULL ? NULL
+                                                : ngc_config_name_of(ngc_config_pg_mode_names,
+                                                                     cfg->pg_append));
     fprintf(f, ",\"inflate\":\"%s\",\"max_retries\":%u,\"task_timeout\":%u,\"strict\":%s}",
             inflate[cfg->inflate], cfg->max_retries, cfg->task_timeout,
             cfg->strict ? "true" : "false");
