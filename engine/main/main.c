@@ -249,58 +249,57 @@ static int ngc_main_finish(const ngc_config_t *cfg, ngc_output_t *out, ngc_shm_t
     return rc;
 }
 
-static int ngc_main_run(ngc_config_t *cfg, int argc, char **argv)
-{
+/* One job's parts, set up in order and freed together at the end;
+ * --stats=json reports on whatever got set up. */
+typedef struct {
+    ngc_config_t *cfg;
     struct timespec t0;
-    clock_gettime(CLOCK_MONOTONIC, &t0);
-    int status = NGC_EXIT_FAILURE;
-    /* Whatever got set up, freed at the end; --stats=json reports on it. */
-    ngc_pg_t *pg = NULL;
-    ngc_plan_t *plan = NULL;
-    ngc_output_t *out = NULL;
-    ngc_spill_t *spill = NULL;
-    ngc_shm_t *shm = NULL;
-    ngc_proc_table_t *procs = NULL;
-    ngc_coord_t *co = NULL;
-    ngc_year_totals_t *totals = NULL;
-    ngc_series_t *series = NULL;
-    ngc_summary_run_t run = {.cfg = cfg};
-    /* A vanished reader of stdout is an EPIPE from write(), not a signal. */
-    signal(SIGPIPE, SIG_IGN);
-    ngc_main_catch_signals();
+    int status; /* the exit status, NGC_EXIT_FAILURE until decided */
+    ngc_pg_t *pg;
+    ngc_plan_t *plan;
+    ngc_output_t *out;
+    ngc_spill_t *spill;
+    ngc_shm_t *shm;
+    ngc_proc_table_t *procs;
+    ngc_coord_t *co;
+    ngc_year_totals_t *totals;
+    ngc_series_t *series;
+    ngc_worker_args_t wargs;
+    char stage[160]; /* the PostgreSQL job's staging table */
+    ngc_summary_run_t run;
+} ngc_main_job_t;
 
-    /* A map whose partitions are already there has nothing to do. */
-    bool mapped = false;
-    if (cfg->partitions > 0 && ngc_shuffle_map_begin(cfg, &mapped) != NGC_OK)
-        goto done;
-    if (mapped) {
-        status = NGC_EXIT_OK;
-        goto done;
-    }
-    /* The database first: a bad DSN fails before any input is read. */
-    if (cfg->pg_dsn != NULL && (pg = ngc_pg_connect(cfg)) == NULL)
-        goto done;
+/* Plans the job and sets up what it writes to: the database (first, so a
+ * bad DSN fails before any input is read), the plan, the output, the
+ * series, the PostgreSQL job, the spill directory, the shared region.
+ * false when the job ends here (job->status says how). */
+static bool ngc_main_setup(ngc_main_job_t *job, int argc, char **argv)
+{
+    ngc_config_t *cfg = job->cfg;
+    if (cfg->pg_dsn != NULL && (job->pg = ngc_pg_connect(cfg)) == NULL)
+        return false;
     /* A signal during a blocking open (a FIFO) makes these fail quietly. */
-    if (ngc_main_signal || (plan = ngc_plan_new(cfg)) == NULL) {
+    if (ngc_main_signal || (job->plan = ngc_plan_new(cfg)) == NULL) {
         if (ngc_main_signal)
-            status = ngc_main_signal_exit(ngc_main_signal, NULL);
-        goto done;
+            job->status = ngc_main_signal_exit(ngc_main_signal, NULL);
+        return false;
     }
-    ngc_config_resolve_threads(cfg, plan->ntasks);
+    ngc_config_resolve_threads(cfg, job->plan->ntasks);
     /* With --pg the result goes to the table, and to a file only with -o. */
-    if (ngc_main_signal || ((pg == NULL || cfg->output != NULL) && cfg->partitions == 0 &&
-                            (out = ngc_output_open(cfg, &ngc_main_signal)) == NULL)) {
+    if (ngc_main_signal ||
+        ((job->pg == NULL || cfg->output != NULL) && cfg->partitions == 0 &&
+         (job->out = ngc_output_open(cfg, &ngc_main_signal)) == NULL)) {
         if (ngc_main_signal)
-            status = ngc_main_signal_exit(ngc_main_signal, NULL);
-        goto done;
+            job->status = ngc_main_signal_exit(ngc_main_signal, NULL);
+        return false;
     }
     /* A series: the plot's place and the totals are checked before any work. */
-    if (out != NULL && ngc_main_series_new(cfg, &totals, &series) != NGC_OK)
-        goto done;
-    char stage[160] = "";
-    if (pg != NULL && ngc_pg_begin_job(pg, plan, argc, argv, stage, sizeof(stage)) != NGC_OK) {
-        ngc_pg_fail_job(pg, "cannot set up the job");
-        goto done;
+    if (job->out != NULL && ngc_main_series_new(cfg, &job->totals, &job->series) != NGC_OK)
+        return false;
+    if (job->pg != NULL && ngc_pg_begin_job(job->pg, job->plan, argc, argv, job->stage,
+                                            sizeof(job->stage)) != NGC_OK) {
+        ngc_pg_fail_job(job->pg, "cannot set up the job");
+        return false;
     }
     /* Where the reduce table spills when the keys outgrow --memory: only
      * named now, after our pid; the first process to spill creates it, so a
@@ -310,122 +309,161 @@ static int ngc_main_run(ngc_config_t *cfg, int argc, char **argv)
     ngc_spill_sweep(cfg->tmp_dir);
     ngc_log_forget_user(); /* the sweep's notice is no failure */
     ngc_spill_raise_fd_limit();
-    spill = ngc_spill_new(cfg->tmp_dir);
-    if (spill == NULL) {
+    job->spill = ngc_spill_new(cfg->tmp_dir);
+    if (job->spill == NULL) {
         ngc_log_user(ENOMEM, "cannot set up the spill directory");
-        ngc_pg_fail_job(pg, "cannot set up the spill directory");
-        goto done;
+        ngc_pg_fail_job(job->pg, "cannot set up the spill directory");
+        return false;
     }
     bool unmappable;
-    shm = ngc_shm_new(cfg, plan->ntasks, &unmappable);
-    if (shm == NULL) {
-        ngc_pg_fail_job(pg, "cannot map shared memory");
+    job->shm = ngc_shm_new(cfg, job->plan->ntasks, &unmappable);
+    if (job->shm == NULL) {
+        ngc_pg_fail_job(job->pg, "cannot map shared memory");
         if (unmappable)
-            status = NGC_EXIT_USAGE;
-        goto done;
+            job->status = NGC_EXIT_USAGE;
+        return false;
     }
+    return true;
+}
 
-    procs = malloc(sizeof(*procs));
-    if (procs == NULL)
-        goto done;
-    ngc_proc_table_init(procs, cfg->processes);
+/* Forks the workers and makes the coordinator that will drive them. */
+static bool ngc_main_start(ngc_main_job_t *job)
+{
+    ngc_config_t *cfg = job->cfg;
+    job->procs = malloc(sizeof(*job->procs));
+    if (job->procs == NULL)
+        return false;
+    ngc_proc_table_init(job->procs, cfg->processes);
     ngc_log_info("planned %u tasks over %u files; starting %u workers; reduce table %llu bytes",
-                 plan->ntasks, plan->nfiles, cfg->processes, (unsigned long long)cfg->memory);
-    ngc_worker_args_t wargs = {cfg, shm, pg != NULL ? stage : NULL, spill,
-                               out != NULL ? ngc_output_line_format(out) : NULL,
-                               ngc_pg_totals(pg)};
+                 job->plan->ntasks, job->plan->nfiles, cfg->processes,
+                 (unsigned long long)cfg->memory);
+    job->wargs = (ngc_worker_args_t){cfg, job->shm, job->pg != NULL ? job->stage : NULL,
+                                     job->spill,
+                                     job->out != NULL ? ngc_output_line_format(job->out) : NULL,
+                                     ngc_pg_totals(job->pg)};
     for (unsigned i = 0; i < cfg->processes; i++) {
-        if (ngc_proc_spawn(procs, i, ngc_worker_main, &wargs) != NGC_OK) {
+        if (ngc_proc_spawn(job->procs, i, ngc_worker_main, &job->wargs) != NGC_OK) {
             ngc_log_user(0, "cannot start %u worker processes", cfg->processes);
-            ngc_proc_kill_all(procs);
-            ngc_pg_fail_job(pg, "cannot start the workers");
-            goto done;
+            ngc_proc_kill_all(job->procs);
+            ngc_pg_fail_job(job->pg, "cannot start the workers");
+            return false;
         }
     }
-    run.setup_seconds = ngc_main_elapsed(&t0);
-
-    co = ngc_coord_new(cfg, plan, shm, procs, ngc_worker_main, &wargs);
-    if (co == NULL) {
-        ngc_proc_kill_all(procs);
-        ngc_pg_fail_job(pg, "cannot start the coordinator");
-        goto done;
+    job->run.setup_seconds = ngc_main_elapsed(&job->t0);
+    job->co = ngc_coord_new(cfg, job->plan, job->shm, job->procs, ngc_worker_main, &job->wargs);
+    if (job->co == NULL) {
+        ngc_proc_kill_all(job->procs);
+        ngc_pg_fail_job(job->pg, "cannot start the coordinator");
+        return false;
     }
     /* With --pg the partitions go to the database and the output, if any,
      * is merged in one process. */
-    if (out != NULL && pg == NULL && series == NULL)
-        ngc_coord_set_output(co, out);
+    if (job->out != NULL && job->pg == NULL && job->series == NULL)
+        ngc_coord_set_output(job->co, job->out);
+    return true;
+}
+
+/* Runs the coordinator's loop to the end of the last phase. */
+static bool ngc_main_count(ngc_main_job_t *job)
+{
     /* From here the loop sees every stop signal; one that came earlier is
      * in the flag. */
     ngc_coord_result_t res = NGC_COORD_INTERRUPTED;
     if (ngc_main_signal) {
-        ngc_proc_kill_all(procs);
-        ngc_proc_wait_all(procs);
+        ngc_proc_kill_all(job->procs);
+        ngc_proc_wait_all(job->procs);
     } else {
-        res = ngc_coord_run(co);
+        res = ngc_coord_run(job->co);
     }
-    if (res != NGC_COORD_OK) {
-        int sig = ngc_main_signal ? ngc_main_signal : ngc_coord_signal(co);
-        char why[NGC_MSG_PATH_MAX + 1400];
-        ngc_coord_failure(co, why, sizeof(why));
-        ngc_pg_fail_job(pg, res == NGC_COORD_INTERRUPTED ? ngc_coord_signal_name(sig) : why);
-        if (res == NGC_COORD_INTERRUPTED)
-            status = ngc_main_signal_exit(sig, NULL);
-        goto done;
-    }
+    if (res == NGC_COORD_OK)
+        return true;
+    int sig = ngc_main_signal ? ngc_main_signal : ngc_coord_signal(job->co);
+    char why[NGC_MSG_PATH_MAX + 1400];
+    ngc_coord_failure(job->co, why, sizeof(why));
+    ngc_pg_fail_job(job->pg, res == NGC_COORD_INTERRUPTED ? ngc_coord_signal_name(sig) : why);
+    if (res == NGC_COORD_INTERRUPTED)
+        job->status = ngc_main_signal_exit(sig, NULL);
+    return false;
+}
+
+/* Writes the result (or a cluster map's partitions), commits the
+ * PostgreSQL job, and reports. */
+static bool ngc_main_publish(ngc_main_job_t *job)
+{
+    ngc_config_t *cfg = job->cfg;
     struct timespec t1;
     clock_gettime(CLOCK_MONOTONIC, &t1);
     ngc_main_catch_signals();
-    int rc = cfg->partitions > 0
-                 ? ngc_shuffle_map_write(cfg, ngc_shm_counters(shm), spill, &ngc_main_signal)
-                 : ngc_main_finish(cfg, out, shm, spill, pg, co, series);
-    run.output_seconds = ngc_main_elapsed(&t1);
+    int rc = cfg->partitions > 0 ? ngc_shuffle_map_write(cfg, ngc_shm_counters(job->shm),
+                                                         job->spill, &ngc_main_signal)
+                                 : ngc_main_finish(cfg, job->out, job->shm, job->spill, job->pg,
+                                                   job->co, job->series);
+    job->run.output_seconds = ngc_main_elapsed(&t1);
     if (rc == NGC_AGAIN) {
-        ngc_pg_fail_job(pg, ngc_coord_signal_name(ngc_main_signal));
-        status = ngc_main_signal_exit(ngc_main_signal ? ngc_main_signal : SIGINT, out);
-        goto done;
+        ngc_pg_fail_job(job->pg, ngc_coord_signal_name(ngc_main_signal));
+        job->status = ngc_main_signal_exit(ngc_main_signal ? ngc_main_signal : SIGINT, job->out);
+        return false;
     }
     if (rc == NGC_EOF) {
-        ngc_pg_fail_job(pg, "the reader of the output went away");
-        status = NGC_EXIT_SIGPIPE; /* like a process killed by SIGPIPE, but cleaned up */
-        goto done;
+        ngc_pg_fail_job(job->pg, "the reader of the output went away");
+        job->status = NGC_EXIT_SIGPIPE; /* like a process killed by SIGPIPE, but cleaned up */
+        return false;
     }
     if (rc != NGC_OK)
-        goto done;
-    if (out != NULL)
-        ngc_log_info("output written: %llu lines", (unsigned long long)ngc_output_lines(out));
+        return false;
+    uint64_t lines = job->out != NULL ? ngc_output_lines(job->out) : 0;
+    if (job->out != NULL)
+        ngc_log_info("output written: %llu lines", (unsigned long long)lines);
     /* Spilled partitions are empty in memory: a printed line says more. */
-    if (cfg->nselects > 0 && (out == NULL || ngc_output_lines(out) == 0) &&
-        ngc_counters_distinct(ngc_shm_counters(shm)) == 0)
+    if (cfg->nselects > 0 && lines == 0 && ngc_counters_distinct(ngc_shm_counters(job->shm)) == 0)
         ngc_log_user(0, "note: no ngram matched the selection");
     if (cfg->stats == NGC_STATS_TEXT)
-        ngc_summary_print(cfg, plan, shm, co, ngc_main_elapsed(&t0),
-                          out != NULL ? ngc_output_lines(out) : 0);
+        ngc_summary_print(cfg, job->plan, job->shm, job->co, ngc_main_elapsed(&job->t0), lines);
     else if (cfg->stats == NGC_STATS_NONE)
-        ngc_summary_warn_malformed(plan, shm, co);
-    status = NGC_EXIT_OK;
+        ngc_summary_warn_malformed(job->plan, job->shm, job->co);
+    return true;
+}
 
-done:
-    if (cfg->stats == NGC_STATS_JSON) {
-        run.plan = plan;
-        run.shm = shm;
-        run.co = co;
-        run.out = out;
-        run.wall_seconds = ngc_main_elapsed(&t0);
-        run.exit_status = status;
-        run.error = status != NGC_EXIT_OK ? ngc_log_first_user() : NULL;
-        ngc_summary_json(&run);
+/* Reports on the job with --stats=json, then frees whatever got set up. */
+static void ngc_main_job_end(ngc_main_job_t *job)
+{
+    if (job->cfg->stats == NGC_STATS_JSON) {
+        job->run.plan = job->plan;
+        job->run.shm = job->shm;
+        job->run.co = job->co;
+        job->run.out = job->out;
+        job->run.wall_seconds = ngc_main_elapsed(&job->t0);
+        job->run.exit_status = job->status;
+        job->run.error = job->status != NGC_EXIT_OK ? ngc_log_first_user() : NULL;
+        ngc_summary_json(&job->run);
     }
-    ngc_coord_free(co);
-    free(procs);
-    ngc_shm_free(shm);
-    ngc_spill_remove(spill);
-    ngc_spill_free(spill);
-    ngc_series_free(series);
-    free(totals);
-    ngc_output_free(out);
-    ngc_plan_free(plan);
-    ngc_pg_free(pg);
-    return status;
+    ngc_coord_free(job->co);
+    free(job->procs);
+    ngc_shm_free(job->shm);
+    ngc_spill_remove(job->spill);
+    ngc_spill_free(job->spill);
+    ngc_series_free(job->series);
+    free(job->totals);
+    ngc_output_free(job->out);
+    ngc_plan_free(job->plan);
+    ngc_pg_free(job->pg);
+}
+
+static int ngc_main_run(ngc_config_t *cfg, int argc, char **argv)
+{
+    ngc_main_job_t job = {.cfg = cfg, .status = NGC_EXIT_FAILURE, .run = {.cfg = cfg}};
+    clock_gettime(CLOCK_MONOTONIC, &job.t0);
+    /* A vanished reader of stdout is an EPIPE from write(), not a signal. */
+    signal(SIGPIPE, SIG_IGN);
+    ngc_main_catch_signals();
+    /* A map whose partitions are already there has nothing to do. */
+    bool mapped = false;
+    bool ok = cfg->partitions == 0 || ngc_shuffle_map_begin(cfg, &mapped) == NGC_OK;
+    if (ok && (mapped || (ngc_main_setup(&job, argc, argv) && ngc_main_start(&job) &&
+                          ngc_main_count(&job) && ngc_main_publish(&job))))
+        job.status = NGC_EXIT_OK;
+    ngc_main_job_end(&job);
+    return job.status;
 }
 
 /* --merge-totals, the final step of a cluster job: the reduces' totals
