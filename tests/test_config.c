@@ -720,9 +720,9 @@ static void test_size_limits(void **state)
     }
     /* The tests' own way to cut small files at every byte. */
     ngc_config_t cfg;
-    setenv("NGRAM_TEST_SMALL_CHUNKS", "1", 1);
+    setenv("NGC_TEST_SMALL_CHUNKS", "1", 1);
     ngc_config_result_t rc = NGC_T_PARSE(&cfg, "-c", "1", "f");
-    unsetenv("NGRAM_TEST_SMALL_CHUNKS");
+    unsetenv("NGC_TEST_SMALL_CHUNKS");
     assert_int_equal(rc, NGC_CONFIG_RUN);
     assert_true(cfg.chunk_size == 1);
     NGC_T_USAGE("-c", "1", "f");

@@ -198,7 +198,7 @@ static ngc_t_item_t *ngc_t_collect(ngc_counters_t *c, ngc_count_t order, ngc_sor
     for (unsigned k = 0; k < NGC_COUNTERS_PARTS; k++) {
         assert_int_equal(ngc_counters_sort(c, k, (ngc_order_t){order, sort}, min_count, 0, 1),
                          NGC_OK);
-        size_t cnt = ngc_counters_sorted(c, k);
+        size_t cnt = ngc_counters_sorted_count(c, k);
         for (size_t i = 0; i < cnt; i++) {
             ngc_entry_t e;
             ngc_counters_entry(c, k, i, &e);
@@ -511,7 +511,7 @@ static void test_overflow_uncounted(void **state)
             assert_int_equal(ngc_counters_sort(c, p, order, 0, 0, 1), NGC_OK);
         bool seen = false;
         for (unsigned p = 0; p < NGC_COUNTERS_PARTS; p++)
-            for (size_t i = 0; i < ngc_counters_sorted(c, p); i++) {
+            for (size_t i = 0; i < ngc_counters_sorted_count(c, p); i++) {
                 ngc_entry_t e;
                 ngc_counters_entry(c, p, i, &e);
                 if (e.len != 1 || e.key[0] != 'a')
@@ -662,7 +662,7 @@ static void ngc_t_sort_case(ngc_count_t order, ngc_sort_t sort, uint64_t min_cou
     assert_int_equal(ngot, kept);
     size_t sum = 0;
     for (unsigned k = 0; k < NGC_COUNTERS_PARTS; k++)
-        sum += ngc_counters_sorted(c, k);
+        sum += ngc_counters_sorted_count(c, k);
     assert_int_equal(sum, kept);
     /* Sorting again is harmless. */
     for (unsigned k = 0; k < NGC_COUNTERS_PARTS; k++)
@@ -1211,15 +1211,15 @@ static void ngc_t_spill_done(ngc_spill_t *sp, const char *dir)
 
 /* Reads sources src[0..n) merged in `order`, checking the order; the
  * items' keys are copies (free them with ngc_t_items_free). */
-static ngc_t_item_t *ngc_t_read_sources(ngc_source_t *src, size_t nsrc, ngc_order_t order,
+static ngc_t_item_t *ngc_t_read_sources(ngc_runs_source_t *src, size_t nsrc, ngc_order_t order,
                                         size_t *count)
 {
-    ngc_source_t **heap = malloc((nsrc ? nsrc : 1) * sizeof(*heap));
+    ngc_runs_source_t **heap = malloc((nsrc ? nsrc : 1) * sizeof(*heap));
     size_t cap = 1024, len = 0, n = 0;
     ngc_t_item_t *all = malloc(cap * sizeof(*all));
     char err[512];
     assert_true(heap && all);
-    assert_int_equal(ngc_sources_heap(src, nsrc, order, heap, &n, err, sizeof(err)), NGC_OK);
+    assert_int_equal(ngc_runs_heap(src, nsrc, order, heap, &n, err, sizeof(err)), NGC_OK);
     while (n > 0) {
         const ngc_entry_t *e = &heap[0]->e;
         char *key = malloc(e->len ? e->len : 1);
@@ -1235,7 +1235,7 @@ static ngc_t_item_t *ngc_t_read_sources(ngc_source_t *src, size_t nsrc, ngc_orde
             assert_non_null(all);
         }
         all[len++] = it;
-        assert_int_equal(ngc_sources_advance(heap, &n, order, err, sizeof(err)), NGC_OK);
+        assert_int_equal(ngc_runs_heap_advance(heap, &n, order, err, sizeof(err)), NGC_OK);
     }
     free(heap);
     *count = len;
@@ -1282,7 +1282,7 @@ static void test_spill_batch_exactly_once(void **state)
         /* Dies holding the lock, its run published, its batch not committed. */
         char fp[64];
         snprintf(fp, sizeof(fp), "worker.crash_in_merge@task=%u", task);
-        setenv("NGRAM_FAILPOINTS", fp, 1);
+        setenv("NGC_FAILPOINTS", fp, 1);
         if (ngc_failpoint_init() != NGC_OK)
             _exit(1);
         ngc_counters_spill_batch(c, p, task, 1, 1, b1, 3, sp, &bytes, err, sizeof(err));
@@ -1316,11 +1316,11 @@ static void test_spill_batch_exactly_once(void **state)
     assert_int_equal(ngc_counters_spill(c, p, sp, &bytes, err, sizeof(err)), NGC_OK);
     assert_int_equal(ngc_runs_finish(c, p, sp, order, 0, 0, 1 << 20, 2, &bytes, err,
                                      sizeof(err)), NGC_OK);
-    ngc_source_t *src;
+    ngc_runs_source_t *src;
     size_t nsrc, n;
-    assert_int_equal(ngc_sources_open(c, p, 1, sp, &src, &nsrc, err, sizeof(err)), NGC_OK);
+    assert_int_equal(ngc_runs_sources_open(c, p, 1, sp, &src, &nsrc, err, sizeof(err)), NGC_OK);
     ngc_t_item_t *got = ngc_t_read_sources(src, nsrc, order, &n);
-    ngc_sources_free(src, nsrc);
+    ngc_runs_sources_free(src, nsrc);
     ngc_t_item_t ref[] = {
         {k[0], (uint32_t)strlen(k[0]), 1002, 2}, {k[1], (uint32_t)strlen(k[1]), 12, 2},
         {k[2], (uint32_t)strlen(k[2]), 1, 1},    {k[3], (uint32_t)strlen(k[3]), 16, 1},
@@ -1400,15 +1400,15 @@ static void test_runs_fan_in(void **state)
         assert_true(ngc_counters_finals(c, p) > 3);
     }
     /* Each partition alone, its final runs read one after another. */
-    ngc_source_t *src;
+    ngc_runs_source_t *src;
     size_t nsrc, n, total = 0;
     ngc_t_item_t mine[NGC_T_FAN_KEYS];
     for (unsigned i = 0; i < 3; i++) {
-        assert_int_equal(ngc_sources_open(c, parts[i], 1, sp, &src, &nsrc, err, sizeof(err)),
+        assert_int_equal(ngc_runs_sources_open(c, parts[i], 1, sp, &src, &nsrc, err, sizeof(err)),
                          NGC_OK);
         assert_int_equal(nsrc, ngc_counters_finals(c, parts[i]));
         ngc_t_item_t *got = ngc_t_read_sources(src, nsrc, order, &n);
-        ngc_sources_free(src, nsrc);
+        ngc_runs_sources_free(src, nsrc);
         memcpy(mine, ref + i * NGC_T_FAN_KEYS, sizeof(mine));
         size_t nmine = ngc_t_reduce(mine, NGC_T_FAN_KEYS);
         ngc_t_same(got, n, mine, nmine, NGC_COUNT_MATCH, min_count);
@@ -1417,13 +1417,13 @@ static void test_runs_fan_in(void **state)
     }
     size_t nref = ngc_t_reduce(ref, 3 * NGC_T_FAN_KEYS);
     /* All of them, bounded to two runs at once. */
-    assert_int_equal(ngc_sources_open(c, 0, NGC_COUNTERS_PARTS, sp, &src, &nsrc, err,
+    assert_int_equal(ngc_runs_sources_open(c, 0, NGC_COUNTERS_PARTS, sp, &src, &nsrc, err,
                                       sizeof(err)), NGC_OK);
     assert_true(nsrc > 2);
-    assert_int_equal(ngc_sources_bound(&src, &nsrc, sp, order, 0, 2, err, sizeof(err)), NGC_OK);
+    assert_int_equal(ngc_runs_sources_bound(&src, &nsrc, sp, order, 0, 2, err, sizeof(err)), NGC_OK);
     assert_true(nsrc <= 2);
     ngc_t_item_t *got = ngc_t_read_sources(src, nsrc, order, &n);
-    ngc_sources_free(src, nsrc);
+    ngc_runs_sources_free(src, nsrc);
     assert_int_equal(n, total);
     ngc_t_same(got, n, ref, nref, NGC_COUNT_MATCH, min_count);
     ngc_t_items_free(got, n);

@@ -74,7 +74,7 @@ static ngc_msg_t ngc_t_done(uint32_t nsamples)
     m.u.done.nsamples = nsamples;
     for (uint32_t i = 0; i < nsamples; i++) {
         m.u.done.samples[i].line = 1 + i * 100;
-        m.u.done.samples[i].reason = NGC_REASON_FIELDS + i % (NGC_REASON_MAX - 1);
+        m.u.done.samples[i].reason = NGC_STREAMING_REASON_FIELDS + i % (NGC_STREAMING_REASON_MAX - 1);
     }
     return m;
 }
@@ -564,7 +564,7 @@ static void test_done_bad_samples(void **state)
     n = ngc_msg_encode(&m, ngc_t_buf);
     ngc_t_expect_error(ngc_t_buf, n);
     /* Reasons outside the enum. */
-    const uint32_t reasons[] = {NGC_REASON_NONE, NGC_REASON_MAX, 1000};
+    const uint32_t reasons[] = {NGC_STREAMING_REASON_NONE, NGC_STREAMING_REASON_MAX, 1000};
     for (size_t i = 0; i < NGC_NELEMS(reasons); i++) {
         m = ngc_t_done(1);
         m.u.done.samples[0].reason = reasons[i];
@@ -604,11 +604,11 @@ static void test_failed_bad(void **state)
 static void test_reason_text(void **state)
 {
     (void)state;
-    for (uint32_t r = NGC_REASON_FIELDS; r < NGC_REASON_MAX; r++) {
+    for (uint32_t r = NGC_STREAMING_REASON_FIELDS; r < NGC_STREAMING_REASON_MAX; r++) {
         const char *t = ngc_msg_reason_text(r);
         assert_non_null(t);
         assert_true(strlen(t) > 0);
-        for (uint32_t s = NGC_REASON_FIELDS; s < r; s++)
+        for (uint32_t s = NGC_STREAMING_REASON_FIELDS; s < r; s++)
             assert_string_not_equal(t, ngc_msg_reason_text(s));
     }
 }

@@ -7,7 +7,7 @@
  * computed by the small reference code below.
  */
 #include "engine/base/ngc.h"
-#include "workers/map.h"
+#include "workers/combiner.h"
 #include "workers/parse.h"
 
 #include <setjmp.h>
@@ -17,7 +17,7 @@
 #include <stdlib.h>
 #include <cmocka.h>
 
-#include "map_fixture.h"
+#include "combiner_fixture.h"
 
 #define NGC_T_MAX UINT64_MAX
 #define NGC_T_MAX_S "18446744073709551615"
@@ -34,7 +34,7 @@ static void ngc_t_cfg(ngc_config_t *cfg)
 
 /* --- ngc_parse_line ---------------------------------------------------- */
 
-static ngc_reason_t ngc_t_line(const char *s, size_t *key_len, uint32_t *year, uint64_t *m,
+static ngc_streaming_reason_t ngc_t_line(const char *s, size_t *key_len, uint32_t *year, uint64_t *m,
                                uint64_t *v)
 {
     *key_len = 12345;
@@ -43,12 +43,12 @@ static ngc_reason_t ngc_t_line(const char *s, size_t *key_len, uint32_t *year, u
     return ngc_parse_line(s, strlen(s), key_len, year, m, v);
 }
 
-static void ngc_t_bad(const char *s, ngc_reason_t want)
+static void ngc_t_bad(const char *s, ngc_streaming_reason_t want)
 {
     size_t kl;
     uint32_t y;
     uint64_t m, v;
-    ngc_reason_t got = ngc_t_line(s, &kl, &y, &m, &v);
+    ngc_streaming_reason_t got = ngc_t_line(s, &kl, &y, &m, &v);
     if (got != want)
         fail_msg("line \"%s\": reason %d, expected %d", s, got, want);
 }
@@ -59,8 +59,8 @@ static void ngc_t_good(const char *s, size_t key_len, uint32_t year, uint64_t ma
     size_t kl;
     uint32_t y;
     uint64_t m, v;
-    ngc_reason_t got = ngc_t_line(s, &kl, &y, &m, &v);
-    if (got != NGC_REASON_NONE)
+    ngc_streaming_reason_t got = ngc_t_line(s, &kl, &y, &m, &v);
+    if (got != NGC_STREAMING_REASON_NONE)
         fail_msg("line \"%s\": reason %d, expected well-formed", s, got);
     assert_int_equal(kl, key_len);
     assert_int_equal(y, year);
@@ -81,62 +81,62 @@ static void test_line_well_formed(void **state)
 static void test_line_fields(void **state)
 {
     (void)state;
-    ngc_t_bad("a\t1999\t1", NGC_REASON_FIELDS);         /* 3 fields */
-    ngc_t_bad("a\t1999\t1\t2\t3", NGC_REASON_FIELDS);   /* 5 fields */
-    ngc_t_bad("a\t1999\t1\t2\t", NGC_REASON_FIELDS);    /* 5, the last empty */
-    ngc_t_bad("a\t1999\t1\t2\t\t\t", NGC_REASON_FIELDS);
-    ngc_t_bad("a", NGC_REASON_FIELDS);
-    ngc_t_bad("", NGC_REASON_FIELDS);
-    ngc_t_bad("\r", NGC_REASON_FIELDS);
-    ngc_t_bad("a 1999 1 2", NGC_REASON_FIELDS);         /* spaces are not TABs */
+    ngc_t_bad("a\t1999\t1", NGC_STREAMING_REASON_FIELDS);         /* 3 fields */
+    ngc_t_bad("a\t1999\t1\t2\t3", NGC_STREAMING_REASON_FIELDS);   /* 5 fields */
+    ngc_t_bad("a\t1999\t1\t2\t", NGC_STREAMING_REASON_FIELDS);    /* 5, the last empty */
+    ngc_t_bad("a\t1999\t1\t2\t\t\t", NGC_STREAMING_REASON_FIELDS);
+    ngc_t_bad("a", NGC_STREAMING_REASON_FIELDS);
+    ngc_t_bad("", NGC_STREAMING_REASON_FIELDS);
+    ngc_t_bad("\r", NGC_STREAMING_REASON_FIELDS);
+    ngc_t_bad("a 1999 1 2", NGC_STREAMING_REASON_FIELDS);         /* spaces are not TABs */
 }
 
 static void test_line_empty_ngram(void **state)
 {
     (void)state;
-    ngc_t_bad("\t1999\t1\t2", NGC_REASON_EMPTY_NGRAM);
-    ngc_t_bad("\t1999\t1\t2\r", NGC_REASON_EMPTY_NGRAM);
+    ngc_t_bad("\t1999\t1\t2", NGC_STREAMING_REASON_EMPTY_NGRAM);
+    ngc_t_bad("\t1999\t1\t2\r", NGC_STREAMING_REASON_EMPTY_NGRAM);
 }
 
 static void test_line_number(void **state)
 {
     (void)state;
-    ngc_t_bad("a\tx\t1\t1", NGC_REASON_NUMBER);
-    ngc_t_bad("a\t1999\tx\t1", NGC_REASON_NUMBER);
-    ngc_t_bad("a\t1999\t1\tx", NGC_REASON_NUMBER);
-    ngc_t_bad("a\t1999\t1x\t1", NGC_REASON_NUMBER);
-    ngc_t_bad("a\t1999\t1\t1x", NGC_REASON_NUMBER);
-    ngc_t_bad("a\t1999\t1.5\t1", NGC_REASON_NUMBER);
-    ngc_t_bad("a\t1999\t1e3\t1", NGC_REASON_NUMBER);
-    ngc_t_bad("a\t1999\t+1\t1", NGC_REASON_NUMBER);
-    ngc_t_bad("a\t1999\t 1\t1", NGC_REASON_NUMBER);
-    ngc_t_bad("a\t1999\t1 \t1", NGC_REASON_NUMBER);
-    ngc_t_bad("a\t1999\t-\t1", NGC_REASON_NUMBER);       /* a sign alone */
-    ngc_t_bad("a\t1999\t-1x\t1", NGC_REASON_NUMBER);
-    ngc_t_bad("a\t19x9\t1\t1", NGC_REASON_NUMBER);
-    ngc_t_bad("a\t1999\r\t1\t1", NGC_REASON_NUMBER);     /* CR only stripped at the end */
-    ngc_t_bad("a\t1999\t1\t1\r\r", NGC_REASON_NUMBER);
-    ngc_t_bad("a\t1999\t0x10\t1", NGC_REASON_NUMBER);
+    ngc_t_bad("a\tx\t1\t1", NGC_STREAMING_REASON_NUMBER);
+    ngc_t_bad("a\t1999\tx\t1", NGC_STREAMING_REASON_NUMBER);
+    ngc_t_bad("a\t1999\t1\tx", NGC_STREAMING_REASON_NUMBER);
+    ngc_t_bad("a\t1999\t1x\t1", NGC_STREAMING_REASON_NUMBER);
+    ngc_t_bad("a\t1999\t1\t1x", NGC_STREAMING_REASON_NUMBER);
+    ngc_t_bad("a\t1999\t1.5\t1", NGC_STREAMING_REASON_NUMBER);
+    ngc_t_bad("a\t1999\t1e3\t1", NGC_STREAMING_REASON_NUMBER);
+    ngc_t_bad("a\t1999\t+1\t1", NGC_STREAMING_REASON_NUMBER);
+    ngc_t_bad("a\t1999\t 1\t1", NGC_STREAMING_REASON_NUMBER);
+    ngc_t_bad("a\t1999\t1 \t1", NGC_STREAMING_REASON_NUMBER);
+    ngc_t_bad("a\t1999\t-\t1", NGC_STREAMING_REASON_NUMBER);       /* a sign alone */
+    ngc_t_bad("a\t1999\t-1x\t1", NGC_STREAMING_REASON_NUMBER);
+    ngc_t_bad("a\t19x9\t1\t1", NGC_STREAMING_REASON_NUMBER);
+    ngc_t_bad("a\t1999\r\t1\t1", NGC_STREAMING_REASON_NUMBER);     /* CR only stripped at the end */
+    ngc_t_bad("a\t1999\t1\t1\r\r", NGC_STREAMING_REASON_NUMBER);
+    ngc_t_bad("a\t1999\t0x10\t1", NGC_STREAMING_REASON_NUMBER);
 }
 
 static void test_line_empty_number(void **state)
 {
     (void)state;
-    ngc_t_bad("a\t\t1\t1", NGC_REASON_NUMBER);
-    ngc_t_bad("a\t1999\t\t1", NGC_REASON_NUMBER);
-    ngc_t_bad("a\t1999\t1\t", NGC_REASON_NUMBER);
-    ngc_t_bad("a\t1999\t1\t\r", NGC_REASON_NUMBER);
-    ngc_t_bad("a\t\t\t", NGC_REASON_NUMBER);
+    ngc_t_bad("a\t\t1\t1", NGC_STREAMING_REASON_NUMBER);
+    ngc_t_bad("a\t1999\t\t1", NGC_STREAMING_REASON_NUMBER);
+    ngc_t_bad("a\t1999\t1\t", NGC_STREAMING_REASON_NUMBER);
+    ngc_t_bad("a\t1999\t1\t\r", NGC_STREAMING_REASON_NUMBER);
+    ngc_t_bad("a\t\t\t", NGC_STREAMING_REASON_NUMBER);
 }
 
 static void test_line_negative(void **state)
 {
     (void)state;
-    ngc_t_bad("a\t1999\t-1\t1", NGC_REASON_NEGATIVE);
-    ngc_t_bad("a\t1999\t1\t-5", NGC_REASON_NEGATIVE);
-    ngc_t_bad("a\t1999\t-0\t1", NGC_REASON_NEGATIVE);
-    ngc_t_bad("a\t1999\t-" NGC_T_MAX_S "0\t1", NGC_REASON_NEGATIVE);
-    ngc_t_bad("a\t-1999\t1\t1", NGC_REASON_NEGATIVE);
+    ngc_t_bad("a\t1999\t-1\t1", NGC_STREAMING_REASON_NEGATIVE);
+    ngc_t_bad("a\t1999\t1\t-5", NGC_STREAMING_REASON_NEGATIVE);
+    ngc_t_bad("a\t1999\t-0\t1", NGC_STREAMING_REASON_NEGATIVE);
+    ngc_t_bad("a\t1999\t-" NGC_T_MAX_S "0\t1", NGC_STREAMING_REASON_NEGATIVE);
+    ngc_t_bad("a\t-1999\t1\t1", NGC_STREAMING_REASON_NEGATIVE);
 }
 
 static void test_line_count_range(void **state)
@@ -147,12 +147,12 @@ static void test_line_count_range(void **state)
     ngc_t_good("a\t1999\t1\t" NGC_T_MAX_S, 1, 1999, 1, NGC_T_MAX);
     ngc_t_good("a\t1999\t18446744073709551614\t9999999999999999999", 1, 1999,
                NGC_T_MAX - 1, 9999999999999999999ull);
-    ngc_t_bad("a\t1999\t18446744073709551616\t1", NGC_REASON_RANGE);
-    ngc_t_bad("a\t1999\t1\t18446744073709551616", NGC_REASON_RANGE);
-    ngc_t_bad("a\t1999\t18446744073709551620\t1", NGC_REASON_RANGE);
-    ngc_t_bad("a\t1999\t99999999999999999999\t1", NGC_REASON_RANGE);
-    ngc_t_bad("a\t1999\t184467440737095516150\t1", NGC_REASON_RANGE);
-    ngc_t_bad("a\t1999\t1000000000000000000000000000000\t1", NGC_REASON_RANGE);
+    ngc_t_bad("a\t1999\t18446744073709551616\t1", NGC_STREAMING_REASON_RANGE);
+    ngc_t_bad("a\t1999\t1\t18446744073709551616", NGC_STREAMING_REASON_RANGE);
+    ngc_t_bad("a\t1999\t18446744073709551620\t1", NGC_STREAMING_REASON_RANGE);
+    ngc_t_bad("a\t1999\t99999999999999999999\t1", NGC_STREAMING_REASON_RANGE);
+    ngc_t_bad("a\t1999\t184467440737095516150\t1", NGC_STREAMING_REASON_RANGE);
+    ngc_t_bad("a\t1999\t1000000000000000000000000000000\t1", NGC_STREAMING_REASON_RANGE);
 }
 
 static void test_line_year(void **state)
@@ -160,13 +160,13 @@ static void test_line_year(void **state)
     (void)state;
     ngc_t_good("a\t1\t1\t1", 1, 1, 1, 1);
     ngc_t_good("a\t9999\t1\t1", 1, 9999, 1, 1);
-    ngc_t_bad("a\t0\t1\t1", NGC_REASON_YEAR);
-    ngc_t_bad("a\t0000\t1\t1", NGC_REASON_YEAR);
-    ngc_t_bad("a\t10000\t1\t1", NGC_REASON_YEAR);
-    ngc_t_bad("a\t99999\t1\t1", NGC_REASON_YEAR);
-    ngc_t_bad("a\t" NGC_T_MAX_S "\t1\t1", NGC_REASON_YEAR);
-    ngc_t_bad("a\t18446744073709551616\t1\t1", NGC_REASON_YEAR);
-    ngc_t_bad("a\t4294969295\t1\t1", NGC_REASON_YEAR); /* 2^32 + 1999 */
+    ngc_t_bad("a\t0\t1\t1", NGC_STREAMING_REASON_YEAR);
+    ngc_t_bad("a\t0000\t1\t1", NGC_STREAMING_REASON_YEAR);
+    ngc_t_bad("a\t10000\t1\t1", NGC_STREAMING_REASON_YEAR);
+    ngc_t_bad("a\t99999\t1\t1", NGC_STREAMING_REASON_YEAR);
+    ngc_t_bad("a\t" NGC_T_MAX_S "\t1\t1", NGC_STREAMING_REASON_YEAR);
+    ngc_t_bad("a\t18446744073709551616\t1\t1", NGC_STREAMING_REASON_YEAR);
+    ngc_t_bad("a\t4294969295\t1\t1", NGC_STREAMING_REASON_YEAR); /* 2^32 + 1999 */
 }
 
 static void test_line_leading_zeros(void **state)
@@ -177,8 +177,8 @@ static void test_line_leading_zeros(void **state)
     ngc_t_good("a\t00001999\t08\t09", 1, 1999, 8, 9);
     ngc_t_good("a\t0001\t0\t00", 1, 1, 0, 0);
     ngc_t_good("a\t2000\t00" NGC_T_MAX_S "\t1", 1, 2000, NGC_T_MAX, 1);
-    ngc_t_bad("a\t00010000\t1\t1", NGC_REASON_YEAR);
-    ngc_t_bad("a\t2000\t0018446744073709551616\t1", NGC_REASON_RANGE);
+    ngc_t_bad("a\t00010000\t1\t1", NGC_STREAMING_REASON_YEAR);
+    ngc_t_bad("a\t2000\t0018446744073709551616\t1", NGC_STREAMING_REASON_RANGE);
 }
 
 static void test_line_crlf(void **state)
@@ -186,8 +186,8 @@ static void test_line_crlf(void **state)
     (void)state;
     ngc_t_good("a\t2000\t3\t4\r", 1, 2000, 3, 4);
     ngc_t_good("a b\t2000\t3\t" NGC_T_MAX_S "\r", 3, 2000, 3, NGC_T_MAX);
-    ngc_t_bad("a\t2000\t3\r", NGC_REASON_FIELDS);
-    ngc_t_bad("a\t2000\t3\t-4\r", NGC_REASON_NEGATIVE);
+    ngc_t_bad("a\t2000\t3\r", NGC_STREAMING_REASON_FIELDS);
+    ngc_t_bad("a\t2000\t3\t-4\r", NGC_STREAMING_REASON_NEGATIVE);
 }
 
 static void test_line_long(void **state)
@@ -203,15 +203,15 @@ static void test_line_long(void **state)
     /* Exactly NGC_LINE_MAX bytes: accepted. */
     memset(s, 'k', NGC_LINE_MAX - tl);
     memcpy(s + NGC_LINE_MAX - tl, tail, tl);
-    assert_int_equal(ngc_parse_line(s, NGC_LINE_MAX, &kl, &y, &m, &v), NGC_REASON_NONE);
+    assert_int_equal(ngc_parse_line(s, NGC_LINE_MAX, &kl, &y, &m, &v), NGC_STREAMING_REASON_NONE);
     assert_int_equal(kl, NGC_LINE_MAX - tl);
     /* One byte more: too long, even though it is otherwise well-formed. */
     memset(s, 'k', NGC_LINE_MAX + 1 - tl);
     memcpy(s + NGC_LINE_MAX + 1 - tl, tail, tl);
-    assert_int_equal(ngc_parse_line(s, NGC_LINE_MAX + 1, &kl, &y, &m, &v), NGC_REASON_LONG);
+    assert_int_equal(ngc_parse_line(s, NGC_LINE_MAX + 1, &kl, &y, &m, &v), NGC_STREAMING_REASON_LONG);
     /* Long garbage is LONG, not FIELDS. */
     memset(s, 'z', NGC_LINE_MAX + 1);
-    assert_int_equal(ngc_parse_line(s, NGC_LINE_MAX + 1, &kl, &y, &m, &v), NGC_REASON_LONG);
+    assert_int_equal(ngc_parse_line(s, NGC_LINE_MAX + 1, &kl, &y, &m, &v), NGC_STREAMING_REASON_LONG);
     free(s);
 }
 
@@ -233,11 +233,11 @@ static int ngc_t_parse_s(ngc_t_ctx_t *t, const char *buf)
 }
 
 /* How many entries hold key (0 or 1 in a correct table); their totals. */
-static int ngc_t_find(ngc_map_t *m, const char *key, size_t len, uint64_t *match,
+static int ngc_t_find(ngc_combiner_t *m, const char *key, size_t len, uint64_t *match,
                       uint64_t *volume)
 {
     size_t start[NGC_COUNTERS_PARTS + 1];
-    const ngc_kv_t *kv = ngc_map_partitioned(m, start);
+    const ngc_kv_t *kv = ngc_combiner_partitioned(m, start);
     assert_non_null(kv);
     int found = 0;
     for (size_t i = 0; i < start[NGC_COUNTERS_PARTS]; i++)
@@ -249,7 +249,7 @@ static int ngc_t_find(ngc_map_t *m, const char *key, size_t len, uint64_t *match
     return found;
 }
 
-static void ngc_t_expect(ngc_map_t *m, const char *key, uint64_t match, uint64_t volume)
+static void ngc_t_expect(ngc_combiner_t *m, const char *key, uint64_t match, uint64_t volume)
 {
     uint64_t mm = 0, vv = 0;
     int n = ngc_t_find(m, key, strlen(key), &mm, &vv);
@@ -261,7 +261,7 @@ static void ngc_t_expect(ngc_map_t *m, const char *key, uint64_t match, uint64_t
                  (unsigned long long)volume);
 }
 
-static void ngc_t_absent(ngc_map_t *m, const char *key)
+static void ngc_t_absent(ngc_combiner_t *m, const char *key)
 {
     uint64_t mm, vv;
     int n = ngc_t_find(m, key, strlen(key), &mm, &vv);
@@ -289,7 +289,7 @@ static void ngc_t_against(const ngc_t_ctx_t *t, uint64_t lines, uint64_t malform
             ngc_t_absent(t->m, name);
         }
     }
-    assert_int_equal(ngc_map_count(t->m), distinct);
+    assert_int_equal(ngc_combiner_count(t->m), distinct);
 }
 
 
@@ -308,7 +308,7 @@ static void test_buffer_runs(void **state)
     ngc_t_expect(t->m, "a", 1 + 3 + 5 + 7, 2 + 4 + 6 + 8);
     ngc_t_expect(t->m, "b", 12, 22);
     ngc_t_expect(t->m, "ab", 100, 200);
-    assert_int_equal(ngc_map_count(t->m), 3);
+    assert_int_equal(ngc_combiner_count(t->m), 3);
     assert_int_equal(t->ps.lines, 8);
     assert_int_equal(t->ps.malformed, 0);
     assert_int_equal(t->ps.filtered, 0);
@@ -351,7 +351,7 @@ static void test_buffer_years(void **state)
     ngc_t_expect(t->m, "a", 14, 14);
     ngc_t_expect(t->m, "c", 5, 6);
     ngc_t_absent(t->m, "b");
-    assert_int_equal(ngc_map_count(t->m), 2);
+    assert_int_equal(ngc_combiner_count(t->m), 2);
     assert_int_equal(t->ps.filtered, 4);
     assert_int_equal(t->ps.malformed, 0);
 }
@@ -379,7 +379,7 @@ static void test_buffer_run_filtered_out(void **state)
     ngc_t_absent(t->m, "gone");
     ngc_t_absent(t->m, "late");
     ngc_t_expect(t->m, "kept", 1, 1);
-    assert_int_equal(ngc_map_count(t->m), 1);
+    assert_int_equal(ngc_combiner_count(t->m), 1);
     assert_int_equal(t->ps.filtered, 3);
 }
 
@@ -402,8 +402,8 @@ static void test_buffer_malformed_samples(void **state)
     assert_int_equal(t->ps.malformed, 7);
     assert_int_equal(t->ps.nsamples, NGC_MSG_SAMPLES);
     const ngc_msg_sample_t want[NGC_MSG_SAMPLES] = {
-        {2, NGC_REASON_FIELDS, 0}, {4, NGC_REASON_EMPTY_NGRAM, 0}, {5, NGC_REASON_NUMBER, 0},
-        {6, NGC_REASON_NEGATIVE, 0}, {8, NGC_REASON_RANGE, 0}};
+        {2, NGC_STREAMING_REASON_FIELDS, 0}, {4, NGC_STREAMING_REASON_EMPTY_NGRAM, 0}, {5, NGC_STREAMING_REASON_NUMBER, 0},
+        {6, NGC_STREAMING_REASON_NEGATIVE, 0}, {8, NGC_STREAMING_REASON_RANGE, 0}};
     for (int i = 0; i < NGC_MSG_SAMPLES; i++) {
         assert_int_equal(t->ps.samples[i].line, want[i].line);
         assert_int_equal(t->ps.samples[i].reason, want[i].reason);
@@ -411,7 +411,7 @@ static void test_buffer_malformed_samples(void **state)
     /* The good lines around the bad ones all count. */
     ngc_t_expect(t->m, "a", 2, 2);
     ngc_t_expect(t->m, "b", 2, 2);
-    assert_int_equal(ngc_map_count(t->m), 2);
+    assert_int_equal(ngc_combiner_count(t->m), 2);
 }
 
 static void test_buffer_sample_lines_continue(void **state)
@@ -432,7 +432,7 @@ static void test_buffer_sample_lines_continue(void **state)
     assert_int_equal(ngc_t_parse_s(t, "nope\n"), NGC_OK);
     assert_int_equal(t->ps.nsamples, 1);
     assert_int_equal(t->ps.samples[0].line, 1);
-    assert_int_equal(t->ps.samples[0].reason, NGC_REASON_FIELDS);
+    assert_int_equal(t->ps.samples[0].reason, NGC_STREAMING_REASON_FIELDS);
 }
 
 static void test_buffer_long_line(void **state)
@@ -455,9 +455,9 @@ static void test_buffer_long_line(void **state)
     assert_int_equal(t->ps.lines, 3);
     assert_int_equal(t->ps.malformed, 1);
     assert_int_equal(t->ps.samples[0].line, 2);
-    assert_int_equal(t->ps.samples[0].reason, NGC_REASON_LONG);
+    assert_int_equal(t->ps.samples[0].reason, NGC_STREAMING_REASON_LONG);
     ngc_t_expect(t->m, "a", 2, 2);
-    assert_int_equal(ngc_map_count(t->m), 1);
+    assert_int_equal(ngc_combiner_count(t->m), 1);
     free(buf);
 }
 
@@ -486,7 +486,7 @@ static void test_buffer_strict(void **state)
     assert_true(strlen(t->ps.fail_text) > 0);
     assert_int_equal(t->ps.malformed, 1);
     assert_int_equal(t->ps.nsamples, 1);
-    assert_int_equal(t->ps.samples[0].reason, NGC_REASON_NEGATIVE);
+    assert_int_equal(t->ps.samples[0].reason, NGC_STREAMING_REASON_NEGATIVE);
 }
 
 static void test_buffer_strict_ok(void **state)
@@ -512,7 +512,7 @@ static void test_buffer_overflow_in_run(void **state)
 static void ngc_t_count(ngc_t_ctx_t *t, ngc_count_t count)
 {
     t->cfg.count = count;
-    ngc_map_set_count(t->m, count);
+    ngc_combiner_set_count(t->m, count);
 }
 
 /* A volume past 2^64-1 fails only when the volume is counted: under
@@ -528,7 +528,7 @@ static void test_buffer_overflow_volume(void **state)
     for (size_t i = 0; i < NGC_NELEMS(bufs); i++) {
         t->ps.format = i == 2 ? NGC_FORMAT_V3 : NGC_FORMAT_V2;
         ngc_t_count(t, NGC_COUNT_MATCH);
-        ngc_map_reset(t->m);
+        ngc_combiner_reset(t->m);
         assert_int_equal(ngc_t_parse_s(t, bufs[i]), NGC_OK);
         uint64_t m = 0, v = 0;
         assert_int_equal(ngc_t_find(t->m, "v", 1, &m, &v), 1);
@@ -536,7 +536,7 @@ static void test_buffer_overflow_volume(void **state)
         const ngc_count_t strict[] = {NGC_COUNT_VOLUME, NGC_COUNT_BOTH};
         for (size_t k = 0; k < NGC_NELEMS(strict); k++) {
             ngc_t_count(t, strict[k]);
-            ngc_map_reset(t->m);
+            ngc_combiner_reset(t->m);
             assert_int_equal(ngc_t_parse_s(t, bufs[i]), NGC_ERROR);
             assert_int_equal(t->ps.fail, NGC_FAIL_OVERFLOW);
         }
@@ -544,13 +544,13 @@ static void test_buffer_overflow_volume(void **state)
     /* --count volume: the match is the one that may pass 2^64-1. */
     t->ps.format = NGC_FORMAT_V2;
     ngc_t_count(t, NGC_COUNT_VOLUME);
-    ngc_map_reset(t->m);
+    ngc_combiner_reset(t->m);
     assert_int_equal(ngc_t_parse_s(t, "m\t2000\t" NGC_T_MAX_S "\t1\nm\t2001\t1\t1\n"), NGC_OK);
     uint64_t m = 0, v = 0;
     assert_int_equal(ngc_t_find(t->m, "m", 1, &m, &v), 1);
     assert_true(m == NGC_T_MAX && v == 2);
     ngc_t_count(t, NGC_COUNT_MATCH);
-    ngc_map_reset(t->m);
+    ngc_combiner_reset(t->m);
     assert_int_equal(ngc_t_parse_s(t, "m\t2000\t" NGC_T_MAX_S "\t1\nm\t2001\t1\t1\n"),
                      NGC_ERROR);
 }
@@ -603,7 +603,7 @@ static void test_buffer_bytes_exact(void **state)
     uint64_t m, v;
     assert_int_equal(ngc_t_find(t->m, "nul\0byte", 8, &m, &v), 1);
     assert_int_equal(m, 4);
-    assert_int_equal(ngc_map_count(t->m), 5);
+    assert_int_equal(ngc_combiner_count(t->m), 5);
 }
 
 static const char *const ngc_t_tags[] = {"NOUN", "VERB", "ADJ", "ADV", "PRON", "DET",
@@ -637,15 +637,15 @@ static void test_regress_pos_dropped_run_overflow(void **state)
     t->cfg.pos = NGC_POS_DROP;
     assert_int_equal(ngc_t_parse(t, drop, sizeof(drop) - 1), NGC_OK);
     ngc_t_expect(t->m, "b", 7, 1);
-    assert_int_equal(ngc_map_count(t->m), 1);
-    ngc_map_reset(t->m);
+    assert_int_equal(ngc_combiner_count(t->m), 1);
+    ngc_combiner_reset(t->m);
     ngc_parse_reset(&t->ps);
     t->cfg.pos = NGC_POS_STRIP;
     assert_int_equal(ngc_t_parse(t, strip, sizeof(strip) - 1), NGC_OK);
     ngc_t_expect(t->m, "b", 7, 1);
-    assert_int_equal(ngc_map_count(t->m), 1);
+    assert_int_equal(ngc_combiner_count(t->m), 1);
     /* A kept ngram still overflows. */
-    ngc_map_reset(t->m);
+    ngc_combiner_reset(t->m);
     ngc_parse_reset(&t->ps);
     t->cfg.pos = NGC_POS_KEEP;
     assert_int_equal(ngc_t_parse(t, drop, sizeof(drop) - 1), NGC_ERROR);
@@ -678,7 +678,7 @@ static void test_pos_drop(void **state)
     ngc_t_expect(t->m, "snake_case", 5, 5);
     ngc_t_expect(t->m, "w_noun", 6, 6);
     ngc_t_expect(t->m, "dog_NOUN_x", 8, 8);
-    assert_int_equal(ngc_map_count(t->m), 4);
+    assert_int_equal(ngc_combiner_count(t->m), 4);
     assert_int_equal(t->ps.dropped, 2 * NGC_NELEMS(ngc_t_tags) + 5);
 }
 
@@ -712,7 +712,7 @@ static void test_pos_strip(void **state)
     ngc_t_expect(t->m, "snake_case", 4, 4);
     ngc_t_expect(t->m, ".", 5, 5);
     ngc_t_expect(t->m, "The", 6, 6);
-    assert_int_equal(ngc_map_count(t->m), 6);
+    assert_int_equal(ngc_combiner_count(t->m), 6);
     assert_int_equal(t->ps.dropped, 7);
 }
 
@@ -741,7 +741,7 @@ static void test_fold_case(void **state)
     ngc_t_expect(t->m, "123 _.,;", 12, 12);
     ngc_t_absent(t->m, "HELLO World");
     ngc_t_absent(t->m, "\xc3\x84RGER");
-    assert_int_equal(ngc_map_count(t->m), 7);
+    assert_int_equal(ngc_combiner_count(t->m), 7);
 }
 
 static void test_fold_case_off(void **state)
@@ -765,7 +765,7 @@ static void test_fold_and_strip(void **state)
     assert_int_equal(ngc_t_parse_s(t, buf), NGC_OK);
     ngc_t_expect(t->m, "the", 3, 3);
     ngc_t_expect(t->m, "\xc3\xa4rger", 4, 4);
-    assert_int_equal(ngc_map_count(t->m), 2);
+    assert_int_equal(ngc_combiner_count(t->m), 2);
 }
 
 /*
@@ -795,20 +795,20 @@ static void test_buffer_agrees_with_line(void **state)
                     size_t kl = 0;
                     uint32_t yr = 0;
                     uint64_t mm = 0, vv = 0;
-                    ngc_reason_t why = ngc_parse_line(line, (size_t)len, &kl, &yr, &mm, &vv);
+                    ngc_streaming_reason_t why = ngc_parse_line(line, (size_t)len, &kl, &yr, &mm, &vv);
                     line[len] = '\n';
                     ngc_parse_reset(&t->ps);
-                    ngc_map_reset(t->m);
+                    ngc_combiner_reset(t->m);
                     if (ngc_t_parse(t, line, (size_t)len + 1) != NGC_OK)
                         fail_msg("line %zu/%zu/%zu/%zu: parse_buffer failed", k, y, m, v);
-                    if (why != NGC_REASON_NONE) {
+                    if (why != NGC_STREAMING_REASON_NONE) {
                         if (t->ps.malformed != 1 || t->ps.samples[0].reason != why ||
-                            t->ps.samples[0].line != 1 || ngc_map_count(t->m) != 0)
+                            t->ps.samples[0].line != 1 || ngc_combiner_count(t->m) != 0)
                             fail_msg("line %zu/%zu/%zu/%zu: buffer disagrees with reason %d",
                                      k, y, m, v, why);
                     } else {
                         uint64_t gm = 0, gv = 0;
-                        if (t->ps.malformed != 0 || ngc_map_count(t->m) != 1 ||
+                        if (t->ps.malformed != 0 || ngc_combiner_count(t->m) != 1 ||
                             ngc_t_find(t->m, line, kl, &gm, &gv) != 1 || gm != mm || gv != vv)
                             fail_msg("line %zu/%zu/%zu/%zu: buffer disagrees with a good line",
                                      k, y, m, v);
@@ -867,18 +867,18 @@ static void test_buffer_reference(void **state)
 
 /* --- ngc_parse_google_line: v1, v2, v3 ---------------------------------- */
 
-static ngc_reason_t ngc_t_gline(ngc_format_t f, const char *s, uint32_t from, uint32_t to,
+static ngc_streaming_reason_t ngc_t_gline(ngc_format_t f, const char *s, uint32_t from, uint32_t to,
                                 ngc_line_t *l)
 {
     memset(l, 0x5a, sizeof(*l));
     return ngc_parse_google_line(f, s, strlen(s), from, to, l);
 }
 
-static void ngc_t_gbad(ngc_format_t f, const char *s, ngc_reason_t want)
+static void ngc_t_gbad(ngc_format_t f, const char *s, ngc_streaming_reason_t want)
 {
     ngc_line_t l;
-    ngc_reason_t got = ngc_t_gline(f, s, 1, 9999, &l);
-    if (want == NGC_REASON_MAX ? got == NGC_REASON_NONE : got != want)
+    ngc_streaming_reason_t got = ngc_t_gline(f, s, 1, 9999, &l);
+    if (want == NGC_STREAMING_REASON_MAX ? got == NGC_STREAMING_REASON_NONE : got != want)
         fail_msg("v%d line \"%s\": reason %d, expected %d", (int)f, s, got, want);
 }
 
@@ -888,8 +888,8 @@ static void ngc_t_ggood(ngc_format_t f, const char *s, uint32_t from, uint32_t t
                         size_t key_len, uint64_t match, uint64_t volume, uint64_t filtered)
 {
     ngc_line_t l;
-    ngc_reason_t got = ngc_t_gline(f, s, from, to, &l);
-    if (got != NGC_REASON_NONE)
+    ngc_streaming_reason_t got = ngc_t_gline(f, s, from, to, &l);
+    if (got != NGC_STREAMING_REASON_NONE)
         fail_msg("v%d line \"%s\": reason %d, expected well-formed", (int)f, s, got);
     assert_int_equal(l.key_len, key_len);
     assert_int_equal(l.filtered, filtered);
@@ -914,34 +914,34 @@ static void test_google_line_v1(void **state)
     /* Outside the years: one filtered record, nothing counted. */
     ngc_line_t l;
     assert_int_equal(ngc_t_gline(NGC_FORMAT_V1, "a\t2000\t3\t99\t4", 2001, 9999, &l),
-                     NGC_REASON_NONE);
+                     NGC_STREAMING_REASON_NONE);
     assert_false(l.counted);
     assert_int_equal(l.filtered, 1);
     assert_int_equal(ngc_t_gline(NGC_FORMAT_V1, "a\t2000\t3\t99\t4", 1, 1999, &l),
-                     NGC_REASON_NONE);
+                     NGC_STREAMING_REASON_NONE);
     assert_false(l.counted);
     assert_int_equal(ngc_t_gline(NGC_FORMAT_V1, "a\t2000\t3\t99\t4", 2000, 2000, &l),
-                     NGC_REASON_NONE);
+                     NGC_STREAMING_REASON_NONE);
     assert_true(l.counted);
     assert_int_equal(l.filtered, 0);
 
-    ngc_t_gbad(NGC_FORMAT_V1, "a\t2000\t3\t4", NGC_REASON_FIELDS);       /* a v2 line */
-    ngc_t_gbad(NGC_FORMAT_V1, "a\t2000\t1\t2\t3\t4", NGC_REASON_FIELDS);
-    ngc_t_gbad(NGC_FORMAT_V1, "a\t2000,1,1", NGC_REASON_FIELDS);         /* a v3 line */
-    ngc_t_gbad(NGC_FORMAT_V1, "a", NGC_REASON_FIELDS);
-    ngc_t_gbad(NGC_FORMAT_V1, "", NGC_REASON_FIELDS);
-    ngc_t_gbad(NGC_FORMAT_V1, "\t2000\t1\t1\t1", NGC_REASON_EMPTY_NGRAM);
-    ngc_t_gbad(NGC_FORMAT_V1, "a\t2000\tx\t1\t1", NGC_REASON_NUMBER);
-    ngc_t_gbad(NGC_FORMAT_V1, "a\t2000\t1\tx\t1", NGC_REASON_NUMBER);    /* pages too */
-    ngc_t_gbad(NGC_FORMAT_V1, "a\t2000\t1\t\t1", NGC_REASON_NUMBER);
-    ngc_t_gbad(NGC_FORMAT_V1, "a\t2000\t1\t1\t", NGC_REASON_NUMBER);
-    ngc_t_gbad(NGC_FORMAT_V1, "a\t2000\t1\t1\t1x", NGC_REASON_NUMBER);
-    ngc_t_gbad(NGC_FORMAT_V1, "a\t2000\t-1\t1\t1", NGC_REASON_NEGATIVE);
-    ngc_t_gbad(NGC_FORMAT_V1, "a\t2000\t1\t1\t-1", NGC_REASON_NEGATIVE);
-    ngc_t_gbad(NGC_FORMAT_V1, "a\t2000\t18446744073709551616\t1\t1", NGC_REASON_RANGE);
-    ngc_t_gbad(NGC_FORMAT_V1, "a\t2000\t1\t1\t18446744073709551616", NGC_REASON_RANGE);
-    ngc_t_gbad(NGC_FORMAT_V1, "a\t0\t1\t1\t1", NGC_REASON_YEAR);
-    ngc_t_gbad(NGC_FORMAT_V1, "a\t10000\t1\t1\t1", NGC_REASON_YEAR);
+    ngc_t_gbad(NGC_FORMAT_V1, "a\t2000\t3\t4", NGC_STREAMING_REASON_FIELDS);       /* a v2 line */
+    ngc_t_gbad(NGC_FORMAT_V1, "a\t2000\t1\t2\t3\t4", NGC_STREAMING_REASON_FIELDS);
+    ngc_t_gbad(NGC_FORMAT_V1, "a\t2000,1,1", NGC_STREAMING_REASON_FIELDS);         /* a v3 line */
+    ngc_t_gbad(NGC_FORMAT_V1, "a", NGC_STREAMING_REASON_FIELDS);
+    ngc_t_gbad(NGC_FORMAT_V1, "", NGC_STREAMING_REASON_FIELDS);
+    ngc_t_gbad(NGC_FORMAT_V1, "\t2000\t1\t1\t1", NGC_STREAMING_REASON_EMPTY_NGRAM);
+    ngc_t_gbad(NGC_FORMAT_V1, "a\t2000\tx\t1\t1", NGC_STREAMING_REASON_NUMBER);
+    ngc_t_gbad(NGC_FORMAT_V1, "a\t2000\t1\tx\t1", NGC_STREAMING_REASON_NUMBER);    /* pages too */
+    ngc_t_gbad(NGC_FORMAT_V1, "a\t2000\t1\t\t1", NGC_STREAMING_REASON_NUMBER);
+    ngc_t_gbad(NGC_FORMAT_V1, "a\t2000\t1\t1\t", NGC_STREAMING_REASON_NUMBER);
+    ngc_t_gbad(NGC_FORMAT_V1, "a\t2000\t1\t1\t1x", NGC_STREAMING_REASON_NUMBER);
+    ngc_t_gbad(NGC_FORMAT_V1, "a\t2000\t-1\t1\t1", NGC_STREAMING_REASON_NEGATIVE);
+    ngc_t_gbad(NGC_FORMAT_V1, "a\t2000\t1\t1\t-1", NGC_STREAMING_REASON_NEGATIVE);
+    ngc_t_gbad(NGC_FORMAT_V1, "a\t2000\t18446744073709551616\t1\t1", NGC_STREAMING_REASON_RANGE);
+    ngc_t_gbad(NGC_FORMAT_V1, "a\t2000\t1\t1\t18446744073709551616", NGC_STREAMING_REASON_RANGE);
+    ngc_t_gbad(NGC_FORMAT_V1, "a\t0\t1\t1\t1", NGC_STREAMING_REASON_YEAR);
+    ngc_t_gbad(NGC_FORMAT_V1, "a\t10000\t1\t1\t1", NGC_STREAMING_REASON_YEAR);
 }
 
 static void test_google_line_v2(void **state)
@@ -951,12 +951,12 @@ static void test_google_line_v2(void **state)
     ngc_t_ggood(NGC_FORMAT_V2, "a\t2000\t3\t4\r", 1, 9999, 1, 3, 4, 0);
     ngc_line_t l;
     assert_int_equal(ngc_t_gline(NGC_FORMAT_V2, "a\t1800\t3\t4", 1900, 2000, &l),
-                     NGC_REASON_NONE);
+                     NGC_STREAMING_REASON_NONE);
     assert_false(l.counted);
     assert_int_equal(l.filtered, 1);
-    ngc_t_gbad(NGC_FORMAT_V2, "a\t2000\t3\t99\t4", NGC_REASON_FIELDS);   /* a v1 line */
-    ngc_t_gbad(NGC_FORMAT_V2, "a\t2000,1,1", NGC_REASON_FIELDS);
-    ngc_t_gbad(NGC_FORMAT_V2, "a\t2000\t-3\t4", NGC_REASON_NEGATIVE);
+    ngc_t_gbad(NGC_FORMAT_V2, "a\t2000\t3\t99\t4", NGC_STREAMING_REASON_FIELDS);   /* a v1 line */
+    ngc_t_gbad(NGC_FORMAT_V2, "a\t2000,1,1", NGC_STREAMING_REASON_FIELDS);
+    ngc_t_gbad(NGC_FORMAT_V2, "a\t2000\t-3\t4", NGC_STREAMING_REASON_NEGATIVE);
 }
 
 static void test_google_line_v3(void **state)
@@ -971,61 +971,61 @@ static void test_google_line_v3(void **state)
     /* Each triple is a record of its own for the years. */
     ngc_line_t l;
     const char *s = "a b\t1999,1,2\t2000,3,4\t2001,5,6";
-    assert_int_equal(ngc_t_gline(NGC_FORMAT_V3, s, 2000, 2000, &l), NGC_REASON_NONE);
+    assert_int_equal(ngc_t_gline(NGC_FORMAT_V3, s, 2000, 2000, &l), NGC_STREAMING_REASON_NONE);
     assert_true(l.counted);
     assert_int_equal(l.filtered, 2);
     assert_true(l.match == 3 && l.volume == 4);
-    assert_int_equal(ngc_t_gline(NGC_FORMAT_V3, s, 2000, 9999, &l), NGC_REASON_NONE);
+    assert_int_equal(ngc_t_gline(NGC_FORMAT_V3, s, 2000, 9999, &l), NGC_STREAMING_REASON_NONE);
     assert_true(l.counted);
     assert_int_equal(l.filtered, 1);
     assert_true(l.match == 8 && l.volume == 10);
-    assert_int_equal(ngc_t_gline(NGC_FORMAT_V3, s, 2002, 9999, &l), NGC_REASON_NONE);
+    assert_int_equal(ngc_t_gline(NGC_FORMAT_V3, s, 2002, 9999, &l), NGC_STREAMING_REASON_NONE);
     assert_false(l.counted);
     assert_int_equal(l.filtered, 3);
     /* A record of zero counts in the years is still counted. */
-    assert_int_equal(ngc_t_gline(NGC_FORMAT_V3, "z\t2000,0,0", 1, 9999, &l), NGC_REASON_NONE);
+    assert_int_equal(ngc_t_gline(NGC_FORMAT_V3, "z\t2000,0,0", 1, 9999, &l), NGC_STREAMING_REASON_NONE);
     assert_true(l.counted);
     assert_true(l.match == 0 && l.volume == 0);
     /* The line's own sums passing 2^64-1: flagged, not malformed. */
     assert_int_equal(ngc_t_gline(NGC_FORMAT_V3, "a\t2000," NGC_T_MAX_S ",0\t2001,1,0", 1, 9999,
-                                 &l), NGC_REASON_NONE);
+                                 &l), NGC_STREAMING_REASON_NONE);
     assert_true(l.overflow);
     assert_int_equal(ngc_t_gline(NGC_FORMAT_V3, "a\t2000,0," NGC_T_MAX_S "\t2001,0,1", 1, 9999,
-                                 &l), NGC_REASON_NONE);
+                                 &l), NGC_STREAMING_REASON_NONE);
     assert_true(l.overflow);
     /* ... unless the record that passes it is outside the years. */
     assert_int_equal(ngc_t_gline(NGC_FORMAT_V3, "a\t2000," NGC_T_MAX_S ",0\t1800,1,0", 1900,
-                                 9999, &l), NGC_REASON_NONE);
+                                 9999, &l), NGC_STREAMING_REASON_NONE);
     assert_false(l.overflow);
     assert_true(l.match == NGC_T_MAX);
     assert_int_equal(ngc_t_gline(NGC_FORMAT_V3, "a\t2000,18446744073709551614,1\t2001,1,"
-                                 "18446744073709551614", 1, 9999, &l), NGC_REASON_NONE);
+                                 "18446744073709551614", 1, 9999, &l), NGC_STREAMING_REASON_NONE);
     assert_false(l.overflow);
     assert_true(l.match == NGC_T_MAX && l.volume == NGC_T_MAX);
 
     /* Malformed: any bad triple makes the whole line bad. */
-    ngc_t_gbad(NGC_FORMAT_V3, "a", NGC_REASON_FIELDS);
-    ngc_t_gbad(NGC_FORMAT_V3, "", NGC_REASON_FIELDS);
-    ngc_t_gbad(NGC_FORMAT_V3, "\t2000,1,1", NGC_REASON_EMPTY_NGRAM);
-    ngc_t_gbad(NGC_FORMAT_V3, "a\t2000,1", NGC_REASON_TRIPLE);
-    ngc_t_gbad(NGC_FORMAT_V3, "a\t2000", NGC_REASON_TRIPLE);
-    ngc_t_gbad(NGC_FORMAT_V3, "a\t2000,1,1,1", NGC_REASON_TRIPLE);
-    ngc_t_gbad(NGC_FORMAT_V3, "a\t", NGC_REASON_TRIPLE);
-    ngc_t_gbad(NGC_FORMAT_V3, "a\t2000,1,1\t", NGC_REASON_TRIPLE);
-    ngc_t_gbad(NGC_FORMAT_V3, "a\t2000,1,1\t\t2001,1,1", NGC_REASON_TRIPLE);
-    ngc_t_gbad(NGC_FORMAT_V3, "a\t2000,1,1\t2001,1", NGC_REASON_TRIPLE);
-    ngc_t_gbad(NGC_FORMAT_V3, "a\t2000\t1\t1", NGC_REASON_TRIPLE);        /* a v2 line */
-    ngc_t_gbad(NGC_FORMAT_V3, "a\t2000,x,1", NGC_REASON_NUMBER);
-    ngc_t_gbad(NGC_FORMAT_V3, "a\t2000,,1", NGC_REASON_NUMBER);
-    ngc_t_gbad(NGC_FORMAT_V3, "a\t2000,1,", NGC_REASON_NUMBER);
-    ngc_t_gbad(NGC_FORMAT_V3, "a\t2000,1,1 ", NGC_REASON_NUMBER);
-    ngc_t_gbad(NGC_FORMAT_V3, "a\t2000, 1,1", NGC_REASON_NUMBER);
-    ngc_t_gbad(NGC_FORMAT_V3, "a\t2000,1,1\t2001,1,1x", NGC_REASON_NUMBER);
-    ngc_t_gbad(NGC_FORMAT_V3, "a\t2000,-1,1", NGC_REASON_NEGATIVE);
-    ngc_t_gbad(NGC_FORMAT_V3, "a\t2000,1,18446744073709551616", NGC_REASON_RANGE);
-    ngc_t_gbad(NGC_FORMAT_V3, "a\t0,1,1", NGC_REASON_YEAR);
-    ngc_t_gbad(NGC_FORMAT_V3, "a\t2000,1,1\t10000,1,1", NGC_REASON_YEAR);
-    ngc_t_gbad(NGC_FORMAT_V3, "a\t2000,1,1\r\r", NGC_REASON_NUMBER);
+    ngc_t_gbad(NGC_FORMAT_V3, "a", NGC_STREAMING_REASON_FIELDS);
+    ngc_t_gbad(NGC_FORMAT_V3, "", NGC_STREAMING_REASON_FIELDS);
+    ngc_t_gbad(NGC_FORMAT_V3, "\t2000,1,1", NGC_STREAMING_REASON_EMPTY_NGRAM);
+    ngc_t_gbad(NGC_FORMAT_V3, "a\t2000,1", NGC_STREAMING_REASON_TRIPLE);
+    ngc_t_gbad(NGC_FORMAT_V3, "a\t2000", NGC_STREAMING_REASON_TRIPLE);
+    ngc_t_gbad(NGC_FORMAT_V3, "a\t2000,1,1,1", NGC_STREAMING_REASON_TRIPLE);
+    ngc_t_gbad(NGC_FORMAT_V3, "a\t", NGC_STREAMING_REASON_TRIPLE);
+    ngc_t_gbad(NGC_FORMAT_V3, "a\t2000,1,1\t", NGC_STREAMING_REASON_TRIPLE);
+    ngc_t_gbad(NGC_FORMAT_V3, "a\t2000,1,1\t\t2001,1,1", NGC_STREAMING_REASON_TRIPLE);
+    ngc_t_gbad(NGC_FORMAT_V3, "a\t2000,1,1\t2001,1", NGC_STREAMING_REASON_TRIPLE);
+    ngc_t_gbad(NGC_FORMAT_V3, "a\t2000\t1\t1", NGC_STREAMING_REASON_TRIPLE);        /* a v2 line */
+    ngc_t_gbad(NGC_FORMAT_V3, "a\t2000,x,1", NGC_STREAMING_REASON_NUMBER);
+    ngc_t_gbad(NGC_FORMAT_V3, "a\t2000,,1", NGC_STREAMING_REASON_NUMBER);
+    ngc_t_gbad(NGC_FORMAT_V3, "a\t2000,1,", NGC_STREAMING_REASON_NUMBER);
+    ngc_t_gbad(NGC_FORMAT_V3, "a\t2000,1,1 ", NGC_STREAMING_REASON_NUMBER);
+    ngc_t_gbad(NGC_FORMAT_V3, "a\t2000, 1,1", NGC_STREAMING_REASON_NUMBER);
+    ngc_t_gbad(NGC_FORMAT_V3, "a\t2000,1,1\t2001,1,1x", NGC_STREAMING_REASON_NUMBER);
+    ngc_t_gbad(NGC_FORMAT_V3, "a\t2000,-1,1", NGC_STREAMING_REASON_NEGATIVE);
+    ngc_t_gbad(NGC_FORMAT_V3, "a\t2000,1,18446744073709551616", NGC_STREAMING_REASON_RANGE);
+    ngc_t_gbad(NGC_FORMAT_V3, "a\t0,1,1", NGC_STREAMING_REASON_YEAR);
+    ngc_t_gbad(NGC_FORMAT_V3, "a\t2000,1,1\t10000,1,1", NGC_STREAMING_REASON_YEAR);
+    ngc_t_gbad(NGC_FORMAT_V3, "a\t2000,1,1\r\r", NGC_STREAMING_REASON_NUMBER);
 }
 
 static void test_google_line_long(void **state)
@@ -1039,14 +1039,14 @@ static void test_google_line_long(void **state)
     memset(s, 'k', NGC_LINE_MAX - tl);
     memcpy(s + NGC_LINE_MAX - tl, tail, tl);
     assert_int_equal(ngc_parse_google_line(NGC_FORMAT_V3, s, NGC_LINE_MAX, 1, 9999, &l),
-                     NGC_REASON_NONE);
+                     NGC_STREAMING_REASON_NONE);
     assert_int_equal(l.key_len, NGC_LINE_MAX - tl);
     memset(s, 'k', NGC_LINE_MAX + 1 - tl);
     memcpy(s + NGC_LINE_MAX + 1 - tl, tail, tl);
     assert_int_equal(ngc_parse_google_line(NGC_FORMAT_V3, s, NGC_LINE_MAX + 1, 1, 9999, &l),
-                     NGC_REASON_LONG);
+                     NGC_STREAMING_REASON_LONG);
     assert_int_equal(ngc_parse_google_line(NGC_FORMAT_V1, s, NGC_LINE_MAX + 1, 1, 9999, &l),
-                     NGC_REASON_LONG);
+                     NGC_STREAMING_REASON_LONG);
     free(s);
 }
 
@@ -1074,11 +1074,11 @@ static void test_buffer_v1(void **state)
     ngc_t_expect(t->m, "a", 14, 26);
     ngc_t_expect(t->m, "b", 5, 6);
     ngc_t_absent(t->m, "c");
-    assert_int_equal(ngc_map_count(t->m), 2);
+    assert_int_equal(ngc_combiner_count(t->m), 2);
     assert_int_equal(t->ps.lines, 6);
     assert_int_equal(t->ps.malformed, 1);
     assert_int_equal(t->ps.samples[0].line, 4);
-    assert_int_equal(t->ps.samples[0].reason, NGC_REASON_FIELDS);
+    assert_int_equal(t->ps.samples[0].reason, NGC_STREAMING_REASON_FIELDS);
     assert_int_equal(t->ps.filtered, 1);
 }
 
@@ -1101,13 +1101,13 @@ static void test_buffer_v3(void **state)
     ngc_t_expect(t->m, "e", 8, 9);
     ngc_t_absent(t->m, "b");
     ngc_t_absent(t->m, "c");
-    assert_int_equal(ngc_map_count(t->m), 3);
+    assert_int_equal(ngc_combiner_count(t->m), 3);
     assert_int_equal(t->ps.lines, 7);
     assert_int_equal(t->ps.malformed, 2);
     assert_int_equal(t->ps.samples[0].line, 4);
-    assert_int_equal(t->ps.samples[0].reason, NGC_REASON_NUMBER);
+    assert_int_equal(t->ps.samples[0].reason, NGC_STREAMING_REASON_NUMBER);
     assert_int_equal(t->ps.samples[1].line, 6);
-    assert_int_equal(t->ps.samples[1].reason, NGC_REASON_TRIPLE);
+    assert_int_equal(t->ps.samples[1].reason, NGC_STREAMING_REASON_TRIPLE);
     /* One per record outside the years: two of a's, b's one. */
     assert_int_equal(t->ps.filtered, 3);
 }
@@ -1131,7 +1131,7 @@ static void test_buffer_v3_runs(void **state)
     ngc_t_expect(t->m, "g", 1, 1);
     ngc_t_expect(t->m, "ab", 5, 5);
     ngc_t_expect(t->m, "abc", 2, 2);
-    assert_int_equal(ngc_map_count(t->m), 5);
+    assert_int_equal(ngc_combiner_count(t->m), 5);
 }
 
 static void test_buffer_v3_overflow(void **state)
@@ -1143,13 +1143,13 @@ static void test_buffer_v3_overflow(void **state)
     assert_int_equal(t->ps.fail, NGC_FAIL_OVERFLOW);
     assert_int_equal(t->ps.fail_line, 1);
     /* Across the lines of a run. */
-    ngc_map_reset(t->m);
+    ngc_combiner_reset(t->m);
     ngc_parse_reset(&t->ps);
     assert_int_equal(ngc_t_parse_s(t, "b\t2000,1,1\nb\t2000," NGC_T_MAX_S ",0\n"), NGC_ERROR);
     assert_int_equal(t->ps.fail, NGC_FAIL_OVERFLOW);
     assert_int_equal(t->ps.fail_line, 2);
     /* Exactly 2^64-1, and a passing record outside the years: fine. */
-    ngc_map_reset(t->m);
+    ngc_combiner_reset(t->m);
     ngc_parse_reset(&t->ps);
     t->cfg.from_year = 1900;
     assert_int_equal(ngc_t_parse_s(t, "c\t2000,18446744073709551614,1\t1800,9,9\n"
@@ -1157,14 +1157,14 @@ static void test_buffer_v3_overflow(void **state)
                      NGC_OK);
     ngc_t_expect(t->m, "c", NGC_T_MAX, NGC_T_MAX);
     /* --pos drops the ngram: its sums do not matter. */
-    ngc_map_reset(t->m);
+    ngc_combiner_reset(t->m);
     ngc_parse_reset(&t->ps);
     t->cfg.pos = NGC_POS_DROP;
     assert_int_equal(ngc_t_parse_s(t, "a_NOUN\t2000," NGC_T_MAX_S ",1\t2001,1,1\n"
                                       "a_NOUN\t2002,1,1\nb\t2000,7,1\n"),
                      NGC_OK);
     ngc_t_expect(t->m, "b", 7, 1);
-    assert_int_equal(ngc_map_count(t->m), 1);
+    assert_int_equal(ngc_combiner_count(t->m), 1);
 }
 
 static void test_buffer_v3_strict(void **state)
@@ -1175,13 +1175,13 @@ static void test_buffer_v3_strict(void **state)
     assert_int_equal(ngc_t_parse_s(t, "a\t2000,1,1\nb\t2000,1\nc\t2000,1,1\n"), NGC_ERROR);
     assert_int_equal(t->ps.fail, NGC_FAIL_MALFORMED);
     assert_int_equal(t->ps.fail_line, 2);
-    assert_int_equal(t->ps.samples[0].reason, NGC_REASON_TRIPLE);
+    assert_int_equal(t->ps.samples[0].reason, NGC_STREAMING_REASON_TRIPLE);
     ngc_t_absent(t->m, "c");
-    ngc_map_reset(t->m);
+    ngc_combiner_reset(t->m);
     ngc_t_format(t, NGC_FORMAT_V1);
     assert_int_equal(ngc_t_parse_s(t, "a\t2000\t1\t1\t1\nb\t2000\t1\t1\n"), NGC_ERROR);
     assert_int_equal(t->ps.fail_line, 2);
-    assert_int_equal(t->ps.samples[0].reason, NGC_REASON_FIELDS);
+    assert_int_equal(t->ps.samples[0].reason, NGC_STREAMING_REASON_FIELDS);
 }
 
 static void test_buffer_v1_v3_transform(void **state)
@@ -1196,9 +1196,9 @@ static void test_buffer_v1_v3_transform(void **state)
                      NGC_OK);
     ngc_t_expect(t->m, "the", 7, 7);
     ngc_t_expect(t->m, "strasse", 8, 8);
-    assert_int_equal(ngc_map_count(t->m), 2);
+    assert_int_equal(ngc_combiner_count(t->m), 2);
     assert_int_equal(t->ps.dropped, 1);
-    ngc_map_reset(t->m);
+    ngc_combiner_reset(t->m);
     ngc_t_format(t, NGC_FORMAT_V1);
     t->cfg.fold_case = false;
     t->cfg.pos = NGC_POS_DROP;
@@ -1206,7 +1206,7 @@ static void test_buffer_v1_v3_transform(void **state)
                                       "_START_ dog\t2000\t4\t4\t4\n"),
                      NGC_OK);
     ngc_t_expect(t->m, "dog", 2, 2);
-    assert_int_equal(ngc_map_count(t->m), 1);
+    assert_int_equal(ngc_combiner_count(t->m), 1);
     assert_int_equal(t->ps.dropped, 2);
 }
 

@@ -81,11 +81,11 @@ static void ngc_t_table(ngc_t_table_t *t, ngc_order_t order)
     free(kv);
     t->n = 0;
     for (unsigned p = 0; p < NGC_COUNTERS_PARTS; p++)
-        t->n += ngc_counters_sorted(t->c, p);
+        t->n += ngc_counters_sorted_count(t->c, p);
     t->all = calloc(t->n, sizeof(*t->all));
     size_t j = 0;
     for (unsigned p = 0; p < NGC_COUNTERS_PARTS; p++)
-        for (size_t i = 0; i < ngc_counters_sorted(t->c, p); i++)
+        for (size_t i = 0; i < ngc_counters_sorted_count(t->c, p); i++)
             ngc_counters_entry(t->c, p, i, &t->all[j++]);
     qsort_r(t->all, t->n, sizeof(*t->all), ngc_t_cmp, &order);
 }

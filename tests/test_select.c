@@ -16,7 +16,7 @@
 #include <stdlib.h>
 #include <cmocka.h>
 
-#include "map_fixture.h"
+#include "combiner_fixture.h"
 
 static char *ngc_t_entries[16];
 
@@ -151,8 +151,8 @@ static void ngc_t_fill(ngc_config_t *cfg)
 static long long ngc_t_get(ngc_t_ctx_t *t, const char *key)
 {
     size_t start[NGC_COUNTERS_PARTS + 1];
-    size_t n = ngc_map_count(t->m);
-    const ngc_kv_t *kv = ngc_map_partitioned(t->m, start);
+    size_t n = ngc_combiner_count(t->m);
+    const ngc_kv_t *kv = ngc_combiner_partitioned(t->m, start);
     for (size_t i = 0; i < n; i++)
         if (kv[i].len == strlen(key) && memcmp(kv[i].key, key, kv[i].len) == 0)
             return (long long)kv[i].match;
@@ -183,7 +183,7 @@ static void test_parse_select(void **state)
                        "d e\t1900\t5\t1\nd f\t1900\t6\t1\nd e f\t1900\t7\t1\n"
                        "no tab here\n";
     ngc_t_ctx_t *t = ngc_t_run(sel, false, NGC_FORMAT_V2, data);
-    assert_int_equal(ngc_map_count(t->m), 3);
+    assert_int_equal(ngc_combiner_count(t->m), 3);
     assert_int_equal(ngc_t_get(t, "b"), 5);
     assert_int_equal(ngc_t_get(t, "d e"), 5);
     assert_int_equal(ngc_t_get(t, "d f"), 6);
@@ -200,7 +200,7 @@ static void test_parse_by_year(void **state)
     const char *data = "b\t1900\t2\t1\nb\t1900\t1\t1\nb\t1901\t3\t1\nb\t850\t4\t1\n"
                        "c\t1900\t9\t9\n";
     ngc_t_ctx_t *t = ngc_t_run(sel, true, NGC_FORMAT_V2, data);
-    assert_int_equal(ngc_map_count(t->m), 3);
+    assert_int_equal(ngc_combiner_count(t->m), 3);
     assert_int_equal(ngc_t_get(t, "b\t1900"), 3);
     assert_int_equal(ngc_t_get(t, "b\t1901"), 3);
     assert_int_equal(ngc_t_get(t, "b\t0850"), 4);
@@ -208,7 +208,7 @@ static void test_parse_by_year(void **state)
 
     const char *v3 = "x\t1900,1,1\t2000,2,2\t1900,4,4\nx\t2000,8,8\ny\t1900,1,1\n";
     t = ngc_t_run(sel, true, NGC_FORMAT_V3, v3);
-    assert_int_equal(ngc_map_count(t->m), 2);
+    assert_int_equal(ngc_combiner_count(t->m), 2);
     assert_int_equal(ngc_t_get(t, "x\t1900"), 5);
     assert_int_equal(ngc_t_get(t, "x\t2000"), 10);
     ngc_t_teardown((void **)&t);

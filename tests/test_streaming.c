@@ -19,7 +19,7 @@
 
 #define NGC_T_MAX_S "18446744073709551615"
 
-static ngc_reason_t ngc_t_line(const char *s, size_t len, bool two, size_t *key_len,
+static ngc_streaming_reason_t ngc_t_line(const char *s, size_t len, bool two, size_t *key_len,
                                uint64_t *a, uint64_t *b)
 {
     *key_len = 12345;
@@ -27,11 +27,11 @@ static ngc_reason_t ngc_t_line(const char *s, size_t len, bool two, size_t *key_
     return ngc_streaming_reduce_line(s, len, two, key_len, a, b);
 }
 
-static void ngc_t_bad(const char *s, bool two, ngc_reason_t want)
+static void ngc_t_bad(const char *s, bool two, ngc_streaming_reason_t want)
 {
     size_t kl;
     uint64_t a, b;
-    ngc_reason_t got = ngc_t_line(s, strlen(s), two, &kl, &a, &b);
+    ngc_streaming_reason_t got = ngc_t_line(s, strlen(s), two, &kl, &a, &b);
     if (got != want)
         fail_msg("line \"%s\" (two %d): reason %d, expected %d", s, two, got, want);
 }
@@ -41,8 +41,8 @@ static void ngc_t_good(const char *s, size_t len, bool two, size_t key_len, uint
 {
     size_t kl;
     uint64_t ga, gb;
-    ngc_reason_t got = ngc_t_line(s, len, two, &kl, &ga, &gb);
-    if (got != NGC_REASON_NONE)
+    ngc_streaming_reason_t got = ngc_t_line(s, len, two, &kl, &ga, &gb);
+    if (got != NGC_STREAMING_REASON_NONE)
         fail_msg("line \"%s\" (two %d): reason %d, expected none", s, two, got);
     assert_int_equal(kl, key_len);
     assert_true(ga == a);
@@ -65,32 +65,32 @@ static void test_two_counts(void **state)
     (void)state;
     ngc_t_good("the\t42\t7", 8, true, 3, 42, 7);
     ngc_t_good("a b\t0\t0\r", 8, true, 3, 0, 0);
-    ngc_t_bad("the\t42", true, NGC_REASON_FIELDS);
-    ngc_t_bad("the\t42\t7", false, NGC_REASON_FIELDS);
-    ngc_t_bad("the\t42\t7\t1", true, NGC_REASON_FIELDS);
-    ngc_t_bad("the\t42\t", true, NGC_REASON_NUMBER);
-    ngc_t_bad("the\t\t7", true, NGC_REASON_NUMBER);
-    ngc_t_bad("the\t4\t-7", true, NGC_REASON_NEGATIVE);
-    ngc_t_bad("the\t4\t" NGC_T_MAX_S "0", true, NGC_REASON_RANGE);
+    ngc_t_bad("the\t42", true, NGC_STREAMING_REASON_FIELDS);
+    ngc_t_bad("the\t42\t7", false, NGC_STREAMING_REASON_FIELDS);
+    ngc_t_bad("the\t42\t7\t1", true, NGC_STREAMING_REASON_FIELDS);
+    ngc_t_bad("the\t42\t", true, NGC_STREAMING_REASON_NUMBER);
+    ngc_t_bad("the\t\t7", true, NGC_STREAMING_REASON_NUMBER);
+    ngc_t_bad("the\t4\t-7", true, NGC_STREAMING_REASON_NEGATIVE);
+    ngc_t_bad("the\t4\t" NGC_T_MAX_S "0", true, NGC_STREAMING_REASON_RANGE);
 }
 
 static void test_malformed(void **state)
 {
     (void)state;
-    ngc_t_bad("", false, NGC_REASON_FIELDS);
-    ngc_t_bad("no tab here", false, NGC_REASON_FIELDS);
-    ngc_t_bad("a\t1\t2", false, NGC_REASON_FIELDS);
-    ngc_t_bad("\t5", false, NGC_REASON_EMPTY_NGRAM);
-    ngc_t_bad("a\t", false, NGC_REASON_NUMBER);
-    ngc_t_bad("a\t\r", false, NGC_REASON_NUMBER);
-    ngc_t_bad("a\t 5", false, NGC_REASON_NUMBER);
-    ngc_t_bad("a\t5 ", false, NGC_REASON_NUMBER);
-    ngc_t_bad("a\t+5", false, NGC_REASON_NUMBER);
-    ngc_t_bad("a\t5x", false, NGC_REASON_NUMBER);
-    ngc_t_bad("a\t-", false, NGC_REASON_NUMBER);
-    ngc_t_bad("a\t-5", false, NGC_REASON_NEGATIVE);
-    ngc_t_bad("a\t1.5", false, NGC_REASON_NUMBER);
-    ngc_t_bad("a\t5\r\r", false, NGC_REASON_NUMBER);
+    ngc_t_bad("", false, NGC_STREAMING_REASON_FIELDS);
+    ngc_t_bad("no tab here", false, NGC_STREAMING_REASON_FIELDS);
+    ngc_t_bad("a\t1\t2", false, NGC_STREAMING_REASON_FIELDS);
+    ngc_t_bad("\t5", false, NGC_STREAMING_REASON_EMPTY_NGRAM);
+    ngc_t_bad("a\t", false, NGC_STREAMING_REASON_NUMBER);
+    ngc_t_bad("a\t\r", false, NGC_STREAMING_REASON_NUMBER);
+    ngc_t_bad("a\t 5", false, NGC_STREAMING_REASON_NUMBER);
+    ngc_t_bad("a\t5 ", false, NGC_STREAMING_REASON_NUMBER);
+    ngc_t_bad("a\t+5", false, NGC_STREAMING_REASON_NUMBER);
+    ngc_t_bad("a\t5x", false, NGC_STREAMING_REASON_NUMBER);
+    ngc_t_bad("a\t-", false, NGC_STREAMING_REASON_NUMBER);
+    ngc_t_bad("a\t-5", false, NGC_STREAMING_REASON_NEGATIVE);
+    ngc_t_bad("a\t1.5", false, NGC_STREAMING_REASON_NUMBER);
+    ngc_t_bad("a\t5\r\r", false, NGC_STREAMING_REASON_NUMBER);
 }
 
 static void test_count_range(void **state)
@@ -100,9 +100,9 @@ static void test_count_range(void **state)
     ngc_t_good(max, strlen(max), false, 1, UINT64_MAX, 0);
     const char *zeros = "k\t000000000000000000000000000001";
     ngc_t_good(zeros, strlen(zeros), false, 1, 1, 0);
-    ngc_t_bad("k\t18446744073709551616", false, NGC_REASON_RANGE);
-    ngc_t_bad("k\t99999999999999999999", false, NGC_REASON_RANGE);
-    ngc_t_bad("k\t100000000000000000000", false, NGC_REASON_RANGE);
+    ngc_t_bad("k\t18446744073709551616", false, NGC_STREAMING_REASON_RANGE);
+    ngc_t_bad("k\t99999999999999999999", false, NGC_STREAMING_REASON_RANGE);
+    ngc_t_bad("k\t100000000000000000000", false, NGC_STREAMING_REASON_RANGE);
 }
 
 static void test_long_line(void **state)
@@ -116,9 +116,9 @@ static void test_long_line(void **state)
     memcpy(s + NGC_BUF_CAP - 3, "\t42", 3);
     size_t kl;
     uint64_t a, b;
-    assert_int_equal(ngc_t_line(s, NGC_BUF_CAP, false, &kl, &a, &b), NGC_REASON_LONG);
+    assert_int_equal(ngc_t_line(s, NGC_BUF_CAP, false, &kl, &a, &b), NGC_STREAMING_REASON_LONG);
     memcpy(s + NGC_BUF_CAP - 4, "\t42", 3);
-    assert_int_equal(ngc_t_line(s, NGC_BUF_CAP - 1, false, &kl, &a, &b), NGC_REASON_NONE);
+    assert_int_equal(ngc_t_line(s, NGC_BUF_CAP - 1, false, &kl, &a, &b), NGC_STREAMING_REASON_NONE);
     assert_int_equal(kl, NGC_BUF_CAP - 4);
     assert_true(a == 42);
     free(s);
@@ -127,12 +127,12 @@ static void test_long_line(void **state)
 static void test_reason_text(void **state)
 {
     (void)state;
-    assert_string_equal(ngc_streaming_reason_text(NGC_REASON_FIELDS, false),
+    assert_string_equal(ngc_streaming_reason_text(NGC_STREAMING_REASON_FIELDS, false),
                         "not 'key TAB count'");
-    assert_string_equal(ngc_streaming_reason_text(NGC_REASON_FIELDS, true),
+    assert_string_equal(ngc_streaming_reason_text(NGC_STREAMING_REASON_FIELDS, true),
                         "not 'key TAB match TAB volume'");
-    assert_string_equal(ngc_streaming_reason_text(NGC_REASON_EMPTY_NGRAM, false), "empty key");
-    assert_string_equal(ngc_streaming_reason_text(NGC_REASON_RANGE, false),
+    assert_string_equal(ngc_streaming_reason_text(NGC_STREAMING_REASON_EMPTY_NGRAM, false), "empty key");
+    assert_string_equal(ngc_streaming_reason_text(NGC_STREAMING_REASON_RANGE, false),
                         "count larger than 2^64-1");
 }
 

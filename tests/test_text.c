@@ -6,7 +6,7 @@
  * or counted by the small reference code below.
  */
 #include "engine/base/ngc.h"
-#include "workers/map.h"
+#include "workers/combiner.h"
 #include "workers/parse.h"
 #include "workers/text.h"
 
@@ -18,7 +18,7 @@
 #include <stdlib.h>
 #include <cmocka.h>
 
-#include "map_fixture.h"
+#include "combiner_fixture.h"
 
 static void ngc_t_text_cfg(ngc_config_t *cfg)
 {
@@ -49,15 +49,15 @@ static int ngc_t_text_s(ngc_t_ctx_t *t, const char *buf)
 /* Starts over: an empty table and fresh counters, the same options. */
 static void ngc_t_again(ngc_t_ctx_t *t)
 {
-    ngc_map_reset(t->m);
+    ngc_combiner_reset(t->m);
     ngc_parse_reset(&t->ps);
 }
 
 /* How many entries hold key (0 or 1 in a correct table); its count. */
-static int ngc_t_find(ngc_map_t *m, const char *key, size_t len, uint64_t *count)
+static int ngc_t_find(ngc_combiner_t *m, const char *key, size_t len, uint64_t *count)
 {
     size_t start[NGC_COUNTERS_PARTS + 1];
-    const ngc_kv_t *kv = ngc_map_partitioned(m, start);
+    const ngc_kv_t *kv = ngc_combiner_partitioned(m, start);
     assert_non_null(kv);
     int found = 0;
     for (size_t i = 0; i < start[NGC_COUNTERS_PARTS]; i++)
@@ -68,7 +68,7 @@ static int ngc_t_find(ngc_map_t *m, const char *key, size_t len, uint64_t *count
     return found;
 }
 
-static void ngc_t_expect_n(ngc_map_t *m, const char *key, size_t len, uint64_t count)
+static void ngc_t_expect_n(ngc_combiner_t *m, const char *key, size_t len, uint64_t count)
 {
     uint64_t got = 0;
     int n = ngc_t_find(m, key, len, &got);
@@ -79,12 +79,12 @@ static void ngc_t_expect_n(ngc_map_t *m, const char *key, size_t len, uint64_t c
                  (unsigned long long)count);
 }
 
-static void ngc_t_expect(ngc_map_t *m, const char *key, uint64_t count)
+static void ngc_t_expect(ngc_combiner_t *m, const char *key, uint64_t count)
 {
     ngc_t_expect_n(m, key, strlen(key), count);
 }
 
-static void ngc_t_absent(ngc_map_t *m, const char *key)
+static void ngc_t_absent(ngc_combiner_t *m, const char *key)
 {
     uint64_t got;
     int n = ngc_t_find(m, key, strlen(key), &got);
@@ -98,12 +98,12 @@ typedef struct {
 } ngc_t_want_t;
 
 /* The table holds exactly these keys with these counts. */
-static void ngc_t_exactly(ngc_map_t *m, const ngc_t_want_t *want, size_t n)
+static void ngc_t_exactly(ngc_combiner_t *m, const ngc_t_want_t *want, size_t n)
 {
     for (size_t i = 0; i < n; i++)
         ngc_t_expect(m, want[i].key, want[i].count);
-    if (ngc_map_count(m) != n)
-        fail_msg("%zu keys, expected %zu", ngc_map_count(m), n);
+    if (ngc_combiner_count(m) != n)
+        fail_msg("%zu keys, expected %zu", ngc_combiner_count(m), n);
 }
 
 #define NGC_T_EXACTLY(m, ...)                                                 \
@@ -143,7 +143,7 @@ static void test_space_bytes_as_they_are(void **state)
     ngc_t_expect(t->m, "x\xc2\xa0y", 1);
     ngc_t_expect(t->m, "a\xe2\x80\x83z", 1);
     ngc_t_expect_n(t->m, "n\0l", 3, 1);
-    assert_int_equal(ngc_map_count(t->m), 5);
+    assert_int_equal(ngc_combiner_count(t->m), 5);
     assert_int_equal(t->ps.malformed, 0);
 }
 
@@ -264,7 +264,7 @@ static void test_words_invalid_utf8(void **state)
     assert_int_equal(t->ps.nsamples, NGC_MSG_SAMPLES);
     for (uint32_t i = 0; i < NGC_MSG_SAMPLES; i++) {
         assert_int_equal(t->ps.samples[i].line, i + 2);
-        assert_int_equal(t->ps.samples[i].reason, NGC_REASON_UTF8);
+        assert_int_equal(t->ps.samples[i].reason, NGC_STREAMING_REASON_UTF8);
     }
     /* The same bytes under --tokenize space are all counted. */
     ngc_t_again(t);
@@ -328,7 +328,7 @@ static void test_regress_fold_triples_long_token(void **state)
     buf[NGC_LINE_MAX] = '\n';
     assert_int_equal(ngc_t_text(t, buf, NGC_LINE_MAX + 1), NGC_OK);
     assert_int_equal(t->ps.malformed, 0);
-    assert_int_equal(ngc_map_count(t->m), 1);
+    assert_int_equal(ngc_combiner_count(t->m), 1);
     uint64_t n = 0;
     if (ngc_t_find(t->m, want, reps * 6, &n) != 1)
         fail_msg("the 1 MiB token of U+0390 was not folded to its 3 MiB folding");
@@ -379,14 +379,14 @@ static void test_blank_lines_make_nothing(void **state)
     t->cfg.order = 3;
     /* Empty or whitespace-only lines: not even <s> </s>. */
     assert_int_equal(ngc_t_text_s(t, "\n \n\t\r\n\r\n\v\f \n"), NGC_OK);
-    assert_int_equal(ngc_map_count(t->m), 0);
+    assert_int_equal(ngc_combiner_count(t->m), 0);
     assert_int_equal(t->ps.lines, 5);
     assert_int_equal(t->ps.tokens, 0);
     assert_int_equal(t->ps.malformed, 0);
     /* Under words, Unicode spaces alone are blank too. */
     t->cfg.tokenize = NGC_TOKENIZE_WORDS;
     assert_int_equal(ngc_t_text_s(t, "\xc2\xa0\xe2\x80\x83\xc2\x85\r\n"), NGC_OK);
-    assert_int_equal(ngc_map_count(t->m), 0);
+    assert_int_equal(ngc_combiner_count(t->m), 0);
     /* A blank line between two sentences does not join them. */
     assert_int_equal(ngc_t_text_s(t, "x\n\ny\n"), NGC_OK);
     NGC_T_EXACTLY(t->m, {"<s>", 2}, {"</s>", 2}, {"x", 1}, {"y", 1}, {"<s> x", 1},
@@ -454,9 +454,9 @@ static void test_orders_distinct_tokens(void **state)
                         ngc_t_expect(t->m, key, 1);
                         want++;
                     }
-                if (ngc_map_count(t->m) != want)
+                if (ngc_combiner_count(t->m) != want)
                     fail_msg("order %u only %d k %u: %zu keys, expected %zu", order, only, k,
-                             ngc_map_count(t->m), want);
+                             ngc_combiner_count(t->m), want);
                 assert_int_equal(t->ps.tokens, k);
             }
 }
@@ -494,7 +494,7 @@ static void test_long_line(void **state)
     assert_int_equal(t->ps.lines, 3);
     assert_int_equal(t->ps.malformed, 1);
     assert_int_equal(t->ps.samples[0].line, 2);
-    assert_int_equal(t->ps.samples[0].reason, NGC_REASON_LONG);
+    assert_int_equal(t->ps.samples[0].reason, NGC_STREAMING_REASON_LONG);
     NGC_T_EXACTLY(t->m, {"a", 2});
     /* Exactly 1 MiB: one token of 1 MiB, counted. */
     ngc_t_again(t);
@@ -502,14 +502,14 @@ static void test_long_line(void **state)
     buf[NGC_LINE_MAX] = '\n';
     assert_int_equal(ngc_t_text(t, buf, NGC_LINE_MAX + 1), NGC_OK);
     assert_int_equal(t->ps.malformed, 0);
-    assert_int_equal(ngc_map_count(t->m), 1);
+    assert_int_equal(ngc_combiner_count(t->m), 1);
     ngc_t_expect_n(t->m, buf, NGC_LINE_MAX, 1);
     free(buf);
 }
 
 /* k copies of the one-character token c at order 9 with markers: the
  * n-gram of n copies counts k-n+1, the marked ones once. */
-static void ngc_t_expect_copies(ngc_map_t *m, char c, size_t k)
+static void ngc_t_expect_copies(ngc_combiner_t *m, char c, size_t k)
 {
     char key[64];
     for (size_t n = 1; n <= 9; n++) {
@@ -530,7 +530,7 @@ static void ngc_t_expect_copies(ngc_map_t *m, char c, size_t k)
     }
     ngc_t_expect(m, "<s>", 1);
     ngc_t_expect(m, "</s>", 1);
-    assert_int_equal(ngc_map_count(m), 9 + 8 + 8 + 2);
+    assert_int_equal(ngc_combiner_count(m), 9 + 8 + 8 + 2);
 }
 
 /* A 1 MiB line of one-byte tokens at order 9 with markers: the most
@@ -618,7 +618,7 @@ static void test_strict(void **state)
     assert_int_equal(t->ps.fail_line, 3);
     assert_true(strlen(t->ps.fail_text) > 0);
     assert_int_equal(t->ps.malformed, 1);
-    assert_int_equal(t->ps.samples[0].reason, NGC_REASON_UTF8);
+    assert_int_equal(t->ps.samples[0].reason, NGC_STREAMING_REASON_UTF8);
     ngc_t_absent(t->m, "next");
     /* Without a malformed line --strict changes nothing. */
     ngc_t_again(t);
@@ -645,13 +645,13 @@ static void test_strict_long_line(void **state)
 /* --- spilling ---------------------------------------------------------- */
 
 typedef struct {
-    ngc_map_t *acc; /* the union of the spilled batches */
+    ngc_combiner_t *acc; /* the union of the spilled batches */
     unsigned calls;
     size_t most;    /* largest batch spilled */
     bool fail;      /* return an error */
 } ngc_t_spill_t;
 
-static int ngc_t_spill(ngc_parse_t *ps, ngc_map_t *m, void *arg)
+static int ngc_t_spill(ngc_parse_t *ps, ngc_combiner_t *m, void *arg)
 {
     ngc_t_spill_t *sp = arg;
     sp->calls++;
@@ -660,15 +660,15 @@ static int ngc_t_spill(ngc_parse_t *ps, ngc_map_t *m, void *arg)
         return NGC_ERROR;
     }
     size_t start[NGC_COUNTERS_PARTS + 1];
-    const ngc_kv_t *kv = ngc_map_partitioned(m, start);
+    const ngc_kv_t *kv = ngc_combiner_partitioned(m, start);
     if (kv == NULL)
         return NGC_ERROR;
     if (start[NGC_COUNTERS_PARTS] > sp->most)
         sp->most = start[NGC_COUNTERS_PARTS];
     for (size_t i = 0; i < start[NGC_COUNTERS_PARTS]; i++)
-        if (ngc_map_add(sp->acc, kv[i].key, kv[i].len, kv[i].match, kv[i].volume) != NGC_OK)
+        if (ngc_combiner_add(sp->acc, kv[i].key, kv[i].len, kv[i].match, kv[i].volume) != NGC_OK)
             return NGC_ERROR;
-    ngc_map_reset(m);
+    ngc_combiner_reset(m);
     return NGC_OK;
 }
 
@@ -701,13 +701,13 @@ static char *ngc_t_corpus(size_t lines, size_t *len)
 }
 
 /* Adds all of src into dst. */
-static void ngc_t_add_all(ngc_map_t *dst, ngc_map_t *src)
+static void ngc_t_add_all(ngc_combiner_t *dst, ngc_combiner_t *src)
 {
     size_t start[NGC_COUNTERS_PARTS + 1];
-    const ngc_kv_t *kv = ngc_map_partitioned(src, start);
+    const ngc_kv_t *kv = ngc_combiner_partitioned(src, start);
     assert_non_null(kv);
     for (size_t i = 0; i < start[NGC_COUNTERS_PARTS]; i++)
-        assert_int_equal(ngc_map_add(dst, kv[i].key, kv[i].len, kv[i].match, kv[i].volume),
+        assert_int_equal(ngc_combiner_add(dst, kv[i].key, kv[i].len, kv[i].match, kv[i].volume),
                          NGC_OK);
 }
 
@@ -719,10 +719,10 @@ static int ngc_t_kv_cmp(const void *x, const void *y)
 }
 
 /* A sorted copy of m's entries. */
-static ngc_kv_t *ngc_t_sorted(ngc_map_t *m)
+static ngc_kv_t *ngc_t_sorted(ngc_combiner_t *m)
 {
     size_t start[NGC_COUNTERS_PARTS + 1];
-    const ngc_kv_t *kv = ngc_map_partitioned(m, start);
+    const ngc_kv_t *kv = ngc_combiner_partitioned(m, start);
     assert_non_null(kv);
     size_t n = start[NGC_COUNTERS_PARTS];
     ngc_kv_t *s = malloc((n + 1) * sizeof(*s));
@@ -733,10 +733,10 @@ static ngc_kv_t *ngc_t_sorted(ngc_map_t *m)
 }
 
 /* a and b hold the same keys with the same counts. */
-static void ngc_t_same_maps(ngc_map_t *a, ngc_map_t *b)
+static void ngc_t_same_maps(ngc_combiner_t *a, ngc_combiner_t *b)
 {
-    size_t n = ngc_map_count(a);
-    assert_int_equal(n, ngc_map_count(b));
+    size_t n = ngc_combiner_count(a);
+    assert_int_equal(n, ngc_combiner_count(b));
     ngc_kv_t *sa = ngc_t_sorted(a), *sb = ngc_t_sorted(b);
     for (size_t i = 0; i < n; i++)
         if (ngc_t_kv_cmp(&sa[i], &sb[i]) != 0 || sa[i].match != sb[i].match)
@@ -754,18 +754,18 @@ static void ngc_t_spill_case(ngc_t_ctx_t *t, size_t lines, size_t budget_extra, 
     t->cfg.order = 4;
     t->cfg.sentence_markers = true;
     /* The totals without spilling. */
-    ngc_map_t *whole = ngc_map_new(), *work = ngc_map_new();
+    ngc_combiner_t *whole = ngc_combiner_new(), *work = ngc_combiner_new();
     assert_true(whole && work);
     ngc_parse_reset(&t->ps);
     t->ps.spill = NULL;
     assert_int_equal(ngc_text_buffer(&t->ps, buf, len, whole), NGC_OK);
     uint64_t tokens = t->ps.tokens;
     /* A budget just over what one key takes in an empty table. */
-    assert_int_equal(ngc_map_add(work, "x", 1, 1, 0), NGC_OK);
-    size_t one = ngc_map_bytes(work);
-    ngc_map_reset(work);
+    assert_int_equal(ngc_combiner_add(work, "x", 1, 1, 0), NGC_OK);
+    size_t one = ngc_combiner_bytes(work);
+    ngc_combiner_reset(work);
     ngc_parse_reset(&t->ps);
-    ngc_t_spill_t sp = {ngc_map_new(), 0, 0, false};
+    ngc_t_spill_t sp = {ngc_combiner_new(), 0, 0, false};
     assert_non_null(sp.acc);
     t->ps.spill = ngc_t_spill;
     t->ps.spill_arg = &sp;
@@ -779,15 +779,15 @@ static void ngc_t_spill_case(ngc_t_ctx_t *t, size_t lines, size_t budget_extra, 
     assert_true(sp.calls > 1);
     if (several)
         assert_true(sp.most > 1);
-    assert_true(ngc_map_bytes(work) <= t->ps.map_budget);
+    assert_true(ngc_combiner_bytes(work) <= t->ps.map_budget);
     ngc_t_add_all(sp.acc, work);
     ngc_t_same_maps(whole, sp.acc);
     assert_int_equal(t->ps.tokens, tokens);
     t->ps.spill = NULL;
     t->ps.map_budget = SIZE_MAX;
-    ngc_map_free(sp.acc);
-    ngc_map_free(work);
-    ngc_map_free(whole);
+    ngc_combiner_free(sp.acc);
+    ngc_combiner_free(work);
+    ngc_combiner_free(whole);
     free(buf);
 }
 

@@ -10,7 +10,7 @@ function(ngc_unit_test name label)
 endfunction()
 
 ngc_unit_test(parse unit)
-ngc_unit_test(map unit)
+ngc_unit_test(combiner unit)
 ngc_unit_test(msg unit)
 ngc_unit_test(config unit)
 ngc_unit_test(reader unit)

@@ -57,36 +57,36 @@ void ngc_parse_reset(ngc_parse_t *ps)
     ps->fail_text[0] = '\0';
 }
 
-ngc_reason_t ngc_parse_number(const char *p, size_t len, bool year, uint64_t *out)
+ngc_streaming_reason_t ngc_parse_number(const char *p, size_t len, bool year, uint64_t *out)
 {
     if (len == 0)
-        return NGC_REASON_NUMBER;
+        return NGC_STREAMING_REASON_NUMBER;
     if (p[0] == '-') {
         for (size_t i = 1; i < len; i++)
             if (p[i] < '0' || p[i] > '9')
-                return NGC_REASON_NUMBER;
-        return len > 1 ? NGC_REASON_NEGATIVE : NGC_REASON_NUMBER;
+                return NGC_STREAMING_REASON_NUMBER;
+        return len > 1 ? NGC_STREAMING_REASON_NEGATIVE : NGC_STREAMING_REASON_NUMBER;
     }
     uint64_t v = 0;
     bool over = false;
     for (size_t i = 0; i < len; i++) {
         if (p[i] < '0' || p[i] > '9')
-            return NGC_REASON_NUMBER;
+            return NGC_STREAMING_REASON_NUMBER;
         if (__builtin_mul_overflow(v, 10, &v) ||
             __builtin_add_overflow(v, (uint64_t)(p[i] - '0'), &v))
             over = true;
     }
     if (year)
-        return over || v < 1 || v > 9999 ? NGC_REASON_YEAR : (*out = v, NGC_REASON_NONE);
+        return over || v < 1 || v > 9999 ? NGC_STREAMING_REASON_YEAR : (*out = v, NGC_STREAMING_REASON_NONE);
     if (over)
-        return NGC_REASON_RANGE;
+        return NGC_STREAMING_REASON_RANGE;
     *out = v;
-    return NGC_REASON_NONE;
+    return NGC_STREAMING_REASON_NONE;
 }
 
 /* A line of exactly nf TAB-separated fields: a non-empty key, then a year
  * and nf - 2 counts, into num[0..nf-1). The v1 and v2 layouts. */
-static ngc_reason_t ngc_parse_columns(const char *p, size_t len, size_t nf, size_t *key_len,
+static ngc_streaming_reason_t ngc_parse_columns(const char *p, size_t len, size_t nf, size_t *key_len,
                                       uint64_t *num)
 {
     const char *s = p, *e = p + len;
@@ -94,7 +94,7 @@ static ngc_reason_t ngc_parse_columns(const char *p, size_t len, size_t nf, size
         const char *tab = memchr(s, '\t', (size_t)(e - s));
         const char *fe = tab ? tab : e;
         if (i == nf || (tab == NULL && i + 1 != nf))
-            return NGC_REASON_FIELDS;
+            return NGC_STREAMING_REASON_FIELDS;
         if (i == 0)
             *key_len = (size_t)(fe - s);
         if (tab == NULL)
@@ -102,34 +102,34 @@ static ngc_reason_t ngc_parse_columns(const char *p, size_t len, size_t nf, size
         s = tab + 1;
     }
     if (*key_len == 0)
-        return NGC_REASON_EMPTY_NGRAM;
+        return NGC_STREAMING_REASON_EMPTY_NGRAM;
     s = p + *key_len + 1;
     for (size_t i = 0; i + 1 < nf; i++) {
         const char *tab = memchr(s, '\t', (size_t)(e - s));
         const char *fe = tab ? tab : e;
-        ngc_reason_t r = ngc_parse_number(s, (size_t)(fe - s), i == 0, &num[i]);
-        if (r != NGC_REASON_NONE)
+        ngc_streaming_reason_t r = ngc_parse_number(s, (size_t)(fe - s), i == 0, &num[i]);
+        if (r != NGC_STREAMING_REASON_NONE)
             return r;
         s = fe + 1;
     }
-    return NGC_REASON_NONE;
+    return NGC_STREAMING_REASON_NONE;
 }
 
-ngc_reason_t ngc_parse_line(const char *p, size_t len, size_t *key_len, uint32_t *year,
+ngc_streaming_reason_t ngc_parse_line(const char *p, size_t len, size_t *key_len, uint32_t *year,
                             uint64_t *match, uint64_t *volume)
 {
     if (len > NGC_LINE_MAX)
-        return NGC_REASON_LONG;
+        return NGC_STREAMING_REASON_LONG;
     if (len > 0 && p[len - 1] == '\r')
         len--;
     uint64_t num[3] = {0};
-    ngc_reason_t r = ngc_parse_columns(p, len, 4, key_len, num);
-    if (r != NGC_REASON_NONE)
+    ngc_streaming_reason_t r = ngc_parse_columns(p, len, 4, key_len, num);
+    if (r != NGC_STREAMING_REASON_NONE)
         return r;
     *year = (uint32_t)num[0];
     *match = num[1];
     *volume = num[2];
-    return NGC_REASON_NONE;
+    return NGC_STREAMING_REASON_NONE;
 }
 
 /* Adds a record's counts to its line's sums, which stick at UINT64_MAX;
@@ -156,15 +156,15 @@ static inline bool ngc_parse_counted_overflow(ngc_count_t count, unsigned overfl
 }
 
 /* v3: the key, then one or more TAB-separated year,match,volume triples. */
-static ngc_reason_t ngc_parse_line_v3(const char *p, size_t len, uint32_t from, uint32_t to,
+static ngc_streaming_reason_t ngc_parse_line_v3(const char *p, size_t len, uint32_t from, uint32_t to,
                                       ngc_line_t *out)
 {
     const char *e = p + len;
     const char *tab = memchr(p, '\t', len);
     if (tab == NULL)
-        return NGC_REASON_FIELDS;
+        return NGC_STREAMING_REASON_FIELDS;
     if (tab == p)
-        return NGC_REASON_EMPTY_NGRAM;
+        return NGC_STREAMING_REASON_EMPTY_NGRAM;
     out->key_len = (size_t)(tab - p);
     const char *s = tab + 1;
     for (;;) {
@@ -173,12 +173,12 @@ static ngc_reason_t ngc_parse_line_v3(const char *p, size_t len, uint32_t from, 
         const char *c1 = memchr(s, ',', (size_t)(fe - s));
         const char *c2 = c1 ? memchr(c1 + 1, ',', (size_t)(fe - c1 - 1)) : NULL;
         if (c2 == NULL || memchr(c2 + 1, ',', (size_t)(fe - c2 - 1)) != NULL)
-            return NGC_REASON_TRIPLE;
+            return NGC_STREAMING_REASON_TRIPLE;
         uint64_t y = 0, m = 0, v = 0;
-        ngc_reason_t r;
-        if ((r = ngc_parse_number(s, (size_t)(c1 - s), true, &y)) != NGC_REASON_NONE ||
-            (r = ngc_parse_number(c1 + 1, (size_t)(c2 - c1 - 1), false, &m)) != NGC_REASON_NONE ||
-            (r = ngc_parse_number(c2 + 1, (size_t)(fe - c2 - 1), false, &v)) != NGC_REASON_NONE)
+        ngc_streaming_reason_t r;
+        if ((r = ngc_parse_number(s, (size_t)(c1 - s), true, &y)) != NGC_STREAMING_REASON_NONE ||
+            (r = ngc_parse_number(c1 + 1, (size_t)(c2 - c1 - 1), false, &m)) != NGC_STREAMING_REASON_NONE ||
+            (r = ngc_parse_number(c2 + 1, (size_t)(fe - c2 - 1), false, &v)) != NGC_STREAMING_REASON_NONE)
             return r;
         if (y < from || y > to) {
             out->filtered++;
@@ -187,21 +187,21 @@ static ngc_reason_t ngc_parse_line_v3(const char *p, size_t len, uint32_t from, 
             out->overflow |= ngc_parse_line_add(out, m, v);
         }
         if (t == NULL)
-            return NGC_REASON_NONE;
+            return NGC_STREAMING_REASON_NONE;
         s = t + 1;
     }
 }
 
-ngc_reason_t ngc_parse_google_line(ngc_format_t f, const char *p, size_t len, uint32_t from,
+ngc_streaming_reason_t ngc_parse_google_line(ngc_format_t f, const char *p, size_t len, uint32_t from,
                                    uint32_t to, ngc_line_t *out)
 {
     *out = (ngc_line_t){0};
     if (len > NGC_LINE_MAX)
-        return NGC_REASON_LONG;
+        return NGC_STREAMING_REASON_LONG;
     if (len > 0 && p[len - 1] == '\r')
         len--;
     uint32_t year = 0;
-    ngc_reason_t r;
+    ngc_streaming_reason_t r;
     uint64_t num[4] = {0};
     switch (f) {
     case NGC_FORMAT_V3:
@@ -219,11 +219,11 @@ ngc_reason_t ngc_parse_google_line(ngc_format_t f, const char *p, size_t len, ui
         out->year = year;
         break;
     }
-    if (r == NGC_REASON_NONE && (year < from || year > to)) {
+    if (r == NGC_STREAMING_REASON_NONE && (year < from || year > to)) {
         out->filtered = 1;
         out->match = out->volume = 0;
     } else {
-        out->counted = r == NGC_REASON_NONE;
+        out->counted = r == NGC_STREAMING_REASON_NONE;
     }
     return r;
 }
@@ -249,7 +249,7 @@ int ngc_parse_transform(ngc_parse_t *ps, const char *key, size_t len, const char
     return NGC_OK;
 }
 
-int ngc_parse_malformed(ngc_parse_t *ps, ngc_reason_t why)
+int ngc_parse_malformed(ngc_parse_t *ps, ngc_streaming_reason_t why)
 {
     ps->malformed++;
     if (ps->nsamples < NGC_MSG_SAMPLES)
@@ -263,18 +263,18 @@ int ngc_parse_malformed(ngc_parse_t *ps, ngc_reason_t why)
     return NGC_OK;
 }
 
-int ngc_parse_emit(ngc_parse_t *ps, ngc_map_t *m, const char *k, size_t klen,
+int ngc_parse_emit(ngc_parse_t *ps, ngc_combiner_t *m, const char *k, size_t klen,
                    uint64_t match, uint64_t volume)
 {
     return ngc_parse_emit_hashed(ps, m, k, klen, ngc_counters_hash(k, klen), match, volume);
 }
 
-int ngc_parse_emit_hashed(ngc_parse_t *ps, ngc_map_t *m, const char *k, size_t klen,
+int ngc_parse_emit_hashed(ngc_parse_t *ps, ngc_combiner_t *m, const char *k, size_t klen,
                           uint64_t hash, uint64_t match, uint64_t volume)
 {
-    int rc = ngc_map_add_hashed(m, k, (uint32_t)klen, hash, match, volume);
+    int rc = ngc_combiner_add_hashed(m, k, (uint32_t)klen, hash, match, volume);
     if (NGC_LIKELY(rc == NGC_OK)) {
-        if (NGC_UNLIKELY(ngc_map_bytes(m) > ps->map_budget || ngc_map_wants_merge(m)) &&
+        if (NGC_UNLIKELY(ngc_combiner_bytes(m) > ps->map_budget || ngc_combiner_wants_merge(m)) &&
             ps->spill != NULL)
             return ps->spill(ps, m, ps->spill_arg);
         return NGC_OK;
@@ -308,7 +308,7 @@ static char *ngc_parse_year_key(ngc_parse_t *ps, const char *k, size_t klen)
 }
 
 /* Emits a run: its ngram transformed, and with --by-year its year added. */
-static int ngc_parse_flush(ngc_parse_t *ps, ngc_map_t *m, const char *key, size_t len,
+static int ngc_parse_flush(ngc_parse_t *ps, ngc_combiner_t *m, const char *key, size_t len,
                            uint32_t year, uint64_t match, uint64_t volume)
 {
     const char *k;
@@ -329,7 +329,7 @@ static int ngc_parse_flush(ngc_parse_t *ps, ngc_map_t *m, const char *key, size_
 /* --by-year of a v3 line that parsed well: one key per triple within the
  * years, from q (the TAB after the key) to e (the line's end, before any
  * CR). */
-static int ngc_parse_v3_years(ngc_parse_t *ps, ngc_map_t *m, const char *key, size_t len,
+static int ngc_parse_v3_years(ngc_parse_t *ps, ngc_combiner_t *m, const char *key, size_t len,
                               const char *q, const char *e)
 {
     const ngc_config_t *cfg = ps->cfg;
@@ -475,7 +475,7 @@ static bool ngc_parse_v3_fast(const char *q, const char *e, const char *end, uin
 }
 
 /* v1 and v3 lines: one generic loop over ngc_parse_google_line. */
-static int ngc_parse_records(ngc_parse_t *ps, const char *buf, size_t len, ngc_map_t *m)
+static int ngc_parse_records(ngc_parse_t *ps, const char *buf, size_t len, ngc_combiner_t *m)
 {
     const ngc_config_t *cfg = ps->cfg;
     const char *p = buf, *end = buf + len;
@@ -491,7 +491,7 @@ static int ngc_parse_records(ngc_parse_t *ps, const char *buf, size_t len, ngc_m
         const char *nl = memchr(line, '\n', (size_t)(end - line));
         p = nl + 1;
         ngc_line_t l = {0};
-        ngc_reason_t why = NGC_REASON_NONE;
+        ngc_streaming_reason_t why = NGC_STREAMING_REASON_NONE;
         const char *e = nl > line && nl[-1] == '\r' ? nl - 1 : nl;
         const char *tab = NULL;
         if (ps->format == NGC_FORMAT_V3 && (size_t)(nl - line) <= NGC_LINE_MAX)
@@ -502,7 +502,7 @@ static int ngc_parse_records(ngc_parse_t *ps, const char *buf, size_t len, ngc_m
                                         cfg->to_year, &l);
         else
             l.key_len = (size_t)(tab - line);
-        if (why != NGC_REASON_NONE) {
+        if (why != NGC_STREAMING_REASON_NONE) {
             if (ngc_parse_malformed(ps, why) != NGC_OK)
                 return NGC_ERROR;
             continue;
@@ -540,7 +540,7 @@ static int ngc_parse_records(ngc_parse_t *ps, const char *buf, size_t len, ngc_m
     return NGC_OK;
 }
 
-static int ngc_parse_lines(ngc_parse_t *ps, const char *buf, size_t len, ngc_map_t *m);
+static int ngc_parse_lines(ngc_parse_t *ps, const char *buf, size_t len, ngc_combiner_t *m);
 
 /* Whether the ngram of raw key k[0..len) is selected, once transformed. */
 static bool ngc_parse_selected(ngc_parse_t *ps, const char *k, size_t len)
@@ -559,7 +559,7 @@ static bool ngc_parse_selected(ngc_parse_t *ps, const char *k, size_t len)
  * next line's key is compared with the last decided one. Skipped lines
  * are not classified (nor counted as malformed or filtered).
  */
-static int ngc_parse_select_buffer(ngc_parse_t *ps, const char *buf, size_t len, ngc_map_t *m)
+static int ngc_parse_select_buffer(ngc_parse_t *ps, const char *buf, size_t len, ngc_combiner_t *m)
 {
     const char *p = buf, *end = buf + len, *block = NULL;
     const char *last = NULL;
@@ -593,7 +593,7 @@ static int ngc_parse_select_buffer(ngc_parse_t *ps, const char *buf, size_t len,
     return NGC_OK;
 }
 
-int ngc_parse_buffer(ngc_parse_t *ps, const char *buf, size_t len, ngc_map_t *m)
+int ngc_parse_buffer(ngc_parse_t *ps, const char *buf, size_t len, ngc_combiner_t *m)
 {
     ngc_assert(len > 0 && buf[len - 1] == '\n' && ps->format != NGC_FORMAT_TEXT);
     if (ps->select != NULL)
@@ -602,7 +602,7 @@ int ngc_parse_buffer(ngc_parse_t *ps, const char *buf, size_t len, ngc_map_t *m)
 }
 
 /* The lines of buf[0..len), whatever --select says. */
-static int ngc_parse_lines(ngc_parse_t *ps, const char *buf, size_t len, ngc_map_t *m)
+static int ngc_parse_lines(ngc_parse_t *ps, const char *buf, size_t len, ngc_combiner_t *m)
 {
     switch (ps->format) {
     case NGC_FORMAT_V2:
@@ -671,10 +671,10 @@ static int ngc_parse_lines(ngc_parse_t *ps, const char *buf, size_t len, ngc_map
         slow:;
             const char *nl = memchr(line, '\n', (size_t)(end - line));
             uint32_t y;
-            ngc_reason_t why = ngc_parse_line(line, (size_t)(nl - line), &key_len, &y,
+            ngc_streaming_reason_t why = ngc_parse_line(line, (size_t)(nl - line), &key_len, &y,
                                               &match, &volume);
             p = nl + 1;
-            if (why != NGC_REASON_NONE) {
+            if (why != NGC_STREAMING_REASON_NONE) {
                 if (ngc_parse_malformed(ps, why) != NGC_OK)
                     return NGC_ERROR;
                 continue;

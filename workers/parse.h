@@ -17,7 +17,7 @@
 #include "engine/base/config.h"
 #include "engine/base/ngc.h"
 #include "engine/ipc/msg.h"
-#include "workers/map.h"
+#include "workers/combiner.h"
 
 /* Bytes of the scratch area: room for a transformed key or a tokenized
  * line (folding can triple a key; tokenizing can double a line). */
@@ -31,7 +31,7 @@ typedef struct ngc_parse_s ngc_parse_t;
 
 /* Called when the combiner table outgrows its budget, to empty it into the
  * reduce table; NGC_OK or NGC_ERROR with the parse's fail fields set. */
-typedef int (*ngc_parse_spill_fn)(ngc_parse_t *ps, ngc_map_t *m, void *arg);
+typedef int (*ngc_parse_spill_fn)(ngc_parse_t *ps, ngc_combiner_t *m, void *arg);
 
 struct ngc_parse_s {
     const ngc_config_t *cfg;
@@ -83,30 +83,30 @@ void ngc_parse_reset(ngc_parse_t *ps);
  * NGC_ERROR with ps->fail set: NGC_FAIL_MALFORMED (--strict),
  * NGC_FAIL_OVERFLOW or NGC_FAIL_FULL.
  */
-int ngc_parse_buffer(ngc_parse_t *ps, const char *p, size_t len, ngc_map_t *m);
+int ngc_parse_buffer(ngc_parse_t *ps, const char *p, size_t len, ngc_combiner_t *m);
 
-/* Why v2 line p[0..len) (no newline) is malformed, NGC_REASON_NONE if it is
+/* Why v2 line p[0..len) (no newline) is malformed, NGC_STREAMING_REASON_NONE if it is
  * not; on NONE fills the fields. */
-ngc_reason_t ngc_parse_line(const char *p, size_t len, size_t *key_len, uint32_t *year,
+ngc_streaming_reason_t ngc_parse_line(const char *p, size_t len, size_t *key_len, uint32_t *year,
                             uint64_t *match, uint64_t *volume);
 
 /* Why the decimal field p[0..len) is not a count (or, with year, a year
- * 1..9999), or NGC_REASON_NONE with *out set. */
-ngc_reason_t ngc_parse_number(const char *p, size_t len, bool year, uint64_t *out);
+ * 1..9999), or NGC_STREAMING_REASON_NONE with *out set. */
+ngc_streaming_reason_t ngc_parse_number(const char *p, size_t len, bool year, uint64_t *out);
 
 /* Why line p[0..len) of layout f (v1, v2 or v3) is malformed, or
- * NGC_REASON_NONE with *out filled, for years from..to. */
-ngc_reason_t ngc_parse_google_line(ngc_format_t f, const char *p, size_t len, uint32_t from,
+ * NGC_STREAMING_REASON_NONE with *out filled, for years from..to. */
+ngc_streaming_reason_t ngc_parse_google_line(ngc_format_t f, const char *p, size_t len, uint32_t from,
                                    uint32_t to, ngc_line_t *out);
 
 /* Counts a malformed line (the current one); NGC_ERROR under --strict. */
-int ngc_parse_malformed(ngc_parse_t *ps, ngc_reason_t why);
+int ngc_parse_malformed(ngc_parse_t *ps, ngc_streaming_reason_t why);
 /* Adds key's counts to m, spilling m first when it is over budget.
  * NGC_OK, or NGC_ERROR with the fail fields set. */
-int ngc_parse_emit(ngc_parse_t *ps, ngc_map_t *m, const char *key, size_t len,
+int ngc_parse_emit(ngc_parse_t *ps, ngc_combiner_t *m, const char *key, size_t len,
                    uint64_t match, uint64_t volume);
 /* The same with the key's hash (ngc_counters_hash) already known. */
-int ngc_parse_emit_hashed(ngc_parse_t *ps, ngc_map_t *m, const char *key, size_t len,
+int ngc_parse_emit_hashed(ngc_parse_t *ps, ngc_combiner_t *m, const char *key, size_t len,
                           uint64_t hash, uint64_t match, uint64_t volume);
 
 /* --by-year: writes "TAB YYYY" (year 1..9999, zero-padded) at dst. */

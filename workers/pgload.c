@@ -184,19 +184,19 @@ static int ngc_pgload_once(ngc_pgload_t *l, const ngc_counters_t *c, ngc_spill_t
     PQclear(r);
     l->len = 0;
     int rc = NGC_OK;
-    size_t half = ngc_counters_sorted(c, first) / 2;
+    size_t half = ngc_counters_sorted_count(c, first) / 2;
     for (unsigned part = first; part < first + n && rc == NGC_OK; part++) {
         /* A partition sorted in memory, or spilled and finished in runs. */
-        ngc_source_t *src;
+        ngc_runs_source_t *src;
         size_t nsrc, i = 0;
-        if (ngc_sources_open(c, part, 1, sp, &src, &nsrc, err, cap) != NGC_OK) {
+        if (ngc_runs_sources_open(c, part, 1, sp, &src, &nsrc, err, cap) != NGC_OK) {
             *retriable = false;
             rc = NGC_ERROR;
             break;
         }
         for (size_t k = 0; k < nsrc && rc == NGC_OK; k++) {
             int next;
-            while (rc == NGC_OK && (next = ngc_source_next(&src[k])) == NGC_OK) {
+            while (rc == NGC_OK && (next = ngc_runs_source_next(&src[k])) == NGC_OK) {
                 rc = ngc_pgload_row(l, &src[k].e, err, cap);
                 if (i++ == half && part == first) {
                     ngc_failpoint_check(NGC_FP_CRASH_IN_LOAD, task, attempt);
@@ -205,11 +205,11 @@ static int ngc_pgload_once(ngc_pgload_t *l, const ngc_counters_t *c, ngc_spill_t
                 }
             }
             if (rc == NGC_OK && next == NGC_ERROR) {
-                snprintf(err, cap, "%s", ngc_source_error(&src[k]));
+                snprintf(err, cap, "%s", ngc_runs_source_error(&src[k]));
                 rc = NGC_ERROR;
             }
         }
-        ngc_sources_free(src, nsrc);
+        ngc_runs_sources_free(src, nsrc);
     }
     if (rc == NGC_OK)
         rc = ngc_pgload_flush(l, err, cap);

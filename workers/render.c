@@ -73,8 +73,8 @@ int ngc_render_range(const ngc_counters_t *c, ngc_order_t order, const ngc_line_
                      uint64_t *bytes, char *err, size_t cap)
 {
     ngc_render_t rd = {.fd = fd, .g = g, .err = err, .cap = cap};
-    ngc_source_t *src = calloc(NGC_COUNTERS_PARTS, sizeof(*src));
-    ngc_source_t **heap = calloc(NGC_COUNTERS_PARTS, sizeof(*heap));
+    ngc_runs_source_t *src = calloc(NGC_COUNTERS_PARTS, sizeof(*src));
+    ngc_runs_source_t **heap = calloc(NGC_COUNTERS_PARTS, sizeof(*heap));
     /* The longest line in the output format. */
     size_t bufcap = ngc_output_room(lf, NGC_RENDER_BUF / 2) + NGC_RENDER_BUF / 2;
     char *buf = malloc(bufcap);
@@ -93,9 +93,9 @@ int ngc_render_range(const ngc_counters_t *c, ngc_order_t order, const ngc_line_
     size_t nsrc = 0, n = 0, len = 0;
     for (unsigned p = 0; p < NGC_COUNTERS_PARTS; p++)
         if (g->hi[p] > g->lo[p])
-            src[nsrc++] = (ngc_source_t){.c = c, .part = p, .idx = (size_t)g->lo[p],
+            src[nsrc++] = (ngc_runs_source_t){.c = c, .part = p, .idx = (size_t)g->lo[p],
                                          .n = (size_t)g->hi[p]};
-    if (ngc_sources_heap(src, nsrc, order, heap, &n, err, cap) != NGC_OK)
+    if (ngc_runs_heap(src, nsrc, order, heap, &n, err, cap) != NGC_OK)
         goto done;
     for (uint64_t lines = 0; lines < g->take; lines++) {
         ngc_assert(n > 0);
@@ -114,7 +114,7 @@ int ngc_render_range(const ngc_counters_t *c, ngc_order_t order, const ngc_line_
             len = 0;
             ngc_failpoint_check(NGC_FP_CRASH_IN_FORMAT, task, attempt);
         }
-        if (ngc_sources_advance(heap, &n, order, err, cap) != NGC_OK)
+        if (ngc_runs_heap_advance(heap, &n, order, err, cap) != NGC_OK)
             goto done;
     }
     if (ngc_render_flush(&rd, buf, len, true) != NGC_OK)

@@ -69,7 +69,7 @@ static inline bool ngc_text_ascii_space(unsigned char c)
     return c == ' ' || c == '\t' || c == '\v' || c == '\f' || c == '\r';
 }
 
-static ngc_reason_t ngc_text_split_space(ngc_line_toks_t *lt, const char *p, size_t len)
+static ngc_streaming_reason_t ngc_text_split_space(ngc_line_toks_t *lt, const char *p, size_t len)
 {
     size_t i = 0;
     while (i < len) {
@@ -79,12 +79,12 @@ static ngc_reason_t ngc_text_split_space(ngc_line_toks_t *lt, const char *p, siz
         while (i < len && !ngc_text_ascii_space((unsigned char)p[i]))
             i++;
         if (i > s && !ngc_text_push(lt, p + s, i - s))
-            return NGC_REASON_LONG;
+            return NGC_STREAMING_REASON_LONG;
     }
-    return NGC_REASON_NONE;
+    return NGC_STREAMING_REASON_NONE;
 }
 
-static ngc_reason_t ngc_text_split_words(ngc_line_toks_t *lt, const char *p, size_t len)
+static ngc_streaming_reason_t ngc_text_split_words(ngc_line_toks_t *lt, const char *p, size_t len)
 {
     const utf8proc_uint8_t *u = (const utf8proc_uint8_t *)p;
     size_t i = 0, word = SIZE_MAX; /* start of the word being read */
@@ -102,24 +102,24 @@ static ngc_reason_t ngc_text_split_words(ngc_line_toks_t *lt, const char *p, siz
         } else {
             utf8proc_ssize_t r = utf8proc_iterate(u + i, (utf8proc_ssize_t)(len - i), &cp);
             if (r < 0)
-                return NGC_REASON_UTF8;
+                return NGC_STREAMING_REASON_UTF8;
             n = (size_t)r;
             cls = ngc_text_class(cp);
         }
         if (cls != NGC_CH_WORD && word != SIZE_MAX) {
             if (!ngc_text_push(lt, p + word, i - word))
-                return NGC_REASON_LONG;
+                return NGC_STREAMING_REASON_LONG;
             word = SIZE_MAX;
         }
         if (cls == NGC_CH_WORD && word == SIZE_MAX)
             word = i;
         else if (cls == NGC_CH_MARK && !ngc_text_push(lt, p + i, n))
-            return NGC_REASON_LONG;
+            return NGC_STREAMING_REASON_LONG;
         i += n;
     }
     if (word != SIZE_MAX && !ngc_text_push(lt, p + word, len - word))
-        return NGC_REASON_LONG;
-    return NGC_REASON_NONE;
+        return NGC_STREAMING_REASON_LONG;
+    return NGC_STREAMING_REASON_NONE;
 }
 
 #define NGC_TEXT_WINDOW 32 /* n-grams hashed, and their slots fetched, ahead */
@@ -127,7 +127,7 @@ static ngc_reason_t ngc_text_split_words(ngc_line_toks_t *lt, const char *p, siz
 /* Counts the n-grams of one tokenized line: a window of them is hashed
  * and their combiner slots prefetched before any is added, so the cache
  * misses of a table of millions of n-grams overlap. */
-static int ngc_text_count(ngc_parse_t *ps, ngc_map_t *m, const ngc_line_toks_t *lt)
+static int ngc_text_count(ngc_parse_t *ps, ngc_combiner_t *m, const ngc_line_toks_t *lt)
 {
     const ngc_config_t *cfg = ps->cfg;
     size_t k = lt->ntok;
@@ -145,7 +145,7 @@ static int ngc_text_count(ngc_parse_t *ps, ngc_map_t *m, const ngc_line_toks_t *
             w[nw].off = off;
             w[nw].len = len;
             w[nw].hash = ngc_counters_hash(lt->out + off, len);
-            ngc_map_prefetch(m, w[nw].hash);
+            ngc_combiner_prefetch(m, w[nw].hash);
             if (++nw < NGC_TEXT_WINDOW)
                 continue;
             for (size_t x = 0; x < nw; x++)
@@ -162,7 +162,7 @@ static int ngc_text_count(ngc_parse_t *ps, ngc_map_t *m, const ngc_line_toks_t *
     return NGC_OK;
 }
 
-int ngc_text_buffer(ngc_parse_t *ps, const char *buf, size_t len, ngc_map_t *m)
+int ngc_text_buffer(ngc_parse_t *ps, const char *buf, size_t len, ngc_combiner_t *m)
 {
     ngc_assert(len > 0 && buf[len - 1] == '\n');
     const ngc_config_t *cfg = ps->cfg;
@@ -181,19 +181,19 @@ int ngc_text_buffer(ngc_parse_t *ps, const char *buf, size_t len, ngc_map_t *m)
         const char *nl = memchr(line, '\n', (size_t)(end - line));
         p = nl + 1;
         size_t n = (size_t)(nl - line);
-        ngc_reason_t why = NGC_REASON_NONE;
+        ngc_streaming_reason_t why = NGC_STREAMING_REASON_NONE;
         if (n > NGC_LINE_MAX)
-            why = NGC_REASON_LONG;
+            why = NGC_STREAMING_REASON_LONG;
         if (n > 0 && line[n - 1] == '\r')
             n--;
         lt.n = lt.ntok = 0;
-        if (why == NGC_REASON_NONE && cfg->sentence_markers)
+        if (why == NGC_STREAMING_REASON_NONE && cfg->sentence_markers)
             ngc_text_append(&lt, "<s>", 3); /* markers are never folded */
         size_t before = lt.ntok;
-        if (why == NGC_REASON_NONE)
+        if (why == NGC_STREAMING_REASON_NONE)
             why = cfg->tokenize == NGC_TOKENIZE_WORDS ? ngc_text_split_words(&lt, line, n)
                                                        : ngc_text_split_space(&lt, line, n);
-        if (why != NGC_REASON_NONE) {
+        if (why != NGC_STREAMING_REASON_NONE) {
             if (ngc_parse_malformed(ps, why) != NGC_OK)
                 return NGC_ERROR;
             continue;
@@ -203,7 +203,7 @@ int ngc_text_buffer(ngc_parse_t *ps, const char *buf, size_t len, ngc_map_t *m)
             continue; /* a blank line is no sentence */
         ps->tokens += words;
         if (cfg->sentence_markers && !ngc_text_append(&lt, "</s>", 4)) {
-            if (ngc_parse_malformed(ps, NGC_REASON_LONG) != NGC_OK)
+            if (ngc_parse_malformed(ps, NGC_STREAMING_REASON_LONG) != NGC_OK)
                 return NGC_ERROR;
             continue;
         }

@@ -10,11 +10,11 @@
 
 #include <stddef.h>
 
-#include "workers/map.h"
+#include "workers/combiner.h"
 #include "workers/parse.h"
 
 /* Maps the whole lines in p[0..len) (p[len-1] == '\n') into m. NGC_OK, or
  * NGC_ERROR with ps->fail set (--strict, a count overflow, memory). */
-int ngc_text_buffer(ngc_parse_t *ps, const char *p, size_t len, ngc_map_t *m);
+int ngc_text_buffer(ngc_parse_t *ps, const char *p, size_t len, ngc_combiner_t *m);
 
 #endif

@@ -17,7 +17,7 @@
 #include "workers/format.h"
 #include "engine/base/log.h"
 #include "engine/reduce/runs.h"
-#include "workers/map.h"
+#include "workers/combiner.h"
 #include "workers/lines.h"
 #include "workers/parse.h"
 #include "workers/pgload.h"
@@ -32,8 +32,8 @@
 #include <unistd.h>
 
 #define NGC_TASK_BUFS 3
-#define NGC_MAP_BUDGET_MIN (4u << 20)
-#define NGC_MAP_BUDGET_MAX (16u << 20)
+#define NGC_COMBINER_BUDGET_MIN (4u << 20)
+#define NGC_COMBINER_BUDGET_MAX (16u << 20)
 
 typedef struct ngc_worker_s ngc_worker_t;
 
@@ -42,7 +42,7 @@ typedef struct {
     bool in_use;
     ngc_msg_task_t msg;
     ngc_reader_t *reader;
-    ngc_map_t *map;
+    ngc_combiner_t *map;
     ngc_parse_t parse;
     ngc_buf_t bufs[NGC_TASK_BUFS];
     unsigned order[NGC_TASK_BUFS]; /* filled buffers, oldest first */
@@ -122,7 +122,7 @@ static void ngc_worker_task_end(ngc_wtask_t *t)
 {
     ngc_reader_free(t->reader);
     t->reader = NULL;
-    ngc_map_reset(t->map);
+    ngc_combiner_reset(t->map);
     free(t->sort_jobs);
     t->sort_jobs = NULL;
     if (t->fmt_fd >= 0)
@@ -214,9 +214,9 @@ static void ngc_worker_count_spill(ngc_worker_t *w, uint64_t bytes)
 static int ngc_worker_merge_map(ngc_wtask_t *t, ngc_fail_t *why, char *text, size_t cap)
 {
     size_t start[NGC_COUNTERS_PARTS + 1];
-    if (ngc_map_count(t->map) == 0)
+    if (ngc_combiner_count(t->map) == 0)
         return NGC_OK;
-    const ngc_kv_t *kv = ngc_map_partitioned(t->map, start);
+    const ngc_kv_t *kv = ngc_combiner_partitioned(t->map, start);
     if (kv == NULL) {
         *why = NGC_FAIL_INTERNAL;
         snprintf(text, cap, "out of memory for the combiner's batch");
@@ -269,13 +269,13 @@ static int ngc_worker_merge_map(ngc_wtask_t *t, ngc_fail_t *why, char *text, siz
             return NGC_ERROR;
         }
     }
-    ngc_stats_add(t->w->stats, t->w->slot, merged, ngc_map_count(t->map));
-    ngc_map_reset(t->map);
+    ngc_stats_add(t->w->stats, t->w->slot, merged, ngc_combiner_count(t->map));
+    ngc_combiner_reset(t->map);
     return NGC_OK;
 }
 
 /* The parser's callback when the combiner table is over its budget. */
-static int ngc_worker_spill(ngc_parse_t *ps, ngc_map_t *m, void *arg)
+static int ngc_worker_spill(ngc_parse_t *ps, ngc_combiner_t *m, void *arg)
 {
     (void)m;
     if (ngc_worker_merge_map(arg, &ps->fail, ps->fail_text, sizeof(ps->fail_text)) == NGC_OK)
@@ -685,10 +685,10 @@ static void ngc_worker_on_close(ngc_channel_t *ch, const char *why, void *arg)
 static size_t ngc_worker_map_budget(const ngc_config_t *cfg)
 {
     uint64_t b = cfg->memory / 16 / ((uint64_t)cfg->processes * cfg->threads);
-    if (b < NGC_MAP_BUDGET_MIN)
-        b = NGC_MAP_BUDGET_MIN;
-    if (b > NGC_MAP_BUDGET_MAX)
-        b = NGC_MAP_BUDGET_MAX;
+    if (b < NGC_COMBINER_BUDGET_MIN)
+        b = NGC_COMBINER_BUDGET_MIN;
+    if (b > NGC_COMBINER_BUDGET_MAX)
+        b = NGC_COMBINER_BUDGET_MAX;
     return (size_t)b;
 }
 
@@ -701,10 +701,10 @@ static int ngc_worker_init_tasks(ngc_worker_t *w)
     for (unsigned i = 0; i < w->ntasks; i++) {
         ngc_wtask_t *t = &w->tasks[i];
         t->w = w;
-        t->map = ngc_map_new();
+        t->map = ngc_combiner_new();
         if (t->map == NULL || ngc_parse_init(&t->parse, w->cfg) != NGC_OK)
             return NGC_ERROR;
-        ngc_map_set_count(t->map, w->cfg->count);
+        ngc_combiner_set_count(t->map, w->cfg->count);
         t->parse.spill = ngc_worker_spill;
         t->parse.spill_arg = t;
         t->parse.map_budget = ngc_worker_map_budget(w->cfg);
@@ -728,7 +728,7 @@ static void ngc_worker_free_tasks(ngc_worker_t *w)
     for (unsigned i = 0; i < w->ntasks; i++) {
         ngc_wtask_t *t = &w->tasks[i];
         ngc_reader_free(t->reader);
-        ngc_map_free(t->map);
+        ngc_combiner_free(t->map);
         ngc_parse_fini(&t->parse);
         free(t->sort_jobs);
         ngc_pgload_free(t->pg);

@@ -375,11 +375,11 @@ static int ngc_config_size(const char *opt, const char *arg, uint64_t lo, uint64
     return NGC_OK;
 }
 
-/* The smallest --chunk-size; NGRAM_TEST_SMALL_CHUNKS=1 lowers it to 1 byte
+/* The smallest --chunk-size; NGC_TEST_SMALL_CHUNKS=1 lowers it to 1 byte
  * for the tests that put task boundaries at every byte of small files. */
 static uint64_t ngc_config_chunk_min(void)
 {
-    const char *t = getenv("NGRAM_TEST_SMALL_CHUNKS");
+    const char *t = getenv("NGC_TEST_SMALL_CHUNKS");
     return t != NULL && strcmp(t, "1") == 0 ? 1 : NGC_CHUNK_MIN;
 }
 

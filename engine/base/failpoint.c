@@ -99,17 +99,17 @@ void ngc_failpoint_delay(void)
 
 int ngc_failpoint_init(void)
 {
-    const char *delay = getenv("NGRAM_TEST_DELAY_MS");
+    const char *delay = getenv("NGC_TEST_DELAY_MS");
     if (delay != NULL)
         ngc_failpoint_delay_ms = (unsigned)strtoul(delay, NULL, 10);
-    const char *env = getenv("NGRAM_FAILPOINTS");
+    const char *env = getenv("NGC_FAILPOINTS");
     if (env == NULL || *env == '\0')
         return NGC_OK;
     for (const char *s = env; *s;) {
         const char *comma = strchr(s, ',');
         size_t len = comma ? (size_t)(comma - s) : strlen(s);
         if (len > 0 && ngc_failpoint_parse_one(s, len) != NGC_OK) {
-            ngc_log_user(0, "NGRAM_FAILPOINTS: cannot use '%.*s' (see engine/base/failpoint.h)",
+            ngc_log_user(0, "NGC_FAILPOINTS: cannot use '%.*s' (see engine/base/failpoint.h)",
                          (int)len, s);
             return NGC_ERROR;
         }

@@ -1,9 +1,9 @@
 /*
  * failpoint.h: named places where a test can make the engine fail on
- * purpose. Compiled into every build, inert unless NGRAM_FAILPOINTS names
+ * purpose. Compiled into every build, inert unless NGC_FAILPOINTS names
  * them. This header is the one place they are documented.
  *
- *   NGRAM_FAILPOINTS="name[@task=N][@attempt=K][:action][,name...]"
+ *   NGC_FAILPOINTS="name[@task=N][@attempt=K][:action][,name...]"
  *
  * task:    the map, sort or format task id (plan order; sort and format
  *          tasks are numbered from 0 in their own phase); default: any task.
@@ -48,7 +48,7 @@
  *                          the new table took the target's place, before
  *                          the commit (task and attempt are ignored for both)
  *
- * NGRAM_TEST_DELAY_MS=N slows a run down for the progress bar's tests: each
+ * NGC_TEST_DELAY_MS=N slows a run down for the progress bar's tests: each
  * worker task starts N ms late, and the coordinator's serial output pauses
  * N ms every 4096 lines.
  */
@@ -78,14 +78,14 @@ typedef enum {
     NGC_FP_COUNT
 } ngc_failpoint_t;
 
-/* Reads NGRAM_FAILPOINTS; NGC_ERROR (message printed) if it names an unknown
+/* Reads NGC_FAILPOINTS; NGC_ERROR (message printed) if it names an unknown
  * failpoint or is malformed. Main thread, before fork. */
 int ngc_failpoint_init(void);
 /* Whether fp is armed for this task and attempt. Any thread. */
 bool ngc_failpoint_armed(ngc_failpoint_t fp, uint32_t task, uint32_t attempt);
 /* Carries out fp's action if armed (kill, segv, abort, exit); else returns. */
 void ngc_failpoint_check(ngc_failpoint_t fp, uint32_t task, uint32_t attempt);
-/* Sleeps NGRAM_TEST_DELAY_MS, if set. */
+/* Sleeps NGC_TEST_DELAY_MS, if set. */
 void ngc_failpoint_delay(void);
 
 #endif

@@ -324,14 +324,14 @@ static void ngc_coord_send_task(ngc_coord_t *co, const ngc_sched_action_t *a)
  * when the output is worth it, cuts it into ranges for the format phase,
  * which the workers merge and format into windows that go out in order
  * (ngc_coord_write_ready, then main). A spilled partition's result is on disk, in runs that only the
- * serial output reads. NGRAM_TEST_OUTPUT=serial keeps every output on the
+ * serial output reads. NGC_TEST_OUTPUT=serial keeps every output on the
  * serial path, =parallel takes any output that can go parallel however
  * small: for tests comparing the two. Returns the number of ranges, 0 for
  * none.
  */
 static uint32_t ngc_coord_plan_format(ngc_coord_t *co)
 {
-    const char *force = getenv("NGRAM_TEST_OUTPUT");
+    const char *force = getenv("NGC_TEST_OUTPUT");
     if (co->out == NULL || (force != NULL && strcmp(force, "serial") == 0))
         return 0;
     const ngc_counters_t *c = ngc_shm_counters(co->shm);
@@ -340,7 +340,7 @@ static uint32_t ngc_coord_plan_format(ngc_coord_t *co)
         if (ngc_counters_finals(c, p) > 0)
             return 0;
     for (unsigned p = 0; p < NGC_COUNTERS_PARTS; p++)
-        total += ngc_counters_sorted(c, p);
+        total += ngc_counters_sorted_count(c, p);
     uint64_t top = co->cfg->top, lines = top > 0 && top < total ? top : total;
     bool forced = force != NULL && strcmp(force, "parallel") == 0;
     if (lines == 0 || (lines < NGC_FORMAT_MIN_LINES && !forced))

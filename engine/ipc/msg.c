@@ -125,8 +125,8 @@ int ngc_msg_decode(const uint8_t *p, size_t avail, ngc_msg_t *out, size_t *used,
             return NGC_ERROR;
         }
         for (uint32_t i = 0; i < d->nsamples; i++)
-            if (d->samples[i].reason == NGC_REASON_NONE ||
-                d->samples[i].reason >= NGC_REASON_MAX || d->samples[i].line == 0 ||
+            if (d->samples[i].reason == NGC_STREAMING_REASON_NONE ||
+                d->samples[i].reason >= NGC_STREAMING_REASON_MAX || d->samples[i].line == 0 ||
                 d->samples[i].line > d->lines) {
                 *why = "bad malformed-line sample";
                 return NGC_ERROR;
@@ -161,15 +161,15 @@ bool ngc_msg_has_fd(const ngc_msg_t *msg)
 const char *ngc_msg_reason_text(uint32_t reason)
 {
     switch (reason) {
-    case NGC_REASON_FIELDS: return "wrong number of TAB-separated fields";
-    case NGC_REASON_EMPTY_NGRAM: return "empty ngram";
-    case NGC_REASON_NUMBER: return "year or count is not a number";
-    case NGC_REASON_NEGATIVE: return "negative year or count";
-    case NGC_REASON_RANGE: return "count larger than 2^64-1";
-    case NGC_REASON_YEAR: return "year outside 1..9999";
-    case NGC_REASON_LONG: return "line longer than 1 MiB";
-    case NGC_REASON_TRIPLE: return "a field is not year,match,volume";
-    case NGC_REASON_UTF8: return "not valid UTF-8";
+    case NGC_STREAMING_REASON_FIELDS: return "wrong number of TAB-separated fields";
+    case NGC_STREAMING_REASON_EMPTY_NGRAM: return "empty ngram";
+    case NGC_STREAMING_REASON_NUMBER: return "year or count is not a number";
+    case NGC_STREAMING_REASON_NEGATIVE: return "negative year or count";
+    case NGC_STREAMING_REASON_RANGE: return "count larger than 2^64-1";
+    case NGC_STREAMING_REASON_YEAR: return "year outside 1..9999";
+    case NGC_STREAMING_REASON_LONG: return "line longer than 1 MiB";
+    case NGC_STREAMING_REASON_TRIPLE: return "a field is not year,match,volume";
+    case NGC_STREAMING_REASON_UTF8: return "not valid UTF-8";
     default: return "malformed line";
     }
 }

@@ -46,18 +46,18 @@ typedef enum {
 
 /* Why a line is malformed. */
 typedef enum {
-    NGC_REASON_NONE = 0,
-    NGC_REASON_FIELDS,   /* not 4 TAB-separated fields */
-    NGC_REASON_EMPTY_NGRAM,
-    NGC_REASON_NUMBER,   /* a count or year that is not a decimal number */
-    NGC_REASON_NEGATIVE, /* a count or year with a minus sign */
-    NGC_REASON_RANGE,    /* a count over 2^64-1 */
-    NGC_REASON_YEAR,     /* a year outside 1..9999 */
-    NGC_REASON_LONG,     /* a line longer than NGC_LINE_MAX */
-    NGC_REASON_TRIPLE,   /* v3: a field that is not year,match,volume */
-    NGC_REASON_UTF8,     /* text, --tokenize words: not valid UTF-8 */
-    NGC_REASON_MAX
-} ngc_reason_t;
+    NGC_STREAMING_REASON_NONE = 0,
+    NGC_STREAMING_REASON_FIELDS,   /* not 4 TAB-separated fields */
+    NGC_STREAMING_REASON_EMPTY_NGRAM,
+    NGC_STREAMING_REASON_NUMBER,   /* a count or year that is not a decimal number */
+    NGC_STREAMING_REASON_NEGATIVE, /* a count or year with a minus sign */
+    NGC_STREAMING_REASON_RANGE,    /* a count over 2^64-1 */
+    NGC_STREAMING_REASON_YEAR,     /* a year outside 1..9999 */
+    NGC_STREAMING_REASON_LONG,     /* a line longer than NGC_LINE_MAX */
+    NGC_STREAMING_REASON_TRIPLE,   /* v3: a field that is not year,match,volume */
+    NGC_STREAMING_REASON_UTF8,     /* text, --tokenize words: not valid UTF-8 */
+    NGC_STREAMING_REASON_MAX
+} ngc_streaming_reason_t;
 
 /* Why a task failed. */
 typedef enum {
@@ -90,7 +90,7 @@ typedef struct {
 
 typedef struct {
     uint64_t line;      /* 1-based, counted from the task's first line */
-    uint32_t reason;    /* ngc_reason_t */
+    uint32_t reason;    /* ngc_streaming_reason_t */
     uint32_t pad;
 } ngc_msg_sample_t;
 

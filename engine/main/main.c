@@ -211,7 +211,7 @@ static int ngc_main_finish(const ngc_config_t *cfg, ngc_output_t *out, ngc_shm_t
                                    .done = ngc_output_lines(out),
                                    .total = total,
                                    .lines = ngc_output_lines(out)}};
-        if (mp.pg != NULL || getenv("NGRAM_TEST_DELAY_MS") != NULL)
+        if (mp.pg != NULL || getenv("NGC_TEST_DELAY_MS") != NULL)
             ngc_output_set_progress(out, ngc_main_on_output, &mp);
         ngc_progress_update(mp.pg, &mp.s);
         rc = series != NULL   ? ngc_main_series(cfg, out, shm, spill, series)

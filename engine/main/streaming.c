@@ -12,7 +12,7 @@
 #include "workers/format.h"
 #include "engine/base/log.h"
 #include "engine/base/digits.h"
-#include "workers/map.h"
+#include "workers/combiner.h"
 #include "workers/lines.h"
 #include "workers/parse.h"
 #include "workers/reader.h"
@@ -273,13 +273,13 @@ typedef struct {
 
 /* Writes the combiner table's entries and empties it: one flush. NGC_OK,
  * NGC_EOF, or NGC_ERROR after a message. */
-static int ngc_stream_map_flush(ngc_stream_t *s, ngc_map_t *m)
+static int ngc_stream_map_flush(ngc_stream_t *s, ngc_combiner_t *m)
 {
-    size_t n = ngc_map_count(m);
+    size_t n = ngc_combiner_count(m);
     if (n == 0)
         return NGC_OK;
     size_t start[NGC_COUNTERS_PARTS + 1];
-    const ngc_kv_t *kv = ngc_map_partitioned(m, start);
+    const ngc_kv_t *kv = ngc_combiner_partitioned(m, start);
     if (kv == NULL) {
         ngc_log_user(ENOMEM, "cannot write out the combiner table");
         return NGC_ERROR;
@@ -293,12 +293,12 @@ static int ngc_stream_map_flush(ngc_stream_t *s, ngc_map_t *m)
     }
     s->count[NGC_STREAM_C_KEYS_OUT] += n;
     s->count[NGC_STREAM_C_FLUSHES]++;
-    ngc_map_reset(m);
+    ngc_combiner_reset(m);
     return NGC_OK;
 }
 
 /* The parser's callback when the table is over --memory. */
-static int ngc_stream_spill(ngc_parse_t *ps, ngc_map_t *m, void *arg)
+static int ngc_stream_spill(ngc_parse_t *ps, ngc_combiner_t *m, void *arg)
 {
     ngc_stream_spill_t *sp = arg;
     sp->rc = ngc_stream_map_flush(sp->s, m);
@@ -334,13 +334,13 @@ static int ngc_stream_map(ngc_stream_t *s)
 {
     int rc = NGC_ERROR;
     ngc_parse_t ps;
-    ngc_map_t *m = ngc_map_new();
+    ngc_combiner_t *m = ngc_combiner_new();
     if (m == NULL) {
         ngc_log_user(ENOMEM, "cannot set up the combiner table");
         return NGC_ERROR;
     }
-    ngc_map_set_count(m, s->cfg->count);
-    ngc_map_always_combine(m);
+    ngc_combiner_set_count(m, s->cfg->count);
+    ngc_combiner_always_combine(m);
     if (ngc_parse_init(&ps, s->cfg) != NGC_OK) {
         ngc_log_user(ENOMEM, "cannot set up the parser");
         goto fail_map;
@@ -384,57 +384,57 @@ static int ngc_stream_map(ngc_stream_t *s)
 fail_parse:
     ngc_parse_fini(&ps);
 fail_map:
-    ngc_map_free(m);
+    ngc_combiner_free(m);
     return rc;
 }
 
 /* --- the reducer --- */
 
-const char *ngc_streaming_reason_text(ngc_reason_t why, bool two)
+const char *ngc_streaming_reason_text(ngc_streaming_reason_t why, bool two)
 {
     switch (why) {
-    case NGC_REASON_FIELDS:
+    case NGC_STREAMING_REASON_FIELDS:
         return two ? "not 'key TAB match TAB volume'" : "not 'key TAB count'";
-    case NGC_REASON_EMPTY_NGRAM:
+    case NGC_STREAMING_REASON_EMPTY_NGRAM:
         return "empty key";
-    case NGC_REASON_NUMBER:
+    case NGC_STREAMING_REASON_NUMBER:
         return "count is not a number";
-    case NGC_REASON_NEGATIVE:
+    case NGC_STREAMING_REASON_NEGATIVE:
         return "negative count";
-    case NGC_REASON_LONG:
+    case NGC_STREAMING_REASON_LONG:
         return "line longer than 2 MiB";
     default:
         return ngc_msg_reason_text(why);
     }
 }
 
-ngc_reason_t ngc_streaming_reduce_line(const char *p, size_t len, bool two, size_t *key_len,
+ngc_streaming_reason_t ngc_streaming_reduce_line(const char *p, size_t len, bool two, size_t *key_len,
                                        uint64_t *a, uint64_t *b)
 {
     if (len > NGC_STREAM_LINE_MAX)
-        return NGC_REASON_LONG;
+        return NGC_STREAMING_REASON_LONG;
     if (len > 0 && p[len - 1] == '\r')
         len--;
     const char *e = p + len;
     const char *t1 = memchr(p, '\t', len);
     if (t1 == NULL)
-        return NGC_REASON_FIELDS;
+        return NGC_STREAMING_REASON_FIELDS;
     const char *t2 = memchr(t1 + 1, '\t', (size_t)(e - t1 - 1));
     if ((t2 != NULL) != two)
-        return NGC_REASON_FIELDS;
+        return NGC_STREAMING_REASON_FIELDS;
     if (two && memchr(t2 + 1, '\t', (size_t)(e - t2 - 1)) != NULL)
-        return NGC_REASON_FIELDS;
+        return NGC_STREAMING_REASON_FIELDS;
     if (t1 == p)
-        return NGC_REASON_EMPTY_NGRAM;
+        return NGC_STREAMING_REASON_EMPTY_NGRAM;
     const char *ae = two ? t2 : e;
-    ngc_reason_t r = ngc_parse_number(t1 + 1, (size_t)(ae - t1 - 1), false, a);
-    if (r != NGC_REASON_NONE)
+    ngc_streaming_reason_t r = ngc_parse_number(t1 + 1, (size_t)(ae - t1 - 1), false, a);
+    if (r != NGC_STREAMING_REASON_NONE)
         return r;
     *b = 0;
-    if (two && (r = ngc_parse_number(t2 + 1, (size_t)(e - t2 - 1), false, b)) != NGC_REASON_NONE)
+    if (two && (r = ngc_parse_number(t2 + 1, (size_t)(e - t2 - 1), false, b)) != NGC_STREAMING_REASON_NONE)
         return r;
     *key_len = (size_t)(t1 - p);
-    return NGC_REASON_NONE;
+    return NGC_STREAMING_REASON_NONE;
 }
 
 /*
@@ -459,7 +459,7 @@ static inline int ngc_stream_emit(ngc_stream_t *s, const ngc_stream_run_t *run, 
     return ngc_stream_put(s, run->key, run->len, run->a, run->b, two);
 }
 
-static int ngc_stream_malformed(ngc_stream_t *s, ngc_reason_t why, bool two)
+static int ngc_stream_malformed(ngc_stream_t *s, ngc_streaming_reason_t why, bool two)
 {
     uint64_t line = s->count[NGC_STREAM_C_REDUCE_LINES];
     s->count[NGC_STREAM_C_REDUCE_MALFORMED]++;
@@ -513,11 +513,11 @@ static int ngc_stream_reduce_buffer(ngc_stream_t *s, ngc_stream_run_t *run, cons
             /* --by-year: the ngram and its TAB, then a line keyed by the year. */
             const char *t0 = by_year ? memchr(line, '\t', (size_t)(nl - line)) : NULL;
             size_t skip = t0 != NULL && t0 > line ? (size_t)(t0 + 1 - line) : 0;
-            ngc_reason_t why = by_year && skip == 0 ? NGC_REASON_FIELDS
+            ngc_streaming_reason_t why = by_year && skip == 0 ? NGC_STREAMING_REASON_FIELDS
                                : ngc_streaming_reduce_line(line + skip, (size_t)(nl - line) - skip,
                                                            two, &key_len, &a, &b);
             key_len += skip;
-            if (why != NGC_REASON_NONE) {
+            if (why != NGC_STREAMING_REASON_NONE) {
                 s->count[NGC_STREAM_C_REDUCE_LINES] = lines;
                 if (ngc_stream_malformed(s, why, two) != NGC_OK)
                     return NGC_ERROR;

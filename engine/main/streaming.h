@@ -24,15 +24,15 @@ int ngc_streaming_main(const ngc_config_t *cfg);
 
 /*
  * Why the reducer's input line p[0..len) (no LF) is malformed, or
- * NGC_REASON_NONE with its fields set. The grammar: a non-empty key with no
+ * NGC_STREAMING_REASON_NONE with its fields set. The grammar: a non-empty key with no
  * TAB, TAB, a count of decimal digits up to 2^64-1, with two (TAB, a second
  * count) when `two` (--count both), and an optional CR at the end. *b is 0
  * when not `two`. Pure; any thread.
  */
-ngc_reason_t ngc_streaming_reduce_line(const char *p, size_t len, bool two, size_t *key_len,
+ngc_streaming_reason_t ngc_streaming_reduce_line(const char *p, size_t len, bool two, size_t *key_len,
                                        uint64_t *a, uint64_t *b);
 
 /* The reducer's wording for a reason that ngc_streaming_reduce_line returns. */
-const char *ngc_streaming_reason_text(ngc_reason_t why, bool two);
+const char *ngc_streaming_reason_text(ngc_streaming_reason_t why, bool two);
 
 #endif

@@ -144,7 +144,7 @@ uint64_t ngc_counters_distinct(const ngc_counters_t *c);
 uint64_t ngc_counters_used(const ngc_counters_t *c);
 uint64_t ngc_counters_capacity(const ngc_counters_t *c);
 /* Entries of a sorted partition, and the idx-th of them. */
-size_t ngc_counters_sorted(const ngc_counters_t *c, unsigned part);
+size_t ngc_counters_sorted_count(const ngc_counters_t *c, unsigned part);
 void ngc_counters_entry(const ngc_counters_t *c, unsigned part, size_t idx,
                         ngc_entry_t *out);
 /* Output order: negative if a comes first. */

@@ -237,7 +237,7 @@ int ngc_counters_sort(ngc_counters_t *c, unsigned part, ngc_order_t order,
     return rc;
 }
 
-size_t ngc_counters_sorted(const ngc_counters_t *c, unsigned part)
+size_t ngc_counters_sorted_count(const ngc_counters_t *c, unsigned part)
 {
     ngc_assert(part < NGC_COUNTERS_PARTS && c->part[part].sorted_off != 0);
     return (size_t)c->part[part].sorted;

@@ -660,18 +660,18 @@ int ngc_output_each(ngc_output_t *out, const ngc_counters_t *c, ngc_spill_t *sp,
                     ngc_output_entry_fn fn, void *arg)
 {
     ngc_order_t order = ngc_counters_order_of(out->cfg);
-    ngc_source_t *src;
+    ngc_runs_source_t *src;
     size_t nsrc, n = 0;
     char err[512] = ""; /* set by a source; ngc_output_entry says its own */
-    if (ngc_sources_open(c, 0, NGC_COUNTERS_PARTS, sp, &src, &nsrc, err, sizeof(err)) != NGC_OK ||
-        ngc_sources_bound(&src, &nsrc, sp, order, out->cfg->top, ngc_spill_fan_in(1), err,
+    if (ngc_runs_sources_open(c, 0, NGC_COUNTERS_PARTS, sp, &src, &nsrc, err, sizeof(err)) != NGC_OK ||
+        ngc_runs_sources_bound(&src, &nsrc, sp, order, out->cfg->top, ngc_spill_fan_in(1), err,
                           sizeof(err)) != NGC_OK) {
-        ngc_sources_free(src, nsrc);
+        ngc_runs_sources_free(src, nsrc);
         ngc_log_user(0, "%s", err);
         return NGC_ERROR;
     }
-    ngc_source_t **heap = malloc((nsrc ? nsrc : 1) * sizeof(*heap));
-    int rc = heap != NULL ? ngc_sources_heap(src, nsrc, order, heap, &n, err, sizeof(err))
+    ngc_runs_source_t **heap = malloc((nsrc ? nsrc : 1) * sizeof(*heap));
+    int rc = heap != NULL ? ngc_runs_heap(src, nsrc, order, heap, &n, err, sizeof(err))
                           : (snprintf(err, sizeof(err), "out of memory"), NGC_ERROR);
     uint64_t limit = out->cfg->top ? out->cfg->top : UINT64_MAX;
     for (uint64_t taken = 0; rc == NGC_OK && n > 0 && taken < limit; taken++) {
@@ -680,12 +680,12 @@ int ngc_output_each(ngc_output_t *out, const ngc_counters_t *c, ngc_spill_t *sp,
             out->progress(out->progress_arg, out->lines);
         if (rc != NGC_OK || ((taken & 0xffff) == 0xffff && *out->stop))
             break;
-        rc = ngc_sources_advance(heap, &n, order, err, sizeof(err));
+        rc = ngc_runs_heap_advance(heap, &n, order, err, sizeof(err));
     }
     if (rc == NGC_ERROR && err[0])
         ngc_log_user(0, "%s", err);
     free(heap);
-    ngc_sources_free(src, nsrc);
+    ngc_runs_sources_free(src, nsrc);
     if (rc != NGC_OK)
         return rc;
     return *out->stop ? NGC_AGAIN : NGC_OK;

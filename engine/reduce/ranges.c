@@ -97,7 +97,7 @@ ngc_ranges_t *ngc_ranges_new(const ngc_counters_t *c, ngc_order_t order, uint64_
     r->fd = -1;
     uint64_t n[NGC_COUNTERS_PARTS], total = 0;
     for (unsigned p = 0; p < NGC_COUNTERS_PARTS; p++) {
-        n[p] = ngc_counters_sorted(c, p);
+        n[p] = ngc_counters_sorted_count(c, p);
         total += n[p];
     }
     if (k == 0)
@@ -280,7 +280,7 @@ int ngc_ranges_read(int fd, uint64_t i, const ngc_counters_t *c, ngc_range_t *ou
     }
     uint64_t count = 0;
     for (unsigned p = 0; p < NGC_COUNTERS_PARTS; p++) {
-        if (out->lo[p] > out->hi[p] || out->hi[p] > ngc_counters_sorted(c, p)) {
+        if (out->lo[p] > out->hi[p] || out->hi[p] > ngc_counters_sorted_count(c, p)) {
             snprintf(err, cap, "output range %llu is outside partition %u",
                      (unsigned long long)i, p);
             return NGC_ERROR;

@@ -15,7 +15,7 @@
 
 /* --- reading finished partitions and runs, in order -------------------- */
 
-int ngc_source_next(ngc_source_t *s)
+int ngc_runs_source_next(ngc_runs_source_t *s)
 {
     if (s->sp == NULL) {
         if (s->idx >= s->n)
@@ -40,13 +40,13 @@ int ngc_source_next(ngc_source_t *s)
     return rc;
 }
 
-const char *ngc_source_error(const ngc_source_t *s)
+const char *ngc_runs_source_error(const ngc_runs_source_t *s)
 {
     return s->error;
 }
 
 /* Source s reads run `name`. */
-static void ngc_source_run(ngc_source_t *s, const ngc_counters_t *c, ngc_spill_t *sp,
+static void ngc_source_run(ngc_runs_source_t *s, const ngc_counters_t *c, ngc_spill_t *sp,
                            unsigned part, const char *name)
 {
     memset(s, 0, sizeof(*s));
@@ -56,13 +56,13 @@ static void ngc_source_run(ngc_source_t *s, const ngc_counters_t *c, ngc_spill_t
     ngc_run_set_name(s->name, name);
 }
 
-int ngc_sources_open(const ngc_counters_t *c, unsigned first, unsigned nparts, ngc_spill_t *sp,
-                     ngc_source_t **out, size_t *count, char *err, size_t cap)
+int ngc_runs_sources_open(const ngc_counters_t *c, unsigned first, unsigned nparts, ngc_spill_t *sp,
+                     ngc_runs_source_t **out, size_t *count, char *err, size_t cap)
 {
     size_t n = 0, want = 0;
     for (unsigned p = first; p < first + nparts; p++)
         want += 1 + ngc_counters_finals(c, p);
-    ngc_source_t *s = calloc(want ? want : 1, sizeof(*s));
+    ngc_runs_source_t *s = calloc(want ? want : 1, sizeof(*s));
     *out = s;
     *count = 0;
     if (s == NULL) {
@@ -70,9 +70,9 @@ int ngc_sources_open(const ngc_counters_t *c, unsigned first, unsigned nparts, n
         return NGC_ERROR;
     }
     for (unsigned p = first; p < first + nparts; p++) {
-        size_t cnt = ngc_counters_sorted(c, p);
+        size_t cnt = ngc_counters_sorted_count(c, p);
         if (cnt > 0) {
-            s[n] = (ngc_source_t){.c = c, .part = p, .n = cnt};
+            s[n] = (ngc_runs_source_t){.c = c, .part = p, .n = cnt};
             n++;
         }
         for (uint32_t f = 0; f < ngc_counters_finals(c, p); f++) {
@@ -85,7 +85,7 @@ int ngc_sources_open(const ngc_counters_t *c, unsigned first, unsigned nparts, n
     return NGC_OK;
 }
 
-void ngc_sources_free(ngc_source_t *s, size_t n)
+void ngc_runs_sources_free(ngc_runs_source_t *s, size_t n)
 {
     for (size_t i = 0; s != NULL && i < n; i++)
         ngc_run_reader_free(s[i].r);
@@ -96,9 +96,9 @@ void ngc_sources_free(ngc_source_t *s, size_t n)
  * hole goes down to a leaf through the smaller children (one comparison a
  * level), then the entry climbs back; a source's next entry sorts after its
  * last, so it mostly belongs near the bottom and climbs little. */
-static void ngc_sources_sift(ngc_source_t **h, size_t n, size_t i, ngc_order_t order)
+static void ngc_sources_sift(ngc_runs_source_t **h, size_t n, size_t i, ngc_order_t order)
 {
-    ngc_source_t *x = h[i];
+    ngc_runs_source_t *x = h[i];
     size_t top = i, j;
     while ((j = 2 * i + 1) < n) {
         if (j + 1 < n && ngc_counters_compare(&h[j + 1]->e, &h[j]->e, order) < 0)
@@ -116,14 +116,14 @@ static void ngc_sources_sift(ngc_source_t **h, size_t n, size_t i, ngc_order_t o
     h[i] = x;
 }
 
-int ngc_sources_heap(ngc_source_t *src, size_t nsrc, ngc_order_t order, ngc_source_t **heap,
+int ngc_runs_heap(ngc_runs_source_t *src, size_t nsrc, ngc_order_t order, ngc_runs_source_t **heap,
                      size_t *n, char *err, size_t cap)
 {
     *n = 0;
     for (size_t i = 0; i < nsrc; i++) {
-        int rc = ngc_source_next(&src[i]);
+        int rc = ngc_runs_source_next(&src[i]);
         if (rc == NGC_ERROR) {
-            snprintf(err, cap, "%s", ngc_source_error(&src[i]));
+            snprintf(err, cap, "%s", ngc_runs_source_error(&src[i]));
             return NGC_ERROR;
         }
         if (rc == NGC_OK)
@@ -134,12 +134,12 @@ int ngc_sources_heap(ngc_source_t *src, size_t nsrc, ngc_order_t order, ngc_sour
     return NGC_OK;
 }
 
-int ngc_sources_advance(ngc_source_t **heap, size_t *n, ngc_order_t order, char *err,
+int ngc_runs_heap_advance(ngc_runs_source_t **heap, size_t *n, ngc_order_t order, char *err,
                         size_t cap)
 {
-    int rc = ngc_source_next(heap[0]);
+    int rc = ngc_runs_source_next(heap[0]);
     if (rc == NGC_ERROR) {
-        snprintf(err, cap, "%s", ngc_source_error(heap[0]));
+        snprintf(err, cap, "%s", ngc_runs_source_error(heap[0]));
         return NGC_ERROR;
     }
     if (rc == NGC_EOF)
@@ -162,7 +162,7 @@ typedef struct {
 /* Takes the smallest key off the by-key heap, summed over every source
  * that holds it, into *sum. NGC_OK, or NGC_ERROR with err filled (a total
  * past 2^64-1, a damaged run, no memory). The heap is not empty. */
-static int ngc_runs_next_sum(ngc_source_t **heap, size_t *n, ngc_count_t count,
+static int ngc_runs_next_sum(ngc_runs_source_t **heap, size_t *n, ngc_count_t count,
                              ngc_runs_sum_t *sum, char *err, size_t cap)
 {
     const ngc_entry_t *e = &heap[0]->e;
@@ -185,7 +185,7 @@ static int ngc_runs_next_sum(ngc_source_t **heap, size_t *n, ngc_count_t count,
                      (int)(sum->e.len < 200 ? sum->e.len : 200), sum->key);
             return NGC_ERROR;
         }
-        if (ngc_sources_advance(heap, n, ngc_runs_by_key, err, cap) != NGC_OK)
+        if (ngc_runs_heap_advance(heap, n, ngc_runs_by_key, err, cap) != NGC_OK)
             return NGC_ERROR;
     }
     return NGC_OK;
@@ -196,11 +196,11 @@ static int ngc_runs_next_sum(ngc_source_t **heap, size_t *n, ngc_count_t count,
  * else in `order`, keeping the first `top` entries when top > 0. Adds the
  * bytes written to *bytes. NGC_OK, or NGC_ERROR with err filled.
  */
-static int ngc_runs_merge_to(ngc_spill_t *sp, ngc_source_t *src, size_t n, ngc_order_t order,
+static int ngc_runs_merge_to(ngc_spill_t *sp, ngc_runs_source_t *src, size_t n, ngc_order_t order,
                              bool sum, uint64_t top, const char *name, uint64_t *bytes,
                              char *err, size_t cap)
 {
-    ngc_source_t **heap = malloc((n ? n : 1) * sizeof(*heap));
+    ngc_runs_source_t **heap = malloc((n ? n : 1) * sizeof(*heap));
     ngc_run_writer_t *w = NULL;
     ngc_runs_sum_t s = {0};
     size_t live = 0;
@@ -211,7 +211,7 @@ static int ngc_runs_merge_to(ngc_spill_t *sp, ngc_source_t *src, size_t n, ngc_o
         goto out;
     }
     if ((w = ngc_run_writer_open(sp, name, err, cap)) == NULL ||
-        ngc_sources_heap(src, n, sum ? ngc_runs_by_key : order, heap, &live, err, cap) != NGC_OK)
+        ngc_runs_heap(src, n, sum ? ngc_runs_by_key : order, heap, &live, err, cap) != NGC_OK)
         goto out;
     rc = NGC_OK;
     while (rc == NGC_OK && live > 0 && (top == 0 || written < top)) {
@@ -228,7 +228,7 @@ static int ngc_runs_merge_to(ngc_spill_t *sp, ngc_source_t *src, size_t n, ngc_o
         }
         written++;
         if (!sum)
-            rc = ngc_sources_advance(heap, &live, order, err, cap);
+            rc = ngc_runs_heap_advance(heap, &live, order, err, cap);
     }
     if (rc == NGC_OK && ngc_run_writer_close(w, &wrote) != NGC_OK) {
         snprintf(err, cap, "%s", ngc_run_writer_error(w));
@@ -255,18 +255,18 @@ static void ngc_runs_group(size_t n, size_t groups, size_t g, size_t *lo, size_t
     *hi = *lo + n / groups + (g < n % groups);
 }
 
-int ngc_sources_bound(ngc_source_t **srcp, size_t *count, ngc_spill_t *sp, ngc_order_t order,
+int ngc_runs_sources_bound(ngc_runs_source_t **srcp, size_t *count, ngc_spill_t *sp, ngc_order_t order,
                       uint64_t top, size_t fan_in, char *err, size_t cap)
 {
     ngc_assert(fan_in >= 2);
-    ngc_source_t *src = *srcp;
+    ngc_runs_source_t *src = *srcp;
     size_t n = *count;
     for (uint32_t pass = 1;; pass++) {
         /* Partitions in memory first, then the runs: one slice to group. */
         size_t mem = 0;
         for (size_t i = 0; i < n; i++)
             if (src[i].sp == NULL) {
-                ngc_source_t t = src[mem];
+                ngc_runs_source_t t = src[mem];
                 src[mem++] = src[i];
                 src[i] = t;
             }
@@ -274,7 +274,7 @@ int ngc_sources_bound(ngc_source_t **srcp, size_t *count, ngc_spill_t *sp, ngc_o
         if (runs <= fan_in)
             break;
         size_t groups = (runs + fan_in - 1) / fan_in;
-        ngc_source_t *next = calloc(mem + groups, sizeof(*next));
+        ngc_runs_source_t *next = calloc(mem + groups, sizeof(*next));
         if (next == NULL) {
             snprintf(err, cap, "out of memory merging spilled runs");
             return NGC_ERROR;
@@ -299,7 +299,7 @@ int ngc_sources_bound(ngc_source_t **srcp, size_t *count, ngc_spill_t *sp, ngc_o
             free(next);
             return rc;
         }
-        ngc_sources_free(src, n);
+        ngc_runs_sources_free(src, n);
         *srcp = src = next;
         *count = n = mem + groups;
     }
@@ -451,7 +451,7 @@ static int ngc_runs_reduce_fan_in(ngc_counters_t *c, unsigned part, ngc_spill_t 
 {
     while (*n > fan_in) {
         size_t groups = (*n + fan_in - 1) / fan_in;
-        ngc_source_t *src = calloc(*n, sizeof(*src));
+        ngc_runs_source_t *src = calloc(*n, sizeof(*src));
         if (src == NULL) {
             snprintf(err, cap, "out of memory finishing partition %u", part);
             return NGC_ERROR;
@@ -470,7 +470,7 @@ static int ngc_runs_reduce_fan_in(ngc_counters_t *c, unsigned part, ngc_spill_t 
             rc = ngc_runs_merge_to(sp, src + lo, hi - lo, ngc_runs_by_key, true, 0, name, bytes,
                                    err, cap);
         }
-        ngc_sources_free(src, *n);
+        ngc_runs_sources_free(src, *n);
         if (rc != NGC_OK)
             return rc;
         if (*pass > 0) /* an intermediate pass's runs: made again by a retry */
@@ -491,8 +491,8 @@ int ngc_runs_finish(ngc_counters_t *c, unsigned part, ngc_spill_t *sp, ngc_order
                         .cap = cap};
     ngc_runs_batch_t batch = {0};
     ngc_runs_sum_t sum = {0};
-    ngc_source_t *src = NULL;
-    ngc_source_t **heap = NULL;
+    ngc_runs_source_t *src = NULL;
+    ngc_runs_source_t **heap = NULL;
     size_t n = 0;
     uint64_t distinct = 0;
     int rc = ngc_runs_reduce_fan_in(c, part, sp, fan_in, &pass, &nsrc, &o.bytes, err, cap);
@@ -510,7 +510,7 @@ int ngc_runs_finish(ngc_counters_t *c, unsigned part, ngc_spill_t *sp, ngc_order
         ngc_source_run(&src[i], c, sp, part, name);
     }
     if (rc == NGC_OK)
-        rc = ngc_sources_heap(src, nsrc, ngc_runs_by_key, heap, &n, err, cap);
+        rc = ngc_runs_heap(src, nsrc, ngc_runs_by_key, heap, &n, err, cap);
     /* Key order is the runs' own order: it streams straight to one run. */
     if (rc == NGC_OK && order.sort == NGC_SORT_NGRAM)
         rc = ngc_runs_final_begin(&o);
@@ -529,7 +529,7 @@ int ngc_runs_finish(ngc_counters_t *c, unsigned part, ngc_spill_t *sp, ngc_order
         ngc_counters_publish_final(c, part, o.nfinal, distinct);
     *bytes = o.bytes;
     ngc_run_writer_free(o.w);
-    ngc_sources_free(src, src != NULL ? nsrc : 0);
+    ngc_runs_sources_free(src, src != NULL ? nsrc : 0);
     if (rc == NGC_OK) {
         /* Published: the spills (and the last intermediate pass) are done with. */
         ngc_runs_remove_pass(sp, part, 0, nr);

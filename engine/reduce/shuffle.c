@@ -169,18 +169,18 @@ static int ngc_shuffle_map_fill(const ngc_config_t *cfg, const ngc_counters_t *c
         if ((w[i] = ngc_run_writer_open(dst, name, err, cap)) == NULL)
             return NGC_ERROR;
     }
-    ngc_source_t *src = NULL, **heap = NULL;
+    ngc_runs_source_t *src = NULL, **heap = NULL;
     size_t nsrc = 0, n = 0;
-    int rc = ngc_sources_open(c, 0, NGC_COUNTERS_PARTS, sp, &src, &nsrc, err, cap);
+    int rc = ngc_runs_sources_open(c, 0, NGC_COUNTERS_PARTS, sp, &src, &nsrc, err, cap);
     if (rc == NGC_OK)
-        rc = ngc_sources_bound(&src, &nsrc, sp, ngc_shuffle_key_order, 0, ngc_spill_fan_in(1),
+        rc = ngc_runs_sources_bound(&src, &nsrc, sp, ngc_shuffle_key_order, 0, ngc_spill_fan_in(1),
                                err, cap);
     if (rc == NGC_OK && (heap = malloc((nsrc ? nsrc : 1) * sizeof(*heap))) == NULL) {
         snprintf(err, cap, "out of memory");
         rc = NGC_ERROR;
     }
     if (rc == NGC_OK)
-        rc = ngc_sources_heap(src, nsrc, ngc_shuffle_key_order, heap, &n, err, cap);
+        rc = ngc_runs_heap(src, nsrc, ngc_shuffle_key_order, heap, &n, err, cap);
     for (uint64_t i = 0; rc == NGC_OK && n > 0; i++) {
         const ngc_entry_t *e = &heap[0]->e;
         ngc_run_writer_t *out = w[ngc_shuffle_partition(e->key, e->len, nparts)];
@@ -190,10 +190,10 @@ static int ngc_shuffle_map_fill(const ngc_config_t *cfg, const ngc_counters_t *c
         } else if ((i & 0xffff) == 0xffff && *stop)
             rc = NGC_AGAIN;
         else
-            rc = ngc_sources_advance(heap, &n, ngc_shuffle_key_order, err, cap);
+            rc = ngc_runs_heap_advance(heap, &n, ngc_shuffle_key_order, err, cap);
     }
     free(heap);
-    ngc_sources_free(src, nsrc);
+    ngc_runs_sources_free(src, nsrc);
     int dfd = rc == NGC_OK ? ngc_spill_fd(dst, err, cap) : -1;
     for (unsigned i = 0; rc == NGC_OK && i < nparts; i++) {
         uint64_t bytes;

@@ -4,7 +4,7 @@
 # ctest: labels=quick cost=40
 . "$(dirname "$0")/lib.sh"
 # Chunks below 64K (task boundaries at every byte of small files).
-export NGRAM_TEST_SMALL_CHUNKS=1
+export NGC_TEST_SMALL_CHUNKS=1
 
 printf "a\t1900\t1\t1\nb\t1900\t2\n" > "$WORK/m1.tsv"                       # line 2: 3 fields
 printf "a\t1900\t1\t1\nb\t1900\t-2\t1\nc\t0\t1\t1\nd\t1900\t1x\t1\n" > "$WORK/m2.tsv"

@@ -24,7 +24,7 @@ fp_run() {
     local name=$1 fps=$2 pattern=$3 rc=0
     shift 3
     # -v: each retried task's own line (without it, one line per death).
-    NGRAM_FAILPOINTS="$fps" "$NGC_BIN" --no-progress -v "$@" > "$WORK/fp.out" 2> "$WORK/fp.err" || rc=$?
+    NGC_FAILPOINTS="$fps" "$NGC_BIN" --no-progress -v "$@" > "$WORK/fp.out" 2> "$WORK/fp.err" || rc=$?
     if [ "$rc" -ne 0 ]; then
         fail "$name: exit $rc: $(head -c 400 "$WORK/fp.err")"
     elif ! cmp -s "$WORK/clean.out" "$WORK/fp.out"; then
@@ -51,7 +51,7 @@ fp_run "corrupt frame" worker.corrupt_frame@task=3 "broke the protocol \(unsuppo
 fp_run "crash in a gzip stream" worker.crash_in_map "retrying task 0 \('.*in.tsv.gz'\)" -p 2 -t 2 "$WORK/in.tsv.gz"
 fp_run "several at once" "worker.crash_in_map@task=1,worker.crash_in_merge@task=8:segv,worker.crash_in_sort@task=2:abort" "retrying" $P
 "$NGC_BIN" --no-progress --stats=json $P > /dev/null 2> "$WORK/stats.clean"
-NGRAM_FAILPOINTS=worker.crash_in_map@task=3 "$NGC_BIN" --no-progress --stats=json $P > /dev/null 2> "$WORK/stats.fp"
+NGC_FAILPOINTS=worker.crash_in_map@task=3 "$NGC_BIN" --no-progress --stats=json $P > /dev/null 2> "$WORK/stats.fp"
 check "--stats counts stay exact with a retry" python3 -c "
 import json
 a=json.loads(open('$WORK/stats.clean').read().splitlines()[-1])
@@ -62,13 +62,13 @@ for k in ('lines','malformed_lines','distinct_ngrams','output_lines','bytes'):
 "
 
 # Retries are bounded, and the message names the task's file and bytes.
-NGRAM_FAILPOINTS=worker.crash_in_map@task=3@attempt=0 expect_exit "always crashing task" 1 \
+NGC_FAILPOINTS=worker.crash_in_map@task=3@attempt=0 expect_exit "always crashing task" 1 \
     "task 3 \('.*in.tsv' bytes 3145728-4194303\) failed 4 times \(--max-retries 3\)" -p 2 -c 1M "$WORK/in.tsv"
-NGRAM_FAILPOINTS=worker.crash_in_map@task=1 expect_exit "--max-retries 0" 1 "failed 1 times \(--max-retries 0\)" \
+NGC_FAILPOINTS=worker.crash_in_map@task=1 expect_exit "--max-retries 0" 1 "failed 1 times \(--max-retries 0\)" \
     --max-retries 0 -p 2 -c 1M "$WORK/in.tsv"
-NGRAM_FAILPOINTS=worker.crash_in_map expect_exit "standard input cannot be retried" 1 "cannot be retried, its input is consumed" \
+NGC_FAILPOINTS=worker.crash_in_map expect_exit "standard input cannot be retried" 1 "cannot be retried, its input is consumed" \
     -p 2 - < "$WORK/in.tsv"
-NGRAM_FAILPOINTS=worker.nonsense expect_exit "unknown failpoint" 2 "NGRAM_FAILPOINTS: cannot use 'worker.nonsense'" "$WORK/in.tsv"
+NGC_FAILPOINTS=worker.nonsense expect_exit "unknown failpoint" 2 "NGC_FAILPOINTS: cannot use 'worker.nonsense'" "$WORK/in.tsv"
 
 # no_leftovers NAME PID: no process of that run and no temporary file remain.
 no_leftovers() {
@@ -105,7 +105,7 @@ echo "chaos: $kills_total workers killed in $CHAOS_ROUNDS rounds"
 # no output, no orphans.
 for sig in INT TERM; do
     rm -f "$WORK/sig.out"
-    NGRAM_FAILPOINTS=worker.stall@task=5 "$NGC_BIN" --no-progress -p 3 -c 1M -o "$WORK/sig.out" "$WORK/chaos.tsv" 2> "$WORK/sig.err" &
+    NGC_FAILPOINTS=worker.stall@task=5 "$NGC_BIN" --no-progress -p 3 -c 1M -o "$WORK/sig.out" "$WORK/chaos.tsv" 2> "$WORK/sig.err" &
     coord=$!
     sleep 0.3
     kill -$sig $coord
@@ -119,7 +119,7 @@ for sig in INT TERM; do
 done
 
 # The coordinator killed outright: its workers notice and exit.
-NGRAM_FAILPOINTS=worker.stall@task=5 "$NGC_BIN" --no-progress -p 3 -c 1M -o "$WORK/k.out" "$WORK/chaos.tsv" 2>/dev/null &
+NGC_FAILPOINTS=worker.stall@task=5 "$NGC_BIN" --no-progress -p 3 -c 1M -o "$WORK/k.out" "$WORK/chaos.tsv" 2>/dev/null &
 coord=$!
 sleep 0.3
 kill -KILL $coord

@@ -8,7 +8,7 @@
 # ctest: cost=200
 . "$(dirname "$0")/lib.sh"
 # Chunks below 64K (task boundaries at every byte of small files).
-export NGRAM_TEST_SMALL_CHUNKS=1
+export NGC_TEST_SMALL_CHUNKS=1
 SIZE=${NGC_E2E_SIZE:-16M}
 
 # json_is FILE PYTHON-EXPRESSION: the expression holds for the JSON in FILE (as s).

@@ -67,12 +67,12 @@ check "-v: timestamped steps" grep -qE '^[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{3} co
 "$NGC_GEN" --seed 5 --size 1M -o "$WORK/in.tsv" 2> /dev/null
 "$NGC_BIN" --no-progress -c 64K "$WORK/in.tsv" > "$WORK/clean"
 rc=0
-NGRAM_FAILPOINTS=worker.crash_in_map@task=2 "$NGC_BIN" --no-progress -p 2 -t 1 -c 64K "$WORK/in.tsv" \
+NGC_FAILPOINTS=worker.crash_in_map@task=2 "$NGC_BIN" --no-progress -p 2 -t 1 -c 64K "$WORK/in.tsv" \
     > "$WORK/fp.out" 2> "$WORK/err" || rc=$?
 check "worker death: exit 0, same output" sh -c "[ $rc -eq 0 ] && cmp -s '$WORK/clean' '$WORK/fp.out'"
 check "worker death: one line ($(cat "$WORK/err"))" test "$(wc -l < "$WORK/err")" -eq 1
 check "worker death: says it was retried" grep -qE '^ngram-count: worker [0-9] died, killed by signal 9 \(Killed\); its 1 task was retried \(-v tells more\)$' "$WORK/err"
-NGRAM_FAILPOINTS=worker.crash_in_map@task=2 "$NGC_BIN" --no-progress -v -p 2 -t 1 -c 64K "$WORK/in.tsv" \
+NGC_FAILPOINTS=worker.crash_in_map@task=2 "$NGC_BIN" --no-progress -v -p 2 -t 1 -c 64K "$WORK/in.tsv" \
     > /dev/null 2> "$WORK/err"
 check "worker death -v: the task's line" grep -qE 'WARN worker [0-9] \(pid [0-9]+\) died, killed by signal 9 \(Killed\); retrying task 2 ' "$WORK/err"
 finish

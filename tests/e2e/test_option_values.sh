@@ -10,7 +10,7 @@
 # --strict on unsorted input.
 # ctest: cost=200
 . "$(dirname "$0")/lib.sh"
-unset NGRAM_TEST_SMALL_CHUNKS
+unset NGC_TEST_SMALL_CHUNKS
 # Spill directories go here: none may be left behind, whatever the exit.
 export TMPDIR="$WORK/tmp"
 mkdir -p "$TMPDIR"

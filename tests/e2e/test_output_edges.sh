@@ -76,7 +76,7 @@ wait_planned() {
 stop_run() {
     local name=$1 sig=$2 want=$3 msg=$4 rc=0
     printf 'old\n' > "$WORK/result.tsv"
-    NGRAM_FAILPOINTS=worker.stall@task=1 "$NGC_BIN" --no-progress -v -p 2 -c 1M \
+    NGC_FAILPOINTS=worker.stall@task=1 "$NGC_BIN" --no-progress -v -p 2 -c 1M \
         -o "$WORK/rlink" "$WORK/three.tsv" 2> "$WORK/stop.err" &
     local pid=$!
     wait_planned "$WORK/stop.err"
@@ -113,7 +113,7 @@ check "SIGHUP in the plan: nothing written" test ! -e "$WORK/f.out"
 # where the file system has O_TMPFILE).
 if python3 -c "import os,sys; os.close(os.open(sys.argv[1], os.O_TMPFILE | os.O_WRONLY))" "$WORK" 2>/dev/null; then
     mkdir "$WORK/kdir"
-    NGRAM_FAILPOINTS=worker.stall@task=1 "$NGC_BIN" --no-progress -v -p 2 -c 1M \
+    NGC_FAILPOINTS=worker.stall@task=1 "$NGC_BIN" --no-progress -v -p 2 -c 1M \
         -o "$WORK/kdir/k.out" "$WORK/three.tsv" 2> "$WORK/kill.err" &
     pid=$!
     wait_planned "$WORK/kill.err"

@@ -4,7 +4,7 @@
 # prints, and what the reference prints, whatever the options, the
 # processes and threads, and the output (stdout, a file, .gz); a worker
 # killed while formatting loses nothing; a spilled table still goes the
-# serial way. NGRAM_TEST_OUTPUT=serial|parallel picks the path (see
+# serial way. NGC_TEST_OUTPUT=serial|parallel picks the path (see
 # engine/coordinator/coordinator.c); -v says whether the format phase ran.
 # ctest: labels=proc cost=40
 . "$(dirname "$0")/lib.sh"
@@ -19,7 +19,7 @@ IN=("$WORK/a.tsv" "$WORK/b.tsv")
 run() {
     local mode=$1 out=$2 rc=0
     shift 2
-    NGRAM_TEST_OUTPUT=$mode "$NGC_BIN" --no-progress -v "$@" > "$out" 2> "$WORK/run.err" || rc=$?
+    NGC_TEST_OUTPUT=$mode "$NGC_BIN" --no-progress -v "$@" > "$out" 2> "$WORK/run.err" || rc=$?
     return $rc
 }
 
@@ -102,23 +102,23 @@ check "-o .gz --top: same lines" cmp -s "$WORK/ref.top" <(zcat "$WORK/top.gz")
 # into the same window, and nothing changes.
 for spec in "worker.crash_in_format@task=1" "worker.crash_in_format@task=0:segv"; do
     rc=0
-    NGRAM_FAILPOINTS=$spec run parallel "$WORK/fp.out" -p 2 -t 2 "${IN[@]}" || rc=$?
+    NGC_FAILPOINTS=$spec run parallel "$WORK/fp.out" -p 2 -t 2 "${IN[@]}" || rc=$?
     check "$spec: exit 0" test "$rc" -eq 0
     check "$spec: retried" grep -qE "retrying format task [01]" "$WORK/run.err"
     check "$spec: same output" cmp -s "$WORK/ref.out" "$WORK/fp.out"
 done
 rc=0
-NGRAM_FAILPOINTS=worker.crash_in_format@task=2 run parallel /dev/null -p 2 -t 2 \
+NGC_FAILPOINTS=worker.crash_in_format@task=2 run parallel /dev/null -p 2 -t 2 \
     -o "$WORK/fp.gz" "${IN[@]}" || rc=$?
 check "crash in a gzip range: exit 0" test "$rc" -eq 0
 check "crash in a gzip range: same lines" cmp -s "$WORK/ref.out" <(zcat "$WORK/fp.gz")
-NGRAM_FAILPOINTS=worker.crash_in_format@task=1@attempt=0 NGRAM_TEST_OUTPUT=parallel \
+NGC_FAILPOINTS=worker.crash_in_format@task=1@attempt=0 NGC_TEST_OUTPUT=parallel \
     expect_exit "a range that always kills its worker" 1 "format task 1 failed 4 times" \
     -p 2 -t 2 -o "$WORK/never.txt" "${IN[@]}"
 check "a failed format phase leaves no file" test ! -e "$WORK/never.txt"
 
 # The reader of stdout goes away: 141, as with the serial path.
-NGRAM_TEST_OUTPUT=parallel "$NGC_BIN" --no-progress -p 2 "${IN[@]}" 2> /dev/null | head -n 1 > /dev/null
+NGC_TEST_OUTPUT=parallel "$NGC_BIN" --no-progress -p 2 "${IN[@]}" 2> /dev/null | head -n 1 > /dev/null
 rc=${PIPESTATUS[0]}
 check "a closed stdout exits 141 (was $rc)" test "$rc" -eq 141
 

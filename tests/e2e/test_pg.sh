@@ -57,19 +57,19 @@ check "replace replaces" cmp -s "$WORK/other.out" "$WORK/twice.tsv"
 
 # A job that dies mid-load leaves the target as it was and a failed row.
 table_tsv ngram_counts > "$WORK/before.tsv"
-NGRAM_FAILPOINTS=worker.crash_in_load@attempt=0 expect_exit "worker killed during COPY" 1 "load task [0-9]+ failed 4 times" \
+NGC_FAILPOINTS=worker.crash_in_load@attempt=0 expect_exit "worker killed during COPY" 1 "load task [0-9]+ failed 4 times" \
     --pg "$DSN" -p 2 "$WORK/other.tsv"
 table_tsv ngram_counts > "$WORK/after.tsv"
 check "target unchanged after a failed load" cmp -s "$WORK/before.tsv" "$WORK/after.tsv"
 check "failed job row" test "$(psql_q -c "SELECT status FROM ngram_jobs ORDER BY id DESC LIMIT 1")" = failed
 check "failed job: staging dropped" test "$(psql_q -c "SELECT count(*) FROM pg_tables WHERE tablename LIKE 'ngram_stage_%'")" -eq 0
-NGRAM_FAILPOINTS=worker.crash_in_load@task=2 "$NGC_BIN" --no-progress --pg "$DSN" --pg-table retried -p 2 "$WORK/in.tsv" 2>/dev/null
+NGC_FAILPOINTS=worker.crash_in_load@task=2 "$NGC_BIN" --no-progress --pg "$DSN" --pg-table retried -p 2 "$WORK/in.tsv" 2>/dev/null
 table_tsv retried | cut -f1,2 > "$WORK/retried.tsv"
 cut -f1,2 "$WORK/out.tsv" > "$WORK/out12.tsv"
 check "a load retried after a crash has every row once" cmp -s "$WORK/out12.tsv" "$WORK/retried.tsv"
 
 # Several workers load at once: their connections show in pg_stat_activity.
-NGRAM_FAILPOINTS=worker.stall_in_load@task=0 "$NGC_BIN" --no-progress --pg "$DSN" --pg-table parallel \
+NGC_FAILPOINTS=worker.stall_in_load@task=0 "$NGC_BIN" --no-progress --pg "$DSN" --pg-table parallel \
     --task-timeout 4 -p 3 "$WORK/in.tsv" 2>/dev/null &
 coord=$!
 most=0
@@ -87,7 +87,7 @@ check "parallel load exact" cmp -s "$WORK/out12.tsv" "$WORK/parallel.tsv"
 # A connection lost in the middle of a COPY: the load reconnects with
 # backoff and redoes its partitions in one transaction, so no row is lost or
 # doubled.
-NGRAM_FAILPOINTS=worker.drop_in_load@task=5 "$NGC_BIN" --no-progress --pg "$DSN" --pg-table lossy \
+NGC_FAILPOINTS=worker.drop_in_load@task=5 "$NGC_BIN" --no-progress --pg "$DSN" --pg-table lossy \
     --count both -p 2 "$WORK/in.tsv" 2> "$WORK/lossy.err"
 check "load with a lost connection exits 0" test $? -eq 0
 check "the lost connection was retried" grep -q "retrying in 250 ms" "$WORK/lossy.err"
@@ -97,7 +97,7 @@ check "load with a lost connection is exact" cmp -s "$WORK/out.tsv" "$WORK/lossy
 # The server stops mid-job (restarted at once): the job fails, the target
 # stays, the job row says failed.
 table_tsv ngram_counts > "$WORK/before.tsv"
-NGRAM_FAILPOINTS=worker.stall@task=3 "$NGC_BIN" --no-progress --pg "$DSN" --task-timeout 3 -p 2 -c 1M "$WORK/in.tsv" 2> "$WORK/stop.err" &
+NGC_FAILPOINTS=worker.stall@task=3 "$NGC_BIN" --no-progress --pg "$DSN" --task-timeout 3 -p 2 -c 1M "$WORK/in.tsv" 2> "$WORK/stop.err" &
 coord=$!
 sleep 1
 pg_stop immediate
@@ -118,7 +118,7 @@ check "replace: the key keeps its name" test "$(psql_q -c "SELECT count(*) FROM 
     WHERE relname = 'ngram_counts_pkey' AND relkind = 'i'")" -eq 1
 # A worker killed after its load committed, before it said so: the retry
 # finds the task done and loads nothing twice.
-NGRAM_FAILPOINTS=worker.crash_after_load@task=1 "$NGC_BIN" --no-progress --pg "$DSN" \
+NGC_FAILPOINTS=worker.crash_after_load@task=1 "$NGC_BIN" --no-progress --pg "$DSN" \
     --pg-table after_load --count both -p 2 "$WORK/in.tsv" 2>/dev/null
 check "crash after a committed load: exit 0" test $? -eq 0
 table_tsv after_load > "$WORK/after_load.tsv"
@@ -130,7 +130,7 @@ check "crash after a committed load: every row once" cmp -s "$WORK/out.tsv" "$WO
 for fp in coord.crash_in_pg_key coord.crash_in_pg_swap; do
     table_tsv ngram_counts > "$WORK/before.tsv"
     rc=0
-    NGRAM_FAILPOINTS=$fp "$NGC_BIN" --no-progress --pg "$DSN" --count both "$WORK/other.tsv" \
+    NGC_FAILPOINTS=$fp "$NGC_BIN" --no-progress --pg "$DSN" --count both "$WORK/other.tsv" \
         2> "$WORK/killed.err" || rc=$?
     check "$fp: the coordinator was killed (exit $rc)" test "$rc" -eq 137
     table_tsv ngram_counts > "$WORK/after.tsv"
@@ -178,7 +178,7 @@ check "append by swap: no staging table left" test "$(stages)" -eq 0
 
 # Two jobs writing one table at once: the second waits for the first, and
 # the table holds one job's rows, never a mix.
-NGRAM_FAILPOINTS=worker.stall_in_load@task=0 "$NGC_BIN" --no-progress --pg "$DSN" --pg-table shared \
+NGC_FAILPOINTS=worker.stall_in_load@task=0 "$NGC_BIN" --no-progress --pg "$DSN" --pg-table shared \
     --count both --task-timeout 3 -p 2 "$WORK/in.tsv" 2> "$WORK/first.err" &
 first=$!
 for _ in $(seq 1 200); do

@@ -9,7 +9,7 @@
 . "$(dirname "$0")/lib.sh"
 
 # Chunks below 64K (a task boundary inside the detection window).
-export NGRAM_TEST_SMALL_CHUNKS=1
+export NGC_TEST_SMALL_CHUNKS=1
 IN="$WORK/in.tsv"
 "$NGC_GEN" --seed 17 --size 200K -o "$IN"
 "$NGC_GEN" --seed 18 --size 100K --order 2 -o "$WORK/b.tsv"
@@ -83,7 +83,7 @@ writer_ok "two fifos: second" "$w2"
 timeout 20 cat "$IN" > "$WORK/f" &
 w=$!
 rc=0
-NGRAM_FAILPOINTS=worker.crash_in_map timeout 20 "$NGC_BIN" --no-progress "$WORK/f" \
+NGC_FAILPOINTS=worker.crash_in_map timeout 20 "$NGC_BIN" --no-progress "$WORK/f" \
     > /dev/null 2> "$WORK/ngc.err" || rc=$?
 check "fifo not retried: exit 1 (got $rc)" test "$rc" -eq 1
 check "fifo not retried: message" grep -q "cannot be retried, its input is consumed" "$WORK/ngc.err"

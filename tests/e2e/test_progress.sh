@@ -5,7 +5,7 @@
 # wrapped line would start a row with its tail), fits the width, never says
 # 100%, and the phases come in order; the dumb terminal's bytes (recorded
 # by script(1)) hold no escape code; --progress off a terminal writes plain
-# lines. A run is slowed by NGRAM_TEST_DELAY_MS, not by big data.
+# lines. A run is slowed by NGC_TEST_DELAY_MS, not by big data.
 # ctest: labels=quick cost=20
 . "$(dirname "$0")/lib.sh"
 command -v tmux > /dev/null || { fail "tmux is not installed (tools/setup --test)"; finish; exit; }
@@ -23,7 +23,7 @@ watch() {
     local name=$1 width=$2 term=$3 mode=$4 resize=${5:-} dir=$WORK/$1 i=0
     mkdir -p "$dir"
     cat > "$dir/run.sh" << EOS
-export TERM=$term NGRAM_TEST_OUTPUT=$mode NGRAM_TEST_DELAY_MS=$DELAY
+export TERM=$term NGC_TEST_OUTPUT=$mode NGC_TEST_DELAY_MS=$DELAY
 script -q -c "'$NGC_BIN' -p 2 -t 1 -c 64K '$WORK/in.tsv' -o '$dir/out'" '$dir/typescript'
 echo "EXIT=\$?"
 sleep 60
@@ -86,7 +86,7 @@ check "TERM=dumb: phases ($(seen dumb))" test "$(seen dumb)" = "read/map sort me
 check "TERM=dumb: no escape code written" sh -c "! grep -q $'\033' '$WORK/dumb/typescript'"
 
 # Off a terminal: --progress writes whole lines, nothing else.
-NGRAM_TEST_OUTPUT=serial NGRAM_TEST_DELAY_MS=$DELAY "$NGC_BIN" --progress -p 2 -t 1 -c 64K \
+NGC_TEST_OUTPUT=serial NGC_TEST_DELAY_MS=$DELAY "$NGC_BIN" --progress -p 2 -t 1 -c 64K \
     "$WORK/in.tsv" -o "$WORK/plain.out" 2> "$WORK/plain.err"
 check "plain: no CR or escape" sh -c "! grep -q $'[\r\033]' '$WORK/plain.err'"
 check "plain: a line per phase" test "$(grep -oE '^(read/map|sort|merge) ' "$WORK/plain.err" | uniq | tr -d '\n')" = "read/map sort merge "

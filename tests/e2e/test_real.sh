@@ -171,7 +171,7 @@ for opts in "-p 1" "-p 2" "-p 3" "-c 64K" "-c 64K -p 3 -t 1" "-p 1 -t 1"; do
     same_as "msr $opts" "$WORK/msr.ref" $opts "$MSR"
 done
 # Chunks below 64K: task boundaries fall inside many keys' runs of lines.
-export NGRAM_TEST_SMALL_CHUNKS=1
+export NGC_TEST_SMALL_CHUNKS=1
 for opts in "-c 4K" "-c 4K -p 3 -t 3" "-c 1K -p 2 -t 1"; do
     # shellcheck disable=SC2086
     same_as "msr $opts" "$WORK/msr.ref" $opts "$MSR"

@@ -99,7 +99,7 @@ for fmt in "${fmts[@]}"; do
         --order 2 "$WORK/text.txt"
     # The parallel format phase (the header once, before the windows)
     # writes the same bytes as the serial output.
-    queue exact "$fmt parallel" NGRAM_TEST_OUTPUT=parallel "${of[@]}" --by-year "$WORK/g2.tsv" \
+    queue exact "$fmt parallel" NGC_TEST_OUTPUT=parallel "${of[@]}" --by-year "$WORK/g2.tsv" \
         -- "${of[@]}" --by-year -p 2 -t 2 "$WORK/g2.tsv"
     sanitized && continue
     queue exact "$fmt totals" "${of[@]}" "$WORK/g2.tsv" -- "${of[@]}" "$WORK/g2.tsv"
@@ -175,7 +175,7 @@ run_queue
 # members (the CSV header one of its own) read back as the plain output.
 for fmt in csv jsonl; do
     for way in serial parallel; do
-        NGRAM_TEST_OUTPUT=$way "$NGC_BIN" --no-progress --output-format $fmt --by-year -p 3 \
+        NGC_TEST_OUTPUT=$way "$NGC_BIN" --no-progress --output-format $fmt --by-year -p 3 \
             -o "$WORK/out.$fmt.gz" "$WORK/g2.tsv"
         "$NGC_BIN" --no-progress --output-format $fmt --by-year "$WORK/g2.tsv" > "$WORK/plain"
         check "$fmt $way gzip" cmp -s <(gzip -dc "$WORK/out.$fmt.gz") "$WORK/plain"

@@ -85,7 +85,7 @@ python3 "$DRIVER" --job-dir "$WORK/k1" --maps 4 --reduces 2 --poll 0.3 \
 k1=$!
 # A reduce killed in the middle of its merge (failpoint): only that reduce
 # and the final step rerun; its half-written file is never read.
-NGRAM_FAILPOINTS=reduce.crash_in_merge@task=1 python3 "$DRIVER" --job-dir "$WORK/k2" --maps 3 \
+NGC_FAILPOINTS=reduce.crash_in_merge@task=1 python3 "$DRIVER" --job-dir "$WORK/k2" --maps 3 \
     --reduces 3 --poll 0.3 -o "$WORK/k2.out" "${FILES[@]}" 2> "$WORK/k2.err" &
 k2=$!
 # URLs among the inputs: the maps stream them (a loopback server started

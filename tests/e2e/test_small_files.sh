@@ -5,7 +5,7 @@
 # ctest: cost=200
 . "$(dirname "$0")/lib.sh"
 # Chunks below 64K (task boundaries at every byte of small files).
-export NGRAM_TEST_SMALL_CHUNKS=1
+export NGC_TEST_SMALL_CHUNKS=1
 
 printf "A'Aang_NOUN\t1879\t45\t5\nA'Aang_NOUN\t1882\t5\t4\nA'que_ADJ\t1808\t1\t1\nU.S._NOUN\t1900\t7\t2\ncaf\xc3\xa9\t1950\t3\t1\n\xff\xfe\t2000\t2\t2\nA'que_ADJ\t1809\t4\t4\n" > "$WORK/basic.tsv"
 printf "a\t1900\t1\t1\r\nb\t1901\t2\t2\r\nb\t1902\t3\t3\r\nc\t1903\t40\t4\r\n" > "$WORK/crlf.tsv"

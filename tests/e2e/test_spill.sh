@@ -66,7 +66,7 @@ if ! under_tsan; then
 fi
 
 # A full disk while spilling: exit 1, a clear message, no output, no runs.
-NGRAM_FAILPOINTS=worker.spill_enospc expect_exit "spill on a full disk (failpoint)" 1 \
+NGC_FAILPOINTS=worker.spill_enospc expect_exit "spill on a full disk (failpoint)" 1 \
     "spill run .*No space left on device" --memory 16M --tmp-dir "$TMPD" -o "$WORK/full.out" "$WORK/in.tsv"
 check "full disk: no output file" test ! -e "$WORK/full.out"
 check "full disk: no runs left" test -z "$(ls -A "$TMPD")"
@@ -91,10 +91,10 @@ if ! under_tsan; then
 fi
 
 # Killed workers: each task merges exactly once, spilled or not.
-NGRAM_FAILPOINTS=worker.crash_in_merge@task=2 "$NGC_BIN" --no-progress --memory 16M \
+NGC_FAILPOINTS=worker.crash_in_merge@task=2 "$NGC_BIN" --no-progress --memory 16M \
     --tmp-dir "$TMPD" -c 2M "$WORK/in.tsv" > "$WORK/fp.out" 2> "$WORK/fp.err"
 check "crash in merge while spilling: exact" cmp -s "$WORK/in.ref" "$WORK/fp.out"
-NGRAM_FAILPOINTS=worker.crash_in_sort@task=1 "$NGC_BIN" --no-progress --memory 16M \
+NGC_FAILPOINTS=worker.crash_in_sort@task=1 "$NGC_BIN" --no-progress --memory 16M \
     --tmp-dir "$TMPD" -c 2M "$WORK/in.tsv" > "$WORK/fp.out" 2> "$WORK/fp.err"
 check "crash in sort while spilling: exact" cmp -s "$WORK/in.ref" "$WORK/fp.out"
 SEED=${NGC_CHAOS_SEED:-$(date +%s)}
@@ -115,7 +115,7 @@ done
 check "no runs left after chaos" test -z "$(ls -A "$TMPD")"
 
 # SIGINT while runs exist: exit 130, and the runs go with the run.
-NGRAM_FAILPOINTS=worker.stall@task=9 "$NGC_BIN" --no-progress --memory 16M --tmp-dir "$TMPD" \
+NGC_FAILPOINTS=worker.stall@task=9 "$NGC_BIN" --no-progress --memory 16M --tmp-dir "$TMPD" \
     -p 2 -t 1 -c 1M -o "$WORK/int.out" "$WORK/in.tsv" 2> "$WORK/int.err" &
 coord=$!
 for _ in $(seq 1 200); do

@@ -119,7 +119,7 @@ sample_job() {
     cp "$WORK/ngc.err" "$WORK/$2.err"
 }
 mkdir -p "$KILLD"
-NGRAM_FAILPOINTS=worker.stall@task=9 "$NGC_BIN" --no-progress --memory 16M --tmp-dir "$KILLD" \
+NGC_FAILPOINTS=worker.stall@task=9 "$NGC_BIN" --no-progress --memory 16M --tmp-dir "$KILLD" \
     -p 2 -t 1 -c 256K "${TEXT[@]}" > /dev/null 2>&1 &
 coord=$!
 for _ in $(seq 1 400); do

@@ -8,7 +8,7 @@
 # ctest: cost=200
 . "$(dirname "$0")/lib.sh"
 # Chunks below 64K (task boundaries at every byte of small files).
-export NGRAM_TEST_SMALL_CHUNKS=1
+export NGC_TEST_SMALL_CHUNKS=1
 SIZE=${NGC_E2E_SIZE:-20M}
 
 # by_hand NAME EXPECTED FILE ARGS...: the answer worked out by hand (printf

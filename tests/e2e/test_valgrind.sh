@@ -6,7 +6,7 @@
 # ctest: labels=valgrind cost=40
 . "$(dirname "$0")/lib.sh"
 # Chunks below 64K (task boundaries at every byte of small files).
-export NGRAM_TEST_SMALL_CHUNKS=1
+export NGC_TEST_SMALL_CHUNKS=1
 VG=(valgrind -q --leak-check=full --show-leak-kinds=definite,indirect,possible
     --errors-for-leak-kinds=definite,indirect,possible --error-exitcode=99
     --trace-children=yes)

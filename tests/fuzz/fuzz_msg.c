@@ -95,8 +95,8 @@ static void ngc_fz_check_rules(const uint8_t *p, size_t used, const ngc_msg_t *m
         NGC_FZ_CHECK(d->nsamples <= NGC_MSG_SAMPLES && d->nsamples <= d->malformed,
                      "DONE with %u samples", d->nsamples);
         for (uint32_t i = 0; i < d->nsamples; i++)
-            NGC_FZ_CHECK(d->samples[i].reason > NGC_REASON_NONE &&
-                             d->samples[i].reason < NGC_REASON_MAX &&
+            NGC_FZ_CHECK(d->samples[i].reason > NGC_STREAMING_REASON_NONE &&
+                             d->samples[i].reason < NGC_STREAMING_REASON_MAX &&
                              d->samples[i].line >= 1 && d->samples[i].line <= d->lines,
                          "DONE sample %u", i);
         break;

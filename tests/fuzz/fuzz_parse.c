@@ -10,7 +10,7 @@
  */
 #include "engine/base/ngc.h"
 #include "engine/reduce/counters.h"
-#include "workers/map.h"
+#include "workers/combiner.h"
 #include "workers/parse.h"
 
 #include <stdbool.h>
@@ -136,9 +136,9 @@ static size_t ngc_fz_reference(ngc_fz_ref_t *ref, const char *buf, size_t len)
         size_t key_len;
         uint32_t year;
         uint64_t match, volume;
-        ngc_reason_t why = ngc_parse_line(p, (size_t)(nl - p), &key_len, &year, &match, &volume);
-        if (why != NGC_REASON_NONE) {
-            NGC_FZ_CHECK(why < NGC_REASON_MAX, "reason %d", (int)why);
+        ngc_streaming_reason_t why = ngc_parse_line(p, (size_t)(nl - p), &key_len, &year, &match, &volume);
+        if (why != NGC_STREAMING_REASON_NONE) {
+            NGC_FZ_CHECK(why < NGC_STREAMING_REASON_MAX, "reason %d", (int)why);
             ref->malformed++;
             if (ref->nsamples < NGC_MSG_SAMPLES)
                 ref->samples[ref->nsamples++] = (ngc_msg_sample_t){ref->lines, why, 0};
@@ -185,13 +185,13 @@ static int ngc_fz_kv_cmp(const void *a, const void *b)
 
 /* The map's entries must be the reference's totals, each once, with the
  * right hash and partition. */
-static void ngc_fz_check_map(ngc_map_t *m, const ngc_fz_ref_t *ref, size_t distinct)
+static void ngc_fz_check_map(ngc_combiner_t *m, const ngc_fz_ref_t *ref, size_t distinct)
 {
     size_t start[NGC_COUNTERS_PARTS + 1];
-    NGC_FZ_CHECK(ngc_map_count(m) == distinct, "map holds %zu keys, reference %zu",
-                 ngc_map_count(m), distinct);
-    const ngc_kv_t *kv = ngc_map_partitioned(m, start);
-    NGC_FZ_CHECK(kv != NULL, "ngc_map_partitioned() returned NULL");
+    NGC_FZ_CHECK(ngc_combiner_count(m) == distinct, "map holds %zu keys, reference %zu",
+                 ngc_combiner_count(m), distinct);
+    const ngc_kv_t *kv = ngc_combiner_partitioned(m, start);
+    NGC_FZ_CHECK(kv != NULL, "ngc_combiner_partitioned() returned NULL");
     NGC_FZ_CHECK(start[0] == 0 && start[NGC_COUNTERS_PARTS] == distinct,
                  "partition bounds 0..%zu", start[NGC_COUNTERS_PARTS]);
     ngc_kv_t *sorted = malloc((distinct + 1) * sizeof(*sorted));
@@ -246,7 +246,7 @@ static void ngc_fz_check_counters(const ngc_parse_t *ps, const ngc_fz_ref_t *ref
  * exact size (so a read past a piece is caught): every line alone when
  * `each_line`, else two halves. */
 static int ngc_fz_parse_pieces(ngc_parse_t *ps, const char *buf, size_t len, bool each_line,
-                               ngc_map_t *m)
+                               ngc_combiner_t *m)
 {
     const char *p = buf, *end = buf + len;
     while (p < end) {
@@ -305,9 +305,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     memset(&ref, 0, sizeof(ref));
     size_t distinct = ngc_fz_reference(&ref, buf, len);
 
-    ngc_map_t *m = ngc_map_new();
+    ngc_combiner_t *m = ngc_combiner_new();
     NGC_FZ_CHECK(m != NULL, "out of memory");
-    ngc_map_set_count(m, ngc_fz_cfg.count);
+    ngc_combiner_set_count(m, ngc_fz_cfg.count);
     ngc_parse_reset(&ngc_fz_ps);
     int rc = ngc_parse_buffer(&ngc_fz_ps, buf, len, m);
     const ngc_parse_t *ps = &ngc_fz_ps;
@@ -343,7 +343,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         ngc_fz_check_map(m, &ref, distinct);
 
         /* The same lines in several buffers: same counters, same totals. */
-        ngc_map_reset(m);
+        ngc_combiner_reset(m);
         ngc_parse_reset(&ngc_fz_ps);
         rc = ngc_fz_parse_pieces(&ngc_fz_ps, buf, len, each_line, m);
         NGC_FZ_CHECK(rc == NGC_OK, "in pieces: rc %d fail %d (%s)", rc, (int)ps->fail,
@@ -352,7 +352,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         ngc_fz_check_map(m, &ref, distinct);
     }
 
-    ngc_map_free(m);
+    ngc_combiner_free(m);
     free(ref.keys);
     free(ref.recs);
     free(buf);

@@ -436,7 +436,7 @@ static void ngc_seed_msg_all(void)
         d->malformed = 12;
         d->nsamples = s;
         for (uint32_t i = 0; i < s; i++)
-            d->samples[i] = (ngc_msg_sample_t){10 * i + 1, 1 + i % (NGC_REASON_MAX - 1), 0};
+            d->samples[i] = (ngc_msg_sample_t){10 * i + 1, 1 + i % (NGC_STREAMING_REASON_MAX - 1), 0};
         ngc_seed_frame(s == 0 ? "done" : "done-samples", &m);
         if (s != 0)
             alen += ngc_msg_encode(&m, all + alen);

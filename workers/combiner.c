@@ -1,45 +1,45 @@
 /*
- * map.c: the combiner. Slots hold the hash, so growing never rehashes key
+ * combiner.c: the combiner. Slots hold the hash, so growing never rehashes key
  * bytes and the merge into shared memory reuses it.
  *
  * A combiner only pays when keys repeat within a task. In a Google file
  * each ngram's lines are contiguous, and the parser already sums a run of
  * them, so with many distinct keys (2- to 5-grams) nearly every add is a
  * new key and a cache miss in a table that helps nothing. So the table
- * watches its first NGC_MAP_SAMPLE adds after a reset; when fewer than one
- * in NGC_MAP_HIT_RATIO found its key, it becomes a log: entries are
+ * watches its first NGC_COMBINER_SAMPLE adds after a reset; when fewer than one
+ * in NGC_COMBINER_HIT_RATIO found its key, it becomes a log: entries are
  * appended in order (the shared merge sums repeats), and the slot array
  * is their sequential store. Holding a log longer saves nothing, so it is
- * merged every NGC_MAP_LOG_BATCH entries: a few MB per thread. The choice depends only on the input, so a
+ * merged every NGC_COMBINER_LOG_BATCH entries: a few MB per thread. The choice depends only on the input, so a
  * retried task cuts its batches at the same places.
  */
 #include "engine/base/ngc.h"
-#include "workers/map.h"
+#include "workers/combiner.h"
 
 #include <stdlib.h>
 
-#define NGC_MAP_INITIAL 1024u
-#define NGC_MAP_BLOCK (1u << 20)
-#define NGC_MAP_SAMPLE 32768u
-#define NGC_MAP_HIT_RATIO 8u
-#define NGC_MAP_LOG_BATCH 65536u /* a log is merged when it holds this many */
+#define NGC_COMBINER_INITIAL 1024u
+#define NGC_COMBINER_BLOCK (1u << 20)
+#define NGC_COMBINER_SAMPLE 32768u
+#define NGC_COMBINER_HIT_RATIO 8u
+#define NGC_COMBINER_LOG_BATCH 65536u /* a log is merged when it holds this many */
 
 /* A slot is the entry the merge takes (key NULL when empty; part is set
- * only by ngc_map_partitioned), so the table is handed over in place. */
+ * only by ngc_combiner_partitioned), so the table is handed over in place. */
 typedef ngc_kv_t ngc_mslot_t;
 
-typedef struct ngc_map_block_s {
-    struct ngc_map_block_s *next;
+typedef struct ngc_combiner_block_s {
+    struct ngc_combiner_block_s *next;
     size_t cap;
     char data[];
-} ngc_map_block_t;
+} ngc_combiner_block_t;
 
-struct ngc_map_s {
+struct ngc_combiner_s {
     ngc_mslot_t *slots;
     size_t cap;              /* power of two */
     size_t count;
-    ngc_map_block_t *blocks; /* the one in use first */
-    ngc_map_block_t *spare;  /* emptied by reset */
+    ngc_combiner_block_t *blocks; /* the one in use first */
+    ngc_combiner_block_t *spare;  /* emptied by reset */
     size_t used;             /* bytes used in blocks */
     size_t block_bytes;      /* bytes of the blocks in use */
     ngc_count_t counted;     /* the totals that may fail on overflow */
@@ -50,52 +50,52 @@ struct ngc_map_s {
                                 combining table must be rebuilt to add */
 };
 
-ngc_map_t *ngc_map_new(void)
+ngc_combiner_t *ngc_combiner_new(void)
 {
-    ngc_map_t *m = calloc(1, sizeof(*m));
+    ngc_combiner_t *m = calloc(1, sizeof(*m));
     if (m == NULL)
         return NULL;
-    m->slots = calloc(NGC_MAP_INITIAL, sizeof(*m->slots));
+    m->slots = calloc(NGC_COMBINER_INITIAL, sizeof(*m->slots));
     if (m->slots == NULL) {
         free(m);
         return NULL;
     }
-    m->cap = NGC_MAP_INITIAL;
+    m->cap = NGC_COMBINER_INITIAL;
     m->counted = NGC_COUNT_BOTH;
     return m;
 }
 
-void ngc_map_set_count(ngc_map_t *m, ngc_count_t count)
+void ngc_combiner_set_count(ngc_combiner_t *m, ngc_count_t count)
 {
     m->counted = count;
 }
 
-void ngc_map_always_combine(ngc_map_t *m)
+void ngc_combiner_always_combine(ngc_combiner_t *m)
 {
     m->always_combine = true;
 }
 
-static void ngc_map_free_blocks(ngc_map_block_t *b)
+static void ngc_combiner_free_blocks(ngc_combiner_block_t *b)
 {
     while (b != NULL) {
-        ngc_map_block_t *next = b->next;
+        ngc_combiner_block_t *next = b->next;
         free(b);
         b = next;
     }
 }
 
-void ngc_map_free(ngc_map_t *m)
+void ngc_combiner_free(ngc_combiner_t *m)
 {
     if (m == NULL)
         return;
-    ngc_map_free_blocks(m->blocks);
-    ngc_map_free_blocks(m->spare);
+    ngc_combiner_free_blocks(m->blocks);
+    ngc_combiner_free_blocks(m->spare);
     free(m->slots);
     free(m);
 }
 
 /* Moves the entries of slots[0..end) into a fresh array of ncap slots. */
-static int ngc_map_rehash(ngc_map_t *m, size_t ncap, size_t end)
+static int ngc_combiner_rehash(ngc_combiner_t *m, size_t ncap, size_t end)
 {
     ngc_mslot_t *ns = calloc(ncap, sizeof(*ns));
     if (ns == NULL)
@@ -116,7 +116,7 @@ static int ngc_map_rehash(ngc_map_t *m, size_t ncap, size_t end)
 }
 
 /* Turns the table into a log: its entries to the front, in slot order. */
-static void ngc_map_to_log(ngc_map_t *m)
+static void ngc_combiner_to_log(ngc_combiner_t *m)
 {
     size_t w = 0;
     for (size_t i = 0; i < m->cap; i++) {
@@ -131,7 +131,7 @@ static void ngc_map_to_log(ngc_map_t *m)
     m->log = true;
 }
 
-static int ngc_map_log_grow(ngc_map_t *m)
+static int ngc_combiner_log_grow(ngc_combiner_t *m)
 {
     size_t ncap = m->cap * 2;
     ngc_mslot_t *ns = realloc(m->slots, ncap * sizeof(*ns));
@@ -143,11 +143,11 @@ static int ngc_map_log_grow(ngc_map_t *m)
     return NGC_OK;
 }
 
-static const char *ngc_map_copy_key(ngc_map_t *m, const char *key, uint32_t len)
+static const char *ngc_combiner_copy_key(ngc_combiner_t *m, const char *key, uint32_t len)
 {
-    ngc_map_block_t *b = m->blocks;
+    ngc_combiner_block_t *b = m->blocks;
     if (b == NULL || b->cap - m->used < len) {
-        size_t cap = len > NGC_MAP_BLOCK ? len : NGC_MAP_BLOCK;
+        size_t cap = len > NGC_COMBINER_BLOCK ? len : NGC_COMBINER_BLOCK;
         if (m->spare != NULL && m->spare->cap >= cap) {
             b = m->spare;
             m->spare = b->next;
@@ -169,12 +169,12 @@ static const char *ngc_map_copy_key(ngc_map_t *m, const char *key, uint32_t len)
 }
 
 /* Appends in log mode: unused slots stay zero (key NULL) behind count. */
-static int ngc_map_append(ngc_map_t *m, const char *key, uint32_t len, uint64_t h,
+static int ngc_combiner_append(ngc_combiner_t *m, const char *key, uint32_t len, uint64_t h,
                           uint64_t match, uint64_t volume)
 {
-    if (m->count == m->cap && ngc_map_log_grow(m) != NGC_OK)
+    if (m->count == m->cap && ngc_combiner_log_grow(m) != NGC_OK)
         return NGC_FULL;
-    const char *copy = ngc_map_copy_key(m, key, len);
+    const char *copy = ngc_combiner_copy_key(m, key, len);
     if (copy == NULL)
         return NGC_FULL;
     m->slots[m->count++] = (ngc_mslot_t){.key = copy, .len = len, .hash = h, .match = match,
@@ -182,41 +182,41 @@ static int ngc_map_append(ngc_map_t *m, const char *key, uint32_t len, uint64_t 
     return NGC_OK;
 }
 
-void ngc_map_prefetch(const ngc_map_t *m, uint64_t hash)
+void ngc_combiner_prefetch(const ngc_combiner_t *m, uint64_t hash)
 {
     if (!m->log)
         __builtin_prefetch(&m->slots[hash & (m->cap - 1)]);
 }
 
-int ngc_map_add(ngc_map_t *m, const char *key, uint32_t len, uint64_t match,
+int ngc_combiner_add(ngc_combiner_t *m, const char *key, uint32_t len, uint64_t match,
                 uint64_t volume)
 {
-    return ngc_map_add_hashed(m, key, len, ngc_counters_hash(key, len), match, volume);
+    return ngc_combiner_add_hashed(m, key, len, ngc_counters_hash(key, len), match, volume);
 }
 
 /* Makes a combining table that was handed over (its entries at the front,
  * in partition order) a hash table again. */
-static int ngc_map_rebuild(ngc_map_t *m)
+static int ngc_combiner_rebuild(ngc_combiner_t *m)
 {
-    if (ngc_map_rehash(m, m->cap, m->count) != NGC_OK)
+    if (ngc_combiner_rehash(m, m->cap, m->count) != NGC_OK)
         return NGC_FULL;
     m->log = m->handed = false;
     return NGC_OK;
 }
 
-int ngc_map_add_hashed(ngc_map_t *m, const char *key, uint32_t len, uint64_t h,
+int ngc_combiner_add_hashed(ngc_combiner_t *m, const char *key, uint32_t len, uint64_t h,
                        uint64_t match, uint64_t volume)
 {
-    if (NGC_UNLIKELY(m->handed) && ngc_map_rebuild(m) != NGC_OK)
+    if (NGC_UNLIKELY(m->handed) && ngc_combiner_rebuild(m) != NGC_OK)
         return NGC_FULL;
     if (m->log)
-        return ngc_map_append(m, key, len, h, match, volume);
-    if (NGC_UNLIKELY(++m->adds == NGC_MAP_SAMPLE) && m->hits * NGC_MAP_HIT_RATIO < m->adds &&
+        return ngc_combiner_append(m, key, len, h, match, volume);
+    if (NGC_UNLIKELY(++m->adds == NGC_COMBINER_SAMPLE) && m->hits * NGC_COMBINER_HIT_RATIO < m->adds &&
         !m->always_combine) {
-        ngc_map_to_log(m);
-        return ngc_map_append(m, key, len, h, match, volume);
+        ngc_combiner_to_log(m);
+        return ngc_combiner_append(m, key, len, h, match, volume);
     }
-    if ((m->count + 1) * 4 > m->cap * 3 && ngc_map_rehash(m, m->cap * 2, m->cap) != NGC_OK)
+    if ((m->count + 1) * 4 > m->cap * 3 && ngc_combiner_rehash(m, m->cap * 2, m->cap) != NGC_OK)
         return NGC_FULL;
     size_t mask = m->cap - 1;
     size_t i = h & mask;
@@ -224,7 +224,7 @@ int ngc_map_add_hashed(ngc_map_t *m, const char *key, uint32_t len, uint64_t h,
         ngc_mslot_t *s = &m->slots[i];
         if (s->key == NULL) {
             /* A zero-length key still needs a non-NULL address. */
-            const char *copy = ngc_map_copy_key(m, key, len);
+            const char *copy = ngc_combiner_copy_key(m, key, len);
             if (copy == NULL)
                 return NGC_FULL;
             *s = (ngc_mslot_t){.key = copy, .len = len, .hash = h, .match = match,
@@ -241,17 +241,17 @@ int ngc_map_add_hashed(ngc_map_t *m, const char *key, uint32_t len, uint64_t h,
     }
 }
 
-size_t ngc_map_count(const ngc_map_t *m)
+size_t ngc_combiner_count(const ngc_combiner_t *m)
 {
     return m->count;
 }
 
-bool ngc_map_wants_merge(const ngc_map_t *m)
+bool ngc_combiner_wants_merge(const ngc_combiner_t *m)
 {
-    return m->log && m->count >= NGC_MAP_LOG_BATCH;
+    return m->log && m->count >= NGC_COMBINER_LOG_BATCH;
 }
 
-size_t ngc_map_bytes(const ngc_map_t *m)
+size_t ngc_combiner_bytes(const ngc_combiner_t *m)
 {
     /* Slots at the table's lowest load (it doubles at 3/4), the keys, and
      * a margin of one more entry each (the copy the merge once made; kept,
@@ -260,12 +260,12 @@ size_t ngc_map_bytes(const ngc_map_t *m)
     return m->count * (sizeof(ngc_mslot_t) * 8 / 3 + sizeof(ngc_kv_t)) + m->block_bytes;
 }
 
-const ngc_kv_t *ngc_map_partitioned(ngc_map_t *m, size_t start[NGC_COUNTERS_PARTS + 1])
+const ngc_kv_t *ngc_combiner_partitioned(ngc_combiner_t *m, size_t start[NGC_COUNTERS_PARTS + 1])
 {
     /* The entries to the front (a log already has them there), then
      * permuted into partition order in place: no copy of the batch. */
     if (!m->log) {
-        ngc_map_to_log(m);
+        ngc_combiner_to_log(m);
         m->handed = true;
     }
     ngc_kv_t *s = m->slots;
@@ -297,12 +297,12 @@ const ngc_kv_t *ngc_map_partitioned(ngc_map_t *m, size_t start[NGC_COUNTERS_PART
     return s;
 }
 
-void ngc_map_reset(ngc_map_t *m)
+void ngc_combiner_reset(ngc_combiner_t *m)
 {
     memset(m->slots, 0, (m->log ? m->count : m->cap) * sizeof(*m->slots));
     m->count = 0;
     if (m->blocks != NULL) {
-        ngc_map_block_t *last = m->blocks;
+        ngc_combiner_block_t *last = m->blocks;
         while (last->next != NULL)
             last = last->next;
         last->next = m->spare;

@@ -1,5 +1,5 @@
 /*
- * map_fixture.h: the fixture of the map-function tests (test_parse.c,
+ * combiner_fixture.h: the fixture of the map-function tests (test_parse.c,
  * test_text.c): one job's options, a parser over them and the combiner
  * table it fills. Include after cmocka.h.
  */
@@ -9,13 +9,13 @@
 #include <stdlib.h>
 
 #include "engine/base/config.h"
-#include "workers/map.h"
+#include "workers/combiner.h"
 #include "workers/parse.h"
 
 typedef struct {
     ngc_config_t cfg;
     ngc_parse_t ps;
-    ngc_map_t *m;
+    ngc_combiner_t *m;
 } ngc_t_ctx_t;
 
 /* A cmocka setup: options from fill(), then a parser and a table. */
@@ -27,10 +27,10 @@ static inline int ngc_t_ctx_setup(void **state, void (*fill)(ngc_config_t *cfg))
     fill(&t->cfg);
     if (ngc_parse_init(&t->ps, &t->cfg) != NGC_OK)
         return -1;
-    t->m = ngc_map_new();
+    t->m = ngc_combiner_new();
     if (t->m == NULL)
         return -1;
-    ngc_map_set_count(t->m, t->cfg.count);
+    ngc_combiner_set_count(t->m, t->cfg.count);
     *state = t;
     return 0;
 }
@@ -38,7 +38,7 @@ static inline int ngc_t_ctx_setup(void **state, void (*fill)(ngc_config_t *cfg))
 static inline int ngc_t_teardown(void **state)
 {
     ngc_t_ctx_t *t = *state;
-    ngc_map_free(t->m);
+    ngc_combiner_free(t->m);
     ngc_parse_fini(&t->ps);
     free(t);
     return 0;
