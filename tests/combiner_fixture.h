@@ -3,8 +3,8 @@
  * test_text.c): one job's options, a parser over them and the combiner
  * table it fills. Include after cmocka.h.
  */
-#ifndef NGC_TESTS_MAP_FIXTURE_H
-#define NGC_TESTS_MAP_FIXTURE_H
+#ifndef NGC_TESTS_COMBINER_FIXTURE_H
+#define NGC_TESTS_COMBINER_FIXTURE_H
 
 #include <stdlib.h>
 
