@@ -41,12 +41,28 @@ job() {
     printf -v j '%s\037' "$@"
     JOBS+=("$j")
 }
+# Under a sanitizer (reduced) the nine count options, which share one
+# parser and differ only in their bounds (plain comparisons, which the
+# release stage checks on the whole matrix), share the values out: each
+# value still goes through that parser three times and each option still
+# meets 0, 1 and about ten others, accepted and refused. -c and --memory
+# (their own parsers) take every value.
+OPTS=(-p -t -c --memory --max-retries --task-timeout --top --min-count --from-year --to-year --order)
+i=0
 for v in "${VALUES[@]}"; do
-    for opt in -p -t -c; do job "$opt" "$v" g; done
-    for opt in --memory --max-retries --task-timeout --top --min-count --from-year --to-year; do
-        job "$opt" "$v" g -p 1
+    for j in "${!OPTS[@]}"; do
+        opt=${OPTS[$j]}
+        if reduced && [ "$opt" != -c ] && [ "$opt" != --memory ] && [ $(((i + j) % 3)) -ne 0 ] &&
+            [ "$v" != 0 ] && [ "$v" != 1 ]; then
+            continue
+        fi
+        case $opt in
+        -p | -t | -c) job "$opt" "$v" g ;;
+        --order) job --order "$v" t --text -p 1 ;;
+        *) job "$opt" "$v" g -p 1 ;;
+        esac
     done
-    job --order "$v" t --text -p 1
+    i=$((i + 1))
 done
 for v in "${SIZES[@]}"; do
     job -c "$v" g
@@ -155,7 +171,9 @@ while read -r line; do
     esac
 done < "$WORK/refcheck"
 check "every accepted value checked" test "$(grep -c . "$WORK/refcheck")" -eq "$(grep -c . "$WORK/refjobs")"
-check "some values accepted, some refused" test "$(grep -c . "$WORK/refjobs")" -gt 50 -a "$(grep -c . "$WORK/refjobs")" -lt "$runs"
+accepted=50
+reduced && accepted=20
+check "some values accepted, some refused" test "$(grep -c . "$WORK/refjobs")" -gt $accepted -a "$(grep -c . "$WORK/refjobs")" -lt "$runs"
 
 # The limits, and what they say.
 expect_exit "--memory 2^64-1" 2 "invalid value '18446744073709551615' for --memory: too large: at most 1T" --memory 18446744073709551615 "$WORK/g.tsv"
