@@ -324,8 +324,8 @@ static void test_one_byte_at_a_time(void **state)
         while (complete < 5 && ends[complete] <= i + 1)
             complete++;
         if (r.s.msgs != complete)
-            fail_msg("after %zu of %zu bytes: %u messages, expected %u", i + 1, total,
-                     r.s.msgs, complete);
+            fail_msg("after %zu of %zu bytes: %u messages, expected %u", i + 1, total, r.s.msgs,
+                     complete);
         if (complete > 0)
             assert_int_equal(r.s.last.type, m[complete - 1].type);
     }

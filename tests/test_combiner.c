@@ -85,13 +85,12 @@ static void ngc_t_check(ngc_combiner_t *m, const ngc_t_ref_t *ref, size_t nref)
     qsort(copy, nref, sizeof(*copy), ngc_t_kv_cmp);
     for (size_t i = 0; i < nref; i++) {
         if (copy[i].len != ref[i].len || memcmp(copy[i].key, ref[i].key, ref[i].len) != 0)
-            fail_msg("entry %zu: key \"%.*s\", expected \"%.*s\"", i, (int)copy[i].len,
-                     copy[i].key, (int)ref[i].len, ref[i].key);
+            fail_msg("entry %zu: key \"%.*s\", expected \"%.*s\"", i, (int)copy[i].len, copy[i].key,
+                     (int)ref[i].len, ref[i].key);
         if (copy[i].match != ref[i].match || copy[i].volume != ref[i].volume)
-            fail_msg("key \"%.*s\": %llu %llu, expected %llu %llu", (int)ref[i].len,
-                     ref[i].key, (unsigned long long)copy[i].match,
-                     (unsigned long long)copy[i].volume, (unsigned long long)ref[i].match,
-                     (unsigned long long)ref[i].volume);
+            fail_msg("key \"%.*s\": %llu %llu, expected %llu %llu", (int)ref[i].len, ref[i].key,
+                     (unsigned long long)copy[i].match, (unsigned long long)copy[i].volume,
+                     (unsigned long long)ref[i].match, (unsigned long long)ref[i].volume);
     }
     free(copy);
 }
@@ -122,12 +121,12 @@ static void test_add_and_total(void **state)
     assert_int_equal(ngc_combiner_add(m, "dog", 3, 1, 10), NGC_OK);
     assert_int_equal(ngc_combiner_add(m, "cat", 3, 2, 20), NGC_OK);
     assert_int_equal(ngc_combiner_add(m, "dog", 3, 4, 40), NGC_OK);
-    assert_int_equal(ngc_combiner_add(m, "do", 2, 8, 80), NGC_OK);   /* prefix: distinct */
+    assert_int_equal(ngc_combiner_add(m, "do", 2, 8, 80), NGC_OK); /* prefix: distinct */
     assert_int_equal(ngc_combiner_add(m, "dogs", 4, 16, 160), NGC_OK);
     assert_int_equal(ngc_combiner_add(m, "dogX", 3, 32, 320), NGC_OK); /* only "dog" */
     assert_int_equal(ngc_combiner_add(m, "Dog", 3, 64, 640), NGC_OK);
     ngc_t_ref_t ref[] = {
-        {"Dog", 3, 64, 640}, {"cat", 3, 2, 20}, {"do", 2, 8, 80},
+        {"Dog", 3, 64, 640}, {"cat", 3, 2, 20},    {"do", 2, 8, 80},
         {"dog", 3, 37, 370}, {"dogs", 4, 16, 160},
     };
     ngc_t_check(m, ref, NGC_NELEMS(ref));
@@ -192,7 +191,10 @@ static void test_binary_keys(void **state)
     assert_int_equal(ngc_combiner_add(m, "\xff\xfe", 2, 8, 8), NGC_OK);
     assert_int_equal(ngc_combiner_add(m, "a\0b", 3, 16, 16), NGC_OK);
     ngc_t_ref_t ref[] = {
-        {"a", 1, 4, 4}, {"a\0b", 3, 17, 17}, {"a\0c", 3, 2, 2}, {"\xff\xfe", 2, 8, 8},
+        {"a", 1, 4, 4},
+        {"a\0b", 3, 17, 17},
+        {"a\0c", 3, 2, 2},
+        {"\xff\xfe", 2, 8, 8},
     };
     ngc_t_check(m, ref, NGC_NELEMS(ref));
     ngc_combiner_free(m);
@@ -208,8 +210,8 @@ static void ngc_t_random(ngc_combiner_t *m, uint64_t seed, size_t nkeys, size_t 
         uint64_t r = ngc_t_rand(&x);
         uint64_t id = r % nkeys;
         /* Varying lengths, so some keys are prefixes of others. */
-        int n = snprintf(ref[i].key, sizeof(ref[i].key), "%llu/%.*s",
-                         (unsigned long long)id, (int)(id % 13), "abcdefghijklm");
+        int n = snprintf(ref[i].key, sizeof(ref[i].key), "%llu/%.*s", (unsigned long long)id,
+                         (int)(id % 13), "abcdefghijklm");
         ref[i].len = (uint32_t)n;
         ref[i].match = (r >> 20) % 1000;
         ref[i].volume = (r >> 40) % 7;

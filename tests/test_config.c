@@ -64,10 +64,10 @@ static ngc_config_result_t ngc_t_parse(ngc_config_t *cfg, const char *const *arg
 }
 
 #define NGC_T_PARSE(cfg, ...) ngc_t_parse(cfg, (const char *const[]){__VA_ARGS__, NULL})
-#define NGC_T_USAGE(...)                                                       \
-    do {                                                                       \
-        ngc_config_t c_;                                                       \
-        assert_int_equal(NGC_T_PARSE(&c_, __VA_ARGS__), NGC_CONFIG_USAGE);     \
+#define NGC_T_USAGE(...)                                                   \
+    do {                                                                   \
+        ngc_config_t c_;                                                   \
+        assert_int_equal(NGC_T_PARSE(&c_, __VA_ARGS__), NGC_CONFIG_USAGE); \
     } while (0)
 
 /* --- sizes and numbers -------------------------------------------------- */
@@ -146,18 +146,24 @@ static void test_size_overflow(void **state)
     ngc_t_size_huge("16EiB");
     /* Longer than any buffer, and still a number (leading zeros too). */
     ngc_t_size_huge("1000000000000000000000000000000000000000000000000000000000000000000000");
-    ngc_t_size_ok("0000000000000000000000000000000000000000000000000000000000000000000001K",
-                  1024);
+    ngc_t_size_ok("0000000000000000000000000000000000000000000000000000000000000000000001K", 1024);
     ngc_t_size_bad("100000000000000000000000000000000000000000000000000000000000000000000x");
 }
 
 static void test_size_junk(void **state)
 {
     (void)state;
-    const char *junk[] = {"", "M", "K", "G", "MiB", "KiB", "8X", "8 M", " 8M", "8M ",
-                          "-1", "-8M", "+8", "1.5G", "8MM", "8GM", "0x10", "8Mi", "M8",
-                          "8,5M", "eight", "B", "iB", "E", "PB", "1e3", "8Z", "8Y", "\t8",
-                          "8\n", "8BB", "8iBB", "18446744073709551616x"};
+    const char *junk[] = {"",    "M",    "K",
+                          "G",   "MiB",  "KiB",
+                          "8X",  "8 M",  " 8M",
+                          "8M ", "-1",   "-8M",
+                          "+8",  "1.5G", "8MM",
+                          "8GM", "0x10", "8Mi",
+                          "M8",  "8,5M", "eight",
+                          "B",   "iB",   "E",
+                          "PB",  "1e3",  "8Z",
+                          "8Y",  "\t8",  "8\n",
+                          "8BB", "8iBB", "18446744073709551616x"};
     for (size_t i = 0; i < NGC_NELEMS(junk); i++)
         ngc_t_size_bad(junk[i]);
 }
@@ -186,8 +192,8 @@ static void test_parse_u64(void **state)
     assert_true(v == 42);
     assert_int_equal(ngc_config_parse_u64("18446744073709551615", &v), NGC_OK);
     assert_true(v == UINT64_MAX);
-    const char *bad[] = {"", "-1", "+1", "1 ", " 1", "1K", "x", "1e3", "0x10",
-                         "18446744073709551616x"};
+    const char *bad[] = {"",   "-1", "+1",  "1 ",   " 1",
+                         "1K", "x",  "1e3", "0x10", "18446744073709551616x"};
     for (size_t i = 0; i < NGC_NELEMS(bad); i++)
         if (ngc_config_parse_u64(bad[i], &v) != NGC_ERROR)
             fail_msg("u64 \"%s\" accepted", bad[i]);
@@ -403,10 +409,9 @@ static void test_long_forms(void **state)
 {
     (void)state;
     ngc_config_t cfg;
-    assert_int_equal(NGC_T_PARSE(&cfg, "--processes", "256", "--threads=64",
-                                 "--chunk-size=1M", "--output=r.gz", "--memory=16M",
-                                 "--count=both", "--pos=drop", "--stats=json", "--progress",
-                                 "-vv", "-"),
+    assert_int_equal(NGC_T_PARSE(&cfg, "--processes", "256", "--threads=64", "--chunk-size=1M",
+                                 "--output=r.gz", "--memory=16M", "--count=both", "--pos=drop",
+                                 "--stats=json", "--progress", "-vv", "-"),
                      NGC_CONFIG_RUN);
     assert_int_equal(cfg.processes, 256);
     assert_int_equal(cfg.threads, 64);
@@ -423,8 +428,8 @@ static void test_long_forms(void **state)
     assert_int_equal(cfg.ninputs, 1);
     assert_string_equal(cfg.inputs[0], "-");
 
-    assert_int_equal(NGC_T_PARSE(&cfg, "--count", "match", "--pos", "keep", "--stats=text",
-                                 "-p", "1", "-t", "1", "-c", "64K", "x"),
+    assert_int_equal(NGC_T_PARSE(&cfg, "--count", "match", "--pos", "keep", "--stats=text", "-p",
+                                 "1", "-t", "1", "-c", "64K", "x"),
                      NGC_CONFIG_RUN);
     assert_int_equal(cfg.count, NGC_COUNT_MATCH);
     assert_int_equal(cfg.pos, NGC_POS_KEEP);
@@ -546,7 +551,6 @@ static void test_bad_values(void **state)
     assert_true(cfg.chunk_size == 1ull << 60);
 }
 
-
 static void test_stdin_twice(void **state)
 {
     (void)state;
@@ -613,13 +617,11 @@ static void test_pipe_named_twice(void **state)
     assert_true(fd >= 0);
     close(fd);
     char err[512];
-    assert_int_equal(ngc_t_parse_stderr((const char *const[]){f1, reg, f1, NULL}, err,
-                                        sizeof(err)),
+    assert_int_equal(ngc_t_parse_stderr((const char *const[]){f1, reg, f1, NULL}, err, sizeof(err)),
                      NGC_CONFIG_USAGE);
     assert_non_null(strstr(err, ": cannot read"));
     assert_non_null(strstr(err, "/f1: cannot read twice: a pipe can be read only once"));
-    assert_int_equal(ngc_t_parse_stderr((const char *const[]){f1, link, NULL}, err,
-                                        sizeof(err)),
+    assert_int_equal(ngc_t_parse_stderr((const char *const[]){f1, link, NULL}, err, sizeof(err)),
                      NGC_CONFIG_USAGE);
     assert_non_null(strstr(err, "/link: cannot read: it is the same pipe as '"));
     NGC_T_USAGE("/dev/null", "/dev/null");
@@ -659,22 +661,21 @@ static void test_error_messages(void **state)
 {
     (void)state;
     char err[512];
-    assert_int_equal(ngc_t_parse_stderr((const char *const[]){"-p", "0", "f", NULL}, err,
-                                        sizeof(err)),
-                     NGC_CONFIG_USAGE);
+    assert_int_equal(
+        ngc_t_parse_stderr((const char *const[]){"-p", "0", "f", NULL}, err, sizeof(err)),
+        NGC_CONFIG_USAGE);
     assert_non_null(strstr(err, "--processes"));
     assert_non_null(strstr(err, "usage:"));
-    assert_int_equal(ngc_t_parse_stderr((const char *const[]){"--frobnicate", "f", NULL}, err,
-                                        sizeof(err)),
-                     NGC_CONFIG_USAGE);
+    assert_int_equal(
+        ngc_t_parse_stderr((const char *const[]){"--frobnicate", "f", NULL}, err, sizeof(err)),
+        NGC_CONFIG_USAGE);
     assert_non_null(strstr(err, "--frobnicate"));
-    assert_int_equal(ngc_t_parse_stderr((const char *const[]){"-Z", "f", NULL}, err,
-                                        sizeof(err)),
+    assert_int_equal(ngc_t_parse_stderr((const char *const[]){"-Z", "f", NULL}, err, sizeof(err)),
                      NGC_CONFIG_USAGE);
     assert_non_null(strstr(err, "-Z"));
-    assert_int_equal(ngc_t_parse_stderr((const char *const[]){"f", "--memory", NULL}, err,
-                                        sizeof(err)),
-                     NGC_CONFIG_USAGE);
+    assert_int_equal(
+        ngc_t_parse_stderr((const char *const[]){"f", "--memory", NULL}, err, sizeof(err)),
+        NGC_CONFIG_USAGE);
     assert_non_null(strstr(err, "--memory"));
 }
 
@@ -712,9 +713,9 @@ static void test_size_limits(void **state)
     for (size_t i = 0; i < NGC_NELEMS(cases); i++) {
         char opt[64], err[1024];
         snprintf(opt, sizeof(opt), "%s=%s", cases[i].opt, cases[i].arg);
-        assert_int_equal(ngc_t_parse_stderr((const char *const[]){opt, "f", NULL}, err,
-                                            sizeof(err)),
-                         NGC_CONFIG_USAGE);
+        assert_int_equal(
+            ngc_t_parse_stderr((const char *const[]){opt, "f", NULL}, err, sizeof(err)),
+            NGC_CONFIG_USAGE);
         if (strstr(err, cases[i].says) == NULL || strstr(err, cases[i].opt) == NULL)
             fail_msg("%s: expected \"%s\", got: %s", opt, cases[i].says, err);
     }
@@ -738,9 +739,9 @@ static void test_regress_flag_with_value_message(void **state)
 {
     (void)state;
     char err[512];
-    assert_int_equal(ngc_t_parse_stderr((const char *const[]){"--fold-case=yes", "f", NULL},
-                                        err, sizeof(err)),
-                     NGC_CONFIG_USAGE);
+    assert_int_equal(
+        ngc_t_parse_stderr((const char *const[]){"--fold-case=yes", "f", NULL}, err, sizeof(err)),
+        NGC_CONFIG_USAGE);
     if (strstr(err, "--fold-case") == NULL)
         fail_msg("message does not name --fold-case: %s", err);
 }
@@ -762,7 +763,6 @@ static void test_regress_config_parse_twice(void **state)
     assert_int_equal(cfg.ninputs, 1);
 }
 
-
 /* --- --by-year and --select (issue 12) ---------------------------------- */
 
 static void test_by_year_select(void **state)
@@ -782,8 +782,8 @@ static void test_by_year_select(void **state)
     ngc_config_fini(&cfg);
 
     /* Lists split at commas, ends trimmed, repeatable. */
-    assert_int_equal(NGC_T_PARSE(&cfg, "--select", "Sherlock Holmes, Frankenstein",
-                                 "--select", "University of *", "f"),
+    assert_int_equal(NGC_T_PARSE(&cfg, "--select", "Sherlock Holmes, Frankenstein", "--select",
+                                 "University of *", "f"),
                      NGC_CONFIG_RUN);
     assert_int_equal(cfg.nselects, 3);
     assert_string_equal(cfg.selects[0], "Sherlock Holmes");
@@ -793,25 +793,25 @@ static void test_by_year_select(void **state)
     ngc_config_fini(&cfg);
 
     static const char *const bad[][4] = {
-        {"--select", "", "f", NULL},          {"--select", "a,,b", "f", NULL},
-        {"--select", " , ", "f", NULL},       {"--select-file", "/no/such/file", "f", NULL},
-        {"--by-year", "--text", "f", NULL},   {"--select", "a", "--text", "f"},
+        {"--select", "", "f", NULL},        {"--select", "a,,b", "f", NULL},
+        {"--select", " , ", "f", NULL},     {"--select-file", "/no/such/file", "f", NULL},
+        {"--by-year", "--text", "f", NULL}, {"--select", "a", "--text", "f"},
     };
     for (size_t i = 0; i < NGC_NELEMS(bad); i++) {
         size_t n = bad[i][3] != NULL ? 4 : 3;
-        ngc_config_result_t rc = n == 4 ? NGC_T_PARSE(&cfg, bad[i][0], bad[i][1], bad[i][2],
-                                                      bad[i][3])
-                                        : NGC_T_PARSE(&cfg, bad[i][0], bad[i][1], bad[i][2]);
+        ngc_config_result_t rc = n == 4
+                                     ? NGC_T_PARSE(&cfg, bad[i][0], bad[i][1], bad[i][2], bad[i][3])
+                                     : NGC_T_PARSE(&cfg, bad[i][0], bad[i][1], bad[i][2]);
         if (rc != NGC_CONFIG_USAGE)
             fail_msg("%s %s: expected a usage error", bad[i][0], bad[i][1]);
         ngc_config_fini(&cfg);
     }
 }
 
-
 /* --- the rules between options (ngc_config_check), one test each --------- */
 
-#define NGC_T_HINT "usage: ngram-count [options] FILE...\nTry 'ngram-count --help' for more information.\n"
+#define NGC_T_HINT \
+    "usage: ngram-count [options] FILE...\nTry 'ngram-count --help' for more information.\n"
 
 /* args is a usage error that prints exactly "ngram-count: " msg, then the
  * usage hint. */
@@ -851,8 +851,8 @@ static void test_rule_text_no_years(void **state)
 static void test_rule_text_no_pos(void **state)
 {
     (void)state;
-    NGC_T_RULE("--text has no part-of-speech tags: --pos does not apply", "--text", "--pos",
-               "keep", "f");
+    NGC_T_RULE("--text has no part-of-speech tags: --pos does not apply", "--text", "--pos", "keep",
+               "f");
 }
 
 static void test_rule_text_count_match(void **state)
@@ -866,8 +866,8 @@ static void test_rule_text_count_match(void **state)
 static void test_rule_text_no_normalize(void **state)
 {
     (void)state;
-    NGC_T_RULE("--normalize needs Google's per-year totals, which --text does not have",
-               "--text", "--normalize", "totals", "f");
+    NGC_T_RULE("--normalize needs Google's per-year totals, which --text does not have", "--text",
+               "--normalize", "totals", "f");
 }
 
 static void test_rule_order_needs_text(void **state)
@@ -904,8 +904,8 @@ static void test_rule_select_not_reduce(void **state)
 static void test_rule_top_not_sort_ngram(void **state)
 {
     (void)state;
-    NGC_T_RULE("--top picks the most frequent: it cannot be used with --sort ngram", "--top",
-               "5", "--sort", "ngram", "f");
+    NGC_T_RULE("--top picks the most frequent: it cannot be used with --sort ngram", "--top", "5",
+               "--sort", "ngram", "f");
 }
 
 static void test_rule_stream_key_order(void **state)
@@ -1004,15 +1004,15 @@ static void test_rule_map_step_no_output(void **state)
 static void test_rule_reduce_step_needs_output(void **state)
 {
     (void)state;
-    NGC_T_RULE("a reduce (--merge-partitions) needs -o FILE for its run file",
-               "--merge-partitions", "d", "--partition", "0");
+    NGC_T_RULE("a reduce (--merge-partitions) needs -o FILE for its run file", "--merge-partitions",
+               "d", "--partition", "0");
 }
 
 static void test_rule_reduce_step_no_files(void **state)
 {
     (void)state;
-    NGC_T_RULE("--merge-partitions reads its directory: no input files", "--merge-partitions",
-               "d", "--partition", "0", "-o", "run", "f");
+    NGC_T_RULE("--merge-partitions reads its directory: no input files", "--merge-partitions", "d",
+               "--partition", "0", "-o", "run", "f");
 }
 
 /* Told without the usage hint: the command line is right, the build is not. */
@@ -1025,9 +1025,9 @@ static void test_rule_pg_built_in(void **state)
     assert_string_equal(cfg.pg_table, "t");
 #else
     char err[1024];
-    assert_int_equal(ngc_t_parse_stderr((const char *const[]){"--pg", "", "f", NULL}, err,
-                                        sizeof(err)),
-                     NGC_CONFIG_USAGE);
+    assert_int_equal(
+        ngc_t_parse_stderr((const char *const[]){"--pg", "", "f", NULL}, err, sizeof(err)),
+        NGC_CONFIG_USAGE);
     assert_string_equal(err, "ngram-count: --pg, --pg-table, --pg-mode, --pg-jobs and --lookup:"
                              " this ngram-count was built without PostgreSQL support (rebuild"
                              " with libpq installed and -DNGC_WITH_PG=ON)\n");
@@ -1138,9 +1138,9 @@ static void test_option_names(void **state)
     };
     for (size_t i = 0; i < NGC_NELEMS(bad); i++) {
         char err[1024], want[1024];
-        assert_int_equal(ngc_t_parse_stderr((const char *const[]){bad[i].opt, "f", NULL}, err,
-                                            sizeof(err)),
-                         NGC_CONFIG_USAGE);
+        assert_int_equal(
+            ngc_t_parse_stderr((const char *const[]){bad[i].opt, "f", NULL}, err, sizeof(err)),
+            NGC_CONFIG_USAGE);
         snprintf(want, sizeof(want), "ngram-count: invalid value %s\n" NGC_T_HINT, bad[i].says);
         assert_string_equal(err, want);
     }

@@ -206,8 +206,8 @@ static ngc_t_item_t *ngc_t_collect(ngc_counters_t *c, ngc_count_t order, ngc_sor
             assert_true(e.len == 0 || e.key != NULL);
             assert_int_equal(ngc_counters_partition(ngc_counters_hash(e.key, e.len)), k);
             if (i > 0 && ngc_t_order(&all[len - 1], &it, order, sort) > 0)
-                fail_msg("partition %u: entry %zu (%.*s) sorted after (%.*s)", k, i,
-                         (int)it.len, it.key, (int)all[len - 1].len, all[len - 1].key);
+                fail_msg("partition %u: entry %zu (%.*s) sorted after (%.*s)", k, i, (int)it.len,
+                         it.key, (int)all[len - 1].len, all[len - 1].key);
             if (len == cap) {
                 cap *= 2;
                 all = realloc(all, cap * sizeof(*all));
@@ -236,10 +236,9 @@ static void ngc_t_same(ngc_t_item_t *got, size_t ngot, const ngc_t_item_t *ref, 
             fail_msg("key \"%.*s\", expected \"%.*s\"", (int)got[j].len, got[j].key,
                      (int)ref[i].len, ref[i].key);
         if (got[j].match != ref[i].match || got[j].volume != ref[i].volume)
-            fail_msg("key \"%.*s\": %llu %llu, expected %llu %llu", (int)ref[i].len,
-                     ref[i].key, (unsigned long long)got[j].match,
-                     (unsigned long long)got[j].volume, (unsigned long long)ref[i].match,
-                     (unsigned long long)ref[i].volume);
+            fail_msg("key \"%.*s\": %llu %llu, expected %llu %llu", (int)ref[i].len, ref[i].key,
+                     (unsigned long long)got[j].match, (unsigned long long)got[j].volume,
+                     (unsigned long long)ref[i].match, (unsigned long long)ref[i].volume);
         j++;
     }
     assert_int_equal(ngot, j);
@@ -409,8 +408,7 @@ static void test_match_only_table(void **state)
     const ngc_kv_t *bad = NULL;
     assert_int_equal(ngc_counters_merge(c, big.part, ngc_t_task(), 1, 1, &big, 1, &bad), NGC_OK);
     big.match = 1;
-    assert_int_equal(ngc_counters_merge(c, big.part, ngc_t_task(), 1, 1, &big, 1, &bad),
-                     NGC_ERROR);
+    assert_int_equal(ngc_counters_merge(c, big.part, ngc_t_task(), 1, 1, &big, 1, &bad), NGC_ERROR);
     assert_ptr_equal(bad, &big);
     size_t n;
     ngc_t_item_t *all = ngc_t_collect(c, NGC_COUNT_MATCH, NGC_SORT_COUNT, 0, &n);
@@ -435,9 +433,14 @@ static void test_binary_and_long_keys(void **state)
     for (size_t i = 0; i < biglen; i++)
         big[i] = (char)(i * 7 % 256);
     ngc_t_item_t it[] = {
-        {"a\0b", 3, 1, 1}, {"a\0c", 3, 2, 2}, {"a", 1, 4, 4}, {"\xff", 1, 8, 8},
-        {big, (uint32_t)biglen, 16, 16}, {big, (uint32_t)biglen - 1, 32, 32},
-        {"a\0b", 3, 64, 64}, {big, (uint32_t)biglen, 128, 128},
+        {"a\0b", 3, 1, 1},
+        {"a\0c", 3, 2, 2},
+        {"a", 1, 4, 4},
+        {"\xff", 1, 8, 8},
+        {big, (uint32_t)biglen, 16, 16},
+        {big, (uint32_t)biglen - 1, 32, 32},
+        {"a\0b", 3, 64, 64},
+        {big, (uint32_t)biglen, 128, 128},
     };
     assert_int_equal(ngc_t_merge(c, it, NGC_NELEMS(it), 2), NGC_OK);
     ngc_t_item_t ref[NGC_NELEMS(it)];
@@ -462,7 +465,8 @@ static void test_overflow(void **state)
     ngc_kv_t a = ngc_t_kv("a", UINT64_MAX - 1, 5);
     assert_int_equal(ngc_counters_merge(c, a.part, ngc_t_task(), 1, 1, &a, 1, &bad), NGC_OK);
     a.match = 1;
-    assert_int_equal(ngc_counters_merge(c, a.part, ngc_t_task(), 1, 1, &a, 1, &bad), NGC_OK); /* exactly 2^64-1 */
+    assert_int_equal(ngc_counters_merge(c, a.part, ngc_t_task(), 1, 1, &a, 1, &bad),
+                     NGC_OK); /* exactly 2^64-1 */
     /* A batch whose third entry passes 2^64-1: *bad names it. */
     ngc_kv_t batch[3] = {ngc_t_kv("a", 0, 1), ngc_t_kv("a", 0, 1), ngc_t_kv("a", 1, 0)};
     bad = NULL;
@@ -621,18 +625,38 @@ static void test_full(void **state)
 
 /* Keys with ties, prefixes and high bytes, merged into a fresh table. */
 static const ngc_t_item_t ngc_t_sort_set[] = {
-    {"b", 1, 5, 1},       {"a", 1, 5, 2},      {"ab", 2, 5, 3},    {"abc", 3, 5, 3},
-    {"\xff", 1, 5, 4},    {"\x01", 1, 5, 5},   {"A", 1, 5, 6},     {"zz", 2, 9, 1},
-    {"top", 3, 100, 1},   {"low", 3, 1, 100},  {"mid", 3, 50, 50}, {"mid2", 4, 50, 50},
-    {"mid1", 4, 50, 49},  {"zero", 4, 0, 0},   {"a b", 3, 7, 7},   {"a\xc3\xa9", 3, 7, 8},
-    {"same", 4, 3, 9},    {"samf", 4, 3, 9},   {"sam", 3, 3, 9},   {"big", 3, UINT64_MAX, 1},
+    {"b", 1, 5, 1},
+    {"a", 1, 5, 2},
+    {"ab", 2, 5, 3},
+    {"abc", 3, 5, 3},
+    {"\xff", 1, 5, 4},
+    {"\x01", 1, 5, 5},
+    {"A", 1, 5, 6},
+    {"zz", 2, 9, 1},
+    {"top", 3, 100, 1},
+    {"low", 3, 1, 100},
+    {"mid", 3, 50, 50},
+    {"mid2", 4, 50, 50},
+    {"mid1", 4, 50, 49},
+    {"zero", 4, 0, 0},
+    {"a b", 3, 7, 7},
+    {"a\xc3\xa9", 3, 7, 8},
+    {"same", 4, 3, 9},
+    {"samf", 4, 3, 9},
+    {"sam", 3, 3, 9},
+    {"big", 3, UINT64_MAX, 1},
     {"bigv", 4, 1, UINT64_MAX},
     /* The sort compares the first 16 key bytes as two integers, then the
      * rest: ties up to and past each of them. */
-    {"abcdefgh", 8, 4, 1},  {"abcdefgh ", 9, 4, 1},  {"abcdefgh\x01", 9, 4, 2},
-    {"abcdefgi", 8, 4, 1},  {"abcdefghijklmnop", 16, 4, 1},
-    {"abcdefghijklmnoo", 16, 4, 1},  {"abcdefghijklmnopq", 17, 4, 1},
-    {"abcdefghijklmnop\xff", 17, 4, 1},  {"abcdefghijklmnopa", 17, 4, 3},
+    {"abcdefgh", 8, 4, 1},
+    {"abcdefgh ", 9, 4, 1},
+    {"abcdefgh\x01", 9, 4, 2},
+    {"abcdefgi", 8, 4, 1},
+    {"abcdefghijklmnop", 16, 4, 1},
+    {"abcdefghijklmnoo", 16, 4, 1},
+    {"abcdefghijklmnopq", 17, 4, 1},
+    {"abcdefghijklmnop\xff", 17, 4, 1},
+    {"abcdefghijklmnopa", 17, 4, 3},
 };
 
 static void ngc_t_sort_case(ngc_count_t order, ngc_sort_t sort, uint64_t min_count)
@@ -713,7 +737,7 @@ static void test_compare(void **state)
     } cases[] = {
         {{"a", 1, 5, 0, 0}, {"b", 1, 5, 0, 0}, NGC_COUNT_MATCH, -1},
         {{"b", 1, 5, 0, 0}, {"a", 1, 5, 0, 0}, NGC_COUNT_MATCH, 1},
-        {{"z", 1, 6, 0, 0}, {"a", 1, 5, 0, 0}, NGC_COUNT_MATCH, -1}, /* count first */
+        {{"z", 1, 6, 0, 0}, {"a", 1, 5, 0, 0}, NGC_COUNT_MATCH, -1},    /* count first */
         {{"ab", 2, 5, 0, 0}, {"abc", 3, 5, 0, 0}, NGC_COUNT_MATCH, -1}, /* prefix first */
         {{"abc", 3, 5, 0, 0}, {"ab", 2, 5, 0, 0}, NGC_COUNT_MATCH, 1},
         {{"\xff", 1, 5, 0, 0}, {"a", 1, 5, 0, 0}, NGC_COUNT_MATCH, 1}, /* unsigned bytes */
@@ -729,7 +753,7 @@ static void test_compare(void **state)
     };
     for (size_t i = 0; i < NGC_NELEMS(cases); i++) {
         int r = ngc_counters_compare(&cases[i].a, &cases[i].b,
-                                      (ngc_order_t){cases[i].order, NGC_SORT_COUNT});
+                                     (ngc_order_t){cases[i].order, NGC_SORT_COUNT});
         int sign = (r > 0) - (r < 0);
         if (sign != cases[i].sign)
             fail_msg("case %zu: sign %d, expected %d", i, sign, cases[i].sign);
@@ -816,8 +840,8 @@ static void test_owner_dead_mid_merge(void **state)
     assert_non_null(shm);
     ngc_counters_t *c = ngc_shm_counters(shm);
     long page = sysconf(_SC_PAGESIZE);
-    char *trap = mmap(NULL, (size_t)page, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
-                      -1, 0);
+    char *trap = mmap(NULL, (size_t)page, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1,
+                      0);
     assert_true(trap != MAP_FAILED);
     memcpy(trap, "doomed", 6);
     ngc_kv_t kv = ngc_t_kv("doomed", 1, 1);
@@ -1025,12 +1049,9 @@ static void test_batches_retry(void **state)
     assert_int_equal(ngc_t_merge_batch(c, p, task2, 1, 1, t2, 1), NGC_OK);
     assert_int_equal(ngc_t_merge_batch(c, p, task2, 1, 2, t2, 1), NGC_OK); /* its retry */
     ngc_t_item_t ref[] = {
-        {k[0], (uint32_t)strlen(k[0]), 1 + 16, 2},
-        {k[1], (uint32_t)strlen(k[1]), 2 + 4, 2},
-        {k[2], (uint32_t)strlen(k[2]), 8 + 512, 2},
-        {k[3], (uint32_t)strlen(k[3]), 32, 1},
-        {o[0], (uint32_t)strlen(o[0]), 64 + 128, 2},
-        {o[1], (uint32_t)strlen(o[1]), 256, 1},
+        {k[0], (uint32_t)strlen(k[0]), 1 + 16, 2},   {k[1], (uint32_t)strlen(k[1]), 2 + 4, 2},
+        {k[2], (uint32_t)strlen(k[2]), 8 + 512, 2},  {k[3], (uint32_t)strlen(k[3]), 32, 1},
+        {o[0], (uint32_t)strlen(o[0]), 64 + 128, 2}, {o[1], (uint32_t)strlen(o[1]), 256, 1},
     };
     size_t nref = ngc_t_reduce(ref, NGC_NELEMS(ref));
     assert_true(ngc_counters_distinct(c) == nref);
@@ -1125,18 +1146,18 @@ static void test_compare_sort_ngram(void **state)
         uint64_t mb, vb;
         int sign;
     } cases[] = {
-        {"a", 1, 1, 9, "b", 1, 9, 1, -1},     /* the count is ignored */
+        {"a", 1, 1, 9, "b", 1, 9, 1, -1}, /* the count is ignored */
         {"b", 1, 9, 1, "a", 1, 1, 9, 1},
         {"zz", 2, 0, 0, "a", 1, UINT64_MAX, UINT64_MAX, 1},
-        {"ab", 2, 5, 5, "abc", 3, 1, 1, -1},  /* a prefix first */
+        {"ab", 2, 5, 5, "abc", 3, 1, 1, -1}, /* a prefix first */
         {"abc", 3, 1, 1, "ab", 2, 5, 5, 1},
-        {"\xff", 1, 5, 5, "a", 1, 5, 5, 1},   /* unsigned bytes */
+        {"\xff", 1, 5, 5, "a", 1, 5, 5, 1}, /* unsigned bytes */
         {"\x7f", 1, 5, 5, "\x80", 1, 5, 5, -1},
         {"A", 1, 1, 1, "a", 1, 9, 9, -1},
         {"a b", 3, 1, 1, "a", 1, 1, 1, 1},
         {"a b", 3, 1, 1, "a\xc3\xa9", 3, 1, 1, -1},
         {"a\0b", 3, 5, 5, "a\0c", 3, 5, 5, -1}, /* past a NUL */
-        {"a", 1, 5, 5, "a\0", 2, 5, 5, -1},   /* same zero-padded prefix */
+        {"a", 1, 5, 5, "a\0", 2, 5, 5, -1},     /* same zero-padded prefix */
         {"a\0", 2, 5, 5, "a", 1, 5, 5, 1},
         {"", 0, 1, 1, "\0", 1, 1, 1, -1},
         {"abcdefghij", 10, 9, 9, "abcdefghik", 10, 1, 1, -1}, /* past 8 bytes */
@@ -1155,8 +1176,8 @@ static void test_compare_sort_ngram(void **state)
                 int r = ngc_counters_compare(&a, &b, (ngc_order_t){counts[k], NGC_SORT_NGRAM});
                 int sign = (r > 0) - (r < 0);
                 if (sign != cases[i].sign)
-                    fail_msg("case %zu count %zu prefixes %d: sign %d, expected %d", i, k,
-                             real, sign, cases[i].sign);
+                    fail_msg("case %zu count %zu prefixes %d: sign %d, expected %d", i, k, real,
+                             sign, cases[i].sign);
             }
     /* ngc_entry_t.prefix as the table computes it. */
     for (size_t i = 0; i < NGC_NELEMS(cases); i++) {
@@ -1293,29 +1314,30 @@ static void test_spill_batch_exactly_once(void **state)
     assert_true(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
     assert_int_equal(ngc_counters_runs(c, p), 1);
     assert_false(ngc_counters_committed(c, p, task, 1));
-    assert_int_equal(ngc_counters_spill_batch(c, p, task, 1, 2, b1, 3, sp, &bytes, err,
-                                              sizeof(err)), NGC_OK);
+    assert_int_equal(
+        ngc_counters_spill_batch(c, p, task, 1, 2, b1, 3, sp, &bytes, err, sizeof(err)), NGC_OK);
     assert_true(ngc_counters_repairs(c) == 1);
     assert_true(ngc_counters_committed(c, p, task, 1));
     assert_int_equal(ngc_counters_runs(c, p), 1);
     assert_true(bytes > 0);
-    assert_int_equal(ngc_counters_spill_batch(c, p, task, 1, 3, b1, 3, sp, &bytes, err,
-                                              sizeof(err)), NGC_OK);
+    assert_int_equal(
+        ngc_counters_spill_batch(c, p, task, 1, 3, b1, 3, sp, &bytes, err, sizeof(err)), NGC_OK);
     assert_int_equal(ngc_counters_runs(c, p), 1);
     assert_true(bytes == 0);
     /* The task's next batch merges into the table as usual, once. */
     assert_int_equal(ngc_t_merge_batch(c, p, task, 2, 2, b2, 3), NGC_OK);
     assert_int_equal(ngc_t_merge_batch(c, p, task, 2, 3, b2, 3), NGC_OK);
     ngc_kv_t b3[1] = {ngc_t_kv(k[5], 64, 1)};
-    assert_int_equal(ngc_counters_spill_batch(c, p, ngc_t_task(), 1, 1, b3, 1, sp, &bytes, err,
-                                              sizeof(err)), NGC_OK);
+    assert_int_equal(
+        ngc_counters_spill_batch(c, p, ngc_t_task(), 1, 1, b3, 1, sp, &bytes, err, sizeof(err)),
+        NGC_OK);
     assert_int_equal(ngc_counters_runs(c, p), 2);
     /* Finished the way the sort phase does it. */
     ngc_order_t order = {NGC_COUNT_MATCH, NGC_SORT_COUNT};
     assert_int_equal(ngc_counters_sort(c, p, order, 0, 0, 1), NGC_AGAIN);
     assert_int_equal(ngc_counters_spill(c, p, sp, &bytes, err, sizeof(err)), NGC_OK);
-    assert_int_equal(ngc_runs_finish(c, p, sp, order, 0, 0, 1 << 20, 2, &bytes, err,
-                                     sizeof(err)), NGC_OK);
+    assert_int_equal(ngc_runs_finish(c, p, sp, order, 0, 0, 1 << 20, 2, &bytes, err, sizeof(err)),
+                     NGC_OK);
     ngc_runs_source_t *src;
     size_t nsrc, n;
     assert_int_equal(ngc_runs_sources_open(c, p, 1, sp, &src, &nsrc, err, sizeof(err)), NGC_OK);
@@ -1353,7 +1375,8 @@ static void ngc_t_fan_runs(ngc_counters_t *c, ngc_spill_t *sp, unsigned part, ng
         }
         uint64_t bytes;
         assert_int_equal(ngc_counters_spill_batch(c, part, ngc_t_task(), 1, 1, kv, n, sp, &bytes,
-                                                  err, sizeof(err)), NGC_OK);
+                                                  err, sizeof(err)),
+                         NGC_OK);
     }
     assert_int_equal(ngc_counters_runs(c, part), NGC_T_FAN_RUNS);
     free(kv);
@@ -1384,8 +1407,8 @@ static void test_runs_fan_in(void **state)
     for (unsigned i = 0; i < 3; i++) {
         ngc_t_keys_in(parts[i], "fan/", names[i], NGC_T_FAN_KEYS);
         for (size_t k = 0; k < NGC_T_FAN_KEYS; k++)
-            ref[i * NGC_T_FAN_KEYS + k] = (ngc_t_item_t){names[i][k],
-                                                         (uint32_t)strlen(names[i][k]), 0, 0};
+            ref[i * NGC_T_FAN_KEYS + k] = (ngc_t_item_t){names[i][k], (uint32_t)strlen(names[i][k]),
+                                                         0, 0};
         ngc_t_fan_runs(c, sp, parts[i], ref + i * NGC_T_FAN_KEYS);
     }
     for (unsigned p = 0; p < NGC_COUNTERS_PARTS; p++) {
@@ -1395,8 +1418,9 @@ static void test_runs_fan_in(void **state)
         assert_int_equal(rc, NGC_AGAIN);
         unsigned i = p == parts[0] ? 0 : p == parts[1] ? 1 : 2;
         /* Final runs of a few hundred bytes: many of them. */
-        assert_int_equal(ngc_runs_finish(c, p, sp, order, min_count, 0, 600, fan_in[i], &bytes,
-                                         err, sizeof(err)), NGC_OK);
+        assert_int_equal(ngc_runs_finish(c, p, sp, order, min_count, 0, 600, fan_in[i], &bytes, err,
+                                         sizeof(err)),
+                         NGC_OK);
         assert_true(ngc_counters_finals(c, p) > 3);
     }
     /* Each partition alone, its final runs read one after another. */
@@ -1417,10 +1441,11 @@ static void test_runs_fan_in(void **state)
     }
     size_t nref = ngc_t_reduce(ref, 3 * NGC_T_FAN_KEYS);
     /* All of them, bounded to two runs at once. */
-    assert_int_equal(ngc_runs_sources_open(c, 0, NGC_COUNTERS_PARTS, sp, &src, &nsrc, err,
-                                      sizeof(err)), NGC_OK);
+    assert_int_equal(
+        ngc_runs_sources_open(c, 0, NGC_COUNTERS_PARTS, sp, &src, &nsrc, err, sizeof(err)), NGC_OK);
     assert_true(nsrc > 2);
-    assert_int_equal(ngc_runs_sources_bound(&src, &nsrc, sp, order, 0, 2, err, sizeof(err)), NGC_OK);
+    assert_int_equal(ngc_runs_sources_bound(&src, &nsrc, sp, order, 0, 2, err, sizeof(err)),
+                     NGC_OK);
     assert_true(nsrc <= 2);
     ngc_t_item_t *got = ngc_t_read_sources(src, nsrc, order, &n);
     ngc_runs_sources_free(src, nsrc);

@@ -26,8 +26,8 @@ static void ngc_t_both(const char *head, ngc_format_t want)
 {
     ngc_format_t a = ngc_t_detect(head, false), b = ngc_t_detect(head, true);
     if (a != want || b != want)
-        fail_msg("head \"%s\": %s/%s, expected %s", head, ngc_format_name(a),
-                 ngc_format_name(b), ngc_format_name(want));
+        fail_msg("head \"%s\": %s/%s, expected %s", head, ngc_format_name(a), ngc_format_name(b),
+                 ngc_format_name(want));
 }
 
 static void test_names(void **state)
@@ -109,19 +109,19 @@ static void test_not_google(void **state)
                "It was the age of wisdom.\n",
                NGC_FORMAT_AUTO);
     ngc_t_both("name\tage\tcity\nbob\t42\tparis\n", NGC_FORMAT_AUTO);
-    ngc_t_both("a\t2000\t1\t1\t1\t1\n", NGC_FORMAT_AUTO);        /* 6 fields */
-    ngc_t_both("a\t2000\t1\n", NGC_FORMAT_AUTO);                 /* 3 fields */
-    ngc_t_both("\t2000\t1\t1\n", NGC_FORMAT_AUTO);               /* no ngram */
-    ngc_t_both("a\t2000\t-1\t1\n", NGC_FORMAT_AUTO);             /* a sign */
+    ngc_t_both("a\t2000\t1\t1\t1\t1\n", NGC_FORMAT_AUTO); /* 6 fields */
+    ngc_t_both("a\t2000\t1\n", NGC_FORMAT_AUTO);          /* 3 fields */
+    ngc_t_both("\t2000\t1\t1\n", NGC_FORMAT_AUTO);        /* no ngram */
+    ngc_t_both("a\t2000\t-1\t1\n", NGC_FORMAT_AUTO);      /* a sign */
     ngc_t_both("a\t2000\t1.5\t1\n", NGC_FORMAT_AUTO);
-    ngc_t_both("a\t2000\t\t1\n", NGC_FORMAT_AUTO);               /* an empty number */
-    ngc_t_both("a\t2000,1\n", NGC_FORMAT_AUTO);                  /* a pair */
-    ngc_t_both("a\t2000,1,1,1\n", NGC_FORMAT_AUTO);              /* four numbers */
-    ngc_t_both("a\t2000,1,1\t2001,1\n", NGC_FORMAT_AUTO);        /* one bad triple */
+    ngc_t_both("a\t2000\t\t1\n", NGC_FORMAT_AUTO);        /* an empty number */
+    ngc_t_both("a\t2000,1\n", NGC_FORMAT_AUTO);           /* a pair */
+    ngc_t_both("a\t2000,1,1,1\n", NGC_FORMAT_AUTO);       /* four numbers */
+    ngc_t_both("a\t2000,1,1\t2001,1\n", NGC_FORMAT_AUTO); /* one bad triple */
     ngc_t_both("a\t2000,,1\n", NGC_FORMAT_AUTO);
-    ngc_t_both("a\t2000,1,1\t\n", NGC_FORMAT_AUTO);              /* an empty field */
+    ngc_t_both("a\t2000,1,1\t\n", NGC_FORMAT_AUTO); /* an empty field */
     ngc_t_both("a\t\n", NGC_FORMAT_AUTO);
-    ngc_t_both("a 2000 1 1\n", NGC_FORMAT_AUTO);                 /* spaces, not TABs */
+    ngc_t_both("a 2000 1 1\n", NGC_FORMAT_AUTO); /* spaces, not TABs */
 }
 
 static void test_cut_last_line(void **state)
@@ -202,8 +202,12 @@ static void test_packs(void **state)
         {"PK\x03\x04\x14\x00", 6, NGC_PACK_ZIP},
         {"PK\x05\x06", 4, NGC_PACK_NONE}, /* an empty zip: nothing to read */
         {"BZh91AY", 7, NGC_PACK_BZIP2},
-        {"\xfd" "7zXZ\0\0", 7, NGC_PACK_XZ},
-        {"\xfd" "7zXZ", 5, NGC_PACK_NONE}, /* cut short */
+        {"\xfd"
+         "7zXZ\0\0",
+         7, NGC_PACK_XZ},
+        {"\xfd"
+         "7zXZ",
+         5, NGC_PACK_NONE}, /* cut short */
         {"\x28\xb5\x2f\xfd\x00", 5, NGC_PACK_ZSTD},
         {"the\t1999\t1\t1\n", 15, NGC_PACK_NONE},
         {"BZ", 2, NGC_PACK_NONE},

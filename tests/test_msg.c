@@ -74,7 +74,8 @@ static ngc_msg_t ngc_t_done(uint32_t nsamples)
     m.u.done.nsamples = nsamples;
     for (uint32_t i = 0; i < nsamples; i++) {
         m.u.done.samples[i].line = 1 + i * 100;
-        m.u.done.samples[i].reason = NGC_STREAMING_REASON_FIELDS + i % (NGC_STREAMING_REASON_MAX - 1);
+        m.u.done.samples[i].reason = NGC_STREAMING_REASON_FIELDS +
+                                     i % (NGC_STREAMING_REASON_MAX - 1);
     }
     return m;
 }

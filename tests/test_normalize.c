@@ -86,10 +86,8 @@ static void test_format_half_even(void **state)
     ngc_t_fmt(12345678901234567500ull, 1, 1, "12345678901234568000");
     ngc_t_fmt(12345678901234566500ull, 1, 1, "12345678901234566000");
     /* 24691357802469135 * 10^6 / (2 * 10^18) = 12345.6789012345675 */
-    ngc_t_fmt(24691357802469135ull, NGC_T_MILLION, 2000000000000000000ull,
-              "12345.678901234568");
-    ngc_t_fmt(24691357802469133ull, NGC_T_MILLION, 2000000000000000000ull,
-              "12345.678901234566");
+    ngc_t_fmt(24691357802469135ull, NGC_T_MILLION, 2000000000000000000ull, "12345.678901234568");
+    ngc_t_fmt(24691357802469133ull, NGC_T_MILLION, 2000000000000000000ull, "12345.678901234566");
     /* Just off a tie: the remainder decides. */
     ngc_t_fmt(1234567890123456650ull, 1, 10000000000000000000ull, "0.12345678901234566");
     ngc_t_fmt(1234567890123456651ull, 1, 10000000000000000000ull, "0.12345678901234567");
@@ -389,8 +387,8 @@ static int ngc_t_load_path(const char *path, uint32_t from, uint32_t to, ngc_tot
     return rc;
 }
 
-static int ngc_t_load(const char *text, uint32_t from, uint32_t to, ngc_totals_t *out,
-                      char *msg, size_t cap)
+static int ngc_t_load(const char *text, uint32_t from, uint32_t to, ngc_totals_t *out, char *msg,
+                      size_t cap)
 {
     const char *path = ngc_t_file("totals", text, strlen(text));
     return ngc_t_load_path(path, from, to, out, msg, cap);
@@ -453,20 +451,19 @@ static void test_load_google_layouts(void **state)
     /* CRLF, runs of every kind of whitespace, and no final newline. */
     ngc_t_good("\r\n\t \r\n1800,1,1,1 \t\r\n\n 1801,2,2,2\r\n\r\n1802,4,4,4", 1800, 1801, 3, 3);
     /* Totals up to 2^64-1. */
-    ngc_t_good("1,18446744073709551614,1 2,1,18446744073709551614", 1, 2,
-               NGC_T_M, NGC_T_M);
+    ngc_t_good("1,18446744073709551614,1 2,1,18446744073709551614", 1, 2, NGC_T_M, NGC_T_M);
 }
 
 static void test_load_bad_tuples(void **state)
 {
     (void)state;
     /* The message gives the bad tuple's position (no other digit 2 or 3). */
-    ngc_t_bad("1999,1,1,1 1998,1,1", 1, 9999, "2");          /* mixed arity */
+    ngc_t_bad("1999,1,1,1 1998,1,1", 1, 9999, "2"); /* mixed arity */
     ngc_t_bad("1999,1,1 1998,1,1,1", 1, 9999, "2");
-    ngc_t_bad("1999,1,1,1 1998,1,1,1 hello", 1, 9999, "3");  /* junk */
-    ngc_t_bad("1999,1", 1, 9999, NULL);                       /* two numbers */
+    ngc_t_bad("1999,1,1,1 1998,1,1,1 hello", 1, 9999, "3"); /* junk */
+    ngc_t_bad("1999,1", 1, 9999, NULL);                     /* two numbers */
     ngc_t_bad("1999", 1, 9999, NULL);
-    ngc_t_bad("1999,1,1,1,1", 1, 9999, NULL);                 /* five */
+    ngc_t_bad("1999,1,1,1,1", 1, 9999, NULL); /* five */
     ngc_t_bad("1999,1,1,", 1, 9999, NULL);
     ngc_t_bad(",1999,1,1", 1, 9999, NULL);
     ngc_t_bad("1999,,1,1", 1, 9999, NULL);

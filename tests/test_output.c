@@ -41,7 +41,8 @@ static void ngc_t_parse(ngc_config_t *cfg, const char *const *args)
     memset(cfg, 0, sizeof(*cfg));
     assert_int_equal(ngc_config_parse(cfg, argc, argv), NGC_CONFIG_RUN);
 }
-#define NGC_T_PARSE(cfg, ...) ngc_t_parse(cfg, (const char *const[]){"ngram-count", __VA_ARGS__, NULL})
+#define NGC_T_PARSE(cfg, ...) \
+    ngc_t_parse(cfg, (const char *const[]){"ngram-count", __VA_ARGS__, NULL})
 
 static void test_u64(void **state)
 {
@@ -50,7 +51,10 @@ static void test_u64(void **state)
     const struct {
         uint64_t v;
         const char *s;
-    } cases[] = {{0, "0"}, {9, "9"}, {10, "10"}, {4294967296ull, "4294967296"},
+    } cases[] = {{0, "0"},
+                 {9, "9"},
+                 {10, "10"},
+                 {4294967296ull, "4294967296"},
                  {UINT64_MAX, "18446744073709551615"}};
     for (size_t i = 0; i < NGC_NELEMS(cases); i++) {
         size_t n = ngc_digits_u64(buf, cases[i].v);
@@ -69,13 +73,13 @@ static void test_json_string(void **state)
     } cases[] = {
         {"a\"b\\c", 5, "\"a\\\"b\\\\c\""},
         {"\x01\t\x7f", 3, "\"\\u0001\\u0009\\u007f\""},
-        {"caf\xc3\xa9", 5, "\"caf\xc3\xa9\""},                    /* valid: kept */
-        {"\xf0\x9f\x98\x80", 4, "\"\xf0\x9f\x98\x80\""},          /* U+1F600 */
-        {"\xff", 1, "\"\\u00ff\""},                               /* never UTF-8 */
-        {"\xc0\xaf", 2, "\"\\u00c0\\u00af\""},                     /* overlong */
-        {"\xed\xa0\x80", 3, "\"\\u00ed\\u00a0\\u0080\""},          /* a surrogate */
+        {"caf\xc3\xa9", 5, "\"caf\xc3\xa9\""},                       /* valid: kept */
+        {"\xf0\x9f\x98\x80", 4, "\"\xf0\x9f\x98\x80\""},             /* U+1F600 */
+        {"\xff", 1, "\"\\u00ff\""},                                  /* never UTF-8 */
+        {"\xc0\xaf", 2, "\"\\u00c0\\u00af\""},                       /* overlong */
+        {"\xed\xa0\x80", 3, "\"\\u00ed\\u00a0\\u0080\""},            /* a surrogate */
         {"\xf4\x90\x80\x80", 4, "\"\\u00f4\\u0090\\u0080\\u0080\""}, /* past U+10FFFF */
-        {"\xc3", 1, "\"\\u00c3\""},                               /* cut short */
+        {"\xc3", 1, "\"\\u00c3\""},                                  /* cut short */
         {"a\0b", 3, "\"a\\u0000b\""},
     };
     char buf[64];
@@ -117,8 +121,7 @@ static void test_rows(void **state)
     head[n] = '\0';
     assert_string_equal(head, "ngram,year,match_count,volume_count\n");
     assert_string_equal(ngc_t_row(&lf, "a,b\t0850", 8, 2), "\"a,b\",850,5,7\n");
-    assert_string_equal(ngc_t_row(&lf, "say \"hi\"\t1900", 13, 2),
-                        "\"say \"\"hi\"\"\",1900,5,7\n");
+    assert_string_equal(ngc_t_row(&lf, "say \"hi\"\t1900", 13, 2), "\"say \"\"hi\"\"\",1900,5,7\n");
     assert_string_equal(ngc_t_row(&lf, "plain\t2000", 10, 2), "plain,2000,5,7\n");
 
     NGC_T_PARSE(&cfg, "--output-format", "jsonl", "--by-year", "in.tsv");

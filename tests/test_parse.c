@@ -34,8 +34,8 @@ static void ngc_t_cfg(ngc_config_t *cfg)
 
 /* --- ngc_parse_line ---------------------------------------------------- */
 
-static ngc_streaming_reason_t ngc_t_line(const char *s, size_t *key_len, uint32_t *year, uint64_t *m,
-                               uint64_t *v)
+static ngc_streaming_reason_t ngc_t_line(const char *s, size_t *key_len, uint32_t *year,
+                                         uint64_t *m, uint64_t *v)
 {
     *key_len = 12345;
     *year = 0;
@@ -81,14 +81,14 @@ static void test_line_well_formed(void **state)
 static void test_line_fields(void **state)
 {
     (void)state;
-    ngc_t_bad("a\t1999\t1", NGC_STREAMING_REASON_FIELDS);         /* 3 fields */
-    ngc_t_bad("a\t1999\t1\t2\t3", NGC_STREAMING_REASON_FIELDS);   /* 5 fields */
-    ngc_t_bad("a\t1999\t1\t2\t", NGC_STREAMING_REASON_FIELDS);    /* 5, the last empty */
+    ngc_t_bad("a\t1999\t1", NGC_STREAMING_REASON_FIELDS);       /* 3 fields */
+    ngc_t_bad("a\t1999\t1\t2\t3", NGC_STREAMING_REASON_FIELDS); /* 5 fields */
+    ngc_t_bad("a\t1999\t1\t2\t", NGC_STREAMING_REASON_FIELDS);  /* 5, the last empty */
     ngc_t_bad("a\t1999\t1\t2\t\t\t", NGC_STREAMING_REASON_FIELDS);
     ngc_t_bad("a", NGC_STREAMING_REASON_FIELDS);
     ngc_t_bad("", NGC_STREAMING_REASON_FIELDS);
     ngc_t_bad("\r", NGC_STREAMING_REASON_FIELDS);
-    ngc_t_bad("a 1999 1 2", NGC_STREAMING_REASON_FIELDS);         /* spaces are not TABs */
+    ngc_t_bad("a 1999 1 2", NGC_STREAMING_REASON_FIELDS); /* spaces are not TABs */
 }
 
 static void test_line_empty_ngram(void **state)
@@ -111,10 +111,10 @@ static void test_line_number(void **state)
     ngc_t_bad("a\t1999\t+1\t1", NGC_STREAMING_REASON_NUMBER);
     ngc_t_bad("a\t1999\t 1\t1", NGC_STREAMING_REASON_NUMBER);
     ngc_t_bad("a\t1999\t1 \t1", NGC_STREAMING_REASON_NUMBER);
-    ngc_t_bad("a\t1999\t-\t1", NGC_STREAMING_REASON_NUMBER);       /* a sign alone */
+    ngc_t_bad("a\t1999\t-\t1", NGC_STREAMING_REASON_NUMBER); /* a sign alone */
     ngc_t_bad("a\t1999\t-1x\t1", NGC_STREAMING_REASON_NUMBER);
     ngc_t_bad("a\t19x9\t1\t1", NGC_STREAMING_REASON_NUMBER);
-    ngc_t_bad("a\t1999\r\t1\t1", NGC_STREAMING_REASON_NUMBER);     /* CR only stripped at the end */
+    ngc_t_bad("a\t1999\r\t1\t1", NGC_STREAMING_REASON_NUMBER); /* CR only stripped at the end */
     ngc_t_bad("a\t1999\t1\t1\r\r", NGC_STREAMING_REASON_NUMBER);
     ngc_t_bad("a\t1999\t0x10\t1", NGC_STREAMING_REASON_NUMBER);
 }
@@ -145,8 +145,8 @@ static void test_line_count_range(void **state)
     /* 2^64-1 is the largest count; one more is out of range. */
     ngc_t_good("a\t1999\t" NGC_T_MAX_S "\t1", 1, 1999, NGC_T_MAX, 1);
     ngc_t_good("a\t1999\t1\t" NGC_T_MAX_S, 1, 1999, 1, NGC_T_MAX);
-    ngc_t_good("a\t1999\t18446744073709551614\t9999999999999999999", 1, 1999,
-               NGC_T_MAX - 1, 9999999999999999999ull);
+    ngc_t_good("a\t1999\t18446744073709551614\t9999999999999999999", 1, 1999, NGC_T_MAX - 1,
+               9999999999999999999ull);
     ngc_t_bad("a\t1999\t18446744073709551616\t1", NGC_STREAMING_REASON_RANGE);
     ngc_t_bad("a\t1999\t1\t18446744073709551616", NGC_STREAMING_REASON_RANGE);
     ngc_t_bad("a\t1999\t18446744073709551620\t1", NGC_STREAMING_REASON_RANGE);
@@ -208,10 +208,12 @@ static void test_line_long(void **state)
     /* One byte more: too long, even though it is otherwise well-formed. */
     memset(s, 'k', NGC_LINE_MAX + 1 - tl);
     memcpy(s + NGC_LINE_MAX + 1 - tl, tail, tl);
-    assert_int_equal(ngc_parse_line(s, NGC_LINE_MAX + 1, &kl, &y, &m, &v), NGC_STREAMING_REASON_LONG);
+    assert_int_equal(ngc_parse_line(s, NGC_LINE_MAX + 1, &kl, &y, &m, &v),
+                     NGC_STREAMING_REASON_LONG);
     /* Long garbage is LONG, not FIELDS. */
     memset(s, 'z', NGC_LINE_MAX + 1);
-    assert_int_equal(ngc_parse_line(s, NGC_LINE_MAX + 1, &kl, &y, &m, &v), NGC_STREAMING_REASON_LONG);
+    assert_int_equal(ngc_parse_line(s, NGC_LINE_MAX + 1, &kl, &y, &m, &v),
+                     NGC_STREAMING_REASON_LONG);
     free(s);
 }
 
@@ -257,8 +259,7 @@ static void ngc_t_expect(ngc_combiner_t *m, const char *key, uint64_t match, uin
         fail_msg("key \"%s\" found %d times", key, n);
     if (mm != match || vv != volume)
         fail_msg("key \"%s\": %llu %llu, expected %llu %llu", key, (unsigned long long)mm,
-                 (unsigned long long)vv, (unsigned long long)match,
-                 (unsigned long long)volume);
+                 (unsigned long long)vv, (unsigned long long)match, (unsigned long long)volume);
 }
 
 static void ngc_t_absent(ngc_combiner_t *m, const char *key)
@@ -291,7 +292,6 @@ static void ngc_t_against(const ngc_t_ctx_t *t, uint64_t lines, uint64_t malform
     }
     assert_int_equal(ngc_combiner_count(t->m), distinct);
 }
-
 
 static void test_buffer_runs(void **state)
 {
@@ -339,14 +339,14 @@ static void test_buffer_years(void **state)
     ngc_t_ctx_t *t = *state;
     t->cfg.from_year = 1900;
     t->cfg.to_year = 1999;
-    const char *buf = "a\t1899\t1\t1\n"    /* out */
-                      "a\t1900\t2\t2\n"    /* in: first year */
+    const char *buf = "a\t1899\t1\t1\n" /* out */
+                      "a\t1900\t2\t2\n" /* in: first year */
                       "a\t1950\t4\t4\n"
-                      "a\t1999\t8\t8\n"    /* in: last year */
-                      "a\t2000\t16\t16\n"  /* out */
-                      "b\t0001\t1\t1\n"    /* out */
+                      "a\t1999\t8\t8\n"   /* in: last year */
+                      "a\t2000\t16\t16\n" /* out */
+                      "b\t0001\t1\t1\n"   /* out */
                       "c\t1950\t5\t6\n"
-                      "c\t9999\t1\t1\n";   /* out */
+                      "c\t9999\t1\t1\n"; /* out */
     assert_int_equal(ngc_t_parse_s(t, buf), NGC_OK);
     ngc_t_expect(t->m, "a", 14, 14);
     ngc_t_expect(t->m, "c", 5, 6);
@@ -386,24 +386,26 @@ static void test_buffer_run_filtered_out(void **state)
 static void test_buffer_malformed_samples(void **state)
 {
     ngc_t_ctx_t *t = *state;
-    const char *buf = "a\t2000\t1\t1\n"         /* 1 */
-                      "bad\n"                   /* 2 fields */
-                      "a\t2001\t1\t1\n"         /* 3 */
-                      "\t2000\t1\t1\n"          /* 4 empty ngram */
-                      "a\t2002\tx\t1\n"         /* 5 number */
-                      "a\t2003\t-1\t1\n"        /* 6 negative */
-                      "b\t2000\t1\t1\n"         /* 7 */
+    const char *buf = "a\t2000\t1\t1\n"                    /* 1 */
+                      "bad\n"                              /* 2 fields */
+                      "a\t2001\t1\t1\n"                    /* 3 */
+                      "\t2000\t1\t1\n"                     /* 4 empty ngram */
+                      "a\t2002\tx\t1\n"                    /* 5 number */
+                      "a\t2003\t-1\t1\n"                   /* 6 negative */
+                      "b\t2000\t1\t1\n"                    /* 7 */
                       "b\t2000\t18446744073709551616\t1\n" /* 8 range */
-                      "b\t0\t1\t1\n"            /* 9 year */
-                      "\n"                      /* 10 fields (empty line) */
-                      "b\t2001\t1\t1\n";        /* 11 */
+                      "b\t0\t1\t1\n"                       /* 9 year */
+                      "\n"                                 /* 10 fields (empty line) */
+                      "b\t2001\t1\t1\n";                   /* 11 */
     assert_int_equal(ngc_t_parse_s(t, buf), NGC_OK);
     assert_int_equal(t->ps.lines, 11);
     assert_int_equal(t->ps.malformed, 7);
     assert_int_equal(t->ps.nsamples, NGC_MSG_SAMPLES);
-    const ngc_msg_sample_t want[NGC_MSG_SAMPLES] = {
-        {2, NGC_STREAMING_REASON_FIELDS, 0}, {4, NGC_STREAMING_REASON_EMPTY_NGRAM, 0}, {5, NGC_STREAMING_REASON_NUMBER, 0},
-        {6, NGC_STREAMING_REASON_NEGATIVE, 0}, {8, NGC_STREAMING_REASON_RANGE, 0}};
+    const ngc_msg_sample_t want[NGC_MSG_SAMPLES] = {{2, NGC_STREAMING_REASON_FIELDS, 0},
+                                                    {4, NGC_STREAMING_REASON_EMPTY_NGRAM, 0},
+                                                    {5, NGC_STREAMING_REASON_NUMBER, 0},
+                                                    {6, NGC_STREAMING_REASON_NEGATIVE, 0},
+                                                    {8, NGC_STREAMING_REASON_RANGE, 0}};
     for (int i = 0; i < NGC_MSG_SAMPLES; i++) {
         assert_int_equal(t->ps.samples[i].line, want[i].line);
         assert_int_equal(t->ps.samples[i].reason, want[i].reason);
@@ -501,8 +503,7 @@ static void test_buffer_strict_ok(void **state)
 static void test_buffer_overflow_in_run(void **state)
 {
     ngc_t_ctx_t *t = *state;
-    assert_int_equal(ngc_t_parse_s(t, "a\t2000\t" NGC_T_MAX_S "\t0\na\t2001\t1\t0\n"),
-                     NGC_ERROR);
+    assert_int_equal(ngc_t_parse_s(t, "a\t2000\t" NGC_T_MAX_S "\t0\na\t2001\t1\t0\n"), NGC_ERROR);
     assert_int_equal(t->ps.fail, NGC_FAIL_OVERFLOW);
     assert_int_equal(t->ps.fail_line, 2);
     assert_non_null(strstr(t->ps.fail_text, "a"));
@@ -551,8 +552,7 @@ static void test_buffer_overflow_volume(void **state)
     assert_true(m == NGC_T_MAX && v == 2);
     ngc_t_count(t, NGC_COUNT_MATCH);
     ngc_combiner_reset(t->m);
-    assert_int_equal(ngc_t_parse_s(t, "m\t2000\t" NGC_T_MAX_S "\t1\nm\t2001\t1\t1\n"),
-                     NGC_ERROR);
+    assert_int_equal(ngc_t_parse_s(t, "m\t2000\t" NGC_T_MAX_S "\t1\nm\t2001\t1\t1\n"), NGC_ERROR);
 }
 
 static void test_buffer_overflow_across_runs(void **state)
@@ -606,8 +606,8 @@ static void test_buffer_bytes_exact(void **state)
     assert_int_equal(ngc_combiner_count(t->m), 5);
 }
 
-static const char *const ngc_t_tags[] = {"NOUN", "VERB", "ADJ", "ADV", "PRON", "DET",
-                                         "ADP", "NUM", "CONJ", "PRT", "X", "."};
+static const char *const ngc_t_tags[] = {"NOUN", "VERB", "ADJ",  "ADV", "PRON", "DET",
+                                         "ADP",  "NUM",  "CONJ", "PRT", "X",    "."};
 
 static void test_pos_keep(void **state)
 {
@@ -668,10 +668,10 @@ static void test_pos_drop(void **state)
                        "_ROOT_\t2000\t1\t1\n"
                        "the dog_NOUN\t2000\t1\t1\n"
                        "the_DET dog\t2000\t1\t1\n"
-                       "the dog\t2000\t3\t3\n"       /* kept */
-                       "snake_case\t2000\t5\t5\n"    /* not a tag: kept */
-                       "w_noun\t2000\t6\t6\n"        /* tags are upper case: kept */
-                       "dog_NOUN_x\t2000\t8\t8\n";   /* the tag is not last: kept */
+                       "the dog\t2000\t3\t3\n"     /* kept */
+                       "snake_case\t2000\t5\t5\n"  /* not a tag: kept */
+                       "w_noun\t2000\t6\t6\n"      /* tags are upper case: kept */
+                       "dog_NOUN_x\t2000\t8\t8\n"; /* the tag is not last: kept */
     n += (size_t)snprintf(buf + n, sizeof(buf) - n, "%s", rest);
     assert_int_equal(ngc_t_parse(t, buf, n), NGC_OK);
     ngc_t_expect(t->m, "the dog", 3, 3);
@@ -690,18 +690,17 @@ static void test_pos_strip(void **state)
     size_t n = 0;
     /* word_TAG -> word for every tag: 12 runs of "word" summed. */
     for (size_t i = 0; i < NGC_NELEMS(ngc_t_tags); i++)
-        n += (size_t)snprintf(buf + n, sizeof(buf) - n, "word_%s\t2000\t1\t10\n",
-                              ngc_t_tags[i]);
+        n += (size_t)snprintf(buf + n, sizeof(buf) - n, "word_%s\t2000\t1\t10\n", ngc_t_tags[i]);
     const char *rest = "and_CONJ\t2000\t2\t2\n"
-                       "and\t2000\t1000\t1000\n"          /* untagged: dropped */
+                       "and\t2000\t1000\t1000\n" /* untagged: dropped */
                        "the_DET dog_NOUN\t2000\t3\t3\n"
-                       "the dog_NOUN\t2000\t1000\t1000\n"  /* partly tagged: dropped */
+                       "the dog_NOUN\t2000\t1000\t1000\n" /* partly tagged: dropped */
                        "the_DET dog\t2000\t1000\t1000\n"
-                       "_NOUN_\t2000\t1000\t1000\n"        /* tag-only: dropped */
+                       "_NOUN_\t2000\t1000\t1000\n" /* tag-only: dropped */
                        "_START_ the_DET\t2000\t1000\t1000\n"
                        "the_DET _END_\t2000\t1000\t1000\n"
-                       "snake_case_NOUN\t2000\t4\t4\n"     /* the last '_' splits */
-                       "._.\t2000\t5\t5\n"                 /* punctuation tag */
+                       "snake_case_NOUN\t2000\t4\t4\n"       /* the last '_' splits */
+                       "._.\t2000\t5\t5\n"                   /* punctuation tag */
                        "the_DET dog_FOO\t2000\t1000\t1000\n" /* FOO is no tag */
                        "The_DET\t2000\t6\t6\n";
     n += (size_t)snprintf(buf + n, sizeof(buf) - n, "%s", rest);
@@ -723,20 +722,25 @@ static void test_fold_case(void **state)
     const char *buf = "HELLO World\t2000\t1\t1\n"
                       "hello world\t2000\t2\t2\n"
                       "Hello WORLD\t2000\t4\t4\n"
-                      "\xc3\x84RGER\t2000\t5\t5\n"            /* ÄRGER */
-                      "\xc3\xa4rger\t2000\t6\t6\n"            /* ärger */
-                      "Stra\xc3\x9f" "e\t2000\t7\t7\n"        /* Straße */
+                      "\xc3\x84RGER\t2000\t5\t5\n" /* ÄRGER */
+                      "\xc3\xa4rger\t2000\t6\t6\n" /* ärger */
+                      "Stra\xc3\x9f"
+                      "e\t2000\t7\t7\n" /* Straße */
                       "STRASSE\t2000\t8\t8\n"
                       "\xce\x91\xce\x92\xce\x93\t2000\t9\t9\n" /* ΑΒΓ */
-                      "\xff\xfe" "abc\t2000\t10\t10\n"         /* invalid UTF-8 */
-                      "caf\xe9\t2000\t11\t11\n"               /* Latin-1, invalid UTF-8 */
+                      "\xff\xfe"
+                      "abc\t2000\t10\t10\n"     /* invalid UTF-8 */
+                      "caf\xe9\t2000\t11\t11\n" /* Latin-1, invalid UTF-8 */
                       "123 _.,;\t2000\t12\t12\n";
     assert_int_equal(ngc_t_parse_s(t, buf), NGC_OK);
     ngc_t_expect(t->m, "hello world", 7, 7);
     ngc_t_expect(t->m, "\xc3\xa4rger", 11, 11);
     ngc_t_expect(t->m, "strasse", 15, 15);
     ngc_t_expect(t->m, "\xce\xb1\xce\xb2\xce\xb3", 9, 9);
-    ngc_t_expect(t->m, "\xff\xfe" "abc", 10, 10);
+    ngc_t_expect(t->m,
+                 "\xff\xfe"
+                 "abc",
+                 10, 10);
     ngc_t_expect(t->m, "caf\xe9", 11, 11);
     ngc_t_expect(t->m, "123 _.,;", 12, 12);
     ngc_t_absent(t->m, "HELLO World");
@@ -777,10 +781,25 @@ static void test_buffer_agrees_with_line(void **state)
 {
     ngc_t_ctx_t *t = *state;
     static const char *const keys[] = {"a", "", "b c", "x\r", "\xc3\xa9"};
-    static const char *const nums[] = {
-        "0", "1", "0999", "1999", "9999", "10000", "00000", "-1", "-", "",
-        NGC_T_MAX_S, "18446744073709551616", "00" NGC_T_MAX_S, "9999999999999999999",
-        "1x", "\r1", "1\r", " 1", "12345678901234567890"};
+    static const char *const nums[] = {"0",
+                                       "1",
+                                       "0999",
+                                       "1999",
+                                       "9999",
+                                       "10000",
+                                       "00000",
+                                       "-1",
+                                       "-",
+                                       "",
+                                       NGC_T_MAX_S,
+                                       "18446744073709551616",
+                                       "00" NGC_T_MAX_S,
+                                       "9999999999999999999",
+                                       "1x",
+                                       "\r1",
+                                       "1\r",
+                                       " 1",
+                                       "12345678901234567890"};
     static const char *const ends[] = {"", "\r", "\t", "\r\r", "\t1"};
     size_t nn = NGC_NELEMS(nums);
     char line[256];
@@ -790,12 +809,13 @@ static void test_buffer_agrees_with_line(void **state)
             for (size_t m = 0; m < nn; m++)
                 for (size_t v = 0; v < nn; v++) {
                     size_t e = (y * 7 + m * 3 + v + k) % NGC_NELEMS(ends);
-                    int len = snprintf(line, sizeof(line), "%s\t%s\t%s\t%s%s", keys[k],
-                                       nums[y], nums[m], nums[v], ends[e]);
+                    int len = snprintf(line, sizeof(line), "%s\t%s\t%s\t%s%s", keys[k], nums[y],
+                                       nums[m], nums[v], ends[e]);
                     size_t kl = 0;
                     uint32_t yr = 0;
                     uint64_t mm = 0, vv = 0;
-                    ngc_streaming_reason_t why = ngc_parse_line(line, (size_t)len, &kl, &yr, &mm, &vv);
+                    ngc_streaming_reason_t why = ngc_parse_line(line, (size_t)len, &kl, &yr, &mm,
+                                                                &vv);
                     line[len] = '\n';
                     ngc_parse_reset(&t->ps);
                     ngc_combiner_reset(t->m);
@@ -804,14 +824,14 @@ static void test_buffer_agrees_with_line(void **state)
                     if (why != NGC_STREAMING_REASON_NONE) {
                         if (t->ps.malformed != 1 || t->ps.samples[0].reason != why ||
                             t->ps.samples[0].line != 1 || ngc_combiner_count(t->m) != 0)
-                            fail_msg("line %zu/%zu/%zu/%zu: buffer disagrees with reason %d",
-                                     k, y, m, v, why);
+                            fail_msg("line %zu/%zu/%zu/%zu: buffer disagrees with reason %d", k, y,
+                                     m, v, why);
                     } else {
                         uint64_t gm = 0, gv = 0;
                         if (t->ps.malformed != 0 || ngc_combiner_count(t->m) != 1 ||
                             ngc_t_find(t->m, line, kl, &gm, &gv) != 1 || gm != mm || gv != vv)
-                            fail_msg("line %zu/%zu/%zu/%zu: buffer disagrees with a good line",
-                                     k, y, m, v);
+                            fail_msg("line %zu/%zu/%zu/%zu: buffer disagrees with a good line", k,
+                                     y, m, v);
                     }
                     checked++;
                 }
@@ -844,8 +864,7 @@ static void test_buffer_reference(void **state)
         const char *cr = (x >> 50) % 5 == 0 ? "\r" : "";
         int len;
         if ((x >> 53) % 50 == 0) {
-            len = snprintf(buf + n, cap - n, "k%u\t%u\t%llu\n", key, year,
-                           (unsigned long long)m);
+            len = snprintf(buf + n, cap - n, "k%u\t%u\t%llu\n", key, year, (unsigned long long)m);
             malformed++;
         } else {
             len = snprintf(buf + n, cap - n, "k%u\t%04u\t%llu\t%llu%s\n", key, year,
@@ -868,7 +887,7 @@ static void test_buffer_reference(void **state)
 /* --- ngc_parse_google_line: v1, v2, v3 ---------------------------------- */
 
 static ngc_streaming_reason_t ngc_t_gline(ngc_format_t f, const char *s, uint32_t from, uint32_t to,
-                                ngc_line_t *l)
+                                          ngc_line_t *l)
 {
     memset(l, 0x5a, sizeof(*l));
     return ngc_parse_google_line(f, s, strlen(s), from, to, l);
@@ -884,8 +903,8 @@ static void ngc_t_gbad(ngc_format_t f, const char *s, ngc_streaming_reason_t wan
 
 /* A well-formed line: its key length, and the sums of its records in
  * from..to (counted when any record is), filtered records. */
-static void ngc_t_ggood(ngc_format_t f, const char *s, uint32_t from, uint32_t to,
-                        size_t key_len, uint64_t match, uint64_t volume, uint64_t filtered)
+static void ngc_t_ggood(ngc_format_t f, const char *s, uint32_t from, uint32_t to, size_t key_len,
+                        uint64_t match, uint64_t volume, uint64_t filtered)
 {
     ngc_line_t l;
     ngc_streaming_reason_t got = ngc_t_gline(f, s, from, to, &l);
@@ -908,8 +927,8 @@ static void test_google_line_v1(void **state)
     /* ngram year match pages volume: the pages are not counted. */
     ngc_t_ggood(NGC_FORMAT_V1, "a b\t2000\t3\t99\t4", 1, 9999, 3, 3, 4, 0);
     ngc_t_ggood(NGC_FORMAT_V1, "a\t2000\t3\t99\t4\r", 1, 9999, 1, 3, 4, 0);
-    ngc_t_ggood(NGC_FORMAT_V1, "a\t2000\t" NGC_T_MAX_S "\t" NGC_T_MAX_S "\t" NGC_T_MAX_S, 1,
-                9999, 1, NGC_T_MAX, NGC_T_MAX, 0);
+    ngc_t_ggood(NGC_FORMAT_V1, "a\t2000\t" NGC_T_MAX_S "\t" NGC_T_MAX_S "\t" NGC_T_MAX_S, 1, 9999,
+                1, NGC_T_MAX, NGC_T_MAX, 0);
     ngc_t_ggood(NGC_FORMAT_V1, "a\t0999\t0\t0\t0", 1, 9999, 1, 0, 0, 0);
     /* Outside the years: one filtered record, nothing counted. */
     ngc_line_t l;
@@ -925,14 +944,14 @@ static void test_google_line_v1(void **state)
     assert_true(l.counted);
     assert_int_equal(l.filtered, 0);
 
-    ngc_t_gbad(NGC_FORMAT_V1, "a\t2000\t3\t4", NGC_STREAMING_REASON_FIELDS);       /* a v2 line */
+    ngc_t_gbad(NGC_FORMAT_V1, "a\t2000\t3\t4", NGC_STREAMING_REASON_FIELDS); /* a v2 line */
     ngc_t_gbad(NGC_FORMAT_V1, "a\t2000\t1\t2\t3\t4", NGC_STREAMING_REASON_FIELDS);
-    ngc_t_gbad(NGC_FORMAT_V1, "a\t2000,1,1", NGC_STREAMING_REASON_FIELDS);         /* a v3 line */
+    ngc_t_gbad(NGC_FORMAT_V1, "a\t2000,1,1", NGC_STREAMING_REASON_FIELDS); /* a v3 line */
     ngc_t_gbad(NGC_FORMAT_V1, "a", NGC_STREAMING_REASON_FIELDS);
     ngc_t_gbad(NGC_FORMAT_V1, "", NGC_STREAMING_REASON_FIELDS);
     ngc_t_gbad(NGC_FORMAT_V1, "\t2000\t1\t1\t1", NGC_STREAMING_REASON_EMPTY_NGRAM);
     ngc_t_gbad(NGC_FORMAT_V1, "a\t2000\tx\t1\t1", NGC_STREAMING_REASON_NUMBER);
-    ngc_t_gbad(NGC_FORMAT_V1, "a\t2000\t1\tx\t1", NGC_STREAMING_REASON_NUMBER);    /* pages too */
+    ngc_t_gbad(NGC_FORMAT_V1, "a\t2000\t1\tx\t1", NGC_STREAMING_REASON_NUMBER); /* pages too */
     ngc_t_gbad(NGC_FORMAT_V1, "a\t2000\t1\t\t1", NGC_STREAMING_REASON_NUMBER);
     ngc_t_gbad(NGC_FORMAT_V1, "a\t2000\t1\t1\t", NGC_STREAMING_REASON_NUMBER);
     ngc_t_gbad(NGC_FORMAT_V1, "a\t2000\t1\t1\t1x", NGC_STREAMING_REASON_NUMBER);
@@ -954,7 +973,7 @@ static void test_google_line_v2(void **state)
                      NGC_STREAMING_REASON_NONE);
     assert_false(l.counted);
     assert_int_equal(l.filtered, 1);
-    ngc_t_gbad(NGC_FORMAT_V2, "a\t2000\t3\t99\t4", NGC_STREAMING_REASON_FIELDS);   /* a v1 line */
+    ngc_t_gbad(NGC_FORMAT_V2, "a\t2000\t3\t99\t4", NGC_STREAMING_REASON_FIELDS); /* a v1 line */
     ngc_t_gbad(NGC_FORMAT_V2, "a\t2000,1,1", NGC_STREAMING_REASON_FIELDS);
     ngc_t_gbad(NGC_FORMAT_V2, "a\t2000\t-3\t4", NGC_STREAMING_REASON_NEGATIVE);
 }
@@ -983,23 +1002,28 @@ static void test_google_line_v3(void **state)
     assert_false(l.counted);
     assert_int_equal(l.filtered, 3);
     /* A record of zero counts in the years is still counted. */
-    assert_int_equal(ngc_t_gline(NGC_FORMAT_V3, "z\t2000,0,0", 1, 9999, &l), NGC_STREAMING_REASON_NONE);
+    assert_int_equal(ngc_t_gline(NGC_FORMAT_V3, "z\t2000,0,0", 1, 9999, &l),
+                     NGC_STREAMING_REASON_NONE);
     assert_true(l.counted);
     assert_true(l.match == 0 && l.volume == 0);
     /* The line's own sums passing 2^64-1: flagged, not malformed. */
-    assert_int_equal(ngc_t_gline(NGC_FORMAT_V3, "a\t2000," NGC_T_MAX_S ",0\t2001,1,0", 1, 9999,
-                                 &l), NGC_STREAMING_REASON_NONE);
+    assert_int_equal(ngc_t_gline(NGC_FORMAT_V3, "a\t2000," NGC_T_MAX_S ",0\t2001,1,0", 1, 9999, &l),
+                     NGC_STREAMING_REASON_NONE);
     assert_true(l.overflow);
-    assert_int_equal(ngc_t_gline(NGC_FORMAT_V3, "a\t2000,0," NGC_T_MAX_S "\t2001,0,1", 1, 9999,
-                                 &l), NGC_STREAMING_REASON_NONE);
+    assert_int_equal(ngc_t_gline(NGC_FORMAT_V3, "a\t2000,0," NGC_T_MAX_S "\t2001,0,1", 1, 9999, &l),
+                     NGC_STREAMING_REASON_NONE);
     assert_true(l.overflow);
     /* ... unless the record that passes it is outside the years. */
-    assert_int_equal(ngc_t_gline(NGC_FORMAT_V3, "a\t2000," NGC_T_MAX_S ",0\t1800,1,0", 1900,
-                                 9999, &l), NGC_STREAMING_REASON_NONE);
+    assert_int_equal(
+        ngc_t_gline(NGC_FORMAT_V3, "a\t2000," NGC_T_MAX_S ",0\t1800,1,0", 1900, 9999, &l),
+        NGC_STREAMING_REASON_NONE);
     assert_false(l.overflow);
     assert_true(l.match == NGC_T_MAX);
-    assert_int_equal(ngc_t_gline(NGC_FORMAT_V3, "a\t2000,18446744073709551614,1\t2001,1,"
-                                 "18446744073709551614", 1, 9999, &l), NGC_STREAMING_REASON_NONE);
+    assert_int_equal(ngc_t_gline(NGC_FORMAT_V3,
+                                 "a\t2000,18446744073709551614,1\t2001,1,"
+                                 "18446744073709551614",
+                                 1, 9999, &l),
+                     NGC_STREAMING_REASON_NONE);
     assert_false(l.overflow);
     assert_true(l.match == NGC_T_MAX && l.volume == NGC_T_MAX);
 
@@ -1014,7 +1038,7 @@ static void test_google_line_v3(void **state)
     ngc_t_gbad(NGC_FORMAT_V3, "a\t2000,1,1\t", NGC_STREAMING_REASON_TRIPLE);
     ngc_t_gbad(NGC_FORMAT_V3, "a\t2000,1,1\t\t2001,1,1", NGC_STREAMING_REASON_TRIPLE);
     ngc_t_gbad(NGC_FORMAT_V3, "a\t2000,1,1\t2001,1", NGC_STREAMING_REASON_TRIPLE);
-    ngc_t_gbad(NGC_FORMAT_V3, "a\t2000\t1\t1", NGC_STREAMING_REASON_TRIPLE);        /* a v2 line */
+    ngc_t_gbad(NGC_FORMAT_V3, "a\t2000\t1\t1", NGC_STREAMING_REASON_TRIPLE); /* a v2 line */
     ngc_t_gbad(NGC_FORMAT_V3, "a\t2000,x,1", NGC_STREAMING_REASON_NUMBER);
     ngc_t_gbad(NGC_FORMAT_V3, "a\t2000,,1", NGC_STREAMING_REASON_NUMBER);
     ngc_t_gbad(NGC_FORMAT_V3, "a\t2000,1,", NGC_STREAMING_REASON_NUMBER);
@@ -1067,8 +1091,8 @@ static void test_buffer_v1(void **state)
     const char *buf = "a\t2000\t1\t100\t2\n"
                       "a\t2001\t3\t100\t4\n"
                       "b\t2000\t5\t100\t6\r\n"
-                      "b\t2000\t7\t8\n"         /* a v2 line: malformed */
-                      "c\t1899\t9\t9\t9\n"      /* outside the years */
+                      "b\t2000\t7\t8\n"    /* a v2 line: malformed */
+                      "c\t1899\t9\t9\t9\n" /* outside the years */
                       "a\t2002\t10\t1\t20\n";
     assert_int_equal(ngc_t_parse_s(t, buf), NGC_OK);
     ngc_t_expect(t->m, "a", 14, 26);
@@ -1090,10 +1114,10 @@ static void test_buffer_v3(void **state)
     t->cfg.to_year = 2001;
     const char *buf = "a\t1999,1,1\t2000,2,2\t2001,4,4\t2002,8,8\n" /* 2 in, 2 out */
                       "a\t2000,16,16\n"
-                      "b\t1999,1,1\n"                /* no record in the years */
-                      "c\t2000,1,1\t2001,x,1\n"      /* one bad triple: all skipped */
+                      "b\t1999,1,1\n"           /* no record in the years */
+                      "c\t2000,1,1\t2001,x,1\n" /* one bad triple: all skipped */
                       "d\t2000,5,6\r\n"
-                      "d\t2000,1,1,1\n"              /* malformed */
+                      "d\t2000,1,1,1\n" /* malformed */
                       "e\t2001,7,8\t2000,1,1\n";
     assert_int_equal(ngc_t_parse_s(t, buf), NGC_OK);
     ngc_t_expect(t->m, "a", 22, 22);
@@ -1192,7 +1216,8 @@ static void test_buffer_v1_v3_transform(void **state)
     t->cfg.pos = NGC_POS_STRIP;
     assert_int_equal(ngc_t_parse_s(t, "The_DET\t2000,1,1\nthe_DET\t2000,2,2\t2001,4,4\n"
                                       "THE\t2000,1000,1000\n"
-                                      "Stra\xc3\x9f" "e_NOUN\t2000,8,8\n"),
+                                      "Stra\xc3\x9f"
+                                      "e_NOUN\t2000,8,8\n"),
                      NGC_OK);
     ngc_t_expect(t->m, "the", 7, 7);
     ngc_t_expect(t->m, "strasse", 8, 8);

@@ -100,8 +100,8 @@ static void test_ranges_cover_the_file(void **state)
     assert_string_equal(buf, want);
     ngc_msg_task_t msg;
     ngc_plan_task_msg(p, 1, 1, &msg);
-    assert_true(msg.task_id == 1 && msg.attempt == 1 && msg.offset == 4096 &&
-                msg.length == 4096 && msg.flags == 0);
+    assert_true(msg.task_id == 1 && msg.attempt == 1 && msg.offset == 4096 && msg.length == 4096 &&
+                msg.flags == 0);
     assert_string_equal(msg.path, in[0]);
     ngc_plan_free(p);
 }
@@ -111,8 +111,8 @@ static void test_streamed_inputs(void **state)
     ngc_t_dir_t *d = *state;
     const unsigned char gz[] = {0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 3};
     char dash[] = "-";
-    char *in[] = {ngc_t_file(d, 0, "a.gz", sizeof(gz), gz),
-                  ngc_t_file(d, 1, "empty.tsv", 0, NULL), dash};
+    char *in[] = {ngc_t_file(d, 0, "a.gz", sizeof(gz), gz), ngc_t_file(d, 1, "empty.tsv", 0, NULL),
+                  dash};
     ngc_config_t cfg;
     ngc_plan_t *p = ngc_t_plan(&cfg, in, 3, 1);
     assert_non_null(p);

@@ -29,7 +29,7 @@
 typedef struct {
     ngc_shm_t *shm;
     ngc_counters_t *c;
-    ngc_entry_t *all;   /* the whole output order */
+    ngc_entry_t *all; /* the whole output order */
     size_t n;
     char *keys;
 } ngc_t_table_t;
@@ -63,8 +63,12 @@ static void ngc_t_table(ngc_t_table_t *t, ngc_order_t order)
         /* Keys of different lengths sharing prefixes. */
         int len = snprintf(k, 16, "w%u", (i * 2654435761u) % 1000000u);
         x = x * 6364136223846793005ull + 1442695040888963407ull;
-        kv[i] = (ngc_kv_t){k, (uint32_t)len, 0, ngc_counters_hash(k, (size_t)len),
-                           1 + (x >> 60), 1 + ((x >> 20) & 3)};
+        kv[i] = (ngc_kv_t){k,
+                           (uint32_t)len,
+                           0,
+                           ngc_counters_hash(k, (size_t)len),
+                           1 + (x >> 60),
+                           1 + ((x >> 20) & 3)};
         kv[i].part = ngc_counters_partition(kv[i].hash);
     }
     for (unsigned p = 0; p < NGC_COUNTERS_PARTS; p++) {
@@ -144,9 +148,8 @@ static void test_plan(void **state)
         for (size_t i = 0; i < NGC_NELEMS(ks); i++)
             for (size_t j = 0; j < NGC_NELEMS(tops); j++) {
                 char err[256] = "";
-                ngc_ranges_t *r =
-                    ngc_ranges_new(t.c, orders[o], tops[j], ks[i], false, &ngc_t_tsv, err,
-                                   sizeof(err));
+                ngc_ranges_t *r = ngc_ranges_new(t.c, orders[o], tops[j], ks[i], false, &ngc_t_tsv,
+                                                 err, sizeof(err));
                 assert_non_null(r);
                 uint64_t want = tops[j] > 0 && tops[j] < t.n ? tops[j] : t.n;
                 assert_true(ngc_ranges_total(r) == want);
@@ -160,14 +163,12 @@ static void test_plan(void **state)
                     end = rg->off + rg->cap;
                     /* Ranges follow one another in every partition. */
                     if (g > 0)
-                        assert_memory_equal(rg->lo, ngc_ranges_get(r, g - 1)->hi,
-                                            sizeof(rg->lo));
+                        assert_memory_equal(rg->lo, ngc_ranges_get(r, g - 1)->hi, sizeof(rg->lo));
                     ngc_t_check_range(&t, rg, orders[o], &at);
                     /* The worker's copy, from the memfd, is the same. */
                     int fd = ngc_ranges_dup_fd(r);
                     ngc_range_t back;
-                    assert_int_equal(ngc_ranges_read(fd, g, t.c, &back, err, sizeof(err)),
-                                     NGC_OK);
+                    assert_int_equal(ngc_ranges_read(fd, g, t.c, &back, err, sizeof(err)), NGC_OK);
                     assert_memory_equal(&back, rg, sizeof(back));
                     close(fd);
                 }
@@ -186,8 +187,8 @@ static void test_plan(void **state)
             }
         /* More ranges asked than entries: one entry each at most. */
         char err[256];
-        ngc_ranges_t *r = ngc_ranges_new(t.c, orders[o], 0, (unsigned)t.n + 10, false,
-                                         &ngc_t_tsv, err, sizeof(err));
+        ngc_ranges_t *r = ngc_ranges_new(t.c, orders[o], 0, (unsigned)t.n + 10, false, &ngc_t_tsv,
+                                         err, sizeof(err));
         assert_non_null(r);
         assert_true(ngc_ranges_count(r) <= t.n && ngc_ranges_total(r) == t.n);
         ngc_ranges_free(r);
@@ -235,7 +236,9 @@ static void test_render(void **state)
      * serial formatter's. */
     char *want = malloc(t.n * 256);
     for (int f = 0; f < 3; f++) {
-        ngc_line_format_t lf = {.count = NGC_COUNT_BOTH, .fmt = (ngc_outfmt_t)f, .ncols = 2,
+        ngc_line_format_t lf = {.count = NGC_COUNT_BOTH,
+                                .fmt = (ngc_outfmt_t)f,
+                                .ncols = 2,
                                 .col = {"match_count", "volume_count"}};
         size_t wn = 0;
         for (size_t i = 0; i < t.n; i++)
@@ -249,13 +252,13 @@ static void test_render(void **state)
                 const ngc_range_t *rg = ngc_ranges_get(r, g);
                 int fd = ngc_ranges_dup_fd(r);
                 uint64_t bytes = 0, again = 0;
-                assert_int_equal(ngc_render_range(t.c, order, &lf, fd, rg, g, 1, &bytes, err,
-                                                  sizeof(err)),
-                                 NGC_OK);
+                assert_int_equal(
+                    ngc_render_range(t.c, order, &lf, fd, rg, g, 1, &bytes, err, sizeof(err)),
+                    NGC_OK);
                 /* A rerun (a retry after a death) writes the same bytes. */
-                assert_int_equal(ngc_render_range(t.c, order, &lf, fd, rg, g, 2, &again, err,
-                                                  sizeof(err)),
-                                 NGC_OK);
+                assert_int_equal(
+                    ngc_render_range(t.c, order, &lf, fd, rg, g, 2, &again, err, sizeof(err)),
+                    NGC_OK);
                 assert_true(again == bytes);
                 close(fd);
                 assert_false(ngc_ranges_done(r, g, bytes, rg->take + 1));

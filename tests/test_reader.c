@@ -119,8 +119,7 @@ static void ngc_t_append(ngc_t_bytes_t *o, const char *p, size_t len)
 
 static ngc_buf_t ngc_t_buf;
 
-static ngc_msg_task_t ngc_t_task(ngc_task_kind_t kind, const char *path, uint64_t off,
-                                 uint64_t len)
+static ngc_msg_task_t ngc_t_task(ngc_task_kind_t kind, const char *path, uint64_t off, uint64_t len)
 {
     ngc_msg_task_t t;
     memset(&t, 0, sizeof(t));
@@ -187,8 +186,8 @@ static int ngc_t_drain(ngc_reader_t *r, ngc_t_bytes_t *out, uint64_t *progress, 
 }
 
 /* ngc_t_drain over a fresh reader of task t. */
-static int ngc_t_read(const ngc_msg_task_t *t, ngc_t_bytes_t *out, uint64_t *progress,
-                      char *err, size_t errcap)
+static int ngc_t_read(const ngc_msg_task_t *t, ngc_t_bytes_t *out, uint64_t *progress, char *err,
+                      size_t errcap)
 {
     ngc_reader_t *r = ngc_reader_new(t, -1, ngc_t_inflater);
     assert_non_null(r);
@@ -244,8 +243,7 @@ static void ngc_t_ranges(const char *path, const uint64_t *cuts, size_t ncuts,
     free(got.p);
 }
 
-static void ngc_t_chunked(const char *path, size_t len, uint64_t chunk,
-                          const ngc_t_bytes_t *want)
+static void ngc_t_chunked(const char *path, size_t len, uint64_t chunk, const ngc_t_bytes_t *want)
 {
     size_t n = len / chunk + 2;
     uint64_t *cuts = malloc(n * sizeof(*cuts));
@@ -434,8 +432,9 @@ static void test_lines_longer_than_max(void **state)
 
     uint64_t one[] = {0, c.len};
     ngc_t_ranges(path, one, 2, &want, "whole file");
-    const uint64_t chunks[] = {NGC_READ_BLOCK - 1, NGC_READ_BLOCK, NGC_READ_BLOCK + 1,
-                               NGC_LINE_MAX, cap - 1, cap, cap + 1, 65536 + 3, c.len - 1};
+    const uint64_t chunks[] = {
+        NGC_READ_BLOCK - 1, NGC_READ_BLOCK, NGC_READ_BLOCK + 1, NGC_LINE_MAX, cap - 1, cap, cap + 1,
+        65536 + 3,          c.len - 1};
     for (size_t i = 0; i < NGC_NELEMS(chunks); i++)
         ngc_t_chunked(path, c.len, chunks[i], &want);
     /* Two-way splits at and around every line start and buffer-size offset. */
@@ -482,8 +481,8 @@ static ngc_t_bytes_t ngc_t_corpus(size_t nlines, uint64_t seed)
         x ^= x << 17;
         int n = snprintf(line, sizeof(line), "w%llu %.*s\t%u\t%llu\t%u\n",
                          (unsigned long long)(x % 5000), (int)(x >> 58), words,
-                         1500 + (unsigned)(x >> 20) % 500,
-                         (unsigned long long)(x >> 30) % 100000, (unsigned)(x >> 44) % 100);
+                         1500 + (unsigned)(x >> 20) % 500, (unsigned long long)(x >> 30) % 100000,
+                         (unsigned)(x >> 44) % 100);
         ngc_t_append(&c, line, (size_t)n);
     }
     return c;
@@ -610,8 +609,8 @@ static void test_gzip_truncated(void **state)
     size_t gzlen;
     char *bytes = ngc_t_slurp(gz, &gzlen);
     /* Inside the header, the deflate data, and the 8-byte trailer. */
-    const size_t cuts[] = {2, 5, 10, 11, gzlen / 3, gzlen / 2, gzlen - 9, gzlen - 8,
-                           gzlen - 4, gzlen - 1};
+    const size_t cuts[] = {2,         5,         10,        11,        gzlen / 3,
+                           gzlen / 2, gzlen - 9, gzlen - 8, gzlen - 4, gzlen - 1};
     for (size_t i = 0; i < NGC_NELEMS(cuts); i++) {
         const char *path = ngc_t_file(bytes, cuts[i]);
         char what[64];
@@ -702,7 +701,10 @@ static void test_gzip_trailing(void **state)
     const struct {
         const char *tail;
         size_t len;
-    } bad[] = {{"garbage\n", 8}, {"\0\0\0x", 4}, {"\x1f\x00", 2}, {"\x8b", 1},
+    } bad[] = {{"garbage\n", 8},
+               {"\0\0\0x", 4},
+               {"\x1f\x00", 2},
+               {"\x8b", 1},
                {"\0\x1f\x8b\x08", 4}};
     for (size_t i = 0; i < NGC_NELEMS(bad); i++) {
         ngc_t_bytes_t f = {0};
@@ -786,7 +788,8 @@ static void test_descriptor_given(void **state)
     for (size_t i = 0; i < NGC_NELEMS(kinds); i++) {
         int fd = open(real, O_RDONLY | O_CLOEXEC);
         assert_true(fd >= 0);
-        ngc_msg_task_t t = ngc_t_task(kinds[i], gone, 0, kinds[i] == NGC_TASK_MAP_PLAIN ? c.len : 0);
+        ngc_msg_task_t t = ngc_t_task(kinds[i], gone, 0,
+                                      kinds[i] == NGC_TASK_MAP_PLAIN ? c.len : 0);
         t.flags = NGC_TASK_FD;
         ngc_reader_t *r = ngc_reader_new(&t, fd, ngc_t_inflater);
         assert_non_null(r);
@@ -853,8 +856,8 @@ static void test_stream_first_buffer(void **state)
     int rc;
     for (unsigned k = 0; (rc = ngc_reader_next(r, &ngc_t_buf)) == NGC_OK; k++) {
         if (k == 0 && ngc_t_buf.len < window)
-            fail_msg("first buffer of %zu bytes, the window's lines end at %zu",
-                     ngc_t_buf.len, window);
+            fail_msg("first buffer of %zu bytes, the window's lines end at %zu", ngc_t_buf.len,
+                     window);
         ngc_t_append(&got, ngc_t_buf.data, ngc_t_buf.len);
     }
     assert_int_equal(rc, NGC_EOF);

@@ -24,7 +24,7 @@
 typedef struct {
     char dir[64];
     ngc_spill_t *sp;
-    char *keys;           /* the i-th key at keys + off[i] */
+    char *keys; /* the i-th key at keys + off[i] */
     size_t *off;
     uint32_t *len;
 } ngc_t_fixture_t;
@@ -93,9 +93,9 @@ static uint64_t ngc_t_write(ngc_t_fixture_t *f, const char *name)
     ngc_run_writer_t *w = ngc_run_writer_open(f->sp, name, err, sizeof(err));
     assert_non_null(w);
     for (uint32_t i = 0; i < NGC_T_ENTRIES; i++)
-        assert_int_equal(ngc_run_writer_add(w, f->keys + f->off[i], f->len[i], ngc_t_match(i),
-                                            ngc_t_volume(i)),
-                         NGC_OK);
+        assert_int_equal(
+            ngc_run_writer_add(w, f->keys + f->off[i], f->len[i], ngc_t_match(i), ngc_t_volume(i)),
+            NGC_OK);
     uint64_t bytes = 0;
     assert_int_equal(ngc_run_writer_close(w, &bytes), NGC_OK);
     ngc_run_writer_free(w);

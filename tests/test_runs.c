@@ -44,7 +44,7 @@ static uint32_t ngc_t_task(void)
 }
 
 typedef struct {
-    char dir[64];            /* holds the spill directory */
+    char dir[64]; /* holds the spill directory */
     ngc_shm_t *shm;
     ngc_counters_t *c;
     ngc_spill_t *sp;
@@ -127,7 +127,8 @@ static void ngc_t_spill_runs(ngc_t_fixture_t *f, unsigned part)
         }
         uint64_t bytes = 0;
         assert_int_equal(ngc_counters_spill_batch(f->c, part, ngc_t_task(), 1, 1, kv, n, f->sp,
-                                                  &bytes, err, sizeof(err)), NGC_OK);
+                                                  &bytes, err, sizeof(err)),
+                         NGC_OK);
         assert_true(bytes > 0);
     }
     assert_int_equal(ngc_counters_runs(f->c, part), NGC_T_RUNS);
@@ -182,8 +183,8 @@ static size_t ngc_t_files(ngc_t_fixture_t *f, const char *prefix)
  * and at most `top` long (when top > 0); every key read at most once, with
  * its exact totals; returns how many were read. seen[i] marks key i.
  */
-static size_t ngc_t_read_finals(ngc_t_fixture_t *f, unsigned part, ngc_order_t order,
-                                uint64_t top, bool *seen)
+static size_t ngc_t_read_finals(ngc_t_fixture_t *f, unsigned part, ngc_order_t order, uint64_t top,
+                                bool *seen)
 {
     ngc_runs_source_t *src;
     size_t nsrc, total = 0;
@@ -203,8 +204,8 @@ static size_t ngc_t_read_finals(ngc_t_fixture_t *f, unsigned part, ngc_order_t o
             seen[i] = true;
             assert_true(e->match == f->match[i] && e->volume == f->volume[i]);
             if (n > 0 && !ngc_t_before(&prev, e, order))
-                fail_msg("run %zu: \"%.*s\" after \"%.*s\"", s, (int)e->len, e->key,
-                         (int)prev.len, prev.key);
+                fail_msg("run %zu: \"%.*s\" after \"%.*s\"", s, (int)e->len, e->key, (int)prev.len,
+                         prev.key);
             memcpy(prev_key, e->key, e->len);
             prev = *e;
             prev.key = prev_key;
@@ -221,14 +222,14 @@ static size_t ngc_t_read_finals(ngc_t_fixture_t *f, unsigned part, ngc_order_t o
 }
 
 /* Finishes partition part; asserts success. */
-static void ngc_t_finish(ngc_t_fixture_t *f, unsigned part, ngc_order_t order,
-                         uint64_t min_count, uint64_t top, size_t budget, size_t fan_in)
+static void ngc_t_finish(ngc_t_fixture_t *f, unsigned part, ngc_order_t order, uint64_t min_count,
+                         uint64_t top, size_t budget, size_t fan_in)
 {
     char err[512];
     uint64_t bytes = 0;
     assert_int_equal(ngc_counters_sort(f->c, part, order, min_count, 0, 1), NGC_AGAIN);
-    int rc = ngc_runs_finish(f->c, part, f->sp, order, min_count, top, budget, fan_in, &bytes,
-                             err, sizeof(err));
+    int rc = ngc_runs_finish(f->c, part, f->sp, order, min_count, top, budget, fan_in, &bytes, err,
+                             sizeof(err));
     if (rc != NGC_OK)
         fail_msg("ngc_runs_finish: %s", err);
     assert_true(bytes > 0);
@@ -333,20 +334,23 @@ static void test_finish_overflow(void **state)
         ngc_kv_t kv[2] = {ngc_t_kv(f->names[0], UINT64_MAX - 1, UINT64_MAX),
                           ngc_t_kv(f->names[1], 1, 1)};
         assert_int_equal(ngc_counters_spill_batch(f->c, part, ngc_t_task(), 1, 1, kv, 2, f->sp,
-                                                  &bytes, err, sizeof(err)), NGC_OK);
+                                                  &bytes, err, sizeof(err)),
+                         NGC_OK);
     }
     ngc_order_t order = {NGC_COUNT_MATCH, NGC_SORT_COUNT};
     assert_int_equal(ngc_counters_sort(f->c, part, order, 0, 0, 1), NGC_AGAIN);
-    assert_int_equal(ngc_runs_finish(f->c, part, f->sp, order, 0, 0, 1 << 20, 8, &bytes, err,
-                                     sizeof(err)), NGC_ERROR);
+    assert_int_equal(
+        ngc_runs_finish(f->c, part, f->sp, order, 0, 0, 1 << 20, 8, &bytes, err, sizeof(err)),
+        NGC_ERROR);
     assert_non_null(strstr(err, "the total of 'big/"));
     assert_non_null(strstr(err, "passes 2^64-1"));
     assert_int_equal(ngc_counters_finals(f->c, part), 0);
     assert_int_equal(ngc_t_files(f, "p15-s-"), 2);
     /* By volume: the volumes pass it too. */
     order.count = NGC_COUNT_VOLUME;
-    assert_int_equal(ngc_runs_finish(f->c, part, f->sp, order, 0, 0, 1 << 20, 8, &bytes, err,
-                                     sizeof(err)), NGC_ERROR);
+    assert_int_equal(
+        ngc_runs_finish(f->c, part, f->sp, order, 0, 0, 1 << 20, 8, &bytes, err, sizeof(err)),
+        NGC_ERROR);
     assert_non_null(strstr(err, "passes 2^64-1"));
     assert_int_equal(ngc_counters_finals(f->c, part), 0);
 }
@@ -362,14 +366,15 @@ static void test_finish_uncounted_saturates(void **state)
     for (int r = 0; r < 2; r++) {
         ngc_kv_t kv[1] = {ngc_t_kv(f->names[0], 3, UINT64_MAX - 1)};
         assert_int_equal(ngc_counters_spill_batch(f->c, part, ngc_t_task(), 1, 1, kv, 1, f->sp,
-                                                  &bytes, err, sizeof(err)), NGC_OK);
+                                                  &bytes, err, sizeof(err)),
+                         NGC_OK);
     }
     f->match[0] = 6;
     f->volume[0] = UINT64_MAX;
     ngc_t_finish(f, part, (ngc_order_t){NGC_COUNT_MATCH, NGC_SORT_COUNT}, 0, 0, 1 << 20, 8);
     bool seen[NGC_T_KEYS] = {false};
-    assert_int_equal(ngc_t_read_finals(f, part, (ngc_order_t){NGC_COUNT_MATCH, NGC_SORT_COUNT},
-                                       0, seen), 1);
+    assert_int_equal(
+        ngc_t_read_finals(f, part, (ngc_order_t){NGC_COUNT_MATCH, NGC_SORT_COUNT}, 0, seen), 1);
 }
 
 /* A damaged spilled run: an error naming it, nothing published, the other
@@ -411,8 +416,9 @@ static void test_finish_damaged_then_retry(void **state)
     close(fd);
     assert_int_equal(ngc_counters_sort(f->c, part, order, 0, 0, 1), NGC_AGAIN);
     uint64_t bytes;
-    assert_int_equal(ngc_runs_finish(f->c, part, f->sp, order, 0, 0, 1 << 20, 2, &bytes, err,
-                                     sizeof(err)), NGC_ERROR);
+    assert_int_equal(
+        ngc_runs_finish(f->c, part, f->sp, order, 0, 0, 1 << 20, 2, &bytes, err, sizeof(err)),
+        NGC_ERROR);
     assert_non_null(strstr(err, name));
     assert_int_equal(ngc_counters_finals(f->c, part), 0);
     assert_int_equal(ngc_t_files(f, "p17-s-"), NGC_T_RUNS);
@@ -471,17 +477,20 @@ static void test_sources_bound(void **state)
         ngc_runs_source_t *src;
         size_t nsrc;
         assert_int_equal(ngc_runs_sources_open(f->c, parts[0], mem_part - parts[0] + 1, f->sp, &src,
-                                          &nsrc, err, sizeof(err)), NGC_OK);
+                                               &nsrc, err, sizeof(err)),
+                         NGC_OK);
         size_t runs = nsrc - 1;
         assert_true(runs > 4);
         if (t == 0) {
             /* Unbounded: reads the runs in place; nothing merged. */
-            assert_int_equal(ngc_runs_sources_bound(&src, &nsrc, f->sp, order, 0, 256, err,
-                                               sizeof(err)), NGC_OK);
+            assert_int_equal(
+                ngc_runs_sources_bound(&src, &nsrc, f->sp, order, 0, 256, err, sizeof(err)),
+                NGC_OK);
             assert_int_equal(nsrc, runs + 1);
         } else {
-            assert_int_equal(ngc_runs_sources_bound(&src, &nsrc, f->sp, order, tops[t], 2, err,
-                                               sizeof(err)), NGC_OK);
+            assert_int_equal(
+                ngc_runs_sources_bound(&src, &nsrc, f->sp, order, tops[t], 2, err, sizeof(err)),
+                NGC_OK);
             size_t mem = 0;
             for (size_t i = 0; i < nsrc; i++)
                 mem += src[i].sp == NULL;
@@ -494,8 +503,7 @@ static void test_sources_bound(void **state)
         ngc_runs_source_t **heap = calloc(nsrc, sizeof(*heap));
         assert_non_null(heap);
         size_t live, n = 0;
-        assert_int_equal(ngc_runs_heap(src, nsrc, order, heap, &live, err, sizeof(err)),
-                         NGC_OK);
+        assert_int_equal(ngc_runs_heap(src, nsrc, order, heap, &live, err, sizeof(err)), NGC_OK);
         ngc_entry_t prev = {0};
         char prev_key[32];
         bool seen[3 * NGC_T_KEYS] = {false};
@@ -543,8 +551,7 @@ static void test_sources_damaged(void **state)
     assert_int_equal(ngc_runs_sources_open(f->c, part, 1, f->sp, &src, &nsrc, err, sizeof(err)),
                      NGC_OK);
     assert_int_equal(nsrc, 1);
-    assert_int_equal(ngc_runs_heap(src, nsrc, order, heap, &live, err, sizeof(err)),
-                     NGC_ERROR);
+    assert_int_equal(ngc_runs_heap(src, nsrc, order, heap, &live, err, sizeof(err)), NGC_ERROR);
     assert_non_null(strstr(err, name));
     ngc_runs_sources_free(src, nsrc);
 }

@@ -126,8 +126,8 @@ static void ngc_t_pump(ngc_t_sim_t *sim)
     }
 }
 
-static void ngc_t_start(ngc_t_sim_t *sim, unsigned workers, unsigned threads,
-                        unsigned max_retries, uint32_t map_tasks)
+static void ngc_t_start(ngc_t_sim_t *sim, unsigned workers, unsigned threads, unsigned max_retries,
+                        uint32_t map_tasks)
 {
     memset(sim, 0, sizeof(*sim));
     sim->nworkers = workers;

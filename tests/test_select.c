@@ -57,7 +57,7 @@ static void test_exact(void **state)
     assert_false(ngc_t_match(s, "Sherlock"));
     assert_false(ngc_t_match(s, "Sherlock Holmes "));
     assert_false(ngc_t_match(s, "sherlock holmes")); /* no --fold-case */
-    assert_false(ngc_t_match(s, "Frankensteim"));      /* same length, same first byte */
+    assert_false(ngc_t_match(s, "Frankensteim"));    /* same length, same first byte */
     assert_false(ngc_t_match(s, "b"));
     assert_false(ngc_select_match(s, "", 0));
     /* Bytes past len are not part of the key. */
@@ -223,12 +223,9 @@ static void test_parse_by_year(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_exact),
-        cmocka_unit_test(test_wildcards),
-        cmocka_unit_test(test_prepared),
-        cmocka_unit_test(test_long),
-        cmocka_unit_test(test_parse_select),
-        cmocka_unit_test(test_parse_by_year),
+        cmocka_unit_test(test_exact),        cmocka_unit_test(test_wildcards),
+        cmocka_unit_test(test_prepared),     cmocka_unit_test(test_long),
+        cmocka_unit_test(test_parse_select), cmocka_unit_test(test_parse_by_year),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -44,8 +44,13 @@ static const char *ngc_t_rows(ngc_series_t *s, ngc_outfmt_t fmt, ngc_count_t cou
 static ngc_series_t *ngc_t_series(uint32_t from, uint32_t to, bool smooth, unsigned n,
                                   const ngc_year_totals_t *totals)
 {
-    ngc_series_opts_t o = {.count = NGC_COUNT_MATCH, .from = from, .to = to, .smooth = smooth,
-                           .smoothing = n, .totals = totals, .totals_path = "T"};
+    ngc_series_opts_t o = {.count = NGC_COUNT_MATCH,
+                           .from = from,
+                           .to = to,
+                           .smooth = smooth,
+                           .smoothing = n,
+                           .totals = totals,
+                           .totals_path = "T"};
     ngc_series_t *s = ngc_series_new(&o);
     assert_non_null(s);
     /* x: 10 in 2000, 20 in 2002, 40 in 2004; rows out of order. */
@@ -175,9 +180,14 @@ static void test_format(void **state)
     const struct {
         long double v;
         const char *want;
-    } cases[] = {{0, "0"}, {1, "1"}, {0.5L, "0.5"}, {10.0L / 3, "3.3333333333333333"},
-                 {1e-9L / 3, "0.00000000033333333333333333"}, {123456789012345678.0L,
-                 "123456789012345680"}, {2.5e20L, "250000000000000000000"}, {20, "20"}};
+    } cases[] = {{0, "0"},
+                 {1, "1"},
+                 {0.5L, "0.5"},
+                 {10.0L / 3, "3.3333333333333333"},
+                 {1e-9L / 3, "0.00000000033333333333333333"},
+                 {123456789012345678.0L, "123456789012345680"},
+                 {2.5e20L, "250000000000000000000"},
+                 {20, "20"}};
     for (size_t i = 0; i < NGC_NELEMS(cases); i++) {
         size_t n = ngc_series_format(b, cases[i].v);
         assert_true(n <= NGC_NORMALIZE_MAX);
@@ -192,7 +202,9 @@ static void test_rows(void **state)
     char out[256];
     const char *vals[2] = {"12", "3"};
     size_t vl[2] = {2, 1};
-    ngc_line_format_t lf = {.fmt = NGC_OUTFMT_CSV, .by_year = true, .ncols = 2,
+    ngc_line_format_t lf = {.fmt = NGC_OUTFMT_CSV,
+                            .by_year = true,
+                            .ncols = 2,
                             .col = {"match_count", "volume_count"}};
     size_t n = ngc_output_row(&lf, "a \"b\",c\t0850", 12, vals, vl, 2, out);
     assert_true(n < ngc_output_room(&lf, 12));
@@ -263,9 +275,9 @@ static void test_totals_files(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_fill),     cmocka_unit_test(test_smoothing),
+        cmocka_unit_test(test_fill),      cmocka_unit_test(test_smoothing),
         cmocka_unit_test(test_normalize), cmocka_unit_test(test_format),
-        cmocka_unit_test(test_rows),     cmocka_unit_test(test_totals_files),
+        cmocka_unit_test(test_rows),      cmocka_unit_test(test_totals_files),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

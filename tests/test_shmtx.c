@@ -20,15 +20,15 @@
 
 typedef struct {
     ngc_shmtx_t mtx;
-    volatile uint64_t counter;   /* guarded by mtx */
-    volatile uint32_t inside;    /* processes inside the critical section */
-    volatile uint32_t overlap;   /* times two were inside at once */
+    volatile uint64_t counter; /* guarded by mtx */
+    volatile uint32_t inside;  /* processes inside the critical section */
+    volatile uint32_t overlap; /* times two were inside at once */
 } ngc_t_shared_t;
 
 static ngc_t_shared_t *ngc_t_map(void)
 {
-    void *p = mmap(NULL, sizeof(ngc_t_shared_t), PROT_READ | PROT_WRITE,
-                   MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+    void *p = mmap(NULL, sizeof(ngc_t_shared_t), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS,
+                   -1, 0);
     assert_true(p != MAP_FAILED);
     ngc_t_shared_t *s = p;
     memset(s, 0, sizeof(*s));
@@ -86,7 +86,7 @@ static void test_owner_dead(void **state)
     /* The parent gets the lock, with the news that its owner died. */
     assert_int_equal(ngc_shmtx_lock(&s->mtx), NGC_SHMTX_OWNERDEAD);
     assert_int_equal(s->counter, 0xdead); /* what the dead owner left */
-    s->counter = 0;                        /* "repair" */
+    s->counter = 0;                       /* "repair" */
     ngc_shmtx_consistent(&s->mtx);
     ngc_shmtx_unlock(&s->mtx);
     /* From then on it is an ordinary lock again. */

@@ -50,8 +50,8 @@ static void ngc_t_write(const char *dir, const char *sub, const char *name, cons
     ngc_run_writer_t *w = ngc_run_writer_open(sp, name, err, sizeof(err));
     assert_non_null(w);
     for (size_t i = 0; i < n; i++)
-        assert_int_equal(ngc_run_writer_add(w, kv[i].key, (uint32_t)strlen(kv[i].key),
-                                            kv[i].match, kv[i].volume),
+        assert_int_equal(ngc_run_writer_add(w, kv[i].key, (uint32_t)strlen(kv[i].key), kv[i].match,
+                                            kv[i].volume),
                          NGC_OK);
     assert_int_equal(ngc_run_writer_close(w, &bytes), NGC_OK);
     ngc_run_writer_free(w);
@@ -96,10 +96,13 @@ static void ngc_t_reduce(void **state)
     ngc_t_write(dir, "maps", ".keep", NULL, 0);
     ngc_t_write(maps, "m0", "part-00001", a, 4);
     ngc_t_write(maps, "m1", "part-00001", b, 4);
-    ngc_t_write(maps, "m2", "part-00001", NULL, 0); /* a map with no key there */
+    ngc_t_write(maps, "m2", "part-00001", NULL, 0);       /* a map with no key there */
     ngc_t_write(maps, ".m3.partial", "part-00001", a, 4); /* a killed map's: not read */
-    ngc_config_t cfg = {.count = NGC_COUNT_BOTH, .min_count = 2, .partition = 1,
-                        .merge_partitions = maps, .output = out};
+    ngc_config_t cfg = {.count = NGC_COUNT_BOTH,
+                        .min_count = 2,
+                        .partition = 1,
+                        .merge_partitions = maps,
+                        .output = out};
     volatile sig_atomic_t stop = 0;
     snprintf(out, sizeof(out), "%s/r1", dir);
     assert_int_equal(ngc_shuffle_reduce(&cfg, &stop), NGC_EXIT_OK);
@@ -132,7 +135,9 @@ static void ngc_t_overflow(void **state)
     ngc_t_write(maps, "m0", "part-00000", a, 1);
     ngc_t_write(maps, "m1", "part-00000", b, 1);
     snprintf(out, sizeof(out), "%s/r0", dir);
-    ngc_config_t cfg = {.count = NGC_COUNT_MATCH, .partition = 0, .merge_partitions = maps,
+    ngc_config_t cfg = {.count = NGC_COUNT_MATCH,
+                        .partition = 0,
+                        .merge_partitions = maps,
                         .output = out};
     volatile sig_atomic_t stop = 0;
     assert_int_equal(ngc_shuffle_reduce(&cfg, &stop), NGC_EXIT_FAILURE);

@@ -20,7 +20,7 @@
 #define NGC_T_MAX_S "18446744073709551615"
 
 static ngc_streaming_reason_t ngc_t_line(const char *s, size_t len, bool two, size_t *key_len,
-                               uint64_t *a, uint64_t *b)
+                                         uint64_t *a, uint64_t *b)
 {
     *key_len = 12345;
     *a = *b = 777;
@@ -36,8 +36,7 @@ static void ngc_t_bad(const char *s, bool two, ngc_streaming_reason_t want)
         fail_msg("line \"%s\" (two %d): reason %d, expected %d", s, two, got, want);
 }
 
-static void ngc_t_good(const char *s, size_t len, bool two, size_t key_len, uint64_t a,
-                       uint64_t b)
+static void ngc_t_good(const char *s, size_t len, bool two, size_t key_len, uint64_t a, uint64_t b)
 {
     size_t kl;
     uint64_t ga, gb;
@@ -131,7 +130,8 @@ static void test_reason_text(void **state)
                         "not 'key TAB count'");
     assert_string_equal(ngc_streaming_reason_text(NGC_STREAMING_REASON_FIELDS, true),
                         "not 'key TAB match TAB volume'");
-    assert_string_equal(ngc_streaming_reason_text(NGC_STREAMING_REASON_EMPTY_NGRAM, false), "empty key");
+    assert_string_equal(ngc_streaming_reason_text(NGC_STREAMING_REASON_EMPTY_NGRAM, false),
+                        "empty key");
     assert_string_equal(ngc_streaming_reason_text(NGC_STREAMING_REASON_RANGE, false),
                         "count larger than 2^64-1");
 }

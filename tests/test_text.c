@@ -106,10 +106,10 @@ static void ngc_t_exactly(ngc_combiner_t *m, const ngc_t_want_t *want, size_t n)
         fail_msg("%zu keys, expected %zu", ngc_combiner_count(m), n);
 }
 
-#define NGC_T_EXACTLY(m, ...)                                                 \
-    do {                                                                      \
-        static const ngc_t_want_t ngc_t_w_[] = {__VA_ARGS__};                 \
-        ngc_t_exactly((m), ngc_t_w_, NGC_NELEMS(ngc_t_w_));                   \
+#define NGC_T_EXACTLY(m, ...)                                 \
+    do {                                                      \
+        static const ngc_t_want_t ngc_t_w_[] = {__VA_ARGS__}; \
+        ngc_t_exactly((m), ngc_t_w_, NGC_NELEMS(ngc_t_w_));   \
     } while (0)
 
 /* --- --tokenize space -------------------------------------------------- */
@@ -190,10 +190,10 @@ static void test_words_symbols_each_a_token(void **state)
     const char buf[] = "3.14 $5 snake_case (x)... a+b hi\xf0\x9f\x98\x80there "
                        "\xc2\xab\x01\xe2\x80\x8b\n";
     assert_int_equal(ngc_t_text(t, buf, sizeof(buf) - 1), NGC_OK);
-    NGC_T_EXACTLY(t->m, {"3", 1}, {".", 4}, {"14", 1}, {"$", 1}, {"5", 1}, {"snake", 1},
-                  {"_", 1}, {"case", 1}, {"(", 1}, {"x", 1}, {")", 1}, {"a", 1}, {"+", 1},
-                  {"b", 1}, {"hi", 1}, {"\xf0\x9f\x98\x80", 1}, {"there", 1},
-                  {"\xc2\xab", 1}, {"\x01", 1}, {"\xe2\x80\x8b", 1});
+    NGC_T_EXACTLY(t->m, {"3", 1}, {".", 4}, {"14", 1}, {"$", 1}, {"5", 1}, {"snake", 1}, {"_", 1},
+                  {"case", 1}, {"(", 1}, {"x", 1}, {")", 1}, {"a", 1}, {"+", 1}, {"b", 1},
+                  {"hi", 1}, {"\xf0\x9f\x98\x80", 1}, {"there", 1}, {"\xc2\xab", 1}, {"\x01", 1},
+                  {"\xe2\x80\x8b", 1});
     /* 3 . 14 | $ 5 | snake _ case | ( x ) . . . | a + b | hi U+1F600 there | U+00AB ^A U+200B */
     assert_int_equal(t->ps.tokens, 3 + 2 + 3 + 6 + 3 + 3 + 3);
 }
@@ -206,13 +206,17 @@ static void test_words_letters_and_numbers(void **state)
     const char *buf = "caf\xc3\xa9 na\xc3\xafve \xce\xbb\xcf\x8c\xce\xb3\xce\xbf\xcf\x82 "
                       "\xd1\x81\xd0\xbb\xd0\xbe\xd0\xb2\xd0\xbe "
                       "\xe6\x97\xa5\xe6\x9c\xac\xe8\xaa\x9e "
-                      "1\xc2\xbd \xe2\x85\xab" "a x2y\n";
+                      "1\xc2\xbd \xe2\x85\xab"
+                      "a x2y\n";
     assert_int_equal(ngc_t_text_s(t, buf), NGC_OK);
     NGC_T_EXACTLY(t->m, {"caf\xc3\xa9", 1}, {"na\xc3\xafve", 1},
                   {"\xce\xbb\xcf\x8c\xce\xb3\xce\xbf\xcf\x82", 1},
                   {"\xd1\x81\xd0\xbb\xd0\xbe\xd0\xb2\xd0\xbe", 1},
                   {"\xe6\x97\xa5\xe6\x9c\xac\xe8\xaa\x9e", 1}, {"1\xc2\xbd", 1},
-                  {"\xe2\x85\xab" "a", 1}, {"x2y", 1});
+                  {"\xe2\x85\xab"
+                   "a",
+                   1},
+                  {"x2y", 1});
 }
 
 static void test_words_combining_marks(void **state)
@@ -221,10 +225,14 @@ static void test_words_combining_marks(void **state)
     t->cfg.tokenize = NGC_TOKENIZE_WORDS;
     /* Marks (M*) are word characters: e + U+0301 stays in its word, and a
      * mark after punctuation starts a word of its own. */
-    const char *buf = "cafe\xcc\x81 a\xcc\x81\xcc\x88" "b !\xcc\x81 \xcc\x81x\n";
+    const char *buf = "cafe\xcc\x81 a\xcc\x81\xcc\x88"
+                      "b !\xcc\x81 \xcc\x81x\n";
     assert_int_equal(ngc_t_text_s(t, buf), NGC_OK);
-    NGC_T_EXACTLY(t->m, {"cafe\xcc\x81", 1}, {"a\xcc\x81\xcc\x88" "b", 1}, {"!", 1},
-                  {"\xcc\x81", 1}, {"\xcc\x81x", 1});
+    NGC_T_EXACTLY(t->m, {"cafe\xcc\x81", 1},
+                  {"a\xcc\x81\xcc\x88"
+                   "b",
+                   1},
+                  {"!", 1}, {"\xcc\x81", 1}, {"\xcc\x81x", 1});
 }
 
 static void test_words_unicode_spaces(void **state)
@@ -234,13 +242,17 @@ static void test_words_unicode_spaces(void **state)
     t->cfg.order = 2;
     /* NBSP, EM SPACE, NEL, LINE and PARAGRAPH SEPARATOR, IDEOGRAPHIC SPACE,
      * TAB, VT, FF and CR all separate, and none is a token. */
-    const char *buf = "a\xc2\xa0" "b\xe2\x80\x83" "c\xc2\x85" "d\xe2\x80\xa8" "e\xe2\x80\xa9"
+    const char *buf = "a\xc2\xa0"
+                      "b\xe2\x80\x83"
+                      "c\xc2\x85"
+                      "d\xe2\x80\xa8"
+                      "e\xe2\x80\xa9"
                       "f\xe3\x80\x80g\th\vi\fj\rk \xc2\xa0\xe2\x80\x83 \n";
     assert_int_equal(ngc_t_text_s(t, buf), NGC_OK);
-    NGC_T_EXACTLY(t->m, {"a", 1}, {"b", 1}, {"c", 1}, {"d", 1}, {"e", 1}, {"f", 1},
-                  {"g", 1}, {"h", 1}, {"i", 1}, {"j", 1}, {"k", 1}, {"a b", 1}, {"b c", 1},
-                  {"c d", 1}, {"d e", 1}, {"e f", 1}, {"f g", 1}, {"g h", 1}, {"h i", 1},
-                  {"i j", 1}, {"j k", 1});
+    NGC_T_EXACTLY(t->m, {"a", 1}, {"b", 1}, {"c", 1}, {"d", 1}, {"e", 1}, {"f", 1}, {"g", 1},
+                  {"h", 1}, {"i", 1}, {"j", 1}, {"k", 1}, {"a b", 1}, {"b c", 1}, {"c d", 1},
+                  {"d e", 1}, {"e f", 1}, {"f g", 1}, {"g h", 1}, {"h i", 1}, {"i j", 1},
+                  {"j k", 1});
     assert_int_equal(t->ps.tokens, 11);
 }
 
@@ -248,14 +260,14 @@ static void test_words_invalid_utf8(void **state)
 {
     ngc_t_ctx_t *t = *state;
     t->cfg.tokenize = NGC_TOKENIZE_WORDS;
-    const char *buf = "good one\n"                 /* 1 */
-                      "caf\xe9 latin1\n"           /* 2: a lone lead byte */
-                      "\xc0\x80 overlong\n"        /* 3: overlong NUL */
-                      "\xed\xa0\x80 surrogate\n"   /* 4: U+D800 */
-                      "\xf4\x90\x80\x80 big\n"     /* 5: past U+10FFFF */
-                      "cut \xe2\x82\n"             /* 6: truncated */
-                      "\x80 continuation\n"        /* 7 */
-                      "good again\n";              /* 8 */
+    const char *buf = "good one\n"               /* 1 */
+                      "caf\xe9 latin1\n"         /* 2: a lone lead byte */
+                      "\xc0\x80 overlong\n"      /* 3: overlong NUL */
+                      "\xed\xa0\x80 surrogate\n" /* 4: U+D800 */
+                      "\xf4\x90\x80\x80 big\n"   /* 5: past U+10FFFF */
+                      "cut \xe2\x82\n"           /* 6: truncated */
+                      "\x80 continuation\n"      /* 7 */
+                      "good again\n";            /* 8 */
     assert_int_equal(ngc_t_text_s(t, buf), NGC_OK);
     NGC_T_EXACTLY(t->m, {"good", 2}, {"one", 1}, {"again", 1});
     assert_int_equal(t->ps.lines, 8);
@@ -282,15 +294,20 @@ static void test_fold_case_space(void **state)
     ngc_t_ctx_t *t = *state;
     t->cfg.fold_case = true;
     /* Python's str.casefold(): full folding, final sigma to sigma. */
-    const char *buf = "HELLO hello Hello Stra\xc3\x9f" "e STRASSE \xce\xa3\xce\x91\xce\xa3 "
-                      "\xef\xac\x81 \xc4\xb0 \xc7\x85 \xe2\x84\xaa \xc3\x89" "COLE "
+    const char *buf = "HELLO hello Hello Stra\xc3\x9f"
+                      "e STRASSE \xce\xa3\xce\x91\xce\xa3 "
+                      "\xef\xac\x81 \xc4\xb0 \xc7\x85 \xe2\x84\xaa \xc3\x89"
+                      "COLE "
                       "\xd0\xa1\xd0\x9b\xd0\x9e\xd0\x92\xd0\x9e \xe1\xba\x9e "
                       "\xce\xbb\xcf\x8c\xce\xb3\xce\xbf\xcf\x82 ABC\xff\n";
     assert_int_equal(ngc_t_text_s(t, buf), NGC_OK);
-    NGC_T_EXACTLY(t->m, {"hello", 3}, {"strasse", 2}, {"\xcf\x83\xce\xb1\xcf\x83", 1},
-                  {"fi", 1}, {"i\xcc\x87", 1}, {"\xc7\x86", 1}, {"k", 1},
-                  {"\xc3\xa9" "cole", 1}, {"\xd1\x81\xd0\xbb\xd0\xbe\xd0\xb2\xd0\xbe", 1},
-                  {"ss", 1}, {"\xce\xbb\xcf\x8c\xce\xb3\xce\xbf\xcf\x83", 1},
+    NGC_T_EXACTLY(t->m, {"hello", 3}, {"strasse", 2}, {"\xcf\x83\xce\xb1\xcf\x83", 1}, {"fi", 1},
+                  {"i\xcc\x87", 1}, {"\xc7\x86", 1}, {"k", 1},
+                  {"\xc3\xa9"
+                   "cole",
+                   1},
+                  {"\xd1\x81\xd0\xbb\xd0\xbe\xd0\xb2\xd0\xbe", 1}, {"ss", 1},
+                  {"\xce\xbb\xcf\x8c\xce\xb3\xce\xbf\xcf\x83", 1},
                   {"ABC\xff", 1}); /* not UTF-8: left as it is */
 }
 
@@ -300,7 +317,8 @@ static void test_fold_case_words(void **state)
     t->cfg.fold_case = true;
     t->cfg.tokenize = NGC_TOKENIZE_WORDS;
     t->cfg.order = 2;
-    assert_int_equal(ngc_t_text_s(t, "Stra\xc3\x9f" "e, \xce\xa3\xce\x91\xce\xa3! Don't\n"),
+    assert_int_equal(ngc_t_text_s(t, "Stra\xc3\x9f"
+                                     "e, \xce\xa3\xce\x91\xce\xa3! Don't\n"),
                      NGC_OK);
     NGC_T_EXACTLY(t->m, {"strasse", 1}, {",", 1}, {"\xcf\x83\xce\xb1\xcf\x83", 1}, {"!", 1},
                   {"don", 1}, {"'", 1}, {"t", 1}, {"strasse ,", 1},
@@ -345,8 +363,8 @@ static void test_markers(void **state)
     t->cfg.sentence_markers = true;
     t->cfg.order = 2;
     assert_int_equal(ngc_t_text_s(t, "a b\n"), NGC_OK);
-    NGC_T_EXACTLY(t->m, {"<s>", 1}, {"a", 1}, {"b", 1}, {"</s>", 1}, {"<s> a", 1},
-                  {"a b", 1}, {"b </s>", 1});
+    NGC_T_EXACTLY(t->m, {"<s>", 1}, {"a", 1}, {"b", 1}, {"</s>", 1}, {"<s> a", 1}, {"a b", 1},
+                  {"b </s>", 1});
     assert_int_equal(t->ps.tokens, 2); /* markers are not tokens read */
 
     ngc_t_again(t);
@@ -368,8 +386,8 @@ static void test_markers_not_folded_or_split(void **state)
     t->cfg.order = 2;
     /* Under words the markers stay whole, never "<" "s" ">". */
     assert_int_equal(ngc_t_text_s(t, "Hi!\n"), NGC_OK);
-    NGC_T_EXACTLY(t->m, {"<s>", 1}, {"hi", 1}, {"!", 1}, {"</s>", 1}, {"<s> hi", 1},
-                  {"hi !", 1}, {"! </s>", 1});
+    NGC_T_EXACTLY(t->m, {"<s>", 1}, {"hi", 1}, {"!", 1}, {"</s>", 1}, {"<s> hi", 1}, {"hi !", 1},
+                  {"! </s>", 1});
 }
 
 static void test_blank_lines_make_nothing(void **state)
@@ -389,9 +407,8 @@ static void test_blank_lines_make_nothing(void **state)
     assert_int_equal(ngc_combiner_count(t->m), 0);
     /* A blank line between two sentences does not join them. */
     assert_int_equal(ngc_t_text_s(t, "x\n\ny\n"), NGC_OK);
-    NGC_T_EXACTLY(t->m, {"<s>", 2}, {"</s>", 2}, {"x", 1}, {"y", 1}, {"<s> x", 1},
-                  {"x </s>", 1}, {"<s> y", 1}, {"y </s>", 1}, {"<s> x </s>", 1},
-                  {"<s> y </s>", 1});
+    NGC_T_EXACTLY(t->m, {"<s>", 2}, {"</s>", 2}, {"x", 1}, {"y", 1}, {"<s> x", 1}, {"x </s>", 1},
+                  {"<s> y", 1}, {"y </s>", 1}, {"<s> x </s>", 1}, {"<s> y </s>", 1});
     assert_int_equal(t->ps.tokens, 2);
 }
 
@@ -419,8 +436,7 @@ static void test_never_across_lines(void **state)
     t->cfg.order = 3;
     assert_int_equal(ngc_t_text_s(t, "a b\nc d\n"), NGC_OK);
     assert_int_equal(ngc_t_text_s(t, "e\n"), NGC_OK);
-    NGC_T_EXACTLY(t->m, {"a", 1}, {"b", 1}, {"c", 1}, {"d", 1}, {"e", 1}, {"a b", 1},
-                  {"c d", 1});
+    NGC_T_EXACTLY(t->m, {"a", 1}, {"b", 1}, {"c", 1}, {"d", 1}, {"e", 1}, {"a b", 1}, {"c d", 1});
 }
 
 /*
@@ -440,8 +456,8 @@ static void test_orders_distinct_tokens(void **state)
                 t->cfg.only_order = only;
                 size_t len = 0;
                 for (unsigned i = 0; i < k; i++)
-                    len += (size_t)snprintf(line + len, sizeof(line) - len, "%sw%u",
-                                            i ? " " : "", i);
+                    len += (size_t)snprintf(line + len, sizeof(line) - len, "%sw%u", i ? " " : "",
+                                            i);
                 line[len++] = '\n';
                 assert_int_equal(ngc_t_text(t, line, len), NGC_OK);
                 size_t want = 0;
@@ -570,8 +586,7 @@ static void test_regress_words_max_tokens_not_malformed(void **state)
     buf[NGC_LINE_MAX] = '\n';
     assert_int_equal(ngc_t_text(t, buf, NGC_LINE_MAX + 1), NGC_OK);
     if (t->ps.malformed != 0)
-        fail_msg("a 1 MiB line of '!' is reported malformed (reason %u)",
-                 t->ps.samples[0].reason);
+        fail_msg("a 1 MiB line of '!' is reported malformed (reason %u)", t->ps.samples[0].reason);
     assert_int_equal(t->ps.tokens, NGC_LINE_MAX);
     ngc_t_expect_copies(t->m, '!', NGC_LINE_MAX);
     free(buf);
@@ -603,8 +618,8 @@ static void test_max_fold_growth_words(void **state)
     assert_int_equal(t->ps.tokens, 2 * pairs + 1);
     NGC_T_EXACTLY(t->m, {"\xce\xb9\xcc\x88\xcc\x81", 349525}, {"!", 349526}, {"<s>", 1},
                   {"</s>", 1}, {"<s> \xce\xb9\xcc\x88\xcc\x81", 1},
-                  {"\xce\xb9\xcc\x88\xcc\x81 !", 349525},
-                  {"! \xce\xb9\xcc\x88\xcc\x81", 349524}, {"! !", 1}, {"! </s>", 1});
+                  {"\xce\xb9\xcc\x88\xcc\x81 !", 349525}, {"! \xce\xb9\xcc\x88\xcc\x81", 349524},
+                  {"! !", 1}, {"! </s>", 1});
     free(buf);
 }
 
@@ -647,8 +662,8 @@ static void test_strict_long_line(void **state)
 typedef struct {
     ngc_combiner_t *acc; /* the union of the spilled batches */
     unsigned calls;
-    size_t most;    /* largest batch spilled */
-    bool fail;      /* return an error */
+    size_t most; /* largest batch spilled */
+    bool fail;   /* return an error */
 } ngc_t_spill_t;
 
 static int ngc_t_spill(ngc_parse_t *ps, ngc_combiner_t *m, void *arg)
@@ -675,8 +690,8 @@ static int ngc_t_spill(ngc_parse_t *ps, ngc_combiner_t *m, void *arg)
 /* Random sentences over a small vocabulary; *len bytes. */
 static char *ngc_t_corpus(size_t lines, size_t *len)
 {
-    static const char *const words[] = {"the", "a", "cat", "dog", "sat", "on", "mat", "and",
-                                        "ran", "to", "it", "was", "big", "red", "of", "in"};
+    static const char *const words[] = {"the", "a",  "cat", "dog", "sat", "on",  "mat", "and",
+                                        "ran", "to", "it",  "was", "big", "red", "of",  "in"};
     size_t cap = lines * 200;
     char *buf = malloc(cap);
     assert_non_null(buf);
@@ -740,8 +755,8 @@ static void ngc_t_same_maps(ngc_combiner_t *a, ngc_combiner_t *b)
     ngc_kv_t *sa = ngc_t_sorted(a), *sb = ngc_t_sorted(b);
     for (size_t i = 0; i < n; i++)
         if (ngc_t_kv_cmp(&sa[i], &sb[i]) != 0 || sa[i].match != sb[i].match)
-            fail_msg("key \"%.*s\": %llu, expected \"%.*s\": %llu", (int)sb[i].len,
-                     sb[i].key, (unsigned long long)sb[i].match, (int)sa[i].len, sa[i].key,
+            fail_msg("key \"%.*s\": %llu, expected \"%.*s\": %llu", (int)sb[i].len, sb[i].key,
+                     (unsigned long long)sb[i].match, (int)sa[i].len, sa[i].key,
                      (unsigned long long)sa[i].match);
     free(sa);
     free(sb);
@@ -794,8 +809,8 @@ static void ngc_t_spill_case(ngc_t_ctx_t *t, size_t lines, size_t budget_extra, 
 static void test_spill_union(void **state)
 {
     ngc_t_ctx_t *t = *state;
-    ngc_t_spill_case(t, 200, 0, false);          /* a spill after every new key */
-    ngc_t_spill_case(t, 3000, 16 << 10, true);   /* batches of many keys */
+    ngc_t_spill_case(t, 200, 0, false);        /* a spill after every new key */
+    ngc_t_spill_case(t, 3000, 16 << 10, true); /* batches of many keys */
     ngc_t_spill_case(t, 3000, 256 << 10, true);
 }
 

@@ -28,10 +28,10 @@ typedef struct {
     ngc_tpool_job_t job;
     ngc_t_ctx_t *ctx;
     uint32_t index;
-    uint32_t rounds;         /* times to run before the job is finished */
+    uint32_t rounds; /* times to run before the job is finished */
     atomic_uint work_runs;
-    unsigned done_runs;      /* loop thread only */
-    pthread_t work_thread;   /* set by work, read by done */
+    unsigned done_runs;    /* loop thread only */
+    pthread_t work_thread; /* set by work, read by done */
     bool signals_blocked;
     uint64_t result;
 } ngc_t_job_t;
@@ -40,12 +40,12 @@ struct ngc_t_ctx_s {
     struct event_base *base;
     ngc_tpool_t *tp;
     pthread_t loop;
-    unsigned posted;         /* total posts */
-    unsigned done;           /* done callbacks run */
-    unsigned finished;       /* jobs whose last round is done */
-    unsigned total;          /* jobs to finish before stopping */
+    unsigned posted;   /* total posts */
+    unsigned done;     /* done callbacks run */
+    unsigned finished; /* jobs whose last round is done */
+    unsigned total;    /* jobs to finish before stopping */
     unsigned errors;
-    unsigned usleep_us;      /* work duration, 0 for none */
+    unsigned usleep_us; /* work duration, 0 for none */
     atomic_uint work_total;
 };
 
@@ -249,7 +249,7 @@ typedef struct {
     ngc_tpool_job_t job;
     atomic_uint *arrived;
     unsigned need;
-    bool met;       /* this job saw all the others arrive while it waited */
+    bool met; /* this job saw all the others arrive while it waited */
     unsigned *done;
 } ngc_t_meet_t;
 
@@ -293,7 +293,10 @@ static void test_threads_run_at_once(void **state)
         ngc_t_meet_t m[8];
         for (unsigned i = 0; i < n; i++) {
             m[i] = (ngc_t_meet_t){{ngc_t_meet_work, ngc_t_meet_done, &m[i], NULL},
-                                  &arrived, n, false, &done};
+                                  &arrived,
+                                  n,
+                                  false,
+                                  &done};
             ngc_tpool_post(tp, &m[i].job);
         }
         struct timeval limit = {30, 0};
@@ -388,14 +391,10 @@ static void test_free_idle_and_null(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_many_jobs_1),
-        cmocka_unit_test(test_many_jobs_2),
-        cmocka_unit_test(test_many_jobs_4),
-        cmocka_unit_test(test_post_from_done),
-        cmocka_unit_test(test_one_at_a_time),
-        cmocka_unit_test(test_threads_run_at_once),
-        cmocka_unit_test(test_free_with_queued_jobs),
-        cmocka_unit_test(test_free_after_some_done),
+        cmocka_unit_test(test_many_jobs_1),           cmocka_unit_test(test_many_jobs_2),
+        cmocka_unit_test(test_many_jobs_4),           cmocka_unit_test(test_post_from_done),
+        cmocka_unit_test(test_one_at_a_time),         cmocka_unit_test(test_threads_run_at_once),
+        cmocka_unit_test(test_free_with_queued_jobs), cmocka_unit_test(test_free_after_some_done),
         cmocka_unit_test(test_free_idle_and_null),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -36,17 +36,17 @@ typedef struct ngc_combiner_block_s {
 
 struct ngc_combiner_s {
     ngc_mslot_t *slots;
-    size_t cap;              /* power of two */
+    size_t cap; /* power of two */
     size_t count;
     ngc_combiner_block_t *blocks; /* the one in use first */
     ngc_combiner_block_t *spare;  /* emptied by reset */
-    size_t used;             /* bytes used in blocks */
-    size_t block_bytes;      /* bytes of the blocks in use */
-    ngc_count_t counted;     /* the totals that may fail on overflow */
-    size_t adds, hits;       /* since the reset, while sampling */
-    bool log;                /* appending, not combining (see above) */
-    bool always_combine;     /* never a log: the table's output is the result */
-    bool handed;             /* partitioned in place since the last add: a
+    size_t used;                  /* bytes used in blocks */
+    size_t block_bytes;           /* bytes of the blocks in use */
+    ngc_count_t counted;          /* the totals that may fail on overflow */
+    size_t adds, hits;            /* since the reset, while sampling */
+    bool log;                     /* appending, not combining (see above) */
+    bool always_combine;          /* never a log: the table's output is the result */
+    bool handed;                  /* partitioned in place since the last add: a
                                 combining table must be rebuilt to add */
 };
 
@@ -170,14 +170,17 @@ static const char *ngc_combiner_copy_key(ngc_combiner_t *m, const char *key, uin
 
 /* Appends in log mode: unused slots stay zero (key NULL) behind count. */
 static int ngc_combiner_append(ngc_combiner_t *m, const char *key, uint32_t len, uint64_t h,
-                          uint64_t match, uint64_t volume)
+                               uint64_t match, uint64_t volume)
 {
     if (m->count == m->cap && ngc_combiner_log_grow(m) != NGC_OK)
         return NGC_FULL;
     const char *copy = ngc_combiner_copy_key(m, key, len);
     if (copy == NULL)
         return NGC_FULL;
-    m->slots[m->count++] = (ngc_mslot_t){.key = copy, .len = len, .hash = h, .match = match,
+    m->slots[m->count++] = (ngc_mslot_t){.key = copy,
+                                         .len = len,
+                                         .hash = h,
+                                         .match = match,
                                          .volume = volume};
     return NGC_OK;
 }
@@ -189,7 +192,7 @@ void ngc_combiner_prefetch(const ngc_combiner_t *m, uint64_t hash)
 }
 
 int ngc_combiner_add(ngc_combiner_t *m, const char *key, uint32_t len, uint64_t match,
-                uint64_t volume)
+                     uint64_t volume)
 {
     return ngc_combiner_add_hashed(m, key, len, ngc_counters_hash(key, len), match, volume);
 }
@@ -205,14 +208,14 @@ static int ngc_combiner_rebuild(ngc_combiner_t *m)
 }
 
 int ngc_combiner_add_hashed(ngc_combiner_t *m, const char *key, uint32_t len, uint64_t h,
-                       uint64_t match, uint64_t volume)
+                            uint64_t match, uint64_t volume)
 {
     if (NGC_UNLIKELY(m->handed) && ngc_combiner_rebuild(m) != NGC_OK)
         return NGC_FULL;
     if (m->log)
         return ngc_combiner_append(m, key, len, h, match, volume);
-    if (NGC_UNLIKELY(++m->adds == NGC_COMBINER_SAMPLE) && m->hits * NGC_COMBINER_HIT_RATIO < m->adds &&
-        !m->always_combine) {
+    if (NGC_UNLIKELY(++m->adds == NGC_COMBINER_SAMPLE) &&
+        m->hits * NGC_COMBINER_HIT_RATIO < m->adds && !m->always_combine) {
         ngc_combiner_to_log(m);
         return ngc_combiner_append(m, key, len, h, match, volume);
     }
@@ -227,7 +230,10 @@ int ngc_combiner_add_hashed(ngc_combiner_t *m, const char *key, uint32_t len, ui
             const char *copy = ngc_combiner_copy_key(m, key, len);
             if (copy == NULL)
                 return NGC_FULL;
-            *s = (ngc_mslot_t){.key = copy, .len = len, .hash = h, .match = match,
+            *s = (ngc_mslot_t){.key = copy,
+                               .len = len,
+                               .hash = h,
+                               .match = match,
                                .volume = volume};
             m->count++;
             return NGC_OK;
@@ -235,7 +241,7 @@ int ngc_combiner_add_hashed(ngc_combiner_t *m, const char *key, uint32_t len, ui
         if (s->hash == h && s->len == len && memcmp(s->key, key, len) == 0) {
             m->hits++;
             return ngc_counters_add(m->counted, &s->match, &s->volume, match, volume) ? NGC_OK
-                                                                                   : NGC_ERROR;
+                                                                                      : NGC_ERROR;
         }
         i = (i + 1) & mask;
     }

@@ -28,10 +28,10 @@ void ngc_combiner_always_combine(ngc_combiner_t *m);
 /* Adds to key's totals (copying key on first sight). NGC_OK, NGC_ERROR when
  * a counted total would pass 2^64-1, or NGC_FULL when memory runs out. */
 int ngc_combiner_add(ngc_combiner_t *m, const char *key, uint32_t len, uint64_t match,
-                uint64_t volume);
+                     uint64_t volume);
 /* The same, for a caller that has the key's hash (ngc_counters_hash). */
 int ngc_combiner_add_hashed(ngc_combiner_t *m, const char *key, uint32_t len, uint64_t hash,
-                       uint64_t match, uint64_t volume);
+                            uint64_t match, uint64_t volume);
 /* Starts fetching the slot of a key with this hash, added soon: a caller
  * that knows its next keys overlaps their cache misses. */
 void ngc_combiner_prefetch(const ngc_combiner_t *m, uint64_t hash);

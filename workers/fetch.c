@@ -23,16 +23,16 @@ struct ngc_fetch_s {
     unsigned max_retries, stall;
     int wfd;
     CURL *curl;
-    uint64_t offset;        /* bytes passed on to the pipe */
-    uint64_t skip;          /* bytes of this attempt already passed on */
-    uint64_t total;         /* the body's length, UINT64_MAX until known */
+    uint64_t offset;          /* bytes passed on to the pipe */
+    uint64_t skip;            /* bytes of this attempt already passed on */
+    uint64_t total;           /* the body's length, UINT64_MAX until known */
     _Atomic uint64_t *length; /* progress's sum of lengths, or NULL */
     bool length_told;
-    long status;            /* this attempt's HTTP status, 0 until its body */
-    bool gone;              /* the reader closed the pipe */
-    bool norange;           /* the server ignores Range: fetch it all again */
-    curl_off_t seen;        /* this attempt's bytes at the last progress call */
-    struct timespec moved;  /* when they last grew */
+    long status;           /* this attempt's HTTP status, 0 until its body */
+    bool gone;             /* the reader closed the pipe */
+    bool norange;          /* the server ignores Range: fetch it all again */
+    curl_off_t seen;       /* this attempt's bytes at the last progress call */
+    struct timespec moved; /* when they last grew */
     ngc_fetch_stats_t st;
     int rc;
     char err[512];
@@ -174,8 +174,10 @@ static void *ngc_fetch_main(void *arg)
         }
         failures = f->offset > before ? 1 : failures + 1;
         if (failures > f->max_retries) {
-            snprintf(f->err, sizeof(f->err), "%s: cannot fetch: %s (%u attempts in a row, "
-                     "--max-retries %u)", f->url, why, failures, f->max_retries);
+            snprintf(f->err, sizeof(f->err),
+                     "%s: cannot fetch: %s (%u attempts in a row, "
+                     "--max-retries %u)",
+                     f->url, why, failures, f->max_retries);
             break;
         }
         f->st.retries++;
@@ -272,8 +274,10 @@ ngc_fetch_t *ngc_fetch_start(const char *url, unsigned max_retries, unsigned sta
     (void)length;
     (void)stall;
     (void)fd;
-    snprintf(err, cap, "%s: cannot fetch: this build has no libcurl (fetch it with "
-             "<(curl -fsS URL))", url);
+    snprintf(err, cap,
+             "%s: cannot fetch: this build has no libcurl (fetch it with "
+             "<(curl -fsS URL))",
+             url);
     return NULL;
 }
 

@@ -107,7 +107,9 @@ ngc_pack_t ngc_format_pack(const unsigned char *head, size_t len)
          * nothing to count and reads as a malformed plain file. */
         {NGC_PACK_ZIP, 4, "PK\x03\x04"},
         {NGC_PACK_BZIP2, 3, "BZh"},
-        {NGC_PACK_XZ, 6, "\xfd" "7zXZ\0"},
+        {NGC_PACK_XZ, 6,
+         "\xfd"
+         "7zXZ\0"},
         {NGC_PACK_ZSTD, 4, "\x28\xb5\x2f\xfd"},
     };
     for (size_t i = 0; i < NGC_NELEMS(magics); i++)

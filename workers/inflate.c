@@ -15,14 +15,14 @@
 struct ngc_inflate_s {
     ngc_inflate_kind_t kind;
     bool in_member;
-    bool ended;             /* a member has ended: what follows may be padding */
-    bool padding;           /* in the zero bytes after the last member */
-    unsigned magic_n;       /* bytes of the member's magic checked so far */
+    bool ended;       /* a member has ended: what follows may be padding */
+    bool padding;     /* in the zero bytes after the last member */
+    unsigned magic_n; /* bytes of the member's magic checked so far */
     z_stream zs;
     bool zs_init;
 #ifdef NGC_HAVE_ISAL
     struct inflate_state isal;
-    unsigned char hdr[4];   /* a member's first bytes, to check its flags */
+    unsigned char hdr[4]; /* a member's first bytes, to check its flags */
     unsigned hdr_n;
 #endif
     char err[128];
@@ -76,8 +76,8 @@ const char *ngc_inflate_error(const ngc_inflate_t *z)
     return z->err;
 }
 
-static long ngc_inflate_zlib(ngc_inflate_t *z, const unsigned char **in, size_t *in_len,
-                             char *out, size_t cap, bool *member_end)
+static long ngc_inflate_zlib(ngc_inflate_t *z, const unsigned char **in, size_t *in_len, char *out,
+                             size_t cap, bool *member_end)
 {
     if (!z->in_member) {
         if (inflateReset(&z->zs) != Z_OK) {
@@ -108,18 +108,25 @@ static long ngc_inflate_zlib(ngc_inflate_t *z, const unsigned char **in, size_t 
 static const char *ngc_inflate_isal_text(int rc)
 {
     switch (rc) {
-    case ISAL_INVALID_BLOCK: return "invalid deflate block";
-    case ISAL_INVALID_SYMBOL: return "invalid deflate symbol";
-    case ISAL_INVALID_LOOKBACK: return "invalid distance too far back";
-    case ISAL_INVALID_WRAPPER: return "incorrect header check";
-    case ISAL_UNSUPPORTED_METHOD: return "unknown compression method";
-    case ISAL_INCORRECT_CHECKSUM: return "incorrect data check";
-    default: return "isal_inflate() failed";
+    case ISAL_INVALID_BLOCK:
+        return "invalid deflate block";
+    case ISAL_INVALID_SYMBOL:
+        return "invalid deflate symbol";
+    case ISAL_INVALID_LOOKBACK:
+        return "invalid distance too far back";
+    case ISAL_INVALID_WRAPPER:
+        return "incorrect header check";
+    case ISAL_UNSUPPORTED_METHOD:
+        return "unknown compression method";
+    case ISAL_INCORRECT_CHECKSUM:
+        return "incorrect data check";
+    default:
+        return "isal_inflate() failed";
     }
 }
 
-static long ngc_inflate_isal(ngc_inflate_t *z, const unsigned char **in, size_t *in_len,
-                             char *out, size_t cap, bool *member_end)
+static long ngc_inflate_isal(ngc_inflate_t *z, const unsigned char **in, size_t *in_len, char *out,
+                             size_t cap, bool *member_end)
 {
     struct inflate_state *s = &z->isal;
     if (!z->in_member) {

@@ -15,7 +15,6 @@
 
 typedef struct ngc_inflate_s ngc_inflate_t;
 
-
 /* NULL on ENOMEM. AUTO picks ISA-L when built in. */
 ngc_inflate_t *ngc_inflate_new(ngc_inflate_kind_t kind);
 void ngc_inflate_free(ngc_inflate_t *z);
@@ -34,8 +33,8 @@ bool ngc_inflate_have_isal(void);
  * Zero bytes after a member, to the end, are skipped (as gzip does: tape
  * blocks pad files so).
  */
-long ngc_inflate_run(ngc_inflate_t *z, const unsigned char **in, size_t *in_len,
-                     char *out, size_t cap, bool *member_end);
+long ngc_inflate_run(ngc_inflate_t *z, const unsigned char **in, size_t *in_len, char *out,
+                     size_t cap, bool *member_end);
 /* Whether a member is half done (input ending now means truncation). */
 bool ngc_inflate_in_member(const ngc_inflate_t *z);
 const char *ngc_inflate_error(const ngc_inflate_t *z);

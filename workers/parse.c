@@ -77,7 +77,8 @@ ngc_streaming_reason_t ngc_parse_number(const char *p, size_t len, bool year, ui
             over = true;
     }
     if (year)
-        return over || v < 1 || v > 9999 ? NGC_STREAMING_REASON_YEAR : (*out = v, NGC_STREAMING_REASON_NONE);
+        return over || v < 1 || v > 9999 ? NGC_STREAMING_REASON_YEAR
+                                         : (*out = v, NGC_STREAMING_REASON_NONE);
     if (over)
         return NGC_STREAMING_REASON_RANGE;
     *out = v;
@@ -86,8 +87,8 @@ ngc_streaming_reason_t ngc_parse_number(const char *p, size_t len, bool year, ui
 
 /* A line of exactly nf TAB-separated fields: a non-empty key, then a year
  * and nf - 2 counts, into num[0..nf-1). The v1 and v2 layouts. */
-static ngc_streaming_reason_t ngc_parse_columns(const char *p, size_t len, size_t nf, size_t *key_len,
-                                      uint64_t *num)
+static ngc_streaming_reason_t ngc_parse_columns(const char *p, size_t len, size_t nf,
+                                                size_t *key_len, uint64_t *num)
 {
     const char *s = p, *e = p + len;
     for (size_t i = 0;; i++) {
@@ -116,7 +117,7 @@ static ngc_streaming_reason_t ngc_parse_columns(const char *p, size_t len, size_
 }
 
 ngc_streaming_reason_t ngc_parse_line(const char *p, size_t len, size_t *key_len, uint32_t *year,
-                            uint64_t *match, uint64_t *volume)
+                                      uint64_t *match, uint64_t *volume)
 {
     if (len > NGC_LINE_MAX)
         return NGC_STREAMING_REASON_LONG;
@@ -156,8 +157,8 @@ static inline bool ngc_parse_counted_overflow(ngc_count_t count, unsigned overfl
 }
 
 /* v3: the key, then one or more TAB-separated year,match,volume triples. */
-static ngc_streaming_reason_t ngc_parse_line_v3(const char *p, size_t len, uint32_t from, uint32_t to,
-                                      ngc_line_t *out)
+static ngc_streaming_reason_t ngc_parse_line_v3(const char *p, size_t len, uint32_t from,
+                                                uint32_t to, ngc_line_t *out)
 {
     const char *e = p + len;
     const char *tab = memchr(p, '\t', len);
@@ -177,8 +178,10 @@ static ngc_streaming_reason_t ngc_parse_line_v3(const char *p, size_t len, uint3
         uint64_t y = 0, m = 0, v = 0;
         ngc_streaming_reason_t r;
         if ((r = ngc_parse_number(s, (size_t)(c1 - s), true, &y)) != NGC_STREAMING_REASON_NONE ||
-            (r = ngc_parse_number(c1 + 1, (size_t)(c2 - c1 - 1), false, &m)) != NGC_STREAMING_REASON_NONE ||
-            (r = ngc_parse_number(c2 + 1, (size_t)(fe - c2 - 1), false, &v)) != NGC_STREAMING_REASON_NONE)
+            (r = ngc_parse_number(c1 + 1, (size_t)(c2 - c1 - 1), false, &m)) !=
+                NGC_STREAMING_REASON_NONE ||
+            (r = ngc_parse_number(c2 + 1, (size_t)(fe - c2 - 1), false, &v)) !=
+                NGC_STREAMING_REASON_NONE)
             return r;
         if (y < from || y > to) {
             out->filtered++;
@@ -192,8 +195,8 @@ static ngc_streaming_reason_t ngc_parse_line_v3(const char *p, size_t len, uint3
     }
 }
 
-ngc_streaming_reason_t ngc_parse_google_line(ngc_format_t f, const char *p, size_t len, uint32_t from,
-                                   uint32_t to, ngc_line_t *out)
+ngc_streaming_reason_t ngc_parse_google_line(ngc_format_t f, const char *p, size_t len,
+                                             uint32_t from, uint32_t to, ngc_line_t *out)
 {
     *out = (ngc_line_t){0};
     if (len > NGC_LINE_MAX)
@@ -263,8 +266,8 @@ int ngc_parse_malformed(ngc_parse_t *ps, ngc_streaming_reason_t why)
     return NGC_OK;
 }
 
-int ngc_parse_emit(ngc_parse_t *ps, ngc_combiner_t *m, const char *k, size_t klen,
-                   uint64_t match, uint64_t volume)
+int ngc_parse_emit(ngc_parse_t *ps, ngc_combiner_t *m, const char *k, size_t klen, uint64_t match,
+                   uint64_t volume)
 {
     return ngc_parse_emit_hashed(ps, m, k, klen, ngc_counters_hash(k, klen), match, volume);
 }
@@ -380,7 +383,6 @@ static int ngc_parse_add_run(ngc_parse_t *ps, const char *key, size_t key_len, u
              (int)(key_len < 200 ? key_len : 200), key);
     return NGC_ERROR;
 }
-
 
 /*
  * Vector helpers. They read 16 or 32 bytes from where they start, so the
@@ -517,8 +519,8 @@ static int ngc_parse_records(ngc_parse_t *ps, const char *buf, size_t len, ngc_c
         }
         if (run_key == NULL || l.key_len != run_len || memcmp(run_key, line, run_len) != 0 ||
             (by_year && l.year != run_year)) {
-            if (run_counted && ngc_parse_flush(ps, m, run_key, run_len, run_year, run_match,
-                                               run_volume) != NGC_OK)
+            if (run_counted &&
+                ngc_parse_flush(ps, m, run_key, run_len, run_year, run_match, run_volume) != NGC_OK)
                 return NGC_ERROR;
             run_key = line;
             run_len = l.key_len;
@@ -528,8 +530,8 @@ static int ngc_parse_records(ngc_parse_t *ps, const char *buf, size_t len, ngc_c
         }
         if (!l.counted)
             continue;
-        int rc = ngc_parse_add_run(ps, line, l.key_len, &run_match, &run_volume, l.match,
-                                   l.volume, l.overflow);
+        int rc = ngc_parse_add_run(ps, line, l.key_len, &run_match, &run_volume, l.match, l.volume,
+                                   l.overflow);
         if (rc == NGC_ERROR)
             return NGC_ERROR;
         run_counted = true;
@@ -644,9 +646,8 @@ static int ngc_parse_lines(ngc_parse_t *ps, const char *buf, size_t len, ngc_com
             q++;
 #if NGC_PARSE_VEC
             size_t n;
-            if (NGC_LIKELY(q + 24 <= end) &&
-                (n = ngc_parse_tail(q, &year, &match, &volume)) != 0 && year != 0 &&
-                (size_t)(q + n - line) <= NGC_LINE_MAX) {
+            if (NGC_LIKELY(q + 24 <= end) && (n = ngc_parse_tail(q, &year, &match, &volume)) != 0 &&
+                year != 0 && (size_t)(q + n - line) <= NGC_LINE_MAX) {
                 p = q + n;
                 goto parsed;
             }
@@ -672,7 +673,7 @@ static int ngc_parse_lines(ngc_parse_t *ps, const char *buf, size_t len, ngc_com
             const char *nl = memchr(line, '\n', (size_t)(end - line));
             uint32_t y;
             ngc_streaming_reason_t why = ngc_parse_line(line, (size_t)(nl - line), &key_len, &y,
-                                              &match, &volume);
+                                                        &match, &volume);
             p = nl + 1;
             if (why != NGC_STREAMING_REASON_NONE) {
                 if (ngc_parse_malformed(ps, why) != NGC_OK)
@@ -688,8 +689,8 @@ static int ngc_parse_lines(ngc_parse_t *ps, const char *buf, size_t len, ngc_com
 
         /* --by-year: a run is one ngram's lines of one year. */
         if (!same || (by_year && year != run_year)) {
-            if (run_counted && ngc_parse_flush(ps, m, run_key, run_len, run_year, run_match,
-                                               run_volume) != NGC_OK)
+            if (run_counted &&
+                ngc_parse_flush(ps, m, run_key, run_len, run_year, run_match, run_volume) != NGC_OK)
                 return NGC_ERROR;
             run_key = line;
             run_len = key_len;
@@ -701,8 +702,8 @@ static int ngc_parse_lines(ngc_parse_t *ps, const char *buf, size_t len, ngc_com
             ps->filtered++;
             continue;
         }
-        if (ngc_parse_add_run(ps, line, key_len, &run_match, &run_volume, match, volume,
-                              false) == NGC_ERROR)
+        if (ngc_parse_add_run(ps, line, key_len, &run_match, &run_volume, match, volume, false) ==
+            NGC_ERROR)
             return NGC_ERROR;
         run_counted = true;
     }

@@ -35,15 +35,15 @@ typedef int (*ngc_parse_spill_fn)(ngc_parse_t *ps, ngc_combiner_t *m, void *arg)
 
 struct ngc_parse_s {
     const ngc_config_t *cfg;
-    ngc_format_t format;    /* this task's layout; AUTO until decided */
+    ngc_format_t format; /* this task's layout; AUTO until decided */
     ngc_parse_spill_fn spill;
     void *spill_arg;
-    size_t map_budget;      /* bytes of the combiner table before a spill */
-    uint64_t tokens;        /* text: tokens read */
-    uint64_t lines;         /* lines seen, also the number of the last one */
+    size_t map_budget; /* bytes of the combiner table before a spill */
+    uint64_t tokens;   /* text: tokens read */
+    uint64_t lines;    /* lines seen, also the number of the last one */
     uint64_t malformed;
-    uint64_t filtered;      /* lines outside --from-year/--to-year */
-    uint64_t dropped;       /* runs whose ngram --pos drops */
+    uint64_t filtered; /* lines outside --from-year/--to-year */
+    uint64_t dropped;  /* runs whose ngram --pos drops */
     uint64_t runs;
     uint32_t nsamples;
     ngc_msg_sample_t samples[NGC_MSG_SAMPLES];
@@ -51,8 +51,8 @@ struct ngc_parse_s {
     ngc_fail_t fail;
     uint64_t fail_line;
     char fail_text[256];
-    char *scratch;          /* NGC_LINE_MAX * 3 bytes for transformed keys */
-    uint32_t *tok;          /* text: token offsets into scratch */
+    char *scratch;               /* NGC_LINE_MAX * 3 bytes for transformed keys */
+    uint32_t *tok;               /* text: token offsets into scratch */
     struct ngc_select_s *select; /* --select's matcher, NULL without */
 };
 
@@ -62,10 +62,10 @@ typedef struct {
     size_t key_len;
     uint64_t match;
     uint64_t volume;
-    uint64_t filtered;      /* records outside the years */
-    uint32_t year;          /* v1, v2: the line's year */
-    bool counted;           /* some record inside the years */
-    unsigned overflow;      /* NGC_LINE_*_OVERFLOW: the line's own sums that
+    uint64_t filtered; /* records outside the years */
+    uint32_t year;     /* v1, v2: the line's year */
+    bool counted;      /* some record inside the years */
+    unsigned overflow; /* NGC_LINE_*_OVERFLOW: the line's own sums that
                                pass 2^64-1 (they stay at UINT64_MAX) */
 } ngc_line_t;
 
@@ -88,7 +88,7 @@ int ngc_parse_buffer(ngc_parse_t *ps, const char *p, size_t len, ngc_combiner_t 
 /* Why v2 line p[0..len) (no newline) is malformed, NGC_STREAMING_REASON_NONE if it is
  * not; on NONE fills the fields. */
 ngc_streaming_reason_t ngc_parse_line(const char *p, size_t len, size_t *key_len, uint32_t *year,
-                            uint64_t *match, uint64_t *volume);
+                                      uint64_t *match, uint64_t *volume);
 
 /* Why the decimal field p[0..len) is not a count (or, with year, a year
  * 1..9999), or NGC_STREAMING_REASON_NONE with *out set. */
@@ -96,15 +96,15 @@ ngc_streaming_reason_t ngc_parse_number(const char *p, size_t len, bool year, ui
 
 /* Why line p[0..len) of layout f (v1, v2 or v3) is malformed, or
  * NGC_STREAMING_REASON_NONE with *out filled, for years from..to. */
-ngc_streaming_reason_t ngc_parse_google_line(ngc_format_t f, const char *p, size_t len, uint32_t from,
-                                   uint32_t to, ngc_line_t *out);
+ngc_streaming_reason_t ngc_parse_google_line(ngc_format_t f, const char *p, size_t len,
+                                             uint32_t from, uint32_t to, ngc_line_t *out);
 
 /* Counts a malformed line (the current one); NGC_ERROR under --strict. */
 int ngc_parse_malformed(ngc_parse_t *ps, ngc_streaming_reason_t why);
 /* Adds key's counts to m, spilling m first when it is over budget.
  * NGC_OK, or NGC_ERROR with the fail fields set. */
-int ngc_parse_emit(ngc_parse_t *ps, ngc_combiner_t *m, const char *key, size_t len,
-                   uint64_t match, uint64_t volume);
+int ngc_parse_emit(ngc_parse_t *ps, ngc_combiner_t *m, const char *key, size_t len, uint64_t match,
+                   uint64_t volume);
 /* The same with the key's hash (ngc_counters_hash) already known. */
 int ngc_parse_emit_hashed(ngc_parse_t *ps, ngc_combiner_t *m, const char *key, size_t len,
                           uint64_t hash, uint64_t match, uint64_t volume);

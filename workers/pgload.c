@@ -23,9 +23,9 @@
 struct ngc_pgload_s {
     char *dsn;
     char *stage;
-    bool by_year;           /* keys "ngram TAB YYYY" go to (ngram, year) */
-    bool shares;            /* --normalize: two share columns end a row */
-    ngc_totals_t totals;    /* their divisors */
+    bool by_year;        /* keys "ngram TAB YYYY" go to (ngram, year) */
+    bool shares;         /* --normalize: two share columns end a row */
+    ngc_totals_t totals; /* their divisors */
     PGconn *conn;
     char *buf;
     size_t len;
@@ -247,14 +247,12 @@ fail:
     return NGC_ERROR;
 }
 
-int ngc_pgload_partitions(ngc_pgload_t *l, const ngc_counters_t *c, ngc_spill_t *sp,
-                          unsigned first, unsigned n, uint32_t task, uint32_t attempt, char *err,
-                          size_t cap)
+int ngc_pgload_partitions(ngc_pgload_t *l, const ngc_counters_t *c, ngc_spill_t *sp, unsigned first,
+                          unsigned n, uint32_t task, uint32_t attempt, char *err, size_t cap)
 {
     for (int i = 0; i < NGC_PGLOAD_TRIES; i++) {
         bool retriable;
-        if (ngc_pgload_once(l, c, sp, first, n, task, attempt, i == 0, err, cap,
-                            &retriable) ==
+        if (ngc_pgload_once(l, c, sp, first, n, task, attempt, i == 0, err, cap, &retriable) ==
             NGC_OK)
             return NGC_OK;
         if (!retriable || i + 1 == NGC_PGLOAD_TRIES)
@@ -263,7 +261,8 @@ int ngc_pgload_partitions(ngc_pgload_t *l, const ngc_counters_t *c, ngc_spill_t 
         struct timespec ts = {0, 250000000L << i};
         if (i == 2)
             ts = (struct timespec){1, 0};
-        ngc_log_warn(0, "%s; retrying in %ld ms", err, (long)(ts.tv_sec * 1000 + ts.tv_nsec / 1000000));
+        ngc_log_warn(0, "%s; retrying in %ld ms", err,
+                     (long)(ts.tv_sec * 1000 + ts.tv_nsec / 1000000));
         nanosleep(&ts, NULL);
     }
     return NGC_ERROR;

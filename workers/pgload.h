@@ -34,8 +34,7 @@ void ngc_pgload_free(ngc_pgload_t *l);
  * bytes PostgreSQL text cannot hold, the server's message). task/attempt
  * arm failpoints only. Pool thread.
  */
-int ngc_pgload_partitions(ngc_pgload_t *l, const ngc_counters_t *c, ngc_spill_t *sp,
-                          unsigned first, unsigned n, uint32_t task, uint32_t attempt, char *err,
-                          size_t cap);
+int ngc_pgload_partitions(ngc_pgload_t *l, const ngc_counters_t *c, ngc_spill_t *sp, unsigned first,
+                          unsigned n, uint32_t task, uint32_t attempt, char *err, size_t cap);
 
 #endif

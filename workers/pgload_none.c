@@ -17,9 +17,8 @@ void ngc_pgload_free(ngc_pgload_t *l)
     (void)l;
 }
 
-int ngc_pgload_partitions(ngc_pgload_t *l, const ngc_counters_t *c, ngc_spill_t *sp,
-                          unsigned first, unsigned n, uint32_t task, uint32_t attempt, char *err,
-                          size_t cap)
+int ngc_pgload_partitions(ngc_pgload_t *l, const ngc_counters_t *c, ngc_spill_t *sp, unsigned first,
+                          unsigned n, uint32_t task, uint32_t attempt, char *err, size_t cap)
 {
     (void)l, (void)c, (void)sp, (void)first, (void)n, (void)task, (void)attempt;
     snprintf(err, cap, "this ngram-count was built without PostgreSQL support");

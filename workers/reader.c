@@ -26,24 +26,24 @@
 struct ngc_reader_s {
     ngc_msg_task_t task;
     int fd;
-    bool own_fd;        /* ours to close: not standard input */
+    bool own_fd; /* ours to close: not standard input */
     bool opened;
-    bool started;       /* a buffer was asked for */
-    bool done;          /* no more lines to return */
-    bool skipping;      /* discarding through the next newline */
-    uint64_t pos;       /* position of the next byte the source yields */
-    uint64_t end;       /* first byte not ours to start a line at; UINT64_MAX: none */
-    uint64_t progress;  /* bytes consumed, not yet reported */
-    char *carry;        /* partial last line of the previous buffer */
+    bool started;      /* a buffer was asked for */
+    bool done;         /* no more lines to return */
+    bool skipping;     /* discarding through the next newline */
+    uint64_t pos;      /* position of the next byte the source yields */
+    uint64_t end;      /* first byte not ours to start a line at; UINT64_MAX: none */
+    uint64_t progress; /* bytes consumed, not yet reported */
+    char *carry;       /* partial last line of the previous buffer */
     size_t carry_len;
     /* streamed input */
     bool sniffed;
     bool gzip;
-    ngc_pack_t pack;    /* a container other than gzip: read through libarchive */
+    ngc_pack_t pack; /* a container other than gzip: read through libarchive */
 #ifdef NGC_HAVE_ARCHIVE
     struct archive *ar;
-    bool ar_member;     /* a zip member is open */
-    bool ar_nl;         /* the last byte returned ended a line (or none yet) */
+    bool ar_member; /* a zip member is open */
+    bool ar_nl;     /* the last byte returned ended a line (or none yet) */
 #endif
     ngc_inflate_kind_t inflater;
     ngc_inflate_t *zs;
@@ -107,8 +107,7 @@ static const char *ngc_reader_name(const ngc_reader_t *r)
 static int ngc_reader_fail(ngc_reader_t *r, int err, const char *what)
 {
     if (err != 0)
-        snprintf(r->err, sizeof(r->err), "%s: %s: %s", ngc_reader_name(r), what,
-                 strerror(err));
+        snprintf(r->err, sizeof(r->err), "%s: %s: %s", ngc_reader_name(r), what, strerror(err));
     else
         snprintf(r->err, sizeof(r->err), "%s: %s", ngc_reader_name(r), what);
     return NGC_ERROR;
@@ -146,9 +145,8 @@ static int ngc_reader_open(ngc_reader_t *r)
     } else if (r->task.kind == NGC_TASK_MAP_STDIN) {
         r->fd = STDIN_FILENO;
     } else if (ngc_format_url(r->task.path)) {
-        r->fetch = ngc_fetch_start(r->task.path, ngc_reader_fetch_retries,
-                                   ngc_reader_fetch_stall, ngc_reader_fetch_length, &r->fd,
-                                   r->err, sizeof(r->err));
+        r->fetch = ngc_fetch_start(r->task.path, ngc_reader_fetch_retries, ngc_reader_fetch_stall,
+                                   ngc_reader_fetch_length, &r->fd, r->err, sizeof(r->err));
         if (r->fetch == NULL)
             return NGC_ERROR;
         r->own_fd = true;
@@ -159,8 +157,7 @@ static int ngc_reader_open(ngc_reader_t *r)
         r->own_fd = true;
     }
     if (r->task.kind == NGC_TASK_MAP_PLAIN)
-        posix_fadvise(r->fd, (off_t)r->task.offset, (off_t)r->task.length,
-                      POSIX_FADV_SEQUENTIAL);
+        posix_fadvise(r->fd, (off_t)r->task.offset, (off_t)r->task.length, POSIX_FADV_SEQUENTIAL);
     if (r->task.kind != NGC_TASK_MAP_PLAIN) {
         r->in = malloc(NGC_GZ_IN);
         if (r->in == NULL)
@@ -176,7 +173,8 @@ static ssize_t ngc_reader_pread(ngc_reader_t *r, char *dst, size_t want)
         ssize_t n = pread(r->fd, dst, want, (off_t)r->pos);
         if (n == 0 && r->pos < r->end) {
             /* The plan saw more bytes: counting less would be a wrong total. */
-            snprintf(r->err, sizeof(r->err), "%s: cannot read: it shrank to %llu bytes "
+            snprintf(r->err, sizeof(r->err),
+                     "%s: cannot read: it shrank to %llu bytes "
                      "while being counted; count a copy that nothing writes to",
                      ngc_reader_name(r), (unsigned long long)r->pos);
             return NGC_ERROR;
@@ -220,8 +218,9 @@ static ssize_t ngc_reader_inflate(ngc_reader_t *r, char *dst, size_t want)
             return NGC_ERROR;
         if (r->in_pos == r->in_len && r->in_eof) {
             if (ngc_inflate_in_member(r->zs))
-                return ngc_reader_fail(r, 0, "truncated gzip data: the file is incomplete"
-                                             " (fetch it again; gzip -t checks a file)");
+                return ngc_reader_fail(r, 0,
+                                       "truncated gzip data: the file is incomplete"
+                                       " (fetch it again; gzip -t checks a file)");
             return 0;
         }
         const unsigned char *in = r->in + r->in_pos;
@@ -356,7 +355,8 @@ static ssize_t ngc_reader_stream(ngc_reader_t *r, char *dst, size_t want)
             return NGC_ERROR;
 #else
         if (r->pack != NGC_PACK_NONE) {
-            snprintf(r->err, sizeof(r->err), "%s: cannot read %s data: this build has no "
+            snprintf(r->err, sizeof(r->err),
+                     "%s: cannot read %s data: this build has no "
                      "libarchive (decompress it first, or pipe it in: <(%s -dc FILE))",
                      ngc_reader_name(r), ngc_format_pack_name(r->pack),
                      r->pack == NGC_PACK_ZIP ? "unzip -p" : ngc_format_pack_name(r->pack));

@@ -20,7 +20,7 @@
 typedef struct {
     int fd;
     const ngc_range_t *g;
-    uint64_t pos;          /* bytes written to the window */
+    uint64_t pos; /* bytes written to the window */
     z_stream zs;
     bool zs_init;
     char *zbuf;
@@ -61,16 +61,16 @@ static int ngc_render_flush(ngc_render_t *rd, const char *buf, size_t len, bool 
     if (!rd->zs_init)
         return ngc_render_out(rd, buf, len);
     bool zfailed = false;
-    int rc = ngc_output_deflate(&rd->zs, buf, len, finish, rd->zbuf, rd->zcap,
-                                ngc_render_sink, rd, &zfailed);
+    int rc = ngc_output_deflate(&rd->zs, buf, len, finish, rd->zbuf, rd->zcap, ngc_render_sink, rd,
+                                &zfailed);
     if (zfailed)
         snprintf(rd->err, rd->cap, "deflate() failed on the formatted output");
     return rc;
 }
 
 int ngc_render_range(const ngc_counters_t *c, ngc_order_t order, const ngc_line_format_t *lf,
-                     int fd, const ngc_range_t *g, uint32_t task, uint32_t attempt,
-                     uint64_t *bytes, char *err, size_t cap)
+                     int fd, const ngc_range_t *g, uint32_t task, uint32_t attempt, uint64_t *bytes,
+                     char *err, size_t cap)
 {
     ngc_render_t rd = {.fd = fd, .g = g, .err = err, .cap = cap};
     ngc_runs_source_t *src = calloc(NGC_COUNTERS_PARTS, sizeof(*src));
@@ -84,8 +84,8 @@ int ngc_render_range(const ngc_counters_t *c, ngc_order_t order, const ngc_line_
     if (g->gzip) {
         rd.zbuf = malloc(bufcap);
         rd.zcap = bufcap;
-        if (rd.zbuf == NULL || deflateInit2(&rd.zs, Z_DEFAULT_COMPRESSION, Z_DEFLATED, 15 + 16,
-                                            8, Z_DEFAULT_STRATEGY) != Z_OK)
+        if (rd.zbuf == NULL || deflateInit2(&rd.zs, Z_DEFAULT_COMPRESSION, Z_DEFLATED, 15 + 16, 8,
+                                            Z_DEFAULT_STRATEGY) != Z_OK)
             goto nomem;
         rd.zs_init = true;
     }
@@ -93,8 +93,10 @@ int ngc_render_range(const ngc_counters_t *c, ngc_order_t order, const ngc_line_
     size_t nsrc = 0, n = 0, len = 0;
     for (unsigned p = 0; p < NGC_COUNTERS_PARTS; p++)
         if (g->hi[p] > g->lo[p])
-            src[nsrc++] = (ngc_runs_source_t){.c = c, .part = p, .idx = (size_t)g->lo[p],
-                                         .n = (size_t)g->hi[p]};
+            src[nsrc++] = (ngc_runs_source_t){.c = c,
+                                              .part = p,
+                                              .idx = (size_t)g->lo[p],
+                                              .n = (size_t)g->hi[p]};
     if (ngc_runs_heap(src, nsrc, order, heap, &n, err, cap) != NGC_OK)
         goto done;
     for (uint64_t lines = 0; lines < g->take; lines++) {

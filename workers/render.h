@@ -19,7 +19,7 @@
  * NGC_ERROR with err filled. task/attempt only arm failpoints. Any thread;
  * the table must not change meanwhile. */
 int ngc_render_range(const ngc_counters_t *c, ngc_order_t order, const ngc_line_format_t *lf,
-                     int fd, const ngc_range_t *g, uint32_t task, uint32_t attempt,
-                     uint64_t *bytes, char *err, size_t cap);
+                     int fd, const ngc_range_t *g, uint32_t task, uint32_t attempt, uint64_t *bytes,
+                     char *err, size_t cap);
 
 #endif

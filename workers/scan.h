@@ -26,7 +26,8 @@ static inline uint64_t ngc_scan_field(const char *s, unsigned n)
     uint64_t d = (v - 0x3030303030303030ull) << (8 * (8 - n));
     d = d * 10 + (d >> 8);
     return (((d & 0x000000FF000000FFull) * 0x000F424000000064ull) +
-            (((d >> 16) & 0x000000FF000000FFull) * 0x0000271000000001ull)) >> 32;
+            (((d >> 16) & 0x000000FF000000FFull) * 0x0000271000000001ull)) >>
+           32;
 }
 
 /*

@@ -28,16 +28,16 @@ typedef struct {
 #define NGC_SELECT_LENS 1024
 
 struct ngc_select_s {
-    uint64_t first[4];                      /* first bytes that may match */
-    uint64_t lens[NGC_SELECT_LENS / 64];    /* exact entry lengths */
-    bool longer;                            /* an exact entry is longer */
-    size_t wild_min;                        /* shortest wildcard match, or SIZE_MAX */
-    ngc_select_entry_t *set;                /* exact entries, open addressing */
+    uint64_t first[4];                   /* first bytes that may match */
+    uint64_t lens[NGC_SELECT_LENS / 64]; /* exact entry lengths */
+    bool longer;                         /* an exact entry is longer */
+    size_t wild_min;                     /* shortest wildcard match, or SIZE_MAX */
+    ngc_select_entry_t *set;             /* exact entries, open addressing */
     size_t mask;
     size_t nexact;
     ngc_select_pattern_t *pats;
     size_t npats;
-    char **owned;                           /* prepared entry bytes */
+    char **owned; /* prepared entry bytes */
     size_t nowned;
 };
 

@@ -17,12 +17,21 @@ static ngc_char_class_t ngc_text_class(utf8proc_int32_t cp)
     if (cp == '\t' || cp == '\n' || cp == '\v' || cp == '\f' || cp == '\r' || cp == 0x85)
         return NGC_CH_SPACE;
     switch (utf8proc_category(cp)) {
-    case UTF8PROC_CATEGORY_LU: case UTF8PROC_CATEGORY_LL: case UTF8PROC_CATEGORY_LT:
-    case UTF8PROC_CATEGORY_LM: case UTF8PROC_CATEGORY_LO: case UTF8PROC_CATEGORY_MN:
-    case UTF8PROC_CATEGORY_MC: case UTF8PROC_CATEGORY_ME: case UTF8PROC_CATEGORY_ND:
-    case UTF8PROC_CATEGORY_NL: case UTF8PROC_CATEGORY_NO:
+    case UTF8PROC_CATEGORY_LU:
+    case UTF8PROC_CATEGORY_LL:
+    case UTF8PROC_CATEGORY_LT:
+    case UTF8PROC_CATEGORY_LM:
+    case UTF8PROC_CATEGORY_LO:
+    case UTF8PROC_CATEGORY_MN:
+    case UTF8PROC_CATEGORY_MC:
+    case UTF8PROC_CATEGORY_ME:
+    case UTF8PROC_CATEGORY_ND:
+    case UTF8PROC_CATEGORY_NL:
+    case UTF8PROC_CATEGORY_NO:
         return NGC_CH_WORD;
-    case UTF8PROC_CATEGORY_ZS: case UTF8PROC_CATEGORY_ZL: case UTF8PROC_CATEGORY_ZP:
+    case UTF8PROC_CATEGORY_ZS:
+    case UTF8PROC_CATEGORY_ZL:
+    case UTF8PROC_CATEGORY_ZP:
         return NGC_CH_SPACE;
     default:
         return NGC_CH_MARK;
@@ -32,9 +41,9 @@ static ngc_char_class_t ngc_text_class(utf8proc_int32_t cp)
 /* The line being tokenized: scratch text and token starts. */
 typedef struct {
     char *out;
-    size_t n;       /* bytes in out */
+    size_t n; /* bytes in out */
     size_t cap;
-    uint32_t *tok;  /* start of each token in out */
+    uint32_t *tok; /* start of each token in out */
     size_t ntok;
     bool fold;
     char *fold_buf; /* 3 * NGC_LINE_MAX bytes */
@@ -98,7 +107,8 @@ static ngc_streaming_reason_t ngc_text_split_words(ngc_line_toks_t *lt, const ch
             unsigned char c = u[i];
             cls = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')
                       ? NGC_CH_WORD
-                      : c == ' ' || ngc_text_ascii_space(c) ? NGC_CH_SPACE : NGC_CH_MARK;
+                  : c == ' ' || ngc_text_ascii_space(c) ? NGC_CH_SPACE
+                                                        : NGC_CH_MARK;
         } else {
             utf8proc_ssize_t r = utf8proc_iterate(u + i, (utf8proc_ssize_t)(len - i), &cp);
             if (r < 0)
@@ -149,15 +159,14 @@ static int ngc_text_count(ngc_parse_t *ps, ngc_combiner_t *m, const ngc_line_tok
             if (++nw < NGC_TEXT_WINDOW)
                 continue;
             for (size_t x = 0; x < nw; x++)
-                if (ngc_parse_emit_hashed(ps, m, lt->out + w[x].off, w[x].len, w[x].hash, 1,
-                                          0) != NGC_OK)
+                if (ngc_parse_emit_hashed(ps, m, lt->out + w[x].off, w[x].len, w[x].hash, 1, 0) !=
+                    NGC_OK)
                     return NGC_ERROR;
             nw = 0;
         }
     }
     for (size_t x = 0; x < nw; x++)
-        if (ngc_parse_emit_hashed(ps, m, lt->out + w[x].off, w[x].len, w[x].hash, 1, 0) !=
-            NGC_OK)
+        if (ngc_parse_emit_hashed(ps, m, lt->out + w[x].off, w[x].len, w[x].hash, 1, 0) != NGC_OK)
             return NGC_ERROR;
     return NGC_OK;
 }
@@ -192,7 +201,7 @@ int ngc_text_buffer(ngc_parse_t *ps, const char *buf, size_t len, ngc_combiner_t
         size_t before = lt.ntok;
         if (why == NGC_STREAMING_REASON_NONE)
             why = cfg->tokenize == NGC_TOKENIZE_WORDS ? ngc_text_split_words(&lt, line, n)
-                                                       : ngc_text_split_space(&lt, line, n);
+                                                      : ngc_text_split_space(&lt, line, n);
         if (why != NGC_STREAMING_REASON_NONE) {
             if (ngc_parse_malformed(ps, why) != NGC_OK)
                 return NGC_ERROR;

@@ -13,8 +13,8 @@
 /* Google's part-of-speech tags, as suffixes "_NOUN" and tokens "_NOUN_". */
 static bool ngc_token_is_tag(const char *p, size_t len)
 {
-    static const char *const tags[] = {"NOUN", "VERB", "ADJ", "ADV", "PRON", "DET",
-                                       "ADP", "NUM", "CONJ", "PRT", "X", "."};
+    static const char *const tags[] = {"NOUN", "VERB", "ADJ",  "ADV", "PRON", "DET",
+                                       "ADP",  "NUM",  "CONJ", "PRT", "X",    "."};
     for (size_t i = 0; i < NGC_NELEMS(tags); i++)
         if (strlen(tags[i]) == len && memcmp(tags[i], p, len) == 0)
             return true;
@@ -117,8 +117,8 @@ size_t ngc_token_fold(const char *key, size_t len, char *out)
         return len;
     }
     utf8proc_uint8_t *folded = NULL;
-    utf8proc_ssize_t n = utf8proc_map((const utf8proc_uint8_t *)key, (utf8proc_ssize_t)len,
-                                      &folded, UTF8PROC_CASEFOLD | UTF8PROC_STABLE);
+    utf8proc_ssize_t n = utf8proc_map((const utf8proc_uint8_t *)key, (utf8proc_ssize_t)len, &folded,
+                                      UTF8PROC_CASEFOLD | UTF8PROC_STABLE);
     if (n < 0 || (size_t)n > (size_t)NGC_LINE_MAX * 3) {
         /* Not valid UTF-8: the bytes pass through unchanged. */
         free(folded);

@@ -15,12 +15,12 @@
 #include <unistd.h>
 
 struct ngc_tpool_s {
-    pthread_mutex_t lock;        /* guards everything below but `threads` */
-    pthread_cond_t cond;         /* signals queued jobs or shutdown */
+    pthread_mutex_t lock;         /* guards everything below but `threads` */
+    pthread_cond_t cond;          /* signals queued jobs or shutdown */
     ngc_tpool_job_t *head, *tail; /* queued jobs */
     ngc_tpool_job_t *done_head, *done_tail;
     bool stopping;
-    unsigned busy;               /* posted, done not yet run; loop thread only */
+    unsigned busy; /* posted, done not yet run; loop thread only */
     int efd;
     struct event *ev;
     unsigned nthreads;

@@ -53,21 +53,21 @@ typedef struct {
     int read_rc;
     int parse_rc;
     int merge_rc;
-    ngc_fail_t merge_fail;      /* why, when merge_rc is not NGC_OK */
+    ngc_fail_t merge_fail; /* why, when merge_rc is not NGC_OK */
     char merge_text[256];
-    uint32_t batch;             /* merges of this task so far */
+    uint32_t batch; /* merges of this task so far */
     bool reading, parsing, merging, eof, failed;
     ngc_msg_failed_t fail;
     ngc_tpool_job_t read_job, parse_job, merge_job;
     /* sort tasks */
     unsigned sort_pending;
-    void *sort_jobs;            /* ngc_sort_job_t array */
+    void *sort_jobs; /* ngc_sort_job_t array */
     /* load tasks */
-    ngc_pgload_t *pg;           /* this task slot's connection, kept */
+    ngc_pgload_t *pg; /* this task slot's connection, kept */
     int load_rc;
     ngc_tpool_job_t load_job;
     /* format tasks */
-    int fmt_fd;                 /* the output's memfd, while the task runs */
+    int fmt_fd; /* the output's memfd, while the task runs */
     int fmt_rc;
     uint64_t fmt_bytes, fmt_lines;
     ngc_tpool_job_t fmt_job;
@@ -163,8 +163,7 @@ static const char *ngc_worker_input_name(const ngc_wtask_t *t)
 static int ngc_worker_detect(ngc_wtask_t *t, const ngc_buf_t *first)
 {
     ngc_parse_t *ps = &t->parse;
-    if (t->msg.kind == NGC_TASK_MAP_PLAIN &&
-        (t->msg.offset > 0 || first->len < NGC_FORMAT_HEAD)) {
+    if (t->msg.kind == NGC_TASK_MAP_PLAIN && (t->msg.offset > 0 || first->len < NGC_FORMAT_HEAD)) {
         size_t cap = NGC_FORMAT_HEAD;
         for (;;) {
             char *head = malloc(cap);
@@ -233,8 +232,8 @@ static int ngc_worker_merge_map(ngc_wtask_t *t, ngc_fail_t *why, char *text, siz
          * again. (Spilling others would not help: an emptied partition
          * keeps its memory for itself.) */
         for (int round = 0;; round++) {
-            rc = ngc_counters_merge(t->w->counters, part, t->msg.task_id, batch,
-                                    t->msg.attempt, kv + start[part], n, &bad);
+            rc = ngc_counters_merge(t->w->counters, part, t->msg.task_id, batch, t->msg.attempt,
+                                    kv + start[part], n, &bad);
             if (rc != NGC_FULL || round == 1)
                 break;
             uint64_t bytes;
@@ -251,8 +250,8 @@ static int ngc_worker_merge_map(ngc_wtask_t *t, ngc_fail_t *why, char *text, siz
              * own, committed like a merge. */
             uint64_t bytes;
             if (ngc_counters_spill_batch(t->w->counters, part, t->msg.task_id, batch,
-                                         t->msg.attempt, kv + start[part], n, t->w->spill,
-                                         &bytes, text, cap) != NGC_OK) {
+                                         t->msg.attempt, kv + start[part], n, t->w->spill, &bytes,
+                                         text, cap) != NGC_OK) {
                 *why = NGC_FAIL_SPILL;
                 return NGC_ERROR;
             }
@@ -319,7 +318,7 @@ typedef struct {
     ngc_tpool_job_t job;
     ngc_wtask_t *task;
     unsigned part;
-    ngc_fail_t fail;    /* 0, or why the partition could not be sorted */
+    ngc_fail_t fail; /* 0, or why the partition could not be sorted */
     char err[512];
 } ngc_sort_job_t;
 
@@ -336,8 +335,8 @@ static void ngc_worker_sort_work(ngc_tpool_job_t *job)
     ngc_worker_t *w = sj->task->w;
     const ngc_config_t *cfg = w->cfg;
     ngc_order_t order = ngc_counters_order_of(cfg);
-    int rc = ngc_counters_sort(w->counters, sj->part, order, cfg->min_count,
-                               sj->task->msg.task_id, sj->task->msg.attempt);
+    int rc = ngc_counters_sort(w->counters, sj->part, order, cfg->min_count, sj->task->msg.task_id,
+                               sj->task->msg.attempt);
     if (rc == NGC_ERROR) {
         sj->fail = NGC_FAIL_INTERNAL;
         snprintf(sj->err, sizeof(sj->err), "cannot sort partition %u", sj->part);
@@ -347,8 +346,7 @@ static void ngc_worker_sort_work(ngc_tpool_job_t *job)
     /* Spilled, or no room for the sorted copy: the rest of the partition
      * goes to disk too, and its runs are merged into final runs. */
     uint64_t t0 = ngc_worker_now_ns(), bytes = 0;
-    rc = ngc_counters_spill(w->counters, sj->part, w->spill, &bytes, sj->err,
-                            sizeof(sj->err));
+    rc = ngc_counters_spill(w->counters, sj->part, w->spill, &bytes, sj->err, sizeof(sj->err));
     if (rc == NGC_OK) {
         ngc_worker_count_spill(w, bytes);
         /* A partition's share of --memory bounds each in-memory sort; the
@@ -372,8 +370,7 @@ static void ngc_worker_load_work(ngc_tpool_job_t *job)
     if (NGC_UNLIKELY(ngc_failpoint_armed(NGC_FP_STALL, id, attempt)))
         for (;;)
             pause();
-    t->load_rc = ngc_pgload_partitions(t->pg, t->w->counters, t->w->spill,
-                                       (unsigned)t->msg.offset,
+    t->load_rc = ngc_pgload_partitions(t->pg, t->w->counters, t->w->spill, (unsigned)t->msg.offset,
                                        (unsigned)t->msg.length, id, attempt, t->fail.text,
                                        sizeof(t->fail.text));
 }
@@ -388,8 +385,8 @@ static void ngc_worker_format_work(ngc_tpool_job_t *job)
     t->fmt_rc = ngc_ranges_read(t->fmt_fd, t->msg.offset, w->counters, &g, err, cap);
     if (t->fmt_rc == NGC_OK)
         t->fmt_rc = ngc_render_range(w->counters, ngc_counters_order_of(w->cfg), w->line_format,
-                                     t->fmt_fd, &g, t->msg.task_id, t->msg.attempt,
-                                     &t->fmt_bytes, err, cap);
+                                     t->fmt_fd, &g, t->msg.task_id, t->msg.attempt, &t->fmt_bytes,
+                                     err, cap);
     t->fmt_lines = g.take;
 }
 
@@ -574,8 +571,7 @@ static void ngc_worker_start_task(ngc_worker_t *w, const ngc_msg_task_t *msg, in
     if (t == NULL) {
         if (fd >= 0)
             close(fd);
-        ngc_log_error(0, "coordinator sent more tasks than this worker's %u threads",
-                      w->ntasks);
+        ngc_log_error(0, "coordinator sent more tasks than this worker's %u threads", w->ntasks);
         w->status = 1;
         event_base_loopbreak(w->base);
         return;
@@ -611,7 +607,7 @@ static void ngc_worker_start_task(ngc_worker_t *w, const ngc_msg_task_t *msg, in
     if (msg->kind == NGC_TASK_LOAD) {
         if (w->cfg->pg_dsn == NULL || w->pg_stage == NULL ||
             (t->pg == NULL && (t->pg = ngc_pgload_new(w->cfg->pg_dsn, w->pg_stage, w->cfg->by_year,
-                                                          w->pg_shares)) == NULL)) {
+                                                      w->pg_shares)) == NULL)) {
             ngc_worker_reject(t, "no PostgreSQL load set up");
             return;
         }
@@ -629,8 +625,8 @@ static void ngc_worker_start_task(ngc_worker_t *w, const ngc_msg_task_t *msg, in
         t->sort_pending = n;
         for (unsigned i = 0; i < n; i++) {
             jobs[i] = (ngc_sort_job_t){.task = t, .part = first + i};
-            jobs[i].job = (ngc_tpool_job_t){ngc_worker_sort_work, ngc_worker_sort_done,
-                                            &jobs[i], NULL};
+            jobs[i].job = (ngc_tpool_job_t){ngc_worker_sort_work, ngc_worker_sort_done, &jobs[i],
+                                            NULL};
             ngc_tpool_post(w->tp, &jobs[i].job);
         }
         return;
@@ -744,7 +740,8 @@ int ngc_worker_main(unsigned slot, int fd, void *arg)
     char role[32];
     snprintf(role, sizeof(role), "worker/%u", slot);
     ngc_log_init(role, args->cfg->verbose >= 2 ? NGC_LOG_DEBUG
-                       : args->cfg->verbose ? NGC_LOG_INFO : NGC_LOG_WARN);
+                       : args->cfg->verbose    ? NGC_LOG_INFO
+                                               : NGC_LOG_WARN);
     ngc_worker_t w = {
         .slot = slot,
         .cfg = args->cfg,

@@ -14,10 +14,10 @@
 typedef struct {
     const ngc_config_t *cfg;
     ngc_shm_t *shm;
-    const char *pg_stage;   /* quoted staging table, with --pg */
-    ngc_spill_t *spill;     /* where partitions spill; each process its copy */
+    const char *pg_stage;                 /* quoted staging table, with --pg */
+    ngc_spill_t *spill;                   /* where partitions spill; each process its copy */
     const ngc_line_format_t *line_format; /* for format tasks; NULL without an output */
-    const ngc_totals_t *pg_shares; /* --normalize with --pg: the shares' divisors */
+    const ngc_totals_t *pg_shares;        /* --normalize with --pg: the shares' divisors */
 } ngc_worker_args_t;
 
 /* The worker's whole life; its return value is the exit status. Passed to

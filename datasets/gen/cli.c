@@ -14,61 +14,57 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const char *const ngc_gen_bad_names[NGC_GEN_BAD_KINDS] = {
-    "fields", "number", "negative", "year", "long"
-};
+static const char *const ngc_gen_bad_names[NGC_GEN_BAD_KINDS] = {"fields", "number", "negative",
+                                                                 "year", "long"};
 
-static void
-ngc_gen_usage(FILE *f)
+static void ngc_gen_usage(FILE *f)
 {
-    fputs(
-"usage: ngram-gen [options]\n"
-"Writes a synthetic Google Books Ngram file (sorted by ngram, then year),\n"
-"or with --format text raw text, one sentence per line.\n"
-"\n"
-"  --seed N              random seed (default 1); same seed and options give\n"
-"                        byte-identical output\n"
-"  --size SIZE           target uncompressed bytes of the v2 rendering, or of\n"
-"                        the text (default 10M; suffixes K M G T are powers\n"
-"                        of 1024)\n"
-"  --vocab N             distinct ngrams (default SIZE / 900); text: distinct\n"
-"                        words (default SIZE / 256, 1000..1048576; at most\n"
-"                        16777216)\n"
-"  --order N             tokens per ngram, 1..5 (default 1; not for text)\n"
-"  --zipf S              Zipf exponent of ngram (text: word) frequencies\n"
-"                        (default 1.0)\n"
-"  --pos-share F         share of words also listed with _TAG suffixes\n"
-"                        (default 0.5; not for text)\n"
-"  --utf8-share F        share of non-ASCII words (default 0.05)\n"
-"  --format FMT          v2: ngram TAB year TAB match TAB volume (default)\n"
-"                        v1: ngram TAB year TAB match TAB pages TAB volume\n"
-"                        v3: ngram (TAB year,match,volume)...\n"
-"                        text: sentences of words, spaces and punctuation\n"
-"  --totals FILE         also write the per-year totals of the data in the\n"
-"                        shape Google published for the format's release:\n"
-"                        v2 (2012) and v3 (2020) one line of TAB-ended\n"
-"                        year,match,pages,volume tuples after ' TAB'; v1\n"
-"                        (2009) a '#' line, then year TAB match TAB pages\n"
-"                        TAB volume rows; not for text\n"
-"  --gzip                write gzip (implied by an output name ending in .gz)\n"
-"  --gzip-level N        0..9 (default 6)\n"
-"  -o, --output FILE     write FILE (via FILE.tmp and rename; a device or\n"
-"                        FIFO in place; default stdout)\n"
-"  --crlf                end lines with CR LF\n"
-"  --no-final-newline    omit the newline after the last line\n"
-"  --malformed N         inject N malformed lines between ngram runs (text:\n"
-"                        between lines)\n"
-"  --malformed-kinds L   comma list of fields,number,negative,year,long\n"
-"                        (default all); with text the first four put invalid\n"
-"                        UTF-8 in a sentence and long makes a 1 MiB line\n"
-"  --stats               print lines, ngrams, bytes and the largest total\n"
-"                        (text: lines, words, bytes)\n"
-"  -h, --help            show this help\n",
-        f);
+    fputs("usage: ngram-gen [options]\n"
+          "Writes a synthetic Google Books Ngram file (sorted by ngram, then year),\n"
+          "or with --format text raw text, one sentence per line.\n"
+          "\n"
+          "  --seed N              random seed (default 1); same seed and options give\n"
+          "                        byte-identical output\n"
+          "  --size SIZE           target uncompressed bytes of the v2 rendering, or of\n"
+          "                        the text (default 10M; suffixes K M G T are powers\n"
+          "                        of 1024)\n"
+          "  --vocab N             distinct ngrams (default SIZE / 900); text: distinct\n"
+          "                        words (default SIZE / 256, 1000..1048576; at most\n"
+          "                        16777216)\n"
+          "  --order N             tokens per ngram, 1..5 (default 1; not for text)\n"
+          "  --zipf S              Zipf exponent of ngram (text: word) frequencies\n"
+          "                        (default 1.0)\n"
+          "  --pos-share F         share of words also listed with _TAG suffixes\n"
+          "                        (default 0.5; not for text)\n"
+          "  --utf8-share F        share of non-ASCII words (default 0.05)\n"
+          "  --format FMT          v2: ngram TAB year TAB match TAB volume (default)\n"
+          "                        v1: ngram TAB year TAB match TAB pages TAB volume\n"
+          "                        v3: ngram (TAB year,match,volume)...\n"
+          "                        text: sentences of words, spaces and punctuation\n"
+          "  --totals FILE         also write the per-year totals of the data in the\n"
+          "                        shape Google published for the format's release:\n"
+          "                        v2 (2012) and v3 (2020) one line of TAB-ended\n"
+          "                        year,match,pages,volume tuples after ' TAB'; v1\n"
+          "                        (2009) a '#' line, then year TAB match TAB pages\n"
+          "                        TAB volume rows; not for text\n"
+          "  --gzip                write gzip (implied by an output name ending in .gz)\n"
+          "  --gzip-level N        0..9 (default 6)\n"
+          "  -o, --output FILE     write FILE (via FILE.tmp and rename; a device or\n"
+          "                        FIFO in place; default stdout)\n"
+          "  --crlf                end lines with CR LF\n"
+          "  --no-final-newline    omit the newline after the last line\n"
+          "  --malformed N         inject N malformed lines between ngram runs (text:\n"
+          "                        between lines)\n"
+          "  --malformed-kinds L   comma list of fields,number,negative,year,long\n"
+          "                        (default all); with text the first four put invalid\n"
+          "                        UTF-8 in a sentence and long makes a 1 MiB line\n"
+          "  --stats               print lines, ngrams, bytes and the largest total\n"
+          "                        (text: lines, words, bytes)\n"
+          "  -h, --help            show this help\n",
+          f);
 }
 
-static int
-ngc_gen_parse_u64(const char *s, bool suffix, uint64_t *out)
+static int ngc_gen_parse_u64(const char *s, bool suffix, uint64_t *out)
 {
     unsigned long long v;
     uint64_t mul = 1;
@@ -84,23 +80,35 @@ ngc_gen_parse_u64(const char *s, bool suffix, uint64_t *out)
     }
     if (suffix && *end != '\0') {
         switch (*end) {
-        case 'k': case 'K': mul = 1ULL << 10; break;
-        case 'm': case 'M': mul = 1ULL << 20; break;
-        case 'g': case 'G': mul = 1ULL << 30; break;
-        case 't': case 'T': mul = 1ULL << 40; break;
-        default: return NGC_GEN_ERROR;
+        case 'k':
+        case 'K':
+            mul = 1ULL << 10;
+            break;
+        case 'm':
+        case 'M':
+            mul = 1ULL << 20;
+            break;
+        case 'g':
+        case 'G':
+            mul = 1ULL << 30;
+            break;
+        case 't':
+        case 'T':
+            mul = 1ULL << 40;
+            break;
+        default:
+            return NGC_GEN_ERROR;
         }
         end++;
     }
     if (*end != '\0' || v > UINT64_MAX / mul) {
         return NGC_GEN_ERROR;
     }
-    *out = (uint64_t) v * mul;
+    *out = (uint64_t)v * mul;
     return NGC_GEN_OK;
 }
 
-static int
-ngc_gen_parse_double(const char *s, double lo, double hi, double *out)
+static int ngc_gen_parse_double(const char *s, double lo, double hi, double *out)
 {
     char *end;
     double v;
@@ -114,18 +122,15 @@ ngc_gen_parse_double(const char *s, double lo, double hi, double *out)
     return NGC_GEN_OK;
 }
 
-static int
-ngc_gen_parse_kinds(const char *s, unsigned *mask)
+static int ngc_gen_parse_kinds(const char *s, unsigned *mask)
 {
     *mask = 0;
     for (;;) {
         const char *e = strchr(s, ',');
-        size_t n = e ? (size_t) (e - s) : strlen(s);
+        size_t n = e ? (size_t)(e - s) : strlen(s);
         unsigned k;
         for (k = 0; k < NGC_GEN_BAD_KINDS; k++) {
-            if (strlen(ngc_gen_bad_names[k]) == n
-                && memcmp(ngc_gen_bad_names[k], s, n) == 0)
-            {
+            if (strlen(ngc_gen_bad_names[k]) == n && memcmp(ngc_gen_bad_names[k], s, n) == 0) {
                 break;
             }
         }
@@ -141,11 +146,21 @@ ngc_gen_parse_kinds(const char *s, unsigned *mask)
 }
 
 enum {
-    NGC_GEN_OPT_SEED = 256, NGC_GEN_OPT_SIZE, NGC_GEN_OPT_VOCAB,
-    NGC_GEN_OPT_ORDER, NGC_GEN_OPT_ZIPF, NGC_GEN_OPT_POS_SHARE,
-    NGC_GEN_OPT_UTF8_SHARE, NGC_GEN_OPT_FORMAT, NGC_GEN_OPT_GZIP,
-    NGC_GEN_OPT_GZIP_LEVEL, NGC_GEN_OPT_CRLF, NGC_GEN_OPT_NO_FINAL_NL,
-    NGC_GEN_OPT_MALFORMED, NGC_GEN_OPT_MALFORMED_KINDS, NGC_GEN_OPT_STATS,
+    NGC_GEN_OPT_SEED = 256,
+    NGC_GEN_OPT_SIZE,
+    NGC_GEN_OPT_VOCAB,
+    NGC_GEN_OPT_ORDER,
+    NGC_GEN_OPT_ZIPF,
+    NGC_GEN_OPT_POS_SHARE,
+    NGC_GEN_OPT_UTF8_SHARE,
+    NGC_GEN_OPT_FORMAT,
+    NGC_GEN_OPT_GZIP,
+    NGC_GEN_OPT_GZIP_LEVEL,
+    NGC_GEN_OPT_CRLF,
+    NGC_GEN_OPT_NO_FINAL_NL,
+    NGC_GEN_OPT_MALFORMED,
+    NGC_GEN_OPT_MALFORMED_KINDS,
+    NGC_GEN_OPT_STATS,
     NGC_GEN_OPT_TOTALS
 };
 
@@ -168,16 +183,13 @@ static const struct option ngc_gen_options[] = {
     {"stats", no_argument, NULL, NGC_GEN_OPT_STATS},
     {"totals", required_argument, NULL, NGC_GEN_OPT_TOTALS},
     {"help", no_argument, NULL, 'h'},
-    {NULL, 0, NULL, 0}
-};
+    {NULL, 0, NULL, 0}};
 
 /* --size and --vocab of --format text when not given */
-static void
-ngc_gen_text_defaults(ngc_gen_config_t *cfg)
+static void ngc_gen_text_defaults(ngc_gen_config_t *cfg)
 {
     if (cfg->size == 0) {
-        cfg->size = cfg->vocab != 0 ? cfg->vocab * NGC_GEN_TEXT_BYTES_PER
-                                    : NGC_GEN_DEFAULT_SIZE;
+        cfg->size = cfg->vocab != 0 ? cfg->vocab * NGC_GEN_TEXT_BYTES_PER : NGC_GEN_DEFAULT_SIZE;
     }
     if (cfg->vocab == 0) {
         cfg->vocab = cfg->size / NGC_GEN_TEXT_BYTES_PER;
@@ -191,8 +203,7 @@ ngc_gen_text_defaults(ngc_gen_config_t *cfg)
 }
 
 /* returns NGC_GEN_OK, 1 after --help, or NGC_GEN_ERROR after a usage message */
-int
-ngc_gen_parse(ngc_gen_config_t *cfg, int argc, char **argv)
+int ngc_gen_parse(ngc_gen_config_t *cfg, int argc, char **argv)
 {
     const char *why = NULL;
     uint64_t u;
@@ -226,16 +237,14 @@ ngc_gen_parse(ngc_gen_config_t *cfg, int argc, char **argv)
             }
             break;
         case NGC_GEN_OPT_SIZE:
-            if (ngc_gen_parse_u64(a, true, &cfg->size) != NGC_GEN_OK
-                || cfg->size == 0 || cfg->size > (1ULL << 50))
-            {
+            if (ngc_gen_parse_u64(a, true, &cfg->size) != NGC_GEN_OK || cfg->size == 0 ||
+                cfg->size > (1ULL << 50)) {
                 bad = "--size";
             }
             break;
         case NGC_GEN_OPT_VOCAB:
-            if (ngc_gen_parse_u64(a, true, &cfg->vocab) != NGC_GEN_OK
-                || cfg->vocab == 0 || cfg->vocab > NGC_GEN_VOCAB_MAX)
-            {
+            if (ngc_gen_parse_u64(a, true, &cfg->vocab) != NGC_GEN_OK || cfg->vocab == 0 ||
+                cfg->vocab > NGC_GEN_VOCAB_MAX) {
                 bad = "--vocab";
             }
             break;
@@ -243,7 +252,7 @@ ngc_gen_parse(ngc_gen_config_t *cfg, int argc, char **argv)
             if (ngc_gen_parse_u64(a, false, &u) != NGC_GEN_OK || u < 1 || u > 5) {
                 bad = "--order";
             }
-            cfg->order = (int) u;
+            cfg->order = (int)u;
             break;
         case NGC_GEN_OPT_ZIPF:
             if (ngc_gen_parse_double(a, 0.0, 10.0, &cfg->zipf) != NGC_GEN_OK) {
@@ -256,9 +265,7 @@ ngc_gen_parse(ngc_gen_config_t *cfg, int argc, char **argv)
             }
             break;
         case NGC_GEN_OPT_UTF8_SHARE:
-            if (ngc_gen_parse_double(a, 0.0, 1.0, &cfg->utf8_share)
-                != NGC_GEN_OK)
-            {
+            if (ngc_gen_parse_double(a, 0.0, 1.0, &cfg->utf8_share) != NGC_GEN_OK) {
                 bad = "--utf8-share";
             }
             break;
@@ -282,7 +289,7 @@ ngc_gen_parse(ngc_gen_config_t *cfg, int argc, char **argv)
             if (ngc_gen_parse_u64(a, false, &u) != NGC_GEN_OK || u > 9) {
                 bad = "--gzip-level";
             }
-            cfg->gzip_level = (int) u;
+            cfg->gzip_level = (int)u;
             break;
         case NGC_GEN_OPT_CRLF:
             cfg->crlf = true;
@@ -291,9 +298,7 @@ ngc_gen_parse(ngc_gen_config_t *cfg, int argc, char **argv)
             cfg->no_final_newline = true;
             break;
         case NGC_GEN_OPT_MALFORMED:
-            if (ngc_gen_parse_u64(a, true, &cfg->bad) != NGC_GEN_OK
-                || cfg->bad > NGC_GEN_BAD_MAX)
-            {
+            if (ngc_gen_parse_u64(a, true, &cfg->bad) != NGC_GEN_OK || cfg->bad > NGC_GEN_BAD_MAX) {
                 bad = "--malformed";
             }
             cfg->bad_set = true;
@@ -335,17 +340,12 @@ ngc_gen_parse(ngc_gen_config_t *cfg, int argc, char **argv)
 
     if (cfg->totals != NULL && cfg->format == NGC_GEN_FMT_TEXT) {
         why = "--totals needs an ngram format (v1, v2 or v3), not text";
-    } else if (cfg->totals != NULL && strcmp(cfg->totals, "-") == 0
-               && cfg->output == NULL)
-    {
+    } else if (cfg->totals != NULL && strcmp(cfg->totals, "-") == 0 && cfg->output == NULL) {
         why = "--totals - needs -o FILE for the data";
-    } else if (cfg->totals != NULL && cfg->output != NULL
-               && strcmp(cfg->totals, cfg->output) == 0)
-    {
+    } else if (cfg->totals != NULL && cfg->output != NULL &&
+               strcmp(cfg->totals, cfg->output) == 0) {
         why = "--totals and -o name the same file";
-    } else if (cfg->format == NGC_GEN_FMT_TEXT
-               && cfg->vocab > NGC_GEN_TEXT_VOCAB_MAX)
-    {
+    } else if (cfg->format == NGC_GEN_FMT_TEXT && cfg->vocab > NGC_GEN_TEXT_VOCAB_MAX) {
         why = "--vocab is at most 16777216 with --format text";
     }
     if (why != NULL) {
@@ -358,8 +358,7 @@ ngc_gen_parse(ngc_gen_config_t *cfg, int argc, char **argv)
         ngc_gen_text_defaults(cfg);
     }
     if (cfg->size == 0) {
-        cfg->size = cfg->vocab != 0 ? cfg->vocab * NGC_GEN_BYTES_PER
-                                    : NGC_GEN_DEFAULT_SIZE;
+        cfg->size = cfg->vocab != 0 ? cfg->vocab * NGC_GEN_BYTES_PER : NGC_GEN_DEFAULT_SIZE;
     }
     if (cfg->vocab == 0) {
         cfg->vocab = cfg->size / NGC_GEN_BYTES_PER;

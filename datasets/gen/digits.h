@@ -14,8 +14,7 @@ static const char ngc_gen_digits2[] =
     "37383940414243444546474849505152535455565758596061626364656667686970717273"
     "7475767778798081828384858687888990919293949596979899";
 
-static inline unsigned
-ngc_gen_bitlen(uint64_t v)
+static inline unsigned ngc_gen_bitlen(uint64_t v)
 {
     unsigned n = 0;
 
@@ -26,8 +25,7 @@ ngc_gen_bitlen(uint64_t v)
     return n;
 }
 
-static inline unsigned
-ngc_gen_ndigits(uint64_t v)
+static inline unsigned ngc_gen_ndigits(uint64_t v)
 {
     unsigned n = 1;
 
@@ -45,31 +43,29 @@ ngc_gen_ndigits(uint64_t v)
 }
 
 /* writes v at p (ngc_gen_ndigits(v) bytes, no NUL); returns the end */
-static inline char *
-ngc_gen_put_u64(char *p, uint64_t v)
+static inline char *ngc_gen_put_u64(char *p, uint64_t v)
 {
     unsigned n = ngc_gen_ndigits(v);
     char *e = p + n;
 
     while (v >= 100) {
-        unsigned d = (unsigned) (v % 100) * 2;
+        unsigned d = (unsigned)(v % 100) * 2;
         v /= 100;
         *--e = ngc_gen_digits2[d + 1];
         *--e = ngc_gen_digits2[d];
     }
     if (v >= 10) {
-        unsigned d = (unsigned) v * 2;
+        unsigned d = (unsigned)v * 2;
         *--e = ngc_gen_digits2[d + 1];
         *--e = ngc_gen_digits2[d];
     } else {
-        *--e = (char) ('0' + v);
+        *--e = (char)('0' + v);
     }
     return p + n;
 }
 
 /* writes the 4-digit year y at p; returns the end */
-static inline char *
-ngc_gen_put_year(char *p, unsigned y)
+static inline char *ngc_gen_put_year(char *p, unsigned y)
 {
     unsigned hi = (y / 100) * 2, lo = (y % 100) * 2;
 

@@ -12,8 +12,7 @@
 #include <string.h>
 #include <unistd.h>
 
-void
-ngc_gen_log(int err, const char *fmt, ...)
+void ngc_gen_log(int err, const char *fmt, ...)
 {
     char buf[1024];
     size_t n = 0, off = 0;
@@ -26,7 +25,7 @@ ngc_gen_log(int err, const char *fmt, ...)
     r = vsnprintf(buf + n, sizeof(buf) - n, fmt, ap);
     va_end(ap);
     if (r > 0) {
-        n += (size_t) r;
+        n += (size_t)r;
     }
     if (n > sizeof(buf) - 2) {
         n = sizeof(buf) - 2;
@@ -34,7 +33,7 @@ ngc_gen_log(int err, const char *fmt, ...)
     if (err != 0) {
         r = snprintf(buf + n, sizeof(buf) - n, ": %s", strerror(err));
         if (r > 0) {
-            n += (size_t) r;
+            n += (size_t)r;
         }
         if (n > sizeof(buf) - 2) {
             n = sizeof(buf) - 2;
@@ -51,12 +50,11 @@ ngc_gen_log(int err, const char *fmt, ...)
         if (w <= 0) {
             break;
         }
-        off += (size_t) w;
+        off += (size_t)w;
     }
 }
 
-void *
-ngc_gen_alloc(size_t n, size_t size)
+void *ngc_gen_alloc(size_t n, size_t size)
 {
     void *p;
 

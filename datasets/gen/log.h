@@ -11,22 +11,20 @@
 #include <stddef.h>
 #include <stdlib.h>
 
-#define NGC_GEN_OK     0
+#define NGC_GEN_OK 0
 #define NGC_GEN_ERROR (-1)
 
 /* invariants only, never input or I/O errors; on in every build */
-#define ngc_gen_assert(c)                                                     \
-    do {                                                                      \
-        if (!(c)) {                                                           \
-            ngc_gen_log(0, "assertion '%s' failed at %s:%d", #c, __FILE__,    \
-                        __LINE__);                                            \
-            abort();                                                          \
-        }                                                                     \
+#define ngc_gen_assert(c)                                                             \
+    do {                                                                              \
+        if (!(c)) {                                                                   \
+            ngc_gen_log(0, "assertion '%s' failed at %s:%d", #c, __FILE__, __LINE__); \
+            abort();                                                                  \
+        }                                                                             \
     } while (0)
 
 /* "ngram-gen: MESSAGE[: strerror(err)]" to stderr; any thread, never fails */
-void ngc_gen_log(int err, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
+void ngc_gen_log(int err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 /* malloc() of n * size bytes (at least 1), checked for overflow; NULL
  * after a message. The caller frees it. */

@@ -32,8 +32,7 @@
 #include <unistd.h>
 
 /* opens "NAME.tmp" for writing; *tmp gets that name, malloc'ed */
-static int
-ngc_gen_open_tmp(const char *name, char **tmp, int *fd, bool *direct)
+static int ngc_gen_open_tmp(const char *name, char **tmp, int *fd, bool *direct)
 {
     size_t n = strlen(name) + 5;
     struct stat st;
@@ -56,8 +55,7 @@ ngc_gen_open_tmp(const char *name, char **tmp, int *fd, bool *direct)
     return NGC_GEN_OK;
 }
 
-int
-main(int argc, char **argv)
+int main(int argc, char **argv)
 {
     ngc_gen_config_t cfg;
     ngc_gen_t g;
@@ -79,15 +77,12 @@ main(int argc, char **argv)
     }
 
     /* both files are opened first, so a bad path fails before the work */
-    if (cfg.totals != NULL && strcmp(cfg.totals, "-") != 0
-        && ngc_gen_open_tmp(cfg.totals, &ttmp, &tfd, &tdirect) != NGC_GEN_OK)
-    {
+    if (cfg.totals != NULL && strcmp(cfg.totals, "-") != 0 &&
+        ngc_gen_open_tmp(cfg.totals, &ttmp, &tfd, &tdirect) != NGC_GEN_OK) {
         ngc_gen_fini(&g);
         return 1;
     }
-    if (cfg.output != NULL
-        && ngc_gen_open_tmp(cfg.output, &tmp, &fd, &direct) != NGC_GEN_OK)
-    {
+    if (cfg.output != NULL && ngc_gen_open_tmp(cfg.output, &tmp, &fd, &direct) != NGC_GEN_OK) {
         if (ttmp != NULL) {
             close(tfd);
             if (!tdirect) {
@@ -99,11 +94,9 @@ main(int argc, char **argv)
         return 1;
     }
 
-    rc = ngc_gen_out_init(&o, fd, tmp, cfg.output == NULL, cfg.gzip,
-                          cfg.gzip_level);
+    rc = ngc_gen_out_init(&o, fd, tmp, cfg.output == NULL, cfg.gzip, cfg.gzip_level);
     if (rc == NGC_GEN_OK) {
-        rc = text ? ngc_gen_stream_text(&g, &o, &st)
-                  : ngc_gen_stream(&g, &o, &st);
+        rc = text ? ngc_gen_stream_text(&g, &o, &st) : ngc_gen_stream(&g, &o, &st);
     }
     if (rc == NGC_GEN_OK) {
         if (cfg.no_final_newline) {
@@ -127,15 +120,13 @@ main(int argc, char **argv)
     }
     if (rc == NGC_GEN_OK && ttmp != NULL && !tdirect) {
         if (rename(ttmp, cfg.totals) != 0) {
-            ngc_gen_log(errno, "cannot rename '%s' to '%s'", ttmp,
-                        cfg.totals);
+            ngc_gen_log(errno, "cannot rename '%s' to '%s'", ttmp, cfg.totals);
             rc = NGC_GEN_ERROR;
         } else {
             trenamed = true;
         }
     }
-    if (rc == NGC_GEN_OK && cfg.output != NULL && !direct
-        && rename(tmp, cfg.output) != 0) {
+    if (rc == NGC_GEN_OK && cfg.output != NULL && !direct && rename(tmp, cfg.output) != 0) {
         ngc_gen_log(errno, "cannot rename '%s' to '%s'", tmp, cfg.output);
         rc = NGC_GEN_ERROR;
     }
@@ -149,27 +140,27 @@ main(int argc, char **argv)
     }
 
     if (rc == NGC_GEN_OK && cfg.bad_set) {
-        ngc_gen_log(0, "injected %llu malformed lines: fields=%llu number=%llu"
+        ngc_gen_log(0,
+                    "injected %llu malformed lines: fields=%llu number=%llu"
                     " negative=%llu year=%llu long=%llu",
-                    (unsigned long long) cfg.bad,
-                    (unsigned long long) st.bad[NGC_GEN_BAD_FIELDS],
-                    (unsigned long long) st.bad[NGC_GEN_BAD_NUMBER],
-                    (unsigned long long) st.bad[NGC_GEN_BAD_NEGATIVE],
-                    (unsigned long long) st.bad[NGC_GEN_BAD_YEAR],
-                    (unsigned long long) st.bad[NGC_GEN_BAD_LONG]);
+                    (unsigned long long)cfg.bad, (unsigned long long)st.bad[NGC_GEN_BAD_FIELDS],
+                    (unsigned long long)st.bad[NGC_GEN_BAD_NUMBER],
+                    (unsigned long long)st.bad[NGC_GEN_BAD_NEGATIVE],
+                    (unsigned long long)st.bad[NGC_GEN_BAD_YEAR],
+                    (unsigned long long)st.bad[NGC_GEN_BAD_LONG]);
     }
     if (rc == NGC_GEN_OK && cfg.stats && text) {
-        ngc_gen_log(0, "%llu lines, %llu words, %llu bytes, vocabulary %llu "
-                    "words", (unsigned long long) st.lines,
-                    (unsigned long long) st.words,
-                    (unsigned long long) o.bytes,
-                    (unsigned long long) g.vocab);
+        ngc_gen_log(0,
+                    "%llu lines, %llu words, %llu bytes, vocabulary %llu "
+                    "words",
+                    (unsigned long long)st.lines, (unsigned long long)st.words,
+                    (unsigned long long)o.bytes, (unsigned long long)g.vocab);
     } else if (rc == NGC_GEN_OK && cfg.stats) {
-        ngc_gen_log(0, "%llu lines, %llu ngrams, %llu bytes, max total %llu "
-                    "(%s)", (unsigned long long) st.lines,
-                    (unsigned long long) g.vocab,
-                    (unsigned long long) o.bytes,
-                    (unsigned long long) st.max_total,
+        ngc_gen_log(0,
+                    "%llu lines, %llu ngrams, %llu bytes, max total %llu "
+                    "(%s)",
+                    (unsigned long long)st.lines, (unsigned long long)g.vocab,
+                    (unsigned long long)o.bytes, (unsigned long long)st.max_total,
                     g.arena.p + g.off[st.max_index]);
     }
     ngc_gen_out_fini(&o);

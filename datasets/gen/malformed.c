@@ -17,13 +17,11 @@
  * tail bytes the caller adds before the terminator: a count of ~1 MiB
  * digits, over any sane line limit.
  */
-static int
-ngc_gen_put_sevens(ngc_gen_run_t *run, const char *line, const char *p,
-    size_t tail)
+static int ngc_gen_put_sevens(ngc_gen_run_t *run, const char *line, const char *p, size_t tail)
 {
-    size_t pad = NGC_GEN_LONG_LINE - (size_t) (p - line) - tail;
+    size_t pad = NGC_GEN_LONG_LINE - (size_t)(p - line) - tail;
 
-    if (ngc_gen_out_write(run->o, line, (size_t) (p - line)) != NGC_GEN_OK) {
+    if (ngc_gen_out_write(run->o, line, (size_t)(p - line)) != NGC_GEN_OK) {
         return NGC_GEN_ERROR;
     }
     while (pad > 0) {
@@ -40,9 +38,8 @@ ngc_gen_put_sevens(ngc_gen_run_t *run, const char *line, const char *p,
 }
 
 /* the fields after the ngram of a v2 or v3 malformed line; NULL on error */
-static char *
-ngc_gen_bad_v23(ngc_gen_run_t *run, unsigned kind, uint32_t variant,
-    uint32_t year, uint32_t m, char *line, char *p)
+static char *ngc_gen_bad_v23(ngc_gen_run_t *run, unsigned kind, uint32_t variant, uint32_t year,
+                             uint32_t m, char *line, char *p)
 {
     bool v3 = run->g->cfg->format == NGC_GEN_FMT_V3;
     char sep = v3 ? ',' : '\t';
@@ -51,18 +48,16 @@ ngc_gen_bad_v23(ngc_gen_run_t *run, unsigned kind, uint32_t variant,
     switch (kind) {
     case NGC_GEN_BAD_FIELDS:
         switch (variant % 4) {
-        case 0:                /* v2: 3 fields; v3: a 2-element triple */
+        case 0: /* v2: 3 fields; v3: a 2-element triple */
             p += snprintf(p, 64, "\t%u%c%u", year, sep, m);
             break;
-        case 1:                /* v2: 5 fields; v3: a 4-element triple */
-            p += snprintf(p, 64, "\t%u%c%u%c%u%c%u", year, sep, m, sep, v,
-                          sep, v);
+        case 1: /* v2: 5 fields; v3: a 4-element triple */
+            p += snprintf(p, 64, "\t%u%c%u%c%u%c%u", year, sep, m, sep, v, sep, v);
             break;
-        case 2:                /* the ngram alone */
+        case 2: /* the ngram alone */
             break;
-        default:               /* v2: 2 fields; v3: three 1-element triples */
-            p += v3 ? snprintf(p, 64, "\t%u\t%u\t%u", year, m, v)
-                    : snprintf(p, 64, "\t%u", year);
+        default: /* v2: 2 fields; v3: three 1-element triples */
+            p += v3 ? snprintf(p, 64, "\t%u\t%u\t%u", year, m, v) : snprintf(p, 64, "\t%u", year);
             break;
         }
         break;
@@ -119,24 +114,23 @@ ngc_gen_bad_v23(ngc_gen_run_t *run, unsigned kind, uint32_t variant,
  * The fields after the ngram of a v1 malformed line; NULL on error. There is
  * no 4-field form: "ng TAB year TAB match TAB page" would read as valid v2.
  */
-static char *
-ngc_gen_bad_v1(ngc_gen_run_t *run, unsigned kind, uint32_t variant,
-    uint32_t year, uint32_t m, char *line, char *p)
+static char *ngc_gen_bad_v1(ngc_gen_run_t *run, unsigned kind, uint32_t variant, uint32_t year,
+                            uint32_t m, char *line, char *p)
 {
     uint32_t v = 1 + m / 3, pg = (m + v) / 2;
 
     switch (kind) {
     case NGC_GEN_BAD_FIELDS:
         switch (variant % 4) {
-        case 0:                /* 3 fields */
+        case 0: /* 3 fields */
             p += snprintf(p, 64, "\t%u\t%u", year, m);
             break;
-        case 1:                /* 6 fields */
+        case 1: /* 6 fields */
             p += snprintf(p, 64, "\t%u\t%u\t%u\t%u\t%u", year, m, pg, v, v);
             break;
-        case 2:                /* the ngram alone */
+        case 2: /* the ngram alone */
             break;
-        default:               /* 2 fields */
+        default: /* 2 fields */
             p += snprintf(p, 64, "\t%u", year);
             break;
         }
@@ -190,9 +184,7 @@ ngc_gen_bad_v1(ngc_gen_run_t *run, unsigned kind, uint32_t variant,
     return p;
 }
 
-int
-ngc_gen_put_bad(ngc_gen_run_t *run, unsigned kind, const char *ng,
-    size_t len)
+int ngc_gen_put_bad(ngc_gen_run_t *run, unsigned kind, const char *ng, size_t len)
 {
     char line[NGC_GEN_NGRAM_MAX + 128], *p = line;
     uint32_t year = 1800 + ngc_gen_rand(&run->rng, 200);
@@ -213,5 +205,5 @@ ngc_gen_put_bad(ngc_gen_run_t *run, unsigned kind, const char *ng,
     p += run->eol_len;
     run->st->bad[kind]++;
     run->st->lines++;
-    return ngc_gen_out_write(run->o, line, (size_t) (p - line));
+    return ngc_gen_out_write(run->o, line, (size_t)(p - line));
 }

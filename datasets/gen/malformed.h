@@ -13,7 +13,6 @@
 
 /* writes one malformed line of kind (ngc_gen_bad_t) for the ngram ng (len
  * bytes) and counts it; NGC_GEN_OK or NGC_GEN_ERROR */
-int ngc_gen_put_bad(ngc_gen_run_t *run, unsigned kind, const char *ng,
-    size_t len);
+int ngc_gen_put_bad(ngc_gen_run_t *run, unsigned kind, const char *ng, size_t len);
 
 #endif

@@ -20,10 +20,9 @@
 
 /* ---- per-ngram data: a pure function of (seed, data options, rank) */
 
-void
-ngc_gen_params(const ngc_gen_t *g, uint32_t rank, ngc_gen_params_t *p)
+void ngc_gen_params(const ngc_gen_t *g, uint32_t rank, ngc_gen_params_t *p)
 {
-    uint64_t st = g->seed_key ^ ((uint64_t) rank * 0xd1b54a32d192ed03ULL);
+    uint64_t st = g->seed_key ^ ((uint64_t)rank * 0xd1b54a32d192ed03ULL);
     uint64_t r = ngc_gen_sm_next(&st);
     double jitter, t, q;
 
@@ -31,14 +30,14 @@ ngc_gen_params(const ngc_gen_t *g, uint32_t rank, ngc_gen_params_t *p)
      * A jitter in [0.5, 2) computed exactly: no exp2(), which compilers
      * substitute for pow(2, x) and which rounds differently between libms.
      */
-    jitter = (1.0 + (double) (r >> 12) * 0x1p-52) * ((r & 1) ? 0.5 : 1.0);
+    jitter = (1.0 + (double)(r >> 12) * 0x1p-52) * ((r & 1) ? 0.5 : 1.0);
     /* two-regime Zipf: exponent s for the head, 2s past NGC_GEN_ZIPF_KNEE */
-    t = g->tmax * pow((double) rank + 1.0, -g->cfg->zipf);
+    t = g->tmax * pow((double)rank + 1.0, -g->cfg->zipf);
     if (rank + 1.0 > NGC_GEN_ZIPF_KNEE) {
         t = t * pow((rank + 1.0) / NGC_GEN_ZIPF_KNEE, -g->cfg->zipf);
     }
-    p->total = t < 1.0 ? 1 : (uint64_t) t;
-    q = ((double) rank + 1.0) / (double) g->vocab;
+    p->total = t < 1.0 ? 1 : (uint64_t)t;
+    q = ((double)rank + 1.0) / (double)g->vocab;
     p->x = pow(q, -NGC_GEN_LINE_EXP) * jitter;
     p->state = st;
 }
@@ -47,13 +46,11 @@ ngc_gen_params(const ngc_gen_t *g, uint32_t rank, ngc_gen_params_t *p)
  * Fills ln with n lines: distinct ascending years, match >= volume >= 1,
  * matches summing to about p->total, weighted toward recent years.
  */
-void
-ngc_gen_years(const ngc_gen_t *g, const ngc_gen_params_t *p, uint32_t n,
-    ngc_gen_lines_t *ln)
+void ngc_gen_years(const ngc_gen_t *g, const ngc_gen_params_t *p, uint32_t n, ngc_gen_lines_t *ln)
 {
     uint64_t st = p->state, bits[8] = {0, 0, 0, 0, 0, 0, 0, 0}, r, wsum = 0;
     uint32_t end = NGC_GEN_YEAR_MAX, avail, span, start, j, k;
-    double total = (double) p->total;
+    double total = (double)p->total;
 
     r = ngc_gen_sm_next(&st);
     if (n < 300 && (r & 15) < 4) {
@@ -84,11 +81,10 @@ ngc_gen_years(const ngc_gen_t *g, const ngc_gen_params_t *p, uint32_t n,
     for (j = 0; j < 8; j++) {
         uint64_t b = bits[j];
         while (b != 0) {
-            uint32_t y = start + j * 64 + (uint32_t) __builtin_ctzll(b);
-            uint64_t w = g->growth[y - NGC_GEN_YEAR_MIN]
-                         * (512 + (ngc_gen_sm_next(&st) & 1023));
+            uint32_t y = start + j * 64 + (uint32_t)__builtin_ctzll(b);
+            uint64_t w = g->growth[y - NGC_GEN_YEAR_MIN] * (512 + (ngc_gen_sm_next(&st) & 1023));
             b &= b - 1;
-            ln->year[k] = (uint16_t) y;
+            ln->year[k] = (uint16_t)y;
             ln->weight[k++] = w;
             wsum += w;
         }
@@ -96,8 +92,7 @@ ngc_gen_years(const ngc_gen_t *g, const ngc_gen_params_t *p, uint32_t n,
     ngc_gen_assert(k == n);
 
     for (k = 0; k < n; k++) {
-        uint64_t m = (uint64_t) (total * ((double) ln->weight[k]
-                                          / (double) wsum));
+        uint64_t m = (uint64_t)(total * ((double)ln->weight[k] / (double)wsum));
         uint64_t v, d;
         if (m < 1) {
             m = 1;
@@ -119,11 +114,10 @@ ngc_gen_years(const ngc_gen_t *g, const ngc_gen_params_t *p, uint32_t n,
 
 typedef struct {
     ngc_gen_params_t p;
-    uint32_t len;              /* bytes of the ngram */
+    uint32_t len; /* bytes of the ngram */
 } ngc_gen_sample_t;
 
-static double
-ngc_gen_est(const ngc_gen_sample_t *s, size_t n, size_t step, double k)
+static double ngc_gen_est(const ngc_gen_sample_t *s, size_t n, size_t step, double k)
 {
     uint64_t sum = 0, m, v;
     size_t i;
@@ -133,15 +127,13 @@ ngc_gen_est(const ngc_gen_sample_t *s, size_t n, size_t step, double k)
         l = ngc_gen_nlines(k, &s[i].p);
         m = s[i].p.total / l;
         v = m / 6 + 1 < 20000 ? m / 6 + 1 : 20000;
-        sum += (uint64_t) l * (s[i].len + 8 + ngc_gen_ndigits(m / 3 + 1)
-                               + ngc_gen_ndigits(v));
+        sum += (uint64_t)l * (s[i].len + 8 + ngc_gen_ndigits(m / 3 + 1) + ngc_gen_ndigits(v));
     }
-    return (double) sum;
+    return (double)sum;
 }
 
-static double
-ngc_gen_exact(const ngc_gen_t *g, const ngc_gen_sample_t *s, size_t n,
-    size_t step, double k)
+static double ngc_gen_exact(const ngc_gen_t *g, const ngc_gen_sample_t *s, size_t n, size_t step,
+                            double k)
 {
     uint64_t sum = 0;
     size_t i;
@@ -151,16 +143,15 @@ ngc_gen_exact(const ngc_gen_t *g, const ngc_gen_sample_t *s, size_t n,
         l = ngc_gen_nlines(k, &s[i].p);
         ngc_gen_years(g, &s[i].p, l, g->lines);
         for (j = 0; j < l; j++) {
-            sum += s[i].len + 8 + ngc_gen_ndigits(g->lines->match[j])
-                   + ngc_gen_ndigits(g->lines->vol[j]);
+            sum += s[i].len + 8 + ngc_gen_ndigits(g->lines->match[j]) +
+                   ngc_gen_ndigits(g->lines->vol[j]);
         }
     }
-    return (double) sum;
+    return (double)sum;
 }
 
 /* the smallest k (on a log scale) whose estimate reaches target */
-static double
-ngc_gen_solve(const ngc_gen_sample_t *s, size_t n, double target)
+static double ngc_gen_solve(const ngc_gen_sample_t *s, size_t n, double target)
 {
     double lo = 1e-20, hi = 4096.0, mid;
     int it;
@@ -182,14 +173,12 @@ ngc_gen_solve(const ngc_gen_sample_t *s, size_t n, double target)
     return hi;
 }
 
-static int
-ngc_gen_calibrate(ngc_gen_t *g)
+static int ngc_gen_calibrate(ngc_gen_t *g)
 {
     ngc_gen_sample_t *s;
-    size_t n = g->vocab < NGC_GEN_SAMPLE_MAX ? (size_t) g->vocab
-                                             : NGC_GEN_SAMPLE_MAX;
+    size_t n = g->vocab < NGC_GEN_SAMPLE_MAX ? (size_t)g->vocab : NGC_GEN_SAMPLE_MAX;
     size_t step = n / NGC_GEN_EXACT_MAX + 1, i;
-    double scale = (double) g->vocab / (double) n, target, q = 1.0, pred;
+    double scale = (double)g->vocab / (double)n, target, q = 1.0, pred;
     int it;
 
     s = ngc_gen_alloc(n, sizeof(*s));
@@ -197,14 +186,14 @@ ngc_gen_calibrate(ngc_gen_t *g)
         return NGC_GEN_ERROR;
     }
     for (i = 0; i < n; i++) {
-        uint64_t idx = (uint64_t) i * g->vocab / n;
+        uint64_t idx = (uint64_t)i * g->vocab / n;
         const char *str = g->arena.p + g->off[idx];
         uint32_t rank;
         memcpy(&rank, str - 4, 4);
         ngc_gen_params(g, rank, &s[i].p);
-        s[i].len = (uint32_t) strlen(str);
+        s[i].len = (uint32_t)strlen(str);
     }
-    target = (double) g->cfg->size / scale;
+    target = (double)g->cfg->size / scale;
     for (it = 0; it < 3; it++) {
         double ex, es;
         g->k = ngc_gen_solve(s, n, target / q);
@@ -218,22 +207,23 @@ ngc_gen_calibrate(ngc_gen_t *g)
     pred = ngc_gen_est(s, n, 1, g->k) * q * scale;
     free(s);
 
-    if (pred > (double) g->cfg->size * 1.03) {
-        ngc_gen_log(0, "warning: %llu ngrams need about %.0f bytes, more than "
-                    "--size %llu", (unsigned long long) g->vocab, pred,
-                    (unsigned long long) g->cfg->size);
-    } else if (pred < (double) g->cfg->size * 0.97) {
-        ngc_gen_log(0, "warning: %llu ngrams fill only about %.0f bytes, less "
-                    "than --size %llu", (unsigned long long) g->vocab, pred,
-                    (unsigned long long) g->cfg->size);
+    if (pred > (double)g->cfg->size * 1.03) {
+        ngc_gen_log(0,
+                    "warning: %llu ngrams need about %.0f bytes, more than "
+                    "--size %llu",
+                    (unsigned long long)g->vocab, pred, (unsigned long long)g->cfg->size);
+    } else if (pred < (double)g->cfg->size * 0.97) {
+        ngc_gen_log(0,
+                    "warning: %llu ngrams fill only about %.0f bytes, less "
+                    "than --size %llu",
+                    (unsigned long long)g->vocab, pred, (unsigned long long)g->cfg->size);
     }
     return NGC_GEN_OK;
 }
 
 /* ---- generator setup */
 
-int
-ngc_gen_init(ngc_gen_t *g, const ngc_gen_config_t *cfg)
+int ngc_gen_init(ngc_gen_t *g, const ngc_gen_config_t *cfg)
 {
     ngc_gen_rec_t *rec = NULL, *tmp;
     ngc_gen_rng_t rng;
@@ -243,13 +233,10 @@ ngc_gen_init(ngc_gen_t *g, const ngc_gen_config_t *cfg)
     memset(g, 0, sizeof(*g));
     g->cfg = cfg;
     g->vocab = cfg->vocab;
-    g->seed_key = ngc_gen_mix64(cfg->seed
-                                ^ ngc_gen_mix64(NGC_GEN_STREAM_PARAMS));
-    g->page_key = ngc_gen_mix64(cfg->seed
-                                ^ ngc_gen_mix64(NGC_GEN_STREAM_PAGE));
+    g->seed_key = ngc_gen_mix64(cfg->seed ^ ngc_gen_mix64(NGC_GEN_STREAM_PARAMS));
+    g->page_key = ngc_gen_mix64(cfg->seed ^ ngc_gen_mix64(NGC_GEN_STREAM_PAGE));
     ngc_gen_rng_init(&rng, cfg->seed, NGC_GEN_STREAM_TMAX);
-    g->tmax = 3.2e10 / cfg->order
-              * (0.75 + (double) (ngc_gen_next(&rng) >> 11) * 0x1p-54);
+    g->tmax = 3.2e10 / cfg->order * (0.75 + (double)(ngc_gen_next(&rng) >> 11) * 0x1p-54);
 
     /* book volume grows 2% a year: 1500 -> 2008 is a factor ~24000 */
     for (y = 0; y < NGC_GEN_NYEARS; y++) {
@@ -262,8 +249,7 @@ ngc_gen_init(ngc_gen_t *g, const ngc_gen_config_t *cfg)
         return NGC_GEN_ERROR;
     }
     if (cfg->format == NGC_GEN_FMT_TEXT) {
-        return ngc_gen_vocab_text(cfg, g->vocab, &g->arena, &g->off,
-                                  &g->wlen, &g->walias);
+        return ngc_gen_vocab_text(cfg, g->vocab, &g->arena, &g->off, &g->wlen, &g->walias);
     }
 
     if (cfg->order == 1) {
@@ -285,19 +271,18 @@ ngc_gen_init(ngc_gen_t *g, const ngc_gen_config_t *cfg)
     free(tmp);
 
     /* keep only the offsets: off[i] overwrites rec[i / 2] or later */
-    g->off = (uint64_t *) rec;
+    g->off = (uint64_t *)rec;
     for (i = 0; i < g->vocab; i++) {
         g->off[i] = rec[i].val;
     }
     tmp = realloc(rec, g->vocab * sizeof(uint64_t));
     if (tmp != NULL) {
-        g->off = (uint64_t *) tmp;
+        g->off = (uint64_t *)tmp;
     }
     return ngc_gen_calibrate(g);
 }
 
-void
-ngc_gen_fini(ngc_gen_t *g)
+void ngc_gen_fini(ngc_gen_t *g)
 {
     free(g->arena.p);
     free(g->off);

@@ -15,9 +15,9 @@
 #include "datasets/gen/strset.h"
 
 typedef struct {
-    uint64_t total;            /* target total match count */
-    double x;                  /* line-count propensity, >= 0.5 */
-    uint64_t state;            /* splitmix64 state for this ngram's lines */
+    uint64_t total; /* target total match count */
+    double x;       /* line-count propensity, >= 0.5 */
+    uint64_t state; /* splitmix64 state for this ngram's lines */
 } ngc_gen_params_t;
 
 typedef struct {
@@ -30,18 +30,18 @@ typedef struct {
 
 typedef struct {
     const ngc_gen_config_t *cfg;
-    uint64_t vocab;            /* distinct ngrams */
-    uint64_t seed_key;         /* base of the per-ngram streams */
-    double tmax;               /* target total of the most frequent ngram */
-    double k;                  /* lines = clamp(k * x) */
-    ngc_gen_arena_t arena;     /* all ngram strings */
-    uint64_t *off;             /* string offsets in byte order, vocab long */
+    uint64_t vocab;                  /* distinct ngrams */
+    uint64_t seed_key;               /* base of the per-ngram streams */
+    double tmax;                     /* target total of the most frequent ngram */
+    double k;                        /* lines = clamp(k * x) */
+    ngc_gen_arena_t arena;           /* all ngram strings */
+    uint64_t *off;                   /* string offsets in byte order, vocab long */
     uint64_t growth[NGC_GEN_NYEARS]; /* relative book volume of each year */
     uint64_t vcap[NGC_GEN_NYEARS];   /* most volumes in one year */
-    uint64_t page_key;         /* keys the page counts of v1 and --totals */
+    uint64_t page_key;               /* keys the page counts of v1 and --totals */
     ngc_gen_lines_t *lines;
-    uint8_t *wlen;             /* text: bytes of word i, at arena.p + off[i] */
-    ngc_gen_alias_t walias;    /* text: Zipf over the words, rank order */
+    uint8_t *wlen;          /* text: bytes of word i, at arena.p + off[i] */
+    ngc_gen_alias_t walias; /* text: Zipf over the words, rank order */
 } ngc_gen_t;
 
 /* builds the vocabulary of cfg (kept by pointer) and calibrates the line
@@ -56,25 +56,22 @@ void ngc_gen_fini(ngc_gen_t *g);
 void ngc_gen_params(const ngc_gen_t *g, uint32_t rank, ngc_gen_params_t *p);
 
 /* the number of lines of an ngram: k * p->x, within 1..509 and <= total */
-static inline uint32_t
-ngc_gen_nlines(double k, const ngc_gen_params_t *p)
+static inline uint32_t ngc_gen_nlines(double k, const ngc_gen_params_t *p)
 {
     double y = k * p->x;
-    uint32_t n = y >= (double) NGC_GEN_NYEARS ? NGC_GEN_NYEARS
-                                              : (uint32_t) (y + 0.5);
+    uint32_t n = y >= (double)NGC_GEN_NYEARS ? NGC_GEN_NYEARS : (uint32_t)(y + 0.5);
 
     if (n < 1) {
         n = 1;
     }
     if (n > p->total) {
-        n = (uint32_t) p->total;
+        n = (uint32_t)p->total;
     }
     return n;
 }
 
 /* fills ln with n lines: distinct ascending years, match >= volume >= 1,
  * matches summing to about p->total */
-void ngc_gen_years(const ngc_gen_t *g, const ngc_gen_params_t *p, uint32_t n,
-    ngc_gen_lines_t *ln);
+void ngc_gen_years(const ngc_gen_t *g, const ngc_gen_params_t *p, uint32_t n, ngc_gen_lines_t *ln);
 
 #endif

@@ -18,24 +18,22 @@
  * of the ngram, the year and the seed alone (no stream is drawn from), so
  * the pages never change the v2/v3 data.
  */
-static void
-ngc_gen_pages(const ngc_gen_t *g, const char *ng, size_t len,
-    ngc_gen_lines_t *ln, uint32_t n)
+static void ngc_gen_pages(const ngc_gen_t *g, const char *ng, size_t len, ngc_gen_lines_t *ln,
+                          uint32_t n)
 {
     uint64_t h = ngc_gen_hash(ng, len) ^ g->page_key, r, d, f;
     uint32_t k;
 
     for (k = 0; k < n; k++) {
-        r = ngc_gen_mix64(h + (uint64_t) ln->year[k] * 0x9e3779b97f4a7c15ULL);
-        f = 512 + (r >> 55);   /* page = volume + (match - volume) * f/1024 */
+        r = ngc_gen_mix64(h + (uint64_t)ln->year[k] * 0x9e3779b97f4a7c15ULL);
+        f = 512 + (r >> 55); /* page = volume + (match - volume) * f/1024 */
         d = ln->match[k] - ln->vol[k];
         ln->page[k] = ln->vol[k] + (d >> 10) * f + (((d & 1023) * f) >> 10);
     }
 }
 
 /* adds the valid lines of one ngram to the --totals sums */
-static void
-ngc_gen_tally(ngc_gen_stats_t *st, const ngc_gen_lines_t *ln, uint32_t n)
+static void ngc_gen_tally(ngc_gen_stats_t *st, const ngc_gen_lines_t *ln, uint32_t n)
 {
     uint32_t k, y;
 
@@ -44,17 +42,15 @@ ngc_gen_tally(ngc_gen_stats_t *st, const ngc_gen_lines_t *ln, uint32_t n)
         st->ymatch[y] += ln->match[k];
         st->ypage[y] += ln->page[k];
         st->yvol[y] += ln->vol[k];
-        if (st->ymatch[y] < ln->match[k] || st->ypage[y] < ln->page[k]
-            || st->yvol[y] < ln->vol[k])
-        {
+        if (st->ymatch[y] < ln->match[k] || st->ypage[y] < ln->page[k] ||
+            st->yvol[y] < ln->vol[k]) {
             st->yover = true;
         }
     }
 }
 
-static int
-ngc_gen_put_lines(ngc_gen_run_t *run, const char *ng, size_t len,
-    const ngc_gen_lines_t *ln, uint32_t n)
+static int ngc_gen_put_lines(ngc_gen_run_t *run, const char *ng, size_t len,
+                             const ngc_gen_lines_t *ln, uint32_t n)
 {
     ngc_gen_out_t *o = run->o;
     bool crlf = run->eol_len == 2;
@@ -85,7 +81,7 @@ ngc_gen_put_lines(ngc_gen_run_t *run, const char *ng, size_t len,
                 }
                 *p++ = '\n';
             }
-            o->len = (size_t) (p - o->buf);
+            o->len = (size_t)(p - o->buf);
         }
         run->st->lines++;
         return NGC_GEN_OK;
@@ -111,14 +107,13 @@ ngc_gen_put_lines(ngc_gen_run_t *run, const char *ng, size_t len,
             *p++ = '\r';
         }
         *p++ = '\n';
-        o->len = (size_t) (p - o->buf);
+        o->len = (size_t)(p - o->buf);
     }
     run->st->lines += n;
     return NGC_GEN_OK;
 }
 
-int
-ngc_gen_stream(ngc_gen_t *g, ngc_gen_out_t *o, ngc_gen_stats_t *st)
+int ngc_gen_stream(ngc_gen_t *g, ngc_gen_out_t *o, ngc_gen_stats_t *st)
 {
     const ngc_gen_config_t *cfg = g->cfg;
     bool pages = cfg->format == NGC_GEN_FMT_V1 || cfg->totals != NULL;
@@ -142,7 +137,7 @@ ngc_gen_stream(ngc_gen_t *g, ngc_gen_out_t *o, ngc_gen_stats_t *st)
         len = strlen(ng);
         /* a malformed line borrows a neighbour's ngram, so order holds */
         for (; b->key == i; b++) {
-            if (ngc_gen_put_bad(&run, (unsigned) b->val, ng, len) != NGC_GEN_OK) {
+            if (ngc_gen_put_bad(&run, (unsigned)b->val, ng, len) != NGC_GEN_OK) {
                 goto done;
             }
         }
@@ -168,7 +163,7 @@ ngc_gen_stream(ngc_gen_t *g, ngc_gen_out_t *o, ngc_gen_stats_t *st)
         }
     }
     for (; b->key == g->vocab; b++) {
-        if (ngc_gen_put_bad(&run, (unsigned) b->val, ng, len) != NGC_GEN_OK) {
+        if (ngc_gen_put_bad(&run, (unsigned)b->val, ng, len) != NGC_GEN_OK) {
             goto done;
         }
     }

@@ -9,8 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
-static int
-ngc_gen_write_all(ngc_gen_out_t *o, const void *buf, size_t n)
+static int ngc_gen_write_all(ngc_gen_out_t *o, const void *buf, size_t n)
 {
     const char *p = buf;
 
@@ -29,13 +28,12 @@ ngc_gen_write_all(ngc_gen_out_t *o, const void *buf, size_t n)
             return NGC_GEN_ERROR;
         }
         p += w;
-        n -= (size_t) w;
+        n -= (size_t)w;
     }
     return NGC_GEN_OK;
 }
 
-int
-ngc_gen_out_flush(ngc_gen_out_t *o, bool finish)
+int ngc_gen_out_flush(ngc_gen_out_t *o, bool finish)
 {
     int ret;
 
@@ -45,20 +43,18 @@ ngc_gen_out_flush(ngc_gen_out_t *o, bool finish)
         o->len = 0;
         return ngc_gen_write_all(o, o->buf, n);
     }
-    o->zs.next_in = (Bytef *) o->buf;
-    o->zs.avail_in = (uInt) o->len;
+    o->zs.next_in = (Bytef *)o->buf;
+    o->zs.avail_in = (uInt)o->len;
     o->len = 0;
     for (;;) {
         o->zs.next_out = o->zbuf;
-        o->zs.avail_out = (uInt) o->zcap;
+        o->zs.avail_out = (uInt)o->zcap;
         ret = deflate(&o->zs, finish ? Z_FINISH : Z_NO_FLUSH);
         if (ret == Z_STREAM_ERROR) {
             ngc_gen_log(0, "deflate() failed for '%s'", o->name);
             return NGC_GEN_ERROR;
         }
-        if (ngc_gen_write_all(o, o->zbuf, o->zcap - o->zs.avail_out)
-            != NGC_GEN_OK)
-        {
+        if (ngc_gen_write_all(o, o->zbuf, o->zcap - o->zs.avail_out) != NGC_GEN_OK) {
             return NGC_GEN_ERROR;
         }
         if (finish ? ret == Z_STREAM_END : o->zs.avail_out != 0) {
@@ -68,8 +64,7 @@ ngc_gen_out_flush(ngc_gen_out_t *o, bool finish)
     return NGC_GEN_OK;
 }
 
-int
-ngc_gen_out_write(ngc_gen_out_t *o, const char *p, size_t n)
+int ngc_gen_out_write(ngc_gen_out_t *o, const char *p, size_t n)
 {
     while (n > 0) {
         size_t c = n < o->cap ? n : o->cap;
@@ -85,9 +80,7 @@ ngc_gen_out_write(ngc_gen_out_t *o, const char *p, size_t n)
     return NGC_GEN_OK;
 }
 
-int
-ngc_gen_out_init(ngc_gen_out_t *o, int fd, const char *name, bool is_stdout,
-    bool gz, int level)
+int ngc_gen_out_init(ngc_gen_out_t *o, int fd, const char *name, bool is_stdout, bool gz, int level)
 {
     memset(o, 0, sizeof(*o));
     o->fd = fd;
@@ -107,9 +100,7 @@ ngc_gen_out_init(ngc_gen_out_t *o, int fd, const char *name, bool is_stdout,
     if (o->zbuf == NULL) {
         return NGC_GEN_ERROR;
     }
-    if (deflateInit2(&o->zs, level, Z_DEFLATED, 15 + 16, 8,
-                     Z_DEFAULT_STRATEGY) != Z_OK)
-    {
+    if (deflateInit2(&o->zs, level, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) != Z_OK) {
         ngc_gen_log(0, "deflateInit2() failed");
         return NGC_GEN_ERROR;
     }
@@ -123,8 +114,7 @@ ngc_gen_out_init(ngc_gen_out_t *o, int fd, const char *name, bool is_stdout,
     return NGC_GEN_OK;
 }
 
-void
-ngc_gen_out_fini(ngc_gen_out_t *o)
+void ngc_gen_out_fini(ngc_gen_out_t *o)
 {
     if (o->gz_ready) {
         deflateEnd(&o->zs);

@@ -18,7 +18,7 @@
 typedef struct {
     int fd;
     bool is_stdout;
-    const char *name;          /* file written, for messages */
+    const char *name; /* file written, for messages */
     bool gz;
     bool gz_ready;
     z_stream zs;
@@ -28,7 +28,7 @@ typedef struct {
     size_t cap;
     unsigned char *zbuf;
     size_t zcap;
-    uint64_t bytes;            /* uncompressed bytes flushed */
+    uint64_t bytes; /* uncompressed bytes flushed */
 } ngc_gen_out_t;
 
 /* writes the buffer out (through deflate with --gzip); finish ends the gzip
@@ -36,8 +36,7 @@ typedef struct {
 int ngc_gen_out_flush(ngc_gen_out_t *o, bool finish);
 
 /* room for n <= cap bytes at the end of the buffer, or NULL */
-static inline char *
-ngc_gen_out_reserve(ngc_gen_out_t *o, size_t n)
+static inline char *ngc_gen_out_reserve(ngc_gen_out_t *o, size_t n)
 {
     if (o->cap - o->len < n && ngc_gen_out_flush(o, false) != NGC_GEN_OK) {
         return NULL;
@@ -51,8 +50,8 @@ int ngc_gen_out_write(ngc_gen_out_t *o, const char *p, size_t n);
 /* o writes to fd (name is for messages; is_stdout words them), plain or
  * gzip at level; NGC_GEN_OK, or NGC_GEN_ERROR and ngc_gen_out_fini() is
  * still due */
-int ngc_gen_out_init(ngc_gen_out_t *o, int fd, const char *name, bool is_stdout,
-    bool gz, int level);
+int ngc_gen_out_init(ngc_gen_out_t *o, int fd, const char *name, bool is_stdout, bool gz,
+                     int level);
 
 /* frees the buffers and the deflate state; does not flush or close fd */
 void ngc_gen_out_fini(ngc_gen_out_t *o);

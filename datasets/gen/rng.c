@@ -13,8 +13,7 @@
 #include <math.h>
 #include <stdlib.h>
 
-void
-ngc_gen_rng_init(ngc_gen_rng_t *r, uint64_t seed, uint64_t stream)
+void ngc_gen_rng_init(ngc_gen_rng_t *r, uint64_t seed, uint64_t stream)
 {
     uint64_t sm = seed ^ ngc_gen_mix64(stream * 0x5851f42d4c957f2dULL + 1);
     int i;
@@ -24,8 +23,7 @@ ngc_gen_rng_init(ngc_gen_rng_t *r, uint64_t seed, uint64_t stream)
     }
 }
 
-int
-ngc_gen_alias_init(ngc_gen_alias_t *al, uint32_t n, double s)
+int ngc_gen_alias_init(ngc_gen_alias_t *al, uint32_t n, double s)
 {
     double *p, sum = 0;
     uint32_t *small, *large, ns = 0, nl = 0, k;
@@ -35,9 +33,7 @@ ngc_gen_alias_init(ngc_gen_alias_t *al, uint32_t n, double s)
     p = ngc_gen_alloc(n, sizeof(double));
     small = ngc_gen_alloc(n, sizeof(uint32_t));
     large = ngc_gen_alloc(n, sizeof(uint32_t));
-    if (al->prob == NULL || al->alias == NULL || p == NULL || small == NULL
-        || large == NULL)
-    {
+    if (al->prob == NULL || al->alias == NULL || p == NULL || small == NULL || large == NULL) {
         free(al->prob);
         free(al->alias);
         free(p);
@@ -47,11 +43,11 @@ ngc_gen_alias_init(ngc_gen_alias_t *al, uint32_t n, double s)
     }
     al->n = n;
     for (k = 0; k < n; k++) {
-        p[k] = pow((double) k + 1.0, -s);
+        p[k] = pow((double)k + 1.0, -s);
         sum += p[k];
     }
     for (k = 0; k < n; k++) {
-        p[k] = p[k] / sum * (double) n;
+        p[k] = p[k] / sum * (double)n;
         al->alias[k] = k;
         if (p[k] < 1.0) {
             small[ns++] = k;
@@ -71,7 +67,7 @@ ngc_gen_alias_init(ngc_gen_alias_t *al, uint32_t n, double s)
     }
     for (k = 0; k < n; k++) {
         double t = p[k] * 4294967296.0;
-        al->prob[k] = t >= 4294967295.0 ? UINT32_MAX : (uint32_t) t;
+        al->prob[k] = t >= 4294967295.0 ? UINT32_MAX : (uint32_t)t;
     }
     /* leftovers are 1 up to rounding */
     while (ns > 0) {
@@ -86,8 +82,7 @@ ngc_gen_alias_init(ngc_gen_alias_t *al, uint32_t n, double s)
     return NGC_GEN_OK;
 }
 
-void
-ngc_gen_alias_fini(ngc_gen_alias_t *al)
+void ngc_gen_alias_fini(ngc_gen_alias_t *al)
 {
     free(al->prob);
     free(al->alias);

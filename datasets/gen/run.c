@@ -8,9 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-void
-ngc_gen_run_init(ngc_gen_run_t *run, ngc_gen_t *g, ngc_gen_out_t *o,
-    ngc_gen_stats_t *st)
+void ngc_gen_run_init(ngc_gen_run_t *run, ngc_gen_t *g, ngc_gen_out_t *o, ngc_gen_stats_t *st)
 {
     memset(run, 0, sizeof(*run));
     run->g = g;
@@ -28,8 +26,7 @@ ngc_gen_run_init(ngc_gen_run_t *run, ngc_gen_t *g, ngc_gen_out_t *o,
  * before (range - 1 = after the last); for text, a byte offset in the valid
  * text, below range.
  */
-ngc_gen_rec_t *
-ngc_gen_plan_bad(ngc_gen_run_t *run, uint64_t range)
+ngc_gen_rec_t *ngc_gen_plan_bad(ngc_gen_run_t *run, uint64_t range)
 {
     const ngc_gen_config_t *cfg = run->g->cfg;
     ngc_gen_rec_t *bad, *tmp;
@@ -52,12 +49,12 @@ ngc_gen_plan_bad(ngc_gen_run_t *run, uint64_t range)
         if (cfg->format == NGC_GEN_FMT_TEXT) {
             bad[j].key = ngc_gen_next(&run->rng) % range;
         } else {
-            bad[j].key = ngc_gen_rand(&run->rng, (uint32_t) range);
+            bad[j].key = ngc_gen_rand(&run->rng, (uint32_t)range);
         }
         bad[j].val = kinds[ngc_gen_rand(&run->rng, nk)];
     }
     ngc_gen_radix(bad, tmp, cfg->bad);
     free(tmp);
-    bad[cfg->bad].key = UINT64_MAX;    /* sentinel */
+    bad[cfg->bad].key = UINT64_MAX; /* sentinel */
     return bad;
 }

@@ -7,8 +7,7 @@
 
 #include <string.h>
 
-void
-ngc_gen_radix(ngc_gen_rec_t *r, ngc_gen_rec_t *tmp, size_t n)
+void ngc_gen_radix(ngc_gen_rec_t *r, ngc_gen_rec_t *tmp, size_t n)
 {
     size_t cnt[8][256];
     ngc_gen_rec_t *src = r, *dst = tmp, *sw;
@@ -49,14 +48,13 @@ ngc_gen_radix(ngc_gen_rec_t *r, ngc_gen_rec_t *tmp, size_t n)
 }
 
 /* the 8 bytes at s, big-endian, zero padded after the NUL */
-static inline uint64_t
-ngc_gen_prefix(const char *s)
+static inline uint64_t ngc_gen_prefix(const char *s)
 {
     uint64_t k = 0;
     unsigned b;
 
     for (b = 0; b < 8 && s[b] != '\0'; b++) {
-        k = (k << 8) | (unsigned char) s[b];
+        k = (k << 8) | (unsigned char)s[b];
     }
     if (b > 0 && b < 8) {
         k <<= 8 * (8 - b);
@@ -68,9 +66,8 @@ ngc_gen_prefix(const char *s)
  * Sorts records (val = offset into base) by their strings in byte order.
  * All strings share their first depth bytes and are distinct.
  */
-void
-ngc_gen_sort_strings(ngc_gen_rec_t *r, ngc_gen_rec_t *tmp, size_t n,
-    const char *base, size_t depth)
+void ngc_gen_sort_strings(ngc_gen_rec_t *r, ngc_gen_rec_t *tmp, size_t n, const char *base,
+                          size_t depth)
 {
     size_t i, j;
 
@@ -78,9 +75,7 @@ ngc_gen_sort_strings(ngc_gen_rec_t *r, ngc_gen_rec_t *tmp, size_t n,
         for (i = 1; i < n; i++) {
             ngc_gen_rec_t t = r[i];
             const char *s = base + t.val + depth;
-            for (j = i; j > 0 && strcmp(base + r[j - 1].val + depth, s) > 0;
-                 j--)
-            {
+            for (j = i; j > 0 && strcmp(base + r[j - 1].val + depth, s) > 0; j--) {
                 r[j] = r[j - 1];
             }
             r[j] = t;

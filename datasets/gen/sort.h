@@ -21,7 +21,7 @@ void ngc_gen_radix(ngc_gen_rec_t *r, ngc_gen_rec_t *tmp, size_t n);
 /* sorts r[0..n) (val = offset of a NUL-terminated string in base) by the
  * strings in byte order; the strings are distinct and share their first
  * depth bytes (0 from outside). key is overwritten; tmp is scratch */
-void ngc_gen_sort_strings(ngc_gen_rec_t *r, ngc_gen_rec_t *tmp, size_t n,
-    const char *base, size_t depth);
+void ngc_gen_sort_strings(ngc_gen_rec_t *r, ngc_gen_rec_t *tmp, size_t n, const char *base,
+                          size_t depth);
 
 #endif

@@ -12,14 +12,13 @@
 #include <string.h>
 
 /* appends s (n bytes) with its rank; *off gets its offset, never 0 */
-static int
-ngc_gen_arena_add(ngc_gen_arena_t *a, const char *s, size_t n, uint32_t rank,
-    size_t *off)
+static int ngc_gen_arena_add(ngc_gen_arena_t *a, const char *s, size_t n, uint32_t rank,
+                             size_t *off)
 {
     size_t need;
 
     if (a->len == 0) {
-        a->len = 4;            /* so that no string sits at offset 0 */
+        a->len = 4; /* so that no string sits at offset 0 */
     }
     need = a->len + 4 + n + 1;
     if (need > a->cap) {
@@ -44,8 +43,7 @@ ngc_gen_arena_add(ngc_gen_arena_t *a, const char *s, size_t n, uint32_t rank,
     return NGC_GEN_OK;
 }
 
-uint64_t
-ngc_gen_hash(const char *s, size_t n)
+uint64_t ngc_gen_hash(const char *s, size_t n)
 {
     uint64_t h = 0x243f6a8885a308d3ULL ^ n, w;
 
@@ -61,8 +59,7 @@ ngc_gen_hash(const char *s, size_t n)
     return ngc_gen_mix64(h ^ w);
 }
 
-int
-ngc_gen_set_init(ngc_gen_set_t *set, uint64_t expect)
+int ngc_gen_set_init(ngc_gen_set_t *set, uint64_t expect)
 {
     size_t cap = 1024;
 
@@ -78,8 +75,7 @@ ngc_gen_set_init(ngc_gen_set_t *set, uint64_t expect)
     return NGC_GEN_OK;
 }
 
-void
-ngc_gen_set_fini(ngc_gen_set_t *set)
+void ngc_gen_set_fini(ngc_gen_set_t *set)
 {
     free(set->slot);
     set->slot = NULL;
@@ -89,12 +85,11 @@ ngc_gen_set_fini(ngc_gen_set_t *set)
  * Adds the NUL-terminated string s (n bytes) to the arena unless the set
  * has it already. Returns 1 if added, 0 if present, NGC_GEN_ERROR.
  */
-int
-ngc_gen_set_add(ngc_gen_set_t *set, ngc_gen_arena_t *a, const char *s,
-    size_t n, uint32_t rank, size_t *off)
+int ngc_gen_set_add(ngc_gen_set_t *set, ngc_gen_arena_t *a, const char *s, size_t n, uint32_t rank,
+                    size_t *off)
 {
     uint64_t h = ngc_gen_hash(s, n), fp = h >> 40, v;
-    size_t i = (size_t) h & set->mask, o;
+    size_t i = (size_t)h & set->mask, o;
 
     for (;;) {
         v = set->slot[i];
@@ -109,8 +104,8 @@ ngc_gen_set_add(ngc_gen_set_t *set, ngc_gen_arena_t *a, const char *s,
     if (ngc_gen_arena_add(a, s, n, rank, &o) != NGC_GEN_OK) {
         return NGC_GEN_ERROR;
     }
-    ngc_gen_assert((uint64_t) o < (1ULL << 40));
-    set->slot[i] = ((uint64_t) o << 24) | fp;
+    ngc_gen_assert((uint64_t)o < (1ULL << 40));
+    set->slot[i] = ((uint64_t)o << 24) | fp;
     if (off != NULL) {
         *off = o;
     }

@@ -11,13 +11,13 @@
 #include <stdint.h>
 
 typedef struct {
-    char *p;                   /* entries: u32 rank, bytes, NUL */
-    size_t len;                /* bytes used */
-    size_t cap;                /* bytes allocated */
+    char *p;    /* entries: u32 rank, bytes, NUL */
+    size_t len; /* bytes used */
+    size_t cap; /* bytes allocated */
 } ngc_gen_arena_t;
 
 typedef struct {
-    uint64_t *slot;            /* string offset << 24 | 24-bit fingerprint */
+    uint64_t *slot; /* string offset << 24 | 24-bit fingerprint */
     size_t mask;
 } ngc_gen_set_t;
 
@@ -33,7 +33,7 @@ void ngc_gen_set_fini(ngc_gen_set_t *set);
 /* adds the NUL-terminated s (n bytes) to the arena unless the set has it:
  * 1 if added (*off, if not NULL, gets its offset), 0 if present, or
  * NGC_GEN_ERROR */
-int ngc_gen_set_add(ngc_gen_set_t *set, ngc_gen_arena_t *a, const char *s,
-    size_t n, uint32_t rank, size_t *off);
+int ngc_gen_set_add(ngc_gen_set_t *set, ngc_gen_arena_t *a, const char *s, size_t n, uint32_t rank,
+                    size_t *off);
 
 #endif

@@ -16,12 +16,8 @@
 #define NGC_GEN_EM_DASH "\xe2\x80\x94"
 
 /* styles of quotation: straight double (twice as likely), curly, single */
-static const char *const ngc_gen_quote_open[4] = {
-    "\"", "\"", "\xe2\x80\x9c", "'"
-};
-static const char *const ngc_gen_quote_close[4] = {
-    "\"", "\"", "\xe2\x80\x9d", "'"
-};
+static const char *const ngc_gen_quote_open[4] = {"\"", "\"", "\xe2\x80\x9c", "'"};
+static const char *const ngc_gen_quote_close[4] = {"\"", "\"", "\xe2\x80\x9d", "'"};
 
 /*
  * text --malformed: the invalid UTF-8 of the kinds fields (bytes never in
@@ -37,8 +33,7 @@ static const char *const ngc_gen_bad_utf8[NGC_GEN_BAD_LONG][4] = {
 };
 
 /* room for n more bytes in b */
-static int
-ngc_gen_buf_reserve(ngc_gen_buf_t *b, size_t n)
+static int ngc_gen_buf_reserve(ngc_gen_buf_t *b, size_t n)
 {
     size_t cap;
     char *p;
@@ -61,8 +56,7 @@ ngc_gen_buf_reserve(ngc_gen_buf_t *b, size_t n)
 }
 
 /* appends s; the caller reserved the room */
-static inline void
-ngc_gen_buf_str(ngc_gen_buf_t *b, const char *s)
+static inline void ngc_gen_buf_str(ngc_gen_buf_t *b, const char *s)
 {
     size_t n = strlen(s);
 
@@ -71,10 +65,9 @@ ngc_gen_buf_str(ngc_gen_buf_t *b, const char *s)
 }
 
 /* appends 1..4 blanks, spaces or TABs, chosen by the low 6 bits of r */
-static void
-ngc_gen_buf_blanks(ngc_gen_buf_t *b, uint64_t r)
+static void ngc_gen_buf_blanks(ngc_gen_buf_t *b, uint64_t r)
 {
-    unsigned n = 1 + (unsigned) (r & 3), i;
+    unsigned n = 1 + (unsigned)(r & 3), i;
 
     for (i = 0; i < n; i++) {
         b->p[b->len++] = (r >> (2 + i)) & 1 ? '\t' : ' ';
@@ -82,40 +75,38 @@ ngc_gen_buf_blanks(ngc_gen_buf_t *b, uint64_t r)
 }
 
 /* capitalises the UTF-8 character at p when its capital has the same size */
-static void
-ngc_gen_capital(char *p)
+static void ngc_gen_capital(char *p)
 {
-    unsigned char c = (unsigned char) p[0];
+    unsigned char c = (unsigned char)p[0];
     uint32_t cp, up;
 
     if (c < 0x80) {
-        p[0] = (char) ngc_gen_upper(c);
+        p[0] = (char)ngc_gen_upper(c);
         return;
     }
     if ((c & 0xe0) != 0xc0) {
-        return;                /* 3-byte letters (CJK) have no case */
+        return; /* 3-byte letters (CJK) have no case */
     }
-    cp = ((uint32_t) (c & 0x1f) << 6) | ((unsigned char) p[1] & 0x3f);
+    cp = ((uint32_t)(c & 0x1f) << 6) | ((unsigned char)p[1] & 0x3f);
     up = ngc_gen_upper(cp);
     if (up != cp && up >= 0x80 && up < 0x800) {
-        p[0] = (char) (0xc0 | (up >> 6));
-        p[1] = (char) (0x80 | (up & 0x3f));
+        p[0] = (char)(0xc0 | (up >> 6));
+        p[1] = (char)(0x80 | (up & 0x3f));
     }
 }
 
 /* the words of one sentence: 1..60, or 1 in 1024 300..1599 (2..10 KB) */
-static uint32_t
-ngc_gen_text_len(ngc_gen_rng_t *rng)
+static uint32_t ngc_gen_text_len(ngc_gen_rng_t *rng)
 {
     uint64_t r = ngc_gen_next(rng);
     uint32_t n;
 
     if ((r & 1023) == 0) {
-        return 300 + (uint32_t) ((r >> 10) % 1300);
+        return 300 + (uint32_t)((r >> 10) % 1300);
     }
-    n = 1 + (uint32_t) ((r >> 10) % 20) + (uint32_t) ((r >> 20) % 20);
+    n = 1 + (uint32_t)((r >> 10) % 20) + (uint32_t)((r >> 20) % 20);
     if (((r >> 30) & 3) == 0) {
-        n += (uint32_t) ((r >> 32) % 22);
+        n += (uint32_t)((r >> 32) % 22);
     }
     return n;
 }
@@ -126,11 +117,10 @@ ngc_gen_text_len(ngc_gen_rng_t *rng)
  * the words; a few separators are runs of spaces, TABs or a lone dash.
  * Every random draw comes from rng, one or two per word.
  */
-static int
-ngc_gen_sentence(const ngc_gen_t *g, ngc_gen_rng_t *rng, ngc_gen_buf_t *b,
-    uint32_t nwords, size_t min_bytes)
+static int ngc_gen_sentence(const ngc_gen_t *g, ngc_gen_rng_t *rng, ngc_gen_buf_t *b,
+                            uint32_t nwords, size_t min_bytes)
 {
-    unsigned quote = 0;        /* 1 + style of the open quotation, or 0 */
+    unsigned quote = 0; /* 1 + style of the open quotation, or 0 */
     bool paren = false, glue = false, last = false;
     uint32_t i;
     uint64_t r;
@@ -153,29 +143,26 @@ ngc_gen_sentence(const ngc_gen_t *g, ngc_gen_rng_t *rng, ngc_gen_buf_t *b,
         if (ngc_gen_buf_reserve(b, n + 64) != NGC_GEN_OK) {
             return NGC_GEN_ERROR;
         }
-        sep = (unsigned) (r & 1023);
-        open = (unsigned) ((r >> 10) & 1023);
-        mid = (unsigned) ((r >> 20) & 1023);
+        sep = (unsigned)(r & 1023);
+        open = (unsigned)((r >> 10) & 1023);
+        mid = (unsigned)((r >> 20) & 1023);
         if (i > 0 && !glue) {
             if (sep < 1016) {
                 b->p[b->len++] = ' ';
             } else if (sep < 1019) {
-                unsigned k = 2 + (unsigned) ((r >> 60) & 3);
+                unsigned k = 2 + (unsigned)((r >> 60) & 3);
                 memset(b->p + b->len, ' ', k);
                 b->len += k;
             } else if (sep < 1021) {
-                static const char *const tabs[4] = {
-                    "\t", " \t", "\t\t", "\t  "
-                };
+                static const char *const tabs[4] = {"\t", " \t", "\t\t", "\t  "};
                 ngc_gen_buf_str(b, tabs[(r >> 60) & 3]);
             } else {
-                ngc_gen_buf_str(b, (r >> 59) & 1 ? " " NGC_GEN_EM_DASH " "
-                                                 : " -- ");
+                ngc_gen_buf_str(b, (r >> 59) & 1 ? " " NGC_GEN_EM_DASH " " : " -- ");
             }
         }
         glue = false;
         if (open < 5 && quote == 0) {
-            quote = 1 + (unsigned) ((r >> 30) & 3);
+            quote = 1 + (unsigned)((r >> 30) & 3);
             ngc_gen_buf_str(b, ngc_gen_quote_open[quote - 1]);
         } else if (open < 10 && !paren) {
             paren = true;
@@ -188,7 +175,7 @@ ngc_gen_sentence(const ngc_gen_t *g, ngc_gen_rng_t *rng, ngc_gen_buf_t *b,
             ngc_gen_capital(b->p + at);
         }
         if (mid < 12 && w >= NGC_GEN_TEXT_PLAIN) {
-            ngc_gen_buf_str(b, "'s");        /* not on function words */
+            ngc_gen_buf_str(b, "'s"); /* not on function words */
         }
         last = i + 1 >= nwords && b->len >= min_bytes;
         if (paren && (last || ((r >> 32) & 3) == 0)) {
@@ -209,19 +196,22 @@ ngc_gen_sentence(const ngc_gen_t *g, ngc_gen_rng_t *rng, ngc_gen_buf_t *b,
             } else if (mid >= 95 && mid < 97) {
                 ngc_gen_buf_str(b, "...");
             } else if (mid >= 97 && mid < 99) {
-                ngc_gen_buf_str(b, NGC_GEN_EM_DASH);   /* word—word */
+                ngc_gen_buf_str(b, NGC_GEN_EM_DASH); /* word—word */
                 glue = true;
             }
             continue;
         }
         /* the end: . ? ! ... or nothing, inside or outside the quotation */
-        end = (unsigned) ((r >> 36) & 255);
+        end = (unsigned)((r >> 36) & 255);
         if (quote != 0 && ((r >> 44) & 1)) {
             ngc_gen_buf_str(b, ngc_gen_quote_close[quote - 1]);
             quote = 0;
         }
-        ngc_gen_buf_str(b, end < 176 ? "." : end < 206 ? "?" : end < 218 ? "!"
-                           : end < 228 ? "..." : "");
+        ngc_gen_buf_str(b, end < 176   ? "."
+                           : end < 206 ? "?"
+                           : end < 218 ? "!"
+                           : end < 228 ? "..."
+                                       : "");
         if (quote != 0) {
             ngc_gen_buf_str(b, ngc_gen_quote_close[quote - 1]);
         }
@@ -233,8 +223,7 @@ ngc_gen_sentence(const ngc_gen_t *g, ngc_gen_rng_t *rng, ngc_gen_buf_t *b,
 }
 
 /* words as a tokenizer splitting on spaces and TABs counts them */
-static uint64_t
-ngc_gen_count_words(const char *p, size_t n)
+static uint64_t ngc_gen_count_words(const char *p, size_t n)
 {
     uint64_t words = 0;
     bool in = false;
@@ -251,8 +240,7 @@ ngc_gen_count_words(const char *p, size_t n)
 }
 
 /* writes run->line and its terminator */
-static int
-ngc_gen_text_line(ngc_gen_run_t *run)
+static int ngc_gen_text_line(ngc_gen_run_t *run)
 {
     ngc_gen_buf_t *b = &run->line;
 
@@ -270,8 +258,7 @@ ngc_gen_text_line(ngc_gen_run_t *run)
  * UTF-8 put at a character boundary, or for 'long' a sentence of more than
  * NGC_GEN_LONG_LINE bytes.
  */
-static int
-ngc_gen_put_text_bad(ngc_gen_run_t *run, unsigned kind)
+static int ngc_gen_put_text_bad(ngc_gen_run_t *run, unsigned kind)
 {
     ngc_gen_buf_t *b = &run->line;
     uint32_t n = 3 + ngc_gen_rand(&run->rng, 20);
@@ -280,9 +267,7 @@ ngc_gen_put_text_bad(ngc_gen_run_t *run, unsigned kind)
     size_t sl, at;
 
     if (kind == NGC_GEN_BAD_LONG) {
-        if (ngc_gen_sentence(run->g, &run->rng, b, 1, NGC_GEN_LONG_LINE)
-            != NGC_GEN_OK)
-        {
+        if (ngc_gen_sentence(run->g, &run->rng, b, 1, NGC_GEN_LONG_LINE) != NGC_GEN_OK) {
             return NGC_GEN_ERROR;
         }
     } else {
@@ -291,8 +276,8 @@ ngc_gen_put_text_bad(ngc_gen_run_t *run, unsigned kind)
         }
         s = ngc_gen_bad_utf8[kind][variant];
         sl = strlen(s);
-        at = ngc_gen_rand(&run->rng, (uint32_t) b->len + 1);
-        while (at < b->len && ((unsigned char) b->p[at] & 0xc0) == 0x80) {
+        at = ngc_gen_rand(&run->rng, (uint32_t)b->len + 1);
+        while (at < b->len && ((unsigned char)b->p[at] & 0xc0) == 0x80) {
             at--;
         }
         if (ngc_gen_buf_reserve(b, sl) != NGC_GEN_OK) {
@@ -312,8 +297,7 @@ ngc_gen_put_text_bad(ngc_gen_run_t *run, unsigned kind)
  * malformed lines go at seeded offsets of the valid text and draw from
  * their own stream, so the valid lines never depend on them.
  */
-int
-ngc_gen_stream_text(ngc_gen_t *g, ngc_gen_out_t *o, ngc_gen_stats_t *st)
+int ngc_gen_stream_text(ngc_gen_t *g, ngc_gen_out_t *o, ngc_gen_stats_t *st)
 {
     const ngc_gen_config_t *cfg = g->cfg;
     ngc_gen_run_t run;
@@ -334,7 +318,7 @@ ngc_gen_stream_text(ngc_gen_t *g, ngc_gen_out_t *o, ngc_gen_stats_t *st)
     /* end on a line with words, so --no-final-newline cuts after a word */
     while (valid < cfg->size || blank) {
         for (; b->key <= valid; b++) {
-            if (ngc_gen_put_text_bad(&run, (unsigned) b->val) != NGC_GEN_OK) {
+            if (ngc_gen_put_text_bad(&run, (unsigned)b->val) != NGC_GEN_OK) {
                 goto done;
             }
         }
@@ -358,7 +342,7 @@ ngc_gen_stream_text(ngc_gen_t *g, ngc_gen_out_t *o, ngc_gen_stats_t *st)
         }
     }
     for (; b->key != UINT64_MAX; b++) {
-        if (ngc_gen_put_text_bad(&run, (unsigned) b->val) != NGC_GEN_OK) {
+        if (ngc_gen_put_text_bad(&run, (unsigned)b->val) != NGC_GEN_OK) {
             goto done;
         }
     }

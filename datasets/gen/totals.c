@@ -21,9 +21,7 @@
  * page >= volume: the totals of a corpus larger than the file, as
  * Google's are.
  */
-static int
-ngc_gen_put_totals(const ngc_gen_t *g, const ngc_gen_stats_t *st,
-    ngc_gen_out_t *o)
+static int ngc_gen_put_totals(const ngc_gen_t *g, const ngc_gen_stats_t *st, ngc_gen_out_t *o)
 {
     static const char head09[] =
         "#Total counts of 1grams for the synthetic corpus (ngram-gen). The "
@@ -43,15 +41,16 @@ ngc_gen_put_totals(const ngc_gen_t *g, const ngc_gen_stats_t *st,
         if (st->yvol[y] == 0) {
             continue;
         }
-        r = ngc_gen_mix64(g->page_key
-                          ^ ((NGC_GEN_YEAR_MIN + y) * 0xd1b54a32d192ed03ULL));
+        r = ngc_gen_mix64(g->page_key ^ ((NGC_GEN_YEAR_MIN + y) * 0xd1b54a32d192ed03ULL));
         ev = 1 + (r & 1023);
         ep = ev + ((r >> 10) & 0xffff);
         em = ep + ((r >> 26) & 0xfffff);
         /* the match sum is the largest, so it alone can overflow */
         if (st->yover || st->ymatch[y] > (UINT64_MAX - em) / 3) {
-            ngc_gen_log(0, "cannot write totals: the count of year %u "
-                        "exceeds 2^64", NGC_GEN_YEAR_MIN + y);
+            ngc_gen_log(0,
+                        "cannot write totals: the count of year %u "
+                        "exceeds 2^64",
+                        NGC_GEN_YEAR_MIN + y);
             return NGC_GEN_ERROR;
         }
         p = ngc_gen_out_reserve(o, 80);
@@ -66,15 +65,13 @@ ngc_gen_put_totals(const ngc_gen_t *g, const ngc_gen_stats_t *st,
         *p++ = sep;
         p = ngc_gen_put_u64(p, 3 * st->yvol[y] + ev);
         *p++ = end;
-        o->len = (size_t) (p - o->buf);
+        o->len = (size_t)(p - o->buf);
     }
     return NGC_GEN_OK;
 }
 
 /* writes the totals to fd, the file tmp or stdout if tmp is NULL */
-int
-ngc_gen_totals(const ngc_gen_t *g, const ngc_gen_stats_t *st, int fd,
-    const char *tmp)
+int ngc_gen_totals(const ngc_gen_t *g, const ngc_gen_stats_t *st, int fd, const char *tmp)
 {
     ngc_gen_out_t o;
     int rc;

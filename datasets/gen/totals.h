@@ -12,7 +12,6 @@
 
 /* writes the totals of st to fd, named tmp, or to stdout if tmp is NULL;
  * always plain text. NGC_GEN_OK or NGC_GEN_ERROR after a message */
-int ngc_gen_totals(const ngc_gen_t *g, const ngc_gen_stats_t *st, int fd,
-    const char *tmp);
+int ngc_gen_totals(const ngc_gen_t *g, const ngc_gen_stats_t *st, int fd, const char *tmp);
 
 #endif

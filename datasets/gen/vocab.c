@@ -17,9 +17,7 @@
 #include <string.h>
 
 static const char *const ngc_gen_tags[NGC_GEN_NTAGS] = {
-    "NOUN", "VERB", "ADJ", "ADV", "PRON", "DET", "ADP", "NUM", "CONJ", "PRT",
-    "X", "."
-};
+    "NOUN", "VERB", "ADJ", "ADV", "PRON", "DET", "ADP", "NUM", "CONJ", "PRT", "X", "."};
 
 typedef struct {
     const char *word;
@@ -28,45 +26,47 @@ typedef struct {
 
 /* the most frequent tokens, most frequent first: function words, punctuation */
 static const ngc_gen_fixed_t ngc_gen_fixed[] = {
-    {"the", NGC_GEN_TAG_DET}, {",", NGC_GEN_TAG_DOT}, {".", NGC_GEN_TAG_DOT},
-    {"of", NGC_GEN_TAG_ADP}, {"and", NGC_GEN_TAG_CONJ},
-    {"to", NGC_GEN_TAG_PRT}, {"in", NGC_GEN_TAG_ADP}, {"a", NGC_GEN_TAG_DET},
-    {"is", NGC_GEN_TAG_VERB}, {"that", NGC_GEN_TAG_ADP},
-    {"\"", NGC_GEN_TAG_DOT}, {"for", NGC_GEN_TAG_ADP},
-    {"it", NGC_GEN_TAG_PRON}, {"as", NGC_GEN_TAG_ADP},
-    {"was", NGC_GEN_TAG_VERB}, {"with", NGC_GEN_TAG_ADP},
-    {"be", NGC_GEN_TAG_VERB}, {"by", NGC_GEN_TAG_ADP},
-    {"on", NGC_GEN_TAG_ADP}, {"not", NGC_GEN_TAG_ADV},
-    {"he", NGC_GEN_TAG_PRON}, {"I", NGC_GEN_TAG_PRON},
-    {"this", NGC_GEN_TAG_DET}, {"(", NGC_GEN_TAG_DOT}, {")", NGC_GEN_TAG_DOT},
-    {"are", NGC_GEN_TAG_VERB}, {"or", NGC_GEN_TAG_CONJ},
-    {"his", NGC_GEN_TAG_PRON}, {"from", NGC_GEN_TAG_ADP},
-    {"at", NGC_GEN_TAG_ADP}, {"which", NGC_GEN_TAG_DET},
-    {"The", NGC_GEN_TAG_DET}, {";", NGC_GEN_TAG_DOT},
-    {"but", NGC_GEN_TAG_CONJ}, {"have", NGC_GEN_TAG_VERB},
-    {"an", NGC_GEN_TAG_DET}, {"had", NGC_GEN_TAG_VERB},
-    {"they", NGC_GEN_TAG_PRON}, {"you", NGC_GEN_TAG_PRON},
-    {"were", NGC_GEN_TAG_VERB}, {"their", NGC_GEN_TAG_PRON},
-    {":", NGC_GEN_TAG_DOT}, {"one", NGC_GEN_TAG_NUM},
-    {"all", NGC_GEN_TAG_DET}, {"we", NGC_GEN_TAG_PRON},
-    {"can", NGC_GEN_TAG_VERB}, {"her", NGC_GEN_TAG_PRON},
-    {"has", NGC_GEN_TAG_VERB}, {"there", NGC_GEN_TAG_ADV},
-    {"been", NGC_GEN_TAG_VERB}, {"if", NGC_GEN_TAG_ADP},
-    {"more", NGC_GEN_TAG_ADJ}, {"'", NGC_GEN_TAG_DOT},
-    {"when", NGC_GEN_TAG_ADV}, {"will", NGC_GEN_TAG_VERB},
-    {"would", NGC_GEN_TAG_VERB}, {"who", NGC_GEN_TAG_PRON},
-    {"so", NGC_GEN_TAG_ADV}, {"no", NGC_GEN_TAG_DET},
-    {"It", NGC_GEN_TAG_PRON}, {"In", NGC_GEN_TAG_ADP},
-    {"?", NGC_GEN_TAG_DOT}, {"!", NGC_GEN_TAG_DOT}, {"-", NGC_GEN_TAG_DOT},
-    {"--", NGC_GEN_TAG_DOT}, {"A", NGC_GEN_TAG_DET},
-    {"time", NGC_GEN_TAG_NOUN}, {"people", NGC_GEN_TAG_NOUN},
-    {"did", NGC_GEN_TAG_VERB}, {"don't", NGC_GEN_TAG_VERB},
-    {"U.S.", NGC_GEN_TAG_NOUN}, {"etc.", NGC_GEN_TAG_X},
-    {"Mr.", NGC_GEN_TAG_NOUN}, {"1", NGC_GEN_TAG_NUM},
-    {"2", NGC_GEN_TAG_NUM}, {"world", NGC_GEN_TAG_NOUN},
-    {"new", NGC_GEN_TAG_ADJ}, {"first", NGC_GEN_TAG_ADJ},
+    {"the", NGC_GEN_TAG_DET},    {",", NGC_GEN_TAG_DOT},
+    {".", NGC_GEN_TAG_DOT},      {"of", NGC_GEN_TAG_ADP},
+    {"and", NGC_GEN_TAG_CONJ},   {"to", NGC_GEN_TAG_PRT},
+    {"in", NGC_GEN_TAG_ADP},     {"a", NGC_GEN_TAG_DET},
+    {"is", NGC_GEN_TAG_VERB},    {"that", NGC_GEN_TAG_ADP},
+    {"\"", NGC_GEN_TAG_DOT},     {"for", NGC_GEN_TAG_ADP},
+    {"it", NGC_GEN_TAG_PRON},    {"as", NGC_GEN_TAG_ADP},
+    {"was", NGC_GEN_TAG_VERB},   {"with", NGC_GEN_TAG_ADP},
+    {"be", NGC_GEN_TAG_VERB},    {"by", NGC_GEN_TAG_ADP},
+    {"on", NGC_GEN_TAG_ADP},     {"not", NGC_GEN_TAG_ADV},
+    {"he", NGC_GEN_TAG_PRON},    {"I", NGC_GEN_TAG_PRON},
+    {"this", NGC_GEN_TAG_DET},   {"(", NGC_GEN_TAG_DOT},
+    {")", NGC_GEN_TAG_DOT},      {"are", NGC_GEN_TAG_VERB},
+    {"or", NGC_GEN_TAG_CONJ},    {"his", NGC_GEN_TAG_PRON},
+    {"from", NGC_GEN_TAG_ADP},   {"at", NGC_GEN_TAG_ADP},
+    {"which", NGC_GEN_TAG_DET},  {"The", NGC_GEN_TAG_DET},
+    {";", NGC_GEN_TAG_DOT},      {"but", NGC_GEN_TAG_CONJ},
+    {"have", NGC_GEN_TAG_VERB},  {"an", NGC_GEN_TAG_DET},
+    {"had", NGC_GEN_TAG_VERB},   {"they", NGC_GEN_TAG_PRON},
+    {"you", NGC_GEN_TAG_PRON},   {"were", NGC_GEN_TAG_VERB},
+    {"their", NGC_GEN_TAG_PRON}, {":", NGC_GEN_TAG_DOT},
+    {"one", NGC_GEN_TAG_NUM},    {"all", NGC_GEN_TAG_DET},
+    {"we", NGC_GEN_TAG_PRON},    {"can", NGC_GEN_TAG_VERB},
+    {"her", NGC_GEN_TAG_PRON},   {"has", NGC_GEN_TAG_VERB},
+    {"there", NGC_GEN_TAG_ADV},  {"been", NGC_GEN_TAG_VERB},
+    {"if", NGC_GEN_TAG_ADP},     {"more", NGC_GEN_TAG_ADJ},
+    {"'", NGC_GEN_TAG_DOT},      {"when", NGC_GEN_TAG_ADV},
+    {"will", NGC_GEN_TAG_VERB},  {"would", NGC_GEN_TAG_VERB},
+    {"who", NGC_GEN_TAG_PRON},   {"so", NGC_GEN_TAG_ADV},
+    {"no", NGC_GEN_TAG_DET},     {"It", NGC_GEN_TAG_PRON},
+    {"In", NGC_GEN_TAG_ADP},     {"?", NGC_GEN_TAG_DOT},
+    {"!", NGC_GEN_TAG_DOT},      {"-", NGC_GEN_TAG_DOT},
+    {"--", NGC_GEN_TAG_DOT},     {"A", NGC_GEN_TAG_DET},
+    {"time", NGC_GEN_TAG_NOUN},  {"people", NGC_GEN_TAG_NOUN},
+    {"did", NGC_GEN_TAG_VERB},   {"don't", NGC_GEN_TAG_VERB},
+    {"U.S.", NGC_GEN_TAG_NOUN},  {"etc.", NGC_GEN_TAG_X},
+    {"Mr.", NGC_GEN_TAG_NOUN},   {"1", NGC_GEN_TAG_NUM},
+    {"2", NGC_GEN_TAG_NUM},      {"world", NGC_GEN_TAG_NOUN},
+    {"new", NGC_GEN_TAG_ADJ},    {"first", NGC_GEN_TAG_ADJ},
     {"years", NGC_GEN_TAG_NOUN}, {"work", NGC_GEN_TAG_NOUN},
-    {"made", NGC_GEN_TAG_VERB}, {"caf\xc3\xa9", NGC_GEN_TAG_NOUN},
+    {"made", NGC_GEN_TAG_VERB},  {"caf\xc3\xa9", NGC_GEN_TAG_NOUN},
 };
 
 #define NGC_GEN_NFIXED (sizeof(ngc_gen_fixed) / sizeof(ngc_gen_fixed[0]))
@@ -84,9 +84,8 @@ static const char *const ngc_gen_tag_only_extra[] = {"_START_", "_END_"};
  * each rank before its string. On success *out holds count records whose
  * val is a string offset, in rank order; the caller frees it.
  */
-int
-ngc_gen_vocab1(const ngc_gen_config_t *cfg, uint64_t count,
-    ngc_gen_arena_t *a, ngc_gen_rec_t **out)
+int ngc_gen_vocab1(const ngc_gen_config_t *cfg, uint64_t count, ngc_gen_arena_t *a,
+                   ngc_gen_rec_t **out)
 {
     ngc_gen_rng_t rng;
     ngc_gen_set_t set;
@@ -108,15 +107,14 @@ ngc_gen_vocab1(const ngc_gen_config_t *cfg, uint64_t count,
     nt = count / 50 < NGC_GEN_NTAG_ONLY ? count / 50 : NGC_GEN_NTAG_ONLY;
     for (k = 0; k < nt; k++) {
         if (k < NGC_GEN_NTAGS) {
-            len = (size_t) snprintf(word, sizeof(word), "_%s_",
-                                    ngc_gen_tags[k]);
+            len = (size_t)snprintf(word, sizeof(word), "_%s_", ngc_gen_tags[k]);
         } else {
-            len = (size_t) snprintf(word, sizeof(word), "%s",
-                                    ngc_gen_tag_only_extra[k - NGC_GEN_NTAGS]);
+            len = (size_t)snprintf(word, sizeof(word), "%s",
+                                   ngc_gen_tag_only_extra[k - NGC_GEN_NTAGS]);
         }
         rc = ngc_gen_set_add(&set, a, word, len, 0, &off);
         ngc_gen_assert(rc == 1);
-        rec[got].key = (uint64_t) ngc_gen_rand(&rng, 256) * 64 + 1;
+        rec[got].key = (uint64_t)ngc_gen_rand(&rng, 256) * 64 + 1;
         rec[got++].val = off;
     }
 
@@ -129,10 +127,8 @@ ngc_gen_vocab1(const ngc_gen_config_t *cfg, uint64_t count,
             memcpy(word, ngc_gen_fixed[n].word, len + 1);
             tags[0] = ngc_gen_fixed[n].tag;
         } else {
-            ngc_gen_cls_t cls = ngc_gen_word(&rng, n, cfg->utf8_share, word,
-                                             &len);
-            tags[0] = cls == NGC_GEN_CLS_NUM ? NGC_GEN_TAG_NUM
-                                             : ngc_gen_pick_tag(&rng);
+            ngc_gen_cls_t cls = ngc_gen_word(&rng, n, cfg->utf8_share, word, &len);
+            tags[0] = cls == NGC_GEN_CLS_NUM ? NGC_GEN_TAG_NUM : ngc_gen_pick_tag(&rng);
         }
         rc = ngc_gen_set_add(&set, a, word, len, 0, &off);
         if (rc < 0) {
@@ -194,7 +190,7 @@ ngc_gen_vocab1(const ngc_gen_config_t *cfg, uint64_t count,
     ngc_gen_radix(rec, tmp, count);
     free(tmp);
     for (k = 0; k < count; k++) {
-        uint32_t rank = (uint32_t) k;
+        uint32_t rank = (uint32_t)k;
         memcpy(a->p + rec[k].val - 4, &rank, 4);
     }
     *out = rec;
@@ -213,9 +209,8 @@ fail_set:
  * token ranks times a jitter, so ngrams of frequent tokens are frequent.
  * On success *out holds count records (val = string offset) in rank order.
  */
-int
-ngc_gen_compose(const ngc_gen_config_t *cfg, uint64_t count,
-    ngc_gen_arena_t *a, ngc_gen_rec_t **out)
+int ngc_gen_compose(const ngc_gen_config_t *cfg, uint64_t count, ngc_gen_arena_t *a,
+                    ngc_gen_rec_t **out)
 {
     ngc_gen_rec_t *rec = NULL, *tmp = NULL;
     ngc_gen_arena_t ta = {NULL, 0, 0};
@@ -230,7 +225,7 @@ ngc_gen_compose(const ngc_gen_config_t *cfg, uint64_t count,
     int order = cfg->order, i, rc = NGC_GEN_ERROR;
 
     ntok = count / 8 < (1u << 20) ? count / 8 : (1u << 20);
-    need = (uint64_t) pow(4.0 * (double) count, 1.0 / order);
+    need = (uint64_t)pow(4.0 * (double)count, 1.0 / order);
     for (;; need++) {
         pw = 1;
         for (i = 0; i < order && pw < 4 * count; i++) {
@@ -260,18 +255,18 @@ ngc_gen_compose(const ngc_gen_config_t *cfg, uint64_t count,
         const char *s = ta.p + trec[idx].val;
         size_t n = strlen(s);
         ngc_gen_assert(trec[idx].val < UINT32_MAX && n < NGC_GEN_TOKEN_MAX);
-        toff[idx] = (uint32_t) trec[idx].val;
-        tlen[idx] = (uint8_t) n;
+        toff[idx] = (uint32_t)trec[idx].val;
+        tlen[idx] = (uint8_t)n;
         if (strcmp(s, "_START_") == 0) {
-            start = (uint32_t) idx;
+            start = (uint32_t)idx;
         } else if (strcmp(s, "_END_") == 0) {
-            end = (uint32_t) idx;
+            end = (uint32_t)idx;
         }
     }
     free(trec);
     trec = NULL;
 
-    if (ngc_gen_alias_init(&al, (uint32_t) ntok, cfg->zipf) != NGC_GEN_OK) {
+    if (ngc_gen_alias_init(&al, (uint32_t)ntok, cfg->zipf) != NGC_GEN_OK) {
         goto done;
     }
     rec = ngc_gen_alloc(count, sizeof(*rec));
@@ -293,15 +288,14 @@ ngc_gen_compose(const ngc_gen_config_t *cfg, uint64_t count,
                 do {
                     /* fall back to uniform tokens when Zipf keeps colliding */
                     t = attempt < 8 ? ngc_gen_alias_draw(&al, &rng)
-                                    : ngc_gen_rand(&rng, (uint32_t) ntok);
-                } while ((t == start && i != 0)
-                         || (t == end && i != order - 1));
+                                    : ngc_gen_rand(&rng, (uint32_t)ntok);
+                } while ((t == start && i != 0) || (t == end && i != order - 1));
                 if (i > 0) {
                     buf[n++] = ' ';
                 }
                 memcpy(buf + n, ta.p + toff[t], tlen[t]);
                 n += tlen[t];
-                prod = prod * ((double) t + 1.0);
+                prod = prod * ((double)t + 1.0);
             }
             buf[n] = '\0';
             r = ngc_gen_set_add(&set, a, buf, n, 0, &off);
@@ -312,7 +306,7 @@ ngc_gen_compose(const ngc_gen_config_t *cfg, uint64_t count,
                 /* jitter in [1, 5); scaling by 2^-51 is exact, so no FMA
                  * can change it; positive doubles sort as their bits */
                 uint64_t u = ngc_gen_next(&rng) >> 11;
-                double score = prod * (1.0 + (double) u * 0x1p-51);
+                double score = prod * (1.0 + (double)u * 0x1p-51);
                 memcpy(&rec[idx].key, &score, 8);
                 rec[idx].val = off;
                 break;
@@ -327,7 +321,7 @@ ngc_gen_compose(const ngc_gen_config_t *cfg, uint64_t count,
     ngc_gen_radix(rec, tmp, count);
     free(tmp);
     for (idx = 0; idx < count; idx++) {
-        uint32_t rank = (uint32_t) idx;
+        uint32_t rank = (uint32_t)idx;
         memcpy(a->p + rec[idx].val - 4, &rank, 4);
     }
     *out = rec;
@@ -352,17 +346,15 @@ done:
 
 /* function words that ngc_gen_fixed lacks, contractions among them */
 static const char *const ngc_gen_text_extra[] = {
-    "she", "him", "me", "my", "what", "do", "said", "its", "our", "your",
-    "them", "than", "into", "out", "up", "about", "some", "only", "other",
-    "may", "these", "such", "two", "any", "could", "should", "very", "after",
-    "also", "most", "must", "over", "then", "now", "where", "how", "why",
-    "it's", "can't", "I'm", "won't", "isn't", "didn't", "doesn't", "wasn't",
-    "we're", "they're", "you're", "I've", "let's", "o'clock"
-};
+    "she",   "him",     "me",     "my",   "what",  "do",     "said",   "its",     "our",
+    "your",  "them",    "than",   "into", "out",   "up",     "about",  "some",    "only",
+    "other", "may",     "these",  "such", "two",   "any",    "could",  "should",  "very",
+    "after", "also",    "most",   "must", "over",  "then",   "now",    "where",   "how",
+    "why",   "it's",    "can't",  "I'm",  "won't", "isn't",  "didn't", "doesn't", "wasn't",
+    "we're", "they're", "you're", "I've", "let's", "o'clock"};
 
 /* true if fixed word k is punctuation or the capitalised twin of another */
-static bool
-ngc_gen_text_skip(size_t k)
+static bool ngc_gen_text_skip(size_t k)
 {
     const char *w = ngc_gen_fixed[k].word;
     char low[16];
@@ -375,7 +367,7 @@ ngc_gen_text_skip(size_t k)
         return false;
     }
     memcpy(low, w, n + 1);
-    low[0] = (char) (w[0] + 32);
+    low[0] = (char)(w[0] + 32);
     for (j = 0; j < NGC_GEN_NFIXED; j++) {
         if (strcmp(ngc_gen_fixed[j].word, low) == 0) {
             return true;
@@ -389,10 +381,8 @@ ngc_gen_text_skip(size_t k)
  * most frequent first): the fixed function words, then words from
  * ngc_gen_word(), so frequent words are short.
  */
-int
-ngc_gen_vocab_text(const ngc_gen_config_t *cfg, uint64_t count,
-    ngc_gen_arena_t *a, uint64_t **off, uint8_t **wlen,
-    ngc_gen_alias_t *walias)
+int ngc_gen_vocab_text(const ngc_gen_config_t *cfg, uint64_t count, ngc_gen_arena_t *a,
+                       uint64_t **off, uint8_t **wlen, ngc_gen_alias_t *walias)
 {
     ngc_gen_rng_t rng;
     ngc_gen_set_t set;
@@ -414,7 +404,7 @@ ngc_gen_vocab_text(const ngc_gen_config_t *cfg, uint64_t count,
     for (n = 0; got < count; n++) {
         const char *w = NULL;
         if (n < NGC_GEN_NFIXED) {
-            if (ngc_gen_text_skip((size_t) n)) {
+            if (ngc_gen_text_skip((size_t)n)) {
                 continue;
             }
             w = ngc_gen_fixed[n].word;
@@ -427,7 +417,7 @@ ngc_gen_vocab_text(const ngc_gen_config_t *cfg, uint64_t count,
         } else {
             ngc_gen_word(&rng, n, cfg->utf8_share, word, &len);
         }
-        rc = ngc_gen_set_add(&set, a, word, len, (uint32_t) got, &o);
+        rc = ngc_gen_set_add(&set, a, word, len, (uint32_t)got, &o);
         if (rc < 0) {
             ngc_gen_set_fini(&set);
             return NGC_GEN_ERROR;
@@ -435,14 +425,14 @@ ngc_gen_vocab_text(const ngc_gen_config_t *cfg, uint64_t count,
         if (rc == 1) {
             ngc_gen_assert(len < NGC_GEN_TOKEN_MAX);
             (*off)[got] = o;
-            (*wlen)[got++] = (uint8_t) len;
+            (*wlen)[got++] = (uint8_t)len;
         }
     }
     ngc_gen_set_fini(&set);
     for (k = 0; k < count; k++) {
         ngc_gen_assert(a->p[(*off)[k]] != '\0');
     }
-    if (ngc_gen_alias_init(walias, (uint32_t) count, cfg->zipf) != NGC_GEN_OK) {
+    if (ngc_gen_alias_init(walias, (uint32_t)count, cfg->zipf) != NGC_GEN_OK) {
         /* it freed its arrays already; keep the caller from doing so */
         memset(walias, 0, sizeof(*walias));
         return NGC_GEN_ERROR;

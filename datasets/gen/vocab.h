@@ -18,19 +18,18 @@
 /* count distinct 1-grams into a, each with its rank before it; *out gets
  * count records (val = string offset) in rank order, which the caller
  * frees. NGC_GEN_OK or NGC_GEN_ERROR */
-int ngc_gen_vocab1(const ngc_gen_config_t *cfg, uint64_t count,
-    ngc_gen_arena_t *a, ngc_gen_rec_t **out);
+int ngc_gen_vocab1(const ngc_gen_config_t *cfg, uint64_t count, ngc_gen_arena_t *a,
+                   ngc_gen_rec_t **out);
 
 /* count distinct ngrams of cfg->order tokens into a, as ngc_gen_vocab1()
  * (NGC_GEN_OK or NGC_GEN_ERROR) */
-int ngc_gen_compose(const ngc_gen_config_t *cfg, uint64_t count,
-    ngc_gen_arena_t *a, ngc_gen_rec_t **out);
+int ngc_gen_compose(const ngc_gen_config_t *cfg, uint64_t count, ngc_gen_arena_t *a,
+                    ngc_gen_rec_t **out);
 
 /* the count words of --format text into a, in rank order: *off and *wlen
  * get their offsets and lengths, walias the Zipf table over them. On
  * NGC_GEN_ERROR too the caller frees *off, *wlen and walias */
-int ngc_gen_vocab_text(const ngc_gen_config_t *cfg, uint64_t count,
-    ngc_gen_arena_t *a, uint64_t **off, uint8_t **wlen,
-    ngc_gen_alias_t *walias);
+int ngc_gen_vocab_text(const ngc_gen_config_t *cfg, uint64_t count, ngc_gen_arena_t *a,
+                       uint64_t **off, uint8_t **wlen, ngc_gen_alias_t *walias);
 
 #endif

@@ -14,16 +14,22 @@
 #include "datasets/gen/rng.h"
 
 typedef enum {
-    NGC_GEN_TAG_NOUN, NGC_GEN_TAG_VERB, NGC_GEN_TAG_ADJ, NGC_GEN_TAG_ADV,
-    NGC_GEN_TAG_PRON, NGC_GEN_TAG_DET, NGC_GEN_TAG_ADP, NGC_GEN_TAG_NUM,
-    NGC_GEN_TAG_CONJ, NGC_GEN_TAG_PRT, NGC_GEN_TAG_X, NGC_GEN_TAG_DOT,
+    NGC_GEN_TAG_NOUN,
+    NGC_GEN_TAG_VERB,
+    NGC_GEN_TAG_ADJ,
+    NGC_GEN_TAG_ADV,
+    NGC_GEN_TAG_PRON,
+    NGC_GEN_TAG_DET,
+    NGC_GEN_TAG_ADP,
+    NGC_GEN_TAG_NUM,
+    NGC_GEN_TAG_CONJ,
+    NGC_GEN_TAG_PRT,
+    NGC_GEN_TAG_X,
+    NGC_GEN_TAG_DOT,
     NGC_GEN_NTAGS
 } ngc_gen_tag_t;
 
-typedef enum {
-    NGC_GEN_CLS_WORD,
-    NGC_GEN_CLS_NUM
-} ngc_gen_cls_t;
+typedef enum { NGC_GEN_CLS_WORD, NGC_GEN_CLS_NUM } ngc_gen_cls_t;
 
 /* the capital of code point c (Latin-1, Greek, Cyrillic), or c itself */
 uint32_t ngc_gen_upper(uint32_t c);
@@ -32,7 +38,7 @@ uint32_t ngc_gen_upper(uint32_t c);
  * or newline, to out (NGC_GEN_TOKEN_MAX bytes, NUL-terminated; *len its
  * bytes); NGC_GEN_CLS_NUM for a number */
 ngc_gen_cls_t ngc_gen_word(ngc_gen_rng_t *rng, uint64_t n, double utf8_share, char *out,
-    size_t *len);
+                           size_t *len);
 
 /* a part-of-speech tag by how often words carry each */
 ngc_gen_tag_t ngc_gen_pick_tag(ngc_gen_rng_t *rng);

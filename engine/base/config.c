@@ -14,9 +14,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-static const char ngc_config_usage[] =
-    "usage: ngram-count [options] FILE...\n"
-    "Try 'ngram-count --help' for more information.\n";
+static const char ngc_config_usage[] = "usage: ngram-count [options] FILE...\n"
+                                       "Try 'ngram-count --help' for more information.\n";
 
 /* The decimal number s[0..len): NGC_OK, NGC_ERROR (not one) or
  * NGC_CONFIG_RANGE (above 2^64-1: the digits are still all read, so a
@@ -107,16 +106,20 @@ static ngc_config_result_t ngc_config_check_repeats(const ngc_config_t *cfg)
         for (unsigned k = 0; k < nseen; k++) {
             if (seen[k].dev != st.st_dev || seen[k].ino != st.st_ino)
                 continue;
-            const char *what = S_ISFIFO(st.st_mode) ? "pipe" : S_ISSOCK(st.st_mode) ? "socket"
-                                                                                    : "device";
+            const char *what = S_ISFIFO(st.st_mode)   ? "pipe"
+                               : S_ISSOCK(st.st_mode) ? "socket"
+                                                      : "device";
             const char *first = cfg->inputs[seen[k].arg];
             if (strcmp(first, path) == 0)
-                fprintf(stderr, "ngram-count: %s: cannot read twice: a %s can be read only "
-                                "once\n%s", path, what, ngc_config_usage);
+                fprintf(stderr,
+                        "ngram-count: %s: cannot read twice: a %s can be read only "
+                        "once\n%s",
+                        path, what, ngc_config_usage);
             else
-                fprintf(stderr, "ngram-count: %s: cannot read: it is the same %s as '%s', "
-                                "which can be read only once\n%s", path, what, first,
-                        ngc_config_usage);
+                fprintf(stderr,
+                        "ngram-count: %s: cannot read: it is the same %s as '%s', "
+                        "which can be read only once\n%s",
+                        path, what, first, ngc_config_usage);
             rc = NGC_CONFIG_USAGE;
             break;
         }
@@ -127,8 +130,8 @@ static ngc_config_result_t ngc_config_check_repeats(const ngc_config_t *cfg)
 }
 
 /* --inputs FILE: the arguments, then FILE's lines (issue 13). */
-static ngc_config_result_t ngc_config_inputs_file(ngc_config_t *cfg, const char *path,
-                                                  char **args, unsigned nargs)
+static ngc_config_result_t ngc_config_inputs_file(ngc_config_t *cfg, const char *path, char **args,
+                                                  unsigned nargs)
 {
     FILE *fp = strcmp(path, "-") == 0 ? stdin : fopen(path, "r");
     if (fp == NULL) {
@@ -170,8 +173,7 @@ static ngc_config_result_t ngc_config_inputs_file(ngc_config_t *cfg, const char 
             cfg->inputs_owned[k++] = line;
     }
     if (k == 0) {
-        fprintf(stderr, "ngram-count: no input files (%s lists none)\n%s", path,
-                ngc_config_usage);
+        fprintf(stderr, "ngram-count: no input files (%s lists none)\n%s", path, ngc_config_usage);
         return NGC_CONFIG_USAGE;
     }
     cfg->inputs = cfg->inputs_owned;
@@ -183,8 +185,8 @@ static ngc_config_result_t ngc_config_inputs_file(ngc_config_t *cfg, const char 
 
 /* Appends the entry p[0..len), its spaces at both ends trimmed; an empty
  * one is a usage error naming opt. */
-static int ngc_config_select_add(ngc_config_t *cfg, size_t *cap, const char *opt,
-                                 const char *p, size_t len)
+static int ngc_config_select_add(ngc_config_t *cfg, size_t *cap, const char *opt, const char *p,
+                                 size_t len)
 {
     while (len > 0 && *p == ' ')
         p++, len--;
@@ -317,21 +319,21 @@ static size_t ngc_config_distance(const char *a, const char *b)
 
 static int ngc_config_bad(const char *opt, const char *arg, const char *why)
 {
-    fprintf(stderr, "ngram-count: invalid value '%s' for %s: %s\n%s", arg, opt,
-            why, ngc_config_usage);
+    fprintf(stderr, "ngram-count: invalid value '%s' for %s: %s\n%s", arg, opt, why,
+            ngc_config_usage);
     return NGC_ERROR;
 }
 
-static int ngc_config_number(const char *opt, const char *arg, uint64_t lo,
-                             uint64_t hi, uint64_t *out)
+static int ngc_config_number(const char *opt, const char *arg, uint64_t lo, uint64_t hi,
+                             uint64_t *out)
 {
     int rc = ngc_config_parse_u64(arg, out);
     if (rc == NGC_ERROR)
         return ngc_config_bad(opt, arg, "not a non-negative integer");
     if (rc != NGC_OK || *out < lo || *out > hi) {
         char why[96];
-        snprintf(why, sizeof(why), "must be between %llu and %llu",
-                 (unsigned long long)lo, (unsigned long long)hi);
+        snprintf(why, sizeof(why), "must be between %llu and %llu", (unsigned long long)lo,
+                 (unsigned long long)hi);
         return ngc_config_bad(opt, arg, why);
     }
     return NGC_OK;
@@ -359,8 +361,9 @@ static int ngc_config_size(const char *opt, const char *arg, uint64_t lo, uint64
     uint64_t v;
     int rc = ngc_config_parse_size(arg, &v);
     if (rc == NGC_ERROR)
-        return ngc_config_bad(opt, arg, "not a size: a number of bytes, or one with K, M, "
-                                        "G, T, P or E (powers of 1024) such as 8M");
+        return ngc_config_bad(opt, arg,
+                              "not a size: a number of bytes, or one with K, M, "
+                              "G, T, P or E (powers of 1024) such as 8M");
     if (rc == NGC_OK && v < lo) {
         ngc_config_size_text(lo, edge, sizeof(edge));
         snprintf(why, sizeof(why), "must be at least %s", edge);
@@ -451,7 +454,7 @@ void ngc_config_resolve_threads(ngc_config_t *cfg, unsigned ntasks)
 /* --- the values of the options that take a name ------------------------- */
 
 const ngc_config_name_t ngc_config_format_names[] = {
-    {"auto", NGC_FORMAT_AUTO}, {"v1", NGC_FORMAT_V1}, {"v2", NGC_FORMAT_V2},
+    {"auto", NGC_FORMAT_AUTO}, {"v1", NGC_FORMAT_V1},     {"v2", NGC_FORMAT_V2},
     {"v3", NGC_FORMAT_V3},     {"text", NGC_FORMAT_TEXT}, {NULL, 0}};
 const ngc_config_name_t ngc_config_count_names[] = {
     {"match", NGC_COUNT_MATCH}, {"volume", NGC_COUNT_VOLUME}, {"both", NGC_COUNT_BOTH}, {NULL, 0}};
@@ -525,25 +528,26 @@ typedef struct {
     const char *metavar; /* the value in --help ("N", "[=json]"), NULL for none */
     int arg;             /* getopt_long's no_/required_/optional_argument */
     ngc_config_kind_t kind;
-    size_t off, size;    /* the field set, in ngc_config_t */
-    uint64_t lo, hi;     /* NUMBER: the range; FLAG: the value stored */
+    size_t off, size;               /* the field set, in ngc_config_t */
+    uint64_t lo, hi;                /* NUMBER: the range; FLAG: the value stored */
     const ngc_config_name_t *names; /* NAME */
-    const char *why;     /* PATH */
+    const char *why;                /* PATH */
     ngc_config_call_fn call;        /* CALL */
-    const char *help;    /* --help's text, lines split by '\n' */
+    const char *help;               /* --help's text, lines split by '\n' */
 } ngc_config_option_t;
 
 /* How an entry of NGC_CONFIG_OPTIONS sets its field (f, in ngc_config_t). */
 #define NGC_CONFIG_FIELD(f) .off = offsetof(ngc_config_t, f), .size = sizeof(((ngc_config_t *)0)->f)
-#define NGC_SETS_FLAG(f, v) .arg = no_argument, .kind = NGC_CONFIG_FLAG, NGC_CONFIG_FIELD(f), .lo = (v)
-#define NGC_SETS_NUMBER(f, min, max)                                                         \
+#define NGC_SETS_FLAG(f, v) \
+    .arg = no_argument, .kind = NGC_CONFIG_FLAG, NGC_CONFIG_FIELD(f), .lo = (v)
+#define NGC_SETS_NUMBER(f, min, max)                                                       \
     .arg = required_argument, .kind = NGC_CONFIG_NUMBER, NGC_CONFIG_FIELD(f), .lo = (min), \
     .hi = (max)
 #define NGC_SETS_NAME(f, n) \
     .arg = required_argument, .kind = NGC_CONFIG_NAME, NGC_CONFIG_FIELD(f), .names = (n)
 #define NGC_SETS_FILE(f) \
     .arg = required_argument, .kind = NGC_CONFIG_PATH, NGC_CONFIG_FIELD(f), .why = "empty file name"
-#define NGC_SETS_DIR(f)                                                   \
+#define NGC_SETS_DIR(f)                                                     \
     .arg = required_argument, .kind = NGC_CONFIG_PATH, NGC_CONFIG_FIELD(f), \
     .why = "empty directory name"
 #define NGC_SETS_STRING(f) .arg = required_argument, .kind = NGC_CONFIG_STRING, NGC_CONFIG_FIELD(f)
@@ -638,9 +642,10 @@ static ngc_config_result_t ngc_config_opt_plot(ngc_config_parser_t *p, char *arg
     }
 #ifndef NGC_HAVE_CAIRO
     if (strcmp(arg + n - 4, ".png") == 0) {
-        ngc_config_bad("--plot", arg, "--plot .png needs cairo, which this build "
-                                      "does not have (install libcairo2-dev and "
-                                      "rebuild); .svg works without it");
+        ngc_config_bad("--plot", arg,
+                       "--plot .png needs cairo, which this build "
+                       "does not have (install libcairo2-dev and "
+                       "rebuild); .svg works without it");
         return NGC_CONFIG_USAGE;
     }
 #endif
@@ -681,199 +686,199 @@ static ngc_config_result_t ngc_config_opt_version(ngc_config_parser_t *p, char *
  * both: '--pop' suggests '--top' or '--pos', while --help tells of --pos
  * first). A new option: an entry here, a place there.
  */
-#define NGC_CONFIG_OPTIONS(X)                                                                      \
-    X(PROCESSES, "processes", 'p', "N", NGC_SETS_NUMBER(processes, 1, NGC_MAX_WORKERS),            \
-      "worker processes (default: online CPUs)")                                                   \
-    X(THREADS, "threads", 't', "N", NGC_SETS_NUMBER(threads, 1, NGC_MAX_THREADS),                  \
-      "pool threads per worker, for reading, inflating\n"                                          \
-      "and mapping (default: the online CPUs shared\n"                                             \
-      "among the workers that get a map task, 1 to 4:\n"                                           \
-      "1 for a big plain file, 2 for one .gz on 2 CPUs)")                                          \
-    X(CHUNK_SIZE, "chunk-size", 'c', "SIZE",                                                       \
-      NGC_CALLS(ngc_config_opt_chunk_size, required_argument),                                     \
-      "bytes of a plain file per map task, at least\n"                                             \
-      "64K (default 8M); a .gz file or standard input\n"                                           \
-      "is always one task")                                                                        \
-    X(OUTPUT, "output", 'o', "FILE", NGC_SETS_FILE(output),                                        \
-      "write to FILE (gzip if it ends in .gz), created\n"                                          \
-      "or replaced only when the run succeeds (through\n"                                          \
-      "symbolic links); a device, FIFO or /dev/stdout\n"                                           \
-      "is written as the result streams; never an input")                                          \
-    X(MEMORY, "memory", 0, "SIZE", NGC_CALLS(ngc_config_opt_memory, required_argument),            \
-      "size of the shared reduce table, 16M to 1T, or\n"                                           \
-      "N% of the memory available (RAM, or the cgroup's\n"                                         \
-      "limit when lower); default 50%, at most 1T; only\n"                                         \
-      "pages in use are resident; when the ngrams outgrow it,\n"                                   \
-      "partitions spill sorted runs to disk and are\n"                                             \
-      "merged at the end")                                                                         \
-    X(FROM_YEAR, "from-year", 0, "Y", NGC_SETS_NUMBER(from_year, 1, 9999),                         \
-      "skip lines before year Y")                                                                  \
-    X(TO_YEAR, "to-year", 0, "Y", NGC_SETS_NUMBER(to_year, 1, 9999),                               \
-      "skip lines after year Y (both inclusive)")                                                  \
-    X(MIN_COUNT, "min-count", 0, "N", NGC_SETS_NUMBER(min_count, 0, UINT64_MAX),                   \
-      "print only totals of at least N")                                                           \
-    X(TOP, "top", 0, "K", NGC_SETS_NUMBER(top, 1, UINT64_MAX),                                     \
-      "print only the K most frequent")                                                            \
-    X(COUNT, "count", 0, "WHAT", NGC_SETS_NAME(count, ngc_config_count_names),                     \
-      "match (default), volume, or both (prints\n"                                                 \
-      "'ngram TAB match TAB volume', sorted by match,\n"                                           \
-      "then volume, then bytes)")                                                                  \
-    X(FOLD_CASE, "fold-case", 0, NULL, NGC_SETS_FLAG(fold_case, true),                             \
-      "Unicode case folding of ngrams (output is folded)")                                         \
-    X(POS, "pos", 0, "MODE", NGC_SETS_NAME(pos, ngc_config_pos_names),                             \
-      "part-of-speech tags such as and_CONJ:\n"                                                    \
-      "keep  every string is its own ngram (default)\n"                                            \
-      "drop  skip ngrams with a tagged or tag-only token\n"                                        \
-      "strip count only fully tagged ngrams, tags removed,\n"                                      \
-      "      so each word is counted once")                                                        \
-    X(STRICT, "strict", 0, NULL, NGC_SETS_FLAG(strict, true),                                      \
-      "the first malformed line is an error (with\n"                                               \
-      "--reduce, also a key out of order)")                                                        \
-    X(STATS, "stats", 0, "[=json]", NGC_CALLS(ngc_config_opt_stats, optional_argument),            \
-      "print a summary to standard error")                                                         \
-    X(PROGRESS, "progress", 0, NULL, NGC_SETS_FLAG(progress, NGC_PROGRESS_ON),                     \
-      "show the progress even when standard error is\n"                                            \
-      "not a terminal (then a plain line every few\n"                                              \
-      "seconds); by default only on a terminal")                                                   \
-    X(NO_PROGRESS, "no-progress", 0, NULL, NGC_SETS_FLAG(progress, NGC_PROGRESS_OFF),              \
-      "never show the progress")                                                                   \
-    X(INFLATE, "inflate", 0, "ENGINE", NGC_CALLS(ngc_config_opt_inflate, required_argument),       \
-      "gzip engine: isal (Intel ISA-L, the default when\n"                                         \
-      "built in) or zlib")                                                                         \
-    X(MAX_RETRIES, "max-retries", 0, "N", NGC_SETS_NUMBER(max_retries, 0, 1000),                   \
-      "rerun a task up to N times when its worker dies\n"                                          \
-      "or stalls (default 3); a replacement worker is\n"                                           \
-      "started each time")                                                                         \
-    X(TASK_TIMEOUT, "task-timeout", 0, "S", NGC_SETS_NUMBER(task_timeout, 1, 86400 * 7),           \
-      "kill a worker that makes no progress for S\n"                                               \
-      "seconds (default 300)")                                                                     \
-    X(INPUTS, "inputs", 0, "FILE", NGC_SETS_STRING(inputs_file),                                   \
-      "also count the paths and URLs listed in FILE, one\n"                                        \
-      "a line (blank lines and '#' lines skipped)")                                                \
-    X(STALL_TIMEOUT, "stall-timeout", 0, "S", NGC_SETS_NUMBER(stall_timeout, 1, 86400),            \
-      "a download that receives nothing for S seconds\n"                                           \
-      "(default 60) is resumed; http(s) URLs are\n"                                                \
-      "streamed, resumed from the last byte received\n"                                            \
-      "(HTTP Range) after a cut, with backoff, up to\n"                                            \
-      "--max-retries times in a row without progress")                                             \
-    X(PG, "pg", 0, "DSN", NGC_SETS_STRING(pg_dsn),                                                 \
-      "load the result into PostgreSQL (a libpq connection\n"                                      \
-      "string or URI; '' uses the PG* environment), in\n"                                          \
-      "parallel from every worker, all or nothing; the\n"                                          \
-      "file output is then written only with -o")                                                  \
-    X(PG_TABLE, "pg-table", 0, "NAME", NGC_CALLS(ngc_config_opt_pg_table, required_argument),      \
-      "target table (default ngram_counts), created\n"                                             \
-      "if missing as (ngram text primary key,\n"                                                   \
-      "match_count bigint, volume_count bigint)")                                                  \
-    X(PG_MODE, "pg-mode", 0, "MODE", NGC_SETS_NAME(pg_append, ngc_config_pg_mode_names),           \
-      "replace (default) or append (adds to the totals)")                                          \
-    X(PG_JOBS, "pg-jobs", 0, NULL, NGC_SETS_FLAG(pg_jobs, true),                                   \
-      "list the jobs recorded in table ngram_jobs")                                                \
-    X(LOOKUP, "lookup", 0, "WORD", NGC_CALLS(ngc_config_opt_lookup, required_argument),            \
-      "print WORD's row (repeatable); exit 1 if none found")                                       \
-    X(FORMAT, "format", 0, "FORMAT", NGC_SETS_NAME(format, ngc_config_format_names),               \
-      "auto (default: per file, from its first lines),\n"                                          \
-      "v1 (2009: ngram year match pages volume),\n"                                                \
-      "v2 (2012: ngram year match volume),\n"                                                      \
-      "v3 (2020: ngram then TAB year,match,volume triples),\n"                                     \
-      "or text; 2- to 5-grams separate tokens by spaces")                                          \
-    X(TEXT, "text", 0, NULL, NGC_SETS_FLAG(format, NGC_FORMAT_TEXT),                               \
-      "same as --format text: each line is a sentence")                                            \
-    X(ORDER, "order", 0, "N", NGC_SETS_NUMBER(order, 1, NGC_ORDER_MAX),                            \
-      "count every 1..N-gram (1..9, default 3)")                                                   \
-    X(ONLY_ORDER, "only-order", 0, NULL, NGC_SETS_FLAG(only_order, true),                          \
-      "count only the N-grams")                                                                    \
-    X(SENTENCE_MARKERS, "sentence-markers", 0, NULL, NGC_SETS_FLAG(sentence_markers, true),        \
-      "count '<s> w1 ... wk </s>' per line, as SRILM")                                             \
-    X(TOKENIZE, "tokenize", 0, "HOW", NGC_SETS_NAME(tokenize, ngc_config_tokenize_names),          \
-      "space: split on ASCII whitespace (default);\n"                                              \
-      "words: Unicode letters/digits apart from\n"                                                 \
-      "punctuation, each punctuation mark a token")                                                \
-    X(SORT, "sort", 0, "ORDER", NGC_SETS_NAME(sort, ngc_config_sort_names),                        \
-      "count (default: most frequent first) or ngram\n"                                            \
-      "(byte order, as LC_ALL=C sort)")                                                            \
-    X(NORMALIZE, "normalize", 0, "FILE", NGC_SETS_FILE(normalize),                                 \
-      "print occurrences per million words (percent of\n"                                          \
-      "books for --count volume) of the years counted,\n"                                          \
-      "using Google's totalcounts FILE (2012, 2020: one\n"                                         \
-      "line of year,match,pages,volume tuples; 2009: a\n"                                          \
-      "'#' line, then year TAB match TAB pages TAB\n"                                              \
-      "volume rows), 17 digits; with --pg also two\n"                                              \
-      "double precision columns")                                                                  \
-    X(TMP_DIR, "tmp-dir", 0, "DIR", NGC_SETS_DIR(tmp_dir),                                         \
-      "where spilled runs go (default $TMPDIR or /tmp);\n"                                         \
-      "only used if the job spills; removed at the end,\n"                                         \
-      "also on failure or ^C (after a kill -9, by the\n"                                           \
-      "next job)")                                                                                 \
-    X(MAP, "map", 0, NULL, NGC_SETS_FLAG(stream, NGC_STREAM_MAP),                                  \
-      "the mapper: parse and filter lines (--format and\n"                                         \
-      "the options above apply), combine in memory,\n"                                             \
-      "flush when the table is full")                                                              \
-    X(REDUCE, "reduce", 0, NULL, NGC_SETS_FLAG(stream, NGC_STREAM_REDUCE),                         \
-      "the reducer (or combiner): sum the counts of\n"                                             \
-      "consecutive equal keys of key-sorted input\n"                                               \
-      "(--min-count applies: use it in the reducer only)")                                         \
-    X(BY_YEAR, "by-year", 0, NULL, NGC_SETS_FLAG(by_year, true),                                   \
-      "one row per ngram and year: 'ngram TAB year TAB\n"                                          \
-      "count' (the year as 4 digits: 0850 for 850);\n"                                             \
-      "default --sort ngram (count with --top); --pg\n"                                            \
-      "loads a table with a year column (default\n"                                                \
-      "ngram_year_counts)")                                                                        \
-    X(SELECT, "select", 0, "LIST", NGC_CALLS(ngc_config_opt_select, required_argument),            \
-      "count only these ngrams (comma-separated,\n"                                                \
-      "repeatable), matched after --fold-case and --pos\n"                                         \
-      "as the counted ngrams are; a token '*' matches any\n"                                       \
-      "one token ('University of *'), each match counted\n"                                        \
-      "as itself")                                                                                 \
-    X(SELECT_FILE, "select-file", 0, "FILE",                                                       \
-      NGC_CALLS(ngc_config_opt_select_file, required_argument),                                    \
-      "the same, one ngram per line (blank lines\n"                                                \
-      "ignored; an ngram with a comma goes here)\n"                                                \
-      "Lines of other ngrams are skipped unread (not\n"                                            \
-      "checked for malformed fields); nothing matched:\n"                                          \
-      "empty output and a note on standard error")                                                 \
-    X(OUTPUT_FORMAT, "output-format", 0, "F", NGC_SETS_NAME(out_format, ngc_config_outfmt_names),  \
-      "tsv (default), csv (RFC 4180: a header row,\n"                                              \
-      "fields quoted when they hold '\"', ',', CR or LF;\n"                                        \
-      "LF line ends) or jsonl (one JSON object a line,\n"                                          \
-      "typed fields; --map/--reduce stay TSV)")                                                    \
-    X(SMOOTHING, "smoothing", 0, "N", NGC_SETS_NUMBER(smoothing, 0, NGC_SMOOTHING_MAX),            \
-      "the mean of the years y-N..y+N that lie in the\n"                                           \
-      "range (fewer at its ends), 0..100; 17 digits")                                              \
-    X(PLOT, "plot", 0, "FILE", NGC_CALLS(ngc_config_opt_plot, required_argument),                  \
-      "draw the series into FILE.svg or FILE.png (PNG\n"                                           \
-      "when built with cairo): one line per ngram")                                                \
-    X(PARTITIONS, "partitions", 0, "R", NGC_SETS_NUMBER(partitions, 1, NGC_PARTITIONS_MAX),        \
-      "a map: count FILEs, then write the totals as R")                                            \
-    X(PARTITION_DIR, "partition-dir", 0, "DIR", NGC_SETS_DIR(partition_dir),                       \
-      "key-sorted partition files (by a hash of the\n"                                             \
-      "key) in the new directory DIR, complete or absent;\n"                                       \
-      "--min-count, --top, --sort and output options wait\n"                                       \
-      "for the later steps")                                                                       \
-    X(MERGE_PARTITIONS, "merge-partitions", 0, "DIR", NGC_SETS_DIR(merge_partitions),              \
-      "a reduce: sum partition --partition r of")                                                  \
-    X(PARTITION, "partition", 0, "r", NGC_SETS_NUMBER(partition, 0, NGC_PARTITIONS_MAX - 1),       \
-      "every map directory in DIR (--min-count applies)\n"                                         \
-      "into the run file -o, complete or absent")                                                  \
-    X(MERGE_TOTALS, "merge-totals", 0, "DIR", NGC_SETS_DIR(merge_totals),                          \
-      "the final step: print the reduces' run files\n"                                             \
-      "in DIR as one run over all FILEs would (FILEs,\n"                                           \
-      "if given, are only named in the --plot title);\n"                                           \
-      "--pg loads them (maps and reduces refuse it)")                                              \
-    X(VERBOSE, "verbose", 'v', NULL, NGC_CALLS(ngc_config_opt_verbose, no_argument),               \
-      "log the engine's steps (twice: debug)")                                                     \
-    X(HELP, "help", 'h', NULL, NGC_CALLS(ngc_config_opt_help, no_argument),                        \
-      "this help")                                                                                 \
-    X(VERSION, "version", 'V', NULL, NGC_CALLS(ngc_config_opt_version, no_argument),               \
-      "the version")
+#define NGC_CONFIG_OPTIONS(X)                                                                     \
+    X(PROCESSES, "processes", 'p', "N", NGC_SETS_NUMBER(processes, 1, NGC_MAX_WORKERS),           \
+      "worker processes (default: online CPUs)")                                                  \
+    X(THREADS, "threads", 't', "N", NGC_SETS_NUMBER(threads, 1, NGC_MAX_THREADS),                 \
+      "pool threads per worker, for reading, inflating\n"                                         \
+      "and mapping (default: the online CPUs shared\n"                                            \
+      "among the workers that get a map task, 1 to 4:\n"                                          \
+      "1 for a big plain file, 2 for one .gz on 2 CPUs)")                                         \
+    X(CHUNK_SIZE, "chunk-size", 'c', "SIZE",                                                      \
+      NGC_CALLS(ngc_config_opt_chunk_size, required_argument),                                    \
+      "bytes of a plain file per map task, at least\n"                                            \
+      "64K (default 8M); a .gz file or standard input\n"                                          \
+      "is always one task")                                                                       \
+    X(OUTPUT, "output", 'o', "FILE", NGC_SETS_FILE(output),                                       \
+      "write to FILE (gzip if it ends in .gz), created\n"                                         \
+      "or replaced only when the run succeeds (through\n"                                         \
+      "symbolic links); a device, FIFO or /dev/stdout\n"                                          \
+      "is written as the result streams; never an input")                                         \
+    X(MEMORY, "memory", 0, "SIZE", NGC_CALLS(ngc_config_opt_memory, required_argument),           \
+      "size of the shared reduce table, 16M to 1T, or\n"                                          \
+      "N% of the memory available (RAM, or the cgroup's\n"                                        \
+      "limit when lower); default 50%, at most 1T; only\n"                                        \
+      "pages in use are resident; when the ngrams outgrow it,\n"                                  \
+      "partitions spill sorted runs to disk and are\n"                                            \
+      "merged at the end")                                                                        \
+    X(FROM_YEAR, "from-year", 0, "Y", NGC_SETS_NUMBER(from_year, 1, 9999),                        \
+      "skip lines before year Y")                                                                 \
+    X(TO_YEAR, "to-year", 0, "Y", NGC_SETS_NUMBER(to_year, 1, 9999),                              \
+      "skip lines after year Y (both inclusive)")                                                 \
+    X(MIN_COUNT, "min-count", 0, "N", NGC_SETS_NUMBER(min_count, 0, UINT64_MAX),                  \
+      "print only totals of at least N")                                                          \
+    X(TOP, "top", 0, "K", NGC_SETS_NUMBER(top, 1, UINT64_MAX), "print only the K most frequent")  \
+    X(COUNT, "count", 0, "WHAT", NGC_SETS_NAME(count, ngc_config_count_names),                    \
+      "match (default), volume, or both (prints\n"                                                \
+      "'ngram TAB match TAB volume', sorted by match,\n"                                          \
+      "then volume, then bytes)")                                                                 \
+    X(FOLD_CASE, "fold-case", 0, NULL, NGC_SETS_FLAG(fold_case, true),                            \
+      "Unicode case folding of ngrams (output is folded)")                                        \
+    X(POS, "pos", 0, "MODE", NGC_SETS_NAME(pos, ngc_config_pos_names),                            \
+      "part-of-speech tags such as and_CONJ:\n"                                                   \
+      "keep  every string is its own ngram (default)\n"                                           \
+      "drop  skip ngrams with a tagged or tag-only token\n"                                       \
+      "strip count only fully tagged ngrams, tags removed,\n"                                     \
+      "      so each word is counted once")                                                       \
+    X(STRICT, "strict", 0, NULL, NGC_SETS_FLAG(strict, true),                                     \
+      "the first malformed line is an error (with\n"                                              \
+      "--reduce, also a key out of order)")                                                       \
+    X(STATS, "stats", 0, "[=json]", NGC_CALLS(ngc_config_opt_stats, optional_argument),           \
+      "print a summary to standard error")                                                        \
+    X(PROGRESS, "progress", 0, NULL, NGC_SETS_FLAG(progress, NGC_PROGRESS_ON),                    \
+      "show the progress even when standard error is\n"                                           \
+      "not a terminal (then a plain line every few\n"                                             \
+      "seconds); by default only on a terminal")                                                  \
+    X(NO_PROGRESS, "no-progress", 0, NULL, NGC_SETS_FLAG(progress, NGC_PROGRESS_OFF),             \
+      "never show the progress")                                                                  \
+    X(INFLATE, "inflate", 0, "ENGINE", NGC_CALLS(ngc_config_opt_inflate, required_argument),      \
+      "gzip engine: isal (Intel ISA-L, the default when\n"                                        \
+      "built in) or zlib")                                                                        \
+    X(MAX_RETRIES, "max-retries", 0, "N", NGC_SETS_NUMBER(max_retries, 0, 1000),                  \
+      "rerun a task up to N times when its worker dies\n"                                         \
+      "or stalls (default 3); a replacement worker is\n"                                          \
+      "started each time")                                                                        \
+    X(TASK_TIMEOUT, "task-timeout", 0, "S", NGC_SETS_NUMBER(task_timeout, 1, 86400 * 7),          \
+      "kill a worker that makes no progress for S\n"                                              \
+      "seconds (default 300)")                                                                    \
+    X(INPUTS, "inputs", 0, "FILE", NGC_SETS_STRING(inputs_file),                                  \
+      "also count the paths and URLs listed in FILE, one\n"                                       \
+      "a line (blank lines and '#' lines skipped)")                                               \
+    X(STALL_TIMEOUT, "stall-timeout", 0, "S", NGC_SETS_NUMBER(stall_timeout, 1, 86400),           \
+      "a download that receives nothing for S seconds\n"                                          \
+      "(default 60) is resumed; http(s) URLs are\n"                                               \
+      "streamed, resumed from the last byte received\n"                                           \
+      "(HTTP Range) after a cut, with backoff, up to\n"                                           \
+      "--max-retries times in a row without progress")                                            \
+    X(PG, "pg", 0, "DSN", NGC_SETS_STRING(pg_dsn),                                                \
+      "load the result into PostgreSQL (a libpq connection\n"                                     \
+      "string or URI; '' uses the PG* environment), in\n"                                         \
+      "parallel from every worker, all or nothing; the\n"                                         \
+      "file output is then written only with -o")                                                 \
+    X(PG_TABLE, "pg-table", 0, "NAME", NGC_CALLS(ngc_config_opt_pg_table, required_argument),     \
+      "target table (default ngram_counts), created\n"                                            \
+      "if missing as (ngram text primary key,\n"                                                  \
+      "match_count bigint, volume_count bigint)")                                                 \
+    X(PG_MODE, "pg-mode", 0, "MODE", NGC_SETS_NAME(pg_append, ngc_config_pg_mode_names),          \
+      "replace (default) or append (adds to the totals)")                                         \
+    X(PG_JOBS, "pg-jobs", 0, NULL, NGC_SETS_FLAG(pg_jobs, true),                                  \
+      "list the jobs recorded in table ngram_jobs")                                               \
+    X(LOOKUP, "lookup", 0, "WORD", NGC_CALLS(ngc_config_opt_lookup, required_argument),           \
+      "print WORD's row (repeatable); exit 1 if none found")                                      \
+    X(FORMAT, "format", 0, "FORMAT", NGC_SETS_NAME(format, ngc_config_format_names),              \
+      "auto (default: per file, from its first lines),\n"                                         \
+      "v1 (2009: ngram year match pages volume),\n"                                               \
+      "v2 (2012: ngram year match volume),\n"                                                     \
+      "v3 (2020: ngram then TAB year,match,volume triples),\n"                                    \
+      "or text; 2- to 5-grams separate tokens by spaces")                                         \
+    X(TEXT, "text", 0, NULL, NGC_SETS_FLAG(format, NGC_FORMAT_TEXT),                              \
+      "same as --format text: each line is a sentence")                                           \
+    X(ORDER, "order", 0, "N", NGC_SETS_NUMBER(order, 1, NGC_ORDER_MAX),                           \
+      "count every 1..N-gram (1..9, default 3)")                                                  \
+    X(ONLY_ORDER, "only-order", 0, NULL, NGC_SETS_FLAG(only_order, true),                         \
+      "count only the N-grams")                                                                   \
+    X(SENTENCE_MARKERS, "sentence-markers", 0, NULL, NGC_SETS_FLAG(sentence_markers, true),       \
+      "count '<s> w1 ... wk </s>' per line, as SRILM")                                            \
+    X(TOKENIZE, "tokenize", 0, "HOW", NGC_SETS_NAME(tokenize, ngc_config_tokenize_names),         \
+      "space: split on ASCII whitespace (default);\n"                                             \
+      "words: Unicode letters/digits apart from\n"                                                \
+      "punctuation, each punctuation mark a token")                                               \
+    X(SORT, "sort", 0, "ORDER", NGC_SETS_NAME(sort, ngc_config_sort_names),                       \
+      "count (default: most frequent first) or ngram\n"                                           \
+      "(byte order, as LC_ALL=C sort)")                                                           \
+    X(NORMALIZE, "normalize", 0, "FILE", NGC_SETS_FILE(normalize),                                \
+      "print occurrences per million words (percent of\n"                                         \
+      "books for --count volume) of the years counted,\n"                                         \
+      "using Google's totalcounts FILE (2012, 2020: one\n"                                        \
+      "line of year,match,pages,volume tuples; 2009: a\n"                                         \
+      "'#' line, then year TAB match TAB pages TAB\n"                                             \
+      "volume rows), 17 digits; with --pg also two\n"                                             \
+      "double precision columns")                                                                 \
+    X(TMP_DIR, "tmp-dir", 0, "DIR", NGC_SETS_DIR(tmp_dir),                                        \
+      "where spilled runs go (default $TMPDIR or /tmp);\n"                                        \
+      "only used if the job spills; removed at the end,\n"                                        \
+      "also on failure or ^C (after a kill -9, by the\n"                                          \
+      "next job)")                                                                                \
+    X(MAP, "map", 0, NULL, NGC_SETS_FLAG(stream, NGC_STREAM_MAP),                                 \
+      "the mapper: parse and filter lines (--format and\n"                                        \
+      "the options above apply), combine in memory,\n"                                            \
+      "flush when the table is full")                                                             \
+    X(REDUCE, "reduce", 0, NULL, NGC_SETS_FLAG(stream, NGC_STREAM_REDUCE),                        \
+      "the reducer (or combiner): sum the counts of\n"                                            \
+      "consecutive equal keys of key-sorted input\n"                                              \
+      "(--min-count applies: use it in the reducer only)")                                        \
+    X(BY_YEAR, "by-year", 0, NULL, NGC_SETS_FLAG(by_year, true),                                  \
+      "one row per ngram and year: 'ngram TAB year TAB\n"                                         \
+      "count' (the year as 4 digits: 0850 for 850);\n"                                            \
+      "default --sort ngram (count with --top); --pg\n"                                           \
+      "loads a table with a year column (default\n"                                               \
+      "ngram_year_counts)")                                                                       \
+    X(SELECT, "select", 0, "LIST", NGC_CALLS(ngc_config_opt_select, required_argument),           \
+      "count only these ngrams (comma-separated,\n"                                               \
+      "repeatable), matched after --fold-case and --pos\n"                                        \
+      "as the counted ngrams are; a token '*' matches any\n"                                      \
+      "one token ('University of *'), each match counted\n"                                       \
+      "as itself")                                                                                \
+    X(SELECT_FILE, "select-file", 0, "FILE",                                                      \
+      NGC_CALLS(ngc_config_opt_select_file, required_argument),                                   \
+      "the same, one ngram per line (blank lines\n"                                               \
+      "ignored; an ngram with a comma goes here)\n"                                               \
+      "Lines of other ngrams are skipped unread (not\n"                                           \
+      "checked for malformed fields); nothing matched:\n"                                         \
+      "empty output and a note on standard error")                                                \
+    X(OUTPUT_FORMAT, "output-format", 0, "F", NGC_SETS_NAME(out_format, ngc_config_outfmt_names), \
+      "tsv (default), csv (RFC 4180: a header row,\n"                                             \
+      "fields quoted when they hold '\"', ',', CR or LF;\n"                                       \
+      "LF line ends) or jsonl (one JSON object a line,\n"                                         \
+      "typed fields; --map/--reduce stay TSV)")                                                   \
+    X(SMOOTHING, "smoothing", 0, "N", NGC_SETS_NUMBER(smoothing, 0, NGC_SMOOTHING_MAX),           \
+      "the mean of the years y-N..y+N that lie in the\n"                                          \
+      "range (fewer at its ends), 0..100; 17 digits")                                             \
+    X(PLOT, "plot", 0, "FILE", NGC_CALLS(ngc_config_opt_plot, required_argument),                 \
+      "draw the series into FILE.svg or FILE.png (PNG\n"                                          \
+      "when built with cairo): one line per ngram")                                               \
+    X(PARTITIONS, "partitions", 0, "R", NGC_SETS_NUMBER(partitions, 1, NGC_PARTITIONS_MAX),       \
+      "a map: count FILEs, then write the totals as R")                                           \
+    X(PARTITION_DIR, "partition-dir", 0, "DIR", NGC_SETS_DIR(partition_dir),                      \
+      "key-sorted partition files (by a hash of the\n"                                            \
+      "key) in the new directory DIR, complete or absent;\n"                                      \
+      "--min-count, --top, --sort and output options wait\n"                                      \
+      "for the later steps")                                                                      \
+    X(MERGE_PARTITIONS, "merge-partitions", 0, "DIR", NGC_SETS_DIR(merge_partitions),             \
+      "a reduce: sum partition --partition r of")                                                 \
+    X(PARTITION, "partition", 0, "r", NGC_SETS_NUMBER(partition, 0, NGC_PARTITIONS_MAX - 1),      \
+      "every map directory in DIR (--min-count applies)\n"                                        \
+      "into the run file -o, complete or absent")                                                 \
+    X(MERGE_TOTALS, "merge-totals", 0, "DIR", NGC_SETS_DIR(merge_totals),                         \
+      "the final step: print the reduces' run files\n"                                            \
+      "in DIR as one run over all FILEs would (FILEs,\n"                                          \
+      "if given, are only named in the --plot title);\n"                                          \
+      "--pg loads them (maps and reduces refuse it)")                                             \
+    X(VERBOSE, "verbose", 'v', NULL, NGC_CALLS(ngc_config_opt_verbose, no_argument),              \
+      "log the engine's steps (twice: debug)")                                                    \
+    X(HELP, "help", 'h', NULL, NGC_CALLS(ngc_config_opt_help, no_argument), "this help")          \
+    X(VERSION, "version", 'V', NULL, NGC_CALLS(ngc_config_opt_version, no_argument), "the version")
 
 #define NGC_CONFIG_ID(id, ...) NGC_OPT_##id,
 enum { NGC_CONFIG_OPTIONS(NGC_CONFIG_ID) NGC_CONFIG_NOPTS };
 _Static_assert(NGC_CONFIG_NOPTS <= 64, "ngc_config_t.given has one bit per option");
 
 #define NGC_CONFIG_ENTRY(id, long_name, short_letter, value_name, sets, text) \
-    [NGC_OPT_##id] = {.name = (long_name), .letter = (short_letter),         \
-                      .metavar = (value_name), sets, .help = (text)},
+    [NGC_OPT_##id] = {.name = (long_name),                                    \
+                      .letter = (short_letter),                               \
+                      .metavar = (value_name),                                \
+                      sets,                                                   \
+                      .help = (text)},
 static const ngc_config_option_t ngc_config_options[] = {NGC_CONFIG_OPTIONS(NGC_CONFIG_ENTRY)};
 
 static bool ngc_config_given(const ngc_config_t *cfg, unsigned id)
@@ -891,9 +896,18 @@ typedef struct {
     const char *help; /* the option's text here, NULL for the table's */
 } ngc_config_help_t;
 
-#define NGC_HELP_TEXT(s) {(s), -1, NULL}
-#define NGC_HELP_OPTION(id) {NULL, NGC_OPT_##id, NULL}
-#define NGC_HELP_AGAIN(id, s) {NULL, NGC_OPT_##id, (s)}
+#define NGC_HELP_TEXT(s) \
+    {                    \
+        (s), -1, NULL    \
+    }
+#define NGC_HELP_OPTION(id)      \
+    {                            \
+        NULL, NGC_OPT_##id, NULL \
+    }
+#define NGC_HELP_AGAIN(id, s)   \
+    {                           \
+        NULL, NGC_OPT_##id, (s) \
+    }
 
 /* --help, top to bottom: every option of the table has its place here. */
 static const ngc_config_help_t ngc_config_help[] = {
@@ -932,21 +946,18 @@ static const ngc_config_help_t ngc_config_help[] = {
     NGC_HELP_OPTION(TASK_TIMEOUT),
     NGC_HELP_OPTION(INPUTS),
     NGC_HELP_OPTION(STALL_TIMEOUT),
-    NGC_HELP_TEXT(
-        "\n"
-        "Input:\n"),
+    NGC_HELP_TEXT("\n"
+                  "Input:\n"),
     NGC_HELP_OPTION(FORMAT),
-    NGC_HELP_TEXT(
-        "\n"
-        "Raw text (SRILM-style counts, 'w1 w2 ... wn TAB count'):\n"),
+    NGC_HELP_TEXT("\n"
+                  "Raw text (SRILM-style counts, 'w1 w2 ... wn TAB count'):\n"),
     NGC_HELP_OPTION(TEXT),
     NGC_HELP_OPTION(ORDER),
     NGC_HELP_OPTION(ONLY_ORDER),
     NGC_HELP_OPTION(SENTENCE_MARKERS),
     NGC_HELP_OPTION(TOKENIZE),
-    NGC_HELP_TEXT(
-        "\n"
-        "What to count:\n"),
+    NGC_HELP_TEXT("\n"
+                  "What to count:\n"),
     NGC_HELP_OPTION(COUNT),
     NGC_HELP_OPTION(FROM_YEAR),
     NGC_HELP_OPTION(TO_YEAR),
@@ -956,50 +967,43 @@ static const ngc_config_help_t ngc_config_help[] = {
     NGC_HELP_OPTION(TOP),
     NGC_HELP_OPTION(SORT),
     NGC_HELP_OPTION(NORMALIZE),
-    NGC_HELP_TEXT(
-        "\n"
-        "Year by year and selections:\n"),
+    NGC_HELP_TEXT("\n"
+                  "Year by year and selections:\n"),
     NGC_HELP_OPTION(BY_YEAR),
     NGC_HELP_OPTION(SELECT),
     NGC_HELP_OPTION(SELECT_FILE),
-    NGC_HELP_TEXT(
-        "\n"
-        "Year series, as the Ngram Viewer draws them (--by-year with --select,\n"
-        "--select-file, --normalize, --smoothing or --plot): each ngram gets every\n"
-        "year from --from-year (or the first year seen) to --to-year (or the last),\n"
-        "0 where it has no count; rows 'ngram TAB year TAB value', in ngram order:\n"),
-    NGC_HELP_AGAIN(NORMALIZE,
-                   "with --by-year: each year's count in percent of\n"
-                   "that year's total in Google's totalcounts FILE\n"
-                   "(words; books for --count volume), 17 digits;\n"
-                   "a year with a count and no total is an error"),
+    NGC_HELP_TEXT("\n"
+                  "Year series, as the Ngram Viewer draws them (--by-year with --select,\n"
+                  "--select-file, --normalize, --smoothing or --plot): each ngram gets every\n"
+                  "year from --from-year (or the first year seen) to --to-year (or the last),\n"
+                  "0 where it has no count; rows 'ngram TAB year TAB value', in ngram order:\n"),
+    NGC_HELP_AGAIN(NORMALIZE, "with --by-year: each year's count in percent of\n"
+                              "that year's total in Google's totalcounts FILE\n"
+                              "(words; books for --count volume), 17 digits;\n"
+                              "a year with a count and no total is an error"),
     NGC_HELP_OPTION(SMOOTHING),
     NGC_HELP_OPTION(PLOT),
-    NGC_HELP_TEXT(
-        "\n"
-        "PostgreSQL (libpq):\n"),
+    NGC_HELP_TEXT("\n"
+                  "PostgreSQL (libpq):\n"),
     NGC_HELP_OPTION(PG),
     NGC_HELP_OPTION(PG_TABLE),
     NGC_HELP_OPTION(PG_MODE),
     NGC_HELP_OPTION(PG_JOBS),
     NGC_HELP_OPTION(LOOKUP),
-    NGC_HELP_TEXT(
-        "\n"
-        "Hadoop Streaming (one part of a MapReduce job run by Hadoop; reads\n"
-        "standard input, writes 'key TAB count' lines to standard output):\n"),
+    NGC_HELP_TEXT("\n"
+                  "Hadoop Streaming (one part of a MapReduce job run by Hadoop; reads\n"
+                  "standard input, writes 'key TAB count' lines to standard output):\n"),
     NGC_HELP_OPTION(MAP),
     NGC_HELP_OPTION(REDUCE),
-    NGC_HELP_TEXT(
-        "\n"
-        "Slurm job arrays (tools/slurm-count runs them; files on shared storage):\n"),
+    NGC_HELP_TEXT("\n"
+                  "Slurm job arrays (tools/slurm-count runs them; files on shared storage):\n"),
     NGC_HELP_OPTION(PARTITIONS),
     NGC_HELP_OPTION(PARTITION_DIR),
     NGC_HELP_OPTION(MERGE_PARTITIONS),
     NGC_HELP_OPTION(PARTITION),
     NGC_HELP_OPTION(MERGE_TOTALS),
-    NGC_HELP_TEXT(
-        "\n"
-        "Output and reporting:\n"),
+    NGC_HELP_TEXT("\n"
+                  "Output and reporting:\n"),
     NGC_HELP_OPTION(OUTPUT),
     NGC_HELP_OPTION(OUTPUT_FORMAT),
     NGC_HELP_OPTION(STRICT),
@@ -1010,24 +1014,23 @@ static const ngc_config_help_t ngc_config_help[] = {
     NGC_HELP_OPTION(VERBOSE),
     NGC_HELP_OPTION(HELP),
     NGC_HELP_OPTION(VERSION),
-    NGC_HELP_TEXT(
-        "\n"
-        "SIZE is a number of bytes, or one with K, M, G, T, P or E (powers of\n"
-        "1024), optionally followed by B or iB: 64K, 8MiB, 1T.\n"
-        "Malformed lines (wrong field count, non-numeric or negative count, year\n"
-        "outside 1..9999, longer than 1 MiB; in text, invalid UTF-8 with\n"
-        "--tokenize words) are skipped and counted; --stats names the first few\n"
-        "as FILE:LINE. A non-empty file of which no line could be read is an error.\n"
-        "\n"
-        "Exit status: 0 success; 1 the run failed (unreadable or corrupt input,\n"
-        "a format that cannot be told, a file with no readable line, --strict\n"
-        "and a malformed line, a counted total over 2^64-1, a full disk while\n"
-        "spilling, output not writable, a worker died, -o names an input); 2\n"
-        "bad usage (also a pipe named twice, a --memory that cannot be mapped);\n"
-        "129 hangup (SIGHUP); 130 interrupted (SIGINT); 143 terminated (SIGTERM);\n"
-        "138/140 SIGUSR1/SIGUSR2; 141 the reader of the output went away. A\n"
-        "failed or stopped run writes no output file; output already streamed is\n"
-        "reported as incomplete.\n"),
+    NGC_HELP_TEXT("\n"
+                  "SIZE is a number of bytes, or one with K, M, G, T, P or E (powers of\n"
+                  "1024), optionally followed by B or iB: 64K, 8MiB, 1T.\n"
+                  "Malformed lines (wrong field count, non-numeric or negative count, year\n"
+                  "outside 1..9999, longer than 1 MiB; in text, invalid UTF-8 with\n"
+                  "--tokenize words) are skipped and counted; --stats names the first few\n"
+                  "as FILE:LINE. A non-empty file of which no line could be read is an error.\n"
+                  "\n"
+                  "Exit status: 0 success; 1 the run failed (unreadable or corrupt input,\n"
+                  "a format that cannot be told, a file with no readable line, --strict\n"
+                  "and a malformed line, a counted total over 2^64-1, a full disk while\n"
+                  "spilling, output not writable, a worker died, -o names an input); 2\n"
+                  "bad usage (also a pipe named twice, a --memory that cannot be mapped);\n"
+                  "129 hangup (SIGHUP); 130 interrupted (SIGINT); 143 terminated (SIGTERM);\n"
+                  "138/140 SIGUSR1/SIGUSR2; 141 the reader of the output went away. A\n"
+                  "failed or stopped run writes no output file; output already streamed is\n"
+                  "reported as incomplete.\n"),
 };
 
 /* The column where the options' text starts; a longer name and value is
@@ -1186,13 +1189,13 @@ static void ngc_config_unknown(const char *arg)
         const char *o = ngc_config_options[id].name;
         if (strncmp(o, name, len - 2) == 0) {
             prefixed++;
-            nl += (size_t)snprintf(list + nl, nl < sizeof(list) ? sizeof(list) - nl : 0,
-                                   " '--%s'", o);
+            nl += (size_t)snprintf(list + nl, nl < sizeof(list) ? sizeof(list) - nl : 0, " '--%s'",
+                                   o);
         }
     }
     if (prefixed > 1 && nl < sizeof(list)) {
-        fprintf(stderr, "ngram-count: option '--%s' is ambiguous; possibilities:%s\n%s", name,
-                list, ngc_config_usage);
+        fprintf(stderr, "ngram-count: option '--%s' is ambiguous; possibilities:%s\n%s", name, list,
+                ngc_config_usage);
         return;
     }
     size_t best = SIZE_MAX;
@@ -1363,8 +1366,7 @@ static int ngc_config_check(const ngc_config_t *cfg, char *err, size_t errlen)
     if (ngc_config_given(cfg, NGC_OPT_MAP) && ngc_config_given(cfg, NGC_OPT_REDUCE))
         why = "--map and --reduce are two different parts; give one";
     if (why == NULL && cfg->from_year > cfg->to_year) {
-        snprintf(err, errlen, "--from-year %u is after --to-year %u", cfg->from_year,
-                 cfg->to_year);
+        snprintf(err, errlen, "--from-year %u is after --to-year %u", cfg->from_year, cfg->to_year);
         return NGC_ERROR;
     }
     if (why == NULL)
@@ -1376,9 +1378,10 @@ static int ngc_config_check(const ngc_config_t *cfg, char *err, size_t errlen)
 #ifndef NGC_HAVE_PG
     if (why == NULL && (cfg->pg_dsn != NULL || cfg->pg_jobs || cfg->nlookups > 0 ||
                         cfg->pg_table != NULL || cfg->pg_append)) {
-        snprintf(err, errlen, "--pg, --pg-table, --pg-mode, --pg-jobs and --lookup: this"
-                              " ngram-count was built without PostgreSQL support (rebuild with"
-                              " libpq installed and -DNGC_WITH_PG=ON)");
+        snprintf(err, errlen,
+                 "--pg, --pg-table, --pg-mode, --pg-jobs and --lookup: this"
+                 " ngram-count was built without PostgreSQL support (rebuild with"
+                 " libpq installed and -DNGC_WITH_PG=ON)");
         return NGC_CONFIG_UNBUILT;
     }
 #endif

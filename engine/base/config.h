@@ -46,64 +46,64 @@ typedef enum { NGC_OUTFMT_TSV, NGC_OUTFMT_CSV, NGC_OUTFMT_JSONL } ngc_outfmt_t;
 #define NGC_CHUNK_MAX UINT64_MAX
 
 typedef struct {
-    unsigned processes;     /* worker processes */
-    unsigned threads;       /* pool threads per worker; 0 (not given) until
+    unsigned processes;  /* worker processes */
+    unsigned threads;    /* pool threads per worker; 0 (not given) until
                                ngc_config_resolve_threads() */
-    uint64_t chunk_size;    /* bytes per map task of a plain file */
-    uint64_t memory;        /* bytes of the shared region */
-    const char *output;     /* -o path, NULL for standard output */
-    uint32_t from_year;     /* inclusive */
-    uint32_t to_year;       /* inclusive */
-    uint64_t min_count;     /* drop totals below this */
-    uint64_t top;           /* print at most this many, 0 for all */
+    uint64_t chunk_size; /* bytes per map task of a plain file */
+    uint64_t memory;     /* bytes of the shared region */
+    const char *output;  /* -o path, NULL for standard output */
+    uint32_t from_year;  /* inclusive */
+    uint32_t to_year;    /* inclusive */
+    uint64_t min_count;  /* drop totals below this */
+    uint64_t top;        /* print at most this many, 0 for all */
     ngc_count_t count;
     ngc_pos_t pos;
     bool fold_case;
     ngc_format_t format;
-    unsigned order;         /* --text: longest n-gram counted */
-    bool only_order;        /* --text: only n-grams of length `order` */
-    bool sentence_markers;  /* --text: <s> ... </s> around each line */
+    unsigned order;        /* --text: longest n-gram counted */
+    bool only_order;       /* --text: only n-grams of length `order` */
+    bool sentence_markers; /* --text: <s> ... </s> around each line */
     ngc_tokenize_t tokenize;
     ngc_sort_t sort;
-    const char *normalize;  /* --normalize totals file, NULL without */
-    const char *tmp_dir;    /* --tmp-dir for spilled runs */
+    const char *normalize;    /* --normalize totals file, NULL without */
+    const char *tmp_dir;      /* --tmp-dir for spilled runs */
     ngc_stream_role_t stream; /* --map / --reduce: a Hadoop Streaming part */
     ngc_inflate_kind_t inflate;
-    const char *pg_dsn;     /* --pg, NULL without; "" uses the PG* variables */
-    const char *pg_table;   /* --pg-table */
-    bool pg_append;         /* --pg-mode append (default replace) */
-    bool pg_jobs;           /* --pg-jobs */
-    char **lookups;         /* --lookup words (borrowed from argv) */
+    const char *pg_dsn;   /* --pg, NULL without; "" uses the PG* variables */
+    const char *pg_table; /* --pg-table */
+    bool pg_append;       /* --pg-mode append (default replace) */
+    bool pg_jobs;         /* --pg-jobs */
+    char **lookups;       /* --lookup words (borrowed from argv) */
     unsigned nlookups;
     /* Year by year and selections (issue 12). */
-    bool by_year;           /* --by-year: keys are "ngram TAB YYYY" */
-    char **selects;         /* --select/--select-file entries, owned, NULL-ended */
-    size_t nselects;        /* 0: every ngram is counted */
-    unsigned max_retries;   /* reruns of one task after worker failures */
-    unsigned task_timeout;  /* seconds without progress before a worker is killed */
+    bool by_year;          /* --by-year: keys are "ngram TAB YYYY" */
+    char **selects;        /* --select/--select-file entries, owned, NULL-ended */
+    size_t nselects;       /* 0: every ngram is counted */
+    unsigned max_retries;  /* reruns of one task after worker failures */
+    unsigned task_timeout; /* seconds without progress before a worker is killed */
     bool strict;
     ngc_stats_mode_t stats;
     ngc_progress_mode_t progress;
-    int verbose;            /* -v: 1 info, 2 debug */
-    char **inputs;          /* borrowed from argv (and inputs_owned) */
+    int verbose;   /* -v: 1 info, 2 debug */
+    char **inputs; /* borrowed from argv (and inputs_owned) */
     unsigned ninputs;
     /* Inputs from --inputs FILE and http(s) URLs (issue 13). */
-    char **inputs_owned;    /* argv's inputs, then the file's lines (owned) */
-    char *inputs_text;      /* the file's bytes, which inputs_owned points into */
+    char **inputs_owned;     /* argv's inputs, then the file's lines (owned) */
+    char *inputs_text;       /* the file's bytes, which inputs_owned points into */
     const char *inputs_file; /* --inputs FILE, NULL without */
-    unsigned stall_timeout; /* --stall-timeout: seconds a download may stall */
+    unsigned stall_timeout;  /* --stall-timeout: seconds a download may stall */
     /* Output formats and year series (engine/coordinator/series.h). */
     ngc_outfmt_t out_format; /* --output-format */
-    unsigned smoothing;     /* --smoothing N: 2N+1 years */
+    unsigned smoothing;      /* --smoothing N: 2N+1 years */
     bool smoothing_set;
-    const char *plot;       /* --plot FILE.svg|FILE.png, NULL without */
+    const char *plot; /* --plot FILE.svg|FILE.png, NULL without */
     /* Slurm job arrays: a map, a reduce or the final step (engine/reduce/shuffle.h). */
     unsigned partitions;          /* --partitions R (map), 0 without */
     const char *partition_dir;    /* --partition-dir DIR (map) */
     const char *merge_partitions; /* --merge-partitions DIR (reduce) */
     int partition;                /* --partition r (reduce), -1 without */
     const char *merge_totals;     /* --merge-totals DIR (final step) */
-    uint64_t given;         /* a bit per option given, by its place in config.c's table */
+    uint64_t given;               /* a bit per option given, by its place in config.c's table */
 } ngc_config_t;
 
 /* --partitions: each map keeps this many files open while it writes. */

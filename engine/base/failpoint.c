@@ -19,7 +19,7 @@ typedef struct {
     bool armed;
     bool any_task;
     uint32_t task;
-    uint32_t attempt;   /* 0: every attempt */
+    uint32_t attempt; /* 0: every attempt */
     ngc_fp_action_t action;
 } ngc_fp_state_t;
 
@@ -28,7 +28,7 @@ static const char *const ngc_failpoint_names[NGC_FP_COUNT] = {
     "worker.crash_after_send", "worker.stall",          "worker.corrupt_frame",
     "worker.crash_in_load",    "worker.drop_in_load",   "worker.stall_in_load",
     "worker.spill_enospc",     "worker.crash_in_grow",  "worker.crash_in_format",
-    "worker.crash_after_load", "coord.crash_in_pg_key",   "coord.crash_in_pg_swap",
+    "worker.crash_after_load", "coord.crash_in_pg_key", "coord.crash_in_pg_swap",
     "reduce.crash_in_merge"};
 
 static ngc_fp_state_t ngc_failpoints[NGC_FP_COUNT];

@@ -40,11 +40,10 @@ static void ngc_log_write(const char *buf, size_t len)
     }
 }
 
-static size_t ngc_log_tail(char *buf, size_t cap, size_t len, int err,
-                           const char *fmt, va_list ap) __attribute__((format(printf, 5, 0)));
+static size_t ngc_log_tail(char *buf, size_t cap, size_t len, int err, const char *fmt, va_list ap)
+    __attribute__((format(printf, 5, 0)));
 
-static size_t ngc_log_tail(char *buf, size_t cap, size_t len, int err,
-                           const char *fmt, va_list ap)
+static size_t ngc_log_tail(char *buf, size_t cap, size_t len, int err, const char *fmt, va_list ap)
 {
     int n = vsnprintf(buf + len, cap - len, fmt, ap);
     if (n > 0)
@@ -93,9 +92,9 @@ void ngc_log(ngc_log_level_t level, int err, const char *fmt, ...)
     struct tm tm;
     clock_gettime(CLOCK_REALTIME, &ts);
     localtime_r(&ts.tv_sec, &tm);
-    int n = snprintf(buf, sizeof(buf), "%02d:%02d:%02d.%03ld %s[%ld] %s ",
-                     tm.tm_hour, tm.tm_min, tm.tm_sec, ts.tv_nsec / 1000000,
-                     ngc_log_role, (long)getpid(), ngc_log_names[level]);
+    int n = snprintf(buf, sizeof(buf), "%02d:%02d:%02d.%03ld %s[%ld] %s ", tm.tm_hour, tm.tm_min,
+                     tm.tm_sec, ts.tv_nsec / 1000000, ngc_log_role, (long)getpid(),
+                     ngc_log_names[level]);
     size_t len = n > 0 ? (size_t)n : 0;
     va_list ap;
     va_start(ap, fmt);

@@ -29,12 +29,10 @@
 #define NGC_UNLIKELY(x) __builtin_expect(!!(x), 0)
 #define NGC_NELEMS(a) (sizeof(a) / sizeof((a)[0]))
 
-void ngc_assert_fail(const char *expr, const char *file, int line)
-    __attribute__((noreturn));
+void ngc_assert_fail(const char *expr, const char *file, int line) __attribute__((noreturn));
 
 /* Invariants only, never input or I/O errors; on in every build. */
-#define ngc_assert(e) \
-    (NGC_LIKELY(e) ? (void)0 : ngc_assert_fail(#e, __FILE__, __LINE__))
+#define ngc_assert(e) (NGC_LIKELY(e) ? (void)0 : ngc_assert_fail(#e, __FILE__, __LINE__))
 
 /* Unsafe string functions: using one fails the build. */
 #ifndef NGC_ALLOW_BANNED

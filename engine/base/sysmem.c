@@ -30,8 +30,8 @@ static bool ngc_sysmem_file(const char *path, uint64_t *out)
 }
 
 /* The lowest limit in file `name` from dir/rel up to dir; 0 if none. */
-static uint64_t ngc_sysmem_walk(const char *dir, const char *rel, const char *name,
-                                char *from, size_t cap)
+static uint64_t ngc_sysmem_walk(const char *dir, const char *rel, const char *name, char *from,
+                                size_t cap)
 {
     char path[1024], p[512];
     snprintf(p, sizeof(p), "%s", rel);

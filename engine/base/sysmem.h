@@ -12,9 +12,9 @@
 #include <stdint.h>
 
 typedef struct {
-    uint64_t physical;  /* RAM; 0 if unknown */
-    uint64_t cgroup;    /* the cgroup limit, 0 if none or unknown */
-    uint64_t available; /* the lower of the two that are known; 0 if neither */
+    uint64_t physical;     /* RAM; 0 if unknown */
+    uint64_t cgroup;       /* the cgroup limit, 0 if none or unknown */
+    uint64_t available;    /* the lower of the two that are known; 0 if neither */
     char cgroup_file[512]; /* the file the limit came from */
 } ngc_sysmem_t;
 

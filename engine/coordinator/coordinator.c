@@ -52,8 +52,8 @@ typedef struct {
     ngc_coord_t *co;
     unsigned slot;
     ngc_channel_t *ch;
-    uint64_t last_beats;  /* the worker's finished-job counter when last seen */
-    double last_change;   /* monotonic seconds when it last changed */
+    uint64_t last_beats; /* the worker's finished-job counter when last seen */
+    double last_change;  /* monotonic seconds when it last changed */
 } ngc_cworker_t;
 
 typedef struct {
@@ -75,18 +75,18 @@ struct ngc_coord_s {
     ngc_cworker_t workers[NGC_MAX_WORKERS];
     struct event *sig_stop[NGC_NELEMS(ngc_coord_stop_signals)], *sig_chld, *tick;
     ngc_progress_t *progress;
-    ngc_sched_t *sched;        /* every phase's tasks, and what to do next */
-    ngc_sched_phase_t phase;   /* the phase being timed: the scheduler's */
-    ngc_output_t *out;         /* the output, which the workers may format */
-    ngc_ranges_t *ranges;      /* the format phase's plan and windows */
-    bool formatted;            /* every range is done */
-    bool failed;               /* a failure is recorded below: the first is reported */
-    bool failure_is_task;      /* failure below comes from a task */
-    uint32_t fail_task;        /* earliest failed task */
+    ngc_sched_t *sched;      /* every phase's tasks, and what to do next */
+    ngc_sched_phase_t phase; /* the phase being timed: the scheduler's */
+    ngc_output_t *out;       /* the output, which the workers may format */
+    ngc_ranges_t *ranges;    /* the format phase's plan and windows */
+    bool formatted;          /* every range is done */
+    bool failed;             /* a failure is recorded below: the first is reported */
+    bool failure_is_task;    /* failure below comes from a task */
+    uint32_t fail_task;      /* earliest failed task */
     ngc_msg_failed_t fail;
-    char fail_text[1200];      /* a failure not tied to a task */
+    char fail_text[1200]; /* a failure not tied to a task */
     int signo;
-    double phase_t0;           /* when the current phase began; 0 before the run */
+    double phase_t0;                   /* when the current phase began; 0 before the run */
     double phase_secs[NGC_SCHED_STOP]; /* each phase's wall time so far */
     ngc_coord_totals_t totals;
     ngc_csample_t *samples;
@@ -243,8 +243,7 @@ static void ngc_coord_lose(ngc_coord_t *co, unsigned slot, const char *why)
         if (co->progress)
             ngc_progress_clear(co->progress);
         ngc_log_user(0, "worker %u %s%s%s; its %u task%s retried (-v tells more)", slot, why,
-                     *why ? ", " : "", status_text, retried,
-                     retried == 1 ? " was" : "s were");
+                     *why ? ", " : "", status_text, retried, retried == 1 ? " was" : "s were");
     }
     if (lost == 0 && !failing)
         ngc_log_warn(0, "%s while idle; replacing it", how);
@@ -456,13 +455,12 @@ static void ngc_coord_on_done(ngc_coord_t *co, ngc_cworker_t *w, const ngc_msg_d
 {
     ngc_sched_phase_t phase = ngc_sched_phase(co->sched);
     if (!ngc_sched_runs(co->sched, w->slot, d->task_id)) {
-        ngc_coord_lose(co, w->slot, phase == NGC_SCHED_MAP
-                                        ? "reported a task it was not running"
-                                        : "reported a task of this phase it was not running");
+        ngc_coord_lose(co, w->slot,
+                       phase == NGC_SCHED_MAP ? "reported a task it was not running"
+                                              : "reported a task of this phase it was not running");
         return;
     }
-    if (phase == NGC_SCHED_FORMAT &&
-        !ngc_ranges_done(co->ranges, d->task_id, d->bytes, d->lines)) {
+    if (phase == NGC_SCHED_FORMAT && !ngc_ranges_done(co->ranges, d->task_id, d->bytes, d->lines)) {
         ngc_coord_lose(co, w->slot, "reported an output range it cannot have written");
         return;
     }
@@ -503,8 +501,7 @@ static void ngc_coord_on_done(ngc_coord_t *co, ngc_cworker_t *w, const ngc_msg_d
 static void ngc_coord_write_ready(ngc_coord_t *co)
 {
     if (ngc_sched_phase(co->sched) != NGC_SCHED_FORMAT || ngc_sched_failing(co->sched) ||
-        co->signo ||
-        ngc_output_may_stall(co->out))
+        co->signo || ngc_output_may_stall(co->out))
         return;
     if (ngc_ranges_write(co->ranges, co->out) != NGC_OK) {
         ngc_coord_fail_general(co, "%s", ""); /* output.c said why */
@@ -689,8 +686,8 @@ ngc_coord_t *ngc_coord_new(const ngc_config_t *cfg, ngc_plan_t *plan, ngc_shm_t 
     }
     /* The loop's own: main catches the same signals before and after it. */
     for (size_t i = 0; i < NGC_NELEMS(co->sig_stop); i++) {
-        co->sig_stop[i] =
-            evsignal_new(co->base, ngc_coord_stop_signals[i], ngc_coord_on_signal, co);
+        co->sig_stop[i] = evsignal_new(co->base, ngc_coord_stop_signals[i], ngc_coord_on_signal,
+                                       co);
         if (co->sig_stop[i] == NULL || evsignal_add(co->sig_stop[i], NULL) != 0) {
             ngc_log_error(0, "cannot watch signals");
             goto fail;

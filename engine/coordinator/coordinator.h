@@ -44,8 +44,8 @@ typedef struct {
     uint64_t malformed;
     uint64_t filtered;
     uint64_t dropped;
-    uint64_t tokens;    /* --text */
-    uint64_t retries;   /* task attempts that had to be repeated */
+    uint64_t tokens;  /* --text */
+    uint64_t retries; /* task attempts that had to be repeated */
 } ngc_coord_totals_t;
 
 /* Borrows everything; the workers in procs are already running, started

@@ -32,11 +32,11 @@ struct ngc_pg_s {
     const ngc_config_t *cfg;
     PGconn *conn;
     char dsn_shown[512];
-    char *target;     /* quoted */
-    char stage[40];   /* ngram_stage_<job id>, once created: needs no quotes */
-    char job_id[24];  /* decimal, once recorded */
-    uint64_t rows;    /* the job's distinct ngrams, to size the key's build */
-    bool shares;      /* --normalize: the table has the two share columns */
+    char *target;        /* quoted */
+    char stage[40];      /* ngram_stage_<job id>, once created: needs no quotes */
+    char job_id[24];     /* decimal, once recorded */
+    uint64_t rows;       /* the job's distinct ngrams, to size the key's build */
+    bool shares;         /* --normalize: the table has the two share columns */
     ngc_totals_t totals; /* their divisors */
 };
 
@@ -213,9 +213,9 @@ static const char ngc_pg_jobs_ddl[] =
 #define NGC_PG_YEAR(pg) ((pg)->cfg->by_year ? " year," : "")
 #define NGC_PG_KEY(pg) ((pg)->cfg->by_year ? "ngram, year" : "ngram")
 /* --normalize: the shares after the counts, as --normalize prints them. */
-#define NGC_PG_SHARES_DDL(pg)                                                                 \
-    ((pg)->shares ? ", match_per_million double precision NOT NULL,"                          \
-                    " volume_percent double precision NOT NULL"                               \
+#define NGC_PG_SHARES_DDL(pg)                                        \
+    ((pg)->shares ? ", match_per_million double precision NOT NULL," \
+                    " volume_percent double precision NOT NULL"      \
                   : "")
 #define NGC_PG_SHARES(pg) ((pg)->shares ? ", match_per_million, volume_percent" : "")
 
@@ -262,7 +262,8 @@ static int ngc_pg_check_target(ngc_pg_t *pg)
                         : "");
     int ok = strcmp(shape, want) == 0 && strcmp(PQgetvalue(r, 0, 1), "0") != 0;
     if (!ok)
-        ngc_log_user(0, "PostgreSQL table %s has another shape (%s); it needs (%s) with %s "
+        ngc_log_user(0,
+                     "PostgreSQL table %s has another shape (%s); it needs (%s) with %s "
                      "unique; choose another --pg-table",
                      pg->target, shape, want, by_year ? "(ngram, year)" : "ngram");
     PQclear(r);
@@ -286,8 +287,8 @@ static int ngc_pg_value(ngc_pg_t *pg, const char *what, const char *sql, int npa
 static int ngc_pg_sweep(ngc_pg_t *pg)
 {
     PGresult *r = ngc_pg_exec(pg, "cannot list the running jobs",
-                              "SELECT id FROM ngram_jobs WHERE status = 'running' ORDER BY id",
-                              0, NULL);
+                              "SELECT id FROM ngram_jobs WHERE status = 'running' ORDER BY id", 0,
+                              NULL);
     if (r == NULL)
         return NGC_ERROR;
     int rc = NGC_OK;
@@ -295,7 +296,8 @@ static int ngc_pg_sweep(ngc_pg_t *pg)
         const char *params[] = {PQgetvalue(r, i, 0)};
         char got[8];
         rc = ngc_pg_value(pg, "cannot check a running job",
-                          "SELECT pg_try_advisory_lock(" NGC_PG_LOCK_JOB ", ($1::bigint % 2147483648)::int)",
+                          "SELECT pg_try_advisory_lock(" NGC_PG_LOCK_JOB
+                          ", ($1::bigint % 2147483648)::int)",
                           1, params, got, sizeof(got));
         if (rc != NGC_OK || strcmp(got, "t") != 0)
             continue;
@@ -310,11 +312,13 @@ static int ngc_pg_sweep(ngc_pg_t *pg)
                             " WHERE id = $1",
                             1, params);
         if (rc == NGC_OK)
-            ngc_log_user(0, "note: PostgreSQL job %s was abandoned by a killed run; its "
+            ngc_log_user(0,
+                         "note: PostgreSQL job %s was abandoned by a killed run; its "
                          "staging tables are dropped and the job is marked failed",
                          params[0]);
         ngc_pg_run(pg, "cannot release a job lock",
-                   "SELECT pg_advisory_unlock(" NGC_PG_LOCK_JOB ", ($1::bigint % 2147483648)::int)", 1, params);
+                   "SELECT pg_advisory_unlock(" NGC_PG_LOCK_JOB ", ($1::bigint % 2147483648)::int)",
+                   1, params);
     }
     PQclear(r);
     return rc;
@@ -327,8 +331,8 @@ static int ngc_pg_lock_target(ngc_pg_t *pg)
     const char *params[] = {pg->cfg->pg_table};
     char got[8];
     if (ngc_pg_value(pg, "cannot lock the target table",
-                     "SELECT pg_try_advisory_lock(" NGC_PG_LOCK_TABLE ", hashtext($1))",
-                     1, params, got, sizeof(got)) != NGC_OK)
+                     "SELECT pg_try_advisory_lock(" NGC_PG_LOCK_TABLE ", hashtext($1))", 1, params,
+                     got, sizeof(got)) != NGC_OK)
         return NGC_ERROR;
     if (strcmp(got, "t") == 0)
         return NGC_OK;
@@ -341,12 +345,11 @@ static int ngc_pg_lock_target(ngc_pg_t *pg)
     ngc_log_user(0, "note: PostgreSQL table %s is being written by job %s; waiting for it",
                  pg->target, other);
     return ngc_pg_run(pg, "cannot lock the target table",
-                      "SELECT pg_advisory_lock(" NGC_PG_LOCK_TABLE ", hashtext($1))", 1,
-                      params);
+                      "SELECT pg_advisory_lock(" NGC_PG_LOCK_TABLE ", hashtext($1))", 1, params);
 }
 
-int ngc_pg_begin_job(ngc_pg_t *pg, const ngc_plan_t *plan, int argc, char **argv,
-                     char *stage, size_t cap)
+int ngc_pg_begin_job(ngc_pg_t *pg, const ngc_plan_t *plan, int argc, char **argv, char *stage,
+                     size_t cap)
 {
     if (ngc_pg_run(pg, "cannot create ngram_jobs", ngc_pg_jobs_ddl, 0, NULL) != NGC_OK ||
         ngc_pg_check_target(pg) != NGC_OK || ngc_pg_sweep(pg) != NGC_OK ||
@@ -399,8 +402,8 @@ int ngc_pg_begin_job(ngc_pg_t *pg, const ngc_plan_t *plan, int argc, char **argv
     PQclear(r);
     const char *id[] = {pg->job_id};
     if (ngc_pg_run(pg, "cannot lock the job",
-                   "SELECT pg_advisory_lock(" NGC_PG_LOCK_JOB ", ($1::bigint % 2147483648)::int)", 1,
-                   id) != NGC_OK ||
+                   "SELECT pg_advisory_lock(" NGC_PG_LOCK_JOB ", ($1::bigint % 2147483648)::int)",
+                   1, id) != NGC_OK ||
         ngc_pg_run(pg, "cannot record the job", "COMMIT", 0, NULL) != NGC_OK)
         return NGC_ERROR;
     snprintf(pg->stage, sizeof(pg->stage), "ngram_stage_%s", pg->job_id);
@@ -428,18 +431,17 @@ static int ngc_pg_target_plain(ngc_pg_t *pg, bool *plain)
 {
     const char *params[] = {pg->target};
     char got[8];
-    if (ngc_pg_value(
-            pg, "cannot inspect the target table",
-            "SELECT c.relkind = 'r' AND c.relacl IS NULL AND NOT c.relrowsecurity"
-            " AND (SELECT count(*) FROM pg_index WHERE indrelid = c.oid) = 1"
-            " AND NOT EXISTS (SELECT 1 FROM pg_trigger WHERE tgrelid = c.oid)"
-            " AND NOT EXISTS (SELECT 1 FROM pg_inherits WHERE inhrelid = c.oid OR"
-            "  inhparent = c.oid)"
-            " AND NOT EXISTS (SELECT 1 FROM pg_depend WHERE refobjid = c.oid AND"
-            "  classid = 'pg_rewrite'::regclass)"
-            " AND NOT EXISTS (SELECT 1 FROM pg_publication_rel WHERE prrelid = c.oid)"
-            " FROM pg_class c WHERE c.oid = $1::regclass",
-            1, params, got, sizeof(got)) != NGC_OK)
+    if (ngc_pg_value(pg, "cannot inspect the target table",
+                     "SELECT c.relkind = 'r' AND c.relacl IS NULL AND NOT c.relrowsecurity"
+                     " AND (SELECT count(*) FROM pg_index WHERE indrelid = c.oid) = 1"
+                     " AND NOT EXISTS (SELECT 1 FROM pg_trigger WHERE tgrelid = c.oid)"
+                     " AND NOT EXISTS (SELECT 1 FROM pg_inherits WHERE inhrelid = c.oid OR"
+                     "  inhparent = c.oid)"
+                     " AND NOT EXISTS (SELECT 1 FROM pg_depend WHERE refobjid = c.oid AND"
+                     "  classid = 'pg_rewrite'::regclass)"
+                     " AND NOT EXISTS (SELECT 1 FROM pg_publication_rel WHERE prrelid = c.oid)"
+                     " FROM pg_class c WHERE c.oid = $1::regclass",
+                     1, params, got, sizeof(got)) != NGC_OK)
         return NGC_ERROR;
     *plain = strcmp(got, "t") == 0;
     return NGC_OK;
@@ -480,8 +482,7 @@ static int ngc_pg_build_key(ngc_pg_t *pg, const char *table)
  * server refuses (a dependent object appeared, another owner). */
 static int ngc_pg_swap(ngc_pg_t *pg, const char *table)
 {
-    if (ngc_pg_run(pg, "cannot replace the target table", "SAVEPOINT ngc_swap", 0, NULL) !=
-        NGC_OK)
+    if (ngc_pg_run(pg, "cannot replace the target table", "SAVEPOINT ngc_swap", 0, NULL) != NGC_OK)
         return NGC_ERROR;
     char *name = PQescapeIdentifier(pg->conn, pg->cfg->pg_table, strlen(pg->cfg->pg_table));
     size_t klen = strlen(pg->cfg->pg_table) + 6;
@@ -510,9 +511,8 @@ static int ngc_pg_swap(ngc_pg_t *pg, const char *table)
     if (qkey)
         PQfreemem(qkey);
     free(key);
-    if (rc == NGC_AGAIN &&
-        ngc_pg_run(pg, "cannot replace the target table", "ROLLBACK TO SAVEPOINT ngc_swap", 0,
-                   NULL) != NGC_OK)
+    if (rc == NGC_AGAIN && ngc_pg_run(pg, "cannot replace the target table",
+                                      "ROLLBACK TO SAVEPOINT ngc_swap", 0, NULL) != NGC_OK)
         rc = NGC_ERROR;
     return rc;
 }
@@ -617,11 +617,10 @@ int ngc_pg_commit_job(ngc_pg_t *pg, const ngc_pg_counts_t *counts)
                 rc = ngc_pg_runf(pg, "cannot fill the target table",
                                  "INSERT INTO %s (ngram,%s match_count, volume_count%s)"
                                  " SELECT ngram,%s match_count, volume_count%s FROM %s",
-                                 pg->target, NGC_PG_YEAR(pg), NGC_PG_SHARES(pg),
-                                 NGC_PG_YEAR(pg), NGC_PG_SHARES(pg), pg->stage);
+                                 pg->target, NGC_PG_YEAR(pg), NGC_PG_SHARES(pg), NGC_PG_YEAR(pg),
+                                 NGC_PG_SHARES(pg), pg->stage);
             if (rc == NGC_OK)
-                rc = ngc_pg_runf(pg, "cannot drop the staging table", "DROP TABLE %s",
-                                 pg->stage);
+                rc = ngc_pg_runf(pg, "cannot drop the staging table", "DROP TABLE %s", pg->stage);
         }
     }
     if (rc == NGC_OK && pg->cfg->pg_append)
@@ -676,8 +675,7 @@ void ngc_pg_fail_job(ngc_pg_t *pg, const char *why)
     }
     if (pg->stage[0])
         ngc_pg_runf(pg, "cannot drop the staging table",
-                    "DROP TABLE IF EXISTS %s, %s_done, %s_merged", pg->stage, pg->stage,
-                    pg->stage);
+                    "DROP TABLE IF EXISTS %s, %s_done, %s_merged", pg->stage, pg->stage, pg->stage);
     const char *params[] = {pg->job_id, why};
     ngc_pg_run(pg, "cannot record the failed job",
                "UPDATE ngram_jobs SET status = 'failed', finished = now(), error = $2"
@@ -725,7 +723,8 @@ int ngc_pg_list_jobs(ngc_pg_t *pg)
         0, NULL);
     if (r == NULL)
         return NGC_ERROR;
-    printf("id\tstatus\tstarted\tfinished\ttarget\tmode\tlines\tdistinct\tmalformed\tinputs\terror\n");
+    printf(
+        "id\tstatus\tstarted\tfinished\ttarget\tmode\tlines\tdistinct\tmalformed\tinputs\terror\n");
     for (int i = 0; i < PQntuples(r); i++)
         for (int k = 0; k < PQnfields(r); k++)
             printf("%s%c", PQgetvalue(r, i, k), k + 1 < PQnfields(r) ? '\t' : '\n');

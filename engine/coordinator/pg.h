@@ -38,8 +38,8 @@ void ngc_pg_free(ngc_pg_t *pg);
  * stores in stage (cap bytes) for the workers. NGC_OK or NGC_ERROR after a
  * message.
  */
-int ngc_pg_begin_job(ngc_pg_t *pg, const ngc_plan_t *plan, int argc, char **argv,
-                     char *stage, size_t cap);
+int ngc_pg_begin_job(ngc_pg_t *pg, const ngc_plan_t *plan, int argc, char **argv, char *stage,
+                     size_t cap);
 /* Makes the staging table the target (replace) or adds its rows (append),
  * marks the job succeeded and drops what is left, in one transaction. */
 int ngc_pg_commit_job(ngc_pg_t *pg, const ngc_pg_counts_t *counts);

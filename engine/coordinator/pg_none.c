@@ -26,8 +26,8 @@ const ngc_totals_t *ngc_pg_totals(const ngc_pg_t *pg)
     return NULL;
 }
 
-int ngc_pg_begin_job(ngc_pg_t *pg, const ngc_plan_t *plan, int argc, char **argv,
-                     char *stage, size_t cap)
+int ngc_pg_begin_job(ngc_pg_t *pg, const ngc_plan_t *plan, int argc, char **argv, char *stage,
+                     size_t cap)
 {
     (void)pg, (void)plan, (void)argc, (void)argv, (void)stage, (void)cap;
     return NGC_ERROR;

@@ -180,8 +180,7 @@ void ngc_plan_describe(const ngc_plan_t *plan, uint32_t id, char *buf, size_t ca
         snprintf(buf, cap, "'%s'", path);
 }
 
-void ngc_plan_task_msg(const ngc_plan_t *plan, uint32_t id, uint32_t attempt,
-                       ngc_msg_task_t *msg)
+void ngc_plan_task_msg(const ngc_plan_t *plan, uint32_t id, uint32_t attempt, ngc_msg_task_t *msg)
 {
     ngc_assert(id < plan->ntasks);
     const ngc_task_t *t = &plan->tasks[id];

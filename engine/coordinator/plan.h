@@ -27,8 +27,8 @@ typedef struct {
     ngc_task_kind_t kind;
     uint64_t offset;
     uint64_t length;
-    bool counted;        /* done: lines below is known */
-    uint64_t lines;      /* lines owned, once done */
+    bool counted;   /* done: lines below is known */
+    uint64_t lines; /* lines owned, once done */
 } ngc_task_t;
 
 typedef struct {
@@ -65,8 +65,7 @@ bool ngc_plan_retriable(const ngc_plan_t *plan, uint32_t id);
 /* "'file' bytes 0-8388607" or "'file'" for messages. */
 void ngc_plan_describe(const ngc_plan_t *plan, uint32_t id, char *buf, size_t cap);
 /* Fills msg with task `id`, for its attempt `attempt` (1 for the first). */
-void ngc_plan_task_msg(const ngc_plan_t *plan, uint32_t id, uint32_t attempt,
-                       ngc_msg_task_t *msg);
+void ngc_plan_task_msg(const ngc_plan_t *plan, uint32_t id, uint32_t attempt, ngc_msg_task_t *msg);
 /* The descriptor to send with task `id` when its msg has NGC_TASK_FD, now
  * the caller's: a pipe's own, given up (its one task cannot be retried), or
  * a file's reopened (its own offset for each attempt). -1 (errno) when it

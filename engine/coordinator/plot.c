@@ -36,12 +36,12 @@ static const unsigned ngc_plot_colors[] = {0x3366cc, 0xdc3912, 0xff9900, 0x10961
                                            0x0099c6, 0xdd4477, 0x66aa00, 0xb82e2e, 0x316395};
 
 typedef struct {
-    double x0, x1, y0, y1;  /* the plot area in pixels */
+    double x0, x1, y0, y1; /* the plot area in pixels */
     uint32_t from, to;
     double ymax;
     double xt[NGC_PLOT_TICKS_MAX], yt[NGC_PLOT_TICKS_MAX];
     unsigned nxt, nyt;
-    unsigned ydec;          /* decimals of the y labels */
+    unsigned ydec; /* decimals of the y labels */
     bool percent;
 } ngc_plot_layout_t;
 
@@ -64,8 +64,9 @@ int ngc_plot_check(const char *path)
         return NGC_ERROR;
     }
     const char *slash = strrchr(path, '/');
-    char *dir = slash == path ? strdup("/") : slash ? strndup(path, (size_t)(slash - path))
-                                                    : strdup(".");
+    char *dir = slash == path ? strdup("/")
+                : slash       ? strndup(path, (size_t)(slash - path))
+                              : strdup(".");
     if (dir == NULL)
         return NGC_ERROR;
     int rc = NGC_OK;
@@ -152,9 +153,12 @@ static double ngc_plot_step(double span, unsigned n)
 
 static void ngc_plot_layout(ngc_plot_layout_t *L, const ngc_series_t *s)
 {
-    *L = (ngc_plot_layout_t){.x0 = NGC_PLOT_LEFT, .x1 = NGC_PLOT_W - NGC_PLOT_RIGHT,
-                             .y0 = NGC_PLOT_TOP, .y1 = NGC_PLOT_H - NGC_PLOT_BOTTOM,
-                             .from = ngc_series_from(s), .to = ngc_series_to(s),
+    *L = (ngc_plot_layout_t){.x0 = NGC_PLOT_LEFT,
+                             .x1 = NGC_PLOT_W - NGC_PLOT_RIGHT,
+                             .y0 = NGC_PLOT_TOP,
+                             .y1 = NGC_PLOT_H - NGC_PLOT_BOTTOM,
+                             .from = ngc_series_from(s),
+                             .to = ngc_series_to(s),
                              .percent = ngc_series_percent(s)};
     if (L->to <= L->from)
         L->to = L->from + 1;
@@ -230,8 +234,8 @@ static void ngc_plot_ylabel(const ngc_series_t *s, const ngc_config_t *cfg, char
     bool vol = cfg->count == NGC_COUNT_VOLUME;
     if (ngc_series_percent(s))
         snprintf(dst, cap, "%s (%% of all %s that year)%s", vol ? "books" : "frequency",
-                 vol ? "books" : "words", cfg->smoothing_set && cfg->smoothing > 0
-                                              ? ", smoothed" : "");
+                 vol ? "books" : "words",
+                 cfg->smoothing_set && cfg->smoothing > 0 ? ", smoothed" : "");
     else
         snprintf(dst, cap, "%s%s", vol ? "volume count" : "match count",
                  cfg->smoothing_set && cfg->smoothing > 0 ? " (moving mean)" : "");
@@ -242,16 +246,16 @@ static void ngc_plot_tick_label(const ngc_plot_layout_t *L, double v, char *dst,
     snprintf(dst, cap, "%.*f%s", (int)L->ydec, v, L->percent && v > 0 ? "%" : "");
 }
 
-static int ngc_plot_svg(FILE *f, const ngc_series_t *s, const ngc_config_t *cfg,
-                        const char *title)
+static int ngc_plot_svg(FILE *f, const ngc_series_t *s, const ngc_config_t *cfg, const char *title)
 {
     ngc_plot_layout_t L;
     ngc_plot_layout(&L, s);
     char text[1024], label[64];
-    fprintf(f, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
-               "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%d\" "
-               "viewBox=\"0 0 %d %d\" font-family=\"sans-serif\" font-size=\"13\">\n"
-               "<rect width=\"100%%\" height=\"100%%\" fill=\"white\"/>\n",
+    fprintf(f,
+            "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+            "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%d\" "
+            "viewBox=\"0 0 %d %d\" font-family=\"sans-serif\" font-size=\"13\">\n"
+            "<rect width=\"100%%\" height=\"100%%\" fill=\"white\"/>\n",
             NGC_PLOT_W, NGC_PLOT_H, NGC_PLOT_W, NGC_PLOT_H);
     const char *nl = strchr(title, '\n');
     size_t l1 = nl ? (size_t)(nl - title) : strlen(title);
@@ -260,17 +264,18 @@ static int ngc_plot_svg(FILE *f, const ngc_series_t *s, const ngc_config_t *cfg,
             NGC_PLOT_W / 2, text);
     if (nl != NULL) {
         ngc_plot_text(text, sizeof(text), nl + 1, strlen(nl + 1), true);
-        fprintf(f, "<text x=\"%d\" y=\"41\" text-anchor=\"middle\">%s</text>\n",
-                NGC_PLOT_W / 2, text);
+        fprintf(f, "<text x=\"%d\" y=\"41\" text-anchor=\"middle\">%s</text>\n", NGC_PLOT_W / 2,
+                text);
     }
     /* Grid, ticks and labels. */
     fprintf(f, "<g stroke=\"#dddddd\" stroke-width=\"1\">\n");
     for (unsigned i = 0; i < L.nyt; i++)
         fprintf(f, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\"/>\n", L.x0,
                 ngc_plot_y(&L, L.yt[i]), L.x1, ngc_plot_y(&L, L.yt[i]));
-    fprintf(f, "</g>\n<g stroke=\"#333333\" stroke-width=\"1\">\n"
-               "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\"/>\n"
-               "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\"/>\n",
+    fprintf(f,
+            "</g>\n<g stroke=\"#333333\" stroke-width=\"1\">\n"
+            "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\"/>\n"
+            "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\"/>\n",
             L.x0, L.y1, L.x1, L.y1, L.x0, L.y0, L.x0, L.y1);
     for (unsigned i = 0; i < L.nxt; i++)
         fprintf(f, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\"/>\n",
@@ -287,16 +292,17 @@ static int ngc_plot_svg(FILE *f, const ngc_series_t *s, const ngc_config_t *cfg,
     fprintf(f, "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\">year</text>\n",
             (L.x0 + L.x1) / 2, L.y1 + 44);
     ngc_plot_ylabel(s, cfg, text, sizeof(text));
-    fprintf(f, "<text x=\"18\" y=\"%.1f\" text-anchor=\"middle\" "
-               "transform=\"rotate(-90 18 %.1f)\">%s</text>\n</g>\n",
+    fprintf(f,
+            "<text x=\"18\" y=\"%.1f\" text-anchor=\"middle\" "
+            "transform=\"rotate(-90 18 %.1f)\">%s</text>\n</g>\n",
             (L.y0 + L.y1) / 2, (L.y0 + L.y1) / 2, text);
     /* One path per ngram, then the legend. */
     for (size_t i = 0; i < ngc_series_count(s); i++) {
         unsigned c = ngc_plot_colors[i % NGC_NELEMS(ngc_plot_colors)];
         fprintf(f, "<path fill=\"none\" stroke=\"#%06x\" stroke-width=\"2\" d=\"", c);
         for (uint32_t y = ngc_series_from(s); y <= ngc_series_to(s); y++)
-            fprintf(f, "%s%.1f %.1f", y == ngc_series_from(s) ? "M" : " L",
-                    ngc_plot_x(&L, y), ngc_plot_y(&L, ngc_series_value(s, i, y, 0)));
+            fprintf(f, "%s%.1f %.1f", y == ngc_series_from(s) ? "M" : " L", ngc_plot_x(&L, y),
+                    ngc_plot_y(&L, ngc_series_value(s, i, y, 0)));
         fprintf(f, "\"/>\n");
     }
     for (size_t i = 0; i < ngc_series_count(s) && i < NGC_PLOT_LEGEND_MAX; i++) {
@@ -305,8 +311,9 @@ static int ngc_plot_svg(FILE *f, const ngc_series_t *s, const ngc_config_t *cfg,
         const char *ng = ngc_series_ngram(s, i, &n);
         ngc_plot_text(text, 160, ng, n, true);
         double ly = L.y0 + 10 + 20.0 * (double)i;
-        fprintf(f, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"#%06x\" "
-                   "stroke-width=\"3\"/>\n<text x=\"%.1f\" y=\"%.1f\">%s</text>\n",
+        fprintf(f,
+                "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"#%06x\" "
+                "stroke-width=\"3\"/>\n<text x=\"%.1f\" y=\"%.1f\">%s</text>\n",
                 L.x1 + 16, ly, L.x1 + 40, ly, c, L.x1 + 46, ly + 4, text);
     }
     if (ngc_series_count(s) == 0)

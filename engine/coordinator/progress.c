@@ -27,7 +27,7 @@ struct ngc_progress_s {
     unsigned width;
     size_t drawn_len;
     char phase[32];
-    uint64_t total;       /* the phase's total: a new one restarts the rate */
+    uint64_t total; /* the phase's total: a new one restarts the rate */
     double last_draw, last_t, rate;
     uint64_t last_done;
     bool have_rate;
@@ -125,8 +125,8 @@ static void ngc_progress_eta(double eta, char *buf, size_t cap)
         snprintf(buf, cap, "ETA %um%02us", (unsigned)(s / 60), (unsigned)s % 60);
 }
 
-size_t ngc_progress_format(const ngc_progress_state_t *s, double rate, double eta,
-                           unsigned width, char *buf, size_t cap)
+size_t ngc_progress_format(const ngc_progress_state_t *s, double rate, double eta, unsigned width,
+                           char *buf, size_t cap)
 {
     /* The pieces in the order shown; kept by priority while they fit. */
     enum { P_PARTS, P_DONE, P_RATE, P_LINES, P_ETA, P_N };
@@ -185,11 +185,11 @@ size_t ngc_progress_format(const ngc_progress_state_t *s, double rate, double et
         cells = (unsigned)(10 + (avail - used < 20 ? avail - used : 20));
 
     size_t len = 0;
-#define NGC_PROGRESS_PUT(...)                                                        \
-    do {                                                                             \
-        int n_ = snprintf(buf + len, len < cap ? cap - len : 0, __VA_ARGS__);        \
-        if (n_ > 0)                                                                  \
-            len = len + (size_t)n_ < cap ? len + (size_t)n_ : cap - 1;               \
+#define NGC_PROGRESS_PUT(...)                                                 \
+    do {                                                                      \
+        int n_ = snprintf(buf + len, len < cap ? cap - len : 0, __VA_ARGS__); \
+        if (n_ > 0)                                                           \
+            len = len + (size_t)n_ < cap ? len + (size_t)n_ : cap - 1;        \
     } while (0)
     NGC_PROGRESS_PUT("%s %s", s->phase, pct);
     if (cells > 0) {

@@ -41,8 +41,8 @@ void ngc_progress_clear(ngc_progress_t *pg);
  * wraps it): "phase  45% [####....] 12/30 tasks 1.2 GiB/s ETA 0m12s".
  * rate is done's units per second (0: unknown), eta in seconds (< 0:
  * unknown). Returns its length. For the tests. */
-size_t ngc_progress_format(const ngc_progress_state_t *s, double rate, double eta,
-                           unsigned width, char *buf, size_t cap);
+size_t ngc_progress_format(const ngc_progress_state_t *s, double rate, double eta, unsigned width,
+                           char *buf, size_t cap);
 
 /* "1.50 GiB", "812 MiB", "42.0 KiB", "17 B" (powers of 1024, as --memory). */
 void ngc_progress_bytes(uint64_t n, char *buf, size_t cap);

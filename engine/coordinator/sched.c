@@ -38,13 +38,13 @@ struct ngc_sched_s {
     ngc_sched_phase_t phase;
     ngc_sched_task_t *tasks; /* the current phase's */
     uint32_t ntasks;
-    uint32_t next_fresh;     /* no task before it is pending for the first time */
+    uint32_t next_fresh; /* no task before it is pending for the first time */
     uint32_t done;
-    uint32_t nretry;         /* pending tasks with a lost attempt */
-    bool phase_told;         /* PHASE_DONE given; waiting for ngc_sched_begin */
-    bool failing;            /* stop dispatching; drain, then stop */
-    bool interrupted;        /* stop now */
-    bool finished;           /* FINISH given */
+    uint32_t nretry;  /* pending tasks with a lost attempt */
+    bool phase_told;  /* PHASE_DONE given; waiting for ngc_sched_begin */
+    bool failing;     /* stop dispatching; drain, then stop */
+    bool interrupted; /* stop now */
+    bool finished;    /* FINISH given */
     uint64_t retries[NGC_SCHED_STOP];
     ngc_sched_action_t *queue; /* actions from events, in order */
     size_t qhead, qlen, qcap;
@@ -103,8 +103,8 @@ int ngc_sched_begin(ngc_sched_t *s, ngc_sched_phase_t phase, uint32_t ntasks)
     if (phase == NGC_SCHED_STOP) {
         ngc_assert(ntasks == 0);
         s->phase = NGC_SCHED_STOP;
-        ngc_sched_push(s, (ngc_sched_action_t){.type = NGC_SCHED_STOP_WORKERS,
-                                               .phase = NGC_SCHED_STOP});
+        ngc_sched_push(
+            s, (ngc_sched_action_t){.type = NGC_SCHED_STOP_WORKERS, .phase = NGC_SCHED_STOP});
         return NGC_OK;
     }
     ngc_sched_task_t *t = calloc(ntasks ? ntasks : 1, sizeof(*t));
@@ -218,8 +218,8 @@ void ngc_sched_worker_lost(ngc_sched_t *s, unsigned w, unsigned *lost, unsigned 
     wk->inflight = 0;
     wk->solo = false;
     if (!s->failing)
-        ngc_sched_push(s, (ngc_sched_action_t){.type = NGC_SCHED_RESPAWN, .phase = s->phase,
-                                               .worker = w});
+        ngc_sched_push(
+            s, (ngc_sched_action_t){.type = NGC_SCHED_RESPAWN, .phase = s->phase, .worker = w});
 }
 
 void ngc_sched_worker_closed(ngc_sched_t *s, unsigned w)
@@ -321,8 +321,11 @@ static bool ngc_sched_decide(ngc_sched_t *s, ngc_sched_action_t *a)
         t->state = NGC_SCHED_RUNNING;
         t->worker = i;
         wk->inflight++;
-        *a = (ngc_sched_action_t){.type = NGC_SCHED_SEND, .phase = s->phase, .worker = i,
-                                  .task = id, .attempt = t->attempts + 1};
+        *a = (ngc_sched_action_t){.type = NGC_SCHED_SEND,
+                                  .phase = s->phase,
+                                  .worker = i,
+                                  .task = id,
+                                  .attempt = t->attempts + 1};
         return true;
     }
     return false;

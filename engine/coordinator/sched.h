@@ -45,9 +45,9 @@ typedef struct {
     ngc_sched_act_t type;
     ngc_sched_phase_t phase; /* the phase it concerns */
     unsigned worker;
-    uint32_t task;           /* index in the phase's tasks */
-    uint32_t attempt;        /* SEND, RETRY: 1 for the first run; GIVE_UP: attempts lost */
-    bool once;               /* GIVE_UP: the task's input cannot be read again */
+    uint32_t task;    /* index in the phase's tasks */
+    uint32_t attempt; /* SEND, RETRY: 1 for the first run; GIVE_UP: attempts lost */
+    bool once;        /* GIVE_UP: the task's input cannot be read again */
 } ngc_sched_action_t;
 
 /* `workers` slots, each running at most `threads` tasks at once; a task may
@@ -98,9 +98,9 @@ bool ngc_sched_next(ngc_sched_t *s, ngc_sched_action_t *a);
 /* State, for the caller's messages and progress, and for tests. */
 ngc_sched_phase_t ngc_sched_phase(const ngc_sched_t *s);
 bool ngc_sched_failing(const ngc_sched_t *s);
-bool ngc_sched_stopping(const ngc_sched_t *s); /* STOP phase or interrupted */
-uint32_t ngc_sched_ntasks(const ngc_sched_t *s);       /* of the current phase */
-uint32_t ngc_sched_done(const ngc_sched_t *s);         /* of the current phase */
+bool ngc_sched_stopping(const ngc_sched_t *s);   /* STOP phase or interrupted */
+uint32_t ngc_sched_ntasks(const ngc_sched_t *s); /* of the current phase */
+uint32_t ngc_sched_done(const ngc_sched_t *s);   /* of the current phase */
 unsigned ngc_sched_inflight(const ngc_sched_t *s, unsigned w);
 /* Lost attempts that were queued again, in `phase`. */
 uint64_t ngc_sched_retries(const ngc_sched_t *s, ngc_sched_phase_t phase);

@@ -12,16 +12,16 @@
 #include <stdlib.h>
 
 typedef struct {
-    size_t off;      /* the ngram's bytes in the arena */
+    size_t off; /* the ngram's bytes in the arena */
     size_t len;
     uint32_t year;
-    uint64_t c[2];   /* match, volume */
+    uint64_t c[2]; /* match, volume */
 } ngc_series_row_t;
 
 typedef struct {
     size_t off, len;
-    uint64_t *c;         /* [year - from][v] */
-    long double *val;    /* [year - from][v] */
+    uint64_t *c;      /* [year - from][v] */
+    long double *val; /* [year - from][v] */
 } ngc_series_ngram_t;
 
 struct ngc_series_s {
@@ -33,19 +33,18 @@ struct ngc_series_s {
     ngc_series_ngram_t *ng;
     size_t nng;
     uint32_t from, to;
-    unsigned nv;         /* values per year: 2 with --count both */
-    bool smoothed;       /* --smoothing N with N > 0 */
-    char *key;           /* "ngram TAB YYYY" of a row being written */
+    unsigned nv;   /* values per year: 2 with --count both */
+    bool smoothed; /* --smoothing N with N > 0 */
+    char *key;     /* "ngram TAB YYYY" of a row being written */
 };
 
 bool ngc_series_wanted(const ngc_config_t *cfg)
 {
-    return cfg->by_year && (cfg->nselects > 0 || cfg->normalize != NULL || cfg->smoothing_set ||
-                            cfg->plot != NULL);
+    return cfg->by_year &&
+           (cfg->nselects > 0 || cfg->normalize != NULL || cfg->smoothing_set || cfg->plot != NULL);
 }
 
-void ngc_series_opts(ngc_series_opts_t *o, const ngc_config_t *cfg,
-                     const ngc_year_totals_t *totals)
+void ngc_series_opts(ngc_series_opts_t *o, const ngc_config_t *cfg, const ngc_year_totals_t *totals)
 {
     /* 1 and 9999 are the defaults: no bound given. */
     *o = (ngc_series_opts_t){.count = cfg->count,
@@ -98,8 +97,8 @@ static bool ngc_series_grow(void **p, size_t *cap, size_t need, size_t size)
     return true;
 }
 
-int ngc_series_add(ngc_series_t *s, const char *key, size_t klen, uint64_t match,
-                   uint64_t volume, char *err, size_t cap)
+int ngc_series_add(ngc_series_t *s, const char *key, size_t klen, uint64_t match, uint64_t volume,
+                   char *err, size_t cap)
 {
     const char *tab = memrchr(key, '\t', klen);
     uint32_t year = 0;
@@ -231,9 +230,9 @@ int ngc_series_finish(ngc_series_t *s, char *err, size_t cap)
                 if (s->o.totals != NULL && c > 0 &&
                     (!s->o.totals->has[y] || ngc_series_total(s, y, v) == 0)) {
                     snprintf(err, cap, "%s: %s year %u, which '%.*s' has (%s %llu) (--normalize)",
-                             s->o.totals_path, s->o.totals->has[y] ? "has a total of 0 for"
-                                                                   : "has no total for",
-                             y, (int)(g->len < 80 ? g->len : 80), s->arena + g->off,
+                             s->o.totals_path,
+                             s->o.totals->has[y] ? "has a total of 0 for" : "has no total for", y,
+                             (int)(g->len < 80 ? g->len : 80), s->arena + g->off,
                              v == 0 && s->o.count != NGC_COUNT_VOLUME ? "match count"
                                                                       : "volume count",
                              (unsigned long long)c);
@@ -304,10 +303,11 @@ bool ngc_series_percent(const ngc_series_t *s)
     return s->o.totals != NULL;
 }
 
-void ngc_series_line_format(const ngc_series_t *s, const ngc_config_t *cfg,
-                            ngc_line_format_t *lf)
+void ngc_series_line_format(const ngc_series_t *s, const ngc_config_t *cfg, ngc_line_format_t *lf)
 {
-    *lf = (ngc_line_format_t){.count = cfg->count, .fmt = cfg->out_format, .by_year = true,
+    *lf = (ngc_line_format_t){.count = cfg->count,
+                              .fmt = cfg->out_format,
+                              .by_year = true,
                               .ncols = s->nv};
     const char *unit = s->o.totals != NULL ? "percent" : s->smoothed ? "mean" : "count";
     for (unsigned v = 0; v < s->nv; v++)
@@ -336,8 +336,7 @@ size_t ngc_series_format(char *dst, long double v)
     return ngc_normalize_place_point(digits, exp + 1, dst);
 }
 
-size_t ngc_series_row(ngc_series_t *s, const ngc_line_format_t *lf, size_t i, uint32_t y,
-                      char *dst)
+size_t ngc_series_row(ngc_series_t *s, const ngc_line_format_t *lf, size_t i, uint32_t y, char *dst)
 {
     const ngc_series_ngram_t *g = &s->ng[i];
     size_t k = (size_t)(y - s->from);

@@ -24,11 +24,11 @@ typedef struct ngc_series_s ngc_series_t;
 
 typedef struct {
     ngc_count_t count;
-    uint32_t from, to;             /* the range; 0 where the rows decide */
+    uint32_t from, to;               /* the range; 0 where the rows decide */
     const ngc_year_totals_t *totals; /* --normalize (borrowed), NULL without */
-    const char *totals_path;       /* for messages */
-    bool smooth;                   /* --smoothing given */
-    unsigned smoothing;            /* years on each side */
+    const char *totals_path;         /* for messages */
+    bool smooth;                     /* --smoothing given */
+    unsigned smoothing;              /* years on each side */
 } ngc_series_opts_t;
 
 /* Whether cfg asks for series: --by-year with --select, --select-file,
@@ -44,8 +44,8 @@ void ngc_series_free(ngc_series_t *s);
 /* Adds one row: key "ngram TAB YYYY" (a key without it is an error), its
  * counts. Any order; a (ngram, year) twice adds up. NGC_OK or NGC_ERROR
  * (out of memory, a bad key: err filled). */
-int ngc_series_add(ngc_series_t *s, const char *key, size_t klen, uint64_t match,
-                   uint64_t volume, char *err, size_t cap);
+int ngc_series_add(ngc_series_t *s, const char *key, size_t klen, uint64_t match, uint64_t volume,
+                   char *err, size_t cap);
 /*
  * Sorts the ngrams (byte order), fixes the range and computes every value.
  * NGC_OK, or NGC_ERROR with err filled: a year with a count and no total
@@ -67,8 +67,7 @@ bool ngc_series_percent(const ngc_series_t *s);
 /* The line format of the series' rows: cfg's layout, by year, the value
  * columns named match_count / match_mean (smoothed) / match_percent, the
  * same for volume. */
-void ngc_series_line_format(const ngc_series_t *s, const ngc_config_t *cfg,
-                            ngc_line_format_t *lf);
+void ngc_series_line_format(const ngc_series_t *s, const ngc_config_t *cfg, ngc_line_format_t *lf);
 /*
  * Formats row (i, y) with lf at dst (room: ngc_output_room(lf, ngram length
  * + 5)): integers when neither normalized nor smoothed, else decimals of 17

@@ -82,9 +82,9 @@ static void ngc_summary_json_options(FILE *f, const ngc_config_t *cfg)
     fprintf(f, ",\"pg_table\":");
     ngc_summary_json_opt(f, cfg->pg_dsn != NULL ? cfg->pg_table : NULL);
     fprintf(f, ",\"pg_mode\":");
-    ngc_summary_json_opt(f, cfg->pg_dsn == NULL ? NULL
-                                                : ngc_config_name_of(ngc_config_pg_mode_names,
-                                                                     cfg->pg_append));
+    ngc_summary_json_opt(f, cfg->pg_dsn == NULL
+                                ? NULL
+                                : ngc_config_name_of(ngc_config_pg_mode_names, cfg->pg_append));
     fprintf(f, ",\"inflate\":\"%s\",\"max_retries\":%u,\"task_timeout\":%u,\"strict\":%s}",
             inflate[cfg->inflate], cfg->max_retries, cfg->task_timeout,
             cfg->strict ? "true" : "false");
@@ -105,13 +105,13 @@ void ngc_summary_json(const ngc_summary_run_t *r)
     const ngc_plan_t *plan = r->plan;
     FILE *f = stderr;
     bool ran = r->co != NULL && r->shm != NULL && plan != NULL;
-    fprintf(f, "{\"version\":\"%s\",\"exit_status\":%d,\"error\":", NGC_VERSION,
-            r->exit_status);
+    fprintf(f, "{\"version\":\"%s\",\"exit_status\":%d,\"error\":", NGC_VERSION, r->exit_status);
     ngc_summary_json_opt(f, r->error);
     fprintf(f, ",\"output\":");
-    ngc_summary_json_opt(f, r->out != NULL ? ngc_output_name(r->out)
+    ngc_summary_json_opt(f, r->out != NULL                               ? ngc_output_name(r->out)
                             : cfg->pg_dsn == NULL && cfg->output != NULL ? cfg->output
-                            : cfg->pg_dsn == NULL ? "standard output" : NULL);
+                            : cfg->pg_dsn == NULL                        ? "standard output"
+                                                                         : NULL);
     fprintf(f, ",\"options\":");
     ngc_summary_json_options(f, cfg);
     double ph[4] = {0, 0, 0, 0};
@@ -157,11 +157,11 @@ void ngc_summary_json(const ngc_summary_run_t *r)
     double wall = r->wall_seconds;
     ngc_coord_sample_t samples[NGC_MSG_SAMPLES];
     unsigned ns = ngc_coord_samples(r->co, samples, NGC_NELEMS(samples));
-    fprintf(f, "\"tasks\":%u,\"bytes\":%llu,\"lines\":%llu,\"lines_per_second\":%.0f,"
-               "\"distinct_ngrams\":%llu,\"output_lines\":",
+    fprintf(f,
+            "\"tasks\":%u,\"bytes\":%llu,\"lines\":%llu,\"lines_per_second\":%.0f,"
+            "\"distinct_ngrams\":%llu,\"output_lines\":",
             plan->ntasks, (unsigned long long)bytes, (unsigned long long)t.lines,
-            wall > 0 ? (double)t.lines / wall : 0.0,
-            (unsigned long long)ngc_counters_distinct(c));
+            wall > 0 ? (double)t.lines / wall : 0.0, (unsigned long long)ngc_counters_distinct(c));
     if (r->out != NULL && r->exit_status == 0)
         fprintf(f, "%llu", (unsigned long long)ngc_output_lines(r->out));
     else
@@ -195,16 +195,17 @@ void ngc_summary_json(const ngc_summary_run_t *r)
         ngc_summary_json_string(f, ngc_coord_file_name(plan, i));
         fprintf(f, ",\"format\":");
         ngc_summary_json_opt(f, plan->files[i].format != NGC_FORMAT_AUTO
-                                    ? ngc_format_name(plan->files[i].format) : NULL);
+                                    ? ngc_format_name(plan->files[i].format)
+                                    : NULL);
         fputc('}', f);
     }
     fprintf(f, "],\"workers\":[");
     for (unsigned w = 0; w < cfg->processes; w++) {
         ngc_stats_totals_t wt;
         ngc_stats_read(st, (int)w, &wt);
-        fprintf(f, "%s{\"worker\":%u,\"tasks\":%llu,\"lines\":%llu,\"bytes\":%llu}",
-                w ? "," : "", w, (unsigned long long)wt.tasks,
-                (unsigned long long)wt.lines, (unsigned long long)wt.bytes);
+        fprintf(f, "%s{\"worker\":%u,\"tasks\":%llu,\"lines\":%llu,\"bytes\":%llu}", w ? "," : "",
+                w, (unsigned long long)wt.tasks, (unsigned long long)wt.lines,
+                (unsigned long long)wt.bytes);
     }
     fprintf(f, "]}\n");
     fflush(f);
@@ -241,11 +242,13 @@ void ngc_summary_print(const ngc_config_t *cfg, const ngc_plan_t *plan, const ng
         fprintf(f, "  format           %s: %s%s\n", ngc_coord_file_name(plan, i),
                 ngc_format_name(plan->files[i].format),
                 cfg->format == NGC_FORMAT_AUTO && plan->files[i].format != NGC_FORMAT_AUTO
-                    ? " (detected)" : "");
+                    ? " (detected)"
+                    : "");
     fprintf(f, "  distinct ngrams  %llu (%llu printed)\n", (unsigned long long)distinct,
             (unsigned long long)output_lines);
-    fprintf(f, "  filtered         %llu lines (v3: year triples) outside the years, "
-               "%llu ngrams dropped by --pos\n",
+    fprintf(f,
+            "  filtered         %llu lines (v3: year triples) outside the years, "
+            "%llu ngrams dropped by --pos\n",
             (unsigned long long)t.filtered, (unsigned long long)t.dropped);
     fprintf(f, "  malformed lines  %llu\n", (unsigned long long)t.malformed);
     if (t.retries > 0)
@@ -260,9 +263,10 @@ void ngc_summary_print(const ngc_config_t *cfg, const ngc_plan_t *plan, const ng
     if (live.spills > 0) {
         char spilled[16];
         ngc_progress_bytes(live.spill_bytes, spilled, sizeof(spilled));
-        fprintf(f, "  spilled          %llu runs, %s written to --tmp-dir; merging them took "
-                   "%.3f s of worker time\n", (unsigned long long)live.spills, spilled,
-                (double)live.run_merge_ns / 1e9);
+        fprintf(f,
+                "  spilled          %llu runs, %s written to --tmp-dir; merging them took "
+                "%.3f s of worker time\n",
+                (unsigned long long)live.spills, spilled, (double)live.run_merge_ns / 1e9);
     }
     if (live.url_bytes > 0) {
         char got[16];
@@ -292,7 +296,7 @@ void ngc_summary_warn_malformed(const ngc_plan_t *plan, const ngc_shm_t *shm, ng
             t.malformed == 1 ? "" : "s");
     for (unsigned i = 0; i < ns; i++)
         fprintf(stderr, "%s%s:%llu (%s)", i ? ", " : ": ",
-                ngc_coord_file_name(plan, samples[i].file_id),
-                (unsigned long long)samples[i].line, ngc_msg_reason_text(samples[i].reason));
+                ngc_coord_file_name(plan, samples[i].file_id), (unsigned long long)samples[i].line,
+                ngc_msg_reason_text(samples[i].reason));
     fprintf(stderr, "%s\n", t.malformed > ns ? ", ..." : "");
 }

@@ -44,18 +44,18 @@ struct ngc_channel_s {
     int fd;
     struct event *rev, *wev;
     struct evbuffer *in, *out;
-    uint64_t sent;                /* bytes of the output stream written so far */
-    ngc_channel_outfd_t *outfds;  /* to send, in stream order */
+    uint64_t sent;               /* bytes of the output stream written so far */
+    ngc_channel_outfd_t *outfds; /* to send, in stream order */
     size_t noutfds, outfds_cap;
-    int infds[NGC_CHANNEL_FDS];   /* received, oldest first */
+    int infds[NGC_CHANNEL_FDS]; /* received, oldest first */
     unsigned ninfds;
-    int cur_fd;                   /* the message being delivered's, until taken */
+    int cur_fd; /* the message being delivered's, until taken */
     ngc_channel_msg_fn on_msg;
     ngc_channel_close_fn on_close;
     void *arg;
-    unsigned busy;                /* our callbacks on the stack */
+    unsigned busy; /* our callbacks on the stack */
     bool closed;
-    bool freed;                   /* freed inside a callback: destroyed when it returns */
+    bool freed; /* freed inside a callback: destroyed when it returns */
 };
 
 static void ngc_channel_drop_fds(ngc_channel_t *ch)
@@ -136,7 +136,9 @@ static int ngc_channel_recv(ngc_channel_t *ch, const char **why)
     }
     ngc_channel_cmsg_t cm;
     struct iovec iov = {v.iov_base, v.iov_len < NGC_CHANNEL_READ ? v.iov_len : NGC_CHANNEL_READ};
-    struct msghdr mh = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = cm.buf,
+    struct msghdr mh = {.msg_iov = &iov,
+                        .msg_iovlen = 1,
+                        .msg_control = cm.buf,
                         .msg_controllen = sizeof(cm.buf)};
     ssize_t n;
     do

@@ -8,19 +8,25 @@
 #include "engine/base/config.h"
 
 typedef struct {
-    size_t fixed;  /* payload bytes before any trailing text */
-    size_t text;   /* most trailing bytes */
+    size_t fixed; /* payload bytes before any trailing text */
+    size_t text;  /* most trailing bytes */
 } ngc_msg_shape_t;
 
 static ngc_msg_shape_t ngc_msg_shape(uint8_t type)
 {
     switch (type) {
-    case NGC_MSG_HELLO: return (ngc_msg_shape_t){sizeof(ngc_msg_hello_t), 0};
-    case NGC_MSG_TASK: return (ngc_msg_shape_t){offsetof(ngc_msg_task_t, path), NGC_MSG_PATH_MAX};
-    case NGC_MSG_DONE: return (ngc_msg_shape_t){sizeof(ngc_msg_done_t), 0};
-    case NGC_MSG_FAILED: return (ngc_msg_shape_t){offsetof(ngc_msg_failed_t, text), NGC_MSG_TEXT_MAX};
-    case NGC_MSG_STOP: return (ngc_msg_shape_t){0, 0};
-    default: return (ngc_msg_shape_t){SIZE_MAX, 0};
+    case NGC_MSG_HELLO:
+        return (ngc_msg_shape_t){sizeof(ngc_msg_hello_t), 0};
+    case NGC_MSG_TASK:
+        return (ngc_msg_shape_t){offsetof(ngc_msg_task_t, path), NGC_MSG_PATH_MAX};
+    case NGC_MSG_DONE:
+        return (ngc_msg_shape_t){sizeof(ngc_msg_done_t), 0};
+    case NGC_MSG_FAILED:
+        return (ngc_msg_shape_t){offsetof(ngc_msg_failed_t, text), NGC_MSG_TEXT_MAX};
+    case NGC_MSG_STOP:
+        return (ngc_msg_shape_t){0, 0};
+    default:
+        return (ngc_msg_shape_t){SIZE_MAX, 0};
     }
 }
 
@@ -44,8 +50,7 @@ size_t ngc_msg_encode(const ngc_msg_t *msg, uint8_t *buf)
     return NGC_MSG_HEADER + len;
 }
 
-int ngc_msg_decode(const uint8_t *p, size_t avail, ngc_msg_t *out, size_t *used,
-                   const char **why)
+int ngc_msg_decode(const uint8_t *p, size_t avail, ngc_msg_t *out, size_t *used, const char **why)
 {
     if (avail < NGC_MSG_HEADER)
         return NGC_AGAIN;
@@ -161,15 +166,25 @@ bool ngc_msg_has_fd(const ngc_msg_t *msg)
 const char *ngc_msg_reason_text(uint32_t reason)
 {
     switch (reason) {
-    case NGC_STREAMING_REASON_FIELDS: return "wrong number of TAB-separated fields";
-    case NGC_STREAMING_REASON_EMPTY_NGRAM: return "empty ngram";
-    case NGC_STREAMING_REASON_NUMBER: return "year or count is not a number";
-    case NGC_STREAMING_REASON_NEGATIVE: return "negative year or count";
-    case NGC_STREAMING_REASON_RANGE: return "count larger than 2^64-1";
-    case NGC_STREAMING_REASON_YEAR: return "year outside 1..9999";
-    case NGC_STREAMING_REASON_LONG: return "line longer than 1 MiB";
-    case NGC_STREAMING_REASON_TRIPLE: return "a field is not year,match,volume";
-    case NGC_STREAMING_REASON_UTF8: return "not valid UTF-8";
-    default: return "malformed line";
+    case NGC_STREAMING_REASON_FIELDS:
+        return "wrong number of TAB-separated fields";
+    case NGC_STREAMING_REASON_EMPTY_NGRAM:
+        return "empty ngram";
+    case NGC_STREAMING_REASON_NUMBER:
+        return "year or count is not a number";
+    case NGC_STREAMING_REASON_NEGATIVE:
+        return "negative year or count";
+    case NGC_STREAMING_REASON_RANGE:
+        return "count larger than 2^64-1";
+    case NGC_STREAMING_REASON_YEAR:
+        return "year outside 1..9999";
+    case NGC_STREAMING_REASON_LONG:
+        return "line longer than 1 MiB";
+    case NGC_STREAMING_REASON_TRIPLE:
+        return "a field is not year,match,volume";
+    case NGC_STREAMING_REASON_UTF8:
+        return "not valid UTF-8";
+    default:
+        return "malformed line";
     }
 }

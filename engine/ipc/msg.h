@@ -29,12 +29,12 @@ typedef enum {
 } ngc_msg_type_t;
 
 typedef enum {
-    NGC_TASK_MAP_PLAIN = 1, /* lines starting in [offset, offset+length) */
+    NGC_TASK_MAP_PLAIN = 1,  /* lines starting in [offset, offset+length) */
     NGC_TASK_MAP_STREAM = 2, /* the whole file, gzip or plain, streamed */
-    NGC_TASK_MAP_STDIN = 3, /* standard input, gzip or plain */
-    NGC_TASK_SORT = 4,      /* sort partitions [offset, offset+length) */
-    NGC_TASK_LOAD = 5,      /* COPY partitions [offset, offset+length) to PostgreSQL */
-    NGC_TASK_FORMAT = 6,    /* format output range `offset` of `length` into its window */
+    NGC_TASK_MAP_STDIN = 3,  /* standard input, gzip or plain */
+    NGC_TASK_SORT = 4,       /* sort partitions [offset, offset+length) */
+    NGC_TASK_LOAD = 5,       /* COPY partitions [offset, offset+length) to PostgreSQL */
+    NGC_TASK_FORMAT = 6,     /* format output range `offset` of `length` into its window */
     NGC_TASK_KIND_LAST = NGC_TASK_FORMAT /* the decoder and the fuzz harness check against it */
 } ngc_task_kind_t;
 
@@ -47,7 +47,7 @@ typedef enum {
 /* Why a line is malformed. */
 typedef enum {
     NGC_STREAMING_REASON_NONE = 0,
-    NGC_STREAMING_REASON_FIELDS,   /* not 4 TAB-separated fields */
+    NGC_STREAMING_REASON_FIELDS, /* not 4 TAB-separated fields */
     NGC_STREAMING_REASON_EMPTY_NGRAM,
     NGC_STREAMING_REASON_NUMBER,   /* a count or year that is not a decimal number */
     NGC_STREAMING_REASON_NEGATIVE, /* a count or year with a minus sign */
@@ -66,8 +66,8 @@ typedef enum {
     NGC_FAIL_OVERFLOW = 3,  /* a total would pass 2^64-1 */
     NGC_FAIL_FULL = 4,      /* the reduce table is out of --memory */
     NGC_FAIL_INTERNAL = 5,
-    NGC_FAIL_DATABASE = 6,  /* PostgreSQL refused the load */
-    NGC_FAIL_SPILL = 7,     /* a spilled run could not be written or read */
+    NGC_FAIL_DATABASE = 6, /* PostgreSQL refused the load */
+    NGC_FAIL_SPILL = 7,    /* a spilled run could not be written or read */
     NGC_FAIL_LAST = NGC_FAIL_SPILL
 } ngc_fail_t;
 
@@ -78,40 +78,40 @@ typedef struct {
 
 typedef struct {
     uint32_t task_id;
-    uint32_t kind;      /* ngc_task_kind_t */
+    uint32_t kind; /* ngc_task_kind_t */
     uint64_t offset;
     uint64_t length;
     uint32_t file_id;
-    uint32_t attempt;   /* 1 for the first run, 2 for the first retry... */
-    uint32_t path_len;  /* bytes of path, no NUL sent */
-    uint32_t flags;     /* NGC_TASK_FD or 0 */
+    uint32_t attempt;  /* 1 for the first run, 2 for the first retry... */
+    uint32_t path_len; /* bytes of path, no NUL sent */
+    uint32_t flags;    /* NGC_TASK_FD or 0 */
     char path[NGC_MSG_PATH_MAX + 1];
 } ngc_msg_task_t;
 
 typedef struct {
-    uint64_t line;      /* 1-based, counted from the task's first line */
-    uint32_t reason;    /* ngc_streaming_reason_t */
+    uint64_t line;   /* 1-based, counted from the task's first line */
+    uint32_t reason; /* ngc_streaming_reason_t */
     uint32_t pad;
 } ngc_msg_sample_t;
 
 typedef struct {
     uint32_t task_id;
     uint32_t nsamples;
-    uint64_t lines;     /* lines the task owned */
+    uint64_t lines; /* lines the task owned */
     uint64_t malformed;
-    uint64_t filtered;  /* lines outside the years */
-    uint64_t dropped;   /* ngrams dropped by --pos */
-    uint64_t tokens;    /* --text: tokens counted */
-    uint32_t format;    /* ngc_format_t the task read; AUTO if it had no lines */
+    uint64_t filtered; /* lines outside the years */
+    uint64_t dropped;  /* ngrams dropped by --pos */
+    uint64_t tokens;   /* --text: tokens counted */
+    uint32_t format;   /* ngc_format_t the task read; AUTO if it had no lines */
     uint32_t pad;
     ngc_msg_sample_t samples[NGC_MSG_SAMPLES];
-    uint64_t bytes;     /* format: bytes written to the window (lines: its lines) */
+    uint64_t bytes; /* format: bytes written to the window (lines: its lines) */
 } ngc_msg_done_t;
 
 typedef struct {
     uint32_t task_id;
-    uint32_t code;      /* ngc_fail_t */
-    uint64_t line;      /* 1-based line in the task, 0 when none */
+    uint32_t code; /* ngc_fail_t */
+    uint64_t line; /* 1-based line in the task, 0 when none */
     uint32_t text_len;
     uint32_t pad;
     char text[NGC_MSG_TEXT_MAX + 1];
@@ -143,8 +143,7 @@ size_t ngc_msg_encode(const ngc_msg_t *msg, uint8_t *buf);
  * NGC_AGAIN (incomplete: need more bytes) or NGC_ERROR (*why set: the
  * stream is corrupt and must be closed). Pure.
  */
-int ngc_msg_decode(const uint8_t *p, size_t avail, ngc_msg_t *out, size_t *used,
-                   const char **why);
+int ngc_msg_decode(const uint8_t *p, size_t avail, ngc_msg_t *out, size_t *used, const char **why);
 
 const char *ngc_msg_reason_text(uint32_t reason);
 /* Whether msg's frame carries a descriptor (a TASK with NGC_TASK_FD). Pure. */

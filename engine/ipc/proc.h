@@ -16,10 +16,10 @@
 typedef int (*ngc_proc_fn)(unsigned slot, int fd, void *arg);
 
 typedef struct {
-    pid_t pid;     /* 0 when the slot is free */
-    int fd;        /* the coordinator's end of the socketpair, -1 when none */
+    pid_t pid; /* 0 when the slot is free */
+    int fd;    /* the coordinator's end of the socketpair, -1 when none */
     bool exited;
-    int status;    /* waitpid status once exited */
+    int status; /* waitpid status once exited */
 } ngc_proc_t;
 
 typedef struct {

@@ -13,14 +13,14 @@
 #include <stdint.h>
 
 /* X(name, description) */
-#define NGC_STATS_FIELDS(X)                                  \
-    X(tasks, "map tasks finished")                           \
-    X(bytes, "input bytes consumed (compressed for .gz)")    \
-    X(lines, "input lines")                                  \
-    X(malformed, "malformed lines skipped")                  \
-    X(filtered, "lines outside --from-year/--to-year")       \
-    X(dropped, "ngrams (runs of lines) dropped by --pos")    \
-    X(runs, "runs of one ngram on consecutive lines")        \
+#define NGC_STATS_FIELDS(X)                                   \
+    X(tasks, "map tasks finished")                            \
+    X(bytes, "input bytes consumed (compressed for .gz)")     \
+    X(lines, "input lines")                                   \
+    X(malformed, "malformed lines skipped")                   \
+    X(filtered, "lines outside --from-year/--to-year")        \
+    X(dropped, "ngrams (runs of lines) dropped by --pos")     \
+    X(runs, "runs of one ngram on consecutive lines")         \
     X(merged, "entries merged into the reduce table")         \
     X(spills, "partition runs spilled to disk")               \
     X(spill_bytes, "bytes of spilled and final runs written") \

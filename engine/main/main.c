@@ -187,8 +187,7 @@ static void ngc_main_on_output(void *arg, uint64_t lines)
  * late signal no longer undoes a published result.
  */
 static int ngc_main_finish(const ngc_config_t *cfg, ngc_output_t *out, ngc_shm_t *shm,
-                           ngc_spill_t *spill, ngc_pg_t *pg, ngc_coord_t *co,
-                           ngc_series_t *series)
+                           ngc_spill_t *spill, ngc_pg_t *pg, ngc_coord_t *co, ngc_series_t *series)
 {
     /* The loop's signal events are gone; a signal now must still stop cleanly. */
     ngc_main_catch_signals();
@@ -205,7 +204,7 @@ static int ngc_main_finish(const ngc_config_t *cfg, ngc_output_t *out, ngc_shm_t
         if (cfg->top != 0 && cfg->top < total)
             total = cfg->top;
         ngc_main_progress_t mp = {co != NULL ? ngc_coord_progress(co) : NULL,
-                                  {.phase = ranges != NULL ? "output"
+                                  {.phase = ranges != NULL  ? "output"
                                             : st.spills > 0 ? "spill-merge"
                                                             : "merge",
                                    .done = ngc_output_lines(out),
@@ -286,9 +285,8 @@ static bool ngc_main_setup(ngc_main_job_t *job, int argc, char **argv)
     }
     ngc_config_resolve_threads(cfg, job->plan->ntasks);
     /* With --pg the result goes to the table, and to a file only with -o. */
-    if (ngc_main_signal ||
-        ((job->pg == NULL || cfg->output != NULL) && cfg->partitions == 0 &&
-         (job->out = ngc_output_open(cfg, &ngc_main_signal)) == NULL)) {
+    if (ngc_main_signal || ((job->pg == NULL || cfg->output != NULL) && cfg->partitions == 0 &&
+                            (job->out = ngc_output_open(cfg, &ngc_main_signal)) == NULL)) {
         if (ngc_main_signal)
             job->status = ngc_main_signal_exit(ngc_main_signal, NULL);
         return false;
@@ -337,7 +335,9 @@ static bool ngc_main_start(ngc_main_job_t *job)
     ngc_log_info("planned %u tasks over %u files; starting %u workers; reduce table %llu bytes",
                  job->plan->ntasks, job->plan->nfiles, cfg->processes,
                  (unsigned long long)cfg->memory);
-    job->wargs = (ngc_worker_args_t){cfg, job->shm, job->pg != NULL ? job->stage : NULL,
+    job->wargs = (ngc_worker_args_t){cfg,
+                                     job->shm,
+                                     job->pg != NULL ? job->stage : NULL,
                                      job->spill,
                                      job->out != NULL ? ngc_output_line_format(job->out) : NULL,
                                      ngc_pg_totals(job->pg)};
@@ -586,8 +586,9 @@ int main(int argc, char **argv)
         break;
     }
     ngc_log_init("coord", cfg.verbose >= 2 ? NGC_LOG_DEBUG
-                          : cfg.verbose ? NGC_LOG_INFO : NGC_LOG_WARN);
-    int status = cfg.stream != NGC_STREAM_NONE       ? ngc_streaming_main(&cfg)
+                          : cfg.verbose    ? NGC_LOG_INFO
+                                           : NGC_LOG_WARN);
+    int status = cfg.stream != NGC_STREAM_NONE     ? ngc_streaming_main(&cfg)
                  : cfg.merge_partitions != NULL    ? ngc_main_reduce(&cfg)
                  : cfg.merge_totals != NULL        ? ngc_main_totals(&cfg, argc, argv)
                  : cfg.pg_jobs || cfg.nlookups > 0 ? ngc_main_query(&cfg)

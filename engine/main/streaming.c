@@ -44,25 +44,25 @@ typedef enum {
 } ngc_stream_scope_t;
 
 /* Hadoop counters of group "ngram-count": name and scope. */
-#define NGC_STREAM_COUNTERS(X)              \
-    X(LINES, MAP)                           \
-    X(MALFORMED, MAP)                       \
-    X(FILTERED, GOOGLE)                     \
-    X(DROPPED, GOOGLE)                      \
-    X(TOKENS, TEXT)                         \
-    X(FLUSHES, MAP)                         \
-    X(KEYS_OUT, MAP)                        \
-    X(REDUCE_LINES, REDUCE)                 \
-    X(REDUCE_MALFORMED, REDUCE)             \
-    X(REDUCE_KEYS_OUT, REDUCE)              \
-    X(REDUCE_BELOW_MIN_COUNT, REDUCE)       \
+#define NGC_STREAM_COUNTERS(X)        \
+    X(LINES, MAP)                     \
+    X(MALFORMED, MAP)                 \
+    X(FILTERED, GOOGLE)               \
+    X(DROPPED, GOOGLE)                \
+    X(TOKENS, TEXT)                   \
+    X(FLUSHES, MAP)                   \
+    X(KEYS_OUT, MAP)                  \
+    X(REDUCE_LINES, REDUCE)           \
+    X(REDUCE_MALFORMED, REDUCE)       \
+    X(REDUCE_KEYS_OUT, REDUCE)        \
+    X(REDUCE_BELOW_MIN_COUNT, REDUCE) \
     X(REDUCE_UNSORTED, REDUCE)
 
 typedef enum {
 #define NGC_STREAM_ENUM(name, scope) NGC_STREAM_C_##name,
     NGC_STREAM_COUNTERS(NGC_STREAM_ENUM)
 #undef NGC_STREAM_ENUM
-    NGC_STREAM_C_MAX
+        NGC_STREAM_C_MAX
 } ngc_stream_counter_t;
 
 static const char *const ngc_stream_counter_names[NGC_STREAM_C_MAX] = {
@@ -84,22 +84,22 @@ typedef struct {
     const ngc_config_t *cfg;
     ngc_reader_t *reader;
     ngc_buf_t in;
-    char *out;              /* NGC_STREAM_OUT bytes, out_len in use */
+    char *out; /* NGC_STREAM_OUT bytes, out_len in use */
     size_t out_len;
-    int out_rc;             /* NGC_OK; NGC_EOF (EPIPE) or NGC_ERROR (reported) sticks */
+    int out_rc; /* NGC_OK; NGC_EOF (EPIPE) or NGC_ERROR (reported) sticks */
     uint64_t count[NGC_STREAM_C_MAX];
     uint64_t reported[NGC_STREAM_C_MAX]; /* the part of count already sent to Hadoop */
-    uint64_t next_report;   /* CLOCK_MONOTONIC ns */
-    uint32_t nsamples;      /* --reduce: malformed lines named in the warning */
+    uint64_t next_report;                /* CLOCK_MONOTONIC ns */
+    uint32_t nsamples;                   /* --reduce: malformed lines named in the warning */
     ngc_msg_sample_t samples[NGC_STREAM_SAMPLES];
 } ngc_stream_t;
 
 /* A reducer's run of equal keys. */
 typedef struct {
-    const char *key;        /* into the input buffer, or the run's own copy */
+    const char *key; /* into the input buffer, or the run's own copy */
     size_t len;
-    uint64_t a;             /* match count (volume with --count volume) */
-    uint64_t b;             /* volume count, --count both */
+    uint64_t a; /* match count (volume with --count volume) */
+    uint64_t b; /* volume count, --count both */
     bool open;
 } ngc_stream_run_t;
 
@@ -150,7 +150,8 @@ static void ngc_stream_report(ngc_stream_t *s, bool final)
     if (s->cfg->stream == NGC_STREAM_MAP)
         n += (size_t)snprintf(buf + n, sizeof(buf) - n,
                               "reporter:status:%s %llu lines, %llu malformed, %llu keys written"
-                              " in %llu flushes\n", final ? "map done:" : "mapped",
+                              " in %llu flushes\n",
+                              final ? "map done:" : "mapped",
                               (unsigned long long)k[NGC_STREAM_C_LINES],
                               (unsigned long long)k[NGC_STREAM_C_MALFORMED],
                               (unsigned long long)k[NGC_STREAM_C_KEYS_OUT],
@@ -268,7 +269,7 @@ static inline int ngc_stream_put(ngc_stream_t *s, const char *key, size_t len, u
 
 typedef struct {
     ngc_stream_t *s;
-    int rc;                 /* the last flush's result */
+    int rc; /* the last flush's result */
 } ngc_stream_spill_t;
 
 /* Writes the combiner table's entries and empties it: one flush. NGC_OK,
@@ -408,8 +409,8 @@ const char *ngc_streaming_reason_text(ngc_streaming_reason_t why, bool two)
     }
 }
 
-ngc_streaming_reason_t ngc_streaming_reduce_line(const char *p, size_t len, bool two, size_t *key_len,
-                                       uint64_t *a, uint64_t *b)
+ngc_streaming_reason_t ngc_streaming_reduce_line(const char *p, size_t len, bool two,
+                                                 size_t *key_len, uint64_t *a, uint64_t *b)
 {
     if (len > NGC_STREAM_LINE_MAX)
         return NGC_STREAMING_REASON_LONG;
@@ -431,7 +432,8 @@ ngc_streaming_reason_t ngc_streaming_reduce_line(const char *p, size_t len, bool
     if (r != NGC_STREAMING_REASON_NONE)
         return r;
     *b = 0;
-    if (two && (r = ngc_parse_number(t2 + 1, (size_t)(e - t2 - 1), false, b)) != NGC_STREAMING_REASON_NONE)
+    if (two &&
+        (r = ngc_parse_number(t2 + 1, (size_t)(e - t2 - 1), false, b)) != NGC_STREAMING_REASON_NONE)
         return r;
     *key_len = (size_t)(t1 - p);
     return NGC_STREAMING_REASON_NONE;
@@ -513,9 +515,11 @@ static int ngc_stream_reduce_buffer(ngc_stream_t *s, ngc_stream_run_t *run, cons
             /* --by-year: the ngram and its TAB, then a line keyed by the year. */
             const char *t0 = by_year ? memchr(line, '\t', (size_t)(nl - line)) : NULL;
             size_t skip = t0 != NULL && t0 > line ? (size_t)(t0 + 1 - line) : 0;
-            ngc_streaming_reason_t why = by_year && skip == 0 ? NGC_STREAMING_REASON_FIELDS
-                               : ngc_streaming_reduce_line(line + skip, (size_t)(nl - line) - skip,
-                                                           two, &key_len, &a, &b);
+            ngc_streaming_reason_t why = by_year && skip == 0
+                                             ? NGC_STREAMING_REASON_FIELDS
+                                             : ngc_streaming_reduce_line(line + skip,
+                                                                         (size_t)(nl - line) - skip,
+                                                                         two, &key_len, &a, &b);
             key_len += skip;
             if (why != NGC_STREAMING_REASON_NONE) {
                 s->count[NGC_STREAM_C_REDUCE_LINES] = lines;
@@ -531,8 +535,8 @@ static int ngc_stream_reduce_buffer(ngc_stream_t *s, ngc_stream_run_t *run, cons
                 if (NGC_UNLIKELY(__builtin_add_overflow(run->a, a, &run->a) ||
                                  __builtin_add_overflow(run->b, b, &run->b))) {
                     ngc_log_user(0, "standard input:%llu: the total of '%.*s' passes 2^64-1",
-                                 (unsigned long long)lines,
-                                 (int)(key_len < 200 ? key_len : 200), line);
+                                 (unsigned long long)lines, (int)(key_len < 200 ? key_len : 200),
+                                 line);
                     return NGC_ERROR;
                 }
                 continue;
@@ -541,11 +545,12 @@ static int ngc_stream_reduce_buffer(ngc_stream_t *s, ngc_stream_run_t *run, cons
                 s->count[NGC_STREAM_C_REDUCE_UNSORTED]++;
                 if (s->cfg->strict) {
                     /* Its key's total would be split in two. */
-                    ngc_log_user(0, "standard input:%llu: key '%.*s' comes after '%.*s': the "
-                                    "input is not sorted by key in byte order (sort with "
-                                    "LC_ALL=C)", (unsigned long long)lines,
-                                 (int)(key_len < 200 ? key_len : 200), line,
-                                 (int)(run->len < 200 ? run->len : 200), run->key);
+                    ngc_log_user(0,
+                                 "standard input:%llu: key '%.*s' comes after '%.*s': the "
+                                 "input is not sorted by key in byte order (sort with "
+                                 "LC_ALL=C)",
+                                 (unsigned long long)lines, (int)(key_len < 200 ? key_len : 200),
+                                 line, (int)(run->len < 200 ? run->len : 200), run->key);
                     return NGC_ERROR;
                 }
             }
@@ -596,10 +601,11 @@ static int ngc_stream_reduce(ngc_stream_t *s)
                               true, two);
     uint64_t unsorted = s->count[NGC_STREAM_C_REDUCE_UNSORTED];
     if (unsorted > 0)
-        ngc_log_user(0, "standard input is not sorted by key in byte order: %llu key%s came "
-                        "after a greater one, and equal keys that are not adjacent are totalled "
-                        "apart (sort with LC_ALL=C)", (unsigned long long)unsorted,
-                     unsorted == 1 ? "" : "s");
+        ngc_log_user(0,
+                     "standard input is not sorted by key in byte order: %llu key%s came "
+                     "after a greater one, and equal keys that are not adjacent are totalled "
+                     "apart (sort with LC_ALL=C)",
+                     (unsigned long long)unsorted, unsorted == 1 ? "" : "s");
     ngc_stream_report(s, true);
 
 done:
@@ -646,7 +652,5 @@ int ngc_streaming_main(const ngc_config_t *cfg)
 fail_bufs:
     ngc_buf_fini(&s.in);
     free(s.out);
-    return rc == NGC_OK    ? NGC_EXIT_OK
-           : rc == NGC_EOF ? NGC_STREAM_EXIT_PIPE
-                           : NGC_EXIT_FAILURE;
+    return rc == NGC_OK ? NGC_EXIT_OK : rc == NGC_EOF ? NGC_STREAM_EXIT_PIPE : NGC_EXIT_FAILURE;
 }

@@ -29,8 +29,8 @@ int ngc_streaming_main(const ngc_config_t *cfg);
  * count) when `two` (--count both), and an optional CR at the end. *b is 0
  * when not `two`. Pure; any thread.
  */
-ngc_streaming_reason_t ngc_streaming_reduce_line(const char *p, size_t len, bool two, size_t *key_len,
-                                       uint64_t *a, uint64_t *b);
+ngc_streaming_reason_t ngc_streaming_reduce_line(const char *p, size_t len, bool two,
+                                                 size_t *key_len, uint64_t *a, uint64_t *b);
 
 /* The reducer's wording for a reason that ngc_streaming_reduce_line returns. */
 const char *ngc_streaming_reason_text(ngc_streaming_reason_t why, bool two);

@@ -239,12 +239,10 @@ unsigned ngc_counters_partition(uint64_t hash)
     return (unsigned)(hash >> (64 - NGC_PART_BITS));
 }
 
-bool ngc_counters_committed(const ngc_counters_t *c, unsigned part, uint32_t task,
-                            uint32_t batch)
+bool ngc_counters_committed(const ngc_counters_t *c, unsigned part, uint32_t task, uint32_t batch)
 {
     ngc_assert(task < c->ntasks && part < NGC_COUNTERS_PARTS);
-    return atomic_load_explicit(ngc_counters_commit(c, part, task), memory_order_acquire) >=
-           batch;
+    return atomic_load_explicit(ngc_counters_commit(c, part, task), memory_order_acquire) >= batch;
 }
 
 uint64_t ngc_counters_repairs(const ngc_counters_t *c)
@@ -264,8 +262,8 @@ static inline void ngc_counters_place(uint64_t *ns, uint64_t mask, uint64_t h, u
 /* Doubles the slot array until it holds `need` entries at 3/4 load. Lock held;
  * not inside a batch: the switch is one store, a crash leaves either array.
  * Slots keep no hash, so the keys are hashed again, read in arena order. */
-static int ngc_counters_reserve(ngc_counters_t *c, ngc_part_t *p, uint64_t need,
-                                 uint32_t task, uint32_t attempt)
+static int ngc_counters_reserve(ngc_counters_t *c, ngc_part_t *p, uint64_t need, uint32_t task,
+                                uint32_t attempt)
 {
     uint64_t cap = ngc_counters_cap(p);
     uint64_t ncap = cap;
@@ -298,7 +296,8 @@ static int ngc_counters_reserve(ngc_counters_t *c, ngc_part_t *p, uint64_t need,
         moved++;
     });
     for (uint64_t m = moved > NGC_REHASH_AHEAD ? moved - NGC_REHASH_AHEAD : 0; m < moved; m++)
-        ngc_counters_place(ns, mask, ring_hash[m % NGC_REHASH_AHEAD], ring_ref[m % NGC_REHASH_AHEAD]);
+        ngc_counters_place(ns, mask, ring_hash[m % NGC_REHASH_AHEAD],
+                           ring_ref[m % NGC_REHASH_AHEAD]);
     ngc_assert(moved == p->count);
     uint64_t ooff = p->table & ~(uint64_t)63;
     ngc_counters_fence();
@@ -332,8 +331,8 @@ static int ngc_counters_journal_reserve(ngc_counters_t *c, ngc_part_t *p, uint64
 
 /* Appends an entry for key with counts m and v; its offset, or 0 when the
  * pool is spent. Lock held. */
-static uint64_t ngc_counters_store(ngc_counters_t *c, ngc_part_t *p, const char *key,
-                                   uint32_t len, uint64_t m, uint64_t v)
+static uint64_t ngc_counters_store(ngc_counters_t *c, ngc_part_t *p, const char *key, uint32_t len,
+                                   uint64_t m, uint64_t v)
 {
     uint64_t need = ngc_counters_entry_bytes(c, len);
     /* arena == 0: no block yet. Blocks form a chain, so a partition
@@ -462,8 +461,8 @@ int ngc_counters_lock(ngc_counters_t *c, ngc_part_t *p)
 }
 
 /* The slot holding key e, or the empty slot where it goes. */
-static inline uint64_t ngc_counters_find(const ngc_counters_t *c, const uint64_t *s,
-                                         uint64_t mask, const ngc_kv_t *e)
+static inline uint64_t ngc_counters_find(const ngc_counters_t *c, const uint64_t *s, uint64_t mask,
+                                         const ngc_kv_t *e)
 {
     uint64_t fp = ngc_counters_fp(e->hash);
     for (uint64_t i = e->hash & mask;; i = (i + 1) & mask) {
@@ -486,8 +485,8 @@ static inline uint64_t ngc_counters_find(const ngc_counters_t *c, const uint64_t
  * prefetch is none) and deletes the call: it did, unnoticed until a
  * profile showed the slot loads stalling. */
 static inline __attribute__((always_inline)) void
-ngc_counters_prefetch(const ngc_counters_t *c, const uint64_t *s, uint64_t mask,
-                      const ngc_kv_t *kv, size_t k, size_t n, bool copies)
+ngc_counters_prefetch(const ngc_counters_t *c, const uint64_t *s, uint64_t mask, const ngc_kv_t *kv,
+                      size_t k, size_t n, bool copies)
 {
     if (k + 2 * NGC_PREFETCH < n)
         __builtin_prefetch(&s[kv[k + 2 * NGC_PREFETCH].hash & mask]);
@@ -536,9 +535,8 @@ ngc_journal_t *ngc_counters_journal_open(ngc_part_t *p, uint32_t task, uint32_t 
     return j;
 }
 
-static int ngc_counters_apply(ngc_counters_t *c, ngc_part_t *p, uint32_t task,
-                              uint32_t batch, uint32_t attempt, const ngc_kv_t *kv, size_t n,
-                              const ngc_kv_t **bad)
+static int ngc_counters_apply(ngc_counters_t *c, ngc_part_t *p, uint32_t task, uint32_t batch,
+                              uint32_t attempt, const ngc_kv_t *kv, size_t n, const ngc_kv_t **bad)
 {
     ngc_journal_t *j = ngc_counters_journal_open(p, task, batch);
     uint64_t *s = ngc_counters_slots(c, p);
@@ -630,8 +628,7 @@ int ngc_counters_merge(ngc_counters_t *c, unsigned part, uint32_t task, uint32_t
         if (rc == NGC_OK)
             rc = ngc_counters_apply(c, p, task, batch, attempt, kv, n, bad);
         if (rc == NGC_OK) {
-            atomic_store_explicit(ngc_counters_commit(c, part, task), batch,
-                                  memory_order_release);
+            atomic_store_explicit(ngc_counters_commit(c, part, task), batch, memory_order_release);
             ngc_counters_fence();
             p->journal.active = 0;
         } else {
@@ -658,4 +655,3 @@ uint64_t ngc_counters_capacity(const ngc_counters_t *c)
 {
     return c->size;
 }
-

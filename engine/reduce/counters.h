@@ -29,14 +29,13 @@ typedef struct ngc_counters_s ngc_counters_t;
 
 /* One ngram and its counts, as the map phase hands it to the merge. */
 typedef struct {
-    const char *key;   /* not owned; len bytes, any content */
+    const char *key; /* not owned; len bytes, any content */
     uint32_t len;
-    uint32_t part;     /* ngc_counters_partition(hash) */
-    uint64_t hash;     /* ngc_counters_hash(key, len) */
+    uint32_t part; /* ngc_counters_partition(hash) */
+    uint64_t hash; /* ngc_counters_hash(key, len) */
     uint64_t match;
     uint64_t volume;
 } ngc_kv_t;
-
 
 #define NGC_COUNTERS_PARTS 64
 
@@ -96,8 +95,7 @@ unsigned ngc_counters_partition(uint64_t hash);
 int ngc_counters_merge(ngc_counters_t *c, unsigned part, uint32_t task, uint32_t batch,
                        uint32_t attempt, const ngc_kv_t *kv, size_t n, const ngc_kv_t **bad);
 /* Whether task's batch `batch` of `part` is in the table. Any process. */
-bool ngc_counters_committed(const ngc_counters_t *c, unsigned part, uint32_t task,
-                            uint32_t batch);
+bool ngc_counters_committed(const ngc_counters_t *c, unsigned part, uint32_t task, uint32_t batch);
 /* Batches rolled back after a worker died mid-merge. */
 uint64_t ngc_counters_repairs(const ngc_counters_t *c);
 
@@ -105,8 +103,8 @@ uint64_t ngc_counters_repairs(const ngc_counters_t *c);
  * into an array in output order (once; later calls do nothing). After every
  * merge. NGC_OK, NGC_FULL, NGC_ERROR, or NGC_AGAIN for a partition that has
  * spilled, to be finished from its runs. task/attempt only arm failpoints. */
-int ngc_counters_sort(ngc_counters_t *c, unsigned part, ngc_order_t order,
-                      uint64_t min_count, uint32_t task, uint32_t attempt);
+int ngc_counters_sort(ngc_counters_t *c, unsigned part, ngc_order_t order, uint64_t min_count,
+                      uint32_t task, uint32_t attempt);
 
 /*
  * Spilling, when the keys outgrow --memory: writes partition `part`'s
@@ -145,8 +143,7 @@ uint64_t ngc_counters_used(const ngc_counters_t *c);
 uint64_t ngc_counters_capacity(const ngc_counters_t *c);
 /* Entries of a sorted partition, and the idx-th of them. */
 size_t ngc_counters_sorted_count(const ngc_counters_t *c, unsigned part);
-void ngc_counters_entry(const ngc_counters_t *c, unsigned part, size_t idx,
-                        ngc_entry_t *out);
+void ngc_counters_entry(const ngc_counters_t *c, unsigned part, size_t idx, ngc_entry_t *out);
 /* Output order: negative if a comes first. */
 int ngc_counters_compare(const ngc_entry_t *a, const ngc_entry_t *b, ngc_order_t order);
 

@@ -36,67 +36,67 @@ _Static_assert((1u << NGC_PART_BITS) == NGC_COUNTERS_PARTS, "partition bits");
 _Static_assert(NGC_FP_SHIFT + 24 <= 64 - NGC_PART_BITS, "fingerprint below the partition bits");
 _Static_assert(NGC_MEMORY_MAX <= 1ull << NGC_REF_BITS,
                "--memory's maximum must be addressable by the slots' offsets");
-_Static_assert(4ull * NGC_LINE_MAX < 1u << 28, "key lengths (folding can triple a line) take at most 4 bytes");
+_Static_assert(4ull * NGC_LINE_MAX < 1u << 28,
+               "key lengths (folding can triple a line) take at most 4 bytes");
 
 /* Keeps the compiler from moving stores across it (see the file comment). */
 #define ngc_counters_fence() atomic_signal_fence(memory_order_seq_cst)
 
-
 typedef struct {
-    uint64_t slot;   /* slot index, | NGC_UNDO_NEW when the batch filled it */
-    uint64_t match;  /* the slot's counts before the batch */
+    uint64_t slot;  /* slot index, | NGC_UNDO_NEW when the batch filled it */
+    uint64_t match; /* the slot's counts before the batch */
     uint64_t volume;
-    uint64_t pad;    /* a power-of-two size: journals share the free lists */
+    uint64_t pad; /* a power-of-two size: journals share the free lists */
 } ngc_undo_t;
 
 _Static_assert(sizeof(ngc_undo_t) == 32, "journal records are a power of two");
 
 typedef struct {
-    uint32_t task;          /* task whose batch is being applied */
-    uint32_t active;        /* 1 from the first change to the commit */
-    uint32_t batch;         /* which of the task's batches */
-    uint32_t saved_nruns;   /* runs before the batch (one written to a run adds one) */
-    uint64_t saved_count;   /* partition state before the batch */
+    uint32_t task;        /* task whose batch is being applied */
+    uint32_t active;      /* 1 from the first change to the commit */
+    uint32_t batch;       /* which of the task's batches */
+    uint32_t saved_nruns; /* runs before the batch (one written to a run adds one) */
+    uint64_t saved_count; /* partition state before the batch */
     uint64_t saved_arena;
     uint64_t saved_arena_end;
     uint64_t saved_arena_block;
-    uint64_t n;             /* undo records written */
-    uint64_t cap;           /* records the array holds */
-    uint64_t entries;       /* offset of the ngc_undo_t array */
+    uint64_t n;       /* undo records written */
+    uint64_t cap;     /* records the array holds */
+    uint64_t entries; /* offset of the ngc_undo_t array */
 } ngc_journal_t;
 
 typedef struct {
     ngc_shmtx_t lock;
-    uint64_t table;     /* offset of the slot array | log2 of its slots */
-    uint64_t count;     /* used slots: entries in the arena */
-    uint64_t arena;     /* offset of the next free entry byte */
-    uint64_t arena_end; /* end of the current arena block */
+    uint64_t table;       /* offset of the slot array | log2 of its slots */
+    uint64_t count;       /* used slots: entries in the arena */
+    uint64_t arena;       /* offset of the next free entry byte */
+    uint64_t arena_end;   /* end of the current arena block */
     uint64_t arena_block; /* the current block: its header is {next, size, end} */
     uint64_t arena_first; /* the first block: a spilled partition reuses them */
-    uint32_t nruns;     /* spilled runs published (files pNN-s-0...) */
-    uint32_t cleared;   /* runs whose entries are gone from the table */
-    uint32_t nfinal;    /* a spilled partition's final runs, once sorted */
+    uint32_t nruns;       /* spilled runs published (files pNN-s-0...) */
+    uint32_t cleared;     /* runs whose entries are gone from the table */
+    uint32_t nfinal;      /* a spilled partition's final runs, once sorted */
     uint32_t pad;
     uint64_t final_distinct; /* its distinct keys */
     ngc_journal_t journal;
-    uint64_t sorted;    /* entries in the sorted array */
+    uint64_t sorted;     /* entries in the sorted array */
     uint64_t sorted_off; /* offset of the sorted array of entry offsets (the slot
                             array, reused); 0 until sorted */
 } __attribute__((aligned(64))) ngc_part_t;
 
 struct ngc_counters_s {
-    uint64_t size;                          /* bytes of the whole table */
-    ngc_shmtx_t alloc_lock;                 /* guards bump and free_tables */
-    uint64_t bump;                          /* next free offset in the pool */
+    uint64_t size;          /* bytes of the whole table */
+    ngc_shmtx_t alloc_lock; /* guards bump and free_tables */
+    uint64_t bump;          /* next free offset in the pool */
     uint64_t high_water;
     uint64_t free_tables[NGC_SIZE_CLASSES]; /* offset of a freed array, 0 = none */
     uint32_t ntasks;
-    ngc_count_t count;                      /* the totals that may fail on overflow */
-    uint32_t counts;                        /* 2 with a volume column, 1 without */
-    uint64_t arena_block;                   /* bytes of a key block */
-    uint64_t committed;                     /* offset of _Atomic uint32_t[ntasks][parts]:
+    ngc_count_t count;        /* the totals that may fail on overflow */
+    uint32_t counts;          /* 2 with a volume column, 1 without */
+    uint64_t arena_block;     /* bytes of a key block */
+    uint64_t committed;       /* offset of _Atomic uint32_t[ntasks][parts]:
                                                the task's last batch in the partition */
-    _Atomic uint64_t repairs;               /* batches rolled back after a death */
+    _Atomic uint64_t repairs; /* batches rolled back after a death */
     ngc_part_t part[NGC_COUNTERS_PARTS];
 };
 
@@ -162,8 +162,11 @@ static inline uint64_t ngc_counters_volume_of(const ngc_counters_t *c, const ngc
 
 static inline uint64_t ngc_counters_entry_bytes(const ngc_counters_t *c, uint32_t len)
 {
-    return (len < 1u << 7 ? 1u : len < 1u << 14 ? 2u : len < 1u << 21 ? 3u : 4u) + len +
-           8u * c->counts;
+    return (len < 1u << 7    ? 1u
+            : len < 1u << 14 ? 2u
+            : len < 1u << 21 ? 3u
+                             : 4u) +
+           len + 8u * c->counts;
 }
 
 /* The entry's total size, given its view. */
@@ -174,7 +177,7 @@ static inline uint64_t ngc_counters_entry_end(const ngc_counters_t *c, uint64_t 
 }
 
 static inline _Atomic uint32_t *ngc_counters_commit(const ngc_counters_t *c, unsigned part,
-                                                     uint32_t task)
+                                                    uint32_t task)
 {
     return (_Atomic uint32_t *)ngc_counters_at(c, c->committed) +
            (size_t)task * NGC_COUNTERS_PARTS + part;
@@ -185,16 +188,16 @@ static inline _Atomic uint32_t *ngc_counters_commit(const ngc_counters_t *c, uns
  * partition, in the order they were added: the arena holds exactly the live entries (a
  * rollback or a clear moves its end back). Lock held.
  */
-#define NGC_COUNTERS_EACH(c, p, ref, e, ...)                                              \
-    for (uint64_t blk_ = (p)->arena_first; blk_ != 0 && (p)->arena != 0;) {              \
-        const uint64_t *hdr_ = (const uint64_t *)ngc_counters_at((c), blk_);              \
-        uint64_t end_ = blk_ == (p)->arena_block ? (p)->arena : hdr_[2];                 \
-        for (uint64_t ref = blk_ + NGC_ARENA_HEAD; ref < end_;) {                         \
-            ngc_centry_t e = ngc_counters_entry_at((c), ref);                             \
-            __VA_ARGS__;                                                                  \
-            ref = ngc_counters_entry_end((c), ref, &e);                                   \
-        }                                                                                 \
-        blk_ = blk_ == (p)->arena_block ? 0 : hdr_[0];                                   \
+#define NGC_COUNTERS_EACH(c, p, ref, e, ...)                                 \
+    for (uint64_t blk_ = (p)->arena_first; blk_ != 0 && (p)->arena != 0;) {  \
+        const uint64_t *hdr_ = (const uint64_t *)ngc_counters_at((c), blk_); \
+        uint64_t end_ = blk_ == (p)->arena_block ? (p)->arena : hdr_[2];     \
+        for (uint64_t ref = blk_ + NGC_ARENA_HEAD; ref < end_;) {            \
+            ngc_centry_t e = ngc_counters_entry_at((c), ref);                \
+            __VA_ARGS__;                                                     \
+            ref = ngc_counters_entry_end((c), ref, &e);                      \
+        }                                                                    \
+        blk_ = blk_ == (p)->arena_block ? 0 : hdr_[0];                       \
     }
 
 /* What a sort moves: the sort count, the key's first 16 bytes (as two

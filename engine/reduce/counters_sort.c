@@ -74,8 +74,8 @@ static inline bool ngc_counters_before(const ngc_counters_t *c, ngc_order_t orde
     return ngc_counters_order(by_key, 0, 0, 0, ex.key, ex.len, 0, 0, 0, ey.key, ey.len) < 0;
 }
 
-static void ngc_counters_insertion(const ngc_counters_t *c, ngc_order_t order,
-                                   ngc_crec_t *s, size_t n)
+static void ngc_counters_insertion(const ngc_counters_t *c, ngc_order_t order, ngc_crec_t *s,
+                                   size_t n)
 {
     for (size_t i = 1; i < n; i++) {
         ngc_crec_t t = s[i];
@@ -89,8 +89,8 @@ static void ngc_counters_insertion(const ngc_counters_t *c, ngc_order_t order,
 }
 
 /* Moves s[i] down the max-heap s[0..n) to its place. */
-static void ngc_counters_sift(const ngc_counters_t *c, ngc_order_t order, ngc_crec_t *s,
-                              size_t n, size_t i)
+static void ngc_counters_sift(const ngc_counters_t *c, ngc_order_t order, ngc_crec_t *s, size_t n,
+                              size_t i)
 {
     for (;;) {
         size_t l = 2 * i + 1, m = i;
@@ -107,8 +107,8 @@ static void ngc_counters_sift(const ngc_counters_t *c, ngc_order_t order, ngc_cr
     }
 }
 
-static void ngc_counters_heapsort(const ngc_counters_t *c, ngc_order_t order,
-                                  ngc_crec_t *s, size_t n)
+static void ngc_counters_heapsort(const ngc_counters_t *c, ngc_order_t order, ngc_crec_t *s,
+                                  size_t n)
 {
     for (size_t k = n / 2; k-- > 0;)
         ngc_counters_sift(c, order, s, n, k);
@@ -122,8 +122,8 @@ static void ngc_counters_heapsort(const ngc_counters_t *c, ngc_order_t order,
 
 /* Introsort with the comparison inlined (qsort_r's indirect calls cost more
  * than the comparisons here); heapsort past the depth limit. */
-static void ngc_counters_introsort(const ngc_counters_t *c, ngc_order_t order,
-                                   ngc_crec_t *s, size_t n, unsigned depth)
+static void ngc_counters_introsort(const ngc_counters_t *c, ngc_order_t order, ngc_crec_t *s,
+                                   size_t n, unsigned depth)
 {
     while (n > 24) {
         if (depth-- == 0) {
@@ -132,11 +132,13 @@ static void ngc_counters_introsort(const ngc_counters_t *c, ngc_order_t order,
         }
         ngc_crec_t *a = &s[0], *b = &s[n / 2], *z = &s[n - 1], *med;
         if (ngc_counters_before(c, order, a, b))
-            med = ngc_counters_before(c, order, b, z) ? b
-                  : ngc_counters_before(c, order, a, z) ? z : a;
+            med = ngc_counters_before(c, order, b, z)   ? b
+                  : ngc_counters_before(c, order, a, z) ? z
+                                                        : a;
         else
-            med = ngc_counters_before(c, order, a, z) ? a
-                  : ngc_counters_before(c, order, b, z) ? z : b;
+            med = ngc_counters_before(c, order, a, z)   ? a
+                  : ngc_counters_before(c, order, b, z) ? z
+                                                        : b;
         ngc_crec_t pivot = *med;
         size_t i = 0, j = n - 1;
         for (;;) {
@@ -176,7 +178,7 @@ static void ngc_counters_sort_recs(const ngc_counters_t *c, ngc_order_t order, n
  * them by key when order sorts by ngram and min_count is 0), in a private
  * array, sorted in `order`. NULL when out of memory. Lock held. */
 ngc_crec_t *ngc_counters_sorted_recs(const ngc_counters_t *c, const ngc_part_t *p,
-                                            ngc_order_t order, uint64_t min_count, uint64_t *n)
+                                     ngc_order_t order, uint64_t min_count, uint64_t *n)
 {
     ngc_crec_t *r = malloc((p->count ? p->count : 1) * sizeof(*r));
     if (r == NULL)
@@ -194,8 +196,8 @@ ngc_crec_t *ngc_counters_sorted_recs(const ngc_counters_t *c, const ngc_part_t *
     return r;
 }
 
-int ngc_counters_sort(ngc_counters_t *c, unsigned part, ngc_order_t order,
-                      uint64_t min_count, uint32_t task, uint32_t attempt)
+int ngc_counters_sort(ngc_counters_t *c, unsigned part, ngc_order_t order, uint64_t min_count,
+                      uint32_t task, uint32_t attempt)
 {
     ngc_assert(part < NGC_COUNTERS_PARTS);
     ngc_part_t *p = &c->part[part];
@@ -243,8 +245,7 @@ size_t ngc_counters_sorted_count(const ngc_counters_t *c, unsigned part)
     return (size_t)c->part[part].sorted;
 }
 
-void ngc_counters_entry(const ngc_counters_t *c, unsigned part, size_t idx,
-                        ngc_entry_t *out)
+void ngc_counters_entry(const ngc_counters_t *c, unsigned part, size_t idx, ngc_entry_t *out)
 {
     const ngc_part_t *p = &c->part[part];
     const uint64_t *refs = (const uint64_t *)ngc_counters_at(c, p->sorted_off);

@@ -17,7 +17,7 @@ typedef struct {
     uint32_t len;
     uint64_t match;
     uint64_t volume;
-    uint64_t prefix;   /* the key's first 8 bytes, big-endian, zero-padded; or 0
+    uint64_t prefix; /* the key's first 8 bytes, big-endian, zero-padded; or 0
                           in both entries compared, which then compare keys in full */
 } ngc_entry_t;
 

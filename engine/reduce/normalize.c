@@ -67,8 +67,7 @@ static char *ngc_normalize_read(const char *path, size_t *len)
     return buf;
 }
 
-typedef int (*ngc_normalize_tuple_fn)(const char *path, const uint64_t v[4], unsigned n,
-                                      void *arg);
+typedef int (*ngc_normalize_tuple_fn)(const char *path, const uint64_t v[4], unsigned n, void *arg);
 
 /*
  * Walks the tuples of a totals file: the 2012 and 2020 shape (tuples
@@ -116,10 +115,11 @@ static int ngc_normalize_walk(const char *path, const char *buf, size_t len,
             }
             index++;
             if ((n != 3 && n != 4) || (arity != 0 && n != arity) || v[0] < 1 || v[0] > 9999) {
-                ngc_log_file(0, path, "tuple %u ('%.*s') is not year,match,pages,volume or "
-                                      "year,match,volume like the others: is it Google's "
-                                      "totalcounts file? (--normalize)", index,
-                             (int)(t - s < 60 ? t - s : 60), s);
+                ngc_log_file(0, path,
+                             "tuple %u ('%.*s') is not year,match,pages,volume or "
+                             "year,match,volume like the others: is it Google's "
+                             "totalcounts file? (--normalize)",
+                             index, (int)(t - s < 60 ? t - s : 60), s);
                 return NGC_ERROR;
             }
             arity = n;
@@ -167,8 +167,10 @@ int ngc_normalize_load(const char *path, uint32_t from, uint32_t to, ngc_count_t
     free(buf);
     if (rc == NGC_OK && ((count != NGC_COUNT_VOLUME && out->match == 0) ||
                          (count != NGC_COUNT_MATCH && out->volume == 0))) {
-        ngc_log_file(0, path, "has %s for years %u..%u (--normalize): check --from-year and "
-                              "--to-year", index == 0 ? "no tuples" : "no words or books", from, to);
+        ngc_log_file(0, path,
+                     "has %s for years %u..%u (--normalize): check --from-year and "
+                     "--to-year",
+                     index == 0 ? "no tuples" : "no words or books", from, to);
         rc = NGC_ERROR;
     }
     return rc;
@@ -194,7 +196,8 @@ ngc_year_totals_t *ngc_normalize_load_years(const char *path)
     size_t len;
     char *buf = yt != NULL ? ngc_normalize_read(path, &len) : NULL;
     unsigned index = 0;
-    if (buf == NULL || ngc_normalize_walk(path, buf, len, ngc_normalize_year, yt, &index) != NGC_OK) {
+    if (buf == NULL ||
+        ngc_normalize_walk(path, buf, len, ngc_normalize_year, yt, &index) != NGC_OK) {
         free(buf);
         free(yt);
         return NULL;
@@ -256,7 +259,6 @@ size_t ngc_normalize_place_point(const char *digits, int int_digits, char *dst)
         p--;
     return (size_t)(p - dst);
 }
-
 
 size_t ngc_normalize_format(char *dst, uint64_t count, uint64_t scale, uint64_t denom)
 {

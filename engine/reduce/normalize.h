@@ -39,7 +39,7 @@ int ngc_normalize_load(const char *path, uint32_t from, uint32_t to, ngc_count_t
 
 /* Every year's totals of a totals file, for --by-year series. */
 typedef struct {
-    bool has[10000];      /* the year has a tuple */
+    bool has[10000]; /* the year has a tuple */
     uint64_t match[10000];
     uint64_t volume[10000];
 } ngc_year_totals_t;

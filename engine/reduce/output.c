@@ -29,28 +29,28 @@
 struct ngc_output_s {
     const ngc_config_t *cfg;
     int fd;
-    bool own_fd;           /* not standard output itself */
-    bool streamed;         /* stdout, a descriptor, a device or a FIFO: bytes go
+    bool own_fd;   /* not standard output itself */
+    bool streamed; /* stdout, a descriptor, a device or a FIFO: bytes go
                             * out as written and cannot be taken back */
-    bool anon;             /* O_TMPFILE: the file has no name until linked */
-    bool synced;           /* everything is on disk; only the rename is left */
+    bool anon;     /* O_TMPFILE: the file has no name until linked */
+    bool synced;   /* everything is on disk; only the rename is left */
     bool gzip;
-    const char *name;      /* for messages: "standard output" or -o as given */
-    char *target;          /* the regular file to replace, links followed */
-    char *tmp_path;        /* the temporary's name while it has one */
+    const char *name; /* for messages: "standard output" or -o as given */
+    char *target;     /* the regular file to replace, links followed */
+    char *tmp_path;   /* the temporary's name while it has one */
     char *buf;
     size_t len;
-    size_t cap;            /* of buf and zbuf */
+    size_t cap; /* of buf and zbuf */
     char *zbuf;
     z_stream zs;
     bool zs_init;
-    uint64_t lines;        /* formatted */
-    uint64_t lines_out;    /* whole lines handed to write(2) */
+    uint64_t lines;     /* formatted */
+    uint64_t lines_out; /* whole lines handed to write(2) */
     uint64_t bytes_out;
     volatile sig_atomic_t *stop;
     ngc_output_progress_fn progress;
     void *progress_arg;
-    bool members;          /* gzip members were written whole: nothing to deflate */
+    bool members; /* gzip members were written whole: nothing to deflate */
     ngc_line_format_t lf;
 };
 
@@ -162,11 +162,14 @@ static int ngc_output_check_inputs(const ngc_config_t *cfg, const struct stat *o
         if (rc == 0 && S_ISREG(st.st_mode) && st.st_dev == out->st_dev &&
             st.st_ino == out->st_ino) {
             if (strcmp(in, "-") == 0)
-                ngc_log_file(0, cfg->output, "cannot write: it is the input (standard input);"
-                                             " choose another -o");
+                ngc_log_file(0, cfg->output,
+                             "cannot write: it is the input (standard input);"
+                             " choose another -o");
             else
-                ngc_log_file(0, cfg->output, "cannot write: it is the input '%s'; choose"
-                                             " another -o", in);
+                ngc_log_file(0, cfg->output,
+                             "cannot write: it is the input '%s'; choose"
+                             " another -o",
+                             in);
             return NGC_ERROR;
         }
     }
@@ -239,8 +242,9 @@ fail:
      * that takes no new files, such as /proc. */
     ngc_log_file(0, out->name, "cannot create a temporary file in '%s': %s%s", dir,
                  err == ENOENT ? "the file system does not allow new files" : strerror(err),
-                 err == ENOENT ? "" : err == ENOSPC ? " (free some space, or write elsewhere)"
-                                                    : "");
+                 err == ENOENT   ? ""
+                 : err == ENOSPC ? " (free some space, or write elsewhere)"
+                                 : "");
     free(dir);
     return NGC_ERROR;
 }
@@ -334,9 +338,8 @@ ngc_output_t *ngc_output_open(const ngc_config_t *cfg, volatile sig_atomic_t *st
     }
     if (out->gzip) {
         out->zbuf = malloc(out->cap);
-        if (out->zbuf == NULL ||
-            deflateInit2(&out->zs, Z_DEFAULT_COMPRESSION, Z_DEFLATED, 15 + 16, 8,
-                         Z_DEFAULT_STRATEGY) != Z_OK)
+        if (out->zbuf == NULL || deflateInit2(&out->zs, Z_DEFAULT_COMPRESSION, Z_DEFLATED, 15 + 16,
+                                              8, Z_DEFAULT_STRATEGY) != Z_OK)
             goto fail;
         out->zs_init = true;
     }
@@ -381,9 +384,8 @@ static uint64_t ngc_output_newlines(const char *p, size_t n)
     return k;
 }
 
-int ngc_output_deflate(z_stream *zs, const char *in, size_t n, bool finish, char *zbuf,
-                       size_t zcap, int (*sink)(void *arg, const char *p, size_t n), void *arg,
-                       bool *zfailed)
+int ngc_output_deflate(z_stream *zs, const char *in, size_t n, bool finish, char *zbuf, size_t zcap,
+                       int (*sink)(void *arg, const char *p, size_t n), void *arg, bool *zfailed)
 {
     zs->next_in = (unsigned char *)in;
     zs->avail_in = (uInt)n;
@@ -439,8 +441,7 @@ static int ngc_output_flush(ngc_output_t *out, bool finish)
 
 void ngc_output_format_init(ngc_line_format_t *lf, const ngc_config_t *cfg)
 {
-    *lf = (ngc_line_format_t){.count = cfg->count, .fmt = cfg->out_format,
-                              .by_year = cfg->by_year};
+    *lf = (ngc_line_format_t){.count = cfg->count, .fmt = cfg->out_format, .by_year = cfg->by_year};
     /* Per million words; percent of books. */
     const char *m = cfg->normalize ? "match_per_million" : "match_count";
     const char *v = cfg->normalize ? "volume_percent" : "volume_count";
@@ -452,7 +453,8 @@ void ngc_output_format_init(ngc_line_format_t *lf, const ngc_config_t *cfg)
 size_t ngc_output_room(const ngc_line_format_t *lf, size_t keylen)
 {
     size_t grow = lf->fmt == NGC_OUTFMT_JSONL ? NGC_OUTPUT_KEY_GROWTH
-                  : lf->fmt == NGC_OUTFMT_CSV ? 2 : 1;
+                  : lf->fmt == NGC_OUTFMT_CSV ? 2
+                                              : 1;
     return keylen * grow + NGC_OUTPUT_LINE_EXTRA;
 }
 
@@ -663,9 +665,10 @@ int ngc_output_each(ngc_output_t *out, const ngc_counters_t *c, ngc_spill_t *sp,
     ngc_runs_source_t *src;
     size_t nsrc, n = 0;
     char err[512] = ""; /* set by a source; ngc_output_entry says its own */
-    if (ngc_runs_sources_open(c, 0, NGC_COUNTERS_PARTS, sp, &src, &nsrc, err, sizeof(err)) != NGC_OK ||
+    if (ngc_runs_sources_open(c, 0, NGC_COUNTERS_PARTS, sp, &src, &nsrc, err, sizeof(err)) !=
+            NGC_OK ||
         ngc_runs_sources_bound(&src, &nsrc, sp, order, out->cfg->top, ngc_spill_fan_in(1), err,
-                          sizeof(err)) != NGC_OK) {
+                               sizeof(err)) != NGC_OK) {
         ngc_runs_sources_free(src, nsrc);
         ngc_log_user(0, "%s", err);
         return NGC_ERROR;

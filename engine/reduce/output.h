@@ -30,9 +30,9 @@ typedef struct {
     bool normalize;
     ngc_totals_t totals;
     ngc_outfmt_t fmt;
-    bool by_year;        /* keys are "ngram TAB YYYY": CSV and JSON split off the year */
-    unsigned ncols;      /* value columns, 1 or 2 */
-    char col[2][24];     /* their names: the CSV header, the JSON keys */
+    bool by_year;    /* keys are "ngram TAB YYYY": CSV and JSON split off the year */
+    unsigned ncols;  /* value columns, 1 or 2 */
+    char col[2][24]; /* their names: the CSV header, the JSON keys */
 } ngc_line_format_t;
 
 /* Room a line takes beyond its key (grown as below): the separators, two
@@ -56,8 +56,7 @@ size_t ngc_output_header(const ngc_line_format_t *lf, char *dst);
  * shares and series.
  */
 size_t ngc_output_row(const ngc_line_format_t *lf, const char *key, size_t klen,
-                      const char *const vals[], const size_t vlens[], unsigned nvals,
-                      char *dst);
+                      const char *const vals[], const size_t vlens[], unsigned nvals, char *dst);
 /* Writes p[0..n) as a JSON string, quotes included: valid UTF-8 copied,
  * '"', '\\' and control bytes escaped, a byte that is not valid UTF-8 as
  * \u00XX (its Latin-1 reading). At most 6 * n + 2 bytes. Pure. */
@@ -138,8 +137,7 @@ size_t ngc_output_line(const ngc_line_format_t *lf, const ngc_entry_t *e, char *
  * bytes, handing each compressed piece to sink. NGC_OK; sink's code; or
  * NGC_ERROR with *zfailed set when zlib itself fails (the caller says so).
  * The one deflate loop of the serial output and of the format phase. */
-int ngc_output_deflate(z_stream *zs, const char *in, size_t n, bool finish, char *zbuf,
-                       size_t zcap, int (*sink)(void *arg, const char *p, size_t n), void *arg,
-                       bool *zfailed);
+int ngc_output_deflate(z_stream *zs, const char *in, size_t n, bool finish, char *zbuf, size_t zcap,
+                       int (*sink)(void *arg, const char *p, size_t n), void *arg, bool *zfailed);
 
 #endif

@@ -33,9 +33,9 @@ struct ngc_ranges_s {
     unsigned n;
     uint64_t total;
     ngc_range_t *r;
-    uint64_t *bytes;   /* each window's length, from its worker's DONE */
+    uint64_t *bytes; /* each window's length, from its worker's DONE */
     bool *done;
-    unsigned written;  /* windows written out */
+    unsigned written; /* windows written out */
 };
 
 static int ngc_ranges_cmp(const void *x, const void *y, void *arg)
@@ -44,8 +44,8 @@ static int ngc_ranges_cmp(const void *x, const void *y, void *arg)
 }
 
 /* The first index of part whose entry is not before s, in [lo, hi). */
-static uint64_t ngc_ranges_bound(const ngc_counters_t *c, unsigned part, uint64_t lo,
-                                 uint64_t hi, const ngc_entry_t *s, ngc_order_t order)
+static uint64_t ngc_ranges_bound(const ngc_counters_t *c, unsigned part, uint64_t lo, uint64_t hi,
+                                 const ngc_entry_t *s, ngc_order_t order)
 {
     while (lo < hi) {
         uint64_t mid = lo + (hi - lo) / 2;
@@ -86,9 +86,8 @@ static size_t ngc_ranges_splitters(const ngc_counters_t *c, const uint64_t *n, u
     return nsplit;
 }
 
-ngc_ranges_t *ngc_ranges_new(const ngc_counters_t *c, ngc_order_t order, uint64_t top,
-                             unsigned k, bool gzip, const ngc_line_format_t *lf, char *err,
-                             size_t cap)
+ngc_ranges_t *ngc_ranges_new(const ngc_counters_t *c, ngc_order_t order, uint64_t top, unsigned k,
+                             bool gzip, const ngc_line_format_t *lf, char *err, size_t cap)
 {
     ngc_ranges_t *r = calloc(1, sizeof(*r));
     ngc_entry_t *split = NULL;
@@ -117,8 +116,7 @@ ngc_ranges_t *ngc_ranges_new(const ngc_counters_t *c, ngc_order_t order, uint64_
         ngc_range_t *g = &r->r[r->n];
         uint64_t count = 0;
         for (unsigned p = 0; p < NGC_COUNTERS_PARTS; p++) {
-            uint64_t hi = i < nsplit ? ngc_ranges_bound(c, p, lo[p], n[p], &split[i], order)
-                                     : n[p];
+            uint64_t hi = i < nsplit ? ngc_ranges_bound(c, p, lo[p], n[p], &split[i], order) : n[p];
             g->lo[p] = lo[p];
             g->hi[p] = hi;
             count += hi - lo[p];
@@ -242,7 +240,7 @@ int ngc_ranges_write(ngc_ranges_t *r, ngc_output_t *out)
         uint64_t done = 0; /* lines of the window written */
         for (uint64_t pos = 0; pos < r->bytes[i];) {
             uint64_t n = r->bytes[i] - pos < NGC_RANGES_CHUNK ? r->bytes[i] - pos
-                                                               : NGC_RANGES_CHUNK;
+                                                              : NGC_RANGES_CHUNK;
             char *p = mmap(NULL, (size_t)n, PROT_READ, MAP_SHARED, r->fd, (off_t)(g->off + pos));
             if (p == MAP_FAILED) {
                 ngc_log_user(errno, "cannot map the formatted output");
@@ -251,8 +249,8 @@ int ngc_ranges_write(ngc_ranges_t *r, ngc_output_t *out)
             /* The last chunk holds the window's other lines (a gzip
              * member's all count once it is whole). */
             uint64_t lines = pos + n == r->bytes[i] ? g->take - done
-                             : g->gzip            ? 0
-                                                  : ngc_ranges_newlines(p, (size_t)n);
+                             : g->gzip              ? 0
+                                                    : ngc_ranges_newlines(p, (size_t)n);
             done += lines;
             int rc = ngc_output_put(out, p, (size_t)n, lines);
             munmap(p, (size_t)n);
@@ -272,8 +270,7 @@ int ngc_ranges_read(int fd, uint64_t i, const ngc_counters_t *c, ngc_range_t *ou
                     size_t cap)
 {
     ngc_ranges_head_t h;
-    if (pread(fd, &h, sizeof(h), 0) != sizeof(h) || h.magic != NGC_RANGES_MAGIC ||
-        i >= h.n ||
+    if (pread(fd, &h, sizeof(h), 0) != sizeof(h) || h.magic != NGC_RANGES_MAGIC || i >= h.n ||
         pread(fd, out, sizeof(*out), (off_t)(sizeof(h) + i * sizeof(*out))) != sizeof(*out)) {
         snprintf(err, cap, "cannot read output range %llu", (unsigned long long)i);
         return NGC_ERROR;
@@ -281,8 +278,8 @@ int ngc_ranges_read(int fd, uint64_t i, const ngc_counters_t *c, ngc_range_t *ou
     uint64_t count = 0;
     for (unsigned p = 0; p < NGC_COUNTERS_PARTS; p++) {
         if (out->lo[p] > out->hi[p] || out->hi[p] > ngc_counters_sorted_count(c, p)) {
-            snprintf(err, cap, "output range %llu is outside partition %u",
-                     (unsigned long long)i, p);
+            snprintf(err, cap, "output range %llu is outside partition %u", (unsigned long long)i,
+                     p);
             return NGC_ERROR;
         }
         count += out->hi[p] - out->lo[p];

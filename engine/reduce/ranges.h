@@ -40,9 +40,8 @@ typedef struct ngc_ranges_s ngc_ranges_t;
  * writes them (windows sized for lf's lines) into a new memfd with a window for each. NULL with err
  * filled. Coordinator, once every partition is sorted and none changes.
  */
-ngc_ranges_t *ngc_ranges_new(const ngc_counters_t *c, ngc_order_t order, uint64_t top,
-                             unsigned k, bool gzip, const ngc_line_format_t *lf, char *err,
-                             size_t cap);
+ngc_ranges_t *ngc_ranges_new(const ngc_counters_t *c, ngc_order_t order, uint64_t top, unsigned k,
+                             bool gzip, const ngc_line_format_t *lf, char *err, size_t cap);
 void ngc_ranges_free(ngc_ranges_t *r);
 unsigned ngc_ranges_count(const ngc_ranges_t *r);
 /* Entries of all ranges: the output's lines. */

@@ -22,9 +22,9 @@
 
 struct ngc_run_writer_s {
     int fd;
-    int dir;                /* the spill directory (not owned) */
+    int dir; /* the spill directory (not owned) */
     char name[NGC_RUN_NAME_MAX];
-    const ngc_spill_t *sp;  /* for messages */
+    const ngc_spill_t *sp; /* for messages */
     char *buf;
     size_t len;
     uint64_t bytes;
@@ -121,9 +121,8 @@ int ngc_run_writer_add(ngc_run_writer_t *w, const char *key, uint32_t len, uint6
         memcpy(head, &l, 8);
         memcpy(head + 8, &match, 8);
         memcpy(head + 16, &volume, 8);
-        return ngc_run_write_all(w, head, NGC_RUN_HEAD) == NGC_OK
-                   ? ngc_run_write_all(w, key, len)
-                   : NGC_ERROR;
+        return ngc_run_write_all(w, head, NGC_RUN_HEAD) == NGC_OK ? ngc_run_write_all(w, key, len)
+                                                                  : NGC_ERROR;
     }
     char *p = w->buf + w->len;
     uint64_t l = len;
@@ -273,8 +272,8 @@ int ngc_run_reader_next(ngc_run_reader_t *r, ngc_entry_t *e)
     return NGC_OK;
 damaged:
     if (!r->error[0])
-        snprintf(r->error, sizeof(r->error), "spill run '%s/%s' is damaged",
-                 ngc_spill_show(r->sp), r->name);
+        snprintf(r->error, sizeof(r->error), "spill run '%s/%s' is damaged", ngc_spill_show(r->sp),
+                 r->name);
     return NGC_ERROR;
 }
 

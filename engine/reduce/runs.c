@@ -25,8 +25,8 @@ int ngc_runs_source_next(ngc_runs_source_t *s)
     }
     if (s->ended)
         return NGC_EOF;
-    if (s->r == NULL && (s->r = ngc_run_reader_open(s->sp, s->name, s->error,
-                                                     sizeof(s->error))) == NULL)
+    if (s->r == NULL &&
+        (s->r = ngc_run_reader_open(s->sp, s->name, s->error, sizeof(s->error))) == NULL)
         return NGC_ERROR;
     int rc = ngc_run_reader_next(s->r, &s->e);
     if (rc == NGC_ERROR)
@@ -57,7 +57,7 @@ static void ngc_source_run(ngc_runs_source_t *s, const ngc_counters_t *c, ngc_sp
 }
 
 int ngc_runs_sources_open(const ngc_counters_t *c, unsigned first, unsigned nparts, ngc_spill_t *sp,
-                     ngc_runs_source_t **out, size_t *count, char *err, size_t cap)
+                          ngc_runs_source_t **out, size_t *count, char *err, size_t cap)
 {
     size_t n = 0, want = 0;
     for (unsigned p = first; p < first + nparts; p++)
@@ -117,7 +117,7 @@ static void ngc_sources_sift(ngc_runs_source_t **h, size_t n, size_t i, ngc_orde
 }
 
 int ngc_runs_heap(ngc_runs_source_t *src, size_t nsrc, ngc_order_t order, ngc_runs_source_t **heap,
-                     size_t *n, char *err, size_t cap)
+                  size_t *n, char *err, size_t cap)
 {
     *n = 0;
     for (size_t i = 0; i < nsrc; i++) {
@@ -135,7 +135,7 @@ int ngc_runs_heap(ngc_runs_source_t *src, size_t nsrc, ngc_order_t order, ngc_ru
 }
 
 int ngc_runs_heap_advance(ngc_runs_source_t **heap, size_t *n, ngc_order_t order, char *err,
-                        size_t cap)
+                          size_t cap)
 {
     int rc = ngc_runs_source_next(heap[0]);
     if (rc == NGC_ERROR) {
@@ -155,7 +155,7 @@ static const ngc_order_t ngc_runs_by_key = {NGC_COUNT_MATCH, NGC_SORT_NGRAM};
 /* A key summed over every source of a by-key heap that holds it. */
 typedef struct {
     ngc_entry_t e;
-    char *key;              /* e.key points here */
+    char *key; /* e.key points here */
     size_t cap;
 } ngc_runs_sum_t;
 
@@ -197,8 +197,8 @@ static int ngc_runs_next_sum(ngc_runs_source_t **heap, size_t *n, ngc_count_t co
  * bytes written to *bytes. NGC_OK, or NGC_ERROR with err filled.
  */
 static int ngc_runs_merge_to(ngc_spill_t *sp, ngc_runs_source_t *src, size_t n, ngc_order_t order,
-                             bool sum, uint64_t top, const char *name, uint64_t *bytes,
-                             char *err, size_t cap)
+                             bool sum, uint64_t top, const char *name, uint64_t *bytes, char *err,
+                             size_t cap)
 {
     ngc_runs_source_t **heap = malloc((n ? n : 1) * sizeof(*heap));
     ngc_run_writer_t *w = NULL;
@@ -255,8 +255,8 @@ static void ngc_runs_group(size_t n, size_t groups, size_t g, size_t *lo, size_t
     *hi = *lo + n / groups + (g < n % groups);
 }
 
-int ngc_runs_sources_bound(ngc_runs_source_t **srcp, size_t *count, ngc_spill_t *sp, ngc_order_t order,
-                      uint64_t top, size_t fan_in, char *err, size_t cap)
+int ngc_runs_sources_bound(ngc_runs_source_t **srcp, size_t *count, ngc_spill_t *sp,
+                           ngc_order_t order, uint64_t top, size_t fan_in, char *err, size_t cap)
 {
     ngc_assert(fan_in >= 2);
     ngc_runs_source_t *src = *srcp;
@@ -327,9 +327,9 @@ typedef struct {
     unsigned part;
     ngc_order_t order;
     uint64_t top;
-    uint32_t nfinal;        /* runs written whole */
+    uint32_t nfinal; /* runs written whole */
     uint64_t bytes;
-    ngc_run_writer_t *w;    /* the run being written */
+    ngc_run_writer_t *w; /* the run being written */
     char *err;
     size_t cap;
 } ngc_runs_out_t;
@@ -445,9 +445,8 @@ static void ngc_runs_remove_pass(ngc_spill_t *sp, unsigned part, uint32_t pass, 
  * files from the spills, which stay until the partition is published.
  * *pass and *n say what is left. NGC_OK, or NGC_ERROR with err filled.
  */
-static int ngc_runs_reduce_fan_in(ngc_counters_t *c, unsigned part, ngc_spill_t *sp,
-                                  size_t fan_in, uint32_t *pass, size_t *n, uint64_t *bytes,
-                                  char *err, size_t cap)
+static int ngc_runs_reduce_fan_in(ngc_counters_t *c, unsigned part, ngc_spill_t *sp, size_t fan_in,
+                                  uint32_t *pass, size_t *n, uint64_t *bytes, char *err, size_t cap)
 {
     while (*n > fan_in) {
         size_t groups = (*n + fan_in - 1) / fan_in;
@@ -482,13 +481,12 @@ static int ngc_runs_reduce_fan_in(ngc_counters_t *c, unsigned part, ngc_spill_t 
 }
 
 int ngc_runs_finish(ngc_counters_t *c, unsigned part, ngc_spill_t *sp, ngc_order_t order,
-                    uint64_t min_count, uint64_t top, size_t budget, size_t fan_in,
-                    uint64_t *bytes, char *err, size_t cap)
+                    uint64_t min_count, uint64_t top, size_t budget, size_t fan_in, uint64_t *bytes,
+                    char *err, size_t cap)
 {
     uint32_t nr = ngc_counters_runs(c, part), pass = 0;
     size_t nsrc = nr;
-    ngc_runs_out_t o = {.sp = sp, .part = part, .order = order, .top = top, .err = err,
-                        .cap = cap};
+    ngc_runs_out_t o = {.sp = sp, .part = part, .order = order, .top = top, .err = err, .cap = cap};
     ngc_runs_batch_t batch = {0};
     ngc_runs_sum_t sum = {0};
     ngc_runs_source_t *src = NULL;

@@ -57,8 +57,10 @@ ngc_shm_t *ngc_shm_new(const ngc_config_t *cfg, uint32_t ntasks, bool *unmappabl
                      MAP_SHARED | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
     if (shm->base == MAP_FAILED) {
         int err = errno;
-        ngc_log_user(0, "cannot map %llu bytes of shared memory (--memory): %s; give a "
-                        "smaller --memory", (unsigned long long)shm->size, strerror(err));
+        ngc_log_user(0,
+                     "cannot map %llu bytes of shared memory (--memory): %s; give a "
+                     "smaller --memory",
+                     (unsigned long long)shm->size, strerror(err));
         goto fail_unmappable;
     }
     shm->stats = ngc_stats_shm_init(shm->base, NGC_MAX_WORKERS);

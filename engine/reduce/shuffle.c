@@ -158,9 +158,9 @@ int ngc_shuffle_map_begin(const ngc_config_t *cfg, bool *done)
 }
 
 /* The map's partition writers, written through and then published. */
-static int ngc_shuffle_map_fill(const ngc_config_t *cfg, const ngc_counters_t *c,
-                                ngc_spill_t *sp, ngc_spill_t *dst, ngc_run_writer_t **w,
-                                volatile sig_atomic_t *stop, char *err, size_t cap)
+static int ngc_shuffle_map_fill(const ngc_config_t *cfg, const ngc_counters_t *c, ngc_spill_t *sp,
+                                ngc_spill_t *dst, ngc_run_writer_t **w, volatile sig_atomic_t *stop,
+                                char *err, size_t cap)
 {
     unsigned nparts = cfg->partitions;
     for (unsigned i = 0; i < nparts; i++) {
@@ -174,7 +174,7 @@ static int ngc_shuffle_map_fill(const ngc_config_t *cfg, const ngc_counters_t *c
     int rc = ngc_runs_sources_open(c, 0, NGC_COUNTERS_PARTS, sp, &src, &nsrc, err, cap);
     if (rc == NGC_OK)
         rc = ngc_runs_sources_bound(&src, &nsrc, sp, ngc_shuffle_key_order, 0, ngc_spill_fan_in(1),
-                               err, cap);
+                                    err, cap);
     if (rc == NGC_OK && (heap = malloc((nsrc ? nsrc : 1) * sizeof(*heap))) == NULL) {
         snprintf(err, cap, "out of memory");
         rc = NGC_ERROR;
@@ -246,8 +246,8 @@ int ngc_shuffle_map_write(const ngc_config_t *cfg, const ngc_counters_t *c, ngc_
                  ngc_shuffle_exists(cfg->partition_dir, true) > 0)
             ngc_shuffle_complete(cfg->partition_dir); /* another copy was first */
         else {
-            snprintf(err, sizeof(err), "cannot rename '%s' to '%s': %s", from,
-                     cfg->partition_dir, strerror(errno));
+            snprintf(err, sizeof(err), "cannot rename '%s' to '%s': %s", from, cfg->partition_dir,
+                     strerror(errno));
             rc = NGC_ERROR;
         }
     }
@@ -539,7 +539,7 @@ int ngc_shuffle_reduce(const ngc_config_t *cfg, volatile sig_atomic_t *stop)
 /* One partition's batch of the final step's load. */
 typedef struct {
     ngc_kv_t *kv;
-    size_t *off;        /* each key's offset in keys (keys may move) */
+    size_t *off; /* each key's offset in keys (keys may move) */
     size_t n, kv_cap;
     char *keys;
     size_t len, cap;
@@ -570,8 +570,7 @@ static int ngc_shuffle_flush(ngc_counters_t *c, unsigned part, ngc_shuffle_batch
             return NGC_ERROR;
     }
     if (rc == NGC_FULL)
-        rc = ngc_counters_spill_batch(c, part, 0, b->batch, 1, b->kv, b->n, sp, &bytes, err,
-                                      cap);
+        rc = ngc_counters_spill_batch(c, part, 0, b->batch, 1, b->kv, b->n, sp, &bytes, err, cap);
     else if (rc != NGC_OK && bad != NULL)
         snprintf(err, cap, "the total of '%.*s' passes 2^64-1 (a key in two total files?)",
                  (int)(bad->len < 200 ? bad->len : 200), bad->key);

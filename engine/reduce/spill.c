@@ -29,12 +29,12 @@
 #define NGC_SPILL_FAN_IN_MAX 256
 
 struct ngc_spill_s {
-    char *tmp_dir;          /* --tmp-dir, as given */
-    char name[256];         /* ngram-count-spill.PID.XXXXXX, or ngc_spill_at's */
+    char *tmp_dir;                 /* --tmp-dir, as given */
+    char name[256];                /* ngram-count-spill.PID.XXXXXX, or ngc_spill_at's */
     char show[NGC_SPILL_SHOW + 8]; /* tmp_dir/name for messages, shortened */
-    pthread_mutex_t mu;     /* guards fd and fd_pid among this process's threads */
-    int fd;                 /* this process's descriptor of the directory, or -1 */
-    pid_t fd_pid;           /* the process fd was opened in (a fork's copy is stale) */
+    pthread_mutex_t mu;            /* guards fd and fd_pid among this process's threads */
+    int fd;                        /* this process's descriptor of the directory, or -1 */
+    pid_t fd_pid;                  /* the process fd was opened in (a fork's copy is stale) */
 };
 
 /* "dir/name" for a message, keeping the end (the name) when it is long. */
@@ -113,8 +113,9 @@ static int ngc_spill_open(ngc_spill_t *s, char *err, size_t cap)
     char shown[NGC_SPILL_SHOW + 8];
     int tfd = open(s->tmp_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (tfd < 0 || (mkdirat(tfd, s->name, 0700) != 0 && errno != EEXIST)) {
-        snprintf(err, cap, "%s: cannot create a directory for spilled runs: %s (--tmp-dir names"
-                           " another place)",
+        snprintf(err, cap,
+                 "%s: cannot create a directory for spilled runs: %s (--tmp-dir names"
+                 " another place)",
                  ngc_spill_dir_show(s->tmp_dir, shown, sizeof(shown)), strerror(errno));
         if (tfd >= 0)
             close(tfd);
@@ -265,7 +266,8 @@ size_t ngc_spill_fan_in(unsigned merges)
     /* Each merge also writes a run, and its thread may hold an input file
      * and a database connection. */
     uint64_t per = limit > NGC_SPILL_FD_RESERVE
-                       ? (limit - NGC_SPILL_FD_RESERVE) / (merges ? merges : 1) : 0;
+                       ? (limit - NGC_SPILL_FD_RESERVE) / (merges ? merges : 1)
+                       : 0;
     per = per > 3 ? per - 3 : 0;
     if (per < 2)
         per = 2;

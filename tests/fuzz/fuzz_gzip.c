@@ -27,14 +27,14 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-#define NGC_FZ_CHECK(cond, ...)                                          \
-    do {                                                                 \
-        if (!(cond)) {                                                   \
-            fprintf(stderr, "fuzz_gzip: check failed: %s: ", #cond);     \
-            fprintf(stderr, __VA_ARGS__);                                \
-            fputc('\n', stderr);                                         \
-            __builtin_trap();                                            \
-        }                                                                \
+#define NGC_FZ_CHECK(cond, ...)                                      \
+    do {                                                             \
+        if (!(cond)) {                                               \
+            fprintf(stderr, "fuzz_gzip: check failed: %s: ", #cond); \
+            fprintf(stderr, __VA_ARGS__);                            \
+            fputc('\n', stderr);                                     \
+            __builtin_trap();                                        \
+        }                                                            \
     } while (0)
 
 /* Inflated inputs larger than this are not read (a 64 KB input inflates to
@@ -181,8 +181,7 @@ static int ngc_fz_read(const ngc_msg_task_t *t, ngc_inflate_kind_t kind, ngc_fz_
     return rc == NGC_EOF ? NGC_OK : NGC_ERROR;
 }
 
-static void ngc_fz_task(ngc_msg_task_t *t, ngc_task_kind_t kind, uint64_t offset,
-                        uint64_t length)
+static void ngc_fz_task(ngc_msg_task_t *t, ngc_task_kind_t kind, uint64_t offset, uint64_t length)
 {
     memset(t, 0, sizeof(*t));
     t->task_id = 1;
@@ -238,7 +237,8 @@ static void ngc_fz_stream(const uint8_t *data, size_t size)
             NGC_FZ_CHECK(got->len <= want->len &&
                              (got->len == 0 || memcmp(got->p, want->p, got->len) == 0),
                          "%s: the %zu bytes read before the error are not a prefix of the "
-                         "%zu inflated", name, got->len, want->len);
+                         "%zu inflated",
+                         name, got->len, want->len);
             NGC_FZ_CHECK(progress <= size, "%s: progress %llu of %zu bytes", name,
                          (unsigned long long)progress, size);
         }
@@ -290,9 +290,8 @@ static void ngc_fz_ranges(const uint8_t *data, size_t size)
     }
     if (past)
         return; /* the last range's lines are not all there */
-    NGC_FZ_CHECK(got->len == want->len,
-                 "%u ranges of %zu bytes: %zu bytes of lines, %zu expected", ncut - 1, size,
-                 got->len, want->len);
+    NGC_FZ_CHECK(got->len == want->len, "%u ranges of %zu bytes: %zu bytes of lines, %zu expected",
+                 ncut - 1, size, got->len, want->len);
     NGC_FZ_CHECK(progress == size, "%u ranges: progress %llu of %zu bytes", ncut - 1,
                  (unsigned long long)progress, size);
 }

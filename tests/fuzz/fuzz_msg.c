@@ -34,14 +34,14 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-#define NGC_FZ_CHECK(cond, ...)                                          \
-    do {                                                                 \
-        if (!(cond)) {                                                   \
-            fprintf(stderr, "fuzz_msg: check failed: %s: ", #cond);      \
-            fprintf(stderr, __VA_ARGS__);                                \
-            fputc('\n', stderr);                                         \
-            __builtin_trap();                                            \
-        }                                                                \
+#define NGC_FZ_CHECK(cond, ...)                                     \
+    do {                                                            \
+        if (!(cond)) {                                              \
+            fprintf(stderr, "fuzz_msg: check failed: %s: ", #cond); \
+            fprintf(stderr, __VA_ARGS__);                           \
+            fputc('\n', stderr);                                    \
+            __builtin_trap();                                       \
+        }                                                           \
     } while (0)
 
 /* The last task kind of engine/ipc/msg.h (it once lagged one behind: a
@@ -63,8 +63,8 @@ static void ngc_fz_check_rules(const uint8_t *p, size_t used, const ngc_msg_t *m
     memcpy(&len, p, 4);
     NGC_FZ_CHECK(used == NGC_MSG_HEADER + (size_t)len && used <= NGC_MSG_FRAME_MAX,
                  "used %zu for a payload of %u", used, len);
-    NGC_FZ_CHECK(p[4] == NGC_MSG_VERSION && p[6] == 0 && p[7] == 0, "header %02x %02x %02x",
-                 p[4], p[6], p[7]);
+    NGC_FZ_CHECK(p[4] == NGC_MSG_VERSION && p[6] == 0 && p[7] == 0, "header %02x %02x %02x", p[4],
+                 p[6], p[7]);
     NGC_FZ_CHECK(m->type == p[5], "type %d from byte %u", (int)m->type, p[5]);
     switch (m->type) {
     case NGC_MSG_HELLO:
@@ -82,8 +82,8 @@ static void ngc_fz_check_rules(const uint8_t *p, size_t used, const ngc_msg_t *m
                      "TASK path not terminated or holding a NUL");
         NGC_FZ_CHECK(t->kind >= NGC_TASK_MAP_PLAIN && t->kind <= NGC_FZ_TASK_LAST, "kind %u",
                      t->kind);
-        NGC_FZ_CHECK(t->path_len > 0 || (t->kind != NGC_TASK_MAP_PLAIN &&
-                                          t->kind != NGC_TASK_MAP_STREAM),
+        NGC_FZ_CHECK(t->path_len > 0 ||
+                         (t->kind != NGC_TASK_MAP_PLAIN && t->kind != NGC_TASK_MAP_STREAM),
                      "map task of kind %u without a path", t->kind);
         NGC_FZ_CHECK(t->offset + t->length >= t->offset, "range wraps");
         break;
@@ -107,8 +107,7 @@ static void ngc_fz_check_rules(const uint8_t *p, size_t used, const ngc_msg_t *m
                          len == offsetof(ngc_msg_failed_t, text) + f->text_len,
                      "FAILED of %u bytes, text_len %u", len, f->text_len);
         NGC_FZ_CHECK(f->text[f->text_len] == '\0', "FAILED text not terminated");
-        NGC_FZ_CHECK(f->code >= NGC_FAIL_INPUT && f->code <= NGC_FAIL_LAST, "code %u",
-                     f->code);
+        NGC_FZ_CHECK(f->code >= NGC_FAIL_INPUT && f->code <= NGC_FAIL_LAST, "code %u", f->code);
         break;
     }
     default:
@@ -172,11 +171,10 @@ static size_t ngc_fz_one(const uint8_t *p, size_t avail, size_t limit, bool pref
             const char *w;
             int r = ngc_fz_decode(p, k, limit, &ngc_fz_again, &u, &w);
             if (k < NGC_MSG_HEADER || rc == NGC_OK || rc == NGC_AGAIN) {
-                NGC_FZ_CHECK(r == NGC_AGAIN, "prefix %zu of %zu: rc %d, whole: rc %d", k,
-                             avail, r, rc);
+                NGC_FZ_CHECK(r == NGC_AGAIN, "prefix %zu of %zu: rc %d, whole: rc %d", k, avail, r,
+                             rc);
             } else if (r == NGC_ERROR) {
-                NGC_FZ_CHECK(strcmp(w, why) == 0, "prefix %zu: '%s', whole frame: '%s'", k, w,
-                             why);
+                NGC_FZ_CHECK(strcmp(w, why) == 0, "prefix %zu: '%s', whole frame: '%s'", k, w, why);
                 failed = true;
             } else {
                 NGC_FZ_CHECK(r == NGC_AGAIN && !failed,

@@ -19,24 +19,24 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-#define NGC_FZ_CHECK(cond, ...)                                          \
-    do {                                                                 \
-        if (!(cond)) {                                                   \
-            fprintf(stderr, "fuzz_parse: check failed: %s: ", #cond);    \
-            fprintf(stderr, __VA_ARGS__);                                \
-            fputc('\n', stderr);                                         \
-            __builtin_trap();                                            \
-        }                                                                \
+#define NGC_FZ_CHECK(cond, ...)                                       \
+    do {                                                              \
+        if (!(cond)) {                                                \
+            fprintf(stderr, "fuzz_parse: check failed: %s: ", #cond); \
+            fprintf(stderr, __VA_ARGS__);                             \
+            fputc('\n', stderr);                                      \
+            __builtin_trap();                                         \
+        }                                                             \
     } while (0)
 
 /* Year ranges picked by bits 4..6 of the first byte. */
 static const uint32_t ngc_fz_years[8][2] = {
-    {1, 9999}, {0, UINT32_MAX}, {1900, 1999}, {2000, 2000},
-    {1999, 1900}, {1, 1}, {9999, 9999}, {1800, 1849},
+    {1, 9999},    {0, UINT32_MAX}, {1900, 1999}, {2000, 2000},
+    {1999, 1900}, {1, 1},          {9999, 9999}, {1800, 1849},
 };
 
 typedef struct {
-    size_t off;        /* key bytes in ngc_fz_ref_t.keys */
+    size_t off; /* key bytes in ngc_fz_ref_t.keys */
     size_t len;
     uint64_t match;
     uint64_t volume;
@@ -52,8 +52,8 @@ typedef struct {
     uint64_t filtered;
     uint32_t nsamples;
     ngc_msg_sample_t samples[NGC_MSG_SAMPLES];
-    uint64_t first_bad;   /* line of the first malformed line, 0 if none */
-    bool overflow;        /* some total passes 2^64-1 */
+    uint64_t first_bad;       /* line of the first malformed line, 0 if none */
+    bool overflow;            /* some total passes 2^64-1 */
     bool overflow_before_bad; /* ... counting only the lines before first_bad */
 } ngc_fz_ref_t;
 
@@ -136,7 +136,8 @@ static size_t ngc_fz_reference(ngc_fz_ref_t *ref, const char *buf, size_t len)
         size_t key_len;
         uint32_t year;
         uint64_t match, volume;
-        ngc_streaming_reason_t why = ngc_parse_line(p, (size_t)(nl - p), &key_len, &year, &match, &volume);
+        ngc_streaming_reason_t why = ngc_parse_line(p, (size_t)(nl - p), &key_len, &year, &match,
+                                                    &volume);
         if (why != NGC_STREAMING_REASON_NONE) {
             NGC_FZ_CHECK(why < NGC_STREAMING_REASON_MAX, "reason %d", (int)why);
             ref->malformed++;
@@ -192,8 +193,8 @@ static void ngc_fz_check_map(ngc_combiner_t *m, const ngc_fz_ref_t *ref, size_t 
                  ngc_combiner_count(m), distinct);
     const ngc_kv_t *kv = ngc_combiner_partitioned(m, start);
     NGC_FZ_CHECK(kv != NULL, "ngc_combiner_partitioned() returned NULL");
-    NGC_FZ_CHECK(start[0] == 0 && start[NGC_COUNTERS_PARTS] == distinct,
-                 "partition bounds 0..%zu", start[NGC_COUNTERS_PARTS]);
+    NGC_FZ_CHECK(start[0] == 0 && start[NGC_COUNTERS_PARTS] == distinct, "partition bounds 0..%zu",
+                 start[NGC_COUNTERS_PARTS]);
     ngc_kv_t *sorted = malloc((distinct + 1) * sizeof(*sorted));
     NGC_FZ_CHECK(sorted != NULL, "out of memory");
     for (unsigned k = 0; k < NGC_COUNTERS_PARTS; k++) {
@@ -213,8 +214,8 @@ static void ngc_fz_check_map(ngc_combiner_t *m, const ngc_fz_ref_t *ref, size_t 
         const ngc_fz_rec_t *r = &ref->recs[i];
         NGC_FZ_CHECK(sorted[i].len == r->len &&
                          memcmp(sorted[i].key, ref->keys + r->off, r->len) == 0,
-                     "key %zu: map '%.*s', reference '%.*s'", i, (int)sorted[i].len,
-                     sorted[i].key, (int)r->len, ref->keys + r->off);
+                     "key %zu: map '%.*s', reference '%.*s'", i, (int)sorted[i].len, sorted[i].key,
+                     (int)r->len, ref->keys + r->off);
         NGC_FZ_CHECK(sorted[i].match == r->match && sorted[i].volume == r->volume,
                      "totals of '%.*s': map %llu %llu, reference %llu %llu", (int)r->len,
                      ref->keys + r->off, (unsigned long long)sorted[i].match,
@@ -318,8 +319,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             NGC_FZ_CHECK(ps->fail == NGC_FAIL_MALFORMED || ps->fail == NGC_FAIL_OVERFLOW,
                          "--strict: fail %d", (int)ps->fail);
         } else {
-            NGC_FZ_CHECK(ps->fail == NGC_FAIL_MALFORMED, "--strict: fail %d (%s)",
-                         (int)ps->fail, ps->fail_text);
+            NGC_FZ_CHECK(ps->fail == NGC_FAIL_MALFORMED, "--strict: fail %d (%s)", (int)ps->fail,
+                         ps->fail_text);
             NGC_FZ_CHECK(ps->fail_line == ref.first_bad && ps->lines == ref.first_bad,
                          "--strict: failed at line %llu after %llu lines, first bad %llu",
                          (unsigned long long)ps->fail_line, (unsigned long long)ps->lines,

@@ -65,8 +65,7 @@ static void ngc_seed_parse(const char *name, uint8_t opt, const char *text, size
 }
 
 /* Lines [first, first + n) of the sample. */
-static size_t ngc_seed_lines(const char *s, size_t slen, size_t first, size_t n,
-                             const char **out)
+static size_t ngc_seed_lines(const char *s, size_t slen, size_t first, size_t n, const char **out)
 {
     const char *p = s, *end = s + slen;
     for (size_t i = 0; i < first && p < end; i++)
@@ -121,112 +120,108 @@ static void ngc_seed_parse_all(const char *sample, size_t slen)
     ngc_seed_parse("sample-tail-strict-years", 0x38, p, n);
 
     /* Malformed lines of every kind, between good ones of one run. */
-    static const char bad[] =
-        "a\t1999\t1\t2\n"
-        "a\t1999\t1\n"                        /* 3 fields */
-        "a\t1999\t1\t2\t3\n"                  /* 5 fields */
-        "a\t1999\t1\t2\t\n"
-        "\n"
-        "\r\n"
-        "a 1999 1 2\n"
-        "\t1999\t1\t2\n"                      /* empty ngram */
-        "a\tx\t1\t1\n"                        /* not numbers */
-        "a\t1999\t1x\t1\n"
-        "a\t1999\t1.5\t1\n"
-        "a\t1999\t+1\t1\n"
-        "a\t1999\t\t1\n"
-        "a\t1999\t1\t\n"
-        "a\t1999\r\t1\t1\n"
-        "a\t1999\t1\t1\r\r\n"
-        "a\t1999\t-\t1\n"
-        "a\t1999\t-1\t1\n"                    /* negative */
-        "a\t-1999\t1\t1\n"
-        "a\t1999\t-0\t1\n"
-        "a\t1999\t18446744073709551616\t1\n"  /* over 2^64-1 */
-        "a\t1999\t1\t99999999999999999999\n"
-        "a\t0\t1\t1\n"                        /* year */
-        "a\t10000\t1\t1\n"
-        "a\t00010000\t1\t1\n"
-        "a\t4294969295\t1\t1\n"
-        "a\t2000\t3\t4\n";
+    static const char bad[] = "a\t1999\t1\t2\n"
+                              "a\t1999\t1\n"       /* 3 fields */
+                              "a\t1999\t1\t2\t3\n" /* 5 fields */
+                              "a\t1999\t1\t2\t\n"
+                              "\n"
+                              "\r\n"
+                              "a 1999 1 2\n"
+                              "\t1999\t1\t2\n" /* empty ngram */
+                              "a\tx\t1\t1\n"   /* not numbers */
+                              "a\t1999\t1x\t1\n"
+                              "a\t1999\t1.5\t1\n"
+                              "a\t1999\t+1\t1\n"
+                              "a\t1999\t\t1\n"
+                              "a\t1999\t1\t\n"
+                              "a\t1999\r\t1\t1\n"
+                              "a\t1999\t1\t1\r\r\n"
+                              "a\t1999\t-\t1\n"
+                              "a\t1999\t-1\t1\n" /* negative */
+                              "a\t-1999\t1\t1\n"
+                              "a\t1999\t-0\t1\n"
+                              "a\t1999\t18446744073709551616\t1\n" /* over 2^64-1 */
+                              "a\t1999\t1\t99999999999999999999\n"
+                              "a\t0\t1\t1\n" /* year */
+                              "a\t10000\t1\t1\n"
+                              "a\t00010000\t1\t1\n"
+                              "a\t4294969295\t1\t1\n"
+                              "a\t2000\t3\t4\n";
     ngc_seed_parse("malformed", 0x00, bad, sizeof(bad) - 1);
     ngc_seed_parse("malformed-strict", 0x08, bad, sizeof(bad) - 1);
     ngc_seed_parse("malformed-each-line", 0x80, bad, sizeof(bad) - 1);
 
-    static const char numbers[] =
-        "n\t0999\t007\t0010\n"
-        "n\t00001999\t08\t09\n"
-        "n\t1\t0\t0\n"
-        "n\t9999\t18446744073709551615\t1\n"
-        "o\t2000\t0018446744073709551615\t18446744073709551615\n"
-        "p\t2000\t9999999\t99999999\n"
-        "p\t2001\t12345678\t1234567\r\n"
-        "p\t2002\t1234567890123456789\t9999999999999999999\n"
-        "q\t2000\t1\t1";
+    static const char numbers[] = "n\t0999\t007\t0010\n"
+                                  "n\t00001999\t08\t09\n"
+                                  "n\t1\t0\t0\n"
+                                  "n\t9999\t18446744073709551615\t1\n"
+                                  "o\t2000\t0018446744073709551615\t18446744073709551615\n"
+                                  "p\t2000\t9999999\t99999999\n"
+                                  "p\t2001\t12345678\t1234567\r\n"
+                                  "p\t2002\t1234567890123456789\t9999999999999999999\n"
+                                  "q\t2000\t1\t1";
     ngc_seed_parse("numbers", 0x00, numbers, sizeof(numbers) - 1);
-    static const char overflow[] =
-        "big\t1999\t18446744073709551615\t1\n"
-        "big\t2000\t1\t1\n";
+    static const char overflow[] = "big\t1999\t18446744073709551615\t1\n"
+                                   "big\t2000\t1\t1\n";
     ngc_seed_parse("overflow-run", 0x00, overflow, sizeof(overflow) - 1);
-    static const char overflow_map[] =
-        "big\t1999\t18446744073709551615\t1\n"
-        "other\t2000\t1\t1\n"
-        "big\t2000\t1\t1\n";
+    static const char overflow_map[] = "big\t1999\t18446744073709551615\t1\n"
+                                       "other\t2000\t1\t1\n"
+                                       "big\t2000\t1\t1\n";
     ngc_seed_parse("overflow-map", 0x00, overflow_map, sizeof(overflow_map) - 1);
     ngc_seed_parse("overflow-map-strict", 0x08, overflow_map, sizeof(overflow_map) - 1);
 
-    static const char pos[] =
-        "run_VERB\t2000\t5\t3\n"
-        "run_VERB\t2001\t1\t1\n"
-        "run_NOUN\t2000\t2\t2\n"
-        "run\t2000\t7\t7\n"
-        "_NOUN_\t2000\t1\t1\n"
-        "_START_ the_DET\t1900\t4\t4\n"
-        "the_DET cat_NOUN\t1950\t3\t2\n"
-        "the cat_NOUN\t1950\t3\t2\n"
-        "_ROOT_\t1950\t1\t1\n"
-        "a_X b_.\t1950\t1\t1\n"
-        "_NOUN\t1950\t1\t1\n"
-        "x__NOUN\t1950\t1\t1\n"
-        "a  b_ADJ\t1950\t1\t1\n"
-        "a_b_ADV\t1950\t1\t1\n"
-        "END_\t1950\t1\t1\n";
+    static const char pos[] = "run_VERB\t2000\t5\t3\n"
+                              "run_VERB\t2001\t1\t1\n"
+                              "run_NOUN\t2000\t2\t2\n"
+                              "run\t2000\t7\t7\n"
+                              "_NOUN_\t2000\t1\t1\n"
+                              "_START_ the_DET\t1900\t4\t4\n"
+                              "the_DET cat_NOUN\t1950\t3\t2\n"
+                              "the cat_NOUN\t1950\t3\t2\n"
+                              "_ROOT_\t1950\t1\t1\n"
+                              "a_X b_.\t1950\t1\t1\n"
+                              "_NOUN\t1950\t1\t1\n"
+                              "x__NOUN\t1950\t1\t1\n"
+                              "a  b_ADJ\t1950\t1\t1\n"
+                              "a_b_ADV\t1950\t1\t1\n"
+                              "END_\t1950\t1\t1\n";
     ngc_seed_parse("pos-keep", 0x00, pos, sizeof(pos) - 1);
     ngc_seed_parse("pos-drop", 0x01, pos, sizeof(pos) - 1);
     ngc_seed_parse("pos-strip", 0x02, pos, sizeof(pos) - 1);
     ngc_seed_parse("pos-strip-fold", 0x06, pos, sizeof(pos) - 1);
 
-    static const char fold[] =
-        "The\t2000\t1\t1\n"
-        "THE\t2000\t2\t1\n"
-        "the\t2000\t3\t1\n"
-        "Stra\xc3\x9f" "e\t2000\t1\t1\n"
-        "STRASSE\t2000\t1\t1\n"
-        "\xc3\x89" "COLE\t2000\t1\t1\n"
-        "\xc3\xa9" "cole\t2000\t1\t1\n"
-        "\xc4\xb0stanbul\t2000\t1\t1\n"
-        "\xce\xa3\xce\x99\xce\xa3\t2000\t1\t1\n"
-        "caf\xc3\xa9 \xff\xfe\t2000\t3\t1\n"
-        "\xed\xa0\x80\t2000\t1\t1\n"
-        "\xef\xac\x80_NOUN\t2000\t1\t1\n"
-        "\xe9\xab\x98\t1999\t22039626\t195565\n"
-        "\xe9\xab\x98_NUM\t1953\t19278553\t78648\n";
+    static const char fold[] = "The\t2000\t1\t1\n"
+                               "THE\t2000\t2\t1\n"
+                               "the\t2000\t3\t1\n"
+                               "Stra\xc3\x9f"
+                               "e\t2000\t1\t1\n"
+                               "STRASSE\t2000\t1\t1\n"
+                               "\xc3\x89"
+                               "COLE\t2000\t1\t1\n"
+                               "\xc3\xa9"
+                               "cole\t2000\t1\t1\n"
+                               "\xc4\xb0stanbul\t2000\t1\t1\n"
+                               "\xce\xa3\xce\x99\xce\xa3\t2000\t1\t1\n"
+                               "caf\xc3\xa9 \xff\xfe\t2000\t3\t1\n"
+                               "\xed\xa0\x80\t2000\t1\t1\n"
+                               "\xef\xac\x80_NOUN\t2000\t1\t1\n"
+                               "\xe9\xab\x98\t1999\t22039626\t195565\n"
+                               "\xe9\xab\x98_NUM\t1953\t19278553\t78648\n";
     ngc_seed_parse("fold", 0x04, fold, sizeof(fold) - 1);
     ngc_seed_parse("fold-strip", 0x06, fold, sizeof(fold) - 1);
     ngc_seed_parse("fold-keep", 0x00, fold, sizeof(fold) - 1);
 
     /* Lines whose fields straddle the 16- and 24-byte vector steps. */
-    static const char vec[] =
-        "abcdefghijklmno\t2000\t1\t1\n"
-        "abcdefghijklmno\t2000\t12345678\t87654321\n"
-        "abcdefghijklmnop\t2000\t1\t1\n"
-        "abcdefghijklmnopq\t2000\t1\t1\n"
-        "k\t1\t1\t1\nk\t22\t22\t22\nk\t333\t333\t333\nk\t4444\t4444\t4444\n"
-        "k\t1999\t123456789\t1\n"
-        "k\t1999\t1\t123456789\n"
-        "k\t12345\t1\t1\n"
-        "k\t1999\t1\t1\t\n"
-        "k\t1999\t1\t1\n";
+    static const char vec[] = "abcdefghijklmno\t2000\t1\t1\n"
+                              "abcdefghijklmno\t2000\t12345678\t87654321\n"
+                              "abcdefghijklmnop\t2000\t1\t1\n"
+                              "abcdefghijklmnopq\t2000\t1\t1\n"
+                              "k\t1\t1\t1\nk\t22\t22\t22\nk\t333\t333\t333\nk\t4444\t4444\t4444\n"
+                              "k\t1999\t123456789\t1\n"
+                              "k\t1999\t1\t123456789\n"
+                              "k\t12345\t1\t1\n"
+                              "k\t1999\t1\t1\t\n"
+                              "k\t1999\t1\t1\n";
     ngc_seed_parse("vector-steps", 0x00, vec, sizeof(vec) - 1);
     ngc_seed_parse("vector-steps-each-line", 0x80, vec, sizeof(vec) - 1);
     ngc_seed_parse("nul-bytes", 0x00, "a\0b\t2000\t1\t1\n\0\t1\t1\t1\n", 24);
@@ -256,8 +251,7 @@ static void ngc_seed_put(ngc_seed_buf_t *b, const void *p, size_t n)
 }
 
 /* Appends one gzip member of text; header fields when `fancy`. */
-static void ngc_seed_gzip(ngc_seed_buf_t *out, const void *text, size_t len, int level,
-                          bool fancy)
+static void ngc_seed_gzip(ngc_seed_buf_t *out, const void *text, size_t len, int level, bool fancy)
 {
     z_stream zs;
     memset(&zs, 0, sizeof(zs));
@@ -308,7 +302,7 @@ static void ngc_seed_gzip_all(const char *sample, size_t slen)
     b.p[one - 2] ^= 0x01; /* the length */
     ngc_seed_write("fuzz_gzip", "bad-isize", b.p, b.len);
     b.p[one - 2] ^= 0x01;
-    b.p[12] ^= 0x40;      /* inside the deflate data */
+    b.p[12] ^= 0x40; /* inside the deflate data */
     ngc_seed_write("fuzz_gzip", "bad-data", b.p, b.len);
     b.p[12] ^= 0x40;
     ngc_seed_put(&b, "junk\n", 5);
@@ -367,8 +361,7 @@ static void ngc_seed_gzip_all(const char *sample, size_t slen)
     ngc_seed_write("fuzz_gzip", "plain-no-final-newline", p, n - 1);
     ngc_seed_write("fuzz_gzip", "plain-ranges",
                    "a\t1\t1\t1\nbb\t2\t2\t2\n\nccc\t3\t3\t3\n\x07\x10\x03\x21\x05", 37);
-    ngc_seed_write("fuzz_gzip", "plain-ranges-past-end",
-                   "x\ny\nz\n\n\n\x02\x01\x04\x00\x85", 11);
+    ngc_seed_write("fuzz_gzip", "plain-ranges-past-end", "x\ny\nz\n\n\n\x02\x01\x04\x00\x85", 11);
     ngc_seed_write("fuzz_gzip", "magic-only", "\x1f\x8b", 2);
     ngc_seed_write("fuzz_gzip", "magic-byte", "\x1f", 1);
     ngc_seed_write("fuzz_gzip", "newlines", "\n\n\n", 3);
@@ -397,8 +390,8 @@ static void ngc_seed_msg_all(void)
     ngc_seed_frame("hello", &m);
     alen += ngc_msg_encode(&m, all + alen);
 
-    static const char *const kinds[] = {"", "task-plain", "task-stream", "task-stdin",
-                                        "task-sort", "task-load"};
+    static const char *const kinds[] = {"",           "task-plain", "task-stream",
+                                        "task-stdin", "task-sort",  "task-load"};
     for (uint32_t k = NGC_TASK_MAP_PLAIN; k <= NGC_TASK_LOAD; k++) {
         memset(&m, 0, sizeof(m));
         m.type = NGC_MSG_TASK;
@@ -436,13 +429,18 @@ static void ngc_seed_msg_all(void)
         d->malformed = 12;
         d->nsamples = s;
         for (uint32_t i = 0; i < s; i++)
-            d->samples[i] = (ngc_msg_sample_t){10 * i + 1, 1 + i % (NGC_STREAMING_REASON_MAX - 1), 0};
+            d->samples[i] = (ngc_msg_sample_t){10 * i + 1, 1 + i % (NGC_STREAMING_REASON_MAX - 1),
+                                               0};
         ngc_seed_frame(s == 0 ? "done" : "done-samples", &m);
         if (s != 0)
             alen += ngc_msg_encode(&m, all + alen);
     }
-    static const char *const codes[] = {"", "failed-input", "failed-malformed",
-                                        "failed-overflow", "failed-full", "failed-internal",
+    static const char *const codes[] = {"",
+                                        "failed-input",
+                                        "failed-malformed",
+                                        "failed-overflow",
+                                        "failed-full",
+                                        "failed-internal",
                                         "failed-database"};
     for (uint32_t c = NGC_FAIL_INPUT; c <= NGC_FAIL_DATABASE; c++) {
         memset(&m, 0, sizeof(m));
@@ -451,8 +449,8 @@ static void ngc_seed_msg_all(void)
         f->task_id = 9;
         f->code = c;
         f->line = c == NGC_FAIL_MALFORMED ? 17 : 0;
-        int len = snprintf(f->text, sizeof(f->text), "corrupt gzip data in '%s': %s",
-                           "/data/a.gz", "invalid block type");
+        int len = snprintf(f->text, sizeof(f->text), "corrupt gzip data in '%s': %s", "/data/a.gz",
+                           "invalid block type");
         f->text_len = c == NGC_FAIL_INTERNAL ? 0 : (uint32_t)len;
         ngc_seed_frame(codes[c], &m);
         if (c == NGC_FAIL_INPUT)
