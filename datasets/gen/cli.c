@@ -203,12 +203,9 @@ static void ngc_gen_text_defaults(ngc_gen_config_t *cfg)
 }
 
 /* returns NGC_GEN_OK, 1 after --help, or NGC_GEN_ERROR after a usage message */
-int ngc_gen_parse(ngc_gen_config_t *cfg, int argc, char **argv)
+/* The defaults, before any option. */
+static void ngc_gen_defaults(ngc_gen_config_t *cfg)
 {
-    const char *why = NULL;
-    uint64_t u;
-    int c;
-
     memset(cfg, 0, sizeof(*cfg));
     cfg->seed = 1;
     cfg->order = 1;
@@ -218,142 +215,125 @@ int ngc_gen_parse(ngc_gen_config_t *cfg, int argc, char **argv)
     cfg->format = NGC_GEN_FMT_V2;
     cfg->gzip_level = 6;
     cfg->bad_kinds = (1u << NGC_GEN_BAD_KINDS) - 1;
+}
 
-    opterr = 0;
-    while ((c = getopt_long(argc, argv, ":ho:", ngc_gen_options, NULL)) != -1) {
-        const char *a = optarg;
-        const char *bad = NULL;
+/* Sets option c's field from its value a: NULL, or the option's name when
+ * the value is invalid. */
+static const char *ngc_gen_apply(ngc_gen_config_t *cfg, int c, const char *a)
+{
+    const char *bad = NULL;
+    uint64_t u;
 
-        switch (c) {
-        case 'h':
-            ngc_gen_usage(stdout);
-            return 1;
-        case 'o':
-            cfg->output = strcmp(a, "-") == 0 ? NULL : a;
-            break;
-        case NGC_GEN_OPT_SEED:
-            if (ngc_gen_parse_u64(a, false, &cfg->seed) != NGC_GEN_OK) {
-                bad = "--seed";
-            }
-            break;
-        case NGC_GEN_OPT_SIZE:
-            if (ngc_gen_parse_u64(a, true, &cfg->size) != NGC_GEN_OK || cfg->size == 0 ||
-                cfg->size > (1ULL << 50)) {
-                bad = "--size";
-            }
-            break;
-        case NGC_GEN_OPT_VOCAB:
-            if (ngc_gen_parse_u64(a, true, &cfg->vocab) != NGC_GEN_OK || cfg->vocab == 0 ||
-                cfg->vocab > NGC_GEN_VOCAB_MAX) {
-                bad = "--vocab";
-            }
-            break;
-        case NGC_GEN_OPT_ORDER:
-            if (ngc_gen_parse_u64(a, false, &u) != NGC_GEN_OK || u < 1 || u > 5) {
-                bad = "--order";
-            }
-            cfg->order = (int)u;
-            break;
-        case NGC_GEN_OPT_ZIPF:
-            if (ngc_gen_parse_double(a, 0.0, 10.0, &cfg->zipf) != NGC_GEN_OK) {
-                bad = "--zipf";
-            }
-            break;
-        case NGC_GEN_OPT_POS_SHARE:
-            if (ngc_gen_parse_double(a, 0.0, 1.0, &cfg->pos_share) != NGC_GEN_OK) {
-                bad = "--pos-share";
-            }
-            break;
-        case NGC_GEN_OPT_UTF8_SHARE:
-            if (ngc_gen_parse_double(a, 0.0, 1.0, &cfg->utf8_share) != NGC_GEN_OK) {
-                bad = "--utf8-share";
-            }
-            break;
-        case NGC_GEN_OPT_FORMAT:
-            if (strcmp(a, "v1") == 0) {
-                cfg->format = NGC_GEN_FMT_V1;
-            } else if (strcmp(a, "v2") == 0) {
-                cfg->format = NGC_GEN_FMT_V2;
-            } else if (strcmp(a, "v3") == 0) {
-                cfg->format = NGC_GEN_FMT_V3;
-            } else if (strcmp(a, "text") == 0) {
-                cfg->format = NGC_GEN_FMT_TEXT;
-            } else {
-                bad = "--format";
-            }
-            break;
-        case NGC_GEN_OPT_GZIP:
-            cfg->gzip = true;
-            break;
-        case NGC_GEN_OPT_GZIP_LEVEL:
-            if (ngc_gen_parse_u64(a, false, &u) != NGC_GEN_OK || u > 9) {
-                bad = "--gzip-level";
-            }
-            cfg->gzip_level = (int)u;
-            break;
-        case NGC_GEN_OPT_CRLF:
-            cfg->crlf = true;
-            break;
-        case NGC_GEN_OPT_NO_FINAL_NL:
-            cfg->no_final_newline = true;
-            break;
-        case NGC_GEN_OPT_MALFORMED:
-            if (ngc_gen_parse_u64(a, true, &cfg->bad) != NGC_GEN_OK || cfg->bad > NGC_GEN_BAD_MAX) {
-                bad = "--malformed";
-            }
-            cfg->bad_set = true;
-            break;
-        case NGC_GEN_OPT_MALFORMED_KINDS:
-            if (ngc_gen_parse_kinds(a, &cfg->bad_kinds) != NGC_GEN_OK) {
-                bad = "--malformed-kinds";
-            }
-            break;
-        case NGC_GEN_OPT_STATS:
-            cfg->stats = true;
-            break;
-        case NGC_GEN_OPT_TOTALS:
-            if (*a == '\0') {
-                bad = "--totals";
-            }
-            cfg->totals = a;
-            break;
-        case ':':
-            ngc_gen_log(0, "option '%s' requires a value", argv[optind - 1]);
-            ngc_gen_usage(stderr);
-            return NGC_GEN_ERROR;
-        default:
-            ngc_gen_log(0, "unknown option '%s'", argv[optind - 1]);
-            ngc_gen_usage(stderr);
-            return NGC_GEN_ERROR;
+    switch (c) {
+    case NGC_GEN_OPT_SEED:
+        if (ngc_gen_parse_u64(a, false, &cfg->seed) != NGC_GEN_OK) {
+            bad = "--seed";
         }
-        if (bad != NULL) {
-            ngc_gen_log(0, "invalid value for %s: '%s'", bad, a);
-            ngc_gen_usage(stderr);
-            return NGC_GEN_ERROR;
+        break;
+    case NGC_GEN_OPT_SIZE:
+        if (ngc_gen_parse_u64(a, true, &cfg->size) != NGC_GEN_OK || cfg->size == 0 ||
+            cfg->size > (1ULL << 50)) {
+            bad = "--size";
         }
+        break;
+    case NGC_GEN_OPT_VOCAB:
+        if (ngc_gen_parse_u64(a, true, &cfg->vocab) != NGC_GEN_OK || cfg->vocab == 0 ||
+            cfg->vocab > NGC_GEN_VOCAB_MAX) {
+            bad = "--vocab";
+        }
+        break;
+    case NGC_GEN_OPT_ORDER:
+        if (ngc_gen_parse_u64(a, false, &u) != NGC_GEN_OK || u < 1 || u > 5) {
+            bad = "--order";
+        }
+        cfg->order = (int)u;
+        break;
+    case NGC_GEN_OPT_ZIPF:
+        if (ngc_gen_parse_double(a, 0.0, 10.0, &cfg->zipf) != NGC_GEN_OK) {
+            bad = "--zipf";
+        }
+        break;
+    case NGC_GEN_OPT_POS_SHARE:
+        if (ngc_gen_parse_double(a, 0.0, 1.0, &cfg->pos_share) != NGC_GEN_OK) {
+            bad = "--pos-share";
+        }
+        break;
+    case NGC_GEN_OPT_UTF8_SHARE:
+        if (ngc_gen_parse_double(a, 0.0, 1.0, &cfg->utf8_share) != NGC_GEN_OK) {
+            bad = "--utf8-share";
+        }
+        break;
+    case NGC_GEN_OPT_FORMAT:
+        if (strcmp(a, "v1") == 0) {
+            cfg->format = NGC_GEN_FMT_V1;
+        } else if (strcmp(a, "v2") == 0) {
+            cfg->format = NGC_GEN_FMT_V2;
+        } else if (strcmp(a, "v3") == 0) {
+            cfg->format = NGC_GEN_FMT_V3;
+        } else if (strcmp(a, "text") == 0) {
+            cfg->format = NGC_GEN_FMT_TEXT;
+        } else {
+            bad = "--format";
+        }
+        break;
+    case NGC_GEN_OPT_GZIP:
+        cfg->gzip = true;
+        break;
+    case NGC_GEN_OPT_GZIP_LEVEL:
+        if (ngc_gen_parse_u64(a, false, &u) != NGC_GEN_OK || u > 9) {
+            bad = "--gzip-level";
+        }
+        cfg->gzip_level = (int)u;
+        break;
+    case NGC_GEN_OPT_CRLF:
+        cfg->crlf = true;
+        break;
+    case NGC_GEN_OPT_NO_FINAL_NL:
+        cfg->no_final_newline = true;
+        break;
+    case NGC_GEN_OPT_MALFORMED:
+        if (ngc_gen_parse_u64(a, true, &cfg->bad) != NGC_GEN_OK || cfg->bad > NGC_GEN_BAD_MAX) {
+            bad = "--malformed";
+        }
+        cfg->bad_set = true;
+        break;
+    case NGC_GEN_OPT_MALFORMED_KINDS:
+        if (ngc_gen_parse_kinds(a, &cfg->bad_kinds) != NGC_GEN_OK) {
+            bad = "--malformed-kinds";
+        }
+        break;
+    case NGC_GEN_OPT_STATS:
+        cfg->stats = true;
+        break;
+    case NGC_GEN_OPT_TOTALS:
+        if (*a == '\0') {
+            bad = "--totals";
+        }
+        cfg->totals = a;
+        break;
+    default:
+        ngc_gen_assert(!"an option the table names but this switch does not");
     }
-    if (optind < argc) {
-        ngc_gen_log(0, "unexpected argument '%s'", argv[optind]);
-        ngc_gen_usage(stderr);
-        return NGC_GEN_ERROR;
-    }
+    return bad;
+}
 
-    if (cfg->totals != NULL && cfg->format == NGC_GEN_FMT_TEXT) {
-        why = "--totals needs an ngram format (v1, v2 or v3), not text";
-    } else if (cfg->totals != NULL && strcmp(cfg->totals, "-") == 0 && cfg->output == NULL) {
-        why = "--totals - needs -o FILE for the data";
-    } else if (cfg->totals != NULL && cfg->output != NULL &&
-               strcmp(cfg->totals, cfg->output) == 0) {
-        why = "--totals and -o name the same file";
-    } else if (cfg->format == NGC_GEN_FMT_TEXT && cfg->vocab > NGC_GEN_TEXT_VOCAB_MAX) {
-        why = "--vocab is at most 16777216 with --format text";
-    }
-    if (why != NULL) {
-        ngc_gen_log(0, "%s", why);
-        ngc_gen_usage(stderr);
-        return NGC_GEN_ERROR;
-    }
+/* The rules between options: NULL, or what is wrong. */
+static const char *ngc_gen_check(const ngc_gen_config_t *cfg)
+{
+    if (cfg->totals != NULL && cfg->format == NGC_GEN_FMT_TEXT)
+        return "--totals needs an ngram format (v1, v2 or v3), not text";
+    if (cfg->totals != NULL && strcmp(cfg->totals, "-") == 0 && cfg->output == NULL)
+        return "--totals - needs -o FILE for the data";
+    if (cfg->totals != NULL && cfg->output != NULL && strcmp(cfg->totals, cfg->output) == 0)
+        return "--totals and -o name the same file";
+    if (cfg->format == NGC_GEN_FMT_TEXT && cfg->vocab > NGC_GEN_TEXT_VOCAB_MAX)
+        return "--vocab is at most 16777216 with --format text";
+    return NULL;
+}
 
+/* The defaults that follow from other options. */
+static void ngc_gen_finish(ngc_gen_config_t *cfg)
+{
     if (cfg->format == NGC_GEN_FMT_TEXT) {
         ngc_gen_text_defaults(cfg);
     }
@@ -375,5 +355,54 @@ int ngc_gen_parse(ngc_gen_config_t *cfg, int argc, char **argv)
             cfg->gzip = true;
         }
     }
+}
+
+int ngc_gen_parse(ngc_gen_config_t *cfg, int argc, char **argv)
+{
+    int c;
+
+    ngc_gen_defaults(cfg);
+    opterr = 0;
+    while ((c = getopt_long(argc, argv, ":ho:", ngc_gen_options, NULL)) != -1) {
+        const char *a = optarg;
+        const char *bad = NULL;
+
+        switch (c) {
+        case 'h':
+            ngc_gen_usage(stdout);
+            return 1;
+        case 'o':
+            cfg->output = strcmp(a, "-") == 0 ? NULL : a;
+            break;
+        case ':':
+            ngc_gen_log(0, "option '%s' requires a value", argv[optind - 1]);
+            ngc_gen_usage(stderr);
+            return NGC_GEN_ERROR;
+        case '?':
+            ngc_gen_log(0, "unknown option '%s'", argv[optind - 1]);
+            ngc_gen_usage(stderr);
+            return NGC_GEN_ERROR;
+        default:
+            bad = ngc_gen_apply(cfg, c, a);
+            break;
+        }
+        if (bad != NULL) {
+            ngc_gen_log(0, "invalid value for %s: '%s'", bad, a);
+            ngc_gen_usage(stderr);
+            return NGC_GEN_ERROR;
+        }
+    }
+    if (optind < argc) {
+        ngc_gen_log(0, "unexpected argument '%s'", argv[optind]);
+        ngc_gen_usage(stderr);
+        return NGC_GEN_ERROR;
+    }
+    const char *why = ngc_gen_check(cfg);
+    if (why != NULL) {
+        ngc_gen_log(0, "%s", why);
+        ngc_gen_usage(stderr);
+        return NGC_GEN_ERROR;
+    }
+    ngc_gen_finish(cfg);
     return NGC_GEN_OK;
 }
