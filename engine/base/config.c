@@ -470,7 +470,7 @@ static const ngc_config_name_t ngc_config_outfmt_names[] = {
     {"tsv", NGC_OUTFMT_TSV}, {"csv", NGC_OUTFMT_CSV}, {"jsonl", NGC_OUTFMT_JSONL}, {NULL, 0}};
 static const ngc_config_name_t ngc_config_stats_names[] = {
     {"text", NGC_STATS_TEXT}, {"json", NGC_STATS_JSON}, {NULL, 0}};
-static const ngc_config_name_t ngc_config_inflate_names[] = {
+const ngc_config_name_t ngc_config_inflate_names[] = {
     {"isal", NGC_INFLATE_ISAL}, {"zlib", NGC_INFLATE_ZLIB}, {NULL, 0}};
 
 int ngc_config_name_value(const ngc_config_name_t *names, const char *s, int *value)

@@ -154,6 +154,7 @@ extern const ngc_config_name_t ngc_config_pos_names[];      /* --pos */
 extern const ngc_config_name_t ngc_config_tokenize_names[]; /* --tokenize */
 extern const ngc_config_name_t ngc_config_sort_names[];     /* --sort */
 extern const ngc_config_name_t ngc_config_pg_mode_names[];  /* --pg-mode: pg_append */
+extern const ngc_config_name_t ngc_config_inflate_names[];  /* --inflate (not "auto") */
 
 /* The value named s: NGC_OK, or NGC_ERROR when names has no s. */
 int ngc_config_name_value(const ngc_config_name_t *names, const char *s, int *value);

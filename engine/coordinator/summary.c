@@ -47,7 +47,7 @@ static void ngc_summary_json_size(FILE *f, const char *key, uint64_t n)
 static void ngc_summary_json_options(FILE *f, const ngc_config_t *cfg)
 {
     /* "auto" is no --inflate value: the run chose the engine. */
-    static const char *const inflate[] = {"auto", "zlib", "isal"};
+    const char *inflate = ngc_config_name_of(ngc_config_inflate_names, (int)cfg->inflate);
     bool text = cfg->format == NGC_FORMAT_TEXT;
     fprintf(f, "{\"processes\":%u,\"threads\":%u,", cfg->processes, cfg->threads);
     ngc_summary_json_size(f, "chunk_size", cfg->chunk_size);
@@ -86,7 +86,7 @@ static void ngc_summary_json_options(FILE *f, const ngc_config_t *cfg)
                                 ? NULL
                                 : ngc_config_name_of(ngc_config_pg_mode_names, cfg->pg_append));
     fprintf(f, ",\"inflate\":\"%s\",\"max_retries\":%u,\"task_timeout\":%u,\"strict\":%s}",
-            inflate[cfg->inflate], cfg->max_retries, cfg->task_timeout,
+            inflate != NULL ? inflate : "auto", cfg->max_retries, cfg->task_timeout,
             cfg->strict ? "true" : "false");
 }
 
