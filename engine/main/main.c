@@ -165,6 +165,26 @@ static int ngc_main_series(const ngc_config_t *cfg, ngc_output_t *out, ngc_shm_t
     return NGC_OK;
 }
 
+/* One job's parts, set up in order and freed together at the end;
+ * --stats=json reports on whatever got set up. */
+typedef struct {
+    ngc_config_t *cfg;
+    struct timespec t0;
+    int status; /* the exit status, NGC_EXIT_FAILURE until decided */
+    ngc_pg_t *pg;
+    ngc_plan_t *plan;
+    ngc_output_t *out;
+    ngc_spill_t *spill;
+    ngc_shm_t *shm;
+    ngc_proc_table_t *procs;
+    ngc_coord_t *co;
+    ngc_year_totals_t *totals;
+    ngc_series_t *series;
+    ngc_worker_args_t wargs;
+    char stage[160]; /* the PostgreSQL job's staging table */
+    ngc_summary_run_t run;
+} ngc_main_job_t;
+
 /* The output's progress: lines written of the lines to write. */
 typedef struct {
     ngc_progress_t *pg;
@@ -186,9 +206,15 @@ static void ngc_main_on_output(void *arg, uint64_t lines)
  * the job has committed the file is renamed into place whatever arrives: a
  * late signal no longer undoes a published result.
  */
-static int ngc_main_finish(const ngc_config_t *cfg, ngc_output_t *out, ngc_shm_t *shm,
-                           ngc_spill_t *spill, ngc_pg_t *pg, ngc_coord_t *co, ngc_series_t *series)
+static int ngc_main_finish(ngc_main_job_t *job)
 {
+    const ngc_config_t *cfg = job->cfg;
+    ngc_output_t *out = job->out;
+    ngc_shm_t *shm = job->shm;
+    ngc_spill_t *spill = job->spill;
+    ngc_pg_t *pg = job->pg;
+    ngc_coord_t *co = job->co;
+    ngc_series_t *series = job->series;
     /* The loop's signal events are gone; a signal now must still stop cleanly. */
     ngc_main_catch_signals();
     int rc = NGC_OK;
@@ -248,25 +274,32 @@ static int ngc_main_finish(const ngc_config_t *cfg, ngc_output_t *out, ngc_shm_t
     return rc;
 }
 
-/* One job's parts, set up in order and freed together at the end;
- * --stats=json reports on whatever got set up. */
-typedef struct {
-    ngc_config_t *cfg;
-    struct timespec t0;
-    int status; /* the exit status, NGC_EXIT_FAILURE until decided */
-    ngc_pg_t *pg;
-    ngc_plan_t *plan;
-    ngc_output_t *out;
-    ngc_spill_t *spill;
-    ngc_shm_t *shm;
-    ngc_proc_table_t *procs;
-    ngc_coord_t *co;
-    ngc_year_totals_t *totals;
-    ngc_series_t *series;
-    ngc_worker_args_t wargs;
-    char stage[160]; /* the PostgreSQL job's staging table */
-    ngc_summary_run_t run;
-} ngc_main_job_t;
+/* The spill directory and the shared region, for ntasks tasks: NULL, or
+ * what failed (job->status says a usage error when --memory cannot be
+ * mapped). The spill directory is only named now, after our pid; the first
+ * process to spill creates it, so a job that never spills never needs
+ * --tmp-dir. Removed at the end whatever happens; after a SIGKILL, by the
+ * next job's sweep. Merging many runs takes descriptors: the workers
+ * inherit the raised limit. */
+static const char *ngc_main_workspace(ngc_main_job_t *job, uint32_t ntasks)
+{
+    ngc_spill_sweep(job->cfg->tmp_dir);
+    ngc_log_forget_user(); /* the sweep's notice is no failure */
+    ngc_spill_raise_fd_limit();
+    job->spill = ngc_spill_new(job->cfg->tmp_dir);
+    if (job->spill == NULL) {
+        ngc_log_user(ENOMEM, "cannot set up the spill directory");
+        return "cannot set up the spill directory";
+    }
+    bool unmappable;
+    job->shm = ngc_shm_new(job->cfg, ntasks, &unmappable);
+    if (job->shm == NULL) {
+        if (unmappable)
+            job->status = NGC_EXIT_USAGE;
+        return "cannot map shared memory";
+    }
+    return NULL;
+}
 
 /* Plans the job and sets up what it writes to: the database (first, so a
  * bad DSN fails before any input is read), the plan, the output, the
@@ -299,26 +332,9 @@ static bool ngc_main_setup(ngc_main_job_t *job, int argc, char **argv)
         ngc_pg_fail_job(job->pg, "cannot set up the job");
         return false;
     }
-    /* Where the reduce table spills when the keys outgrow --memory: only
-     * named now, after our pid; the first process to spill creates it, so a
-     * job that never spills never needs --tmp-dir. Removed at the end
-     * whatever happens; after a SIGKILL, by the next job's sweep. Merging
-     * many runs takes descriptors: the workers inherit the raised limit. */
-    ngc_spill_sweep(cfg->tmp_dir);
-    ngc_log_forget_user(); /* the sweep's notice is no failure */
-    ngc_spill_raise_fd_limit();
-    job->spill = ngc_spill_new(cfg->tmp_dir);
-    if (job->spill == NULL) {
-        ngc_log_user(ENOMEM, "cannot set up the spill directory");
-        ngc_pg_fail_job(job->pg, "cannot set up the spill directory");
-        return false;
-    }
-    bool unmappable;
-    job->shm = ngc_shm_new(cfg, job->plan->ntasks, &unmappable);
-    if (job->shm == NULL) {
-        ngc_pg_fail_job(job->pg, "cannot map shared memory");
-        if (unmappable)
-            job->status = NGC_EXIT_USAGE;
+    const char *why = ngc_main_workspace(job, job->plan->ntasks);
+    if (why != NULL) {
+        ngc_pg_fail_job(job->pg, why);
         return false;
     }
     return true;
@@ -396,8 +412,7 @@ static bool ngc_main_publish(ngc_main_job_t *job)
     ngc_main_catch_signals();
     int rc = cfg->partitions > 0 ? ngc_shuffle_map_write(cfg, ngc_shm_counters(job->shm),
                                                          job->spill, &ngc_main_signal)
-                                 : ngc_main_finish(cfg, job->out, job->shm, job->spill, job->pg,
-                                                   job->co, job->series);
+                                 : ngc_main_finish(job);
     job->run.output_seconds = ngc_main_elapsed(&t1);
     if (rc == NGC_AGAIN) {
         ngc_pg_fail_job(job->pg, ngc_coord_signal_name(ngc_main_signal));
@@ -424,6 +439,21 @@ static bool ngc_main_publish(ngc_main_job_t *job)
     return true;
 }
 
+/* Frees whatever of the job got set up. */
+static void ngc_main_job_free(ngc_main_job_t *job)
+{
+    ngc_coord_free(job->co);
+    free(job->procs);
+    ngc_shm_free(job->shm);
+    ngc_spill_remove(job->spill);
+    ngc_spill_free(job->spill);
+    ngc_series_free(job->series);
+    free(job->totals);
+    ngc_output_free(job->out);
+    ngc_plan_free(job->plan);
+    ngc_pg_free(job->pg);
+}
+
 /* Reports on the job with --stats=json, then frees whatever got set up. */
 static void ngc_main_job_end(ngc_main_job_t *job)
 {
@@ -437,16 +467,7 @@ static void ngc_main_job_end(ngc_main_job_t *job)
         job->run.error = job->status != NGC_EXIT_OK ? ngc_log_first_user() : NULL;
         ngc_summary_json(&job->run);
     }
-    ngc_coord_free(job->co);
-    free(job->procs);
-    ngc_shm_free(job->shm);
-    ngc_spill_remove(job->spill);
-    ngc_spill_free(job->spill);
-    ngc_series_free(job->series);
-    free(job->totals);
-    ngc_output_free(job->out);
-    ngc_plan_free(job->plan);
-    ngc_pg_free(job->pg);
+    ngc_main_job_free(job);
 }
 
 static int ngc_main_run(ngc_config_t *cfg, int argc, char **argv)
@@ -492,71 +513,48 @@ static int ngc_main_totals_load(const ngc_config_t *cfg, ngc_pg_t *pg, const cha
 
 static int ngc_main_totals(ngc_config_t *cfg, int argc, char **argv)
 {
-    int status = NGC_EXIT_FAILURE;
-    ngc_output_t *out = NULL;
-    ngc_spill_t *spill = NULL;
-    ngc_shm_t *shm = NULL;
-    ngc_year_totals_t *totals = NULL;
-    ngc_series_t *series = NULL;
-    ngc_pg_t *pg = NULL;
+    ngc_main_job_t job = {.cfg = cfg, .status = NGC_EXIT_FAILURE};
     signal(SIGPIPE, SIG_IGN);
     ngc_main_catch_signals();
     /* The database first, as in a whole run; a file only with -o then. */
-    if (cfg->pg_dsn != NULL && (pg = ngc_pg_connect(cfg)) == NULL)
+    if (cfg->pg_dsn != NULL && (job.pg = ngc_pg_connect(cfg)) == NULL)
         goto done;
-    if ((pg == NULL || cfg->output != NULL) &&
-        (out = ngc_output_open(cfg, &ngc_main_signal)) == NULL)
+    if ((job.pg == NULL || cfg->output != NULL) &&
+        (job.out = ngc_output_open(cfg, &ngc_main_signal)) == NULL)
         goto done;
-    if (out != NULL && ngc_main_series_new(cfg, &totals, &series) != NGC_OK)
+    if (job.out != NULL && ngc_main_series_new(cfg, &job.totals, &job.series) != NGC_OK)
         goto done;
-    ngc_spill_sweep(cfg->tmp_dir);
-    ngc_log_forget_user();
-    ngc_spill_raise_fd_limit();
-    bool unmappable;
-    if ((spill = ngc_spill_new(cfg->tmp_dir)) == NULL) {
-        ngc_log_user(ENOMEM, "cannot set up the spill directory");
+    if (ngc_main_workspace(&job, 1) != NULL)
         goto done;
-    }
-    if ((shm = ngc_shm_new(cfg, 1, &unmappable)) == NULL) {
-        if (unmappable)
-            status = NGC_EXIT_USAGE;
-        goto done;
-    }
     /* The job is recorded (and a bad target refused) before any loading;
      * the reduce files are its input. */
-    char stage[160] = "";
     ngc_file_t dir = {.path = cfg->merge_totals, .fd = -1};
     ngc_plan_t plan = {.files = &dir, .nfiles = 1};
-    if (pg != NULL && ngc_pg_begin_job(pg, &plan, argc, argv, stage, sizeof(stage)) != NGC_OK) {
-        ngc_pg_fail_job(pg, "cannot set up the job");
+    if (job.pg != NULL &&
+        ngc_pg_begin_job(job.pg, &plan, argc, argv, job.stage, sizeof(job.stage)) != NGC_OK) {
+        ngc_pg_fail_job(job.pg, "cannot set up the job");
         goto done;
     }
-    int rc = ngc_shuffle_load(cfg, ngc_shm_counters(shm), spill, &ngc_main_signal);
+    int rc = ngc_shuffle_load(cfg, ngc_shm_counters(job.shm), job.spill, &ngc_main_signal);
     if (rc != NGC_OK)
-        ngc_pg_fail_job(pg, ngc_main_signal ? "stopped by a signal" : "cannot read the totals");
-    if (rc == NGC_OK && pg != NULL)
-        rc = ngc_main_totals_load(cfg, pg, stage, shm, spill);
+        ngc_pg_fail_job(job.pg, ngc_main_signal ? "stopped by a signal" : "cannot read the totals");
+    if (rc == NGC_OK && job.pg != NULL)
+        rc = ngc_main_totals_load(cfg, job.pg, job.stage, job.shm, job.spill);
     if (rc == NGC_OK) {
-        rc = ngc_main_finish(cfg, out, shm, spill, pg, NULL, series);
+        rc = ngc_main_finish(&job);
         if (rc == NGC_AGAIN || rc == NGC_EOF)
-            ngc_pg_fail_job(pg, rc == NGC_EOF ? "the reader of the output went away"
-                                              : ngc_coord_signal_name(ngc_main_signal));
+            ngc_pg_fail_job(job.pg, rc == NGC_EOF ? "the reader of the output went away"
+                                                  : ngc_coord_signal_name(ngc_main_signal));
     }
     if (rc == NGC_AGAIN || (rc != NGC_OK && ngc_main_signal))
-        status = ngc_main_signal_exit(ngc_main_signal ? ngc_main_signal : SIGINT, out);
+        job.status = ngc_main_signal_exit(ngc_main_signal ? ngc_main_signal : SIGINT, job.out);
     else if (rc == NGC_EOF)
-        status = NGC_EXIT_SIGPIPE;
+        job.status = NGC_EXIT_SIGPIPE;
     else if (rc == NGC_OK)
-        status = NGC_EXIT_OK;
+        job.status = NGC_EXIT_OK;
 done:
-    ngc_shm_free(shm);
-    ngc_spill_remove(spill);
-    ngc_spill_free(spill);
-    ngc_series_free(series);
-    free(totals);
-    ngc_output_free(out);
-    ngc_pg_free(pg);
-    return status;
+    ngc_main_job_free(&job);
+    return job.status;
 }
 
 /* --merge-partitions: a reduce, stopped cleanly by a signal. */
