@@ -52,8 +52,14 @@ set(CPACK_PACKAGING_INSTALL_PREFIX /usr)
 set(CPACK_DEBIAN_FILE_NAME DEB-DEFAULT)
 set(CPACK_DEBIAN_PACKAGE_SECTION science)
 set(CPACK_DEBIAN_PACKAGE_PRIORITY optional)
-# Depends from the libraries the binaries link (dpkg-shlibdeps).
+# Depends from the libraries the binaries link (dpkg-shlibdeps), and the
+# ones ngram-count opens when a run needs them (CMakeLists.txt's
+# NGC_DLOPEN_PACKAGES), which dpkg-shlibdeps cannot see.
 set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS ON)
+if(NGC_DLOPEN_PACKAGES)
+  list(REMOVE_DUPLICATES NGC_DLOPEN_PACKAGES)
+  list(JOIN NGC_DLOPEN_PACKAGES ", " CPACK_DEBIAN_PACKAGE_DEPENDS)
+endif()
 set(CPACK_DEBIAN_PACKAGE_HOMEPAGE "https://example.invalid/ngram-count")
 set(CPACK_GENERATOR DEB)
 include(CPack)

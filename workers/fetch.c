@@ -17,6 +17,8 @@
 #ifdef NGC_HAVE_CURL
 #include <curl/curl.h>
 
+#include "engine/base/dlib.h"
+
 struct ngc_fetch_s {
     pthread_t thread;
     char *url;
@@ -38,12 +40,42 @@ struct ngc_fetch_s {
     char err[512];
 };
 
+/* libcurl, opened on first use (engine/base/dlib.h). Its functions go by
+ * their names without curl_: curl.h makes curl_easy_setopt and
+ * curl_easy_getinfo macros, which would expand in a member's name. */
+static struct {
+    __typeof__(curl_global_init) *global_init;
+    __typeof__(curl_easy_init) *easy_init;
+    __typeof__(curl_easy_setopt) *easy_setopt;
+    __typeof__(curl_easy_getinfo) *easy_getinfo;
+    __typeof__(curl_easy_perform) *easy_perform;
+    __typeof__(curl_easy_strerror) *easy_strerror;
+    __typeof__(curl_easy_cleanup) *easy_cleanup;
+} ngc_curl;
+
+static int ngc_fetch_resolve(ngc_dlib_t *lib)
+{
+#define NGC_FETCH_RESOLVE(fn) NGC_DLIB_RESOLVE(lib, ngc_curl, fn, "curl_" #fn)
+    NGC_FETCH_RESOLVE(global_init);
+    NGC_FETCH_RESOLVE(easy_init);
+    NGC_FETCH_RESOLVE(easy_setopt);
+    NGC_FETCH_RESOLVE(easy_getinfo);
+    NGC_FETCH_RESOLVE(easy_perform);
+    NGC_FETCH_RESOLVE(easy_strerror);
+    NGC_FETCH_RESOLVE(easy_cleanup);
+#undef NGC_FETCH_RESOLVE
+    return NGC_OK;
+}
+
+static ngc_dlib_t ngc_fetch_curl = NGC_DLIB_INIT(NGC_SONAME_CURL, "reading http(s) URLs",
+                                                 ngc_fetch_resolve);
 static pthread_once_t ngc_fetch_once = PTHREAD_ONCE_INIT;
 static CURLcode ngc_fetch_init_rc;
 
 static void ngc_fetch_global(void)
 {
-    ngc_fetch_init_rc = curl_global_init(CURL_GLOBAL_DEFAULT);
+    if (ngc_dlib_load(&ngc_fetch_curl) == NGC_OK)
+        ngc_fetch_init_rc = ngc_curl.global_init(CURL_GLOBAL_DEFAULT);
 }
 
 int ngc_fetch_available(void)
@@ -56,9 +88,9 @@ static size_t ngc_fetch_write(char *p, size_t size, size_t nmemb, void *arg)
     ngc_fetch_t *f = arg;
     size_t n = size * nmemb, all = n;
     if (f->status == 0) {
-        curl_easy_getinfo(f->curl, CURLINFO_RESPONSE_CODE, &f->status);
+        ngc_curl.easy_getinfo(f->curl, CURLINFO_RESPONSE_CODE, &f->status);
         curl_off_t cl = -1;
-        curl_easy_getinfo(f->curl, CURLINFO_CONTENT_LENGTH_DOWNLOAD_T, &cl);
+        ngc_curl.easy_getinfo(f->curl, CURLINFO_CONTENT_LENGTH_DOWNLOAD_T, &cl);
         if (f->status == 200 && f->offset > 0) {
             /* Range ignored: the body again from its first byte. */
             f->skip = f->offset;
@@ -136,19 +168,19 @@ static void *ngc_fetch_main(void *arg)
         f->seen = 0;
         clock_gettime(CLOCK_MONOTONIC, &f->moved);
         char cerr[CURL_ERROR_SIZE] = "";
-        curl_easy_setopt(f->curl, CURLOPT_ERRORBUFFER, cerr);
-        curl_easy_setopt(f->curl, CURLOPT_RESUME_FROM_LARGE,
-                         (curl_off_t)(f->norange ? 0 : f->offset));
+        ngc_curl.easy_setopt(f->curl, CURLOPT_ERRORBUFFER, cerr);
+        ngc_curl.easy_setopt(f->curl, CURLOPT_RESUME_FROM_LARGE,
+                             (curl_off_t)(f->norange ? 0 : f->offset));
         if (f->offset > 0 && !f->norange)
             f->st.resumes++;
-        CURLcode rc = curl_easy_perform(f->curl);
+        CURLcode rc = ngc_curl.easy_perform(f->curl);
         if (f->gone) {
             snprintf(f->err, sizeof(f->err), "%s: the reader stopped", f->url);
             break;
         }
         long status = f->status;
         if (status == 0)
-            curl_easy_getinfo(f->curl, CURLINFO_RESPONSE_CODE, &status);
+            ngc_curl.easy_getinfo(f->curl, CURLINFO_RESPONSE_CODE, &status);
         bool whole = f->total != UINT64_MAX && f->offset == f->total;
         if ((rc == CURLE_OK && (status == 200 || status == 206)) || whole) {
             f->rc = NGC_OK;
@@ -166,7 +198,7 @@ static void *ngc_fetch_main(void *arg)
         else if (rc == CURLE_ABORTED_BY_CALLBACK)
             snprintf(why, sizeof(why), "nothing received for %u s (--stall-timeout)", f->stall);
         else
-            snprintf(why, sizeof(why), "%s", cerr[0] ? cerr : curl_easy_strerror(rc));
+            snprintf(why, sizeof(why), "%s", cerr[0] ? cerr : ngc_curl.easy_strerror(rc));
         /* A client error will not change: 404, 403, 401, 410... */
         if (http_err && status >= 400 && status < 500 && status != 408 && status != 429) {
             snprintf(f->err, sizeof(f->err), "%s: cannot fetch: %s", f->url, why);
@@ -193,14 +225,18 @@ ngc_fetch_t *ngc_fetch_start(const char *url, unsigned max_retries, unsigned sta
                              _Atomic uint64_t *length, int *fd, char *err, size_t cap)
 {
     pthread_once(&ngc_fetch_once, ngc_fetch_global);
+    if (ngc_dlib_load(&ngc_fetch_curl) != NGC_OK) {
+        snprintf(err, cap, "%s: cannot fetch: %s", url, ngc_dlib_error(&ngc_fetch_curl));
+        return NULL;
+    }
     if (ngc_fetch_init_rc != CURLE_OK) {
-        snprintf(err, cap, "%s: cannot fetch: %s", url, curl_easy_strerror(ngc_fetch_init_rc));
+        snprintf(err, cap, "%s: cannot fetch: %s", url, ngc_curl.easy_strerror(ngc_fetch_init_rc));
         return NULL;
     }
     ngc_fetch_t *f = calloc(1, sizeof(*f));
     int p[2] = {-1, -1};
     if (f == NULL || (f->url = strdup(url)) == NULL || pipe2(p, O_CLOEXEC) != 0 ||
-        (f->curl = curl_easy_init()) == NULL) {
+        (f->curl = ngc_curl.easy_init()) == NULL) {
         snprintf(err, cap, "%s: cannot fetch: %s", url, strerror(errno ? errno : ENOMEM));
         goto fail;
     }
@@ -210,18 +246,18 @@ ngc_fetch_t *ngc_fetch_start(const char *url, unsigned max_retries, unsigned sta
     f->wfd = p[1];
     f->total = UINT64_MAX;
     CURL *c = f->curl;
-    curl_easy_setopt(c, CURLOPT_URL, url);
-    curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
-    curl_easy_setopt(c, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
-    curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 1L);
-    curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, ngc_fetch_write);
-    curl_easy_setopt(c, CURLOPT_WRITEDATA, f);
-    curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, (long)stall);
-    curl_easy_setopt(c, CURLOPT_NOPROGRESS, 0L);
-    curl_easy_setopt(c, CURLOPT_XFERINFOFUNCTION, ngc_fetch_progress);
-    curl_easy_setopt(c, CURLOPT_XFERINFODATA, f);
-    curl_easy_setopt(c, CURLOPT_USERAGENT, "ngram-count/" NGC_VERSION);
+    ngc_curl.easy_setopt(c, CURLOPT_URL, url);
+    ngc_curl.easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
+    ngc_curl.easy_setopt(c, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
+    ngc_curl.easy_setopt(c, CURLOPT_FOLLOWLOCATION, 1L);
+    ngc_curl.easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+    ngc_curl.easy_setopt(c, CURLOPT_WRITEFUNCTION, ngc_fetch_write);
+    ngc_curl.easy_setopt(c, CURLOPT_WRITEDATA, f);
+    ngc_curl.easy_setopt(c, CURLOPT_CONNECTTIMEOUT, (long)stall);
+    ngc_curl.easy_setopt(c, CURLOPT_NOPROGRESS, 0L);
+    ngc_curl.easy_setopt(c, CURLOPT_XFERINFOFUNCTION, ngc_fetch_progress);
+    ngc_curl.easy_setopt(c, CURLOPT_XFERINFODATA, f);
+    ngc_curl.easy_setopt(c, CURLOPT_USERAGENT, "ngram-count/" NGC_VERSION);
     if (pthread_create(&f->thread, NULL, ngc_fetch_main, f) != 0) {
         snprintf(err, cap, "%s: cannot fetch: cannot start a thread", url);
         goto fail;
@@ -235,7 +271,7 @@ fail:
         close(p[1]);
     if (f != NULL) {
         if (f->curl != NULL)
-            curl_easy_cleanup(f->curl);
+            ngc_curl.easy_cleanup(f->curl);
         free(f->url);
         free(f);
     }
@@ -250,7 +286,7 @@ int ngc_fetch_finish(ngc_fetch_t *f, ngc_fetch_stats_t *stats, char *err, size_t
         snprintf(err, cap, "%s", f->err);
     if (stats != NULL)
         *stats = f->st;
-    curl_easy_cleanup(f->curl);
+    ngc_curl.easy_cleanup(f->curl);
     free(f->url);
     free(f);
     return rc;

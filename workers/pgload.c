@@ -9,8 +9,8 @@
 #include "engine/base/failpoint.h"
 #include "engine/base/log.h"
 #include "engine/base/digits.h"
+#include "workers/pq.h"
 
-#include <libpq-fe.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <sys/socket.h>
@@ -56,7 +56,7 @@ void ngc_pgload_free(ngc_pgload_t *l)
     if (l == NULL)
         return;
     if (l->conn)
-        PQfinish(l->conn);
+        ngc_pq.PQfinish(l->conn);
     free(l->dsn);
     free(l->stage);
     free(l->buf);
@@ -65,7 +65,7 @@ void ngc_pgload_free(ngc_pgload_t *l)
 
 static int ngc_pgload_fail(ngc_pgload_t *l, char *err, size_t cap, const char *what)
 {
-    const char *msg = l->conn ? PQerrorMessage(l->conn) : "out of memory";
+    const char *msg = l->conn ? ngc_pq.PQerrorMessage(l->conn) : "out of memory";
     size_t n = strlen(msg);
     while (n > 0 && msg[n - 1] == '\n')
         n--;
@@ -75,15 +75,15 @@ static int ngc_pgload_fail(ngc_pgload_t *l, char *err, size_t cap, const char *w
 
 static int ngc_pgload_exec(ngc_pgload_t *l, const char *sql, char *err, size_t cap)
 {
-    PGresult *r = PQexec(l->conn, sql);
-    int ok = PQresultStatus(r) == PGRES_COMMAND_OK;
-    PQclear(r);
+    PGresult *r = ngc_pq.PQexec(l->conn, sql);
+    int ok = ngc_pq.PQresultStatus(r) == PGRES_COMMAND_OK;
+    ngc_pq.PQclear(r);
     return ok ? NGC_OK : ngc_pgload_fail(l, err, cap, sql);
 }
 
 static int ngc_pgload_flush(ngc_pgload_t *l, char *err, size_t cap)
 {
-    if (l->len > 0 && PQputCopyData(l->conn, l->buf, (int)l->len) != 1)
+    if (l->len > 0 && ngc_pq.PQputCopyData(l->conn, l->buf, (int)l->len) != 1)
         return ngc_pgload_fail(l, err, cap, "COPY failed");
     l->len = 0;
     return NGC_OK;
@@ -142,16 +142,21 @@ static int ngc_pgload_once(ngc_pgload_t *l, const ngc_counters_t *c, ngc_spill_t
                            bool first_try, char *err, size_t cap, bool *retriable)
 {
     *retriable = true;
-    if (l->conn == NULL || PQstatus(l->conn) != CONNECTION_OK) {
+    if (ngc_pq_load() != NGC_OK) {
+        *retriable = false;
+        snprintf(err, cap, "%s", ngc_pq_error());
+        return NGC_ERROR;
+    }
+    if (l->conn == NULL || ngc_pq.PQstatus(l->conn) != CONNECTION_OK) {
         if (l->conn == NULL)
-            l->conn = PQconnectdb(l->dsn);
+            l->conn = ngc_pq.PQconnectdb(l->dsn);
         else
-            PQreset(l->conn);
-        if (l->conn == NULL || PQstatus(l->conn) != CONNECTION_OK)
+            ngc_pq.PQreset(l->conn);
+        if (l->conn == NULL || ngc_pq.PQstatus(l->conn) != CONNECTION_OK)
             return ngc_pgload_fail(l, err, cap, "cannot connect");
-        PQsetNoticeProcessor(l->conn, NULL, NULL);
-        PGresult *r = PQexec(l->conn, "SET application_name = 'ngram-count worker'");
-        PQclear(r);
+        ngc_pq.PQsetNoticeProcessor(l->conn, NULL, NULL);
+        PGresult *r = ngc_pq.PQexec(l->conn, "SET application_name = 'ngram-count worker'");
+        ngc_pq.PQclear(r);
     }
     if (NGC_UNLIKELY(ngc_failpoint_armed(NGC_FP_STALL_IN_LOAD, task, attempt)))
         for (;;)
@@ -162,26 +167,26 @@ static int ngc_pgload_once(ngc_pgload_t *l, const ngc_counters_t *c, ngc_spill_t
              first);
     if (ngc_pgload_exec(l, "BEGIN", err, cap) != NGC_OK)
         goto fail;
-    PGresult *r = PQexec(l->conn, sql);
-    if (PQresultStatus(r) != PGRES_TUPLES_OK) {
-        PQclear(r);
+    PGresult *r = ngc_pq.PQexec(l->conn, sql);
+    if (ngc_pq.PQresultStatus(r) != PGRES_TUPLES_OK) {
+        ngc_pq.PQclear(r);
         ngc_pgload_fail(l, err, cap, "cannot claim the load task");
         goto fail;
     }
-    bool loaded = PQntuples(r) == 0;
-    PQclear(r);
+    bool loaded = ngc_pq.PQntuples(r) == 0;
+    ngc_pq.PQclear(r);
     if (loaded)
         return ngc_pgload_exec(l, "COMMIT", err, cap) == NGC_OK ? NGC_OK : NGC_ERROR;
     snprintf(sql, sizeof(sql), "COPY %s (ngram,%s match_count, volume_count%s) FROM STDIN",
              l->stage, l->by_year ? " year," : "",
              l->shares ? ", match_per_million, volume_percent" : "");
-    r = PQexec(l->conn, sql);
-    if (PQresultStatus(r) != PGRES_COPY_IN) {
-        PQclear(r);
+    r = ngc_pq.PQexec(l->conn, sql);
+    if (ngc_pq.PQresultStatus(r) != PGRES_COPY_IN) {
+        ngc_pq.PQclear(r);
         ngc_pgload_fail(l, err, cap, "cannot start COPY");
         goto fail;
     }
-    PQclear(r);
+    ngc_pq.PQclear(r);
     l->len = 0;
     int rc = NGC_OK;
     size_t half = ngc_counters_sorted_count(c, first) / 2;
@@ -201,7 +206,7 @@ static int ngc_pgload_once(ngc_pgload_t *l, const ngc_counters_t *c, ngc_spill_t
                 if (i++ == half && part == first) {
                     ngc_failpoint_check(NGC_FP_CRASH_IN_LOAD, task, attempt);
                     if (first_try && ngc_failpoint_armed(NGC_FP_DROP_IN_LOAD, task, attempt))
-                        shutdown(PQsocket(l->conn), SHUT_RDWR);
+                        shutdown(ngc_pq.PQsocket(l->conn), SHUT_RDWR);
                 }
             }
             if (rc == NGC_OK && next == NGC_ERROR) {
@@ -214,23 +219,23 @@ static int ngc_pgload_once(ngc_pgload_t *l, const ngc_counters_t *c, ngc_spill_t
     if (rc == NGC_OK)
         rc = ngc_pgload_flush(l, err, cap);
     if (rc != NGC_OK) {
-        *retriable = PQstatus(l->conn) != CONNECTION_OK;
-        PQputCopyEnd(l->conn, "ngram-count: load abandoned");
-        while ((r = PQgetResult(l->conn)) != NULL)
-            PQclear(r);
+        *retriable = ngc_pq.PQstatus(l->conn) != CONNECTION_OK;
+        ngc_pq.PQputCopyEnd(l->conn, "ngram-count: load abandoned");
+        while ((r = ngc_pq.PQgetResult(l->conn)) != NULL)
+            ngc_pq.PQclear(r);
         goto fail;
     }
-    if (PQputCopyEnd(l->conn, NULL) != 1) {
+    if (ngc_pq.PQputCopyEnd(l->conn, NULL) != 1) {
         ngc_pgload_fail(l, err, cap, "cannot end COPY");
         goto fail;
     }
     bool ok = true;
-    while ((r = PQgetResult(l->conn)) != NULL) {
-        if (PQresultStatus(r) != PGRES_COMMAND_OK) {
+    while ((r = ngc_pq.PQgetResult(l->conn)) != NULL) {
+        if (ngc_pq.PQresultStatus(r) != PGRES_COMMAND_OK) {
             ok = false;
             ngc_pgload_fail(l, err, cap, "COPY failed");
         }
-        PQclear(r);
+        ngc_pq.PQclear(r);
     }
     if (!ok || ngc_pgload_exec(l, "COMMIT", err, cap) != NGC_OK)
         goto fail;
@@ -239,10 +244,10 @@ static int ngc_pgload_once(ngc_pgload_t *l, const ngc_counters_t *c, ngc_spill_t
 
 fail:
     /* A server error (bad data, a full disk) is final; a lost link is not. */
-    if (PQstatus(l->conn) == CONNECTION_OK) {
+    if (ngc_pq.PQstatus(l->conn) == CONNECTION_OK) {
         *retriable = false;
-        r = PQexec(l->conn, "ROLLBACK");
-        PQclear(r);
+        r = ngc_pq.PQexec(l->conn, "ROLLBACK");
+        ngc_pq.PQclear(r);
     }
     return NGC_ERROR;
 }

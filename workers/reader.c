@@ -16,6 +16,8 @@
 #ifdef NGC_HAVE_ARCHIVE
 #include <archive.h>
 #include <archive_entry.h>
+
+#include "engine/base/dlib.h"
 #endif
 #include <stdbool.h>
 #include <stdlib.h>
@@ -244,13 +246,45 @@ static ssize_t ngc_reader_inflate(ngc_reader_t *r, char *dst, size_t want)
 }
 
 #ifdef NGC_HAVE_ARCHIVE
+/* libarchive, opened on first use (engine/base/dlib.h). */
+#define NGC_READER_ARCHIVE_FUNCTIONS(X)           \
+    X(archive_entry_filetype)                     \
+    X(archive_error_string)                       \
+    X(archive_read_data)                          \
+    X(archive_read_free)                          \
+    X(archive_read_new)                           \
+    X(archive_read_next_header)                   \
+    X(archive_read_open)                          \
+    X(archive_read_support_filter_bzip2)          \
+    X(archive_read_support_filter_xz)             \
+    X(archive_read_support_filter_zstd)           \
+    X(archive_read_support_format_empty)          \
+    X(archive_read_support_format_raw)            \
+    X(archive_read_support_format_zip_streamable) \
+    X(archive_set_error)
+
+static struct {
+    NGC_READER_ARCHIVE_FUNCTIONS(NGC_DLIB_FIELD)
+} ngc_archive;
+
+static int ngc_reader_ar_resolve(ngc_dlib_t *lib)
+{
+#define NGC_READER_RESOLVE(fn) NGC_DLIB_RESOLVE(lib, ngc_archive, fn, #fn);
+    NGC_READER_ARCHIVE_FUNCTIONS(NGC_READER_RESOLVE)
+#undef NGC_READER_RESOLVE
+    return NGC_OK;
+}
+
+static ngc_dlib_t ngc_reader_libarchive = NGC_DLIB_INIT(
+    NGC_SONAME_ARCHIVE, "reading zip, bzip2, xz or zstd", ngc_reader_ar_resolve);
+
 /* libarchive's source: what the sniff read first, then the descriptor. */
 static la_ssize_t ngc_reader_ar_read(struct archive *a, void *arg, const void **buf)
 {
     (void)a;
     ngc_reader_t *r = arg;
     if (ngc_reader_fill_in(r) != NGC_OK) {
-        archive_set_error(a, EIO, "%s", r->err);
+        ngc_archive.archive_set_error(a, EIO, "%s", r->err);
         return -1;
     }
     *buf = r->in + r->in_pos;
@@ -261,7 +295,7 @@ static la_ssize_t ngc_reader_ar_read(struct archive *a, void *arg, const void **
 
 static int ngc_reader_ar_fail(ngc_reader_t *r)
 {
-    const char *why = archive_error_string(r->ar);
+    const char *why = ngc_archive.archive_error_string(r->ar);
     if (why == NULL || *why == '\0')
         why = "it ends early: the file is incomplete";
     snprintf(r->err, sizeof(r->err), "%s: corrupt %s data: %.*s", ngc_reader_name(r),
@@ -271,21 +305,26 @@ static int ngc_reader_ar_fail(ngc_reader_t *r)
 
 static int ngc_reader_ar_open(ngc_reader_t *r)
 {
-    r->ar = archive_read_new();
+    if (ngc_dlib_load(&ngc_reader_libarchive) != NGC_OK) {
+        snprintf(r->err, sizeof(r->err), "%s: cannot read %s data: %s", ngc_reader_name(r),
+                 ngc_format_pack_name(r->pack), ngc_dlib_error(&ngc_reader_libarchive));
+        return NGC_ERROR;
+    }
+    r->ar = ngc_archive.archive_read_new();
     if (r->ar == NULL)
         return ngc_reader_fail(r, ENOMEM, "cannot read");
     /* Each container by its own filter: never an external program. */
     if (r->pack == NGC_PACK_ZIP) {
-        archive_read_support_format_zip_streamable(r->ar);
+        ngc_archive.archive_read_support_format_zip_streamable(r->ar);
     } else {
-        archive_read_support_filter_bzip2(r->ar);
-        archive_read_support_filter_xz(r->ar);
-        archive_read_support_filter_zstd(r->ar);
-        archive_read_support_format_raw(r->ar);
-        archive_read_support_format_empty(r->ar); /* an empty file, compressed */
+        ngc_archive.archive_read_support_filter_bzip2(r->ar);
+        ngc_archive.archive_read_support_filter_xz(r->ar);
+        ngc_archive.archive_read_support_filter_zstd(r->ar);
+        ngc_archive.archive_read_support_format_raw(r->ar);
+        ngc_archive.archive_read_support_format_empty(r->ar); /* an empty file, compressed */
     }
     r->ar_nl = true;
-    if (archive_read_open(r->ar, r, NULL, ngc_reader_ar_read, NULL) != ARCHIVE_OK)
+    if (ngc_archive.archive_read_open(r->ar, r, NULL, ngc_reader_ar_read, NULL) != ARCHIVE_OK)
         return ngc_reader_ar_fail(r);
     return NGC_OK;
 }
@@ -297,16 +336,16 @@ static ssize_t ngc_reader_archive(ngc_reader_t *r, char *dst, size_t want)
     for (;;) {
         if (!r->ar_member) {
             struct archive_entry *e;
-            int rc = archive_read_next_header(r->ar, &e);
+            int rc = ngc_archive.archive_read_next_header(r->ar, &e);
             if (rc == ARCHIVE_EOF)
                 return 0;
             if (rc != ARCHIVE_OK && rc != ARCHIVE_WARN)
                 break;
-            if (archive_entry_filetype(e) == AE_IFDIR)
+            if (ngc_archive.archive_entry_filetype(e) == AE_IFDIR)
                 continue;
             r->ar_member = true;
         }
-        la_ssize_t n = archive_read_data(r->ar, dst, want);
+        la_ssize_t n = ngc_archive.archive_read_data(r->ar, dst, want);
         if (n < 0)
             break;
         if (n > 0) {
@@ -509,7 +548,7 @@ void ngc_reader_free(ngc_reader_t *r)
     ngc_inflate_free(r->zs);
 #ifdef NGC_HAVE_ARCHIVE
     if (r->ar != NULL)
-        archive_read_free(r->ar);
+        ngc_archive.archive_read_free(r->ar);
 #endif
     if (r->own_fd)
         close(r->fd);

@@ -17,8 +17,8 @@
 #include "engine/base/log.h"
 
 #include "engine/base/failpoint.h"
+#include "workers/pq.h"
 
-#include <libpq-fe.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <time.h>
@@ -74,10 +74,10 @@ static int ngc_pg_describe_dsn(const char *dsn, char *buf, size_t cap)
      * spelling of a password can slip through: only these keys are shown. */
     static const char *const shown[] = {"host", "hostaddr", "port", "user", "dbname"};
     char *why = NULL;
-    PQconninfoOption *opts = PQconninfoParse(dsn, &why);
+    PQconninfoOption *opts = ngc_pq.PQconninfoParse(dsn, &why);
     if (opts == NULL) {
         ngc_pg_dsn_reason(why != NULL ? why : "out of memory", buf, cap);
-        PQfreemem(why);
+        ngc_pq.PQfreemem(why);
         return NGC_ERROR;
     }
     size_t len = 0;
@@ -93,13 +93,13 @@ static int ngc_pg_describe_dsn(const char *dsn, char *buf, size_t cap)
     }
     if (len == 0)
         snprintf(buf, cap, "PG* environment");
-    PQconninfoFree(opts);
+    ngc_pq.PQconninfoFree(opts);
     return NGC_OK;
 }
 
 static void ngc_pg_error(ngc_pg_t *pg, const char *what)
 {
-    const char *msg = pg->conn ? PQerrorMessage(pg->conn) : "out of memory";
+    const char *msg = pg->conn ? ngc_pq.PQerrorMessage(pg->conn) : "out of memory";
     size_t n = strlen(msg);
     while (n > 0 && (msg[n - 1] == '\n' || msg[n - 1] == ' '))
         n--;
@@ -110,11 +110,11 @@ static void ngc_pg_error(ngc_pg_t *pg, const char *what)
 static PGresult *ngc_pg_exec(ngc_pg_t *pg, const char *what, const char *sql, int nparams,
                              const char *const *params)
 {
-    PGresult *r = PQexecParams(pg->conn, sql, nparams, NULL, params, NULL, NULL, 0);
-    ExecStatusType st = PQresultStatus(r);
+    PGresult *r = ngc_pq.PQexecParams(pg->conn, sql, nparams, NULL, params, NULL, NULL, 0);
+    ExecStatusType st = ngc_pq.PQresultStatus(r);
     if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) {
         ngc_pg_error(pg, what);
-        PQclear(r);
+        ngc_pq.PQclear(r);
         return NULL;
     }
     return r;
@@ -124,7 +124,7 @@ static int ngc_pg_run(ngc_pg_t *pg, const char *what, const char *sql, int npara
                       const char *const *params)
 {
     PGresult *r = ngc_pg_exec(pg, what, sql, nparams, params);
-    PQclear(r);
+    ngc_pq.PQclear(r);
     return r ? NGC_OK : NGC_ERROR;
 }
 
@@ -146,6 +146,10 @@ static int ngc_pg_runf(ngc_pg_t *pg, const char *what, const char *fmt, ...)
 
 ngc_pg_t *ngc_pg_connect(const ngc_config_t *cfg)
 {
+    if (ngc_pq_load() != NGC_OK) {
+        ngc_log_user(0, "%s", ngc_pq_error());
+        return NULL;
+    }
     ngc_pg_t *pg = calloc(1, sizeof(*pg));
     if (pg == NULL)
         return NULL;
@@ -157,16 +161,16 @@ ngc_pg_t *ngc_pg_connect(const ngc_config_t *cfg)
         ngc_pg_free(pg);
         return NULL;
     }
-    pg->conn = PQconnectdb(cfg->pg_dsn);
-    if (pg->conn == NULL || PQstatus(pg->conn) != CONNECTION_OK) {
+    pg->conn = ngc_pq.PQconnectdb(cfg->pg_dsn);
+    if (pg->conn == NULL || ngc_pq.PQstatus(pg->conn) != CONNECTION_OK) {
         ngc_pg_error(pg, "cannot connect");
         ngc_pg_free(pg);
         return NULL;
     }
-    PQsetNoticeProcessor(pg->conn, NULL, NULL);
-    PGresult *r = PQexec(pg->conn, "SET client_min_messages = warning");
-    PQclear(r);
-    pg->target = PQescapeIdentifier(pg->conn, cfg->pg_table, strlen(cfg->pg_table));
+    ngc_pq.PQsetNoticeProcessor(pg->conn, NULL, NULL);
+    PGresult *r = ngc_pq.PQexec(pg->conn, "SET client_min_messages = warning");
+    ngc_pq.PQclear(r);
+    pg->target = ngc_pq.PQescapeIdentifier(pg->conn, cfg->pg_table, strlen(cfg->pg_table));
     if (pg->target == NULL) {
         ngc_pg_error(pg, "cannot quote --pg-table");
         ngc_pg_free(pg);
@@ -188,9 +192,9 @@ void ngc_pg_free(ngc_pg_t *pg)
     if (pg == NULL)
         return;
     if (pg->target)
-        PQfreemem(pg->target);
+        ngc_pq.PQfreemem(pg->target);
     if (pg->conn)
-        PQfinish(pg->conn);
+        ngc_pq.PQfinish(pg->conn);
     free(pg);
 }
 
@@ -250,7 +254,7 @@ static int ngc_pg_check_target(ngc_pg_t *pg)
         2, params);
     if (r == NULL)
         return NGC_ERROR;
-    const char *shape = PQgetvalue(r, 0, 0);
+    const char *shape = ngc_pq.PQgetvalue(r, 0, 0);
     char want[256];
     snprintf(want, sizeof(want), "%s%s",
              by_year ? "ngram text not null, year integer not null, match_count "
@@ -260,13 +264,13 @@ static int ngc_pg_check_target(ngc_pg_t *pg)
              pg->shares ? ", match_per_million double precision not null, volume_percent "
                           "double precision not null"
                         : "");
-    int ok = strcmp(shape, want) == 0 && strcmp(PQgetvalue(r, 0, 1), "0") != 0;
+    int ok = strcmp(shape, want) == 0 && strcmp(ngc_pq.PQgetvalue(r, 0, 1), "0") != 0;
     if (!ok)
         ngc_log_user(0,
                      "PostgreSQL table %s has another shape (%s); it needs (%s) with %s "
                      "unique; choose another --pg-table",
                      pg->target, shape, want, by_year ? "(ngram, year)" : "ngram");
-    PQclear(r);
+    ngc_pq.PQclear(r);
     return ok ? NGC_OK : NGC_ERROR;
 }
 
@@ -277,8 +281,8 @@ static int ngc_pg_value(ngc_pg_t *pg, const char *what, const char *sql, int npa
     PGresult *r = ngc_pg_exec(pg, what, sql, nparams, params);
     if (r == NULL)
         return NGC_ERROR;
-    snprintf(buf, cap, "%s", PQntuples(r) > 0 ? PQgetvalue(r, 0, 0) : "");
-    PQclear(r);
+    snprintf(buf, cap, "%s", ngc_pq.PQntuples(r) > 0 ? ngc_pq.PQgetvalue(r, 0, 0) : "");
+    ngc_pq.PQclear(r);
     return NGC_OK;
 }
 
@@ -292,8 +296,8 @@ static int ngc_pg_sweep(ngc_pg_t *pg)
     if (r == NULL)
         return NGC_ERROR;
     int rc = NGC_OK;
-    for (int i = 0; i < PQntuples(r) && rc == NGC_OK; i++) {
-        const char *params[] = {PQgetvalue(r, i, 0)};
+    for (int i = 0; i < ngc_pq.PQntuples(r) && rc == NGC_OK; i++) {
+        const char *params[] = {ngc_pq.PQgetvalue(r, i, 0)};
         char got[8];
         rc = ngc_pg_value(pg, "cannot check a running job",
                           "SELECT pg_try_advisory_lock(" NGC_PG_LOCK_JOB
@@ -320,7 +324,7 @@ static int ngc_pg_sweep(ngc_pg_t *pg)
                    "SELECT pg_advisory_unlock(" NGC_PG_LOCK_JOB ", ($1::bigint % 2147483648)::int)",
                    1, params);
     }
-    PQclear(r);
+    ngc_pq.PQclear(r);
     return rc;
 }
 
@@ -398,8 +402,8 @@ int ngc_pg_begin_job(ngc_pg_t *pg, const ngc_plan_t *plan, int argc, char **argv
     free(options);
     if (r == NULL)
         return NGC_ERROR;
-    snprintf(pg->job_id, sizeof(pg->job_id), "%s", PQgetvalue(r, 0, 0));
-    PQclear(r);
+    snprintf(pg->job_id, sizeof(pg->job_id), "%s", ngc_pq.PQgetvalue(r, 0, 0));
+    ngc_pq.PQclear(r);
     const char *id[] = {pg->job_id};
     if (ngc_pg_run(pg, "cannot lock the job",
                    "SELECT pg_advisory_lock(" NGC_PG_LOCK_JOB ", ($1::bigint % 2147483648)::int)",
@@ -468,7 +472,7 @@ static int ngc_pg_build_key(ngc_pg_t *pg, const char *table)
              table, NGC_PG_KEY(pg));
     if (ngc_failpoint_armed(NGC_FP_PG_CRASH_IN_KEY, 0, 1)) {
         /* Killed while the server builds the key. */
-        if (PQsendQuery(pg->conn, sql) == 1) {
+        if (ngc_pq.PQsendQuery(pg->conn, sql) == 1) {
             struct timespec ts = {0, 200000000L};
             nanosleep(&ts, NULL);
         }
@@ -484,12 +488,12 @@ static int ngc_pg_swap(ngc_pg_t *pg, const char *table)
 {
     if (ngc_pg_run(pg, "cannot replace the target table", "SAVEPOINT ngc_swap", 0, NULL) != NGC_OK)
         return NGC_ERROR;
-    char *name = PQescapeIdentifier(pg->conn, pg->cfg->pg_table, strlen(pg->cfg->pg_table));
+    char *name = ngc_pq.PQescapeIdentifier(pg->conn, pg->cfg->pg_table, strlen(pg->cfg->pg_table));
     size_t klen = strlen(pg->cfg->pg_table) + 6;
     char *key = malloc(klen), *qkey = NULL;
     if (key != NULL) {
         snprintf(key, klen, "%s_pkey", pg->cfg->pg_table);
-        qkey = PQescapeIdentifier(pg->conn, key, strlen(key));
+        qkey = ngc_pq.PQescapeIdentifier(pg->conn, key, strlen(key));
     }
     int rc = name == NULL || qkey == NULL ? NGC_ERROR : NGC_OK;
     if (rc == NGC_OK) {
@@ -498,18 +502,18 @@ static int ngc_pg_swap(ngc_pg_t *pg, const char *table)
                  "DROP TABLE %s; ALTER TABLE %s RENAME TO %s;"
                  " ALTER INDEX %s_pkey RENAME TO %s",
                  pg->target, table, name, table, qkey);
-        PGresult *r = PQexec(pg->conn, sql);
-        if (PQresultStatus(r) != PGRES_COMMAND_OK) {
+        PGresult *r = ngc_pq.PQexec(pg->conn, sql);
+        if (ngc_pq.PQresultStatus(r) != PGRES_COMMAND_OK) {
             ngc_log_info("cannot swap the new table in (%s); copying the rows instead",
-                         PQresultErrorMessage(r));
+                         ngc_pq.PQresultErrorMessage(r));
             rc = NGC_AGAIN;
         }
-        PQclear(r);
+        ngc_pq.PQclear(r);
     }
     if (name)
-        PQfreemem(name);
+        ngc_pq.PQfreemem(name);
     if (qkey)
-        PQfreemem(qkey);
+        ngc_pq.PQfreemem(qkey);
     free(key);
     if (rc == NGC_AGAIN && ngc_pg_run(pg, "cannot replace the target table",
                                       "ROLLBACK TO SAVEPOINT ngc_swap", 0, NULL) != NGC_OK)
@@ -642,8 +646,8 @@ int ngc_pg_commit_job(ngc_pg_t *pg, const ngc_pg_counts_t *counts)
     if (rc == NGC_OK)
         rc = ngc_pg_run(pg, "cannot commit", "COMMIT", 0, NULL);
     if (rc != NGC_OK) {
-        PGresult *r = PQexec(pg->conn, "ROLLBACK");
-        PQclear(r);
+        PGresult *r = ngc_pq.PQexec(pg->conn, "ROLLBACK");
+        ngc_pq.PQclear(r);
         return rc;
     }
     /* A swapped-in table has no statistics yet: the planner's first
@@ -651,10 +655,10 @@ int ngc_pg_commit_job(ngc_pg_t *pg, const ngc_pg_counts_t *counts)
      * done whatever it says. */
     char sql[160];
     snprintf(sql, sizeof(sql), "ANALYZE %s", pg->target);
-    PGresult *r = PQexec(pg->conn, sql);
-    if (PQresultStatus(r) != PGRES_COMMAND_OK)
-        ngc_log_info("cannot analyze %s: %s", pg->target, PQresultErrorMessage(r));
-    PQclear(r);
+    PGresult *r = ngc_pq.PQexec(pg->conn, sql);
+    if (ngc_pq.PQresultStatus(r) != PGRES_COMMAND_OK)
+        ngc_log_info("cannot analyze %s: %s", pg->target, ngc_pq.PQresultErrorMessage(r));
+    ngc_pq.PQclear(r);
     return NGC_OK;
 }
 
@@ -664,11 +668,11 @@ void ngc_pg_fail_job(ngc_pg_t *pg, const char *why)
         return;
     /* The connection may have died with the server (which may be back):
      * probe it, and reconnect once to record the failure. */
-    PGresult *r = PQexec(pg->conn, "ROLLBACK");
-    PQclear(r);
-    if (PQstatus(pg->conn) != CONNECTION_OK) {
-        PQreset(pg->conn);
-        if (PQstatus(pg->conn) != CONNECTION_OK) {
+    PGresult *r = ngc_pq.PQexec(pg->conn, "ROLLBACK");
+    ngc_pq.PQclear(r);
+    if (ngc_pq.PQstatus(pg->conn) != CONNECTION_OK) {
+        ngc_pq.PQreset(pg->conn);
+        if (ngc_pq.PQstatus(pg->conn) != CONNECTION_OK) {
             ngc_pg_error(pg, "cannot record the failed job");
             return;
         }
@@ -695,16 +699,17 @@ int ngc_pg_lookup(ngc_pg_t *pg, char **words, unsigned nwords, unsigned *found)
         PGresult *r = ngc_pg_exec(pg, "cannot look up", sql, 1, params);
         if (r == NULL)
             return NGC_ERROR;
-        if (PQntuples(r) == 0) {
+        if (ngc_pq.PQntuples(r) == 0) {
             ngc_log_user(0, "'%s' not found in %s", words[i], pg->target);
         } else {
             /* --by-year: a row per year, the year zero-padded as in the output. */
-            for (int row = 0; row < PQntuples(r); row++)
-                for (int k = 0; k < PQnfields(r); k++)
-                    printf("%s%c", PQgetvalue(r, row, k), k + 1 < PQnfields(r) ? '\t' : '\n');
+            for (int row = 0; row < ngc_pq.PQntuples(r); row++)
+                for (int k = 0; k < ngc_pq.PQnfields(r); k++)
+                    printf("%s%c", ngc_pq.PQgetvalue(r, row, k),
+                           k + 1 < ngc_pq.PQnfields(r) ? '\t' : '\n');
             (*found)++;
         }
-        PQclear(r);
+        ngc_pq.PQclear(r);
     }
     return fflush(stdout) == 0 ? NGC_OK : NGC_ERROR;
 }
@@ -725,9 +730,9 @@ int ngc_pg_list_jobs(ngc_pg_t *pg)
         return NGC_ERROR;
     printf(
         "id\tstatus\tstarted\tfinished\ttarget\tmode\tlines\tdistinct\tmalformed\tinputs\terror\n");
-    for (int i = 0; i < PQntuples(r); i++)
-        for (int k = 0; k < PQnfields(r); k++)
-            printf("%s%c", PQgetvalue(r, i, k), k + 1 < PQnfields(r) ? '\t' : '\n');
-    PQclear(r);
+    for (int i = 0; i < ngc_pq.PQntuples(r); i++)
+        for (int k = 0; k < ngc_pq.PQnfields(r); k++)
+            printf("%s%c", ngc_pq.PQgetvalue(r, i, k), k + 1 < ngc_pq.PQnfields(r) ? '\t' : '\n');
+    ngc_pq.PQclear(r);
     return fflush(stdout) == 0 ? NGC_OK : NGC_ERROR;
 }

@@ -19,6 +19,8 @@
 #ifdef NGC_HAVE_CAIRO
 #include <cairo.h>
 #include <fontconfig/fontconfig.h>
+
+#include "engine/base/dlib.h"
 #endif
 
 #define NGC_PLOT_W 1000
@@ -324,60 +326,126 @@ static int ngc_plot_svg(FILE *f, const ngc_series_t *s, const ngc_config_t *cfg,
 }
 
 #ifdef NGC_HAVE_CAIRO
+/* cairo and fontconfig, opened on first use (engine/base/dlib.h). */
+#define NGC_PLOT_CAIRO_FUNCTIONS(X)  \
+    X(cairo_create)                  \
+    X(cairo_debug_reset_static_data) \
+    X(cairo_destroy)                 \
+    X(cairo_image_surface_create)    \
+    X(cairo_line_to)                 \
+    X(cairo_move_to)                 \
+    X(cairo_paint)                   \
+    X(cairo_restore)                 \
+    X(cairo_rotate)                  \
+    X(cairo_save)                    \
+    X(cairo_select_font_face)        \
+    X(cairo_set_font_size)           \
+    X(cairo_set_line_join)           \
+    X(cairo_set_line_width)          \
+    X(cairo_set_source_rgb)          \
+    X(cairo_show_text)               \
+    X(cairo_status_to_string)        \
+    X(cairo_stroke)                  \
+    X(cairo_surface_destroy)         \
+    X(cairo_surface_flush)           \
+    X(cairo_surface_write_to_png)    \
+    X(cairo_text_extents)            \
+    X(cairo_translate)
+
+static struct {
+    NGC_PLOT_CAIRO_FUNCTIONS(NGC_DLIB_FIELD)
+    NGC_DLIB_FIELD(FcFini)
+} ngc_cairo;
+
+#define NGC_PLOT_RESOLVE(fn) NGC_DLIB_RESOLVE(lib, ngc_cairo, fn, #fn);
+
+static int ngc_plot_cairo_resolve(ngc_dlib_t *lib)
+{
+    NGC_PLOT_CAIRO_FUNCTIONS(NGC_PLOT_RESOLVE)
+    return NGC_OK;
+}
+
+static int ngc_plot_fontconfig_resolve(ngc_dlib_t *lib)
+{
+    NGC_PLOT_RESOLVE(FcFini)
+    return NGC_OK;
+}
+#undef NGC_PLOT_RESOLVE
+
+static ngc_dlib_t ngc_plot_libcairo = NGC_DLIB_INIT(NGC_SONAME_CAIRO, "--plot FILE.png",
+                                                    ngc_plot_cairo_resolve);
+static ngc_dlib_t ngc_plot_libfontconfig = NGC_DLIB_INIT(NGC_SONAME_FONTCONFIG, "--plot FILE.png",
+                                                         ngc_plot_fontconfig_resolve);
+
 static void ngc_plot_cairo_rgb(cairo_t *cr, unsigned c)
 {
-    cairo_set_source_rgb(cr, (c >> 16) / 255.0, ((c >> 8) & 255) / 255.0, (c & 255) / 255.0);
+    ngc_cairo.cairo_set_source_rgb(cr, (c >> 16) / 255.0, ((c >> 8) & 255) / 255.0,
+                                   (c & 255) / 255.0);
 }
 
 /* Shows text with its anchor: 0 start, 1 middle, 2 end. */
 static void ngc_plot_cairo_text(cairo_t *cr, double x, double y, const char *t, int anchor)
 {
     cairo_text_extents_t ext;
-    cairo_text_extents(cr, t, &ext);
-    cairo_move_to(cr, x - (anchor == 1 ? ext.x_advance / 2 : anchor == 2 ? ext.x_advance : 0), y);
-    cairo_show_text(cr, t);
+    ngc_cairo.cairo_text_extents(cr, t, &ext);
+    ngc_cairo.cairo_move_to(cr,
+                            x - (anchor == 1   ? ext.x_advance / 2
+                                 : anchor == 2 ? ext.x_advance
+                                               : 0),
+                            y);
+    ngc_cairo.cairo_show_text(cr, t);
 }
 
 static int ngc_plot_png(const char *path, const ngc_series_t *s, const ngc_config_t *cfg,
                         const char *title)
 {
+    ngc_dlib_t *missing = ngc_dlib_load(&ngc_plot_libcairo) != NGC_OK ? &ngc_plot_libcairo
+                          : ngc_dlib_load(&ngc_plot_libfontconfig) != NGC_OK
+                              ? &ngc_plot_libfontconfig
+                              : NULL;
+    if (missing != NULL) {
+        ngc_log_user(0, "%s", ngc_dlib_error(missing));
+        return NGC_ERROR;
+    }
     ngc_plot_layout_t L;
     ngc_plot_layout(&L, s);
     char text[1024], label[64];
-    cairo_surface_t *sf = cairo_image_surface_create(CAIRO_FORMAT_RGB24, NGC_PLOT_W, NGC_PLOT_H);
-    cairo_t *cr = cairo_create(sf);
-    cairo_set_source_rgb(cr, 1, 1, 1);
-    cairo_paint(cr);
-    cairo_select_font_face(cr, "sans-serif", CAIRO_FONT_SLANT_NORMAL, CAIRO_FONT_WEIGHT_NORMAL);
-    cairo_set_font_size(cr, 15);
+    cairo_surface_t *sf = ngc_cairo.cairo_image_surface_create(CAIRO_FORMAT_RGB24, NGC_PLOT_W,
+                                                               NGC_PLOT_H);
+    cairo_t *cr = ngc_cairo.cairo_create(sf);
+    ngc_cairo.cairo_set_source_rgb(cr, 1, 1, 1);
+    ngc_cairo.cairo_paint(cr);
+    ngc_cairo.cairo_select_font_face(cr, "sans-serif", CAIRO_FONT_SLANT_NORMAL,
+                                     CAIRO_FONT_WEIGHT_NORMAL);
+    ngc_cairo.cairo_set_font_size(cr, 15);
     ngc_plot_cairo_rgb(cr, 0x333333);
     const char *nl = strchr(title, '\n');
     size_t l1 = nl ? (size_t)(nl - title) : strlen(title);
     ngc_plot_text(text, sizeof(text), title, l1, false);
     ngc_plot_cairo_text(cr, NGC_PLOT_W / 2.0, 22, text, 1);
-    cairo_set_font_size(cr, 13);
+    ngc_cairo.cairo_set_font_size(cr, 13);
     if (nl != NULL) {
         ngc_plot_text(text, sizeof(text), nl + 1, strlen(nl + 1), false);
         ngc_plot_cairo_text(cr, NGC_PLOT_W / 2.0, 41, text, 1);
     }
-    cairo_set_line_width(cr, 1);
+    ngc_cairo.cairo_set_line_width(cr, 1);
     ngc_plot_cairo_rgb(cr, 0xdddddd);
     for (unsigned i = 0; i < L.nyt; i++) {
         double y = floor(ngc_plot_y(&L, L.yt[i])) + 0.5;
-        cairo_move_to(cr, L.x0, y);
-        cairo_line_to(cr, L.x1, y);
+        ngc_cairo.cairo_move_to(cr, L.x0, y);
+        ngc_cairo.cairo_line_to(cr, L.x1, y);
     }
-    cairo_stroke(cr);
+    ngc_cairo.cairo_stroke(cr);
     ngc_plot_cairo_rgb(cr, 0x333333);
-    cairo_move_to(cr, L.x0 + 0.5, L.y0);
-    cairo_line_to(cr, L.x0 + 0.5, L.y1 + 0.5);
-    cairo_line_to(cr, L.x1, L.y1 + 0.5);
+    ngc_cairo.cairo_move_to(cr, L.x0 + 0.5, L.y0);
+    ngc_cairo.cairo_line_to(cr, L.x0 + 0.5, L.y1 + 0.5);
+    ngc_cairo.cairo_line_to(cr, L.x1, L.y1 + 0.5);
     for (unsigned i = 0; i < L.nxt; i++) {
         double x = floor(ngc_plot_x(&L, L.xt[i])) + 0.5;
-        cairo_move_to(cr, x, L.y1);
-        cairo_line_to(cr, x, L.y1 + 5);
+        ngc_cairo.cairo_move_to(cr, x, L.y1);
+        ngc_cairo.cairo_line_to(cr, x, L.y1 + 5);
     }
-    cairo_stroke(cr);
+    ngc_cairo.cairo_stroke(cr);
     for (unsigned i = 0; i < L.nxt; i++) {
         snprintf(label, sizeof(label), "%.0f", L.xt[i]);
         ngc_plot_cairo_text(cr, ngc_plot_x(&L, L.xt[i]), L.y1 + 20, label, 1);
@@ -388,48 +456,49 @@ static int ngc_plot_png(const char *path, const ngc_series_t *s, const ngc_confi
     }
     ngc_plot_cairo_text(cr, (L.x0 + L.x1) / 2, L.y1 + 44, "year", 1);
     ngc_plot_ylabel(s, cfg, text, sizeof(text));
-    cairo_save(cr);
-    cairo_translate(cr, 22, (L.y0 + L.y1) / 2);
-    cairo_rotate(cr, -M_PI / 2);
+    ngc_cairo.cairo_save(cr);
+    ngc_cairo.cairo_translate(cr, 22, (L.y0 + L.y1) / 2);
+    ngc_cairo.cairo_rotate(cr, -M_PI / 2);
     ngc_plot_cairo_text(cr, 0, 0, text, 1);
-    cairo_restore(cr);
-    cairo_set_line_width(cr, 2);
-    cairo_set_line_join(cr, CAIRO_LINE_JOIN_ROUND);
+    ngc_cairo.cairo_restore(cr);
+    ngc_cairo.cairo_set_line_width(cr, 2);
+    ngc_cairo.cairo_set_line_join(cr, CAIRO_LINE_JOIN_ROUND);
     for (size_t i = 0; i < ngc_series_count(s); i++) {
         ngc_plot_cairo_rgb(cr, ngc_plot_colors[i % NGC_NELEMS(ngc_plot_colors)]);
         for (uint32_t y = ngc_series_from(s); y <= ngc_series_to(s); y++) {
             double px = ngc_plot_x(&L, y), py = ngc_plot_y(&L, ngc_series_value(s, i, y, 0));
             if (y == ngc_series_from(s))
-                cairo_move_to(cr, px, py);
+                ngc_cairo.cairo_move_to(cr, px, py);
             else
-                cairo_line_to(cr, px, py);
+                ngc_cairo.cairo_line_to(cr, px, py);
         }
-        cairo_stroke(cr);
+        ngc_cairo.cairo_stroke(cr);
     }
-    cairo_set_line_width(cr, 3);
+    ngc_cairo.cairo_set_line_width(cr, 3);
     for (size_t i = 0; i < ngc_series_count(s) && i < NGC_PLOT_LEGEND_MAX; i++) {
         size_t n;
         const char *ng = ngc_series_ngram(s, i, &n);
         ngc_plot_text(text, 160, ng, n, false);
         double ly = L.y0 + 10 + 20.0 * (double)i;
         ngc_plot_cairo_rgb(cr, ngc_plot_colors[i % NGC_NELEMS(ngc_plot_colors)]);
-        cairo_move_to(cr, L.x1 + 16, ly);
-        cairo_line_to(cr, L.x1 + 40, ly);
-        cairo_stroke(cr);
+        ngc_cairo.cairo_move_to(cr, L.x1 + 16, ly);
+        ngc_cairo.cairo_line_to(cr, L.x1 + 40, ly);
+        ngc_cairo.cairo_stroke(cr);
         ngc_plot_cairo_rgb(cr, 0x333333);
         ngc_plot_cairo_text(cr, L.x1 + 46, ly + 4, text, 0);
     }
     if (ngc_series_count(s) == 0)
         ngc_plot_cairo_text(cr, (L.x0 + L.x1) / 2, (L.y0 + L.y1) / 2, "no ngram matched", 1);
-    cairo_destroy(cr);
-    cairo_surface_flush(sf);
-    cairo_status_t st = cairo_surface_write_to_png(sf, path);
-    cairo_surface_destroy(sf);
+    ngc_cairo.cairo_destroy(cr);
+    ngc_cairo.cairo_surface_flush(sf);
+    cairo_status_t st = ngc_cairo.cairo_surface_write_to_png(sf, path);
+    ngc_cairo.cairo_surface_destroy(sf);
     /* The font caches go too (one chart a run; LeakSanitizer sees them). */
-    cairo_debug_reset_static_data();
-    FcFini();
+    ngc_cairo.cairo_debug_reset_static_data();
+    ngc_cairo.FcFini();
     if (st != CAIRO_STATUS_SUCCESS) {
-        ngc_log_file(0, path, "cannot write the chart (--plot): %s", cairo_status_to_string(st));
+        ngc_log_file(0, path, "cannot write the chart (--plot): %s",
+                     ngc_cairo.cairo_status_to_string(st));
         return NGC_ERROR;
     }
     return NGC_OK;

@@ -75,4 +75,22 @@ check "worker death: says it was retried" grep -qE '^ngram-count: worker [0-9] d
 NGC_FAILPOINTS=worker.crash_in_map@task=2 "$NGC_BIN" --no-progress -v -p 2 -t 1 -c 64K "$WORK/in.tsv" \
     > /dev/null 2> "$WORK/err"
 check "worker death -v: the task's line" grep -qE 'WARN worker [0-9] \(pid [0-9]+\) died, killed by signal 9 \(Killed\); retrying task 2 ' "$WORK/err"
+# The optional libraries are opened when a run needs them: one that cannot
+# be loaded stops that run with what needs it and why, exit 1, no output.
+missing_lib() { # missing_lib SONAME-GLOB FEATURE-WORDS ARGS...
+    local glob=$1 words=$2 soname
+    shift 2
+    soname=$(grep -aoE "$glob" "$NGC_BIN" | head -1)
+    [ -n "$soname" ] || return 0 # a build without it
+    NGC_TEST_MISSING_LIB=$soname expect_exit "without $soname" 1 \
+        "^ngram-count: (.*: )?$words needs $soname, which cannot be loaded: removed by NGC_TEST_MISSING_LIB$" \
+        -o "$WORK/missing.out" "$@"
+    check "without $soname: no output" test ! -e "$WORK/missing.out"
+}
+bzip2 -c "$G" > "$WORK/good.bz2"
+missing_lib 'libarchive\.so\.[0-9]+' "cannot read bzip2 data: reading zip, bzip2, xz or zstd" "$WORK/good.bz2"
+missing_lib 'libcurl\.so\.[0-9]+' "cannot fetch: reading http\(s\) URLs" http://127.0.0.1:9/x.tsv
+missing_lib 'libpq\.so\.[0-9]+' "PostgreSQL \(--pg, --lookup, --pg-jobs\)" --pg "postgresql:///x?host=$WORK" "$G"
+missing_lib 'libcairo\.so\.[0-9]+' "--plot FILE\.png" --by-year --select the --plot "$WORK/p.png" "$G"
+check "without cairo: no chart" test ! -e "$WORK/p.png"
 finish
