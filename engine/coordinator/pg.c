@@ -228,12 +228,17 @@ const ngc_totals_t *ngc_pg_totals(const ngc_pg_t *pg)
     return pg != NULL && pg->shares ? &pg->totals : NULL;
 }
 
-/* The target exists with exactly our shape, or does not exist (created). */
+/* The target exists with exactly our shape, or does not exist (created).
+ * A new target's ngrams are in byte order (COLLATE "C"), as --sort ngram
+ * prints them: the key builds from byte comparisons with abbreviated keys,
+ * not the locale's, and a prefix search (LIKE 'abc%') can use it. An
+ * existing target keeps its collation: the tables that replace it or add to
+ * it are made LIKE it. */
 static int ngc_pg_check_target(ngc_pg_t *pg)
 {
     bool by_year = pg->cfg->by_year;
     if (ngc_pg_runf(pg, "cannot create the target table",
-                    "CREATE TABLE IF NOT EXISTS %s (ngram text NOT NULL,%s"
+                    "CREATE TABLE IF NOT EXISTS %s (ngram text COLLATE \"C\" NOT NULL,%s"
                     " match_count bigint NOT NULL, volume_count bigint NOT NULL%s,"
                     " PRIMARY KEY (%s))",
                     pg->target, by_year ? " year integer NOT NULL," : "", NGC_PG_SHARES_DDL(pg),
@@ -414,12 +419,8 @@ int ngc_pg_begin_job(ngc_pg_t *pg, const ngc_plan_t *plan, int argc, char **argv
     /* replace: the staging table becomes the target, so it is logged and
      * has the target's columns; append reads it once (unlogged). The _done
      * table records each committed load task: a retry skips it. */
-    if (ngc_pg_runf(pg, "cannot create the staging table",
-                    "CREATE %sTABLE %s (ngram text NOT NULL,%s match_count bigint NOT NULL,"
-                    " volume_count bigint NOT NULL%s)",
-                    pg->cfg->pg_append ? "UNLOGGED " : "", pg->stage,
-                    pg->cfg->by_year ? " year integer NOT NULL," : "",
-                    NGC_PG_SHARES_DDL(pg)) != NGC_OK ||
+    if (ngc_pg_runf(pg, "cannot create the staging table", "CREATE %sTABLE %s (LIKE %s)",
+                    pg->cfg->pg_append ? "UNLOGGED " : "", pg->stage, pg->target) != NGC_OK ||
         ngc_pg_runf(pg, "cannot create the staging table",
                     "CREATE UNLOGGED TABLE %s_done (task integer PRIMARY KEY)",
                     pg->stage) != NGC_OK)
@@ -550,10 +551,8 @@ static int ngc_pg_append_by_swap(ngc_pg_t *pg, uint64_t rows)
     int rc = ngc_pg_runf(pg, "cannot lock the target table", "LOCK TABLE %s IN EXCLUSIVE MODE",
                          pg->target);
     if (rc == NGC_OK)
-        rc = ngc_pg_runf(pg, "cannot create the merged table",
-                         "CREATE TABLE %s (ngram text NOT NULL,%s match_count bigint NOT NULL,"
-                         " volume_count bigint NOT NULL)",
-                         merged, pg->cfg->by_year ? " year integer NOT NULL," : "");
+        rc = ngc_pg_runf(pg, "cannot create the merged table", "CREATE TABLE %s (LIKE %s)", merged,
+                         pg->target);
     /* The sums are one hash aggregate: give it the memory the key's build
      * gets, or it spills to disk in batches. */
     uint64_t mb = ngc_pg_sort_mb(rows);

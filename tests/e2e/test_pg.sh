@@ -116,6 +116,22 @@ check "replace: ngram_counts has its primary key" test "$(psql_q -c "SELECT coun
     WHERE indrelid = 'ngram_counts'::regclass AND indisprimary")" -eq 1
 check "replace: the key keeps its name" test "$(psql_q -c "SELECT count(*) FROM pg_class
     WHERE relname = 'ngram_counts_pkey' AND relkind = 'i'")" -eq 1
+# A table ngram-count creates keeps its ngrams in byte order (COLLATE "C");
+# one the user made keeps its own collation through replace and append.
+collation() { psql_q -c "SELECT coalesce(c.collname, '-') FROM pg_attribute a
+    LEFT JOIN pg_collation c ON c.oid = a.attcollation WHERE a.attrelid = '$1'::regclass AND a.attname = 'ngram'"; }
+check "replace: a new table's ngrams are COLLATE C" test "$(collation ngram_counts)" = C
+check "append: a new table's ngrams are COLLATE C" test "$(collation twice)" = C
+check "a prefix search uses the key" bash -c "psql -X -At -c \"SET enable_seqscan = off;
+    EXPLAIN SELECT * FROM ngram_counts WHERE ngram LIKE 'ab%'\" | grep -q 'Index Cond: ((ngram >= '"
+psql_q -c "CREATE TABLE own_coll (ngram text COLLATE \"POSIX\" NOT NULL, match_count bigint NOT NULL,
+    volume_count bigint NOT NULL, PRIMARY KEY (ngram))"
+"$NGC_BIN" --no-progress --pg "$DSN" --pg-table own_coll "$WORK/other.tsv" 2>/dev/null
+check "replace keeps the target's collation" test "$(collation own_coll)" = POSIX
+"$NGC_BIN" --no-progress --pg "$DSN" --pg-table own_coll --pg-mode append "$WORK/other.tsv" 2>/dev/null
+check "append keeps the target's collation" test "$(collation own_coll)" = POSIX
+check "append onto it doubles" test "$(psql_q -c "SELECT sum(match_count) FROM own_coll")" -eq \
+    "$(python3 -c "import sys; print(2 * sum(int(l.split('\t')[1]) for l in open(sys.argv[1])))" "$WORK/other.out")"
 # A worker killed after its load committed, before it said so: the retry
 # finds the task done and loads nothing twice.
 NGC_FAILPOINTS=worker.crash_after_load@task=1 "$NGC_BIN" --no-progress --pg "$DSN" \
