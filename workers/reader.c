@@ -36,7 +36,8 @@ struct ngc_reader_s {
     uint64_t pos;      /* position of the next byte the source yields */
     uint64_t end;      /* first byte not ours to start a line at; UINT64_MAX: none */
     uint64_t progress; /* bytes consumed, not yet reported */
-    char *carry;       /* partial last line of the previous buffer */
+    char *carry;       /* partial last line of the previous buffer (made at its first use:
+                          a small task never needs it) */
     size_t carry_len;
     /* streamed input */
     bool sniffed;
@@ -118,8 +119,7 @@ static int ngc_reader_fail(ngc_reader_t *r, int err, const char *what)
 ngc_reader_t *ngc_reader_new(const ngc_msg_task_t *t, int fd, ngc_inflate_kind_t inflater)
 {
     ngc_reader_t *r = calloc(1, sizeof(*r));
-    if (r == NULL || (r->carry = malloc(NGC_BUF_CAP)) == NULL) {
-        free(r);
+    if (r == NULL) {
         if (fd >= 0)
             close(fd);
         return NULL;
@@ -472,7 +472,8 @@ int ngc_reader_next(ngc_reader_t *r, ngc_buf_t *b)
             return NGC_EOF;
         searched = 0;
     } else {
-        memcpy(b->data, r->carry, r->carry_len);
+        if (r->carry_len > 0)
+            memcpy(b->data, r->carry, r->carry_len);
         b->len = r->carry_len;
         searched = b->len;
         r->carry_len = 0;
@@ -515,6 +516,8 @@ int ngc_reader_next(ngc_reader_t *r, ngc_buf_t *b)
         if (last != NULL)
             cut = (size_t)(last + 1 - b->data);
         if (cut > 0 && b->len >= at_least) {
+            if (r->carry == NULL && (r->carry = malloc(NGC_BUF_CAP)) == NULL)
+                return ngc_reader_fail(r, ENOMEM, "cannot read");
             r->carry_len = b->len - cut;
             memcpy(r->carry, b->data + cut, r->carry_len);
             b->len = cut;
