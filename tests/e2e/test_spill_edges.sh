@@ -78,8 +78,12 @@ fi
 # Merges read at most what the limit allows and go in passes beyond it:
 # the output merge of the final runs (hundreds of them), and at 64 with six
 # threads, each worker's merge of a partition's spilled runs too.
-spilled_exact "ulimit -n 256" "$WORK/text.ref" 256 "${TEXT[@]}"
-spilled_exact "ulimit -n 64 --sort ngram" "$WORK/text.ngram.ref" 64 --sort ngram "${TEXT[@]}"
+# Under TSan only the run with six threads: the limits are the other
+# stages' to check, the threads' races this one's.
+if ! under_tsan; then
+    spilled_exact "ulimit -n 256" "$WORK/text.ref" 256 "${TEXT[@]}"
+    spilled_exact "ulimit -n 64 --sort ngram" "$WORK/text.ngram.ref" 64 --sort ngram "${TEXT[@]}"
+fi
 spilled_exact "ulimit -n 64 -p 1 -t 6 --top 100" "$WORK/text.top.ref" 64 -p 1 -t 6 --top 100 \
     "${TEXT[@]}"
 
