@@ -52,6 +52,7 @@ static struct {
     __typeof__(curl_easy_strerror) *easy_strerror;
     __typeof__(curl_easy_cleanup) *easy_cleanup;
 } ngc_curl;
+static CURLcode ngc_fetch_init_rc; /* curl_global_init's, set with ngc_curl */
 
 static int ngc_fetch_resolve(ngc_dlib_t *lib)
 {
@@ -64,19 +65,14 @@ static int ngc_fetch_resolve(ngc_dlib_t *lib)
     NGC_FETCH_RESOLVE(easy_strerror);
     NGC_FETCH_RESOLVE(easy_cleanup);
 #undef NGC_FETCH_RESOLVE
+    /* Once per process, as libcurl asks, and before any thread uses it:
+     * ngc_dlib_load runs this once, under its lock. */
+    ngc_fetch_init_rc = ngc_curl.global_init(CURL_GLOBAL_DEFAULT);
     return NGC_OK;
 }
 
 static ngc_dlib_t ngc_fetch_curl = NGC_DLIB_INIT(NGC_SONAME_CURL, "reading http(s) URLs",
                                                  ngc_fetch_resolve);
-static pthread_once_t ngc_fetch_once = PTHREAD_ONCE_INIT;
-static CURLcode ngc_fetch_init_rc;
-
-static void ngc_fetch_global(void)
-{
-    if (ngc_dlib_load(&ngc_fetch_curl) == NGC_OK)
-        ngc_fetch_init_rc = ngc_curl.global_init(CURL_GLOBAL_DEFAULT);
-}
 
 int ngc_fetch_available(void)
 {
@@ -224,7 +220,6 @@ static void *ngc_fetch_main(void *arg)
 ngc_fetch_t *ngc_fetch_start(const char *url, unsigned max_retries, unsigned stall,
                              _Atomic uint64_t *length, int *fd, char *err, size_t cap)
 {
-    pthread_once(&ngc_fetch_once, ngc_fetch_global);
     if (ngc_dlib_load(&ngc_fetch_curl) != NGC_OK) {
         snprintf(err, cap, "%s: cannot fetch: %s", url, ngc_dlib_error(&ngc_fetch_curl));
         return NULL;
