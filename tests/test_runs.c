@@ -221,6 +221,21 @@ static size_t ngc_t_read_finals(ngc_t_fixture_t *f, unsigned part, ngc_order_t o
     return total;
 }
 
+/* The final runs hold exactly the keys whose count (match or volume, as
+ * `counts` is) reaches min_count, some but not all of them. */
+static void ngc_t_read_filtered(ngc_t_fixture_t *f, unsigned part, ngc_order_t order,
+                                uint64_t min_count, const uint64_t *counts)
+{
+    bool seen[NGC_T_KEYS] = {false};
+    size_t n = ngc_t_read_finals(f, part, order, 0, seen), want = 0;
+    for (size_t i = 0; i < NGC_T_KEYS; i++) {
+        want += counts[i] >= min_count;
+        assert_int_equal(seen[i], counts[i] >= min_count);
+    }
+    assert_true(want > 0 && want < NGC_T_KEYS);
+    assert_int_equal(n, want);
+}
+
 /* Finishes partition part; asserts success. */
 static void ngc_t_finish(ngc_t_fixture_t *f, unsigned part, ngc_order_t order, uint64_t min_count,
                          uint64_t top, size_t budget, size_t fan_in)
@@ -249,15 +264,7 @@ static void test_finish_by_count(void **state)
     ngc_t_finish(f, part, order, min_count, 0, 700, 2);
     assert_true(ngc_counters_finals(f->c, part) > 3);
     assert_int_equal(ngc_t_files(f, ""), ngc_counters_finals(f->c, part));
-    bool seen[NGC_T_KEYS] = {false};
-    size_t n = ngc_t_read_finals(f, part, order, 0, seen);
-    size_t want = 0;
-    for (size_t i = 0; i < NGC_T_KEYS; i++) {
-        want += f->match[i] >= min_count;
-        assert_int_equal(seen[i], f->match[i] >= min_count);
-    }
-    assert_true(want > 0 && want < NGC_T_KEYS);
-    assert_int_equal(n, want);
+    ngc_t_read_filtered(f, part, order, min_count, f->match);
 }
 
 /* --count volume orders and filters by the volume totals. */
@@ -271,14 +278,7 @@ static void test_finish_by_volume(void **state)
     ngc_t_spill_runs(f, part);
     ngc_t_finish(f, part, order, min_count, 0, 1 << 20, 256);
     assert_int_equal(ngc_counters_finals(f->c, part), 1);
-    bool seen[NGC_T_KEYS] = {false};
-    size_t n = ngc_t_read_finals(f, part, order, 0, seen), want = 0;
-    for (size_t i = 0; i < NGC_T_KEYS; i++) {
-        want += f->volume[i] >= min_count;
-        assert_int_equal(seen[i], f->volume[i] >= min_count);
-    }
-    assert_true(want > 0 && want < NGC_T_KEYS);
-    assert_int_equal(n, want);
+    ngc_t_read_filtered(f, part, order, min_count, f->volume);
 }
 
 /* --sort ngram streams the key order straight to one final run, whatever
