@@ -1,9 +1,11 @@
 /*
- * format.c: a line votes for the layout it parses as; the majority of the
- * head's lines decides, so one malformed first line cannot mislead it.
+ * format.c: a line votes for the layout it parses as (by the map's own line
+ * parsers); the majority of the head's lines decides, so one malformed
+ * first line cannot mislead it.
  */
 #include "engine/base/ngc.h"
 #include "workers/format.h"
+#include "workers/parse.h"
 
 #include <stdbool.h>
 #include <strings.h>
@@ -14,53 +16,16 @@ const char *ngc_format_name(ngc_format_t f)
     return name != NULL ? name : "?";
 }
 
-static bool ngc_format_digits(const char *s, const char *e)
-{
-    if (s == e)
-        return false;
-    for (; s < e; s++)
-        if (*s < '0' || *s > '9')
-            return false;
-    return true;
-}
-
-/* "year,match,volume" exactly. */
-static bool ngc_format_triple(const char *s, const char *e)
-{
-    for (int i = 0; i < 2; i++) {
-        const char *comma = memchr(s, ',', (size_t)(e - s));
-        if (comma == NULL || !ngc_format_digits(s, comma))
-            return false;
-        s = comma + 1;
-    }
-    return ngc_format_digits(s, e);
-}
-
+/* The layout that line s..e parses as, by the parsers the map runs. */
 static ngc_format_t ngc_format_line(const char *s, const char *e)
 {
-    if (e > s && e[-1] == '\r')
-        e--;
-    const char *tab = memchr(s, '\t', (size_t)(e - s));
-    if (tab == NULL || tab == s)
-        return NGC_FORMAT_AUTO;
-    const char *f = tab + 1;
-    unsigned fields = 1, digit_fields = 0, triples = 0;
-    for (;;) {
-        const char *t = memchr(f, '\t', (size_t)(e - f));
-        const char *fe = t ? t : e;
-        fields++;
-        digit_fields += ngc_format_digits(f, fe);
-        triples += ngc_format_triple(f, fe);
-        if (t == NULL)
-            break;
-        f = t + 1;
+    static const ngc_format_t layouts[] = {NGC_FORMAT_V2, NGC_FORMAT_V1, NGC_FORMAT_V3};
+    for (size_t i = 0; i < sizeof(layouts) / sizeof(layouts[0]); i++) {
+        ngc_line_t line;
+        if (ngc_parse_google_line(layouts[i], s, (size_t)(e - s), 0, UINT32_MAX, &line) ==
+            NGC_STREAMING_REASON_NONE)
+            return layouts[i];
     }
-    if (digit_fields == fields - 1 && fields == 4)
-        return NGC_FORMAT_V2;
-    if (digit_fields == fields - 1 && fields == 5)
-        return NGC_FORMAT_V1;
-    if (triples == fields - 1)
-        return NGC_FORMAT_V3;
     return NGC_FORMAT_AUTO;
 }
 
