@@ -202,7 +202,6 @@ static void ngc_gen_text_defaults(ngc_gen_config_t *cfg)
     }
 }
 
-/* returns NGC_GEN_OK, 1 after --help, or NGC_GEN_ERROR after a usage message */
 /* The defaults, before any option. */
 static void ngc_gen_defaults(ngc_gen_config_t *cfg)
 {
@@ -217,12 +216,29 @@ static void ngc_gen_defaults(ngc_gen_config_t *cfg)
     cfg->bad_kinds = (1u << NGC_GEN_BAD_KINDS) - 1;
 }
 
-/* Sets option c's field from its value a: NULL, or the option's name when
- * the value is invalid. */
-static const char *ngc_gen_apply(ngc_gen_config_t *cfg, int c, const char *a)
+/* --format's value a into *format; NGC_GEN_OK or NGC_GEN_ERROR */
+static int ngc_gen_parse_format(const char *a, ngc_gen_format_t *format)
+{
+    if (strcmp(a, "v1") == 0) {
+        *format = NGC_GEN_FMT_V1;
+    } else if (strcmp(a, "v2") == 0) {
+        *format = NGC_GEN_FMT_V2;
+    } else if (strcmp(a, "v3") == 0) {
+        *format = NGC_GEN_FMT_V3;
+    } else if (strcmp(a, "text") == 0) {
+        *format = NGC_GEN_FMT_TEXT;
+    } else {
+        return NGC_GEN_ERROR;
+    }
+    return NGC_GEN_OK;
+}
+
+/* ngc_gen_apply() for the data options, the ones that decide the valid
+ * records */
+static const char *ngc_gen_apply_data(ngc_gen_config_t *cfg, int c, const char *a)
 {
     const char *bad = NULL;
-    uint64_t u;
+    uint64_t u = 0;
 
     switch (c) {
     case NGC_GEN_OPT_SEED:
@@ -263,16 +279,21 @@ static const char *ngc_gen_apply(ngc_gen_config_t *cfg, int c, const char *a)
             bad = "--utf8-share";
         }
         break;
+    default:
+        ngc_gen_assert(!"an option ngc_gen_apply() does not send here");
+    }
+    return bad;
+}
+
+/* ngc_gen_apply() for the rendering and output options */
+static const char *ngc_gen_apply_output(ngc_gen_config_t *cfg, int c, const char *a)
+{
+    const char *bad = NULL;
+    uint64_t u = 0;
+
+    switch (c) {
     case NGC_GEN_OPT_FORMAT:
-        if (strcmp(a, "v1") == 0) {
-            cfg->format = NGC_GEN_FMT_V1;
-        } else if (strcmp(a, "v2") == 0) {
-            cfg->format = NGC_GEN_FMT_V2;
-        } else if (strcmp(a, "v3") == 0) {
-            cfg->format = NGC_GEN_FMT_V3;
-        } else if (strcmp(a, "text") == 0) {
-            cfg->format = NGC_GEN_FMT_TEXT;
-        } else {
+        if (ngc_gen_parse_format(a, &cfg->format) != NGC_GEN_OK) {
             bad = "--format";
         }
         break;
@@ -315,6 +336,24 @@ static const char *ngc_gen_apply(ngc_gen_config_t *cfg, int c, const char *a)
         ngc_gen_assert(!"an option the table names but this switch does not");
     }
     return bad;
+}
+
+/* Sets option c's field from its value a: NULL, or the option's name when
+ * the value is invalid. */
+static const char *ngc_gen_apply(ngc_gen_config_t *cfg, int c, const char *a)
+{
+    switch (c) {
+    case NGC_GEN_OPT_SEED:
+    case NGC_GEN_OPT_SIZE:
+    case NGC_GEN_OPT_VOCAB:
+    case NGC_GEN_OPT_ORDER:
+    case NGC_GEN_OPT_ZIPF:
+    case NGC_GEN_OPT_POS_SHARE:
+    case NGC_GEN_OPT_UTF8_SHARE:
+        return ngc_gen_apply_data(cfg, c, a);
+    default:
+        return ngc_gen_apply_output(cfg, c, a);
+    }
 }
 
 /* The rules between options: NULL, or what is wrong. */

@@ -31,6 +31,15 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+/* a file written under a temporary name and renamed once complete */
+typedef struct {
+    const char *name; /* final name, from cfg; NULL or "-" is stdout */
+    char *tmp;        /* the name written, malloc'ed; NULL = stdout */
+    int fd;
+    bool direct;  /* a device or FIFO, written in place */
+    bool renamed; /* tmp was renamed to name */
+} ngc_gen_file_t;
+
 /* opens "NAME.tmp" for writing; *tmp gets that name, malloc'ed */
 static int ngc_gen_open_tmp(const char *name, char **tmp, int *fd, bool *direct)
 {
@@ -55,117 +64,163 @@ static int ngc_gen_open_tmp(const char *name, char **tmp, int *fd, bool *direct)
     return NGC_GEN_OK;
 }
 
+/* opens the files of cfg, the totals first: both before the work, so a
+ * bad path fails early. No output file is stdout. NGC_GEN_OK, or
+ * NGC_GEN_ERROR after a message with nothing left open */
+static int ngc_gen_open_files(const ngc_gen_config_t *cfg, ngc_gen_file_t *data,
+                              ngc_gen_file_t *totals)
+{
+    *data = (ngc_gen_file_t){cfg->output, NULL, STDOUT_FILENO, false, false};
+    *totals = (ngc_gen_file_t){cfg->totals, NULL, STDOUT_FILENO, false, false};
+    if (cfg->totals != NULL && strcmp(cfg->totals, "-") != 0 &&
+        ngc_gen_open_tmp(cfg->totals, &totals->tmp, &totals->fd, &totals->direct) != NGC_GEN_OK) {
+        return NGC_GEN_ERROR;
+    }
+    if (cfg->output != NULL &&
+        ngc_gen_open_tmp(cfg->output, &data->tmp, &data->fd, &data->direct) != NGC_GEN_OK) {
+        if (totals->tmp != NULL) {
+            close(totals->fd);
+            if (!totals->direct) {
+                unlink(totals->tmp);
+            }
+            free(totals->tmp);
+            totals->tmp = NULL;
+        }
+        return NGC_GEN_ERROR;
+    }
+    return NGC_GEN_OK;
+}
+
+/* writes the data of g to data through o and fills st; o needs
+ * ngc_gen_out_fini() whatever this returns */
+static int ngc_gen_write_data(ngc_gen_t *g, const ngc_gen_file_t *data, ngc_gen_out_t *o,
+                              ngc_gen_stats_t *st)
+{
+    const ngc_gen_config_t *cfg = g->cfg;
+    size_t trim;
+    int rc;
+
+    rc = ngc_gen_out_init(o, data->fd, data->tmp, data->name == NULL, cfg->gzip, cfg->gzip_level);
+    if (rc == NGC_GEN_OK) {
+        rc = cfg->format == NGC_GEN_FMT_TEXT ? ngc_gen_stream_text(g, o, st)
+                                             : ngc_gen_stream(g, o, st);
+    }
+    if (rc != NGC_GEN_OK) {
+        return rc;
+    }
+    if (cfg->no_final_newline) {
+        trim = cfg->crlf ? 2 : 1;
+        ngc_gen_assert(o->len >= trim && o->buf[o->len - 1] == '\n');
+        o->len -= trim;
+    }
+    return ngc_gen_out_flush(o, true);
+}
+
+/* closes f unless it is stdout; returns rc, or NGC_GEN_ERROR after a
+ * message if rc was NGC_GEN_OK and close() failed */
+static int ngc_gen_close_file(const ngc_gen_file_t *f, int rc)
+{
+    if (f->tmp != NULL && close(f->fd) != 0 && rc == NGC_GEN_OK) {
+        ngc_gen_log(errno, "cannot close '%s'", f->tmp);
+        rc = NGC_GEN_ERROR;
+    }
+    return rc;
+}
+
+/* gives f its own name unless it is stdout or written in place;
+ * NGC_GEN_OK or NGC_GEN_ERROR after a message */
+static int ngc_gen_rename_file(ngc_gen_file_t *f)
+{
+    if (f->tmp == NULL || f->direct) {
+        return NGC_GEN_OK;
+    }
+    if (rename(f->tmp, f->name) != 0) {
+        ngc_gen_log(errno, "cannot rename '%s' to '%s'", f->tmp, f->name);
+        return NGC_GEN_ERROR;
+    }
+    f->renamed = true;
+    return NGC_GEN_OK;
+}
+
+/* after a failure: removes f, under whichever name it has now */
+static void ngc_gen_remove_file(const ngc_gen_file_t *f)
+{
+    if (f->tmp != NULL && !f->direct) {
+        unlink(f->renamed ? f->name : f->tmp);
+    }
+}
+
+/* the --malformed and --stats summaries of a finished run, to stderr */
+static void ngc_gen_report(const ngc_gen_t *g, const ngc_gen_stats_t *st, const ngc_gen_out_t *o)
+{
+    const ngc_gen_config_t *cfg = g->cfg;
+
+    if (cfg->bad_set) {
+        ngc_gen_log(0,
+                    "injected %llu malformed lines: fields=%llu number=%llu"
+                    " negative=%llu year=%llu long=%llu",
+                    (unsigned long long)cfg->bad, (unsigned long long)st->bad[NGC_GEN_BAD_FIELDS],
+                    (unsigned long long)st->bad[NGC_GEN_BAD_NUMBER],
+                    (unsigned long long)st->bad[NGC_GEN_BAD_NEGATIVE],
+                    (unsigned long long)st->bad[NGC_GEN_BAD_YEAR],
+                    (unsigned long long)st->bad[NGC_GEN_BAD_LONG]);
+    }
+    if (cfg->stats && cfg->format == NGC_GEN_FMT_TEXT) {
+        ngc_gen_log(0,
+                    "%llu lines, %llu words, %llu bytes, vocabulary %llu "
+                    "words",
+                    (unsigned long long)st->lines, (unsigned long long)st->words,
+                    (unsigned long long)o->bytes, (unsigned long long)g->vocab);
+    } else if (cfg->stats) {
+        ngc_gen_log(0,
+                    "%llu lines, %llu ngrams, %llu bytes, max total %llu "
+                    "(%s)",
+                    (unsigned long long)st->lines, (unsigned long long)g->vocab,
+                    (unsigned long long)o->bytes, (unsigned long long)st->max_total,
+                    g->arena.p + g->off[st->max_index]);
+    }
+}
+
 int main(int argc, char **argv)
 {
     ngc_gen_config_t cfg;
     ngc_gen_t g;
     ngc_gen_out_t o;
     ngc_gen_stats_t st;
-    char *tmp = NULL, *ttmp = NULL;
-    size_t trim = 0;
-    bool text, trenamed = false, direct = false, tdirect = false;
-    int fd = STDOUT_FILENO, tfd = STDOUT_FILENO, rc;
+    ngc_gen_file_t data, totals;
+    int rc;
 
     rc = ngc_gen_parse(&cfg, argc, argv);
     if (rc != NGC_GEN_OK) {
         return rc == 1 ? 0 : 2;
     }
-    text = cfg.format == NGC_GEN_FMT_TEXT;
-    if (ngc_gen_init(&g, &cfg) != NGC_GEN_OK) {
+    if (ngc_gen_init(&g, &cfg) != NGC_GEN_OK ||
+        ngc_gen_open_files(&cfg, &data, &totals) != NGC_GEN_OK) {
         ngc_gen_fini(&g);
         return 1;
     }
-
-    /* both files are opened first, so a bad path fails before the work */
-    if (cfg.totals != NULL && strcmp(cfg.totals, "-") != 0 &&
-        ngc_gen_open_tmp(cfg.totals, &ttmp, &tfd, &tdirect) != NGC_GEN_OK) {
-        ngc_gen_fini(&g);
-        return 1;
-    }
-    if (cfg.output != NULL && ngc_gen_open_tmp(cfg.output, &tmp, &fd, &direct) != NGC_GEN_OK) {
-        if (ttmp != NULL) {
-            close(tfd);
-            if (!tdirect) {
-                unlink(ttmp);
-            }
-            free(ttmp);
-        }
-        ngc_gen_fini(&g);
-        return 1;
-    }
-
-    rc = ngc_gen_out_init(&o, fd, tmp, cfg.output == NULL, cfg.gzip, cfg.gzip_level);
-    if (rc == NGC_GEN_OK) {
-        rc = text ? ngc_gen_stream_text(&g, &o, &st) : ngc_gen_stream(&g, &o, &st);
-    }
-    if (rc == NGC_GEN_OK) {
-        if (cfg.no_final_newline) {
-            trim = cfg.crlf ? 2 : 1;
-            ngc_gen_assert(o.len >= trim && o.buf[o.len - 1] == '\n');
-            o.len -= trim;
-        }
-        rc = ngc_gen_out_flush(&o, true);
-    }
-    if (cfg.output != NULL && close(fd) != 0 && rc == NGC_GEN_OK) {
-        ngc_gen_log(errno, "cannot close '%s'", tmp);
-        rc = NGC_GEN_ERROR;
-    }
+    rc = ngc_gen_write_data(&g, &data, &o, &st);
+    rc = ngc_gen_close_file(&data, rc);
     /* the totals only after the data is complete, renamed before it */
     if (rc == NGC_GEN_OK && cfg.totals != NULL) {
-        rc = ngc_gen_totals(&g, &st, tfd, ttmp);
+        rc = ngc_gen_totals(&g, &st, totals.fd, totals.tmp);
     }
-    if (ttmp != NULL && close(tfd) != 0 && rc == NGC_GEN_OK) {
-        ngc_gen_log(errno, "cannot close '%s'", ttmp);
-        rc = NGC_GEN_ERROR;
+    rc = ngc_gen_close_file(&totals, rc);
+    if (rc == NGC_GEN_OK) {
+        rc = ngc_gen_rename_file(&totals);
     }
-    if (rc == NGC_GEN_OK && ttmp != NULL && !tdirect) {
-        if (rename(ttmp, cfg.totals) != 0) {
-            ngc_gen_log(errno, "cannot rename '%s' to '%s'", ttmp, cfg.totals);
-            rc = NGC_GEN_ERROR;
-        } else {
-            trenamed = true;
-        }
-    }
-    if (rc == NGC_GEN_OK && cfg.output != NULL && !direct && rename(tmp, cfg.output) != 0) {
-        ngc_gen_log(errno, "cannot rename '%s' to '%s'", tmp, cfg.output);
-        rc = NGC_GEN_ERROR;
+    if (rc == NGC_GEN_OK) {
+        rc = ngc_gen_rename_file(&data);
     }
     if (rc != NGC_GEN_OK) {
-        if (tmp != NULL && !direct) {
-            unlink(tmp);
-        }
-        if (ttmp != NULL && !tdirect) {
-            unlink(trenamed ? cfg.totals : ttmp);
-        }
-    }
-
-    if (rc == NGC_GEN_OK && cfg.bad_set) {
-        ngc_gen_log(0,
-                    "injected %llu malformed lines: fields=%llu number=%llu"
-                    " negative=%llu year=%llu long=%llu",
-                    (unsigned long long)cfg.bad, (unsigned long long)st.bad[NGC_GEN_BAD_FIELDS],
-                    (unsigned long long)st.bad[NGC_GEN_BAD_NUMBER],
-                    (unsigned long long)st.bad[NGC_GEN_BAD_NEGATIVE],
-                    (unsigned long long)st.bad[NGC_GEN_BAD_YEAR],
-                    (unsigned long long)st.bad[NGC_GEN_BAD_LONG]);
-    }
-    if (rc == NGC_GEN_OK && cfg.stats && text) {
-        ngc_gen_log(0,
-                    "%llu lines, %llu words, %llu bytes, vocabulary %llu "
-                    "words",
-                    (unsigned long long)st.lines, (unsigned long long)st.words,
-                    (unsigned long long)o.bytes, (unsigned long long)g.vocab);
-    } else if (rc == NGC_GEN_OK && cfg.stats) {
-        ngc_gen_log(0,
-                    "%llu lines, %llu ngrams, %llu bytes, max total %llu "
-                    "(%s)",
-                    (unsigned long long)st.lines, (unsigned long long)g.vocab,
-                    (unsigned long long)o.bytes, (unsigned long long)st.max_total,
-                    g.arena.p + g.off[st.max_index]);
+        ngc_gen_remove_file(&data);
+        ngc_gen_remove_file(&totals);
+    } else {
+        ngc_gen_report(&g, &st, &o);
     }
     ngc_gen_out_fini(&o);
-    free(tmp);
-    free(ttmp);
+    free(data.tmp);
+    free(totals.tmp);
     ngc_gen_fini(&g);
     return rc == NGC_GEN_OK ? 0 : 1;
 }

@@ -9,6 +9,7 @@
 #endif
 
 #include "datasets/gen/model.h"
+#include "datasets/gen/compose.h"
 #include "datasets/gen/digits.h"
 #include "datasets/gen/log.h"
 #include "datasets/gen/sort.h"

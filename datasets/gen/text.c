@@ -111,6 +111,107 @@ static uint32_t ngc_gen_text_len(ngc_gen_rng_t *rng)
     return n;
 }
 
+/* between two words: a space mostly, else a run of spaces, TABs or a
+ * dash, chosen by the bits of r */
+static void ngc_gen_put_separator(ngc_gen_buf_t *b, uint64_t r)
+{
+    unsigned sep = (unsigned)(r & 1023);
+
+    if (sep < 1016) {
+        b->p[b->len++] = ' ';
+    } else if (sep < 1019) {
+        unsigned k = 2 + (unsigned)((r >> 60) & 3);
+        memset(b->p + b->len, ' ', k);
+        b->len += k;
+    } else if (sep < 1021) {
+        static const char *const tabs[4] = {"\t", " \t", "\t\t", "\t  "};
+        ngc_gen_buf_str(b, tabs[(r >> 60) & 3]);
+    } else {
+        ngc_gen_buf_str(b, (r >> 59) & 1 ? " " NGC_GEN_EM_DASH " " : " -- ");
+    }
+}
+
+/* before a word, by the bits of r: maybe opens a quotation (*quote gets 1
+ * + its style) or a parenthesis, when none is open */
+static void ngc_gen_put_open(ngc_gen_buf_t *b, uint64_t r, unsigned *quote, bool *paren)
+{
+    unsigned open = (unsigned)((r >> 10) & 1023);
+
+    if (open < 5 && *quote == 0) {
+        *quote = 1 + (unsigned)((r >> 30) & 3);
+        ngc_gen_buf_str(b, ngc_gen_quote_open[*quote - 1]);
+    } else if (open < 10 && !*paren) {
+        *paren = true;
+        b->p[b->len++] = '(';
+    }
+}
+
+/* word w, capitalised if first, and by the bits of r maybe 's */
+static void ngc_gen_put_word(const ngc_gen_t *g, ngc_gen_buf_t *b, uint32_t w, uint64_t r,
+                             bool first)
+{
+    unsigned mid = (unsigned)((r >> 20) & 1023);
+    size_t n = g->wlen[w], at = b->len;
+
+    memcpy(b->p + b->len, g->arena.p + g->off[w], n);
+    b->len += n;
+    if (first) {
+        ngc_gen_capital(b->p + at);
+    }
+    if (mid < 12 && w >= NGC_GEN_TEXT_PLAIN) {
+        ngc_gen_buf_str(b, "'s"); /* not on function words */
+    }
+}
+
+/* after a word that is not the last, by the bits of r: maybe closes the
+ * quotation, then maybe , ; : ... or a dash; true if the dash glues the
+ * next word on */
+static bool ngc_gen_put_inner(ngc_gen_buf_t *b, uint64_t r, unsigned *quote)
+{
+    unsigned mid = (unsigned)((r >> 20) & 1023);
+
+    if (*quote != 0 && ((r >> 34) & 3) == 0) {
+        ngc_gen_buf_str(b, ngc_gen_quote_close[*quote - 1]);
+        *quote = 0;
+    }
+    if (mid >= 12 && mid < 87) {
+        b->p[b->len++] = ',';
+    } else if (mid >= 87 && mid < 92) {
+        b->p[b->len++] = ';';
+    } else if (mid >= 92 && mid < 95) {
+        b->p[b->len++] = ':';
+    } else if (mid >= 95 && mid < 97) {
+        ngc_gen_buf_str(b, "...");
+    } else if (mid >= 97 && mid < 99) {
+        ngc_gen_buf_str(b, NGC_GEN_EM_DASH); /* word—word */
+        return true;
+    }
+    return false;
+}
+
+/* after the last word, by the bits of r: . ? ! ... or nothing, inside or
+ * outside the open quotation (1 + its style, or 0), then maybe blanks */
+static void ngc_gen_put_end(ngc_gen_buf_t *b, uint64_t r, unsigned quote)
+{
+    unsigned end = (unsigned)((r >> 36) & 255);
+
+    if (quote != 0 && ((r >> 44) & 1)) {
+        ngc_gen_buf_str(b, ngc_gen_quote_close[quote - 1]);
+        quote = 0;
+    }
+    ngc_gen_buf_str(b, end < 176   ? "."
+                       : end < 206 ? "?"
+                       : end < 218 ? "!"
+                       : end < 228 ? "..."
+                                   : "");
+    if (quote != 0) {
+        ngc_gen_buf_str(b, ngc_gen_quote_close[quote - 1]);
+    }
+    if (((r >> 45) & 63) == 0) {
+        ngc_gen_buf_blanks(b, r >> 51);
+    }
+}
+
 /*
  * Writes one sentence into b (no terminator): nwords words, then more until
  * b holds min_bytes. The first word is capitalised; punctuation sticks to
@@ -135,88 +236,27 @@ static int ngc_gen_sentence(const ngc_gen_t *g, ngc_gen_rng_t *rng, ngc_gen_buf_
     }
     for (i = 0; !last; i++) {
         uint32_t w = ngc_gen_alias_draw(&g->walias, rng);
-        size_t n = g->wlen[w], at;
-        unsigned sep, open, mid, end;
 
-        /* this word's choices all come from the bits of one draw */
+        /* this word's choices all come from the bits of one draw; 64 bytes
+         * is room for everything around it */
         r = ngc_gen_next(rng);
-        if (ngc_gen_buf_reserve(b, n + 64) != NGC_GEN_OK) {
+        if (ngc_gen_buf_reserve(b, g->wlen[w] + 64) != NGC_GEN_OK) {
             return NGC_GEN_ERROR;
         }
-        sep = (unsigned)(r & 1023);
-        open = (unsigned)((r >> 10) & 1023);
-        mid = (unsigned)((r >> 20) & 1023);
         if (i > 0 && !glue) {
-            if (sep < 1016) {
-                b->p[b->len++] = ' ';
-            } else if (sep < 1019) {
-                unsigned k = 2 + (unsigned)((r >> 60) & 3);
-                memset(b->p + b->len, ' ', k);
-                b->len += k;
-            } else if (sep < 1021) {
-                static const char *const tabs[4] = {"\t", " \t", "\t\t", "\t  "};
-                ngc_gen_buf_str(b, tabs[(r >> 60) & 3]);
-            } else {
-                ngc_gen_buf_str(b, (r >> 59) & 1 ? " " NGC_GEN_EM_DASH " " : " -- ");
-            }
+            ngc_gen_put_separator(b, r);
         }
-        glue = false;
-        if (open < 5 && quote == 0) {
-            quote = 1 + (unsigned)((r >> 30) & 3);
-            ngc_gen_buf_str(b, ngc_gen_quote_open[quote - 1]);
-        } else if (open < 10 && !paren) {
-            paren = true;
-            b->p[b->len++] = '(';
-        }
-        at = b->len;
-        memcpy(b->p + b->len, g->arena.p + g->off[w], n);
-        b->len += n;
-        if (i == 0) {
-            ngc_gen_capital(b->p + at);
-        }
-        if (mid < 12 && w >= NGC_GEN_TEXT_PLAIN) {
-            ngc_gen_buf_str(b, "'s"); /* not on function words */
-        }
+        ngc_gen_put_open(b, r, &quote, &paren);
+        ngc_gen_put_word(g, b, w, r, i == 0);
         last = i + 1 >= nwords && b->len >= min_bytes;
         if (paren && (last || ((r >> 32) & 3) == 0)) {
             b->p[b->len++] = ')';
             paren = false;
         }
-        if (!last) {
-            if (quote != 0 && ((r >> 34) & 3) == 0) {
-                ngc_gen_buf_str(b, ngc_gen_quote_close[quote - 1]);
-                quote = 0;
-            }
-            if (mid >= 12 && mid < 87) {
-                b->p[b->len++] = ',';
-            } else if (mid >= 87 && mid < 92) {
-                b->p[b->len++] = ';';
-            } else if (mid >= 92 && mid < 95) {
-                b->p[b->len++] = ':';
-            } else if (mid >= 95 && mid < 97) {
-                ngc_gen_buf_str(b, "...");
-            } else if (mid >= 97 && mid < 99) {
-                ngc_gen_buf_str(b, NGC_GEN_EM_DASH); /* word—word */
-                glue = true;
-            }
-            continue;
-        }
-        /* the end: . ? ! ... or nothing, inside or outside the quotation */
-        end = (unsigned)((r >> 36) & 255);
-        if (quote != 0 && ((r >> 44) & 1)) {
-            ngc_gen_buf_str(b, ngc_gen_quote_close[quote - 1]);
-            quote = 0;
-        }
-        ngc_gen_buf_str(b, end < 176   ? "."
-                           : end < 206 ? "?"
-                           : end < 218 ? "!"
-                           : end < 228 ? "..."
-                                       : "");
-        if (quote != 0) {
-            ngc_gen_buf_str(b, ngc_gen_quote_close[quote - 1]);
-        }
-        if (((r >> 45) & 63) == 0) {
-            ngc_gen_buf_blanks(b, r >> 51);
+        if (last) {
+            ngc_gen_put_end(b, r, quote);
+        } else {
+            glue = ngc_gen_put_inner(b, r, &quote);
         }
     }
     return NGC_GEN_OK;

@@ -12,6 +12,7 @@
 #include "datasets/gen/word.h"
 
 #include <math.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -77,6 +78,169 @@ static const char *const ngc_gen_tag_only_extra[] = {"_START_", "_END_"};
 
 /* ---- vocabulary */
 
+/* ngc_gen_vocab1() at work: the records so far, kept distinct by set */
+typedef struct {
+    ngc_gen_rng_t rng;
+    ngc_gen_set_t set;
+    ngc_gen_arena_t *a; /* the strings, the caller's */
+    ngc_gen_rec_t *rec; /* count records: key = sort key, val = string offset */
+    uint64_t got;       /* records filled */
+    uint64_t count;     /* records wanted */
+} ngc_gen_vocab1_build_t;
+
+int ngc_gen_store_ranks(ngc_gen_rec_t *rec, uint64_t count, ngc_gen_arena_t *a)
+{
+    ngc_gen_rec_t *tmp = ngc_gen_alloc(count, sizeof(*tmp));
+    uint64_t k;
+
+    if (tmp == NULL) {
+        return NGC_GEN_ERROR;
+    }
+    ngc_gen_radix(rec, tmp, count);
+    free(tmp);
+    for (k = 0; k < count; k++) {
+        uint32_t rank = (uint32_t)k;
+        memcpy(a->p + rec[k].val - 4, &rank, 4);
+    }
+    return NGC_GEN_OK;
+}
+
+/* the tag-only tokens, one per 50 of count up to all of them; their keys
+ * put them among the 256 most frequent base words. NGC_GEN_ERROR when the
+ * arena cannot grow */
+static int ngc_gen_add_tag_only(ngc_gen_vocab1_build_t *v)
+{
+    char word[NGC_GEN_TOKEN_MAX];
+    uint64_t nt = v->count / 50 < NGC_GEN_NTAG_ONLY ? v->count / 50 : NGC_GEN_NTAG_ONLY, k;
+    size_t len, off;
+    int rc;
+
+    for (k = 0; k < nt; k++) {
+        if (k < NGC_GEN_NTAGS) {
+            len = (size_t)snprintf(word, sizeof(word), "_%s_", ngc_gen_tags[k]);
+        } else {
+            len = (size_t)snprintf(word, sizeof(word), "%s",
+                                   ngc_gen_tag_only_extra[k - NGC_GEN_NTAGS]);
+        }
+        rc = ngc_gen_set_add(&v->set, v->a, word, len, 0, &off);
+        if (rc < 0) {
+            return NGC_GEN_ERROR;
+        }
+        ngc_gen_assert(rc == 1); /* the first words of an empty set */
+        v->rec[v->got].key = (uint64_t)ngc_gen_rand(&v->rng, 256) * 64 + 1;
+        v->rec[v->got++].val = off;
+    }
+    return NGC_GEN_OK;
+}
+
+/* base word n into word (*len its bytes): a fixed one while n is below
+ * their number, else a generated one. Returns the tag it carries first */
+static ngc_gen_tag_t ngc_gen_base_word(ngc_gen_rng_t *rng, uint64_t n, double utf8_share,
+                                       char *word, size_t *len)
+{
+    ngc_gen_cls_t cls;
+
+    if (n < NGC_GEN_NFIXED) {
+        *len = strlen(ngc_gen_fixed[n].word);
+        memcpy(word, ngc_gen_fixed[n].word, *len + 1);
+        return ngc_gen_fixed[n].tag;
+    }
+    cls = ngc_gen_word(rng, n, utf8_share, word, len);
+    return cls == NGC_GEN_CLS_NUM ? NGC_GEN_TAG_NUM : ngc_gen_pick_tag(rng);
+}
+
+/* draws tags[j] until it differs from tags[0..j); false if 32 draws do not */
+static bool ngc_gen_pick_new_tag(ngc_gen_rng_t *rng, ngc_gen_tag_t *tags, unsigned j)
+{
+    unsigned tries, i;
+
+    for (tries = 0; tries < 32; tries++) {
+        tags[j] = ngc_gen_pick_tag(rng);
+        for (i = 0; i < j && tags[i] != tags[j]; i++) {
+            /* is it new? */
+        }
+        if (i == j) {
+            return true;
+        }
+    }
+    return false;
+}
+
+/* how many tagged variants a base word with first tag tags[0] gets: none
+ * for most, else 1..3 (1 for punctuation) with distinct tags[1..) */
+static unsigned ngc_gen_pick_tags(ngc_gen_rng_t *rng, double pos_share, ngc_gen_tag_t *tags)
+{
+    unsigned ntags, j;
+    uint32_t r;
+
+    if (!ngc_gen_chance(ngc_gen_next(rng), pos_share)) {
+        return 0;
+    }
+    r = ngc_gen_rand(rng, 10);
+    ntags = r < 6 ? 1 : r < 9 ? 2 : 3;
+    if (tags[0] == NGC_GEN_TAG_DOT) {
+        ntags = 1;
+    }
+    for (j = 1; j < ntags; j++) {
+        if (!ngc_gen_pick_new_tag(rng, tags, j)) {
+            ntags = j;
+        }
+    }
+    return ntags;
+}
+
+/* adds word_TAG for tags[0..ntags) of base word n while there is room; a
+ * variant ranks below its base word, a later tag mostly lower still */
+static int ngc_gen_add_tagged(ngc_gen_vocab1_build_t *v, uint64_t n, const char *word, size_t len,
+                              const ngc_gen_tag_t *tags, unsigned ntags)
+{
+    char tagged[NGC_GEN_TOKEN_MAX + 8];
+    size_t tl, off;
+    unsigned j;
+    int rc;
+
+    for (j = 0; j < ntags && v->got < v->count; j++) {
+        tl = strlen(ngc_gen_tags[tags[j]]);
+        memcpy(tagged, word, len);
+        tagged[len] = '_';
+        memcpy(tagged + len + 1, ngc_gen_tags[tags[j]], tl + 1);
+        rc = ngc_gen_set_add(&v->set, v->a, tagged, len + 1 + tl, 0, &off);
+        if (rc < 0) {
+            return NGC_GEN_ERROR;
+        }
+        if (rc == 1) {
+            uint64_t mul = 2 + 2 * j + ngc_gen_rand(&v->rng, 3);
+            v->rec[v->got].key = (n + 1) * 64 * mul + ngc_gen_rand(&v->rng, 64);
+            v->rec[v->got++].val = off;
+        }
+    }
+    return NGC_GEN_OK;
+}
+
+/* adds base word n and its tagged variants: 1, 0 if the word is one we
+ * have (nothing added), or NGC_GEN_ERROR */
+static int ngc_gen_add_word(ngc_gen_vocab1_build_t *v, const ngc_gen_config_t *cfg, uint64_t n)
+{
+    char word[NGC_GEN_TOKEN_MAX];
+    ngc_gen_tag_t tags[3];
+    unsigned ntags;
+    size_t len, off;
+    int rc;
+
+    tags[0] = ngc_gen_base_word(&v->rng, n, cfg->utf8_share, word, &len);
+    rc = ngc_gen_set_add(&v->set, v->a, word, len, 0, &off);
+    if (rc != 1) {
+        return rc;
+    }
+    v->rec[v->got].key = n * 64 + 32;
+    v->rec[v->got++].val = off;
+    ntags = ngc_gen_pick_tags(&v->rng, cfg->pos_share, tags);
+    if (ngc_gen_add_tagged(v, n, word, len, tags, ntags) != NGC_GEN_OK) {
+        return NGC_GEN_ERROR;
+    }
+    return 1;
+}
+
 /*
  * Builds count distinct 1-gram tokens into a: generated base words (the
  * fixed frequent ones first), tagged variants of a pos_share of them, and
@@ -87,259 +251,43 @@ static const char *const ngc_gen_tag_only_extra[] = {"_START_", "_END_"};
 int ngc_gen_vocab1(const ngc_gen_config_t *cfg, uint64_t count, ngc_gen_arena_t *a,
                    ngc_gen_rec_t **out)
 {
-    ngc_gen_rng_t rng;
-    ngc_gen_set_t set;
-    ngc_gen_rec_t *rec = NULL, *tmp = NULL;
-    char word[NGC_GEN_TOKEN_MAX], tagged[NGC_GEN_TOKEN_MAX + 8];
-    uint64_t nt, got = 0, n = 0, k;
-    size_t len, off;
+    ngc_gen_vocab1_build_t v = {.a = a, .count = count};
+    uint64_t n = 0;
     int rc;
 
-    ngc_gen_rng_init(&rng, cfg->seed, NGC_GEN_STREAM_VOCAB);
-    if (ngc_gen_set_init(&set, count) != NGC_GEN_OK) {
+    ngc_gen_rng_init(&v.rng, cfg->seed, NGC_GEN_STREAM_VOCAB);
+    if (ngc_gen_set_init(&v.set, count) != NGC_GEN_OK) {
         return NGC_GEN_ERROR;
     }
-    rec = ngc_gen_alloc(count, sizeof(*rec));
-    if (rec == NULL) {
+    v.rec = ngc_gen_alloc(count, sizeof(*v.rec));
+    if (v.rec == NULL) {
         goto fail_set;
     }
-
-    nt = count / 50 < NGC_GEN_NTAG_ONLY ? count / 50 : NGC_GEN_NTAG_ONLY;
-    for (k = 0; k < nt; k++) {
-        if (k < NGC_GEN_NTAGS) {
-            len = (size_t)snprintf(word, sizeof(word), "_%s_", ngc_gen_tags[k]);
-        } else {
-            len = (size_t)snprintf(word, sizeof(word), "%s",
-                                   ngc_gen_tag_only_extra[k - NGC_GEN_NTAGS]);
-        }
-        rc = ngc_gen_set_add(&set, a, word, len, 0, &off);
-        ngc_gen_assert(rc == 1);
-        rec[got].key = (uint64_t)ngc_gen_rand(&rng, 256) * 64 + 1;
-        rec[got++].val = off;
+    if (ngc_gen_add_tag_only(&v) != NGC_GEN_OK) {
+        goto fail_rec;
     }
-
-    while (got < count) {
-        ngc_gen_tag_t tags[3];
-        unsigned ntags = 0, j;
-
-        if (n < NGC_GEN_NFIXED) {
-            len = strlen(ngc_gen_fixed[n].word);
-            memcpy(word, ngc_gen_fixed[n].word, len + 1);
-            tags[0] = ngc_gen_fixed[n].tag;
-        } else {
-            ngc_gen_cls_t cls = ngc_gen_word(&rng, n, cfg->utf8_share, word, &len);
-            tags[0] = cls == NGC_GEN_CLS_NUM ? NGC_GEN_TAG_NUM : ngc_gen_pick_tag(&rng);
-        }
-        rc = ngc_gen_set_add(&set, a, word, len, 0, &off);
+    while (v.got < count) {
+        rc = ngc_gen_add_word(&v, cfg, n);
         if (rc < 0) {
             goto fail_rec;
         }
-        if (rc == 0) {
-            /* generated a word we have: draw again */
-            n += n < NGC_GEN_NFIXED ? 1 : 0;
-            continue;
+        /* after a duplicate, a fixed word is skipped; generated word n is drawn again */
+        if (rc == 1 || n < NGC_GEN_NFIXED) {
+            n++;
         }
-        rec[got].key = n * 64 + 32;
-        rec[got++].val = off;
-
-        if (ngc_gen_chance(ngc_gen_next(&rng), cfg->pos_share)) {
-            uint32_t r = ngc_gen_rand(&rng, 10);
-            ntags = r < 6 ? 1 : r < 9 ? 2 : 3;
-            if (tags[0] == NGC_GEN_TAG_DOT) {
-                ntags = 1;
-            }
-            for (j = 1; j < ntags; j++) {
-                unsigned tries, i;
-                for (tries = 0; tries < 32; tries++) {
-                    tags[j] = ngc_gen_pick_tag(&rng);
-                    for (i = 0; i < j && tags[i] != tags[j]; i++) {
-                        /* is it new? */
-                    }
-                    if (i == j) {
-                        break;
-                    }
-                }
-                if (tries == 32) {
-                    ntags = j;
-                }
-            }
-        }
-        for (j = 0; j < ntags && got < count; j++) {
-            size_t tl = strlen(ngc_gen_tags[tags[j]]);
-            memcpy(tagged, word, len);
-            tagged[len] = '_';
-            memcpy(tagged + len + 1, ngc_gen_tags[tags[j]], tl + 1);
-            rc = ngc_gen_set_add(&set, a, tagged, len + 1 + tl, 0, &off);
-            if (rc < 0) {
-                goto fail_rec;
-            }
-            if (rc == 1) {
-                uint64_t mul = 2 + 2 * j + ngc_gen_rand(&rng, 3);
-                rec[got].key = (n + 1) * 64 * mul + ngc_gen_rand(&rng, 64);
-                rec[got++].val = off;
-            }
-        }
-        n++;
     }
-    ngc_gen_set_fini(&set);
-
-    tmp = ngc_gen_alloc(count, sizeof(*tmp));
-    if (tmp == NULL) {
+    ngc_gen_set_fini(&v.set);
+    if (ngc_gen_store_ranks(v.rec, count, a) != NGC_GEN_OK) {
         goto fail_rec;
     }
-    ngc_gen_radix(rec, tmp, count);
-    free(tmp);
-    for (k = 0; k < count; k++) {
-        uint32_t rank = (uint32_t)k;
-        memcpy(a->p + rec[k].val - 4, &rank, 4);
-    }
-    *out = rec;
+    *out = v.rec;
     return NGC_GEN_OK;
 
 fail_rec:
-    free(rec);
+    free(v.rec);
 fail_set:
-    ngc_gen_set_fini(&set);
+    ngc_gen_set_fini(&v.set);
     return NGC_GEN_ERROR;
-}
-
-/*
- * Builds count distinct ngrams of cfg->order tokens into a, each token drawn
- * by Zipf from a 1-gram vocabulary, and ranks them by the product of their
- * token ranks times a jitter, so ngrams of frequent tokens are frequent.
- * On success *out holds count records (val = string offset) in rank order.
- */
-int ngc_gen_compose(const ngc_gen_config_t *cfg, uint64_t count, ngc_gen_arena_t *a,
-                    ngc_gen_rec_t **out)
-{
-    ngc_gen_rec_t *rec = NULL, *tmp = NULL;
-    ngc_gen_arena_t ta = {NULL, 0, 0};
-    ngc_gen_rec_t *trec = NULL;
-    ngc_gen_alias_t al;
-    ngc_gen_set_t set;
-    ngc_gen_rng_t rng;
-    uint32_t *toff = NULL, start = UINT32_MAX, end = UINT32_MAX;
-    uint8_t *tlen = NULL;
-    uint64_t ntok, need, pw, idx;
-    char buf[NGC_GEN_NGRAM_MAX];
-    int order = cfg->order, i, rc = NGC_GEN_ERROR;
-
-    ntok = count / 8 < (1u << 20) ? count / 8 : (1u << 20);
-    need = (uint64_t)pow(4.0 * (double)count, 1.0 / order);
-    for (;; need++) {
-        pw = 1;
-        for (i = 0; i < order && pw < 4 * count; i++) {
-            pw *= need;
-        }
-        if (pw >= 4 * count) {
-            break;
-        }
-    }
-    need += 16;
-    if (ntok < need) {
-        ntok = need;
-    }
-    if (ntok < 64) {
-        ntok = 64;
-    }
-
-    if (ngc_gen_vocab1(cfg, ntok, &ta, &trec) != NGC_GEN_OK) {
-        goto done;
-    }
-    toff = ngc_gen_alloc(ntok, sizeof(*toff));
-    tlen = ngc_gen_alloc(ntok, sizeof(*tlen));
-    if (toff == NULL || tlen == NULL) {
-        goto done;
-    }
-    for (idx = 0; idx < ntok; idx++) {
-        const char *s = ta.p + trec[idx].val;
-        size_t n = strlen(s);
-        ngc_gen_assert(trec[idx].val < UINT32_MAX && n < NGC_GEN_TOKEN_MAX);
-        toff[idx] = (uint32_t)trec[idx].val;
-        tlen[idx] = (uint8_t)n;
-        if (strcmp(s, "_START_") == 0) {
-            start = (uint32_t)idx;
-        } else if (strcmp(s, "_END_") == 0) {
-            end = (uint32_t)idx;
-        }
-    }
-    free(trec);
-    trec = NULL;
-
-    if (ngc_gen_alias_init(&al, (uint32_t)ntok, cfg->zipf) != NGC_GEN_OK) {
-        goto done;
-    }
-    rec = ngc_gen_alloc(count, sizeof(*rec));
-    if (rec == NULL) {
-        goto done_alias;
-    }
-    if (ngc_gen_set_init(&set, count) != NGC_GEN_OK) {
-        goto done_alias;
-    }
-    ngc_gen_rng_init(&rng, cfg->seed, NGC_GEN_STREAM_COMPOSE);
-    for (idx = 0; idx < count; idx++) {
-        unsigned attempt;
-        for (attempt = 0;; attempt++) {
-            size_t n = 0, off;
-            double prod = 1.0;
-            int r;
-            for (i = 0; i < order; i++) {
-                uint32_t t;
-                do {
-                    /* fall back to uniform tokens when Zipf keeps colliding */
-                    t = attempt < 8 ? ngc_gen_alias_draw(&al, &rng)
-                                    : ngc_gen_rand(&rng, (uint32_t)ntok);
-                } while ((t == start && i != 0) || (t == end && i != order - 1));
-                if (i > 0) {
-                    buf[n++] = ' ';
-                }
-                memcpy(buf + n, ta.p + toff[t], tlen[t]);
-                n += tlen[t];
-                prod = prod * ((double)t + 1.0);
-            }
-            buf[n] = '\0';
-            r = ngc_gen_set_add(&set, a, buf, n, 0, &off);
-            if (r < 0) {
-                goto done_set;
-            }
-            if (r == 1) {
-                /* jitter in [1, 5); scaling by 2^-51 is exact, so no FMA
-                 * can change it; positive doubles sort as their bits */
-                uint64_t u = ngc_gen_next(&rng) >> 11;
-                double score = prod * (1.0 + (double)u * 0x1p-51);
-                memcpy(&rec[idx].key, &score, 8);
-                rec[idx].val = off;
-                break;
-            }
-        }
-    }
-    ngc_gen_set_fini(&set);
-    tmp = ngc_gen_alloc(count, sizeof(*tmp));
-    if (tmp == NULL) {
-        goto done_alias;
-    }
-    ngc_gen_radix(rec, tmp, count);
-    free(tmp);
-    for (idx = 0; idx < count; idx++) {
-        uint32_t rank = (uint32_t)idx;
-        memcpy(a->p + rec[idx].val - 4, &rank, 4);
-    }
-    *out = rec;
-    rec = NULL;
-    rc = NGC_GEN_OK;
-
-    /* the success path runs these too; a finished set is already empty */
-done_set:
-    ngc_gen_set_fini(&set);
-done_alias:
-    ngc_gen_alias_fini(&al);
-done:
-    free(rec);
-    free(trec);
-    free(toff);
-    free(tlen);
-    free(ta.p);
-    return rc;
 }
 
 /* ---- text vocabulary */

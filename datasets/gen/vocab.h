@@ -1,7 +1,7 @@
 /*
  * vocab.h: the vocabularies. 1-grams are fixed frequent tokens, generated
- * words, their tagged variants and tag-only tokens; higher orders join
- * Zipf-drawn 1-grams; text words are function words, then generated ones.
+ * words, their tagged variants and tag-only tokens (higher orders join them:
+ * compose.h); text words are function words, then generated ones.
  * All of them are distinct and ranked, rank 0 the most frequent.
  */
 
@@ -21,10 +21,10 @@
 int ngc_gen_vocab1(const ngc_gen_config_t *cfg, uint64_t count, ngc_gen_arena_t *a,
                    ngc_gen_rec_t **out);
 
-/* count distinct ngrams of cfg->order tokens into a, as ngc_gen_vocab1()
- * (NGC_GEN_OK or NGC_GEN_ERROR) */
-int ngc_gen_compose(const ngc_gen_config_t *cfg, uint64_t count, ngc_gen_arena_t *a,
-                    ngc_gen_rec_t **out);
+/* Sorts rec[0..count) by key into rank order and stores each record's rank
+ * in the 4 bytes before its string in a (ngc_gen_vocab1, ngc_gen_compose).
+ * NGC_GEN_OK, or NGC_GEN_ERROR after a message, rec unsorted */
+int ngc_gen_store_ranks(ngc_gen_rec_t *rec, uint64_t count, ngc_gen_arena_t *a);
 
 /* the count words of --format text into a, in rank order: *off and *wlen
  * get their offsets and lengths, walias the Zipf table over them. On

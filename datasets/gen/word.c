@@ -249,6 +249,66 @@ static void ngc_gen_utf8_word(ngc_gen_rng_t *rng, uint64_t n, ngc_gen_cps_t *w)
     }
 }
 
+/* a plain word of order n with an apostrophe: A'Aang, o'clock, 'tis, or
+ * else 's or n't after it; into the empty w */
+static void ngc_gen_apostrophe_word(ngc_gen_rng_t *rng, uint64_t n, ngc_gen_cps_t *w)
+{
+    ngc_gen_cps_t v;
+    size_t k;
+
+    v.n = 0;
+    ngc_gen_plain(rng, n, &v);
+    switch (ngc_gen_rand(rng, 5)) {
+    case 0: /* A'Aang */
+        ngc_gen_cps_put(w, 'A' + ngc_gen_rand(rng, 26));
+        ngc_gen_cps_put(w, '\'');
+        v.cp[0] = ngc_gen_upper(v.cp[0]);
+        break;
+    case 1: /* o'clock */
+        ngc_gen_cps_str(w, ngc_gen_rand(rng, 2) ? "o'" : "d'");
+        break;
+    case 2: /* 'tis */
+        ngc_gen_cps_put(w, '\'');
+        break;
+    default:
+        break;
+    }
+    for (k = 0; k < v.n; k++) {
+        ngc_gen_cps_put(w, v.cp[k]);
+    }
+    if (w->n == v.n) {
+        ngc_gen_cps_str(w, ngc_gen_rand(rng, 2) ? "'s" : "n't");
+    }
+}
+
+/* an abbreviation with dots: U.S.A., e.g., etc. or Mr.; into the empty w */
+static void ngc_gen_dotted_word(ngc_gen_rng_t *rng, ngc_gen_cps_t *w)
+{
+    uint32_t k;
+
+    switch (ngc_gen_rand(rng, 4)) {
+    case 0: /* U.S.A. */
+        for (k = 2 + ngc_gen_rand(rng, 3); k > 0; k--) {
+            ngc_gen_cps_put(w, 'A' + ngc_gen_rand(rng, 26));
+            ngc_gen_cps_put(w, '.');
+        }
+        break;
+    case 1: /* e.g. */
+        for (k = 2; k > 0; k--) {
+            ngc_gen_cps_put(w, 'a' + ngc_gen_rand(rng, 26));
+            ngc_gen_cps_put(w, '.');
+        }
+        break;
+    default: /* etc. Mr. */
+        ngc_gen_plain(rng, 1, w);
+        if (ngc_gen_rand(rng, 2)) {
+            w->cp[0] = ngc_gen_upper(w->cp[0]);
+        }
+        ngc_gen_cps_put(w, '.');
+        break;
+    }
+}
+
 /*
  * Writes one generated base token (never with '_', space, tab or newline)
  * to out (NGC_GEN_TOKEN_MAX bytes); n is its frequency order.
@@ -256,7 +316,7 @@ static void ngc_gen_utf8_word(ngc_gen_rng_t *rng, uint64_t n, ngc_gen_cps_t *w)
 ngc_gen_cls_t ngc_gen_word(ngc_gen_rng_t *rng, uint64_t n, double utf8_share, char *out,
                            size_t *len)
 {
-    ngc_gen_cps_t w, v;
+    ngc_gen_cps_t w;
     ngc_gen_cls_t cls = NGC_GEN_CLS_WORD;
     uint32_t kind, k;
 
@@ -276,51 +336,9 @@ ngc_gen_cls_t ngc_gen_word(ngc_gen_rng_t *rng, uint64_t n, double utf8_share, ch
             w.cp[k] = ngc_gen_upper(w.cp[k]);
         }
     } else if (kind < 230) { /* apostrophes */
-        v.n = 0;
-        ngc_gen_plain(rng, n, &v);
-        switch (ngc_gen_rand(rng, 5)) {
-        case 0: /* A'Aang */
-            ngc_gen_cps_put(&w, 'A' + ngc_gen_rand(rng, 26));
-            ngc_gen_cps_put(&w, '\'');
-            v.cp[0] = ngc_gen_upper(v.cp[0]);
-            break;
-        case 1: /* o'clock */
-            ngc_gen_cps_str(&w, ngc_gen_rand(rng, 2) ? "o'" : "d'");
-            break;
-        case 2: /* 'tis */
-            ngc_gen_cps_put(&w, '\'');
-            break;
-        default:
-            break;
-        }
-        for (k = 0; k < v.n; k++) {
-            ngc_gen_cps_put(&w, v.cp[k]);
-        }
-        if (w.n == v.n) {
-            ngc_gen_cps_str(&w, ngc_gen_rand(rng, 2) ? "'s" : "n't");
-        }
+        ngc_gen_apostrophe_word(rng, n, &w);
     } else if (kind < 250) { /* dots */
-        switch (ngc_gen_rand(rng, 4)) {
-        case 0: /* U.S.A. */
-            for (k = 2 + ngc_gen_rand(rng, 3); k > 0; k--) {
-                ngc_gen_cps_put(&w, 'A' + ngc_gen_rand(rng, 26));
-                ngc_gen_cps_put(&w, '.');
-            }
-            break;
-        case 1: /* e.g. */
-            for (k = 2; k > 0; k--) {
-                ngc_gen_cps_put(&w, 'a' + ngc_gen_rand(rng, 26));
-                ngc_gen_cps_put(&w, '.');
-            }
-            break;
-        default: /* etc. Mr. */
-            ngc_gen_plain(rng, 1, &w);
-            if (ngc_gen_rand(rng, 2)) {
-                w.cp[0] = ngc_gen_upper(w.cp[0]);
-            }
-            ngc_gen_cps_put(&w, '.');
-            break;
-        }
+        ngc_gen_dotted_word(rng, &w);
     } else if (kind < 290) { /* digits */
         ngc_gen_number(rng, &w);
         cls = NGC_GEN_CLS_NUM;
