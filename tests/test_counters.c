@@ -9,6 +9,7 @@
 #include "engine/base/ngc.h"
 #include "engine/base/config.h"
 #include "engine/reduce/counters.h"
+#include "engine/reduce/counters_layout.h"
 #include "engine/base/failpoint.h"
 #include "engine/reduce/runs.h"
 #include "engine/reduce/shm.h"
@@ -60,6 +61,7 @@ static void ngc_t_shm_free(ngc_shm_t *shm)
 static int ngc_t_teardown(void **state)
 {
     (void)state;
+    ngc_counters_rehash_slots_max = NGC_HOME_FROM_FP; /* a test may lower it */
     for (size_t i = 0; i < NGC_NELEMS(ngc_t_live); i++)
         if (ngc_t_live[i] != NULL)
             ngc_t_shm_free(ngc_t_live[i]);
@@ -340,9 +342,9 @@ static void test_merge_totals(void **state)
     ngc_t_shm_free(shm);
 }
 
-static void test_growth(void **state)
+/* 300,000 keys, twice: the table grows from 256 slots to 2^19. */
+static void ngc_t_growth(void)
 {
-    (void)state;
     ngc_shm_t *shm = ngc_t_shm(64 * NGC_T_MB);
     assert_non_null(shm);
     ngc_counters_t *c = ngc_shm_counters(shm);
@@ -371,6 +373,23 @@ static void test_growth(void **state)
     free(keys);
     free(lens);
     ngc_t_shm_free(shm);
+}
+
+/* Tables grown from their slots' fingerprints (every table this size). */
+static void test_growth(void **state)
+{
+    (void)state;
+    assert_true(ngc_counters_rehash_slots_max >= 1u << 19);
+    ngc_t_growth();
+}
+
+/* Tables past 1,024 slots grown by hashing their keys again, as tables past
+ * 2^24 slots are: the homes both ways must agree. */
+static void test_growth_by_keys(void **state)
+{
+    (void)state;
+    ngc_counters_rehash_slots_max = 1024; /* the teardown puts it back */
+    ngc_t_growth();
 }
 
 static ngc_kv_t ngc_t_kv(const char *key, uint64_t match, uint64_t volume)
@@ -1464,6 +1483,7 @@ int main(void)
         cmocka_unit_test_teardown(test_shm_too_small, ngc_t_teardown),
         cmocka_unit_test_teardown(test_merge_totals, ngc_t_teardown),
         cmocka_unit_test_teardown(test_growth, ngc_t_teardown),
+        cmocka_unit_test_teardown(test_growth_by_keys, ngc_t_teardown),
         cmocka_unit_test_teardown(test_match_only_table, ngc_t_teardown),
         cmocka_unit_test_teardown(test_binary_and_long_keys, ngc_t_teardown),
         cmocka_unit_test_teardown(test_overflow, ngc_t_teardown),

@@ -250,18 +250,64 @@ uint64_t ngc_counters_repairs(const ngc_counters_t *c)
     return atomic_load_explicit(&c->repairs, memory_order_relaxed);
 }
 
-/* Puts the entry at ref, whose key hashes to h, in the first free slot of ns. */
-static inline void ngc_counters_place(uint64_t *ns, uint64_t mask, uint64_t h, uint64_t ref)
+/* Puts slot value v, whose key's home is j, in the first free slot of ns. */
+static inline void ngc_counters_place(uint64_t *ns, uint64_t mask, uint64_t j, uint64_t v)
 {
-    uint64_t j = h & mask;
     while (ns[j] != 0)
         j = (j + 1) & mask;
-    ns[j] = ngc_counters_fp(h) << NGC_REF_BITS | ref;
+    ns[j] = v;
 }
 
+/* Moves p's slots into ns (ncap slots): each key's new home comes from the
+ * fingerprint in its slot. Read in slot order, the old slot i goes to i or
+ * i + cap, so both arrays stream through the cache. */
+static void ngc_counters_rehash_slots(const ngc_counters_t *c, const ngc_part_t *p, uint64_t *ns,
+                                      uint64_t ncap, uint32_t task, uint32_t attempt)
+{
+    const uint64_t *os = ngc_counters_slots(c, p);
+    uint64_t cap = ngc_counters_cap(p), mask = ncap - 1, moved = 0;
+    for (uint64_t i = 0; i < cap; i++) {
+        uint64_t v = os[i];
+        if (v == 0)
+            continue;
+        if (NGC_UNLIKELY(moved++ == p->count / 2))
+            ngc_failpoint_check(NGC_FP_CRASH_IN_GROW, task, attempt);
+        ngc_counters_place(ns, mask, (v >> NGC_REF_BITS) & mask, v);
+    }
+    ngc_assert(moved == p->count);
+}
+
+/* The same for a table past NGC_HOME_FROM_FP slots, whose homes need more
+ * hash bits than a slot keeps: the keys are hashed again, read in arena
+ * order. Each key's new slot is a cache miss: it is placed NGC_REHASH_AHEAD
+ * keys after its slot was prefetched, so the misses overlap. */
+static void ngc_counters_rehash_keys(const ngc_counters_t *c, const ngc_part_t *p, uint64_t *ns,
+                                     uint64_t ncap, uint32_t task, uint32_t attempt)
+{
+    uint64_t mask = ncap - 1, moved = 0;
+    uint64_t ring_home[NGC_REHASH_AHEAD], ring_slot[NGC_REHASH_AHEAD];
+    NGC_COUNTERS_EACH(c, p, ref, e, {
+        if (NGC_UNLIKELY(moved == p->count / 2))
+            ngc_failpoint_check(NGC_FP_CRASH_IN_GROW, task, attempt);
+        uint64_t h = ngc_counters_hash(e.key, e.len), home = ngc_counters_home(h, mask);
+        __builtin_prefetch(&ns[home], 1);
+        unsigned k = (unsigned)(moved % NGC_REHASH_AHEAD);
+        if (moved >= NGC_REHASH_AHEAD)
+            ngc_counters_place(ns, mask, ring_home[k], ring_slot[k]);
+        ring_home[k] = home;
+        ring_slot[k] = ngc_counters_fp(h) << NGC_REF_BITS | ref;
+        moved++;
+    });
+    for (uint64_t m = moved > NGC_REHASH_AHEAD ? moved - NGC_REHASH_AHEAD : 0; m < moved; m++)
+        ngc_counters_place(ns, mask, ring_home[m % NGC_REHASH_AHEAD],
+                           ring_slot[m % NGC_REHASH_AHEAD]);
+    ngc_assert(moved == p->count);
+}
+
+uint64_t ngc_counters_rehash_slots_max = NGC_HOME_FROM_FP;
+
 /* Doubles the slot array until it holds `need` entries at 3/4 load. Lock held;
- * not inside a batch: the switch is one store, a crash leaves either array.
- * Slots keep no hash, so the keys are hashed again, read in arena order. */
+ * not inside a batch: the switch is one store, a crash leaves either array. */
 static int ngc_counters_reserve(ngc_counters_t *c, ngc_part_t *p, uint64_t need, uint32_t task,
                                 uint32_t attempt)
 {
@@ -279,26 +325,10 @@ static int ngc_counters_reserve(ngc_counters_t *c, ngc_part_t *p, uint64_t need,
     uint64_t *ns = (uint64_t *)ngc_counters_at(c, noff);
     if (!zeroed)
         memset(ns, 0, ncap * sizeof(uint64_t));
-    /* Each key's new slot is a cache miss: it is placed NGC_REHASH_AHEAD keys
-     * after its slot was prefetched, so the misses overlap. */
-    uint64_t mask = ncap - 1, moved = 0;
-    uint64_t ring_hash[NGC_REHASH_AHEAD], ring_ref[NGC_REHASH_AHEAD];
-    NGC_COUNTERS_EACH(c, p, ref, e, {
-        if (NGC_UNLIKELY(moved == p->count / 2))
-            ngc_failpoint_check(NGC_FP_CRASH_IN_GROW, task, attempt);
-        uint64_t h = ngc_counters_hash(e.key, e.len);
-        __builtin_prefetch(&ns[h & mask], 1);
-        unsigned k = (unsigned)(moved % NGC_REHASH_AHEAD);
-        if (moved >= NGC_REHASH_AHEAD)
-            ngc_counters_place(ns, mask, ring_hash[k], ring_ref[k]);
-        ring_hash[k] = h;
-        ring_ref[k] = ref;
-        moved++;
-    });
-    for (uint64_t m = moved > NGC_REHASH_AHEAD ? moved - NGC_REHASH_AHEAD : 0; m < moved; m++)
-        ngc_counters_place(ns, mask, ring_hash[m % NGC_REHASH_AHEAD],
-                           ring_ref[m % NGC_REHASH_AHEAD]);
-    ngc_assert(moved == p->count);
+    if (ncap <= ngc_counters_rehash_slots_max)
+        ngc_counters_rehash_slots(c, p, ns, ncap, task, attempt);
+    else
+        ngc_counters_rehash_keys(c, p, ns, ncap, task, attempt);
     uint64_t ooff = p->table & ~(uint64_t)63;
     ngc_counters_fence();
     p->table = noff | ngc_counters_log2(ncap);
@@ -465,7 +495,7 @@ static inline uint64_t ngc_counters_find(const ngc_counters_t *c, const uint64_t
                                          const ngc_kv_t *e)
 {
     uint64_t fp = ngc_counters_fp(e->hash);
-    for (uint64_t i = e->hash & mask;; i = (i + 1) & mask) {
+    for (uint64_t i = ngc_counters_home(e->hash, mask);; i = (i + 1) & mask) {
         uint64_t slot = s[i];
         if (slot == 0)
             return i;
@@ -489,14 +519,14 @@ ngc_counters_prefetch(const ngc_counters_t *c, const uint64_t *s, uint64_t mask,
                       size_t k, size_t n, bool copies)
 {
     if (k + 2 * NGC_PREFETCH < n)
-        __builtin_prefetch(&s[kv[k + 2 * NGC_PREFETCH].hash & mask]);
+        __builtin_prefetch(&s[ngc_counters_home(kv[k + 2 * NGC_PREFETCH].hash, mask)]);
     if (k + NGC_PREFETCH < n) {
         /* A new key's bytes are copied into the arena (when the caller
          * inserts): the batch was permuted into partition order, so they are
          * scattered too. */
         if (copies)
             __builtin_prefetch(kv[k + NGC_PREFETCH].key);
-        uint64_t h = kv[k + NGC_PREFETCH].hash, slot = s[h & mask];
+        uint64_t h = kv[k + NGC_PREFETCH].hash, slot = s[ngc_counters_home(h, mask)];
         if (slot >> NGC_REF_BITS == ngc_counters_fp(h))
             __builtin_prefetch(ngc_counters_at(c, slot & NGC_REF_MASK));
     }

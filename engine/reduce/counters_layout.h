@@ -3,7 +3,8 @@
  * the three files that implement counters.h and for nothing else:
  * counters.c (the region, its allocator, merges and their crash journal),
  * counters_sort.c (the sort by output order, the sorted entries read back)
- * and counters_spill.c (partitions and batches written to runs).
+ * and counters_spill.c (partitions and batches written to runs); and for
+ * their unit test.
  */
 #ifndef NGC_ENGINE_REDUCE_COUNTERS_LAYOUT_H
 #define NGC_ENGINE_REDUCE_COUNTERS_LAYOUT_H
@@ -19,7 +20,7 @@
 /* A slot is fingerprint << 40 | entry offset; 0 is empty. */
 #define NGC_REF_BITS 40
 #define NGC_REF_MASK ((1ull << NGC_REF_BITS) - 1)
-#define NGC_FP_SHIFT 34 /* hash bits 34..57: below the partition's, above any slot index's */
+#define NGC_FP_SHIFT 34 /* hash bits 34..57: below the partition's */
 #define NGC_FP_MASK 0xffffffull
 #define NGC_INITIAL_SLOTS 256u
 #define NGC_ARENA_BLOCK (256u << 10) /* at most; a small table takes smaller */
@@ -119,6 +120,22 @@ static inline uint64_t ngc_counters_fp(uint64_t hash)
 {
     return (hash >> NGC_FP_SHIFT) & NGC_FP_MASK;
 }
+
+/* Slots a table can have and still find every key's home slot from the
+ * fingerprint its slot keeps. */
+#define NGC_HOME_FROM_FP (NGC_FP_MASK + 1)
+
+/* A key's home slot: the fingerprint's low bits, then (in a table of more
+ * than NGC_HOME_FROM_FP slots) the hash's lowest bits. So a table grows by
+ * reading its own slots, not every key (see ngc_counters_reserve). */
+static inline uint64_t ngc_counters_home(uint64_t hash, uint64_t mask)
+{
+    return (ngc_counters_fp(hash) | hash << 24) & mask;
+}
+
+/* The largest table grown from its slots: NGC_HOME_FROM_FP; a unit test
+ * lowers it to grow small tables by their keys too. */
+extern uint64_t ngc_counters_rehash_slots_max;
 
 /*
  * An entry, at any byte offset of an arena block: the key's length (1 to 4
