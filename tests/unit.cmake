@@ -2,11 +2,19 @@
 # registered as ctest unit_<name>. Label "unit" for pure code, "proc" for
 # tests that fork or start threads (these also run under ThreadSanitizer).
 
+# ngc_proc_tests builds what ctest -L proc runs (the ThreadSanitizer stage
+# of tools/run-tests builds only that).
+add_custom_target(ngc_proc_tests)
+add_dependencies(ngc_proc_tests ngram-count ngram-gen)
+
 function(ngc_unit_test name label)
   add_executable(test_${name} ${CMAKE_CURRENT_SOURCE_DIR}/test_${name}.c)
   target_link_libraries(test_${name} PRIVATE ngc_modes PkgConfig::CMOCKA)
   add_test(NAME unit_${name} COMMAND test_${name})
   set_tests_properties(unit_${name} PROPERTIES LABELS "${label}" TIMEOUT 600)
+  if(label STREQUAL "proc")
+    add_dependencies(ngc_proc_tests test_${name})
+  endif()
 endfunction()
 
 ngc_unit_test(parse unit)
