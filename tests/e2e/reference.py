@@ -960,7 +960,13 @@ def main(argv=None):
         sort_key = lambda kv: kv[0]
     selected = (lambda m, v: v) if args.count == "volume" else (lambda m, v: m)
     rows = [kv for kv in totals.items() if selected(*kv[1]) >= args.min_count]
-    rows.sort(key=sort_key)
+    if args.sort == "ngram" or args.count == "both":
+        rows.sort(key=sort_key)
+    else:
+        # (count descending, key): two stable sorts without a tuple per row,
+        # a third of the time on half a million rows.
+        rows.sort(key=lambda kv: kv[0])
+        rows.sort(key=lambda kv: selected(*kv[1]), reverse=True)
     if args.top:
         rows = rows[:args.top]
     out = sys.stdout.buffer
@@ -977,8 +983,15 @@ def main(argv=None):
             names = ["volume_percent" if args.normalize else "volume_count"]
         else:
             names = ["match_per_million" if args.normalize else "match_count"]
-        lines = [(key, value(m, v).split(b"\t")) for key, (m, v) in rows]
-    out.writelines(render(lines, names, args))
+        lines = None
+        if args.output_format == "tsv":
+            # render()'s TSV, in one piece: a row at a time was most of the
+            # time on half a million rows.
+            out.write(b"".join([key + b"\t" + value(m, v) + b"\n" for key, (m, v) in rows]))
+        else:
+            lines = [(key, value(m, v).split(b"\t")) for key, (m, v) in rows]
+    if lines is not None:
+        out.writelines(render(lines, names, args))
     out.flush()
     if cache:
         cache.store(malformed, formats)
