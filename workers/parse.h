@@ -51,7 +51,8 @@ struct ngc_parse_s {
     ngc_fail_t fail;
     uint64_t fail_line;
     char fail_text[256];
-    char *scratch;               /* NGC_LINE_MAX * 3 bytes for transformed keys */
+    char *scratch;               /* NGC_PARSE_SCRATCH bytes for transformed keys (text,
+                                    --pos, --fold-case, --by-year); NULL without */
     uint32_t *tok;               /* text: token offsets into scratch */
     struct ngc_select_s *select; /* --select's matcher, NULL without */
 };
