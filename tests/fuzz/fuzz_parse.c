@@ -276,6 +276,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (size < 1)
         return 0;
     if (!ngc_fz_ready) {
+        /* Made for options that rewrite keys (the scratch area), as some
+         * inputs ask for below. */
+        ngc_fz_cfg.fold_case = true;
         NGC_FZ_CHECK(ngc_parse_init(&ngc_fz_ps, &ngc_fz_cfg) == NGC_OK, "parse init");
         NGC_FZ_CHECK(ngc_parse_init(&ngc_fz_ref_ps, &ngc_fz_cfg) == NGC_OK, "parse init");
         ngc_fz_ready = true;
