@@ -327,20 +327,41 @@ static void test_resolve_threads(void **state)
     long cpus = sysconf(_SC_NPROCESSORS_ONLN);
     unsigned n = cpus < 1 ? 1 : (unsigned)cpus;
     ngc_config_t cfg = {.processes = n, .threads = 0};
-    ngc_config_resolve_threads(&cfg, 1000);
+    ngc_config_resolve_workers(&cfg, 1000, UINT64_MAX);
     assert_int_equal(cfg.threads, 1);
     cfg = (ngc_config_t){.processes = n, .threads = 0};
-    ngc_config_resolve_threads(&cfg, 1);
+    ngc_config_resolve_workers(&cfg, 1, UINT64_MAX);
     assert_int_equal(cfg.threads, n < 4 ? n : 4);
     cfg = (ngc_config_t){.processes = 4 * n, .threads = 0};
-    ngc_config_resolve_threads(&cfg, 1000);
+    ngc_config_resolve_workers(&cfg, 1000, UINT64_MAX);
     assert_int_equal(cfg.threads, 1);
     cfg = (ngc_config_t){.processes = 1, .threads = 0};
-    ngc_config_resolve_threads(&cfg, 0);
+    ngc_config_resolve_workers(&cfg, 0, UINT64_MAX);
     assert_int_equal(cfg.threads, 1);
     cfg = (ngc_config_t){.processes = 1, .threads = 3};
-    ngc_config_resolve_threads(&cfg, 1000);
+    ngc_config_resolve_workers(&cfg, 1000, UINT64_MAX);
     assert_int_equal(cfg.threads, 3);
+}
+
+/* A small job gets one worker unless -p says otherwise; a large one, or one
+ * whose size is not known, keeps the default. */
+static void test_resolve_workers(void **state)
+{
+    (void)state;
+    ngc_config_t cfg;
+    assert_int_equal(NGC_T_PARSE(&cfg, "in.txt"), NGC_CONFIG_RUN);
+    unsigned cpus = cfg.processes;
+    ngc_config_resolve_workers(&cfg, 1, NGC_SMALL_JOB);
+    assert_int_equal(cfg.processes, 1);
+    assert_int_equal(NGC_T_PARSE(&cfg, "in.txt"), NGC_CONFIG_RUN);
+    ngc_config_resolve_workers(&cfg, 5, NGC_SMALL_JOB + 1);
+    assert_int_equal(cfg.processes, cpus);
+    assert_int_equal(NGC_T_PARSE(&cfg, "in.txt"), NGC_CONFIG_RUN);
+    ngc_config_resolve_workers(&cfg, 1, UINT64_MAX);
+    assert_int_equal(cfg.processes, cpus);
+    assert_int_equal(NGC_T_PARSE(&cfg, "-p", "3", "in.txt"), NGC_CONFIG_RUN);
+    ngc_config_resolve_workers(&cfg, 1, 1000);
+    assert_int_equal(cfg.processes, 3);
 }
 
 static void test_defaults(void **state)
@@ -1155,6 +1176,7 @@ int main(void)
         cmocka_unit_test(test_parse_u64),
         cmocka_unit_test(test_defaults),
         cmocka_unit_test(test_resolve_threads),
+        cmocka_unit_test(test_resolve_workers),
         cmocka_unit_test(test_each_option),
         cmocka_unit_test(test_long_forms),
         cmocka_unit_test(test_inputs_order),

@@ -439,18 +439,6 @@ static int ngc_config_memory(const char *arg, uint64_t *out)
     return NGC_OK;
 }
 
-void ngc_config_resolve_threads(ngc_config_t *cfg, unsigned ntasks)
-{
-    if (cfg->threads != 0)
-        return;
-    /* More threads than cores only trade cache for context switches; a
-     * worker with a lone .gz stream uses two (inflate, parse). */
-    long cpus = sysconf(_SC_NPROCESSORS_ONLN);
-    unsigned busy = ntasks < cfg->processes ? ntasks : cfg->processes;
-    unsigned t = cpus > 0 && busy > 0 ? (unsigned)(((unsigned long)cpus + busy - 1) / busy) : 1;
-    cfg->threads = t < 1 ? 1 : t > 4 ? 4 : t;
-}
-
 /* --- the values of the options that take a name ------------------------- */
 
 const ngc_config_name_t ngc_config_format_names[] = {
@@ -688,7 +676,8 @@ static ngc_config_result_t ngc_config_opt_version(ngc_config_parser_t *p, char *
  */
 #define NGC_CONFIG_OPTIONS(X)                                                                     \
     X(PROCESSES, "processes", 'p', "N", NGC_SETS_NUMBER(processes, 1, NGC_MAX_WORKERS),           \
-      "worker processes (default: online CPUs)")                                                  \
+      "worker processes (default: online CPUs; one\n"                                             \
+      "when the inputs are files of 32M or less)")                                                \
     X(THREADS, "threads", 't', "N", NGC_SETS_NUMBER(threads, 1, NGC_MAX_THREADS),                 \
       "pool threads per worker, for reading, inflating\n"                                         \
       "and mapping (default: the online CPUs shared\n"                                            \
@@ -884,6 +873,23 @@ static const ngc_config_option_t ngc_config_options[] = {NGC_CONFIG_OPTIONS(NGC_
 static bool ngc_config_given(const ngc_config_t *cfg, unsigned id)
 {
     return (cfg->given >> id) & 1;
+}
+
+void ngc_config_resolve_workers(ngc_config_t *cfg, unsigned ntasks, uint64_t input_bytes)
+{
+    /* One worker's threads map, sort and write a job this small as fast as
+     * two workers do (measured up to 64 MiB), and each worker is a process
+     * to start and stop. */
+    if (!ngc_config_given(cfg, NGC_OPT_PROCESSES) && input_bytes <= NGC_SMALL_JOB)
+        cfg->processes = 1;
+    if (cfg->threads != 0)
+        return;
+    /* More threads than cores only trade cache for context switches; a
+     * worker with a lone .gz stream uses two (inflate, parse). */
+    long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+    unsigned busy = ntasks < cfg->processes ? ntasks : cfg->processes;
+    unsigned t = cpus > 0 && busy > 0 ? (unsigned)(((unsigned long)cpus + busy - 1) / busy) : 1;
+    cfg->threads = t < 1 ? 1 : t > 4 ? 4 : t;
 }
 
 /* --- --help ------------------------------------------------------------- */

@@ -48,7 +48,7 @@ typedef enum { NGC_OUTFMT_TSV, NGC_OUTFMT_CSV, NGC_OUTFMT_JSONL } ngc_outfmt_t;
 typedef struct {
     unsigned processes;  /* worker processes */
     unsigned threads;    /* pool threads per worker; 0 (not given) until
-                               ngc_config_resolve_threads() */
+                               ngc_config_resolve_workers() */
     uint64_t chunk_size; /* bytes per map task of a plain file */
     uint64_t memory;     /* bytes of the shared region */
     const char *output;  /* -o path, NULL for standard output */
@@ -127,9 +127,15 @@ typedef enum { NGC_CONFIG_RUN, NGC_CONFIG_EXIT_OK, NGC_CONFIG_USAGE } ngc_config
  * error and a usage hint to stderr (USAGE). Main thread, before any fork. */
 ngc_config_result_t ngc_config_parse(ngc_config_t *cfg, int argc, char **argv);
 
-/* Sets cfg->threads when --threads was not given: the online CPUs shared
- * among the workers that get one of the plan's ntasks map tasks, 1 to 4. */
-void ngc_config_resolve_threads(ngc_config_t *cfg, unsigned ntasks);
+/* Inputs (regular files, all told) small enough for one worker. */
+#define NGC_SMALL_JOB (32ull << 20)
+
+/* Once the job is planned: one worker when -p was not given and the inputs
+ * are regular files of at most NGC_SMALL_JOB bytes in all (input_bytes;
+ * UINT64_MAX when not known); and when --threads was not given, the online
+ * CPUs shared among the workers that get one of the plan's ntasks map
+ * tasks, 1 to 4. */
+void ngc_config_resolve_workers(ngc_config_t *cfg, unsigned ntasks, uint64_t input_bytes);
 
 /* A well-formed number above 2^64-1, from the parsers below. */
 #define NGC_CONFIG_RANGE (-5)

@@ -301,6 +301,19 @@ static const char *ngc_main_workspace(ngc_main_job_t *job, uint32_t ntasks)
     return NULL;
 }
 
+/* The inputs' bytes, or UINT64_MAX when one is not a regular file (a pipe,
+ * standard input, a URL: its size is not known ahead). */
+static uint64_t ngc_main_input_bytes(const ngc_plan_t *plan)
+{
+    uint64_t bytes = 0;
+    for (unsigned i = 0; i < plan->nfiles; i++) {
+        if (!plan->files[i].rereadable)
+            return UINT64_MAX;
+        bytes += plan->files[i].size;
+    }
+    return bytes;
+}
+
 /* Plans the job and sets up what it writes to: the database (first, so a
  * bad DSN fails before any input is read), the plan, the output, the
  * series, the PostgreSQL job, the spill directory, the shared region.
@@ -316,7 +329,7 @@ static bool ngc_main_setup(ngc_main_job_t *job, int argc, char **argv)
             job->status = ngc_main_signal_exit(ngc_main_signal, NULL);
         return false;
     }
-    ngc_config_resolve_threads(cfg, job->plan->ntasks);
+    ngc_config_resolve_workers(cfg, job->plan->ntasks, ngc_main_input_bytes(job->plan));
     /* With --pg the result goes to the table, and to a file only with -o. */
     if (ngc_main_signal || ((job->pg == NULL || cfg->output != NULL) && cfg->partitions == 0 &&
                             (job->out = ngc_output_open(cfg, &ngc_main_signal)) == NULL)) {
@@ -348,8 +361,9 @@ static bool ngc_main_start(ngc_main_job_t *job)
     if (job->procs == NULL)
         return false;
     ngc_proc_table_init(job->procs, cfg->processes);
-    ngc_log_info("planned %u tasks over %u files; starting %u workers; reduce table %llu bytes",
-                 job->plan->ntasks, job->plan->nfiles, cfg->processes,
+    ngc_log_info("planned %u task%s over %u file%s; starting %u worker%s; reduce table %llu bytes",
+                 job->plan->ntasks, job->plan->ntasks == 1 ? "" : "s", job->plan->nfiles,
+                 job->plan->nfiles == 1 ? "" : "s", cfg->processes, cfg->processes == 1 ? "" : "s",
                  (unsigned long long)cfg->memory);
     job->wargs = (ngc_worker_args_t){cfg,
                                      job->shm,
