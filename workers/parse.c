@@ -13,27 +13,18 @@
 #include <stdbool.h>
 #include <stdlib.h>
 
-/* Makes the scratch area when the job rewrites keys (text, --pos,
- * --fold-case, --by-year) and it is not made yet. A plain count never
- * touches its 6 MiB a thread; under ASan each large block costs its
- * shadow's pages when made and again when freed. */
-static int ngc_parse_scratch(ngc_parse_t *ps)
-{
-    const ngc_config_t *cfg = ps->cfg;
-    if (ps->scratch != NULL || (cfg->format != NGC_FORMAT_TEXT && cfg->pos == NGC_POS_KEEP &&
-                                !cfg->fold_case && !cfg->by_year))
-        return NGC_OK;
-    ps->scratch = malloc(NGC_PARSE_SCRATCH);
-    return ps->scratch != NULL ? NGC_OK : NGC_ERROR;
-}
-
 int ngc_parse_init(ngc_parse_t *ps, const ngc_config_t *cfg)
 {
     memset(ps, 0, sizeof(*ps));
     ps->cfg = cfg;
     ps->format = cfg->format;
     ps->map_budget = SIZE_MAX;
-    if (ngc_parse_scratch(ps) != NGC_OK)
+    /* Only a job that rewrites keys needs the scratch area: a plain count
+     * never touches its 6 MiB a thread (under ASan each large block costs
+     * its shadow's pages when made and again when freed). */
+    bool rewrites = cfg->format == NGC_FORMAT_TEXT || cfg->pos != NGC_POS_KEEP || cfg->fold_case ||
+                    cfg->by_year;
+    if (rewrites && (ps->scratch = malloc(NGC_PARSE_SCRATCH)) == NULL)
         return NGC_ERROR;
     if (cfg->nselects > 0 && (ps->select = ngc_select_new(cfg)) == NULL) {
         ngc_parse_fini(ps);
@@ -611,12 +602,6 @@ static int ngc_parse_select_buffer(ngc_parse_t *ps, const char *buf, size_t len,
 int ngc_parse_buffer(ngc_parse_t *ps, const char *buf, size_t len, ngc_combiner_t *m)
 {
     ngc_assert(len > 0 && buf[len - 1] == '\n' && ps->format != NGC_FORMAT_TEXT);
-    if (ngc_parse_scratch(ps) != NGC_OK) { /* the options changed since init */
-        ps->fail = NGC_FAIL_INTERNAL;
-        ps->fail_line = ps->lines;
-        snprintf(ps->fail_text, sizeof(ps->fail_text), "out of memory for rewritten keys");
-        return NGC_ERROR;
-    }
     if (ps->select != NULL)
         return ngc_parse_select_buffer(ps, buf, len, m);
     return ngc_parse_lines(ps, buf, len, m);

@@ -74,7 +74,7 @@ typedef struct {
 #define NGC_LINE_VOLUME_OVERFLOW 2u
 
 /* The options that rewrite keys (text, --pos, --fold-case, --by-year) must
- * be set in cfg before, for ngc_parse_transform. */
+ * be set in cfg before: only they get the scratch area. */
 int ngc_parse_init(ngc_parse_t *ps, const ngc_config_t *cfg);
 void ngc_parse_fini(ngc_parse_t *ps);
 /* Forgets the previous task's counters and samples; the format becomes the
