@@ -934,14 +934,16 @@ def main(argv=None):
         if (args.count != "volume" and m > U64) or (args.count != "match" and v > U64):
             sys.exit("reference: total of %r passes 2^64-1" % key)
 
+    # The count order: what --count counts, descending (match, then volume
+    # for both), ties by key.
     if args.count == "volume":
-        sort_key = lambda kv: (-kv[1][1], kv[0])
+        counted = lambda kv: kv[1][1]
         value = lambda m, v: b"%d" % v
     elif args.count == "both":
-        sort_key = lambda kv: (-kv[1][0], -kv[1][1], kv[0])
+        counted = lambda kv: kv[1]
         value = lambda m, v: b"%d\t%d" % (m, v)
     else:
-        sort_key = lambda kv: (-kv[1][0], kv[0])
+        counted = lambda kv: kv[1][0]
         value = lambda m, v: b"%d" % m
     if args.normalize and not (args.by_year and args.normalize):
         mt, vt = read_totals(args.normalize, args.from_year, args.to_year)
@@ -956,17 +958,13 @@ def main(argv=None):
             value = lambda m, v: per_million(m) + b"\t" + percent(v)
         else:
             value = lambda m, v: per_million(m)
-    if args.sort == "ngram":
-        sort_key = lambda kv: kv[0]
     selected = (lambda m, v: v) if args.count == "volume" else (lambda m, v: m)
     rows = [kv for kv in totals.items() if selected(*kv[1]) >= args.min_count]
-    if args.sort == "ngram" or args.count == "both":
-        rows.sort(key=sort_key)
-    else:
-        # (count descending, key): two stable sorts without a tuple per row,
-        # a third of the time on half a million rows.
-        rows.sort(key=lambda kv: kv[0])
-        rows.sort(key=lambda kv: selected(*kv[1]), reverse=True)
+    # By key, then (stable) by count: no tuple of keys built per row, a
+    # third of the time of one sort on half a million rows.
+    rows.sort(key=lambda kv: kv[0])
+    if args.sort != "ngram":
+        rows.sort(key=counted, reverse=True)
     if args.top:
         rows = rows[:args.top]
     out = sys.stdout.buffer
@@ -983,15 +981,14 @@ def main(argv=None):
             names = ["volume_percent" if args.normalize else "volume_count"]
         else:
             names = ["match_per_million" if args.normalize else "match_count"]
-        lines = None
         if args.output_format == "tsv":
             # render()'s TSV, in one piece: a row at a time was most of the
             # time on half a million rows.
             out.write(b"".join([key + b"\t" + value(m, v) + b"\n" for key, (m, v) in rows]))
+            lines = []
         else:
             lines = [(key, value(m, v).split(b"\t")) for key, (m, v) in rows]
-    if lines is not None:
-        out.writelines(render(lines, names, args))
+    out.writelines(render(lines, names, args))
     out.flush()
     if cache:
         cache.store(malformed, formats)
