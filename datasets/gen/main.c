@@ -40,52 +40,26 @@ typedef struct {
     bool renamed; /* tmp was renamed to name */
 } ngc_gen_file_t;
 
-/* opens "NAME.tmp" for writing; *tmp gets that name, malloc'ed */
-static int ngc_gen_open_tmp(const char *name, char **tmp, int *fd, bool *direct)
+/* opens f->name for writing as "NAME.tmp" (f->tmp, malloc'ed), or in
+ * place when it is a device or FIFO */
+static int ngc_gen_open_tmp(ngc_gen_file_t *f)
 {
-    size_t n = strlen(name) + 5;
+    size_t n = strlen(f->name) + 5;
     struct stat st;
 
-    *tmp = ngc_gen_alloc(n, 1);
-    if (*tmp == NULL) {
+    f->tmp = ngc_gen_alloc(n, 1);
+    if (f->tmp == NULL) {
         return NGC_GEN_ERROR;
     }
     /* a device or FIFO is written in place: a rename would replace
      * /dev/null with a regular file */
-    *direct = stat(name, &st) == 0 && !S_ISREG(st.st_mode);
-    snprintf(*tmp, n, *direct ? "%s" : "%s.tmp", name);
-    *fd = open(*tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
-    if (*fd < 0) {
-        ngc_gen_log(errno, "cannot open '%s'", *tmp);
-        free(*tmp);
-        *tmp = NULL;
-        return NGC_GEN_ERROR;
-    }
-    return NGC_GEN_OK;
-}
-
-/* opens the files of cfg, the totals first: both before the work, so a
- * bad path fails early. No output file is stdout. NGC_GEN_OK, or
- * NGC_GEN_ERROR after a message with nothing left open */
-static int ngc_gen_open_files(const ngc_gen_config_t *cfg, ngc_gen_file_t *data,
-                              ngc_gen_file_t *totals)
-{
-    *data = (ngc_gen_file_t){cfg->output, NULL, STDOUT_FILENO, false, false};
-    *totals = (ngc_gen_file_t){cfg->totals, NULL, STDOUT_FILENO, false, false};
-    if (cfg->totals != NULL && strcmp(cfg->totals, "-") != 0 &&
-        ngc_gen_open_tmp(cfg->totals, &totals->tmp, &totals->fd, &totals->direct) != NGC_GEN_OK) {
-        return NGC_GEN_ERROR;
-    }
-    if (cfg->output != NULL &&
-        ngc_gen_open_tmp(cfg->output, &data->tmp, &data->fd, &data->direct) != NGC_GEN_OK) {
-        if (totals->tmp != NULL) {
-            close(totals->fd);
-            if (!totals->direct) {
-                unlink(totals->tmp);
-            }
-            free(totals->tmp);
-            totals->tmp = NULL;
-        }
+    f->direct = stat(f->name, &st) == 0 && !S_ISREG(st.st_mode);
+    snprintf(f->tmp, n, f->direct ? "%s" : "%s.tmp", f->name);
+    f->fd = open(f->tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
+    if (f->fd < 0) {
+        ngc_gen_log(errno, "cannot open '%s'", f->tmp);
+        free(f->tmp);
+        f->tmp = NULL;
         return NGC_GEN_ERROR;
     }
     return NGC_GEN_OK;
@@ -148,6 +122,28 @@ static void ngc_gen_remove_file(const ngc_gen_file_t *f)
     if (f->tmp != NULL && !f->direct) {
         unlink(f->renamed ? f->name : f->tmp);
     }
+}
+
+/* opens the files of cfg, the totals first: both before the work, so a
+ * bad path fails early. No output file is stdout. NGC_GEN_OK, or
+ * NGC_GEN_ERROR after a message with nothing left open */
+static int ngc_gen_open_files(const ngc_gen_config_t *cfg, ngc_gen_file_t *data,
+                              ngc_gen_file_t *totals)
+{
+    *data = (ngc_gen_file_t){cfg->output, NULL, STDOUT_FILENO, false, false};
+    *totals = (ngc_gen_file_t){cfg->totals, NULL, STDOUT_FILENO, false, false};
+    if (cfg->totals != NULL && strcmp(cfg->totals, "-") != 0 &&
+        ngc_gen_open_tmp(totals) != NGC_GEN_OK) {
+        return NGC_GEN_ERROR;
+    }
+    if (cfg->output != NULL && ngc_gen_open_tmp(data) != NGC_GEN_OK) {
+        (void)ngc_gen_close_file(totals, NGC_GEN_ERROR);
+        ngc_gen_remove_file(totals);
+        free(totals->tmp);
+        totals->tmp = NULL;
+        return NGC_GEN_ERROR;
+    }
+    return NGC_GEN_OK;
 }
 
 /* the --malformed and --stats summaries of a finished run, to stderr */
