@@ -129,15 +129,17 @@ def parse_v1(line):
     return None if r is None else (fields[0], [r])
 
 
+# v2 is most of the tests' data: one regex call a line (the field rules of
+# fields_of and numbers, written as a pattern) takes half the time.
+V2_LINE = re.compile(rb"([^\t]+)\t([0-9]+)\t([0-9]+)\t([0-9]+)\r?")
+
+
 def parse_v2(line):
-    fields = fields_of(line)
-    if fields is None or len(fields) != 4 or not fields[0]:
+    m = V2_LINE.fullmatch(line) if len(line) <= LINE_MAX else None
+    if m is None:
         return None
-    n = numbers(fields[1:])
-    if n is None:
-        return None
-    r = record(*n)
-    return None if r is None else (fields[0], [r])
+    r = record(int(m[2]), int(m[3]), int(m[4]))
+    return None if r is None else (m[1], [r])
 
 
 def parse_v3(line):
