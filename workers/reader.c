@@ -459,6 +459,10 @@ int ngc_reader_next(ngc_reader_t *r, ngc_buf_t *b)
     b->len = 0;
     if (r->done)
         return NGC_EOF;
+    /* Buffers are made when first filled: a small task fills one or two of
+     * its three, and each costs an mmap (and, under ASan, its shadow). */
+    if (b->data == NULL && ngc_buf_init(b) != NGC_OK)
+        return ngc_reader_fail(r, ENOMEM, "cannot allocate a read buffer");
     /* A stream's first buffer holds the format detection window, or all
      * there is, as a file's first buffer does, however its writer cut it. */
     size_t at_least = r->task.kind != NGC_TASK_MAP_PLAIN && !r->started ? NGC_FORMAT_HEAD : 0;

@@ -24,12 +24,13 @@
 #define NGC_BUF_CAP (NGC_READ_BLOCK + NGC_LINE_MAX + 1)
 
 typedef struct {
-    char *data; /* NGC_BUF_CAP + 1 bytes */
+    char *data; /* NGC_BUF_CAP + 1 bytes; NULL: made by the first fill */
     size_t len;
 } ngc_buf_t;
 
 typedef struct ngc_reader_s ngc_reader_t;
 
+/* A zeroed ngc_buf_t is ready too: ngc_reader_next allocates its data. */
 int ngc_buf_init(ngc_buf_t *b);
 void ngc_buf_fini(ngc_buf_t *b);
 

@@ -704,9 +704,6 @@ static int ngc_worker_init_tasks(ngc_worker_t *w)
         t->parse.spill = ngc_worker_spill;
         t->parse.spill_arg = t;
         t->parse.map_budget = ngc_worker_map_budget(w->cfg);
-        for (unsigned b = 0; b < NGC_TASK_BUFS; b++)
-            if (ngc_buf_init(&t->bufs[b]) != NGC_OK)
-                return NGC_ERROR;
         t->read_job = (ngc_tpool_job_t){ngc_worker_read_work, ngc_worker_read_done, t, NULL};
         t->parse_job = (ngc_tpool_job_t){ngc_worker_parse_work, ngc_worker_parse_done, t, NULL};
         t->merge_job = (ngc_tpool_job_t){ngc_worker_merge_work, ngc_worker_merge_done, t, NULL};
