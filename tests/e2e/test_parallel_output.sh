@@ -51,10 +51,14 @@ both() {
 }
 
 # Each option set against the reference, over -p 1/2/3 and -t 1/2
-# (--top N prints the first N lines of the same order).
+# (--top N prints the first N lines of the same order). Under TSan the
+# first two: the option sets change what a line holds, not who formats it.
 PT=("-p 1 -t 1" "-p 2 -t 2" "-p 3 -t 1" "-p 1 -t 2" "-p 3 -t 2" "-p 2 -t 1")
 i=0
+sets=0
 while read -r top opts; do
+    sets=$((sets + 1))
+    under_tsan && [ "$sets" -gt 2 ] && continue
     python3 "$REF" $opts "${IN[@]}" > "$WORK/ref.all"
     for n in 0 $top; do
         [ "$n" -gt 0 ] && head -n "$n" "$WORK/ref.all" > "$WORK/ref.out" ||
