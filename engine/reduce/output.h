@@ -85,7 +85,7 @@ typedef int (*ngc_output_entry_fn)(const ngc_entry_t *e, void *arg);
 int ngc_output_each(ngc_output_t *out, const ngc_counters_t *c, ngc_spill_t *sp,
                     ngc_output_entry_fn fn, void *arg);
 /* Lines formatted by the caller (a series): *dst gets room for need bytes
- * (at most the room of a 2 MiB key), where one line is written and then
+ * (a line longer than the buffer grows it), where one line is written and then
  * ngc_output_advance(out, its length) called. Codes as ngc_output_write. */
 int ngc_output_reserve(ngc_output_t *out, size_t need, char **dst);
 void ngc_output_advance(ngc_output_t *out, size_t n);
