@@ -2,7 +2,7 @@
 # Results into a real PostgreSQL (started here, private socket): parallel
 # COPY from every worker, all-or-nothing jobs, job records, lookups, quoted
 # identifiers, masked passwords.
-# ctest: cost=100
+# ctest: cost=100 cpu=0
 . "$(dirname "$0")/lib.sh"
 . "$HERE/pg-server.sh"
 trap 'pg_cleanup; rm -rf "$WORK"' EXIT

@@ -6,7 +6,7 @@
 # 100%, and the phases come in order; the dumb terminal's bytes (recorded
 # by script(1)) hold no escape code; --progress off a terminal writes plain
 # lines. A run is slowed by NGC_TEST_DELAY_MS, not by big data.
-# ctest: labels=quick cost=20
+# ctest: labels=quick cost=20 cpu=0
 . "$(dirname "$0")/lib.sh"
 command -v tmux > /dev/null || { fail "tmux is not installed (tools/setup --test)"; finish; exit; }
 "$NGC_GEN" --seed 3 --vocab 60K --size 2M -o "$WORK/in.tsv" 2> /dev/null

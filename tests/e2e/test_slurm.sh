@@ -3,7 +3,7 @@
 # map, reduce and final job arrays through a job directory give exactly one
 # ngram-count run's output; a cancelled map task and a reduce killed
 # mid-merge are redone by --resume, and nothing else is.
-# ctest: cost=40
+# ctest: cost=40 cpu=0
 . "$(dirname "$0")/lib.sh"
 . "$HERE/slurm-server.sh"
 trap 'slurm_cleanup; rm -rf "$WORK"' EXIT

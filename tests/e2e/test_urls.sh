@@ -4,7 +4,7 @@
 # server that ignores Range, a slow one, a stalled one, a body shorter than
 # its Content-Length, 500s that pass, 404, 403, 500: totals byte-identical
 # to the local run, exit codes and messages as documented.
-# ctest: cost=40
+# ctest: cost=40 cpu=0
 . "$(dirname "$0")/lib.sh"
 
 mkdir "$WORK/www"
