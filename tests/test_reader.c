@@ -914,12 +914,6 @@ static void test_stdin(void **state)
     free(want.p);
 }
 
-static int ngc_t_setup(void **state)
-{
-    (void)state;
-    return ngc_buf_init(&ngc_t_buf) == NGC_OK ? 0 : -1;
-}
-
 static int ngc_t_teardown(void **state)
 {
     ngc_buf_fini(&ngc_t_buf);
@@ -956,5 +950,5 @@ int main(void)
         cmocka_unit_test_setup(test_stream_first_buffer, ngc_t_use_zlib),
         cmocka_unit_test(test_stdin),
     };
-    return cmocka_run_group_tests(tests, ngc_t_setup, ngc_t_teardown);
+    return cmocka_run_group_tests(tests, NULL, ngc_t_teardown);
 }

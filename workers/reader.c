@@ -89,7 +89,7 @@ static ssize_t ngc_reader_read(ngc_reader_t *r, void *buf, size_t cap)
     return n;
 }
 
-int ngc_buf_init(ngc_buf_t *b)
+static int ngc_buf_alloc(ngc_buf_t *b)
 {
     b->data = malloc(NGC_BUF_CAP + 1);
     b->len = 0;
@@ -461,7 +461,7 @@ int ngc_reader_next(ngc_reader_t *r, ngc_buf_t *b)
         return NGC_EOF;
     /* Buffers are made when first filled: a small task fills one or two of
      * its three, and each costs an mmap (and, under ASan, its shadow). */
-    if (b->data == NULL && ngc_buf_init(b) != NGC_OK)
+    if (b->data == NULL && ngc_buf_alloc(b) != NGC_OK)
         return ngc_reader_fail(r, ENOMEM, "cannot allocate a read buffer");
     /* A stream's first buffer holds the format detection window, or all
      * there is, as a file's first buffer does, however its writer cut it. */

@@ -30,8 +30,8 @@ typedef struct {
 
 typedef struct ngc_reader_s ngc_reader_t;
 
-/* A zeroed ngc_buf_t is ready too: ngc_reader_next allocates its data. */
-int ngc_buf_init(ngc_buf_t *b);
+/* A buffer starts zeroed: ngc_reader_next allocates its data when it
+ * first fills it; ngc_buf_fini frees it. */
 void ngc_buf_fini(ngc_buf_t *b);
 
 /* Prepares a reader for task t, inflating gzip with the given engine. fd

@@ -637,7 +637,7 @@ int ngc_streaming_main(const ngc_config_t *cfg)
     ngc_msg_task_t task = {.kind = NGC_TASK_MAP_STDIN, .attempt = 1};
     int rc = NGC_ERROR;
     s.out = malloc(NGC_STREAM_OUT);
-    if (s.out == NULL || ngc_buf_init(&s.in) != NGC_OK) {
+    if (s.out == NULL) {
         ngc_log_user(ENOMEM, "cannot allocate buffers");
         goto fail_bufs;
     }

@@ -302,7 +302,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         ngc_fz_fd = memfd_create("fuzz_gzip", MFD_CLOEXEC);
         NGC_FZ_CHECK(ngc_fz_fd >= 0, "memfd_create(): %s", strerror(errno));
         snprintf(ngc_fz_path, sizeof(ngc_fz_path), "/proc/self/fd/%d", ngc_fz_fd);
-        NGC_FZ_CHECK(ngc_buf_init(&ngc_fz_buf) == NGC_OK, "out of memory");
     }
     NGC_FZ_CHECK(ftruncate(ngc_fz_fd, 0) == 0, "ftruncate(): %s", strerror(errno));
     for (size_t done = 0; done < size;) {
