@@ -272,6 +272,27 @@ static char *ngc_t_keys(const char *prefix, size_t nkeys, const char ***keys, ui
     return block;
 }
 
+/* nkeys keys in five shapes: "k<i>", two that share their first 16 and
+ * 8 bytes, one with a NUL as its third byte, one of high bytes. */
+static char *ngc_t_radix_keys(size_t nkeys, const char ***keys, uint32_t **lens)
+{
+    static const char *const shape[] = {"k", "abcdefghijklmnop", "abcdefgh", "ab", "\xff\xfe"};
+    char *block = malloc(nkeys * 40);
+    *keys = malloc(nkeys * sizeof(**keys));
+    *lens = malloc(nkeys * sizeof(**lens));
+    assert_true(block && *keys && *lens);
+    char *p = block;
+    for (size_t i = 0; i < nkeys; i++) {
+        int n = snprintf(p, 40, "%s%c%zu", shape[i % 5], i % 5 == 3 ? '#' : '-', i);
+        if (i % 5 == 3)
+            p[2] = '\0';
+        (*keys)[i] = p;
+        (*lens)[i] = (uint32_t)n;
+        p += n;
+    }
+    return block;
+}
+
 /* --- tests ---------------------------------------------------------------- */
 
 static void test_shm_layout(void **state)
@@ -684,17 +705,20 @@ static void ngc_t_sort_case(ngc_count_t order, ngc_sort_t sort, uint64_t min_cou
     assert_non_null(shm);
     ngc_counters_t *c = ngc_shm_counters(shm);
     size_t nset = NGC_NELEMS(ngc_t_sort_set);
-    /* Many more keys, so partitions hold more than one entry each. */
+    /* Many more keys, so partitions hold hundreds of entries, in groups
+     * of one count larger than the radix sort hands to comparisons: some
+     * share their first 8 or 16 bytes (the radix words), some hold a NUL
+     * where a shorter key's prefix is padded with zeros. */
     const char **keys;
     uint32_t *lens;
-    enum { NMORE = 3000 };
-    char *block = ngc_t_keys("k", NMORE, &keys, &lens);
+    enum { NMORE = 40000 };
+    char *block = ngc_t_radix_keys(NMORE, &keys, &lens);
     size_t n = nset + NMORE;
     ngc_t_item_t *ref = malloc(n * sizeof(*ref));
     assert_non_null(ref);
     memcpy(ref, ngc_t_sort_set, sizeof(ngc_t_sort_set));
     for (size_t i = 0; i < NMORE; i++)
-        ref[nset + i] = (ngc_t_item_t){keys[i], lens[i], i % 17, i % 5};
+        ref[nset + i] = (ngc_t_item_t){keys[i], lens[i], i % 5 == 0 ? i % 17 : i % 2, i % 3};
     assert_int_equal(ngc_t_merge(c, ref, n, 64), NGC_OK);
     size_t distinct = ngc_t_reduce(ref, n);
     size_t ngot;
