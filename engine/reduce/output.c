@@ -27,6 +27,10 @@
  * longest line up front, each run paid for 6 MiB it seldom used (under ASan,
  * a fifth of a small run's CPU). */
 #define NGC_OUT_BUF (256u << 10)
+/* A file's bytes are handed to writeback every this many, as they come:
+ * the fdatasync before the rename then waits for the last few only (on a
+ * 417 MB output it waited 0.31 s for all of them). */
+#define NGC_OUT_WRITEBACK ((uint64_t)16 << 20)
 
 struct ngc_output_s {
     const ngc_config_t *cfg;
@@ -49,6 +53,7 @@ struct ngc_output_s {
     uint64_t lines;     /* formatted */
     uint64_t lines_out; /* whole lines handed to write(2) */
     uint64_t bytes_out;
+    uint64_t written_back; /* bytes handed to writeback (a file's only) */
     volatile sig_atomic_t *stop;
     ngc_output_progress_fn progress;
     void *progress_arg;
@@ -374,6 +379,13 @@ static int ngc_output_raw(ngc_output_t *out, const char *p, size_t n, size_t *do
         n -= (size_t)w;
         *done += (size_t)w;
         out->bytes_out += (uint64_t)w;
+    }
+    /* Only a hint: an old kernel or a file system without it just leaves
+     * all of the writeback to the fdatasync. */
+    if (!out->streamed && out->bytes_out - out->written_back >= NGC_OUT_WRITEBACK) {
+        (void)sync_file_range(out->fd, (off_t)out->written_back,
+                              (off_t)(out->bytes_out - out->written_back), SYNC_FILE_RANGE_WRITE);
+        out->written_back = out->bytes_out;
     }
     return NGC_OK;
 }
