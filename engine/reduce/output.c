@@ -22,10 +22,9 @@
 #include <unistd.h>
 #include <zlib.h>
 
-/* The bytes gathered for one write. A line longer than that (a key reaches
- * 2 MiB after case folding) grows the buffer to fit it: sized for the
- * longest line up front, each run paid for 6 MiB it seldom used (under ASan,
- * a fifth of a small run's CPU). */
+/* The bytes gathered for one write. A longer line (a key reaches 2 MiB
+ * after case folding) grows the buffer to fit it, so a run pays only for
+ * the lines it has. */
 #define NGC_OUT_BUF (256u << 10)
 /* A file's bytes are handed to writeback every this many, as they come:
  * the fdatasync before the rename then waits for the last few only (on a

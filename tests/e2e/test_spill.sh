@@ -9,24 +9,24 @@ PEAK="$HERE/peakmem.py"
 TMPD="$WORK/tmp"
 mkdir -p "$TMPD"
 # Under ThreadSanitizer (10x slower) the races matter, not every option:
-# fewer settings, one chaos round.
-if [ "${NGC_SANITIZER:-}" = tsan ]; then
+# fewer settings, one chaos round. Under ASan: each path once (one worker,
+# many small tasks; each order and count; the key rewrites), not every
+# pairing the release runs.
+KILL_PACE=""
+if under_tsan; then
     SETTINGS=("-p 3 -t 2 -c 1M") SHAPES=("--sort ngram") ROUNDS=1
     # Workers start slowly here: kill less often, or no task ever finishes.
     KILL_PACE=slow
+elif reduced; then
+    SETTINGS=("-p 1 -t 1" "-p 2 -t 3 -c 256K")
+    SHAPES=("--sort ngram" "--top 100" "--count volume --min-count 300 --sort ngram"
+            "--count both" "--pos drop --fold-case --from-year 1900")
+    ROUNDS=2
 else
     SETTINGS=("" "-p 1 -t 1" "-p 3 -t 2 -c 1M" "-p 2 -t 3 -c 256K")
     SHAPES=("--sort ngram" "--top 100" "--min-count 5000" "--count volume" "--count both"
             "--count volume --min-count 300 --sort ngram" "--pos drop --fold-case --from-year 1900")
-    ROUNDS=3 KILL_PACE=""
-    # Under ASan: each path once (one worker, many small tasks; each order
-    # and count; the key rewrites), not every pairing the release runs.
-    if reduced; then
-        SETTINGS=("-p 1 -t 1" "-p 2 -t 3 -c 256K")
-        SHAPES=("--sort ngram" "--top 100" "--count volume --min-count 300 --sort ngram"
-                "--count both" "--pos drop --fold-case --from-year 1900")
-        ROUNDS=2
-    fi
+    ROUNDS=3
 fi
 
 # 400 K distinct 2-grams: about 25 MB of table, so --memory 16M spills.
