@@ -10,7 +10,7 @@
  * in the order they came: about 30 bytes for a 2-gram, where a 32-byte slot
  * of hash and totals plus the key took twice that. A partition's slot array
  * doubles at 3/4 load, rehashing the keys as it walks the arena (slots keep
- * no full hash); the old array's pages go back to the system. Sorting walks
+ * no full hash); the old array is cut into arena blocks for new keys. Sorting walks
  * the arena too, and writes the sorted entry offsets over the slot array,
  * which nothing reads after the merges.
  *
@@ -163,21 +163,64 @@ void ngc_counters_release(ngc_counters_t *c, uint64_t off, uint64_t bytes)
         madvise(ngc_counters_at(c, lo), hi - lo, MADV_REMOVE);
 }
 
-/* A freed array keeps its first 8 bytes (the free list's link) and gives
- * the rest of its pages back: partitions grow in step, so an array of a
- * size one has outgrown is seldom taken again, and would only cost memory. */
+/*
+ * A freed array of NGC_RELEASE_MIN bytes or more is cut into arena blocks,
+ * which new keys fill next (ngc_counters_alloc_block): the workers that
+ * merged into it have its pages mapped, where fresh memory is new to each
+ * of them, and where the MMU is virtualized by shadow page tables (the
+ * PVM guest the benchmarks run on) every page a process touches anew
+ * traps. A smaller one goes on its size's free list: partitions grow in
+ * step, so an array of a size one has outgrown is seldom taken again, and
+ * those below that size come to a few MB.
+ */
 static void ngc_counters_free_table(ngc_counters_t *c, uint64_t off, uint64_t bytes)
 {
-    /* Not the small ones: each release is a TLB shootdown in every worker,
-     * and all of them below this size come to a few MB. */
-    if (bytes >= NGC_RELEASE_MIN)
-        ngc_counters_release(c, off + 8, bytes - 8);
+    bool blocks = bytes >= NGC_RELEASE_MIN && bytes % c->arena_block == 0;
     if (ngc_counters_alloc_lock(c) != NGC_OK)
         return; /* leaked, not corrupted */
-    unsigned cls = ngc_counters_log2(bytes);
-    *(uint64_t *)ngc_counters_at(c, off) = c->free_tables[cls];
-    ngc_counters_fence();
-    c->free_tables[cls] = off;
+    if (blocks) {
+        for (uint64_t o = off + bytes; o > off;) {
+            o -= c->arena_block;
+            *(uint64_t *)ngc_counters_at(c, o) = c->free_blocks;
+            ngc_counters_fence();
+            c->free_blocks = o;
+        }
+    } else {
+        unsigned cls = ngc_counters_log2(bytes);
+        *(uint64_t *)ngc_counters_at(c, off) = c->free_tables[cls];
+        ngc_counters_fence();
+        c->free_tables[cls] = off;
+    }
+    ngc_shmtx_unlock(&c->alloc_lock);
+}
+
+/* An arena block of c->arena_block bytes, not zeroed: a piece of a freed
+ * array when there is one, else fresh memory; 0 when the pool is full. */
+static uint64_t ngc_counters_alloc_block(ngc_counters_t *c)
+{
+    if (ngc_counters_alloc_lock(c) != NGC_OK)
+        return 0;
+    uint64_t off = c->free_blocks;
+    if (off != 0)
+        c->free_blocks = *(uint64_t *)ngc_counters_at(c, off);
+    ngc_shmtx_unlock(&c->alloc_lock);
+    if (off != 0) {
+        ngc_counters_new_memory(ngc_counters_at(c, off), c->arena_block);
+        return off;
+    }
+    bool zeroed;
+    return ngc_counters_alloc(c, c->arena_block, false, &zeroed);
+}
+
+void ngc_counters_release_free_blocks(ngc_counters_t *c)
+{
+    if (ngc_counters_alloc_lock(c) != NGC_OK)
+        return;
+    while (c->free_blocks != 0) {
+        uint64_t off = c->free_blocks;
+        c->free_blocks = *(uint64_t *)ngc_counters_at(c, off);
+        ngc_counters_release(c, off, c->arena_block);
+    }
     ngc_shmtx_unlock(&c->alloc_lock);
 }
 
@@ -377,7 +420,8 @@ static uint64_t ngc_counters_store(ngc_counters_t *c, ngc_part_t *p, const char 
             uint64_t bytes = need + NGC_ARENA_HEAD > c->arena_block ? need + NGC_ARENA_HEAD
                                                                     : c->arena_block;
             bool zeroed;
-            off = ngc_counters_alloc(c, bytes, false, &zeroed);
+            off = bytes == c->arena_block ? ngc_counters_alloc_block(c)
+                                          : ngc_counters_alloc(c, bytes, false, &zeroed);
             if (off == 0)
                 return 0;
             uint64_t *b = (uint64_t *)ngc_counters_at(c, off);

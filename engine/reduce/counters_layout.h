@@ -87,10 +87,11 @@ typedef struct {
 
 struct ngc_counters_s {
     uint64_t size;          /* bytes of the whole table */
-    ngc_shmtx_t alloc_lock; /* guards bump and free_tables */
+    ngc_shmtx_t alloc_lock; /* guards bump, free_tables and free_blocks */
     uint64_t bump;          /* next free offset in the pool */
     uint64_t high_water;
     uint64_t free_tables[NGC_SIZE_CLASSES]; /* offset of a freed array, 0 = none */
+    uint64_t free_blocks;                   /* freed arrays cut into arena blocks: a list */
     uint32_t ntasks;
     ngc_count_t count;        /* the totals that may fail on overflow */
     uint32_t counts;          /* 2 with a volume column, 1 without */
@@ -232,6 +233,10 @@ void ngc_counters_unlock(ngc_counters_t *c, ngc_part_t *p);
 
 /* Gives the pages of a dead array back to the system. */
 void ngc_counters_release(ngc_counters_t *c, uint64_t off, uint64_t bytes);
+
+/* Gives back the pages of the freed arrays no arena block took, once
+ * no merge can take them (see ngc_counters_free_table). */
+void ngc_counters_release_free_blocks(ngc_counters_t *c);
 
 /* Empties a partition whose entries are safe in a published run. Lock held. */
 void ngc_counters_clear(ngc_counters_t *c, ngc_part_t *p);

@@ -278,6 +278,8 @@ int ngc_counters_sort(ngc_counters_t *c, unsigned part, ngc_order_t order, uint6
 {
     ngc_assert(part < NGC_COUNTERS_PARTS);
     ngc_part_t *p = &c->part[part];
+    /* No merge comes after the sort phase to take them. */
+    ngc_counters_release_free_blocks(c);
     if (ngc_counters_lock(c, p) != NGC_OK)
         return NGC_ERROR;
     int rc = NGC_OK;
