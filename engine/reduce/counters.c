@@ -179,12 +179,19 @@ static void ngc_counters_free_table(ngc_counters_t *c, uint64_t off, uint64_t by
     if (ngc_counters_alloc_lock(c) != NGC_OK)
         return; /* leaked, not corrupted */
     if (blocks) {
-        for (uint64_t o = off + bytes; o > off;) {
-            o -= c->arena_block;
+        /* Up to NGC_FREE_BLOCKS_MAX: the rest is given back, so what no
+         * key takes before the merges end adds little to the peak. */
+        uint64_t keep = 0;
+        while (keep < bytes && c->free_block_bytes + c->arena_block <= NGC_FREE_BLOCKS_MAX) {
+            uint64_t o = off + keep;
             *(uint64_t *)ngc_counters_at(c, o) = c->free_blocks;
             ngc_counters_fence();
             c->free_blocks = o;
+            c->free_block_bytes += c->arena_block;
+            keep += c->arena_block;
         }
+        if (keep < bytes)
+            ngc_counters_release(c, off + keep, bytes - keep);
     } else {
         unsigned cls = ngc_counters_log2(bytes);
         *(uint64_t *)ngc_counters_at(c, off) = c->free_tables[cls];
@@ -201,8 +208,10 @@ static uint64_t ngc_counters_alloc_block(ngc_counters_t *c)
     if (ngc_counters_alloc_lock(c) != NGC_OK)
         return 0;
     uint64_t off = c->free_blocks;
-    if (off != 0)
+    if (off != 0) {
         c->free_blocks = *(uint64_t *)ngc_counters_at(c, off);
+        c->free_block_bytes -= c->arena_block;
+    }
     ngc_shmtx_unlock(&c->alloc_lock);
     if (off != 0) {
         ngc_counters_new_memory(ngc_counters_at(c, off), c->arena_block);
@@ -221,6 +230,7 @@ void ngc_counters_release_free_blocks(ngc_counters_t *c)
         c->free_blocks = *(uint64_t *)ngc_counters_at(c, off);
         ngc_counters_release(c, off, c->arena_block);
     }
+    c->free_block_bytes = 0;
     ngc_shmtx_unlock(&c->alloc_lock);
 }
 

@@ -29,9 +29,10 @@
 #define NGC_SIZE_CLASSES 64
 #define NGC_PAGE 4096u
 #define NGC_UNDO_NEW (1ull << 63)
-#define NGC_RELEASE_MIN (256u << 10) /* smallest dead array given back */
-#define NGC_PREFETCH 8               /* keys ahead whose slot is fetched early */
-#define NGC_REHASH_AHEAD 16          /* keys ahead whose new slot is fetched in a rehash */
+#define NGC_RELEASE_MIN (256u << 10)      /* smallest dead array given back */
+#define NGC_FREE_BLOCKS_MAX (32ull << 20) /* most kept as arena blocks, not given back */
+#define NGC_PREFETCH 8                    /* keys ahead whose slot is fetched early */
+#define NGC_REHASH_AHEAD 16               /* keys ahead whose new slot is fetched in a rehash */
 
 _Static_assert((1u << NGC_PART_BITS) == NGC_COUNTERS_PARTS, "partition bits");
 _Static_assert(NGC_FP_SHIFT + 24 <= 64 - NGC_PART_BITS, "fingerprint below the partition bits");
@@ -92,6 +93,7 @@ struct ngc_counters_s {
     uint64_t high_water;
     uint64_t free_tables[NGC_SIZE_CLASSES]; /* offset of a freed array, 0 = none */
     uint64_t free_blocks;                   /* freed arrays cut into arena blocks: a list */
+    uint64_t free_block_bytes;              /* what that list holds */
     uint32_t ntasks;
     ngc_count_t count;        /* the totals that may fail on overflow */
     uint32_t counts;          /* 2 with a volume column, 1 without */
