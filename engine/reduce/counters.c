@@ -176,12 +176,17 @@ void ngc_counters_release(ngc_counters_t *c, uint64_t off, uint64_t bytes)
 static void ngc_counters_free_table(ngc_counters_t *c, uint64_t off, uint64_t bytes)
 {
     bool blocks = bytes >= NGC_RELEASE_MIN && bytes % c->arena_block == 0;
+    /* A large one not cut (arena blocks of another size) keeps only its
+     * link. Pages are given back outside the lock: each release is a TLB
+     * shootdown in every worker. */
+    if (!blocks && bytes >= NGC_RELEASE_MIN)
+        ngc_counters_release(c, off + 8, bytes - 8);
     if (ngc_counters_alloc_lock(c) != NGC_OK)
-        return; /* leaked, not corrupted */
+        return;        /* leaked, not corrupted */
+    uint64_t keep = 0; /* bytes cut into blocks */
     if (blocks) {
         /* Up to NGC_FREE_BLOCKS_MAX: the rest is given back, so what no
          * key takes before the merges end adds little to the peak. */
-        uint64_t keep = 0;
         while (keep < bytes && c->free_block_bytes + c->arena_block <= NGC_FREE_BLOCKS_MAX) {
             uint64_t o = off + keep;
             *(uint64_t *)ngc_counters_at(c, o) = c->free_blocks;
@@ -190,8 +195,6 @@ static void ngc_counters_free_table(ngc_counters_t *c, uint64_t off, uint64_t by
             c->free_block_bytes += c->arena_block;
             keep += c->arena_block;
         }
-        if (keep < bytes)
-            ngc_counters_release(c, off + keep, bytes - keep);
     } else {
         unsigned cls = ngc_counters_log2(bytes);
         *(uint64_t *)ngc_counters_at(c, off) = c->free_tables[cls];
@@ -199,6 +202,8 @@ static void ngc_counters_free_table(ngc_counters_t *c, uint64_t off, uint64_t by
         c->free_tables[cls] = off;
     }
     ngc_shmtx_unlock(&c->alloc_lock);
+    if (blocks && keep < bytes)
+        ngc_counters_release(c, off + keep, bytes - keep);
 }
 
 /* An arena block of c->arena_block bytes, not zeroed: a piece of a freed

@@ -18,7 +18,8 @@
 #define NGC_RANGES_MAGIC 0x73676e61526367ull /* "gcRangs" */
 /* Samples per range: enough that ranges come out within a few percent. */
 #define NGC_RANGES_SAMPLES 32
-/* Windows start on this boundary, so the coordinator maps them. */
+/* Windows start on this boundary, so each owns its pages: the hole punched
+ * once it is written frees them whole. */
 #define NGC_RANGES_ALIGN ((uint64_t)1 << 16)
 /* The coordinator reads and writes a window this much at a time. */
 #define NGC_RANGES_CHUNK ((uint64_t)1 << 20)
@@ -36,6 +37,7 @@ struct ngc_ranges_s {
     uint64_t *bytes; /* each window's length, from its worker's DONE */
     bool *done;
     unsigned written; /* windows written out */
+    char *buf;        /* NGC_RANGES_CHUNK bytes: a window read back */
 };
 
 static int ngc_ranges_cmp(const void *x, const void *y, void *arg)
@@ -109,7 +111,8 @@ ngc_ranges_t *ngc_ranges_new(const ngc_counters_t *c, ngc_order_t order, uint64_
     r->r = calloc(nsplit + 1, sizeof(*r->r));
     r->bytes = calloc(nsplit + 1, sizeof(*r->bytes));
     r->done = calloc(nsplit + 1, sizeof(*r->done));
-    if (r->r == NULL || r->bytes == NULL || r->done == NULL)
+    r->buf = malloc(NGC_RANGES_CHUNK);
+    if (r->r == NULL || r->bytes == NULL || r->done == NULL || r->buf == NULL)
         goto nomem;
     uint64_t lo[NGC_COUNTERS_PARTS] = {0}, left = top ? top : UINT64_MAX;
     for (size_t i = 0; i <= nsplit && left > 0; i++) {
@@ -186,6 +189,7 @@ void ngc_ranges_free(ngc_ranges_t *r)
     free(r->r);
     free(r->bytes);
     free(r->done);
+    free(r->buf);
     free(r);
 }
 
@@ -241,47 +245,37 @@ bool ngc_ranges_finished(const ngc_ranges_t *r)
  */
 int ngc_ranges_write(ngc_ranges_t *r, ngc_output_t *out)
 {
-    char *buf = NULL;
-    int rc = NGC_OK;
-    for (; r->written < r->n && r->done[r->written] && rc == NGC_OK; r->written++) {
+    for (; r->written < r->n && r->done[r->written]; r->written++) {
         unsigned i = r->written;
         const ngc_range_t *g = &r->r[i];
-        if (buf == NULL && (buf = malloc(NGC_RANGES_CHUNK)) == NULL) {
-            ngc_log_user(ENOMEM, "cannot read the formatted output");
-            return NGC_ERROR;
-        }
         uint64_t done = 0; /* lines of the window written */
         for (uint64_t pos = 0; pos < r->bytes[i];) {
             uint64_t want = r->bytes[i] - pos < NGC_RANGES_CHUNK ? r->bytes[i] - pos
                                                                  : NGC_RANGES_CHUNK;
-            ssize_t n = pread(r->fd, buf, (size_t)want, (off_t)(g->off + pos));
+            ssize_t n = pread(r->fd, r->buf, (size_t)want, (off_t)(g->off + pos));
             if (n < 0 && errno == EINTR)
                 continue;
             if (n <= 0) {
                 ngc_log_user(n < 0 ? errno : EIO, "cannot read the formatted output");
-                rc = NGC_ERROR;
-                break;
+                return NGC_ERROR;
             }
             /* The last chunk holds the window's other lines (a gzip
              * member's all count once it is whole). */
             uint64_t lines = pos + (uint64_t)n == r->bytes[i] ? g->take - done
                              : g->gzip                        ? 0
-                                                              : ngc_ranges_newlines(buf, (size_t)n);
+                                       : ngc_ranges_newlines(r->buf, (size_t)n);
             done += lines;
-            rc = ngc_output_put(out, buf, (size_t)n, lines);
+            int rc = ngc_output_put(out, r->buf, (size_t)n, lines);
             if (rc != NGC_OK)
-                break;
+                return rc;
             /* Written: its memory goes back (the output's pages are in
              * the page cache now, no need for a second copy). */
             fallocate(r->fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, (off_t)(g->off + pos),
                       (off_t)n);
             pos += (uint64_t)n;
         }
-        if (rc != NGC_OK)
-            break;
     }
-    free(buf);
-    return rc;
+    return NGC_OK;
 }
 
 int ngc_ranges_read(int fd, uint64_t i, const ngc_counters_t *c, ngc_range_t *out, char *err,
