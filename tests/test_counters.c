@@ -187,6 +187,10 @@ static int ngc_t_order(const ngc_t_item_t *a, const ngc_t_item_t *b, ngc_count_t
     return ngc_t_key_cmp(a->key, a->len, b->key, b->len);
 }
 
+/* Of the pairs of neighbours ngc_t_collect last read in a partition, how
+ * many lay side by side in memory: the sort copies entries in order. */
+static size_t ngc_t_pairs, ngc_t_adjacent;
+
 /*
  * Sorts every partition, checks each is in output order, and returns all
  * entries (keys point into shm).
@@ -194,6 +198,7 @@ static int ngc_t_order(const ngc_t_item_t *a, const ngc_t_item_t *b, ngc_count_t
 static ngc_t_item_t *ngc_t_collect(ngc_counters_t *c, ngc_count_t order, ngc_sort_t sort,
                                    uint64_t min_count, size_t *n)
 {
+    ngc_t_pairs = ngc_t_adjacent = 0;
     size_t cap = 1024, len = 0;
     ngc_t_item_t *all = malloc(cap * sizeof(*all));
     assert_non_null(all);
@@ -210,6 +215,12 @@ static ngc_t_item_t *ngc_t_collect(ngc_counters_t *c, ngc_count_t order, ngc_sor
             if (i > 0 && ngc_t_order(&all[len - 1], &it, order, sort) > 0)
                 fail_msg("partition %u: entry %zu (%.*s) sorted after (%.*s)", k, i, (int)it.len,
                          it.key, (int)all[len - 1].len, all[len - 1].key);
+            if (i > 0) {
+                /* The previous entry's end, then this one's length byte. */
+                const char *end = all[len - 1].key + all[len - 1].len + 8 * c->counts;
+                ngc_t_pairs++;
+                ngc_t_adjacent += it.len < 128 && it.key == end + 1;
+            }
             if (len == cap) {
                 cap *= 2;
                 all = realloc(all, cap * sizeof(*all));
@@ -708,7 +719,16 @@ static const ngc_t_item_t ngc_t_sort_set[] = {
     {"abcdefghijklmnopa", 17, 4, 3},
 };
 
-static void ngc_t_sort_case(ngc_count_t order, ngc_sort_t sort, uint64_t min_count)
+/* Leaves no room in the pool: no fresh memory, no freed blocks. */
+static void ngc_t_exhaust(ngc_counters_t *c)
+{
+    c->bump = c->size;
+    c->free_blocks = 0;
+    c->free_block_bytes = 0;
+}
+
+static void ngc_t_sort_case_in(ngc_count_t order, ngc_sort_t sort, uint64_t min_count,
+                               bool full_pool)
 {
     ngc_shm_t *shm = ngc_t_shm(64 * NGC_T_MB);
     assert_non_null(shm);
@@ -730,8 +750,19 @@ static void ngc_t_sort_case(ngc_count_t order, ngc_sort_t sort, uint64_t min_cou
         ref[nset + i] = (ngc_t_item_t){keys[i], lens[i], i % 5 == 0 ? i % 17 : i % 2, i % 3};
     assert_int_equal(ngc_t_merge(c, ref, n, 64), NGC_OK);
     size_t distinct = ngc_t_reduce(ref, n);
+    if (full_pool)
+        ngc_t_exhaust(c);
     size_t ngot;
     ngc_t_item_t *got = ngc_t_collect(c, order, sort, min_count, &ngot);
+    /* Copied in output order, each partition reads front to back (a new
+     * block now and then breaks the run); with no room for the copy, the
+     * sort reads the entries where they are, in the order they came. */
+    if (min_count <= 1)
+        assert_true(ngc_t_pairs > 1000);
+    if (ngc_t_pairs > 1000 && full_pool)
+        assert_true(ngc_t_adjacent < ngc_t_pairs / 2);
+    else if (ngc_t_pairs > 1000)
+        assert_true(ngc_t_adjacent >= ngc_t_pairs - ngc_t_pairs / 20);
     size_t kept = 0;
     for (size_t i = 0; i < distinct; i++)
         kept += (order == NGC_COUNT_VOLUME ? ref[i].volume : ref[i].match) >= min_count;
@@ -751,6 +782,19 @@ static void ngc_t_sort_case(ngc_count_t order, ngc_sort_t sort, uint64_t min_cou
     free(keys);
     free(lens);
     ngc_t_shm_free(shm);
+}
+
+static void ngc_t_sort_case(ngc_count_t order, ngc_sort_t sort, uint64_t min_count)
+{
+    ngc_t_sort_case_in(order, sort, min_count, false);
+}
+
+/* A pool with no room left for the sorted copies: the same results. */
+static void test_sort_full_pool(void **state)
+{
+    (void)state;
+    ngc_t_sort_case_in(NGC_COUNT_MATCH, NGC_SORT_COUNT, 0, true);
+    ngc_t_sort_case_in(NGC_COUNT_BOTH, NGC_SORT_NGRAM, 1, true);
 }
 
 static void test_sort_match(void **state)
@@ -1525,6 +1569,7 @@ int main(void)
         cmocka_unit_test_teardown(test_sort_match, ngc_t_teardown),
         cmocka_unit_test_teardown(test_sort_volume, ngc_t_teardown),
         cmocka_unit_test_teardown(test_sort_both, ngc_t_teardown),
+        cmocka_unit_test_teardown(test_sort_full_pool, ngc_t_teardown),
         cmocka_unit_test_teardown(test_compare, ngc_t_teardown),
         cmocka_unit_test_teardown(test_empty_key_after_others, ngc_t_teardown),
         cmocka_unit_test_teardown(test_multiprocess_merge, ngc_t_teardown),

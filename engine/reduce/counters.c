@@ -11,8 +11,10 @@
  * of hash and totals plus the key took twice that. A partition's slot array
  * doubles at 3/4 load, rehashing the keys as it walks the arena (slots keep
  * no full hash); the old array is cut into arena blocks for new keys. Sorting walks
- * the arena too, and writes the sorted entry offsets over the slot array,
- * which nothing reads after the merges.
+ * the arena too, copies the entries in output order into a new chain of
+ * blocks (the old chain's blocks take the next partition's copy), and
+ * writes their offsets over the slot array, which nothing reads after the
+ * merges.
  *
  * Crash safety (a worker may die at any instruction, holding a lock):
  * - A batch (one task's entries for one partition) is applied under the
@@ -25,8 +27,11 @@
  *   contribution lands exactly once however often it is retried.
  * - The table grows before a batch starts, never during one, and switches to
  *   the new array with one 64-bit store (offset and size share a word).
- * - Sorting reads only the arena, which it never changes, and publishes the
- *   sorted array with one store: a sort cut short just runs again.
+ * - Sorting reads the arena and writes its copy to blocks no walk reaches
+ *   until the copy is whole; then arena_first switches to it with one store
+ *   (a walk ends each block where its header says, so the other arena
+ *   fields may lag), and the sorted array is published with one more. A
+ *   sort cut short just runs again, from whichever chain is the arena.
  * Stores the repair depends on are ordered with compiler fences: a killed
  * process's executed stores stay in memory, in program order on one CPU.
  */
@@ -226,17 +231,38 @@ static uint64_t ngc_counters_alloc_block(ngc_counters_t *c)
     return ngc_counters_alloc(c, c->arena_block, false, &zeroed);
 }
 
-void ngc_counters_release_free_blocks(ngc_counters_t *c)
+uint64_t ngc_counters_new_block(ngc_counters_t *c, uint64_t need)
 {
-    if (ngc_counters_alloc_lock(c) != NGC_OK)
-        return;
-    while (c->free_blocks != 0) {
-        uint64_t off = c->free_blocks;
-        c->free_blocks = *(uint64_t *)ngc_counters_at(c, off);
-        ngc_counters_release(c, off, c->arena_block);
+    uint64_t bytes = need + NGC_ARENA_HEAD > c->arena_block ? need + NGC_ARENA_HEAD
+                                                            : c->arena_block;
+    bool zeroed;
+    uint64_t off = bytes == c->arena_block ? ngc_counters_alloc_block(c)
+                                           : ngc_counters_alloc(c, bytes, false, &zeroed);
+    if (off == 0)
+        return 0;
+    uint64_t *b = (uint64_t *)ngc_counters_at(c, off);
+    b[0] = 0;
+    b[1] = bytes;
+    b[2] = off + NGC_ARENA_HEAD;
+    return off;
+}
+
+void ngc_counters_free_chain(ngc_counters_t *c, uint64_t first)
+{
+    for (uint64_t off = first; off != 0;) {
+        const uint64_t *b = (const uint64_t *)ngc_counters_at(c, off);
+        uint64_t next = b[0], bytes = b[1];
+        if (bytes != c->arena_block) {
+            ngc_counters_release(c, off, bytes); /* one long key's: its pages go back */
+        } else if (ngc_counters_alloc_lock(c) == NGC_OK) {
+            *(uint64_t *)ngc_counters_at(c, off) = c->free_blocks;
+            ngc_counters_fence();
+            c->free_blocks = off;
+            c->free_block_bytes += bytes;
+            ngc_shmtx_unlock(&c->alloc_lock);
+        } /* else leaked, not corrupted */
+        off = next;
     }
-    c->free_block_bytes = 0;
-    ngc_shmtx_unlock(&c->alloc_lock);
 }
 
 ngc_counters_t *ngc_counters_shm_init(void *at, size_t size, uint32_t ntasks, ngc_count_t count,
@@ -432,16 +458,10 @@ static uint64_t ngc_counters_store(ngc_counters_t *c, ngc_part_t *p, const char 
         if (next != 0 && ((uint64_t *)ngc_counters_at(c, next))[1] - NGC_ARENA_HEAD >= need) {
             off = next;
         } else {
-            uint64_t bytes = need + NGC_ARENA_HEAD > c->arena_block ? need + NGC_ARENA_HEAD
-                                                                    : c->arena_block;
-            bool zeroed;
-            off = bytes == c->arena_block ? ngc_counters_alloc_block(c)
-                                          : ngc_counters_alloc(c, bytes, false, &zeroed);
+            off = ngc_counters_new_block(c, need);
             if (off == 0)
                 return 0;
-            uint64_t *b = (uint64_t *)ngc_counters_at(c, off);
-            b[0] = next;
-            b[1] = bytes;
+            ((uint64_t *)ngc_counters_at(c, off))[0] = next;
             ngc_counters_fence();
             if (cur != NULL)
                 cur[0] = off;

@@ -236,9 +236,16 @@ void ngc_counters_unlock(ngc_counters_t *c, ngc_part_t *p);
 /* Gives the pages of a dead array back to the system. */
 void ngc_counters_release(ngc_counters_t *c, uint64_t off, uint64_t bytes);
 
-/* Gives back the pages of the freed arrays no arena block took, once
- * no merge can take them (see ngc_counters_free_table). */
-void ngc_counters_release_free_blocks(ngc_counters_t *c);
+/* A fresh arena block with room for an entry of `need` bytes: its header
+ * says it is the last of its chain and empty. 0 when the pool is full. */
+uint64_t ngc_counters_new_block(ngc_counters_t *c, uint64_t need);
+
+/* Frees a chain of arena blocks that no partition reaches any more, from
+ * `first` to the block whose next is 0. Blocks of the usual size all wait
+ * for new entries, whatever NGC_FREE_BLOCKS_MAX says: the sort phase frees
+ * a partition's old chain as its sorted copy is made, and the next
+ * partition's copy takes them. Larger ones are given back. */
+void ngc_counters_free_chain(ngc_counters_t *c, uint64_t first);
 
 /* Empties a partition whose entries are safe in a published run. Lock held. */
 void ngc_counters_clear(ngc_counters_t *c, ngc_part_t *p);
