@@ -402,7 +402,13 @@ void ngc_counters_entry(const ngc_counters_t *c, unsigned part, size_t idx, ngc_
     out->volume = ngc_counters_volume_of(c, &e);
     out->prefix = ngc_entry_prefix(e.key, e.len);
     /* Readers walk a partition in order while merging 64 of them: fetch the
-     * next entry now, so its cache miss overlaps the other partitions' work. */
-    if (idx + 1 < p->sorted)
+     * next entry now, so its cache miss overlaps the other partitions' work;
+     * and the one after it, where the next one's end lies when it crosses a
+     * cache line (the sorted copy packs them one after another). */
+    if (idx + 2 < p->sorted) {
         __builtin_prefetch(ngc_counters_at(c, refs[idx + 1]));
+        __builtin_prefetch(ngc_counters_at(c, refs[idx + 2]));
+    } else if (idx + 1 < p->sorted) {
+        __builtin_prefetch(ngc_counters_at(c, refs[idx + 1]));
+    }
 }
