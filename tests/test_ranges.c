@@ -115,7 +115,7 @@ static void ngc_t_check_range(const ngc_t_table_t *t, const ngc_range_t *g, ngc_
     memcpy(idx, g->lo, sizeof(idx));
     for (uint64_t k = 0; k < g->take; k++) {
         int best = -1;
-        ngc_entry_t e, be;
+        ngc_entry_t e, be = {0};
         for (unsigned p = 0; p < NGC_COUNTERS_PARTS; p++) {
             if (idx[p] >= g->hi[p])
                 continue;

@@ -144,7 +144,38 @@ uint64_t ngc_counters_capacity(const ngc_counters_t *c);
 /* Entries of a sorted partition, and the idx-th of them. */
 size_t ngc_counters_sorted_count(const ngc_counters_t *c, unsigned part);
 void ngc_counters_entry(const ngc_counters_t *c, unsigned part, size_t idx, ngc_entry_t *out);
-/* Output order: negative if a comes first. */
-int ngc_counters_compare(const ngc_entry_t *a, const ngc_entry_t *b, ngc_order_t order);
+/* The output order: the count (match, volume, or match then volume)
+ * descending unless --sort ngram, then the key bytes ascending, a prefix
+ * before its extensions. pa and pb: the keys' ngc_entry_prefix, or 0 in
+ * both. */
+static inline int ngc_counters_order(ngc_order_t order, uint64_t ma, uint64_t va, uint64_t pa,
+                                     const char *ka, size_t la, uint64_t mb, uint64_t vb,
+                                     uint64_t pb, const char *kb, size_t lb)
+{
+    if (order.sort == NGC_SORT_COUNT) {
+        uint64_t a = order.count == NGC_COUNT_VOLUME ? va : ma;
+        uint64_t b = order.count == NGC_COUNT_VOLUME ? vb : mb;
+        if (a != b)
+            return a > b ? -1 : 1;
+        if (order.count == NGC_COUNT_BOTH && va != vb)
+            return va > vb ? -1 : 1;
+    }
+    if (pa != pb)
+        return pa < pb ? -1 : 1;
+    size_t n = la < lb ? la : lb;
+    int r = memcmp(ka, kb, n);
+    if (r != 0)
+        return r;
+    return la < lb ? -1 : la > lb;
+}
+
+/* Output order: negative if a comes first. Inline: the output merge's heap
+ * calls it at every step (a call cost 7% of the 2-gram format phase). */
+static inline int ngc_counters_compare(const ngc_entry_t *a, const ngc_entry_t *b,
+                                       ngc_order_t order)
+{
+    return ngc_counters_order(order, a->match, a->volume, a->prefix, a->key, a->len, b->match,
+                              b->volume, b->prefix, b->key, b->len);
+}
 
 #endif

@@ -15,36 +15,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* The output order: the count (match, volume, or match then volume)
- * descending unless --sort ngram, then the key bytes ascending, a prefix
- * before its extensions. */
-static inline int ngc_counters_order(ngc_order_t order, uint64_t ma, uint64_t va, uint64_t pa,
-                                     const char *ka, size_t la, uint64_t mb, uint64_t vb,
-                                     uint64_t pb, const char *kb, size_t lb)
-{
-    if (order.sort == NGC_SORT_COUNT) {
-        uint64_t a = order.count == NGC_COUNT_VOLUME ? va : ma;
-        uint64_t b = order.count == NGC_COUNT_VOLUME ? vb : mb;
-        if (a != b)
-            return a > b ? -1 : 1;
-        if (order.count == NGC_COUNT_BOTH && va != vb)
-            return va > vb ? -1 : 1;
-    }
-    if (pa != pb)
-        return pa < pb ? -1 : 1;
-    size_t n = la < lb ? la : lb;
-    int r = memcmp(ka, kb, n);
-    if (r != 0)
-        return r;
-    return la < lb ? -1 : la > lb;
-}
-
-int ngc_counters_compare(const ngc_entry_t *a, const ngc_entry_t *b, ngc_order_t order)
-{
-    return ngc_counters_order(order, a->match, a->volume, a->prefix, a->key, a->len, b->match,
-                              b->volume, b->prefix, b->key, b->len);
-}
-
 /* The key's bytes 8..15, as ngc_entry_prefix orders them. */
 static inline uint64_t ngc_counters_prefix2(const char *key, size_t len)
 {
