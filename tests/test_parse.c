@@ -293,6 +293,35 @@ static void ngc_t_against(const ngc_t_ctx_t *t, uint64_t lines, uint64_t malform
     assert_int_equal(ngc_combiner_count(t->m), distinct);
 }
 
+/* A job that reads no volumes (--count match, no --pg): the parser does
+ * not convert them on its fast path (lines with 24 bytes after the key),
+ * and the matches come out the same on both paths. */
+static void test_buffer_volumes_unread(void **state)
+{
+    ngc_t_ctx_t *t = *state;
+    assert_false(ngc_config_volumes(&t->cfg));
+    t->ps.volumes = ngc_config_volumes(&t->cfg);
+    const char *buf = "a\t2000\t1\t2\n"
+                      "a\t2001\t3\t4\n"
+                      "b\t2000\t10\t20\n"
+                      "b\t2001\t12345678\t87654321\n"
+                      "c\t2000\t5\t6\n";
+    assert_int_equal(ngc_t_parse_s(t, buf), NGC_OK);
+    const char *keys[] = {"a", "b", "c"};
+    const uint64_t match[] = {4, 12345688, 5};
+    for (size_t i = 0; i < NGC_NELEMS(keys); i++) {
+        uint64_t m = 0, v = 0;
+        assert_int_equal(ngc_t_find(t->m, keys[i], 1, &m, &v), 1);
+        assert_int_equal(m, match[i]);
+    }
+    t->cfg.count = NGC_COUNT_BOTH;
+    assert_true(ngc_config_volumes(&t->cfg));
+    t->cfg.count = NGC_COUNT_MATCH;
+    t->cfg.pg_dsn = "";
+    assert_true(ngc_config_volumes(&t->cfg));
+    t->cfg.pg_dsn = NULL;
+}
+
 static void test_buffer_runs(void **state)
 {
     ngc_t_ctx_t *t = *state;
@@ -1333,6 +1362,7 @@ int main(void)
         cmocka_unit_test(test_line_crlf),
         cmocka_unit_test(test_line_long),
         NGC_T(test_buffer_runs),
+        NGC_T(test_buffer_volumes_unread),
         NGC_T(test_buffer_runs_across_buffers),
         NGC_T(test_buffer_zero_counts),
         NGC_T(test_buffer_years),

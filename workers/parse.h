@@ -39,6 +39,7 @@ struct ngc_parse_s {
     ngc_parse_spill_fn spill;
     void *spill_arg;
     size_t map_budget; /* bytes of the combiner table before a spill */
+    bool volumes;      /* ngc_config_volumes: else v2 volumes are checked, not converted */
     uint64_t tokens;   /* text: tokens read */
     uint64_t lines;    /* lines seen, also the number of the last one */
     uint64_t malformed;

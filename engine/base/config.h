@@ -106,6 +106,14 @@ typedef struct {
     uint64_t given;               /* a bit per option given, by its place in config.c's table */
 } ngc_config_t;
 
+/* Whether anything reads volume totals: --count volume or both prints
+ * them, --pg stores them. Without, the table keeps none and the parser
+ * does not convert them. */
+static inline bool ngc_config_volumes(const ngc_config_t *cfg)
+{
+    return cfg->count != NGC_COUNT_MATCH || cfg->pg_dsn != NULL;
+}
+
 /* --partitions: each map keeps this many files open while it writes. */
 #define NGC_PARTITIONS_MAX 4096
 

@@ -29,13 +29,6 @@ static bool ngc_shm_align(size_t n, size_t *out)
     return true;
 }
 
-/* Volume totals are kept when something reads them: --count volume or
- * both prints them, --pg stores them. */
-static bool ngc_shm_volumes(const ngc_config_t *cfg)
-{
-    return cfg->count != NGC_COUNT_MATCH || cfg->pg_dsn != NULL;
-}
-
 ngc_shm_t *ngc_shm_new(const ngc_config_t *cfg, uint32_t ntasks, bool *unmappable)
 {
     if (unmappable != NULL)
@@ -65,7 +58,7 @@ ngc_shm_t *ngc_shm_new(const ngc_config_t *cfg, uint32_t ntasks, bool *unmappabl
     }
     shm->stats = ngc_stats_shm_init(shm->base, NGC_MAX_WORKERS);
     shm->counters = ngc_counters_shm_init((char *)shm->base + stats_size, counters_size, ntasks,
-                                          cfg->count, ngc_shm_volumes(cfg));
+                                          cfg->count, ngc_config_volumes(cfg));
     if (shm->counters == NULL)
         goto fail_map;
     return shm;

@@ -281,6 +281,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         ngc_fz_cfg.fold_case = true;
         NGC_FZ_CHECK(ngc_parse_init(&ngc_fz_ps, &ngc_fz_cfg) == NGC_OK, "parse init");
         NGC_FZ_CHECK(ngc_parse_init(&ngc_fz_ref_ps, &ngc_fz_cfg) == NGC_OK, "parse init");
+        ngc_fz_ps.volumes = true; /* volume sums are compared too */
         ngc_fz_ready = true;
     }
     uint8_t opt = data[0];
