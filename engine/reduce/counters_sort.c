@@ -251,8 +251,9 @@ ngc_crec_t *ngc_counters_sorted_recs(const ngc_counters_t *c, const ngc_part_t *
  * blocks, in that order, and writes each one's new offset to d. The output
  * pass then reads every partition front to back, where it read entries
  * scattered over the whole table: a TLB miss and a cache miss each, which
- * its prefetches hid only in part. The blocks come first from the ones the
- * last partition's copy freed, pages this worker has touched. The chain,
+ * its prefetches hid only in part. The blocks come first from the free
+ * list, where each copy leaves its partition's old chain (pages a worker
+ * already touched, not fresh ones from the pool). The chain,
  * its last block and that block's end go to *first, *last and *end; false
  * (nothing changed) when the pool is out of memory.
  */
