@@ -348,10 +348,10 @@ static void ngc_worker_sort_work(ngc_tpool_job_t *job)
         sj->fail = NGC_FAIL_INTERNAL;
         snprintf(sj->err, sizeof(sj->err), "cannot sort partition %u", sj->part);
     }
-    if (rc != NGC_FULL && rc != NGC_AGAIN)
+    if (rc != NGC_AGAIN)
         return;
-    /* Spilled, or no room for the sorted copy: the rest of the partition
-     * goes to disk too, and its runs are merged into final runs. */
+    /* Spilled: the rest of the partition goes to disk too, and its runs
+     * are merged into final runs. */
     uint64_t t0 = ngc_worker_now_ns(), bytes = 0;
     rc = ngc_counters_spill(w->counters, sj->part, w->spill, &bytes, sj->err, sizeof(sj->err));
     if (rc == NGC_OK) {

@@ -178,6 +178,15 @@ void ngc_counters_release(ngc_counters_t *c, uint64_t off, uint64_t bytes)
  * step, so an array of a size one has outgrown is seldom taken again, and
  * those below that size come to a few MB.
  */
+/* Puts the arena block at off on the free block list. alloc_lock held. */
+static void ngc_counters_push_block(ngc_counters_t *c, uint64_t off)
+{
+    *(uint64_t *)ngc_counters_at(c, off) = c->free_blocks;
+    ngc_counters_fence();
+    c->free_blocks = off;
+    c->free_block_bytes += c->arena_block;
+}
+
 static void ngc_counters_free_table(ngc_counters_t *c, uint64_t off, uint64_t bytes)
 {
     bool blocks = bytes >= NGC_RELEASE_MIN && bytes % c->arena_block == 0;
@@ -192,14 +201,9 @@ static void ngc_counters_free_table(ngc_counters_t *c, uint64_t off, uint64_t by
     if (blocks) {
         /* Up to NGC_FREE_BLOCKS_MAX: the rest is given back, so what no
          * key takes before the merges end adds little to the peak. */
-        while (keep < bytes && c->free_block_bytes + c->arena_block <= NGC_FREE_BLOCKS_MAX) {
-            uint64_t o = off + keep;
-            *(uint64_t *)ngc_counters_at(c, o) = c->free_blocks;
-            ngc_counters_fence();
-            c->free_blocks = o;
-            c->free_block_bytes += c->arena_block;
-            keep += c->arena_block;
-        }
+        for (; keep < bytes && c->free_block_bytes + c->arena_block <= NGC_FREE_BLOCKS_MAX;
+             keep += c->arena_block)
+            ngc_counters_push_block(c, off + keep);
     } else {
         unsigned cls = ngc_counters_log2(bytes);
         *(uint64_t *)ngc_counters_at(c, off) = c->free_tables[cls];
@@ -255,10 +259,7 @@ void ngc_counters_free_chain(ngc_counters_t *c, uint64_t first)
         if (bytes != c->arena_block) {
             ngc_counters_release(c, off, bytes); /* one long key's: its pages go back */
         } else if (ngc_counters_alloc_lock(c) == NGC_OK) {
-            *(uint64_t *)ngc_counters_at(c, off) = c->free_blocks;
-            ngc_counters_fence();
-            c->free_blocks = off;
-            c->free_block_bytes += bytes;
+            ngc_counters_push_block(c, off);
             ngc_shmtx_unlock(&c->alloc_lock);
         } /* else leaked, not corrupted */
         off = next;

@@ -101,9 +101,10 @@ uint64_t ngc_counters_repairs(const ngc_counters_t *c);
 
 /* Puts partition `part`'s totals of at least min_count (by order.count) in
  * output order: an array of their offsets, over entries copied in that
- * order when the pool has room (once; later calls do nothing). After every
- * merge. NGC_OK, NGC_FULL, NGC_ERROR, or NGC_AGAIN for a partition that has
- * spilled, to be finished from its runs. task/attempt only arm failpoints. */
+ * order when the pool has room, else read where they are (once; later calls
+ * do nothing). After every merge. NGC_OK, NGC_ERROR, or NGC_AGAIN for a
+ * partition that has spilled, to be finished from its runs. task/attempt
+ * only arm failpoints. */
 int ngc_counters_sort(ngc_counters_t *c, unsigned part, ngc_order_t order, uint64_t min_count,
                       uint32_t task, uint32_t attempt);
 

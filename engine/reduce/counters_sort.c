@@ -376,10 +376,8 @@ void ngc_counters_entry(const ngc_counters_t *c, unsigned part, size_t idx, ngc_
      * next entry now, so its cache miss overlaps the other partitions' work;
      * and the one after it, where the next one's end lies when it crosses a
      * cache line (the sorted copy packs them one after another). */
-    if (idx + 2 < p->sorted) {
+    if (idx + 1 < p->sorted)
         __builtin_prefetch(ngc_counters_at(c, refs[idx + 1]));
+    if (idx + 2 < p->sorted)
         __builtin_prefetch(ngc_counters_at(c, refs[idx + 2]));
-    } else if (idx + 1 < p->sorted) {
-        __builtin_prefetch(ngc_counters_at(c, refs[idx + 1]));
-    }
 }

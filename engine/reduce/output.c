@@ -389,7 +389,7 @@ static int ngc_output_raw(ngc_output_t *out, const char *p, size_t n, size_t *do
     return NGC_OK;
 }
 
-static uint64_t ngc_output_newlines(const char *p, size_t n)
+uint64_t ngc_output_newlines(const char *p, size_t n)
 {
     uint64_t k = 0;
     for (const char *e = p + n; (p = memchr(p, '\n', (size_t)(e - p))) != NULL; p++)

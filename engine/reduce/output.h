@@ -100,6 +100,8 @@ void ngc_output_set_progress(ngc_output_t *out, ngc_output_progress_fn fn, void 
  * ngc_output_write.
  */
 int ngc_output_put(ngc_output_t *out, const char *p, size_t n, uint64_t lines);
+/* The LFs in p[0..n): lines of formatted output. */
+uint64_t ngc_output_newlines(const char *p, size_t n);
 /* Replaces the line format (and the CSV header) before any line: a series'
  * columns. */
 void ngc_output_set_format(ngc_output_t *out, const ngc_line_format_t *lf);

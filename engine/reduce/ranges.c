@@ -223,14 +223,6 @@ bool ngc_ranges_done(ngc_ranges_t *r, unsigned i, uint64_t bytes, uint64_t lines
     return true;
 }
 
-static uint64_t ngc_ranges_newlines(const char *p, size_t n)
-{
-    uint64_t k = 0;
-    for (const char *e = p + n; (p = memchr(p, '\n', (size_t)(e - p))) != NULL; p++)
-        k++;
-    return k;
-}
-
 bool ngc_ranges_finished(const ngc_ranges_t *r)
 {
     return r->written == r->n;
@@ -263,7 +255,7 @@ int ngc_ranges_write(ngc_ranges_t *r, ngc_output_t *out)
              * member's all count once it is whole). */
             uint64_t lines = pos + (uint64_t)n == r->bytes[i] ? g->take - done
                              : g->gzip                        ? 0
-                                       : ngc_ranges_newlines(r->buf, (size_t)n);
+                                       : ngc_output_newlines(r->buf, (size_t)n);
             done += lines;
             int rc = ngc_output_put(out, r->buf, (size_t)n, lines);
             if (rc != NGC_OK)

@@ -683,7 +683,7 @@ int ngc_shuffle_load(const ngc_config_t *cfg, ngc_counters_t *c, ngc_spill_t *sp
         if (s == NGC_ERROR) {
             snprintf(err, sizeof(err), "cannot sort partition %u", p);
             rc = NGC_ERROR;
-        } else if (s == NGC_FULL || s == NGC_AGAIN) {
+        } else if (s == NGC_AGAIN) {
             uint64_t bytes;
             rc = ngc_counters_spill(c, p, sp, &bytes, err, sizeof(err));
             if (rc == NGC_OK)
