@@ -280,7 +280,7 @@ int ngc_parse_emit(ngc_parse_t *ps, ngc_combiner_t *m, const char *k, size_t kle
 int ngc_parse_emit_hashed(ngc_parse_t *ps, ngc_combiner_t *m, const char *k, size_t klen,
                           uint64_t hash, uint64_t match, uint64_t volume)
 {
-    int rc = ngc_combiner_add_hashed(m, k, (uint32_t)klen, hash, match, volume);
+    int rc = ngc_combiner_add_hashed(m, k, (uint32_t)klen, hash, match, ps->volumes ? volume : 0);
     if (NGC_LIKELY(rc == NGC_OK)) {
         if (NGC_UNLIKELY(ngc_combiner_bytes(m) > ps->map_budget || ngc_combiner_wants_merge(m)) &&
             ps->spill != NULL)
@@ -428,8 +428,9 @@ static inline bool ngc_parse_same(const char *a, const char *b, size_t n, const 
  * "year TAB match TAB volume LF" within the 16 bytes at q, each number of
  * 1..8 digits (the year 1..4): classifies all 16 bytes at once and returns
  * the bytes through the LF, or 0 for anything else (the generic path then
- * decides). The volume is converted only when the job reads volumes (0
- * otherwise): 6% of a 1-gram run. 24 bytes readable at q.
+ * decides). The volume is converted only when the job reads volumes
+ * (ngc_parse_emit drops it otherwise): 6% of a 1-gram run. 24 bytes
+ * readable at q.
  */
 static inline size_t ngc_parse_tail(const char *q, bool volumes, uint64_t *year, uint64_t *match,
                                     uint64_t *volume)

@@ -39,7 +39,7 @@ struct ngc_parse_s {
     ngc_parse_spill_fn spill;
     void *spill_arg;
     size_t map_budget; /* bytes of the combiner table before a spill */
-    bool volumes;      /* ngc_config_volumes: else v2 volumes are checked, not converted */
+    bool volumes;      /* ngc_config_volumes: else every volume emitted is 0 */
     uint64_t tokens;   /* text: tokens read */
     uint64_t lines;    /* lines seen, also the number of the last one */
     uint64_t malformed;
@@ -105,8 +105,9 @@ ngc_streaming_reason_t ngc_parse_google_line(ngc_format_t f, const char *p, size
 
 /* Counts a malformed line (the current one); NGC_ERROR under --strict. */
 int ngc_parse_malformed(ngc_parse_t *ps, ngc_streaming_reason_t why);
-/* Adds key's counts to m, spilling m first when it is over budget.
- * NGC_OK, or NGC_ERROR with the fail fields set. */
+/* Adds key's counts to m, spilling m first when it is over budget; the
+ * volume as 0 when the job reads none (ps->volumes). NGC_OK, or NGC_ERROR
+ * with the fail fields set. */
 int ngc_parse_emit(ngc_parse_t *ps, ngc_combiner_t *m, const char *key, size_t len, uint64_t match,
                    uint64_t volume);
 /* The same with the key's hash (ngc_counters_hash) already known. */
