@@ -316,6 +316,14 @@ static void test_buffer_volumes_unread(void **state)
         assert_int_equal(m, match[i]);
         assert_int_equal(v, 0);
     }
+    /* v3: vector triples (a), and a scalar one (b: a 9-digit match, and too
+     * near the buffer's end for a vector read). */
+    ngc_combiner_reset(t->m);
+    t->cfg.format = NGC_FORMAT_V3;
+    ngc_parse_reset(&t->ps);
+    assert_int_equal(ngc_t_parse_s(t, "a\t2000,1,2\t2001,3,4\nb\t2000,123456789,9\n"), NGC_OK);
+    ngc_t_expect(t->m, "a", 4, 0);
+    ngc_t_expect(t->m, "b", 123456789, 0);
     t->cfg.count = NGC_COUNT_BOTH;
     assert_true(ngc_config_volumes(&t->cfg));
     t->cfg.count = NGC_COUNT_MATCH;
@@ -1270,15 +1278,19 @@ static void test_buffer_v1_v3_transform(void **state)
  * Many v1 and v3 lines against sums built with the lines: runs of keys,
  * records in and out of the years, malformed lines of several kinds.
  */
+static const uint64_t ngc_t_pow10[] = {
+    1,        10,        100,        1000,        10000,        100000,       1000000,
+    10000000, 100000000, 1000000000, 10000000000, 100000000000, 1000000000000};
+
 static void ngc_t_records_reference(ngc_t_ctx_t *t, ngc_format_t f)
 {
     ngc_t_format(t, f);
-    t->cfg.from_year = 1800;
+    t->cfg.from_year = 5;
     t->cfg.to_year = 2000;
     enum { NKEYS = 40, NLINES = 12000 };
     uint64_t ref_m[NKEYS] = {0}, ref_v[NKEYS] = {0};
     bool seen[NKEYS] = {false};
-    size_t cap = (size_t)NLINES * 160;
+    size_t cap = (size_t)NLINES * 200;
     char *buf = malloc(cap);
     assert_non_null(buf);
     size_t n = 0;
@@ -1299,8 +1311,13 @@ static void ngc_t_records_reference(ngc_t_ctx_t *t, ngc_format_t f)
         uint64_t y = x;
         for (unsigned r = 0; r < nrec; r++) {
             y = y * 6364136223846793005ull + 1442695040888963407ull;
-            unsigned year = 1700 + (unsigned)(y >> 33) % 400;
-            uint64_t m = (y >> 20) % 100000, v = (y >> 45) % 1000;
+            /* Mostly 1700..2099; one in four of 1..999, whose shorter
+             * field leaves a vector parse room for longer numbers. */
+            unsigned year = (y >> 62) == 0 ? 1 + (unsigned)(y >> 33) % 999
+                                           : 1700 + (unsigned)(y >> 33) % 400;
+            /* 1 to 12 digits: both sides of the 8 a vector parse takes. */
+            uint64_t m = (y >> 20) % ngc_t_pow10[1 + (y >> 4) % 12],
+                     v = (y >> 8) % ngc_t_pow10[1 + (y >> 12) % 10];
             if (f == NGC_FORMAT_V3)
                 n += (size_t)snprintf(buf + n, cap - n, "\t%u,%llu,%llu", year,
                                       (unsigned long long)m, (unsigned long long)v);
@@ -1308,7 +1325,7 @@ static void ngc_t_records_reference(ngc_t_ctx_t *t, ngc_format_t f)
                 n += (size_t)snprintf(buf + n, cap - n, "\t%u\t%llu\t%u\t%llu", year,
                                       (unsigned long long)m, (unsigned)(y % 50),
                                       (unsigned long long)v);
-            if (year >= 1800 && year <= 2000) {
+            if (year >= 5 && year <= 2000) {
                 lm += m;
                 lv += v;
                 in = true;
@@ -1316,8 +1333,12 @@ static void ngc_t_records_reference(ngc_t_ctx_t *t, ngc_format_t f)
                 lf++;
             }
         }
-        if (bad) /* v3: a fourth number; v1: a sixth field */
-            n += (size_t)snprintf(buf + n, cap - n, f == NGC_FORMAT_V3 ? ",1" : "\t1");
+        /* v3: a fourth number, an empty triple, a space, a short triple, a
+         * year past 9999; v1: a sixth field */
+        static const char *const v3_bad[] = {",1", "\t", " ", "\t2000,1", "\t20001,1,1"};
+        if (bad)
+            n += (size_t)snprintf(buf + n, cap - n, "%s",
+                                  f == NGC_FORMAT_V3 ? v3_bad[(x >> 40) % 5] : "\t1");
         if ((x >> 56) % 4 == 0)
             buf[n++] = '\r';
         buf[n++] = '\n';
