@@ -20,7 +20,9 @@
 
 #define NGC_COMBINER_INITIAL 1024u
 #define NGC_COMBINER_BLOCK (1u << 20)
-#define NGC_COMBINER_SAMPLE 32768u
+/* Small enough to end within a task: a v3 task of 8 MiB holds about 16,000
+ * keys, all distinct, and a 32768-add sample kept it combining throughout. */
+#define NGC_COMBINER_SAMPLE 4096u
 #define NGC_COMBINER_HIT_RATIO 8u
 #define NGC_COMBINER_LOG_BATCH 65536u /* a log is merged when it holds this many */
 
