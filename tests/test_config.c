@@ -326,21 +326,26 @@ static void test_resolve_threads(void **state)
     (void)state;
     long cpus = sysconf(_SC_NPROCESSORS_ONLN);
     unsigned n = cpus < 1 ? 1 : (unsigned)cpus;
-    ngc_config_t cfg = {.processes = n, .threads = 0};
+    char p_n[16], p_4n[16];
+    snprintf(p_n, sizeof(p_n), "%u", n);
+    snprintf(p_4n, sizeof(p_4n), "%u", 4 * n);
+    ngc_config_t cfg;
+    assert_int_equal(NGC_T_PARSE(&cfg, "-p", p_n, "in.txt"), NGC_CONFIG_RUN);
     ngc_config_resolve_workers(&cfg, 1000, UINT64_MAX);
     assert_int_equal(cfg.threads, 1);
-    cfg = (ngc_config_t){.processes = n, .threads = 0};
+    assert_int_equal(NGC_T_PARSE(&cfg, "-p", p_n, "in.txt"), NGC_CONFIG_RUN);
     ngc_config_resolve_workers(&cfg, 1, UINT64_MAX);
     assert_int_equal(cfg.threads, n < 4 ? n : 4);
-    cfg = (ngc_config_t){.processes = 4 * n, .threads = 0};
+    assert_int_equal(NGC_T_PARSE(&cfg, "-p", p_4n, "in.txt"), NGC_CONFIG_RUN);
     ngc_config_resolve_workers(&cfg, 1000, UINT64_MAX);
     assert_int_equal(cfg.threads, 1);
-    cfg = (ngc_config_t){.processes = 1, .threads = 0};
+    assert_int_equal(NGC_T_PARSE(&cfg, "-p", "1", "in.txt"), NGC_CONFIG_RUN);
     ngc_config_resolve_workers(&cfg, 0, UINT64_MAX);
     assert_int_equal(cfg.threads, 1);
-    cfg = (ngc_config_t){.processes = 1, .threads = 3};
+    assert_int_equal(NGC_T_PARSE(&cfg, "-p", "1", "-t", "3", "in.txt"), NGC_CONFIG_RUN);
     ngc_config_resolve_workers(&cfg, 1000, UINT64_MAX);
     assert_int_equal(cfg.threads, 3);
+    assert_int_equal(cfg.processes, 1);
 }
 
 /* A small job gets one worker unless -p says otherwise; a large one, or one
@@ -350,15 +355,24 @@ static void test_resolve_workers(void **state)
     (void)state;
     ngc_config_t cfg;
     assert_int_equal(NGC_T_PARSE(&cfg, "in.txt"), NGC_CONFIG_RUN);
-    unsigned cpus = cfg.processes;
+    long online = sysconf(_SC_NPROCESSORS_ONLN);
+    unsigned cpus = online < 1 ? 1 : (unsigned)online;
     ngc_config_resolve_workers(&cfg, 1, NGC_SMALL_JOB);
     assert_int_equal(cfg.processes, 1);
+    /* A large job: a worker for each NGC_DEFAULT_THREADS CPUs, each of
+     * them with that many threads (when there is a task for each). */
     assert_int_equal(NGC_T_PARSE(&cfg, "in.txt"), NGC_CONFIG_RUN);
-    ngc_config_resolve_workers(&cfg, 5, NGC_SMALL_JOB + 1);
-    assert_int_equal(cfg.processes, cpus);
+    ngc_config_resolve_workers(&cfg, 1000, NGC_SMALL_JOB + 1);
+    assert_int_equal(cfg.processes, (cpus + NGC_DEFAULT_THREADS - 1) / NGC_DEFAULT_THREADS);
+    assert_int_equal(cfg.threads, cpus == 1 ? 1 : NGC_DEFAULT_THREADS);
     assert_int_equal(NGC_T_PARSE(&cfg, "in.txt"), NGC_CONFIG_RUN);
     ngc_config_resolve_workers(&cfg, 1, UINT64_MAX);
+    assert_int_equal(cfg.processes, (cpus + NGC_DEFAULT_THREADS - 1) / NGC_DEFAULT_THREADS);
+    /* -t alone: as many workers as it takes to give each CPU a thread. */
+    assert_int_equal(NGC_T_PARSE(&cfg, "-t", "1", "in.txt"), NGC_CONFIG_RUN);
+    ngc_config_resolve_workers(&cfg, 1000, UINT64_MAX);
     assert_int_equal(cfg.processes, cpus);
+    assert_int_equal(cfg.threads, 1);
     assert_int_equal(NGC_T_PARSE(&cfg, "-p", "3", "in.txt"), NGC_CONFIG_RUN);
     ngc_config_resolve_workers(&cfg, 1, 1000);
     assert_int_equal(cfg.processes, 3);

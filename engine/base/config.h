@@ -138,11 +138,15 @@ ngc_config_result_t ngc_config_parse(ngc_config_t *cfg, int argc, char **argv);
 /* Inputs (regular files, all told) small enough for one worker. */
 #define NGC_SMALL_JOB (32ull << 20)
 
-/* Once the job is planned: one worker when -p was not given and the inputs
- * are regular files of at most NGC_SMALL_JOB bytes in all (input_bytes;
- * UINT64_MAX when not known); and when --threads was not given, the online
- * CPUs shared among the workers that get one of the plan's ntasks map
- * tasks, 1 to 4. */
+/* Threads a worker runs when neither -p nor -t says otherwise. */
+#define NGC_DEFAULT_THREADS 2u
+
+/* Once the job is planned: when -p was not given, one worker when the
+ * inputs are regular files of at most NGC_SMALL_JOB bytes in all
+ * (input_bytes; UINT64_MAX when not known), else the online CPUs divided
+ * by the threads a worker runs (-t, or NGC_DEFAULT_THREADS), rounded up;
+ * and when --threads was not given, the online CPUs shared among the
+ * workers that get one of the plan's ntasks map tasks, 1 to 4. */
 void ngc_config_resolve_workers(ngc_config_t *cfg, unsigned ntasks, uint64_t input_bytes);
 
 /* A well-formed number above 2^64-1, from the parsers below. */
