@@ -1282,11 +1282,11 @@ static const uint64_t ngc_t_pow10[] = {
     1,        10,        100,        1000,        10000,        100000,       1000000,
     10000000, 100000000, 1000000000, 10000000000, 100000000000, 1000000000000};
 
-static void ngc_t_records_reference(ngc_t_ctx_t *t, ngc_format_t f)
+static void ngc_t_records_reference(ngc_t_ctx_t *t, ngc_format_t f, uint32_t from, uint32_t to)
 {
     ngc_t_format(t, f);
-    t->cfg.from_year = 5;
-    t->cfg.to_year = 2000;
+    t->cfg.from_year = from;
+    t->cfg.to_year = to;
     enum { NKEYS = 40, NLINES = 12000 };
     uint64_t ref_m[NKEYS] = {0}, ref_v[NKEYS] = {0};
     bool seen[NKEYS] = {false};
@@ -1325,7 +1325,7 @@ static void ngc_t_records_reference(ngc_t_ctx_t *t, ngc_format_t f)
                 n += (size_t)snprintf(buf + n, cap - n, "\t%u\t%llu\t%u\t%llu", year,
                                       (unsigned long long)m, (unsigned)(y % 50),
                                       (unsigned long long)v);
-            if (year >= 5 && year <= 2000) {
+            if (year >= from && year <= to) {
                 lm += m;
                 lv += v;
                 in = true;
@@ -1334,11 +1334,12 @@ static void ngc_t_records_reference(ngc_t_ctx_t *t, ngc_format_t f)
             }
         }
         /* v3: a fourth number, an empty triple, a space, a short triple, a
-         * year past 9999; v1: a sixth field */
-        static const char *const v3_bad[] = {",1", "\t", " ", "\t2000,1", "\t20001,1,1"};
+         * year past 9999, a year 0; v1: a sixth field */
+        static const char *const v3_bad[] = {",1",       "\t",          " ",
+                                             "\t2000,1", "\t20001,1,1", "\t0000,5,5"};
         if (bad)
             n += (size_t)snprintf(buf + n, cap - n, "%s",
-                                  f == NGC_FORMAT_V3 ? v3_bad[(x >> 40) % 5] : "\t1");
+                                  f == NGC_FORMAT_V3 ? v3_bad[(x >> 40) % 6] : "\t1");
         if ((x >> 56) % 4 == 0)
             buf[n++] = '\r';
         buf[n++] = '\n';
@@ -1360,12 +1361,18 @@ static void ngc_t_records_reference(ngc_t_ctx_t *t, ngc_format_t f)
 
 static void test_buffer_v1_reference(void **state)
 {
-    ngc_t_records_reference(*state, NGC_FORMAT_V1);
+    ngc_t_records_reference(*state, NGC_FORMAT_V1, 5, 2000);
 }
 
 static void test_buffer_v3_reference(void **state)
 {
-    ngc_t_records_reference(*state, NGC_FORMAT_V3);
+    ngc_t_records_reference(*state, NGC_FORMAT_V3, 5, 2000);
+}
+
+/* Every year in: the fast paths then only check that a year is not 0. */
+static void test_buffer_v3_reference_all_years(void **state)
+{
+    ngc_t_records_reference(*state, NGC_FORMAT_V3, 1, 9999);
 }
 
 #define NGC_T(f) cmocka_unit_test_setup_teardown(f, ngc_t_setup, ngc_t_teardown)
@@ -1424,6 +1431,7 @@ int main(void)
         NGC_T(test_buffer_v1_v3_transform),
         NGC_T(test_buffer_v1_reference),
         NGC_T(test_buffer_v3_reference),
+        NGC_T(test_buffer_v3_reference_all_years),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -7,6 +7,7 @@
 #ifndef NGC_WORKERS_SCAN_H
 #define NGC_WORKERS_SCAN_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
@@ -28,6 +29,15 @@ static inline uint64_t ngc_scan_field(const char *s, unsigned n)
     return (((d & 0x000000FF000000FFull) * 0x000F424000000064ull) +
             (((d >> 16) & 0x000000FF000000FFull) * 0x0000271000000001ull)) >>
            32;
+}
+
+/* Whether any of the n digits (1..8) at s is not '0': a field's value is
+ * not 0, without converting it. 8 bytes readable. */
+static inline bool ngc_scan_nonzero(const char *s, unsigned n)
+{
+    uint64_t v;
+    memcpy(&v, s, 8);
+    return ((v ^ 0x3030303030303030ull) << (8 * (8 - n))) != 0;
 }
 
 /*
