@@ -424,78 +424,83 @@ static inline bool ngc_parse_same(const char *a, const char *b, size_t n, const 
 }
 
 #if NGC_PARSE_VEC
+/* The bytes of the 16 at x that are ASCII digits, one bit each. */
+static inline unsigned ngc_parse_digits16(__m128i x)
+{
+    __m128i d = _mm_sub_epi8(x, _mm_set1_epi8('0'));
+    return (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(_mm_min_epu8(d, _mm_set1_epi8(9)), d));
+}
+
+static inline unsigned ngc_parse_eq16(__m128i x, char c)
+{
+    return (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(x, _mm_set1_epi8(c)));
+}
+
 /*
- * "year TAB match TAB volume LF" within the 16 bytes at q, each number of
- * 1..8 digits (the year 1..4): classifies all 16 bytes at once and returns
- * the bytes through the LF, or 0 for anything else (the generic path then
- * decides). The volume is converted only when the job reads volumes
- * (ngc_parse_emit drops it otherwise): 6% of a 1-gram run. 24 bytes
- * readable at q.
+ * "year S match S volume" in bytes from..e-1 of the 16 at q (digits the
+ * digit bytes, seps the separator S's bytes): exactly two separators, a
+ * year of 1..4 digits and numbers of 1..8, converted. The volume only when
+ * the job reads volumes (ngc_parse_emit drops it otherwise: 6% of a 1-gram
+ * run); the year only when it reads years (ngc_parse_year_values), else 1
+ * for any year but 0. False for anything else.
+ */
+static inline bool ngc_parse_fields3(const char *q, unsigned digits, unsigned seps, unsigned from,
+                                     unsigned e, bool years, bool volumes, uint64_t *year,
+                                     uint64_t *match, uint64_t *volume)
+{
+    unsigned inside = ((1u << e) - 1) & ~((1u << from) - 1);
+    unsigned s = seps & inside;
+    unsigned rest = s & (s - 1); /* s without its lowest bit: one bit left? */
+    if (rest == 0 || (rest & (rest - 1)) != 0 || ((digits | s) & inside) != inside)
+        return false;
+    unsigned s1 = (unsigned)__builtin_ctz(s), s2 = (unsigned)__builtin_ctz(rest);
+    unsigned n1 = s1 - from, n2 = s2 - s1 - 1, n3 = e - s2 - 1;
+    if (n1 - 1 > 3 || n2 - 1 > 7 || n3 - 1 > 7)
+        return false;
+    *year = years ? ngc_scan_field(q + from, n1) : ngc_scan_nonzero(q + from, n1);
+    *match = ngc_scan_field(q + s1 + 1, n2);
+    *volume = volumes ? ngc_scan_field(q + s2 + 1, n3) : 0;
+    return true;
+}
+
+/*
+ * A v2 line's "year TAB match TAB volume LF" within the 16 bytes at q:
+ * returns the bytes through the LF, or 0 for anything else (the generic
+ * path then decides). 24 bytes readable at q.
  */
 static inline size_t ngc_parse_tail(const char *q, bool years, bool volumes, uint64_t *year,
                                     uint64_t *match, uint64_t *volume)
 {
     __m128i x = _mm_loadu_si128((const __m128i *)q);
-    __m128i d = _mm_sub_epi8(x, _mm_set1_epi8('0'));
-    unsigned digits = (unsigned)_mm_movemask_epi8(
-        _mm_cmpeq_epi8(_mm_min_epu8(d, _mm_set1_epi8(9)), d));
-    unsigned tabs = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(x, _mm_set1_epi8('\t')));
-    unsigned lf = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(x, _mm_set1_epi8('\n')));
+    unsigned lf = ngc_parse_eq16(x, '\n');
     if (lf == 0)
         return 0;
     unsigned e = (unsigned)__builtin_ctz(lf);
-    unsigned before = (1u << e) - 1;
-    unsigned t = tabs & before;
-    unsigned rest = t & (t - 1); /* t without its lowest bit: one bit left? */
-    if (rest == 0 || (rest & (rest - 1)) != 0 || ((digits | t) & before) != before)
-        return 0;
-    unsigned t1 = (unsigned)__builtin_ctz(t), t2 = (unsigned)__builtin_ctz(rest);
-    unsigned n1 = t1, n2 = t2 - t1 - 1, n3 = e - t2 - 1;
-    if (n1 - 1 > 3 || n2 - 1 > 7 || n3 - 1 > 7)
-        return 0;
-    *year = years ? ngc_scan_field(q, n1) : ngc_scan_nonzero(q, n1);
-    *match = ngc_scan_field(q + t1 + 1, n2);
-    *volume = volumes ? ngc_scan_field(q + t2 + 1, n3) : 0;
-    return e + 1;
+    return ngc_parse_fields3(q, ngc_parse_digits16(x), ngc_parse_eq16(x, '\t'), 0, e, years,
+                             volumes, year, match, volume)
+               ? e + 1
+               : 0;
 }
-#endif
 
-#if NGC_PARSE_VEC
 /*
- * One v3 triple, "TAB year,match,volume" up to the next TAB, CR or LF, within
- * the 16 bytes at q: classifies them at once and returns where the triple
- * ends (the byte after its volume), or 0 for anything else (the scalar path
- * then decides). The volume is converted only when the job reads volumes.
- * 24 bytes readable at q.
+ * One v3 triple, "TAB year,match,volume" up to the next TAB, CR or LF,
+ * within the 16 bytes at q: returns where the triple ends (the byte after
+ * its volume), or 0 for anything else (the scalar path then decides). 24
+ * bytes readable at q.
  */
 static inline size_t ngc_parse_triple(const char *q, bool years, bool volumes, uint64_t *year,
                                       uint64_t *match, uint64_t *volume)
 {
     __m128i x = _mm_loadu_si128((const __m128i *)q);
-    __m128i d = _mm_sub_epi8(x, _mm_set1_epi8('0'));
-    unsigned digits = (unsigned)_mm_movemask_epi8(
-        _mm_cmpeq_epi8(_mm_min_epu8(d, _mm_set1_epi8(9)), d));
-    unsigned commas = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(x, _mm_set1_epi8(',')));
-    __m128i sep = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(x, _mm_set1_epi8('\t')),
-                                            _mm_cmpeq_epi8(x, _mm_set1_epi8('\n'))),
-                               _mm_cmpeq_epi8(x, _mm_set1_epi8('\r')));
-    unsigned seps = (unsigned)_mm_movemask_epi8(sep) & ~1u;
-    if (seps == 0)
+    unsigned ends = (ngc_parse_eq16(x, '\t') | ngc_parse_eq16(x, '\n') | ngc_parse_eq16(x, '\r')) &
+                    ~1u;
+    if (ends == 0)
         return 0;
-    unsigned t = (unsigned)__builtin_ctz(seps);
-    unsigned inside = ((1u << t) - 1) & ~1u; /* bytes 1..t-1 */
-    unsigned c = commas & inside;
-    unsigned rest = c & (c - 1); /* c without its lowest bit: one bit left? */
-    if (rest == 0 || (rest & (rest - 1)) != 0 || ((digits | c) & inside) != inside)
-        return 0;
-    unsigned c1 = (unsigned)__builtin_ctz(c), c2 = (unsigned)__builtin_ctz(rest);
-    unsigned n1 = c1 - 1, n2 = c2 - c1 - 1, n3 = t - c2 - 1;
-    if (n1 - 1 > 3 || n2 - 1 > 7 || n3 - 1 > 7)
-        return 0;
-    *year = years ? ngc_scan_field(q + 1, n1) : ngc_scan_nonzero(q + 1, n1);
-    *match = ngc_scan_field(q + c1 + 1, n2);
-    *volume = volumes ? ngc_scan_field(q + c2 + 1, n3) : 0;
-    return t;
+    unsigned t = (unsigned)__builtin_ctz(ends);
+    return ngc_parse_fields3(q, ngc_parse_digits16(x), ngc_parse_eq16(x, ','), 1, t, years, volumes,
+                             year, match, volume)
+               ? t
+               : 0;
 }
 #endif
 
