@@ -514,6 +514,10 @@ static bool ngc_parse_v3_fast(const char *line, const char *q, const char *end, 
                               bool volumes, uint32_t from, uint32_t to, ngc_line_t *out,
                               const char **next)
 {
+#if !NGC_PARSE_VEC
+    (void)years; /* only the vector path skips conversions */
+    (void)volumes;
+#endif
     for (;;) {
         uint64_t y, m, v;
 #if NGC_PARSE_VEC
@@ -536,7 +540,6 @@ static bool ngc_parse_v3_fast(const char *line, const char *q, const char *end, 
             v = ngc_scan_digits(&q, &d3, end);
             if (d3 - 1 > 18)
                 return false;
-            v = volumes ? v : 0;
         }
         if (y == 0)
             return false;
@@ -597,7 +600,6 @@ static int ngc_parse_records(ngc_parse_t *ps, const char *buf, size_t len, ngc_c
             why = ngc_parse_google_line(ps->format, line, (size_t)(nl - line), cfg->from_year,
                                         cfg->to_year, &l);
         }
-        const char *e = p - 1 > line && p[-2] == '\r' ? p - 2 : p - 1;
         if (why != NGC_STREAMING_REASON_NONE) {
             if (ngc_parse_malformed(ps, why) != NGC_OK)
                 return NGC_ERROR;
@@ -605,7 +607,9 @@ static int ngc_parse_records(ngc_parse_t *ps, const char *buf, size_t len, ngc_c
         }
         ps->filtered += l.filtered;
         if (by_year && ps->format == NGC_FORMAT_V3) {
-            /* Each triple is its own key: no run across lines. */
+            /* Each triple is its own key: no run across lines. The line
+             * ends before its LF (p - 1), and before a CR there. */
+            const char *e = p - 1 > line && p[-2] == '\r' ? p - 2 : p - 1;
             if (l.counted &&
                 ngc_parse_v3_years(ps, m, line, l.key_len, line + l.key_len, e) != NGC_OK)
                 return NGC_ERROR;
@@ -718,6 +722,9 @@ static int ngc_parse_lines(ngc_parse_t *ps, const char *buf, size_t len, ngc_com
     bool run_counted = false;
     const bool by_year = cfg->by_year;
     const bool years = ngc_parse_year_values(cfg);
+#if !NGC_PARSE_VEC
+    (void)years; /* only the vector path skips the conversion */
+#endif
 
     while (p < end) {
         ps->lines++;
