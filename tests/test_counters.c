@@ -216,10 +216,13 @@ static ngc_t_item_t *ngc_t_collect(ngc_counters_t *c, ngc_count_t order, ngc_sor
                 fail_msg("partition %u: entry %zu (%.*s) sorted after (%.*s)", k, i, (int)it.len,
                          it.key, (int)all[len - 1].len, all[len - 1].key);
             if (i > 0) {
-                /* The previous entry's end, then this one's length byte. */
-                const char *end = all[len - 1].key + all[len - 1].len + 8 * c->counts;
+                /* The previous entry's end, then this one's header byte. */
+                const ngc_t_item_t *prev = &all[len - 1];
+                unsigned w = ngc_counters_wide(prev->match, c->counts == 2 ? prev->volume : 0) ? 8
+                                                                                               : 4;
+                const char *end = prev->key + prev->len + w * c->counts;
                 ngc_t_pairs++;
-                ngc_t_adjacent += it.len < 128 && it.key == end + 1;
+                ngc_t_adjacent += it.len < 32 && it.key == end + 1;
             }
             if (len == cap) {
                 cap *= 2;
@@ -438,6 +441,88 @@ static ngc_kv_t ngc_t_kv(const char *key, uint64_t match, uint64_t volume)
     uint32_t len = (uint32_t)strlen(key);
     uint64_t h = ngc_counters_hash(key, len);
     return (ngc_kv_t){key, len, ngc_counters_partition(h), h, match, volume};
+}
+
+/*
+ * Totals that outgrow 4 bytes move their key to a wide entry (counters_
+ * layout.h). 20,000 keys, counted in both columns, in four rounds: small
+ * adds (narrow entries); adds that take a third of the keys' match and
+ * another third's volume past 2^32 (and some keys' both), in batches of
+ * 1 to all; a key new to a batch that crosses within it; then 200,000 new
+ * keys, so the tables grow over the dead entries, by their slots or, with
+ * by_keys, by walking the arena, which must skip them.
+ */
+static void ngc_t_wide(bool by_keys)
+{
+    if (by_keys)
+        ngc_counters_rehash_slots_max = 1024; /* the teardown puts it back */
+    ngc_shm_t *shm = ngc_t_shm_count(128 * NGC_T_MB, NGC_COUNT_BOTH);
+    assert_non_null(shm);
+    ngc_counters_t *c = ngc_shm_counters(shm);
+    const char **keys;
+    uint32_t *lens;
+    enum { NKEYS = 20000, NMORE = 200000, NREF = 3 * NKEYS + 4 + NMORE };
+    char *block = ngc_t_keys("wide-", NKEYS + NMORE, &keys, &lens);
+    ngc_t_item_t *ref = malloc(NREF * sizeof(*ref));
+    assert_non_null(ref);
+    const uint64_t big = (1ull << 32) - 5;
+    size_t n = 0;
+    uint64_t x = 777;
+    for (size_t i = 0; i < NKEYS; i++)
+        ref[n++] = (ngc_t_item_t){keys[i], lens[i], ngc_t_rand(&x) % 100 + 1, i % 7 + 1};
+    assert_int_equal(ngc_t_merge(c, ref, NKEYS, 4096), NGC_OK);
+    const size_t batches[] = {1, 7, 1000, NKEYS};
+    for (size_t r = 0; r < 2; r++) {
+        ngc_t_item_t *it = ref + n;
+        for (size_t i = 0; i < NKEYS; i++) {
+            uint64_t m = i % 3 == 0 ? big : ngc_t_rand(&x) % 100;
+            uint64_t v = i % 3 == 1 || i % 11 == 0 ? big : i % 5;
+            it[i] = (ngc_t_item_t){keys[i], lens[i], m, v};
+        }
+        assert_int_equal(ngc_t_merge(c, it, NKEYS, batches[2 * r]), NGC_OK);
+        n += NKEYS;
+    }
+    /* New in one batch and past 2^32 within it: a narrow entry, then a
+     * wide one; and a key wide from its first add. */
+    ngc_t_item_t twice[] = {{"crosses", 7, 10, 1},
+                            {"crosses", 7, big, 1},
+                            {"crosses", 7, 1, big},
+                            {"born-wide", 9, 1ull << 40, 3}};
+    assert_int_equal(ngc_t_merge(c, twice, 4, 4), NGC_OK);
+    memcpy(ref + n, twice, sizeof(twice));
+    n += 4;
+    for (size_t i = 0; i < NMORE; i++)
+        ref[n++] = (ngc_t_item_t){keys[NKEYS + i], lens[NKEYS + i], 1, 1};
+    assert_int_equal(ngc_t_merge(c, ref + n - NMORE, NMORE, batches[3]), NGC_OK);
+    assert_true(n == NREF);
+    size_t distinct = ngc_t_reduce(ref, n);
+    assert_true(distinct == NKEYS + NMORE + 2);
+    assert_true(ngc_counters_distinct(c) == distinct);
+    size_t wide = 0;
+    for (size_t i = 0; i < distinct; i++)
+        wide += ngc_counters_wide(ref[i].match, ref[i].volume);
+    assert_true(wide > NKEYS / 2); /* the test crosses what it means to */
+    size_t got;
+    ngc_t_item_t *all = ngc_t_collect(c, NGC_COUNT_BOTH, NGC_SORT_COUNT, 0, &got);
+    ngc_t_same(all, got, ref, distinct, NGC_COUNT_BOTH, 0);
+    free(all);
+    free(ref);
+    free(block);
+    free(keys);
+    free(lens);
+    ngc_t_shm_free(shm);
+}
+
+static void test_wide_entries(void **state)
+{
+    (void)state;
+    ngc_t_wide(false);
+}
+
+static void test_wide_entries_grown_by_keys(void **state)
+{
+    (void)state;
+    ngc_t_wide(true);
 }
 
 /* A --count match table keeps no volumes: match totals stay exact through
@@ -980,6 +1065,80 @@ static void test_owner_dead_mid_merge(void **state)
     assert_int_equal(ngc_counters_merge(c, ok.part, ngc_t_task(), 1, 1, &ok, 1, &bad), NGC_OK);
     assert_true(ngc_counters_distinct(c) == 2);
     ngc_t_shm_free(shm);
+}
+
+/*
+ * A worker dies in a batch after it moved a key to a wide entry (the next
+ * key's bytes fault, as above): the repair puts the narrow entry back, live
+ * and with its old totals, and the wide one is gone. With retry the batch
+ * runs again and moves it again; without, another task's merge repairs.
+ */
+static void ngc_t_widening_death(bool retry)
+{
+    ngc_shm_t *shm = ngc_t_shm_count(64 * NGC_T_MB, NGC_COUNT_BOTH);
+    assert_non_null(shm);
+    ngc_counters_t *c = ngc_shm_counters(shm);
+    long page = sysconf(_SC_PAGESIZE);
+    char *trap = mmap(NULL, (size_t)page, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1,
+                      0);
+    assert_true(trap != MAP_FAILED);
+    memcpy(trap, "doomed", 6);
+    ngc_kv_t doomed = ngc_t_kv("doomed", 1, 1);
+    char name[32];
+    ngc_kv_t k;
+    for (unsigned i = 0;; i++) {
+        snprintf(name, sizeof(name), "grows%u", i);
+        k = ngc_t_kv(name, 7, 3);
+        if (k.part == doomed.part)
+            break;
+    }
+    const ngc_kv_t *bad = NULL;
+    assert_int_equal(ngc_counters_merge(c, k.part, ngc_t_task(), 1, 1, &k, 1, &bad), NGC_OK);
+    ngc_kv_t batch[2] = {k, doomed};
+    batch[0].match = 1ull << 32;
+    batch[1].key = trap;
+    uint32_t task = ngc_t_task();
+    fflush(NULL);
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        struct sigaction sa;
+        memset(&sa, 0, sizeof(sa));
+        sa.sa_handler = ngc_t_die;
+        sigaction(SIGSEGV, &sa, NULL);
+        sigaction(SIGBUS, &sa, NULL);
+        mprotect(trap, (size_t)page, PROT_NONE);
+        ngc_counters_merge(c, k.part, task, 1, 1, batch, 2, &bad);
+        _exit(0); /* the merge did not touch the key: the test is broken */
+    }
+    int status;
+    assert_int_equal(waitpid(pid, &status, 0), pid);
+    assert_true(WIFEXITED(status));
+    assert_int_equal(WEXITSTATUS(status), 42);
+    munmap(trap, (size_t)page);
+    batch[1].key = "doomed";
+    if (retry) /* repaired by its lock, then applied once */
+        assert_int_equal(ngc_counters_merge(c, k.part, task, 1, 1, batch, 2, &bad), NGC_OK);
+    else
+        assert_int_equal(ngc_counters_merge(c, k.part, ngc_t_task(), 1, 1, &batch[1], 1, &bad),
+                         NGC_OK);
+    assert_true(ngc_counters_repairs(c) == 1);
+    ngc_t_item_t want[] = {
+        {name, (uint32_t)strlen(name), retry ? (1ull << 32) + 7 : 7, retry ? 6 : 3},
+        {"doomed", 6, 1, 1}};
+    qsort(want, 2, sizeof(*want), ngc_t_item_cmp);
+    size_t got;
+    ngc_t_item_t *all = ngc_t_collect(c, NGC_COUNT_BOTH, NGC_SORT_COUNT, 0, &got);
+    ngc_t_same(all, got, want, 2, NGC_COUNT_BOTH, 0);
+    free(all);
+    ngc_t_shm_free(shm);
+}
+
+static void test_owner_dead_after_widening(void **state)
+{
+    (void)state;
+    ngc_t_widening_death(true);
+    ngc_t_widening_death(false);
 }
 
 /*
@@ -1560,6 +1719,8 @@ int main(void)
         cmocka_unit_test_teardown(test_merge_totals, ngc_t_teardown),
         cmocka_unit_test_teardown(test_growth, ngc_t_teardown),
         cmocka_unit_test_teardown(test_growth_by_keys, ngc_t_teardown),
+        cmocka_unit_test_teardown(test_wide_entries, ngc_t_teardown),
+        cmocka_unit_test_teardown(test_wide_entries_grown_by_keys, ngc_t_teardown),
         cmocka_unit_test_teardown(test_match_only_table, ngc_t_teardown),
         cmocka_unit_test_teardown(test_binary_and_long_keys, ngc_t_teardown),
         cmocka_unit_test_teardown(test_overflow, ngc_t_teardown),
@@ -1573,6 +1734,7 @@ int main(void)
         cmocka_unit_test_teardown(test_empty_key_after_others, ngc_t_teardown),
         cmocka_unit_test_teardown(test_multiprocess_merge, ngc_t_teardown),
         cmocka_unit_test_teardown(test_owner_dead_mid_merge, ngc_t_teardown),
+        cmocka_unit_test_teardown(test_owner_dead_after_widening, ngc_t_teardown),
         cmocka_unit_test_teardown(test_regress_counters_empty_key_first, ngc_t_teardown),
         cmocka_unit_test_teardown(test_batches_retry, ngc_t_teardown),
         cmocka_unit_test_teardown(test_batches_retry_after_partial, ngc_t_teardown),

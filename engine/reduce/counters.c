@@ -6,9 +6,10 @@
  *
  * A slot is 8 bytes: a 24-bit fingerprint of the hash and the 40-bit offset
  * of the key's entry (0 means empty). Entries (length, key bytes, match and,
- * when anything reads it, volume) are packed in per-partition arena blocks,
- * in the order they came: about 30 bytes for a 2-gram, where a 32-byte slot
- * of hash and totals plus the key took twice that. A partition's slot array
+ * when anything reads it, volume; 4-byte counts until a total outgrows
+ * them, see counters_layout.h) are packed in per-partition arena blocks,
+ * in the order they came: about 20 bytes for a 2-gram, where a 32-byte slot
+ * of hash and totals plus the key took three times that. A partition's slot array
  * doubles at 3/4 load, rehashing the keys as it walks the arena (slots keep
  * no full hash); the old array is cut into arena blocks for new keys. Sorting walks
  * the arena too, copies the entries in output order into a new chain of
@@ -19,12 +20,13 @@
  * Crash safety (a worker may die at any instruction, holding a lock):
  * - A batch (one task's entries for one partition) is applied under the
  *   partition lock with an undo journal in shared memory: each slot's old
- *   state is journaled before the slot changes. The task's commit record for
- *   the partition (the number of its last batch there: a task whose
- *   combiner outgrew its budget merges in several numbered batches) is set
- *   in the same critical section, last. The next locker of
- *   a lock whose owner died rolls an uncommitted batch back, so a task's
- *   contribution lands exactly once however often it is retried.
+ *   state is journaled before the slot changes (a key moved to a wide
+ *   entry journals the slot's old value: the narrow entry is still whole).
+ *   The task's commit record for the partition (the number of its last
+ *   batch there: a task whose combiner outgrew its budget merges in several
+ *   numbered batches) is set in the same critical section, last. The next
+ *   locker of a lock whose owner died rolls an uncommitted batch back, so a
+ *   task's contribution lands exactly once however often it is retried.
  * - The table grows before a batch starts, never during one, and switches to
  *   the new array with one 64-bit store (offset and size share a word).
  * - Sorting reads the arena and writes its copy to blocks no walk reaches
@@ -235,13 +237,26 @@ static uint64_t ngc_counters_alloc_block(ngc_counters_t *c)
     return ngc_counters_alloc(c, c->arena_block, false, &zeroed);
 }
 
-uint64_t ngc_counters_new_block(ngc_counters_t *c, uint64_t need)
+/*
+ * A chain's blocks double from NGC_ARENA_FIRST up to c->arena_block, so a
+ * small partition maps a few pages, not a whole block: 64 partitions of
+ * full blocks were most of a small job's time (each fresh page traps; see
+ * ngc_counters_free_table). Smaller blocks are powers of two and share the
+ * slot arrays' free lists.
+ */
+uint64_t ngc_counters_new_block(ngc_counters_t *c, uint64_t need, uint64_t prev)
 {
-    uint64_t bytes = need + NGC_ARENA_HEAD > c->arena_block ? need + NGC_ARENA_HEAD
-                                                            : c->arena_block;
+    uint64_t bytes = prev ? prev * 2 : NGC_ARENA_FIRST;
+    while (bytes < c->arena_block && bytes < need + NGC_ARENA_HEAD)
+        bytes *= 2;
+    if (bytes > c->arena_block)
+        bytes = c->arena_block;
+    if (bytes < need + NGC_ARENA_HEAD)
+        bytes = need + NGC_ARENA_HEAD; /* one long key's */
     bool zeroed;
-    uint64_t off = bytes == c->arena_block ? ngc_counters_alloc_block(c)
-                                           : ngc_counters_alloc(c, bytes, false, &zeroed);
+    uint64_t off = bytes == c->arena_block
+                       ? ngc_counters_alloc_block(c)
+                       : ngc_counters_alloc(c, bytes, bytes < c->arena_block, &zeroed);
     if (off == 0)
         return 0;
     uint64_t *b = (uint64_t *)ngc_counters_at(c, off);
@@ -256,7 +271,9 @@ void ngc_counters_free_chain(ngc_counters_t *c, uint64_t first)
     for (uint64_t off = first; off != 0;) {
         const uint64_t *b = (const uint64_t *)ngc_counters_at(c, off);
         uint64_t next = b[0], bytes = b[1];
-        if (bytes != c->arena_block) {
+        if (bytes < c->arena_block) {
+            ngc_counters_free_table(c, off, bytes); /* a power of two: a free list */
+        } else if (bytes != c->arena_block) {
             ngc_counters_release(c, off, bytes); /* one long key's: its pages go back */
         } else if (ngc_counters_alloc_lock(c) == NGC_OK) {
             ngc_counters_push_block(c, off);
@@ -444,12 +461,13 @@ static int ngc_counters_journal_reserve(ngc_counters_t *c, ngc_part_t *p, uint64
     return NGC_OK;
 }
 
-/* Appends an entry for key with counts m and v; its offset, or 0 when the
- * pool is spent. Lock held. */
+/* Appends an entry for key with counts m and v, wide when they need it;
+ * its offset, or 0 when the pool is spent. Lock held. */
 static uint64_t ngc_counters_store(ngc_counters_t *c, ngc_part_t *p, const char *key, uint32_t len,
                                    uint64_t m, uint64_t v)
 {
-    uint64_t need = ngc_counters_entry_bytes(c, len);
+    bool wide = ngc_counters_wide(m, v);
+    uint64_t need = ngc_counters_entry_bytes(c, len, wide);
     /* arena == 0: no block yet. Blocks form a chain, so a partition
      * emptied by a spill fills the same blocks again. */
     if (p->arena == 0 || p->arena_end - p->arena < need) {
@@ -459,7 +477,7 @@ static uint64_t ngc_counters_store(ngc_counters_t *c, ngc_part_t *p, const char 
         if (next != 0 && ((uint64_t *)ngc_counters_at(c, next))[1] - NGC_ARENA_HEAD >= need) {
             off = next;
         } else {
-            off = ngc_counters_new_block(c, need);
+            off = ngc_counters_new_block(c, need, cur ? cur[1] : 0);
             if (off == 0)
                 return 0;
             ((uint64_t *)ngc_counters_at(c, off))[0] = next;
@@ -480,15 +498,16 @@ static uint64_t ngc_counters_store(ngc_counters_t *c, ngc_part_t *p, const char 
     }
     uint64_t ref = p->arena;
     unsigned char *d = (unsigned char *)ngc_counters_at(c, ref);
-    uint32_t l = len;
+    uint32_t l = len << NGC_ENTRY_FLAGS | (wide ? NGC_ENTRY_WIDE : 0);
     for (; l >= 0x80u; l >>= 7)
         *d++ = (unsigned char)(l | 0x80u);
     *d++ = (unsigned char)l;
     memcpy(d, key, len);
     d += len;
-    ngc_counters_put((char *)d, m);
+    unsigned w = wide ? 8 : 4;
+    ngc_counters_put((char *)d, w, m);
     if (c->counts == 2)
-        ngc_counters_put((char *)d + 8, v);
+        ngc_counters_put((char *)d + w, w, v);
     p->arena += need;
     return ref;
 }
@@ -503,14 +522,21 @@ static void ngc_counters_rollback(ngc_counters_t *c, ngc_part_t *p)
         uint64_t *s = ngc_counters_slots(c, p);
         const ngc_undo_t *u = (const ngc_undo_t *)ngc_counters_at(c, j->entries);
         for (uint64_t i = j->n; i-- > 0;) {
-            uint64_t *slot = &s[u[i].slot & ~NGC_UNDO_NEW];
+            uint64_t *slot = &s[u[i].slot & ~(NGC_UNDO_NEW | NGC_UNDO_MOVED)];
             if (u[i].slot & NGC_UNDO_NEW) {
                 *slot = 0;
+            } else if (u[i].slot & NGC_UNDO_MOVED) {
+                /* Back to the narrow entry, whose counts never changed;
+                 * the wide one lies past the arena's restored end. */
+                *slot = u[i].old;
+                *(unsigned char *)ngc_counters_at(
+                    c, u[i].old & NGC_REF_MASK) &= (unsigned char)~NGC_ENTRY_DEAD;
             } else {
                 ngc_centry_t e = ngc_counters_entry_at(c, *slot & NGC_REF_MASK);
-                ngc_counters_put(e.counts, u[i].match);
+                unsigned w = ngc_counters_width(e.flags);
+                ngc_counters_put(e.counts, w, u[i].match);
                 if (c->counts == 2)
-                    ngc_counters_put(e.counts + 8, u[i].volume);
+                    ngc_counters_put(e.counts + w, w, u[i].volume);
             }
         }
         p->count = j->saved_count;
@@ -672,19 +698,36 @@ static int ngc_counters_apply(ngc_counters_t *c, ngc_part_t *p, uint32_t task, u
             continue;
         }
         ngc_centry_t x = ngc_counters_entry_at(c, s[i] & NGC_REF_MASK);
-        uint64_t om = ngc_counters_get(x.counts), ov = ngc_counters_volume_of(c, &x);
+        unsigned w = ngc_counters_width(x.flags);
+        uint64_t om = ngc_counters_match_of(&x), ov = ngc_counters_volume_of(c, &x);
         uint64_t m = om, v = ov;
         if (!ngc_counters_add(c->count, &m, &v, e->match, c->counts == 2 ? e->volume : 0)) {
             *bad = e;
             return NGC_ERROR;
         }
+        if (NGC_UNLIKELY(w == 4 && ngc_counters_wide(m, v))) {
+            /* Outgrown: the key moves to a wide entry. The narrow one is
+             * marked dead after the slot names the new one, so a walk
+             * never sees the key twice, nor misses it after a rollback. */
+            uint64_t ref = ngc_counters_store(c, p, x.key, x.len, m, v);
+            if (ref == 0)
+                return NGC_FULL;
+            u[j->n] = (ngc_undo_t){i | NGC_UNDO_MOVED, om, ov, s[i]};
+            ngc_counters_fence();
+            j->n++;
+            ngc_counters_fence();
+            s[i] = (s[i] & ~NGC_REF_MASK) | ref;
+            ngc_counters_fence();
+            *(unsigned char *)ngc_counters_at(c, u[j->n - 1].old & NGC_REF_MASK) |= NGC_ENTRY_DEAD;
+            continue;
+        }
         u[j->n] = (ngc_undo_t){i, om, ov, 0};
         ngc_counters_fence();
         j->n++;
         ngc_counters_fence();
-        ngc_counters_put(x.counts, m);
+        ngc_counters_put(x.counts, w, m);
         if (c->counts == 2)
-            ngc_counters_put(x.counts + 8, v);
+            ngc_counters_put(x.counts + w, w, v);
     }
     return NGC_OK;
 }

@@ -24,11 +24,13 @@
 #define NGC_FP_MASK 0xffffffull
 #define NGC_INITIAL_SLOTS 256u
 #define NGC_ARENA_BLOCK (256u << 10) /* at most; a small table takes smaller */
+#define NGC_ARENA_FIRST (8u << 10)   /* a chain's first block; then doubling */
 #define NGC_ARENA_HEAD 32u           /* next block, size, end of entries, pad */
 #define NGC_PART_BITS 6
 #define NGC_SIZE_CLASSES 64
 #define NGC_PAGE 4096u
 #define NGC_UNDO_NEW (1ull << 63)
+#define NGC_UNDO_MOVED (1ull << 62)       /* the key moved to a wide entry */
 #define NGC_RELEASE_MIN (256u << 10)      /* smallest dead array given back */
 #define NGC_FREE_BLOCKS_MAX (32ull << 20) /* most kept as arena blocks, not given back */
 #define NGC_PREFETCH 8                    /* keys ahead whose slot is fetched early */
@@ -38,17 +40,18 @@ _Static_assert((1u << NGC_PART_BITS) == NGC_COUNTERS_PARTS, "partition bits");
 _Static_assert(NGC_FP_SHIFT + 24 <= 64 - NGC_PART_BITS, "fingerprint below the partition bits");
 _Static_assert(NGC_MEMORY_MAX <= 1ull << NGC_REF_BITS,
                "--memory's maximum must be addressable by the slots' offsets");
-_Static_assert(4ull * NGC_LINE_MAX < 1u << 28,
-               "key lengths (folding can triple a line) take at most 4 bytes");
+_Static_assert((4ull * NGC_LINE_MAX) << 2 < 1u << 28,
+               "key lengths (folding can triple a line) and 2 flags take at most 4 bytes");
 
 /* Keeps the compiler from moving stores across it (see the file comment). */
 #define ngc_counters_fence() atomic_signal_fence(memory_order_seq_cst)
 
 typedef struct {
-    uint64_t slot;  /* slot index, | NGC_UNDO_NEW when the batch filled it */
+    uint64_t slot;  /* slot index, | NGC_UNDO_NEW when the batch filled it,
+                       | NGC_UNDO_MOVED when it moved the key to a wide entry */
     uint64_t match; /* the slot's counts before the batch */
     uint64_t volume;
-    uint64_t pad; /* a power-of-two size: journals share the free lists */
+    uint64_t old; /* NGC_UNDO_MOVED: the slot's value before */
 } ngc_undo_t;
 
 _Static_assert(sizeof(ngc_undo_t) == 32, "journal records are a power of two");
@@ -141,59 +144,102 @@ static inline uint64_t ngc_counters_home(uint64_t hash, uint64_t mask)
 extern uint64_t ngc_counters_rehash_slots_max;
 
 /*
- * An entry, at any byte offset of an arena block: the key's length (1 to 4
- * bytes, 7 bits each, low first), the key, then match and, in a table that
- * keeps them, volume (8 bytes each, unaligned).
+ * An entry, at any byte offset of an arena block: a header of 1 to 4 bytes
+ * (7 bits each, low first) holding the key's length << 2 | dead << 1 |
+ * wide, the key, then match and, in a table that keeps them, volume
+ * (unaligned): 4 bytes each, or 8 in a wide entry. Most totals fit in 32
+ * bits, and on a table of millions of keys every byte is pages to fault in;
+ * a total that outgrows 4 bytes moves its key to a wide entry at the
+ * arena's end, and the narrow one is marked dead for the walks to skip
+ * (ngc_counters_apply).
  */
+#define NGC_ENTRY_WIDE 1u
+#define NGC_ENTRY_DEAD 2u
+#define NGC_ENTRY_FLAGS 2 /* bits below the length */
+
 typedef struct {
     const char *key;
     uint32_t len;
+    uint32_t flags; /* NGC_ENTRY_WIDE, NGC_ENTRY_DEAD */
     char *counts;
 } ngc_centry_t;
 
 static inline ngc_centry_t ngc_counters_entry_at(const ngc_counters_t *c, uint64_t ref)
 {
     const unsigned char *b = (const unsigned char *)ngc_counters_at(c, ref);
-    uint32_t len = b[0] & 0x7fu;
+    uint32_t v = b[0] & 0x7fu;
     unsigned h = 1;
     while (b[h - 1] & 0x80u) {
-        len |= (uint32_t)(b[h] & 0x7fu) << (7 * h);
+        v |= (uint32_t)(b[h] & 0x7fu) << (7 * h);
         h++;
     }
-    return (ngc_centry_t){(const char *)b + h, len, (char *)b + h + len};
+    uint32_t len = v >> NGC_ENTRY_FLAGS;
+    return (ngc_centry_t){(const char *)b + h, len, v & 3u, (char *)b + h + len};
 }
 
-static inline uint64_t ngc_counters_get(const char *p)
+/* Bytes of each count: 8 in a wide entry, else 4. */
+static inline unsigned ngc_counters_width(uint32_t flags)
 {
+    return flags & NGC_ENTRY_WIDE ? 8u : 4u;
+}
+
+/* The count at p, of width w bytes. */
+static inline uint64_t ngc_counters_get(const char *p, unsigned w)
+{
+    if (w == 4) {
+        uint32_t v;
+        memcpy(&v, p, 4);
+        return v;
+    }
     uint64_t v;
     memcpy(&v, p, 8);
     return v;
 }
 
-static inline void ngc_counters_put(char *p, uint64_t v)
+static inline void ngc_counters_put(char *p, unsigned w, uint64_t v)
 {
-    memcpy(p, &v, 8);
+    if (w == 4) {
+        uint32_t n = (uint32_t)v;
+        memcpy(p, &n, 4);
+    } else {
+        memcpy(p, &v, 8);
+    }
+}
+
+static inline uint64_t ngc_counters_match_of(const ngc_centry_t *e)
+{
+    return ngc_counters_get(e->counts, ngc_counters_width(e->flags));
 }
 
 static inline uint64_t ngc_counters_volume_of(const ngc_counters_t *c, const ngc_centry_t *e)
 {
-    return c->counts == 2 ? ngc_counters_get(e->counts + 8) : 0;
+    unsigned w = ngc_counters_width(e->flags);
+    return c->counts == 2 ? ngc_counters_get(e->counts + w, w) : 0;
 }
 
-static inline uint64_t ngc_counters_entry_bytes(const ngc_counters_t *c, uint32_t len)
+/* Whether totals m and v need a wide entry. */
+static inline bool ngc_counters_wide(uint64_t m, uint64_t v)
 {
-    return (len < 1u << 7    ? 1u
-            : len < 1u << 14 ? 2u
-            : len < 1u << 21 ? 3u
-                             : 4u) +
-           len + 8u * c->counts;
+    return (m | v) > UINT32_MAX;
+}
+
+/* Bytes of an entry for a key of len bytes. */
+static inline uint64_t ngc_counters_entry_bytes(const ngc_counters_t *c, uint32_t len, bool wide)
+{
+    uint32_t v = len << NGC_ENTRY_FLAGS;
+    return (v < 1u << 7    ? 1u
+            : v < 1u << 14 ? 2u
+            : v < 1u << 21 ? 3u
+                           : 4u) +
+           len + (wide ? 8u : 4u) * c->counts;
 }
 
 /* The entry's total size, given its view. */
 static inline uint64_t ngc_counters_entry_end(const ngc_counters_t *c, uint64_t ref,
                                               const ngc_centry_t *e)
 {
-    return ref + (uint64_t)(e->counts - ngc_counters_at(c, ref)) + 8u * c->counts;
+    return ref + (uint64_t)(e->counts - ngc_counters_at(c, ref)) +
+           ngc_counters_width(e->flags) * c->counts;
 }
 
 static inline _Atomic uint32_t *ngc_counters_commit(const ngc_counters_t *c, unsigned part,
@@ -205,8 +251,9 @@ static inline _Atomic uint32_t *ngc_counters_commit(const ngc_counters_t *c, uns
 
 /*
  * Runs the statements after `e` for every entry e (at offset ref) of the
- * partition, in the order they were added: the arena holds exactly the live entries (a
- * rollback or a clear moves its end back). Lock held.
+ * partition, in the order they were added: the arena holds the live entries
+ * and the dead ones that moved to a wide entry (a rollback or a clear moves
+ * its end back). Lock held.
  */
 #define NGC_COUNTERS_EACH(c, p, ref, e, ...)                                 \
     for (uint64_t blk_ = (p)->arena_first; blk_ != 0 && (p)->arena != 0;) {  \
@@ -214,7 +261,9 @@ static inline _Atomic uint32_t *ngc_counters_commit(const ngc_counters_t *c, uns
         uint64_t end_ = blk_ == (p)->arena_block ? (p)->arena : hdr_[2];     \
         for (uint64_t ref = blk_ + NGC_ARENA_HEAD; ref < end_;) {            \
             ngc_centry_t e = ngc_counters_entry_at((c), ref);                \
-            __VA_ARGS__;                                                     \
+            if (!(e.flags & NGC_ENTRY_DEAD)) {                               \
+                __VA_ARGS__;                                                 \
+            }                                                                \
             ref = ngc_counters_entry_end((c), ref, &e);                      \
         }                                                                    \
         blk_ = blk_ == (p)->arena_block ? 0 : hdr_[0];                       \
@@ -236,15 +285,17 @@ void ngc_counters_unlock(ngc_counters_t *c, ngc_part_t *p);
 /* Gives the pages of a dead array back to the system. */
 void ngc_counters_release(ngc_counters_t *c, uint64_t off, uint64_t bytes);
 
-/* A fresh arena block with room for an entry of `need` bytes: its header
+/* A fresh arena block with room for an entry of `need` bytes, to follow a
+ * block of `prev` bytes in its chain (0: the chain's first): its header
  * says it is the last of its chain and empty. 0 when the pool is full. */
-uint64_t ngc_counters_new_block(ngc_counters_t *c, uint64_t need);
+uint64_t ngc_counters_new_block(ngc_counters_t *c, uint64_t need, uint64_t prev);
 
 /* Frees a chain of arena blocks that no partition reaches any more, from
  * `first` to the block whose next is 0. Blocks of the usual size all wait
  * for new entries, whatever NGC_FREE_BLOCKS_MAX says: the sort phase frees
  * a partition's old chain as its sorted copy is made, and the next
- * partition's copy takes them. Larger ones are given back. */
+ * partition's copy takes them; smaller ones (a chain's first) go on the
+ * free lists of their size. Larger ones are given back. */
 void ngc_counters_free_chain(ngc_counters_t *c, uint64_t first);
 
 /* Empties a partition whose entries are safe in a published run. Lock held. */

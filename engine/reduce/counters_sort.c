@@ -233,7 +233,7 @@ ngc_crec_t *ngc_counters_sorted_recs(const ngc_counters_t *c, const ngc_part_t *
     uint64_t k = 0;
     NGC_COUNTERS_EACH(c, p, ref, e, {
         uint64_t v = order.count == NGC_COUNT_VOLUME ? ngc_counters_volume_of(c, &e)
-                                                     : ngc_counters_get(e.counts);
+                                                     : ngc_counters_match_of(&e);
         if (v >= min_count)
             r[k++] = (ngc_crec_t){v, ngc_entry_prefix(e.key, e.len),
                                   ngc_counters_prefix2(e.key, e.len), ref};
@@ -268,7 +268,8 @@ static bool ngc_counters_copy_sorted(ngc_counters_t *c, const ngc_crec_t *r, uin
         ngc_centry_t e = ngc_counters_entry_at(c, r[i].ref);
         uint64_t bytes = ngc_counters_entry_end(c, r[i].ref, &e) - r[i].ref;
         if (lim - at < bytes) {
-            uint64_t nb = ngc_counters_new_block(c, bytes);
+            uint64_t nb = ngc_counters_new_block(
+                c, bytes, blk ? ((const uint64_t *)ngc_counters_at(c, blk))[1] : 0);
             if (nb == 0) {
                 ngc_counters_free_chain(c, *first);
                 return false;
@@ -369,7 +370,7 @@ void ngc_counters_entry(const ngc_counters_t *c, unsigned part, size_t idx, ngc_
     ngc_centry_t e = ngc_counters_entry_at(c, refs[idx]);
     out->key = e.key;
     out->len = e.len;
-    out->match = ngc_counters_get(e.counts);
+    out->match = ngc_counters_match_of(&e);
     out->volume = ngc_counters_volume_of(c, &e);
     out->prefix = ngc_entry_prefix(e.key, e.len);
     /* Readers walk a partition in order while merging 64 of them: fetch the

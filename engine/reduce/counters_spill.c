@@ -46,7 +46,7 @@ int ngc_counters_spill(ngc_counters_t *c, unsigned part, ngc_spill_t *sp, uint64
     }
     for (uint64_t i = 0; i < n && rc == NGC_OK; i++) {
         ngc_centry_t e = ngc_counters_entry_at(c, sorted[i].ref);
-        rc = ngc_run_writer_add(w, e.key, e.len, ngc_counters_get(e.counts),
+        rc = ngc_run_writer_add(w, e.key, e.len, ngc_counters_match_of(&e),
                                 ngc_counters_volume_of(c, &e));
     }
     if (rc == NGC_OK)
