@@ -443,13 +443,20 @@ static ngc_kv_t ngc_t_kv(const char *key, uint64_t match, uint64_t volume)
     return (ngc_kv_t){key, len, ngc_counters_partition(h), h, match, volume};
 }
 
+/* Under ThreadSanitizer, enough new keys to grow tables past 1,024 slots. */
+#if defined(__SANITIZE_THREAD__)
+#define NGC_T_WIDE_MORE 60000
+#else
+#define NGC_T_WIDE_MORE 200000
+#endif
+
 /*
  * Totals that outgrow 4 bytes move their key to a wide entry (counters_
  * layout.h). 20,000 keys, counted in both columns, in four rounds: small
  * adds (narrow entries); adds that take a third of the keys' match and
  * another third's volume past 2^32 (and some keys' both), in batches of
  * 1 to all; a key new to a batch that crosses within it; then 200,000 new
- * keys, so the tables grow over the dead entries, by their slots or, with
+ * keys (60,000 under TSan), so the tables grow over the dead entries, by their slots or, with
  * by_keys, by walking the arena, which must skip them.
  */
 static void ngc_t_wide(bool by_keys)
@@ -461,7 +468,7 @@ static void ngc_t_wide(bool by_keys)
     ngc_counters_t *c = ngc_shm_counters(shm);
     const char **keys;
     uint32_t *lens;
-    enum { NKEYS = 20000, NMORE = 200000, NREF = 3 * NKEYS + 4 + NMORE };
+    enum { NKEYS = 20000, NMORE = NGC_T_WIDE_MORE, NREF = 3 * NKEYS + 4 + NMORE };
     char *block = ngc_t_keys("wide-", NKEYS + NMORE, &keys, &lens);
     ngc_t_item_t *ref = malloc(NREF * sizeof(*ref));
     assert_non_null(ref);
