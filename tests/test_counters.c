@@ -260,6 +260,15 @@ static void ngc_t_same(ngc_t_item_t *got, size_t ngot, const ngc_t_item_t *ref, 
     assert_int_equal(ngot, j);
 }
 
+/* The table, sorted by count, must hold ref (reduced): nref keys. */
+static void ngc_t_expect(ngc_counters_t *c, ngc_count_t order, const ngc_t_item_t *ref, size_t nref)
+{
+    size_t n;
+    ngc_t_item_t *all = ngc_t_collect(c, order, NGC_SORT_COUNT, 0, &n);
+    ngc_t_same(all, n, ref, nref, order, 0);
+    free(all);
+}
+
 static uint64_t ngc_t_rand(uint64_t *x)
 {
     *x ^= *x << 13;
@@ -284,6 +293,13 @@ static char *ngc_t_keys(const char *prefix, size_t nkeys, const char ***keys, ui
         p += n;
     }
     return block;
+}
+
+static void ngc_t_keys_free(char *block, const char **keys, uint32_t *lens)
+{
+    free(block);
+    free(keys);
+    free(lens);
 }
 
 /* Keys of the sort tests: enough for the radix to reach its last word.
@@ -375,14 +391,9 @@ static void test_merge_totals(void **state)
     size_t distinct = ngc_t_reduce(ref, NADDS);
     assert_true(ngc_counters_distinct(c) == distinct);
     assert_true(ngc_counters_used(c) <= ngc_counters_capacity(c));
-    size_t n;
-    ngc_t_item_t *all = ngc_t_collect(c, NGC_COUNT_MATCH, NGC_SORT_COUNT, 0, &n);
-    ngc_t_same(all, n, ref, distinct, NGC_COUNT_MATCH, 0);
-    free(all);
+    ngc_t_expect(c, NGC_COUNT_MATCH, ref, distinct);
     free(ref);
-    free(block);
-    free(keys);
-    free(lens);
+    ngc_t_keys_free(block, keys, lens);
     ngc_t_shm_free(shm);
 }
 
@@ -408,14 +419,9 @@ static void ngc_t_growth(void)
     for (size_t i = 0; i < NKEYS; i++)
         it[i] = (ngc_t_item_t){keys[i], lens[i], 2 * (i + 1), 3};
     qsort(it, NKEYS, sizeof(*it), ngc_t_item_cmp);
-    size_t n;
-    ngc_t_item_t *all = ngc_t_collect(c, NGC_COUNT_MATCH, NGC_SORT_COUNT, 0, &n);
-    ngc_t_same(all, n, it, NKEYS, NGC_COUNT_MATCH, 0);
-    free(all);
+    ngc_t_expect(c, NGC_COUNT_MATCH, it, NKEYS);
     free(it);
-    free(block);
-    free(keys);
-    free(lens);
+    ngc_t_keys_free(block, keys, lens);
     ngc_t_shm_free(shm);
 }
 
@@ -509,14 +515,9 @@ static void ngc_t_wide(bool by_keys)
     for (size_t i = 0; i < distinct; i++)
         wide += ngc_counters_wide(ref[i].match, ref[i].volume);
     assert_true(wide > NKEYS / 2); /* the test crosses what it means to */
-    size_t got;
-    ngc_t_item_t *all = ngc_t_collect(c, NGC_COUNT_BOTH, NGC_SORT_COUNT, 0, &got);
-    ngc_t_same(all, got, ref, distinct, NGC_COUNT_BOTH, 0);
-    free(all);
+    ngc_t_expect(c, NGC_COUNT_BOTH, ref, distinct);
     free(ref);
-    free(block);
-    free(keys);
-    free(lens);
+    ngc_t_keys_free(block, keys, lens);
     ngc_t_shm_free(shm);
 }
 
@@ -562,14 +563,9 @@ static void test_match_only_table(void **state)
     big.match = 1;
     assert_int_equal(ngc_counters_merge(c, big.part, ngc_t_task(), 1, 1, &big, 1, &bad), NGC_ERROR);
     assert_ptr_equal(bad, &big);
-    size_t n;
-    ngc_t_item_t *all = ngc_t_collect(c, NGC_COUNT_MATCH, NGC_SORT_COUNT, 0, &n);
-    ngc_t_same(all, n, it, NKEYS + 1, NGC_COUNT_MATCH, 0);
-    free(all);
+    ngc_t_expect(c, NGC_COUNT_MATCH, it, NKEYS + 1);
     free(it);
-    free(block);
-    free(keys);
-    free(lens);
+    ngc_t_keys_free(block, keys, lens);
     ngc_t_shm_free(shm);
 }
 
@@ -599,10 +595,7 @@ static void test_binary_and_long_keys(void **state)
     memcpy(ref, it, sizeof(it));
     size_t distinct = ngc_t_reduce(ref, NGC_NELEMS(ref));
     assert_int_equal(distinct, 6);
-    size_t n;
-    ngc_t_item_t *all = ngc_t_collect(c, NGC_COUNT_MATCH, NGC_SORT_COUNT, 0, &n);
-    ngc_t_same(all, n, ref, distinct, NGC_COUNT_MATCH, 0);
-    free(all);
+    ngc_t_expect(c, NGC_COUNT_MATCH, ref, distinct);
     free(big);
     ngc_t_shm_free(shm);
 }
@@ -869,9 +862,7 @@ static void ngc_t_sort_case_in(ngc_count_t order, ngc_sort_t sort, uint64_t min_
     ngc_t_same(got, ngot, ref, distinct, order, min_count);
     free(got);
     free(ref);
-    free(block);
-    free(keys);
-    free(lens);
+    ngc_t_keys_free(block, keys, lens);
     ngc_t_shm_free(shm);
 }
 
@@ -1001,9 +992,7 @@ static void test_empty_key_after_others(void **state)
     assert_int_equal(found, 1);
     free(all);
     free(it);
-    free(block);
-    free(keys);
-    free(lens);
+    ngc_t_keys_free(block, keys, lens);
     ngc_t_shm_free(shm);
 }
 
@@ -1020,19 +1009,22 @@ static void ngc_t_die(int sig)
     _exit(42);
 }
 
-static void test_owner_dead_mid_merge(void **state)
+/*
+ * Merges kv[0..n) into part as task in a child that dies holding the
+ * partition's lock: kv[n - 1] is the key "doomed", whose bytes the child
+ * makes unreadable, so copying them into the arena faults.
+ */
+static void ngc_t_merge_and_die(ngc_counters_t *c, unsigned part, uint32_t task, ngc_kv_t *kv,
+                                size_t n)
 {
-    (void)state;
-    ngc_shm_t *shm = ngc_t_shm(64 * NGC_T_MB);
-    assert_non_null(shm);
-    ngc_counters_t *c = ngc_shm_counters(shm);
     long page = sysconf(_SC_PAGESIZE);
     char *trap = mmap(NULL, (size_t)page, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1,
                       0);
     assert_true(trap != MAP_FAILED);
+    assert_true(kv[n - 1].len == 6 && memcmp(kv[n - 1].key, "doomed", 6) == 0);
     memcpy(trap, "doomed", 6);
-    ngc_kv_t kv = ngc_t_kv("doomed", 1, 1);
-    kv.key = trap;
+    const char *key = kv[n - 1].key;
+    kv[n - 1].key = trap;
     fflush(NULL);
     pid_t pid = fork();
     assert_true(pid >= 0);
@@ -1044,7 +1036,7 @@ static void test_owner_dead_mid_merge(void **state)
         sigaction(SIGBUS, &sa, NULL);
         mprotect(trap, (size_t)page, PROT_NONE);
         const ngc_kv_t *bad;
-        ngc_counters_merge(c, kv.part, ngc_t_task(), 1, 1, &kv, 1, &bad);
+        ngc_counters_merge(c, part, task, 1, 1, kv, n, &bad);
         _exit(0); /* the merge did not touch the key: the test is broken */
     }
     int status;
@@ -1052,6 +1044,17 @@ static void test_owner_dead_mid_merge(void **state)
     assert_true(WIFEXITED(status));
     assert_int_equal(WEXITSTATUS(status), 42);
     munmap(trap, (size_t)page);
+    kv[n - 1].key = key;
+}
+
+static void test_owner_dead_mid_merge(void **state)
+{
+    (void)state;
+    ngc_shm_t *shm = ngc_t_shm(64 * NGC_T_MB);
+    assert_non_null(shm);
+    ngc_counters_t *c = ngc_shm_counters(shm);
+    ngc_kv_t kv = ngc_t_kv("doomed", 1, 1);
+    ngc_t_merge_and_die(c, kv.part, ngc_t_task(), &kv, 1);
 
     /* Another partition is fine. */
     unsigned other = (kv.part + 1) % NGC_COUNTERS_PARTS;
@@ -1085,11 +1088,6 @@ static void ngc_t_widening_death(bool retry)
     ngc_shm_t *shm = ngc_t_shm_count(64 * NGC_T_MB, NGC_COUNT_BOTH);
     assert_non_null(shm);
     ngc_counters_t *c = ngc_shm_counters(shm);
-    long page = sysconf(_SC_PAGESIZE);
-    char *trap = mmap(NULL, (size_t)page, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1,
-                      0);
-    assert_true(trap != MAP_FAILED);
-    memcpy(trap, "doomed", 6);
     ngc_kv_t doomed = ngc_t_kv("doomed", 1, 1);
     char name[32];
     ngc_kv_t k;
@@ -1103,27 +1101,8 @@ static void ngc_t_widening_death(bool retry)
     assert_int_equal(ngc_counters_merge(c, k.part, ngc_t_task(), 1, 1, &k, 1, &bad), NGC_OK);
     ngc_kv_t batch[2] = {k, doomed};
     batch[0].match = 1ull << 32;
-    batch[1].key = trap;
     uint32_t task = ngc_t_task();
-    fflush(NULL);
-    pid_t pid = fork();
-    assert_true(pid >= 0);
-    if (pid == 0) {
-        struct sigaction sa;
-        memset(&sa, 0, sizeof(sa));
-        sa.sa_handler = ngc_t_die;
-        sigaction(SIGSEGV, &sa, NULL);
-        sigaction(SIGBUS, &sa, NULL);
-        mprotect(trap, (size_t)page, PROT_NONE);
-        ngc_counters_merge(c, k.part, task, 1, 1, batch, 2, &bad);
-        _exit(0); /* the merge did not touch the key: the test is broken */
-    }
-    int status;
-    assert_int_equal(waitpid(pid, &status, 0), pid);
-    assert_true(WIFEXITED(status));
-    assert_int_equal(WEXITSTATUS(status), 42);
-    munmap(trap, (size_t)page);
-    batch[1].key = "doomed";
+    ngc_t_merge_and_die(c, k.part, task, batch, 2);
     if (retry) /* repaired by its lock, then applied once */
         assert_int_equal(ngc_counters_merge(c, k.part, task, 1, 1, batch, 2, &bad), NGC_OK);
     else
@@ -1134,10 +1113,7 @@ static void ngc_t_widening_death(bool retry)
         {name, (uint32_t)strlen(name), retry ? (1ull << 32) + 7 : 7, retry ? 6 : 3},
         {"doomed", 6, 1, 1}};
     qsort(want, 2, sizeof(*want), ngc_t_item_cmp);
-    size_t got;
-    ngc_t_item_t *all = ngc_t_collect(c, NGC_COUNT_BOTH, NGC_SORT_COUNT, 0, &got);
-    ngc_t_same(all, got, want, 2, NGC_COUNT_BOTH, 0);
-    free(all);
+    ngc_t_expect(c, NGC_COUNT_BOTH, want, 2);
     ngc_t_shm_free(shm);
 }
 
@@ -1223,14 +1199,9 @@ static void test_multiprocess_merge(void **state)
             }
     qsort(ref, nkeys, sizeof(*ref), ngc_t_item_cmp);
     assert_true(ngc_counters_distinct(c) == nkeys);
-    size_t n;
-    ngc_t_item_t *all = ngc_t_collect(c, NGC_COUNT_MATCH, NGC_SORT_COUNT, 0, &n);
-    ngc_t_same(all, n, ref, nkeys, NGC_COUNT_MATCH, 0);
-    free(all);
+    ngc_t_expect(c, NGC_COUNT_MATCH, ref, nkeys);
     free(ref);
-    free(block);
-    free(keys);
-    free(lens);
+    ngc_t_keys_free(block, keys, lens);
     ngc_t_shm_free(shm);
 }
 
@@ -1316,10 +1287,7 @@ static void test_batches_retry(void **state)
     };
     size_t nref = ngc_t_reduce(ref, NGC_NELEMS(ref));
     assert_true(ngc_counters_distinct(c) == nref);
-    size_t n;
-    ngc_t_item_t *all = ngc_t_collect(c, NGC_COUNT_MATCH, NGC_SORT_COUNT, 0, &n);
-    ngc_t_same(all, n, ref, nref, NGC_COUNT_MATCH, 0);
-    free(all);
+    ngc_t_expect(c, NGC_COUNT_MATCH, ref, nref);
     ngc_t_shm_free(shm);
 }
 
@@ -1344,10 +1312,7 @@ static void test_batches_retry_after_partial(void **state)
         {k[1], (uint32_t)strlen(k[1]), 2, 20},
     };
     size_t nref = ngc_t_reduce(ref, NGC_NELEMS(ref));
-    size_t n;
-    ngc_t_item_t *all = ngc_t_collect(c, NGC_COUNT_MATCH, NGC_SORT_COUNT, 0, &n);
-    ngc_t_same(all, n, ref, nref, NGC_COUNT_MATCH, 0);
-    free(all);
+    ngc_t_expect(c, NGC_COUNT_MATCH, ref, nref);
     ngc_t_shm_free(shm);
 }
 
@@ -1377,10 +1342,7 @@ static void test_batches_failed_not_committed(void **state)
         {k[1], (uint32_t)strlen(k[1]), 8, 8},
     };
     size_t nref = ngc_t_reduce(ref, NGC_NELEMS(ref));
-    size_t n;
-    ngc_t_item_t *all = ngc_t_collect(c, NGC_COUNT_MATCH, NGC_SORT_COUNT, 0, &n);
-    ngc_t_same(all, n, ref, nref, NGC_COUNT_MATCH, 0);
-    free(all);
+    ngc_t_expect(c, NGC_COUNT_MATCH, ref, nref);
     ngc_t_shm_free(shm);
 }
 
