@@ -98,19 +98,20 @@ static int ngc_counters_alloc_lock(ngc_counters_t *c)
 }
 
 /*
- * Allocates `bytes` (a power of two for slot arrays) from the pool; 0 if
- * full. *zeroed tells whether the memory is known to be zero: fresh pages of
+ * Allocates `bytes` from the pool; 0 if full. `pooled`: a power of two
+ * (slot arrays, journals, a chain's first arena blocks), which may come
+ * from the free list of its size. *zeroed tells whether the memory is known to be zero: fresh pages of
  * the anonymous mapping are, so they need no memset (and no early touch).
  * Large blocks are page-aligned, so they can be given back (MADV_REMOVE).
  */
-static uint64_t ngc_counters_alloc(ngc_counters_t *c, uint64_t bytes, bool table, bool *zeroed)
+static uint64_t ngc_counters_alloc(ngc_counters_t *c, uint64_t bytes, bool pooled, bool *zeroed)
 {
     if (ngc_counters_alloc_lock(c) != NGC_OK)
         return 0;
     uint64_t off = 0;
     unsigned cls = ngc_counters_log2(bytes);
     *zeroed = false;
-    if (table && c->free_tables[cls] != 0) {
+    if (pooled && c->free_tables[cls] != 0) {
         off = c->free_tables[cls];
         c->free_tables[cls] = *(uint64_t *)ngc_counters_at(c, off);
     } else {
@@ -474,10 +475,10 @@ static uint64_t ngc_counters_store(ngc_counters_t *c, ngc_part_t *p, const char 
         uint64_t *cur = p->arena_block ? (uint64_t *)ngc_counters_at(c, p->arena_block) : NULL;
         uint64_t next = cur ? cur[0] : 0;
         uint64_t off;
-        if (next != 0 && ((uint64_t *)ngc_counters_at(c, next))[1] - NGC_ARENA_HEAD >= need) {
+        if (next != 0 && ngc_counters_block_bytes(c, next) - NGC_ARENA_HEAD >= need) {
             off = next;
         } else {
-            off = ngc_counters_new_block(c, need, cur ? cur[1] : 0);
+            off = ngc_counters_new_block(c, need, ngc_counters_block_bytes(c, p->arena_block));
             if (off == 0)
                 return 0;
             ((uint64_t *)ngc_counters_at(c, off))[0] = next;
@@ -490,8 +491,7 @@ static uint64_t ngc_counters_store(ngc_counters_t *c, ngc_part_t *p, const char 
         /* Where the entries of the block left behind end, for walks. */
         if (cur != NULL)
             cur[2] = p->arena;
-        uint64_t size = ((uint64_t *)ngc_counters_at(c, off))[1];
-        p->arena_end = off + size;
+        p->arena_end = off + ngc_counters_block_bytes(c, off);
         ngc_counters_fence();
         p->arena_block = off;
         p->arena = off + NGC_ARENA_HEAD;
@@ -512,6 +512,14 @@ static uint64_t ngc_counters_store(ngc_counters_t *c, ngc_part_t *p, const char 
     return ref;
 }
 
+/* Marks the entry at ref dead (moved to a wide entry) or live again: one
+ * byte store to its header's first byte, where the flags are. */
+static void ngc_counters_mark_dead(ngc_counters_t *c, uint64_t ref, bool dead)
+{
+    unsigned char *b = (unsigned char *)ngc_counters_at(c, ref);
+    *b = dead ? (unsigned char)(*b | NGC_ENTRY_DEAD) : (unsigned char)(*b & ~NGC_ENTRY_DEAD);
+}
+
 /* Undoes the journaled batch unless it committed; lock held. */
 static void ngc_counters_rollback(ngc_counters_t *c, ngc_part_t *p)
 {
@@ -529,8 +537,7 @@ static void ngc_counters_rollback(ngc_counters_t *c, ngc_part_t *p)
                 /* Back to the narrow entry, whose counts never changed;
                  * the wide one lies past the arena's restored end. */
                 *slot = u[i].old;
-                *(unsigned char *)ngc_counters_at(
-                    c, u[i].old & NGC_REF_MASK) &= (unsigned char)~NGC_ENTRY_DEAD;
+                ngc_counters_mark_dead(c, u[i].old & NGC_REF_MASK, false);
             } else {
                 ngc_centry_t e = ngc_counters_entry_at(c, *slot & NGC_REF_MASK);
                 unsigned w = ngc_counters_width(e.flags);
@@ -560,7 +567,7 @@ void ngc_counters_clear(ngc_counters_t *c, ngc_part_t *p)
     memset(ngc_counters_slots(c, p), 0, ngc_counters_cap(p) * sizeof(uint64_t));
     p->count = 0;
     if (p->arena_first != 0) {
-        p->arena_end = p->arena_first + ((uint64_t *)ngc_counters_at(c, p->arena_first))[1];
+        p->arena_end = p->arena_first + ngc_counters_block_bytes(c, p->arena_first);
         p->arena_block = p->arena_first;
         p->arena = p->arena_first + NGC_ARENA_HEAD;
     }
@@ -671,6 +678,16 @@ ngc_journal_t *ngc_counters_journal_open(ngc_part_t *p, uint32_t task, uint32_t 
     return j;
 }
 
+/* Appends an undo record: whole before the count that makes a rollback
+ * read it, and before the change it undoes. */
+static inline void ngc_counters_journal_add(ngc_journal_t *j, ngc_undo_t *u, ngc_undo_t rec)
+{
+    u[j->n] = rec;
+    ngc_counters_fence();
+    j->n++;
+    ngc_counters_fence();
+}
+
 static int ngc_counters_apply(ngc_counters_t *c, ngc_part_t *p, uint32_t task, uint32_t batch,
                               uint32_t attempt, const ngc_kv_t *kv, size_t n, const ngc_kv_t **bad)
 {
@@ -689,10 +706,7 @@ static int ngc_counters_apply(ngc_counters_t *c, ngc_part_t *p, uint32_t task, u
             uint64_t ref = ngc_counters_store(c, p, e->key, e->len, e->match, e->volume);
             if (ref == 0)
                 return NGC_FULL;
-            u[j->n] = (ngc_undo_t){i | NGC_UNDO_NEW, 0, 0, 0};
-            ngc_counters_fence();
-            j->n++;
-            ngc_counters_fence();
+            ngc_counters_journal_add(j, u, (ngc_undo_t){i | NGC_UNDO_NEW, 0, 0, 0});
             s[i] = ngc_counters_fp(e->hash) << NGC_REF_BITS | ref;
             p->count++;
             continue;
@@ -709,22 +723,16 @@ static int ngc_counters_apply(ngc_counters_t *c, ngc_part_t *p, uint32_t task, u
             /* Outgrown: the key moves to a wide entry. The narrow one is
              * marked dead after the slot names the new one, so a walk
              * never sees the key twice, nor misses it after a rollback. */
-            uint64_t ref = ngc_counters_store(c, p, x.key, x.len, m, v);
+            uint64_t ref = ngc_counters_store(c, p, x.key, x.len, m, v), old = s[i];
             if (ref == 0)
                 return NGC_FULL;
-            u[j->n] = (ngc_undo_t){i | NGC_UNDO_MOVED, om, ov, s[i]};
+            ngc_counters_journal_add(j, u, (ngc_undo_t){i | NGC_UNDO_MOVED, om, ov, old});
+            s[i] = (old & ~NGC_REF_MASK) | ref;
             ngc_counters_fence();
-            j->n++;
-            ngc_counters_fence();
-            s[i] = (s[i] & ~NGC_REF_MASK) | ref;
-            ngc_counters_fence();
-            *(unsigned char *)ngc_counters_at(c, u[j->n - 1].old & NGC_REF_MASK) |= NGC_ENTRY_DEAD;
+            ngc_counters_mark_dead(c, old & NGC_REF_MASK, true);
             continue;
         }
-        u[j->n] = (ngc_undo_t){i, om, ov, 0};
-        ngc_counters_fence();
-        j->n++;
-        ngc_counters_fence();
+        ngc_counters_journal_add(j, u, (ngc_undo_t){i, om, ov, 0});
         ngc_counters_put(x.counts, w, m);
         if (c->counts == 2)
             ngc_counters_put(x.counts + w, w, v);
@@ -753,7 +761,7 @@ static void ngc_counters_map_part(const ngc_counters_t *c, const ngc_part_t *p)
     ngc_counters_map_once(c, &ngc_counters_mapped[k].journal, p->journal.entries,
                           p->journal.cap * sizeof(ngc_undo_t));
     ngc_counters_map_once(c, &ngc_counters_mapped[k].block, block,
-                          block ? ((const uint64_t *)ngc_counters_at(c, block))[1] : 0);
+                          ngc_counters_block_bytes(c, block));
 }
 
 int ngc_counters_merge(ngc_counters_t *c, unsigned part, uint32_t task, uint32_t batch,

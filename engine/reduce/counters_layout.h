@@ -139,6 +139,13 @@ static inline uint64_t ngc_counters_home(uint64_t hash, uint64_t mask)
     return (ngc_counters_fp(hash) | hash << 24) & mask;
 }
 
+/* Bytes of the arena block at off (its header's size), header included;
+ * 0 for no block (off 0). */
+static inline uint64_t ngc_counters_block_bytes(const ngc_counters_t *c, uint64_t off)
+{
+    return off ? ((const uint64_t *)ngc_counters_at(c, off))[1] : 0;
+}
+
 /* The largest table grown from its slots: NGC_HOME_FROM_FP; a unit test
  * lowers it to grow small tables by their keys too. */
 extern uint64_t ngc_counters_rehash_slots_max;

@@ -268,8 +268,7 @@ static bool ngc_counters_copy_sorted(ngc_counters_t *c, const ngc_crec_t *r, uin
         ngc_centry_t e = ngc_counters_entry_at(c, r[i].ref);
         uint64_t bytes = ngc_counters_entry_end(c, r[i].ref, &e) - r[i].ref;
         if (lim - at < bytes) {
-            uint64_t nb = ngc_counters_new_block(
-                c, bytes, blk ? ((const uint64_t *)ngc_counters_at(c, blk))[1] : 0);
+            uint64_t nb = ngc_counters_new_block(c, bytes, ngc_counters_block_bytes(c, blk));
             if (nb == 0) {
                 ngc_counters_free_chain(c, *first);
                 return false;
@@ -283,7 +282,7 @@ static bool ngc_counters_copy_sorted(ngc_counters_t *c, const ngc_crec_t *r, uin
             }
             blk = nb;
             at = nb + NGC_ARENA_HEAD;
-            lim = nb + ((const uint64_t *)ngc_counters_at(c, nb))[1];
+            lim = nb + ngc_counters_block_bytes(c, nb);
         }
         memcpy(ngc_counters_at(c, at), ngc_counters_at(c, r[i].ref), bytes);
         d[i] = at;
@@ -332,7 +331,7 @@ int ngc_counters_sort(ngc_counters_t *c, unsigned part, ngc_order_t order, uint6
                  * old chain's last block. */
                 ngc_failpoint_check(NGC_FP_CRASH_IN_SORT, task, attempt);
                 p->arena = end;
-                p->arena_end = last + ((const uint64_t *)ngc_counters_at(c, last))[1];
+                p->arena_end = last + ngc_counters_block_bytes(c, last);
                 ngc_counters_fence();
                 p->arena_block = last;
             } else {
