@@ -69,8 +69,8 @@ static int ngc_t_teardown(void **state)
 }
 
 /* volumes: whether the table keeps volume totals (a --count match job
- * keeps them only for --pg). */
-static ngc_shm_t *ngc_t_shm_volumes(uint64_t memory, ngc_count_t count, bool volumes)
+ * keeps them only for --pg); ntasks: the job's map tasks. */
+static ngc_shm_t *ngc_t_shm_job(uint64_t memory, ngc_count_t count, bool volumes, uint32_t ntasks)
 {
     ngc_config_t cfg;
     memset(&cfg, 0, sizeof(cfg));
@@ -82,13 +82,18 @@ static ngc_shm_t *ngc_t_shm_volumes(uint64_t memory, ngc_count_t count, bool vol
     cfg.memory = memory;
     cfg.from_year = 1;
     cfg.to_year = 9999;
-    ngc_shm_t *shm = ngc_shm_new(&cfg, NGC_T_TASKS, NULL);
+    ngc_shm_t *shm = ngc_shm_new(&cfg, ntasks, NULL);
     for (size_t i = 0; shm != NULL && i < NGC_NELEMS(ngc_t_live); i++)
         if (ngc_t_live[i] == NULL) {
             ngc_t_live[i] = shm;
             break;
         }
     return shm;
+}
+
+static ngc_shm_t *ngc_t_shm_volumes(uint64_t memory, ngc_count_t count, bool volumes)
+{
+    return ngc_t_shm_job(memory, count, volumes, NGC_T_TASKS);
 }
 
 static ngc_shm_t *ngc_t_shm_count(uint64_t memory, ngc_count_t count)
@@ -102,12 +107,16 @@ static ngc_shm_t *ngc_t_shm(uint64_t memory)
     return ngc_t_shm_count(memory, NGC_COUNT_MATCH);
 }
 
+#define NGC_T_ANY_TASK UINT32_MAX
+
 /*
  * Merges items the way a worker does: grouped by partition, in batches of
- * at most `batch` entries per lock. Returns the first result that is not
- * NGC_OK. No cmocka calls: it also runs in forked children.
+ * at most `batch` entries per lock, as task `task` (NGC_T_ANY_TASK: a new
+ * one for each batch). Returns the first result that is not NGC_OK. No
+ * cmocka calls: it also runs in forked children.
  */
-static int ngc_t_merge(ngc_counters_t *c, const ngc_t_item_t *it, size_t n, size_t batch)
+static int ngc_t_merge_as(ngc_counters_t *c, const ngc_t_item_t *it, size_t n, size_t batch,
+                          uint32_t task)
 {
     ngc_kv_t *kv = malloc((n ? n : 1) * sizeof(*kv));
     if (kv == NULL)
@@ -129,10 +138,16 @@ static int ngc_t_merge(ngc_counters_t *c, const ngc_t_item_t *it, size_t n, size
         for (size_t s = start[k]; s < start[k + 1] && rc == NGC_OK; s += batch) {
             size_t cnt = start[k + 1] - s < batch ? start[k + 1] - s : batch;
             const ngc_kv_t *bad = NULL;
-            rc = ngc_counters_merge(c, k, ngc_t_task(), 1, 1, kv + s, cnt, &bad);
+            rc = ngc_counters_merge(c, k, task == NGC_T_ANY_TASK ? ngc_t_task() : task, 1, 1,
+                                    kv + s, cnt, &bad);
         }
     free(kv);
     return rc;
+}
+
+static int ngc_t_merge(ngc_counters_t *c, const ngc_t_item_t *it, size_t n, size_t batch)
+{
+    return ngc_t_merge_as(c, it, n, batch, NGC_T_ANY_TASK);
 }
 
 static int ngc_t_key_cmp(const char *a, size_t alen, const char *b, size_t blen)
@@ -431,6 +446,49 @@ static void test_growth(void **state)
     (void)state;
     assert_true(ngc_counters_rehash_slots_max >= 1u << 19);
     ngc_t_growth();
+}
+
+/*
+ * A table sized from the job's progress: the first of 8 equal tasks brings
+ * about 250 keys to each partition, which grows at once to hold 8 times
+ * that, and no later task grows it. In a job of 30,000 tasks the same first
+ * task's guess is bounded: at most 32 times the doubling's 512 slots.
+ */
+static void test_growth_hint(void **state)
+{
+    (void)state;
+    enum { NTASKS = 8, PER_TASK = 16000 };
+    const char **keys;
+    uint32_t *lens;
+    char *block = ngc_t_keys("hint-", NTASKS * PER_TASK, &keys, &lens);
+    ngc_t_item_t *it = malloc(NTASKS * PER_TASK * sizeof(*it));
+    assert_non_null(it);
+    for (size_t i = 0; i < NTASKS * PER_TASK; i++)
+        it[i] = (ngc_t_item_t){keys[i], lens[i], i + 1, 1};
+    ngc_counters_t *c = ngc_shm_counters(
+        ngc_t_shm_job(64 * NGC_T_MB, NGC_COUNT_MATCH, true, NTASKS));
+    ngc_counters_t *many = ngc_shm_counters(
+        ngc_t_shm_job(64 * NGC_T_MB, NGC_COUNT_MATCH, true, 30000));
+    assert_true(c != NULL && many != NULL);
+    uint64_t caps[NGC_COUNTERS_PARTS];
+    for (uint32_t t = 0; t < NTASKS; t++) {
+        assert_int_equal(ngc_t_merge_as(c, it + t * PER_TASK, PER_TASK, PER_TASK, t), NGC_OK);
+        for (unsigned k = 0; k < NGC_COUNTERS_PARTS; k++) {
+            uint64_t cap = ngc_counters_cap(&c->part[k]);
+            if (t == 0)
+                assert_true(cap * 3 >= c->part[k].count * NTASKS * 4);
+            else
+                assert_true(cap == caps[k]);
+            caps[k] = cap;
+        }
+    }
+    assert_int_equal(ngc_t_merge_as(many, it, PER_TASK, PER_TASK, 0), NGC_OK);
+    for (unsigned k = 0; k < NGC_COUNTERS_PARTS; k++)
+        assert_true(ngc_counters_cap(&many->part[k]) <= 512 * 32);
+    qsort(it, NTASKS * PER_TASK, sizeof(*it), ngc_t_item_cmp);
+    ngc_t_expect(c, NGC_COUNT_MATCH, it, NTASKS * PER_TASK);
+    free(it);
+    ngc_t_keys_free(block, keys, lens);
 }
 
 /* Tables past 1,024 slots grown by hashing their keys again, as tables past
@@ -1688,6 +1746,7 @@ int main(void)
         cmocka_unit_test_teardown(test_merge_totals, ngc_t_teardown),
         cmocka_unit_test_teardown(test_growth, ngc_t_teardown),
         cmocka_unit_test_teardown(test_growth_by_keys, ngc_t_teardown),
+        cmocka_unit_test_teardown(test_growth_hint, ngc_t_teardown),
         cmocka_unit_test_teardown(test_wide_entries, ngc_t_teardown),
         cmocka_unit_test_teardown(test_wide_entries_grown_by_keys, ngc_t_teardown),
         cmocka_unit_test_teardown(test_match_only_table, ngc_t_teardown),

@@ -409,22 +409,62 @@ static void ngc_counters_rehash_keys(const ngc_counters_t *c, const ngc_part_t *
 
 uint64_t ngc_counters_rehash_slots_max = NGC_HOME_FROM_FP;
 
-/* Doubles the slot array until it holds `need` entries at 3/4 load. Lock held;
- * not inside a batch: the switch is one store, a crash leaves either array. */
+/* Slots that hold `need` entries at 3/4 load, from cap up by doubling. */
+static uint64_t ngc_counters_slots_for(uint64_t cap, uint64_t need)
+{
+    while (need * 4 > cap * 3)
+        cap *= 2;
+    return cap;
+}
+
+/*
+ * The slots to grow to when the table must hold `need` entries: enough for
+ * the keys the whole job will bring, at the rate the tasks seen so far
+ * brought them, when that is more. A Google file's keys are new in every
+ * task (each key's lines are contiguous), so the rate holds, and growing
+ * once instead of doubling a dozen times saves placing every key again
+ * and again (a quarter of the merge's time at 20 M keys). Text repeats
+ * keys, and a job's tasks may differ in size, so the guess may be high: it
+ * is bounded by a share of the pool and by 32 times the doubling (a table
+ * is populated when allocated, so a tiny job must not get a large one).
+ */
+static uint64_t ngc_counters_slots_hint(const ngc_counters_t *c, const ngc_part_t *p, uint64_t ncap,
+                                        uint64_t need)
+{
+    if (p->tasks_seen == 0 || p->tasks_seen >= c->ntasks)
+        return ncap;
+    unsigned __int128 guess = (unsigned __int128)need * c->ntasks / p->tasks_seen;
+    uint64_t most = c->size / (4 * NGC_COUNTERS_PARTS * sizeof(uint64_t));
+    if (most > ncap * 32)
+        most = ncap * 32;
+    if (most > (1ull << NGC_FP_SHIFT) / 2)
+        most = (1ull << NGC_FP_SHIFT) / 2;
+    if (most <= ncap)
+        return ncap;
+    most = 1ull << (63 - __builtin_clzll(most)); /* a power of two, as slot counts are */
+    return ngc_counters_slots_for(ncap, guess < most / 4 * 3 ? (uint64_t)guess : most / 4 * 3);
+}
+
+/* Grows the slot array to hold `need` entries at 3/4 load (more when the
+ * job's progress says more will come). Lock held; not inside a batch: the
+ * switch is one store, a crash leaves either array. */
 static int ngc_counters_reserve(ngc_counters_t *c, ngc_part_t *p, uint64_t need, uint32_t task,
                                 uint32_t attempt)
 {
     uint64_t cap = ngc_counters_cap(p);
-    uint64_t ncap = cap;
-    while (need * 4 > ncap * 3)
-        ncap *= 2;
+    uint64_t ncap = ngc_counters_slots_for(cap, need);
     if (ncap == cap)
         return NGC_OK;
-    ngc_assert(ncap <= 1ull << NGC_FP_SHIFT);
+    uint64_t hint = ngc_counters_slots_hint(c, p, ncap, need);
     bool zeroed;
-    uint64_t noff = ngc_counters_alloc(c, ncap * sizeof(uint64_t), true, &zeroed);
+    uint64_t noff = hint > ncap ? ngc_counters_alloc(c, hint * sizeof(uint64_t), true, &zeroed) : 0;
+    if (noff != 0)
+        ncap = hint;
+    else
+        noff = ngc_counters_alloc(c, ncap * sizeof(uint64_t), true, &zeroed);
     if (noff == 0)
         return NGC_FULL;
+    ngc_assert(ncap <= 1ull << NGC_FP_SHIFT);
     uint64_t *ns = (uint64_t *)ngc_counters_at(c, noff);
     if (!zeroed)
         memset(ns, 0, ncap * sizeof(uint64_t));
@@ -780,6 +820,8 @@ int ngc_counters_merge(ngc_counters_t *c, unsigned part, uint32_t task, uint32_t
          * slots by index, so the table must not move under it). Counting
          * the new keys first keeps re-merged keys from doubling the table;
          * it also brings their slots into the cache for the real pass. */
+        if (batch == 1)
+            p->tasks_seen++;
         uint64_t need = p->count + n;
         if (need * 4 > ngc_counters_cap(p) * 3)
             need = p->count + ngc_counters_missing(c, p, kv, n);

@@ -72,16 +72,16 @@ typedef struct {
 
 typedef struct {
     ngc_shmtx_t lock;
-    uint64_t table;       /* offset of the slot array | log2 of its slots */
-    uint64_t count;       /* used slots: entries in the arena */
-    uint64_t arena;       /* offset of the next free entry byte */
-    uint64_t arena_end;   /* end of the current arena block */
-    uint64_t arena_block; /* the current block: its header is {next, size, end} */
-    uint64_t arena_first; /* the first block: a spilled partition reuses them */
-    uint32_t nruns;       /* spilled runs published (files pNN-s-0...) */
-    uint32_t cleared;     /* runs whose entries are gone from the table */
-    uint32_t nfinal;      /* a spilled partition's final runs, once sorted */
-    uint32_t pad;
+    uint64_t table;          /* offset of the slot array | log2 of its slots */
+    uint64_t count;          /* used slots: entries in the arena */
+    uint64_t arena;          /* offset of the next free entry byte */
+    uint64_t arena_end;      /* end of the current arena block */
+    uint64_t arena_block;    /* the current block: its header is {next, size, end} */
+    uint64_t arena_first;    /* the first block: a spilled partition reuses them */
+    uint32_t nruns;          /* spilled runs published (files pNN-s-0...) */
+    uint32_t cleared;        /* runs whose entries are gone from the table */
+    uint32_t nfinal;         /* a spilled partition's final runs, once sorted */
+    uint32_t tasks_seen;     /* tasks whose first batch came here (sizing hint) */
     uint64_t final_distinct; /* its distinct keys */
     ngc_journal_t journal;
     uint64_t sorted;     /* entries in the sorted array */

@@ -154,9 +154,12 @@ for round in $(seq 1 $ROUNDS); do
 done
 check "no runs left after chaos" test -z "$(ls -A "$TMPD")"
 
-# SIGINT while runs exist: exit 130, and the runs go with the run.
-NGC_FAILPOINTS=worker.stall@task=9 "$NGC_BIN" --no-progress --memory 16M --tmp-dir "$TMPD" \
-    -p 2 -t 1 -c 1M -o "$WORK/int.out" "$WORK/in.tsv" 2> "$WORK/int.err" &
+# SIGINT while runs exist: exit 130, and the runs go with the run. A second
+# file of other keys: the table fills before the stalled task (in.tsv alone
+# fits in 16M but for its last task or so).
+"$NGC_GEN" --seed 32 --order 2 --vocab 400K --size 12M -o "$WORK/more.tsv" 2>/dev/null
+NGC_FAILPOINTS=worker.stall@task=20 "$NGC_BIN" --no-progress --memory 16M --tmp-dir "$TMPD" \
+    -p 2 -t 1 -c 1M -o "$WORK/int.out" "$WORK/in.tsv" "$WORK/more.tsv" 2> "$WORK/int.err" &
 coord=$!
 for _ in $(seq 1 200); do
     if find "$TMPD" -type f | grep -q .; then break; fi
