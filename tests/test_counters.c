@@ -448,11 +448,50 @@ static void test_growth(void **state)
     ngc_t_growth();
 }
 
+/* A table for a job of ntasks tasks of bytes[t] bytes each (0: unknown). */
+static ngc_counters_t *ngc_t_sized(uint32_t ntasks, uint64_t (*bytes)(uint32_t))
+{
+    ngc_shm_t *shm = ngc_t_shm_job(64 * NGC_T_MB, NGC_COUNT_MATCH, true, ntasks);
+    assert_non_null(shm);
+    ngc_counters_t *c = ngc_shm_counters(shm);
+    for (uint32_t t = 0; t < ntasks; t++)
+        ngc_counters_set_task_bytes(c, t, bytes(t));
+    return c;
+}
+
+static uint64_t ngc_t_mb_each(uint32_t t)
+{
+    (void)t;
+    return NGC_T_MB;
+}
+
+static uint64_t ngc_t_first_large(uint32_t t) /* 7 MB, then 1 MB each */
+{
+    return t == 0 ? 7 * NGC_T_MB : NGC_T_MB;
+}
+
+static uint64_t ngc_t_last_unknown(uint32_t t) /* a pipe's task: no size */
+{
+    return t == 7 ? 0 : NGC_T_MB;
+}
+
+/* The largest slot array of c's partitions. */
+static uint64_t ngc_t_max_cap(const ngc_counters_t *c)
+{
+    uint64_t most = 0;
+    for (unsigned k = 0; k < NGC_COUNTERS_PARTS; k++)
+        if (ngc_counters_cap(&c->part[k]) > most)
+            most = ngc_counters_cap(&c->part[k]);
+    return most;
+}
+
 /*
- * A table sized from the job's progress: the first of 8 equal tasks brings
+ * A table sized from the job's progress. The first of 8 equal tasks brings
  * about 250 keys to each partition, which grows at once to hold 8 times
- * that, and no later task grows it. In a job of 30,000 tasks the same first
- * task's guess is bounded: at most 32 times the doubling's 512 slots.
+ * that, and no later task grows it. The same first task, measured in bytes:
+ * as 7 MB of 14 MB it predicts twice its keys (1,024 slots); as the first
+ * of 30,000 tasks, at most 32 times the doubling's 512 slots; with a task
+ * of unknown size, nothing (the doubling's 512).
  */
 static void test_growth_hint(void **state)
 {
@@ -465,11 +504,7 @@ static void test_growth_hint(void **state)
     assert_non_null(it);
     for (size_t i = 0; i < NTASKS * PER_TASK; i++)
         it[i] = (ngc_t_item_t){keys[i], lens[i], i + 1, 1};
-    ngc_counters_t *c = ngc_shm_counters(
-        ngc_t_shm_job(64 * NGC_T_MB, NGC_COUNT_MATCH, true, NTASKS));
-    ngc_counters_t *many = ngc_shm_counters(
-        ngc_t_shm_job(64 * NGC_T_MB, NGC_COUNT_MATCH, true, 30000));
-    assert_true(c != NULL && many != NULL);
+    ngc_counters_t *c = ngc_t_sized(NTASKS, ngc_t_mb_each);
     uint64_t caps[NGC_COUNTERS_PARTS];
     for (uint32_t t = 0; t < NTASKS; t++) {
         assert_int_equal(ngc_t_merge_as(c, it + t * PER_TASK, PER_TASK, PER_TASK, t), NGC_OK);
@@ -482,9 +517,15 @@ static void test_growth_hint(void **state)
             caps[k] = cap;
         }
     }
+    ngc_counters_t *large = ngc_t_sized(NTASKS, ngc_t_first_large);
+    ngc_counters_t *many = ngc_t_sized(30000, ngc_t_mb_each);
+    ngc_counters_t *unsized = ngc_t_sized(NTASKS, ngc_t_last_unknown);
+    assert_int_equal(ngc_t_merge_as(large, it, PER_TASK, PER_TASK, 0), NGC_OK);
     assert_int_equal(ngc_t_merge_as(many, it, PER_TASK, PER_TASK, 0), NGC_OK);
-    for (unsigned k = 0; k < NGC_COUNTERS_PARTS; k++)
-        assert_true(ngc_counters_cap(&many->part[k]) <= 512 * 32);
+    assert_int_equal(ngc_t_merge_as(unsized, it, PER_TASK, PER_TASK, 0), NGC_OK);
+    assert_int_equal(ngc_t_max_cap(large), 1024);
+    assert_int_equal(ngc_t_max_cap(many), 512 * 32);
+    assert_int_equal(ngc_t_max_cap(unsized), 512);
     qsort(it, NTASKS * PER_TASK, sizeof(*it), ngc_t_item_cmp);
     ngc_t_expect(c, NGC_COUNT_MATCH, it, NTASKS * PER_TASK);
     free(it);

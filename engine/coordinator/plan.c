@@ -162,6 +162,15 @@ void ngc_plan_free(ngc_plan_t *plan)
     free(plan);
 }
 
+uint64_t ngc_plan_task_bytes(const ngc_plan_t *plan, uint32_t id)
+{
+    const ngc_task_t *t = &plan->tasks[id];
+    const ngc_file_t *f = &plan->files[t->file_id];
+    if (t->kind == NGC_TASK_MAP_PLAIN)
+        return t->length;
+    return f->rereadable ? f->size : 0;
+}
+
 bool ngc_plan_retriable(const ngc_plan_t *plan, uint32_t id)
 {
     return plan->files[plan->tasks[id].file_id].rereadable;

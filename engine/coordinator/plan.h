@@ -59,6 +59,9 @@ typedef struct {
  * only, before fork. */
 ngc_plan_t *ngc_plan_new(const ngc_config_t *cfg);
 void ngc_plan_free(ngc_plan_t *plan);
+/* The input bytes task `id` reads: its range of a plain file, a compressed
+ * file's size on disk; 0 when not known ahead (a pipe, standard input). */
+uint64_t ngc_plan_task_bytes(const ngc_plan_t *plan, uint32_t id);
 /* Whether task `id` can run again after a failed attempt: not when its
  * input was a pipe or standard input, already consumed. */
 bool ngc_plan_retriable(const ngc_plan_t *plan, uint32_t id);

@@ -350,6 +350,10 @@ static bool ngc_main_setup(ngc_main_job_t *job, int argc, char **argv)
         ngc_pg_fail_job(job->pg, why);
         return false;
     }
+    /* The tasks' sizes let the reduce table guess how many keys will come. */
+    for (uint32_t t = 0; t < job->plan->ntasks; t++)
+        ngc_counters_set_task_bytes(ngc_shm_counters(job->shm), t,
+                                    ngc_plan_task_bytes(job->plan, t));
     return true;
 }
 

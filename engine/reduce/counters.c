@@ -316,6 +316,13 @@ ngc_counters_t *ngc_counters_shm_init(void *at, size_t size, uint32_t ntasks, ng
     for (uint32_t t = 0; t < ntasks; t++)
         for (unsigned k = 0; k < NGC_COUNTERS_PARTS; k++)
             atomic_init(ngc_counters_commit(c, k, t), 0);
+    c->task_bytes = ngc_counters_alloc(c, (uint64_t)(ntasks ? ntasks : 1) * 8, false, &zeroed);
+    if (c->task_bytes == 0) {
+        ngc_log_user(0, "--memory is too small for the sizes of %u tasks", ntasks);
+        return NULL;
+    }
+    memset(ngc_counters_task_bytes(c), 0, (size_t)(ntasks ? ntasks : 1) * 8);
+    c->tasks_unsized = ntasks;
     for (unsigned i = 0; i < NGC_COUNTERS_PARTS; i++) {
         ngc_part_t *p = &c->part[i];
         if (ngc_shmtx_init(&p->lock) != NGC_OK)
@@ -419,21 +426,22 @@ static uint64_t ngc_counters_slots_for(uint64_t cap, uint64_t need)
 
 /*
  * The slots to grow to when the table must hold `need` entries: enough for
- * the keys the whole job will bring, at the rate the tasks seen so far
- * brought them, when that is more. A Google file's keys are new in every
- * task (each key's lines are contiguous), so the rate holds, and growing
- * once instead of doubling a dozen times saves placing every key again
- * and again (a quarter of the merge's time at 20 M keys). Text repeats
- * keys, and a job's tasks may differ in size, so the guess may be high: it
- * is bounded by a share of the pool and by 32 times the doubling (a table
- * is populated when allocated, so a tiny job must not get a large one).
+ * the keys the whole job will bring, at the rate per input byte the tasks
+ * seen so far brought them, when that is more. A Google file's keys are
+ * new in every task (each key's lines are contiguous), so the rate holds,
+ * and growing once instead of doubling a dozen times saves placing every
+ * key again and again (a quarter of the merge's time at 20 M keys). Text
+ * repeats keys, so the guess may be high: it is bounded by a share of the
+ * pool and by 32 times the doubling (a table is populated when allocated,
+ * so a small job must not get a large one). None when some task's size is
+ * not known (a pipe).
  */
 static uint64_t ngc_counters_slots_hint(const ngc_counters_t *c, const ngc_part_t *p, uint64_t ncap,
                                         uint64_t need)
 {
-    if (p->tasks_seen == 0 || p->tasks_seen >= c->ntasks)
+    if (c->tasks_unsized != 0 || p->bytes_seen == 0 || p->bytes_seen >= c->input_bytes)
         return ncap;
-    unsigned __int128 guess = (unsigned __int128)need * c->ntasks / p->tasks_seen;
+    unsigned __int128 guess = (unsigned __int128)need * c->input_bytes / p->bytes_seen;
     uint64_t most = c->size / (4 * NGC_COUNTERS_PARTS * sizeof(uint64_t));
     if (most > ncap * 32)
         most = ncap * 32;
@@ -821,7 +829,7 @@ int ngc_counters_merge(ngc_counters_t *c, unsigned part, uint32_t task, uint32_t
          * the new keys first keeps re-merged keys from doubling the table;
          * it also brings their slots into the cache for the real pass. */
         if (batch == 1)
-            p->tasks_seen++;
+            p->bytes_seen += ngc_counters_task_bytes(c)[task];
         uint64_t need = p->count + n;
         if (need * 4 > ngc_counters_cap(p) * 3)
             need = p->count + ngc_counters_missing(c, p, kv, n);
@@ -841,6 +849,18 @@ int ngc_counters_merge(ngc_counters_t *c, unsigned part, uint32_t task, uint32_t
     ngc_counters_unlock(c, p);
     return rc;
 }
+void ngc_counters_set_task_bytes(ngc_counters_t *c, uint32_t task, uint64_t bytes)
+{
+    ngc_assert(task < c->ntasks);
+    uint64_t *b = &ngc_counters_task_bytes(c)[task];
+    if (*b == 0 && bytes != 0)
+        c->tasks_unsized--;
+    else if (*b != 0 && bytes == 0)
+        c->tasks_unsized++;
+    c->input_bytes += bytes - *b;
+    *b = bytes;
+}
+
 uint64_t ngc_counters_distinct(const ngc_counters_t *c)
 {
     uint64_t n = 0;

@@ -80,6 +80,12 @@ size_t ngc_counters_shm_size(uint64_t memory);
 ngc_counters_t *ngc_counters_shm_init(void *at, size_t size, uint32_t ntasks, ngc_count_t count,
                                       bool volumes);
 
+/* The input bytes map task `task` reads (a compressed file's size on disk
+ * will do: only shares of the whole count), which let a partition that
+ * must grow guess how many keys the job will bring; without them for every
+ * task, tables grow by doubling. Coordinator, before fork. */
+void ngc_counters_set_task_bytes(ngc_counters_t *c, uint32_t task, uint64_t bytes);
+
 uint64_t ngc_counters_hash(const char *key, size_t len);
 unsigned ngc_counters_partition(uint64_t hash);
 

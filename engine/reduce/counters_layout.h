@@ -72,17 +72,18 @@ typedef struct {
 
 typedef struct {
     ngc_shmtx_t lock;
-    uint64_t table;          /* offset of the slot array | log2 of its slots */
-    uint64_t count;          /* used slots: entries in the arena */
-    uint64_t arena;          /* offset of the next free entry byte */
-    uint64_t arena_end;      /* end of the current arena block */
-    uint64_t arena_block;    /* the current block: its header is {next, size, end} */
-    uint64_t arena_first;    /* the first block: a spilled partition reuses them */
-    uint32_t nruns;          /* spilled runs published (files pNN-s-0...) */
-    uint32_t cleared;        /* runs whose entries are gone from the table */
-    uint32_t nfinal;         /* a spilled partition's final runs, once sorted */
-    uint32_t tasks_seen;     /* tasks whose first batch came here (sizing hint) */
+    uint64_t table;       /* offset of the slot array | log2 of its slots */
+    uint64_t count;       /* used slots: entries in the arena */
+    uint64_t arena;       /* offset of the next free entry byte */
+    uint64_t arena_end;   /* end of the current arena block */
+    uint64_t arena_block; /* the current block: its header is {next, size, end} */
+    uint64_t arena_first; /* the first block: a spilled partition reuses them */
+    uint32_t nruns;       /* spilled runs published (files pNN-s-0...) */
+    uint32_t cleared;     /* runs whose entries are gone from the table */
+    uint32_t nfinal;      /* a spilled partition's final runs, once sorted */
+    uint32_t pad;
     uint64_t final_distinct; /* its distinct keys */
+    uint64_t bytes_seen;     /* input of the tasks whose first batch came here */
     ngc_journal_t journal;
     uint64_t sorted;     /* entries in the sorted array */
     uint64_t sorted_off; /* offset of the sorted array of entry offsets (the slot
@@ -98,6 +99,9 @@ struct ngc_counters_s {
     uint64_t free_blocks;                   /* freed arrays cut into arena blocks: a list */
     uint64_t free_block_bytes;              /* what that list holds */
     uint32_t ntasks;
+    uint32_t tasks_unsized;   /* tasks whose input bytes are not known */
+    uint64_t task_bytes;      /* offset of uint64_t[ntasks]: each task's input bytes */
+    uint64_t input_bytes;     /* their sum */
     ngc_count_t count;        /* the totals that may fail on overflow */
     uint32_t counts;          /* 2 with a volume column, 1 without */
     uint64_t arena_block;     /* bytes of a key block */
@@ -110,6 +114,11 @@ struct ngc_counters_s {
 static inline char *ngc_counters_at(const ngc_counters_t *c, uint64_t off)
 {
     return (char *)c + off;
+}
+
+static inline uint64_t *ngc_counters_task_bytes(const ngc_counters_t *c)
+{
+    return (uint64_t *)ngc_counters_at(c, c->task_bytes);
 }
 
 static inline uint64_t ngc_counters_cap(const ngc_part_t *p)
