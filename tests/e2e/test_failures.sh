@@ -84,7 +84,7 @@ SEED=${NGC_CHAOS_SEED:-$(date +%s)}
 echo "chaos seed: $SEED (rerun with NGC_CHAOS_SEED=$SEED)"
 RANDOM=$SEED
 "$NGC_GEN" --seed 77 --size "$CHAOS_SIZE" -o "$WORK/chaos.tsv" 2>/dev/null
-# The yardstick (under TSan the release build's run: lib.sh); the clean run
+# The yardstick (under a sanitizer the release build's run: lib.sh); the clean run
 # above holds the build under test to the reference.
 "$YARDSTICK" --no-progress -c 2M "$WORK/chaos.tsv" > "$WORK/chaos.clean"
 kills_total=0
