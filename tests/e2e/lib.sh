@@ -1,9 +1,25 @@
 # lib.sh: shared helpers for the end-to-end tests. Each test script sources
 # it, runs the real binary on real files, and compares with reference.py.
 # Environment: NGC_BIN (ngram-count), NGC_GEN (ngram-gen), set by ctest.
+# NGC_TRUSTED_DIR (optional): a release build of the same sources, whose
+# tests passed (tools/run-tests gives the sanitizer stages the release
+# stage's tree). $YARDSTICK, the ngram-count a test's own "the in-memory
+# run is the reference" uses, is its binary; under TSan its ngram-gen makes
+# the inputs too (the generator is one thread: nothing for TSan to check,
+# at 10x the time; ASan keeps checking the build's own, which ships).
+# Without it both are the build's own.
 set -u
 : "${NGC_BIN:?set NGC_BIN to the ngram-count binary}"
 : "${NGC_GEN:?set NGC_GEN to the ngram-gen binary}"
+YARDSTICK=$NGC_BIN
+if [ -n "${NGC_TRUSTED_DIR:-}" ]; then
+    YARDSTICK=$NGC_TRUSTED_DIR/ngram-count
+    [ "${NGC_SANITIZER:-}" = tsan ] && NGC_GEN=$NGC_TRUSTED_DIR/datasets/ngram-gen
+    [ -x "$NGC_GEN" ] && [ -x "$YARDSTICK" ] || {
+        echo "FAIL: NGC_TRUSTED_DIR=$NGC_TRUSTED_DIR holds no ngram-gen and ngram-count" >&2
+        exit 1
+    }
+fi
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 REF="$HERE/reference.py"
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/ngc-e2e.XXXXXX")

@@ -31,6 +31,10 @@ for f in v1 v2 v3; do
 done
 python3 "$REF" "$WORK/a.v2" > "$WORK/a.ref"
 check "the data set is not empty" test "$(wc -l < "$WORK/a.ref")" -gt 1000
+# The checks named "reference: ..." hold reference.py to itself, the same in
+# every build: under a sanitizer (reduced) the release build's run of them
+# is enough.
+reduced ||
 for f in v1 v3; do
     python3 "$REF" "$WORK/a.$f" --stats-out "$WORK/ref.stats" > "$WORK/ref.out"
     check "reference: $f equals v2" cmp -s "$WORK/a.ref" "$WORK/ref.out"
@@ -129,11 +133,13 @@ for order in 1 2 3; do
         "$NGC_GEN" --seed $((30 + order)) --size 3M --order $order --format $f --pos-share 0.6 --utf8-share 0.2 \
             -o "$WORK/o$order.$f" 2>/dev/null
     done
-    python3 "$REF" "$WORK/o$order.v1" > "$WORK/ref.v1"
-    python3 "$REF" "$WORK/o$order.v3" > "$WORK/ref.v3"
-    python3 "$REF" "$WORK/o$order.v2" > "$WORK/ref.out"
-    check "reference: $order-grams the same in v1, v2, v3" bash -c \
-        "cmp -s '$WORK/ref.out' '$WORK/ref.v1' && cmp -s '$WORK/ref.out' '$WORK/ref.v3'"
+    if ! reduced; then
+        python3 "$REF" "$WORK/o$order.v1" > "$WORK/ref.v1"
+        python3 "$REF" "$WORK/o$order.v3" > "$WORK/ref.v3"
+        python3 "$REF" "$WORK/o$order.v2" > "$WORK/ref.out"
+        check "reference: $order-grams the same in v1, v2, v3" bash -c \
+            "cmp -s '$WORK/ref.out' '$WORK/ref.v1' && cmp -s '$WORK/ref.out' '$WORK/ref.v3'"
+    fi
     i=0
     for opts in "--pos drop" "--pos strip" "--fold-case" "--pos strip --fold-case --count both" \
                 "--from-year 1900 --to-year 1950" "--from-year 1990 --count volume --fold-case" \
@@ -285,14 +291,21 @@ assert len(rows) > 100 and all(re.fullmatch(rb'\d{4}(\t\d+){3}', r) for r in row
 tr '\t' '\n' < "$WORK/t.v2" | awk -F, 'NF == 4 { printf " %s,%s,%s\t", $1, $2, $4 }' > "$WORK/t.3f"
 python3 "$REF" "$WORK/n.v3" --normalize "$WORK/t.v3" > "$WORK/ref.out"
 same_as "--normalize 3-field tuples" "$WORK/ref.out" --normalize "$WORK/t.3f" "$WORK/n.v3"
+# Under a sanitizer each option with one of the three totals files in turn
+# (each file with two of them).
+i=0
 for opts in "" "--count volume" "--count both" "--from-year 1900 --to-year 1950" \
             "--count both --from-year 1990 --min-count 100 --top 50" "--sort ngram --count both --fold-case"; do
+    i=$((i + 1))
     python3 "$REF" "$WORK/n.v2" --normalize "$WORK/t.v2" $opts > "$WORK/ref.out"
-    check "reference: --normalize $opts the same with v3 totals" bash -c \
+    reduced || check "reference: --normalize $opts the same with v3 totals" bash -c \
         "python3 '$REF' '$WORK/n.v3' --normalize '$WORK/t.v3' $opts | cmp -s - '$WORK/ref.out'"
-    same_as "--normalize v2 totals $opts" "$WORK/ref.out" -p 2 -c 512K --normalize "$WORK/t.v2" $opts "$WORK/n.v2"
-    same_as "--normalize v3 totals $opts" "$WORK/ref.out" -p 2 -c 512K --normalize "$WORK/t.v3" $opts "$WORK/n.v3"
-    same_as "--normalize v1 totals $opts" "$WORK/ref.out" --normalize "$WORK/t.v1" $opts "$WORK/n.v1"
+    ! reduced || [ $((i % 3)) = 0 ] &&
+        same_as "--normalize v2 totals $opts" "$WORK/ref.out" -p 2 -c 512K --normalize "$WORK/t.v2" $opts "$WORK/n.v2"
+    ! reduced || [ $((i % 3)) = 1 ] &&
+        same_as "--normalize v3 totals $opts" "$WORK/ref.out" -p 2 -c 512K --normalize "$WORK/t.v3" $opts "$WORK/n.v3"
+    ! reduced || [ $((i % 3)) = 2 ] &&
+        same_as "--normalize v1 totals $opts" "$WORK/ref.out" --normalize "$WORK/t.v1" $opts "$WORK/n.v1"
 done
 # The spec's examples, by hand: 1/3 of 10^6, 5 per 10^8, 1/7 of 10^6, 0.
 printf 'third\t2000\t1\t1\nfive\t2001\t5\t1\nseventh\t2002\t1\t1\nzero\t2003\t0\t0\nhalf\t2003\t2\t1\n' > "$WORK/ex.v2"
@@ -327,7 +340,9 @@ expect_exit "--normalize with --format text" 2 "normalize" --format text --norma
 expect_exit "--normalize with --pg-mode append" 2 "would mix the totals" --pg "dbname=none" --pg-mode append --normalize "$WORK/t.v2" "$WORK/n.v2"
 
 # --- --sort ngram -----------------------------------------------------------
+# (Under a sanitizer in v3 only: the sort sees keys, not formats.)
 for f in v1 v2 v3; do
+    reduced && [ $f != v3 ] && continue
     python3 "$REF" --sort ngram "$WORK/o2.$f" --fold-case > "$WORK/ref.out"
     same_as "--sort ngram $f" "$WORK/ref.out" --sort ngram -p 3 -c 256K --fold-case "$WORK/o2.$f"
     "$NGC_BIN" --no-progress --fold-case "$WORK/o2.$f" | cut -f1 | LC_ALL=C sort > "$WORK/keys.sorted"

@@ -15,7 +15,8 @@ TEXT=(--text --order 3 "$WORK/text.txt")
 # The reference is the run in memory (no spilling), which test_text.sh and
 # test_spill.sh hold to reference.py (too slow on this much prose); --sort
 # ngram is its lines in byte order of the ngram, --top 100 its first lines.
-"$NGC_BIN" --no-progress "${TEXT[@]}" > "$WORK/text.ref"
+# $YARDSTICK: under a sanitizer the release build's run (lib.sh).
+"$YARDSTICK" --no-progress "${TEXT[@]}" > "$WORK/text.ref"
 sort -t "$(printf '\t')" -k1,1 "$WORK/text.ref" > "$WORK/text.ngram.ref"
 head -n 100 "$WORK/text.ref" > "$WORK/text.top.ref"
 
