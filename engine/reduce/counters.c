@@ -824,12 +824,14 @@ int ngc_counters_merge(ngc_counters_t *c, unsigned part, uint32_t task, uint32_t
     int rc = NGC_OK;
     /* A retried task skips the partitions its earlier attempt committed. */
     if (!ngc_counters_committed(c, part, task, batch)) {
+        /* How far the job is, for sizing the table (a retry counts again:
+         * the guess only comes out lower). */
+        if (batch == 1)
+            p->bytes_seen += ngc_counters_task_bytes(c)[task];
         /* Room for every new key before the batch starts (the journal names
          * slots by index, so the table must not move under it). Counting
          * the new keys first keeps re-merged keys from doubling the table;
          * it also brings their slots into the cache for the real pass. */
-        if (batch == 1)
-            p->bytes_seen += ngc_counters_task_bytes(c)[task];
         uint64_t need = p->count + n;
         if (need * 4 > ngc_counters_cap(p) * 3)
             need = p->count + ngc_counters_missing(c, p, kv, n);
@@ -849,6 +851,7 @@ int ngc_counters_merge(ngc_counters_t *c, unsigned part, uint32_t task, uint32_t
     ngc_counters_unlock(c, p);
     return rc;
 }
+
 void ngc_counters_set_task_bytes(ngc_counters_t *c, uint32_t task, uint64_t bytes)
 {
     ngc_assert(task < c->ntasks);
