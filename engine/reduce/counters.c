@@ -321,7 +321,8 @@ ngc_counters_t *ngc_counters_shm_init(void *at, size_t size, uint32_t ntasks, ng
         ngc_log_user(0, "--memory is too small for the sizes of %u tasks", ntasks);
         return NULL;
     }
-    memset(ngc_counters_task_bytes(c), 0, (size_t)(ntasks ? ntasks : 1) * 8);
+    if (!zeroed)
+        memset(ngc_counters_task_bytes(c), 0, (size_t)(ntasks ? ntasks : 1) * 8);
     c->tasks_unsized = ntasks;
     for (unsigned i = 0; i < NGC_COUNTERS_PARTS; i++) {
         ngc_part_t *p = &c->part[i];
