@@ -43,9 +43,10 @@
 /* Below this many lines the coordinator formats the output alone: the
  * format phase would cost more than it saves. */
 #define NGC_FORMAT_MIN_LINES 65536
-/* Output ranges per pool thread (so a slow range does not hold up the
- * phase), and the most of them. */
-#define NGC_FORMAT_RANGES_PER_THREAD 4
+/* Output ranges per pool thread, and the most of them. Many small ones:
+ * a slow range holds up the phase less, and the windows still unwritten
+ * when the phase ends (written after it, by one process) are smaller. */
+#define NGC_FORMAT_RANGES_PER_THREAD 16
 #define NGC_FORMAT_RANGES_MAX 1024
 
 typedef struct {
