@@ -1658,8 +1658,8 @@ static void test_spill_batch_exactly_once(void **state)
     ngc_order_t order = {NGC_COUNT_MATCH, NGC_SORT_COUNT};
     assert_int_equal(ngc_counters_sort(c, p, order, 0, 0, 1), NGC_AGAIN);
     assert_int_equal(ngc_counters_spill(c, p, sp, &bytes, err, sizeof(err)), NGC_OK);
-    assert_int_equal(ngc_runs_finish(c, p, sp, order, 0, 0, 1 << 20, 2, &bytes, err, sizeof(err)),
-                     NGC_OK);
+    assert_int_equal(
+        ngc_runs_finish(c, p, sp, order, 0, 0, 1 << 20, 2, 0, 1, &bytes, err, sizeof(err)), NGC_OK);
     ngc_runs_source_t *src;
     size_t nsrc, n;
     assert_int_equal(ngc_runs_sources_open(c, p, 1, sp, &src, &nsrc, err, sizeof(err)), NGC_OK);
@@ -1740,8 +1740,8 @@ static void test_runs_fan_in(void **state)
         assert_int_equal(rc, NGC_AGAIN);
         unsigned i = p == parts[0] ? 0 : p == parts[1] ? 1 : 2;
         /* Final runs of a few hundred bytes: many of them. */
-        assert_int_equal(ngc_runs_finish(c, p, sp, order, min_count, 0, 600, fan_in[i], &bytes, err,
-                                         sizeof(err)),
+        assert_int_equal(ngc_runs_finish(c, p, sp, order, min_count, 0, 600, fan_in[i], 0, 1,
+                                         &bytes, err, sizeof(err)),
                          NGC_OK);
         assert_true(ngc_counters_finals(c, p) > 3);
     }

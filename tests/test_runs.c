@@ -243,8 +243,8 @@ static void ngc_t_finish(ngc_t_fixture_t *f, unsigned part, ngc_order_t order, u
     char err[512];
     uint64_t bytes = 0;
     assert_int_equal(ngc_counters_sort(f->c, part, order, min_count, 0, 1), NGC_AGAIN);
-    int rc = ngc_runs_finish(f->c, part, f->sp, order, min_count, top, budget, fan_in, &bytes, err,
-                             sizeof(err));
+    int rc = ngc_runs_finish(f->c, part, f->sp, order, min_count, top, budget, fan_in, 0, 1, &bytes,
+                             err, sizeof(err));
     if (rc != NGC_OK)
         fail_msg("ngc_runs_finish: %s", err);
     assert_true(bytes > 0);
@@ -340,7 +340,7 @@ static void test_finish_overflow(void **state)
     ngc_order_t order = {NGC_COUNT_MATCH, NGC_SORT_COUNT};
     assert_int_equal(ngc_counters_sort(f->c, part, order, 0, 0, 1), NGC_AGAIN);
     assert_int_equal(
-        ngc_runs_finish(f->c, part, f->sp, order, 0, 0, 1 << 20, 8, &bytes, err, sizeof(err)),
+        ngc_runs_finish(f->c, part, f->sp, order, 0, 0, 1 << 20, 8, 0, 1, &bytes, err, sizeof(err)),
         NGC_ERROR);
     assert_non_null(strstr(err, "the total of 'big/"));
     assert_non_null(strstr(err, "passes 2^64-1"));
@@ -349,7 +349,7 @@ static void test_finish_overflow(void **state)
     /* By volume: the volumes pass it too. */
     order.count = NGC_COUNT_VOLUME;
     assert_int_equal(
-        ngc_runs_finish(f->c, part, f->sp, order, 0, 0, 1 << 20, 8, &bytes, err, sizeof(err)),
+        ngc_runs_finish(f->c, part, f->sp, order, 0, 0, 1 << 20, 8, 0, 1, &bytes, err, sizeof(err)),
         NGC_ERROR);
     assert_non_null(strstr(err, "passes 2^64-1"));
     assert_int_equal(ngc_counters_finals(f->c, part), 0);
@@ -417,7 +417,7 @@ static void test_finish_damaged_then_retry(void **state)
     assert_int_equal(ngc_counters_sort(f->c, part, order, 0, 0, 1), NGC_AGAIN);
     uint64_t bytes;
     assert_int_equal(
-        ngc_runs_finish(f->c, part, f->sp, order, 0, 0, 1 << 20, 2, &bytes, err, sizeof(err)),
+        ngc_runs_finish(f->c, part, f->sp, order, 0, 0, 1 << 20, 2, 0, 1, &bytes, err, sizeof(err)),
         NGC_ERROR);
     assert_non_null(strstr(err, name));
     assert_int_equal(ngc_counters_finals(f->c, part), 0);

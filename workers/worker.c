@@ -361,8 +361,8 @@ static void ngc_worker_sort_work(ngc_tpool_job_t *job)
          * merges at once. */
         size_t budget = (size_t)(cfg->memory / NGC_COUNTERS_PARTS);
         rc = ngc_runs_finish(w->counters, sj->part, w->spill, order, cfg->min_count, cfg->top,
-                             budget, ngc_spill_fan_in(cfg->threads), &bytes, sj->err,
-                             sizeof(sj->err));
+                             budget, ngc_spill_fan_in(cfg->threads), sj->task->msg.task_id,
+                             sj->task->msg.attempt, &bytes, sj->err, sizeof(sj->err));
         ngc_stats_add(w->stats, w->slot, spill_bytes, bytes);
     }
     if (rc != NGC_OK)

@@ -21,7 +21,9 @@
  *                          holding the partition lock
  *   worker.crash_in_sort   halfway through writing a partition's sorted
  *                          order over its slot array, before publishing it,
- *                          holding the partition lock
+ *                          holding the partition lock; for a spilled
+ *                          partition, after its final runs are written,
+ *                          before they are published
  *   worker.crash_after_send right after sending a task's DONE message
  *   worker.stall           the task never finishes (a pool thread sleeps);
  *                          --task-timeout must catch it

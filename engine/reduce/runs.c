@@ -481,8 +481,8 @@ static int ngc_runs_reduce_fan_in(ngc_counters_t *c, unsigned part, ngc_spill_t 
 }
 
 int ngc_runs_finish(ngc_counters_t *c, unsigned part, ngc_spill_t *sp, ngc_order_t order,
-                    uint64_t min_count, uint64_t top, size_t budget, size_t fan_in, uint64_t *bytes,
-                    char *err, size_t cap)
+                    uint64_t min_count, uint64_t top, size_t budget, size_t fan_in, uint32_t task,
+                    uint32_t attempt, uint64_t *bytes, char *err, size_t cap)
 {
     uint32_t nr = ngc_counters_runs(c, part), pass = 0;
     size_t nsrc = nr;
@@ -523,6 +523,10 @@ int ngc_runs_finish(ngc_counters_t *c, unsigned part, ngc_spill_t *sp, ngc_order
     }
     if (rc == NGC_OK)
         rc = o.w != NULL ? ngc_runs_final_end(&o) : ngc_runs_flush_batch(&o, &batch);
+    /* The test's crash: the final runs are written, not yet published, and
+     * the spilled runs they came from are still there for the retry. */
+    if (rc == NGC_OK)
+        ngc_failpoint_check(NGC_FP_CRASH_IN_SORT, task, attempt);
     if (rc == NGC_OK)
         ngc_counters_publish_final(c, part, o.nfinal, distinct);
     *bytes = o.bytes;

@@ -25,11 +25,13 @@
  * spilled runs. Reads at most fan_in runs at once: more are first merged
  * by key, fan_in at a time, into intermediate runs (pNN-mPASS-IDX), in as
  * many passes as it takes. NGC_OK (*bytes written), or NGC_ERROR with err
- * filled. Idempotent until published.
+ * filled. Idempotent until published. task and attempt name the sort task,
+ * for the failpoint NGC_FP_CRASH_IN_SORT (between the final runs and their
+ * publication).
  */
 int ngc_runs_finish(ngc_counters_t *c, unsigned part, ngc_spill_t *sp, ngc_order_t order,
-                    uint64_t min_count, uint64_t top, size_t budget, size_t fan_in, uint64_t *bytes,
-                    char *err, size_t cap);
+                    uint64_t min_count, uint64_t top, size_t budget, size_t fan_in, uint32_t task,
+                    uint32_t attempt, uint64_t *bytes, char *err, size_t cap);
 
 /*
  * A source of a finished partition's entries in output order: its sorted

@@ -689,7 +689,7 @@ int ngc_shuffle_load(const ngc_config_t *cfg, ngc_counters_t *c, ngc_spill_t *sp
             if (rc == NGC_OK)
                 rc = ngc_runs_finish(c, p, sp, order, cfg->min_count, cfg->top,
                                      (size_t)(cfg->memory / NGC_COUNTERS_PARTS),
-                                     ngc_spill_fan_in(1), &bytes, err, sizeof(err));
+                                     ngc_spill_fan_in(1), 0, 1, &bytes, err, sizeof(err));
         }
     }
     if (rc == NGC_OK)
