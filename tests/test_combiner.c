@@ -492,6 +492,33 @@ static void test_reset_reuse(void **state)
     ngc_combiner_free(m);
 }
 
+/* A released table (the map phase over) is empty and small, and still
+ * works: a log, then a combining table, each released, then refilled. */
+static void test_release(void **state)
+{
+    (void)state;
+    ngc_combiner_t *m = ngc_combiner_new();
+    assert_non_null(m);
+    ngc_combiner_release(m); /* a new table: nothing to give back */
+    ngc_t_check(m, NULL, 0);
+    for (size_t i = 0; i < 50000; i++) { /* all new: it becomes a log */
+        char key[32];
+        int n = snprintf(key, sizeof(key), "log-%zu", i);
+        assert_int_equal(ngc_combiner_add(m, key, (uint32_t)n, 1, 1), NGC_OK);
+    }
+    assert_true(ngc_combiner_bytes(m) > 50000);
+    ngc_combiner_release(m);
+    ngc_t_check(m, NULL, 0);
+    assert_true(ngc_combiner_bytes(m) < 50000);
+    ngc_combiner_always_combine(m); /* so ngc_t_check sees each key once */
+    ngc_t_random(m, 4, 20000, 60000);
+    ngc_combiner_release(m);
+    ngc_combiner_release(m);
+    ngc_t_check(m, NULL, 0);
+    ngc_t_random(m, 5, 3000, 9000);
+    ngc_combiner_free(m);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -508,6 +535,7 @@ int main(void)
         cmocka_unit_test(test_overflow_uncounted),
         cmocka_unit_test(test_partition_cover),
         cmocka_unit_test(test_reset_reuse),
+        cmocka_unit_test(test_release),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -322,3 +322,18 @@ void ngc_combiner_reset(ngc_combiner_t *m)
     m->adds = m->hits = 0;
     m->log = m->handed = false;
 }
+
+void ngc_combiner_release(ngc_combiner_t *m)
+{
+    ngc_combiner_reset(m);
+    ngc_combiner_free_blocks(m->spare);
+    m->spare = NULL;
+    ngc_mslot_t *small = m->cap > NGC_COMBINER_INITIAL
+                             ? calloc(NGC_COMBINER_INITIAL, sizeof(*small))
+                             : NULL;
+    if (small != NULL) { /* else the large one stays: still a valid table */
+        free(m->slots);
+        m->slots = small;
+        m->cap = NGC_COMBINER_INITIAL;
+    }
+}

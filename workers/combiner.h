@@ -48,5 +48,8 @@ bool ngc_combiner_wants_merge(const ngc_combiner_t *m);
 const ngc_kv_t *ngc_combiner_partitioned(ngc_combiner_t *m, size_t start[NGC_COUNTERS_PARTS + 1]);
 /* Empties the table, keeping its memory for the next task. */
 void ngc_combiner_reset(ngc_combiner_t *m);
+/* Empties the table and gives its memory back, but for a small slot array:
+ * no more tasks like the last are coming. */
+void ngc_combiner_release(ngc_combiner_t *m);
 
 #endif
