@@ -325,15 +325,16 @@ void ngc_combiner_reset(ngc_combiner_t *m)
 
 void ngc_combiner_release(ngc_combiner_t *m)
 {
-    ngc_combiner_reset(m);
-    ngc_combiner_free_blocks(m->spare);
-    m->spare = NULL;
     ngc_mslot_t *small = m->cap > NGC_COMBINER_INITIAL
                              ? calloc(NGC_COMBINER_INITIAL, sizeof(*small))
                              : NULL;
-    if (small != NULL) { /* else the large one stays: still a valid table */
+    if (small != NULL) { /* else the large one stays, cleared by the reset */
         free(m->slots);
         m->slots = small;
         m->cap = NGC_COMBINER_INITIAL;
+        m->count = 0; /* the new array is clear already */
     }
+    ngc_combiner_reset(m);
+    ngc_combiner_free_blocks(m->spare);
+    m->spare = NULL;
 }

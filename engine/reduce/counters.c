@@ -316,13 +316,14 @@ ngc_counters_t *ngc_counters_shm_init(void *at, size_t size, uint32_t ntasks, ng
     for (uint32_t t = 0; t < ntasks; t++)
         for (unsigned k = 0; k < NGC_COUNTERS_PARTS; k++)
             atomic_init(ngc_counters_commit(c, k, t), 0);
-    c->task_bytes = ngc_counters_alloc(c, (uint64_t)(ntasks ? ntasks : 1) * 8, false, &zeroed);
+    size_t sizes_bytes = (size_t)(ntasks ? ntasks : 1) * sizeof(uint64_t);
+    c->task_bytes = ngc_counters_alloc(c, sizes_bytes, false, &zeroed);
     if (c->task_bytes == 0) {
         ngc_log_user(0, "--memory is too small for the sizes of %u tasks", ntasks);
         return NULL;
     }
     if (!zeroed)
-        memset(ngc_counters_task_bytes(c), 0, (size_t)(ntasks ? ntasks : 1) * 8);
+        memset(ngc_counters_task_bytes(c), 0, sizes_bytes);
     c->tasks_unsized = ntasks;
     for (unsigned i = 0; i < NGC_COUNTERS_PARTS; i++) {
         ngc_part_t *p = &c->part[i];
@@ -451,7 +452,8 @@ static uint64_t ngc_counters_slots_hint(const ngc_counters_t *c, const ngc_part_
     if (most <= ncap)
         return ncap;
     most = 1ull << (63 - __builtin_clzll(most)); /* a power of two, as slot counts are */
-    return ngc_counters_slots_for(ncap, guess < most / 4 * 3 ? (uint64_t)guess : most / 4 * 3);
+    uint64_t fits = most / 4 * 3;                /* entries `most` slots hold */
+    return ngc_counters_slots_for(ncap, guess < fits ? (uint64_t)guess : fits);
 }
 
 /* Grows the slot array to hold `need` entries at 3/4 load (more when the

@@ -137,20 +137,22 @@ fi
 # Killed workers: each task merges exactly once, spilled or not. Under
 # TSan (a run is 15 s there) one run takes both deaths, as test_failures.sh's
 # "several at once" does; the other stages run each on its own.
-CRASHES=("worker.crash_in_merge@task=2" "worker.crash_in_sort@task=1")
-under_tsan && CRASHES=("worker.crash_in_merge@task=2,worker.crash_in_sort@task=1")
+# Each death, and the retry it must leave in the log. Sort task 1's
+# partitions are mostly on disk here: its death comes in their finish,
+# between the final runs and their publication.
+declare -A RETRIED=([worker.crash_in_merge@task=2]="retrying task 2 "
+                    [worker.crash_in_sort@task=1]="retrying sort task 1$")
+CRASHES=("${!RETRIED[@]}")
+under_tsan && CRASHES=("$(IFS=,; echo "${!RETRIED[*]}")")
 for fps in "${CRASHES[@]}"; do
     NGC_FAILPOINTS=$fps "$NGC_BIN" --no-progress -v --memory 16M \
         --tmp-dir "$TMPD" -c 2M "$WORK/in.tsv" > "$WORK/fp.out" 2> "$WORK/fp.err"
     check "$fps while spilling: exact" cmp -s "$WORK/in.ref" "$WORK/fp.out"
-    case $fps in *crash_in_merge@task=2*)
-        check "$fps while spilling: merge task 2 retried" grep -q "retrying task 2 " "$WORK/fp.err" ;;
-    esac
-    # Sort task 1's partitions are mostly on disk here: the death comes in
-    # their finish, between the final runs and their publication.
-    case $fps in *crash_in_sort@task=1*)
-        check "$fps while spilling: sort task 1 retried" grep -q "retrying sort task 1$" "$WORK/fp.err" ;;
-    esac
+    for fp in "${!RETRIED[@]}"; do
+        case ",$fps," in *",$fp,"*)
+            check "$fp while spilling: retried" grep -q "${RETRIED[$fp]}" "$WORK/fp.err" ;;
+        esac
+    done
 done
 SEED=${NGC_CHAOS_SEED:-$(date +%s)}
 echo "spill chaos seed: $SEED"
